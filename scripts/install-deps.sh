@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Install the Debian packages that cbcache's build, tests and demo need.
+#
+# Idempotent: only missing packages are installed.  As root it runs apt-get;
+# as another user it prints the one sudo command to run and exits 1.
+set -euo pipefail
+
+packages=(
+	# toolchain
+	build-essential autoconf automake libtool pkg-config
+	clang libclang-rt-14-dev clang-format valgrind
+	# libraries the build links
+	libpq-dev libsqlite3-dev unixodbc unixodbc-dev libcmocka-dev
+	uthash-dev libpg-query-dev libprotobuf-c-dev
+	# the throwaway backend of the tests and the demo
+	postgresql postgresql-15 postgresql-client-15
+	# ODBC peers: psqlODBC for side-by-side runs, pyodbc for client tests
+	odbc-postgresql python3 python3-pyodbc
+	# used by scripts and tests
+	sqlite3 procps iproute2 util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+# The tests and the demo run their own throwaway clusters; keep the
+# postgresql package from creating and starting a system-wide one.
+mkdir -p /etc/postgresql-common/createcluster.d
+if [ ! -e /etc/postgresql-common/createcluster.d/cbcache.conf ]; then
+	echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/cbcache.conf
+fi
+export DEBIAN_FRONTEND=noninteractive
+# apt-get update only when the package lists are missing or a package
+# cannot be found in them.
+if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
+	apt-get update
+	apt-get install -y --no-install-recommends "${missing[@]}"
+fi
