@@ -67,5 +67,27 @@ st=$?
 check "a failing connection gives a non-zero exit" test "$st" -ne 0
 check "and says why" grep -q "nosuchdb" "$out/bad.txt"
 
+# the in-process limit: a faithful copy, the same mix, the same records
+limit="$top_builddir/bench/sqlite-limit"
+"$limit" --pg "$CB_PG_CONNINFO" --db "$out/limit.db" --threads 2 --seconds 1 --json "$out/limit.json" \
+	>"$out/limit.txt" 2>&1
+check "sqlite-limit runs the default mix without errors" test $? -eq 0
+cat "$out/limit.txt"
+for t in ort genre regisseur film darsteller darst_film; do
+	check "the SQLite copy of $t has the backend's rows" test \
+		"$(sqlite3 "$out/limit.db" "SELECT count(*) FROM $t")" = "$(psql -X -Atc "SELECT count(*) FROM $t")"
+done
+check "the SQLite copy answers the join like the backend" test \
+	"$(sqlite3 "$out/limit.db" "SELECT count(*), sum(f.id) FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = 1" | tr '|' ' ')" = \
+	"$(psql -X -At -F ' ' -c "SELECT count(*), sum(f.id) FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = 1")"
+check "sqlite-limit's JSON record is valid" /usr/bin/python3 -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["target"] == "sqlite-in-process" and r["statements"] > 100 and r["errors"] == 0, r
+' "$out/limit.json"
+"$limit" --pg "$CB_PG_CONNINFO" --db "$out/limit2.db" --mix lookup=1,write=1 --seconds 1 >"$out/limit-w.txt" 2>&1
+st=$?
+check "sqlite-limit refuses writes with a reason" test "$st" -eq 2 -a -n "$(grep 'no backend' "$out/limit-w.txt")"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
