@@ -152,7 +152,8 @@ static bool report_heterogeneous(cg_group *g, size_t zi, size_t t, cg_diags *d)
 	}
 	/* walk back from goal to start */
 	size_t nw = 0;
-	walk[nw++] = e_in;
+	if (e_in != e_out) /* else a self-loop: one RCC is the whole cycle */
+		walk[nw++] = e_in;
 	for (size_t u = goal; u != start;) {
 		size_t r = via[u];
 		walk[nw++] = r;
