@@ -357,6 +357,37 @@ static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 		    s->name, a->name, t->name, b->name, a->type_name, b->type_name);
 }
 
+/* Report table i of group gi when an earlier declaration (same group
+ * first, then earlier groups) names the same backend table. */
+static void check_unique_table(resolver *rs, cg_group **groups, size_t gi, size_t i)
+{
+	const cg_table *t = &groups[gi]->tables[i];
+	if (t->oid == 0)
+		return;
+	for (size_t k = 0; k <= gi; k++) {
+		size_t gj = gi - k; /* this group, then the earlier ones */
+		size_t lim = gj == gi ? i : groups[gj]->ntables;
+		for (size_t j = 0; j < lim; j++) {
+			const cg_table *o = &groups[gj]->tables[j];
+			if (o->oid != t->oid)
+				continue;
+			char *td = cg_model_table_display(t), *od = cg_model_table_display(o);
+			if (gj == gi)
+				err(rs, t->pos, "declare each table once",
+				    "table %s is backend table %s.%s, already declared on line %d as %s",
+				    td ? td : t->name, t->nspname, t->name, o->pos.line, od ? od : o->name);
+			else
+				err(rs, t->pos,
+				    "a backend table belongs to one cache group only: remove it from one group",
+				    "table %s.%s is already in cache group \"%s\" (%s:%d)", t->nspname, t->name,
+				    groups[gj]->name ? groups[gj]->name : "", groups[gj]->file, o->pos.line);
+			free(td);
+			free(od);
+			return;
+		}
+	}
+}
+
 bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 {
 	resolver rs = {conn, d, true, false};
@@ -383,35 +414,9 @@ bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 		}
 	}
 	/* a backend table belongs to one cache group only, under one name */
-	for (size_t gi = 0; gi < n && !rs.fatal; gi++) {
-		for (size_t i = 0; i < groups[gi]->ntables; i++) {
-			const cg_table *t = &groups[gi]->tables[i];
-			if (t->oid == 0)
-				continue;
-			bool found = false;
-			for (size_t gj = 0; gj <= gi && !found; gj++) {
-				size_t lim = gj == gi ? i : groups[gj]->ntables;
-				for (size_t j = 0; j < lim && !found; j++) {
-					const cg_table *o = &groups[gj]->tables[j];
-					if (o->oid != t->oid)
-						continue;
-					found = true;
-					if (gj == gi)
-						err(&rs, t->pos, "declare each table once",
-						    "table %s is backend table %s.%s, already declared on line %d as "
-						    "%s",
-						    t->name, t->nspname, o->name, o->pos.line, o->name);
-					else
-						err(&rs, t->pos,
-						    "a backend table belongs to one cache group only: remove it from "
-						    "one group",
-						    "table %s.%s is already in cache group \"%s\" (%s:%d)", t->nspname,
-						    t->name, groups[gj]->name ? groups[gj]->name : "", groups[gj]->file,
-						    o->pos.line);
-				}
-			}
-		}
-	}
+	for (size_t gi = 0; gi < n && !rs.fatal; gi++)
+		for (size_t i = 0; i < groups[gi]->ntables; i++)
+			check_unique_table(&rs, groups, gi, i);
 	if (d->oom)
 		return false;
 	return rs.ok && !rs.fatal;
