@@ -324,11 +324,42 @@ static void check_values(resolver *rs, cg_group *g, cg_fill *f)
 	}
 }
 
+/* Whether the cache can compare values of column c exactly (types.h). */
+static bool exact_type(const cg_column *c)
+{
+	const cg_type_info *ti = cg_type_lookup(c->base_oid);
+	return ti != NULL && ti->exact_equality;
+}
+
+static bool is_text_like(uint32_t oid)
+{
+	return oid == 25 || oid == OID_VARCHAR;
+}
+
+/* A fill column or RCC end must be compared exactly in SQLite: the probe,
+ * the hit counter and the eviction sweep match its values there. */
+static bool check_key_column(resolver *rs, const cg_table *t, const cg_column *c, cg_pos pos, const char *what)
+{
+	if (exact_type(c))
+		return true;
+	err(rs, pos,
+	    "use a column of an integer, text, character varying, date, timestamp, uuid or boolean type (see "
+	    "cachegroup/types.h)",
+	    "%s %s.%s has type %s, whose equal values need not have equal text (e.g. 1.0 and 1.00): the cache could "
+	    "not keep it exact",
+	    what, t->name, c->name, c->type_name);
+	return false;
+}
+
 /* Whether `src = dst` resolves to a boolean operator on the backend. */
 static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 {
 	const cg_table *s = &g->tables[r->src], *t = &g->tables[r->dst];
 	const cg_column *a = &s->cols[r->src_col], *b = &t->cols[r->dst_col];
+	bool src_ok = check_key_column(rs, s, a, r->src_pos, "RCC source");
+	bool dst_ok = check_key_column(rs, t, b, r->dst_pos, "RCC target");
+	if (!src_ok || !dst_ok)
+		return;
 	Oid types[2] = {a->type_oid, b->type_oid};
 	PGresult *res = PQprepare(rs->conn, "", "SELECT $1 = $2", 2, types);
 	ExecStatusType st = PQresultStatus(res);
@@ -350,6 +381,14 @@ static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 		boolean = PQresultStatus(res) == PGRES_COMMAND_OK && PQnfields(res) == 1 && PQftype(res, 0) == OID_BOOL;
 		PQclear(res);
 	}
+	bool same_class = a->base_oid == b->base_oid ||
+	                  (a->storage == CG_STORE_INTEGER && b->storage == CG_STORE_INTEGER) ||
+	                  (is_text_like(a->base_oid) && is_text_like(b->base_oid));
+	if (boolean && !same_class)
+		err(rs, r->dst_pos,
+		    "connect columns of the same type (integers of any width, or text and character varying)",
+		    "RCC %s.%s -> %s.%s connects %s and %s: their values are compared differently in the cache",
+		    s->name, a->name, t->name, b->name, a->type_name, b->type_name);
 	if (!boolean)
 		err(rs, r->dst_pos,
 		    "connect columns whose values can be compared, e.g. a foreign key and the key it references",
@@ -400,7 +439,9 @@ bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 			if (f->table >= g->ntables || !g->tables[f->table].resolved)
 				continue;
 			f->col = resolve_column(&rs, &g->tables[f->table], f->column, f->col_pos);
-			if (f->col >= 0)
+			if (f->col >= 0 &&
+			    check_key_column(&rs, &g->tables[f->table], &g->tables[f->table].cols[f->col], f->col_pos,
+			                     "fill column"))
 				check_values(&rs, g, f);
 		}
 		for (size_t i = 0; i < g->nrccs && !rs.fatal; i++) {

@@ -174,6 +174,31 @@ static void gen_names(gen *gn)
 	}
 }
 
+/* Names the generator makes up must not hit a cache table or each other. */
+static bool check_names(const cg_group *g, cg_diags *d)
+{
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		for (size_t t = 0; t < g->ntables; t++) {
+			if (strcmp(g->tables[t].cache_name, f->ctl_name) == 0) {
+				cg_diag_add(d, g->tables[t].pos, "rename the table or drop the fill column",
+				            "table \"%s\" has the name of the control table of fill column %s.%s",
+				            g->tables[t].name, g->tables[f->table].name, f->column);
+				return false;
+			}
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(g->fills[j].ctl_name, f->ctl_name) == 0) {
+				cg_diag_add(d, f->col_pos, "rename one of the tables or columns involved",
+				            "the control tables of two fill columns would both be named \"%s\"",
+				            f->ctl_name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static void gen_ddl(gen *gn)
 {
 	cg_group *g = gn->g;
@@ -643,6 +668,8 @@ bool cg_gen_generate(cg_group *g, cg_diags *d)
 	}
 	gen gn = {g, g->nstmts, false};
 	gen_names(&gn);
+	if (!gn.oom && !check_names(g, d))
+		return false;
 	if (!gn.oom)
 		gen_ddl(&gn);
 	if (!gn.oom)

@@ -413,8 +413,10 @@ static void test_catalog_errors(void **state)
 	           "fill regisseur.nosuchcol\n"
 	           "fill film.genre values (1, 'x')\n"
 	           "fill ort.plz values ('123456', 12)\n"
+	           "fill film.budget\n"
 	           "rcc regisseur.id -> film.titel\n"
-	           "rcc film.regie -> regisseur.id\n",
+	           "rcc film.regie -> regisseur.id\n"
+	           "rcc film.regie -> film.budget\n",
 	           path, sizeof(path));
 	const char *paths[1] = {path};
 	cg_group **groups;
@@ -432,9 +434,13 @@ static void test_catalog_errors(void **state)
 	        "\"x\"\n"
 	        "10:22: value '123456' is longer than column ort.plz allows (character varying(5))\n"
 	        "10:32: value 12 is a number, but column ort.plz has type character varying(5)\n"
-	        "11:21: RCC regisseur.id -> film.titel connects incomparable types: integer and text have no = "
+	        "11:6: fill column film.budget has type numeric(12,2), whose equal values need not have equal text "
+	        "(e.g. 1.0 and 1.00): the cache could not keep it exact\n"
+	        "12:21: RCC regisseur.id -> film.titel connects incomparable types: integer and text have no = "
 	        "operator "
-	        "on the backend\n";
+	        "on the backend\n"
+	        "14:19: RCC target film.budget has type numeric(12,2), whose equal values need not have equal text "
+	        "(e.g. 1.0 and 1.00): the cache could not keep it exact\n";
 	assert_string_equal(got, want);
 	for (size_t i = 0; i < d.n; i++) {
 		assert_string_equal(d.items[i].file, path);
