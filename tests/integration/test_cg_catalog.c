@@ -183,7 +183,8 @@ static void keyset_free(keyset *ks)
 /* Render a keyset sorted, one key per line. */
 static char *keyset_render(keyset *ks)
 {
-	qsort(ks->keys, ks->n, sizeof(char *), cmp_str);
+	if (ks->n > 1)
+		qsort(ks->keys, ks->n, sizeof(char *), cmp_str);
 	cg_sb sb;
 	cg_sb_init(&sb);
 	for (size_t i = 0; i < ks->n; i++)
