@@ -69,13 +69,14 @@ typedef enum cg_storage {
 struct cg_column {
 	char *name;
 	int attnum;
-	uint32_t type_oid;  /* atttypid */
-	int32_t typmod;     /* atttypmod */
-	uint32_t base_oid;  /* the domain's base type, else type_oid */
-	uint32_t array_oid; /* array type of type_oid, 0 if none */
-	char *type_name;    /* format_type(type, typmod), e.g. "character varying(5)" */
-	char *type_base;    /* format_type(type, NULL), e.g. "character varying" */
-	char category;      /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
+	uint32_t type_oid;     /* atttypid */
+	int32_t typmod;        /* atttypmod */
+	uint32_t base_oid;     /* the domain's base type, else type_oid */
+	uint32_t array_oid;    /* array type of type_oid, 0 if none */
+	char *type_name;       /* format_type(type, typmod), e.g. "character varying(5)" */
+	char *type_base;       /* format_type(type, NULL), e.g. "character varying" */
+	char category;         /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
+	bool nondeterministic; /* the column's collation is nondeterministic */
 	bool not_null;
 	bool unique; /* a one-column primary key or unique index */
 	cg_storage storage;

@@ -451,6 +451,46 @@ static void test_catalog_errors(void **state)
 	cg_diag_free(&d);
 }
 
+/* Privileges, views, collations and blank-padded types, as a non-superuser. */
+static void test_catalog_errors_more(void **state)
+{
+	(void)state;
+	exec_ok("CREATE COLLATION cg_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+	exec_ok("CREATE TABLE cg_people (id int PRIMARY KEY, name text COLLATE cg_ci, code char(3), code5 char(5))");
+	exec_ok("CREATE TABLE cg_secret (id int PRIMARY KEY)");
+	exec_ok("CREATE VIEW cg_view AS SELECT 1 AS id");
+	exec_ok("CREATE ROLE cg_reader");
+	exec_ok("GRANT SELECT ON cg_people TO cg_reader");
+	char path[1024];
+	write_file("more.cg",
+	           "cachegroup more\n"
+	           "table cg_people\n"
+	           "table cg_secret\n"
+	           "table cg_view\n"
+	           "fill cg_people.name\n"
+	           "rcc cg_people.code -> cg_people.code5\n",
+	           path, sizeof(path));
+	exec_ok("SET ROLE cg_reader");
+	const char *paths[1] = {path};
+	cg_group **groups;
+	size_t n;
+	cg_diags d = {0};
+	bool ok = cg_compile(paths, 1, conn, &groups, &n, &d);
+	exec_ok("RESET ROLE");
+	assert_false(ok);
+	char got[4096];
+	render_diags(&d, got, sizeof(got));
+	assert_string_equal(got,
+	                    "3:7: the backend role may not read table cg_secret\n"
+	                    "4:7: cg_view is a view on the backend\n"
+	                    "5:6: fill column cg_people.name has a nondeterministic collation: values equal on the "
+	                    "backend can differ in the cache\n"
+	                    "6:23: RCC cg_people.code -> cg_people.code5 connects character(3) and character(5): their "
+	                    "values are compared differently in the cache\n");
+	cg_groups_free(groups, n);
+	cg_diag_free(&d);
+}
+
 /* Quoted and schema-qualified names; a table in two groups. */
 static void test_names_and_groups(void **state)
 {
@@ -501,9 +541,9 @@ static void test_names_and_groups(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_movies_valid),      cmocka_unit_test(test_fill_closure),
-	        cmocka_unit_test(test_fill_values_query), cmocka_unit_test(test_catalog_errors),
-	        cmocka_unit_test(test_names_and_groups),
+	        cmocka_unit_test(test_movies_valid),        cmocka_unit_test(test_fill_closure),
+	        cmocka_unit_test(test_fill_values_query),   cmocka_unit_test(test_catalog_errors),
+	        cmocka_unit_test(test_catalog_errors_more), cmocka_unit_test(test_names_and_groups),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
