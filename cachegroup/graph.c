@@ -419,11 +419,12 @@ static bool find_entries(cg_group *g, cg_diags *d)
 		}
 		const cg_table *tab = &g->tables[t];
 		for (size_t c = 0; c < tab->ncols && !oom; c++) {
-			if (!tab->cols[c].unique)
+			if (!tab->cols[c].unique && !tab->complete)
 				continue;
 			cg_entry *e = entry_for(g, t, tab->cols[c].name, &oom);
 			if (e)
-				e->reasons |= CG_ENTRY_UNIQUE;
+				e->reasons |= (tab->cols[c].unique ? CG_ENTRY_UNIQUE : 0) |
+				              (tab->complete ? CG_ENTRY_COMPLETE : 0);
 		}
 	}
 	if (oom) {
@@ -447,6 +448,10 @@ static bool find_entries(cg_group *g, cg_diags *d)
 		if (e->reasons & CG_ENTRY_FILL) {
 			pc.match_source = false;
 			emit_path(&pc, CG_ORIGIN_CONTROL, (size_t)e->fill, e->table);
+		}
+		if (e->reasons & CG_ENTRY_COMPLETE) {
+			pc.match_source = false;
+			emit_path(&pc, CG_ORIGIN_COMPLETE, SIZE_MAX, e->table);
 		}
 		if (e->reasons & CG_ENTRY_RCC) {
 			pc.match_source = true;

@@ -183,9 +183,10 @@ struct cg_backpath {
 
 /* Why a column is an entry point (DESIGN.md section 1). */
 enum {
-	CG_ENTRY_FILL = 1 << 0,  /* (i) a fill column */
-	CG_ENTRY_RCC = 1 << 1,   /* (ii) the target of an RCC */
-	CG_ENTRY_UNIQUE = 1 << 2 /* (iii) a unique column */
+	CG_ENTRY_FILL = 1 << 0,    /* (i) a fill column */
+	CG_ENTRY_RCC = 1 << 1,     /* (ii) the target of an RCC */
+	CG_ENTRY_UNIQUE = 1 << 2,  /* (iii) a unique column */
+	CG_ENTRY_COMPLETE = 1 << 3 /* any column of a complete table (once the table is loaded) */
 };
 
 struct cg_entry {

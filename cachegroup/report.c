@@ -116,8 +116,12 @@ static void print_entries(FILE *out, const cg_group *g)
 			fprintf(out, "%sRCC target", sep);
 			sep = ", ";
 		}
-		if (e->reasons & CG_ENTRY_UNIQUE)
+		if (e->reasons & CG_ENTRY_UNIQUE) {
 			fprintf(out, "%sunique", sep);
+			sep = ", ";
+		}
+		if (e->reasons & CG_ENTRY_COMPLETE)
+			fprintf(out, "%scomplete table", sep);
 		fprintf(out, "\n");
 		for (size_t p = 0; p < e->npaths; p++) {
 			const cg_backpath *bp = &e->paths[p];

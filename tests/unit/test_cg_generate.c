@@ -306,6 +306,50 @@ static void test_cycle_sweep(void **state)
 	cg_model_free(g);
 }
 
+/* A complete table: every value of every column is complete once the
+ * table is marked loaded, and the sweep never deletes its rows. */
+static void test_complete_table(void **state)
+{
+	(void)state;
+	cg_group *g = group();
+	static const char *const kc[] = {"id:int", "name:text"};
+	static const char *const ac[] = {"id:int", "k_id:int"};
+	size_t k = table(g, "k", kc, 2);
+	size_t a = table(g, "a", ac, 2);
+	g->tables[k].complete = true;
+	size_t f = fill(g, a, "id");
+	rcc(g, a, "k_id", k, "id");
+	compile(g);
+	sqlite3 *db = open_cache(g);
+	const cg_stmt *probe_name = find_entry_stmt(g, CG_STMT_PROBE, k, "name");
+	const cg_stmt *probe_id = find_entry_stmt(g, CG_STMT_PROBE, k, "id");
+	assert_int_equal(probe_name->nparams, 0);
+	assert_int_equal(probe_id->nparams, 1);
+	assert_int_equal(run(db, probe_name, 0), 0); /* not loaded yet */
+	assert_int_equal(run(db, probe_id, 1, "#9"), 0);
+	run(db, cg_gen_find(g, CG_STMT_INSERT_ROW, (int)k, -1, -1, -1), 2, "1", "one");
+	run(db, cg_gen_find(g, CG_STMT_INSERT_ROW, (int)k, -1, -1, -1), 2, "2", "two");
+	const cg_stmt *mark = NULL;
+	for (size_t i = 0; i < g->nstmts; i++)
+		if (g->stmts[i].kind == CG_STMT_INSERT_CONTROL && g->stmts[i].fill < 0 && g->stmts[i].table == (int)k)
+			mark = &g->stmts[i];
+	run(db, mark, 1, "#5");
+	assert_int_equal(run(db, probe_name, 0), 1);
+	assert_int_equal(run(db, probe_id, 1, "#9"), 1); /* absent, and known to be absent */
+	/* a row of a, then its eviction: k keeps every row */
+	run(db, cg_gen_find(g, CG_STMT_INSERT_ROW, (int)a, -1, -1, -1), 2, "7", "1");
+	run(db, cg_gen_find(g, CG_STMT_INSERT_CONTROL, -1, (int)f, -1, -1), 2, "7", "#6");
+	run(db, cg_gen_find(g, CG_STMT_EVICT_CONTROL, -1, (int)f, -1, -1), 1, "#7");
+	sweep(db, g);
+	char buf[64];
+	keys(db, "a", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	keys(db, "k", buf, sizeof(buf));
+	assert_string_equal(buf, "1,2");
+	sqlite3_close(db);
+	cg_model_free(g);
+}
+
 /* Generation refuses an unresolved group. */
 static void test_needs_resolution(void **state)
 {
@@ -330,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_acyclic_lifecycle),
 	        cmocka_unit_test(test_cycle_sweep),
+	        cmocka_unit_test(test_complete_table),
 	        cmocka_unit_test(test_needs_resolution),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -363,6 +363,7 @@ static void test_entries_movies(void **state)
 	assert_int_equal(e->reasons, CG_ENTRY_RCC);
 	e = entry(g, gen, "id");
 	assert_non_null(e);
+	assert_int_equal(e->reasons, CG_ENTRY_UNIQUE | CG_ENTRY_COMPLETE);
 	assert_int_equal(e->npaths, 1);
 	assert_true(has_path(g, e, "complete:genre||row"));
 	cg_model_free(g);
