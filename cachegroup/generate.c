@@ -1,0 +1,731 @@
+/*
+ * generate.c - every statement the daemon runs for a cache group.
+ *
+ * Functions prefix: cg_gen_
+ */
+#include "cachegroup/generate.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cachegroup/strbuf.h"
+#include "cachegroup/types.h"
+
+typedef struct gen {
+	cg_group *g;
+	size_t cap;
+	bool oom;
+} gen;
+
+const char *cg_gen_kind_name(cg_stmt_kind kind)
+{
+	switch (kind) {
+	case CG_STMT_CACHE_DDL:
+		return "cache DDL";
+	case CG_STMT_FETCH_FILL:
+		return "fetch fill rows";
+	case CG_STMT_FETCH_RCC:
+		return "fetch RCC targets";
+	case CG_STMT_FETCH_TABLE:
+		return "fetch complete table";
+	case CG_STMT_INSERT_ROW:
+		return "insert row";
+	case CG_STMT_INSERT_CONTROL:
+		return "insert control value";
+	case CG_STMT_PROBE:
+		return "probe entry point";
+	case CG_STMT_HIT:
+		return "count hit";
+	case CG_STMT_EVICT_VICTIMS:
+		return "eviction victims";
+	case CG_STMT_EVICT_CONTROL:
+		return "evict control value";
+	case CG_STMT_EVICT_SWEEP:
+		return "eviction sweep";
+	}
+	return "?";
+}
+
+const cg_stmt *cg_gen_find(const cg_group *g, cg_stmt_kind kind, int table, int fill, int rcc, int entry)
+{
+	for (size_t i = 0; i < g->nstmts; i++) {
+		const cg_stmt *s = &g->stmts[i];
+		if (s->kind == kind && (table < 0 || s->table == table) && (fill < 0 || s->fill == fill) &&
+		    (rcc < 0 || s->rcc == rcc) && (entry < 0 || s->entry == entry))
+			return s;
+	}
+	return NULL;
+}
+
+/* Append a statement; takes sql (may be NULL on OOM).  Returns it or NULL. */
+static cg_stmt *add(gen *gn, cg_stmt_kind kind, cg_stmt_target target, char *sql, const char *fmt, ...) CB_PRINTF(5, 6);
+
+static cg_stmt *add(gen *gn, cg_stmt_kind kind, cg_stmt_target target, char *sql, const char *fmt, ...)
+{
+	cg_group *g = gn->g;
+	if (sql == NULL || gn->oom) {
+		free(sql);
+		gn->oom = true;
+		return NULL;
+	}
+	if (g->nstmts == gn->cap) {
+		size_t cap = gn->cap ? gn->cap * 2 : 32;
+		cg_stmt *ns = realloc(g->stmts, cap * sizeof(*ns));
+		if (ns == NULL) {
+			free(sql);
+			gn->oom = true;
+			return NULL;
+		}
+		g->stmts = ns;
+		gn->cap = cap;
+	}
+	cg_stmt *s = &g->stmts[g->nstmts];
+	memset(s, 0, sizeof(*s));
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s->label, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		free(sql);
+		gn->oom = true;
+		return NULL;
+	}
+	g->nstmts++;
+	s->kind = kind;
+	s->target = target;
+	s->sql = sql;
+	s->table = s->fill = s->rcc = s->entry = s->zone = -1;
+	return s;
+}
+
+static void add_param(gen *gn, cg_stmt *s, const char *name, uint32_t type_oid, const char *type_name)
+{
+	if (s == NULL)
+		return;
+	cg_param *np = realloc(s->params, (s->nparams + 1) * sizeof(*np));
+	if (np == NULL) {
+		gn->oom = true;
+		return;
+	}
+	s->params = np;
+	cg_param *p = &s->params[s->nparams];
+	p->name = strdup(name);
+	p->type_oid = type_oid;
+	p->type_name = strdup(type_name);
+	s->nparams++;
+	if (p->name == NULL || p->type_name == NULL)
+		gn->oom = true;
+}
+
+static const cg_column *col_of(const cg_table *t, const char *name)
+{
+	int c = cg_model_find_column(t, name);
+	return c >= 0 ? &t->cols[c] : NULL;
+}
+
+/* "schema"."table" on the backend. */
+static void backend_name(cg_sb *sb, const cg_table *t)
+{
+	cg_sb_ident(sb, t->nspname);
+	cg_sb_put(sb, ".");
+	cg_sb_ident(sb, t->name);
+}
+
+static void select_cols(cg_sb *sb, const cg_table *t)
+{
+	cg_sb_put(sb, "SELECT ");
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (i)
+			cg_sb_put(sb, ", ");
+		cg_sb_ident(sb, t->cols[i].name);
+	}
+	cg_sb_put(sb, " FROM ");
+	backend_name(sb, t);
+}
+
+static char *name2(const char *prefix, const char *table, const char *col, const char *suffix)
+{
+	char *s = NULL;
+	if (asprintf(&s, "%s%s_%s%s", prefix, table, col, suffix) < 0)
+		return NULL;
+	return s;
+}
+
+static void gen_names(gen *gn)
+{
+	cg_group *g = gn->g;
+	for (size_t i = 0; i < g->ntables; i++) {
+		cg_table *t = &g->tables[i];
+		free(t->cache_name);
+		if (strcmp(t->nspname, "public") == 0)
+			t->cache_name = strdup(t->name);
+		else if (asprintf(&t->cache_name, "%s.%s", t->nspname, t->name) < 0)
+			t->cache_name = NULL;
+		if (t->cache_name == NULL)
+			gn->oom = true;
+	}
+	for (size_t i = 0; i < g->nfills && !gn->oom; i++) {
+		cg_fill *f = &g->fills[i];
+		free(f->ctl_name);
+		f->ctl_name = name2("cbcache_ctl_", g->tables[f->table].cache_name, f->column, "");
+		if (f->ctl_name == NULL)
+			gn->oom = true;
+	}
+}
+
+/* Names the generator makes up must not hit a cache table or each other. */
+static bool check_names(const cg_group *g, cg_diags *d)
+{
+	for (size_t t = 0; t < g->ntables; t++) {
+		bool taken = strcmp(g->tables[t].cache_name, CG_COMPLETE_TABLE) == 0;
+		for (size_t i = 0; i < g->nfills && !taken; i++)
+			taken = strcmp(g->tables[t].cache_name, g->fills[i].ctl_name) == 0;
+		if (taken) {
+			cg_diag_add(d, g->tables[t].pos,
+			            "rename the table on the backend or leave it out of the cache group",
+			            "table \"%s\" has the name of a table the cache keeps for itself",
+			            g->tables[t].name);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(g->fills[j].ctl_name, f->ctl_name) == 0) {
+				cg_diag_add(d, f->col_pos, "rename one of the tables or columns involved",
+				            "the control tables of two fill columns would both be named \"%s\"",
+				            f->ctl_name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void gen_ddl(gen *gn)
+{
+	cg_group *g = gn->g;
+	cg_sb sb;
+	for (size_t i = 0; i < g->ntables; i++) {
+		const cg_table *t = &g->tables[i];
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cg_sb_ident(&sb, t->cache_name);
+		cg_sb_put(&sb, " (");
+		for (size_t c = 0; c < t->ncols; c++) {
+			cg_sb_put(&sb, c ? ", " : "");
+			cg_sb_ident(&sb, t->cols[c].name);
+			cg_sb_printf(&sb, " %s", cg_type_sqlite_decl(t->cols[c].storage));
+		}
+		cg_sb_put(&sb, ", PRIMARY KEY (");
+		for (size_t k = 0; k < t->npk; k++) {
+			cg_sb_put(&sb, k ? ", " : "");
+			cg_sb_ident(&sb, t->cols[t->pk[k]].name);
+		}
+		cg_sb_put(&sb, "))");
+		cg_stmt *s =
+		        add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "cache table %s", t->cache_name);
+		if (s)
+			s->table = (int)i;
+	}
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		const cg_table *t = &g->tables[f->table];
+		const cg_column *c = &t->cols[f->col];
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cg_sb_ident(&sb, f->ctl_name);
+		cg_sb_printf(&sb,
+		             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
+		             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
+		             cg_type_sqlite_decl(c->storage));
+		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb),
+		                 "control table of fill column %s.%s", t->name, f->column);
+		if (s) {
+			s->fill = (int)i;
+			s->table = (int)f->table;
+		}
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
+		char *iname = name2("", f->ctl_name, "lru", "");
+		cg_sb_ident(&sb, iname ? iname : "");
+		free(iname);
+		cg_sb_put(&sb, " ON ");
+		cg_sb_ident(&sb, f->ctl_name);
+		cg_sb_put(&sb, " (\"last_access\")");
+		s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "LRU index of control table %s",
+		        f->ctl_name);
+		if (s) {
+			s->fill = (int)i;
+			s->table = (int)f->table;
+		}
+	}
+	bool any_complete = false;
+	for (size_t i = 0; i < g->ntables; i++)
+		any_complete |= g->tables[i].complete;
+	if (any_complete) {
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cg_sb_put(&sb, " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
+		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "the complete tables that are loaded");
+	}
+	/* indexes: entry-point columns and RCC source columns, once each */
+	for (size_t i = 0; i < g->ntables; i++) {
+		const cg_table *t = &g->tables[i];
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cn = t->cols[c].name;
+			bool want = cg_model_is_rcc_column(g, i, cn);
+			for (size_t e = 0; e < g->nentries && !want; e++)
+				if (g->entries[e].table == i && strcmp(g->entries[e].column, cn) == 0)
+					want = true;
+			if (!want || (t->npk > 0 && t->pk[0] == (int)c))
+				continue; /* the primary key's index covers its first column */
+			char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
+			cg_sb_init(&sb);
+			cg_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
+			cg_sb_ident(&sb, iname ? iname : "");
+			cg_sb_put(&sb, " ON ");
+			cg_sb_ident(&sb, t->cache_name);
+			cg_sb_put(&sb, " (");
+			cg_sb_ident(&sb, cn);
+			cg_sb_put(&sb, ")");
+			if (iname == NULL)
+				sb.failed = true;
+			free(iname);
+			cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "index on %s.%s",
+			                 t->name, cn);
+			if (s)
+				s->table = (int)i;
+		}
+	}
+}
+
+static void array_param(gen *gn, cg_stmt *s, const cg_column *c)
+{
+	char *tn = NULL;
+	if (asprintf(&tn, "%s[]", c->type_base) < 0) {
+		gn->oom = true;
+		return;
+	}
+	add_param(gn, s, "values", c->array_oid, tn);
+	free(tn);
+}
+
+static void gen_fetch(gen *gn)
+{
+	cg_group *g = gn->g;
+	cg_sb sb;
+	for (size_t i = 0; i < g->ntables; i++) {
+		const cg_table *t = &g->tables[i];
+		if (!t->complete)
+			continue;
+		cg_sb_init(&sb);
+		select_cols(&sb, t);
+		cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cg_sb_finish(&sb),
+		                 "every row of complete table %s", t->name);
+		if (s)
+			s->table = (int)i;
+	}
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		const cg_table *t = &g->tables[f->table];
+		const cg_column *c = &t->cols[f->col];
+		cg_sb_init(&sb);
+		select_cols(&sb, t);
+		cg_sb_put(&sb, " WHERE ");
+		cg_sb_ident(&sb, c->name);
+		cg_sb_printf(&sb, " = ANY ($1::%s[])", c->type_base);
+		cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cg_sb_finish(&sb),
+		                 "rows of %s for a set of fill values of %s.%s", t->name, t->name, c->name);
+		array_param(gn, s, c);
+		if (s) {
+			s->fill = (int)i;
+			s->table = (int)f->table;
+		}
+	}
+	for (size_t i = 0; i < g->nrccs; i++) {
+		const cg_rcc *r = &g->rccs[i];
+		const cg_table *st = &g->tables[r->src], *tt = &g->tables[r->dst];
+		const cg_column *a = &st->cols[r->src_col], *b = &tt->cols[r->dst_col];
+		cg_sb_init(&sb);
+		select_cols(&sb, tt);
+		cg_sb_put(&sb, " WHERE ");
+		cg_sb_ident(&sb, b->name);
+		cg_sb_printf(&sb, " = ANY ($1::%s[])", a->type_base);
+		cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cg_sb_finish(&sb),
+		                 "rows of %s for a set of values of %s.%s (rcc %s.%s -> %s.%s)", tt->name, st->name,
+		                 a->name, st->name, a->name, tt->name, b->name);
+		array_param(gn, s, a);
+		if (s) {
+			s->rcc = (int)i;
+			s->table = (int)r->dst;
+		}
+	}
+}
+
+static void gen_inserts(gen *gn)
+{
+	cg_group *g = gn->g;
+	cg_sb sb;
+	for (size_t i = 0; i < g->ntables; i++) {
+		const cg_table *t = &g->tables[i];
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cg_sb_ident(&sb, t->cache_name);
+		cg_sb_put(&sb, " (");
+		for (size_t c = 0; c < t->ncols; c++) {
+			cg_sb_put(&sb, c ? ", " : "");
+			cg_sb_ident(&sb, t->cols[c].name);
+		}
+		cg_sb_put(&sb, ") VALUES (");
+		for (size_t c = 0; c < t->ncols; c++)
+			cg_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
+		cg_sb_put(&sb, ")");
+		cg_stmt *s =
+		        add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cg_sb_finish(&sb),
+		            "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
+		            t->name);
+		if (s)
+			s->table = (int)i;
+		for (size_t c = 0; c < t->ncols; c++)
+			add_param(gn, s, t->cols[c].name, 0, cg_type_sqlite_decl(t->cols[c].storage));
+	}
+	for (size_t i = 0; i < g->ntables; i++) {
+		const cg_table *t = &g->tables[i];
+		if (!t->complete)
+			continue;
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cg_sb_put(&sb, " (\"table\", \"loaded_at\") VALUES (");
+		cg_sb_literal(&sb, t->cache_name);
+		cg_sb_put(&sb, ", ?1)");
+		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
+		                 "record that complete table %s is loaded (last step of its fill)", t->name);
+		add_param(gn, s, "now_us", 0, "INTEGER");
+		if (s)
+			s->table = (int)i;
+	}
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		const cg_column *c = &g->tables[f->table].cols[f->col];
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cg_sb_ident(&sb, f->ctl_name);
+		cg_sb_put(&sb, " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
+		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
+		                 "record a loaded value of %s.%s (last step of its fill)", g->tables[f->table].name,
+		                 f->column);
+		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
+		add_param(gn, s, "now_us", 0, "INTEGER");
+		if (s) {
+			s->fill = (int)i;
+			s->table = (int)f->table;
+		}
+	}
+}
+
+static void gen_probes(gen *gn)
+{
+	cg_group *g = gn->g;
+	for (size_t i = 0; i < g->nentries; i++) {
+		const cg_entry *e = &g->entries[i];
+		const cg_table *t = &g->tables[e->table];
+		cg_sb sb;
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "SELECT ");
+		int terms = 0;
+		if (e->reasons & CG_ENTRY_FILL) {
+			cg_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
+			cg_sb_ident(&sb, g->fills[e->fill].ctl_name);
+			cg_sb_put(&sb, " WHERE \"value\" = ?1)");
+			terms++;
+		}
+		for (size_t r = 0; r < g->nrccs && (e->reasons & CG_ENTRY_RCC); r++) {
+			const cg_rcc *rc = &g->rccs[r];
+			if (rc->dst != e->table || strcmp(rc->dst_column, e->column) != 0)
+				continue;
+			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cg_sb_ident(&sb, g->tables[rc->src].cache_name);
+			cg_sb_put(&sb, " WHERE ");
+			cg_sb_ident(&sb, rc->src_column);
+			cg_sb_put(&sb, " = ?1)");
+		}
+		bool uses_value = terms > 0;
+		if (e->reasons & CG_ENTRY_UNIQUE) {
+			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cg_sb_ident(&sb, t->cache_name);
+			cg_sb_put(&sb, " WHERE ");
+			cg_sb_ident(&sb, e->column);
+			cg_sb_put(&sb, " = ?1)");
+			uses_value = true;
+		}
+		if (e->reasons & CG_ENTRY_COMPLETE) {
+			/* every value, present or not, once the table is loaded */
+			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cg_sb_ident(&sb, CG_COMPLETE_TABLE);
+			cg_sb_put(&sb, " WHERE \"table\" = ");
+			cg_sb_literal(&sb, t->cache_name);
+			cg_sb_put(&sb, ")");
+		}
+		cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cg_sb_finish(&sb),
+		                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
+		const cg_column *c = col_of(t, e->column);
+		if (uses_value)
+			add_param(gn, s, "value", 0, c ? cg_type_sqlite_decl(c->storage) : "TEXT");
+		if (s) {
+			s->entry = (int)i;
+			s->table = (int)e->table;
+		}
+	}
+}
+
+/* FROM "T0" t0 JOIN "T1" t1 ON t1."b" = t0."a" ... over rccs[0..n) */
+static void path_joins(cg_sb *sb, const cg_group *g, size_t t0, const size_t *rccs, size_t n)
+{
+	cg_sb_put(sb, " FROM ");
+	cg_sb_ident(sb, g->tables[t0].cache_name);
+	cg_sb_put(sb, " t0");
+	for (size_t k = 0; k < n; k++) {
+		const cg_rcc *r = &g->rccs[rccs[k]];
+		cg_sb_put(sb, " JOIN ");
+		cg_sb_ident(sb, g->tables[r->dst].cache_name);
+		cg_sb_printf(sb, " t%zu ON t%zu.", k + 1, k + 1);
+		cg_sb_ident(sb, r->dst_column);
+		cg_sb_printf(sb, " = t%zu.", k);
+		cg_sb_ident(sb, r->src_column);
+	}
+}
+
+static void gen_hits(gen *gn)
+{
+	cg_group *g = gn->g;
+	for (size_t i = 0; i < g->nentries; i++) {
+		const cg_entry *e = &g->entries[i];
+		const cg_table *t = &g->tables[e->table];
+		const cg_column *ec = col_of(t, e->column);
+		for (size_t p = 0; p < e->npaths; p++) {
+			const cg_backpath *bp = &e->paths[p];
+			if (bp->origin != CG_ORIGIN_CONTROL)
+				continue;
+			const cg_fill *f = &g->fills[bp->fill];
+			cg_sb sb;
+			cg_sb_init(&sb);
+			cg_sb_put(&sb, "UPDATE ");
+			cg_sb_ident(&sb, f->ctl_name);
+			cg_sb_put(&sb, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
+			if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
+				cg_sb_put(&sb, " = ?1");
+			} else {
+				size_t njoin = bp->match_source ? bp->nrccs - 1 : bp->nrccs;
+				cg_sb_put(&sb, " IN (SELECT t0.");
+				cg_sb_ident(&sb, f->column);
+				path_joins(&sb, g, bp->table, bp->rccs, njoin);
+				cg_sb_printf(&sb, " WHERE t%zu.", njoin);
+				if (bp->match_source)
+					cg_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
+				else
+					cg_sb_ident(&sb, e->column);
+				cg_sb_put(&sb, " = ?1)");
+			}
+			cg_sb sbl;
+			cg_sb_init(&sbl);
+			cg_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column,
+			             g->tables[f->table].name, f->column);
+			for (size_t k = 0; k < bp->nrccs; k++) {
+				const cg_rcc *r = &g->rccs[bp->rccs[k]];
+				cg_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name,
+				             r->src_column, g->tables[r->dst].name, r->dst_column);
+			}
+			char *label = cg_sb_finish(&sbl);
+			cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cg_sb_finish(&sb), "%s", label ? label : "");
+			if (label == NULL)
+				gn->oom = true;
+			free(label);
+			add_param(gn, s, "value", 0, ec ? cg_type_sqlite_decl(ec->storage) : "TEXT");
+			add_param(gn, s, "now_us", 0, "INTEGER");
+			if (s) {
+				s->entry = (int)i;
+				s->fill = (int)bp->fill;
+				s->table = (int)e->table;
+			}
+		}
+	}
+}
+
+/* The condition keeping a row of table ti (referred to by its cache name)
+ * because something outside its zone still reaches it. */
+static void ext_support(cg_sb *sb, const cg_group *g, size_t ti)
+{
+	const cg_table *t = &g->tables[ti];
+	int terms = 0;
+	if (t->complete) {
+		cg_sb_put(sb, "1");
+		return;
+	}
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		if (f->table != ti)
+			continue;
+		cg_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+		cg_sb_ident(sb, f->ctl_name);
+		cg_sb_put(sb, " c WHERE c.\"value\" = ");
+		cg_sb_ident(sb, t->cache_name);
+		cg_sb_put(sb, ".");
+		cg_sb_ident(sb, f->column);
+		cg_sb_put(sb, ")");
+	}
+	for (size_t i = 0; i < g->nrccs; i++) {
+		const cg_rcc *r = &g->rccs[i];
+		if (r->dst != ti || g->tables[r->src].zone == t->zone)
+			continue;
+		cg_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+		cg_sb_ident(sb, g->tables[r->src].cache_name);
+		cg_sb_put(sb, " s WHERE s.");
+		cg_sb_ident(sb, r->src_column);
+		cg_sb_put(sb, " = ");
+		cg_sb_ident(sb, t->cache_name);
+		cg_sb_put(sb, ".");
+		cg_sb_ident(sb, r->dst_column);
+		cg_sb_put(sb, ")");
+	}
+	if (terms == 0)
+		cg_sb_put(sb, "0");
+}
+
+static void set_zone(cg_stmt *s, size_t z, size_t t)
+{
+	if (s) {
+		s->zone = (int)z;
+		s->table = (int)t;
+	}
+}
+
+static void gen_evict(gen *gn)
+{
+	cg_group *g = gn->g;
+	cg_sb sb;
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		const cg_column *c = &g->tables[f->table].cols[f->col];
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "SELECT \"value\" FROM ");
+		cg_sb_ident(&sb, f->ctl_name);
+		cg_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
+		cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cg_sb_finish(&sb),
+		                 "least recently used values of %s.%s", g->tables[f->table].name, f->column);
+		add_param(gn, s, "limit", 0, "INTEGER");
+		if (s) {
+			s->fill = (int)i;
+			s->table = (int)f->table;
+		}
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "DELETE FROM ");
+		cg_sb_ident(&sb, f->ctl_name);
+		cg_sb_put(&sb, " WHERE \"value\" = ?1");
+		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb), "evict a value of %s.%s",
+		        g->tables[f->table].name, f->column);
+		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
+		if (s) {
+			s->fill = (int)i;
+			s->table = (int)f->table;
+		}
+	}
+	/* the sweep: zones top-down (the reverse of the load order) */
+	for (size_t zz = g->nzones; zz-- > 0;) {
+		const cg_zone *z = &g->zones[zz];
+		if (z->kind == CG_CYCLE_NONE) {
+			size_t ti = z->tables[0];
+			const cg_table *t = &g->tables[ti];
+			if (t->complete)
+				continue;
+			cg_sb_init(&sb);
+			cg_sb_put(&sb, "DELETE FROM ");
+			cg_sb_ident(&sb, t->cache_name);
+			cg_sb_put(&sb, " WHERE NOT (");
+			ext_support(&sb, g, ti);
+			cg_sb_put(&sb, ")");
+			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
+			             "sweep %s: delete rows no control value reaches", t->name),
+			         zz, ti);
+			continue;
+		}
+		/* a homogeneous cycle: a value of any table's cycle column reaches
+		 * every table of the zone, so keep the cycle values of the rows
+		 * reached from outside, then delete the rest */
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
+		for (size_t k = 0; k < z->ntables; k++) {
+			size_t ti = z->tables[k];
+			cg_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
+			cg_sb_ident(&sb, g->tables[ti].cache_name);
+			cg_sb_put(&sb, ".");
+			cg_sb_ident(&sb, z->cycle_cols[k]);
+			cg_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
+			cg_sb_ident(&sb, g->tables[ti].cache_name);
+			cg_sb_put(&sb, " WHERE ");
+			ext_support(&sb, g, ti);
+		}
+		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
+		             "sweep zone %zu (homogeneous cycle): cycle values still reached from outside", zz + 1),
+		         zz, z->tables[0]);
+		for (size_t k = 0; k < z->ntables; k++) {
+			size_t ti = z->tables[k];
+			const cg_table *t = &g->tables[ti];
+			if (t->complete)
+				continue;
+			cg_sb_init(&sb);
+			cg_sb_put(&sb, "DELETE FROM ");
+			cg_sb_ident(&sb, t->cache_name);
+			cg_sb_put(&sb, " WHERE NOT (");
+			ext_support(&sb, g, ti);
+			cg_sb_put(&sb, " OR ");
+			cg_sb_ident(&sb, z->cycle_cols[k]);
+			cg_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\"))");
+			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
+			             "sweep %s: delete rows no control value reaches", t->name),
+			         zz, ti);
+		}
+		char *drop = strdup("DROP TABLE temp.\"cbcache_keep\"");
+		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, drop, "sweep zone %zu: done", zz + 1), zz,
+		         z->tables[0]);
+	}
+}
+
+bool cg_gen_generate(cg_group *g, cg_diags *d)
+{
+	for (size_t i = 0; i < g->ntables; i++) {
+		if (!g->tables[i].resolved) {
+			cg_diag_add(d, g->tables[i].pos, "resolve the cache group against the backend first",
+			            "cannot generate statements: table \"%s\" is not resolved", g->tables[i].name);
+			return false;
+		}
+	}
+	if (!g->analysed) {
+		cg_diag_add(d, g->pos, "analyse the cache group first", "cannot generate statements: not analysed");
+		return false;
+	}
+	gen gn = {g, g->nstmts, false};
+	gen_names(&gn);
+	if (!gn.oom && !check_names(g, d))
+		return false;
+	if (!gn.oom)
+		gen_ddl(&gn);
+	if (!gn.oom)
+		gen_fetch(&gn);
+	if (!gn.oom)
+		gen_inserts(&gn);
+	if (!gn.oom)
+		gen_probes(&gn);
+	if (!gn.oom)
+		gen_hits(&gn);
+	if (!gn.oom)
+		gen_evict(&gn);
+	if (gn.oom) {
+		d->oom = true;
+		return false;
+	}
+	return true;
+}

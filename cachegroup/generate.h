@@ -1,0 +1,45 @@
+/*
+ * generate.h - every statement the daemon runs for a cache group.
+ *
+ * Functions prefix: cg_gen_
+ *
+ * From a resolved and analysed group: the SQLite DDL of the cache tables
+ * (same names and columns as the backend; storage per cachegroup/types.h),
+ * the control tables (value, loaded_at, last_access, hits) and an index on
+ * every entry-point column and RCC source column; the backend queries
+ * fetching a fill's closure (one per fill column, one per RCC, one per
+ * complete table; value sets bound as one array parameter `= ANY($1)`);
+ * the cache inserts; the probe of each entry point; the hit-counter
+ * updates along each back-path; the eviction statements (victims, control
+ * delete, and the top-down sweep zone by zone).  The result is
+ * g->stmts, in the order above; each statement knows what it belongs to.
+ *
+ * Naming in SQLite: a table in schema public keeps its name, any other is
+ * named "schema.table" (one identifier).  Control table of fill T.c:
+ * "cbcache_ctl_T_c"; indexes: "cbcache_idx_T_c"; the loaded complete
+ * tables are listed in "cbcache_complete"; times are integers
+ * (microseconds since the epoch, the daemon's clock).
+ *
+ * Statement kinds and what belongs to them (cg_stmt.table/fill/rcc/entry/zone):
+ *   CG_STMT_INSERT_CONTROL with fill >= 0: record a loaded fill value (?1 value, ?2 now);
+ *                          with fill = -1: record a loaded complete table (?1 now).
+ *   CG_STMT_PROBE: ?1 the value (no parameter when the entry is a complete
+ *                  table's column only); returns 1 when complete.
+ */
+
+#define CG_COMPLETE_TABLE "cbcache_complete"
+#ifndef CG_GENERATE_H
+#define CG_GENERATE_H
+
+#include "cachegroup/model.h"
+
+/* Generate g->stmts.  g must be resolved and analysed without errors. */
+CB_MUSTCHECK bool cg_gen_generate(cg_group *g, cg_diags *d);
+
+/* The first statement of a kind for a table/fill/rcc/entry/zone (-1 = any), or NULL. */
+const cg_stmt *cg_gen_find(const cg_group *g, cg_stmt_kind kind, int table, int fill, int rcc, int entry);
+
+/* "cache DDL", "fetch fill rows", ... for display. */
+const char *cg_gen_kind_name(cg_stmt_kind kind);
+
+#endif /* CG_GENERATE_H */
