@@ -42,7 +42,11 @@ class Daemon:
                     "backend = host=%s port=%s\nlog_file = cbcached.log\n%s\n"
                     % (self.dir, port, os.environ["PGHOST"], os.environ["PGPORT"], extra))
         self.stderr = open(os.path.join(self.dir, "stderr"), "w")
-        self.proc = subprocess.Popen([CBCACHED, "-c", self.conf], stderr=self.stderr)
+        wrap = []
+        if os.environ.get("CB_VALGRIND") == "1":  # make check-valgrind
+            wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite", "--quiet"]
+        self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -87,7 +91,7 @@ class Daemon:
         self.stderr.close()
         with open(os.path.join(self.dir, "stderr")) as f:
             err = f.read()
-        if status != 0 or "Sanitizer" in err or "runtime error" in err:
+        if status != 0 or "Sanitizer" in err or "runtime error" in err or "definitely lost" in err:
             sys.stderr.write(err)
             fail("cbcached exited with status %d" % status, self)
 

@@ -11,6 +11,11 @@
 CBD_BIN="$top_builddir/src/cbcached"
 CBD_ADMIN="$top_builddir/src/cbcache-admin"
 CBD_PID=""
+# make check-valgrind (CB_VALGRIND=1) runs the daemon under valgrind too
+CBD_WRAP=()
+if [ "${CB_VALGRIND:-0}" = 1 ]; then
+	CBD_WRAP=(valgrind --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite --quiet)
+fi
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -75,7 +80,7 @@ cbd_wait_ready() {
 # cbd_start [EXTRA-CONFIG-LINES]
 cbd_start() {
 	cbd_write_conf "${1:-}"
-	"$CBD_BIN" -c "$CBD_CONF" 2>>"$CBD_DIR/stderr" &
+	"${CBD_WRAP[@]}" "$CBD_BIN" -c "$CBD_CONF" 2>>"$CBD_DIR/stderr" &
 	CBD_PID=$!
 	cbd_wait_ready
 }
@@ -103,7 +108,7 @@ cbd_stop() {
 		cat "$CBD_DIR/stderr" >&2
 		fail "cbcached exited with status $CBD_STATUS"
 	fi
-	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$CBD_DIR/stderr"; then
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error\|definitely lost" "$CBD_DIR/stderr"; then
 		cat "$CBD_DIR/stderr" >&2
 		fail "sanitizer report from cbcached"
 	fi

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "integration"))
 from cbd_helper import Conn, Daemon, fail, startup_packet  # noqa: E402
 

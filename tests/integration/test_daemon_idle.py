@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "integration"))
 from cbd_helper import Conn, Daemon, fail  # noqa: E402
 
