@@ -45,7 +45,7 @@ class Daemon:
         wrap = []
         if os.environ.get("CB_VALGRIND") == "1":  # make check-valgrind
             wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
-                    "--errors-for-leak-kinds=definite", "--quiet"]
+                    "--errors-for-leak-kinds=definite", "--max-threads=1200", "--quiet"]
         self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -14,7 +14,7 @@ CBD_PID=""
 # make check-valgrind (CB_VALGRIND=1) runs the daemon under valgrind too
 CBD_WRAP=()
 if [ "${CB_VALGRIND:-0}" = 1 ]; then
-	CBD_WRAP=(valgrind --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite --quiet)
+	CBD_WRAP=(valgrind --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite --max-threads=1200 --quiet)
 fi
 
 fail() {
