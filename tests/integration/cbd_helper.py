@@ -117,19 +117,24 @@ class Conn:
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(timeout)
         self.s.connect(path)
-        self.buf = b""
+        self.buf = bytearray()
+        self.pos = 0
         self.key = None
 
     def send(self, data):
         self.s.sendall(data)
 
     def read_exact(self, n):
-        while len(self.buf) < n:
-            chunk = self.s.recv(65536)
+        while len(self.buf) - self.pos < n:
+            chunk = self.s.recv(262144)
             if not chunk:
                 raise EOFError("connection closed")
+            if self.pos > 0:
+                del self.buf[:self.pos]
+                self.pos = 0
             self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
+        out = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
         return out
 
     def read_msg(self):

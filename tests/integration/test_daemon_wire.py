@@ -5,7 +5,7 @@ Covers the extended protocol (named and unnamed statements and portals,
 binary parameters and results, Describe, Execute with a row limit and
 PortalSuspended, Close, Flush before Sync, errors skipping to Sync), simple
 queries with several statements and an error among them, COPY FROM STDIN
-with several megabytes, CopyFail, COPY TO STDOUT, a FunctionCall, and 300
+with several megabytes, CopyFail, COPY TO STDOUT, a FunctionCall, ParameterStatus and NOTICE, and 300
 pipelined queries with results larger than the socket buffers (sent by one
 thread while another reads: the relay must not deadlock or reorder)."""
 import hashlib
@@ -113,8 +113,12 @@ SCENARIOS = [
         query("COPY (SELECT * FROM w ORDER BY id) TO STDOUT"),
     ], 1),
     ("FunctionCall (int4abs)", [
-        msg(b"F", struct.pack("!IHHI", 1397, 1, 1, 4) + struct.pack("!i", -17) + struct.pack("!H", 1)),
+        msg(b"F", struct.pack("!IHHHI", 1397, 1, 1, 1, 4) + struct.pack("!i", -17) + struct.pack("!H", 1)),
     ], 1),
+    ("SET reports ParameterStatus, RAISE sends a NOTICE", [
+        query("SET application_name = 'wire'; SET DateStyle = 'SQL, DMY'"),
+        query("DO $$ BEGIN RAISE NOTICE 'wire notice'; END $$"),
+    ], 2),
     ("transaction: rollback of the copied rows", [
         query("BEGIN; DELETE FROM w; SELECT count(*) FROM w"),
         query("ROLLBACK; SELECT count(*) FROM w"),
@@ -130,16 +134,17 @@ def run(conn):
     out = []
     for name, messages, nready in SCENARIOS:
         conn.send(b"".join(messages))
-        got = b""
+        parts = []
         if nready == 0:  # Flush: exactly ParseComplete arrives
             t, body = conn.read_msg()
-            got = t + struct.pack("!I", len(body) + 4) + body
+            parts.append(t + struct.pack("!I", len(body) + 4) + body)
         for _ in range(nready):
             while True:
                 t, body = conn.read_msg()
-                got += t + struct.pack("!I", len(body) + 4) + body
+                parts.append(t + struct.pack("!I", len(body) + 4) + body)
                 if t == b"Z":
                     break
+        got = b"".join(parts)
         out.append((name, got))
 
     # pipelined: a writer thread and this reader
@@ -179,6 +184,10 @@ try:
         fail("no PortalSuspended in the suspended-portal scenario", d)
     if b"42601" not in replies["error in Parse skips to Sync"]:
         fail("no syntax error in the Parse error scenario", d)
+    if b"application_name\0wire\0" not in replies["SET reports ParameterStatus, RAISE sends a NOTICE"]:
+        fail("no ParameterStatus for application_name", d)
+    if b"\0\0\0\x11" not in replies["FunctionCall (int4abs)"] or b"V" not in replies["FunctionCall (int4abs)"]:
+        fail("the FunctionCall did not return 17", d)
     if b"60000" not in replies["transaction: rollback of the copied rows"]:
         fail("COPY did not load 60000 rows", d)
     d.stop()
