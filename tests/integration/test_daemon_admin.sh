@@ -124,6 +124,27 @@ cbd_stop
 wait "$sleeper" && fail "the long statement succeeded although shutdown_timeout passed"
 grep -q "shutdown_timeout (1 s) passed" "$CBD_LOG" || fail "the forced shutdown was not logged"
 
+# max_clients: the client past the limit is refused with 53300; the limit is reloadable
+cbd_start "max_clients = 2"
+psql -X -h "$CBD_DIR" -p "$CBD_PORT" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+s1=$!
+psql -X -h "$CBD_DIR" -p "$CBD_PORT" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+s2=$!
+for _ in $(seq 400); do
+	[ "$(adm SHOW SESSIONS | grep -c "| active ")" = 2 ] && break
+	sleep 0.05
+done
+[ "$(adm SHOW SESSIONS | grep -c "| active ")" = 2 ] || fail "the two sleeping sessions did not start"
+out="$(cbd_psql -c "SELECT 1" 2>&1)" && fail "a third client was admitted with max_clients = 2"
+echo "$out" | grep -q "sorry, too many clients already" || fail "max_clients: unexpected message: $out"
+sed -i 's/^max_clients = 2/max_clients = 3/' "$CBD_CONF"
+adm RELOAD >/dev/null || fail "RELOAD of max_clients"
+cbd_psql -c "SELECT 1" >/dev/null || fail "a third client was refused after max_clients was raised to 3"
+[ "$(adm SHOW STATS | awk '$1 == "refused" {print $3}')" = 1 ] || fail "SHOW STATS refused is not 1"
+direct_psql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'" >/dev/null
+wait "$s1" "$s2"
+cbd_stop
+
 # -d: daemonize with a pid file, stop with SIGTERM
 cbd_write_conf "pid_file = cbcached.pid"
 "$CBD_BIN" -d -c "$CBD_CONF" || fail "cbcached -d failed"
