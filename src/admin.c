@@ -24,10 +24,6 @@
 #define ADM_MAX_CONNS 16
 #define ADM_MAX_LINE 4096
 
-struct adm_reply {
-	pgp_buf buf;
-};
-
 typedef struct adm_conn {
 	int fd;
 	pgp_buf in;

@@ -20,6 +20,7 @@
 
 #include "src/config.h"
 #include "src/daemon.h"
+#include "src/pgproto.h"
 
 typedef struct adm_server adm_server;
 
@@ -41,8 +42,12 @@ int adm_pollfds(adm_server *a, struct pollfd *fds, int max);
 /* Serve what the pollfds from adm_pollfds (with revents) report. */
 void adm_serve(adm_server *a, const struct pollfd *fds, int n);
 
+/* The reply to one command, in the wire format above. */
+typedef struct adm_reply {
+	pgp_buf buf;
+} adm_reply;
+
 /* Run one command line and append the reply (protocol above) to out. */
-typedef struct adm_reply adm_reply;
 void adm_execute(adm_server *a, const char *line, adm_reply *out);
 
 #endif /* CBD_ADMIN_H */

@@ -14,6 +14,8 @@ adm() { "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" "$@"; }
 "$CBD_BIN" --help | grep -q -- "--check" || fail "--help"
 "$CBD_BIN" >/dev/null 2>&1 && fail "cbcached without -c must fail"
 
+"$CBD_BIN" --check -c "$top_srcdir/examples/movies/cbcache.conf" >/dev/null ||
+	fail "examples/movies/cbcache.conf is not valid"
 cbd_write_conf ""
 "$CBD_BIN" --check -c "$CBD_CONF" | grep -q "is valid" || fail "--check of a good config"
 echo "cache_groups = missing.cg" >>"$CBD_CONF"
