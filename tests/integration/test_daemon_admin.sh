@@ -31,6 +31,7 @@ cbd_start "log_level = info"
 [ "$(stat -c %a "$CBD_ADMIN_SOCK")" = 600 ] || fail "admin socket mode is $(stat -c %a "$CBD_ADMIN_SOCK"), expected 600"
 
 adm SHOW STATS >"$CBD_DIR/stats.out" || fail "SHOW STATS"
+"$CBD_ADMIN" -c "$CBD_CONF" SHOW STATS | grep -q "^ uptime_s " || fail "cbcache-admin -c CONFIG"
 for col in sessions_active sessions_total connections statements bytes_in bytes_out errors protocol_errors \
 	auth_failures cancels refused uptime_s; do
 	grep -q "^ $col " "$CBD_DIR/stats.out" || fail "SHOW STATS has no $col"

@@ -7,7 +7,8 @@ PortalSuspended, Close, Flush before Sync, errors skipping to Sync), simple
 queries with several statements and an error among them, COPY FROM STDIN
 with several megabytes, CopyFail, COPY TO STDOUT, a FunctionCall, ParameterStatus and NOTICE, and 300
 pipelined queries with results larger than the socket buffers (sent by one
-thread while another reads: the relay must not deadlock or reorder)."""
+thread while another reads: the relay must not deadlock or reorder).
+Then a NOTIFY from one session reaches an idle LISTENing session."""
 import hashlib
 import os
 import struct
@@ -190,6 +191,19 @@ try:
         fail("the FunctionCall did not return 17", d)
     if b"60000" not in replies["transaction: rollback of the copied rows"]:
         fail("COPY did not load 60000 rows", d)
+
+    # LISTEN in one session, NOTIFY from another: the idle listener gets the
+    # NotificationResponse without sending anything
+    listener = Conn(d.sock).login()
+    if listener.query("LISTEN wire_chan")[1]:
+        fail("LISTEN failed", d)
+    notifier = Conn(d.sock).login()
+    notifier.query("NOTIFY wire_chan, 'across sessions'")
+    t, body = listener.read_msg()
+    if t != b"A" or b"wire_chan\0across sessions\0" not in body:
+        fail("expected a NotificationResponse, got %r %r" % (t, body), d)
+    listener.close()
+    notifier.close()
     d.stop()
 except SystemExit:
     d.kill()
