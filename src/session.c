@@ -464,6 +464,7 @@ static bool sess_login(sess_session *s)
 		pthread_mutex_unlock(&reg_lock);
 
 		be_result res;
+		const char *hint = NULL;
 		be_connect(settings.backend, si.user, si.database, NULL, si.params, si.nparams, &res);
 		if (res.status == BE_NEED_PASSWORD) {
 			if (s->is_tcp && !atomic_load(&allow_tcp_password)) {
@@ -471,6 +472,9 @@ static bool sess_login(sess_session *s)
 				snprintf(res.sqlstate, sizeof(res.sqlstate), "28000");
 				snprintf(res.message, sizeof(res.message),
 				         "password authentication is not allowed on the TCP listener of cbcached");
+				hint = "Connect through the UNIX socket, or set allow_tcp_password = on in "
+				       "cbcache.conf "
+				       "(the password then crosses the network in clear text).";
 			} else {
 				char *pw = ask_password(s);
 				if (pw == NULL) {
@@ -490,10 +494,6 @@ static bool sess_login(sess_session *s)
 			}
 		}
 		if (ok && res.status == BE_REFUSED) {
-			const char *hint = strcmp(res.sqlstate, "28000") == 0 && s->is_tcp
-			                           ? "Connect through the UNIX socket, or set allow_tcp_password = on "
-			                             "(the password then crosses the network in clear text)."
-			                           : NULL;
 			queue_error(s, "FATAL", res.sqlstate, res.message, hint);
 			STATS_ADD(auth_failures, 1);
 			slog_info(s, "backend refused the session: %s", res.message);
