@@ -138,10 +138,16 @@ void be_connect(const char *backend, const char *user, const char *dbname, const
 	/* keep the server's text: after the last "FATAL:  " if there is one */
 	const char *fatal = strstr(msg, "FATAL:  ");
 	const char *text = fatal != NULL ? fatal + 8 : msg;
-	snprintf(out->message, sizeof(out->message), "%s", text);
+	if (fatal != NULL)
+		snprintf(out->message, sizeof(out->message), "%s", text);
+	else /* no answer from a server: say that it is cbcached's backend that is unreachable */
+		snprintf(out->message, sizeof(out->message),
+		         "cbcached cannot reach its backend (check backend in cbcache.conf and that PostgreSQL runs): "
+		         "%s",
+		         text);
 	size_t len = strlen(out->message);
 	while (len > 0 && (out->message[len - 1] == '\n' || out->message[len - 1] == ' '))
 		out->message[--len] = '\0';
-	snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", guess_sqlstate(text));
+	snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", fatal != NULL ? guess_sqlstate(text) : "08006");
 	PQfinish(conn);
 }

@@ -77,12 +77,17 @@ cbd_wait_ready() {
 	fail "cbcached did not answer on $CBD_ADMIN_SOCK within 20 s"
 }
 
-# cbd_start [EXTRA-CONFIG-LINES]
-cbd_start() {
-	cbd_write_conf "${1:-}"
+# cbd_launch: start cbcached on the current $CBD_CONF and wait until it answers.
+cbd_launch() {
 	"${CBD_WRAP[@]}" "$CBD_BIN" -c "$CBD_CONF" 2>>"$CBD_DIR/stderr" &
 	CBD_PID=$!
 	cbd_wait_ready
+}
+
+# cbd_start [EXTRA-CONFIG-LINES]: a new directory and config, then cbd_launch.
+cbd_start() {
+	cbd_write_conf "${1:-}"
+	cbd_launch
 }
 
 # cbd_wait_exit SECONDS: wait for the daemon to exit; sets CBD_STATUS.

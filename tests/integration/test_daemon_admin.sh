@@ -148,6 +148,15 @@ direct_psql -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query 
 wait "$s1" "$s2"
 cbd_stop
 
+# an unreachable backend: the client is told so, the daemon stays up
+cbd_write_conf ""
+sed -i "s|^backend = .*|backend = host=$CBD_DIR/nowhere port=1|" "$CBD_CONF"
+cbd_launch
+out="$(cbd_psql -c "SELECT 1" 2>&1)" && fail "a session without a reachable backend succeeded"
+echo "$out" | grep -q "cbcached cannot reach its backend" || fail "unreachable backend: unexpected message: $out"
+adm SHOW STATS >/dev/null || fail "the daemon is not answering after a failed backend connection"
+cbd_stop
+
 # -d: daemonize with a pid file, stop with SIGTERM
 cbd_write_conf "pid_file = cbcached.pid"
 "$CBD_BIN" -d -c "$CBD_CONF" || fail "cbcached -d failed"
