@@ -37,6 +37,7 @@ typedef struct ctx {
 	size_t text_len;
 	const sqlfe_plankey *pk;
 	unsigned char used[SQLFE_PLANKEY_MAX_LITS];
+	int scope_lo, scope_hi; /* FROM items the JOIN ... ON being read may refer to */
 } ctx;
 
 static void *aalloc(sqlfe_stmt *st, size_t n)
@@ -360,6 +361,8 @@ static bool add_pred(ctx *c, sqlfe_pred **out)
 		return sqlfe_parse_backend(c->st, "more than %d conditions", SQLFE_MAX_PREDS);
 	*out = &c->st->preds[c->st->npreds++];
 	memset(*out, 0, sizeof(**out));
+	(*out)->scope_lo = c->scope_lo;
+	(*out)->scope_hi = c->scope_hi;
 	return true;
 }
 
@@ -533,9 +536,19 @@ static bool conv_from(ctx *c, const PgQuery__Node *n)
 			return sqlfe_parse_backend(c->st, "JOIN USING");
 		if (j->alias != NULL || j->join_using_alias != NULL)
 			return sqlfe_parse_backend(c->st, "alias on a join");
+		int lo = c->st->nfrom;
+		bool good;
 		if (!conv_from(c, j->larg) || !conv_from(c, j->rarg))
 			return false;
-		return j->quals == NULL || conv_where(c, j->quals, true);
+		if (j->quals == NULL)
+			return true;
+		/* ON sees only the two sides of its own join */
+		c->scope_lo = lo;
+		c->scope_hi = c->st->nfrom - 1;
+		good = conv_where(c, j->quals, true);
+		c->scope_lo = 0;
+		c->scope_hi = SQLFE_MAX_FROM - 1;
+		return good;
 	}
 	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT:
 		return sqlfe_parse_backend(c->st, "subquery in FROM");
@@ -674,6 +687,7 @@ bool sqlfe_parse(const char *text, const sqlfe_plankey *pk, sqlfe_stmt **out, sq
 	c.text = text;
 	c.text_len = strlen(text);
 	c.pk = pk;
+	c.scope_hi = SQLFE_MAX_FROM - 1;
 
 	r = pg_query_parse_protobuf(text);
 	if (r.error != NULL) {

@@ -108,7 +108,8 @@ typedef struct sqlfe_pred {
 	sqlfe_expr *l, *r;
 	int nlist;
 	sqlfe_expr **list;
-	bool from_join; /* came from JOIN ... ON */
+	bool from_join;         /* came from JOIN ... ON */
+	int scope_lo, scope_hi; /* JOIN ... ON: the FROM items it may refer to */
 } sqlfe_pred;
 
 typedef struct sqlfe_target {

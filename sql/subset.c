@@ -47,13 +47,15 @@ static int find_occ(const sqlfe_resolved *res, const char *qual)
 	return -1;
 }
 
-/* Resolve a COLUMN or STAR expression. */
-static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_expr *e)
+/* Resolve a COLUMN or STAR expression among the occurrences lo..hi. */
+static bool resolve_in(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_expr *e, int lo, int hi)
 {
 	if (e->qual != NULL) {
 		e->occ = find_occ(res, e->qual);
 		if (e->occ < 0)
 			return sqlfe_parse_backend(st, "unknown table reference %s", e->qual);
+		if (e->occ < lo || e->occ > hi)
+			return sqlfe_parse_backend(st, "JOIN ON refers to %s outside the join", e->qual);
 		if (e->kind == SQLFE_X_STAR)
 			return true;
 		e->col = sqlfe_schema_column(s, res->occ[e->occ].table, e->name);
@@ -62,7 +64,7 @@ static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 	} else {
 		if (e->kind == SQLFE_X_STAR)
 			return true;
-		for (int i = 0; i < res->nocc; i++) {
+		for (int i = lo; i < res->nocc && i <= hi; i++) {
 			int c = sqlfe_schema_column(s, res->occ[i].table, e->name);
 			if (c < 0)
 				continue;
@@ -80,6 +82,11 @@ static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 	return true;
 }
 
+static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_expr *e)
+{
+	return resolve_in(st, s, res, e, 0, SQLFE_MAX_FROM - 1);
+}
+
 static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
 {
 	if (n > SQLFE_MAX_PARAMS)
@@ -95,8 +102,8 @@ static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
 /* May value v be compared with a column of type t in SQLite? */
 static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_type *t, const sqlfe_value *v)
 {
-	if (v->src == SQLFE_SRC_PARAM)
-		return note_param(st, res, v->index, t->oid);
+	if (v->src == SQLFE_SRC_PARAM) /* PostgreSQL types $n compared with varchar as text */
+		return note_param(st, res, v->index, t->family == SQLFE_FAM_TEXT ? SQLFE_OID_TEXT : t->oid);
 	switch (t->family) {
 	case SQLFE_FAM_INT:
 		if (v->kind == SQLFE_LIT_INT4 || v->kind == SQLFE_LIT_INT8)
@@ -156,7 +163,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 	}
 	if (p->l->kind != SQLFE_X_COLUMN)
 		return sqlfe_parse_backend(st, "condition without a column on the left");
-	if (!resolve_col(st, s, res, p->l))
+	if (!resolve_in(st, s, res, p->l, p->scope_lo, p->scope_hi))
 		return false;
 	t = col_type(s, res, p->l);
 	switch (p->kind) {
@@ -165,7 +172,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 			return false;
 		if (p->r->kind == SQLFE_X_COLUMN) {
 			const sqlfe_type *t2;
-			if (!resolve_col(st, s, res, p->r))
+			if (!resolve_in(st, s, res, p->r, p->scope_lo, p->scope_hi))
 				return false;
 			t2 = col_type(s, res, p->r);
 			if (t2->family != t->family)

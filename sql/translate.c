@@ -206,7 +206,7 @@ static void translate_target(tctx *t, const sqlfe_target *tg, int *cap, bool *fi
 		return;
 	case SQLFE_X_VALUE:
 		if (e->val.kind == SQLFE_VK_BOOL) {
-			out_typed(t, "bool", tg->alias, SQLFE_OID_BOOL, cap);
+			out_typed(t, "?column?", tg->alias, SQLFE_OID_BOOL, cap);
 			bind(t, &e->val, SQLFE_BIND_BOOL, SQLFE_OID_BOOL);
 		} else if (e->val.kind == SQLFE_LIT_STRING) {
 			out_typed(t, "?column?", tg->alias, SQLFE_OID_TEXT, cap);

@@ -75,32 +75,97 @@ static bool roundtrips(const char *buf, double d, bool is4)
 	return strtod(buf, NULL) == d;
 }
 
+/* x as m * 2^k with m an integer of at most bits bits (x finite, >= 0). */
+static void split2(double x, int bits, uint64_t *m, int *k)
+{
+	int e;
+	double f = frexp(x, &e);
+
+	*m = (uint64_t)ldexp(f, bits);
+	*k = e - bits;
+}
+
+/* Strip factors of two: x = odd * 2^ret (x > 0). */
+static int strip2(unsigned __int128 *x)
+{
+	int n = 0;
+
+	while ((*x & 1) == 0) {
+		*x >>= 1;
+		n++;
+	}
+	return n;
+}
+
+/* x * 5^n, or 0 when it passes 2^120 (too large to equal anything here). */
+static unsigned __int128 times5(unsigned __int128 x, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (x > ((unsigned __int128)1 << 118))
+			return 0;
+		x *= 5;
+	}
+	return x;
+}
+
+/*
+ * Is the decimal buf ([-]d.ddde[+-]X) exactly the midpoint between |d| and
+ * its neighbour nb?  Exact integer arithmetic: buf = Do * 2^a * 10^E with
+ * Do odd; the midpoint = So * 2^t with So odd.
+ */
+static bool is_midpoint(const char *buf, double ad, double nb, int bits)
+{
+	char digits[32];
+	int nd = 0, E, kd, kn, k, a, t;
+	uint64_t md, mn;
+	unsigned __int128 D, S, lhs, rhs;
+	const char *q = buf[0] == '-' ? buf + 1 : buf;
+
+	for (; *q != 'e'; q++)
+		if (*q != '.')
+			digits[nd++] = *q;
+	digits[nd] = '\0';
+	E = atoi(q + 1) - (nd - 1);
+	D = strtoull(digits, NULL, 10);
+	if (D == 0)
+		return false;
+	split2(ad, bits, &md, &kd);
+	if (nb == 0) {
+		mn = 0;
+		kn = kd;
+	} else {
+		split2(nb, bits, &mn, &kn);
+	}
+	k = kd < kn ? kd : kn;
+	S = ((unsigned __int128)md << (kd - k)) + ((unsigned __int128)mn << (kn - k));
+	t = k - 1 + strip2(&S);
+	a = strip2(&D);
+	/* D * 2^a * 2^E * 5^E == S * 2^t, both D and S odd */
+	if (a + E != t)
+		return false;
+	lhs = E >= 0 ? times5(D, E) : D;
+	rhs = E >= 0 ? S : times5(S, -E);
+	return lhs != 0 && lhs == rhs;
+}
+
 /*
  * Is the decimal buf exactly on the boundary of d's rounding interval (the
  * midpoint to a neighbour)?  Ryu's acceptance of such boundaries depends on
- * details we do not reproduce, so the caller refuses to answer.  long
- * double holds the midpoint exactly when it has at least 64 mantissa bits;
- * without it every candidate counts as a boundary (always refuse).
+ * details we do not reproduce, so the caller refuses to answer.
  */
 static bool on_boundary(const char *buf, double d, bool is4)
 {
-#if LDBL_MANT_DIG >= 64
-	long double v = strtold(buf, NULL), lo, hi;
+	double ad = fabs(d), lo, hi;
+
 	if (is4) {
-		float f = (float)d;
-		lo = ((long double)f + (long double)nextafterf(f, -INFINITY)) / 2;
-		hi = ((long double)f + (long double)nextafterf(f, INFINITY)) / 2;
+		float f = (float)ad;
+		lo = (double)nextafterf(f, 0.0f);
+		hi = (double)nextafterf(f, INFINITY);
 	} else {
-		lo = ((long double)d + (long double)nextafter(d, -INFINITY)) / 2;
-		hi = ((long double)d + (long double)nextafter(d, INFINITY)) / 2;
+		lo = nextafter(ad, 0.0);
+		hi = nextafter(ad, INFINITY);
 	}
-	return v == lo || v == hi;
-#else
-	(void)buf;
-	(void)d;
-	(void)is4;
-	return true;
-#endif
+	return is_midpoint(buf, ad, lo, is4 ? 24 : 53) || (!isinf(hi) && is_midpoint(buf, ad, hi, is4 ? 24 : 53));
 }
 
 /*
