@@ -19,7 +19,8 @@ typedef struct scan {
 	char *out;
 	size_t cap;
 	size_t n;
-	bool space; /* a whitespace run is pending */
+	bool space;  /* a whitespace run is pending */
+	size_t span; /* start of the verbatim text not yet written */
 } scan;
 
 static bool is_ident_start(unsigned char c)
@@ -55,6 +56,15 @@ static bool put(scan *sc, const char *p, size_t n)
 	memcpy(sc->out + sc->n, p, n);
 	sc->n += n;
 	return true;
+}
+
+/* Write the verbatim text before position upto. */
+static bool flush(scan *sc, size_t upto)
+{
+	bool good = upto <= sc->span || put(sc, sc->s + sc->span, upto - sc->span);
+
+	sc->span = upto;
+	return good;
 }
 
 /* Skip whitespace and comments from sc->i; false on an unterminated comment. */
@@ -139,7 +149,10 @@ static bool add_lit(sqlfe_plankey *pk, scan *sc, size_t start, size_t end, sqlfe
 	char ph[2] = {SQLFE_PLANKEY_MARK, (char)kind};
 
 	if (pk->nlits >= SQLFE_PLANKEY_MAX_LITS)
-		return put(sc, sc->s + start, end - start);
+		return true; /* stays in the verbatim span */
+	if (!flush(sc, start))
+		return false;
+	sc->span = end;
 	pk->lits[pk->nlits].offset = (uint32_t)start;
 	pk->lits[pk->nlits].len = (uint32_t)(end - start);
 	pk->lits[pk->nlits].tag_len = (uint16_t)tag_len;
@@ -185,7 +198,7 @@ static bool scan_number(scan *sc, sqlfe_plankey *pk)
 		if (i + 1 < sc->len && sc->s[i + 1] == '.') {
 			/* "1..": PostgreSQL's decimalfail; keep as is */
 			sc->i = i;
-			return put(sc, sc->s + start, i - start);
+			return true;
 		}
 		decimal = true;
 		i++;
@@ -206,7 +219,7 @@ static bool scan_number(scan *sc, sqlfe_plankey *pk)
 	sc->i = i;
 	/* glued to an identifier or another dot: not sure how PostgreSQL splits it */
 	if (i < sc->len && (is_ident_cont((unsigned char)sc->s[i]) || sc->s[i] == '.'))
-		return put(sc, sc->s + start, i - start);
+		return true;
 	if (decimal || expo)
 		return add_lit(pk, sc, start, i, SQLFE_LIT_NUMERIC, SQLFE_Q_NONE, 0);
 	return add_lit(pk, sc, start, i, int_kind(sc->s + start, i - start), SQLFE_Q_NONE, 0);
@@ -230,7 +243,7 @@ static size_t dollar_tag(const scan *sc, size_t i)
 
 bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *keybuf, size_t keycap, sqlfe_plankey *pk)
 {
-	scan sc = {text, len, 0, keybuf, keycap == 0 ? 0 : keycap - 1, 0, false};
+	scan sc = {text, len, 0, keybuf, keycap == 0 ? 0 : keycap - 1, 0, false, 0};
 
 	pk->nlits = 0;
 	pk->key = keybuf;
@@ -238,15 +251,27 @@ bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *ke
 	pk->hash = 0;
 	if (keycap == 0 || len > UINT32_MAX || memchr(text, SQLFE_PLANKEY_MARK, len) != NULL)
 		return false;
+	/*
+	 * Verbatim text (identifiers, keywords, operators, quoted identifiers,
+	 * parameters, kept literals, single spaces) accumulates in a span that
+	 * is written only when a literal or a whitespace run interrupts it.
+	 */
 	while (sc.i < len) {
 		unsigned char c = (unsigned char)text[sc.i];
 		size_t start = sc.i;
 
+		if (c == ' ' && sc.i > 0 && sc.i + 1 < len && !is_space((unsigned char)text[sc.i + 1]) &&
+		    !(text[sc.i + 1] == '-' && sc.i + 2 < len && text[sc.i + 2] == '-') &&
+		    !(text[sc.i + 1] == '/' && sc.i + 2 < len && text[sc.i + 2] == '*') && sc.span < sc.i) {
+			sc.i++; /* a lone space between tokens is already normal */
+			continue;
+		}
 		if (is_space(c) || (c == '-' && sc.i + 1 < len && text[sc.i + 1] == '-') ||
 		    (c == '/' && sc.i + 1 < len && text[sc.i + 1] == '*')) {
-			if (!skip_blank(&sc, &sc.i))
+			if (!flush(&sc, start) || !skip_blank(&sc, &sc.i))
 				return false;
 			sc.space = true;
+			sc.span = sc.i;
 			continue;
 		}
 		if (c == '\'') {
@@ -265,8 +290,6 @@ bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *ke
 			if (end == 0)
 				return false;
 			sc.i = end;
-			if (!put(&sc, text + start, end - start))
-				return false;
 			continue;
 		}
 		if (c == '$') {
@@ -288,12 +311,10 @@ bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *ke
 					return false;
 				continue;
 			}
-			/* $n parameter or a lone $: copy the run */
+			/* $n parameter or a lone $ */
 			sc.i++;
 			while (sc.i < len && is_digit((unsigned char)text[sc.i]))
 				sc.i++;
-			if (!put(&sc, text + start, sc.i - start))
-				return false;
 			continue;
 		}
 		if (is_digit(c) || (c == '.' && sc.i + 1 < len && is_digit((unsigned char)text[sc.i + 1]))) {
@@ -311,27 +332,22 @@ bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *ke
 				if (end == 0 || string_follows(&sc, end) || (has_bs && !std_strings && p != 'e'))
 					return false;
 				sc.i = end;
-				if (p == 'e' && !has_bs) {
-					if (!add_lit(pk, &sc, start, end, SQLFE_LIT_STRING, SQLFE_Q_E, 0))
-						return false;
-				} else if (!put(&sc, text + start, end - start)) {
-					/* B'', X'', N'', E'' with escapes: verbatim */
+				/* E'' without backslashes is a literal; B'', X'', N'', E'' with escapes stay */
+				if (p == 'e' && !has_bs &&
+				    !add_lit(pk, &sc, start, end, SQLFE_LIT_STRING, SQLFE_Q_E, 0))
 					return false;
-				}
 				continue;
 			}
 			if (sc.i - start == 1 && (c | 0x20) == 'u' && sc.i + 1 < len && text[sc.i] == '&' &&
 			    (text[sc.i + 1] == '\'' || text[sc.i + 1] == '"'))
 				return false;
-			if (!put(&sc, text + start, sc.i - start))
-				return false;
 			continue;
 		}
-		/* operators and punctuation: one byte at a time */
+		/* operators and punctuation */
 		sc.i++;
-		if (!put(&sc, text + start, 1))
-			return false;
 	}
+	if (!flush(&sc, len))
+		return false;
 	keybuf[sc.n] = '\0';
 	pk->key_len = sc.n;
 	pk->hash = sqlfe_plankey_hash(keybuf, sc.n);
