@@ -19,6 +19,9 @@
  *   params:    $N:type-oid for every parameter
  *   depends:   timezone, datestyle (space separated) or none
  * Only the fields present are checked.  Adding a case is one block.
+ * Every cacheable translation is also prepared by SQLite on empty cache
+ * tables of the movie schema: it must compile, take exactly the plan's
+ * bindings and return the plan's number of columns.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "sql/plan.h"
 
@@ -147,6 +152,48 @@ static void describe(const sqlfe_plan *p, const sqlfe_schema *s, tcase *got)
 }
 
 static int failures;
+static sqlite3 *cache_db;
+
+/* Empty cache tables with the storage classes of sql/types.h. */
+static void open_cache_db(const sqlfe_schema *s)
+{
+	char ddl[4096];
+
+	assert_int_equal(sqlite3_open(":memory:", &cache_db), SQLITE_OK);
+	for (int t = 0; t < s->ntables; t++) {
+		size_t n = (size_t)snprintf(ddl, sizeof(ddl), "CREATE TABLE \"%s\" (", s->tables[t].name);
+		for (int c = 0; c < s->tables[t].ncols; c++) {
+			const sqlfe_type *ty = sqlfe_types_lookup(s->tables[t].cols[c].type_oid);
+			assert_non_null(ty);
+			n += (size_t)snprintf(ddl + n, sizeof(ddl) - n, "%s\"%s\" %s", c ? ", " : "",
+			                      s->tables[t].cols[c].name,
+			                      ty->storage == SQLFE_ST_INTEGER ? "INTEGER"
+			                      : ty->storage == SQLFE_ST_REAL  ? "REAL"
+			                                                      : "TEXT");
+		}
+		snprintf(ddl + n, sizeof(ddl) - n, ")");
+		if (sqlite3_exec(cache_db, ddl, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", ddl, sqlite3_errmsg(cache_db));
+	}
+}
+
+static void check_sqlite(const tcase *c, const sqlfe_plan *p)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(cache_db, p->sql, -1, &st, NULL) != SQLITE_OK) {
+		failures++;
+		fprintf(stderr, "cases.txt:%d: SQLite rejects the translation: %s\n  %s\n", c->line,
+		        sqlite3_errmsg(cache_db), p->sql);
+		return;
+	}
+	if (sqlite3_bind_parameter_count(st) != p->nbinds || sqlite3_column_count(st) != p->ncols) {
+		failures++;
+		fprintf(stderr, "cases.txt:%d: SQLite sees %d parameters and %d columns, the plan %d and %d\n", c->line,
+		        sqlite3_bind_parameter_count(st), sqlite3_column_count(st), p->nbinds, p->ncols);
+	}
+	sqlite3_finalize(st);
+}
 
 static void check_field(const tcase *c, const char *field, bool present, const char *want, const char *got)
 {
@@ -197,6 +244,7 @@ static void run_case(tcase *c, const sqlfe_schema *s_default, const sqlfe_schema
 	} else {
 		fail_msg("cases.txt:%d: expect must be 'cache' or 'backend: reason'", c->line);
 	}
+	check_sqlite(c, p);
 	describe(p, s, got);
 	check_field(c, "probes", c->has_probes, c->probes, got->probes);
 	check_field(c, "anchor", c->has_anchor, c->anchor, got->anchor);
@@ -256,6 +304,7 @@ static void test_cases(void **state)
 	assert_non_null(c);
 	assert_non_null(s);
 	assert_non_null(s_c);
+	open_cache_db(s);
 	snprintf(path, sizeof(path), "%s/tests/sql/cases.txt", top ? top : ".");
 	f = fopen(path, "r");
 	if (f == NULL)
@@ -300,6 +349,7 @@ static void test_cases(void **state)
 	free(c);
 	sqlfe_schema_free(s);
 	sqlfe_schema_free(s_c);
+	sqlite3_close(cache_db);
 	fprintf(stderr, "%d cases, %d failures\n", ncases, failures);
 	assert_true(ncases >= 60);
 	assert_int_equal(failures, 0);
