@@ -143,3 +143,122 @@ size_t sqlfe_plan_value_text(const sqlfe_value *v, const char *text, const sqlfe
 	}
 	return n + sqlfe_plankey_value(text, &pk->lits[v->index], cap > n ? out + n : out, cap > n ? cap - n : 0);
 }
+
+/* Valid UTF-8 as PostgreSQL checks it (no overlongs, surrogates or NUL)? */
+static bool utf8_ok(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		uint32_t cp;
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text, const sqlfe_plankey *pk,
+                                        const char *const *params, const int *param_len, int nparams, char *scratch,
+                                        size_t cap, size_t *used, sqlfe_bound *out)
+{
+	const char *v;
+	size_t len, room = cap - *used;
+	char *dst = scratch + *used;
+
+	memset(out, 0, sizeof(*out));
+	if (b->val.src == SQLFE_SRC_PARAM) {
+		int n = b->val.index;
+		if (n < 1 || n > nparams || params[n] == NULL || param_len[n] < 0)
+			return SQLFE_BOUND_BACKEND;
+		v = params[n];
+		len = (size_t)param_len[n];
+	} else {
+		if (b->val.src == SQLFE_SRC_LITERAL && pk == NULL)
+			return SQLFE_BOUND_BACKEND;
+		len = sqlfe_plan_value_text(&b->val, text, pk, dst, room);
+		if (len >= room)
+			return SQLFE_BOUND_NOSPACE;
+		v = dst;
+	}
+	switch (b->as) {
+	case SQLFE_BIND_INT:
+	case SQLFE_BIND_LIMIT: {
+		uint32_t oid = b->as == SQLFE_BIND_LIMIT ? SQLFE_OID_INT8 : b->type_oid;
+		const sqlfe_type *t = sqlfe_types_lookup(oid);
+		/* a literal is read as its own type (an int8 literal against an int4 column is fine) */
+		if (b->val.src != SQLFE_SRC_PARAM)
+			t = sqlfe_types_lookup(SQLFE_OID_INT8);
+		if (t == NULL || !sqlfe_types_parse_int(t, v, len, &out->i))
+			return SQLFE_BOUND_BACKEND;
+		if (b->as == SQLFE_BIND_LIMIT && out->i < 0)
+			return SQLFE_BOUND_BACKEND;
+		out->is_int = true;
+		return SQLFE_BOUND_OK;
+	}
+	case SQLFE_BIND_BOOL:
+		if ((len == 1 && v[0] == 't') || (len == 4 && memcmp(v, "true", 4) == 0))
+			out->i = 1;
+		else if ((len == 1 && v[0] == 'f') || (len == 5 && memcmp(v, "false", 5) == 0))
+			out->i = 0;
+		else
+			return SQLFE_BOUND_BACKEND;
+		out->is_int = true;
+		return SQLFE_BOUND_OK;
+	case SQLFE_BIND_TEXT:
+		if (!utf8_ok(v, len))
+			return SQLFE_BOUND_BACKEND;
+		out->s = v;
+		out->len = len;
+		if (v == dst)
+			*used += len + 1;
+		return SQLFE_BOUND_OK;
+	case SQLFE_BIND_GLOB: {
+		size_t gl;
+		char *g;
+		if (v == dst) {
+			*used += len + 1; /* keep the pattern, convert after it */
+			room = cap - *used;
+		}
+		g = scratch + *used;
+		if (!utf8_ok(v, len))
+			return SQLFE_BOUND_BACKEND;
+		if (room < 3 * len + 1)
+			return SQLFE_BOUND_NOSPACE;
+		if (!sqlfe_types_like_to_glob(v, len, g, room, &gl))
+			return SQLFE_BOUND_BACKEND;
+		*used += gl + 1;
+		out->s = g;
+		out->len = gl;
+		return SQLFE_BOUND_OK;
+	}
+	}
+	return SQLFE_BOUND_BACKEND;
+}

@@ -12,11 +12,12 @@
  * Executing a cacheable plan (done by the hit path, not here): for each
  * probe, each of its values must be complete in the cache (by one of its
  * ways); then the translated SQL runs with binds[i] bound to ?(i+1).  A
- * value comes from the statement's literal (sqlfe_plan_value_text), a
- * parameter $n (its text form must be valid for param_types[n]) or a
- * constant of the plan; it is bound as bind_as says:
+ * value comes from the statement's literal, a parameter $n (its text form
+ * must be valid for param_types[n]; a client that declared another type
+ * for $n gets the backend) or a constant of the plan;
+ * sqlfe_plan_bind_value() resolves it, bound as bind_as says:
  *   INT    parsed with sqlfe_types_parse_int for type_oid (failure: backend)
- *   TEXT   as is
+ *   TEXT   as is, when valid UTF-8 (the database encoding is taken to be UTF8)
  *   BOOL   't'/'f' -> 1/0
  *   GLOB   converted with sqlfe_types_like_to_glob (failure: backend)
  *   LIMIT  a non-negative int8 (negative: backend, PostgreSQL errors)
@@ -24,6 +25,10 @@
  * are rendered with sqlfe_types_render per cols[i].type; the session's
  * TimeZone/DateStyle/IntervalStyle must equal the fill session's when
  * depends has the matching SQLFE_T_* bit.
+ *
+ * Plans built without a key (pk NULL) take their constants from
+ * libpg_query's parse, which assumes standard_conforming_strings on: with
+ * it off, send keyless statements to the backend.
  */
 #ifndef SQLFE_PLAN_H
 #define SQLFE_PLAN_H
@@ -111,5 +116,31 @@ void sqlfe_plan_free(sqlfe_plan *p);
  * length; 0 and "" for parameters.
  */
 size_t sqlfe_plan_value_text(const sqlfe_value *v, const char *text, const sqlfe_plankey *pk, char *out, size_t cap);
+
+/* A value ready for sqlite3_bind_*. */
+typedef struct sqlfe_bound {
+	bool is_int;
+	int64_t i;
+	const char *s; /* !is_int: not NUL-terminated necessarily */
+	size_t len;
+} sqlfe_bound;
+
+typedef enum sqlfe_bind_status {
+	SQLFE_BOUND_OK,
+	SQLFE_BOUND_BACKEND, /* NULL, invalid or out of range: PostgreSQL decides (and may raise the error) */
+	SQLFE_BOUND_NOSPACE, /* scratch too small: retry with more */
+} sqlfe_bind_status;
+
+/*
+ * Resolve binding b for one execution: the statement text with key pk
+ * (pk NULL when the plan was built without one), and the text-format
+ * parameter values params[1..nparams] (params[n] NULL for SQL NULL,
+ * param_len[n] its length).  Decoded text goes into scratch (capacity
+ * cap, *used advanced); out points into scratch or params.  Allocates
+ * nothing.
+ */
+sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text, const sqlfe_plankey *pk,
+                                        const char *const *params, const int *param_len, int nparams, char *scratch,
+                                        size_t cap, size_t *used, sqlfe_bound *out) CB_MUSTCHECK;
 
 #endif /* SQLFE_PLAN_H */

@@ -116,6 +116,76 @@ static void test_backend_plan(void **state)
 	sqlfe_schema_free(s);
 }
 
+static sqlfe_bind_status bind1(const sqlfe_plan *p, int i, const char *text, const sqlfe_plankey *pk,
+                               const char *const *params, const int *lens, int n, sqlfe_bound *out)
+{
+	static char scratch[256];
+	size_t used = 0;
+
+	return sqlfe_plan_bind_value(&p->binds[i], text, pk, params, lens, n, scratch, sizeof(scratch), &used, out);
+}
+
+static void test_bind_values(void **state)
+{
+	const char *sql = "SELECT titel FROM film WHERE regie = $1 AND titel LIKE $2 AND ort = $3 LIMIT $4";
+	const char *lit = "SELECT titel FROM film WHERE regie = 7 AND titel LIKE 'a*b%' AND ort = 'x' LIMIT 3";
+	sqlfe_schema *s = movies_schema(false);
+	sqlfe_plan *p, *q;
+	sqlfe_error err;
+	sqlfe_bound out;
+	keyed k;
+	char small[4];
+	size_t used = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->nbinds, 4);
+	{
+		const char *params[] = {NULL, "42", "Der%_", "10115", "5"};
+		const int lens[] = {0, 2, 5, 5, 1};
+		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_true(out.is_int);
+		assert_true(out.i == 42);
+		assert_int_equal(bind1(p, 1, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_int_equal(out.len, 5);
+		assert_memory_equal(out.s, "Der*?", 5);
+		assert_int_equal(bind1(p, 2, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_memory_equal(out.s, "10115", 5);
+		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_true(out.i == 5);
+	}
+	{
+		/* values PostgreSQL would reject or read otherwise go to the backend */
+		const char *params[] = {NULL, "2147483648", "abc\\", "\xff", "-1"};
+		const int lens[] = {0, 10, 4, 1, 2};
+		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 1, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 2, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		/* NULL and missing parameters */
+		params[1] = NULL;
+		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 3, &out), SQLFE_BOUND_BACKEND);
+	}
+	/* literals of the statement, decoded into scratch */
+	scan(lit, &k);
+	assert_true(sqlfe_plan_build(lit, &k.pk, s, &q, &err));
+	assert_true(q->cacheable);
+	assert_int_equal(bind1(q, 0, lit, &k.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_true(out.is_int && out.i == 7);
+	assert_int_equal(bind1(q, 1, lit, &k.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.s, "a[*]b*", 6);
+	assert_int_equal(
+	        sqlfe_plan_bind_value(&q->binds[1], lit, &k.pk, NULL, NULL, 0, small, sizeof(small), &used, &out),
+	        SQLFE_BOUND_NOSPACE);
+	sqlfe_plan_free(q);
+	sqlfe_plan_free(p);
+	sqlfe_schema_free(s);
+}
+
 static void test_schema_refusals(void **state)
 {
 	sqlfe_schema *s = sqlfe_schema_new(NULL);
@@ -145,9 +215,8 @@ static void test_schema_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_plan_serves_its_key),
-	        cmocka_unit_test(test_plan_without_key),
-	        cmocka_unit_test(test_backend_plan),
+	        cmocka_unit_test(test_plan_serves_its_key), cmocka_unit_test(test_plan_without_key),
+	        cmocka_unit_test(test_backend_plan),        cmocka_unit_test(test_bind_values),
 	        cmocka_unit_test(test_schema_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
