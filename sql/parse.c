@@ -631,14 +631,18 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 			return sqlfe_parse_backend(st, "more than %d ORDER BY terms", SQLFE_MAX_SORTS);
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
 			return sqlfe_parse_backend(st, "ORDER BY USING");
-		if (sb->node != NULL && sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST)
-			return sqlfe_parse_backend(st, "ORDER BY position");
 		so = &st->sorts[st->nsorts++];
 		so->e = conv_expr(c, sb->node, false);
 		if (so->e == NULL)
 			return false;
-		if (so->e->kind != SQLFE_X_COLUMN)
+		if (so->e->kind == SQLFE_X_VALUE) {
+			/* ORDER BY n: a position, only when the key kept the number */
+			if (so->e->val.src != SQLFE_SRC_CONST || so->e->val.kind != SQLFE_LIT_INT4 ||
+			    so->e->val.text[0] == '-')
+				return sqlfe_parse_backend(st, "ORDER BY position");
+		} else if (so->e->kind != SQLFE_X_COLUMN) {
 			return sqlfe_parse_backend(st, "ORDER BY expression");
+		}
 		so->desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
 		so->nulls = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST  ? SQLFE_NULLS_FIRST
 		            : sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST ? SQLFE_NULLS_LAST

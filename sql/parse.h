@@ -130,7 +130,7 @@ typedef enum sqlfe_nulls {
 } sqlfe_nulls;
 
 typedef struct sqlfe_sort {
-	sqlfe_expr *e;
+	sqlfe_expr *e; /* a column, or a constant position (ORDER BY 2) until subset resolves it */
 	bool desc;
 	sqlfe_nulls nulls;
 } sqlfe_sort;

@@ -9,6 +9,7 @@
  * literal in the key or gives up (see plankey.h).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "sql/plankey.h"
 
@@ -19,8 +20,9 @@ typedef struct scan {
 	char *out;
 	size_t cap;
 	size_t n;
-	bool space;  /* a whitespace run is pending */
-	size_t span; /* start of the verbatim text not yet written */
+	bool space;   /* a whitespace run is pending */
+	size_t span;  /* start of the verbatim text not yet written */
+	bool by_list; /* after BY: integers there may be positions (ORDER BY 1), not values */
 } scan;
 
 static bool is_ident_start(unsigned char c)
@@ -222,6 +224,8 @@ static bool scan_number(scan *sc, sqlfe_plankey *pk)
 		return true;
 	if (decimal || expo)
 		return add_lit(pk, sc, start, i, SQLFE_LIT_NUMERIC, SQLFE_Q_NONE, 0);
+	if (sc->by_list)
+		return true; /* ORDER BY 1 and ORDER BY 2 differ in meaning: keep it */
 	return add_lit(pk, sc, start, i, int_kind(sc->s + start, i - start), SQLFE_Q_NONE, 0);
 }
 
@@ -243,7 +247,7 @@ static size_t dollar_tag(const scan *sc, size_t i)
 
 bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *keybuf, size_t keycap, sqlfe_plankey *pk)
 {
-	scan sc = {text, len, 0, keybuf, keycap == 0 ? 0 : keycap - 1, 0, false, 0};
+	scan sc = {text, len, 0, keybuf, keycap == 0 ? 0 : keycap - 1, 0, false, 0, false};
 
 	pk->nlits = 0;
 	pk->key = keybuf;
@@ -341,9 +345,17 @@ bool sqlfe_plankey_scan(const char *text, size_t len, bool std_strings, char *ke
 			if (sc.i - start == 1 && (c | 0x20) == 'u' && sc.i + 1 < len && text[sc.i] == '&' &&
 			    (text[sc.i + 1] == '\'' || text[sc.i + 1] == '"'))
 				return false;
+			if (sc.i - start == 2 && strncasecmp(text + start, "by", 2) == 0)
+				sc.by_list = true;
+			else if ((sc.i - start == 5 && strncasecmp(text + start, "limit", 5) == 0) ||
+			         (sc.i - start == 6 && strncasecmp(text + start, "offset", 6) == 0) ||
+			         (sc.i - start == 5 && strncasecmp(text + start, "fetch", 5) == 0))
+				sc.by_list = false;
 			continue;
 		}
 		/* operators and punctuation */
+		if (c == ';')
+			sc.by_list = false;
 		sc.i++;
 	}
 	if (!flush(&sc, len))

@@ -10,7 +10,9 @@
  * (int4, int8, numeric, string), so two statements that differ in the type
  * of a literal never share a key.  Literals it is unsure about (typed
  * prefixes such as B'' or N'', E'' strings with backslashes, numbers glued
- * to identifiers) stay in the key verbatim.  Constructs whose token
+ * to identifiers) stay in the key verbatim, and so do integers after BY
+ * until LIMIT, OFFSET, FETCH or ';' (ORDER BY 1 names a column, so
+ * ORDER BY 1 and ORDER BY 2 must not share a key).  Constructs whose token
  * boundaries it cannot be certain of (U&'' strings, adjacent string
  * literals, backslashes in strings with standard_conforming_strings off,
  * unterminated quotes or comments, the byte 0x01) yield no key at all: the

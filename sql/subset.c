@@ -3,6 +3,7 @@
  *
  * Functions prefix: sqlfe_subset_
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sql/subset.h"
@@ -275,6 +276,40 @@ static bool target_has(const sqlfe_stmt *st, const sqlfe_expr *e)
 	return false;
 }
 
+/* Resolve ORDER BY n to the n-th output column (after * expansion); it must be a plain column. */
+static bool resolve_position(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_expr *e)
+{
+	long n = strtol(e->val.text, NULL, 10), k = 0;
+
+	for (int i = 0; i < st->ntargets; i++) {
+		const sqlfe_expr *t = st->targets[i].e;
+		if (t->kind == SQLFE_X_STAR) {
+			for (int o = 0; o < res->nocc; o++) {
+				const sqlfe_table *tab = &s->tables[res->occ[o].table];
+				if (t->occ >= 0 && t->occ != o)
+					continue;
+				if (n > k && n <= k + tab->ncols) {
+					e->kind = SQLFE_X_COLUMN;
+					e->occ = o;
+					e->col = (int)(n - k - 1);
+					return true;
+				}
+				k += tab->ncols;
+			}
+			continue;
+		}
+		if (++k == n) {
+			if (t->kind != SQLFE_X_COLUMN)
+				return sqlfe_parse_backend(st, "ORDER BY position of a non-column");
+			e->kind = SQLFE_X_COLUMN;
+			e->occ = t->occ;
+			e->col = t->col;
+			return true;
+		}
+	}
+	return sqlfe_parse_backend(st, "ORDER BY position %ld out of range", n);
+}
+
 static bool check_value_limit(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_expr *e)
 {
 	if (e == NULL)
@@ -313,12 +348,15 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		const sqlfe_type *t;
 		if (res->has_agg)
 			return sqlfe_parse_backend(st, "ORDER BY with aggregates");
-		if (e->qual == NULL) {
+		if (e->kind == SQLFE_X_VALUE) {
+			if (!resolve_position(st, s, res, e))
+				return false;
+		} else if (e->qual == NULL) {
 			for (int k = 0; k < st->ntargets; k++)
 				if (st->targets[k].alias != NULL && strcmp(st->targets[k].alias, e->name) == 0)
 					return sqlfe_parse_backend(st, "ORDER BY an output alias");
 		}
-		if (!resolve_col(st, s, res, e))
+		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
 		t = col_type(s, res, e);
 		if (!sqlfe_types_can_order(t, s->collation_c))

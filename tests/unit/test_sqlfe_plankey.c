@@ -76,6 +76,12 @@ static void test_strip_basic(void **state)
 	expect_key("  SELECT 1  ", "SELECT ?I");
 	expect_key("SELECT a FROM t1 WHERE a = $1 AND b = $12", "SELECT a FROM t1 WHERE a = $1 AND b = $12");
 	expect_key("SELECT a FROM t WHERE a = -5", "SELECT a FROM t WHERE a = -?I");
+	/* positions after BY stay, values after LIMIT/OFFSET/FETCH do not */
+	expect_key("SELECT a FROM t WHERE a = 5 ORDER BY 2 DESC, 1 LIMIT 5 OFFSET 7",
+	           "SELECT a FROM t WHERE a = ?I ORDER BY 2 DESC, 1 LIMIT ?I OFFSET ?I");
+	expect_key("select a from t order by 1 fetch first 3 rows only; select 4",
+	           "select a from t order by 1 fetch first ?I rows only; select ?I");
+	expect_key("SELECT a FROM t GROUP BY 1 ORDER BY 'x'", "SELECT a FROM t GROUP BY 1 ORDER BY ?S");
 	expect_key("SELECT a FROM t WHERE a = 2147483647 OR a = 2147483648 OR a = 9223372036854775808",
 	           "SELECT a FROM t WHERE a = ?I OR a = ?L OR a = ?N");
 	expect_key("SELECT 1.5, .5, 1e5, 1E-3, 2.", "SELECT ?N, ?N, ?N, ?N, ?N");
@@ -164,6 +170,7 @@ static void test_different_meaning_different_key(void **state)
 	        {"SELECT a FROM t WHERE a IN (1, 2)", "SELECT a FROM t WHERE a IN (1, 2, 3)"},
 	        {"SELECT a FROM t WHERE b = E'\\n'", "SELECT a FROM t WHERE b = '\\n'"},
 	        {"SELECT \"a b\" FROM t", "SELECT a b FROM t"},
+	        {"SELECT a, b FROM t ORDER BY 1", "SELECT a, b FROM t ORDER BY 2"},
 	        {"SELECT a/*c*/b FROM t", "SELECT ab FROM t"},
 	        {"SELECT a FROM t WHERE a = -1", "SELECT a FROM t WHERE a = 1"},
 	        {"SELECT \"x?I\" FROM t", "SELECT \"x5\" FROM t"},
