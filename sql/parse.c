@@ -602,6 +602,8 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 	}
 	if (s->n_from_clause == 0)
 		return sqlfe_parse_backend(st, "no FROM");
+	if (s->n_target_list == 0)
+		return sqlfe_parse_backend(st, "empty select list");
 	for (size_t i = 0; i < s->n_target_list; i++) {
 		const PgQuery__ResTarget *rt;
 		sqlfe_target *t;

@@ -38,6 +38,7 @@
 
 /* tests/unit/test_sqlfe_movies.c */
 sqlfe_schema *movies_schema(bool collation_c);
+sqlite3 *movies_cache_db(const sqlfe_schema *s);
 
 #define FIELD_MAX 4096
 
@@ -153,29 +154,6 @@ static void describe(const sqlfe_plan *p, const sqlfe_schema *s, tcase *got)
 
 static int failures;
 static sqlite3 *cache_db;
-
-/* Empty cache tables with the storage classes of sql/types.h. */
-static void open_cache_db(const sqlfe_schema *s)
-{
-	char ddl[4096];
-
-	assert_int_equal(sqlite3_open(":memory:", &cache_db), SQLITE_OK);
-	for (int t = 0; t < s->ntables; t++) {
-		size_t n = (size_t)snprintf(ddl, sizeof(ddl), "CREATE TABLE \"%s\" (", s->tables[t].name);
-		for (int c = 0; c < s->tables[t].ncols; c++) {
-			const sqlfe_type *ty = sqlfe_types_lookup(s->tables[t].cols[c].type_oid);
-			assert_non_null(ty);
-			n += (size_t)snprintf(ddl + n, sizeof(ddl) - n, "%s\"%s\" %s", c ? ", " : "",
-			                      s->tables[t].cols[c].name,
-			                      ty->storage == SQLFE_ST_INTEGER ? "INTEGER"
-			                      : ty->storage == SQLFE_ST_REAL  ? "REAL"
-			                                                      : "TEXT");
-		}
-		snprintf(ddl + n, sizeof(ddl) - n, ")");
-		if (sqlite3_exec(cache_db, ddl, NULL, NULL, NULL) != SQLITE_OK)
-			fail_msg("%s: %s", ddl, sqlite3_errmsg(cache_db));
-	}
-}
 
 static void check_sqlite(const tcase *c, const sqlfe_plan *p)
 {
@@ -304,7 +282,8 @@ static void test_cases(void **state)
 	assert_non_null(c);
 	assert_non_null(s);
 	assert_non_null(s_c);
-	open_cache_db(s);
+	cache_db = movies_cache_db(s);
+	assert_non_null(cache_db);
 	snprintf(path, sizeof(path), "%s/tests/sql/cases.txt", top ? top : ".");
 	f = fopen(path, "r");
 	if (f == NULL)

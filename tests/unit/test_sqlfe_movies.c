@@ -7,11 +7,16 @@
  * rcc darst_film.did -> darsteller.id; unique columns = single-column
  * primary keys and unique constraints.  Table OIDs are 16001.. in order.
  */
+#include <stdio.h>
+
+#include <sqlite3.h>
+
 #include "sql/schema.h"
 #include "sql/types.h"
 
 /* Shared with the tests that link this file. */
 sqlfe_schema *movies_schema(bool collation_c);
+sqlite3 *movies_cache_db(const sqlfe_schema *s);
 
 #define VARCHAR_TYPMOD(n) ((n) + 4)
 #define NUMERIC_TYPMOD(p, s) ((((p) << 16) | (s)) + 4)
@@ -74,4 +79,38 @@ sqlfe_schema *movies_schema(bool collation_c)
 		return NULL;
 	}
 	return s;
+}
+
+/* An in-memory SQLite DB with empty cache tables of s (storage classes of sql/types.h); NULL on failure. */
+sqlite3 *movies_cache_db(const sqlfe_schema *s)
+{
+	char ddl[4096];
+	sqlite3 *db;
+
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
+		return NULL;
+	for (int t = 0; t < s->ntables; t++) {
+		size_t n = (size_t)snprintf(ddl, sizeof(ddl), "CREATE TABLE \"%s\" (", s->tables[t].name);
+		for (int c = 0; c < s->tables[t].ncols; c++) {
+			const sqlfe_type *ty = sqlfe_types_lookup(s->tables[t].cols[c].type_oid);
+			if (ty == NULL || n >= sizeof(ddl))
+				goto fail;
+			n += (size_t)snprintf(ddl + n, sizeof(ddl) - n, "%s\"%s\" %s", c ? ", " : "",
+			                      s->tables[t].cols[c].name,
+			                      ty->storage == SQLFE_ST_INTEGER ? "INTEGER"
+			                      : ty->storage == SQLFE_ST_REAL  ? "REAL"
+			                                                      : "TEXT");
+		}
+		if (n >= sizeof(ddl))
+			goto fail;
+		snprintf(ddl + n, sizeof(ddl) - n, ")");
+		if (sqlite3_exec(db, ddl, NULL, NULL, NULL) != SQLITE_OK) {
+			fprintf(stderr, "%s: %s\n", ddl, sqlite3_errmsg(db));
+			goto fail;
+		}
+	}
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
 }
