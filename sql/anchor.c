@@ -15,6 +15,23 @@ typedef struct cand {
 	unsigned ways;
 } cand;
 
+#define MAX_KNOWN (2 * SQLFE_MAX_PREDS)
+
+/* Note that occ.col has the value of condition pred (first one wins). */
+static void add_known(cand *known, int *n, int occ, int col, int pred)
+{
+	for (int i = 0; i < *n; i++)
+		if (known[i].occ == occ && known[i].col == col)
+			return;
+	if (*n >= MAX_KNOWN)
+		return;
+	known[*n].occ = occ;
+	known[*n].col = col;
+	known[*n].pred = pred;
+	known[*n].ways = 0;
+	(*n)++;
+}
+
 static unsigned ways_of(const sqlfe_schema *s, int t, int c)
 {
 	unsigned w = 0, flags = s->tables[t].cols[c].flags;
@@ -84,8 +101,8 @@ static int popcount(unsigned x)
 
 bool sqlfe_anchor(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_anchoring *out)
 {
-	cand cands[SQLFE_MAX_PREDS];
-	int ncand = 0;
+	cand known[MAX_KNOWN], cands[MAX_KNOWN];
+	int nknown = 0, ncand = 0;
 	unsigned all = (res->nocc >= 32) ? ~0u : (1u << res->nocc) - 1, set = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -95,21 +112,33 @@ bool sqlfe_anchor(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *r
 			out->occ[i].how = SQLFE_ANCH_COMPLETE;
 		}
 	}
+	/* columns with a known value: value conditions, then along equalities (a = 5 AND a = b: b = 5) */
 	for (int i = 0; i < st->npreds; i++) {
 		const sqlfe_pred *p = &st->preds[i];
-		unsigned w;
 		if (p->kind == SQLFE_P_CMP) {
 			if (p->op != SQLFE_OP_EQ || p->r->kind != SQLFE_X_VALUE)
 				continue;
 		} else if (p->kind != SQLFE_P_IN) {
 			continue;
 		}
-		w = ways_of(s, res->occ[p->l->occ].table, p->l->col);
+		add_known(known, &nknown, p->l->occ, p->l->col, i);
+	}
+	for (int k = 0; k < nknown; k++) {
+		for (int i = 0; i < st->npreds; i++) {
+			const sqlfe_pred *p = &st->preds[i];
+			if (p->kind != SQLFE_P_CMP || p->op != SQLFE_OP_EQ || p->r->kind != SQLFE_X_COLUMN)
+				continue;
+			if (p->l->occ == known[k].occ && p->l->col == known[k].col)
+				add_known(known, &nknown, p->r->occ, p->r->col, known[k].pred);
+			else if (p->r->occ == known[k].occ && p->r->col == known[k].col)
+				add_known(known, &nknown, p->l->occ, p->l->col, known[k].pred);
+		}
+	}
+	for (int k = 0; k < nknown; k++) {
+		unsigned w = ways_of(s, res->occ[known[k].occ].table, known[k].col);
 		if (w == 0)
 			continue;
-		cands[ncand].occ = p->l->occ;
-		cands[ncand].col = p->l->col;
-		cands[ncand].pred = i;
+		cands[ncand] = known[k];
 		cands[ncand].ways = w;
 		ncand++;
 	}

@@ -5,7 +5,8 @@
  *
  * Entry-point candidates are conditions T.c = v and T.c IN (v, ...) with v
  * a literal, constant or parameter, where T.c is a fill column, the target
- * of an RCC, or unique.  Equi-joins T.a = U.b anchor U from an anchored T
+ * of an RCC, or unique; a value also carries over equalities (T.a = 5 AND
+ * T.a = U.b makes U.b = 5 a candidate, probed with the same value).  Equi-joins T.a = U.b anchor U from an anchored T
  * only when the RCC T.a -> U.b exists (direction matters); complete tables
  * are anchored by themselves.  sqlfe_anchor() picks a small set of entry
  * points (greedy: the candidate that anchors the most occurrences first;
