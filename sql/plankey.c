@@ -25,24 +25,104 @@ typedef struct scan {
 	bool by_list; /* after BY: integers there may be positions (ORDER BY 1), not values */
 } scan;
 
-static bool is_ident_start(unsigned char c)
+/* Character classes of ASCII, one table lookup per byte; bytes >= 0x80 are identifier characters. */
+#define C_IDSTART 0x01
+#define C_IDCONT 0x02
+#define C_DIGIT 0x04
+#define C_SPACE 0x08
+
+#define IDS (C_IDSTART | C_IDCONT)
+static const unsigned char cclass[256] = {
+        ['\t'] = C_SPACE,
+        ['\n'] = C_SPACE,
+        ['\v'] = C_SPACE,
+        ['\f'] = C_SPACE,
+        ['\r'] = C_SPACE,
+        [' '] = C_SPACE,
+        ['$'] = C_IDCONT,
+        ['0'] = C_IDCONT | C_DIGIT,
+        ['1'] = C_IDCONT | C_DIGIT,
+        ['2'] = C_IDCONT | C_DIGIT,
+        ['3'] = C_IDCONT | C_DIGIT,
+        ['4'] = C_IDCONT | C_DIGIT,
+        ['5'] = C_IDCONT | C_DIGIT,
+        ['6'] = C_IDCONT | C_DIGIT,
+        ['7'] = C_IDCONT | C_DIGIT,
+        ['8'] = C_IDCONT | C_DIGIT,
+        ['9'] = C_IDCONT | C_DIGIT,
+        ['A'] = IDS,
+        ['B'] = IDS,
+        ['C'] = IDS,
+        ['D'] = IDS,
+        ['E'] = IDS,
+        ['F'] = IDS,
+        ['G'] = IDS,
+        ['H'] = IDS,
+        ['I'] = IDS,
+        ['J'] = IDS,
+        ['K'] = IDS,
+        ['L'] = IDS,
+        ['M'] = IDS,
+        ['N'] = IDS,
+        ['O'] = IDS,
+        ['P'] = IDS,
+        ['Q'] = IDS,
+        ['R'] = IDS,
+        ['S'] = IDS,
+        ['T'] = IDS,
+        ['U'] = IDS,
+        ['V'] = IDS,
+        ['W'] = IDS,
+        ['X'] = IDS,
+        ['Y'] = IDS,
+        ['Z'] = IDS,
+        ['_'] = IDS,
+        ['a'] = IDS,
+        ['b'] = IDS,
+        ['c'] = IDS,
+        ['d'] = IDS,
+        ['e'] = IDS,
+        ['f'] = IDS,
+        ['g'] = IDS,
+        ['h'] = IDS,
+        ['i'] = IDS,
+        ['j'] = IDS,
+        ['k'] = IDS,
+        ['l'] = IDS,
+        ['m'] = IDS,
+        ['n'] = IDS,
+        ['o'] = IDS,
+        ['p'] = IDS,
+        ['q'] = IDS,
+        ['r'] = IDS,
+        ['s'] = IDS,
+        ['t'] = IDS,
+        ['u'] = IDS,
+        ['v'] = IDS,
+        ['w'] = IDS,
+        ['x'] = IDS,
+        ['y'] = IDS,
+        ['z'] = IDS,
+};
+
+static inline bool is_ident_start(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+	return c >= 0x80 || (cclass[c] & C_IDSTART);
 }
 
-static bool is_ident_cont(unsigned char c)
+static inline bool is_ident_cont(unsigned char c)
 {
-	return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+	return c >= 0x80 || (cclass[c] & C_IDCONT);
 }
 
-static bool is_digit(unsigned char c)
+static inline bool is_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return cclass[c] & C_DIGIT;
 }
 
-static bool is_space(unsigned char c)
+static inline bool is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return cclass[c] & C_SPACE;
 }
 
 static bool put(scan *sc, const char *p, size_t n)
