@@ -186,6 +186,72 @@ static void test_bind_values(void **state)
 	sqlfe_schema_free(s);
 }
 
+/* bool and output-only types, on a schema of their own (the movie schema has none) */
+static void test_bool_and_opaque_types(void **state)
+{
+	sqlfe_schema *s = sqlfe_schema_new("public");
+	int t;
+	sqlfe_plan *p;
+	sqlfe_error err;
+	sqlfe_bound out;
+	const char *params[] = {NULL, "1", "true"};
+	const int lens[] = {0, 1, 4};
+
+	(void)state;
+	assert_non_null(s);
+	t = sqlfe_schema_add_table(s, "flags", 17001, false);
+	assert_int_equal(
+	        sqlfe_schema_add_column(s, t, "id", SQLFE_OID_INT4, -1, "int4", 1, SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+	        0);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "active", SQLFE_OID_BOOL, -1, "bool", 2, 0), 1);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "code", SQLFE_OID_BPCHAR, 7, "bpchar", 3, 0), 2);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "doc", 3802, -1, "jsonb", 4, 0), 3);
+
+	assert_true(
+	        sqlfe_plan_build("SELECT active, code FROM flags WHERE id = 1 AND active = true", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_string_equal(p->sql, "SELECT \"flags\".\"active\", \"flags\".\"code\" FROM \"flags\" AS \"flags\" "
+	                            "WHERE \"flags\".\"id\" = ?1 AND \"flags\".\"active\" = ?2");
+	assert_int_equal(p->binds[1].as, SQLFE_BIND_BOOL);
+	assert_int_equal(p->cols[0].type_oid, SQLFE_OID_BOOL);
+	assert_int_equal(p->cols[0].typlen, 1);
+	assert_int_equal(p->cols[1].type_oid, SQLFE_OID_BPCHAR);
+	assert_int_equal(p->cols[1].typmod, 7);
+	assert_int_equal(bind1(p, 1, "", NULL, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_true(out.is_int && out.i == 1);
+	sqlfe_plan_free(p);
+
+	assert_true(sqlfe_plan_build("SELECT id FROM flags WHERE id = $1 AND active = $2", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->param_types[2], SQLFE_OID_BOOL);
+	assert_int_equal(bind1(p, 1, "", NULL, params, lens, 2, &out), SQLFE_BOUND_OK);
+	assert_true(out.is_int && out.i == 1);
+	sqlfe_plan_free(p);
+
+	/* what SQLite would not evaluate exactly */
+	static const struct {
+		const char *sql, *reason;
+	} backend[] = {
+	        {"SELECT id FROM flags WHERE id = 1 AND active", "condition"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active = 't'", "bool compared with a non-boolean constant"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active < true", "ordering on type bool"},
+	        {"SELECT id FROM flags WHERE id = 1 AND code = 'ab'", "equality on type bpchar"},
+	        {"SELECT id FROM flags WHERE id = 1 ORDER BY active", "ORDER BY on type bool"},
+	        {"SELECT DISTINCT code FROM flags WHERE id = 1", "DISTINCT on type bpchar"},
+	        {"SELECT doc FROM flags WHERE id = 1", "column doc of type jsonb not cached"},
+	        {"SELECT * FROM flags WHERE id = 1", "column doc of type jsonb not cached"},
+	        {"SELECT id FROM flags WHERE id = 1 AND doc IS NULL", "column doc of type jsonb not cached"},
+	};
+	for (size_t i = 0; i < sizeof(backend) / sizeof(backend[0]); i++) {
+		assert_true(sqlfe_plan_build(backend[i].sql, NULL, s, &p, &err));
+		if (p->cacheable || strcmp(p->reason, backend[i].reason) != 0)
+			fail_msg("%s: want backend (%s), got %s", backend[i].sql, backend[i].reason,
+			         p->cacheable ? "cache" : p->reason);
+		sqlfe_plan_free(p);
+	}
+	sqlfe_schema_free(s);
+}
+
 static void test_schema_refusals(void **state)
 {
 	sqlfe_schema *s = sqlfe_schema_new(NULL);
@@ -215,9 +281,9 @@ static void test_schema_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_plan_serves_its_key), cmocka_unit_test(test_plan_without_key),
-	        cmocka_unit_test(test_backend_plan),        cmocka_unit_test(test_bind_values),
-	        cmocka_unit_test(test_schema_refusals),
+	        cmocka_unit_test(test_plan_serves_its_key),   cmocka_unit_test(test_plan_without_key),
+	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
+	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
