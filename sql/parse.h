@@ -16,7 +16,7 @@
  * Every constant in the tree says where its value comes from: a literal
  * the plan key stripped (its index, so a plan serves every statement of
  * the same key), a parameter $n, or a constant kept in the key.  A literal
- * the key stripped from a place that is not a value (a typmod, ORDER BY 1)
+ * the key stripped from a place that is not a value (a typmod in a cast)
  * sends the statement to the backend, since the key could not tell such
  * statements apart.
  */
