@@ -101,7 +101,8 @@ SQLRETURN diag_add_pg(cbo_diag *d, PGconn *conn, const PGresult *res)
 
 	if (lost || state == NULL) {
 		/* No SQLSTATE from the backend: the connection failed underneath. */
-		char *text = strdup(conn ? PQerrorMessage(conn) : "no connection");
+		const char *cause = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		char *text = strdup(cause ? cause : conn ? PQerrorMessage(conn) : "no connection");
 		if (text == NULL) {
 			diag_push(d, "HY001", 0, NULL);
 			return SQL_ERROR;

@@ -176,12 +176,12 @@ static int stmt_param_count(const cbo_stmt *st)
 	return n;
 }
 
-/* Collect every result of the query sent; the first error wins. */
+/* Collect every result of the query sent; the first error wins, and a
+ * connection that died meanwhile makes it 08S01. */
 static SQLRETURN stmt_collect(cbo_stmt *st)
 {
 	cbo_dbc *dbc = st->dbc;
-	PGresult *res;
-	SQLRETURN ret = SQL_SUCCESS;
+	PGresult *res, *err = NULL;
 	bool failed = false;
 	while ((res = PQgetResult(dbc->pg)) != NULL) {
 		switch (PQresultStatus(res)) {
@@ -196,7 +196,7 @@ static SQLRETURN stmt_collect(cbo_stmt *st)
 			if (nr == NULL) {
 				PQclear(res);
 				failed = true;
-				ret = diag_add(&st->diag, "HY001", "out of memory keeping a result");
+				diag_add(&st->diag, "HY001", "out of memory keeping a result");
 				break;
 			}
 			st->results = nr;
@@ -213,24 +213,27 @@ static SQLRETURN stmt_collect(cbo_stmt *st)
 				PQfreemem(buf);
 			PQclear(res);
 			if (!failed)
-				ret = diag_add(&st->diag, "HYC00",
-				               "COPY TO STDOUT is not supported through ODBC; use SELECT instead");
+				diag_add(&st->diag, "HYC00",
+				         "COPY TO STDOUT is not supported through ODBC; use SELECT instead");
 			failed = true;
 			break;
 		}
 		default:
-			if (!failed)
-				ret = diag_add_pg(&st->diag, dbc->pg, res);
+			if (!failed && err == NULL)
+				err = res;
+			else
+				PQclear(res);
 			failed = true;
-			PQclear(res);
 			break;
 		}
 		if (PQstatus(dbc->pg) == CONNECTION_BAD)
 			break;
 	}
-	if (!failed && PQstatus(dbc->pg) == CONNECTION_BAD) {
+	if (err != NULL || PQstatus(dbc->pg) == CONNECTION_BAD) {
+		if (err != NULL || !failed)
+			diag_add_pg(&st->diag, dbc->pg, err);
+		PQclear(err);
 		failed = true;
-		ret = diag_add_pg(&st->diag, dbc->pg, NULL);
 	}
 	if (failed) {
 		stmt_close(st);
@@ -242,7 +245,7 @@ static SQLRETURN stmt_collect(cbo_stmt *st)
 	const char *ct = first ? PQcmdTuples(first) : "";
 	st->diag.row_count =
 	        ct[0] ? atol(ct) : (first && PQresultStatus(first) == PGRES_TUPLES_OK ? PQntuples(first) : -1);
-	return ret;
+	return SQL_SUCCESS;
 }
 
 /* Convert the bound parameters; values[i] are malloc'd (NULL for NULL). */
