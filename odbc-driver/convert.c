@@ -38,7 +38,7 @@ static const conv_pgtype conv_types[] = {
         {CBO_OIDOID, "oid", SQL_INTEGER, CONV_NUM},
         {CBO_XIDOID, "xid", SQL_INTEGER, CONV_NUM},
         {CBO_FLOAT4OID, "float4", SQL_REAL, CONV_NUM},
-        {CBO_FLOAT8OID, "float8", SQL_DOUBLE, CONV_NUM},
+        {CBO_FLOAT8OID, "float8", SQL_FLOAT, CONV_NUM}, /* as psqlODBC reports it */
         {CBO_BPCHAROID, "bpchar", SQL_CHAR, CONV_CHAR},
         {CBO_VARCHAROID, "varchar", SQL_VARCHAR, CONV_CHAR},
         {CBO_DATEOID, "date", SQL_TYPE_DATE, CONV_DATE},
