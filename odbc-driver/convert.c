@@ -1191,9 +1191,9 @@ SQLRETURN conv_param(cbo_diag *d, SQLSMALLINT ctype, SQLSMALLINT sqltype, const 
 	if (len_or_ind == SQL_NULL_DATA)
 		return SQL_SUCCESS;
 	if (len_or_ind == SQL_DATA_AT_EXEC || len_or_ind <= SQL_LEN_DATA_AT_EXEC_OFFSET)
-		return diag_add(d, "HYC00",
-		                "data-at-execution parameters are not supported by this driver; bind the whole value "
-		                "with its length");
+		return diag_add(d, "HY000",
+		                "internal error: a data-at-execution parameter reached conversion; report this as a "
+		                "bug of the cbcache driver");
 	if (buf == NULL)
 		return diag_add(d, "HY009",
 		                "invalid use of null pointer: a parameter has no value buffer and is not NULL; bind a "

@@ -400,6 +400,22 @@ SQLRETURN SQL_API SQLBindParameter(SQLHSTMT h, SQLUSMALLINT num, SQLSMALLINT io,
 	return api_stmt_done(st, stmt_bind_param(st, num, io, ctype, sqltype, colsize, digits, buf, buflen, ind));
 }
 
+SQLRETURN SQL_API SQLParamData(SQLHSTMT h, SQLPOINTER *token)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_param_data(st, token));
+}
+
+SQLRETURN SQL_API SQLPutData(SQLHSTMT h, SQLPOINTER data, SQLLEN len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_put_data(st, data, len));
+}
+
 SQLRETURN SQL_API SQLNumParams(SQLHSTMT h, SQLSMALLINT *count)
 {
 	cbo_stmt *st = api_stmt(h);
@@ -507,7 +523,9 @@ SQLRETURN SQL_API SQLCancel(SQLHSTMT h)
 		return SQL_INVALID_HANDLE;
 	cbo_dbc *dbc = st->dbc;
 	if (pthread_mutex_trylock(&dbc->lock) == 0) {
+		/* nothing runs; a data-at-execution dialogue ends here */
 		diag_clear(&st->diag);
+		stmt_dae_reset(st);
 		return api_stmt_done(st, SQL_SUCCESS);
 	}
 	cbo_diag scratch;

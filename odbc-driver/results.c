@@ -321,16 +321,49 @@ SQLRETURN res_fetch(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset)
 	if (!res_has_rows(r))
 		return diag_add(&st->diag, "24000",
 		                "invalid cursor state: the statement produced no result set to fetch from");
-	if (orientation != SQL_FETCH_NEXT)
+	if (orientation != SQL_FETCH_NEXT && st->cursor_type == SQL_CURSOR_FORWARD_ONLY)
 		return diag_add(&st->diag, "HY106",
-		                "fetch type out of range: the cursor is forward-only; use SQL_FETCH_NEXT");
+		                "fetch type out of range: the cursor is forward-only; use SQL_FETCH_NEXT or set "
+		                "SQL_ATTR_CURSOR_TYPE to SQL_CURSOR_STATIC before executing");
 	long ntup = PQntuples(r);
 	if (st->max_rows > 0 && (SQLULEN)ntup > st->max_rows)
 		ntup = (long)st->max_rows;
-	long start = st->rowset_start < 0 ? 0 : st->rowset_start + st->rowset_len;
+	long size = (long)st->row_array_size;
+	long cur = st->rowset_start; /* -1: before the first row; ntup: after the last */
+	long start;
+	switch (orientation) {
+	case SQL_FETCH_NEXT:
+		start = cur < 0 ? 0 : cur + st->rowset_len;
+		break;
+	case SQL_FETCH_PRIOR:
+		start = cur < 0 ? -1 : (cur > 0 && cur < size ? 0 : cur - size);
+		break;
+	case SQL_FETCH_FIRST:
+		start = 0;
+		break;
+	case SQL_FETCH_LAST:
+		start = ntup > size ? ntup - size : 0;
+		break;
+	case SQL_FETCH_ABSOLUTE:
+		start = offset > 0   ? offset - 1
+		        : offset < 0 ? (ntup + offset >= 0 ? ntup + offset : (-offset <= size ? 0 : -1))
+		                     : -1;
+		break;
+	case SQL_FETCH_RELATIVE:
+		start = cur < 0 ? (offset > 0 ? offset - 1 : -1) : cur + offset;
+		if (cur >= 0 && start < 0 && cur > 0 && -offset <= size)
+			start = 0;
+		break;
+	default:
+		return diag_add(
+		        &st->diag, "HY106",
+		        "fetch type %d out of range: use SQL_FETCH_NEXT, PRIOR, FIRST, LAST, ABSOLUTE or RELATIVE",
+		        (int)orientation);
+	}
 	st->gd_col = -1;
-	if (start >= ntup) {
-		st->rowset_start = ntup;
+	if (start < 0 || start >= ntup) {
+		/* before the first row or after the last: no rowset */
+		st->rowset_start = start < 0 ? -1 : ntup;
 		st->rowset_len = 0;
 		if (st->rows_fetched)
 			*st->rows_fetched = 0;

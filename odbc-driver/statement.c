@@ -41,6 +41,7 @@ SQLRETURN stmt_alloc(cbo_dbc *dbc, cbo_stmt **out)
 	st->param_bind_type = SQL_PARAM_BIND_BY_COLUMN;
 	st->noscan = SQL_NOSCAN_OFF;
 	st->metadata_id = dbc->metadata_id;
+	st->cursor_type = SQL_CURSOR_FORWARD_ONLY;
 	st->next = dbc->stmts;
 	dbc->stmts = st;
 	*out = st;
@@ -79,9 +80,25 @@ static void stmt_unprepare(cbo_stmt *st)
 	st->described = NULL;
 }
 
+void stmt_dae_reset(cbo_stmt *st)
+{
+	for (int i = 0; i < st->dae_n; i++)
+		free(st->dae_buf[i]);
+	free(st->dae_buf);
+	free(st->dae_len);
+	free(st->dae_null);
+	st->dae_buf = NULL;
+	st->dae_len = NULL;
+	st->dae_null = NULL;
+	st->dae_n = 0;
+	st->dae_active = false;
+	st->dae_cur = -1;
+}
+
 /* Forget the statement text and any prepared statement. */
 static void stmt_reset_text(cbo_stmt *st)
 {
+	stmt_dae_reset(st);
 	stmt_close(st);
 	stmt_unprepare(st);
 	free(st->sql);
@@ -248,6 +265,23 @@ static SQLRETURN stmt_collect(cbo_stmt *st)
 	return SQL_SUCCESS;
 }
 
+static bool stmt_is_dae(SQLLEN ind)
+{
+	return ind == SQL_DATA_AT_EXEC || ind <= SQL_LEN_DATA_AT_EXEC_OFFSET;
+}
+
+/* The indicator of bound parameter i, with the bind offset applied. */
+static SQLLEN stmt_param_ind(const cbo_stmt *st, int i)
+{
+	const stmt_param *p = &st->params[i];
+	if (p->ind == NULL)
+		return SQL_NTS;
+	const SQLLEN *ind = p->ind;
+	if (st->param_bind_offset != NULL)
+		ind = (const SQLLEN *)((const char *)ind + *st->param_bind_offset);
+	return *ind;
+}
+
 /* Convert the bound parameters; values[i] are malloc'd (NULL for NULL). */
 static SQLRETURN stmt_param_values(cbo_stmt *st, int n, char **values, int *lengths, int *formats)
 {
@@ -267,6 +301,13 @@ static SQLRETURN stmt_param_values(cbo_stmt *st, int n, char **values, int *leng
 				ind = (SQLLEN *)((char *)ind + *st->param_bind_offset);
 		}
 		SQLLEN li = ind ? *ind : SQL_NTS;
+		if (st->dae_active && i < st->dae_n && stmt_is_dae(li)) {
+			/* the value SQLPutData collected */
+			if (st->dae_null[i])
+				continue;
+			buf = st->dae_buf[i] ? st->dae_buf[i] : "";
+			li = (SQLLEN)st->dae_len[i];
+		}
 		SQLRETURN r = conv_param(&st->diag, p->ctype, p->sqltype, buf, p->buflen, li, &values[i], &lengths[i],
 		                         &formats[i]);
 		if (r != SQL_SUCCESS)
@@ -287,6 +328,28 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	if (values == NULL || lengths == NULL || formats == NULL) {
 		r = diag_add(&st->diag, "HY001", "out of memory preparing parameters");
 		goto out;
+	}
+	if (!st->dae_active) {
+		/* parameters whose data comes by SQLPutData: start the dialogue */
+		bool dae = false;
+		for (int i = 0; i < n && i < st->nparams; i++)
+			if (st->params[i].bound && stmt_is_dae(stmt_param_ind(st, i)))
+				dae = true;
+		if (dae) {
+			st->dae_n = n;
+			st->dae_buf = calloc((size_t)n, sizeof(char *));
+			st->dae_len = calloc((size_t)n, sizeof(size_t));
+			st->dae_null = calloc((size_t)n, sizeof(bool));
+			if (st->dae_buf == NULL || st->dae_len == NULL || st->dae_null == NULL) {
+				stmt_dae_reset(st);
+				r = diag_add(&st->diag, "HY001", "out of memory preparing parameters");
+				goto out;
+			}
+			st->dae_active = true;
+			st->dae_cur = -1;
+			r = SQL_NEED_DATA;
+			goto out;
+		}
 	}
 	r = stmt_param_values(st, n, values, lengths, formats);
 	if (r != SQL_SUCCESS)
@@ -323,12 +386,76 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	if (st->param_status)
 		st->param_status[0] = r == SQL_ERROR ? SQL_PARAM_ERROR : SQL_PARAM_SUCCESS;
 out:
+	if (r != SQL_NEED_DATA)
+		stmt_dae_reset(st);
 	for (int i = 0; values && i < n; i++)
 		free(values[i]);
 	free(values);
 	free(lengths);
 	free(formats);
 	return r;
+}
+
+SQLRETURN stmt_param_data(cbo_stmt *st, SQLPOINTER *token)
+{
+	if (!st->dae_active)
+		return diag_add(&st->diag, "HY010",
+		                "function sequence error: no parameter waits for data; SQLParamData follows an "
+		                "SQLExecute or SQLExecDirect that returned SQL_NEED_DATA");
+	for (int i = st->dae_cur + 1; i < st->dae_n && i < st->nparams; i++) {
+		if (st->params[i].bound && stmt_is_dae(stmt_param_ind(st, i))) {
+			st->dae_cur = i;
+			if (token)
+				*token = st->params[i].buf;
+			return SQL_NEED_DATA;
+		}
+	}
+	/* every value is there: execute */
+	st->dae_cur = st->dae_n;
+	return stmt_run(st);
+}
+
+SQLRETURN stmt_put_data(cbo_stmt *st, SQLPOINTER data, SQLLEN len)
+{
+	if (!st->dae_active || st->dae_cur < 0 || st->dae_cur >= st->dae_n)
+		return diag_add(&st->diag, "HY010",
+		                "function sequence error: call SQLParamData to learn which parameter to send before "
+		                "SQLPutData");
+	int i = st->dae_cur;
+	stmt_param *p = &st->params[i];
+	if (len == SQL_NULL_DATA) {
+		st->dae_null[i] = true;
+		return SQL_SUCCESS;
+	}
+	if (data == NULL && len != 0)
+		return diag_add(&st->diag, "HY009", "invalid use of null pointer: no data given to SQLPutData");
+	size_t n;
+	if (p->ctype == SQL_C_CHAR && len == SQL_NTS) {
+		n = strlen(data);
+	} else if (p->ctype == SQL_C_WCHAR && len == SQL_NTS) {
+		n = 0;
+		while (((const SQLWCHAR *)data)[n / sizeof(SQLWCHAR)] != 0)
+			n += sizeof(SQLWCHAR);
+	} else if (len >= 0) {
+		n = (size_t)len;
+	} else {
+		return diag_add(&st->diag, "HY090", "invalid length %ld for SQLPutData", (long)len);
+	}
+	bool piecewise = p->ctype == SQL_C_CHAR || p->ctype == SQL_C_WCHAR || p->ctype == SQL_C_BINARY;
+	if (!piecewise && st->dae_len[i] > 0)
+		return diag_add(&st->diag, "HY019",
+		                "non-character and non-binary data sent in pieces: send the whole value in one "
+		                "SQLPutData");
+	char *nb = realloc(st->dae_buf[i], st->dae_len[i] + n + sizeof(SQLWCHAR));
+	if (nb == NULL)
+		return diag_add(&st->diag, "HY001", "out of memory collecting parameter data");
+	if (n > 0)
+		memcpy(nb + st->dae_len[i], data, n);
+	st->dae_len[i] += n;
+	memset(nb + st->dae_len[i], 0, sizeof(SQLWCHAR));
+	st->dae_buf[i] = nb;
+	st->dae_null[i] = false;
+	return SQL_SUCCESS;
 }
 
 SQLRETURN stmt_execute(cbo_stmt *st)
@@ -522,11 +649,15 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		st->metadata_id = v;
 		return SQL_SUCCESS;
 	case SQL_ATTR_CURSOR_TYPE:
-		if (v != SQL_CURSOR_FORWARD_ONLY)
-			return diag_add(&st->diag, "01S02",
-			                "option value changed: only forward-only cursors are supported; "
-			                "SQL_CURSOR_FORWARD_ONLY is used");
-		return SQL_SUCCESS;
+		/* the result is held whole by the driver: static cursors cost nothing */
+		if (v == SQL_CURSOR_FORWARD_ONLY || v == SQL_CURSOR_STATIC) {
+			st->cursor_type = v;
+			return SQL_SUCCESS;
+		}
+		st->cursor_type = SQL_CURSOR_STATIC;
+		return diag_add(&st->diag, "01S02",
+		                "option value changed: keyset-driven and dynamic cursors are not supported; "
+		                "SQL_CURSOR_STATIC is used");
 	case SQL_ATTR_CONCURRENCY:
 		if (v != SQL_CONCUR_READ_ONLY)
 			return diag_add(&st->diag, "01S02",
@@ -534,10 +665,7 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 			                "SQL_CONCUR_READ_ONLY is used");
 		return SQL_SUCCESS;
 	case SQL_ATTR_CURSOR_SCROLLABLE:
-		if (v != SQL_NONSCROLLABLE)
-			return diag_add(&st->diag, "HYC00",
-			                "optional feature not implemented: scrollable cursors; fetch forward with "
-			                "SQL_FETCH_NEXT");
+		st->cursor_type = v == SQL_SCROLLABLE ? SQL_CURSOR_STATIC : SQL_CURSOR_FORWARD_ONLY;
 		return SQL_SUCCESS;
 	case SQL_ATTR_CURSOR_SENSITIVITY:
 		if (v != SQL_UNSPECIFIED && v != SQL_INSENSITIVE)
@@ -617,13 +745,13 @@ SQLRETURN stmt_get_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		v = st->metadata_id;
 		break;
 	case SQL_ATTR_CURSOR_TYPE:
-		v = SQL_CURSOR_FORWARD_ONLY;
+		v = st->cursor_type;
 		break;
 	case SQL_ATTR_CONCURRENCY:
 		v = SQL_CONCUR_READ_ONLY;
 		break;
 	case SQL_ATTR_CURSOR_SCROLLABLE:
-		v = SQL_NONSCROLLABLE;
+		v = st->cursor_type == SQL_CURSOR_STATIC ? SQL_SCROLLABLE : SQL_NONSCROLLABLE;
 		break;
 	case SQL_ATTR_CURSOR_SENSITIVITY:
 		v = SQL_INSENSITIVE;

@@ -49,6 +49,14 @@ struct cbo_stmt {
 
 	stmt_param *params;
 	int nparams; /* allocated entries */
+	/* data at execution: between SQLExecute/SQLExecDirect returning
+	 * SQL_NEED_DATA and the last SQLParamData, the values SQLPutData sent */
+	bool dae_active;
+	int dae_cur; /* parameter SQLPutData fills, -1 before the first */
+	int dae_n;
+	char **dae_buf;
+	size_t *dae_len;
+	bool *dae_null;
 
 	/* results of the last execution; results[cur] is the current one */
 	bool executed;
@@ -78,6 +86,7 @@ struct cbo_stmt {
 	SQLULEN query_timeout;
 	SQLULEN noscan;
 	SQLULEN metadata_id;
+	SQLULEN cursor_type; /* SQL_CURSOR_FORWARD_ONLY or SQL_CURSOR_STATIC */
 };
 
 SQLRETURN stmt_alloc(cbo_dbc *dbc, cbo_stmt **out);
@@ -90,6 +99,11 @@ void stmt_close(cbo_stmt *st);
 SQLRETURN stmt_prepare(cbo_stmt *st, const char *sql, size_t len);
 SQLRETURN stmt_execute(cbo_stmt *st);
 SQLRETURN stmt_exec_direct(cbo_stmt *st, const char *sql, size_t len);
+/* SQLParamData and SQLPutData: the data-at-execution dialogue. */
+SQLRETURN stmt_param_data(cbo_stmt *st, SQLPOINTER *token);
+SQLRETURN stmt_put_data(cbo_stmt *st, SQLPOINTER data, SQLLEN len);
+/* Abandon a data-at-execution dialogue (SQLCancel, SQLFreeStmt). */
+void stmt_dae_reset(cbo_stmt *st);
 SQLRETURN stmt_bind_param(cbo_stmt *st, SQLUSMALLINT num, SQLSMALLINT io, SQLSMALLINT ctype, SQLSMALLINT sqltype,
                           SQLULEN colsize, SQLSMALLINT digits, SQLPOINTER buf, SQLLEN buflen, SQLLEN *ind);
 SQLRETURN stmt_num_params(cbo_stmt *st, SQLSMALLINT *count);

@@ -158,7 +158,10 @@ static void test_get_info_functions(void **state)
 	OK_DBC(SQLGetInfo(dbc, SQL_TXN_CAPABLE, &u16, sizeof(u16), NULL), dbc);
 	assert_int_equal(u16, SQL_TC_ALL);
 	OK_DBC(SQLGetInfo(dbc, SQL_SCROLL_OPTIONS, &u32, sizeof(u32), NULL), dbc);
-	assert_int_equal(u32, SQL_SO_FORWARD_ONLY);
+	assert_int_equal(u32, SQL_SO_FORWARD_ONLY | SQL_SO_STATIC);
+	/* static cursors scroll: unixODBC then leaves its cursor library out */
+	OK_DBC(SQLGetInfo(dbc, SQL_STATIC_CURSOR_ATTRIBUTES1, &u32, sizeof(u32), NULL), dbc);
+	assert_true(u32 & SQL_CA1_ABSOLUTE);
 	/* truncation of a string answer */
 	assert_int_equal(SQLGetInfo(dbc, SQL_DBMS_NAME, s, 4, &len), SQL_SUCCESS_WITH_INFO);
 	assert_string_equal((char *)s, "Pos");
@@ -210,8 +213,8 @@ static void test_attributes(void **state)
 	SQLPOINTER p;
 	OK_STMT(SQLGetStmtAttr(st, SQL_ATTR_ROWS_FETCHED_PTR, &p, 0, NULL), st);
 	assert_ptr_equal(p, &fetched);
-	/* a scrollable cursor is not offered: option value changed */
-	assert_int_equal(SQLSetStmtAttr(st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_STATIC, 0),
+	/* keyset cursors are not offered: option value changed (to static) */
+	assert_int_equal(SQLSetStmtAttr(st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_KEYSET_DRIVEN, 0),
 	                 SQL_SUCCESS_WITH_INFO);
 	assert_true(ot_has_state(SQL_HANDLE_STMT, st, "01S02"));
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
@@ -407,6 +410,45 @@ static void test_block_fetch(void **state)
 	assert_int_equal(fetched, 2);
 	assert_int_equal(rb[1].id, atoi(PQgetvalue(want, 6, 0)));
 	assert_int_equal(SQLFetch(st), SQL_NO_DATA);
+	PQclear(want);
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+}
+
+static void test_static_cursor(void **state)
+{
+	(void)state;
+	PGresult *want = PQexec(pg, "SELECT id FROM genre ORDER BY id");
+	int n = PQntuples(want);
+	assert_true(n >= 6);
+#define WANT(i) atoi(PQgetvalue(want, (i), 0))
+	SQLHSTMT st = ot_stmt(dbc);
+	OK_STMT(SQLSetStmtAttr(st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_STATIC, 0), st);
+	OK_STMT(SQLSetStmtAttr(st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)2, 0), st);
+	SQLINTEGER ids[2];
+	SQLLEN ind[2];
+	SQLULEN fetched;
+	OK_STMT(SQLSetStmtAttr(st, SQL_ATTR_ROWS_FETCHED_PTR, &fetched, 0), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT id FROM genre ORDER BY id", SQL_NTS), st);
+	OK_STMT(SQLBindCol(st, 1, SQL_C_SLONG, ids, 0, ind), st);
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_LAST, 0), st);
+	assert_int_equal(ids[1], WANT(n - 1));
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_PRIOR, 0), st);
+	assert_int_equal(ids[0], WANT(n - 4));
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_ABSOLUTE, 3), st);
+	assert_int_equal(ids[0], WANT(2));
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_RELATIVE, -1), st);
+	assert_int_equal(ids[0], WANT(1));
+	assert_int_equal(ids[1], WANT(2));
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_ABSOLUTE, -1), st);
+	assert_int_equal(fetched, 1);
+	assert_int_equal(ids[0], WANT(n - 1));
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_FIRST, 0), st);
+	assert_int_equal(ids[0], WANT(0));
+	assert_int_equal(SQLFetchScroll(st, SQL_FETCH_PRIOR, 0), SQL_NO_DATA);
+	OK_STMT(SQLFetchScroll(st, SQL_FETCH_NEXT, 0), st);
+	assert_int_equal(ids[0], WANT(0));
+	assert_int_equal(SQLFetchScroll(st, SQL_FETCH_ABSOLUTE, n + 1), SQL_NO_DATA);
+#undef WANT
 	PQclear(want);
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
@@ -624,6 +666,50 @@ static void test_types_in(void **state)
 		OK_STMT(SQLGetData(st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, got, sizeof(got), &ind), st);
 		assert_string_equal(got, want[i]);
 	}
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+}
+
+static void test_data_at_exec(void **state)
+{
+	(void)state;
+	SQLHSTMT st = ot_stmt(dbc);
+	OK_STMT(SQLPrepare(st, (SQLCHAR *)"SELECT ?::text || ?::text, ?::int IS NULL, ?::bytea", SQL_NTS), st);
+	char tok1[4], tail[] = "-end";
+	SQLINTEGER tok3;
+	unsigned char tok4[4];
+	SQLLEN dae = SQL_LEN_DATA_AT_EXEC(0), nts = SQL_NTS;
+	SQLLEN dae3 = SQL_DATA_AT_EXEC, dae4 = SQL_LEN_DATA_AT_EXEC(3);
+	OK_STMT(SQLBindParameter(st, 1, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_LONGVARCHAR, 100000, 0, tok1, 0, &dae), st);
+	OK_STMT(SQLBindParameter(st, 2, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 10, 0, tail, 0, &nts), st);
+	OK_STMT(SQLBindParameter(st, 3, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &tok3, 0, &dae3), st);
+	OK_STMT(SQLBindParameter(st, 4, SQL_PARAM_INPUT, SQL_C_BINARY, SQL_VARBINARY, 3, 0, tok4, 0, &dae4), st);
+	assert_int_equal(SQLExecute(st), SQL_NEED_DATA);
+	SQLPOINTER token;
+	/* parameter 1 in 1000 pieces, then NULL for 3 and bytes for 4 */
+	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
+	assert_ptr_equal(token, tok1);
+	for (int i = 0; i < 1000; i++)
+		OK_STMT(SQLPutData(st, (SQLPOINTER) "abcdefghij", 10), st);
+	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
+	assert_ptr_equal(token, &tok3);
+	OK_STMT(SQLPutData(st, NULL, SQL_NULL_DATA), st);
+	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
+	assert_ptr_equal(token, tok4);
+	unsigned char bytes[] = {0xde, 0xad, 0x00};
+	OK_STMT(SQLPutData(st, bytes, 2), st);
+	OK_STMT(SQLPutData(st, bytes + 2, 1), st);
+	OK_STMT(SQLParamData(st, &token), st);
+	OK_STMT(SQLFetch(st), st);
+	static char got[20000];
+	SQLLEN ind;
+	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_int_equal(ind, 10004);
+	assert_memory_equal(got, "abcdefghijabcdefghij", 20);
+	assert_string_equal(got + 10000, "-end");
+	OK_STMT(SQLGetData(st, 2, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, "1");
+	OK_STMT(SQLGetData(st, 3, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, "DEAD00");
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
@@ -991,9 +1077,11 @@ int main(void)
 	        cmocka_unit_test(test_exec_direct_bindcol),
 	        cmocka_unit_test(test_prepare_execute),
 	        cmocka_unit_test(test_block_fetch),
+	        cmocka_unit_test(test_static_cursor),
 	        cmocka_unit_test(test_get_data_piecewise),
 	        cmocka_unit_test(test_types_out),
 	        cmocka_unit_test(test_types_in),
+	        cmocka_unit_test(test_data_at_exec),
 	        cmocka_unit_test(test_transactions),
 	        cmocka_unit_test(test_more_results),
 	        cmocka_unit_test(test_cursor_and_sequence_errors),

@@ -9,9 +9,8 @@ fail() {
 	exit 1
 }
 
-dir="$CB_PG_DIR/odbc-isql"
-bash "$top_srcdir/tests/odbc/odbcini-gen.sh" "$dir" || fail "odbcini-gen.sh failed"
-export ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini"
+. "$top_srcdir/tests/odbc/odbc-env.sh"
+cb_odbc_env odbc-isql || fail "odbcini-gen.sh failed"
 psql=(${PSQL:-psql} -X -q -A -t -F '|')
 
 queries=(
@@ -22,7 +21,7 @@ queries=(
 )
 for q in "${queries[@]}"; do
 	want="$("${psql[@]}" -c "$q")" || fail "psql failed for: $q"
-	got="$(printf '%s\n' "$q" | isql -b -d'|' cbtest)" || fail "isql failed for: $q"
+	got="$(printf '%s\n' "$q" | "${CB_ODBC_RUN[@]}" isql -b -d'|' cbtest)" || fail "isql failed for: $q"
 	[ -n "$want" ] || fail "psql returned nothing for: $q"
 	if [ "$got" != "$want" ]; then
 		diff <(echo "$want") <(echo "$got") | head -n 10 >&2
@@ -31,18 +30,18 @@ for q in "${queries[@]}"; do
 done
 
 # several statements in one batch, one per line
-got="$(printf 'SELECT 1\nSELECT name FROM genre WHERE id = 1\n' | isql -b -d'|' cbtest)" || fail "isql batch failed"
+got="$(printf 'SELECT 1\nSELECT name FROM genre WHERE id = 1\n' | "${CB_ODBC_RUN[@]}" isql -b -d'|' cbtest)" || fail "isql batch failed"
 want="$(printf '1\n%s' "$("${psql[@]}" -c 'SELECT name FROM genre WHERE id = 1')")"
 [ "$got" = "$want" ] || fail "batch output: expected '$want', got '$got'"
 
 # an error: isql shows the backend's SQLSTATE and message (its exit
 # status stays 0 in batch mode)
-out="$(echo 'SELECT * FROM no_such_table' | isql -b -v cbtest 2>&1)"
+out="$(echo 'SELECT * FROM no_such_table' | "${CB_ODBC_RUN[@]}" isql -b -v cbtest 2>&1)"
 grep -q '42P01' <<<"$out" || fail "no 42P01 in: $out"
 grep -q 'no_such_table' <<<"$out" || fail "no table name in: $out"
 
 # a DSN whose server does not answer
-out="$(echo 'SELECT 1' | isql -b -v cbbad 2>&1)" && fail "isql connected to a dead port"
+out="$(echo 'SELECT 1' | "${CB_ODBC_RUN[@]}" isql -b -v cbbad 2>&1)" && fail "isql connected to a dead port"
 grep -q '08001' <<<"$out" || fail "no 08001 in: $out"
 
 echo "test_odbc_isql: ok (${#queries[@]} queries equal to psql, errors as expected)"

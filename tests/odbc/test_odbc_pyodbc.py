@@ -9,8 +9,19 @@ import subprocess
 import sys
 import unittest
 
+# In a sanitizer build the driver carries AddressSanitizer, whose runtime
+# must be loaded first: start again with it preloaded (leak checking off:
+# Python's leaks are not ours).
+DRIVER = os.path.join(os.environ["top_builddir"], "odbc-driver/.libs/libcbcacheodbc.so")
+if "LD_PRELOAD" not in os.environ:
+    for line in subprocess.run(["ldd", DRIVER], check=True, capture_output=True, text=True).stdout.splitlines():
+        if "libasan" in line:
+            env = dict(os.environ, LD_PRELOAD=line.split()[2], ASAN_OPTIONS="detect_leaks=0", CB_ODBC_ASAN="1")
+            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
 DIR = os.path.join(os.environ["CB_PG_DIR"], "odbc-pyodbc")
-subprocess.run(["bash", os.path.join(os.environ["top_srcdir"], "tests/odbc/odbcini-gen.sh"), DIR], check=True)
+subprocess.run(["bash", os.path.join(os.environ["top_srcdir"], "tests/odbc/odbcini-gen.sh"), DIR], check=True,
+               env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
 os.environ["ODBCSYSINI"] = DIR
 os.environ["ODBCINI"] = os.path.join(DIR, "odbc.ini")
 
@@ -19,8 +30,9 @@ import pyodbc  # noqa: E402  (after the ini files exist)
 
 def psql(sql):
     """Rows of a query as lists of strings, straight from PostgreSQL."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
     out = subprocess.run([os.environ.get("PSQL", "psql"), "-X", "-q", "-A", "-t", "-F", "\x1f", "-c", sql],
-                         check=True, capture_output=True, text=True).stdout
+                         check=True, capture_output=True, text=True, env=env).stdout
     return [line.split("\x1f") for line in out.splitlines()]
 
 

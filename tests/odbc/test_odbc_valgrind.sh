@@ -14,11 +14,11 @@ fail() {
 
 loop="$top_builddir/tests/odbc/odbc_loop"
 [ -x "$loop" ] || fail "$loop not built: run make check"
-dir="$CB_PG_DIR/odbc-valgrind"
-bash "$top_srcdir/tests/odbc/odbcini-gen.sh" "$dir" || fail "odbcini-gen.sh failed"
-export ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini"
+. "$top_srcdir/tests/odbc/odbc-env.sh"
+cb_odbc_env odbc-valgrind || fail "odbcini-gen.sh failed"
 
-if ldd "$loop" | grep -q libasan; then
+if [ "$CB_ODBC_ASAN" = 1 ]; then
+	# odbc_loop itself is built with the sanitizers: no preload needed
 	echo "test_odbc_valgrind: sanitizer build: running the loop under AddressSanitizer/LeakSanitizer"
 	"$loop" cbtest 20 || fail "the loop failed under AddressSanitizer"
 	exit 0
