@@ -126,7 +126,7 @@ void stmt_free(cbo_stmt *st)
 SQLRETURN stmt_free_stmt(cbo_stmt *st, SQLUSMALLINT option)
 {
 	switch (option) {
-		case SQL_CLOSE:
+	case SQL_CLOSE:
 		stmt_dae_reset(st);
 		stmt_close(st);
 		return SQL_SUCCESS;
