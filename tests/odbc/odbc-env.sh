@@ -15,9 +15,12 @@ cb_odbc_env() {
 	export ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini"
 	CB_ODBC_ASAN=0
 	CB_ODBC_RUN=()
-	if ldd "$drv" | grep -q libasan; then
-		local rt
-		rt="$(ldd "$drv" | awk '/libasan/ { print $3 }')"
+	# ldd's output is read whole (grep -q would make it die of SIGPIPE,
+	# which pipefail turns into a false "no")
+	local libs rt
+	libs="$(ldd "$drv")" || return 1
+	rt="$(awk '/libasan/ { print $3 }' <<<"$libs")"
+	if [ -n "$rt" ]; then
 		[ -f "$rt" ] || { echo "odbc-env: the AddressSanitizer runtime of the driver was not found" >&2; return 1; }
 		CB_ODBC_RUN=(env "LD_PRELOAD=$rt" "ASAN_OPTIONS=detect_leaks=0")
 		CB_ODBC_ASAN=1

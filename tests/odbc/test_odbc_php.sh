@@ -10,7 +10,8 @@ fail() {
 }
 
 command -v php >/dev/null || fail "php not found: install the Debian packages php-cli and php-odbc (scripts/install-deps.sh)"
-php -m | grep -qi '^pdo_odbc$' || fail "PDO_ODBC missing: install the Debian package php-odbc"
+mods="$(php -m)" || fail "php -m failed"
+grep -qi '^pdo_odbc$' <<<"$mods" || fail "PDO_ODBC missing: install the Debian package php-odbc"
 . "$top_srcdir/tests/odbc/odbc-env.sh"
 cb_odbc_env odbc-php || fail "odbcini-gen.sh failed"
 psql=(${PSQL:-psql} -X -q -A -t)
