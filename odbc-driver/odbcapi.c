@@ -1,0 +1,711 @@
+/*
+ * odbcapi.c - the exported ODBC API of libcbcacheodbc.so.
+ *
+ * Functions prefix: SQL (the ODBC names; nothing else is exported)
+ *
+ * Every function here is a thin wrapper: check the handle (a wrong or
+ * freed handle gives SQL_INVALID_HANDLE, never a crash), take the lock
+ * that guards it (the environment's, or the connection's for a connection
+ * and all its statements), clear the handle's diagnostics, convert the
+ * application's strings and call the internal function of the module that
+ * does the work.  Errors live on the handle (diag.c); the return code is
+ * recorded for SQL_DIAG_RETURNCODE.  Only the ANSI functions exist:
+ * unixODBC maps the W functions onto them, and SQL_C_WCHAR data is
+ * converted by convert.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "odbc-driver/catalog.h"
+#include "odbc-driver/connection.h"
+#include "odbc-driver/convert.h"
+#include "odbc-driver/diag.h"
+#include "odbc-driver/environ.h"
+#include "odbc-driver/info.h"
+#include "odbc-driver/results.h"
+#include "odbc-driver/statement.h"
+
+/* --- handle checks, locks and diagnostics --------------------------------- */
+
+static cbo_env *api_env(SQLHANDLE h)
+{
+	cbo_env *env = h;
+	if (env == NULL || env->magic != CBO_MAGIC_ENV)
+		return NULL;
+	pthread_mutex_lock(&env->lock);
+	diag_clear(&env->diag);
+	return env;
+}
+
+static SQLRETURN api_env_done(cbo_env *env, SQLRETURN r)
+{
+	env->diag.ret = r;
+	pthread_mutex_unlock(&env->lock);
+	return r;
+}
+
+static cbo_dbc *api_dbc(SQLHANDLE h)
+{
+	cbo_dbc *dbc = h;
+	if (dbc == NULL || dbc->magic != CBO_MAGIC_DBC)
+		return NULL;
+	pthread_mutex_lock(&dbc->lock);
+	diag_clear(&dbc->diag);
+	return dbc;
+}
+
+static SQLRETURN api_dbc_done(cbo_dbc *dbc, SQLRETURN r)
+{
+	dbc->diag.ret = r;
+	pthread_mutex_unlock(&dbc->lock);
+	return r;
+}
+
+static cbo_stmt *api_stmt(SQLHANDLE h)
+{
+	cbo_stmt *st = h;
+	if (st == NULL || st->magic != CBO_MAGIC_STMT)
+		return NULL;
+	pthread_mutex_lock(&st->dbc->lock);
+	diag_clear(&st->diag);
+	return st;
+}
+
+static SQLRETURN api_stmt_done(cbo_stmt *st, SQLRETURN r)
+{
+	st->diag.ret = r;
+	pthread_mutex_unlock(&st->dbc->lock);
+	return r;
+}
+
+#define API_STMT(h, call)                             \
+	do {                                          \
+		cbo_stmt *st_ = api_stmt(h);          \
+		if (st_ == NULL)                      \
+			return SQL_INVALID_HANDLE;    \
+		return api_stmt_done(st_, call(st_)); \
+	} while (0)
+
+/* A string argument; *ok false when its length is invalid or memory ran out. */
+static char *api_str(const SQLCHAR *s, SQLINTEGER len, cbo_diag *d, bool *ok)
+{
+	char *out;
+	if (!conv_in_str(s, len, &out)) {
+		if (*ok)
+			diag_add(d, "HY090", "invalid string or buffer length %d; give the length or SQL_NTS",
+			         (int)len);
+		*ok = false;
+		return NULL;
+	}
+	return out;
+}
+
+/* --- handles ---------------------------------------------------------------- */
+
+SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input, SQLHANDLE *output)
+{
+	switch (type) {
+	case SQL_HANDLE_ENV: {
+		if (output == NULL)
+			return SQL_ERROR;
+		cbo_env *env;
+		SQLRETURN r = env_alloc(&env);
+		*output = r == SQL_SUCCESS ? (SQLHANDLE)env : SQL_NULL_HENV;
+		return r;
+	}
+	case SQL_HANDLE_DBC: {
+		cbo_env *env = api_env(input);
+		if (env == NULL)
+			return SQL_INVALID_HANDLE;
+		if (output == NULL)
+			return api_env_done(
+			        env, diag_add(&env->diag, "HY009", "invalid use of null pointer: OutputHandlePtr"));
+		cbo_dbc *dbc = NULL;
+		SQLRETURN r = conn_alloc(env, &dbc);
+		*output = r == SQL_SUCCESS ? (SQLHANDLE)dbc : SQL_NULL_HDBC;
+		return api_env_done(env, r);
+	}
+	case SQL_HANDLE_STMT: {
+		cbo_dbc *dbc = api_dbc(input);
+		if (dbc == NULL)
+			return SQL_INVALID_HANDLE;
+		if (output == NULL)
+			return api_dbc_done(
+			        dbc, diag_add(&dbc->diag, "HY009", "invalid use of null pointer: OutputHandlePtr"));
+		cbo_stmt *st = NULL;
+		SQLRETURN r = stmt_alloc(dbc, &st);
+		*output = r == SQL_SUCCESS ? (SQLHANDLE)st : SQL_NULL_HSTMT;
+		return api_dbc_done(dbc, r);
+	}
+	case SQL_HANDLE_DESC: {
+		cbo_dbc *dbc = api_dbc(input);
+		if (dbc == NULL)
+			return SQL_INVALID_HANDLE;
+		return api_dbc_done(dbc, diag_add(&dbc->diag, "HYC00",
+		                                  "optional feature not implemented: explicit descriptors; bind with "
+		                                  "SQLBindCol and SQLBindParameter"));
+	}
+	default:
+		return SQL_ERROR;
+	}
+}
+
+SQLRETURN SQL_API SQLFreeHandle(SQLSMALLINT type, SQLHANDLE handle)
+{
+	switch (type) {
+	case SQL_HANDLE_ENV: {
+		cbo_env *env = api_env(handle);
+		if (env == NULL)
+			return SQL_INVALID_HANDLE;
+		if (env->conns != NULL)
+			return api_env_done(env, env_free(env)); /* HY010 */
+		pthread_mutex_unlock(&env->lock);
+		return env_free(env);
+	}
+	case SQL_HANDLE_DBC: {
+		cbo_dbc *dbc = api_dbc(handle);
+		if (dbc == NULL)
+			return SQL_INVALID_HANDLE;
+		cbo_env *env = dbc->env;
+		if (dbc->pg != NULL)
+			return api_dbc_done(dbc, conn_free(dbc));
+		pthread_mutex_unlock(&dbc->lock);
+		pthread_mutex_lock(&env->lock);
+		SQLRETURN r = conn_free(dbc);
+		pthread_mutex_unlock(&env->lock);
+		return r;
+	}
+	case SQL_HANDLE_STMT: {
+		cbo_stmt *st = api_stmt(handle);
+		if (st == NULL)
+			return SQL_INVALID_HANDLE;
+		cbo_dbc *dbc = st->dbc;
+		stmt_free(st);
+		pthread_mutex_unlock(&dbc->lock);
+		return SQL_SUCCESS;
+	}
+	default:
+		return SQL_INVALID_HANDLE;
+	}
+}
+
+SQLRETURN SQL_API SQLFreeStmt(SQLHSTMT h, SQLUSMALLINT option)
+{
+	if (option == SQL_DROP)
+		return SQLFreeHandle(SQL_HANDLE_STMT, h);
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_free_stmt(st, option));
+}
+
+/* --- attributes -------------------------------------------------------------- */
+
+SQLRETURN SQL_API SQLSetEnvAttr(SQLHENV h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
+{
+	cbo_env *env = api_env(h);
+	if (env == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_env_done(env, env_set_attr(env, attr, value, len));
+}
+
+SQLRETURN SQL_API SQLGetEnvAttr(SQLHENV h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER buflen, SQLINTEGER *len)
+{
+	cbo_env *env = api_env(h);
+	if (env == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_env_done(env, env_get_attr(env, attr, value, buflen, len));
+}
+
+SQLRETURN SQL_API SQLSetConnectAttr(SQLHDBC h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_dbc_done(dbc, conn_set_attr(dbc, attr, value, len));
+}
+
+SQLRETURN SQL_API SQLGetConnectAttr(SQLHDBC h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER buflen, SQLINTEGER *len)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_dbc_done(dbc, conn_get_attr(dbc, attr, value, buflen, len));
+}
+
+SQLRETURN SQL_API SQLSetStmtAttr(SQLHSTMT h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_set_attr(st, attr, value, len));
+}
+
+SQLRETURN SQL_API SQLGetStmtAttr(SQLHSTMT h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER buflen, SQLINTEGER *len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_get_attr(st, attr, value, buflen, len));
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+SQLRETURN SQL_API SQLConnect(SQLHDBC h, SQLCHAR *dsn, SQLSMALLINT dsnlen, SQLCHAR *uid, SQLSMALLINT uidlen,
+                             SQLCHAR *pwd, SQLSMALLINT pwdlen)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *d = api_str(dsn, dsnlen, &dbc->diag, &ok);
+	char *u = api_str(uid, uidlen, &dbc->diag, &ok);
+	char *p = api_str(pwd, pwdlen, &dbc->diag, &ok);
+	SQLRETURN r = ok ? conn_connect(dbc, d, u, p) : SQL_ERROR;
+	free(d);
+	free(u);
+	if (p)
+		memset(p, 0, strlen(p));
+	free(p);
+	return api_dbc_done(dbc, r);
+}
+
+SQLRETURN SQL_API SQLDriverConnect(SQLHDBC h, SQLHWND hwnd, SQLCHAR *in, SQLSMALLINT inlen, SQLCHAR *out,
+                                   SQLSMALLINT outmax, SQLSMALLINT *outlen, SQLUSMALLINT completion)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *s = api_str(in, inlen, &dbc->diag, &ok);
+	SQLRETURN r = ok ? conn_driver_connect(dbc, s, out, outmax, outlen, completion) : SQL_ERROR;
+	if (s)
+		memset(s, 0, strlen(s));
+	free(s);
+	return api_dbc_done(dbc, r);
+}
+
+SQLRETURN SQL_API SQLDisconnect(SQLHDBC h)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_dbc_done(dbc, conn_disconnect(dbc));
+}
+
+SQLRETURN SQL_API SQLGetInfo(SQLHDBC h, SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT buflen, SQLSMALLINT *len)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_dbc_done(dbc, info_get_info(dbc, type, value, buflen, len));
+}
+
+SQLRETURN SQL_API SQLGetFunctions(SQLHDBC h, SQLUSMALLINT id, SQLUSMALLINT *supported)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_dbc_done(dbc, info_get_functions(dbc, id, supported));
+}
+
+static SQLRETURN api_end_tran_env(cbo_env *env, SQLSMALLINT completion)
+{
+	SQLRETURN r = SQL_SUCCESS;
+	for (cbo_dbc *dbc = env->conns; dbc; dbc = dbc->next) {
+		if (dbc->pg == NULL)
+			continue;
+		pthread_mutex_lock(&dbc->lock);
+		diag_clear(&dbc->diag);
+		SQLRETURN cr = conn_end_tran(dbc, completion);
+		for (int i = 0; i < dbc->diag.n; i++)
+			diag_add(&env->diag, dbc->diag.recs[i].state, "%s", dbc->diag.recs[i].msg);
+		pthread_mutex_unlock(&dbc->lock);
+		if (cr == SQL_ERROR)
+			r = SQL_ERROR;
+	}
+	return r;
+}
+
+SQLRETURN SQL_API SQLEndTran(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT completion)
+{
+	if (type == SQL_HANDLE_ENV) {
+		cbo_env *env = api_env(h);
+		if (env == NULL)
+			return SQL_INVALID_HANDLE;
+		return api_env_done(env, api_end_tran_env(env, completion));
+	}
+	if (type != SQL_HANDLE_DBC)
+		return SQL_INVALID_HANDLE;
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_dbc_done(dbc, conn_end_tran(dbc, completion));
+}
+
+SQLRETURN SQL_API SQLNativeSql(SQLHDBC h, SQLCHAR *in, SQLINTEGER inlen, SQLCHAR *out, SQLINTEGER outmax,
+                               SQLINTEGER *outlen)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *s = api_str(in, inlen, &dbc->diag, &ok);
+	SQLRETURN r = ok ? conn_native_sql(dbc, s, out, outmax, outlen) : SQL_ERROR;
+	free(s);
+	return api_dbc_done(dbc, r);
+}
+
+/* --- statements --------------------------------------------------------------- */
+
+SQLRETURN SQL_API SQLExecDirect(SQLHSTMT h, SQLCHAR *sql, SQLINTEGER len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *s = api_str(sql, len, &st->diag, &ok);
+	SQLRETURN r = !ok                                 ? SQL_ERROR
+	              : !conn_is_open(st->dbc, &st->diag) ? SQL_ERROR
+	                                                  : stmt_exec_direct(st, s, s ? strlen(s) : 0);
+	free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLPrepare(SQLHSTMT h, SQLCHAR *sql, SQLINTEGER len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *s = api_str(sql, len, &st->diag, &ok);
+	SQLRETURN r = !ok                                 ? SQL_ERROR
+	              : !conn_is_open(st->dbc, &st->diag) ? SQL_ERROR
+	                                                  : stmt_prepare(st, s, s ? strlen(s) : 0);
+	free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLExecute(SQLHSTMT h)
+{
+	API_STMT(h, stmt_execute);
+}
+
+SQLRETURN SQL_API SQLBindParameter(SQLHSTMT h, SQLUSMALLINT num, SQLSMALLINT io, SQLSMALLINT ctype, SQLSMALLINT sqltype,
+                                   SQLULEN colsize, SQLSMALLINT digits, SQLPOINTER buf, SQLLEN buflen, SQLLEN *ind)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_bind_param(st, num, io, ctype, sqltype, colsize, digits, buf, buflen, ind));
+}
+
+SQLRETURN SQL_API SQLParamData(SQLHSTMT h, SQLPOINTER *token)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_param_data(st, token));
+}
+
+SQLRETURN SQL_API SQLPutData(SQLHSTMT h, SQLPOINTER data, SQLLEN len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_put_data(st, data, len));
+}
+
+SQLRETURN SQL_API SQLNumParams(SQLHSTMT h, SQLSMALLINT *count)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_num_params(st, count));
+}
+
+SQLRETURN SQL_API SQLDescribeParam(SQLHSTMT h, SQLUSMALLINT num, SQLSMALLINT *type, SQLULEN *size, SQLSMALLINT *digits,
+                                   SQLSMALLINT *nullable)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_describe_param(st, num, type, size, digits, nullable));
+}
+
+SQLRETURN SQL_API SQLNumResultCols(SQLHSTMT h, SQLSMALLINT *count)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_num_cols(st, count));
+}
+
+SQLRETURN SQL_API SQLDescribeCol(SQLHSTMT h, SQLUSMALLINT col, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *namelen,
+                                 SQLSMALLINT *type, SQLULEN *size, SQLSMALLINT *digits, SQLSMALLINT *nullable)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_describe_col(st, col, name, buflen, namelen, type, size, digits, nullable));
+}
+
+SQLRETURN SQL_API SQLColAttribute(SQLHSTMT h, SQLUSMALLINT col, SQLUSMALLINT field, SQLPOINTER charattr,
+                                  SQLSMALLINT buflen, SQLSMALLINT *outlen, SQLLEN *numattr)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_col_attribute(st, col, field, charattr, buflen, outlen, numattr));
+}
+
+SQLRETURN SQL_API SQLBindCol(SQLHSTMT h, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOINTER buf, SQLLEN buflen,
+                             SQLLEN *ind)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_bind_col(st, col, ctype, buf, buflen, ind));
+}
+
+SQLRETURN SQL_API SQLFetch(SQLHSTMT h)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_fetch(st, SQL_FETCH_NEXT, 0));
+}
+
+SQLRETURN SQL_API SQLFetchScroll(SQLHSTMT h, SQLSMALLINT orientation, SQLLEN offset)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_fetch(st, orientation, offset));
+}
+
+SQLRETURN SQL_API SQLGetData(SQLHSTMT h, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOINTER buf, SQLLEN buflen,
+                             SQLLEN *ind)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_get_data(st, col, ctype, buf, buflen, ind));
+}
+
+SQLRETURN SQL_API SQLRowCount(SQLHSTMT h, SQLLEN *count)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_row_count(st, count));
+}
+
+SQLRETURN SQL_API SQLMoreResults(SQLHSTMT h)
+{
+	API_STMT(h, res_more_results);
+}
+
+SQLRETURN SQL_API SQLCloseCursor(SQLHSTMT h)
+{
+	API_STMT(h, res_close_cursor);
+}
+
+/*
+ * SQLCancel interrupts a call running in another thread, which holds the
+ * connection's lock: it must not wait for that lock.  When the lock is
+ * free, nothing is running and there is nothing to cancel.
+ */
+SQLRETURN SQL_API SQLCancel(SQLHSTMT h)
+{
+	cbo_stmt *st = h;
+	if (st == NULL || st->magic != CBO_MAGIC_STMT)
+		return SQL_INVALID_HANDLE;
+	cbo_dbc *dbc = st->dbc;
+	if (pthread_mutex_trylock(&dbc->lock) == 0) {
+		/* nothing runs; a data-at-execution dialogue ends here */
+		diag_clear(&st->diag);
+		stmt_dae_reset(st);
+		return api_stmt_done(st, SQL_SUCCESS);
+	}
+	cbo_diag scratch;
+	diag_init(&scratch);
+	SQLRETURN r = conn_cancel(dbc, &scratch);
+	diag_free(&scratch);
+	return r;
+}
+
+/* --- diagnostics ---------------------------------------------------------- */
+
+/* The diagnostics of a handle, locked (not cleared); NULL when invalid. */
+static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **lock)
+{
+	switch (type) {
+	case SQL_HANDLE_ENV: {
+		cbo_env *env = h;
+		if (env == NULL || env->magic != CBO_MAGIC_ENV)
+			return NULL;
+		*lock = &env->lock;
+		pthread_mutex_lock(*lock);
+		return &env->diag;
+	}
+	case SQL_HANDLE_DBC: {
+		cbo_dbc *dbc = h;
+		if (dbc == NULL || dbc->magic != CBO_MAGIC_DBC)
+			return NULL;
+		*lock = &dbc->lock;
+		pthread_mutex_lock(*lock);
+		return &dbc->diag;
+	}
+	case SQL_HANDLE_STMT: {
+		cbo_stmt *st = h;
+		if (st == NULL || st->magic != CBO_MAGIC_STMT)
+			return NULL;
+		*lock = &st->dbc->lock;
+		pthread_mutex_lock(*lock);
+		return &st->diag;
+	}
+	default:
+		return NULL;
+	}
+}
+
+SQLRETURN SQL_API SQLGetDiagRec(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT recno, SQLCHAR *state, SQLINTEGER *native,
+                                SQLCHAR *msg, SQLSMALLINT buflen, SQLSMALLINT *textlen)
+{
+	pthread_mutex_t *lock;
+	cbo_diag *d = api_diag_lock(type, h, &lock);
+	if (d == NULL)
+		return SQL_INVALID_HANDLE;
+	SQLRETURN r = diag_get_rec(d, recno, state, native, msg, buflen, textlen);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+SQLRETURN SQL_API SQLGetDiagField(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT recno, SQLSMALLINT id, SQLPOINTER info,
+                                  SQLSMALLINT buflen, SQLSMALLINT *len)
+{
+	pthread_mutex_t *lock;
+	cbo_diag *d = api_diag_lock(type, h, &lock);
+	if (d == NULL)
+		return SQL_INVALID_HANDLE;
+	SQLRETURN r = diag_get_field(d, type, recno, id, info, buflen, len);
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+/* --- catalog ---------------------------------------------------------------- */
+
+/* Copy up to six name arguments; false (with a diagnostic) on failure. */
+static bool api_names(cbo_stmt *st, char *out[6], const SQLCHAR *const in[6], const SQLSMALLINT len[6], int n)
+{
+	bool ok = true;
+	for (int i = 0; i < n; i++)
+		out[i] = api_str(in[i], len[i], &st->diag, &ok);
+	if (ok && !conn_is_open(st->dbc, &st->diag))
+		ok = false;
+	return ok;
+}
+
+static void api_names_free(char *s[6])
+{
+	for (int i = 0; i < 6; i++)
+		free(s[i]);
+}
+
+SQLRETURN SQL_API SQLTables(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
+                            SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *types, SQLSMALLINT typeslen)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	char *s[6] = {0};
+	const SQLCHAR *in[6] = {cat, schema, table, types};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, typeslen};
+	SQLRETURN r = api_names(st, s, in, len, 4) ? cat_tables(st, s[0], s[1], s[2], s[3]) : SQL_ERROR;
+	api_names_free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLColumns(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
+                             SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *column, SQLSMALLINT columnlen)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	char *s[6] = {0};
+	const SQLCHAR *in[6] = {cat, schema, table, column};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, columnlen};
+	SQLRETURN r = api_names(st, s, in, len, 4) ? cat_columns(st, s[0], s[1], s[2], s[3]) : SQL_ERROR;
+	api_names_free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLPrimaryKeys(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
+                                 SQLCHAR *table, SQLSMALLINT tablelen)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	char *s[6] = {0};
+	const SQLCHAR *in[6] = {cat, schema, table};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
+	SQLRETURN r = api_names(st, s, in, len, 3) ? cat_primary_keys(st, s[0], s[1], s[2]) : SQL_ERROR;
+	api_names_free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLForeignKeys(SQLHSTMT h, SQLCHAR *pkcat, SQLSMALLINT pkcatlen, SQLCHAR *pkschema,
+                                 SQLSMALLINT pkschemalen, SQLCHAR *pktable, SQLSMALLINT pktablelen, SQLCHAR *fkcat,
+                                 SQLSMALLINT fkcatlen, SQLCHAR *fkschema, SQLSMALLINT fkschemalen, SQLCHAR *fktable,
+                                 SQLSMALLINT fktablelen)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	char *s[6] = {0};
+	const SQLCHAR *in[6] = {pkcat, pkschema, pktable, fkcat, fkschema, fktable};
+	const SQLSMALLINT len[6] = {pkcatlen, pkschemalen, pktablelen, fkcatlen, fkschemalen, fktablelen};
+	SQLRETURN r =
+	        api_names(st, s, in, len, 6) ? cat_foreign_keys(st, s[0], s[1], s[2], s[3], s[4], s[5]) : SQL_ERROR;
+	api_names_free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLStatistics(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
+                                SQLCHAR *table, SQLSMALLINT tablelen, SQLUSMALLINT unique, SQLUSMALLINT reserved)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	char *s[6] = {0};
+	const SQLCHAR *in[6] = {cat, schema, table};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
+	SQLRETURN r = api_names(st, s, in, len, 3) ? cat_statistics(st, s[0], s[1], s[2], unique) : SQL_ERROR;
+	api_names_free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLSpecialColumns(SQLHSTMT h, SQLUSMALLINT idtype, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
+                                    SQLSMALLINT schemalen, SQLCHAR *table, SQLSMALLINT tablelen, SQLUSMALLINT scope,
+                                    SQLUSMALLINT nullable)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	char *s[6] = {0};
+	const SQLCHAR *in[6] = {cat, schema, table};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
+	SQLRETURN r = api_names(st, s, in, len, 3) ? cat_special_columns(st, idtype, s[0], s[1], s[2], scope, nullable)
+	                                           : SQL_ERROR;
+	api_names_free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLGetTypeInfo(SQLHSTMT h, SQLSMALLINT sqltype)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, conn_is_open(st->dbc, &st->diag) ? info_get_type_info(st, sqltype) : SQL_ERROR);
+}
