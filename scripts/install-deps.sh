@@ -18,9 +18,9 @@ packages=(
 	uthash-dev libpg-query-dev libprotobuf-c-dev
 	# the throwaway backend of the tests and the demo
 	postgresql postgresql-15 postgresql-client-15
-	# ODBC peers: psqlODBC for side-by-side runs, pyodbc for client tests
-		odbc-postgresql python3 python3-pyodbc php-cli php-odbc
-
+	# ODBC peers: psqlODBC for side-by-side runs; pyodbc and PHP PDO_ODBC
+	# as real clients in the tests
+	odbc-postgresql python3 python3-pyodbc php-cli php-odbc
 	# used by scripts and tests
 	sqlite3 procps iproute2 util-linux
 )
