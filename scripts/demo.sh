@@ -1,38 +1,135 @@
 #!/usr/bin/env bash
 # demo.sh - the main job: cbcached in front of a throwaway PostgreSQL with
-# the movie database, a workload through ODBC, statistics printed.
+# the movie database, a read-mostly workload through the ODBC driver, the
+# daemon's statistics, and the same workload straight to PostgreSQL.
 #
-# What exists today: the build and the movie database.  The daemon
-# (cbcached), the cache and the ODBC driver are open issues, so this script
-# builds cbcache, starts a throwaway PostgreSQL with the movie database and
-# shows what is in it, and says plainly what it cannot show yet.
+#   scripts/demo.sh [--seconds S] [--scale N]
+#
+# Installs what is missing (scripts/install-deps.sh), builds in build/,
+# starts everything in a temporary directory and removes it at the end.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
+seconds="${CB_DEMO_SECONDS:-8}"
+scale="${CB_DEMO_SCALE:-1}"
+inner=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--seconds) seconds="$2"; shift 2 ;;
+	--scale) scale="$2"; shift 2 ;;
+	--inner) inner=1; shift ;;
+	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
 
-"$root/scripts/install-deps.sh"
-cd "$root"
-if [ ! -x "$build/config.status" ]; then
-	autoreconf -fi >/dev/null
-	mkdir -p "$build"
-	(cd "$build" && "$root/configure" -q)
+if [ "$inner" -eq 0 ]; then
+	"$root/scripts/install-deps.sh"
+	if [ ! -x "$build/config.status" ]; then
+		echo "demo: configuring in $build"
+		(cd "$root" && autoreconf -fi >/dev/null 2>&1)
+		mkdir -p "$build"
+		(cd "$build" && "$root/configure" -q)
+	fi
+	echo "demo: building (make -C $build)"
+	make -C "$build" -j"$(nproc)" >/dev/null
+	echo "demo: starting a throwaway PostgreSQL with the movie database at scale $scale"
+	export CB_BUILD_DIR="$build"
+	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" --scale "$scale"
 fi
-make -C "$build" -j"$(nproc)" >/dev/null
-echo "demo: cbcache built in $build"
 
-if [ ! -x "$build/src/cbcached" ]; then
-	echo "demo: cbcached is not built yet (it is an open issue): showing the movie database only"
-	PGH_SCALE="${CB_DEMO_SCALE:-1}" "$root/tests/harness/with-pg.sh" -- bash -c '
-		echo "demo: throwaway PostgreSQL on $PGHOST port $PGPORT, movie database at scale $CB_PG_SCALE"
-		psql -X -q -c "SELECT (SELECT count(*) FROM regisseur) AS regisseure,
-		                      (SELECT count(*) FROM film) AS filme,
-		                      (SELECT count(*) FROM darsteller) AS darsteller,
-		                      (SELECT count(*) FROM darst_film) AS besetzungen"
-		psql -X -q -c "SELECT r.id, r.vname, r.nname, count(f.id) AS filme
-		               FROM regisseur r JOIN film f ON f.regie = r.id
-		               GROUP BY r.id ORDER BY filme DESC, r.id LIMIT 5"
-	'
-	echo "demo: stopped the throwaway PostgreSQL and removed its directory"
-	exit 0
-fi
+# ---- inside the throwaway PostgreSQL ----------------------------------------
+d="$CB_PG_DIR/demo"
+mkdir -p "$d"
+chmod 755 "$d"
+daemon_pid=""
+stop_daemon() {
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid"
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+}
+trap stop_daemon EXIT
+
+port=6433
+while ss -Hltn "sport = :$port" | grep -q . || [ -e "$d/.s.PGSQL.$port" ]; do port=$((port + 1)); done
+
+# the example configuration, pointed at this run's backend and directory
+sed -e "s|^listen_dir = .*|listen_dir = $d|" \
+	-e "s|^listen_port = .*|listen_port = $port|" \
+	-e "s|^admin_socket = .*|admin_socket = $d/admin.sock|" \
+	-e "s|^backend = .*|backend = host=$PGHOST port=$PGPORT|" \
+	-e "s|^cache_db = .*|cache_db = $d/cache.db|" \
+	-e "s|^cache_groups = .*|cache_groups = $root/examples/movies/movies.cg|" \
+	"$root/examples/movies/cbcache.conf" >"$d/cbcache.conf"
+echo "log_file = $d/cbcached.log" >>"$d/cbcache.conf"
+
+echo
+echo "== cbcached --check: the configuration and the movie cache group"
+"$build/src/cbcached" --check -c "$d/cbcache.conf" | sed -n '1,200p' | grep -v '^$' | head -n 40
+echo "   (full report: cbcache-cg check examples/movies/movies.cg --backend CONNINFO --sql)"
+
+"$build/src/cbcached" -c "$d/cbcache.conf" &
+daemon_pid=$!
+admin() { "$build/src/cbcache-admin" -s "$d/admin.sock" "$@"; }
+for _ in $(seq 1 200); do
+	admin SHOW STATS >/dev/null 2>&1 && break
+	kill -0 "$daemon_pid" 2>/dev/null || { echo "demo: cbcached exited; its log:" >&2; cat "$d/cbcached.log" >&2; exit 1; }
+	sleep 0.05
+done
+echo
+echo "== cbcached is listening on $d/.s.PGSQL.$port (psql -h $d -p $port movies)"
+
+# two DSNs for the one driver: through cbcached, and straight to PostgreSQL
+cat >"$d/odbcinst.ini" <<INI
+[cbcache]
+Description = cbcache ODBC driver (this build)
+Driver = $build/odbc-driver/.libs/libcbcacheodbc.so
+INI
+cat >"$d/odbc.ini" <<INI
+[movies]
+Driver = cbcache
+Socket = $d
+Port = $port
+Database = movies
+UID = postgres
+
+[movies-direct]
+Driver = cbcache
+Socket = $PGHOST
+Port = $PGPORT
+Database = movies
+UID = postgres
+INI
+export ODBCSYSINI="$d" ODBCINI="$d/odbc.ini"
+
+echo
+echo "== workload through ODBC DSN=movies (cbcached): Zipf mix of director lookups and director-film-location joins, $seconds s"
+/usr/bin/python3 "$root/examples/movies/workload.py" --connect "DSN=movies" --seconds "$seconds" \
+	--label cbcached --json | tee "$d/cached.out" | grep -v '^{'
+echo
+echo "== cbcache-admin SHOW STATS"
+admin SHOW STATS
+echo
+echo "== the same workload with the DSN pointed straight at PostgreSQL (DSN=movies-direct)"
+/usr/bin/python3 "$root/examples/movies/workload.py" --connect "DSN=movies-direct" --seconds "$seconds" \
+	--label direct --json | tee "$d/direct.out" | grep -v '^{'
+
+echo
+echo "== side by side"
+/usr/bin/python3 - "$d/cached.out" "$d/direct.out" <<'PY'
+import json, sys
+rows = [json.loads([l for l in open(p) if l.startswith("{")][-1]) for p in sys.argv[1:]]
+print(f"{'path':<10} {'queries':>9} {'q/s':>9} {'p50 us':>9} {'p95 us':>9} {'p99 us':>9}")
+for r in rows:
+    print(f"{r['label']:<10} {r['queries']:>9} {r['qps']:>9.0f} {r['p50_us']:>9.1f} {r['p95_us']:>9.1f} {r['p99_us']:>9.1f}")
+PY
+echo
+echo "demo: cbcached relays every statement to PostgreSQL for now: the cache"
+echo "demo: (fill daemon, query workers answering hits from SQLite) is being"
+echo "demo: wired in, so the hit ratio is 0 and the latency above is the"
+echo "demo: relay's overhead, not the cache's speed."
+stop_daemon
+daemon_pid=""
+echo "demo: stopped cbcached; the throwaway PostgreSQL and its directory are removed next"
