@@ -3,6 +3,10 @@
 #
 # Idempotent: only missing packages are installed.  As root it runs apt-get;
 # as another user it prints the one sudo command to run and exits 1.
+#
+#   install-deps.sh          what the build, the tests and the demo need
+#   install-deps.sh --bench  and what bench/run.sh compares with (pgpool-II,
+#                            gnuplot for the plots)
 set -euo pipefail
 
 packages=(
@@ -19,6 +23,9 @@ packages=(
 	# used by scripts and tests
 	sqlite3 procps iproute2 util-linux
 )
+if [ "${1:-}" = "--bench" ]; then
+	packages+=(pgpool2 gnuplot-nox)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

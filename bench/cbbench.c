@@ -1,0 +1,368 @@
+/*
+ * cbbench - the workload driver of the benchmarks: what an application sees.
+ *
+ *   cbbench --connect CONNSTR [--threads N] [--seconds S | --count N]
+ *           [--zipf S] [--mix NAME=W,...] [--prepared] [--label L]
+ *           [--json FILE] [--csv FILE] [--curve FILE] [--pid PID] [--seed N]
+ *
+ * N client threads, each with its own ODBC connection (through the unixODBC
+ * driver manager, so any driver works: psqlODBC straight to PostgreSQL, or
+ * libcbcacheodbc.so through cbcached), run a statement mix on the movie
+ * database with keys drawn from a Zipf distribution over the directors and
+ * films.  Statements:
+ *
+ *   lookup   director by id (a fill column)
+ *   join2    the director's films (RCC regisseur.id -> film.regie)
+ *   join3    the director's films with their location (and film.ort -> ort.plz)
+ *   in       five directors by an IN list
+ *   uncached an aggregate the cache cannot answer (goes to the backend)
+ *   write    an update of a film through the same DSN
+ *
+ * --prepared: each thread prepares every statement once (SQLPrepare) and
+ * executes it with bound parameters; otherwise each statement is sent as
+ * text with the key written into it (SQLExecDirect), as many web
+ * applications do.  The keys are integers made here, never user input.
+ *
+ * Output: a summary line per run on stdout; --json and --csv append one
+ * record per run (throughput, latency p50/p95/p99/mean, errors, peak RSS of
+ * --pid from /proc); --curve writes per-second queries and mean latency
+ * (the warm-up curve).  Exit status 0 when every statement succeeded.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sql.h>
+#include <sqlext.h>
+
+#include "bench/mix.h"
+#include "bench/report.h"
+#include "bench/zipf.h"
+
+typedef struct bench_opts {
+	const char *connect;
+	int threads;
+	double seconds;
+	long count; /* total statements, when > 0 */
+	double zipf_s;
+	double weights[MIX_COUNT];
+	const char *mix;
+	bool prepared;
+	const char *label;
+	const char *json;
+	const char *csv;
+	const char *curve;
+	long pid;
+	uint64_t seed;
+} bench_opts;
+
+typedef struct bench_thread {
+	int id;
+	pthread_t tid;
+	const bench_opts *o;
+	const zipf_sampler *dirs;
+	const zipf_sampler *films;
+	report_thread rep;
+} bench_thread;
+
+static struct timespec t_start;
+static atomic_long issued;
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t_start.tv_sec) + (double)(t.tv_nsec - t_start.tv_nsec) * 1e-9;
+}
+
+static void odbc_error(SQLSMALLINT type, SQLHANDLE h, char *out, size_t outsz)
+{
+	SQLCHAR state[6] = "", msg[400] = "";
+	SQLINTEGER native = 0;
+	SQLSMALLINT len = 0;
+	if (!SQL_SUCCEEDED(SQLGetDiagRec(type, h, 1, state, &native, msg, sizeof(msg), &len)))
+		snprintf(out, outsz, "(no diagnostics)");
+	else
+		snprintf(out, outsz, "%s: %s", (char *)state, (char *)msg);
+}
+
+/* Replace the ?s of sql by the keys (integers made here). */
+static void inline_keys(const char *sql, const long *keys, char *out, size_t outsz)
+{
+	size_t used = 0;
+	int k = 0;
+	for (const char *p = sql; *p && used + 24 < outsz; p++) {
+		if (*p == '?')
+			used += (size_t)snprintf(out + used, outsz - used, "%ld", keys[k++]);
+		else
+			out[used++] = *p;
+	}
+	out[used] = '\0';
+}
+
+static void *thread_main(void *arg)
+{
+	bench_thread *t = arg;
+	const bench_opts *o = t->o;
+	SQLHENV env = SQL_NULL_HENV;
+	SQLHDBC dbc = SQL_NULL_HDBC;
+	SQLHSTMT st[MIX_COUNT] = {0};
+	SQLHSTMT direct = SQL_NULL_HSTMT;
+	char msg[512];
+	zipf_rng r;
+	zipf_rng_seed(&r, o->seed * 1000003u + (uint64_t)t->id);
+
+	SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env);
+	SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
+	SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc);
+	SQLRETURN rc = SQLDriverConnect(dbc, NULL, (SQLCHAR *)o->connect, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
+	if (!SQL_SUCCEEDED(rc)) {
+		odbc_error(SQL_HANDLE_DBC, dbc, msg, sizeof(msg));
+		report_error(&t->rep, msg);
+		goto out;
+	}
+	if (o->prepared) {
+		for (int i = 0; i < MIX_COUNT; i++) {
+			if (o->weights[i] <= 0)
+				continue;
+			SQLAllocHandle(SQL_HANDLE_STMT, dbc, &st[i]);
+			if (!SQL_SUCCEEDED(SQLPrepare(st[i], (SQLCHAR *)mix_stmts[i].sql, SQL_NTS))) {
+				odbc_error(SQL_HANDLE_STMT, st[i], msg, sizeof(msg));
+				report_error(&t->rep, msg);
+				goto out;
+			}
+		}
+	} else {
+		SQLAllocHandle(SQL_HANDLE_STMT, dbc, &direct);
+	}
+
+	long keys[5];
+	SQLINTEGER pkeys[5];
+	SQLLEN ind[5];
+	char text[1024];
+	char colbuf[1024];
+	SQLLEN colind;
+	for (;;) {
+		double t0s = now_s();
+		if (o->count > 0) {
+			if (atomic_fetch_add(&issued, 1) >= o->count)
+				break;
+		} else if (t0s >= o->seconds) {
+			break;
+		}
+		int s = mix_pick(o->weights, &r);
+		for (int k = 0; k < mix_stmts[s].nparams; k++)
+			keys[k] = zipf_draw(mix_stmts[s].film_key ? t->films : t->dirs, &r);
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		SQLHSTMT h;
+		if (o->prepared) {
+			h = st[s];
+			for (int k = 0; k < mix_stmts[s].nparams; k++) {
+				ind[k] = 0;
+				pkeys[k] = (SQLINTEGER)keys[k];
+				SQLBindParameter(h, (SQLUSMALLINT)(k + 1), SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0,
+				                 0, &pkeys[k], 0, &ind[k]);
+			}
+			rc = SQLExecute(h);
+		} else {
+			h = direct;
+			inline_keys(mix_stmts[s].sql, keys, text, sizeof(text));
+			rc = SQLExecDirect(h, (SQLCHAR *)text, SQL_NTS);
+		}
+		if (SQL_SUCCEEDED(rc)) {
+			SQLSMALLINT ncols = 0;
+			SQLNumResultCols(h, &ncols);
+			while (ncols > 0 && SQL_SUCCEEDED(rc = SQLFetch(h))) {
+				/* read every column, as an application renders the row */
+				for (SQLSMALLINT c = 1; c <= ncols; c++)
+					SQLGetData(h, (SQLUSMALLINT)c, SQL_C_CHAR, colbuf, sizeof(colbuf), &colind);
+				t->rep.rows++;
+			}
+			if (ncols > 0 && rc != SQL_NO_DATA) {
+				odbc_error(SQL_HANDLE_STMT, h, msg, sizeof(msg));
+				report_error(&t->rep, msg);
+			}
+		} else {
+			odbc_error(SQL_HANDLE_STMT, h, msg, sizeof(msg));
+			report_error(&t->rep, msg);
+		}
+		SQLFreeStmt(h, SQL_CLOSE);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+		if (!report_add(&t->rep, t0s, ns)) {
+			report_error(&t->rep, "out of memory for latencies");
+			break;
+		}
+	}
+out:
+	for (int i = 0; i < MIX_COUNT; i++)
+		if (st[i])
+			SQLFreeHandle(SQL_HANDLE_STMT, st[i]);
+	if (direct)
+		SQLFreeHandle(SQL_HANDLE_STMT, direct);
+	SQLDisconnect(dbc);
+	SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+	SQLFreeHandle(SQL_HANDLE_ENV, env);
+	return NULL;
+}
+
+/* A single count query on a fresh connection: the key space. */
+static long count_rows(const char *connect, const char *sql, char *err, size_t errsz)
+{
+	SQLHENV env;
+	SQLHDBC dbc;
+	SQLHSTMT h;
+	long n = -1;
+	SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env);
+	SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
+	SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc);
+	if (!SQL_SUCCEEDED(
+	            SQLDriverConnect(dbc, NULL, (SQLCHAR *)connect, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT))) {
+		odbc_error(SQL_HANDLE_DBC, dbc, err, errsz);
+		goto out;
+	}
+	SQLAllocHandle(SQL_HANDLE_STMT, dbc, &h);
+	SQLINTEGER v = 0;
+	SQLLEN ind;
+	if (SQL_SUCCEEDED(SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS)) && SQL_SUCCEEDED(SQLFetch(h)) &&
+	    SQL_SUCCEEDED(SQLGetData(h, 1, SQL_C_SLONG, &v, 0, &ind)))
+		n = v;
+	else
+		odbc_error(SQL_HANDLE_STMT, h, err, errsz);
+	SQLFreeHandle(SQL_HANDLE_STMT, h);
+	SQLDisconnect(dbc);
+out:
+	SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+	SQLFreeHandle(SQL_HANDLE_ENV, env);
+	return n;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cbbench --connect CONNSTR [--threads N] [--seconds S | --count N] [--zipf S]\n"
+	           "               [--mix NAME=WEIGHT,...] [--prepared] [--label L] [--json FILE] [--csv FILE]\n"
+	           "               [--curve FILE] [--pid PID] [--seed N]\n"
+	           "statements for --mix: lookup join2 join3 in uncached write\n"
+	           "default mix: lookup=60,join2=15,join3=15,in=5,uncached=5\n");
+}
+
+int main(int argc, char **argv)
+{
+	bench_opts o = {.threads = 4, .seconds = 10, .zipf_s = 1.0, .label = "run", .pid = -1, .seed = 1};
+	const char *mix = MIX_DEFAULT;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (strcmp(a, name) == 0 && v && (i++, true))
+		if (ARG("--connect"))
+			o.connect = v;
+		else if (ARG("--threads"))
+			o.threads = atoi(v);
+		else if (ARG("--seconds"))
+			o.seconds = atof(v);
+		else if (ARG("--count"))
+			o.count = atol(v);
+		else if (ARG("--zipf"))
+			o.zipf_s = atof(v);
+		else if (ARG("--mix"))
+			mix = v;
+		else if (ARG("--label"))
+			o.label = v;
+		else if (ARG("--json"))
+			o.json = v;
+		else if (ARG("--csv"))
+			o.csv = v;
+		else if (ARG("--curve"))
+			o.curve = v;
+		else if (ARG("--pid"))
+			o.pid = atol(v);
+		else if (ARG("--seed"))
+			o.seed = (uint64_t)atoll(v);
+		else if (strcmp(a, "--prepared") == 0)
+			o.prepared = true;
+		else if (strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "cbbench: unknown or incomplete option %s\n", a);
+			usage(stderr);
+			return 2;
+		}
+#undef ARG
+	}
+	if (o.connect == NULL || o.threads < 1 || o.threads > 512 || o.seconds <= 0 || o.seconds > REPORT_MAX_SECONDS) {
+		fprintf(stderr, "cbbench: need --connect, 1..512 threads and 0 < seconds <= %d\n", REPORT_MAX_SECONDS);
+		usage(stderr);
+		return 2;
+	}
+	o.mix = mix;
+	if (!mix_parse(mix, o.weights)) {
+		fprintf(stderr, "cbbench: bad --mix '%s': give NAME=WEIGHT pairs with names from: " MIX_NAMES "\n",
+		        mix);
+		return 2;
+	}
+
+	char err[512] = "";
+	long n_dirs = count_rows(o.connect, "SELECT count(*) FROM regisseur", err, sizeof(err));
+	long n_films = n_dirs > 0 ? count_rows(o.connect, "SELECT count(*) FROM film", err, sizeof(err)) : -1;
+	if (n_dirs < 1 || n_films < 1) {
+		fprintf(stderr, "cbbench: cannot read the movie database's size: %s\n", err);
+		return 1;
+	}
+	zipf_sampler dirs, films;
+	if (!zipf_init(&dirs, n_dirs, o.zipf_s, 4711) || !zipf_init(&films, n_films, o.zipf_s, 815)) {
+		fprintf(stderr, "cbbench: out of memory\n");
+		return 1;
+	}
+
+	bench_thread *th = calloc((size_t)o.threads, sizeof(*th));
+	if (th == NULL) {
+		fprintf(stderr, "cbbench: out of memory\n");
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	for (int i = 0; i < o.threads; i++) {
+		th[i] = (bench_thread){.id = i, .o = &o, .dirs = &dirs, .films = &films};
+		if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
+			fprintf(stderr, "cbbench: cannot start thread %d\n", i);
+			return 1;
+		}
+	}
+	for (int i = 0; i < o.threads; i++)
+		pthread_join(th[i].tid, NULL);
+	double elapsed = now_s();
+
+	report_thread *reps = calloc((size_t)o.threads, sizeof(*reps));
+	long errors = 0;
+	if (reps == NULL) {
+		fprintf(stderr, "cbbench: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < o.threads; i++) {
+		reps[i] = th[i].rep;
+		errors += th[i].rep.errors;
+	}
+	report_run run = {.label = o.label,
+	                  .target = "odbc",
+	                  .threads = o.threads,
+	                  .prepared = o.prepared,
+	                  .zipf = o.zipf_s,
+	                  .mix = mix,
+	                  .seconds = elapsed,
+	                  .peak_rss_kib = o.pid > 0 ? report_peak_rss_kib(o.pid) : -1};
+	bool written = report_summarize(&run, reps, o.threads, o.json, o.csv, o.curve);
+	for (int i = 0; i < o.threads; i++)
+		report_thread_free(&reps[i]);
+	free(reps);
+	free(th);
+	zipf_free(&dirs);
+	zipf_free(&films);
+	return errors || !written ? 1 : 0;
+}

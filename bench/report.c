@@ -1,0 +1,189 @@
+/*
+ * report.c - latencies of a benchmark run and their summary.
+ *
+ * Functions prefix: report_
+ */
+#include "bench/report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool report_add(report_thread *t, double sec, uint64_t ns)
+{
+	if (t->n_lat == t->cap_lat) {
+		size_t cap = t->cap_lat ? t->cap_lat * 2 : 65536;
+		uint64_t *n = realloc(t->lat_ns, cap * sizeof(*n));
+		if (n == NULL)
+			return false;
+		t->lat_ns = n;
+		t->cap_lat = cap;
+	}
+	t->lat_ns[t->n_lat++] = ns;
+	long s = (long)sec;
+	if (s >= 0 && s < REPORT_MAX_SECONDS) {
+		t->per_second[s]++;
+		t->us_per_second[s] += (double)ns * 1e-3;
+	}
+	return true;
+}
+
+void report_error(report_thread *t, const char *msg)
+{
+	if (t->errors++ == 0)
+		snprintf(t->first_error, sizeof(t->first_error), "%s", msg);
+}
+
+void report_thread_free(report_thread *t)
+{
+	free(t->lat_ns);
+	t->lat_ns = NULL;
+	t->n_lat = t->cap_lat = 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct_us(const uint64_t *sorted, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	size_t k = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+	return (double)sorted[k] * 1e-3;
+}
+
+long report_peak_rss_kib(long pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	long kib = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* JSON string body: labels and mixes come from the command line. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static FILE *open_or_complain(const char *path, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+	if (f == NULL)
+		fprintf(stderr, "cbbench: cannot open %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+bool report_summarize(const report_run *run, report_thread *th, int nth, const char *json_path, const char *csv_path,
+                      const char *curve_path)
+{
+	size_t n = 0;
+	long errors = 0, rows = 0;
+	const char *first_error = NULL;
+	for (int i = 0; i < nth; i++) {
+		n += th[i].n_lat;
+		errors += th[i].errors;
+		rows += th[i].rows;
+		if (th[i].errors && first_error == NULL)
+			first_error = th[i].first_error;
+	}
+	uint64_t *all = malloc((n ? n : 1) * sizeof(*all));
+	if (all == NULL) {
+		fprintf(stderr, "cbbench: out of memory while summarizing\n");
+		return false;
+	}
+	size_t at = 0;
+	double sum_us = 0;
+	for (int i = 0; i < nth; i++) {
+		memcpy(all + at, th[i].lat_ns, th[i].n_lat * sizeof(*all));
+		at += th[i].n_lat;
+	}
+	for (size_t i = 0; i < n; i++)
+		sum_us += (double)all[i] * 1e-3;
+	qsort(all, n, sizeof(*all), cmp_u64);
+	double qps = run->seconds > 0 ? (double)n / run->seconds : 0;
+	double p50 = pct_us(all, n, 50), p95 = pct_us(all, n, 95), p99 = pct_us(all, n, 99);
+	double mean = n ? sum_us / (double)n : 0;
+	free(all);
+
+	printf("%s: %zu statements, %ld rows, %ld errors in %.2f s: %.0f q/s, latency p50 %.1f us, p95 %.1f us, "
+	       "p99 %.1f us, mean %.1f us%s\n",
+	       run->label, n, rows, errors, run->seconds, qps, p50, p95, p99, mean, run->prepared ? " (prepared)" : "");
+	if (run->peak_rss_kib >= 0)
+		printf("%s: peak RSS of the measured process: %ld KiB\n", run->label, run->peak_rss_kib);
+	if (first_error)
+		fprintf(stderr, "%s: first error: %s\n", run->label, first_error);
+
+	bool ok = true;
+	if (json_path) {
+		FILE *f = open_or_complain(json_path, "a");
+		if (f == NULL)
+			return false;
+		fputs("{\"label\": ", f);
+		json_str(f, run->label);
+		fputs(", \"target\": ", f);
+		json_str(f, run->target);
+		fprintf(f, ", \"threads\": %d, \"prepared\": %s, \"zipf\": %g, \"mix\": ", run->threads,
+		        run->prepared ? "true" : "false", run->zipf);
+		json_str(f, run->mix);
+		fprintf(f,
+		        ", \"statements\": %zu, \"rows\": %ld, \"errors\": %ld, \"seconds\": %.3f, \"qps\": %.1f, "
+		        "\"p50_us\": %.1f, \"p95_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"peak_rss_kib\": "
+		        "%ld}\n",
+		        n, rows, errors, run->seconds, qps, p50, p95, p99, mean, run->peak_rss_kib);
+		ok = fclose(f) == 0 && ok;
+	}
+	if (csv_path) {
+		FILE *f = open_or_complain(csv_path, "a");
+		if (f == NULL)
+			return false;
+		if (ftell(f) == 0)
+			fprintf(f,
+			        "label,target,threads,prepared,zipf,statements,rows,errors,seconds,qps,p50_us,p95_us,"
+			        "p99_us,mean_us,peak_rss_kib\n");
+		fprintf(f, "%s,%s,%d,%d,%g,%zu,%ld,%ld,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%ld\n", run->label, run->target,
+		        run->threads, run->prepared, run->zipf, n, rows, errors, run->seconds, qps, p50, p95, p99, mean,
+		        run->peak_rss_kib);
+		ok = fclose(f) == 0 && ok;
+	}
+	if (curve_path) {
+		FILE *f = open_or_complain(curve_path, "w");
+		if (f == NULL)
+			return false;
+		fprintf(f, "second,statements,mean_us\n");
+		for (long s = 0; s < REPORT_MAX_SECONDS && s < (long)run->seconds + 1; s++) {
+			long q = 0;
+			double us = 0;
+			for (int i = 0; i < nth; i++) {
+				q += th[i].per_second[s];
+				us += th[i].us_per_second[s];
+			}
+			fprintf(f, "%ld,%ld,%.1f\n", s, q, q ? us / (double)q : 0.0);
+		}
+		ok = fclose(f) == 0 && ok;
+	}
+	if (!ok)
+		fprintf(stderr, "cbbench: writing the results failed: %s\n", strerror(errno));
+	return ok;
+}

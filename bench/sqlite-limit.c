@@ -1,0 +1,364 @@
+/*
+ * sqlite-limit - the in-process limit: the benchmark statements on a local
+ * SQLite copy of the movie database, prepared, no network, no protocol.
+ *
+ *   sqlite-limit --pg CONNINFO --db FILE [--threads N] [--seconds S]
+ *                [--zipf S] [--mix NAME=W,...] [--label L] [--json FILE]
+ *                [--csv FILE] [--curve FILE] [--seed N]
+ *
+ * Copies the movie tables from PostgreSQL into the SQLite file FILE (a new
+ * file; integers as INTEGER, floats as REAL, everything else as the
+ * backend's text), indexes the key and join columns, then runs the same
+ * statement mix as cbbench: N threads, each with its own read-only
+ * connection and its statements prepared once, every column of every row
+ * read as text, keys from the same Zipf distribution.  No cache can answer
+ * faster than this, so cbcache's hit latency is compared with it.  Writes
+ * (mix name `write`) are refused: there is no backend here.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "bench/mix.h"
+#include "bench/report.h"
+#include "bench/zipf.h"
+
+typedef struct limit_opts {
+	const char *pg;
+	const char *db;
+	int threads;
+	double seconds;
+	double zipf_s;
+	double weights[MIX_COUNT];
+	const char *mix;
+	const char *label;
+	const char *json, *csv, *curve;
+	uint64_t seed;
+} limit_opts;
+
+typedef struct limit_thread {
+	int id;
+	pthread_t tid;
+	const limit_opts *o;
+	const zipf_sampler *dirs, *films;
+	report_thread rep;
+} limit_thread;
+
+static struct timespec t_start;
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t_start.tv_sec) + (double)(t.tv_nsec - t_start.tv_nsec) * 1e-9;
+}
+
+static const char *const tables[] = {"ort", "genre", "regisseur", "film", "darsteller", "darst_film"};
+static const char *const indexes[] = {
+        "CREATE UNIQUE INDEX ort_pk ON ort (plz)",
+        "CREATE UNIQUE INDEX genre_pk ON genre (id)",
+        "CREATE UNIQUE INDEX regisseur_pk ON regisseur (id)",
+        "CREATE INDEX regisseur_wohnort ON regisseur (wohnort)",
+        "CREATE UNIQUE INDEX film_pk ON film (id)",
+        "CREATE INDEX film_regie ON film (regie)",
+        "CREATE INDEX film_ort ON film (ort)",
+        "CREATE UNIQUE INDEX darsteller_pk ON darsteller (id)",
+        "CREATE UNIQUE INDEX darst_film_pk ON darst_film (did, fid)",
+        "CREATE INDEX darst_film_fid ON darst_film (fid)",
+};
+
+static const char *affinity(Oid type)
+{
+	switch (type) {
+	case 20: /* int8 */
+	case 21: /* int2 */
+	case 23: /* int4 */
+		return "INTEGER";
+	case 700: /* float4 */
+	case 701: /* float8 */
+		return "REAL";
+	default:
+		return "TEXT";
+	}
+}
+
+static bool exec_sqlite(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "sqlite-limit: %s: %s\n", sql, err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return false;
+	}
+	return true;
+}
+
+/* Copy one table: column names and types from the result, rows as text. */
+static bool copy_table(PGconn *pg, sqlite3 *db, const char *table)
+{
+	char sql[4096];
+	/* the names are this program's constants: quoting them is enough */
+	snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", table);
+	PGresult *res = PQexec(pg, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "sqlite-limit: reading %s from PostgreSQL: %s", table, PQerrorMessage(pg));
+		PQclear(res);
+		return false;
+	}
+	int nf = PQnfields(res);
+	size_t used = (size_t)snprintf(sql, sizeof(sql), "CREATE TABLE \"%s\" (", table);
+	for (int c = 0; c < nf; c++)
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s\"%s\" %s", c ? ", " : "", PQfname(res, c),
+		                         affinity(PQftype(res, c)));
+	snprintf(sql + used, sizeof(sql) - used, ")");
+	bool ok = exec_sqlite(db, sql);
+
+	used = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO \"%s\" VALUES (", table);
+	for (int c = 0; c < nf; c++)
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, "%s?", c ? ", " : "");
+	snprintf(sql + used, sizeof(sql) - used, ")");
+	sqlite3_stmt *ins = NULL;
+	if (ok && sqlite3_prepare_v2(db, sql, -1, &ins, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sqlite-limit: %s: %s\n", sql, sqlite3_errmsg(db));
+		ok = false;
+	}
+	for (int r = 0; ok && r < PQntuples(res); r++) {
+		for (int c = 0; c < nf; c++) {
+			if (PQgetisnull(res, r, c))
+				sqlite3_bind_null(ins, c + 1);
+			else if (strcmp(affinity(PQftype(res, c)), "INTEGER") == 0)
+				sqlite3_bind_int64(ins, c + 1, strtoll(PQgetvalue(res, r, c), NULL, 10));
+			else if (strcmp(affinity(PQftype(res, c)), "REAL") == 0)
+				sqlite3_bind_double(ins, c + 1, strtod(PQgetvalue(res, r, c), NULL));
+			else
+				sqlite3_bind_text(ins, c + 1, PQgetvalue(res, r, c), PQgetlength(res, r, c),
+				                  SQLITE_STATIC);
+		}
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			fprintf(stderr, "sqlite-limit: inserting into %s: %s\n", table, sqlite3_errmsg(db));
+			ok = false;
+		}
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	PQclear(res);
+	return ok;
+}
+
+static bool load(const limit_opts *o, long *n_dirs, long *n_films)
+{
+	PGconn *pg = PQconnectdb(o->pg);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "sqlite-limit: cannot connect to PostgreSQL: %s", PQerrorMessage(pg));
+		PQfinish(pg);
+		return false;
+	}
+	unlink(o->db);
+	sqlite3 *db = NULL;
+	bool ok = sqlite3_open(o->db, &db) == SQLITE_OK;
+	if (!ok)
+		fprintf(stderr, "sqlite-limit: cannot create %s: %s\n", o->db, sqlite3_errmsg(db));
+	ok = ok && exec_sqlite(db, "PRAGMA journal_mode = WAL") && exec_sqlite(db, "BEGIN");
+	for (size_t i = 0; ok && i < CB_ARRAY_LEN(tables); i++)
+		ok = copy_table(pg, db, tables[i]);
+	for (size_t i = 0; ok && i < CB_ARRAY_LEN(indexes); i++)
+		ok = exec_sqlite(db, indexes[i]);
+	ok = ok && exec_sqlite(db, "COMMIT") && exec_sqlite(db, "ANALYZE");
+	if (ok) {
+		sqlite3_stmt *s;
+		ok = sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM regisseur), (SELECT count(*) FROM film)", -1,
+		                        &s, NULL) == SQLITE_OK &&
+		     sqlite3_step(s) == SQLITE_ROW;
+		if (ok) {
+			*n_dirs = sqlite3_column_int64(s, 0);
+			*n_films = sqlite3_column_int64(s, 1);
+		}
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	PQfinish(pg);
+	return ok;
+}
+
+static void *thread_main(void *arg)
+{
+	limit_thread *t = arg;
+	const limit_opts *o = t->o;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st[MIX_COUNT] = {0};
+	char msg[512];
+	zipf_rng r;
+	zipf_rng_seed(&r, o->seed * 1000003u + (uint64_t)t->id);
+
+	if (sqlite3_open_v2(o->db, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(msg, sizeof(msg), "cannot open %s: %s", o->db, sqlite3_errmsg(db));
+		report_error(&t->rep, msg);
+		goto out;
+	}
+	for (int i = 0; i < MIX_COUNT; i++) {
+		if (o->weights[i] > 0 && sqlite3_prepare_v2(db, mix_stmts[i].sql, -1, &st[i], NULL) != SQLITE_OK) {
+			snprintf(msg, sizeof(msg), "%s: %s", mix_stmts[i].name, sqlite3_errmsg(db));
+			report_error(&t->rep, msg);
+			goto out;
+		}
+	}
+	for (;;) {
+		double t0s = now_s();
+		if (t0s >= o->seconds)
+			break;
+		int s = mix_pick(o->weights, &r);
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		sqlite3_stmt *h = st[s];
+		for (int k = 0; k < mix_stmts[s].nparams; k++)
+			sqlite3_bind_int64(h, k + 1, zipf_draw(mix_stmts[s].film_key ? t->films : t->dirs, &r));
+		int rc;
+		int ncols = sqlite3_column_count(h);
+		size_t bytes = 0;
+		while ((rc = sqlite3_step(h)) == SQLITE_ROW) {
+			/* read every column as text, as a renderer would */
+			for (int c = 0; c < ncols; c++) {
+				const unsigned char *v = sqlite3_column_text(h, c);
+				bytes += v ? (size_t)sqlite3_column_bytes(h, c) : 0;
+			}
+			t->rep.rows++;
+		}
+		if (rc != SQLITE_DONE) {
+			snprintf(msg, sizeof(msg), "%s: %s", mix_stmts[s].name, sqlite3_errmsg(db));
+			report_error(&t->rep, msg);
+		}
+		sqlite3_reset(h);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		(void)bytes;
+		uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
+		if (!report_add(&t->rep, t0s, ns)) {
+			report_error(&t->rep, "out of memory for latencies");
+			break;
+		}
+	}
+out:
+	for (int i = 0; i < MIX_COUNT; i++)
+		sqlite3_finalize(st[i]);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sqlite-limit --pg CONNINFO --db FILE [--threads N] [--seconds S] [--zipf S]\n"
+	           "                    [--mix NAME=WEIGHT,...] [--label L] [--json FILE] [--csv FILE]\n"
+	           "                    [--curve FILE] [--seed N]\n"
+	           "statements for --mix: " MIX_NAMES " (not write)\ndefault mix: " MIX_DEFAULT "\n");
+}
+
+int main(int argc, char **argv)
+{
+	limit_opts o = {.threads = 1, .seconds = 10, .zipf_s = 1.0, .label = "sqlite-limit", .seed = 1};
+	const char *mix = MIX_DEFAULT;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (strcmp(a, name) == 0 && v && (i++, true))
+		if (ARG("--pg"))
+			o.pg = v;
+		else if (ARG("--db"))
+			o.db = v;
+		else if (ARG("--threads"))
+			o.threads = atoi(v);
+		else if (ARG("--seconds"))
+			o.seconds = atof(v);
+		else if (ARG("--zipf"))
+			o.zipf_s = atof(v);
+		else if (ARG("--mix"))
+			mix = v;
+		else if (ARG("--label"))
+			o.label = v;
+		else if (ARG("--json"))
+			o.json = v;
+		else if (ARG("--csv"))
+			o.csv = v;
+		else if (ARG("--curve"))
+			o.curve = v;
+		else if (ARG("--seed"))
+			o.seed = (uint64_t)atoll(v);
+		else if (strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "sqlite-limit: unknown or incomplete option %s\n", a);
+			usage(stderr);
+			return 2;
+		}
+#undef ARG
+	}
+	if (o.pg == NULL || o.db == NULL || o.threads < 1 || o.threads > 512 || o.seconds <= 0 ||
+	    o.seconds > REPORT_MAX_SECONDS) {
+		fprintf(stderr, "sqlite-limit: need --pg, --db, 1..512 threads and 0 < seconds <= %d\n",
+		        REPORT_MAX_SECONDS);
+		usage(stderr);
+		return 2;
+	}
+	o.mix = mix;
+	if (!mix_parse(mix, o.weights) || o.weights[MIX_WRITE] > 0) {
+		fprintf(stderr,
+		        "sqlite-limit: bad --mix '%s': give NAME=WEIGHT pairs with names from: " MIX_NAMES
+		        " except write (there is no backend to write to)\n",
+		        mix);
+		return 2;
+	}
+	long n_dirs = 0, n_films = 0;
+	if (!load(&o, &n_dirs, &n_films) || n_dirs < 1 || n_films < 1)
+		return 1;
+	zipf_sampler dirs, films;
+	if (!zipf_init(&dirs, n_dirs, o.zipf_s, 4711) || !zipf_init(&films, n_films, o.zipf_s, 815)) {
+		fprintf(stderr, "sqlite-limit: out of memory\n");
+		return 1;
+	}
+	limit_thread *th = calloc((size_t)o.threads, sizeof(*th));
+	report_thread *reps = calloc((size_t)o.threads, sizeof(*reps));
+	if (th == NULL || reps == NULL) {
+		fprintf(stderr, "sqlite-limit: out of memory\n");
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	for (int i = 0; i < o.threads; i++) {
+		th[i].id = i;
+		th[i].o = &o;
+		th[i].dirs = &dirs;
+		th[i].films = &films;
+		if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
+			fprintf(stderr, "sqlite-limit: cannot start thread %d\n", i);
+			return 1;
+		}
+	}
+	for (int i = 0; i < o.threads; i++)
+		pthread_join(th[i].tid, NULL);
+	double elapsed = now_s();
+	long errors = 0;
+	for (int i = 0; i < o.threads; i++) {
+		reps[i] = th[i].rep;
+		errors += th[i].rep.errors;
+	}
+	report_run run = {.label = o.label,
+	                  .target = "sqlite-in-process",
+	                  .threads = o.threads,
+	                  .prepared = true,
+	                  .zipf = o.zipf_s,
+	                  .mix = mix,
+	                  .seconds = elapsed,
+	                  .peak_rss_kib = report_peak_rss_kib((long)getpid())};
+	bool written = report_summarize(&run, reps, o.threads, o.json, o.csv, o.curve);
+	for (int i = 0; i < o.threads; i++)
+		report_thread_free(&reps[i]);
+	free(reps);
+	free(th);
+	zipf_free(&dirs);
+	zipf_free(&films);
+	return errors || !written ? 1 : 0;
+}
