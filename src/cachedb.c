@@ -512,6 +512,38 @@ bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err
 	return ok;
 }
 
+bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cache_err *err)
+{
+	bool began = sqlite3_get_autocommit(c->lite) && cachedb_begin(c, false, err);
+	bool ok = true;
+	for (size_t g = 0; ok && g < c->db->ngroups; g++) {
+		const cg_group *gr = c->db->groups[g];
+		for (size_t f = 0; ok && f < gr->nfills; f++) {
+			cg_sb sb;
+			cg_sb_init(&sb);
+			cg_sb_put(
+			        &sb,
+			        "SELECT count(*), coalesce(sum(\"hits\"), 0), coalesce(min(\"last_access\"), 0) FROM ");
+			cg_sb_ident(&sb, gr->fills[f].ctl_name);
+			char *sql = cg_sb_finish(&sb);
+			sqlite3_stmt *st = NULL;
+			ok = sql != NULL && sqlite3_prepare_v2(c->lite, sql, -1, &st, NULL) == SQLITE_OK &&
+			     sqlite3_step(st) == SQLITE_ROW;
+			if (ok)
+				fn(arg, g, f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+				   sqlite3_column_int64(st, 2));
+			else
+				cache_err_set(err, "cannot read control table %s: %s", gr->fills[f].ctl_name,
+				              sqlite3_errmsg(c->lite));
+			sqlite3_finalize(st);
+			free(sql);
+		}
+	}
+	if (began)
+		cachedb_rollback(c);
+	return ok;
+}
+
 int64_t cachedb_now_us(void)
 {
 	struct timespec ts;

@@ -99,6 +99,12 @@ void cachedb_write_unlock(cachedb *db);
  * (pages not on the free list times the page size). */
 CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err);
 
+/* Per fill column (SHOW CONTROLS): values loaded, their hits, the oldest
+ * last_access (0 when none).  Calls fn for every fill of every group. */
+typedef void (*cachedb_control_fn)(void *arg, size_t group, size_t fill, int64_t values, int64_t hits,
+                                   int64_t oldest_access_us);
+CB_MUSTCHECK bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cache_err *err);
+
 /* Microseconds since the epoch (the clock of loaded_at and last_access). */
 int64_t cachedb_now_us(void);
 

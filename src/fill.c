@@ -36,6 +36,8 @@ struct fill_daemon {
 	bool running;
 	pthread_t thread;
 	char last_error[1024];
+	fill_recent recent[FILL_RECENT_MAX]; /* ring, guarded by mu */
+	size_t nrecent, recent_next;
 	fill_stats stats;
 };
 
@@ -611,11 +613,30 @@ fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char 
 		cache_err_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
 		return FILL_REFUSED;
 	}
-	int64_t t0 = cachedb_now_us();
 	cachedb_write_lock(fd->db);
+	int64_t t0 = cachedb_now_us();
+	uint64_t rows0 = atomic_load(&fd->stats.rows_loaded);
 	fill_result fr = fill_locked(fd, group, fill, value, err);
+	int64_t t1 = cachedb_now_us();
+	uint64_t rows = atomic_load(&fd->stats.rows_loaded) - rows0; /* fills are serialized by the lock */
 	cachedb_write_unlock(fd->db);
-	atomic_fetch_add(&fd->stats.fill_us, (uint64_t)(cachedb_now_us() - t0));
+	atomic_fetch_add(&fd->stats.fill_us, (uint64_t)(t1 - t0));
+	pthread_mutex_lock(&fd->mu);
+	fill_recent *r = &fd->recent[fd->recent_next];
+	fd->recent_next = (fd->recent_next + 1) % FILL_RECENT_MAX;
+	if (fd->nrecent < FILL_RECENT_MAX)
+		fd->nrecent++;
+	memset(r, 0, sizeof(*r));
+	r->group = group;
+	r->fill = fill;
+	snprintf(r->value, sizeof(r->value), "%.*s", (int)sizeof(r->value) - 1, value);
+	r->result = fr;
+	r->rows = rows;
+	r->duration_us = t1 - t0;
+	r->finished_us = t1;
+	if (fr != FILL_OK)
+		snprintf(r->error, sizeof(r->error), "%.*s", (int)sizeof(r->error) - 1, err->msg);
+	pthread_mutex_unlock(&fd->mu);
 	if (fr == FILL_OK) {
 		atomic_fetch_add(&fd->stats.done, 1);
 	} else {
@@ -909,4 +930,36 @@ void fill_last_error(fill_daemon *fd, char *buf, size_t len)
 int fill_backend_pid(fill_daemon *fd)
 {
 	return atomic_load(&fd->backend_pid);
+}
+
+size_t fill_get_recent(fill_daemon *fd, fill_recent *out, size_t max)
+{
+	pthread_mutex_lock(&fd->mu);
+	size_t n = fd->nrecent < max ? fd->nrecent : max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = fd->recent[(fd->recent_next + FILL_RECENT_MAX - 1 - i) % FILL_RECENT_MAX];
+	pthread_mutex_unlock(&fd->mu);
+	return n;
+}
+
+typedef struct qforeach {
+	void (*fn)(void *arg, size_t group, size_t fill, const char *value, int attempts, bool in_flight);
+	void *arg;
+} qforeach;
+
+static void q_visit(void *arg, const fillq_item *it)
+{
+	qforeach *q = arg;
+	q->fn(q->arg, it->group, it->fill, it->value, it->attempts, it->in_flight);
+}
+
+void fill_queue_foreach(fill_daemon *fd,
+                        void (*fn)(void *arg, size_t group, size_t fill, const char *value, int attempts,
+                                   bool in_flight),
+                        void *arg)
+{
+	qforeach q = {fn, arg};
+	pthread_mutex_lock(&fd->mu);
+	fillq_foreach(fd->q, q_visit, &q);
+	pthread_mutex_unlock(&fd->mu);
 }

@@ -119,6 +119,29 @@ const fill_stats *fill_get_stats(const fill_daemon *fd);
 /* The last failure's message ("" when none); copied into buf. */
 void fill_last_error(fill_daemon *fd, char *buf, size_t len);
 
+/* One finished fill, for SHOW FILLS. */
+typedef struct fill_recent {
+	size_t group, fill;
+	char value[64]; /* truncated */
+	fill_result result;
+	uint64_t rows;       /* rows inserted */
+	int64_t duration_us; /* from taking the lock to the control row */
+	int64_t finished_us; /* microseconds since the epoch */
+	char error[200];     /* "" on success */
+} fill_recent;
+
+#define FILL_RECENT_MAX 32
+
+/* The last fills, newest first; returns how many were copied (<= max). */
+size_t fill_get_recent(fill_daemon *fd, fill_recent *out, size_t max);
+
+/* Call fn for each queued request (waiting or in flight), under the queue
+ * lock: fn must not call back into the fill daemon. */
+void fill_queue_foreach(fill_daemon *fd,
+                        void (*fn)(void *arg, size_t group, size_t fill, const char *value, int attempts,
+                                   bool in_flight),
+                        void *arg);
+
 /* The backend process id of the fill's connection, 0 when not connected
  * (tests terminate it from a hook). */
 int fill_backend_pid(fill_daemon *fd);

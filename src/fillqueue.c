@@ -132,3 +132,17 @@ size_t fillq_waiting(const fillq *q)
 {
 	return q->nwaiting;
 }
+
+void fillq_foreach(const fillq *q, void (*fn)(void *arg, const fillq_item *it), void *arg)
+{
+	const fillq_item *it, *tmp;
+	HASH_ITER(hh, q->hash, it, tmp)
+	{
+		if (it->in_flight)
+			fn(arg, it);
+	}
+	DL_FOREACH(q->waiting, it)
+	{
+		fn(arg, it);
+	}
+}

@@ -59,6 +59,8 @@ fillq_item *fillq_take(fillq *q, int64_t now_us, int64_t *next_us);
 void fillq_done(fillq *q, fillq_item *it);
 /* Put a taken request back, not to be taken before not_before_us. */
 void fillq_retry(fillq *q, fillq_item *it, int64_t not_before_us);
+/* Call fn for every request (waiting and in flight), oldest first among the waiting. */
+void fillq_foreach(const fillq *q, void (*fn)(void *arg, const fillq_item *it), void *arg);
 /* Requests waiting or in flight; waiting only. */
 size_t fillq_len(const fillq *q);
 size_t fillq_waiting(const fillq *q);

@@ -360,6 +360,12 @@ static void test_refused_and_complete(void **state)
 	assert_int_equal(fill_run_one(fd, 0, fg, "7", &err), FILL_REFUSED);
 	assert_int_equal(fill_run_one(fd, 0, fr, "abc", &err), FILL_REFUSED);
 	assert_int_equal(fill_queue_length(fd), 0);
+	fill_recent rec[2];
+	assert_int_equal(fill_get_recent(fd, rec, 2), 2);
+	assert_int_equal(rec[0].result, FILL_REFUSED);
+	assert_string_equal(rec[0].value, "abc");
+	assert_non_null(strstr(rec[0].error, "invalid input syntax"));
+	assert_non_null(strstr(rec[1].error, "not in the permitted values"));
 	assert_int_equal(atomic_load(&fill_get_stats(fd)->refused), 4);
 	/* permitted, written differently: normalized */
 	assert_int_equal(fill_enqueue(fd, 0, fg, " 03", &err), FILL_QUEUED);
@@ -381,6 +387,16 @@ static void test_refused_and_complete(void **state)
 
 /* --- the threaded queue deduplicates ------------------------------------------------------------ */
 
+static void count_request(void *arg, size_t group, size_t fill, const char *value, int attempts, bool in_flight)
+{
+	(void)group;
+	(void)fill;
+	(void)value;
+	(void)attempts;
+	assert_false(in_flight);
+	(*(int *)arg)++;
+}
+
 static void test_queue_threaded(void **state)
 {
 	(void)state;
@@ -399,9 +415,25 @@ static void test_queue_threaded(void **state)
 	assert_int_equal(queued, 4);
 	assert_int_equal(merged, 3);
 	assert_int_equal(fill_queue_length(fd), 4);
+	int listed = 0;
+	fill_queue_foreach(fd, count_request, &listed);
+	assert_int_equal(listed, 4);
 	assert_true(fill_start(fd, &err));
 	assert_true(fill_wait_idle(fd, 30000));
 	assert_int_equal(atomic_load(&fill_get_stats(fd)->done), 4);
+	/* SHOW FILLS: the four, newest first, in queue order */
+	fill_recent rec[FILL_RECENT_MAX];
+	assert_int_equal(fill_get_recent(fd, rec, FILL_RECENT_MAX), 4);
+	assert_string_equal(rec[0].value, "14");
+	assert_string_equal(rec[3].value, "11");
+	uint64_t rows = 0;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(rec[i].result, FILL_OK);
+		assert_string_equal(rec[i].error, "");
+		rows += rec[i].rows;
+	}
+	assert_int_equal(rows + (uint64_t)pg_int("SELECT count(*) FROM genre"),
+	                 atomic_load(&fill_get_stats(fd)->rows_loaded));
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 4);
 	assert_int_equal(check_cache(db, NULL), 0);
 	fill_free(fd);
@@ -419,6 +451,18 @@ static int entry_index(const cg_group *g, const char *table, const char *column)
 			return (int)e;
 	fail_msg("no entry point %s.%s", table, column);
 	return -1;
+}
+
+typedef struct ctlsum {
+	int64_t values, hits, oldest;
+} ctlsum;
+
+static void ctl_row(void *arg, size_t group, size_t fill, int64_t values, int64_t hits, int64_t oldest)
+{
+	assert_int_equal(group, 0);
+	assert_true(fill < 2);
+	ctlsum *s = arg;
+	s[fill] = (ctlsum){values, hits, oldest};
 }
 
 static void test_hitcount(void **state)
@@ -479,6 +523,19 @@ static void test_hitcount(void **state)
 		usleep(10000);
 	assert_int_equal(lite_int(db, sql), 2);
 	hitcount_free(h);
+	/* SHOW CONTROLS */
+	cachedb_conn *cc = NULL;
+	assert_true(cachedb_conn_open(db, &cc, &err));
+	ctlsum sum[2] = {{0, 0, 0}, {0, 0, 0}};
+	assert_true(cachedb_controls(cc, ctl_row, sum, &err));
+	cachedb_conn_close(cc);
+	assert_int_equal(sum[fr].values, 2);
+	assert_int_equal(sum[fr].hits, 7);
+	/* a was last used in the first batch, b after it */
+	snprintf(sql, sizeof(sql), "SELECT last_access FROM cbcache_ctl_regisseur_id WHERE value = %lld", a);
+	assert_int_equal(sum[fr].oldest, lite_int(db, sql));
+	assert_true(sum[fr].oldest > loaded_a);
+	assert_int_equal(sum[1 - fr].values, 0);
 	assert_int_equal(check_cache(db, NULL), 0);
 	fill_free(fd);
 	cachedb_close(db);

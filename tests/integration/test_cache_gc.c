@@ -130,6 +130,46 @@ static void test_stream_under_mark(void **state)
 	cg_groups_free(t.g, t.n);
 }
 
+/* The byte mark: pages in use shrink as rows go (the free list is not counted). */
+static void test_bytes_mark(void **state)
+{
+	(void)state;
+	tgroups t = compile_groups("examples/movies/movies.cg");
+	cachedb *db = open_cache(&t, "bytes.db");
+	fill_daemon *fd = new_fill(db);
+	cache_err err = {{0}};
+	/* film.genre values: hundreds of films each, many pages */
+	for (int g = 1; g <= 3; g++) {
+		char val[8];
+		snprintf(val, sizeof(val), "%d", g);
+		assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "film.genre"), val, &err), FILL_OK);
+	}
+	cachedb_conn *cc = NULL;
+	assert_true(cachedb_conn_open(db, &cc, &err));
+	int64_t rows = 0, bytes = 0;
+	assert_true(cachedb_size(cc, &rows, &bytes, &err));
+	assert_int_equal(rows, cache_rows_now(db));
+	assert_true(bytes > 0);
+	gc_settings gs = {0, bytes / 2, 90, 0};
+	gc *c = gc_create(db, &gs, &err);
+	assert_non_null(c);
+	uint64_t evicted = 0;
+	assert_true(gc_run_once(c, &evicted, &err));
+	assert_true(evicted >= 1);
+	int64_t rows2 = 0, bytes2 = 0;
+	assert_true(cachedb_size(cc, &rows2, &bytes2, &err));
+	assert_true(rows2 < rows);
+	/* under the low-water mark, or nothing evictable left */
+	assert_true(bytes2 <= bytes / 2 * 90 / 100 || lite_int(db, "SELECT count(*) FROM cbcache_ctl_film_genre") == 0);
+	assert_int_equal(atomic_load(&gc_get_stats(c)->cache_bytes), bytes2);
+	assert_int_equal(check_cache(db, NULL), 0);
+	cachedb_conn_close(cc);
+	gc_free(c);
+	fill_free(fd);
+	cachedb_close(db);
+	cg_groups_free(t.g, t.n);
+}
+
 /* --- homogeneous cycle ------------------------------------------------------- */
 
 static void test_homogeneous_cycle(void **state)
@@ -358,11 +398,9 @@ static void test_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_lru),
-	        cmocka_unit_test(test_stream_under_mark),
-	        cmocka_unit_test(test_homogeneous_cycle),
-	        cmocka_unit_test(test_evict_all),
-	        cmocka_unit_test(test_stress),
+	        cmocka_unit_test(test_lru),        cmocka_unit_test(test_stream_under_mark),
+	        cmocka_unit_test(test_bytes_mark), cmocka_unit_test(test_homogeneous_cycle),
+	        cmocka_unit_test(test_evict_all),  cmocka_unit_test(test_stress),
 	};
 	return cmocka_run_group_tests(tests, util_setup, util_teardown);
 }
