@@ -7,6 +7,8 @@
  * retry succeeds; refused values; complete tables; the deduplicated
  * threaded queue; the hit counter; the cache file's fingerprint.
  */
+#include <sys/wait.h>
+
 #include "tests/integration/cache_testutil.h"
 
 /* --- rows as sorted texts ------------------------------------------------- */
@@ -176,6 +178,22 @@ static void lite_exec(cachedb *db, const char *sql)
 	sqlite3_close(lite);
 }
 
+/* Run cbcache-verify on the cache file; returns its exit status, output in out. */
+static int run_verify_tool(cachedb *db, const char *group_file, char *out, size_t outsz)
+{
+	const char *builddir = getenv("top_builddir");
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd), "'%s/src/cbcache-verify' --cache '%s' --backend '%s' '%s/%s' 2>&1",
+	         builddir ? builddir : ".", cachedb_path(db), conninfo, srcdir, group_file);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, outsz - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
 static void test_checker_detects(void **state)
 {
 	(void)state;
@@ -185,6 +203,12 @@ static void test_checker_detects(void **state)
 	cache_err err = {{0}};
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "film.genre"), "2", &err), FILL_OK);
 	assert_int_equal(check_cache(db, NULL), 0);
+	char out[8192];
+	assert_int_equal(run_verify_tool(db, "examples/movies/movies.cg", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "0 violations"));
+	/* other group files than the cache was built for: refused */
+	assert_int_equal(run_verify_tool(db, "examples/cachegroups/homogeneous.cg", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "was not built for these cache groups"));
 	long long fid = lite_int(db, "SELECT min(fid) FROM darst_film");
 	char sql[512];
 	/* a missing row: an RCC target row deleted */
@@ -197,6 +221,10 @@ static void test_checker_detects(void **state)
 	assert_int_equal(check_cache(db, &c), 1);
 	assert_int_equal(c.missing, 1);
 	assert_non_null(strstr(c.first, "rcc film.id -> darst_film.fid"));
+	assert_int_equal(run_verify_tool(db, "examples/movies/movies.cg", out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "violation: group movies, rcc film.id -> darst_film.fid"));
+	assert_non_null(strstr(out, "missing row"));
+	assert_non_null(strstr(out, "1 violation\n"));
 	/* a different row: a cached film changed */
 	lite_exec(db, "UPDATE film SET titel = titel || ' (cached)' WHERE id = (SELECT min(id) FROM film)");
 	c = (vcollect){0, 0, 0, 0, ""};
