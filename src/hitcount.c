@@ -195,7 +195,7 @@ static bool apply(hitcount *h, agg *all, cache_err *err)
 bool hitcount_flush(hitcount *h, cache_err *err)
 {
 	pthread_mutex_lock(&h->flush_mu);
-	bool ok = prepare(h, err);
+	bool ok = true;
 	agg *all = NULL;
 	hitring_item it;
 	size_t n = 0;
@@ -227,7 +227,7 @@ bool hitcount_flush(hitcount *h, cache_err *err)
 		HASH_ADD_KEYPTR(hh, all, a->key, strlen(a->key), a);
 	}
 	if (ok && all != NULL)
-		ok = apply(h, all, err);
+		ok = prepare(h, err) && apply(h, all, err);
 	if (!ok)
 		atomic_fetch_add(&h->stats.errors, 1);
 	agg *a, *tmp;

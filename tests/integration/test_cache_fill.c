@@ -357,9 +357,12 @@ static void test_backend_killed(void **state)
 	/* through the queue: killed twice, retried with backoff, then done */
 	k.kills_left = 2;
 	assert_int_equal(fill_enqueue(fd, 0, fi, "8", &err), FILL_QUEUED);
+	int64_t t0 = mono_ms();
 	assert_true(fill_start(fd, &err));
 	assert_true(fill_wait_idle(fd, 30000));
 	assert_int_equal(k.killed, 3);
+	/* backoff, not a hot loop: 20 ms after the first failure, 40 ms after the second */
+	assert_true(mono_ms() - t0 >= 60);
 	const fill_stats *st = fill_get_stats(fd);
 	assert_int_equal(atomic_load(&st->retried), 2);
 	assert_int_equal(atomic_load(&st->failed), 3);
