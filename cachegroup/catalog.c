@@ -17,7 +17,7 @@
 #define OID_VARCHAR 1043
 
 static const char q_table[] =
-        "SELECT c.oid, n.nspname, c.relkind, c.relrowsecurity"
+        "SELECT c.oid, n.nspname, c.relkind, c.relrowsecurity, pg_catalog.has_table_privilege(c.oid, 'SELECT')"
         " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " WHERE c.relname = $1 AND CASE WHEN $2::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid)"
         " ELSE n.nspname = $2::text END";
@@ -26,7 +26,8 @@ static const char q_columns[] =
         "SELECT a.attnum, a.attname, a.atttypid, a.atttypmod,"
         " pg_catalog.format_type(a.atttypid, a.atttypmod), pg_catalog.format_type(a.atttypid, NULL),"
         " a.attnotnull, t.typarray, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END,"
-        " COALESCE(b.typcategory, t.typcategory)"
+        " COALESCE(b.typcategory, t.typcategory),"
+        " COALESCE((SELECT co.collisdeterministic FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation), true)"
         " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
         " LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
         " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
@@ -124,6 +125,7 @@ static void load_columns(resolver *rs, cg_table *t)
 		c->array_oid = (uint32_t)strtoul(PQgetvalue(res, i, 7), NULL, 10);
 		c->base_oid = (uint32_t)strtoul(PQgetvalue(res, i, 8), NULL, 10);
 		c->category = PQgetvalue(res, i, 9)[0];
+		c->nondeterministic = PQgetvalue(res, i, 10)[0] == 'f';
 		c->storage = cg_type_storage(c->base_oid);
 	}
 	PQclear(res);
@@ -214,6 +216,11 @@ static void resolve_table(resolver *rs, cg_table *t)
 		    "the cache cannot enforce row-level security policies: disable row-level security on the table "
 		    "(ALTER TABLE ... DISABLE ROW LEVEL SECURITY) or remove it from the cache group",
 		    "table %s has row-level security enabled", name);
+		goto out;
+	}
+	if (PQgetvalue(res, 0, 4)[0] != 't') {
+		err(rs, t->pos, "grant the backend role SELECT on the table (GRANT SELECT ON ... TO ...), or remove it",
+		    "the backend role may not read table %s", name);
 		goto out;
 	}
 	load_columns(rs, t);
@@ -324,11 +331,49 @@ static void check_values(resolver *rs, cg_group *g, cg_fill *f)
 	}
 }
 
+/* Whether the cache can compare values of column c exactly (types.h). */
+static bool exact_type(const cg_column *c)
+{
+	const cg_type_info *ti = cg_type_lookup(c->base_oid);
+	return ti != NULL && ti->exact_equality;
+}
+
+static bool is_text_like(uint32_t oid)
+{
+	return oid == 25 || oid == OID_VARCHAR;
+}
+
+/* A fill column or RCC end must be compared exactly in SQLite: the probe,
+ * the hit counter and the eviction sweep match its values there. */
+static bool check_key_column(resolver *rs, const cg_table *t, const cg_column *c, cg_pos pos, const char *what)
+{
+	if (c->nondeterministic) {
+		err(rs, pos,
+		    "use a column with a deterministic collation (the default), or drop it from the cache group",
+		    "%s %s.%s has a nondeterministic collation: values equal on the backend can differ in the cache",
+		    what, t->name, c->name);
+		return false;
+	}
+	if (exact_type(c))
+		return true;
+	err(rs, pos,
+	    "use a column of an integer, text, character varying, date, timestamp, uuid or boolean type (see "
+	    "cachegroup/types.h)",
+	    "%s %s.%s has type %s, whose equal values need not have equal text (e.g. 1.0 and 1.00): the cache could "
+	    "not keep it exact",
+	    what, t->name, c->name, c->type_name);
+	return false;
+}
+
 /* Whether `src = dst` resolves to a boolean operator on the backend. */
 static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 {
 	const cg_table *s = &g->tables[r->src], *t = &g->tables[r->dst];
 	const cg_column *a = &s->cols[r->src_col], *b = &t->cols[r->dst_col];
+	bool src_ok = check_key_column(rs, s, a, r->src_pos, "RCC source");
+	bool dst_ok = check_key_column(rs, t, b, r->dst_pos, "RCC target");
+	if (!src_ok || !dst_ok)
+		return;
 	Oid types[2] = {a->type_oid, b->type_oid};
 	PGresult *res = PQprepare(rs->conn, "", "SELECT $1 = $2", 2, types);
 	ExecStatusType st = PQresultStatus(res);
@@ -350,6 +395,14 @@ static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 		boolean = PQresultStatus(res) == PGRES_COMMAND_OK && PQnfields(res) == 1 && PQftype(res, 0) == OID_BOOL;
 		PQclear(res);
 	}
+	bool same_class = (a->base_oid == b->base_oid && (a->base_oid != OID_BPCHAR || a->typmod == b->typmod)) ||
+	                  (a->storage == CG_STORE_INTEGER && b->storage == CG_STORE_INTEGER) ||
+	                  (is_text_like(a->base_oid) && is_text_like(b->base_oid));
+	if (boolean && !same_class)
+		err(rs, r->dst_pos,
+		    "connect columns of the same type (integers of any width, or text and character varying)",
+		    "RCC %s.%s -> %s.%s connects %s and %s: their values are compared differently in the cache",
+		    s->name, a->name, t->name, b->name, a->type_name, b->type_name);
 	if (!boolean)
 		err(rs, r->dst_pos,
 		    "connect columns whose values can be compared, e.g. a foreign key and the key it references",
@@ -400,7 +453,9 @@ bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 			if (f->table >= g->ntables || !g->tables[f->table].resolved)
 				continue;
 			f->col = resolve_column(&rs, &g->tables[f->table], f->column, f->col_pos);
-			if (f->col >= 0)
+			if (f->col >= 0 &&
+			    check_key_column(&rs, &g->tables[f->table], &g->tables[f->table].cols[f->col], f->col_pos,
+			                     "fill column"))
 				check_values(&rs, g, f);
 		}
 		for (size_t i = 0; i < g->nrccs && !rs.fatal; i++) {

@@ -4,11 +4,14 @@
  * Functions prefix: cg_catalog_
  *
  * For every declared table: it exists (search_path for unqualified names),
- * is a plain or partitioned table, has no row-level security, has a
- * primary key; its columns, their types (OID, typmod, format_type name,
+ * is a plain or partitioned table, has no row-level security, the backend
+ * role may read it, it has a primary key; its columns, their types (OID, typmod, format_type name,
  * array type), and its unique columns (one-column primary keys and unique
  * indexes without predicate or expression).  Every referenced column
- * exists; the ends of each RCC can be compared with `=` on the backend;
+ * exists; fill columns and RCC ends have a type the cache compares
+ * exactly (types.h) and a deterministic collation; the ends of each RCC
+ * can be compared with `=` on the backend and are of one kind (integers,
+ * text/varchar, or the same type);
  * each `values` entry is accepted by the fill column's type (the backend
  * parses it as a bound parameter of that type and its canonical text is
  * kept); a backend table belongs to one cache group only.

@@ -174,6 +174,35 @@ static void gen_names(gen *gn)
 	}
 }
 
+/* Names the generator makes up must not hit a cache table or each other. */
+static bool check_names(const cg_group *g, cg_diags *d)
+{
+	for (size_t t = 0; t < g->ntables; t++) {
+		bool taken = strcmp(g->tables[t].cache_name, CG_COMPLETE_TABLE) == 0;
+		for (size_t i = 0; i < g->nfills && !taken; i++)
+			taken = strcmp(g->tables[t].cache_name, g->fills[i].ctl_name) == 0;
+		if (taken) {
+			cg_diag_add(d, g->tables[t].pos,
+			            "rename the table on the backend or leave it out of the cache group",
+			            "table \"%s\" has the name of a table the cache keeps for itself",
+			            g->tables[t].name);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < g->nfills; i++) {
+		const cg_fill *f = &g->fills[i];
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(g->fills[j].ctl_name, f->ctl_name) == 0) {
+				cg_diag_add(d, f->col_pos, "rename one of the tables or columns involved",
+				            "the control tables of two fill columns would both be named \"%s\"",
+				            f->ctl_name);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static void gen_ddl(gen *gn)
 {
 	cg_group *g = gn->g;
@@ -231,6 +260,16 @@ static void gen_ddl(gen *gn)
 			s->fill = (int)i;
 			s->table = (int)f->table;
 		}
+	}
+	bool any_complete = false;
+	for (size_t i = 0; i < g->ntables; i++)
+		any_complete |= g->tables[i].complete;
+	if (any_complete) {
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cg_sb_put(&sb, " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
+		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "the complete tables that are loaded");
 	}
 	/* indexes: entry-point columns and RCC source columns, once each */
 	for (size_t i = 0; i < g->ntables; i++) {
@@ -353,6 +392,22 @@ static void gen_inserts(gen *gn)
 		for (size_t c = 0; c < t->ncols; c++)
 			add_param(gn, s, t->cols[c].name, 0, cg_type_sqlite_decl(t->cols[c].storage));
 	}
+	for (size_t i = 0; i < g->ntables; i++) {
+		const cg_table *t = &g->tables[i];
+		if (!t->complete)
+			continue;
+		cg_sb_init(&sb);
+		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cg_sb_put(&sb, " (\"table\", \"loaded_at\") VALUES (");
+		cg_sb_literal(&sb, t->cache_name);
+		cg_sb_put(&sb, ", ?1)");
+		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
+		                 "record that complete table %s is loaded (last step of its fill)", t->name);
+		add_param(gn, s, "now_us", 0, "INTEGER");
+		if (s)
+			s->table = (int)i;
+	}
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		const cg_column *c = &g->tables[f->table].cols[f->col];
@@ -398,17 +453,28 @@ static void gen_probes(gen *gn)
 			cg_sb_ident(&sb, rc->src_column);
 			cg_sb_put(&sb, " = ?1)");
 		}
+		bool uses_value = terms > 0;
 		if (e->reasons & CG_ENTRY_UNIQUE) {
 			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
 			cg_sb_ident(&sb, t->cache_name);
 			cg_sb_put(&sb, " WHERE ");
 			cg_sb_ident(&sb, e->column);
 			cg_sb_put(&sb, " = ?1)");
+			uses_value = true;
+		}
+		if (e->reasons & CG_ENTRY_COMPLETE) {
+			/* every value, present or not, once the table is loaded */
+			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cg_sb_ident(&sb, CG_COMPLETE_TABLE);
+			cg_sb_put(&sb, " WHERE \"table\" = ");
+			cg_sb_literal(&sb, t->cache_name);
+			cg_sb_put(&sb, ")");
 		}
 		cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cg_sb_finish(&sb),
 		                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
 		const cg_column *c = col_of(t, e->column);
-		add_param(gn, s, "value", 0, c ? cg_type_sqlite_decl(c->storage) : "TEXT");
+		if (uses_value)
+			add_param(gn, s, "value", 0, c ? cg_type_sqlite_decl(c->storage) : "TEXT");
 		if (s) {
 			s->entry = (int)i;
 			s->table = (int)e->table;
@@ -643,6 +709,8 @@ bool cg_gen_generate(cg_group *g, cg_diags *d)
 	}
 	gen gn = {g, g->nstmts, false};
 	gen_names(&gn);
+	if (!gn.oom && !check_names(g, d))
+		return false;
 	if (!gn.oom)
 		gen_ddl(&gn);
 	if (!gn.oom)

@@ -16,9 +16,18 @@
  *
  * Naming in SQLite: a table in schema public keeps its name, any other is
  * named "schema.table" (one identifier).  Control table of fill T.c:
- * "cbcache_ctl_T_c"; indexes: "cbcache_idx_T_c"; times are integers
+ * "cbcache_ctl_T_c"; indexes: "cbcache_idx_T_c"; the loaded complete
+ * tables are listed in "cbcache_complete"; times are integers
  * (microseconds since the epoch, the daemon's clock).
+ *
+ * Statement kinds and what belongs to them (cg_stmt.table/fill/rcc/entry/zone):
+ *   CG_STMT_INSERT_CONTROL with fill >= 0: record a loaded fill value (?1 value, ?2 now);
+ *                          with fill = -1: record a loaded complete table (?1 now).
+ *   CG_STMT_PROBE: ?1 the value (no parameter when the entry is a complete
+ *                  table's column only); returns 1 when complete.
  */
+
+#define CG_COMPLETE_TABLE "cbcache_complete"
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H
 

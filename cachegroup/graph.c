@@ -300,11 +300,6 @@ static bool same_path(const cg_backpath *a, const cg_backpath *b)
 static void emit_path(pathctx *pc, cg_origin_kind origin, size_t fill, size_t table)
 {
 	cg_entry *e = pc->e;
-	/* a row of T with c = v is cached only because v is in the source of
-	 * an RCC into T.c: that RCC's own back-paths already cover it */
-	if (!pc->match_source && pc->depth > 0 && (e->reasons & CG_ENTRY_RCC) &&
-	    strcmp(pc->g->rccs[pc->stack[0]].dst_column, e->column) == 0)
-		return;
 	if (e->npaths >= CG_MAX_BACKPATHS) {
 		e->paths_truncated = true;
 		return;
@@ -360,6 +355,11 @@ static void paths_to(pathctx *pc, size_t t)
 	for (size_t i = 0; i < g->nrccs; i++) {
 		const cg_rcc *r = &g->rccs[i];
 		if (!rcc_ok(g, r) || r->dst != t || pc->visited[r->src])
+			continue;
+		/* rows of the entry table reached by an RCC into the entry column
+		 * itself: that RCC's own back-paths (reason ii) already cover them */
+		if (pc->depth == 0 && !pc->match_source && (pc->e->reasons & CG_ENTRY_RCC) &&
+		    strcmp(r->dst_column, pc->e->column) == 0)
 			continue;
 		if (pc->e->paths_truncated)
 			break;
@@ -419,11 +419,12 @@ static bool find_entries(cg_group *g, cg_diags *d)
 		}
 		const cg_table *tab = &g->tables[t];
 		for (size_t c = 0; c < tab->ncols && !oom; c++) {
-			if (!tab->cols[c].unique)
+			if (!tab->cols[c].unique && !tab->complete)
 				continue;
 			cg_entry *e = entry_for(g, t, tab->cols[c].name, &oom);
 			if (e)
-				e->reasons |= CG_ENTRY_UNIQUE;
+				e->reasons |= (tab->cols[c].unique ? CG_ENTRY_UNIQUE : 0) |
+				              (tab->complete ? CG_ENTRY_COMPLETE : 0);
 		}
 	}
 	if (oom) {
@@ -447,6 +448,10 @@ static bool find_entries(cg_group *g, cg_diags *d)
 		if (e->reasons & CG_ENTRY_FILL) {
 			pc.match_source = false;
 			emit_path(&pc, CG_ORIGIN_CONTROL, (size_t)e->fill, e->table);
+		}
+		if (e->reasons & CG_ENTRY_COMPLETE) {
+			pc.match_source = false;
+			emit_path(&pc, CG_ORIGIN_COMPLETE, SIZE_MAX, e->table);
 		}
 		if (e->reasons & CG_ENTRY_RCC) {
 			pc.match_source = true;

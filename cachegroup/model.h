@@ -69,13 +69,14 @@ typedef enum cg_storage {
 struct cg_column {
 	char *name;
 	int attnum;
-	uint32_t type_oid;  /* atttypid */
-	int32_t typmod;     /* atttypmod */
-	uint32_t base_oid;  /* the domain's base type, else type_oid */
-	uint32_t array_oid; /* array type of type_oid, 0 if none */
-	char *type_name;    /* format_type(type, typmod), e.g. "character varying(5)" */
-	char *type_base;    /* format_type(type, NULL), e.g. "character varying" */
-	char category;      /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
+	uint32_t type_oid;     /* atttypid */
+	int32_t typmod;        /* atttypmod */
+	uint32_t base_oid;     /* the domain's base type, else type_oid */
+	uint32_t array_oid;    /* array type of type_oid, 0 if none */
+	char *type_name;       /* format_type(type, typmod), e.g. "character varying(5)" */
+	char *type_base;       /* format_type(type, NULL), e.g. "character varying" */
+	char category;         /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
+	bool nondeterministic; /* the column's collation is nondeterministic */
 	bool not_null;
 	bool unique; /* a one-column primary key or unique index */
 	cg_storage storage;
@@ -182,9 +183,10 @@ struct cg_backpath {
 
 /* Why a column is an entry point (DESIGN.md section 1). */
 enum {
-	CG_ENTRY_FILL = 1 << 0,  /* (i) a fill column */
-	CG_ENTRY_RCC = 1 << 1,   /* (ii) the target of an RCC */
-	CG_ENTRY_UNIQUE = 1 << 2 /* (iii) a unique column */
+	CG_ENTRY_FILL = 1 << 0,    /* (i) a fill column */
+	CG_ENTRY_RCC = 1 << 1,     /* (ii) the target of an RCC */
+	CG_ENTRY_UNIQUE = 1 << 2,  /* (iii) a unique column */
+	CG_ENTRY_COMPLETE = 1 << 3 /* any column of a complete table (once the table is loaded) */
 };
 
 struct cg_entry {

@@ -293,7 +293,7 @@ static bool grow(void **arr, size_t n, size_t elem)
 	return true;
 }
 
-static void parse_table(parser *p, cg_pos kwpos)
+static void parse_table(parser *p)
 {
 	char *parts[2] = {NULL, NULL};
 	advance(p);
@@ -333,7 +333,6 @@ static void parse_table(parser *p, cg_pos kwpos)
 	t->name = name;
 	t->pos = npos;
 	t->complete = complete;
-	(void)kwpos;
 	expect_eol(p, complete ? table_hint : "'complete' is the only word allowed after the table name");
 }
 
@@ -503,7 +502,7 @@ static void parse_statement(parser *p)
 	if (strcmp(p->tok.text, "cachegroup") == 0) {
 		parse_cachegroup(p, kwpos);
 	} else if (strcmp(p->tok.text, "table") == 0) {
-		parse_table(p, kwpos);
+		parse_table(p);
 	} else if (strcmp(p->tok.text, "fill") == 0) {
 		parse_fill(p, kwpos);
 	} else if (strcmp(p->tok.text, "rcc") == 0) {

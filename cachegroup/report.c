@@ -15,6 +15,10 @@
 static void print_rcc(FILE *out, const cg_group *g, size_t i)
 {
 	const cg_rcc *r = &g->rccs[i];
+	if (r->src >= g->ntables || r->dst >= g->ntables) {
+		fprintf(out, "?.%s -> ?.%s", r->src_column, r->dst_column);
+		return;
+	}
 	fprintf(out, "%s.%s -> %s.%s", g->tables[r->src].name, r->src_column, g->tables[r->dst].name, r->dst_column);
 }
 
@@ -53,6 +57,10 @@ static void print_fills(FILE *out, const cg_group *g)
 		fprintf(out, "  none\n");
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
+		if (f->table >= g->ntables) {
+			fprintf(out, "  ?.%s: on an undeclared table\n", f->column);
+			continue;
+		}
 		const cg_table *t = &g->tables[f->table];
 		fprintf(out, "  %s.%s", t->name, f->column);
 		if (f->col >= 0)
@@ -108,8 +116,12 @@ static void print_entries(FILE *out, const cg_group *g)
 			fprintf(out, "%sRCC target", sep);
 			sep = ", ";
 		}
-		if (e->reasons & CG_ENTRY_UNIQUE)
+		if (e->reasons & CG_ENTRY_UNIQUE) {
 			fprintf(out, "%sunique", sep);
+			sep = ", ";
+		}
+		if (e->reasons & CG_ENTRY_COMPLETE)
+			fprintf(out, "%scomplete table", sep);
 		fprintf(out, "\n");
 		for (size_t p = 0; p < e->npaths; p++) {
 			const cg_backpath *bp = &e->paths[p];

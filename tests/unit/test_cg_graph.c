@@ -363,6 +363,7 @@ static void test_entries_movies(void **state)
 	assert_int_equal(e->reasons, CG_ENTRY_RCC);
 	e = entry(g, gen, "id");
 	assert_non_null(e);
+	assert_int_equal(e->reasons, CG_ENTRY_UNIQUE | CG_ENTRY_COMPLETE);
 	assert_int_equal(e->npaths, 1);
 	assert_true(has_path(g, e, "complete:genre||row"));
 	cg_model_free(g);
@@ -401,6 +402,36 @@ static void test_backpaths_cycle(void **state)
 	cg_diag_free(&d);
 }
 
+/* A unique column that is also an RCC target: its rows are there only
+ * because of the RCC, so only the RCC's back-paths are listed. */
+static void test_backpaths_unique_rcc_target(void **state)
+{
+	(void)state;
+	cg_diags d = {0};
+	cg_group *g = group();
+	size_t a = table(g, "a", false), b = table(g, "b", false);
+	unique(g, b, "k");
+	unique(g, b, "id");
+	fill(g, a, "id");
+	size_t ab = rcc(g, a, "x", b, "k");
+	assert_true(analyse(g, &d));
+	char want[64];
+	const cg_entry *e = entry(g, b, "k");
+	assert_non_null(e);
+	assert_int_equal(e->reasons, CG_ENTRY_RCC | CG_ENTRY_UNIQUE);
+	assert_int_equal(e->npaths, 1);
+	snprintf(want, sizeof(want), "ctl:a.id|%zu|src", ab);
+	assert_true(has_path(g, e, want));
+	/* another unique column of b is reached through the rows */
+	e = entry(g, b, "id");
+	assert_non_null(e);
+	assert_int_equal(e->npaths, 1);
+	snprintf(want, sizeof(want), "ctl:a.id|%zu|row", ab);
+	assert_true(has_path(g, e, want));
+	cg_model_free(g);
+	cg_diag_free(&d);
+}
+
 /* Many parallel routes: the number of back-paths is capped. */
 static void test_backpaths_capped(void **state)
 {
@@ -434,7 +465,8 @@ int main(void)
 	        cmocka_unit_test(test_homogeneous_cycle),   cmocka_unit_test(test_heterogeneous_cycle),
 	        cmocka_unit_test(test_table_on_two_cycles), cmocka_unit_test(test_self_loops),
 	        cmocka_unit_test(test_unloadable),          cmocka_unit_test(test_entries_movies),
-	        cmocka_unit_test(test_backpaths_cycle),     cmocka_unit_test(test_backpaths_capped),
+	        cmocka_unit_test(test_backpaths_cycle),     cmocka_unit_test(test_backpaths_unique_rcc_target),
+	        cmocka_unit_test(test_backpaths_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,53 @@
+/*
+ * admin.h - the admin socket of cbcached: a UNIX socket (mode 0600) with a
+ * line protocol, served from the main thread without blocking.
+ *
+ * Functions prefix: adm_
+ *
+ * Protocol: the client sends one command per line (case-insensitive,
+ * a trailing ';' is ignored).  The reply is zero or more lines
+ *     COLUMNS<TAB>name<TAB>name...
+ *     ROW<TAB>value<TAB>value...
+ * and one final line "OK[ message]" or "ERROR message".  In values a
+ * backslash, tab and newline are written as \\, \t and \n.
+ * doc/admin.md documents every command and column.
+ */
+#ifndef CBD_ADMIN_H
+#define CBD_ADMIN_H
+
+#include <poll.h>
+#include <stdbool.h>
+
+#include "src/config.h"
+#include "src/daemon.h"
+#include "src/pgproto.h"
+
+typedef struct adm_server adm_server;
+
+typedef struct adm_hooks {
+	/* re-read the config file; false with err when it is invalid */
+	bool (*reload)(cbd_error *err);
+	/* begin a graceful shutdown */
+	void (*shutdown)(void);
+	/* the config in effect (read in the main thread only) */
+	const cfg_config *(*config)(void);
+} adm_hooks;
+
+CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cbd_error *err);
+/* Close the listener and every connection, remove the socket file, free. */
+void adm_close(adm_server *a);
+
+/* The pollfds the server needs (at most max), written to fds; returns the count. */
+int adm_pollfds(adm_server *a, struct pollfd *fds, int max);
+/* Serve what the pollfds from adm_pollfds (with revents) report. */
+void adm_serve(adm_server *a, const struct pollfd *fds, int n);
+
+/* The reply to one command, in the wire format above. */
+typedef struct adm_reply {
+	pgp_buf buf;
+} adm_reply;
+
+/* Run one command line and append the reply (protocol above) to out. */
+void adm_execute(adm_server *a, const char *line, adm_reply *out);
+
+#endif /* CBD_ADMIN_H */

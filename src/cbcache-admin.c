@@ -1,0 +1,308 @@
+/*
+ * cbcache-admin.c - command-line client of the cbcached admin socket:
+ * sends one command, prints the reply as an aligned table or as JSON.
+ *
+ * Functions prefix: cla_
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "src/config.h"
+
+#define CLA_MAX_COLS 32
+
+typedef struct cla_table {
+	int ncols;
+	char *cols[CLA_MAX_COLS];
+	int nrows;
+	char ***rows; /* nrows arrays of ncols values */
+	bool ok;
+	char *message;
+} cla_table;
+
+static void cla_usage(FILE *f)
+{
+	fprintf(f, "cbcache-admin - send a command to the cbcached admin socket\n\n"
+	           "Usage: cbcache-admin (-s SOCKET | -c CONFIG) [--json] COMMAND...\n\n"
+	           "Commands: SHOW STATS, SHOW SESSIONS, SHOW CONFIG, RELOAD, SHUTDOWN (see doc/admin.md)\n"
+	           "  -s, --socket SOCKET  the admin socket (admin_socket in cbcache.conf)\n"
+	           "  -c, --config CONFIG  read admin_socket from this cbcache.conf\n"
+	           "  -j, --json           print JSON instead of a table\n"
+	           "  -h, --help           print this help\n");
+}
+
+/* Undo the \\, \t, \n escapes in place. */
+static void cla_unescape(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r != '\0'; r++) {
+		if (*r == '\\' && r[1] != '\0') {
+			r++;
+			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+/* Split a tab-separated line after its tag into fields (in place). */
+static int cla_split(char *line, char **out, int max)
+{
+	int n = 0;
+	char *p = strchr(line, '\t');
+	while (p != NULL && n < max) {
+		*p = '\0';
+		char *v = p + 1;
+		p = strchr(v, '\t');
+		out[n++] = v;
+	}
+	for (int i = 0; i < n; i++)
+		cla_unescape(out[i]);
+	return n;
+}
+
+static bool cla_parse(char *reply, cla_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	char *save = NULL;
+	for (char *line = strtok_r(reply, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "COLUMNS\t", 8) == 0) {
+			t->ncols = cla_split(line, t->cols, CLA_MAX_COLS);
+		} else if (strncmp(line, "ROW\t", 4) == 0) {
+			char **row = calloc(CLA_MAX_COLS, sizeof(char *));
+			char ***rows = realloc(t->rows, sizeof(char **) * (size_t)(t->nrows + 1));
+			if (row == NULL || rows == NULL) {
+				free(row);
+				if (rows != NULL)
+					t->rows = rows;
+				return false;
+			}
+			t->rows = rows;
+			int n = cla_split(line, row, CLA_MAX_COLS);
+			for (int i = n; i < CLA_MAX_COLS; i++)
+				row[i] = "";
+			t->rows[t->nrows++] = row;
+		} else if (strncmp(line, "OK", 2) == 0 || strncmp(line, "ERROR", 5) == 0) {
+			t->ok = line[0] == 'O';
+			char *m = line + (t->ok ? 2 : 5);
+			t->message = *m == ' ' ? m + 1 : m;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cla_free(cla_table *t)
+{
+	for (int i = 0; i < t->nrows; i++)
+		free(t->rows[i]);
+	free(t->rows);
+}
+
+static void cla_json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\t')
+			fputs("\\t", stdout);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void cla_print_json(const cla_table *t)
+{
+	printf("{\"ok\": %s, \"message\": ", t->ok ? "true" : "false");
+	cla_json_string(t->message != NULL ? t->message : "");
+	if (t->ncols > 0) {
+		fputs(", \"rows\": [", stdout);
+		for (int r = 0; r < t->nrows; r++) {
+			fputs(r > 0 ? ", {" : "{", stdout);
+			for (int c = 0; c < t->ncols; c++) {
+				if (c > 0)
+					fputs(", ", stdout);
+				cla_json_string(t->cols[c]);
+				fputs(": ", stdout);
+				cla_json_string(t->rows[r][c]);
+			}
+			putchar('}');
+		}
+		putchar(']');
+	}
+	fputs("}\n", stdout);
+}
+
+static void cla_print_table(const cla_table *t)
+{
+	if (t->ncols > 0) {
+		size_t w[CLA_MAX_COLS];
+		for (int c = 0; c < t->ncols; c++) {
+			w[c] = strlen(t->cols[c]);
+			for (int r = 0; r < t->nrows; r++)
+				if (strlen(t->rows[r][c]) > w[c])
+					w[c] = strlen(t->rows[r][c]);
+		}
+		for (int c = 0; c < t->ncols; c++)
+			printf("%s%-*s", c > 0 ? " | " : " ", c + 1 < t->ncols ? (int)w[c] : 0, t->cols[c]);
+		putchar('\n');
+		for (int c = 0; c < t->ncols; c++) {
+			fputs(c > 0 ? "-+-" : "-", stdout);
+			for (size_t k = 0; k < w[c]; k++)
+				putchar('-');
+		}
+		putchar('\n');
+		for (int r = 0; r < t->nrows; r++) {
+			for (int c = 0; c < t->ncols; c++)
+				printf("%s%-*s", c > 0 ? " | " : " ", c + 1 < t->ncols ? (int)w[c] : 0, t->rows[r][c]);
+			putchar('\n');
+		}
+		printf("(%d row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
+	}
+	if (t->message != NULL && t->message[0] != '\0')
+		printf("%s\n", t->message);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+	                                     {"config", required_argument, NULL, 'c'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *sock = NULL, *config = NULL;
+	bool json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "+s:c:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			cla_usage(stdout);
+			return 0;
+		default:
+			cla_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc || (sock == NULL && config == NULL)) {
+		fprintf(stderr, "cbcache-admin: give the socket (-s SOCKET or -c CONFIG) and a command\n");
+		cla_usage(stderr);
+		return 2;
+	}
+	char command[1024] = "";
+	size_t len = 0;
+	for (int i = optind; i < argc; i++)
+		len += (size_t)snprintf(command + len, len < sizeof(command) ? sizeof(command) - len : 0, "%s%s",
+		                        i > optind ? " " : "", argv[i]);
+	if (len + 2 >= sizeof(command)) {
+		fprintf(stderr, "cbcache-admin: command too long\n");
+		return 2;
+	}
+	command[len++] = '\n';
+	command[len] = '\0';
+
+	cfg_config cfg;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	if (sock == NULL) {
+		cbd_error err;
+		if (!cfg_load(config, &cfg, &err)) {
+			fprintf(stderr, "cbcache-admin: %s\n", err.msg);
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s", cfg.admin_socket);
+		cfg_free(&cfg);
+	} else {
+		snprintf(path, sizeof(path), "%s", sock);
+	}
+
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		fprintf(stderr,
+		        "cbcache-admin: cannot connect to %s: %s; is cbcached running with this admin_socket?\n", path,
+		        strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	struct timeval tv = {.tv_sec = 30};
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, command, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		fprintf(stderr, "cbcache-admin: cannot send to %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	shutdown(fd, SHUT_WR);
+	size_t cap = 65536, n = 0;
+	char *reply = malloc(cap);
+	for (;;) {
+		if (reply == NULL) {
+			fprintf(stderr, "cbcache-admin: out of memory\n");
+			close(fd);
+			return 1;
+		}
+		ssize_t r = recv(fd, reply + n, cap - n - 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "cbcache-admin: reading the reply from %s failed: %s\n", path, strerror(errno));
+			free(reply);
+			close(fd);
+			return 1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (cap - n < 4096) {
+			cap *= 2;
+			char *nr = realloc(reply, cap);
+			if (nr == NULL)
+				free(reply);
+			reply = nr;
+		}
+	}
+	close(fd);
+	reply[n] = '\0';
+	cla_table t;
+	int status;
+	if (!cla_parse(reply, &t)) {
+		fprintf(stderr, "cbcache-admin: incomplete reply from %s (the daemon closed the connection)\n", path);
+		status = 1;
+	} else {
+		if (json)
+			cla_print_json(&t);
+		else if (t.ok)
+			cla_print_table(&t);
+		else
+			fprintf(stderr, "cbcache-admin: ERROR %s\n", t.message);
+		status = t.ok ? 0 : 1;
+	}
+	cla_free(&t);
+	free(reply);
+	return status;
+}

@@ -1,0 +1,443 @@
+/*
+ * main.c - cbcached: command line, daemonizing, pid file, signals, the
+ * accept loop and the admin socket in the main thread, graceful shutdown.
+ *
+ * Functions prefix: main_
+ *
+ * Threads: the main thread accepts clients and serves the admin socket;
+ * every client session runs on its own thread (session.c).  Signals are
+ * handled in the main thread through a self-pipe.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "src/admin.h"
+#include "src/check.h"
+#include "src/config.h"
+#include "src/listener.h"
+#include "src/log.h"
+#include "src/session.h"
+#include "src/stats.h"
+
+#define MAIN_LOGIN_TIMEOUT_MS 60000
+/* connections beyond max_clients still get an error message, up to this many more */
+#define MAIN_REJECT_SLACK 64
+
+static cfg_config main_cfg;
+static int main_sigpipe[2] = {-1, -1};
+static volatile sig_atomic_t main_got_hup;
+static volatile sig_atomic_t main_got_term;
+static bool main_stop;
+
+static void main_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGHUP)
+		main_got_hup = 1;
+	else
+		main_got_term = 1;
+	char c = 0;
+	ssize_t n = write(main_sigpipe[1], &c, 1);
+	(void)n;
+	errno = saved;
+}
+
+static void main_usage(FILE *f)
+{
+	fprintf(f,
+	        "cbcached - cbcache daemon: a PostgreSQL-protocol middleware in front of a PostgreSQL backend\n\n"
+	        "Usage:\n"
+	        "  cbcached -c CONFIG [-d]     run (in the foreground; -d: as a daemon, needs pid_file and log_file)\n"
+	        "  cbcached --check -c CONFIG  validate the configuration and the cache group files, then exit\n"
+	        "  cbcached --version          print the version\n"
+	        "  cbcached --help             print this help\n\n"
+	        "Signals: SIGHUP reloads the configuration, SIGTERM or SIGINT shut down gracefully.\n"
+	        "The configuration keys are described in doc/config.md.\n");
+}
+
+static void main_restart_note(const char *key, const char *old_value, const char *new_value, void *arg)
+{
+	(void)arg;
+	log_warning("reload: %s changed from \"%s\" to \"%s\"; this takes effect only after a restart of cbcached", key,
+	            old_value, new_value);
+}
+
+static bool main_reload(cbd_error *err)
+{
+	cfg_config next;
+	if (!cfg_load(main_cfg.path, &next, err)) {
+		log_error("reload failed, the old configuration stays: %s", err->msg);
+		return false;
+	}
+	bool ok = cfg_apply_reload(&main_cfg, &next, main_restart_note, NULL, err);
+	cfg_free(&next);
+	if (!ok) {
+		log_error("reload failed: %s", err->msg);
+		return false;
+	}
+	log_set_level(main_cfg.log_level);
+	if (!log_open(main_cfg.log_file, err)) {
+		log_error("reload: %s; logging stays where it was", err->msg);
+		return false;
+	}
+	sess_set_allow_tcp_password(main_cfg.allow_tcp_password);
+	log_info("configuration reloaded from %s (log_level %s)", main_cfg.path,
+	         cfg_log_level_name(main_cfg.log_level));
+	return true;
+}
+
+static void main_request_shutdown(void)
+{
+	main_stop = true;
+}
+
+static const cfg_config *main_config(void)
+{
+	return &main_cfg;
+}
+
+/* Create the pid file; a live process in an existing one is an error. */
+static bool main_write_pid(const char *path, cbd_error *err)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			char buf[32];
+			int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+			bool ok = write(fd, buf, (size_t)n) == n;
+			close(fd);
+			if (!ok)
+				return cbd_fail(err, "cannot write the pid file %s: %s", path, strerror(errno));
+			return true;
+		}
+		if (errno != EEXIST)
+			return cbd_fail(
+			        err, "cannot create the pid file %s: %s; fix pid_file or the directory's permissions",
+			        path, strerror(errno));
+		FILE *f = fopen(path, "r");
+		int pid = 0;
+		if (f != NULL) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid > 0 && kill(pid, 0) == 0)
+			return cbd_fail(err, "cbcached is already running (pid %d in %s); stop it first", pid, path);
+		unlink(path); /* stale */
+	}
+	return cbd_fail(err, "cannot create the pid file %s", path);
+}
+
+/* Fork into the background; the parent exits with the child's start-up status. */
+static bool main_daemonize(int *notify_fd, cbd_error *err)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return cbd_fail(err, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		return cbd_fail(err, "fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(p[1]);
+		char msg[CBD_ERROR_MAX + 1];
+		ssize_t n = 0, r;
+		while ((r = read(p[0], msg + n, sizeof(msg) - 1 - (size_t)n)) > 0)
+			n += r;
+		msg[n] = '\0';
+		if (strcmp(msg, "OK") == 0)
+			_exit(0);
+		fprintf(stderr, "cbcached: %s\n", n > 0 ? msg : "the daemon exited during start-up; see log_file");
+		_exit(1);
+	}
+	close(p[0]);
+	*notify_fd = p[1];
+	if (setsid() < 0)
+		return cbd_fail(err, "setsid: %s", strerror(errno));
+	if (chdir("/") != 0)
+		return cbd_fail(err, "chdir /: %s", strerror(errno));
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		if (devnull > 2)
+			close(devnull);
+	}
+	return true;
+}
+
+static void main_notify(int *fd, const char *msg)
+{
+	if (*fd < 0)
+		return;
+	ssize_t n = write(*fd, msg, strlen(msg));
+	(void)n;
+	close(*fd);
+	*fd = -1;
+}
+
+/* Drop PG* variables: libpq would apply them to every backend connection. */
+static void main_clear_pg_env(void)
+{
+	for (;;) {
+		char name[256] = "";
+		for (char **e = environ; *e != NULL; e++) {
+			if (strncmp(*e, "PG", 2) == 0) {
+				const char *eq = strchr(*e, '=');
+				size_t n = eq != NULL ? (size_t)(eq - *e) : strlen(*e);
+				if (n < sizeof(name)) {
+					memcpy(name, *e, n);
+					name[n] = '\0';
+				}
+				break;
+			}
+		}
+		if (name[0] == '\0')
+			return;
+		unsetenv(name);
+	}
+}
+
+static void main_accept(int lfd, bool is_tcp)
+{
+	for (int k = 0; k < 64; k++) {
+		char peer[64];
+		int fd = lsn_accept(lfd, peer, sizeof(peer));
+		if (fd < 0)
+			return;
+		STATS_ADD(connections, 1);
+		int n = sess_count();
+		if (n >= main_cfg.max_clients + MAIN_REJECT_SLACK) {
+			close(fd);
+			STATS_ADD(refused, 1);
+			continue;
+		}
+		cbd_error err;
+		if (!sess_start(fd, is_tcp, peer, n >= main_cfg.max_clients, &err))
+			log_error("%s", err.msg);
+	}
+}
+
+static int main_run(bool daemonize)
+{
+	cbd_error err;
+	int notify = -1;
+	int pg_fd = -1, tcp_fd = -1;
+	adm_server *admin = NULL;
+	char pg_path[256] = "";
+	bool pid_written = false;
+	int status = 1;
+
+	if (daemonize) {
+		if (main_cfg.pid_file[0] == '\0' || main_cfg.log_file[0] == '\0') {
+			fprintf(stderr, "cbcached: -d needs pid_file and log_file in %s (a daemon has no terminal)\n",
+			        main_cfg.path);
+			return 1;
+		}
+		if (!main_daemonize(&notify, &err)) {
+			fprintf(stderr, "cbcached: %s\n", err.msg);
+			return 1;
+		}
+	}
+	if (main_cfg.pid_file[0] != '\0') {
+		if (!main_write_pid(main_cfg.pid_file, &err))
+			goto fail;
+		pid_written = true;
+	}
+	if (pipe2(main_sigpipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+		cbd_fail(&err, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = main_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+
+	sess_settings ss = {.backend = main_cfg.backend,
+	                    .allow_tcp_password = main_cfg.allow_tcp_password,
+	                    .login_timeout_ms = MAIN_LOGIN_TIMEOUT_MS};
+	if (!sess_init(&ss, &err))
+		goto fail;
+	if (!lsn_pg_socket_path(main_cfg.listen_dir, main_cfg.listen_port, pg_path, sizeof(pg_path), &err) ||
+	    !lsn_unix(pg_path, 0777, &pg_fd, &err)) {
+		pg_path[0] = '\0';
+		goto fail;
+	}
+	if (main_cfg.listen_addr[0] != '\0' && !lsn_tcp(main_cfg.listen_addr, main_cfg.listen_port, &tcp_fd, &err))
+		goto fail;
+	adm_hooks hooks = {.reload = main_reload, .shutdown = main_request_shutdown, .config = main_config};
+	if (!adm_open(main_cfg.admin_socket, &hooks, &admin, &err))
+		goto fail;
+
+	stats_init();
+	log_info("cbcached %s started: listening on %s%s%s, admin socket %s, backend \"%s\"", CBD_VERSION, pg_path,
+	         tcp_fd >= 0 ? " and TCP " : "", tcp_fd >= 0 ? main_cfg.listen_addr : "", main_cfg.admin_socket,
+	         main_cfg.backend);
+	main_notify(&notify, "OK");
+
+	while (!main_stop) {
+		struct pollfd fds[3 + 32];
+		fds[0] = (struct pollfd){.fd = main_sigpipe[0], .events = POLLIN};
+		fds[1] = (struct pollfd){.fd = pg_fd, .events = POLLIN};
+		fds[2] = (struct pollfd){.fd = tcp_fd, .events = POLLIN};
+		int na = adm_pollfds(admin, fds + 3, 32);
+		int r = poll(fds, (nfds_t)(3 + na), -1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll failed: %s", strerror(errno));
+			break;
+		}
+		if (fds[0].revents & POLLIN) {
+			char buf[64];
+			while (read(main_sigpipe[0], buf, sizeof(buf)) > 0) {
+			}
+			if (main_got_hup) {
+				main_got_hup = 0;
+				log_info("SIGHUP: reloading %s", main_cfg.path);
+				(void)main_reload(&err);
+			}
+			if (main_got_term) {
+				log_info("shutdown requested by signal");
+				main_stop = true;
+			}
+		}
+		if (fds[1].revents & POLLIN)
+			main_accept(pg_fd, false);
+		if (tcp_fd >= 0 && (fds[2].revents & POLLIN))
+			main_accept(tcp_fd, true);
+		adm_serve(admin, fds + 3, na);
+	}
+
+	log_info("shutting down: no new connections; waiting up to %d s for running statements",
+	         main_cfg.shutdown_timeout);
+	close(pg_fd);
+	pg_fd = -1;
+	unlink(pg_path);
+	if (tcp_fd >= 0)
+		close(tcp_fd);
+	tcp_fd = -1;
+	sess_shutdown(false);
+	if (!sess_wait_all(main_cfg.shutdown_timeout * 1000)) {
+		log_warning("shutdown_timeout (%d s) passed with %d sessions left; closing them",
+		            main_cfg.shutdown_timeout, sess_count());
+		sess_shutdown(true);
+		if (!sess_wait_all(10000))
+			log_error("%d sessions did not end; exiting anyway", sess_count());
+	}
+	status = 0;
+	log_info("cbcached stopped");
+	goto done;
+
+fail:
+	if (notify >= 0)
+		main_notify(&notify, err.msg);
+	else
+		fprintf(stderr, "cbcached: %s\n", err.msg);
+	log_error("%s", err.msg);
+done:
+	adm_close(admin);
+	if (pg_fd >= 0) {
+		close(pg_fd);
+		unlink(pg_path);
+	}
+	if (tcp_fd >= 0)
+		close(tcp_fd);
+	if (pid_written)
+		unlink(main_cfg.pid_file);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"config", required_argument, NULL, 'c'}, {"daemon", no_argument, NULL, 'd'},
+	        {"check", no_argument, NULL, 'k'},        {"version", no_argument, NULL, 'V'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	const char *config = NULL;
+	bool daemonize = false, check = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "c:dVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'd':
+			daemonize = true;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'V':
+			printf("cbcached %s\n", CBD_VERSION);
+			return 0;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cbcached: unexpected argument \"%s\"\n", argv[optind]);
+		main_usage(stderr);
+		return 2;
+	}
+	if (config == NULL) {
+		fprintf(stderr, "cbcached: no configuration file: give one with -c CONFIG (see doc/config.md)\n");
+		return 2;
+	}
+
+	main_clear_pg_env();
+	char *abs = realpath(config, NULL);
+	cbd_error err;
+	bool ok = cfg_load(abs != NULL ? abs : config, &main_cfg, &err);
+	free(abs);
+	if (!ok) {
+		fprintf(stderr, "cbcached: %s\n", err.msg);
+		return 1;
+	}
+	if (check) {
+		ok = chk_cache_groups(&main_cfg, &err);
+		if (ok)
+			printf("cbcached: %s is valid\n", main_cfg.path);
+		else
+			fprintf(stderr, "cbcached: %s\n", err.msg);
+		cfg_free(&main_cfg);
+		return ok ? 0 : 1;
+	}
+	log_set_level(main_cfg.log_level);
+	if (!log_open(main_cfg.log_file, &err)) {
+		fprintf(stderr, "cbcached: %s\n", err.msg);
+		cfg_free(&main_cfg);
+		return 1;
+	}
+	int status = main_run(daemonize);
+	log_close();
+	cfg_free(&main_cfg);
+	if (main_sigpipe[0] >= 0) {
+		close(main_sigpipe[0]);
+		close(main_sigpipe[1]);
+	}
+	return status;
+}

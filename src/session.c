@@ -1,0 +1,876 @@
+/*
+ * session.c - client sessions: startup, authentication through the backend,
+ * message relay, cancel forwarding, shutdown (see the DESIGN in session.h).
+ *
+ * Functions prefix: sess_
+ */
+#include "src/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/backend.h"
+#include "src/pgproto.h"
+#include "src/stats.h"
+
+/* Stop reading one side while this much output for the other is unsent. */
+#define SESS_HIGH_WATER (256 * 1024)
+#define SESS_STACK_SIZE (1024 * 1024)
+
+typedef enum sess_state {
+	SESS_STARTUP = 0,
+	SESS_IDLE,
+	SESS_ACTIVE,
+	SESS_IDLE_TXN,
+	SESS_FAILED_TXN,
+	SESS_CLOSING
+} sess_state;
+
+static const char *const state_names[] = {
+        "startup", "idle", "active", "idle in transaction", "idle in failed transaction", "closing"};
+
+struct sess_session {
+	uint64_t id;
+	int cfd; /* client socket */
+	int bfd; /* backend socket (PQsocket of be), -1 before connect */
+	bool is_tcp;
+	bool reject;
+	pthread_t thread;
+	sigset_t wait_mask; /* the thread's mask without SIGUSR1, for ppoll */
+	time_t started;
+
+	/* shown by SHOW SESSIONS; written under reg_lock */
+	char user[64];
+	char database[64];
+	char peer[64];
+	char prefix[192];
+	int backend_pid;
+
+	/* our BackendKeyData and the backend's cancel handle (under reg_lock) */
+	int32_t key_pid;
+	int32_t key_secret;
+	PGcancel *cancel;
+
+	PGconn *be;
+	atomic_int state;
+	atomic_llong statements;
+	atomic_llong bytes_in;
+	atomic_llong bytes_out;
+
+	bool busy;       /* the client sent messages since the last ReadyForQuery */
+	bool closing;    /* send what is queued for the client, then end */
+	bool client_eof; /* the client is gone */
+	bool backend_eof;
+	pgp_buf cin;  /* from the client, not yet framed */
+	pgp_buf bout; /* to the backend */
+	pgp_buf bin;  /* from the backend, not yet framed */
+	pgp_buf cout; /* to the client */
+
+	sess_session *prev, *next;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reg_empty = PTHREAD_COND_INITIALIZER;
+static sess_session *reg_head;
+static int reg_count; /* threads started and not yet ended */
+static atomic_bool shutting_down;
+static atomic_bool forcing;
+static atomic_bool allow_tcp_password;
+static atomic_ullong next_id = 1;
+static sess_settings settings;
+
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+bool sess_init(const sess_settings *st, cbd_error *err)
+{
+	settings = *st;
+	atomic_store(&allow_tcp_password, st->allow_tcp_password);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: ppoll returns EINTR */
+	if (sigaction(SIGUSR1, &sa, NULL) != 0)
+		return cbd_fail(err, "cannot install the SIGUSR1 handler: %s", strerror(errno));
+	return true;
+}
+
+void sess_set_allow_tcp_password(bool allow)
+{
+	atomic_store(&allow_tcp_password, allow);
+}
+
+const char *sess_log_prefix(const sess_session *s)
+{
+	return s->prefix;
+}
+
+int sess_count(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	int n = reg_count;
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}
+
+static void set_state(sess_session *s, sess_state st)
+{
+	atomic_store_explicit(&s->state, (int)st, memory_order_relaxed);
+}
+
+/* ppoll with SIGUSR1 unblocked; returns >0 ready, 0 timeout, -1 error, -2 woken by a signal. */
+static int sess_wait(sess_session *s, struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	struct timespec ts, *tp = NULL;
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+		tp = &ts;
+	}
+	int r = ppoll(fds, n, tp, &s->wait_mask);
+	if (r < 0 && errno == EINTR)
+		return -2;
+	return r;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Receive once into b; returns bytes, 0 at EOF, -1 on error, -2 when nothing is there. */
+static ssize_t recv_into(int fd, pgp_buf *b)
+{
+	if (!pgp_buf_reserve(b, 65536))
+		return -1;
+	for (;;) {
+		ssize_t n = recv(fd, b->data + b->len, b->cap - b->len, 0);
+		if (n > 0)
+			b->len += (size_t)n;
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -2;
+		return -1;
+	}
+}
+
+/* Send what b holds without blocking; false on a send error. */
+static bool send_from(int fd, pgp_buf *b)
+{
+	while (pgp_buf_avail(b) > 0) {
+		ssize_t n = send(fd, b->data + b->start, pgp_buf_avail(b), MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		}
+		pgp_buf_consume(b, (size_t)n);
+	}
+	return true;
+}
+
+/* Send what cout holds to the client without blocking, counting bytes; false on error. */
+static bool send_client(sess_session *s)
+{
+	long long before = (long long)pgp_buf_avail(&s->cout);
+	bool ok = send_from(s->cfd, &s->cout);
+	long long n = before - (long long)pgp_buf_avail(&s->cout);
+	if (n > 0) {
+		STATS_ADD(bytes_out, n);
+		atomic_fetch_add_explicit(&s->bytes_out, n, memory_order_relaxed);
+	}
+	return ok;
+}
+
+/* Send all of cout to the client within timeout_ms (used outside the relay loop). */
+static bool flush_client(sess_session *s, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	bool ok = !s->cout.failed;
+	while (ok && pgp_buf_avail(&s->cout) > 0) {
+		if (!send_client(s)) {
+			ok = false;
+			break;
+		}
+		if (pgp_buf_avail(&s->cout) == 0)
+			break;
+		long long left = deadline - now_ms();
+		if (left <= 0) {
+			ok = false;
+			break;
+		}
+		struct pollfd p = {.fd = s->cfd, .events = POLLOUT};
+		int r = sess_wait(s, &p, 1, (int)left);
+		if (r == -1)
+			ok = false;
+	}
+	return ok;
+}
+
+/* Queue an ErrorResponse for the client and count it. */
+static void queue_error(sess_session *s, const char *severity, const char *sqlstate, const char *message,
+                        const char *hint)
+{
+	pgp_put_error(&s->cout, severity, sqlstate, message, hint);
+	STATS_ADD(errors, 1);
+}
+
+/* A client protocol violation: queue FATAL 08P01 and close the session. */
+static void protocol_error(sess_session *s, const char *message)
+{
+	slog_warning(s, "protocol violation: %s; closing the session", message);
+	queue_error(s, "FATAL", "08P01", message, NULL);
+	STATS_ADD(protocol_errors, 1);
+	s->closing = true;
+	set_state(s, SESS_CLOSING);
+}
+
+/* Read exactly n bytes from the client before deadline; false at EOF, timeout, error or shutdown. */
+static bool read_exact(sess_session *s, char *buf, size_t n, long long deadline)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = recv(s->cfd, buf + got, n - got, 0);
+		if (r > 0) {
+			got += (size_t)r;
+			STATS_ADD(bytes_in, r);
+			continue;
+		}
+		if (r == 0)
+			return false;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		long long left = deadline - now_ms();
+		if (left <= 0) {
+			slog_info(s, "no complete startup message within %d ms; closing", settings.login_timeout_ms);
+			return false;
+		}
+		struct pollfd p = {.fd = s->cfd, .events = POLLIN};
+		int w = sess_wait(s, &p, 1, (int)left);
+		if (w == -1)
+			return false;
+		if (w == -2 && atomic_load(&shutting_down))
+			return false;
+	}
+	return true;
+}
+
+/* Forward a CancelRequest to the session whose BackendKeyData matches. */
+static void forward_cancel(sess_session *s, int32_t pid, int32_t key)
+{
+	bool found = false;
+	char errbuf[256] = "";
+	int ok = 0;
+	pthread_mutex_lock(&reg_lock);
+	for (sess_session *t = reg_head; t != NULL; t = t->next) {
+		if (t->cancel != NULL && t->key_pid == pid && t->key_secret == key) {
+			found = true;
+			ok = PQcancel(t->cancel, errbuf, (int)sizeof(errbuf));
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (!found)
+		slog_info(s, "cancel request for an unknown session (pid %d) ignored", (int)pid);
+	else if (!ok)
+		slog_warning(s, "forwarding a cancel request to the backend failed: %s", errbuf);
+	else {
+		STATS_ADD(cancels, 1);
+		slog_debug(s, "cancel request for session pid %d forwarded", (int)pid);
+	}
+}
+
+typedef struct startup_info {
+	char *packet; /* owned: the body after the length */
+	const char *user;
+	const char *database;
+	be_param params[64];
+	int nparams;
+} startup_info;
+
+/* Read the startup exchange; false when the session ends here (reply already queued/sent). */
+static bool read_startup(sess_session *s, startup_info *si)
+{
+	long long deadline = now_ms() + settings.login_timeout_ms;
+	for (;;) {
+		char hdr[4];
+		if (!read_exact(s, hdr, 4, deadline))
+			return false;
+		uint32_t len = pgp_get_uint32(hdr);
+		if (len < 8 || len > PGP_MAX_STARTUP) {
+			protocol_error(s, "invalid length of startup packet");
+			return false;
+		}
+		char *body = malloc(len - 4 + 1);
+		if (body == NULL) {
+			queue_error(s, "FATAL", "53200", "out of memory reading the startup packet", NULL);
+			return false;
+		}
+		if (!read_exact(s, body, len - 4, deadline)) {
+			free(body);
+			return false;
+		}
+		body[len - 4] = '\0';
+		uint32_t code = pgp_get_uint32(body);
+		if (code == PGP_SSL_CODE || code == PGP_GSSENC_CODE) {
+			free(body);
+			pgp_buf_append(&s->cout, "N", 1);
+			if (!flush_client(s, settings.login_timeout_ms))
+				return false;
+			continue;
+		}
+		if (code == PGP_CANCEL_CODE) {
+			if (len == 16)
+				forward_cancel(s, (int32_t)pgp_get_uint32(body + 4), (int32_t)pgp_get_uint32(body + 8));
+			free(body);
+			return false;
+		}
+		si->packet = body;
+		if ((code >> 16) != 3) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "unsupported frontend protocol %u.%u: cbcached supports 3.0",
+			         code >> 16, code & 0xffff);
+			protocol_error(s, msg);
+			return false;
+		}
+		/* name/value pairs, each NUL-terminated, then a final NUL */
+		const char *unknown[16];
+		int nunknown = 0;
+		size_t pos = 4, end = len - 4;
+		while (pos < end && body[pos] != '\0') {
+			const char *name = body + pos;
+			pos += strlen(name) + 1;
+			if (pos >= end) {
+				protocol_error(s, "invalid startup packet layout: a parameter has no value");
+				return false;
+			}
+			const char *value = body + pos;
+			pos += strlen(value) + 1;
+			if (pos > end) {
+				protocol_error(s, "invalid startup packet layout: missing terminator");
+				return false;
+			}
+			if (strcmp(name, "user") == 0)
+				si->user = value;
+			else if (strcmp(name, "database") == 0)
+				si->database = value;
+			else if (strcmp(name, "replication") == 0) {
+				if (strcmp(value, "false") != 0 && strcmp(value, "off") != 0 &&
+				    strcmp(value, "0") != 0 && strcmp(value, "no") != 0) {
+					queue_error(s, "FATAL", "0A000",
+					            "replication connections are not supported by cbcached",
+					            "Connect to PostgreSQL directly for replication.");
+					return false;
+				}
+			} else if (strncmp(name, "_pq_.", 5) == 0) {
+				if (nunknown < (int)CB_ARRAY_LEN(unknown))
+					unknown[nunknown++] = name;
+			} else if (si->nparams < (int)CB_ARRAY_LEN(si->params)) {
+				si->params[si->nparams].name = name;
+				si->params[si->nparams].value = value;
+				si->nparams++;
+			} else {
+				protocol_error(s, "too many parameters in the startup packet (at most 64)");
+				return false;
+			}
+		}
+		if (pos != end - 1) {
+			protocol_error(s, "invalid startup packet layout: expected terminator as last byte");
+			return false;
+		}
+		if ((code & 0xffff) != 0 || nunknown > 0) {
+			/* NegotiateProtocolVersion: we speak 3.0 and none of the _pq_ options */
+			size_t off = pgp_begin(&s->cout, 'v');
+			pgp_put_int32(&s->cout, (int32_t)PGP_PROTOCOL_3_0);
+			pgp_put_int32(&s->cout, nunknown);
+			for (int i = 0; i < nunknown; i++)
+				pgp_put_str(&s->cout, unknown[i]);
+			pgp_end(&s->cout, off);
+		}
+		if (si->user == NULL || si->user[0] == '\0') {
+			queue_error(s, "FATAL", "28000", "no PostgreSQL user name specified in startup packet",
+			            "Give a user name (psql -U NAME, libpq user=NAME).");
+			return false;
+		}
+		if (si->database == NULL || si->database[0] == '\0')
+			si->database = si->user;
+		return true;
+	}
+}
+
+/* Ask the client for a cleartext password; NULL when it gave none (caller frees). */
+static char *ask_password(sess_session *s)
+{
+	pgp_put_auth(&s->cout, 3); /* AuthenticationCleartextPassword */
+	if (!flush_client(s, settings.login_timeout_ms))
+		return NULL;
+	long long deadline = now_ms() + settings.login_timeout_ms;
+	char hdr[5];
+	if (!read_exact(s, hdr, 5, deadline))
+		return NULL; /* clients close here to prompt their user, then reconnect */
+	uint32_t len = pgp_get_uint32(hdr + 1);
+	if (hdr[0] != 'p' || len < 5 || len > PGP_MAX_STARTUP) {
+		protocol_error(s, "expected a password message");
+		return NULL;
+	}
+	char *pw = malloc(len - 4);
+	if (pw == NULL)
+		return NULL;
+	if (!read_exact(s, pw, len - 4, deadline) || pw[len - 5] != '\0') {
+		if (pw[len - 5] != '\0')
+			protocol_error(s, "invalid password message: not NUL-terminated");
+		free(pw);
+		return NULL;
+	}
+	return pw;
+}
+
+/* Startup and authentication; on success s->be is connected and the client has ReadyForQuery. */
+static bool sess_login(sess_session *s)
+{
+	startup_info si;
+	memset(&si, 0, sizeof(si));
+	bool ok = read_startup(s, &si);
+	if (ok && s->reject) {
+		queue_error(s, "FATAL", "53300", "sorry, too many clients already",
+		            "Raise max_clients in cbcache.conf, or close idle connections.");
+		slog_warning(s, "connection refused: max_clients reached");
+		STATS_ADD(refused, 1);
+		ok = false;
+	}
+	if (ok) {
+		pthread_mutex_lock(&reg_lock);
+		snprintf(s->user, sizeof(s->user), "%s", si.user);
+		snprintf(s->database, sizeof(s->database), "%s", si.database);
+		snprintf(s->prefix, sizeof(s->prefix), "S-%llu %s@%s", (unsigned long long)s->id, s->user, s->database);
+		pthread_mutex_unlock(&reg_lock);
+
+		be_result res;
+		const char *hint = NULL;
+		be_connect(settings.backend, si.user, si.database, NULL, si.params, si.nparams, &res);
+		if (res.status == BE_NEED_PASSWORD) {
+			if (s->is_tcp && !atomic_load(&allow_tcp_password)) {
+				res.status = BE_REFUSED;
+				snprintf(res.sqlstate, sizeof(res.sqlstate), "28000");
+				snprintf(res.message, sizeof(res.message),
+				         "password authentication is not allowed on the TCP listener of cbcached");
+				hint = "Connect through the UNIX socket, or set allow_tcp_password = on in "
+				       "cbcache.conf "
+				       "(the password then crosses the network in clear text).";
+			} else {
+				char *pw = ask_password(s);
+				if (pw == NULL) {
+					ok = false;
+				} else {
+					be_connect(settings.backend, si.user, si.database, pw, si.params, si.nparams,
+					           &res);
+					explicit_bzero(pw, strlen(pw));
+					free(pw);
+					if (res.status == BE_NEED_PASSWORD) {
+						res.status = BE_REFUSED;
+						snprintf(res.sqlstate, sizeof(res.sqlstate), "28P01");
+						snprintf(res.message, sizeof(res.message),
+						         "password authentication failed for user \"%s\"", s->user);
+					}
+				}
+			}
+		}
+		if (ok && res.status == BE_REFUSED) {
+			queue_error(s, "FATAL", res.sqlstate, res.message, hint);
+			STATS_ADD(auth_failures, 1);
+			slog_info(s, "backend refused the session: %s", res.message);
+			ok = false;
+		}
+		if (ok && res.status == BE_OK) {
+			s->be = res.conn;
+			s->bfd = PQsocket(s->be);
+			int fl = fcntl(s->bfd, F_GETFL);
+			if (fl >= 0 && !(fl & O_NONBLOCK))
+				(void)fcntl(s->bfd, F_SETFL, fl | O_NONBLOCK);
+			int32_t secret = 0;
+			if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+				secret = (int32_t)(now_ms() ^ (long long)s->id * 2654435761LL);
+			pgp_put_auth(&s->cout, 0); /* AuthenticationOk */
+			for (int i = 0; be_reported_params[i] != NULL; i++) {
+				const char *v = PQparameterStatus(s->be, be_reported_params[i]);
+				if (v != NULL)
+					pgp_put_param_status(&s->cout, be_reported_params[i], v);
+			}
+			pthread_mutex_lock(&reg_lock);
+			s->key_pid = (int32_t)(s->id & 0x7fffffff);
+			s->key_secret = secret;
+			s->cancel = PQgetCancel(s->be);
+			s->backend_pid = PQbackendPID(s->be);
+			pthread_mutex_unlock(&reg_lock);
+			pgp_put_key_data(&s->cout, s->key_pid, secret);
+			pgp_put_ready(&s->cout, 'I');
+			set_state(s, SESS_IDLE);
+			STATS_ADD(sessions_total, 1);
+			STATS_ADD(sessions_active, 1);
+			slog_debug(s, "session started (backend pid %d)", s->backend_pid);
+		}
+	}
+	free(si.packet);
+	if (!flush_client(s, settings.login_timeout_ms))
+		ok = false;
+	return ok && s->be != NULL;
+}
+
+/*
+ * One complete client message (type, whole message of n bytes).  This is
+ * where the cache will answer a message itself (writing to s->cout) instead
+ * of forwarding it; returns false when the session must end.
+ */
+static bool sess_client_message(sess_session *s, char type, const char *msg, size_t n)
+{
+	if (type == 'X') /* Terminate: PQfinish sends the backend its own */
+		return false;
+	if (type == 'Q' || type == 'E') {
+		STATS_ADD(statements, 1);
+		atomic_fetch_add_explicit(&s->statements, 1, memory_order_relaxed);
+	}
+	if (!s->busy) {
+		s->busy = true;
+		set_state(s, SESS_ACTIVE);
+	}
+	pgp_buf_append(&s->bout, msg, n);
+	return true;
+}
+
+/* Frame the client's input; false when the session must end. */
+static bool process_client(sess_session *s)
+{
+	pgp_buf *b = &s->cin;
+	while (pgp_buf_avail(b) >= 5) {
+		const char *p = b->data + b->start;
+		uint32_t len = pgp_get_uint32(p + 1);
+		if (!pgp_frontend_type_ok(p[0])) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)p[0]);
+			protocol_error(s, msg);
+			return false;
+		}
+		if (len < 4 || len > PGP_MAX_MESSAGE) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "invalid message length %u for message type \"%c\"", len, p[0]);
+			protocol_error(s, msg);
+			return false;
+		}
+		if (pgp_buf_avail(b) < (size_t)len + 1)
+			break;
+		if (!sess_client_message(s, p[0], p, (size_t)len + 1))
+			return false;
+		pgp_buf_consume(b, (size_t)len + 1);
+	}
+	return true;
+}
+
+/* Frame the backend's output into cout; false when the backend stream is broken. */
+static bool process_backend(sess_session *s)
+{
+	pgp_buf *b = &s->bin;
+	while (pgp_buf_avail(b) >= 5) {
+		const char *p = b->data + b->start;
+		uint32_t len = pgp_get_uint32(p + 1);
+		if (len < 4 || len > PGP_MAX_MESSAGE) {
+			slog_error(s, "invalid message from the backend (type %d, length %u)", (unsigned char)p[0],
+			           len);
+			queue_error(s, "FATAL", "08P01", "lost synchronization with the backend", NULL);
+			return false;
+		}
+		if (pgp_buf_avail(b) < (size_t)len + 1)
+			break;
+		if (p[0] == 'Z' && len == 5) {
+			char txn = p[5];
+			s->busy = false;
+			set_state(s, txn == 'T' ? SESS_IDLE_TXN : txn == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
+		} else if (p[0] == 'E') {
+			STATS_ADD(errors, 1);
+		}
+		pgp_buf_append(&s->cout, p, (size_t)len + 1);
+		pgp_buf_consume(b, (size_t)len + 1);
+	}
+	return true;
+}
+
+/* Relay messages until one side ends. */
+static void sess_relay(sess_session *s)
+{
+	bool cancel_backend = false;
+	long long closing_deadline = 0;
+	for (;;) {
+		if (s->cout.failed || s->bout.failed || s->cin.failed || s->bin.failed) {
+			slog_error(s, "out of memory buffering messages; closing the session");
+			break;
+		}
+		if (atomic_load(&forcing)) {
+			cancel_backend = s->busy;
+			break;
+		}
+		if (atomic_load(&shutting_down) && !s->busy && !s->closing) {
+			queue_error(s, "FATAL", "57P01", "terminating connection due to administrator command",
+			            "cbcached is shutting down.");
+			s->closing = true;
+			set_state(s, SESS_CLOSING);
+		}
+		if (s->client_eof) {
+			cancel_backend = s->busy;
+			break;
+		}
+		if ((s->closing || s->backend_eof) && pgp_buf_avail(&s->cout) == 0)
+			break;
+		int timeout = -1;
+		if (s->closing) {
+			/* a client that does not read its last messages is not waited for long */
+			if (closing_deadline == 0)
+				closing_deadline = now_ms() + 5000;
+			timeout = (int)(closing_deadline - now_ms());
+			if (timeout <= 0)
+				break;
+		}
+
+		struct pollfd fds[2];
+		fds[0].fd = s->cfd;
+		fds[0].events = (short)((pgp_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
+		                        (!s->closing && pgp_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
+		fds[1].fd = s->backend_eof ? -1 : s->bfd;
+		fds[1].events = (short)((pgp_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
+		                        (pgp_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
+		fds[0].revents = fds[1].revents = 0;
+		int r = sess_wait(s, fds, 2, timeout);
+		if (r == -2)
+			continue;
+		if (r < 0) {
+			slog_error(s, "poll failed: %s", strerror(errno));
+			break;
+		}
+		short cev = fds[0].revents, bev = fds[1].revents;
+
+		if (bev & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv_into(s->bfd, &s->bin);
+			if (n == 0 || n == -1) {
+				s->backend_eof = true;
+				s->closing = true;
+				slog_debug(s, "backend closed the connection");
+			}
+			if (!process_backend(s)) {
+				s->backend_eof = true;
+				s->closing = true;
+			}
+		}
+		if ((bev & POLLOUT) && !s->backend_eof) {
+			if (!send_from(s->bfd, &s->bout)) {
+				s->backend_eof = true;
+				s->closing = true;
+			}
+		}
+		if (cev & POLLOUT) {
+			if (!send_client(s)) {
+				s->client_eof = true;
+				continue;
+			}
+		}
+		if ((cev & (POLLIN | POLLHUP | POLLERR)) && !s->closing) {
+			ssize_t n = recv_into(s->cfd, &s->cin);
+			if (n > 0) {
+				STATS_ADD(bytes_in, n);
+				atomic_fetch_add_explicit(&s->bytes_in, n, memory_order_relaxed);
+			}
+			if (n == 0 || n == -1) {
+				s->client_eof = true;
+				continue;
+			}
+			if (!process_client(s)) {
+				if (!s->closing) /* Terminate */
+					break;
+			}
+			if (pgp_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
+				s->backend_eof = true;
+				s->closing = true;
+			}
+		}
+		/* try the client at once: the common case is one send per batch */
+		if (pgp_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
+			s->client_eof = true;
+	}
+	if (pgp_buf_avail(&s->cout) > 0 && !s->client_eof)
+		(void)flush_client(s, 1000);
+	if (cancel_backend && s->cancel != NULL) {
+		char errbuf[256];
+		pthread_mutex_lock(&reg_lock);
+		int ok = PQcancel(s->cancel, errbuf, (int)sizeof(errbuf));
+		pthread_mutex_unlock(&reg_lock);
+		if (!ok)
+			slog_warning(s, "cancelling the running statement failed: %s", errbuf);
+	}
+}
+
+static void *sess_main(void *arg)
+{
+	sess_session *s = arg;
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	/* signals go to the main thread; SIGUSR1 only wakes ppoll (see sess_wait) */
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	pthread_sigmask(SIG_BLOCK, NULL, &s->wait_mask);
+	sigdelset(&s->wait_mask, SIGUSR1);
+
+	pthread_mutex_lock(&reg_lock);
+	s->thread = pthread_self();
+	s->next = reg_head;
+	if (reg_head != NULL)
+		reg_head->prev = s;
+	reg_head = s;
+	pthread_mutex_unlock(&reg_lock);
+
+	if (!atomic_load(&shutting_down) && sess_login(s)) {
+		sess_relay(s);
+		STATS_ADD(sessions_active, -1);
+		slog_debug(s, "session ended");
+	}
+
+	pthread_mutex_lock(&reg_lock);
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		reg_head = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	PGcancel *cancel = s->cancel;
+	s->cancel = NULL;
+	pthread_mutex_unlock(&reg_lock);
+
+	if (cancel != NULL)
+		PQfreeCancel(cancel);
+	if (s->be != NULL)
+		PQfinish(s->be);
+	close(s->cfd);
+	pgp_buf_free(&s->cin);
+	pgp_buf_free(&s->cout);
+	pgp_buf_free(&s->bin);
+	pgp_buf_free(&s->bout);
+	free(s);
+
+	pthread_mutex_lock(&reg_lock);
+	reg_count--;
+	if (reg_count == 0)
+		pthread_cond_broadcast(&reg_empty);
+	pthread_mutex_unlock(&reg_lock);
+	return NULL;
+}
+
+bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cbd_error *err)
+{
+	sess_session *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		close(fd);
+		return cbd_fail(err, "out of memory for a new session");
+	}
+	s->id = atomic_fetch_add(&next_id, 1);
+	s->cfd = fd;
+	s->bfd = -1;
+	s->is_tcp = is_tcp;
+	s->reject = reject;
+	s->started = time(NULL);
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	snprintf(s->prefix, sizeof(s->prefix), "S-%llu %s", (unsigned long long)s->id, peer);
+
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, SESS_STACK_SIZE);
+	pthread_mutex_lock(&reg_lock);
+	reg_count++;
+	pthread_mutex_unlock(&reg_lock);
+	pthread_t t;
+	int rc = pthread_create(&t, &attr, sess_main, s);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&reg_lock);
+		reg_count--;
+		if (reg_count == 0)
+			pthread_cond_broadcast(&reg_empty);
+		pthread_mutex_unlock(&reg_lock);
+		close(fd);
+		free(s);
+		return cbd_fail(err, "cannot start a session thread: %s; lower max_clients or raise the process limits",
+		                strerror(rc));
+	}
+	return true;
+}
+
+void sess_shutdown(bool force)
+{
+	atomic_store(&shutting_down, true);
+	if (force)
+		atomic_store(&forcing, true);
+	pthread_mutex_lock(&reg_lock);
+	for (sess_session *s = reg_head; s != NULL; s = s->next)
+		pthread_kill(s->thread, SIGUSR1);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+bool sess_wait_all(int timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&reg_lock);
+	while (reg_count > 0) {
+		if (pthread_cond_timedwait(&reg_empty, &reg_lock, &until) == ETIMEDOUT)
+			break;
+	}
+	bool none = reg_count == 0;
+	pthread_mutex_unlock(&reg_lock);
+	return none;
+}
+
+void sess_foreach(void (*fn)(const sess_info *info, void *arg), void *arg)
+{
+	time_t now = time(NULL);
+	pthread_mutex_lock(&reg_lock);
+	for (sess_session *s = reg_head; s != NULL; s = s->next) {
+		sess_info info;
+		memset(&info, 0, sizeof(info));
+		info.id = s->id;
+		snprintf(info.user, sizeof(info.user), "%s", s->user);
+		snprintf(info.database, sizeof(info.database), "%s", s->database);
+		snprintf(info.client, sizeof(info.client), "%s", s->peer);
+		int st = atomic_load_explicit(&s->state, memory_order_relaxed);
+		info.state = state_names[st];
+		info.backend_pid = s->backend_pid;
+		info.connected_s = (long long)(now - s->started);
+		info.statements = atomic_load_explicit(&s->statements, memory_order_relaxed);
+		info.bytes_in = atomic_load_explicit(&s->bytes_in, memory_order_relaxed);
+		info.bytes_out = atomic_load_explicit(&s->bytes_out, memory_order_relaxed);
+		fn(&info, arg);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}

@@ -1,0 +1,201 @@
+"""Helpers for the cbcached integration tests in Python (imported, not run).
+
+Daemon: start cbcached on a new directory under $CB_PG_DIR, poll its admin
+socket until it answers (bounded), stop it with SIGTERM and check the exit
+status (the sanitizer build reports leaks there).
+
+Client: a minimal PostgreSQL protocol 3.0 client on raw sockets, so the
+tests can send exactly the bytes they want, good or bad.
+"""
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ["top_builddir"]
+CBCACHED = os.path.join(BUILD, "src", "cbcached")
+ADMIN = os.path.join(BUILD, "src", "cbcache-admin")
+
+
+def fail(msg, daemon=None):
+    print("FAIL: " + msg, file=sys.stderr)
+    if daemon is not None:
+        daemon.dump_log()
+    sys.exit(1)
+
+
+class Daemon:
+    def __init__(self, extra="", port=6433):
+        self.dir = tempfile.mkdtemp(prefix="cbd.", dir=os.environ["CB_PG_DIR"])
+        os.chmod(self.dir, 0o755)
+        self.port = port
+        self.conf = os.path.join(self.dir, "cbcache.conf")
+        self.log = os.path.join(self.dir, "cbcached.log")
+        self.admin_sock = os.path.join(self.dir, "admin.sock")
+        self.sock = os.path.join(self.dir, ".s.PGSQL.%d" % port)
+        with open(self.conf, "w") as f:
+            f.write("listen_dir = %s\nlisten_port = %d\nadmin_socket = admin.sock\n"
+                    "backend = host=%s port=%s\nlog_file = cbcached.log\n%s\n"
+                    % (self.dir, port, os.environ["PGHOST"], os.environ["PGPORT"], extra))
+        self.stderr = open(os.path.join(self.dir, "stderr"), "w")
+        wrap = []
+        if os.environ.get("CB_VALGRIND") == "1":  # make check-valgrind
+            wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite", "--max-threads=1200", "--quiet"]
+        self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                fail("cbcached exited during start-up", self)
+            if self.admin("SHOW", "STATS", check=False) is not None:
+                return
+            time.sleep(0.05)
+        fail("cbcached did not answer on its admin socket within 20 s", self)
+
+    def admin(self, *words, check=True):
+        r = subprocess.run([ADMIN, "-s", self.admin_sock, "--json"] + list(words),
+                           capture_output=True, text=True)
+        if r.returncode != 0 and not r.stdout:
+            if check:
+                fail("cbcache-admin %s failed: %s" % (" ".join(words), r.stderr), self)
+            return None
+        return json.loads(r.stdout)
+
+    def stats(self):
+        return {r["name"]: int(r["value"]) for r in self.admin("SHOW", "STATS")["rows"]}
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def dump_log(self):
+        for path in (self.log, os.path.join(self.dir, "stderr")):
+            try:
+                with open(path) as f:
+                    lines = f.readlines()[-30:]
+                print("---- %s ----" % path, file=sys.stderr)
+                sys.stderr.writelines(lines)
+            except OSError:
+                pass
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            status = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("cbcached did not exit within 60 s of SIGTERM", self)
+        self.stderr.close()
+        with open(os.path.join(self.dir, "stderr")) as f:
+            err = f.read()
+        if status != 0 or "Sanitizer" in err or "runtime error" in err or "definitely lost" in err:
+            sys.stderr.write(err)
+            fail("cbcached exited with status %d" % status, self)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def startup_packet(user, database, extra=None):
+    body = struct.pack("!I", 196608)
+    params = [("user", user), ("database", database)] + list((extra or {}).items())
+    for k, v in params:
+        body += k.encode() + b"\0" + v.encode() + b"\0"
+    body += b"\0"
+    return struct.pack("!I", len(body) + 4) + body
+
+
+class Conn:
+    """A raw protocol connection."""
+
+    def __init__(self, path, timeout=30):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.buf = bytearray()
+        self.pos = 0
+        self.key = None
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def read_exact(self, n):
+        while len(self.buf) - self.pos < n:
+            chunk = self.s.recv(262144)
+            if not chunk:
+                raise EOFError("connection closed")
+            if self.pos > 0:
+                del self.buf[:self.pos]
+                self.pos = 0
+            self.buf += chunk
+        out = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
+        return out
+
+    def read_msg(self):
+        t = self.read_exact(1)
+        (n,) = struct.unpack("!I", self.read_exact(4))
+        return t, self.read_exact(n - 4)
+
+    def login(self, user="postgres", database="movies"):
+        self.send(startup_packet(user, database))
+        while True:
+            t, body = self.read_msg()
+            if t == b"K":
+                self.key = struct.unpack("!II", body)
+            elif t == b"E":
+                raise RuntimeError("login refused: %r" % error_fields(body))
+            elif t == b"Z":
+                return self
+
+    def query(self, sql):
+        """Simple query; returns (rows, errors) until ReadyForQuery."""
+        data = sql.encode() + b"\0"
+        self.send(b"Q" + struct.pack("!I", len(data) + 4) + data)
+        rows, errors = [], []
+        while True:
+            t, body = self.read_msg()
+            if t == b"D":
+                (nf,) = struct.unpack("!H", body[:2])
+                pos, row = 2, []
+                for _ in range(nf):
+                    (ln,) = struct.unpack("!i", body[pos:pos + 4])
+                    pos += 4
+                    if ln < 0:
+                        row.append(None)
+                    else:
+                        row.append(body[pos:pos + ln].decode())
+                        pos += ln
+                rows.append(row)
+            elif t == b"E":
+                errors.append(error_fields(body))
+            elif t == b"Z":
+                return rows, errors
+
+    def expect_closed(self, timeout=10):
+        """Read until EOF; returns the error fields seen before it."""
+        self.s.settimeout(timeout)
+        errors = []
+        try:
+            while True:
+                t, body = self.read_msg()
+                if t == b"E":
+                    errors.append(error_fields(body))
+        except (EOFError, ConnectionResetError):
+            return errors
+
+    def close(self):
+        self.s.close()
+
+
+def error_fields(body):
+    fields = {}
+    for part in body.split(b"\0"):
+        if part:
+            fields[chr(part[0])] = part[1:].decode(errors="replace")
+    return fields
