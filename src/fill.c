@@ -138,15 +138,14 @@ static int cache_complete(fill_daemon *fd, size_t gi, size_t table, int col, con
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	const cg_table *t = &g->tables[table];
-	if (t->complete)
-		return 1;
 	int pi = probe_index(g, table, t->cols[col].name);
 	if (pi < 0)
 		return 0;
 	sqlite3_stmt *st = cachedb_stmt(fd->lite, gi, (size_t)pi, err);
 	if (st == NULL)
 		return -1;
-	if (!cachedb_bind(st, 1, t->cols[col].storage, value)) {
+	/* a complete table's probe takes no value (the table is loaded or not) */
+	if (sqlite3_bind_parameter_count(st) >= 1 && !cachedb_bind(st, 1, t->cols[col].storage, value)) {
 		cache_err_set(err, "cannot bind a probe value: %s", sqlite3_errmsg(fd->lite->lite));
 		return -1;
 	}
@@ -483,6 +482,35 @@ static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const 
 	return FILL_OK;
 }
 
+/* Record the group's complete tables as loaded (their last step). */
+static fill_result write_complete_markers(fill_daemon *fd, size_t gi, cache_err *err)
+{
+	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
+	if (!cachedb_begin(fd->lite, true, err))
+		return FILL_FAILED;
+	int64_t now = cachedb_now_us();
+	for (size_t i = 0; i < g->nstmts; i++) {
+		const cg_stmt *s = &g->stmts[i];
+		if (s->kind != CG_STMT_INSERT_CONTROL || s->fill >= 0 || s->table < 0 || !g->tables[s->table].complete)
+			continue;
+		sqlite3_stmt *st = cachedb_stmt(fd->lite, gi, i, err);
+		if (st == NULL || sqlite3_bind_int64(st, 1, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+			if (st != NULL) {
+				cache_err_set(err, "recording complete table %s as loaded failed: %s",
+				              g->tables[s->table].name, sqlite3_errmsg(fd->lite->lite));
+				sqlite3_reset(st);
+			}
+			cachedb_rollback(fd->lite);
+			return FILL_FAILED;
+		}
+		sqlite3_reset(st);
+	}
+	if (!cachedb_commit(fd->lite, err))
+		return FILL_FAILED;
+	call_hook(fd, FILL_HOOK_CONTROL, gi, 0);
+	return FILL_OK;
+}
+
 static bool lite_ready(fill_daemon *fd, cache_err *err)
 {
 	return fd->lite != NULL || cachedb_conn_open(fd->db, &fd->lite, err);
@@ -684,6 +712,8 @@ fill_result fill_load_complete(fill_daemon *fd, cache_err *err)
 		backend_end(fd);
 		if (fr == FILL_OK)
 			fr = write_zones(fd, &cl, err);
+		if (fr == FILL_OK)
+			fr = write_complete_markers(fd, gi, err);
 		closure_free(&cl);
 	}
 	cachedb_write_unlock(fd->db);

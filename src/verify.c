@@ -291,12 +291,34 @@ static bool check(vctx *c, const char *constraint, const cg_stmt *s, size_t ti, 
 	return ok;
 }
 
+/* Whether complete table t is recorded as loaded (1), not (0), error (-1). */
+static int complete_loaded(vctx *c, const cg_table *t)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+	if (sqlite3_prepare_v2(c->cache, "SELECT count(*) FROM \"" CG_COMPLETE_TABLE "\" WHERE \"table\" = ?1", -1, &st,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, t->cache_name, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0) > 0;
+	else
+		cache_err_set(c->err, "cannot read %s: %s; is the cache file built for these cache groups?",
+		              CG_COMPLETE_TABLE, sqlite3_errmsg(c->cache));
+	sqlite3_finalize(st);
+	return r;
+}
+
 static bool verify_group(vctx *c)
 {
 	const cg_group *g = c->g;
 	bool ok = true;
 	for (size_t t = 0; ok && t < g->ntables; t++) {
 		if (!g->tables[t].complete)
+			continue;
+		/* a complete table promises its rows once it is recorded as loaded */
+		int loaded = complete_loaded(c, &g->tables[t]);
+		if (loaded < 0)
+			return false;
+		if (loaded == 0)
 			continue;
 		const cg_stmt *s = cg_gen_find(g, CG_STMT_FETCH_TABLE, (int)t, -1, -1, -1);
 		char *csql = select_cols(&g->tables[t]);

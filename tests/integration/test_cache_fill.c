@@ -236,11 +236,16 @@ static void test_checker_detects(void **state)
 	c = (vcollect){0, 0, 0, 0, ""};
 	assert_int_equal(check_cache(db, &c), 3);
 	assert_int_equal(c.extra, 1);
+	/* a loaded complete table with a row missing */
+	lite_exec(db, "DELETE FROM genre WHERE id = (SELECT max(id) FROM genre)");
+	c = (vcollect){0, 0, 0, 0, ""};
+	assert_int_equal(check_cache(db, &c), 4);
+	assert_int_equal(c.missing, 2);
 	/* a control value without its rows */
 	lite_exec(db, "INSERT INTO cbcache_ctl_film_genre VALUES (1, 0, 0, 0)");
 	c = (vcollect){0, 0, 0, 0, ""};
-	assert_true(check_cache(db, &c) > 3);
-	assert_true(c.missing > 1);
+	assert_true(check_cache(db, &c) > 4);
+	assert_true(c.missing > 2);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(t.g, t.n);
@@ -401,8 +406,9 @@ static void test_refused_and_complete(void **state)
 	/* permitted, written differently: normalized */
 	assert_int_equal(fill_enqueue(fd, 0, fg, " 03", &err), FILL_QUEUED);
 	assert_int_equal(fill_enqueue(fd, 0, fg, "3", &err), FILL_MERGED);
-	/* new_fill() loaded the complete table genre */
+	/* new_fill() loaded the complete table genre, and recorded it last */
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), pg_int("SELECT count(*) FROM genre"));
+	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_complete WHERE \"table\" = 'genre'"), 1);
 	assert_int_equal(fill_load_complete(fd, &err), FILL_OK); /* again: nothing changes */
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), pg_int("SELECT count(*) FROM genre"));
 	assert_true(fill_start(fd, &err));
