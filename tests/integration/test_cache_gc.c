@@ -280,7 +280,8 @@ typedef struct stress {
 	fill_daemon *fd;
 	gc *c;
 	int64_t until_ms;
-	_Atomic long checks, violations, check_errors, evicts;
+	hitcount *h;
+	_Atomic long checks, violations, check_errors, evicts, hits;
 } stress;
 
 static void *stress_producer(void *arg)
@@ -318,6 +319,26 @@ static void *stress_evicter(void *arg)
 		else
 			atomic_fetch_add(&s->check_errors, 1);
 		usleep(5000); /* pacing */
+	}
+	return NULL;
+}
+
+/* Query workers' hits on director ids, whether loaded or not. */
+static void *stress_hitter(void *arg)
+{
+	stress *s = arg;
+	unsigned seed = 3;
+	const cg_group *g = s->t->g[0];
+	size_t e_id = g->nentries;
+	for (size_t e = 0; e < g->nentries; e++)
+		if (g->entries[e].fill >= 0 && strcmp(g->tables[g->entries[e].table].name, "regisseur") == 0)
+			e_id = e;
+	char val[32];
+	while (e_id < g->nentries && mono_ms() < s->until_ms) {
+		snprintf(val, sizeof(val), "%d", 1 + rand_r(&seed) % 200);
+		if (hitcount_post(s->h, 0, e_id, val))
+			atomic_fetch_add(&s->hits, 1);
+		usleep(500); /* pacing */
 	}
 	return NULL;
 }
@@ -367,17 +388,27 @@ static void test_stress(void **state)
 	assert_non_null(c);
 	assert_true(fill_start(fd, &err));
 	assert_true(gc_start(c, &err));
-	stress s = {&t, db, fd, c, mono_ms() + 3000, 0, 0, 0, 0};
-	pthread_t th[4];
+	hitcount_settings hs = {1024, 20};
+	hitcount *h = hitcount_create(db, &hs, &err);
+	assert_non_null(h);
+	assert_true(hitcount_start(h, &err));
+	stress s = {&t, db, fd, c, mono_ms() + 3000, h, 0, 0, 0, 0, 0};
+	pthread_t th[5];
 	assert_int_equal(pthread_create(&th[0], NULL, stress_producer, &s), 0);
 	assert_int_equal(pthread_create(&th[1], NULL, stress_evicter, &s), 0);
 	assert_int_equal(pthread_create(&th[2], NULL, stress_checker, &s), 0);
 	assert_int_equal(pthread_create(&th[3], NULL, stress_checker, &s), 0);
-	for (int i = 0; i < 4; i++)
+	assert_int_equal(pthread_create(&th[4], NULL, stress_hitter, &s), 0);
+	for (int i = 0; i < 5; i++)
 		pthread_join(th[i], NULL);
 	assert_true(fill_wait_idle(fd, 60000));
 	fill_stop(fd);
 	gc_stop(c);
+	hitcount_stop(h);
+	assert_int_equal(atomic_load(&hitcount_get_stats(h)->errors), 0);
+	assert_true(atomic_load(&s.hits) > 0);
+	assert_int_equal(atomic_load(&hitcount_get_stats(h)->applied), (uint64_t)atomic_load(&s.hits));
+	hitcount_free(h);
 	const fill_stats *fs = fill_get_stats(fd);
 	fprintf(stderr, "stress: %ld checks, %llu fills, %llu evicted by the collector, %ld by EVICT\n",
 	        atomic_load(&s.checks), (unsigned long long)atomic_load(&fs->done),
