@@ -12,7 +12,7 @@
  * transaction through the generated back-path statements (CG_STMT_HIT):
  * last_access = now and hits += count on every control value responsible
  * for the entry point's value.  The updates touch only control tables'
- * counters, never cached rows, so they need not the cache write lock.
+ * counters, never cached rows, so they do not take the cache write lock.
  */
 #ifndef CB_HITCOUNT_H
 #define CB_HITCOUNT_H
