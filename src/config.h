@@ -38,8 +38,11 @@ struct cfg_config {
 	char *backend; /* libpq conninfo without user, dbname, password */
 
 	/* cache */
-	char *cache_db;     /* "" = no cache */
-	char *cache_groups; /* comma separated list of resolved paths */
+	char *cache_db;       /* "" = no cache */
+	char *cache_groups;   /* comma separated list of resolved paths */
+	char *cache_database; /* the database the cache groups describe */
+	char *cache_user;     /* the role the cache reads the backend with */
+	char *cache_passfile; /* libpq passfile for cache_user, "" = none */
 	int workers;
 	long max_cache_rows;
 	int max_cache_mb;

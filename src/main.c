@@ -418,7 +418,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		ok = chk_cache_groups(&main_cfg, &err);
+		ok = chk_cache_groups(&main_cfg, stdout, &err);
 		if (ok)
 			printf("cbcached: %s is valid\n", main_cfg.path);
 		else

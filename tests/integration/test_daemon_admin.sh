@@ -14,9 +14,29 @@ adm() { "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" "$@"; }
 "$CBD_BIN" --help | grep -q -- "--check" || fail "--help"
 "$CBD_BIN" >/dev/null 2>&1 && fail "cbcached without -c must fail"
 
-"$CBD_BIN" --check -c "$top_srcdir/examples/movies/cbcache.conf" >/dev/null ||
-	fail "examples/movies/cbcache.conf is not valid"
+# the example config, pointed at this test's backend, compiles its cache group
 cbd_write_conf ""
+sed -e "s|^backend = .*|backend = host=$PGHOST port=$PGPORT|" \
+	-e "s|^cache_groups = .*|cache_groups = $top_srcdir/examples/movies/movies.cg|" \
+	"$top_srcdir/examples/movies/cbcache.conf" >"$CBD_DIR/example.conf"
+out="$("$CBD_BIN" --check -c "$CBD_DIR/example.conf" 2>&1)" || fail "examples/movies/cbcache.conf is not valid: $out"
+echo "$out" | grep -q "is valid" || fail "--check of the example config: $out"
+echo "$out" | grep -qi "zone" || fail "--check prints no cache group report: $out"
+echo "$out" | grep -q "regisseur" || fail "--check report misses the tables: $out"
+# a cache group error is reported with file:line:col
+printf 'cachegroup bad\ntable regisseur\nfill regisseur.nosuchcolumn\n' >"$CBD_DIR/bad.cg"
+sed -e "s|^cache_groups = .*|cache_groups = $CBD_DIR/bad.cg|" "$CBD_DIR/example.conf" >"$CBD_DIR/badcg.conf"
+out="$("$CBD_BIN" --check -c "$CBD_DIR/badcg.conf" 2>&1)" && fail "--check with a bad cache group passed"
+echo "$out" | grep -q "bad.cg:3:[0-9]*: .*nosuchcolumn" || fail "--check bad cache group: $out"
+# cache groups without the cache's backend identity
+grep -v '^cache_user' "$CBD_DIR/example.conf" >"$CBD_DIR/nouser.conf"
+out="$("$CBD_BIN" --check -c "$CBD_DIR/nouser.conf" 2>&1)" && fail "--check without cache_user passed"
+echo "$out" | grep -q "cache_user" || fail "--check without cache_user: $out"
+# an unreachable backend for the cache is reported with the fix
+sed -e "s|^cache_user = .*|cache_user = no_such_role|" "$CBD_DIR/example.conf" >"$CBD_DIR/norole.conf"
+out="$("$CBD_BIN" --check -c "$CBD_DIR/norole.conf" 2>&1)" && fail "--check with a bad cache_user passed"
+echo "$out" | grep -q "cannot connect to the backend as cache_user no_such_role" || fail "--check bad role: $out"
+
 "$CBD_BIN" --check -c "$CBD_CONF" | grep -q "is valid" || fail "--check of a good config"
 echo "cache_groups = missing.cg" >>"$CBD_CONF"
 out="$("$CBD_BIN" --check -c "$CBD_CONF" 2>&1)" && fail "--check with a missing cache group file passed"

@@ -1,0 +1,374 @@
+/*
+ * subset.c - name resolution and the type rules of the cacheable subset.
+ *
+ * Functions prefix: sqlfe_subset_
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/subset.h"
+#include "sql/types.h"
+
+const sqlfe_column *sqlfe_subset_column(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
+{
+	return &s->tables[res->occ[e->occ].table].cols[e->col];
+}
+
+static const sqlfe_type *col_type(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
+{
+	return sqlfe_types_lookup(sqlfe_subset_column(s, res, e)->type_oid);
+}
+
+static bool resolve_from(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res)
+{
+	for (int i = 0; i < st->nfrom; i++) {
+		const sqlfe_from *f = &st->from[i];
+		int t;
+
+		if (f->schema != NULL && strcmp(f->schema, s->schema_name) != 0)
+			return sqlfe_parse_backend(st, "table %s.%s not in the cache group", f->schema, f->relname);
+		t = sqlfe_schema_table(s, f->relname);
+		if (t < 0)
+			return sqlfe_parse_backend(st, "table %s not in the cache group", f->relname);
+		res->occ[i].table = t;
+		res->occ[i].refname = f->alias != NULL ? f->alias : f->relname;
+		for (int j = 0; j < i; j++)
+			if (strcmp(res->occ[j].refname, res->occ[i].refname) == 0)
+				return sqlfe_parse_backend(st, "table name %s used twice", res->occ[i].refname);
+	}
+	res->nocc = st->nfrom;
+	return true;
+}
+
+static int find_occ(const sqlfe_resolved *res, const char *qual)
+{
+	for (int i = 0; i < res->nocc; i++)
+		if (strcmp(res->occ[i].refname, qual) == 0)
+			return i;
+	return -1;
+}
+
+/* Resolve a COLUMN or STAR expression among the occurrences lo..hi. */
+static bool resolve_in(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_expr *e, int lo, int hi)
+{
+	if (e->qual != NULL) {
+		e->occ = find_occ(res, e->qual);
+		if (e->occ < 0)
+			return sqlfe_parse_backend(st, "unknown table reference %s", e->qual);
+		if (e->occ < lo || e->occ > hi)
+			return sqlfe_parse_backend(st, "JOIN ON refers to %s outside the join", e->qual);
+		if (e->kind == SQLFE_X_STAR)
+			return true;
+		e->col = sqlfe_schema_column(s, res->occ[e->occ].table, e->name);
+		if (e->col < 0)
+			return sqlfe_parse_backend(st, "unknown column %s.%s", e->qual, e->name);
+	} else {
+		if (e->kind == SQLFE_X_STAR)
+			return true;
+		for (int i = lo; i < res->nocc && i <= hi; i++) {
+			int c = sqlfe_schema_column(s, res->occ[i].table, e->name);
+			if (c < 0)
+				continue;
+			if (e->occ >= 0)
+				return sqlfe_parse_backend(st, "ambiguous column %s", e->name);
+			e->occ = i;
+			e->col = c;
+		}
+		if (e->occ < 0)
+			return sqlfe_parse_backend(st, "unknown column %s", e->name);
+	}
+	if (col_type(s, res, e) == NULL)
+		return sqlfe_parse_backend(st, "column %s of type %s not cached", e->name,
+		                           sqlfe_subset_column(s, res, e)->type_name);
+	return true;
+}
+
+static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_expr *e)
+{
+	return resolve_in(st, s, res, e, 0, SQLFE_MAX_FROM - 1);
+}
+
+static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
+{
+	if (n > SQLFE_MAX_PARAMS)
+		return sqlfe_parse_backend(st, "parameter $%d beyond $%d", n, SQLFE_MAX_PARAMS);
+	if (res->param_type[n] != 0 && res->param_type[n] != oid)
+		return sqlfe_parse_backend(st, "parameter $%d used with two types", n);
+	res->param_type[n] = oid;
+	if (n > res->nparams)
+		res->nparams = n;
+	return true;
+}
+
+/* May value v be compared with a column of type t in SQLite? */
+static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_type *t, const sqlfe_value *v)
+{
+	if (v->src == SQLFE_SRC_PARAM) /* PostgreSQL types $n compared with varchar as text */
+		return note_param(st, res, v->index, t->family == SQLFE_FAM_TEXT ? SQLFE_OID_TEXT : t->oid);
+	switch (t->family) {
+	case SQLFE_FAM_INT:
+		if (v->kind == SQLFE_LIT_INT4 || v->kind == SQLFE_LIT_INT8)
+			return true;
+		return sqlfe_parse_backend(st, "%s compared with a non-integer constant", t->name);
+	case SQLFE_FAM_TEXT:
+		if (v->kind == SQLFE_LIT_STRING)
+			return true;
+		return sqlfe_parse_backend(st, "%s compared with a non-string constant", t->name);
+	case SQLFE_FAM_BOOL:
+		if (v->kind == SQLFE_VK_BOOL)
+			return true;
+		return sqlfe_parse_backend(st, "bool compared with a non-boolean constant");
+	default:
+		return sqlfe_parse_backend(st, "comparison on type %s", t->name);
+	}
+}
+
+static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_type *t, sqlfe_op op)
+{
+	if (op == SQLFE_OP_EQ || op == SQLFE_OP_NE) {
+		if (t->ops & SQLFE_OPS_EQ)
+			return true;
+		return sqlfe_parse_backend(st, "equality on type %s", t->name);
+	}
+	if (sqlfe_types_can_order(t, s->collation_c))
+		return true;
+	return sqlfe_parse_backend(st, "ordering on type %s%s", t->name,
+	                           (t->ops & SQLFE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
+}
+
+static sqlfe_op mirror(sqlfe_op op)
+{
+	switch (op) {
+	case SQLFE_OP_LT:
+		return SQLFE_OP_GT;
+	case SQLFE_OP_LE:
+		return SQLFE_OP_GE;
+	case SQLFE_OP_GT:
+		return SQLFE_OP_LT;
+	case SQLFE_OP_GE:
+		return SQLFE_OP_LE;
+	default:
+		return op;
+	}
+}
+
+static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_pred *p)
+{
+	const sqlfe_type *t;
+
+	if (p->l->kind == SQLFE_X_VALUE && p->kind == SQLFE_P_CMP && p->r->kind == SQLFE_X_COLUMN) {
+		sqlfe_expr *tmp = p->l;
+		p->l = p->r;
+		p->r = tmp;
+		p->op = mirror(p->op);
+	}
+	if (p->l->kind != SQLFE_X_COLUMN)
+		return sqlfe_parse_backend(st, "condition without a column on the left");
+	if (!resolve_in(st, s, res, p->l, p->scope_lo, p->scope_hi))
+		return false;
+	t = col_type(s, res, p->l);
+	switch (p->kind) {
+	case SQLFE_P_CMP:
+		if (!op_allowed(st, s, t, p->op))
+			return false;
+		if (p->r->kind == SQLFE_X_COLUMN) {
+			const sqlfe_type *t2;
+			if (!resolve_in(st, s, res, p->r, p->scope_lo, p->scope_hi))
+				return false;
+			t2 = col_type(s, res, p->r);
+			if (t2->family != t->family)
+				return sqlfe_parse_backend(st, "comparison of %s with %s", t->name, t2->name);
+			return op_allowed(st, s, t2, p->op);
+		}
+		if (p->r->kind != SQLFE_X_VALUE)
+			return sqlfe_parse_backend(st, "condition");
+		return value_fits(st, res, t, &p->r->val);
+	case SQLFE_P_IN:
+	case SQLFE_P_BETWEEN:
+		if (!op_allowed(st, s, t, p->kind == SQLFE_P_IN ? SQLFE_OP_EQ : SQLFE_OP_LE))
+			return false;
+		for (int i = 0; i < p->nlist; i++) {
+			if (p->list[i]->kind != SQLFE_X_VALUE)
+				return sqlfe_parse_backend(st, "%s with a column in the list",
+				                           p->kind == SQLFE_P_IN ? "IN" : "BETWEEN");
+			if (!value_fits(st, res, t, &p->list[i]->val))
+				return false;
+		}
+		return true;
+	case SQLFE_P_ISNULL:
+	case SQLFE_P_NOTNULL:
+		return true;
+	case SQLFE_P_LIKE:
+		if (!(t->ops & SQLFE_OPS_LIKE))
+			return sqlfe_parse_backend(st, "LIKE on type %s", t->name);
+		if (p->r->kind != SQLFE_X_VALUE)
+			return sqlfe_parse_backend(st, "LIKE with a column pattern");
+		return value_fits(st, res, t, &p->r->val);
+	}
+	return sqlfe_parse_backend(st, "condition");
+}
+
+static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_target *tg)
+{
+	sqlfe_expr *e = tg->e;
+	const sqlfe_type *t;
+
+	switch (e->kind) {
+	case SQLFE_X_COLUMN:
+		return resolve_col(st, s, res, e);
+	case SQLFE_X_STAR:
+		if (!resolve_col(st, s, res, e))
+			return false;
+		for (int i = 0; i < res->nocc; i++) {
+			const sqlfe_table *tab = &s->tables[res->occ[i].table];
+			if (e->occ >= 0 && e->occ != i)
+				continue;
+			for (int c = 0; c < tab->ncols; c++)
+				if (sqlfe_types_lookup(tab->cols[c].type_oid) == NULL)
+					return sqlfe_parse_backend(st, "column %s of type %s not cached",
+					                           tab->cols[c].name, tab->cols[c].type_name);
+		}
+		return true;
+	case SQLFE_X_VALUE:
+		if (e->val.src == SQLFE_SRC_PARAM)
+			return sqlfe_parse_backend(st, "parameter in the select list");
+		if (e->val.negate)
+			return sqlfe_parse_backend(st, "negative constant in the select list");
+		if (e->val.kind == SQLFE_LIT_NUMERIC)
+			return sqlfe_parse_backend(st, "numeric constant in the select list");
+		return true;
+	case SQLFE_X_AGG:
+		res->has_agg = true;
+		if (e->agg == SQLFE_AGG_COUNT_STAR)
+			return true;
+		if (!resolve_col(st, s, res, e->arg))
+			return false;
+		t = col_type(s, res, e->arg);
+		switch (e->agg) {
+		case SQLFE_AGG_COUNT:
+			return true;
+		case SQLFE_AGG_MIN:
+		case SQLFE_AGG_MAX:
+			if (!sqlfe_types_can_order(t, s->collation_c))
+				return sqlfe_parse_backend(st, "min/max on type %s", t->name);
+			return true;
+		case SQLFE_AGG_SUM:
+			if (!(t->ops & SQLFE_OPS_SUM))
+				return sqlfe_parse_backend(st, "sum on type %s", t->name);
+			return true;
+		default:
+			return sqlfe_parse_backend(st, "avg (numeric result)");
+		}
+	}
+	return sqlfe_parse_backend(st, "select list");
+}
+
+/* Does the select list output the column of e (for DISTINCT + ORDER BY)? */
+static bool target_has(const sqlfe_stmt *st, const sqlfe_expr *e)
+{
+	for (int i = 0; i < st->ntargets; i++) {
+		const sqlfe_expr *t = st->targets[i].e;
+		if (t->kind == SQLFE_X_COLUMN && t->occ == e->occ && t->col == e->col)
+			return true;
+		if (t->kind == SQLFE_X_STAR && (t->occ < 0 || t->occ == e->occ))
+			return true;
+	}
+	return false;
+}
+
+/* Resolve ORDER BY n to the n-th output column (after * expansion); it must be a plain column. */
+static bool resolve_position(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_expr *e)
+{
+	long n = strtol(e->val.text, NULL, 10), k = 0;
+
+	for (int i = 0; i < st->ntargets; i++) {
+		const sqlfe_expr *t = st->targets[i].e;
+		if (t->kind == SQLFE_X_STAR) {
+			for (int o = 0; o < res->nocc; o++) {
+				const sqlfe_table *tab = &s->tables[res->occ[o].table];
+				if (t->occ >= 0 && t->occ != o)
+					continue;
+				if (n > k && n <= k + tab->ncols) {
+					e->kind = SQLFE_X_COLUMN;
+					e->occ = o;
+					e->col = (int)(n - k - 1);
+					return true;
+				}
+				k += tab->ncols;
+			}
+			continue;
+		}
+		if (++k == n) {
+			if (t->kind != SQLFE_X_COLUMN)
+				return sqlfe_parse_backend(st, "ORDER BY position of a non-column");
+			e->kind = SQLFE_X_COLUMN;
+			e->occ = t->occ;
+			e->col = t->col;
+			return true;
+		}
+	}
+	return sqlfe_parse_backend(st, "ORDER BY position %ld out of range", n);
+}
+
+static bool check_value_limit(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_expr *e)
+{
+	if (e == NULL)
+		return true;
+	if (e->val.src == SQLFE_SRC_PARAM)
+		return note_param(st, res, e->val.index, SQLFE_OID_INT8);
+	if (e->val.kind != SQLFE_LIT_INT4 && e->val.kind != SQLFE_LIT_INT8)
+		return sqlfe_parse_backend(st, "LIMIT/OFFSET not an integer");
+	if (e->val.negate || (e->val.src == SQLFE_SRC_CONST && e->val.text[0] == '-'))
+		return sqlfe_parse_backend(st, "negative LIMIT/OFFSET");
+	return true;
+}
+
+bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res)
+{
+	bool plain = false;
+
+	memset(res, 0, sizeof(*res));
+	if (st->kind != SQLFE_STMT_SELECT)
+		return false;
+	if (!resolve_from(st, s, res))
+		return false;
+	for (int i = 0; i < st->ntargets; i++) {
+		if (!check_target(st, s, res, &st->targets[i]))
+			return false;
+		if (st->targets[i].e->kind != SQLFE_X_AGG)
+			plain = true;
+	}
+	if (res->has_agg && plain)
+		return sqlfe_parse_backend(st, "aggregate with plain columns (GROUP BY)");
+	for (int i = 0; i < st->npreds; i++)
+		if (!check_pred(st, s, res, &st->preds[i]))
+			return false;
+	for (int i = 0; i < st->nsorts; i++) {
+		sqlfe_expr *e = st->sorts[i].e;
+		const sqlfe_type *t;
+		if (res->has_agg)
+			return sqlfe_parse_backend(st, "ORDER BY with aggregates");
+		if (e->kind == SQLFE_X_VALUE) {
+			if (!resolve_position(st, s, res, e))
+				return false;
+		} else if (e->qual == NULL) {
+			for (int k = 0; k < st->ntargets; k++)
+				if (st->targets[k].alias != NULL && strcmp(st->targets[k].alias, e->name) == 0)
+					return sqlfe_parse_backend(st, "ORDER BY an output alias");
+		}
+		if (e->occ < 0 && !resolve_col(st, s, res, e))
+			return false;
+		t = col_type(s, res, e);
+		if (!sqlfe_types_can_order(t, s->collation_c))
+			return sqlfe_parse_backend(st, "ORDER BY on type %s%s", t->name,
+			                           (t->ops & SQLFE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
+		if (st->distinct && !target_has(st, e))
+			return sqlfe_parse_backend(st, "ORDER BY column not in the DISTINCT list");
+	}
+	if (!check_value_limit(st, res, st->limit) || !check_value_limit(st, res, st->offset))
+		return false;
+	for (int n = 1; n <= st->max_param; n++)
+		if (n > SQLFE_MAX_PARAMS || res->param_type[n] == 0)
+			return sqlfe_parse_backend(st, "parameter $%d of unknown type", n);
+	return true;
+}

@@ -1,0 +1,31 @@
+/*
+ * translate.h - SQLite SQL for a cacheable statement, and its output
+ * columns' PostgreSQL types.
+ *
+ * Functions prefix: sqlfe_translate_
+ *
+ * The statement runs on the cache tables (same table and column names,
+ * identifiers double-quoted, every table aliased by its reference name);
+ * INNER JOIN ... ON becomes a comma join with the ON conditions in WHERE;
+ * every value is a ?N parameter bound in order (plan.h says how); ORDER BY
+ * terms get PostgreSQL's NULL placement spelled out; LIKE becomes GLOB;
+ * OFFSET without LIMIT becomes LIMIT -1 OFFSET.  The output columns carry
+ * what RowDescription needs.
+ */
+#ifndef SQLFE_TRANSLATE_H
+#define SQLFE_TRANSLATE_H
+
+#include <stdbool.h>
+
+#include "src/cbcache.h"
+#include "sql/plan.h"
+
+/*
+ * Fill plan->sql, binds, cols and depends from the resolved statement.
+ * Returns false when out of memory (err says so); a construct it cannot
+ * translate exactly sets st to BACKEND (and returns true).
+ */
+bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_plan *plan,
+                     sqlfe_error *err) CB_MUSTCHECK;
+
+#endif /* SQLFE_TRANSLATE_H */

@@ -1,0 +1,289 @@
+/*
+ * Unit tests of sql/plan.c and sql/schema.c: one plan serves every
+ * statement of its key (the hit path never parses), and the schema
+ * interface refuses what it cannot hold.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/plan.h"
+
+/* tests/unit/test_sqlfe_movies.c */
+sqlfe_schema *movies_schema(bool collation_c);
+
+typedef struct keyed {
+	char key[1024];
+	sqlfe_plankey pk;
+} keyed;
+
+static void scan(const char *sql, keyed *k)
+{
+	assert_true(sqlfe_plankey_scan(sql, strlen(sql), true, k->key, sizeof(k->key), &k->pk));
+}
+
+static void test_plan_serves_its_key(void **state)
+{
+	const char *first = "SELECT r.nname, f.titel FROM regisseur r, film f "
+	                    "WHERE r.id = 5 AND f.regie = r.id AND f.titel LIKE 'Der%' AND f.jahr > -3 LIMIT 10";
+	const char *second =
+	        "SELECT r.nname,  f.titel FROM regisseur r, film f\n"
+	        "WHERE r.id = 4711 AND f.regie = r.id AND f.titel LIKE 'It''s%' AND f.jahr > -1990 LIMIT 2";
+	const char *want[] = {"4711", "It's%", "-1990", "2"};
+	sqlfe_schema *s = movies_schema(false);
+	keyed a, b;
+	sqlfe_plan *p;
+	sqlfe_error err;
+	char buf[64];
+
+	(void)state;
+	assert_non_null(s);
+	scan(first, &a);
+	scan(second, &b);
+	assert_string_equal(a.key, b.key);
+	assert_true(sqlfe_plan_build(first, &a.pk, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->nlits, 4);
+	/* the bindings, read from the second statement's literals */
+	assert_int_equal(p->nbinds, 4);
+	for (int i = 0; i < p->nbinds; i++) {
+		sqlfe_plan_value_text(&p->binds[i].val, second, &b.pk, buf, sizeof(buf));
+		assert_string_equal(buf, want[i]);
+	}
+	assert_int_equal(p->binds[1].as, SQLFE_BIND_GLOB);
+	assert_int_equal(p->binds[3].as, SQLFE_BIND_LIMIT);
+	/* the probe too */
+	assert_int_equal(p->nprobes, 1);
+	assert_string_equal(p->probes[0].table_name, "regisseur");
+	assert_string_equal(p->probes[0].col_name, "id");
+	assert_int_equal(p->probes[0].nvalues, 1);
+	sqlfe_plan_value_text(&p->probes[0].values[0].val, second, &b.pk, buf, sizeof(buf));
+	assert_string_equal(buf, "4711");
+	/* RowDescription data of a plain column */
+	assert_int_equal(p->ncols, 2);
+	assert_int_equal(p->cols[0].table_oid, 16003);
+	assert_int_equal(p->cols[0].attnum, 3);
+	assert_int_equal(p->cols[1].table_oid, 16004);
+	assert_int_equal(p->cols[1].attnum, 2);
+	assert_int_equal(p->cols[1].typlen, -1);
+	/* a short buffer is reported, not overrun */
+	assert_int_equal(sqlfe_plan_value_text(&p->binds[2].val, second, &b.pk, buf, 3), 5);
+	assert_string_equal(buf, "-1");
+	sqlfe_plan_free(p);
+	sqlfe_schema_free(s);
+}
+
+static void test_plan_without_key(void **state)
+{
+	const char *sql = "SELECT nname FROM regisseur WHERE id = 5 AND vname = 'x'";
+	sqlfe_schema *s = movies_schema(false);
+	sqlfe_plan *p;
+	sqlfe_error err;
+	char buf[16];
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->nbinds, 2);
+	assert_int_equal(p->binds[0].val.src, SQLFE_SRC_CONST);
+	sqlfe_plan_value_text(&p->binds[0].val, sql, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "5");
+	sqlfe_plan_value_text(&p->binds[1].val, sql, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "x");
+	sqlfe_plan_free(p);
+	sqlfe_schema_free(s);
+}
+
+static void test_backend_plan(void **state)
+{
+	sqlfe_schema *s = movies_schema(false);
+	sqlfe_plan *p;
+	sqlfe_error err;
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(sqlfe_plan_build("SELECT titel FROM film WHERE jahr = 1999 OR jahr = 2000", NULL, s, &p, &err));
+	assert_false(p->cacheable);
+	assert_string_equal(p->reason, "OR");
+	assert_null(p->sql);
+	sqlfe_plan_free(p);
+	sqlfe_schema_free(s);
+}
+
+static sqlfe_bind_status bind1(const sqlfe_plan *p, int i, const char *text, const sqlfe_plankey *pk,
+                               const char *const *params, const int *lens, int n, sqlfe_bound *out)
+{
+	static char scratch[256];
+	size_t used = 0;
+
+	return sqlfe_plan_bind_value(&p->binds[i], text, pk, params, lens, n, scratch, sizeof(scratch), &used, out);
+}
+
+static void test_bind_values(void **state)
+{
+	const char *sql = "SELECT titel FROM film WHERE regie = $1 AND titel LIKE $2 AND ort = $3 LIMIT $4";
+	const char *lit = "SELECT titel FROM film WHERE regie = 7 AND titel LIKE 'a*b%' AND ort = 'x' LIMIT 3";
+	sqlfe_schema *s = movies_schema(false);
+	sqlfe_plan *p, *q;
+	sqlfe_error err;
+	sqlfe_bound out;
+	keyed k;
+	char small[4];
+	size_t used = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->nbinds, 4);
+	{
+		const char *params[] = {NULL, "42", "Der%_", "10115", "5"};
+		const int lens[] = {0, 2, 5, 5, 1};
+		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_true(out.is_int);
+		assert_true(out.i == 42);
+		assert_int_equal(bind1(p, 1, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_int_equal(out.len, 5);
+		assert_memory_equal(out.s, "Der*?", 5);
+		assert_int_equal(bind1(p, 2, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_memory_equal(out.s, "10115", 5);
+		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_OK);
+		assert_true(out.i == 5);
+	}
+	{
+		/* values PostgreSQL would reject or read otherwise go to the backend */
+		const char *params[] = {NULL, "2147483648", "abc\\", "\xff", "-1"};
+		const int lens[] = {0, 10, 4, 1, 2};
+		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 1, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 2, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		/* NULL and missing parameters */
+		params[1] = NULL;
+		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
+		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 3, &out), SQLFE_BOUND_BACKEND);
+	}
+	/* literals of the statement, decoded into scratch */
+	scan(lit, &k);
+	assert_true(sqlfe_plan_build(lit, &k.pk, s, &q, &err));
+	assert_true(q->cacheable);
+	assert_int_equal(bind1(q, 0, lit, &k.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_true(out.is_int && out.i == 7);
+	assert_int_equal(bind1(q, 1, lit, &k.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.s, "a[*]b*", 6);
+	assert_int_equal(
+	        sqlfe_plan_bind_value(&q->binds[1], lit, &k.pk, NULL, NULL, 0, small, sizeof(small), &used, &out),
+	        SQLFE_BOUND_NOSPACE);
+	sqlfe_plan_free(q);
+	sqlfe_plan_free(p);
+	sqlfe_schema_free(s);
+}
+
+/* bool and output-only types, on a schema of their own (the movie schema has none) */
+static void test_bool_and_opaque_types(void **state)
+{
+	sqlfe_schema *s = sqlfe_schema_new("public");
+	int t;
+	sqlfe_plan *p;
+	sqlfe_error err;
+	sqlfe_bound out;
+	const char *params[] = {NULL, "1", "true"};
+	const int lens[] = {0, 1, 4};
+
+	(void)state;
+	assert_non_null(s);
+	t = sqlfe_schema_add_table(s, "flags", 17001, false);
+	assert_int_equal(
+	        sqlfe_schema_add_column(s, t, "id", SQLFE_OID_INT4, -1, "int4", 1, SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+	        0);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "active", SQLFE_OID_BOOL, -1, "bool", 2, 0), 1);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "code", SQLFE_OID_BPCHAR, 7, "bpchar", 3, 0), 2);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "doc", 3802, -1, "jsonb", 4, 0), 3);
+
+	assert_true(
+	        sqlfe_plan_build("SELECT active, code FROM flags WHERE id = 1 AND active = true", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_string_equal(p->sql, "SELECT \"flags\".\"active\", \"flags\".\"code\" FROM \"flags\" AS \"flags\" "
+	                            "WHERE \"flags\".\"id\" = ?1 AND \"flags\".\"active\" = ?2");
+	assert_int_equal(p->binds[1].as, SQLFE_BIND_BOOL);
+	assert_int_equal(p->cols[0].type_oid, SQLFE_OID_BOOL);
+	assert_int_equal(p->cols[0].typlen, 1);
+	assert_int_equal(p->cols[1].type_oid, SQLFE_OID_BPCHAR);
+	assert_int_equal(p->cols[1].typmod, 7);
+	assert_int_equal(bind1(p, 1, "", NULL, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_true(out.is_int && out.i == 1);
+	sqlfe_plan_free(p);
+
+	assert_true(sqlfe_plan_build("SELECT id FROM flags WHERE id = $1 AND active = $2", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->param_types[2], SQLFE_OID_BOOL);
+	assert_int_equal(bind1(p, 1, "", NULL, params, lens, 2, &out), SQLFE_BOUND_OK);
+	assert_true(out.is_int && out.i == 1);
+	sqlfe_plan_free(p);
+
+	/* what SQLite would not evaluate exactly */
+	static const struct {
+		const char *sql, *reason;
+	} backend[] = {
+	        {"SELECT id FROM flags WHERE id = 1 AND active", "condition"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active = 't'", "bool compared with a non-boolean constant"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active < true", "ordering on type bool"},
+	        {"SELECT id FROM flags WHERE id = 1 AND code = 'ab'", "equality on type bpchar"},
+	        {"SELECT id FROM flags WHERE id = 1 ORDER BY active", "ORDER BY on type bool"},
+	        {"SELECT DISTINCT code FROM flags WHERE id = 1", "DISTINCT on type bpchar"},
+	        {"SELECT doc FROM flags WHERE id = 1", "column doc of type jsonb not cached"},
+	        {"SELECT * FROM flags WHERE id = 1", "column doc of type jsonb not cached"},
+	        {"SELECT id FROM flags WHERE id = 1 AND doc IS NULL", "column doc of type jsonb not cached"},
+	};
+	for (size_t i = 0; i < sizeof(backend) / sizeof(backend[0]); i++) {
+		assert_true(sqlfe_plan_build(backend[i].sql, NULL, s, &p, &err));
+		if (p->cacheable || strcmp(p->reason, backend[i].reason) != 0)
+			fail_msg("%s: want backend (%s), got %s", backend[i].sql, backend[i].reason,
+			         p->cacheable ? "cache" : p->reason);
+		sqlfe_plan_free(p);
+	}
+	sqlfe_schema_free(s);
+}
+
+static void test_schema_refusals(void **state)
+{
+	sqlfe_schema *s = sqlfe_schema_new(NULL);
+	char longname[SQLFE_NAME_MAX + 8];
+	int t;
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(s->schema_name, "public");
+	t = sqlfe_schema_add_table(s, "a", 1, false);
+	assert_int_equal(t, 0);
+	assert_int_equal(sqlfe_schema_add_table(s, "a", 2, false), -1);
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(sqlfe_schema_add_table(s, longname, 3, false), -1);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "c", 23, -1, "int4", 1, 0), 0);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "c", 23, -1, "int4", 2, 0), -1);
+	assert_int_equal(sqlfe_schema_add_column(s, 5, "d", 23, -1, "int4", 2, 0), -1);
+	assert_false(sqlfe_schema_add_rcc(s, "a", "c", "b", "c"));
+	assert_false(sqlfe_schema_add_rcc(s, "a", "zz", "a", "c"));
+	assert_true(sqlfe_schema_add_rcc(s, "a", "c", "a", "c"));
+	assert_true(sqlfe_schema_has_rcc(s, 0, 0, 0, 0));
+	assert_true(sqlfe_schema_is_rcc_target(s, 0, 0));
+	sqlfe_schema_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_plan_serves_its_key),   cmocka_unit_test(test_plan_without_key),
+	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
+	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
