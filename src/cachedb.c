@@ -1,0 +1,661 @@
+/*
+ * cachedb.c - the SQLite cache file: schema, fingerprint, connections.
+ *
+ * Functions prefix: cachedb_, cache_err_
+ */
+#include "src/cachedb.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cachegroup/strbuf.h"
+
+/* Bump when the layout of the cache file changes in a way the groups'
+ * statements do not show (forces a rebuild of old files). */
+#define CACHEDB_LAYOUT "cbcache-cache-layout-1"
+
+struct cachedb {
+	char *path;
+	int busy_timeout_ms;
+	cache_log_fn log;
+	void *log_arg;
+	cg_group *const *groups;
+	size_t ngroups;
+	char fingerprint[17];
+	pthread_mutex_t write_lock;
+};
+
+void cache_err_set(cache_err *e, const char *fmt, ...)
+{
+	if (e == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+void cachedb_log(const cachedb *db, cache_loglevel level, const char *fmt, ...)
+{
+	if (db == NULL || db->log == NULL)
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	db->log(db->log_arg, level, buf);
+}
+
+/* --- fingerprint ---------------------------------------------------------- */
+
+typedef struct fnv {
+	uint64_t h;
+} fnv;
+
+static void fnv_put(fnv *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "\x01"); *p; p++) {
+		f->h ^= *p;
+		f->h *= 1099511628211ULL;
+	}
+	f->h ^= 0xff; /* field separator */
+	f->h *= 1099511628211ULL;
+}
+
+static void fnv_int(fnv *f, long long v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", v);
+	fnv_put(f, buf);
+}
+
+void cachedb_compute_fingerprint(cg_group *const *groups, size_t n, char buf[17])
+{
+	fnv f = {14695981039346656037ULL};
+	fnv_put(&f, CACHEDB_LAYOUT);
+	for (size_t gi = 0; gi < n; gi++) {
+		const cg_group *g = groups[gi];
+		fnv_put(&f, g->name);
+		for (size_t t = 0; t < g->ntables; t++) {
+			const cg_table *tb = &g->tables[t];
+			fnv_put(&f, tb->nspname);
+			fnv_put(&f, tb->name);
+			fnv_int(&f, tb->complete);
+			for (size_t c = 0; c < tb->ncols; c++) {
+				fnv_put(&f, tb->cols[c].name);
+				fnv_int(&f, tb->cols[c].type_oid);
+				fnv_int(&f, tb->cols[c].typmod);
+				fnv_put(&f, tb->cols[c].type_name);
+				fnv_int(&f, tb->cols[c].storage);
+			}
+			for (size_t k = 0; k < tb->npk; k++)
+				fnv_int(&f, tb->pk[k]);
+		}
+		for (size_t i = 0; i < g->nfills; i++) {
+			fnv_int(&f, (long long)g->fills[i].table);
+			fnv_put(&f, g->fills[i].column);
+			fnv_int(&f, g->fills[i].restricted);
+			for (size_t v = 0; v < g->fills[i].nvalues; v++)
+				fnv_put(&f, g->fills[i].values[v].canonical);
+		}
+		for (size_t i = 0; i < g->nrccs; i++) {
+			fnv_int(&f, (long long)g->rccs[i].src);
+			fnv_put(&f, g->rccs[i].src_column);
+			fnv_int(&f, (long long)g->rccs[i].dst);
+			fnv_put(&f, g->rccs[i].dst_column);
+		}
+		for (size_t i = 0; i < g->nstmts; i++)
+			if (g->stmts[i].kind == CG_STMT_CACHE_DDL)
+				fnv_put(&f, g->stmts[i].sql);
+	}
+	snprintf(buf, 17, "%016" PRIx64, f.h);
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+static bool lite_exec(sqlite3 *lite, const char *sql, cache_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		cache_err_set(err,
+		              "cache DB statement failed: %s (statement: %.200s); check the cache file's disk and "
+		              "permissions",
+		              msg ? msg : sqlite3_errmsg(lite), sql);
+		sqlite3_free(msg);
+		return false;
+	}
+	return true;
+}
+
+static bool lite_open(const cachedb *db, sqlite3 **out, cache_err *err)
+{
+	sqlite3 *lite = NULL;
+	int rc = sqlite3_open_v2(db->path, &lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                         NULL);
+	if (rc != SQLITE_OK) {
+		cache_err_set(err, "cannot open the cache file %s: %s; check that its directory exists and is writable",
+		              db->path, lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
+		sqlite3_close(lite);
+		return false;
+	}
+	sqlite3_busy_timeout(lite, db->busy_timeout_ms);
+	sqlite3_extended_result_codes(lite, 1);
+	if (!lite_exec(lite, "PRAGMA foreign_keys = OFF", err) || !lite_exec(lite, "PRAGMA journal_mode = WAL", err) ||
+	    !lite_exec(lite, "PRAGMA synchronous = NORMAL", err)) {
+		sqlite3_close(lite);
+		return false;
+	}
+	*out = lite;
+	return true;
+}
+
+bool cachedb_conn_open(cachedb *db, cachedb_conn **out, cache_err *err)
+{
+	cachedb_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cache_err_set(err, "out of memory opening a cache connection");
+		return false;
+	}
+	c->db = db;
+	c->stmts = calloc(db->ngroups ? db->ngroups : 1, sizeof(*c->stmts));
+	if (c->stmts == NULL) {
+		free(c);
+		cache_err_set(err, "out of memory opening a cache connection");
+		return false;
+	}
+	for (size_t g = 0; g < db->ngroups; g++) {
+		c->stmts[g] = calloc(db->groups[g]->nstmts ? db->groups[g]->nstmts : 1, sizeof(**c->stmts));
+		if (c->stmts[g] == NULL) {
+			cachedb_conn_close(c);
+			cache_err_set(err, "out of memory opening a cache connection");
+			return false;
+		}
+	}
+	if (!lite_open(db, &c->lite, err)) {
+		cachedb_conn_close(c);
+		return false;
+	}
+	*out = c;
+	return true;
+}
+
+void cachedb_conn_close(cachedb_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->stmts) {
+		for (size_t g = 0; g < c->db->ngroups; g++) {
+			if (c->stmts[g] == NULL)
+				continue;
+			for (size_t i = 0; i < c->db->groups[g]->nstmts; i++)
+				sqlite3_finalize(c->stmts[g][i]);
+			free(c->stmts[g]);
+		}
+		free(c->stmts);
+	}
+	sqlite3_close(c->lite);
+	free(c);
+}
+
+sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cache_err *err)
+{
+	const cg_stmt *gs = &c->db->groups[group]->stmts[stmt];
+	sqlite3_stmt *st = c->stmts[group][stmt];
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	if (gs->target != CG_ON_CACHE) {
+		cache_err_set(err, "internal error: statement \"%s\" runs on the backend, not in the cache", gs->label);
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(c->lite, gs->sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		cache_err_set(err,
+		              "cannot prepare the cache statement \"%s\": %s; the cache file may be from another "
+		              "version: remove it",
+		              gs->label, sqlite3_errmsg(c->lite));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	c->stmts[group][stmt] = st;
+	return st;
+}
+
+bool cachedb_exec(cachedb_conn *c, const char *sql, cache_err *err)
+{
+	return lite_exec(c->lite, sql, err);
+}
+
+bool cachedb_begin(cachedb_conn *c, bool write, cache_err *err)
+{
+	return lite_exec(c->lite, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+}
+
+bool cachedb_commit(cachedb_conn *c, cache_err *err)
+{
+	if (lite_exec(c->lite, "COMMIT", err))
+		return true;
+	cachedb_rollback(c);
+	return false;
+}
+
+void cachedb_rollback(cachedb_conn *c)
+{
+	if (!sqlite3_get_autocommit(c->lite))
+		sqlite3_exec(c->lite, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void cachedb_write_lock(cachedb *db)
+{
+	pthread_mutex_lock(&db->write_lock);
+}
+
+void cachedb_write_unlock(cachedb *db)
+{
+	pthread_mutex_unlock(&db->write_lock);
+}
+
+/* --- schema ------------------------------------------------------------------ */
+
+static bool read_meta(sqlite3 *lite, const char *key, char **out, cache_err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(lite,
+	                       "SELECT \"value\" FROM \"cbcache_meta\" WHERE \"key\" = ?1 AND EXISTS "
+	                       "(SELECT 1 FROM sqlite_master WHERE name = 'cbcache_meta')",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		/* no meta table yet: a new or foreign file */
+		sqlite3_finalize(st);
+		return true;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = strdup((const char *)sqlite3_column_text(st, 0));
+		if (*out == NULL) {
+			sqlite3_finalize(st);
+			cache_err_set(err, "out of memory reading the cache meta table");
+			return false;
+		}
+	} else if (rc != SQLITE_DONE) {
+		cache_err_set(err, "cannot read the cache meta table: %s; remove the cache file", sqlite3_errmsg(lite));
+		sqlite3_finalize(st);
+		return false;
+	}
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
+{
+	if (!lite_exec(lite, "BEGIN IMMEDIATE", err))
+		return false;
+	/* drop every table of the file (their indexes go with them) */
+	sqlite3_stmt *st = NULL;
+	char **names = NULL;
+	size_t nnames = 0;
+	bool ok = true;
+	if (sqlite3_prepare_v2(lite, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		cache_err_set(err, "cannot list the tables of the cache file %s: %s; remove the file", db->path,
+		              sqlite3_errmsg(lite));
+		ok = false;
+	}
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		char **nn = realloc(names, (nnames + 1) * sizeof(*nn));
+		if (nn == NULL || (nn[nnames] = strdup((const char *)sqlite3_column_text(st, 0))) == NULL) {
+			if (nn)
+				names = nn;
+			cache_err_set(err, "out of memory rebuilding the cache");
+			ok = false;
+			break;
+		}
+		names = nn;
+		nnames++;
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < nnames; i++) {
+		if (ok) {
+			cg_sb sb;
+			cg_sb_init(&sb);
+			cg_sb_put(&sb, "DROP TABLE ");
+			cg_sb_ident(&sb, names[i]);
+			char *sql = cg_sb_finish(&sb);
+			ok = sql != NULL && lite_exec(lite, sql, err);
+			if (sql == NULL)
+				cache_err_set(err, "out of memory rebuilding the cache");
+			free(sql);
+		}
+		free(names[i]);
+	}
+	free(names);
+	ok = ok &&
+	     lite_exec(lite, "CREATE TABLE \"cbcache_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT NOT NULL)", err);
+	for (size_t g = 0; ok && g < db->ngroups; g++)
+		for (size_t i = 0; ok && i < db->groups[g]->nstmts; i++)
+			if (db->groups[g]->stmts[i].kind == CG_STMT_CACHE_DDL)
+				ok = lite_exec(lite, db->groups[g]->stmts[i].sql, err);
+	if (ok) {
+		st = NULL;
+		ok = sqlite3_prepare_v2(lite, "INSERT INTO \"cbcache_meta\" VALUES ('fingerprint', ?1)", -1, &st,
+		                        NULL) == SQLITE_OK &&
+		     sqlite3_bind_text(st, 1, db->fingerprint, -1, SQLITE_STATIC) == SQLITE_OK &&
+		     sqlite3_step(st) == SQLITE_DONE;
+		if (!ok)
+			cache_err_set(err, "cannot write the cache fingerprint: %s", sqlite3_errmsg(lite));
+		sqlite3_finalize(st);
+	}
+	if (ok)
+		ok = lite_exec(lite, "COMMIT", err);
+	if (!ok)
+		sqlite3_exec(lite, "ROLLBACK", NULL, NULL, NULL);
+	return ok;
+}
+
+bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngroups, cachedb **out, char **rebuilt,
+                  cache_err *err)
+{
+	if (rebuilt)
+		*rebuilt = NULL;
+	cachedb *db = calloc(1, sizeof(*db));
+	if (db == NULL || (db->path = strdup(s->path)) == NULL) {
+		free(db);
+		cache_err_set(err, "out of memory opening the cache");
+		return false;
+	}
+	db->busy_timeout_ms = s->busy_timeout_ms > 0 ? s->busy_timeout_ms : 5000;
+	db->log = s->log;
+	db->log_arg = s->log_arg;
+	db->groups = groups;
+	db->ngroups = ngroups;
+	pthread_mutex_init(&db->write_lock, NULL);
+	cachedb_compute_fingerprint(groups, ngroups, db->fingerprint);
+
+	sqlite3 *lite = NULL;
+	if (!lite_open(db, &lite, err)) {
+		cachedb_close(db);
+		return false;
+	}
+	char *old = NULL;
+	if (!read_meta(lite, "fingerprint", &old, err)) {
+		sqlite3_close(lite);
+		cachedb_close(db);
+		return false;
+	}
+	char *why = NULL;
+	int r = 0;
+	if (old == NULL)
+		r = asprintf(&why,
+		             "cache file %s has no fingerprint (first start or not a cbcache file): created the cache "
+		             "schema",
+		             db->path);
+	else if (strcmp(old, db->fingerprint) != 0)
+		r = asprintf(&why,
+		             "the cache group definition or the backend's column types changed (fingerprint %s, the "
+		             "cache file "
+		             "had %s): dropped the cached data and rebuilt the schema",
+		             db->fingerprint, old);
+	free(old);
+	if (r < 0) {
+		sqlite3_close(lite);
+		cachedb_close(db);
+		cache_err_set(err, "out of memory opening the cache");
+		return false;
+	}
+	if (why != NULL) {
+		if (!rebuild(db, lite, err)) {
+			free(why);
+			sqlite3_close(lite);
+			cachedb_close(db);
+			return false;
+		}
+		cachedb_log(db, CACHE_LOG_INFO, "%s", why);
+		if (rebuilt)
+			*rebuilt = why;
+		else
+			free(why);
+	}
+	sqlite3_close(lite);
+	*out = db;
+	return true;
+}
+
+void cachedb_close(cachedb *db)
+{
+	if (db == NULL)
+		return;
+	pthread_mutex_destroy(&db->write_lock);
+	free(db->path);
+	free(db);
+}
+
+cg_group *const *cachedb_groups(const cachedb *db, size_t *n)
+{
+	*n = db->ngroups;
+	return db->groups;
+}
+
+const char *cachedb_path(const cachedb *db)
+{
+	return db->path;
+}
+
+const char *cachedb_fingerprint(const cachedb *db)
+{
+	return db->fingerprint;
+}
+
+/* --- helpers ------------------------------------------------------------------ */
+
+static bool count_rows(sqlite3 *lite, const char *table, int64_t *n, cache_err *err)
+{
+	cg_sb sb;
+	cg_sb_init(&sb);
+	cg_sb_put(&sb, "SELECT count(*) FROM ");
+	cg_sb_ident(&sb, table);
+	char *sql = cg_sb_finish(&sb);
+	sqlite3_stmt *st = NULL;
+	bool ok = sql != NULL && sqlite3_prepare_v2(lite, sql, -1, &st, NULL) == SQLITE_OK &&
+	          sqlite3_step(st) == SQLITE_ROW;
+	if (ok)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		cache_err_set(err, "cannot count the rows of cache table %s: %s", table, sqlite3_errmsg(lite));
+	sqlite3_finalize(st);
+	free(sql);
+	return ok;
+}
+
+static bool pragma_int(sqlite3 *lite, const char *sql, int64_t *v, cache_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(lite, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+	if (ok)
+		*v = sqlite3_column_int64(st, 0);
+	else
+		cache_err_set(err, "cannot read %s from the cache file: %s", sql, sqlite3_errmsg(lite));
+	sqlite3_finalize(st);
+	return ok;
+}
+
+bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err)
+{
+	int64_t total = 0;
+	bool began = sqlite3_get_autocommit(c->lite) && cachedb_begin(c, false, err);
+	bool ok = true;
+	for (size_t g = 0; ok && g < c->db->ngroups; g++) {
+		const cg_group *gr = c->db->groups[g];
+		for (size_t t = 0; ok && t < gr->ntables; t++) {
+			int64_t n = 0;
+			ok = count_rows(c->lite, gr->tables[t].cache_name, &n, err);
+			total += n;
+		}
+	}
+	int64_t pages = 0, freelist = 0, pagesize = 0;
+	ok = ok && pragma_int(c->lite, "PRAGMA page_count", &pages, err) &&
+	     pragma_int(c->lite, "PRAGMA freelist_count", &freelist, err) &&
+	     pragma_int(c->lite, "PRAGMA page_size", &pagesize, err);
+	if (began)
+		cachedb_rollback(c);
+	if (ok) {
+		*rows = total;
+		*bytes = (pages - freelist) * pagesize;
+	}
+	return ok;
+}
+
+bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cache_err *err)
+{
+	bool began = sqlite3_get_autocommit(c->lite) && cachedb_begin(c, false, err);
+	bool ok = true;
+	for (size_t g = 0; ok && g < c->db->ngroups; g++) {
+		const cg_group *gr = c->db->groups[g];
+		for (size_t f = 0; ok && f < gr->nfills; f++) {
+			cg_sb sb;
+			cg_sb_init(&sb);
+			cg_sb_put(
+			        &sb,
+			        "SELECT count(*), coalesce(sum(\"hits\"), 0), coalesce(min(\"last_access\"), 0) FROM ");
+			cg_sb_ident(&sb, gr->fills[f].ctl_name);
+			char *sql = cg_sb_finish(&sb);
+			sqlite3_stmt *st = NULL;
+			ok = sql != NULL && sqlite3_prepare_v2(c->lite, sql, -1, &st, NULL) == SQLITE_OK &&
+			     sqlite3_step(st) == SQLITE_ROW;
+			if (ok)
+				fn(arg, g, f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+				   sqlite3_column_int64(st, 2));
+			else
+				cache_err_set(err, "cannot read control table %s: %s", gr->fills[f].ctl_name,
+				              sqlite3_errmsg(c->lite));
+			sqlite3_finalize(st);
+			free(sql);
+		}
+	}
+	if (began)
+		cachedb_rollback(c);
+	return ok;
+}
+
+int64_t cachedb_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *text)
+{
+	if (text == NULL)
+		return sqlite3_bind_null(st, idx) == SQLITE_OK;
+	if (storage == CG_STORE_INTEGER) {
+		char *end = NULL;
+		errno = 0;
+		long long v = strtoll(text, &end, 10);
+		if (errno == 0 && end != text && *end == '\0')
+			return sqlite3_bind_int64(st, idx, v) == SQLITE_OK;
+	}
+	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK;
+}
+
+char *cachedb_normalize_value(const cg_column *col, const char *text, cache_err *err)
+{
+	if (col->storage == CG_STORE_INTEGER) {
+		const char *p = text;
+		while (*p == ' ')
+			p++;
+		char *end = NULL;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		while (end && *end == ' ')
+			end++;
+		if (errno != 0 || end == p || *end != '\0') {
+			cache_err_set(err, "\"%s\" is not a value of column %s (type %s): give an integer", text,
+			              col->name, col->type_name);
+			return NULL;
+		}
+		char *s = NULL;
+		if (asprintf(&s, "%lld", v) < 0) {
+			cache_err_set(err, "out of memory");
+			return NULL;
+		}
+		return s;
+	}
+	char *s = strdup(text);
+	if (s == NULL)
+		cache_err_set(err, "out of memory");
+	return s;
+}
+
+bool cachedb_find_fill(cg_group *const *groups, size_t n, const char *name, size_t *group, size_t *fill)
+{
+	for (size_t g = 0; g < n; g++) {
+		const cg_group *gr = groups[g];
+		for (size_t f = 0; f < gr->nfills; f++) {
+			const cg_table *t = &gr->tables[gr->fills[f].table];
+			char *a = NULL, *b = NULL;
+			if (asprintf(&a, "%s.%s", t->name, gr->fills[f].column) < 0)
+				a = NULL;
+			if (asprintf(&b, "%s.%s.%s", t->nspname, t->name, gr->fills[f].column) < 0)
+				b = NULL;
+			bool hit = (a && strcmp(a, name) == 0) || (b && strcmp(b, name) == 0);
+			free(a);
+			free(b);
+			if (hit) {
+				*group = g;
+				*fill = f;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+char *cachedb_pg_array(const char *const *vals, size_t n)
+{
+	cg_sb sb;
+	cg_sb_init(&sb);
+	cg_sb_put(&sb, "{");
+	for (size_t i = 0; i < n; i++) {
+		cg_sb_put(&sb, i ? ",\"" : "\"");
+		for (const char *p = vals[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				cg_sb_putn(&sb, "\\", 1);
+			cg_sb_putn(&sb, p, 1);
+		}
+		cg_sb_put(&sb, "\"");
+	}
+	cg_sb_put(&sb, "}");
+	return cg_sb_finish(&sb);
+}
+
+bool cachedb_backend_connect(const char *conninfo, PGconn **out, cache_err *err)
+{
+	PGconn *pg = PQconnectdb(conninfo ? conninfo : "");
+	if (PQstatus(pg) != CONNECTION_OK) {
+		cache_err_set(err,
+		              "cannot connect to the backend: %s; check the backend conninfo and that PostgreSQL runs",
+		              PQerrorMessage(pg));
+		PQfinish(pg);
+		return false;
+	}
+	PGresult *res =
+	        PQexec(pg, "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; "
+	                   "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		cache_err_set(err, "cannot set the backend session settings: %s", PQerrorMessage(pg));
+		PQclear(res);
+		PQfinish(pg);
+		return false;
+	}
+	PQclear(res);
+	*out = pg;
+	return true;
+}

@@ -1,0 +1,331 @@
+/*
+ * hitcount.c - the hit counter: batched last_access/hits updates.
+ *
+ * Functions prefix: hitcount_
+ */
+#include "src/hitcount.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "src/hitring.h"
+
+#include <uthash.h>
+
+/* One group's variants of the CG_STMT_HIT statements, counting ?3 hits. */
+typedef struct hitstmt {
+	size_t entry;
+	cg_storage storage; /* of the entry column */
+	sqlite3_stmt *st;
+} hitstmt;
+
+struct hitcount {
+	cachedb *db;
+	hitcount_settings s;
+	hitring *ring;
+	pthread_mutex_t flush_mu; /* one consumer at a time; guards lite and stmts */
+	cachedb_conn *lite;
+	bool prepared;
+	hitstmt **stmts; /* per group */
+	size_t *nstmts;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, running;
+	pthread_t thread;
+	hitcount_stats stats;
+};
+
+typedef struct agg {
+	char *key;
+	hitring_item item;
+	uint64_t count;
+	UT_hash_handle hh;
+} agg;
+
+hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cache_err *err)
+{
+	hitcount *h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		cache_err_set(err, "out of memory creating the hit counter");
+		return NULL;
+	}
+	h->db = db;
+	h->s = *s;
+	if (h->s.ring_size == 0)
+		h->s.ring_size = 65536;
+	if (h->s.flush_ms <= 0)
+		h->s.flush_ms = 200;
+	h->ring = hitring_new(h->s.ring_size);
+	size_t ng;
+	cachedb_groups(db, &ng);
+	h->stmts = calloc(ng ? ng : 1, sizeof(*h->stmts));
+	h->nstmts = calloc(ng ? ng : 1, sizeof(*h->nstmts));
+	if (h->ring == NULL || h->stmts == NULL || h->nstmts == NULL) {
+		hitring_free(h->ring);
+		free(h->stmts);
+		free(h->nstmts);
+		free(h);
+		cache_err_set(err, "out of memory creating the hit counter");
+		return NULL;
+	}
+	pthread_mutex_init(&h->flush_mu, NULL);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return h;
+}
+
+bool hitcount_post(hitcount *h, size_t group, size_t entry, const char *value)
+{
+	return hitring_post(h->ring, (uint32_t)group, (uint32_t)entry, value);
+}
+
+/*
+ * Prepare the hit statements of every group on the counter's connection:
+ * the generated CG_STMT_HIT text with "hits" + 1 turned into "hits" + ?3,
+ * so a batch adds the merged count in one statement.
+ */
+static bool prepare(hitcount *h, cache_err *err)
+{
+	if (h->prepared)
+		return true;
+	if (h->lite == NULL && !cachedb_conn_open(h->db, &h->lite, err))
+		return false;
+	size_t ng;
+	cg_group *const *groups = cachedb_groups(h->db, &ng);
+	for (size_t gi = 0; gi < ng; gi++) { /* after an earlier failure: start over */
+		for (size_t i = 0; i < h->nstmts[gi]; i++)
+			sqlite3_finalize(h->stmts[gi][i].st);
+		h->nstmts[gi] = 0;
+	}
+	for (size_t gi = 0; gi < ng; gi++) {
+		const cg_group *g = groups[gi];
+		for (size_t i = 0; i < g->nstmts; i++) {
+			const cg_stmt *s = &g->stmts[i];
+			if (s->kind != CG_STMT_HIT)
+				continue;
+			const char *from = "\"hits\" = \"hits\" + 1";
+			const char *at = strstr(s->sql, from);
+			char *sql = NULL;
+			if (at == NULL) {
+				cache_err_set(err, "internal error: the hit statement \"%s\" has no hits increment",
+				              s->label);
+				return false;
+			}
+			if (asprintf(&sql, "%.*s\"hits\" = \"hits\" + ?3%s", (int)(at - s->sql), s->sql,
+			             at + strlen(from)) < 0) {
+				cache_err_set(err, "out of memory preparing the hit counter");
+				return false;
+			}
+			hitstmt *ns = realloc(h->stmts[gi], (h->nstmts[gi] + 1) * sizeof(*ns));
+			if (ns == NULL) {
+				free(sql);
+				cache_err_set(err, "out of memory preparing the hit counter");
+				return false;
+			}
+			h->stmts[gi] = ns;
+			hitstmt *hs = &ns[h->nstmts[gi]];
+			memset(hs, 0, sizeof(*hs));
+			hs->entry = (size_t)s->entry;
+			const cg_entry *e = &g->entries[s->entry];
+			int c = cg_model_find_column(&g->tables[e->table], e->column);
+			hs->storage = c >= 0 ? g->tables[e->table].cols[c].storage : CG_STORE_TEXT;
+			int rc = sqlite3_prepare_v3(h->lite->lite, sql, -1, SQLITE_PREPARE_PERSISTENT, &hs->st, NULL);
+			free(sql);
+			if (rc != SQLITE_OK) {
+				cache_err_set(err, "cannot prepare the hit statement \"%s\": %s", s->label,
+				              sqlite3_errmsg(h->lite->lite));
+				sqlite3_finalize(hs->st);
+				return false;
+			}
+			h->nstmts[gi]++;
+		}
+	}
+	h->prepared = true;
+	return true;
+}
+
+static bool apply(hitcount *h, agg *all, cache_err *err)
+{
+	size_t ng;
+	cachedb_groups(h->db, &ng);
+	if (!cachedb_begin(h->lite, true, err))
+		return false;
+	int64_t now = cachedb_now_us();
+	uint64_t updates = 0, applied = 0;
+	agg *a, *tmp;
+	HASH_ITER(hh, all, a, tmp)
+	{
+		if (a->item.group >= ng)
+			continue;
+		hitstmt *hs = h->stmts[a->item.group];
+		for (size_t i = 0; i < h->nstmts[a->item.group]; i++) {
+			if (hs[i].entry != a->item.entry)
+				continue;
+			sqlite3_stmt *st = hs[i].st;
+			sqlite3_reset(st);
+			if (!cachedb_bind(st, 1, hs[i].storage, a->item.value) ||
+			    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
+			    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->count) != SQLITE_OK ||
+			    sqlite3_step(st) != SQLITE_DONE) {
+				cache_err_set(err, "hit counter update failed: %s", sqlite3_errmsg(h->lite->lite));
+				sqlite3_reset(st);
+				cachedb_rollback(h->lite);
+				return false;
+			}
+			sqlite3_reset(st);
+			updates++;
+		}
+		applied += a->count;
+	}
+	if (!cachedb_commit(h->lite, err))
+		return false;
+	atomic_fetch_add(&h->stats.batches, 1);
+	atomic_fetch_add(&h->stats.updates, updates);
+	atomic_fetch_add(&h->stats.applied, applied);
+	return true;
+}
+
+bool hitcount_flush(hitcount *h, cache_err *err)
+{
+	pthread_mutex_lock(&h->flush_mu);
+	bool ok = true;
+	agg *all = NULL;
+	hitring_item it;
+	size_t n = 0;
+	while (ok && n < hitring_capacity(h->ring) && hitring_take(h->ring, &it)) {
+		n++;
+		char *key = NULL;
+		if (asprintf(&key, "%u\x1f%u\x1f%s", it.group, it.entry, it.value) < 0) {
+			cache_err_set(err, "out of memory in the hit counter");
+			ok = false;
+			break;
+		}
+		agg *a = NULL;
+		HASH_FIND_STR(all, key, a);
+		if (a != NULL) {
+			free(key);
+			a->count++;
+			continue;
+		}
+		a = calloc(1, sizeof(*a));
+		if (a == NULL) {
+			free(key);
+			cache_err_set(err, "out of memory in the hit counter");
+			ok = false;
+			break;
+		}
+		a->key = key;
+		a->item = it;
+		a->count = 1;
+		HASH_ADD_KEYPTR(hh, all, a->key, strlen(a->key), a);
+	}
+	if (ok && all != NULL)
+		ok = prepare(h, err) && apply(h, all, err);
+	if (!ok)
+		atomic_fetch_add(&h->stats.errors, 1);
+	agg *a, *tmp;
+	HASH_ITER(hh, all, a, tmp)
+	{
+		HASH_DEL(all, a);
+		free(a->key);
+		free(a);
+	}
+	pthread_mutex_unlock(&h->flush_mu);
+	return ok;
+}
+
+static void *hit_thread(void *arg)
+{
+	hitcount *h = arg;
+	pthread_mutex_lock(&h->mu);
+	while (!h->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += h->s.flush_ms / 1000;
+		ts.tv_nsec += (long)(h->s.flush_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+		pthread_mutex_unlock(&h->mu);
+		cache_err err = {{0}};
+		if (!hitcount_flush(h, &err))
+			cachedb_log(h->db, CACHE_LOG_WARNING, "%s", err.msg);
+		pthread_mutex_lock(&h->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+bool hitcount_start(hitcount *h, cache_err *err)
+{
+	pthread_mutex_lock(&h->mu);
+	h->stop = false;
+	int rc = h->running ? 0 : pthread_create(&h->thread, NULL, hit_thread, h);
+	if (rc == 0)
+		h->running = true;
+	pthread_mutex_unlock(&h->mu);
+	if (rc != 0)
+		cache_err_set(err, "cannot start the hit counter thread: %s", strerror(rc));
+	return rc == 0;
+}
+
+void hitcount_stop(hitcount *h)
+{
+	pthread_mutex_lock(&h->mu);
+	bool running = h->running;
+	h->stop = true;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	if (running)
+		pthread_join(h->thread, NULL);
+	h->running = false;
+	cache_err err = {{0}};
+	if (!hitcount_flush(h, &err))
+		cachedb_log(h->db, CACHE_LOG_WARNING, "%s", err.msg);
+}
+
+void hitcount_free(hitcount *h)
+{
+	if (h == NULL)
+		return;
+	hitcount_stop(h);
+	size_t ng;
+	cachedb_groups(h->db, &ng);
+	for (size_t g = 0; g < ng; g++) {
+		for (size_t i = 0; i < h->nstmts[g]; i++)
+			sqlite3_finalize(h->stmts[g][i].st);
+		free(h->stmts[g]);
+	}
+	free(h->stmts);
+	free(h->nstmts);
+	cachedb_conn_close(h->lite);
+	hitring_free(h->ring);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	pthread_mutex_destroy(&h->flush_mu);
+	free(h);
+}
+
+const hitcount_stats *hitcount_get_stats(const hitcount *h)
+{
+	return &h->stats;
+}
+
+uint64_t hitcount_posted(const hitcount *h)
+{
+	return hitring_posted(h->ring);
+}
+
+uint64_t hitcount_dropped(const hitcount *h)
+{
+	return hitring_overflow(h->ring) + hitring_too_long(h->ring);
+}

@@ -1,0 +1,214 @@
+/*
+ * cache_testutil.h - shared set-up of the cache integration tests (run
+ * inside tests/harness/with-pg.sh): compile cache groups against the
+ * harness database, open a fresh cache file, run the checker.
+ * Header only (static functions), included by test_cache_*.c.
+ */
+#ifndef TEST_CACHE_UTIL_H
+#define TEST_CACHE_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cachegroup/cachegroup.h"
+#include "src/cachedb.h"
+#include "src/fill.h"
+#include "src/gc.h"
+#include "src/hitcount.h"
+#include "src/verify.h"
+
+static PGconn *conn; /* the test's own backend connection */
+static const char *conninfo;
+static const char *srcdir;
+static const char *tmpdir;
+
+static int util_setup(void **state)
+{
+	(void)state;
+	conninfo = getenv("CB_PG_CONNINFO");
+	srcdir = getenv("top_srcdir");
+	tmpdir = getenv("CB_PG_DIR");
+	if (conninfo == NULL || srcdir == NULL || tmpdir == NULL) {
+		fprintf(stderr, "CB_PG_CONNINFO/CB_PG_DIR/top_srcdir not set: run through tests/harness/with-pg.sh\n");
+		return -1;
+	}
+	conn = PQconnectdb(conninfo);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "connect failed: %s", PQerrorMessage(conn));
+		return -1;
+	}
+	return 0;
+}
+
+static int util_teardown(void **state)
+{
+	(void)state;
+	PQfinish(conn);
+	return 0;
+}
+
+static void exec_ok(const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		print_error("%s\n%s", sql, PQerrorMessage(conn));
+		PQclear(res);
+		fail();
+	}
+	PQclear(res);
+}
+
+/* One integer from the backend. */
+static long long pg_int(const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		print_error("%s\n%s", sql, PQerrorMessage(conn));
+		PQclear(res);
+		fail();
+	}
+	long long v = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* A compiled group file (path relative to the source tree, or absolute). */
+typedef struct tgroups {
+	cg_group **g;
+	size_t n;
+} tgroups;
+
+static tgroups compile_groups(const char *file)
+{
+	char path[1024];
+	if (file[0] == '/')
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", srcdir, file);
+	const char *paths[1] = {path};
+	cg_diags d = {0};
+	tgroups t = {NULL, 0};
+	bool ok = cg_compile(paths, 1, conn, &t.g, &t.n, &d);
+	if (!ok)
+		cg_diag_print(&d, stderr);
+	cg_diag_free(&d);
+	assert_true(ok);
+	return t;
+}
+
+/* A fresh cache file in CB_PG_DIR. */
+static cachedb *open_cache(tgroups *t, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+	char wal[1100];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	cachedb_settings s = {path, 0, NULL, NULL};
+	cachedb *db = NULL;
+	char *why = NULL;
+	cache_err err = {{0}};
+	if (!cachedb_open(&s, t->g, t->n, &db, &why, &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(why); /* a new file is always built */
+	free(why);
+	return db;
+}
+
+static fill_daemon *new_fill(cachedb *db)
+{
+	fill_settings s = {conninfo, 0, 20, 200, 0};
+	cache_err err = {{0}};
+	fill_daemon *fd = fill_create(db, &s, &err);
+	if (fd == NULL)
+		fail_msg("%s", err.msg);
+	/* as at the daemon's start: complete tables first */
+	if (fill_load_complete(fd, &err) != FILL_OK)
+		fail_msg("%s", err.msg);
+	return fd;
+}
+
+typedef struct vcollect {
+	int n;
+	int missing, extra, different;
+	char first[512];
+} vcollect;
+
+static void collect_violation(void *arg, const verify_violation *v)
+{
+	vcollect *c = arg;
+	if (c->n++ == 0)
+		snprintf(c->first, sizeof(c->first), "%s, value %s: %s %s", v->constraint, v->value ? v->value : "-",
+		         v->what, v->row);
+	c->missing += strcmp(v->what, "missing row") == 0;
+	c->extra += strcmp(v->what, "extra row") == 0;
+	c->different += strcmp(v->what, "different row") == 0;
+	verify_print(stderr, v);
+}
+
+/* The checker on its own connections; returns the violation count (fails on error). */
+static long check_cache(cachedb *db, vcollect *out)
+{
+	size_t ng;
+	cg_group *const *groups = cachedb_groups(db, &ng);
+	cache_err err = {{0}};
+	PGconn *pg = NULL;
+	if (!cachedb_backend_connect(conninfo, &pg, &err))
+		fail_msg("%s", err.msg);
+	sqlite3 *lite = NULL;
+	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(lite, 10000);
+	vcollect local = {0, 0, 0, 0, ""};
+	long n = verify_run(groups, ng, lite, pg, collect_violation, out ? out : &local, &err);
+	sqlite3_close(lite);
+	PQfinish(pg);
+	if (n < 0)
+		fail_msg("checker failed: %s", err.msg);
+	return n;
+}
+
+/* One integer from the cache file. */
+static long long lite_int(cachedb *db, const char *sql)
+{
+	sqlite3 *lite = NULL;
+	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(lite, 10000);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(lite, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(lite));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(lite);
+	return v;
+}
+
+static size_t fill_index(tgroups *t, const char *name)
+{
+	size_t g, f;
+	assert_true(cachedb_find_fill(t->g, t->n, name, &g, &f));
+	assert_int_equal(g, 0);
+	return f;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif /* TEST_CACHE_UTIL_H */
