@@ -41,25 +41,17 @@
 #include <sql.h>
 #include <sqlext.h>
 
+#include "bench/common.h"
 #include "bench/mix.h"
 #include "bench/report.h"
 #include "bench/zipf.h"
 
 typedef struct bench_opts {
+	bcommon_opts c;
 	const char *connect;
-	int threads;
-	double seconds;
 	long count; /* total statements, when > 0 */
-	double zipf_s;
-	double weights[MIX_COUNT];
-	const char *mix;
 	bool prepared;
-	const char *label;
-	const char *json;
-	const char *csv;
-	const char *curve;
 	long pid;
-	uint64_t seed;
 } bench_opts;
 
 typedef struct bench_thread {
@@ -116,7 +108,7 @@ static void *thread_main(void *arg)
 	SQLHSTMT direct = SQL_NULL_HSTMT;
 	char msg[512];
 	zipf_rng r;
-	zipf_rng_seed(&r, o->seed * 1000003u + (uint64_t)t->id);
+	zipf_rng_seed(&r, o->c.seed * 1000003u + (uint64_t)t->id);
 
 	SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env);
 	SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
@@ -129,7 +121,7 @@ static void *thread_main(void *arg)
 	}
 	if (o->prepared) {
 		for (int i = 0; i < MIX_COUNT; i++) {
-			if (o->weights[i] <= 0)
+			if (o->c.weights[i] <= 0)
 				continue;
 			SQLAllocHandle(SQL_HANDLE_STMT, dbc, &st[i]);
 			if (!SQL_SUCCEEDED(SQLPrepare(st[i], (SQLCHAR *)mix_stmts[i].sql, SQL_NTS))) {
@@ -153,10 +145,10 @@ static void *thread_main(void *arg)
 		if (o->count > 0) {
 			if (atomic_fetch_add(&issued, 1) >= o->count)
 				break;
-		} else if (t0s >= o->seconds) {
+		} else if (t0s >= o->c.seconds) {
 			break;
 		}
-		int s = mix_pick(o->weights, &r);
+		int s = mix_pick(o->c.weights, &r);
 		for (int k = 0; k < mix_stmts[s].nparams; k++)
 			keys[k] = zipf_draw(mix_stmts[s].film_key ? t->films : t->dirs, &r);
 		struct timespec a, b;
@@ -246,68 +238,49 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cbbench --connect CONNSTR [--threads N] [--seconds S | --count N] [--zipf S]\n"
-	           "               [--mix NAME=WEIGHT,...] [--prepared] [--label L] [--json FILE] [--csv FILE]\n"
-	           "               [--curve FILE] [--pid PID] [--seed N]\n"
-	           "statements for --mix: lookup join2 join3 in uncached write\n"
-	           "default mix: lookup=60,join2=15,join3=15,in=5,uncached=5\n");
+	fprintf(f, "usage: cbbench --connect CONNSTR [--count N] [--prepared] [--pid PID] [common "
+	           "options]\n" BCOMMON_USAGE);
 }
 
 int main(int argc, char **argv)
 {
-	bench_opts o = {.threads = 4, .seconds = 10, .zipf_s = 1.0, .label = "run", .pid = -1, .seed = 1};
-	const char *mix = MIX_DEFAULT;
+	bench_opts o = {.pid = -1};
+	bcommon_init(&o.c, 4, "run");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define ARG(name) (strcmp(a, name) == 0 && v && (i++, true))
-		if (ARG("--connect"))
-			o.connect = v;
-		else if (ARG("--threads"))
-			o.threads = atoi(v);
-		else if (ARG("--seconds"))
-			o.seconds = atof(v);
-		else if (ARG("--count"))
-			o.count = atol(v);
-		else if (ARG("--zipf"))
-			o.zipf_s = atof(v);
-		else if (ARG("--mix"))
-			mix = v;
-		else if (ARG("--label"))
-			o.label = v;
-		else if (ARG("--json"))
-			o.json = v;
-		else if (ARG("--csv"))
-			o.csv = v;
-		else if (ARG("--curve"))
-			o.curve = v;
-		else if (ARG("--pid"))
-			o.pid = atol(v);
-		else if (ARG("--seed"))
-			o.seed = (uint64_t)atoll(v);
-		else if (strcmp(a, "--prepared") == 0)
+		bool bad = false;
+		if (bcommon_arg(&o.c, a, v, &bad) || strcmp(a, "--connect") == 0 || strcmp(a, "--count") == 0 ||
+		    strcmp(a, "--pid") == 0) {
+			if (bad || v == NULL) {
+				fprintf(stderr, "cbbench: %s needs a value\n", a);
+				return 2;
+			}
+			if (strcmp(a, "--connect") == 0)
+				o.connect = v;
+			else if (strcmp(a, "--count") == 0)
+				o.count = atol(v);
+			else if (strcmp(a, "--pid") == 0)
+				o.pid = atol(v);
+			i++;
+		} else if (strcmp(a, "--prepared") == 0) {
 			o.prepared = true;
-		else if (strcmp(a, "--help") == 0) {
+		} else if (strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "cbbench: unknown or incomplete option %s\n", a);
+			fprintf(stderr, "cbbench: unknown option %s\n", a);
 			usage(stderr);
 			return 2;
 		}
-#undef ARG
 	}
-	if (o.connect == NULL || o.threads < 1 || o.threads > 512 || o.seconds <= 0 || o.seconds > REPORT_MAX_SECONDS) {
-		fprintf(stderr, "cbbench: need --connect, 1..512 threads and 0 < seconds <= %d\n", REPORT_MAX_SECONDS);
+	if (o.connect == NULL) {
+		fprintf(stderr, "cbbench: give the ODBC connection string with --connect\n");
 		usage(stderr);
 		return 2;
 	}
-	o.mix = mix;
-	if (!mix_parse(mix, o.weights)) {
-		fprintf(stderr, "cbbench: bad --mix '%s': give NAME=WEIGHT pairs with names from: " MIX_NAMES "\n",
-		        mix);
+	if (!bcommon_check(&o.c, "cbbench"))
 		return 2;
-	}
 
 	char err[512] = "";
 	long n_dirs = count_rows(o.connect, "SELECT count(*) FROM regisseur", err, sizeof(err));
@@ -317,52 +290,40 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	zipf_sampler dirs, films;
-	if (!zipf_init(&dirs, n_dirs, o.zipf_s, 4711) || !zipf_init(&films, n_films, o.zipf_s, 815)) {
+	if (!zipf_init(&dirs, n_dirs, o.c.zipf_s, 4711) || !zipf_init(&films, n_films, o.c.zipf_s, 815)) {
 		fprintf(stderr, "cbbench: out of memory\n");
 		return 1;
 	}
 
-	bench_thread *th = calloc((size_t)o.threads, sizeof(*th));
+	bench_thread *th = calloc((size_t)o.c.threads, sizeof(*th));
 	if (th == NULL) {
 		fprintf(stderr, "cbbench: out of memory\n");
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	for (int i = 0; i < o.threads; i++) {
+	for (int i = 0; i < o.c.threads; i++) {
 		th[i] = (bench_thread){.id = i, .o = &o, .dirs = &dirs, .films = &films};
 		if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
 			fprintf(stderr, "cbbench: cannot start thread %d\n", i);
 			return 1;
 		}
 	}
-	for (int i = 0; i < o.threads; i++)
+	for (int i = 0; i < o.c.threads; i++)
 		pthread_join(th[i].tid, NULL);
 	double elapsed = now_s();
 
-	report_thread *reps = calloc((size_t)o.threads, sizeof(*reps));
-	long errors = 0;
+	report_thread **reps = calloc((size_t)o.c.threads, sizeof(*reps));
 	if (reps == NULL) {
 		fprintf(stderr, "cbbench: out of memory\n");
 		return 1;
 	}
-	for (int i = 0; i < o.threads; i++) {
-		reps[i] = th[i].rep;
-		errors += th[i].rep.errors;
-	}
-	report_run run = {.label = o.label,
-	                  .target = "odbc",
-	                  .threads = o.threads,
-	                  .prepared = o.prepared,
-	                  .zipf = o.zipf_s,
-	                  .mix = mix,
-	                  .seconds = elapsed,
-	                  .peak_rss_kib = o.pid > 0 ? report_peak_rss_kib(o.pid) : -1};
-	bool written = report_summarize(&run, reps, o.threads, o.json, o.csv, o.curve);
-	for (int i = 0; i < o.threads; i++)
-		report_thread_free(&reps[i]);
+	for (int i = 0; i < o.c.threads; i++)
+		reps[i] = &th[i].rep;
+	int status = bcommon_finish(&o.c, "odbc", o.prepared, o.pid > 0 ? report_peak_rss_kib(o.pid) : -1, elapsed,
+	                            reps, o.c.threads);
 	free(reps);
 	free(th);
 	zipf_free(&dirs);
 	zipf_free(&films);
-	return errors || !written ? 1 : 0;
+	return status;
 }

@@ -53,13 +53,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$inner" -eq 0 ]; then
-	"$root/scripts/install-deps.sh" --bench
-	if [ ! -x "$build/config.status" ]; then
-		(cd "$root" && autoreconf -fi >/dev/null)
-		mkdir -p "$build"
-		(cd "$build" && "$root/configure" -q)
-	fi
-	make -C "$build" -j"$(nproc)" >/dev/null
+	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
 	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s).md"
 	mkdir -p "$(dirname "$out")"
 	export CB_BUILD_DIR="$build"

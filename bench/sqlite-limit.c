@@ -25,21 +25,15 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "bench/common.h"
 #include "bench/mix.h"
 #include "bench/report.h"
 #include "bench/zipf.h"
 
 typedef struct limit_opts {
+	bcommon_opts c;
 	const char *pg;
 	const char *db;
-	int threads;
-	double seconds;
-	double zipf_s;
-	double weights[MIX_COUNT];
-	const char *mix;
-	const char *label;
-	const char *json, *csv, *curve;
-	uint64_t seed;
 } limit_opts;
 
 typedef struct limit_thread {
@@ -194,15 +188,23 @@ static void *thread_main(void *arg)
 	sqlite3_stmt *st[MIX_COUNT] = {0};
 	char msg[512];
 	zipf_rng r;
-	zipf_rng_seed(&r, o->seed * 1000003u + (uint64_t)t->id);
+	zipf_rng_seed(&r, o->c.seed * 1000003u + (uint64_t)t->id);
 
-	if (sqlite3_open_v2(o->db, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	/*
+	 * Read-write open with query_only, not SQLITE_OPEN_READONLY: a
+	 * read-only connection cannot create the WAL index of a database
+	 * nobody holds open and fails with "database is locked" when two start
+	 * at once.  The busy timeout covers the first opener creating it.
+	 */
+	if (sqlite3_open_v2(o->db, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(msg, sizeof(msg), "cannot open %s: %s", o->db, sqlite3_errmsg(db));
 		report_error(&t->rep, msg);
 		goto out;
 	}
 	for (int i = 0; i < MIX_COUNT; i++) {
-		if (o->weights[i] > 0 && sqlite3_prepare_v2(db, mix_stmts[i].sql, -1, &st[i], NULL) != SQLITE_OK) {
+		if (o->c.weights[i] > 0 && sqlite3_prepare_v2(db, mix_stmts[i].sql, -1, &st[i], NULL) != SQLITE_OK) {
 			snprintf(msg, sizeof(msg), "%s: %s", mix_stmts[i].name, sqlite3_errmsg(db));
 			report_error(&t->rep, msg);
 			goto out;
@@ -210,9 +212,9 @@ static void *thread_main(void *arg)
 	}
 	for (;;) {
 		double t0s = now_s();
-		if (t0s >= o->seconds)
+		if (t0s >= o->c.seconds)
 			break;
-		int s = mix_pick(o->weights, &r);
+		int s = mix_pick(o->c.weights, &r);
 		struct timespec a, b;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		sqlite3_stmt *h = st[s];
@@ -251,83 +253,65 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sqlite-limit --pg CONNINFO --db FILE [--threads N] [--seconds S] [--zipf S]\n"
-	           "                    [--mix NAME=WEIGHT,...] [--label L] [--json FILE] [--csv FILE]\n"
-	           "                    [--curve FILE] [--seed N]\n"
-	           "statements for --mix: " MIX_NAMES " (not write)\ndefault mix: " MIX_DEFAULT "\n");
+	fprintf(f, "usage: sqlite-limit --pg CONNINFO --db FILE [common options] (no write in --mix)\n" BCOMMON_USAGE);
 }
 
 int main(int argc, char **argv)
 {
-	limit_opts o = {.threads = 1, .seconds = 10, .zipf_s = 1.0, .label = "sqlite-limit", .seed = 1};
-	const char *mix = MIX_DEFAULT;
+	limit_opts o = {0};
+	bcommon_init(&o.c, 1, "sqlite-limit");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define ARG(name) (strcmp(a, name) == 0 && v && (i++, true))
-		if (ARG("--pg"))
-			o.pg = v;
-		else if (ARG("--db"))
-			o.db = v;
-		else if (ARG("--threads"))
-			o.threads = atoi(v);
-		else if (ARG("--seconds"))
-			o.seconds = atof(v);
-		else if (ARG("--zipf"))
-			o.zipf_s = atof(v);
-		else if (ARG("--mix"))
-			mix = v;
-		else if (ARG("--label"))
-			o.label = v;
-		else if (ARG("--json"))
-			o.json = v;
-		else if (ARG("--csv"))
-			o.csv = v;
-		else if (ARG("--curve"))
-			o.curve = v;
-		else if (ARG("--seed"))
-			o.seed = (uint64_t)atoll(v);
-		else if (strcmp(a, "--help") == 0) {
+		bool bad = false;
+		if (bcommon_arg(&o.c, a, v, &bad) || strcmp(a, "--pg") == 0 || strcmp(a, "--db") == 0) {
+			if (bad || v == NULL) {
+				fprintf(stderr, "sqlite-limit: %s needs a value\n", a);
+				return 2;
+			}
+			if (strcmp(a, "--pg") == 0)
+				o.pg = v;
+			else if (strcmp(a, "--db") == 0)
+				o.db = v;
+			i++;
+		} else if (strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "sqlite-limit: unknown or incomplete option %s\n", a);
+			fprintf(stderr, "sqlite-limit: unknown option %s\n", a);
 			usage(stderr);
 			return 2;
 		}
-#undef ARG
 	}
-	if (o.pg == NULL || o.db == NULL || o.threads < 1 || o.threads > 512 || o.seconds <= 0 ||
-	    o.seconds > REPORT_MAX_SECONDS) {
-		fprintf(stderr, "sqlite-limit: need --pg, --db, 1..512 threads and 0 < seconds <= %d\n",
-		        REPORT_MAX_SECONDS);
+	if (o.pg == NULL || o.db == NULL) {
+		fprintf(stderr, "sqlite-limit: give --pg CONNINFO and --db FILE\n");
 		usage(stderr);
 		return 2;
 	}
-	o.mix = mix;
-	if (!mix_parse(mix, o.weights) || o.weights[MIX_WRITE] > 0) {
+	if (!bcommon_check(&o.c, "sqlite-limit"))
+		return 2;
+	if (o.c.weights[MIX_WRITE] > 0) {
 		fprintf(stderr,
-		        "sqlite-limit: bad --mix '%s': give NAME=WEIGHT pairs with names from: " MIX_NAMES
-		        " except write (there is no backend to write to)\n",
-		        mix);
+		        "sqlite-limit: --mix '%s' has writes: the in-process limit has no backend to write to\n",
+		        o.c.mix);
 		return 2;
 	}
 	long n_dirs = 0, n_films = 0;
 	if (!load(&o, &n_dirs, &n_films) || n_dirs < 1 || n_films < 1)
 		return 1;
 	zipf_sampler dirs, films;
-	if (!zipf_init(&dirs, n_dirs, o.zipf_s, 4711) || !zipf_init(&films, n_films, o.zipf_s, 815)) {
+	if (!zipf_init(&dirs, n_dirs, o.c.zipf_s, 4711) || !zipf_init(&films, n_films, o.c.zipf_s, 815)) {
 		fprintf(stderr, "sqlite-limit: out of memory\n");
 		return 1;
 	}
-	limit_thread *th = calloc((size_t)o.threads, sizeof(*th));
-	report_thread *reps = calloc((size_t)o.threads, sizeof(*reps));
+	limit_thread *th = calloc((size_t)o.c.threads, sizeof(*th));
+	report_thread **reps = calloc((size_t)o.c.threads, sizeof(*reps));
 	if (th == NULL || reps == NULL) {
 		fprintf(stderr, "sqlite-limit: out of memory\n");
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	for (int i = 0; i < o.threads; i++) {
+	for (int i = 0; i < o.c.threads; i++) {
 		th[i].id = i;
 		th[i].o = &o;
 		th[i].dirs = &dirs;
@@ -337,28 +321,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (int i = 0; i < o.threads; i++)
+	for (int i = 0; i < o.c.threads; i++)
 		pthread_join(th[i].tid, NULL);
 	double elapsed = now_s();
-	long errors = 0;
-	for (int i = 0; i < o.threads; i++) {
-		reps[i] = th[i].rep;
-		errors += th[i].rep.errors;
-	}
-	report_run run = {.label = o.label,
-	                  .target = "sqlite-in-process",
-	                  .threads = o.threads,
-	                  .prepared = true,
-	                  .zipf = o.zipf_s,
-	                  .mix = mix,
-	                  .seconds = elapsed,
-	                  .peak_rss_kib = report_peak_rss_kib((long)getpid())};
-	bool written = report_summarize(&run, reps, o.threads, o.json, o.csv, o.curve);
-	for (int i = 0; i < o.threads; i++)
-		report_thread_free(&reps[i]);
+	for (int i = 0; i < o.c.threads; i++)
+		reps[i] = &th[i].rep;
+	int status = bcommon_finish(&o.c, "sqlite-in-process", true, report_peak_rss_kib((long)getpid()), elapsed, reps,
+	                            o.c.threads);
 	free(reps);
 	free(th);
 	zipf_free(&dirs);
 	zipf_free(&films);
-	return errors || !written ? 1 : 0;
+	return status;
 }

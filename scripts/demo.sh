@@ -25,15 +25,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$inner" -eq 0 ]; then
-	"$root/scripts/install-deps.sh"
-	if [ ! -x "$build/config.status" ]; then
-		echo "demo: configuring in $build"
-		(cd "$root" && autoreconf -fi >/dev/null 2>&1)
-		mkdir -p "$build"
-		(cd "$build" && "$root/configure" -q)
-	fi
-	echo "demo: building (make -C $build)"
-	make -C "$build" -j"$(nproc)" >/dev/null
+	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
 	echo "demo: starting a throwaway PostgreSQL with the movie database at scale $scale"
 	export CB_BUILD_DIR="$build"
 	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" --scale "$scale"

@@ -6,19 +6,7 @@
 set -uo pipefail
 
 harness="$top_srcdir/tests/harness/with-pg.sh"
-fails=0
-passes=0
-check() { # check DESCRIPTION CONDITION...
-	local what="$1"
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passes=$((passes + 1))
-	else
-		echo "not ok - $what"
-		fails=$((fails + 1))
-	fi
-}
+. "$top_srcdir/tests/harness/tap.sh"
 
 # a private TMPDIR so leftovers are ours alone
 export TMPDIR
@@ -75,5 +63,4 @@ check "a server that cannot start gives exit status 99" test "$st" -eq 99
 check "the failure shows the server's complaint" grep -q "shared_buffers" "$TMPDIR/out"
 check "nothing is left behind after a failed start" test -z "$(leftovers)"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+check_done

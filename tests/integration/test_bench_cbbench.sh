@@ -4,19 +4,7 @@
 # its JSON, CSV and warm-up curve (runs inside tests/harness/with-pg.sh).
 set -uo pipefail
 bench="$top_builddir/bench/cbbench"
-fails=0
-passes=0
-check() {
-	local what="$1"
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passes=$((passes + 1))
-	else
-		echo "not ok - $what"
-		fails=$((fails + 1))
-	fi
-}
+. "$top_srcdir/tests/harness/tap.sh"
 
 psqlodbc="$(dpkg -L odbc-postgresql | grep '/psqlodbcw.so$' | head -1)"
 if [ -z "$psqlodbc" ]; then
@@ -89,5 +77,4 @@ assert r["target"] == "sqlite-in-process" and r["statements"] > 100 and r["error
 st=$?
 check "sqlite-limit refuses writes with a reason" test "$st" -eq 2 -a -n "$(grep 'no backend' "$out/limit-w.txt")"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+check_done

@@ -3,19 +3,7 @@
 # delay in both directions (runs inside tests/harness/with-pg.sh).
 set -uo pipefail
 proxy="$top_builddir/bench/latency-proxy"
-fails=0
-passes=0
-check() {
-	local what="$1"
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passes=$((passes + 1))
-	else
-		echo "not ok - $what"
-		fails=$((fails + 1))
-	fi
-}
+. "$top_srcdir/tests/harness/tap.sh"
 
 free_port() {
 	local p
@@ -60,5 +48,4 @@ ms="$(psql -X -h 127.0.0.1 -p "$lport" -At -c '\timing on' -c 'SELECT 1' | sed -
 check "a round trip through a 40 ms proxy takes at least 80 ms (took ${ms:-?} ms)" \
 	awk -v ms="${ms:-0}" 'BEGIN { exit !(ms >= 80) }'
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+check_done

@@ -1,0 +1,108 @@
+/*
+ * common.c - what every benchmark target program shares.
+ *
+ * Functions prefix: bcommon_
+ */
+#include "bench/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bcommon_init(bcommon_opts *o, int threads, const char *label)
+{
+	memset(o, 0, sizeof(*o));
+	o->threads = threads;
+	o->seconds = 10;
+	o->zipf_s = 1.0;
+	o->mix = MIX_DEFAULT;
+	o->label = label;
+	o->seed = 1;
+}
+
+bool bcommon_arg(bcommon_opts *o, const char *name, const char *v, bool *bad)
+{
+	static const char *const names[] = {"--threads", "--seconds", "--zipf",  "--mix", "--label",
+	                                    "--json",    "--csv",     "--curve", "--seed"};
+	size_t k = 0;
+	while (k < CB_ARRAY_LEN(names) && strcmp(name, names[k]) != 0)
+		k++;
+	if (k == CB_ARRAY_LEN(names))
+		return false;
+	if (v == NULL) {
+		*bad = true;
+		return true;
+	}
+	switch (k) {
+	case 0:
+		o->threads = atoi(v);
+		break;
+	case 1:
+		o->seconds = atof(v);
+		break;
+	case 2:
+		o->zipf_s = atof(v);
+		break;
+	case 3:
+		o->mix = v;
+		break;
+	case 4:
+		o->label = v;
+		break;
+	case 5:
+		o->json = v;
+		break;
+	case 6:
+		o->csv = v;
+		break;
+	case 7:
+		o->curve = v;
+		break;
+	default:
+		o->seed = (uint64_t)strtoull(v, NULL, 10);
+		break;
+	}
+	return true;
+}
+
+bool bcommon_check(bcommon_opts *o, const char *prog)
+{
+	if (o->threads < 1 || o->threads > 512 || o->seconds <= 0 || o->seconds > REPORT_MAX_SECONDS) {
+		fprintf(stderr, "%s: give 1..512 threads and 0 < seconds <= %d\n", prog, REPORT_MAX_SECONDS);
+		return false;
+	}
+	if (!mix_parse(o->mix, o->weights)) {
+		fprintf(stderr, "%s: bad --mix '%s': give NAME=WEIGHT pairs with names from: " MIX_NAMES "\n", prog,
+		        o->mix);
+		return false;
+	}
+	return true;
+}
+
+int bcommon_finish(const bcommon_opts *o, const char *target, bool prepared, long peak_rss_kib, double elapsed,
+                   report_thread *const *reports, int n)
+{
+	report_thread *merged = calloc((size_t)n, sizeof(*merged));
+	if (merged == NULL) {
+		fprintf(stderr, "%s: out of memory while summarizing\n", target);
+		return 1;
+	}
+	long errors = 0;
+	for (int i = 0; i < n; i++) {
+		merged[i] = *reports[i];
+		errors += reports[i]->errors;
+	}
+	report_run run = {.label = o->label,
+	                  .target = target,
+	                  .threads = o->threads,
+	                  .prepared = prepared,
+	                  .zipf = o->zipf_s,
+	                  .mix = o->mix,
+	                  .seconds = elapsed,
+	                  .peak_rss_kib = peak_rss_kib};
+	bool written = report_summarize(&run, merged, n, o->json, o->csv, o->curve);
+	for (int i = 0; i < n; i++)
+		report_thread_free(reports[i]);
+	free(merged);
+	return errors || !written ? 1 : 0;
+}
