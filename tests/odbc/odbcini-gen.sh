@@ -10,7 +10,8 @@
 # throwaway PostgreSQL of tests/harness/with-pg.sh (PGHOST, PGPORT,
 # PGDATABASE, PGUSER):
 #
-#   [cbtest]   our driver, Socket= the server's socket directory
+#   [cbtest]   our driver, Socket= the server's socket directory (or
+#              $CB_ODBC_SOCKET and $CB_ODBC_PORT when set: cbcached)
 #   [pgtest]   psqlODBC, same server
 #   [cbbad]    our driver, a port nothing listens on (connection errors)
 #
@@ -45,8 +46,8 @@ INI
 cat >"$dir/odbc.ini" <<INI
 [cbtest]
 Driver = cbcache
-Socket = $PGHOST
-Port = $PGPORT
+Socket = ${CB_ODBC_SOCKET:-$PGHOST}
+Port = ${CB_ODBC_PORT:-$PGPORT}
 Database = ${PGDATABASE:-movies}
 UID = ${PGUSER:-postgres}
 
