@@ -89,7 +89,9 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 			if (text != NULL) {
 				snprintf(first, sizeof(first), "%s", text);
 				first[strcspn(first, "\n")] = '\0';
-				for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
+				char *save = NULL;
+				for (char *line = strtok_r(text, "\n", &save); line != NULL;
+				     line = strtok_r(NULL, "\n", &save))
 					log_error("cache group: %s", line);
 			}
 			free(text);

@@ -73,6 +73,15 @@ want="$(pg 'SELECT count(*) FROM ort WHERE plz IN (SELECT wohnort FROM regisseur
 [ "$(stat_of cache_fills_done)" -ge 1 ] || fail "cache_fills_done"
 out="$(adm VERIFY)" || fail "VERIFY after FILL: $out"
 echo "$out" | grep -q "the cache is valid" || fail "VERIFY: $out"
+# a backend change behind the cache's back is a violation: rows and an error status
+fid="$(pg 'SELECT min(id) FROM film WHERE regie = 1')"
+pg "UPDATE film SET titel = titel || ' (changed)' WHERE id = $fid"
+out="$(adm VERIFY 2>&1)" && fail "VERIFY passed with a changed film row: $out"
+echo "$out" | grep -q "different row" || fail "VERIFY does not show the different row: $out"
+echo "$out" | grep -q "changed" || fail "VERIFY does not show the backend's row: $out"
+echo "$out" | grep -q "1 violation" || fail "VERIFY's error line: $out"
+pg "UPDATE film SET titel = left(titel, length(titel) - length(' (changed)')) WHERE id = $fid"
+adm VERIFY >/dev/null || fail "VERIFY after the backend change was undone: $(adm VERIFY)"
 
 # --- refusals --------------------------------------------------------------------
 out="$(adm FILL film.genre 7 2>&1)" && fail "FILL film.genre 7 (not in values (1,2,3)) was accepted: $out"
