@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/cachesvc.h"
 #include "src/listener.h"
 #include "src/log.h"
 #include "src/pgproto.h"
@@ -102,6 +103,24 @@ static CB_PRINTF(3, 4) void put_status(adm_reply *r, bool ok, const char *fmt, .
 
 /* --- commands ---------------------------------------------------------------- */
 
+/* The cache service, or NULL when the daemon runs without a cache. */
+static csvc *adm_cache(adm_server *a)
+{
+	return a->hooks.cache != NULL ? a->hooks.cache() : NULL;
+}
+
+/* The cache service, or NULL after an error reply saying how to get one. */
+static csvc *adm_need_cache(adm_server *a, adm_reply *r)
+{
+	csvc *cs = adm_cache(a);
+	if (cs == NULL)
+		put_status(r, false,
+		           "this cbcached runs without a cache: set cache_db and cache_groups in %s and restart it "
+		           "(doc/config.md)",
+		           a->hooks.config()->path);
+	return cs;
+}
+
 static void stat_row(adm_reply *r, const char *name, long long v)
 {
 	char b[32];
@@ -109,9 +128,9 @@ static void stat_row(adm_reply *r, const char *name, long long v)
 	put_row(r, 2, name, b);
 }
 
-static void cmd_show_stats(adm_server *a, adm_reply *r)
+static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 {
-	(void)a;
+	(void)args;
 	static const char *const cols[] = {"name", "value", NULL};
 	put_columns(r, cols);
 	stat_row(r, "sessions_active", STATS_GET(sessions_active));
@@ -126,6 +145,26 @@ static void cmd_show_stats(adm_server *a, adm_reply *r)
 	stat_row(r, "cancels", STATS_GET(cancels));
 	stat_row(r, "refused", STATS_GET(refused));
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
+	csvc *cs = adm_cache(a);
+	if (cs != NULL) {
+		csvc_counters c;
+		csvc_get_counters(cs, &c);
+		stat_row(r, "cache_fills_queued", (long long)c.fills_queued);
+		stat_row(r, "cache_fills_done", (long long)c.fills_done);
+		stat_row(r, "cache_fills_failed", (long long)c.fills_failed);
+		stat_row(r, "cache_fills_retried", (long long)c.fills_retried);
+		stat_row(r, "cache_fills_refused", (long long)c.fills_refused);
+		stat_row(r, "cache_fill_queue", (long long)c.queue_length);
+		stat_row(r, "cache_fill_ms", (long long)c.fill_ms);
+		stat_row(r, "cache_rows_loaded", (long long)c.rows_loaded);
+		stat_row(r, "cache_evictions", (long long)c.evictions);
+		stat_row(r, "cache_rows_evicted", (long long)c.rows_evicted);
+		stat_row(r, "cache_hits_posted", (long long)c.hits_posted);
+		stat_row(r, "cache_hits_applied", (long long)c.hits_applied);
+		stat_row(r, "cache_hits_overflow", (long long)c.hits_overflow);
+		stat_row(r, "cache_rows", (long long)c.cache_rows);
+		stat_row(r, "cache_bytes", (long long)c.cache_bytes);
+	}
 	put_status(r, true, "%s", "");
 }
 
@@ -142,9 +181,10 @@ static void session_row(const sess_info *i, void *arg)
 	put_row(r, 10, id, i->user, i->database, i->client, i->state, pid, conn, st, bi, bo);
 }
 
-static void cmd_show_sessions(adm_server *a, adm_reply *r)
+static void cmd_show_sessions(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)a;
+	(void)args;
 	static const char *const cols[] = {"id",          "user",       "database", "client",    "state", "backend_pid",
 	                                   "connected_s", "statements", "bytes_in", "bytes_out", NULL};
 	put_columns(r, cols);
@@ -152,8 +192,9 @@ static void cmd_show_sessions(adm_server *a, adm_reply *r)
 	put_status(r, true, "%s", "");
 }
 
-static void cmd_show_config(adm_server *a, adm_reply *r)
+static void cmd_show_config(adm_server *a, const char *args, adm_reply *r)
 {
+	(void)args;
 	static const char *const cols[] = {"key", "value", "changes_on", NULL};
 	put_columns(r, cols);
 	const cfg_config *cfg = a->hooks.config();
@@ -164,8 +205,9 @@ static void cmd_show_config(adm_server *a, adm_reply *r)
 	put_status(r, true, "%s", "");
 }
 
-static void cmd_reload(adm_server *a, adm_reply *r)
+static void cmd_reload(adm_server *a, const char *args, adm_reply *r)
 {
+	(void)args;
 	cbd_error err;
 	if (a->hooks.reload(&err))
 		put_status(r, true, "reloaded %s", a->hooks.config()->path);
@@ -173,21 +215,216 @@ static void cmd_reload(adm_server *a, adm_reply *r)
 		put_status(r, false, "reload failed, the old configuration stays: %s", err.msg);
 }
 
-static void cmd_shutdown(adm_server *a, adm_reply *r)
+static void cmd_shutdown(adm_server *a, const char *args, adm_reply *r)
 {
+	(void)args;
 	put_status(r, true, "shutting down");
 	a->hooks.shutdown();
 }
 
+/* Split "table.column value" into two words; false after an error reply. */
+static bool fill_args(adm_reply *r, const char *cmd, const char *args, char *name, size_t nlen, char *value,
+                      size_t vlen)
+{
+	while (isspace((unsigned char)*args))
+		args++;
+	size_t n = strcspn(args, " \t");
+	const char *v = args + n;
+	while (isspace((unsigned char)*v))
+		v++;
+	size_t m = strlen(v);
+	while (m > 0 && (isspace((unsigned char)v[m - 1]) || v[m - 1] == ';'))
+		m--;
+	if (n == 0 || m == 0 || n >= nlen || m >= vlen) {
+		put_status(r, false, "usage: %s table.column value (for example: %s regisseur.id 1)", cmd, cmd);
+		return false;
+	}
+	memcpy(name, args, n);
+	name[n] = '\0';
+	memcpy(value, v, m);
+	value[m] = '\0';
+	return true;
+}
+
+static void cmd_fill(adm_server *a, const char *args, adm_reply *r)
+{
+	csvc *cs = adm_need_cache(a, r);
+	char name[256], value[1024];
+	if (cs == NULL || !fill_args(r, "FILL", args, name, sizeof(name), value, sizeof(value)))
+		return;
+	cbd_error err;
+	bool merged = false;
+	if (!csvc_fill(cs, name, value, &merged, &err))
+		put_status(r, false, "FILL %s %s refused: %s", name, value, err.msg);
+	else
+		put_status(r, true, "%s %s %s", name, value,
+		           merged ? "is already queued" : "queued (SHOW FILLS shows when it is done)");
+}
+
+static void cmd_evict(adm_server *a, const char *args, adm_reply *r)
+{
+	csvc *cs = adm_need_cache(a, r);
+	char name[256], value[1024];
+	if (cs == NULL || !fill_args(r, "EVICT", args, name, sizeof(name), value, sizeof(value)))
+		return;
+	cbd_error err;
+	bool found = false;
+	if (!csvc_evict(cs, name, value, &found, &err))
+		put_status(r, false, "EVICT %s %s failed: %s", name, value, err.msg);
+	else
+		put_status(r, true, "%s %s %s", name, value, found ? "evicted" : "was not loaded");
+}
+
+static void cmd_evict_all(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	csvc *cs = adm_need_cache(a, r);
+	cbd_error err;
+	if (cs == NULL)
+		return;
+	if (!csvc_evict_all(cs, &err))
+		put_status(r, false, "EVICT ALL failed: %s", err.msg);
+	else
+		put_status(r, true, "every fill value evicted (complete tables stay)");
+}
+
+static void verify_row(void *arg, const verify_violation *v)
+{
+	put_row(arg, 6, v->group, v->constraint, v->value != NULL ? v->value : "", v->what, v->row,
+	        v->cached != NULL ? v->cached : "");
+}
+
+static void cmd_verify(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	csvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	static const char *const cols[] = {"group", "constraint", "value", "problem", "row", "cached", NULL};
+	put_columns(r, cols);
+	cbd_error err;
+	long n = csvc_verify(cs, verify_row, r, &err);
+	if (n < 0)
+		put_status(r, false, "VERIFY could not run: %s", err.msg);
+	else if (n > 0)
+		put_status(r, false, "%ld violation%s: the cache differs from the backend (rows above)", n,
+		           n == 1 ? "" : "s");
+	else
+		put_status(r, true, "the cache is valid");
+}
+
+static void ms_text(char *buf, size_t len, int64_t us)
+{
+	snprintf(buf, len, "%lld.%03lld", (long long)(us / 1000), (long long)(us % 1000));
+}
+
+static void fills_queued_row(void *arg, size_t group, size_t fill, const char *value, int attempts, bool in_flight)
+{
+	void **p = arg;
+	adm_reply *r = p[0];
+	char name[300], att[16];
+	csvc_fill_name(p[1], group, fill, name, sizeof(name));
+	snprintf(att, sizeof(att), "%d", attempts);
+	put_row(r, 8, in_flight ? "running" : "queued", name, value, att, "", "", "", "");
+}
+
+static void cmd_show_fills(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	csvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	static const char *const cols[] = {"state",       "fill_column", "value", "attempts", "rows",
+	                                   "duration_ms", "age_s",       "error", NULL};
+	put_columns(r, cols);
+	void *p[2] = {r, cs};
+	fill_queue_foreach(csvc_fill_daemon(cs), fills_queued_row, p);
+	fill_recent rec[FILL_RECENT_MAX];
+	size_t n = fill_get_recent(csvc_fill_daemon(cs), rec, FILL_RECENT_MAX);
+	int64_t now = cachedb_now_us();
+	for (size_t i = 0; i < n; i++) {
+		char name[300], rows[24], dur[32], age[24];
+		csvc_fill_name(cs, rec[i].group, rec[i].fill, name, sizeof(name));
+		snprintf(rows, sizeof(rows), "%llu", (unsigned long long)rec[i].rows);
+		ms_text(dur, sizeof(dur), rec[i].duration_us);
+		snprintf(age, sizeof(age), "%lld", (long long)((now - rec[i].finished_us) / 1000000));
+		const char *state = rec[i].result == FILL_OK        ? "done"
+		                    : rec[i].result == FILL_REFUSED ? "refused"
+		                                                    : "failed";
+		put_row(r, 8, state, name, rec[i].value, "", rows, dur, age, rec[i].error);
+	}
+	put_status(r, true, "%s", "");
+}
+
+typedef struct controls_arg {
+	adm_reply *r;
+	csvc *cs;
+	int64_t now;
+} controls_arg;
+
+static void controls_row(void *arg, size_t group, size_t fill, int64_t values, int64_t hits, int64_t oldest_us)
+{
+	controls_arg *c = arg;
+	char name[300], v[24], h[24], age[24];
+	csvc_fill_name(c->cs, group, fill, name, sizeof(name));
+	snprintf(v, sizeof(v), "%lld", (long long)values);
+	snprintf(h, sizeof(h), "%lld", (long long)hits);
+	if (oldest_us > 0)
+		snprintf(age, sizeof(age), "%lld", (long long)((c->now - oldest_us) / 1000000));
+	else
+		age[0] = '\0';
+	put_row(c->r, 4, name, v, h, age);
+}
+
+static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	csvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	static const char *const cols[] = {"fill_column", "values_loaded", "hits", "oldest_access_s", NULL};
+	put_columns(r, cols);
+	controls_arg c = {r, cs, cachedb_now_us()};
+	cbd_error err;
+	if (!csvc_controls(cs, controls_row, &c, &err))
+		put_status(r, false, "SHOW CONTROLS failed: %s", err.msg);
+	else
+		put_status(r, true, "%s", "");
+}
+
 typedef struct adm_command {
 	const char *words; /* normalized: upper case, single spaces */
-	void (*handler)(adm_server *a, adm_reply *r);
+	bool args;         /* words are followed by arguments (passed as typed) */
+	void (*handler)(adm_server *a, const char *args, adm_reply *r);
 } adm_command;
 
+/* Exact commands before the ones taking arguments (EVICT ALL before EVICT). */
 static const adm_command adm_commands[] = {
-        {"SHOW STATS", cmd_show_stats}, {"SHOW SESSIONS", cmd_show_sessions}, {"SHOW CONFIG", cmd_show_config},
-        {"RELOAD", cmd_reload},         {"SHUTDOWN", cmd_shutdown},
+        {"SHOW STATS", false, cmd_show_stats},
+        {"SHOW SESSIONS", false, cmd_show_sessions},
+        {"SHOW CONFIG", false, cmd_show_config},
+        {"SHOW FILLS", false, cmd_show_fills},
+        {"SHOW CONTROLS", false, cmd_show_controls},
+        {"RELOAD", false, cmd_reload},
+        {"SHUTDOWN", false, cmd_shutdown},
+        {"EVICT ALL", false, cmd_evict_all},
+        {"VERIFY", false, cmd_verify},
+        {"FILL", true, cmd_fill},
+        {"EVICT", true, cmd_evict},
 };
+
+/* The text of line after its first nwords words (case as typed). */
+static const char *skip_words(const char *line, int nwords)
+{
+	const char *p = line;
+	for (int i = 0; i < nwords; i++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		while (*p != '\0' && !isspace((unsigned char)*p))
+			p++;
+	}
+	return p;
+}
 
 void adm_execute(adm_server *a, const char *line, adm_reply *r)
 {
@@ -210,16 +447,22 @@ void adm_execute(adm_server *a, const char *line, adm_reply *r)
 	if (n == 0)
 		return; /* empty line: no reply */
 	for (size_t i = 0; i < CB_ARRAY_LEN(adm_commands); i++) {
-		if (strcmp(norm, adm_commands[i].words) == 0) {
+		const adm_command *c = &adm_commands[i];
+		size_t wl = strlen(c->words);
+		if (c->args ? strncmp(norm, c->words, wl) == 0 && (norm[wl] == ' ' || norm[wl] == '\0')
+		            : strcmp(norm, c->words) == 0) {
 			log_debug("admin: %s", norm);
-			adm_commands[i].handler(a, r);
+			c->handler(a, skip_words(line, c->args ? 1 : 0), r);
 			return;
 		}
 	}
-	put_status(r, false,
-	           "unknown command \"%s\": the commands are SHOW STATS, SHOW SESSIONS, SHOW CONFIG, RELOAD, "
-	           "SHUTDOWN",
-	           norm);
+	put_status(
+	        r, false,
+	        "unknown command \"%s\": the commands are SHOW STATS, SHOW SESSIONS, SHOW CONFIG, %sRELOAD, SHUTDOWN",
+	        norm,
+	        adm_cache(a) != NULL ? "SHOW FILLS, SHOW CONTROLS, FILL table.column value, EVICT table.column "
+	                               "value, EVICT ALL, VERIFY, "
+	                             : "");
 }
 
 /* --- server ------------------------------------------------------------------- */

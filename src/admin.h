@@ -23,6 +23,7 @@
 #include "src/pgproto.h"
 
 typedef struct adm_server adm_server;
+struct csvc;
 
 typedef struct adm_hooks {
 	/* re-read the config file; false with err when it is invalid */
@@ -31,6 +32,9 @@ typedef struct adm_hooks {
 	void (*shutdown)(void);
 	/* the config in effect (read in the main thread only) */
 	const cfg_config *(*config)(void);
+	/* the cache service (src/cachesvc.h), NULL when no cache is configured;
+	 * the hook itself may be NULL too */
+	struct csvc *(*cache)(void);
 } adm_hooks;
 
 CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cbd_error *err);

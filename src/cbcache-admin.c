@@ -298,8 +298,11 @@ int main(int argc, char **argv)
 			cla_print_json(&t);
 		else if (t.ok)
 			cla_print_table(&t);
-		else
+		else {
+			if (t.ncols > 0) /* an error after rows (VERIFY's violations): show them */
+				cla_print_table(&t);
 			fprintf(stderr, "cbcache-admin: ERROR %s\n", t.message);
+		}
 		status = t.ok ? 0 : 1;
 	}
 	cla_free(&t);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "src/admin.h"
+#include "src/cachesvc.h"
 #include "src/check.h"
 #include "src/config.h"
 #include "src/listener.h"
@@ -33,6 +34,7 @@
 #define MAIN_REJECT_SLACK 64
 
 static cfg_config main_cfg;
+static csvc *main_cache; /* NULL when no cache is configured */
 static int main_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t main_got_hup;
 static volatile sig_atomic_t main_got_term;
@@ -103,6 +105,11 @@ static void main_request_shutdown(void)
 static const cfg_config *main_config(void)
 {
 	return &main_cfg;
+}
+
+static csvc *main_cache_service(void)
+{
+	return main_cache;
 }
 
 /* Create the pid file; a live process in an existing one is an error. */
@@ -277,6 +284,14 @@ static int main_run(bool daemonize)
 	                    .login_timeout_ms = MAIN_LOGIN_TIMEOUT_MS};
 	if (!sess_init(&ss, &err))
 		goto fail;
+	if (csvc_configured(&main_cfg)) {
+		if (!csvc_start(&main_cfg, &main_cache, &err))
+			goto fail;
+	} else if (main_cfg.cache_db[0] != '\0' || main_cfg.cache_groups[0] != '\0') {
+		log_warning("%s sets only one of cache_db and cache_groups: running without a cache; set both to "
+		            "cache",
+		            main_cfg.path);
+	}
 	if (!lsn_pg_socket_path(main_cfg.listen_dir, main_cfg.listen_port, pg_path, sizeof(pg_path), &err) ||
 	    !lsn_unix(pg_path, 0777, &pg_fd, &err)) {
 		pg_path[0] = '\0';
@@ -284,7 +299,10 @@ static int main_run(bool daemonize)
 	}
 	if (main_cfg.listen_addr[0] != '\0' && !lsn_tcp(main_cfg.listen_addr, main_cfg.listen_port, &tcp_fd, &err))
 		goto fail;
-	adm_hooks hooks = {.reload = main_reload, .shutdown = main_request_shutdown, .config = main_config};
+	adm_hooks hooks = {.reload = main_reload,
+	                   .shutdown = main_request_shutdown,
+	                   .config = main_config,
+	                   .cache = main_cache_service};
 	if (!adm_open(main_cfg.admin_socket, &hooks, &admin, &err))
 		goto fail;
 
@@ -356,6 +374,8 @@ fail:
 	log_error("%s", err.msg);
 done:
 	adm_close(admin);
+	csvc_stop(main_cache);
+	main_cache = NULL;
 	if (pg_fd >= 0) {
 		close(pg_fd);
 		unlink(pg_path);

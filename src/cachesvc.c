@@ -1,0 +1,306 @@
+/*
+ * cachesvc.c - the cache service of cbcached (see cachesvc.h).
+ *
+ * Functions prefix: csvc_
+ */
+#include "src/cachesvc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cachegroup/cachegroup.h"
+#include "src/check.h"
+#include "src/log.h"
+
+struct csvc {
+	cg_group **groups;
+	size_t ngroups;
+	cachedb *db;
+	cachedb_conn *admin; /* the main thread's connection (admin commands) */
+	fill_daemon *fill;
+	hitcount *hits;
+	gc *gc;
+	char conninfo[4096];
+	char cfg_path[4096];
+};
+
+bool csvc_configured(const cfg_config *cfg)
+{
+	return cfg->cache_db[0] != '\0' && cfg->cache_groups[0] != '\0';
+}
+
+static void csvc_log(void *arg, cache_loglevel level, const char *msg)
+{
+	(void)arg;
+	switch (level) {
+	case CACHE_LOG_ERROR:
+		log_error("cache: %s", msg);
+		break;
+	case CACHE_LOG_WARNING:
+		log_warning("cache: %s", msg);
+		break;
+	case CACHE_LOG_INFO:
+		log_info("cache: %s", msg);
+		break;
+	default:
+		log_debug("cache: %s", msg);
+		break;
+	}
+}
+
+/* Compile the cache group files of cfg; on errors the first diagnostic
+ * (file:line:col: message) goes into err, all of them to stderr and the log. */
+static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
+{
+	char path[4096];
+	size_t npaths = 0;
+	while (cfg_list_item(cfg->cache_groups, npaths, path, sizeof(path)))
+		npaths++;
+	char **paths = calloc(npaths + 1, sizeof(*paths));
+	if (paths == NULL)
+		return cbd_fail(err, "out of memory");
+	bool ok = true;
+	for (size_t i = 0; i < npaths && ok; i++)
+		ok = cfg_list_item(cfg->cache_groups, i, path, sizeof(path)) && (paths[i] = strdup(path)) != NULL;
+	PGconn *pg = NULL;
+	cache_err ce = {{0}};
+	if (!ok) {
+		cbd_fail(err, "out of memory");
+	} else if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
+		ok = cbd_fail(err,
+		              "cache: cannot connect to the backend as cache_user %s on cache_database %s: %s; fix "
+		              "backend, cache_user, cache_database or cache_passfile in %s",
+		              cfg->cache_user, cfg->cache_database, ce.msg, cfg->path);
+	} else {
+		cg_diags d = {0};
+		if (!cg_compile((const char *const *)paths, npaths, pg, &s->groups, &s->ngroups, &d)) {
+			ok = false;
+			char *text = NULL;
+			size_t len = 0;
+			FILE *mem = open_memstream(&text, &len);
+			if (mem != NULL) {
+				cg_diag_print(&d, mem);
+				fclose(mem);
+			}
+			if (text != NULL)
+				fputs(text, stderr);
+			char first[600] = "";
+			if (text != NULL) {
+				snprintf(first, sizeof(first), "%s", text);
+				first[strcspn(first, "\n")] = '\0';
+				char *save = NULL;
+				for (char *line = strtok_r(text, "\n", &save); line != NULL;
+				     line = strtok_r(NULL, "\n", &save))
+					log_error("cache group: %s", line);
+			}
+			free(text);
+			cbd_fail(err,
+			         "the cache group files of %s do not compile (%zu error%s), the first: %s; fix them "
+			         "(cbcached --check -c %s lists every error) or remove cache_groups",
+			         cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
+		}
+		cg_diag_free(&d);
+	}
+	PQfinish(pg);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	return ok;
+}
+
+bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
+{
+	*out = NULL;
+	csvc *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return cbd_fail(err, "out of memory");
+	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
+	cache_err ce = {{0}};
+	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !csvc_compile(s, cfg, err))
+		goto fail;
+
+	cachedb_settings ds = {.path = cfg->cache_db, .log = csvc_log};
+	char *rebuilt = NULL;
+	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, &ce)) {
+		cbd_fail(err, "cache: cannot open the cache DB %s: %s; fix cache_db in %s", cfg->cache_db, ce.msg,
+		         cfg->path);
+		goto fail;
+	}
+	if (rebuilt != NULL) /* the reason is logged by cachedb_open() */
+		log_info("cache DB %s rebuilt: every fill value is loaded anew", cfg->cache_db);
+	else
+		log_info("cache DB %s kept (fingerprint %s)", cfg->cache_db, cachedb_fingerprint(s->db));
+	free(rebuilt);
+	if (!cachedb_conn_open(s->db, &s->admin, &ce))
+		goto fail_ce;
+
+	fill_settings fs = {.backend_conninfo = s->conninfo};
+	hitcount_settings hs = {0};
+	gc_settings gs = {.max_cache_rows = cfg->max_cache_rows,
+	                  .max_cache_bytes = (int64_t)cfg->max_cache_mb * 1048576,
+	                  .low_water_pct = cfg->gc_low_water,
+	                  .interval_ms = cfg->gc_interval * 1000};
+	if ((s->fill = fill_create(s->db, &fs, &ce)) == NULL || (s->hits = hitcount_create(s->db, &hs, &ce)) == NULL ||
+	    (s->gc = gc_create(s->db, &gs, &ce)) == NULL)
+		goto fail_ce;
+	if (fill_load_complete(s->fill, &ce) != FILL_OK) {
+		cbd_fail(err,
+		         "cache: cannot load the complete tables: %s; check that cache_user %s can read them on "
+		         "cache_database %s",
+		         ce.msg, cfg->cache_user, cfg->cache_database);
+		goto fail;
+	}
+	if (!fill_start(s->fill, &ce))
+		goto fail_ce;
+	if (!hitcount_start(s->hits, &ce))
+		goto fail_ce;
+	if (!gc_start(s->gc, &ce))
+		goto fail_ce;
+	int64_t rows = 0, bytes = 0;
+	if (cachedb_size(s->admin, &rows, &bytes, &ce))
+		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
+		         (long long)rows, cfg->cache_db);
+	*out = s;
+	return true;
+
+fail_ce:
+	cbd_fail(err, "cache: %s", ce.msg);
+fail:
+	csvc_stop(s);
+	return false;
+}
+
+void csvc_stop(csvc *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fill != NULL)
+		fill_stop(s->fill);
+	if (s->gc != NULL)
+		gc_stop(s->gc);
+	if (s->hits != NULL)
+		hitcount_stop(s->hits);
+	if (s->fill != NULL)
+		fill_free(s->fill);
+	if (s->gc != NULL)
+		gc_free(s->gc);
+	if (s->hits != NULL)
+		hitcount_free(s->hits);
+	if (s->admin != NULL)
+		cachedb_conn_close(s->admin);
+	if (s->db != NULL)
+		cachedb_close(s->db);
+	cg_groups_free(s->groups, s->ngroups);
+	free(s);
+}
+
+void csvc_get_counters(csvc *s, csvc_counters *c)
+{
+	const fill_stats *f = fill_get_stats(s->fill);
+	const gc_stats *g = gc_get_stats(s->gc);
+	const hitcount_stats *h = hitcount_get_stats(s->hits);
+	c->fills_queued = atomic_load(&f->queued);
+	c->fills_done = atomic_load(&f->done);
+	c->fills_failed = atomic_load(&f->failed);
+	c->fills_retried = atomic_load(&f->retried);
+	c->fills_refused = atomic_load(&f->refused);
+	c->rows_loaded = atomic_load(&f->rows_loaded);
+	c->fill_ms = atomic_load(&f->fill_us) / 1000;
+	c->evictions = atomic_load(&g->evictions);
+	c->rows_evicted = atomic_load(&g->rows_evicted);
+	c->hits_posted = hitcount_posted(s->hits);
+	c->hits_applied = atomic_load(&h->applied);
+	c->hits_overflow = hitcount_dropped(s->hits);
+	c->queue_length = fill_queue_length(s->fill);
+	cache_err ce;
+	if (!cachedb_size(s->admin, &c->cache_rows, &c->cache_bytes, &ce)) {
+		log_warning("SHOW STATS: %s", ce.msg);
+		c->cache_rows = c->cache_bytes = -1;
+	}
+}
+
+static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cbd_error *err)
+{
+	if (cachedb_find_fill(s->groups, s->ngroups, name, group, fill))
+		return true;
+	char list[1024] = "";
+	size_t used = 0;
+	for (size_t g = 0; g < s->ngroups; g++)
+		for (size_t f = 0; f < s->groups[g]->nfills && used < sizeof(list); f++) {
+			char one[300];
+			csvc_fill_name(s, g, f, one, sizeof(one));
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used > 0 ? ", " : "", one);
+		}
+	return cbd_fail(err, "%s is not a fill column of the cache groups: give one of %s", name,
+	                list[0] != '\0' ? list : "(none: the cache groups declare no fill)");
+}
+
+bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cbd_error *err)
+{
+	size_t g, f;
+	if (!csvc_find(s, name, &g, &f, err))
+		return false;
+	cache_err ce = {{0}};
+	fill_enqueue_result r = fill_enqueue(s->fill, g, f, value, &ce);
+	*merged = r == FILL_MERGED;
+	if (r == FILL_NOT_QUEUED)
+		return cbd_fail(err, "%s", ce.msg[0] != '\0' ? ce.msg : "the fill queue is full: retry later");
+	return true;
+}
+
+bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cbd_error *err)
+{
+	size_t g, f;
+	if (!csvc_find(s, name, &g, &f, err))
+		return false;
+	cache_err ce = {{0}};
+	if (!gc_evict_value(s->gc, g, f, value, found, &ce))
+		return cbd_fail(err, "%s", ce.msg);
+	return true;
+}
+
+bool csvc_evict_all(csvc *s, cbd_error *err)
+{
+	cache_err ce = {{0}};
+	if (!gc_evict_all(s->gc, &ce))
+		return cbd_fail(err, "%s", ce.msg);
+	return true;
+}
+
+long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cbd_error *err)
+{
+	PGconn *pg = NULL;
+	cache_err ce = {{0}};
+	if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
+		PQfinish(pg);
+		cbd_fail(err, "cannot connect to the backend to verify: %s; check the backend and cache_user in %s",
+		         ce.msg, s->cfg_path);
+		return -1;
+	}
+	long n = verify_run(s->groups, s->ngroups, s->admin->lite, pg, fn, arg, &ce);
+	PQfinish(pg);
+	if (n < 0)
+		cbd_fail(err, "%s", ce.msg);
+	return n;
+}
+
+void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len)
+{
+	const cg_group *g = s->groups[group];
+	const cg_fill *f = &g->fills[fill];
+	snprintf(buf, len, "%s.%s", g->tables[f->table].name, f->column);
+}
+
+fill_daemon *csvc_fill_daemon(csvc *s)
+{
+	return s->fill;
+}
+
+bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err)
+{
+	cache_err ce = {{0}};
+	if (!cachedb_controls(s->admin, fn, arg, &ce))
+		return cbd_fail(err, "%s", ce.msg);
+	return true;
+}

@@ -1,0 +1,68 @@
+/*
+ * cachesvc.h - the cache service of cbcached: owns the cache core (the
+ * compiled cache groups, the cache DB, the fill, hit counter and garbage
+ * collector threads) for the daemon's lifetime, and gives the admin
+ * commands (FILL, EVICT, VERIFY, SHOW FILLS/CONTROLS, SHOW STATS) their data.
+ *
+ * Functions prefix: csvc_
+ *
+ * csvc_start() runs in the main thread before the daemon listens:
+ * compile the cache groups as cache_user on cache_database, open (or
+ * rebuild) the cache DB, load the complete tables, start the threads.
+ * csvc_stop() stops the threads and frees everything.  The other functions
+ * are for the admin socket, i.e. the main thread only: they share one
+ * SQLite connection opened at start.
+ */
+#ifndef CBD_CACHESVC_H
+#define CBD_CACHESVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/cachedb.h"
+#include "src/config.h"
+#include "src/daemon.h"
+#include "src/fill.h"
+#include "src/gc.h"
+#include "src/hitcount.h"
+#include "src/verify.h"
+
+typedef struct csvc csvc;
+
+/* Whether cfg asks for a cache (cache_db and cache_groups both set). */
+bool csvc_configured(const cfg_config *cfg);
+
+/* Start the cache of cfg; false with the cause and the fix in err. */
+CB_MUSTCHECK bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err);
+/* Stop the threads (a fill in progress finishes first) and free; NULL is fine. */
+void csvc_stop(csvc *s);
+
+/* Counters for SHOW STATS. */
+typedef struct csvc_counters {
+	uint64_t fills_queued, fills_done, fills_failed, fills_retried, fills_refused, rows_loaded, fill_ms;
+	uint64_t evictions, rows_evicted;
+	uint64_t hits_posted, hits_applied, hits_overflow;
+	int64_t cache_rows, cache_bytes; /* -1 when they could not be read */
+	size_t queue_length;
+} csvc_counters;
+void csvc_get_counters(csvc *s, csvc_counters *c);
+
+/* FILL name value: queue a fill; *merged tells whether an equal request
+ * was already queued.  False with err for an unknown fill column, a value
+ * refused or a full queue. */
+CB_MUSTCHECK bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cbd_error *err);
+/* EVICT name value; *found tells whether the value was loaded. */
+CB_MUSTCHECK bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cbd_error *err);
+/* EVICT ALL. */
+CB_MUSTCHECK bool csvc_evict_all(csvc *s, cbd_error *err);
+/* VERIFY: the number of violations (each reported to fn), -1 with err. */
+long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cbd_error *err);
+
+/* "table.column" of fill f of group g into buf. */
+void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len);
+fill_daemon *csvc_fill_daemon(csvc *s);
+/* SHOW CONTROLS: cachedb_controls() on the admin connection. */
+CB_MUSTCHECK bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err);
+
+#endif /* CBD_CACHESVC_H */

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# cbcached with a cache (the movie cache group): start-up loads the
+# complete table; admin FILL loads exactly a director's closure (counted
+# against hand-written SQL on the backend); VERIFY is clean; a value
+# outside a fill's permitted list and an unknown fill column are refused;
+# EVICT and EVICT ALL; the garbage collector keeps a small max_cache_rows
+# under its mark with VERIFY clean; a restart keeps the cache, a changed
+# cache group rebuilds it (reason in the log); a cache group error stops
+# start-up with file:line:col.  Every daemon stops with SIGTERM, status 0.
+set -uo pipefail
+. "$top_srcdir/tests/integration/daemon-lib.sh"
+
+adm() { "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" "$@"; }
+lite() { sqlite3 "$CBD_DIR/cache.db" "$@"; }
+pg() { psql -X -q -At -c "$1"; }
+stat_of() { adm --json SHOW STATS | python3 -c "import json,sys; print([r['value'] for r in json.load(sys.stdin)['rows'] if r['name']=='$1'][0])"; }
+
+cache_conf() {
+	cat <<CONF
+cache_db = $1
+cache_groups = $top_srcdir/examples/movies/movies.cg
+cache_database = movies
+cache_user = postgres
+gc_interval = 1
+${2:-}
+CONF
+}
+
+# poll_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds.
+poll_until() {
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# cbcache-admin prints tables as " value | value | ..."
+fill_done() { adm SHOW FILLS | grep -Eq "^ *done +\| +${1//./\\.} +\| +$2 +\|"; }
+nothing_queued() { ! adm SHOW FILLS | grep -Eq "^ *(queued|running) +\|"; }
+
+# --- start: the complete table genre is loaded ---------------------------------
+cbd_write_conf ""
+cache_conf "$CBD_DIR/cache.db" >>"$CBD_CONF"
+cbd_launch
+[ "$(lite 'SELECT count(*) FROM genre')" = "$(pg 'SELECT count(*) FROM genre')" ] ||
+	fail "genre (complete) not loaded at start"
+[ "$(lite 'SELECT count(*) FROM regisseur')" = 0 ] || fail "regisseur loaded before any FILL"
+grep -q "cache DB .* rebuilt" "$CBD_LOG" || fail "the first start does not log that the cache was built"
+grep -q "no fingerprint" "$CBD_LOG" || fail "the first start does not log why the cache was built"
+adm SHOW STATS | grep -q "cache_rows " || fail "SHOW STATS has no cache counters"
+
+# --- FILL regisseur.id 1: exactly director 1's closure -------------------------
+films="$(pg 'SELECT count(*) FROM film WHERE regie = 1')"
+[ "$films" -gt 0 ] || fail "the test database has no film of director 1"
+out="$(adm FILL regisseur.id 1)" || fail "FILL regisseur.id 1: $out"
+poll_until 30 fill_done regisseur.id 1 || fail "FILL regisseur.id 1 not done in 30 s: $(adm SHOW FILLS)"
+adm SHOW CONTROLS | grep -Eq "^ *regisseur\.id +\| +1 +\|" || fail "SHOW CONTROLS: $(adm SHOW CONTROLS)"
+[ "$(lite 'SELECT value FROM cbcache_ctl_regisseur_id')" = 1 ] || fail "control row of regisseur.id 1"
+[ "$(lite 'SELECT count(*) FROM regisseur')" = 1 ] || fail "regisseur rows"
+[ "$(lite 'SELECT count(*) FROM film')" = "$films" ] || fail "film rows: $(lite 'SELECT count(*) FROM film') != $films"
+want="$(pg 'SELECT count(*) FROM darst_film WHERE fid IN (SELECT id FROM film WHERE regie = 1)')"
+[ "$(lite 'SELECT count(*) FROM darst_film')" = "$want" ] || fail "darst_film rows != $want"
+want="$(pg 'SELECT count(*) FROM darsteller WHERE id IN (SELECT did FROM darst_film WHERE fid IN
+	(SELECT id FROM film WHERE regie = 1))')"
+[ "$(lite 'SELECT count(*) FROM darsteller')" = "$want" ] || fail "darsteller rows != $want"
+want="$(pg 'SELECT count(*) FROM ort WHERE plz IN (SELECT wohnort FROM regisseur WHERE id = 1
+	UNION SELECT ort FROM film WHERE regie = 1)')"
+[ "$(lite 'SELECT count(*) FROM ort')" = "$want" ] || fail "ort rows != $want"
+[ "$(lite 'SELECT group_concat(id) FROM (SELECT id FROM film ORDER BY id)')" = \
+	"$(pg 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM film WHERE regie = 1')" ] || fail "film ids differ"
+[ "$(stat_of cache_fills_done)" -ge 1 ] || fail "cache_fills_done"
+out="$(adm VERIFY)" || fail "VERIFY after FILL: $out"
+echo "$out" | grep -q "the cache is valid" || fail "VERIFY: $out"
+# a backend change behind the cache's back is a violation: rows and an error status
+fid="$(pg 'SELECT min(id) FROM film WHERE regie = 1')"
+pg "UPDATE film SET titel = titel || ' (changed)' WHERE id = $fid"
+out="$(adm VERIFY 2>&1)" && fail "VERIFY passed with a changed film row: $out"
+echo "$out" | grep -q "different row" || fail "VERIFY does not show the different row: $out"
+echo "$out" | grep -q "changed" || fail "VERIFY does not show the backend's row: $out"
+echo "$out" | grep -q "1 violation" || fail "VERIFY's error line: $out"
+pg "UPDATE film SET titel = left(titel, length(titel) - length(' (changed)')) WHERE id = $fid"
+adm VERIFY >/dev/null || fail "VERIFY after the backend change was undone: $(adm VERIFY)"
+
+# --- refusals --------------------------------------------------------------------
+out="$(adm FILL film.genre 7 2>&1)" && fail "FILL film.genre 7 (not in values (1,2,3)) was accepted: $out"
+echo "$out" | grep -q "refused" || fail "FILL film.genre 7: $out"
+out="$(adm FILL film.titel x 2>&1)" && fail "FILL of a column that is no fill column was accepted: $out"
+echo "$out" | grep -q "not a fill column" || fail "FILL film.titel: $out"
+echo "$out" | grep -q "regisseur.id" || fail "the unknown fill column error does not list the fill columns: $out"
+out="$(adm FILL regisseur.id 2>&1)" && fail "FILL without a value was accepted"
+echo "$out" | grep -q "usage: FILL" || fail "FILL without a value: $out"
+
+# --- EVICT ------------------------------------------------------------------------
+out="$(adm EVICT regisseur.id 1)" || fail "EVICT regisseur.id 1: $out"
+echo "$out" | grep -q "evicted" || fail "EVICT: $out"
+[ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 0 ] || fail "control row left after EVICT"
+[ "$(lite 'SELECT count(*) FROM film')" = 0 ] || fail "film rows left after EVICT"
+[ "$(lite 'SELECT count(*) FROM genre')" = "$(pg 'SELECT count(*) FROM genre')" ] || fail "EVICT removed genre"
+adm VERIFY >/dev/null || fail "VERIFY after EVICT: $(adm VERIFY)"
+out="$(adm EVICT regisseur.id 1)" || fail "EVICT of a value not loaded: $out"
+echo "$out" | grep -q "was not loaded" || fail "EVICT of a value not loaded: $out"
+# film.genre 2, then EVICT ALL
+adm FILL film.genre 2 >/dev/null || fail "FILL film.genre 2"
+poll_until 30 fill_done film.genre 2 || fail "FILL film.genre 2 not done: $(adm SHOW FILLS)"
+[ "$(lite 'SELECT count(*) FROM film')" = "$(pg 'SELECT count(*) FROM film WHERE genre = 2')" ] || fail "film.genre 2"
+adm EVICT ALL >/dev/null || fail "EVICT ALL"
+[ "$(lite 'SELECT count(*) FROM film')" = 0 ] || fail "film rows left after EVICT ALL"
+adm VERIFY >/dev/null || fail "VERIFY after EVICT ALL: $(adm VERIFY)"
+cbd_stop
+
+# --- restart keeps the cache --------------------------------------------------------
+dir1="$CBD_DIR"
+cbd_launch_in() {
+	CBD_DIR="$1"
+	CBD_CONF="$CBD_DIR/cbcache.conf"
+	CBD_LOG="$CBD_DIR/cbcached.log"
+	CBD_ADMIN_SOCK="$CBD_DIR/admin.sock"
+	cbd_launch
+}
+cbd_launch_in "$dir1"
+adm FILL regisseur.id 1 >/dev/null || fail "FILL before the restart"
+poll_until 30 fill_done regisseur.id 1 || fail "FILL regisseur.id 1 not done: $(adm SHOW FILLS)"
+cbd_stop
+: >"$CBD_LOG"
+cbd_launch_in "$dir1"
+grep -q "cache DB .* kept" "$CBD_LOG" || fail "restart did not keep the cache: $(cat "$CBD_LOG")"
+[ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 1 ] || fail "the control row did not survive a restart"
+adm VERIFY >/dev/null || fail "VERIFY after restart: $(adm VERIFY)"
+cbd_stop
+# a changed cache group rebuilds the cache, saying why
+sed -e 's/^fill film.genre values (1, 2, 3)/fill film.genre values (1, 2, 3, 4)/' \
+	"$top_srcdir/examples/movies/movies.cg" >"$dir1/changed.cg"
+grep -q "(1, 2, 3, 4)" "$dir1/changed.cg" || fail "could not change the cache group"
+sed -i -e "s|^cache_groups = .*|cache_groups = $dir1/changed.cg|" "$dir1/cbcache.conf"
+: >"$CBD_LOG"
+cbd_launch_in "$dir1"
+grep -q "cache DB .* rebuilt" "$CBD_LOG" || fail "a changed cache group did not rebuild the cache: $(cat "$CBD_LOG")"
+grep -q "fingerprint" "$CBD_LOG" || fail "the rebuild does not log its reason: $(cat "$CBD_LOG")"
+[ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 0 ] || fail "the rebuilt cache kept a control row"
+adm FILL film.genre 4 >/dev/null || fail "FILL film.genre 4 refused after the cache group allowed it"
+cbd_stop
+
+# --- a cache group with an error stops start-up --------------------------------------
+printf 'cachegroup bad\ntable regisseur\nfill regisseur.nosuchcolumn\n' >"$dir1/bad.cg"
+sed -i -e "s|^cache_groups = .*|cache_groups = $dir1/bad.cg|" "$dir1/cbcache.conf"
+"${CBD_WRAP[@]}" "$CBD_BIN" -c "$dir1/cbcache.conf" >"$dir1/bad.out" 2>&1 && fail "a bad cache group did not stop start-up"
+grep -q "bad.cg:3:[0-9]*: .*nosuchcolumn" "$dir1/bad.out" || fail "bad cache group error: $(cat "$dir1/bad.out")"
+grep -q "fix them" "$dir1/bad.out" || fail "bad cache group error without a fix: $(cat "$dir1/bad.out")"
+[ -e "$dir1/admin.sock" ] && fail "the admin socket is left behind after a failed start"
+
+# --- a small max_cache_rows under several fills --------------------------------------
+# the mark: the complete table genre plus room for a few directors
+mark=$(($(pg 'SELECT count(*) FROM genre') + 60))
+cbd_write_conf ""
+cache_conf "$CBD_DIR/cache.db" "max_cache_rows = $mark
+gc_low_water = 50" >>"$CBD_CONF"
+cbd_launch
+for d in $(pg 'SELECT id FROM regisseur ORDER BY id LIMIT 8'); do
+	adm FILL regisseur.id "$d" >/dev/null || fail "FILL regisseur.id $d"
+done
+poll_until 60 nothing_queued || fail "fills not done: $(adm SHOW FILLS)"
+under_mark() { [ "$(stat_of cache_rows)" -le "$mark" ]; }
+poll_until 30 under_mark || fail "the cache stays over max_cache_rows: $(stat_of cache_rows) rows"
+[ "$(stat_of cache_evictions)" -ge 1 ] || fail "no eviction counted"
+[ "$(stat_of cache_fills_done)" -ge 8 ] || fail "cache_fills_done: $(stat_of cache_fills_done)"
+out="$(adm VERIFY)" || fail "VERIFY after GC: $out"
+cbd_stop
+
+echo "PASS"
