@@ -73,6 +73,9 @@ def main():
     rounds = max(len(rs) for rs in groups.values())
     w(f"Medians over {rounds} interleaved rounds. Statements with errors: {errors}.")
     w(f"cbcache target: {args.cbcache_note}.")
+    rss = [r["peak_rss_kib"] for k, rs in groups.items() if k[0] == "cbcache" for r in rs if r["peak_rss_kib"] > 0]
+    if rss:
+        w(f"cbcached peak RSS: {max(rss):,} KiB.")
     w("")
     for d in delays:
         w(f"## Backend delay {d} ms each way")
