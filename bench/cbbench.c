@@ -56,22 +56,12 @@ typedef struct bench_opts {
 
 typedef struct bench_thread {
 	int id;
-	pthread_t tid;
 	const bench_opts *o;
-	const zipf_sampler *dirs;
-	const zipf_sampler *films;
+	const bcommon_keys *keys;
 	report_thread rep;
 } bench_thread;
 
-static struct timespec t_start;
 static atomic_long issued;
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t_start.tv_sec) + (double)(t.tv_nsec - t_start.tv_nsec) * 1e-9;
-}
 
 static void odbc_error(SQLSMALLINT type, SQLHANDLE h, char *out, size_t outsz)
 {
@@ -141,7 +131,7 @@ static void *thread_main(void *arg)
 	char colbuf[1024];
 	SQLLEN colind;
 	for (;;) {
-		double t0s = now_s();
+		double t0s = bcommon_now();
 		if (o->count > 0) {
 			if (atomic_fetch_add(&issued, 1) >= o->count)
 				break;
@@ -150,7 +140,7 @@ static void *thread_main(void *arg)
 		}
 		int s = mix_pick(o->c.weights, &r);
 		for (int k = 0; k < mix_stmts[s].nparams; k++)
-			keys[k] = zipf_draw(mix_stmts[s].film_key ? t->films : t->dirs, &r);
+			keys[k] = zipf_draw(mix_stmts[s].film_key ? &t->keys->films : &t->keys->dirs, &r);
 		struct timespec a, b;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		SQLHSTMT h;
@@ -289,41 +279,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cbbench: cannot read the movie database's size: %s\n", err);
 		return 1;
 	}
-	zipf_sampler dirs, films;
-	if (!zipf_init(&dirs, n_dirs, o.c.zipf_s, 4711) || !zipf_init(&films, n_films, o.c.zipf_s, 815)) {
-		fprintf(stderr, "cbbench: out of memory\n");
+	bcommon_keys keys;
+	if (!bcommon_keys_init(&keys, &o.c, n_dirs, n_films, "cbbench"))
 		return 1;
-	}
-
 	bench_thread *th = calloc((size_t)o.c.threads, sizeof(*th));
-	if (th == NULL) {
-		fprintf(stderr, "cbbench: out of memory\n");
-		return 1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	for (int i = 0; i < o.c.threads; i++) {
-		th[i] = (bench_thread){.id = i, .o = &o, .dirs = &dirs, .films = &films};
-		if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
-			fprintf(stderr, "cbbench: cannot start thread %d\n", i);
-			return 1;
-		}
-	}
-	for (int i = 0; i < o.c.threads; i++)
-		pthread_join(th[i].tid, NULL);
-	double elapsed = now_s();
-
+	void **args = calloc((size_t)o.c.threads, sizeof(*args));
 	report_thread **reps = calloc((size_t)o.c.threads, sizeof(*reps));
-	if (reps == NULL) {
+	if (th == NULL || args == NULL || reps == NULL) {
 		fprintf(stderr, "cbbench: out of memory\n");
 		return 1;
 	}
-	for (int i = 0; i < o.c.threads; i++)
+	for (int i = 0; i < o.c.threads; i++) {
+		th[i] = (bench_thread){.id = i, .o = &o, .keys = &keys};
+		args[i] = &th[i];
 		reps[i] = &th[i].rep;
+	}
+	double elapsed;
+	if (!bcommon_run("cbbench", o.c.threads, args, thread_main, &elapsed))
+		return 1;
 	int status = bcommon_finish(&o.c, "odbc", o.prepared, o.pid > 0 ? report_peak_rss_kib(o.pid) : -1, elapsed,
 	                            reps, o.c.threads);
 	free(reps);
+	free(args);
 	free(th);
-	zipf_free(&dirs);
-	zipf_free(&films);
+	bcommon_keys_free(&keys);
 	return status;
 }

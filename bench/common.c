@@ -5,9 +5,14 @@
  */
 #include "bench/common.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* The start of the run: set once by bcommon_run before the threads start. */
+static struct timespec bcommon_start;
 
 void bcommon_init(bcommon_opts *o, int threads, const char *label)
 {
@@ -105,4 +110,53 @@ int bcommon_finish(const bcommon_opts *o, const char *target, bool prepared, lon
 		report_thread_free(reports[i]);
 	free(merged);
 	return errors || !written ? 1 : 0;
+}
+
+bool bcommon_keys_init(bcommon_keys *k, const bcommon_opts *o, long n_dirs, long n_films, const char *prog)
+{
+	if (!zipf_init(&k->dirs, n_dirs, o->zipf_s, 4711)) {
+		fprintf(stderr, "%s: out of memory for the key sampler\n", prog);
+		return false;
+	}
+	if (!zipf_init(&k->films, n_films, o->zipf_s, 815)) {
+		zipf_free(&k->dirs);
+		fprintf(stderr, "%s: out of memory for the key sampler\n", prog);
+		return false;
+	}
+	return true;
+}
+
+void bcommon_keys_free(bcommon_keys *k)
+{
+	zipf_free(&k->dirs);
+	zipf_free(&k->films);
+}
+
+double bcommon_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - bcommon_start.tv_sec) + (double)(t.tv_nsec - bcommon_start.tv_nsec) * 1e-9;
+}
+
+bool bcommon_run(const char *prog, int n, void *const *args, void *(*fn)(void *), double *elapsed)
+{
+	pthread_t *tids = calloc((size_t)n, sizeof(*tids));
+	if (tids == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &bcommon_start);
+	int started = 0;
+	while (started < n && pthread_create(&tids[started], NULL, fn, args[started]) == 0)
+		started++;
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	*elapsed = bcommon_now();
+	free(tids);
+	if (started < n) {
+		fprintf(stderr, "%s: cannot start thread %d\n", prog, started);
+		return false;
+	}
+	return true;
 }

@@ -12,6 +12,7 @@
 
 #include "bench/mix.h"
 #include "bench/report.h"
+#include "bench/zipf.h"
 
 typedef struct bcommon_opts {
 	int threads;
@@ -40,6 +41,31 @@ bool bcommon_arg(bcommon_opts *o, const char *name, const char *value, bool *bad
 
 /* Validate after parsing (threads, seconds, mix); prints the cause. */
 CB_MUSTCHECK bool bcommon_check(bcommon_opts *o, const char *prog);
+
+/*
+ * The keys of every target: directors and films drawn from one Zipf
+ * distribution with fixed permutations, so that all targets of a
+ * comparison meet the same hot keys.
+ */
+typedef struct bcommon_keys {
+	zipf_sampler dirs;
+	zipf_sampler films;
+} bcommon_keys;
+
+/* Samplers over n_dirs directors and n_films films; prints the cause on failure. */
+CB_MUSTCHECK bool bcommon_keys_init(bcommon_keys *k, const bcommon_opts *o, long n_dirs, long n_films,
+                                    const char *prog);
+void bcommon_keys_free(bcommon_keys *k);
+
+/*
+ * Start the run's clock, run fn(args[i]) on n threads and wait for all of
+ * them; *elapsed gets the run's length in seconds.  Returns false (cause
+ * printed) when a thread cannot be started.
+ */
+CB_MUSTCHECK bool bcommon_run(const char *prog, int n, void *const *args, void *(*fn)(void *), double *elapsed);
+
+/* Seconds since bcommon_run started the clock (for the client threads). */
+double bcommon_now(void);
 
 /*
  * The end of a run: merge the threads' reports, print and write the

@@ -38,20 +38,10 @@ typedef struct limit_opts {
 
 typedef struct limit_thread {
 	int id;
-	pthread_t tid;
 	const limit_opts *o;
-	const zipf_sampler *dirs, *films;
+	const bcommon_keys *keys;
 	report_thread rep;
 } limit_thread;
-
-static struct timespec t_start;
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t_start.tv_sec) + (double)(t.tv_nsec - t_start.tv_nsec) * 1e-9;
-}
 
 static const char *const tables[] = {"ort", "genre", "regisseur", "film", "darsteller", "darst_film"};
 static const char *const indexes[] = {
@@ -211,7 +201,7 @@ static void *thread_main(void *arg)
 		}
 	}
 	for (;;) {
-		double t0s = now_s();
+		double t0s = bcommon_now();
 		if (t0s >= o->c.seconds)
 			break;
 		int s = mix_pick(o->c.weights, &r);
@@ -219,7 +209,8 @@ static void *thread_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		sqlite3_stmt *h = st[s];
 		for (int k = 0; k < mix_stmts[s].nparams; k++)
-			sqlite3_bind_int64(h, k + 1, zipf_draw(mix_stmts[s].film_key ? t->films : t->dirs, &r));
+			sqlite3_bind_int64(h, k + 1,
+			                   zipf_draw(mix_stmts[s].film_key ? &t->keys->films : &t->keys->dirs, &r));
 		int rc;
 		int ncols = sqlite3_column_count(h);
 		size_t bytes = 0;
@@ -299,38 +290,29 @@ int main(int argc, char **argv)
 	long n_dirs = 0, n_films = 0;
 	if (!load(&o, &n_dirs, &n_films) || n_dirs < 1 || n_films < 1)
 		return 1;
-	zipf_sampler dirs, films;
-	if (!zipf_init(&dirs, n_dirs, o.c.zipf_s, 4711) || !zipf_init(&films, n_films, o.c.zipf_s, 815)) {
-		fprintf(stderr, "sqlite-limit: out of memory\n");
+	bcommon_keys keys;
+	if (!bcommon_keys_init(&keys, &o.c, n_dirs, n_films, "sqlite-limit"))
 		return 1;
-	}
 	limit_thread *th = calloc((size_t)o.c.threads, sizeof(*th));
+	void **args = calloc((size_t)o.c.threads, sizeof(*args));
 	report_thread **reps = calloc((size_t)o.c.threads, sizeof(*reps));
-	if (th == NULL || reps == NULL) {
+	if (th == NULL || args == NULL || reps == NULL) {
 		fprintf(stderr, "sqlite-limit: out of memory\n");
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	for (int i = 0; i < o.c.threads; i++) {
-		th[i].id = i;
-		th[i].o = &o;
-		th[i].dirs = &dirs;
-		th[i].films = &films;
-		if (pthread_create(&th[i].tid, NULL, thread_main, &th[i]) != 0) {
-			fprintf(stderr, "sqlite-limit: cannot start thread %d\n", i);
-			return 1;
-		}
-	}
-	for (int i = 0; i < o.c.threads; i++)
-		pthread_join(th[i].tid, NULL);
-	double elapsed = now_s();
-	for (int i = 0; i < o.c.threads; i++)
+		th[i] = (limit_thread){.id = i, .o = &o, .keys = &keys};
+		args[i] = &th[i];
 		reps[i] = &th[i].rep;
+	}
+	double elapsed;
+	if (!bcommon_run("sqlite-limit", o.c.threads, args, thread_main, &elapsed))
+		return 1;
 	int status = bcommon_finish(&o.c, "sqlite-in-process", true, report_peak_rss_kib((long)getpid()), elapsed, reps,
 	                            o.c.threads);
 	free(reps);
+	free(args);
 	free(th);
-	zipf_free(&dirs);
-	zipf_free(&films);
+	bcommon_keys_free(&keys);
 	return status;
 }
