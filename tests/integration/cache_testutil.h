@@ -21,41 +21,12 @@
 #include <unistd.h>
 
 #include "cachegroup/cachegroup.h"
+#include "tests/integration/pg_testutil.h"
 #include "src/cachedb.h"
 #include "src/fill.h"
 #include "src/gc.h"
 #include "src/hitcount.h"
 #include "src/verify.h"
-
-static PGconn *conn; /* the test's own backend connection */
-static const char *conninfo;
-static const char *srcdir;
-static const char *tmpdir;
-
-static int util_setup(void **state)
-{
-	(void)state;
-	conninfo = getenv("CB_PG_CONNINFO");
-	srcdir = getenv("top_srcdir");
-	tmpdir = getenv("CB_PG_DIR");
-	if (conninfo == NULL || srcdir == NULL || tmpdir == NULL) {
-		fprintf(stderr, "CB_PG_CONNINFO/CB_PG_DIR/top_srcdir not set: run through tests/harness/with-pg.sh\n");
-		return -1;
-	}
-	conn = PQconnectdb(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "connect failed: %s", PQerrorMessage(conn));
-		return -1;
-	}
-	return 0;
-}
-
-static int util_teardown(void **state)
-{
-	(void)state;
-	PQfinish(conn);
-	return 0;
-}
 
 static void exec_ok(const char *sql)
 {
@@ -66,20 +37,6 @@ static void exec_ok(const char *sql)
 		fail();
 	}
 	PQclear(res);
-}
-
-/* One integer from the backend. */
-static long long pg_int(const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		print_error("%s\n%s", sql, PQerrorMessage(conn));
-		PQclear(res);
-		fail();
-	}
-	long long v = atoll(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
 }
 
 /* A compiled group file (path relative to the source tree, or absolute). */

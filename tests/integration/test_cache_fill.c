@@ -635,5 +635,5 @@ int main(void)
 	        cmocka_unit_test(test_hitcount),
 	        cmocka_unit_test(test_fingerprint),
 	};
-	return cmocka_run_group_tests(tests, util_setup, util_teardown);
+	return cmocka_run_group_tests(tests, pgt_setup, pgt_teardown);
 }

@@ -433,5 +433,5 @@ int main(void)
 	        cmocka_unit_test(test_bytes_mark), cmocka_unit_test(test_homogeneous_cycle),
 	        cmocka_unit_test(test_evict_all),  cmocka_unit_test(test_stress),
 	};
-	return cmocka_run_group_tests(tests, util_setup, util_teardown);
+	return cmocka_run_group_tests(tests, pgt_setup, pgt_teardown);
 }

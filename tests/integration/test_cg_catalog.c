@@ -17,10 +17,7 @@
 
 #include "cachegroup/cachegroup.h"
 #include "cachegroup/strbuf.h"
-
-static PGconn *conn;
-static const char *srcdir;
-static const char *tmpdir;
+#include "tests/integration/pg_testutil.h"
 
 static void exec_ok(const char *sql)
 {
@@ -31,31 +28,6 @@ static void exec_ok(const char *sql)
 		fail();
 	}
 	PQclear(res);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	const char *conninfo = getenv("CB_PG_CONNINFO");
-	srcdir = getenv("top_srcdir");
-	tmpdir = getenv("CB_PG_DIR");
-	if (conninfo == NULL || srcdir == NULL || tmpdir == NULL) {
-		fprintf(stderr, "CB_PG_CONNINFO/CB_PG_DIR/top_srcdir not set: run through tests/harness/with-pg.sh\n");
-		return -1;
-	}
-	conn = PQconnectdb(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "connect failed: %s", PQerrorMessage(conn));
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(conn);
-	return 0;
 }
 
 /* Write text to CB_PG_DIR/name and return the path (static buffer per call site). */
@@ -560,5 +532,5 @@ int main(void)
 	        cmocka_unit_test(test_fill_values_query),   cmocka_unit_test(test_catalog_errors),
 	        cmocka_unit_test(test_catalog_errors_more), cmocka_unit_test(test_names_and_groups),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, pgt_setup, pgt_teardown);
 }

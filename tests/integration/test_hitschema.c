@@ -17,23 +17,19 @@
 #include "cachegroup/cachegroup.h"
 #include "sql/plan.h"
 #include "src/hitschema.h"
+#include "tests/integration/pg_testutil.h"
 
 sqlfe_schema *movies_schema(bool collation_c);
 
 static cg_group **groups;
 static size_t ngroups;
-static PGconn *conn;
 
 static int setup(void **state)
 {
-	(void)state;
-	conn = PQconnectdb(getenv("CB_PG_CONNINFO") ? getenv("CB_PG_CONNINFO") : "");
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "connect: %s", PQerrorMessage(conn));
+	if (pgt_setup(state) != 0)
 		return -1;
-	}
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/examples/movies/movies.cg", getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	snprintf(path, sizeof(path), "%s/examples/movies/movies.cg", srcdir);
 	const char *paths[] = {path};
 	cg_diags d = {0};
 	bool ok = cg_compile(paths, 1, conn, &groups, &ngroups, &d);
@@ -45,10 +41,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
 	cg_groups_free(groups, ngroups);
-	PQfinish(conn);
-	return 0;
+	return pgt_teardown(state);
 }
 
 /* The compiled view has every table, column and RCC of the hand-made one. */

@@ -14,46 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static PGconn *conn;
+#include "tests/integration/pg_testutil.h"
+
 static double scale;
 
 static int setup(void **state)
 {
-	(void)state;
-	const char *conninfo = getenv("CB_PG_CONNINFO");
 	const char *sc = getenv("CB_PG_SCALE");
-	if (conninfo == NULL || sc == NULL) {
-		fprintf(stderr, "CB_PG_CONNINFO/CB_PG_SCALE not set: run through tests/harness/with-pg.sh\n");
+	if (sc == NULL) {
+		fprintf(stderr, "CB_PG_SCALE not set: run through tests/harness/with-pg.sh\n");
 		return -1;
 	}
 	scale = atof(sc);
-	conn = PQconnectdb(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "connect failed: %s", PQerrorMessage(conn));
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	PQfinish(conn);
-	return 0;
-}
-
-/* Run a query that returns one value and return it as a long. */
-static long query_long(const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		print_error("query failed: %s\n%s", sql, PQerrorMessage(conn));
-		PQclear(res);
-		fail();
-	}
-	long v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
+	return pgt_setup(state);
 }
 
 static long expected(long base, long minimum)
@@ -65,14 +38,14 @@ static long expected(long base, long minimum)
 static void test_counts_follow_scale(void **state)
 {
 	(void)state;
-	assert_int_equal(query_long("SELECT count(*) FROM regisseur"), expected(1000, 10));
-	assert_int_equal(query_long("SELECT count(*) FROM film"), expected(10000, 50));
-	assert_int_equal(query_long("SELECT count(*) FROM darsteller"), expected(20000, 50));
-	assert_int_equal(query_long("SELECT count(*) FROM ort"), expected(300, 20));
-	assert_int_equal(query_long("SELECT count(*) FROM genre"), 12);
+	assert_int_equal(pg_int("SELECT count(*) FROM regisseur"), expected(1000, 10));
+	assert_int_equal(pg_int("SELECT count(*) FROM film"), expected(10000, 50));
+	assert_int_equal(pg_int("SELECT count(*) FROM darsteller"), expected(20000, 50));
+	assert_int_equal(pg_int("SELECT count(*) FROM ort"), expected(300, 20));
+	assert_int_equal(pg_int("SELECT count(*) FROM genre"), 12);
 	/* about six cast rows per film, fewer after dropping repeated pairs */
 	long films = expected(10000, 50);
-	long cast = query_long("SELECT count(*) FROM darst_film");
+	long cast = pg_int("SELECT count(*) FROM darst_film");
 	assert_in_range(cast, films * 4, films * 7);
 }
 
@@ -80,24 +53,24 @@ static void test_shape_for_the_cache(void **state)
 {
 	(void)state;
 	/* NULLs in the nullable columns */
-	assert_true(query_long("SELECT count(*) FROM film WHERE regie IS NULL") > 0);
-	assert_true(query_long("SELECT count(*) FROM film WHERE ort IS NULL") > 0);
-	assert_true(query_long("SELECT count(*) FROM film WHERE bewertung IS NULL") > 0);
-	assert_true(query_long("SELECT count(*) FROM regisseur WHERE vname IS NULL") > 0);
+	assert_true(pg_int("SELECT count(*) FROM film WHERE regie IS NULL") > 0);
+	assert_true(pg_int("SELECT count(*) FROM film WHERE ort IS NULL") > 0);
+	assert_true(pg_int("SELECT count(*) FROM film WHERE bewertung IS NULL") > 0);
+	assert_true(pg_int("SELECT count(*) FROM regisseur WHERE vname IS NULL") > 0);
 	/* non-ASCII and mixed-case names that differ only in case */
-	assert_true(query_long("SELECT count(*) FROM regisseur WHERE nname <> convert_from(convert_to(nname, "
-	                       "'SQL_ASCII'), 'SQL_ASCII') OR nname ~ '[^\\x01-\\x7f]'") > 0);
-	assert_true(query_long("SELECT count(DISTINCT nname) FROM darsteller WHERE lower(nname) = 'müller'") >= 2);
+	assert_true(pg_int("SELECT count(*) FROM regisseur WHERE nname <> convert_from(convert_to(nname, "
+	                   "'SQL_ASCII'), 'SQL_ASCII') OR nname ~ '[^\\x01-\\x7f]'") > 0);
+	assert_true(pg_int("SELECT count(DISTINCT nname) FROM darsteller WHERE lower(nname) = 'müller'") >= 2);
 	/* skew: director 1 made far more films than the median director */
-	long top = query_long("SELECT count(*) FROM film WHERE regie = 1");
-	long median = query_long("SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM "
-	                         "(SELECT count(*) AS n FROM film GROUP BY regie) s");
+	long top = pg_int("SELECT count(*) FROM film WHERE regie = 1");
+	long median = pg_int("SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM "
+	                     "(SELECT count(*) AS n FROM film GROUP BY regie) s");
 	assert_true(top > 5 * median);
 	/* ties in years */
-	assert_true(query_long("SELECT max(n) FROM (SELECT count(*) AS n FROM film GROUP BY jahr) s") > 1);
+	assert_true(pg_int("SELECT max(n) FROM (SELECT count(*) AS n FROM film GROUP BY jahr) s") > 1);
 	/* every RCC source value used by the example cache group exists */
-	assert_int_equal(query_long("SELECT count(*) FROM film f LEFT JOIN regisseur r ON r.id = f.regie "
-	                            "WHERE f.regie IS NOT NULL AND r.id IS NULL"),
+	assert_int_equal(pg_int("SELECT count(*) FROM film f LEFT JOIN regisseur r ON r.id = f.regie "
+	                        "WHERE f.regie IS NOT NULL AND r.id IS NULL"),
 	                 0);
 }
 
@@ -119,16 +92,15 @@ static void test_deterministic(void **state)
 	PQclear(res);
 
 	char cmd[4096];
-	const char *srcdir = getenv("top_srcdir");
 	snprintf(cmd, sizeof(cmd),
 	         "psql -X -q -d movies2 -v ON_ERROR_STOP=1 -f '%s/examples/movies/schema.sql' -v scale=%s "
 	         "-f '%s/examples/movies/generate.sql' >/dev/null",
-	         srcdir ? srcdir : ".", getenv("CB_PG_SCALE"), srcdir ? srcdir : ".");
+	         srcdir, getenv("CB_PG_SCALE"), srcdir);
 	assert_int_equal(system(cmd), 0);
 
-	char conninfo[1024];
-	snprintf(conninfo, sizeof(conninfo), "%s dbname=movies2", getenv("CB_PG_CONNINFO"));
-	PGconn *c2 = PQconnectdb(conninfo);
+	char conninfo2[1024];
+	snprintf(conninfo2, sizeof(conninfo2), "%s dbname=movies2", conninfo);
+	PGconn *c2 = PQconnectdb(conninfo2);
 	assert_int_equal(PQstatus(c2), CONNECTION_OK);
 	res = PQexec(c2, "SELECT md5(string_agg(f::text, '|' ORDER BY id)) FROM film f");
 	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
@@ -144,5 +116,5 @@ int main(void)
 	        cmocka_unit_test(test_shape_for_the_cache),
 	        cmocka_unit_test(test_deterministic),
 	};
-	return cmocka_run_group_tests_name("movies_db", tests, setup, teardown);
+	return cmocka_run_group_tests_name("movies_db", tests, setup, pgt_teardown);
 }
