@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct cachedb {
 	size_t ngroups;
 	char fingerprint[17];
 	pthread_mutex_t write_lock;
+	_Atomic uint32_t **dirty; /* [group][table]: invalidations queued, not yet applied */
 };
 
 void cache_err_set(cache_err *e, const char *fmt, ...)
@@ -378,6 +380,17 @@ bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngr
 	db->ngroups = ngroups;
 	pthread_mutex_init(&db->write_lock, NULL);
 	cachedb_compute_fingerprint(groups, ngroups, db->fingerprint);
+	db->dirty = calloc(ngroups ? ngroups : 1, sizeof(*db->dirty));
+	bool dirty_ok = db->dirty != NULL;
+	for (size_t g = 0; dirty_ok && g < ngroups; g++) {
+		db->dirty[g] = calloc(groups[g]->ntables ? groups[g]->ntables : 1, sizeof(**db->dirty));
+		dirty_ok = db->dirty[g] != NULL;
+	}
+	if (!dirty_ok) {
+		cachedb_close(db);
+		cache_err_set(err, "out of memory opening the cache");
+		return false;
+	}
 
 	sqlite3 *lite = NULL;
 	if (!lite_open(db, &lite, err)) {
@@ -433,8 +446,28 @@ void cachedb_close(cachedb *db)
 	if (db == NULL)
 		return;
 	pthread_mutex_destroy(&db->write_lock);
+	for (size_t g = 0; db->dirty != NULL && g < db->ngroups; g++)
+		free((void *)db->dirty[g]);
+	free((void *)db->dirty);
 	free(db->path);
 	free(db);
+}
+
+void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta)
+{
+	if (group >= db->ngroups || table >= db->groups[group]->ntables)
+		return;
+	if (delta >= 0)
+		atomic_fetch_add_explicit(&db->dirty[group][table], (uint32_t)delta, memory_order_seq_cst);
+	else
+		atomic_fetch_sub_explicit(&db->dirty[group][table], (uint32_t)-delta, memory_order_seq_cst);
+}
+
+bool cachedb_dirty(const cachedb *db, size_t group, size_t table)
+{
+	if (group >= db->ngroups || table >= db->groups[group]->ntables)
+		return true;
+	return atomic_load_explicit(&db->dirty[group][table], memory_order_seq_cst) != 0;
 }
 
 cg_group *const *cachedb_groups(const cachedb *db, size_t *n)

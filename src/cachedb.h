@@ -95,6 +95,17 @@ void cachedb_rollback(cachedb_conn *c);
 void cachedb_write_lock(cachedb *db);
 void cachedb_write_unlock(cachedb *db);
 
+/*
+ * Invalidation after writes (the fill/write race, DESIGN.md section 1).
+ * A session that sees a write to cache table `table` of `group` commit
+ * adds 1 before the client learns of the commit and queues the
+ * invalidation; the thread that applies it (under the cache write lock,
+ * so after any fill whose snapshot may predate the write) adds -1 when
+ * done.  While the count is not zero the hit path reads nothing of that
+ * table.  Atomic; any thread.  Out-of-range indices count as dirty.
+ */
+void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta);
+bool cachedb_dirty(const cachedb *db, size_t group, size_t table);
 /* Rows in all cache tables (control tables not counted) and bytes in use
  * (pages not on the free list times the page size). */
 CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err);
