@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "src/cachesvc.h"
+#include "src/hitpath.h"
 #include "src/listener.h"
 #include "src/log.h"
 #include "src/pgproto.h"
@@ -144,6 +145,15 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "auth_failures", STATS_GET(auth_failures));
 	stat_row(r, "cancels", STATS_GET(cancels));
 	stat_row(r, "refused", STATS_GET(refused));
+	stat_row(r, "queries_cache_hits", STATS_GET(queries_cache_hits));
+	stat_row(r, "queries_cache_misses", STATS_GET(queries_cache_misses));
+	stat_row(r, "queries_backend", STATS_GET(queries_backend));
+	hp_stats hs = {0};
+	csvc *hcs = adm_cache(a);
+	if (hcs != NULL && csvc_hit_engine(hcs) != NULL)
+		hp_get_stats(csvc_hit_engine(hcs), &hs);
+	stat_row(r, "queries_parsed", (long long)hs.parses);
+	stat_row(r, "query_shapes", (long long)hs.shapes);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
 	csvc *cs = adm_cache(a);
 	if (cs != NULL) {
@@ -392,6 +402,62 @@ static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 		put_status(r, true, "%s", "");
 }
 
+static void shape_row(void *arg, const hp_shape_info *i)
+{
+	adm_reply *r = arg;
+	char ex[24], h[24], m[24], b[24];
+	snprintf(ex, sizeof(ex), "%llu", (unsigned long long)i->executions);
+	snprintf(h, sizeof(h), "%llu", (unsigned long long)i->hits);
+	snprintf(m, sizeof(m), "%llu", (unsigned long long)i->misses);
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)i->backend);
+	put_row(r, 6, i->key, ex, h, m, b, i->reason);
+}
+
+static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	csvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	hp_engine *e = csvc_hit_engine(cs);
+	if (e == NULL) {
+		put_status(r, false, "%s", "the hit path is not running: see the log of cbcached's start");
+		return;
+	}
+	static const char *const cols[] = {"query",   "executions", "cache_hits", "cache_misses",
+	                                   "backend", "reason",     NULL};
+	put_columns(r, cols);
+	hp_foreach_shape(e, shape_row, r);
+	put_status(r, true, "%s", "");
+}
+
+/* WAIT FILLS [ms]: until the fill queue is empty and no fill runs (tests, scripts). */
+static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
+{
+	csvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	long ms = 10000;
+	while (isspace((unsigned char)*args))
+		args++;
+	if (*args != '\0') {
+		char *end;
+		ms = strtol(args, &end, 10);
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end != '\0' || ms < 0 || ms > 600000) {
+			put_status(r, false, "WAIT FILLS takes a timeout in milliseconds (0 to 600000), not \"%s\"",
+			           args);
+			return;
+		}
+	}
+	if (fill_wait_idle(csvc_fill_daemon(cs), (int)ms))
+		put_status(r, true, "%s", "the fill queue is empty");
+	else
+		put_status(r, false, "fills still queued or running after %ld ms (%zu requests): see SHOW FILLS", ms,
+		           fill_queue_length(csvc_fill_daemon(cs)));
+}
+
 typedef struct adm_command {
 	const char *words; /* normalized: upper case, single spaces */
 	bool args;         /* words are followed by arguments (passed as typed) */
@@ -405,10 +471,12 @@ static const adm_command adm_commands[] = {
         {"SHOW CONFIG", false, cmd_show_config},
         {"SHOW FILLS", false, cmd_show_fills},
         {"SHOW CONTROLS", false, cmd_show_controls},
+        {"SHOW QUERIES", false, cmd_show_queries},
         {"RELOAD", false, cmd_reload},
         {"SHUTDOWN", false, cmd_shutdown},
         {"EVICT ALL", false, cmd_evict_all},
         {"VERIFY", false, cmd_verify},
+        {"WAIT FILLS", true, cmd_wait_fills},
         {"FILL", true, cmd_fill},
         {"EVICT", true, cmd_evict},
 };
@@ -452,7 +520,10 @@ void adm_execute(adm_server *a, const char *line, adm_reply *r)
 		if (c->args ? strncmp(norm, c->words, wl) == 0 && (norm[wl] == ' ' || norm[wl] == '\0')
 		            : strcmp(norm, c->words) == 0) {
 			log_debug("admin: %s", norm);
-			c->handler(a, skip_words(line, c->args ? 1 : 0), r);
+			int nwords = 1;
+			for (const char *w = c->words; *w != '\0'; w++)
+				nwords += *w == ' ';
+			c->handler(a, skip_words(line, c->args ? nwords : 0), r);
 			return;
 		}
 	}
@@ -460,8 +531,8 @@ void adm_execute(adm_server *a, const char *line, adm_reply *r)
 	        r, false,
 	        "unknown command \"%s\": the commands are SHOW STATS, SHOW SESSIONS, SHOW CONFIG, %sRELOAD, SHUTDOWN",
 	        norm,
-	        adm_cache(a) != NULL ? "SHOW FILLS, SHOW CONTROLS, FILL table.column value, EVICT table.column "
-	                               "value, EVICT ALL, VERIFY, "
+	        adm_cache(a) != NULL ? "SHOW FILLS, SHOW CONTROLS, SHOW QUERIES, FILL table.column value, EVICT "
+	                               "table.column value, EVICT ALL, VERIFY, WAIT FILLS [ms], "
 	                             : "");
 }
 

@@ -287,6 +287,7 @@ static int main_run(bool daemonize)
 	if (csvc_configured(&main_cfg)) {
 		if (!csvc_start(&main_cfg, &main_cache, &err))
 			goto fail;
+		sess_set_cache(main_cache);
 	} else if (main_cfg.cache_db[0] != '\0' || main_cfg.cache_groups[0] != '\0') {
 		log_warning("%s sets only one of cache_db and cache_groups: running without a cache; set both to "
 		            "cache",
@@ -374,6 +375,7 @@ fail:
 	log_error("%s", err.msg);
 done:
 	adm_close(admin);
+	sess_set_cache(NULL);
 	csvc_stop(main_cache);
 	main_cache = NULL;
 	if (pg_fd >= 0) {

@@ -21,6 +21,7 @@
 
 #include "src/backend.h"
 #include "src/pgproto.h"
+#include "src/sesscache.h"
 #include "src/stats.h"
 
 /* Stop reading one side while this much output for the other is unsent. */
@@ -62,6 +63,7 @@ struct sess_session {
 	PGcancel *cancel;
 
 	PGconn *be;
+	scache *sc; /* the cache's side of the session, NULL when it only relays */
 	atomic_int state;
 	atomic_llong statements;
 	atomic_llong bytes_in;
@@ -88,6 +90,7 @@ static atomic_bool forcing;
 static atomic_bool allow_tcp_password;
 static atomic_ullong next_id = 1;
 static sess_settings settings;
+static csvc *_Atomic cache_service;
 
 static void wake_handler(int sig)
 {
@@ -106,6 +109,11 @@ bool sess_init(const sess_settings *st, cbd_error *err)
 	if (sigaction(SIGUSR1, &sa, NULL) != 0)
 		return cbd_fail(err, "cannot install the SIGUSR1 handler: %s", strerror(errno));
 	return true;
+}
+
+void sess_set_cache(csvc *cache)
+{
+	atomic_store(&cache_service, cache);
 }
 
 void sess_set_allow_tcp_password(bool allow)
@@ -522,6 +530,12 @@ static bool sess_login(sess_session *s)
 			pthread_mutex_unlock(&reg_lock);
 			pgp_put_key_data(&s->cout, s->key_pid, secret);
 			pgp_put_ready(&s->cout, 'I');
+			const char *why = NULL;
+			s->sc = scache_new(atomic_load(&cache_service), s->database, &why);
+			if (s->sc != NULL)
+				scache_login(s->sc, s->be, &s->bout);
+			else
+				slog_debug(s, "statements go to the backend: %s", why);
 			set_state(s, SESS_IDLE);
 			STATS_ADD(sessions_total, 1);
 			STATS_ADD(sessions_active, 1);
@@ -547,11 +561,20 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 		STATS_ADD(statements, 1);
 		atomic_fetch_add_explicit(&s->statements, 1, memory_order_relaxed);
 	}
+	if (s->sc != NULL && scache_client(s->sc, type, msg, n, &s->bout, &s->cout) == SCACHE_ANSWERED) {
+		/* answered here, ending in ReadyForQuery: the session is idle as before */
+		if (s->busy && !scache_backend_busy(s->sc)) {
+			s->busy = false;
+			set_state(s, SESS_IDLE);
+		}
+		return true;
+	}
 	if (!s->busy) {
 		s->busy = true;
 		set_state(s, SESS_ACTIVE);
 	}
-	pgp_buf_append(&s->bout, msg, n);
+	if (s->sc == NULL)
+		pgp_buf_append(&s->bout, msg, n);
 	return true;
 }
 
@@ -598,6 +621,10 @@ static bool process_backend(sess_session *s)
 		}
 		if (pgp_buf_avail(b) < (size_t)len + 1)
 			break;
+		if (s->sc != NULL && !scache_backend(s->sc, p[0], p, (size_t)len + 1)) {
+			pgp_buf_consume(b, (size_t)len + 1); /* the cache's own exchange */
+			continue;
+		}
 		if (p[0] == 'Z' && len == 5) {
 			char txn = p[5];
 			s->busy = false;
@@ -764,6 +791,7 @@ static void *sess_main(void *arg)
 
 	if (cancel != NULL)
 		PQfreeCancel(cancel);
+	scache_free(s->sc);
 	if (s->be != NULL)
 		PQfinish(s->be);
 	close(s->cfd);

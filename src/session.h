@@ -59,6 +59,9 @@ CB_MUSTCHECK bool sess_start(int fd, bool is_tcp, const char *peer, bool reject,
 /* Session threads alive now (including those still in startup). */
 int sess_count(void);
 
+/* The cache sessions consult from now on (NULL: none); set once the cache is started. */
+typedef struct csvc csvc;
+void sess_set_cache(csvc *cache);
 /* Change allow_tcp_password (reloadable). */
 void sess_set_allow_tcp_password(bool allow);
 

@@ -11,17 +11,20 @@
 #include <time.h>
 
 typedef struct stats_counters {
-	atomic_llong sessions_active; /* sessions past startup, now */
-	atomic_llong sessions_total;  /* sessions admitted since start */
-	atomic_llong connections;     /* client connections accepted */
-	atomic_llong statements;      /* Query and Execute messages from clients */
-	atomic_llong bytes_in;        /* bytes received from clients */
-	atomic_llong bytes_out;       /* bytes sent to clients */
-	atomic_llong errors;          /* ErrorResponse messages sent to clients */
-	atomic_llong protocol_errors; /* sessions dropped for a protocol violation */
-	atomic_llong auth_failures;   /* clients the backend did not admit */
-	atomic_llong cancels;         /* CancelRequests forwarded to the backend */
-	atomic_llong refused;         /* connections refused: max_clients reached */
+	atomic_llong sessions_active;      /* sessions past startup, now */
+	atomic_llong sessions_total;       /* sessions admitted since start */
+	atomic_llong connections;          /* client connections accepted */
+	atomic_llong statements;           /* Query and Execute messages from clients */
+	atomic_llong bytes_in;             /* bytes received from clients */
+	atomic_llong bytes_out;            /* bytes sent to clients */
+	atomic_llong errors;               /* ErrorResponse messages sent to clients */
+	atomic_llong protocol_errors;      /* sessions dropped for a protocol violation */
+	atomic_llong auth_failures;        /* clients the backend did not admit */
+	atomic_llong cancels;              /* CancelRequests forwarded to the backend */
+	atomic_llong refused;              /* connections refused: max_clients reached */
+	atomic_llong queries_cache_hits;   /* Query/Execute answered from the cache */
+	atomic_llong queries_cache_misses; /* cacheable, but a value was not loaded: the backend answered */
+	atomic_llong queries_backend;      /* sent to the backend for another reason */
 } stats_counters;
 
 extern stats_counters stats;

@@ -3,13 +3,16 @@
 
     workload.py --connect "DRIVER=...;Socket=...;Port=...;Database=movies;UID=postgres" \
                 [--seconds 10] [--zipf 1.1] [--label NAME] [--report-every 1]
+                [--admin "cbcache-admin -s ADMIN_SOCKET"]
 
 The mix is what a web page of the movie site would send: director lookups
 by id (Zipf-distributed, so some directors are hot) and the director's
 films joined with their location.  Every statement is parameterized, as an
 application would send it.  Prints one line per interval (queries, rate,
 mean latency) and a summary with latency percentiles; with --json the
-summary is one JSON object on the last line.
+summary is one JSON object on the last line.  With --admin (the command
+that reaches cbcached's admin socket) every line also shows the share of the
+interval's statements cbcached answered from its cache.
 
 Needs Debian's python3-pyodbc (run with /usr/bin/python3).
 """
@@ -17,6 +20,8 @@ import argparse
 import bisect
 import json
 import random
+import shlex
+import subprocess
 import sys
 import time
 
@@ -47,6 +52,25 @@ def zipf_sampler(n, s, rng):
     return draw
 
 
+def cache_counters(admin):
+    """(hits, misses, backend) from cbcached's SHOW STATS, or None."""
+    if not admin:
+        return None
+    r = subprocess.run(shlex.split(admin) + ["--json", "SHOW", "STATS"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    v = {row["name"]: int(row["value"]) for row in json.loads(r.stdout)["rows"]}
+    return (v.get("queries_cache_hits", 0), v.get("queries_cache_misses", 0), v.get("queries_backend", 0))
+
+
+def hit_text(before, after):
+    if before is None or after is None:
+        return ""
+    d = [a - b for a, b in zip(after, before)]
+    total = sum(d)
+    return f"  hit ratio {100.0 * d[0] / total:5.1f} %" if total > 0 else ""
+
+
 def percentile(sorted_values, p):
     if not sorted_values:
         return float("nan")
@@ -65,6 +89,7 @@ def main():
     ap.add_argument("--label", default="workload")
     ap.add_argument("--report-every", type=float, default=1.0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--admin", default="", help="command reaching cbcached's admin socket, for the hit ratio")
     args = ap.parse_args()
 
     try:
@@ -79,6 +104,7 @@ def main():
 
     latencies = []
     rows = 0
+    first = counters = cache_counters(args.admin)
     start = time.perf_counter()
     next_report = start + args.report_every
     interval_q, interval_lat = 0, 0.0
@@ -95,12 +121,16 @@ def main():
         interval_q += 1
         interval_lat += dt
         if t0 + dt >= next_report:
+            now_counters = cache_counters(args.admin)
             print(f"{args.label}: t={t0 + dt - start:5.1f}s  {interval_q / args.report_every:8.0f} q/s  "
-                  f"mean {1e6 * interval_lat / max(1, interval_q):8.1f} us", flush=True)
+                  f"mean {1e6 * interval_lat / max(1, interval_q):8.1f} us"
+                  f"{hit_text(counters, now_counters)}", flush=True)
+            counters = now_counters
             interval_q, interval_lat = 0, 0.0
             next_report += args.report_every
     elapsed = time.perf_counter() - start
     conn.close()
+    last = cache_counters(args.admin)
 
     latencies.sort()
     summary = {
@@ -113,6 +143,10 @@ def main():
         "p95_us": round(1e6 * percentile(latencies, 95), 1),
         "p99_us": round(1e6 * percentile(latencies, 99), 1),
     }
+    if first is not None and last is not None:
+        d = [a - b for a, b in zip(last, first)]
+        summary["cache_hits"], summary["cache_misses"], summary["backend"] = d
+        summary["hit_ratio"] = round(d[0] / max(1, sum(d)), 4)
     print(f"{args.label}: {summary['queries']} queries, {summary['rows']} rows in {summary['seconds']} s: "
           f"{summary['qps']} q/s, latency p50 {summary['p50_us']} us, p95 {summary['p95_us']} us, "
           f"p99 {summary['p99_us']} us")

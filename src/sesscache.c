@@ -1,0 +1,979 @@
+/*
+ * sesscache.c - a session's side of the cache (see the DESIGN in
+ * sesscache.h).
+ *
+ * Functions prefix: scache_
+ */
+#include "src/sesscache.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "src/hitpath.h"
+#include "src/log.h"
+#include "src/stats.h"
+#include "src/stmtclass.h"
+
+/* The reserved name of the settings check's prepared statement. */
+#define CHECK_STMT "__cbcache_settings_check"
+/* Most parameters a held Bind may carry to be answered from the cache. */
+#define HELD_MAX_PARAMS 128
+
+typedef enum check_state {
+	CHK_UNKNOWN, /* must be run before the cache answers */
+	CHK_PENDING, /* sent, answer not in */
+	CHK_OK,
+	CHK_FAILED /* the backend refused it: the session relays only until settings change */
+} check_state;
+
+/* A named prepared statement the client made. */
+typedef struct pstmt {
+	char *name;
+	char *text; /* NUL-terminated */
+	size_t len;
+	int ntypes;
+	uint32_t *types;
+	bool ambiguous; /* named twice: what the backend holds is not known */
+	UT_hash_handle hh;
+} pstmt;
+
+struct scache {
+	csvc *cs;
+	cachedb *db;
+	hp_engine *eng;
+	hp_conn *hp; /* opened at the first statement the cache may answer */
+	bool hp_failed;
+
+	/* the cache tables, for the check and the write judgement */
+	size_t ngroups;
+	sclass_tables tables;
+	uint32_t *oids[SCLASS_MAX_GROUPS];
+	char **quoted[SCLASS_MAX_GROUPS]; /* "name" as an identifier */
+	size_t ncheck;                    /* tables in the check */
+
+	/* settings */
+	char timezone[64];
+	char datestyle[64];
+	char intervalstyle[64];
+	bool std_strings;
+	bool client_utf8;
+	int extra_float_digits;
+	uint64_t readable[SCLASS_MAX_GROUPS];
+	check_state check;
+	int check_inflight; /* check exchanges whose ReadyForQuery is not in */
+	bool check_row;     /* the check's DataRow was read */
+	bool check_error;
+
+	/* the backend's progress */
+	int rfq_expected;   /* Query, Sync and FunctionCall messages not answered by ReadyForQuery yet */
+	uint64_t rfq_kinds; /* bit i: the i-th expected ReadyForQuery ends a simple Query */
+	bool unsynced;      /* extended messages sent since the last Sync */
+	char txn;           /* the last ReadyForQuery's status */
+	int swallow_parse;  /* ParseComplete messages the client must not see */
+
+	/* extended messages held until Sync */
+	pgp_buf held;
+	bool holding;
+
+	/* prepared statements */
+	pstmt *stmts;
+	char *unnamed; /* text of the unnamed statement, NULL when none */
+	size_t unnamed_len;
+	uint32_t *unnamed_types;
+	int unnamed_ntypes;
+	pgp_buf stale_parse; /* a Parse answered here that the backend has not seen */
+	bool stale;
+
+	/* writes waiting for their commit */
+	bool pend;
+	bool pend_all;
+	uint64_t pend_tables[SCLASS_MAX_GROUPS];
+	bool cc_invalidated; /* the last backend message was a CommandComplete that invalidated */
+	bool counted;        /* the next Query or Execute sent on was counted already (a miss) */
+};
+
+/* --- set-up ---------------------------------------------------------------------- */
+
+static void free_stmt(pstmt *p)
+{
+	free(p->name);
+	free(p->text);
+	free(p->types);
+	free(p);
+}
+
+void scache_free(scache *sc)
+{
+	if (sc == NULL)
+		return;
+	hp_conn_free(sc->hp);
+	for (size_t g = 0; g < sc->ngroups; g++) {
+		for (size_t t = 0; sc->quoted[g] != NULL && t < sc->tables.ntables[g]; t++)
+			free(sc->quoted[g][t]);
+		free(sc->quoted[g]);
+		free(sc->oids[g]);
+		free((void *)sc->tables.names[g]);
+	}
+	pstmt *p, *tmp;
+	HASH_ITER(hh, sc->stmts, p, tmp)
+	{
+		HASH_DEL(sc->stmts, p);
+		free_stmt(p);
+	}
+	free(sc->unnamed);
+	free(sc->unnamed_types);
+	pgp_buf_free(&sc->held);
+	pgp_buf_free(&sc->stale_parse);
+	free(sc);
+}
+
+static char *quote_ident(const char *s)
+{
+	size_t n = strlen(s);
+	char *q = malloc(2 * n + 3);
+	if (q == NULL)
+		return NULL;
+	size_t j = 0;
+	q[j++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			q[j++] = '"';
+		q[j++] = s[i];
+	}
+	q[j++] = '"';
+	q[j] = '\0';
+	return q;
+}
+
+scache *scache_new(csvc *cache, const char *database, const char **why)
+{
+	const char *dummy;
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (cache == NULL) {
+		*why = "no cache is configured";
+		return NULL;
+	}
+	if (strcmp(database, csvc_database(cache)) != 0) {
+		*why = "the session's database is not the cache's (cache_database)";
+		return NULL;
+	}
+	hp_engine *eng = csvc_hit_engine(cache);
+	if (eng == NULL) {
+		*why = "the hit path is not available";
+		return NULL;
+	}
+	scache *sc = calloc(1, sizeof(*sc));
+	if (sc == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	sc->cs = cache;
+	sc->db = csvc_cachedb(cache);
+	sc->eng = eng;
+	sc->txn = 'I';
+	sc->client_utf8 = true;
+	sc->std_strings = true;
+	sc->extra_float_digits = 1;
+	size_t ng = 0;
+	cg_group *const *groups = cachedb_groups(sc->db, &ng);
+	if (ng > SCLASS_MAX_GROUPS)
+		ng = SCLASS_MAX_GROUPS;
+	sc->ngroups = ng;
+	sc->tables.ngroups = ng;
+	bool ok = true;
+	for (size_t g = 0; ok && g < ng; g++) {
+		const cg_group *gr = groups[g];
+		size_t nt = gr->ntables < 64 ? gr->ntables : 64;
+		const char **names = calloc(nt ? nt : 1, sizeof(*names));
+		sc->oids[g] = calloc(nt ? nt : 1, sizeof(uint32_t));
+		sc->quoted[g] = calloc(nt ? nt : 1, sizeof(char *));
+		sc->tables.names[g] = names;
+		sc->tables.ntables[g] = nt;
+		ok = names != NULL && sc->oids[g] != NULL && sc->quoted[g] != NULL;
+		for (size_t t = 0; ok && t < nt; t++) {
+			names[t] = gr->tables[t].name;
+			sc->oids[g][t] = gr->tables[t].oid;
+			ok = (sc->quoted[g][t] = quote_ident(gr->tables[t].name)) != NULL;
+			sc->ncheck++;
+		}
+	}
+	if (!ok) {
+		scache_free(sc);
+		*why = "out of memory";
+		return NULL;
+	}
+	return sc;
+}
+
+/* --- the settings check --------------------------------------------------------------- */
+
+static void put_int16(pgp_buf *b, int v)
+{
+	pgp_put_int16(b, (int16_t)v);
+}
+
+/* Parse, Bind, Execute, Close and Sync of the check into bout. */
+static void send_check(scache *sc, pgp_buf *bout)
+{
+	char sql[64 + 260 * 64 * SCLASS_MAX_GROUPS];
+	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT pg_catalog.current_setting('extra_float_digits')");
+	int param = 1;
+	for (size_t g = 0; g < sc->ngroups; g++)
+		for (size_t t = 0; t < sc->tables.ntables[g] && n < sizeof(sql); t++) {
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+			                      ", coalesce(pg_catalog.to_regclass($%d)::pg_catalog.oid = $%d AND "
+			                      "pg_catalog.has_table_privilege($%d, 'SELECT') AND NOT (SELECT "
+			                      "c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = $%d), false)",
+			                      param, param + 1, param + 1, param + 1);
+			param += 2;
+		}
+	int nparams = param - 1;
+	size_t m = pgp_begin(bout, 'P');
+	pgp_put_str(bout, CHECK_STMT);
+	pgp_put_str(bout, sql);
+	put_int16(bout, nparams);
+	for (int i = 0; i < nparams; i++)
+		pgp_put_int32(bout, i % 2 == 0 ? 25 /* text */ : 26 /* oid */);
+	pgp_end(bout, m);
+
+	m = pgp_begin(bout, 'B');
+	pgp_put_str(bout, "");
+	pgp_put_str(bout, CHECK_STMT);
+	put_int16(bout, 0);
+	put_int16(bout, nparams);
+	for (size_t g = 0; g < sc->ngroups; g++)
+		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
+			const char *q = sc->quoted[g][t];
+			pgp_put_int32(bout, (int32_t)strlen(q));
+			pgp_buf_append(bout, q, strlen(q));
+			char oid[16];
+			int ol = snprintf(oid, sizeof(oid), "%u", sc->oids[g][t]);
+			pgp_put_int32(bout, ol);
+			pgp_buf_append(bout, oid, (size_t)ol);
+		}
+	put_int16(bout, 0);
+	pgp_end(bout, m);
+
+	m = pgp_begin(bout, 'E');
+	pgp_put_str(bout, "");
+	pgp_put_int32(bout, 0);
+	pgp_end(bout, m);
+
+	m = pgp_begin(bout, 'C');
+	pgp_put_byte(bout, 'S');
+	pgp_put_str(bout, CHECK_STMT);
+	pgp_end(bout, m);
+
+	m = pgp_begin(bout, 'S');
+	pgp_end(bout, m);
+
+	sc->check = CHK_PENDING;
+	sc->check_inflight++;
+	sc->check_row = false;
+	sc->check_error = false;
+}
+
+static bool backend_idle(const scache *sc)
+{
+	return sc->rfq_expected == 0 && !sc->unsynced && sc->check_inflight == 0;
+}
+
+static void maybe_check(scache *sc, pgp_buf *bout)
+{
+	if (sc->check == CHK_UNKNOWN && backend_idle(sc) && sc->txn == 'I' && !sc->holding)
+		send_check(sc, bout);
+}
+
+/* The check's DataRow: extra_float_digits, then one boolean per table. */
+static void read_check_row(scache *sc, const char *msg, size_t n)
+{
+	const char *p = msg + 5, *end = msg + n;
+	if (p + 2 > end)
+		return;
+	int ncols = (int16_t)((unsigned char)p[0] << 8 | (unsigned char)p[1]);
+	p += 2;
+	if ((size_t)ncols != sc->ncheck + 1)
+		return;
+	uint64_t readable[SCLASS_MAX_GROUPS] = {0};
+	size_t g = 0, t = 0;
+	for (int c = 0; c < ncols; c++) {
+		if (p + 4 > end)
+			return;
+		int32_t len = (int32_t)pgp_get_uint32(p);
+		p += 4;
+		if (len < 0 || p + len > end)
+			return;
+		if (c == 0) {
+			char v[16];
+			if ((size_t)len >= sizeof(v))
+				return;
+			memcpy(v, p, (size_t)len);
+			v[len] = '\0';
+			char *e;
+			long efd = strtol(v, &e, 10);
+			if (*e != '\0' || efd < -15 || efd > 3)
+				return;
+			sc->extra_float_digits = (int)efd;
+		} else {
+			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
+				g++;
+				t = 0;
+			}
+			if (g >= sc->ngroups)
+				return;
+			if (len == 1 && p[0] == 't')
+				readable[g] |= (uint64_t)1 << t;
+			t++;
+		}
+		p += len;
+	}
+	memcpy(sc->readable, readable, sizeof(readable));
+	sc->check_row = true;
+}
+
+/* A backend message while the check is in flight; false: the client does not see it. */
+static bool check_message(scache *sc, char type, const char *msg, size_t n)
+{
+	switch (type) {
+	case 'D':
+		read_check_row(sc, msg, n);
+		return false;
+	case 'E':
+		sc->check_error = true;
+		return false;
+	case 'Z':
+		sc->check_inflight--;
+		sc->txn = msg[5];
+		if (sc->check == CHK_PENDING) {
+			if (sc->check_row && !sc->check_error) {
+				sc->check = CHK_OK;
+			} else {
+				sc->check = CHK_FAILED;
+				log_warning("the cache's settings check failed on a session's backend connection; "
+				            "the session's statements go to the backend until its settings change");
+			}
+		}
+		return false;
+	case 'N': /* notices and notifications are the client's */
+	case 'A':
+		return true;
+	default: /* ParseComplete, BindComplete, CommandComplete, CloseComplete */
+		return false;
+	}
+}
+
+/* --- the backend's answers ------------------------------------------------------------ */
+
+static void set_param(scache *sc, const char *name, const char *value)
+{
+	if (strcmp(name, "TimeZone") == 0)
+		snprintf(sc->timezone, sizeof(sc->timezone), "%s", value);
+	else if (strcmp(name, "DateStyle") == 0)
+		snprintf(sc->datestyle, sizeof(sc->datestyle), "%s", value);
+	else if (strcmp(name, "IntervalStyle") == 0)
+		snprintf(sc->intervalstyle, sizeof(sc->intervalstyle), "%s", value);
+	else if (strcmp(name, "standard_conforming_strings") == 0)
+		sc->std_strings = strcmp(value, "on") == 0;
+	else if (strcmp(name, "client_encoding") == 0)
+		sc->client_utf8 = strcmp(value, "UTF8") == 0;
+}
+
+void scache_login(scache *sc, PGconn *be, pgp_buf *bout)
+{
+	static const char *const names[] = {"TimeZone", "DateStyle", "IntervalStyle", "standard_conforming_strings",
+	                                    "client_encoding"};
+	for (size_t i = 0; i < CB_ARRAY_LEN(names); i++) {
+		const char *v = PQparameterStatus(be, names[i]);
+		set_param(sc, names[i], v != NULL ? v : "");
+	}
+	maybe_check(sc, bout);
+}
+
+static void invalidate(scache *sc)
+{
+	if (sc->pend_all) {
+		csvc_invalidate_all(sc->cs);
+		return;
+	}
+	for (size_t g = 0; g < sc->ngroups; g++)
+		if (sc->pend_tables[g] != 0)
+			csvc_invalidate(sc->cs, g, sc->pend_tables[g]);
+}
+
+bool scache_backend(scache *sc, char type, const char *msg, size_t n)
+{
+	if (type == 'S') {
+		const char *name = msg + 5;
+		const char *value = memchr(name, '\0', n - 5);
+		if (value != NULL && value + 1 < msg + n)
+			set_param(sc, name, value + 1);
+		return true;
+	}
+	if (sc->check_inflight > 0)
+		return check_message(sc, type, msg, n);
+	switch (type) {
+	case '1':
+		if (sc->swallow_parse > 0) {
+			sc->swallow_parse--;
+			return false;
+		}
+		break;
+	case 'N':
+	case 'A':
+		return true; /* asynchronous: says nothing of the statement */
+	case 'C':
+		/* a simple Query's CommandComplete follows the commit of its implicit
+		 * transaction, or of COMMIT: invalidate before the client learns of it */
+		if (sc->pend && sc->rfq_expected > 0 && (sc->rfq_kinds & 1)) {
+			invalidate(sc);
+			sc->cc_invalidated = true;
+			return true;
+		}
+		break;
+	case 'Z':
+		if (sc->rfq_expected > 0) {
+			sc->rfq_expected--;
+			sc->rfq_kinds >>= 1;
+		}
+		sc->txn = msg[5];
+		if (sc->txn == 'I' && sc->pend) {
+			if (!sc->cc_invalidated)
+				invalidate(sc);
+			sc->pend = sc->pend_all = false;
+			memset(sc->pend_tables, 0, sizeof(sc->pend_tables));
+		}
+		sc->cc_invalidated = false;
+		return true;
+	default:
+		break;
+	}
+	sc->cc_invalidated = false;
+	return true;
+}
+
+bool scache_backend_busy(const scache *sc)
+{
+	return !backend_idle(sc);
+}
+
+/* --- client messages to the backend ----------------------------------------------------- */
+
+static void note_effects(scache *sc, const char *text, size_t len)
+{
+	sclass_result r;
+	sclass_classify(text, len, &sc->tables, &r);
+	if (r.effects & SCLASS_WRITES_ALL) {
+		sc->pend = sc->pend_all = true;
+	} else if (r.effects & SCLASS_WRITES) {
+		sc->pend = true;
+		for (size_t g = 0; g < sc->ngroups; g++)
+			sc->pend_tables[g] |= r.tables[g];
+	}
+	if (r.effects & SCLASS_SETTINGS)
+		sc->check = CHK_UNKNOWN;
+	if (r.effects & SCLASS_FORGET_STMTS) {
+		/* DEALLOCATE name: which one is not worth parsing; forget the whole table */
+		pstmt *p, *tmp;
+		HASH_ITER(hh, sc->stmts, p, tmp)
+		{
+			p->ambiguous = true;
+		}
+	}
+}
+
+static const char *cstr(const char **p, const char *end)
+{
+	const char *s = *p;
+	const char *z = memchr(s, '\0', (size_t)(end - s));
+	if (z == NULL)
+		return NULL;
+	*p = z + 1;
+	return s;
+}
+
+static bool get16(const char **p, const char *end, int *out)
+{
+	if (*p + 2 > end)
+		return false;
+	*out = (int16_t)((unsigned char)(*p)[0] << 8 | (unsigned char)(*p)[1]);
+	*p += 2;
+	return true;
+}
+
+static bool get32(const char **p, const char *end, int32_t *out)
+{
+	if (*p + 4 > end)
+		return false;
+	*out = (int32_t)pgp_get_uint32(*p);
+	*p += 4;
+	return true;
+}
+
+/* A Parse message's parts; false when malformed (the backend will say so). */
+static bool read_parse(const char *msg, size_t n, const char **name, const char **text, int *ntypes, const char **types)
+{
+	const char *p = msg + 5, *end = msg + n;
+	if ((*name = cstr(&p, end)) == NULL || (*text = cstr(&p, end)) == NULL || !get16(&p, end, ntypes) ||
+	    *ntypes < 0 || p + 4 * (size_t)*ntypes > end)
+		return false;
+	*types = p;
+	return true;
+}
+
+static uint32_t *copy_types(const char *types, int n)
+{
+	uint32_t *t = malloc(sizeof(uint32_t) * (size_t)(n > 0 ? n : 1));
+	if (t != NULL)
+		for (int i = 0; i < n; i++)
+			t[i] = pgp_get_uint32(types + 4 * i);
+	return t;
+}
+
+/* Remember a Parse the backend gets (or that was answered here). */
+static void record_parse(scache *sc, const char *msg, size_t n)
+{
+	const char *name, *text, *types;
+	int ntypes;
+	if (!read_parse(msg, n, &name, &text, &ntypes, &types))
+		return;
+	if (name[0] == '\0') {
+		free(sc->unnamed);
+		free(sc->unnamed_types);
+		sc->unnamed = strdup(text);
+		sc->unnamed_len = strlen(text);
+		sc->unnamed_types = copy_types(types, ntypes);
+		sc->unnamed_ntypes = ntypes;
+		if (sc->unnamed_types == NULL) {
+			free(sc->unnamed);
+			sc->unnamed = NULL;
+		}
+		return;
+	}
+	pstmt *p;
+	HASH_FIND_STR(sc->stmts, name, p);
+	if (p != NULL) {
+		p->ambiguous = true; /* the backend refuses a second Parse of the name */
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return;
+	p->name = strdup(name);
+	p->text = strdup(text);
+	p->len = p->text ? strlen(p->text) : 0;
+	p->types = copy_types(types, ntypes);
+	p->ntypes = ntypes;
+	if (p->name == NULL || p->text == NULL || p->types == NULL) {
+		free_stmt(p);
+		return;
+	}
+	HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
+}
+
+/* The text of prepared statement name ("" the unnamed one), NULL when unknown. */
+static const char *stmt_text(scache *sc, const char *name, size_t *len, const uint32_t **types, int *ntypes)
+{
+	if (name[0] == '\0') {
+		*len = sc->unnamed_len;
+		*types = sc->unnamed_types;
+		*ntypes = sc->unnamed_ntypes;
+		return sc->unnamed;
+	}
+	pstmt *p;
+	HASH_FIND_STR(sc->stmts, name, p);
+	if (p == NULL || p->ambiguous)
+		return NULL;
+	*len = p->len;
+	*types = p->types;
+	*ntypes = p->ntypes;
+	return p->text;
+}
+
+/* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
+static void unstale(scache *sc, pgp_buf *bout)
+{
+	if (!sc->stale)
+		return;
+	pgp_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, pgp_buf_avail(&sc->stale_parse));
+	sc->swallow_parse++;
+	sc->stale = false;
+	sc->unsynced = true;
+}
+
+static void expect_rfq(scache *sc, bool simple)
+{
+	if (sc->rfq_expected < 64) {
+		if (simple)
+			sc->rfq_kinds |= (uint64_t)1 << sc->rfq_expected;
+		else
+			sc->rfq_kinds &= ~((uint64_t)1 << sc->rfq_expected);
+	}
+	sc->rfq_expected++;
+}
+
+/* Send one client message to the backend, keeping the books. */
+static void forward(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout)
+{
+	const char *p = msg + 5, *end = msg + n;
+	if (type == 'Q' || type == 'E') {
+		if (!sc->counted)
+			STATS_ADD(queries_backend, 1);
+		sc->counted = false;
+	}
+	switch (type) {
+	case 'Q':
+		note_effects(sc, p, n > 6 ? n - 6 : 0);
+		/* a simple Query drops the unnamed statement on the backend */
+		sc->stale = false;
+		free(sc->unnamed);
+		sc->unnamed = NULL;
+		expect_rfq(sc, true);
+		break;
+	case 'P': {
+		const char *name = cstr(&p, end);
+		if (name != NULL && name[0] == '\0')
+			sc->stale = false;
+		record_parse(sc, msg, n);
+		sc->unsynced = true;
+		break;
+	}
+	case 'B': {
+		const char *portal = cstr(&p, end);
+		const char *stmt = portal ? cstr(&p, end) : NULL;
+		if (stmt != NULL) {
+			if (stmt[0] == '\0')
+				unstale(sc, bout);
+			size_t len;
+			const uint32_t *types;
+			int ntypes;
+			const char *text = stmt_text(sc, stmt, &len, &types, &ntypes);
+			if (text != NULL)
+				note_effects(sc, text, len);
+			else
+				sc->pend = sc->pend_all = true; /* an unknown statement may write anything */
+		}
+		sc->unsynced = true;
+		break;
+	}
+	case 'D':
+		if (n >= 7 && msg[5] == 'S' && msg[6] == '\0')
+			unstale(sc, bout);
+		sc->unsynced = true;
+		break;
+	case 'C':
+		if (n >= 7 && msg[5] == 'S') {
+			const char *q = msg + 6;
+			const char *name = cstr(&q, end);
+			if (name != NULL && name[0] != '\0') {
+				pstmt *ps;
+				HASH_FIND_STR(sc->stmts, name, ps);
+				if (ps != NULL) {
+					HASH_DEL(sc->stmts, ps);
+					free_stmt(ps);
+				}
+			}
+		}
+		sc->unsynced = true;
+		break;
+	case 'S':
+		expect_rfq(sc, false);
+		sc->unsynced = false;
+		break;
+	case 'F':
+		sc->pend = sc->pend_all = true; /* a function call may write anything */
+		expect_rfq(sc, false);
+		break;
+	case 'E':
+	case 'H':
+		sc->unsynced = true;
+		break;
+	default: /* CopyData, CopyDone, CopyFail */
+		break;
+	}
+	pgp_buf_append(bout, msg, n);
+}
+
+/* Send the held messages on, in order. */
+static void release_held(scache *sc, pgp_buf *bout)
+{
+	sc->holding = false;
+	pgp_buf *h = &sc->held;
+	while (pgp_buf_avail(h) >= 5) {
+		const char *m = h->data + h->start;
+		size_t len = (size_t)pgp_get_uint32(m + 1) + 1;
+		forward(sc, m[0], m, len, bout);
+		pgp_buf_consume(h, len);
+	}
+	h->start = h->len = 0;
+}
+
+/* --- answering ------------------------------------------------------------------------ */
+
+static bool may_answer(scache *sc)
+{
+	if (sc->check != CHK_OK || !backend_idle(sc) || sc->txn != 'I' || sc->hp_failed)
+		return false;
+	if (sc->hp == NULL) {
+		cache_err err;
+		sc->hp = hp_conn_new(sc->eng, &err);
+		if (sc->hp == NULL) {
+			sc->hp_failed = true;
+			log_warning("cannot open the cache for a session, its statements go to the backend: %s",
+			            err.msg);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void fill_session(const scache *sc, hp_session *ss)
+{
+	ss->timezone = sc->timezone;
+	ss->datestyle = sc->datestyle;
+	ss->intervalstyle = sc->intervalstyle;
+	ss->extra_float_digits = sc->extra_float_digits;
+	ss->std_strings = sc->std_strings;
+	ss->client_utf8 = sc->client_utf8;
+	ss->readable = sc->readable;
+	ss->ngroups = sc->ngroups;
+}
+
+/* Count and act on a hit path outcome that did not answer. */
+static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const cache_err *err)
+{
+	if (o == HP_MISS) {
+		STATS_ADD(queries_cache_misses, 1);
+		sc->counted = true;
+		for (int i = 0; i < res->nfills; i++)
+			(void)csvc_post_fill(sc->cs, res->fills[i].group, res->fills[i].fill, res->fills[i].value);
+	} else {
+		if (o == HP_ERROR)
+			log_warning("the cache could not answer a statement, the backend does: %s", err->msg);
+	}
+}
+
+static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
+{
+	if (n < 6 || msg[n - 1] != '\0')
+		return false;
+	hp_request rq;
+	memset(&rq, 0, sizeof(rq));
+	rq.text = msg + 5;
+	rq.len = n - 6;
+	rq.simple = true;
+	hp_session ss;
+	fill_session(sc, &ss);
+	hp_result res;
+	cache_err err;
+	err.msg[0] = '\0';
+	hp_outcome o = hp_execute(sc->hp, &rq, &ss, cout, &res, &err);
+	if (o == HP_HIT) {
+		pgp_put_ready(cout, 'I');
+		STATS_ADD(queries_cache_hits, 1);
+		/* PostgreSQL drops the unnamed statement on a simple Query */
+		free(sc->unnamed);
+		sc->unnamed = NULL;
+		return true;
+	}
+	not_answered(sc, &res, o, &err);
+	return false;
+}
+
+/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
+static bool answer_batch(scache *sc, pgp_buf *cout)
+{
+	const pgp_buf *h = &sc->held;
+	const char *p = h->data + h->start, *end = h->data + h->len;
+	const char *msgs[4];
+	size_t lens[4];
+	int nm = 0;
+	while (p + 5 <= end && nm < 4) {
+		size_t len = (size_t)pgp_get_uint32(p + 1) + 1;
+		msgs[nm] = p;
+		lens[nm++] = len;
+		p += len;
+	}
+	if (p != end || nm < 2)
+		return false;
+	int i = 0;
+	const char *parse = NULL;
+	size_t parse_len = 0;
+	if (msgs[i][0] == 'P') {
+		parse = msgs[i];
+		parse_len = lens[i++];
+	}
+	if (i >= nm || msgs[i][0] != 'B')
+		return false;
+	const char *bind = msgs[i], *bend = msgs[i] + lens[i];
+	i++;
+	bool describe = false;
+	if (i < nm && msgs[i][0] == 'D') {
+		if (lens[i] != 7 || msgs[i][5] != 'P' || msgs[i][6] != '\0')
+			return false;
+		describe = true;
+		i++;
+	}
+	if (i != nm - 1 || msgs[i][0] != 'E' || lens[i] != 10 || msgs[i][5] != '\0' || pgp_get_uint32(msgs[i] + 6) != 0)
+		return false;
+
+	/* the statement */
+	const char *text;
+	size_t tlen;
+	const uint32_t *types = NULL;
+	int ntypes = 0;
+	uint32_t ptypes[HELD_MAX_PARAMS];
+	const char *q = bind + 5;
+	const char *portal = cstr(&q, bend);
+	const char *sname = portal ? cstr(&q, bend) : NULL;
+	if (portal == NULL || sname == NULL || portal[0] != '\0')
+		return false;
+	if (parse != NULL) {
+		const char *pname, *ptext, *praw;
+		if (sname[0] != '\0' || !read_parse(parse, parse_len, &pname, &ptext, &ntypes, &praw) ||
+		    ntypes > HELD_MAX_PARAMS)
+			return false;
+		for (int k = 0; k < ntypes; k++)
+			ptypes[k] = pgp_get_uint32(praw + 4 * k);
+		types = ptypes;
+		text = ptext;
+		tlen = strlen(ptext);
+	} else {
+		text = stmt_text(sc, sname, &tlen, &types, &ntypes);
+		if (text == NULL)
+			return false;
+	}
+
+	/* the Bind: text parameters only */
+	int nfmt, nparams, nrfmt;
+	if (!get16(&q, bend, &nfmt) || nfmt < 0 || q + 2 * (size_t)nfmt > bend)
+		return false;
+	for (int k = 0; k < nfmt; k++)
+		if (q[2 * k] != 0 || q[2 * k + 1] != 0)
+			return false;
+	q += 2 * nfmt;
+	if (!get16(&q, bend, &nparams) || nparams < 0 || nparams > HELD_MAX_PARAMS)
+		return false;
+	const char *vals[HELD_MAX_PARAMS];
+	int vlens[HELD_MAX_PARAMS];
+	for (int k = 0; k < nparams; k++) {
+		int32_t l;
+		if (!get32(&q, bend, &l))
+			return false;
+		if (l < 0) {
+			vals[k] = NULL;
+			vlens[k] = 0;
+			continue;
+		}
+		if (q + l > bend)
+			return false;
+		vals[k] = q;
+		vlens[k] = l;
+		q += l;
+	}
+	if (!get16(&q, bend, &nrfmt) || nrfmt < 0 || q + 2 * (size_t)nrfmt != bend)
+		return false;
+	int16_t rfmt[HELD_MAX_PARAMS];
+	if (nrfmt > HELD_MAX_PARAMS)
+		return false;
+	for (int k = 0; k < nrfmt; k++)
+		rfmt[k] = (int16_t)((unsigned char)q[2 * k] << 8 | (unsigned char)q[2 * k + 1]);
+
+	hp_request rq;
+	memset(&rq, 0, sizeof(rq));
+	rq.text = text;
+	rq.len = tlen;
+	rq.nparams = nparams;
+	rq.params = vals;
+	rq.param_len = vlens;
+	rq.param_types = types;
+	rq.nparam_types = ntypes;
+	rq.nresult_formats = nrfmt;
+	rq.result_formats = rfmt;
+	rq.simple = false;
+	rq.describe = describe;
+	hp_session ss;
+	fill_session(sc, &ss);
+	hp_result res;
+	cache_err err;
+	err.msg[0] = '\0';
+	size_t mark = cout->len;
+	if (parse != NULL) {
+		size_t m = pgp_begin(cout, '1');
+		pgp_end(cout, m);
+	}
+	size_t m = pgp_begin(cout, '2');
+	pgp_end(cout, m);
+	hp_outcome o = hp_execute(sc->hp, &rq, &ss, cout, &res, &err);
+	if (o != HP_HIT) {
+		cout->len = mark;
+		not_answered(sc, &res, o, &err);
+		return false;
+	}
+	pgp_put_ready(cout, 'I');
+	STATS_ADD(queries_cache_hits, 1);
+	if (parse != NULL) {
+		/* the client's unnamed statement is now this one; the backend learns it when needed */
+		record_parse(sc, parse, parse_len);
+		sc->stale_parse.start = sc->stale_parse.len = 0;
+		pgp_buf_append(&sc->stale_parse, parse, parse_len);
+		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
+		if (!sc->stale && sc->unnamed != NULL) {
+			free(sc->unnamed);
+			sc->unnamed = NULL;
+		}
+	}
+	return true;
+}
+
+scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout, pgp_buf *cout)
+{
+	if (sc->holding) {
+		if (type == 'B' || type == 'D' || type == 'E') {
+			pgp_buf_append(&sc->held, msg, n);
+			return SCACHE_HELD;
+		}
+		if (type == 'S') {
+			if (may_answer(sc) && answer_batch(sc, cout)) {
+				sc->holding = false;
+				sc->held.start = sc->held.len = 0;
+				return SCACHE_ANSWERED;
+			}
+			release_held(sc, bout);
+			forward(sc, type, msg, n, bout);
+			return SCACHE_FORWARDED;
+		}
+		release_held(sc, bout);
+	}
+	maybe_check(sc, bout);
+	switch (type) {
+	case 'Q':
+		if (may_answer(sc) && answer_query(sc, msg, n, cout))
+			return SCACHE_ANSWERED;
+		break;
+	case 'P':
+		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
+			sc->holding = true;
+			sc->held.start = sc->held.len = 0;
+			pgp_buf_append(&sc->held, msg, n);
+			return SCACHE_HELD;
+		}
+		break;
+	case 'B':
+		if (may_answer(sc)) {
+			sc->holding = true;
+			sc->held.start = sc->held.len = 0;
+			pgp_buf_append(&sc->held, msg, n);
+			return SCACHE_HELD;
+		}
+		break;
+	default:
+		break;
+	}
+	forward(sc, type, msg, n, bout);
+	return SCACHE_FORWARDED;
+}

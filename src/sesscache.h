@@ -1,0 +1,80 @@
+/*
+ * sesscache.h - a session's side of the cache: which client messages the
+ * cache answers, what the backend must learn, and what writes invalidate.
+ *
+ * Functions prefix: scache_
+ *
+ * DESIGN
+ *
+ * The session thread hands every complete client message to
+ * scache_client() and every complete backend message to scache_backend();
+ * they decide, in the thread that read the socket (no hand-off):
+ *
+ *  - A simple Query, or an extended-protocol batch [Parse ""] Bind
+ *    [Describe portal] Execute Sync on the unnamed portal, is answered by
+ *    the hit path (src/hitpath.h) when the session is idle (no answer of
+ *    the backend outstanding, no transaction open), its settings are known
+ *    and the hit path can answer exactly.  Extended messages from Bind on
+ *    are held until Sync (or until a message that does not fit, which sends
+ *    the held ones on); everything else goes to the backend at once.
+ *    A batch answered here whose Parse the backend never saw is sent to the
+ *    backend before a later message uses the unnamed statement (its
+ *    ParseComplete is not shown to the client).
+ *  - On a miss the statement goes to the backend and the missing fill
+ *    values are queued (never waited for).
+ *  - Settings: TimeZone, DateStyle, IntervalStyle, client_encoding and
+ *    standard_conforming_strings come from the backend's ParameterStatus;
+ *    extra_float_digits, and per cache table whether the session's role
+ *    may SELECT it, whether row security applies and whether its
+ *    unqualified name resolves to it under the search_path, come from a
+ *    check the session runs on its backend connection (an extended-protocol
+ *    exchange under a reserved statement name, invisible to the client) at
+ *    login and again after any statement that may change them
+ *    (src/stmtclass.h).  Until the check's answer is in, nothing is
+ *    answered from the cache.
+ *  - Writes: statements that may write cache tables (src/stmtclass.h) are
+ *    remembered; when the backend reports the write committed (the
+ *    CommandComplete of a simple Query, which PostgreSQL sends after the
+ *    commit of an implicit transaction or COMMIT, and the ReadyForQuery
+ *    that ends the transaction) the written tables are invalidated
+ *    (csvc_invalidate) before the message reaches the client.
+ */
+#ifndef CBD_SESSCACHE_H
+#define CBD_SESSCACHE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "src/cachesvc.h"
+#include "src/pgproto.h"
+
+typedef struct scache scache;
+
+/*
+ * The cache side of a new session of user on database, or NULL when the
+ * cache cannot answer it (no cache, another database, out of memory:
+ * then the session relays only; *why says which, may be NULL).
+ */
+scache *scache_new(csvc *cache, const char *database, const char **why);
+void scache_free(scache *sc);
+
+/* After login: the backend's reported settings; queues the first check into bout. */
+void scache_login(scache *sc, PGconn *be, pgp_buf *bout);
+
+typedef enum scache_action {
+	SCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */
+	SCACHE_HELD,      /* kept until Sync */
+	SCACHE_ANSWERED   /* the answer, ending in ReadyForQuery, is in cout */
+} scache_action;
+
+/* A complete client message (type, whole message of n bytes). */
+scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout, pgp_buf *cout);
+
+/* A complete backend message; false when it must not reach the client. */
+bool scache_backend(scache *sc, char type, const char *msg, size_t n);
+
+/* Whether the backend owes answers (the session is busy on the backend). */
+bool scache_backend_busy(const scache *sc);
+
+#endif /* CBD_SESSCACHE_H */

@@ -1,0 +1,267 @@
+"""Cache hits through cbcached, compared byte for byte with PostgreSQL.
+
+Every exchange is sent twice, through cbcached and straight to
+PostgreSQL, on raw protocol connections, and the answers (every message up
+to ReadyForQuery) must be the same bytes.  The daemon's counters say whether
+cbcached answered from the cache (queries_cache_hits), missed and queued a
+fill (queries_cache_misses) or sent the statement on (queries_backend).
+
+Covered: simple Query hits after a miss and its fill; joins along RCCs;
+the plan cache (many literals of one shape, one parse); the extended
+protocol (unnamed and named statements, text and binary results, a Bind on
+the unnamed statement after a batch answered from the cache); writes
+through cbcached seen at once by the writer and another session;
+transactions; session settings (TimeZone, DateStyle, extra_float_digits,
+search_path); privileges (a role without SELECT gets the backend's error);
+another database; SHOW QUERIES.
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cbd_helper as h  # noqa: E402
+
+SRC = os.environ["top_srcdir"]
+DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
+checks = 0
+
+
+def check(cond, msg):
+    global checks
+    checks += 1
+    if not cond:
+        h.fail(msg, daemon)
+    print("ok %d - %s" % (checks, msg))
+
+
+def msg(t, body):
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def Q(sql):
+    return msg(b"Q", sql.encode() + b"\0")
+
+
+def P(name, sql, types=()):
+    return msg(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!H", len(types)) +
+               b"".join(struct.pack("!I", t) for t in types))
+
+
+def B(stmt, params=(), rformats=(), portal=""):
+    body = portal.encode() + b"\0" + stmt.encode() + b"\0" + struct.pack("!H", 0)
+    body += struct.pack("!H", len(params))
+    for p in params:
+        if p is None:
+            body += struct.pack("!i", -1)
+        else:
+            v = str(p).encode()
+            body += struct.pack("!i", len(v)) + v
+    body += struct.pack("!H", len(rformats)) + b"".join(struct.pack("!h", f) for f in rformats)
+    return msg(b"B", body)
+
+
+def D_portal():
+    return msg(b"D", b"P\0")
+
+
+def E():
+    return msg(b"E", b"\0" + struct.pack("!I", 0))
+
+
+S = msg(b"S", b"")
+
+
+def exchange(conn, data):
+    """Send data, return the raw messages up to the last ReadyForQuery it causes."""
+    conn.send(data)
+    want = data.count(b"S\0\0\0\4") if not data.startswith(b"Q") else 1
+    out = []
+    while want > 0:
+        t, body = conn.read_msg()
+        if t == b"N":  # notices may differ in timing; none expected here
+            continue
+        out.append(t + body)
+        if t == b"Z":
+            want -= 1
+    return out
+
+
+def same(data, label, conns=None):
+    c, d = conns or (cb, direct)
+    a = exchange(c, data)
+    b = exchange(d, data)
+    if a != b:
+        print("through cbcached: %r" % a[:6], file=sys.stderr)
+        print("direct:           %r" % b[:6], file=sys.stderr)
+    check(a == b, "%s: same bytes as PostgreSQL" % label)
+    return a
+
+
+def stats():
+    return daemon.stats()
+
+
+def delta(before, after, key):
+    return after[key] - before[key]
+
+
+def wait_fills():
+    r = daemon.admin("WAIT", "FILLS", "30000")
+    check(r is not None and r.get("ok", True) is not False, "WAIT FILLS drains the fill queue")
+
+
+conf = ("cache_db = %s\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n"
+        "max_cache_rows = 100000\n" % ("cache.db", os.path.join(SRC, "examples/movies/movies.cg")))
+daemon = h.Daemon(conf)
+try:
+    cb = h.Conn(daemon.sock).login()
+    direct = h.Conn(DIRECT).login()
+    rows, _ = direct.query("SELECT id FROM regisseur WHERE id IN (SELECT regie FROM film) ORDER BY id LIMIT 3")
+    ids = [int(r[0]) for r in rows]
+    check(len(ids) == 3, "the movie database has directors with films")
+    r1, r2, r3 = ids
+
+    # --- a miss, its fill, then hits -------------------------------------------------
+    point = "SELECT * FROM regisseur WHERE id = %d" % r1
+    s0 = stats()
+    same(Q(point), "point lookup (cold)")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_misses") == 1, "the cold lookup is a miss")
+    wait_fills()
+    same(Q(point), "point lookup (warm)")
+    s2 = stats()
+    check(delta(s1, s2, "queries_cache_hits") == 1, "the warm lookup is answered from the cache")
+
+    join = ("SELECT r.nname, f.titel, f.jahr, f.budget, f.bewertung, f.erschienen, f.geaendert, o.name "
+            "FROM regisseur r JOIN film f ON f.regie = r.id LEFT JOIN ort o ON o.plz = f.ort "
+            "WHERE r.id = %d ORDER BY f.id")
+    join_inner = ("SELECT r.nname, f.titel, f.jahr, f.budget, f.bewertung, f.erschienen, f.geaendert, o.name "
+                  "FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort "
+                  "WHERE r.id = %d ORDER BY f.id")
+    s0 = stats()
+    same(Q(join_inner % r1), "director-film-location join")
+    same(Q("SELECT f.id, f.titel FROM film f WHERE f.regie = %d ORDER BY f.id" % r1), "films by director")
+    same(Q("SELECT count(*), sum(f.jahr) FROM film f WHERE f.regie = %d" % r1), "aggregates")
+    same(Q(join % r1), "outer join (the backend's)")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") >= 3, "joins along RCCs are answered from the cache")
+
+    # --- the plan cache: one shape, many literals, one parse -------------------------
+    for i in ids:
+        same(Q("SELECT * FROM regisseur WHERE id = %d" % i), "warm-up of director %d" % i)
+    wait_fills()
+    s0 = stats()
+    for _ in range(20):
+        for i in ids:
+            exchange(cb, Q("SELECT * FROM regisseur WHERE id = %d" % i))
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 60, "60 lookups of loaded directors are 60 hits")
+    check(delta(s0, s1, "queries_parsed") == 0, "a known statement shape is never parsed again")
+    s0 = stats()
+    exchange(cb, Q("SELECT vname FROM regisseur WHERE id = %d" % r2))
+    exchange(cb, Q("SELECT vname FROM regisseur WHERE id = %d" % r3))
+    s1 = stats()
+    check(delta(s0, s1, "queries_parsed") == 1, "a new shape is parsed once")
+
+    # --- extended protocol -----------------------------------------------------------
+    ext = "SELECT id, nname, wohnort FROM regisseur WHERE id = $1"
+    s0 = stats()
+    same(P("", ext) + B("", [r2]) + D_portal() + E() + S, "extended, unnamed, text")
+    same(P("", ext, [23]) + B("", [r2], [1]) + D_portal() + E() + S, "extended, binary int result")
+    same(B("", [r3]) + D_portal() + E() + S, "Bind on the unnamed statement after a cache answer")
+    same(P("named1", ext) + D_portal().replace(b"P\0", b"Snamed1\0") + S, "named Parse and Describe")
+    same(B("named1", [r1]) + E() + S, "named statement, no Describe")
+    same(B("named1", [r2]) + D_portal() + E() + S, "named statement with Describe")
+    same(msg(b"C", b"Snamed1\0") + S, "Close of the named statement")
+    same(B("named1", [r2]) + E() + S, "Bind of a closed statement: the backend's error")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") >= 4, "extended-protocol executions are answered from the cache")
+
+    # --- writes through cbcached are seen at once ----------------------------------
+    other = h.Conn(daemon.sock).login()
+    direct2 = h.Conn(DIRECT).login()
+    exchange(cb, Q(point))
+    same(Q("UPDATE regisseur SET nname = nname || ' (neu)' WHERE id = %d" % r1), "an update through cbcached")
+    same(Q(point), "the writer reads its write")
+    same(Q(point), "another session reads the write", (other, direct2))
+    wait_fills()
+    exchange(cb, Q(point))
+    same(Q("BEGIN; UPDATE film SET jahr = jahr + 1 WHERE regie = %d; COMMIT" % r1), "a transaction block")
+    same(Q("SELECT f.id, f.jahr FROM film f WHERE f.regie = %d ORDER BY f.id" % r1), "reads after the commit",
+         (other, direct2))
+    same(P("", "UPDATE film SET laenge_min = laenge_min + 1 WHERE regie = $1") + B("", [r1]) + E() + S,
+         "an extended-protocol write")
+    same(Q("SELECT f.id, f.laenge_min FROM film f WHERE f.regie = %d ORDER BY f.id" % r1), "read after it",
+         (other, direct2))
+    wait_fills()
+
+    # --- transactions go to the backend -----------------------------------------------
+    exchange(cb, Q(point))
+    exchange(direct, Q("BEGIN"))
+    exchange(cb, Q("BEGIN"))
+    s0 = stats()
+    same(Q(point), "a read inside a transaction")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 0, "inside a transaction nothing comes from the cache")
+    same(Q("COMMIT"), "commit")
+
+    # --- settings --------------------------------------------------------------------
+    wait_fills()
+    times = "SELECT f.id, f.geaendert, f.erschienen, f.bewertung FROM film f WHERE f.regie = %d ORDER BY f.id" % r2
+    same(Q(times), "timestamps and floats (warm)")
+    for setting in ["SET TimeZone = 'America/New_York'", "SET DateStyle = 'German, DMY'",
+                    "SET extra_float_digits = 0", "SET extra_float_digits = 3", "SET DateStyle = 'ISO'",
+                    "RESET ALL"]:
+        same(Q(setting), setting)
+        same(Q(times), "timestamps and floats after " + setting)
+        same(Q(times), "again after " + setting)
+
+    same(Q("CREATE SCHEMA shadow; CREATE TABLE shadow.regisseur (id int, nname text); "
+           "INSERT INTO shadow.regisseur VALUES (%d, 'Schatten')" % r2), "a shadowing table")
+    same(Q("SET search_path = shadow, public"), "search_path to the shadow")
+    same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the shadowing table answers")
+    same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the shadowing table answers again")
+    same(Q("RESET search_path"), "search_path reset")
+    same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the cache table answers again")
+
+    # --- privileges ------------------------------------------------------------------
+    exchange(direct, Q("DROP ROLE IF EXISTS cb_noread; CREATE ROLE cb_noread LOGIN; "
+                       "GRANT SELECT ON regisseur TO cb_noread"))
+    nr = h.Conn(daemon.sock).login(user="cb_noread")
+    nrd = h.Conn(DIRECT).login(user="cb_noread")
+    s0 = stats()
+    a = same(Q("SELECT f.id, f.titel FROM film f WHERE f.regie = %d ORDER BY f.id" % r2),
+             "no SELECT on film: the backend's error", (nr, nrd))
+    check(any(m[:1] == b"E" and b"42501" in m for m in a), "the error is 42501")
+    same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "SELECT on regisseur is granted", (nr, nrd))
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 1, "the granted table is answered from the cache")
+    nr.close()
+    nrd.close()
+
+    # --- another database ------------------------------------------------------------
+    pgc = h.Conn(daemon.sock).login(database="postgres")
+    s0 = stats()
+    pgc.query("SELECT 1")
+    s1 = stats()
+    check(delta(s0, s1, "queries_backend") == 1 and delta(s0, s1, "queries_cache_hits") == 0,
+          "a session on another database only relays")
+    pgc.close()
+
+    # --- SHOW QUERIES ------------------------------------------------------------------
+    q = daemon.admin("SHOW", "QUERIES")
+    shapes = {r["query"]: r for r in q["rows"]}
+    key = "SELECT * FROM regisseur WHERE id = $?"
+    check(key in shapes and int(shapes[key]["cache_hits"]) >= 60, "SHOW QUERIES lists the point lookup's hits")
+    outer = [r for r in q["rows"] if "LEFT JOIN" in r["query"]]
+    check(len(outer) == 1 and outer[0]["reason"] != "", "SHOW QUERIES says why the outer join is not cached")
+
+    v = daemon.admin("VERIFY")
+    check(v.get("ok", True) is not False and not v["rows"], "VERIFY finds the cache valid after the writes")
+    for c in (cb, direct, other, direct2):
+        c.close()
+finally:
+    if daemon.alive():
+        daemon.stop()
+print("1..%d" % checks)
