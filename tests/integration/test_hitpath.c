@@ -241,10 +241,9 @@ static hp_outcome run_simple(const char *sql, const hp_session *ss, pgp_buf *out
 	return o;
 }
 
-/* sql answers from the cache exactly as from PostgreSQL; returns the rows. */
-static uint64_t check_hit(const char *sql, bool ordered)
+/* sql answers from the cache under ss exactly as from PostgreSQL; returns the rows. */
+static uint64_t check_hit_s(const char *sql, bool ordered, hp_session ss)
 {
-	hp_session ss = session();
 	pgp_buf out = {0};
 	pgp_buf_append(&out, "junk!", 5); /* answers append after what the caller had */
 	pgp_buf_consume(&out, 2);
@@ -267,6 +266,11 @@ static uint64_t check_hit(const char *sql, bool ordered)
 	pgp_buf_free(&out);
 	pgp_buf_free(&want);
 	return rows;
+}
+
+static uint64_t check_hit(const char *sql, bool ordered)
+{
+	return check_hit_s(sql, ordered, session());
 }
 
 /* sql is not answered with outcome o; out stays as it was. */
@@ -292,25 +296,30 @@ static void test_hits_match_postgres(void **state)
 {
 	(void)state;
 	char sql[512];
+	uint64_t n;
 #define HIT(ordered, ...)                                \
 	do {                                             \
 		snprintf(sql, sizeof(sql), __VA_ARGS__); \
-		check_hit(sql, ordered);                 \
+		n = check_hit(sql, ordered);             \
 	} while (0)
 	HIT(true, "SELECT * FROM regisseur WHERE id = %lld", r1);
 	HIT(true, "SELECT id, titel, jahr FROM film WHERE regie = %lld ORDER BY id", r1);
+	assert_true(n >= 2);
 	HIT(false, "SELECT * FROM film WHERE regie = %lld", r2);
+	assert_true(n >= 2);
 	HIT(true,
 	    "SELECT f.id, f.titel, o.name, o.plz FROM regisseur r JOIN film f ON f.regie = r.id "
 	    "JOIN ort o ON o.plz = f.ort WHERE r.id = %lld ORDER BY f.id",
 	    r1);
 	HIT(false, "SELECT r.nname, o.name FROM regisseur r, ort o WHERE r.id = %lld AND r.wohnort = o.plz", r2);
 	HIT(true, "SELECT id, nname, vname FROM regisseur WHERE id IN (%lld, %lld) ORDER BY id DESC", r1, r2);
+	assert_true(n >= 2);
 	HIT(false,
 	    "SELECT f.titel, df.rolle, d.nname FROM film f, darst_film df, darsteller d "
 	    "WHERE f.id = df.fid AND df.did = d.id AND f.regie = %lld",
 	    r1);
 	HIT(true, "SELECT id FROM film WHERE regie = %lld ORDER BY id DESC LIMIT 2", r1);
+	assert_int_equal(n, 2);
 	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) ORDER BY id LIMIT 3 OFFSET 1", r1, r2);
 	HIT(true, "SELECT id, titel FROM film WHERE regie IN (%lld, %lld) AND titel LIKE '%%e%%' ORDER BY id", r1, r2);
 	HIT(true, "SELECT count(*), sum(laenge_min), min(jahr), max(jahr), count(ort) FROM film WHERE regie = %lld",
@@ -318,6 +327,7 @@ static void test_hits_match_postgres(void **state)
 	HIT(true, "SELECT count(*) FROM film WHERE regie = %lld AND jahr > 3000", r1);
 	/* NULLs sort last ascending, first descending */
 	HIT(true, "SELECT id, laenge_min FROM film WHERE regie IN (%lld, %lld) ORDER BY laenge_min, id", r1, r2);
+	assert_true(n >= 2);
 	HIT(true, "SELECT id, laenge_min, budget FROM film WHERE regie IN (%lld, %lld) ORDER BY laenge_min DESC, id",
 	    r1, r2);
 	/* numeric, float8, date, timestamptz as the backend prints them */
@@ -326,7 +336,41 @@ static void test_hits_match_postgres(void **state)
 	/* a complete table */
 	HIT(true, "SELECT name FROM genre WHERE id = 2");
 	HIT(true, "SELECT * FROM genre ORDER BY id");
+	assert_true(n >= 2);
 	HIT(false, "SELECT f.titel, g.name FROM film f, genre g WHERE f.genre = g.id AND f.regie = %lld", r2);
+	/* floats under other extra_float_digits (the cache stores them under 1) */
+	static const int efds[] = {0, -3, 3};
+	for (size_t i = 0; i < CB_ARRAY_LEN(efds); i++) {
+		char set[64];
+		snprintf(set, sizeof(set), "SET extra_float_digits = %d", efds[i]);
+		PQclear(PQexec(pgc, set));
+		hp_session ss = session();
+		ss.extra_float_digits = efds[i];
+		snprintf(sql, sizeof(sql), "SELECT id, bewertung FROM film WHERE regie IN (%lld, %lld) ORDER BY id", r1,
+		         r2);
+		assert_true(check_hit_s(sql, true, ss) >= 2);
+	}
+	PQclear(PQexec(pgc, "SET extra_float_digits = 1"));
+	/* a statement without a plan key is analysed every time */
+	char plz[16];
+	snprintf(sql, sizeof(sql), "SELECT min(ort) FROM film WHERE regie IN (%lld, %lld) AND ort IS NOT NULL", r1, r2);
+	PGresult *pr = PQexec(pgc, sql);
+	assert_int_equal(PQntuples(pr), 1);
+	assert_false(PQgetisnull(pr, 0, 0)); /* a place of a loaded film: loaded along film.ort -> ort.plz */
+	snprintf(plz, sizeof(plz), "%s", PQgetvalue(pr, 0, 0));
+	PQclear(pr);
+	hp_stats before, after;
+	hp_get_stats(eng, &before);
+	snprintf(sql, sizeof(sql), "SELECT plz, name FROM ort WHERE plz = U&'%s'", plz);
+	assert_int_equal(check_hit(sql, true), 1);
+	assert_int_equal(check_hit(sql, true), 1);
+	hp_get_stats(eng, &after);
+	assert_int_equal(after.no_key - before.no_key, 2);
+	assert_int_equal(after.parses - before.parses, 2);
+	assert_int_equal(after.shapes, before.shapes);
+	hp_session ss = session();
+	ss.std_strings = false;
+	check_not(sql, &ss, HP_BACKEND);
 #undef HIT
 }
 
@@ -386,6 +430,12 @@ static void test_backend_reasons(void **state)
 
 	res = check_not("SELECT titel FROM film WHERE jahr = 1990", &ss, HP_BACKEND);
 	res = check_not("SELECT now()", &ss, HP_BACKEND);
+	/* several statements in one Query */
+	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; SELECT 1", r1);
+	check_not(sql, &ss, HP_BACKEND);
+	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; DELETE FROM genre", r1);
+	check_not(sql, &ss, HP_BACKEND);
+	check_not("SELECT nname FROM regisseur WHERE id = 1 FOR UPDATE", &ss, HP_BACKEND);
 
 	/* the session may not read regisseur */
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld", r1);
