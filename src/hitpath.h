@@ -157,6 +157,7 @@ typedef struct hp_stats {
 	uint64_t parses;    /* plans built (statements parsed) */
 	uint64_t plan_hits; /* statements whose shape the plan cache knew */
 	uint64_t no_key;    /* statements without a plan key (analysed every time) */
+	uint64_t uncached;  /* shapes analysed without caching: the plan cache was full */
 	uint64_t hits, misses, backend, errors;
 	size_t shapes; /* shapes in the plan cache */
 } hp_stats;

@@ -1,0 +1,678 @@
+/*
+ * Integration test of src/hitpath.c on the movie database (inside
+ * tests/harness/with-pg.sh): a cache filled by the fill module answers
+ * statements with the messages PostgreSQL sends for them, byte for byte
+ * (the expected messages are rebuilt from libpq's result: field names,
+ * table OIDs, attnums, type OIDs, sizes, typmods, formats, every value and
+ * the command tag); unloaded values miss with the fills to queue; settings,
+ * privileges, pending invalidations and result formats the cache cannot
+ * honour send the statement to the backend; the plan cache parses a shape
+ * once.
+ */
+#pragma GCC diagnostic ignored "-Wunused-function" /* helpers of the shared header this test does not use */
+#include "tests/integration/cache_testutil.h"
+
+#include "sql/types.h"
+#include "src/hitpath.h"
+
+static tgroups tg;
+static cachedb *db;
+static fill_daemon *fd;
+static hp_engine *eng;
+static hp_conn *hc;
+static PGconn *pgc; /* the backend under the cache's session settings */
+static char fill_tz[128];
+static long long r1, r2, r3;               /* directors with films: r1, r2 loaded, r3 not */
+static const long long r_none = 987654321; /* loaded, no such director */
+static uint64_t readable_all[1];
+static int hit_calls;
+static char hit_last[64];
+
+static void on_hit(void *arg, size_t group, size_t entry, const char *value)
+{
+	(void)arg;
+	assert_int_equal(group, 0);
+	assert_true(entry < tg.g[0]->nentries);
+	hit_calls++;
+	snprintf(hit_last, sizeof(hit_last), "%s", value);
+}
+
+static hp_session session(void)
+{
+	hp_session s = {fill_tz, "ISO, MDY", "postgres", 1, true, true, readable_all, 1};
+	return s;
+}
+
+static int table_index(const char *name)
+{
+	for (size_t t = 0; t < tg.g[0]->ntables; t++)
+		if (strcmp(tg.g[0]->tables[t].name, name) == 0)
+			return (int)t;
+	fail_msg("no table %s", name);
+	return -1;
+}
+
+static const char *pg_text(const char *sql)
+{
+	static char buf[256];
+	PGresult *res = PQexec(pgc, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(pgc));
+	snprintf(buf, sizeof(buf), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return buf;
+}
+
+static int setup(void **state)
+{
+	if (pgt_setup(state) != 0)
+		return -1;
+	tg = compile_groups("examples/movies/movies.cg");
+	db = open_cache(&tg, "hitpath.db");
+	fd = new_fill(db);
+	cache_err err = {{0}};
+	if (!cachedb_backend_connect(conninfo, &pgc, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	snprintf(fill_tz, sizeof(fill_tz), "%s", pg_text("SHOW TimeZone"));
+	bool collation_c = strcmp(pg_text("SELECT datcollate IN ('C', 'POSIX') FROM pg_database "
+	                                  "WHERE datname = current_database()"),
+	                          "t") == 0;
+	long long ids[3];
+	for (int i = 0; i < 3; i++) {
+		char sql[256];
+		snprintf(sql, sizeof(sql),
+		         "SELECT regie FROM film WHERE regie IS NOT NULL GROUP BY regie HAVING count(*) >= 3 "
+		         "ORDER BY regie LIMIT 1 OFFSET %d",
+		         i);
+		ids[i] = atoll(pg_text(sql));
+	}
+	r1 = ids[0];
+	r2 = ids[1];
+	r3 = ids[2];
+	assert_int_equal(pg_int("SELECT count(*) FROM regisseur WHERE id = 987654321"), 0);
+	size_t f = fill_index(&tg, "regisseur.id");
+	const long long load[] = {r1, r2, r_none};
+	for (size_t i = 0; i < CB_ARRAY_LEN(load); i++) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", load[i]);
+		if (fill_run_one(fd, 0, f, v, &err) != FILL_OK) {
+			fprintf(stderr, "fill %s: %s\n", v, err.msg);
+			return -1;
+		}
+	}
+	readable_all[0] = (tg.g[0]->ntables >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << tg.g[0]->ntables) - 1);
+	hp_engine_settings es = {collation_c, fill_tz, 0, on_hit, NULL};
+	eng = hp_engine_new(db, &es, &err);
+	if (eng == NULL) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	hc = hp_conn_new(eng, &err);
+	if (hc == NULL) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	hp_conn_free(hc);
+	hp_engine_free(eng);
+	fill_free(fd);
+	cachedb_close(db);
+	cg_groups_free(tg.g, tg.n);
+	PQfinish(pgc);
+	return pgt_teardown(state);
+}
+
+/* --- messages ---------------------------------------------------------------- */
+
+typedef struct msg {
+	char type;
+	const char *body; /* after the length word */
+	size_t len;
+} msg;
+
+typedef struct msgs {
+	msg m[4096];
+	size_t n;
+} msgs;
+
+static void split(const pgp_buf *b, msgs *out)
+{
+	out->n = 0;
+	size_t p = b->start;
+	while (p < b->len) {
+		assert_true(b->len - p >= 5);
+		size_t l = pgp_get_uint32(b->data + p + 1);
+		assert_true(l >= 4 && p + 1 + l <= b->len);
+		assert_true(out->n < CB_ARRAY_LEN(out->m));
+		out->m[out->n++] = (msg){b->data[p], b->data + p + 5, l - 4};
+		p += 1 + l;
+	}
+}
+
+/* The messages PostgreSQL sent, rebuilt from libpq's result. */
+static void expected_from(PGresult *res, bool describe, pgp_buf *b)
+{
+	int nf = PQnfields(res);
+	if (describe) {
+		size_t m = pgp_begin(b, 'T');
+		pgp_put_int16(b, (int16_t)nf);
+		for (int i = 0; i < nf; i++) {
+			pgp_put_str(b, PQfname(res, i));
+			pgp_put_int32(b, (int32_t)PQftable(res, i));
+			pgp_put_int16(b, (int16_t)PQftablecol(res, i));
+			pgp_put_int32(b, (int32_t)PQftype(res, i));
+			pgp_put_int16(b, (int16_t)PQfsize(res, i));
+			pgp_put_int32(b, PQfmod(res, i));
+			pgp_put_int16(b, (int16_t)PQfformat(res, i));
+		}
+		pgp_end(b, m);
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		size_t m = pgp_begin(b, 'D');
+		pgp_put_int16(b, (int16_t)nf);
+		for (int i = 0; i < nf; i++) {
+			if (PQgetisnull(res, r, i)) {
+				pgp_put_int32(b, -1);
+			} else {
+				pgp_put_int32(b, PQgetlength(res, r, i));
+				pgp_buf_append(b, PQgetvalue(res, r, i), (size_t)PQgetlength(res, r, i));
+			}
+		}
+		pgp_end(b, m);
+	}
+	size_t m = pgp_begin(b, 'C');
+	pgp_put_str(b, PQcmdStatus(res));
+	pgp_end(b, m);
+	assert_false(b->failed);
+}
+
+static int cmp_msg(const void *a, const void *b)
+{
+	const msg *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->body, y->body, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static msgs got_m, want_m;
+
+/* got and want carry the same messages; DataRows in order or as multisets. */
+static void same_messages(const char *sql, const pgp_buf *got, const pgp_buf *want, bool ordered)
+{
+	split(got, &got_m);
+	split(want, &want_m);
+	if (got_m.n != want_m.n)
+		fail_msg("%s: %zu messages from the cache, %zu from PostgreSQL", sql, got_m.n, want_m.n);
+	size_t first = 0, last = got_m.n;
+	while (first < got_m.n && got_m.m[first].type != 'D')
+		first++;
+	last = first;
+	while (last < got_m.n && got_m.m[last].type == 'D')
+		last++;
+	if (!ordered) {
+		qsort(got_m.m + first, last - first, sizeof(msg), cmp_msg);
+		qsort(want_m.m + first, last - first, sizeof(msg), cmp_msg);
+	}
+	for (size_t i = 0; i < got_m.n; i++) {
+		const msg *a = &got_m.m[i], *b = &want_m.m[i];
+		if (a->type != b->type || a->len != b->len || memcmp(a->body, b->body, a->len) != 0)
+			fail_msg("%s: message %zu differs: cache '%c' %zu bytes \"%.*s\", PostgreSQL '%c' %zu bytes "
+			         "\"%.*s\"",
+			         sql, i, a->type, a->len, (int)a->len, a->body, b->type, b->len, (int)b->len, b->body);
+	}
+}
+
+static hp_outcome run_simple(const char *sql, const hp_session *ss, pgp_buf *out, hp_result *res)
+{
+	hp_request rq = {0};
+	rq.text = sql;
+	rq.len = strlen(sql);
+	rq.simple = true;
+	cache_err err = {{0}};
+	hp_outcome o = hp_execute(hc, &rq, ss, out, res, &err);
+	if (o == HP_ERROR)
+		fail_msg("%s: error %s", sql, err.msg);
+	return o;
+}
+
+/* sql answers from the cache under ss exactly as from PostgreSQL; returns the rows. */
+static uint64_t check_hit_s(const char *sql, bool ordered, hp_session ss)
+{
+	pgp_buf out = {0};
+	pgp_buf_append(&out, "junk!", 5); /* answers append after what the caller had */
+	pgp_buf_consume(&out, 2);
+	hp_result res;
+	hp_outcome o = run_simple(sql, &ss, &out, &res);
+	if (o != HP_HIT)
+		fail_msg("%s: outcome %d, reason %s, %d fills", sql, o, res.reason, res.nfills);
+	assert_true(out.len - out.start >= 3);
+	assert_memory_equal(out.data + out.start, "nk!", 3);
+	pgp_buf_consume(&out, 3);
+	PGresult *pr = PQexec(pgc, sql);
+	if (PQresultStatus(pr) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(pgc));
+	pgp_buf want = {0};
+	expected_from(pr, true, &want);
+	assert_int_equal(res.rows, (uint64_t)PQntuples(pr));
+	same_messages(sql, &out, &want, ordered);
+	uint64_t rows = res.rows;
+	PQclear(pr);
+	pgp_buf_free(&out);
+	pgp_buf_free(&want);
+	return rows;
+}
+
+static uint64_t check_hit(const char *sql, bool ordered)
+{
+	return check_hit_s(sql, ordered, session());
+}
+
+/* sql is not answered with outcome o; out stays as it was. */
+static hp_result check_not(const char *sql, const hp_session *ss, hp_outcome want)
+{
+	pgp_buf out = {0};
+	pgp_buf_append(&out, "abc", 3);
+	hp_result res;
+	hp_outcome o = run_simple(sql, ss, &out, &res);
+	if (o != want)
+		fail_msg("%s: outcome %d, want %d (reason %s)", sql, o, want, res.reason);
+	assert_int_equal(out.len - out.start, 3);
+	assert_memory_equal(out.data + out.start, "abc", 3);
+	if (want == HP_BACKEND)
+		assert_true(strlen(res.reason) > 0);
+	pgp_buf_free(&out);
+	return res;
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+static void test_hits_match_postgres(void **state)
+{
+	(void)state;
+	char sql[512];
+	uint64_t n;
+#define HIT(ordered, ...)                                \
+	do {                                             \
+		snprintf(sql, sizeof(sql), __VA_ARGS__); \
+		n = check_hit(sql, ordered);             \
+	} while (0)
+	HIT(true, "SELECT * FROM regisseur WHERE id = %lld", r1);
+	HIT(true, "SELECT id, titel, jahr FROM film WHERE regie = %lld ORDER BY id", r1);
+	assert_true(n >= 2);
+	HIT(false, "SELECT * FROM film WHERE regie = %lld", r2);
+	assert_true(n >= 2);
+	HIT(true,
+	    "SELECT f.id, f.titel, o.name, o.plz FROM regisseur r JOIN film f ON f.regie = r.id "
+	    "JOIN ort o ON o.plz = f.ort WHERE r.id = %lld ORDER BY f.id",
+	    r1);
+	HIT(false, "SELECT r.nname, o.name FROM regisseur r, ort o WHERE r.id = %lld AND r.wohnort = o.plz", r2);
+	HIT(true, "SELECT id, nname, vname FROM regisseur WHERE id IN (%lld, %lld) ORDER BY id DESC", r1, r2);
+	assert_true(n >= 2);
+	HIT(false,
+	    "SELECT f.titel, df.rolle, d.nname FROM film f, darst_film df, darsteller d "
+	    "WHERE f.id = df.fid AND df.did = d.id AND f.regie = %lld",
+	    r1);
+	HIT(true, "SELECT id FROM film WHERE regie = %lld ORDER BY id DESC LIMIT 2", r1);
+	assert_int_equal(n, 2);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) ORDER BY id LIMIT 3 OFFSET 1", r1, r2);
+	HIT(true, "SELECT id, titel FROM film WHERE regie IN (%lld, %lld) AND titel LIKE '%%e%%' ORDER BY id", r1, r2);
+	HIT(true, "SELECT count(*), sum(laenge_min), min(jahr), max(jahr), count(ort) FROM film WHERE regie = %lld",
+	    r1);
+	HIT(true, "SELECT count(*) FROM film WHERE regie = %lld AND jahr > 3000", r1);
+	/* NULLs sort last ascending, first descending */
+	HIT(true, "SELECT id, laenge_min FROM film WHERE regie IN (%lld, %lld) ORDER BY laenge_min, id", r1, r2);
+	assert_true(n >= 2);
+	HIT(true, "SELECT id, laenge_min, budget FROM film WHERE regie IN (%lld, %lld) ORDER BY laenge_min DESC, id",
+	    r1, r2);
+	/* numeric, float8, date, timestamptz as the backend prints them */
+	HIT(true, "SELECT id, budget, bewertung, erschienen, geaendert FROM film WHERE regie = %lld ORDER BY id", r1);
+	HIT(true, "SELECT 1, 'x', true FROM regisseur WHERE id = %lld", r1);
+	/* a complete table */
+	HIT(true, "SELECT name FROM genre WHERE id = 2");
+	HIT(true, "SELECT * FROM genre ORDER BY id");
+	assert_true(n >= 2);
+	HIT(false, "SELECT f.titel, g.name FROM film f, genre g WHERE f.genre = g.id AND f.regie = %lld", r2);
+	/* floats under other extra_float_digits (the cache stores them under 1) */
+	static const int efds[] = {0, -3, 3};
+	for (size_t i = 0; i < CB_ARRAY_LEN(efds); i++) {
+		char set[64];
+		snprintf(set, sizeof(set), "SET extra_float_digits = %d", efds[i]);
+		PQclear(PQexec(pgc, set));
+		hp_session ss = session();
+		ss.extra_float_digits = efds[i];
+		snprintf(sql, sizeof(sql), "SELECT id, bewertung FROM film WHERE regie IN (%lld, %lld) ORDER BY id", r1,
+		         r2);
+		assert_true(check_hit_s(sql, true, ss) >= 2);
+	}
+	PQclear(PQexec(pgc, "SET extra_float_digits = 1"));
+	/* a statement without a plan key is analysed every time */
+	char plz[16];
+	snprintf(sql, sizeof(sql), "SELECT min(ort) FROM film WHERE regie IN (%lld, %lld) AND ort IS NOT NULL", r1, r2);
+	PGresult *pr = PQexec(pgc, sql);
+	assert_int_equal(PQntuples(pr), 1);
+	assert_false(PQgetisnull(pr, 0, 0)); /* a place of a loaded film: loaded along film.ort -> ort.plz */
+	snprintf(plz, sizeof(plz), "%s", PQgetvalue(pr, 0, 0));
+	PQclear(pr);
+	hp_stats before, after;
+	hp_get_stats(eng, &before);
+	snprintf(sql, sizeof(sql), "SELECT plz, name FROM ort WHERE plz = U&'%s'", plz);
+	assert_int_equal(check_hit(sql, true), 1);
+	assert_int_equal(check_hit(sql, true), 1);
+	hp_get_stats(eng, &after);
+	assert_int_equal(after.no_key - before.no_key, 2);
+	assert_int_equal(after.parses - before.parses, 2);
+	assert_int_equal(after.shapes, before.shapes);
+	hp_session ss = session();
+	ss.std_strings = false;
+	check_not(sql, &ss, HP_BACKEND);
+#undef HIT
+}
+
+static void test_negative_and_misses(void **state)
+{
+	(void)state;
+	char sql[256];
+	hp_session ss = session();
+	size_t fill_reg = fill_index(&tg, "regisseur.id");
+	size_t fill_genre = fill_index(&tg, "film.genre");
+	char v[32];
+
+	/* a loaded value without rows: proven empty */
+	snprintf(sql, sizeof(sql), "SELECT * FROM regisseur WHERE id = %lld", r_none);
+	assert_int_equal(check_hit(sql, true), 0);
+
+	/* an unloaded director: miss, fill regisseur.id */
+	snprintf(sql, sizeof(sql), "SELECT * FROM regisseur WHERE id = %lld", r3);
+	hp_result res = check_not(sql, &ss, HP_MISS);
+	snprintf(v, sizeof(v), "%lld", r3);
+	assert_int_equal(res.nfills, 1);
+	assert_int_equal(res.fills[0].group, 0);
+	assert_int_equal(res.fills[0].fill, fill_reg);
+	assert_string_equal(res.fills[0].value, v);
+
+	/* film.regie is reached along the RCC regisseur.id -> film.regie */
+	snprintf(sql, sizeof(sql), "SELECT titel FROM film WHERE regie IN (%lld, %lld, %lld)", r1, r3, r3 + 1);
+	res = check_not(sql, &ss, HP_MISS);
+	assert_int_equal(res.nfills, 2);
+	assert_int_equal(res.fills[0].fill, fill_reg);
+	assert_string_equal(res.fills[0].value, v);
+	snprintf(v, sizeof(v), "%lld", r3 + 1);
+	assert_string_equal(res.fills[1].value, v);
+
+	/* film.genre may load 1, 2, 3 only */
+	res = check_not("SELECT titel FROM film WHERE genre = 2", &ss, HP_MISS);
+	assert_int_equal(res.nfills, 1);
+	assert_int_equal(res.fills[0].fill, fill_genre);
+	assert_string_equal(res.fills[0].value, "2");
+	res = check_not("SELECT titel FROM film WHERE genre = 7", &ss, HP_MISS);
+	assert_int_equal(res.nfills, 0);
+	res = check_not("SELECT titel FROM film WHERE genre IN (7, 3)", &ss, HP_MISS);
+	assert_int_equal(res.nfills, 1);
+	assert_string_equal(res.fills[0].value, "3");
+
+	/* ort.plz has no fill behind it: miss without fills */
+	res = check_not("SELECT name FROM ort WHERE plz = 'zzzzz'", &ss, HP_MISS);
+	assert_int_equal(res.nfills, 0);
+}
+
+static void test_backend_reasons(void **state)
+{
+	(void)state;
+	char sql[256];
+	hp_session ss = session();
+	hp_result res;
+
+	res = check_not("SELECT titel FROM film WHERE jahr = 1990", &ss, HP_BACKEND);
+	res = check_not("SELECT now()", &ss, HP_BACKEND);
+	/* several statements in one Query */
+	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; SELECT 1", r1);
+	check_not(sql, &ss, HP_BACKEND);
+	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; DELETE FROM genre", r1);
+	check_not(sql, &ss, HP_BACKEND);
+	check_not("SELECT nname FROM regisseur WHERE id = 1 FOR UPDATE", &ss, HP_BACKEND);
+
+	/* the session may not read regisseur */
+	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld", r1);
+	uint64_t some[1] = {readable_all[0] & ~((uint64_t)1 << table_index("regisseur"))};
+	hp_session s2 = ss;
+	s2.readable = some;
+	res = check_not(sql, &s2, HP_BACKEND);
+	assert_non_null(strstr(res.reason, "regisseur"));
+	s2.readable = NULL;
+	check_not(sql, &s2, HP_BACKEND);
+	check_hit(sql, true);
+
+	/* an invalidation pending on regisseur */
+	cachedb_dirty_add(db, 0, (size_t)table_index("regisseur"), 1);
+	res = check_not(sql, &ss, HP_BACKEND);
+	assert_non_null(strstr(res.reason, "regisseur"));
+	cachedb_dirty_add(db, 0, (size_t)table_index("regisseur"), -1);
+	check_hit(sql, true);
+
+	/* timestamptz output under another TimeZone */
+	snprintf(sql, sizeof(sql), "SELECT geaendert FROM film WHERE regie = %lld", r1);
+	s2 = ss;
+	s2.timezone = strcmp(fill_tz, "Asia/Tokyo") == 0 ? "UTC" : "Asia/Tokyo";
+	res = check_not(sql, &s2, HP_BACKEND);
+	assert_non_null(strstr(res.reason, "TimeZone"));
+	/* ... but integers do not care */
+	snprintf(sql, sizeof(sql), "SELECT id FROM film WHERE regie = %lld", r1);
+	pgp_buf out = {0};
+	assert_int_equal(run_simple(sql, &s2, &out, &res), HP_HIT);
+	pgp_buf_free(&out);
+	/* dates under another DateStyle, other client encodings */
+	snprintf(sql, sizeof(sql), "SELECT erschienen FROM film WHERE regie = %lld", r1);
+	s2 = ss;
+	s2.datestyle = "German, DMY";
+	check_not(sql, &s2, HP_BACKEND);
+	s2 = ss;
+	s2.client_utf8 = false;
+	check_not(sql, &s2, HP_BACKEND);
+
+	/* an out-of-range value: PostgreSQL decides */
+	check_not("SELECT nname FROM regisseur WHERE id = 99999999999999999999", &ss, HP_BACKEND);
+}
+
+/* Extended protocol: text parameters, binary results, compared with PQexecParams. */
+static void check_ext(const char *sql, int nparams, const char *const *params, int fmt, hp_outcome want)
+{
+	hp_session ss = session();
+	int16_t formats[1] = {(int16_t)fmt};
+	int lens[8];
+	for (int i = 0; i < nparams; i++)
+		lens[i] = (int)strlen(params[i]);
+	hp_request rq = {sql, strlen(sql), nparams, params, lens, NULL, 0, 1, formats, false, true};
+	pgp_buf out = {0};
+	hp_result res;
+	cache_err err = {{0}};
+	hp_outcome o = hp_execute(hc, &rq, &ss, &out, &res, &err);
+	if (o != want)
+		fail_msg("%s: outcome %d, want %d (%s %s)", sql, o, want, res.reason, err.msg);
+	if (o == HP_HIT) {
+		PGresult *pr = PQexecParams(pgc, sql, nparams, NULL, params, NULL, NULL, fmt);
+		if (PQresultStatus(pr) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(pgc));
+		pgp_buf w = {0};
+		expected_from(pr, true, &w);
+		same_messages(sql, &out, &w, true);
+		PQclear(pr);
+		pgp_buf_free(&w);
+		/* Execute without Describe: no RowDescription */
+		rq.describe = false;
+		pgp_buf out2 = {0};
+		assert_int_equal(hp_execute(hc, &rq, &ss, &out2, &res, &err), HP_HIT);
+		assert_int_equal(out2.len, out.len - (1 + pgp_get_uint32(out.data + 1)));
+		assert_memory_equal(out2.data, out.data + 1 + pgp_get_uint32(out.data + 1), out2.len);
+		pgp_buf_free(&out2);
+	} else {
+		assert_int_equal(out.len, 0);
+	}
+	pgp_buf_free(&out);
+}
+
+static void test_extended(void **state)
+{
+	(void)state;
+	char a[32], b[32];
+	snprintf(a, sizeof(a), "%lld", r1);
+	snprintf(b, sizeof(b), "%lld", r2);
+	const char *p1[] = {a};
+	const char *p2[] = {a, b};
+	check_ext("SELECT id, regie, titel, bewertung, jahr FROM film WHERE regie = $1 ORDER BY id", 1, p1, 1, HP_HIT);
+	check_ext("SELECT id, regie, titel, bewertung FROM film WHERE regie = $1 ORDER BY id", 1, p1, 0, HP_HIT);
+	check_ext("SELECT count(*), sum(laenge_min) FROM film WHERE regie IN ($1, $2)", 2, p2, 1, HP_HIT);
+	check_ext("SELECT o.plz, o.name FROM regisseur r, ort o WHERE r.id = $1 AND o.plz = r.wohnort", 1, p1, 1,
+	          HP_HIT);
+	/* no binary encoding of date or numeric here */
+	check_ext("SELECT erschienen FROM film WHERE regie = $1", 1, p1, 1, HP_BACKEND);
+	check_ext("SELECT budget FROM film WHERE regie = $1", 1, p1, 1, HP_BACKEND);
+	/* a parameter that is no integer */
+	const char *bad[] = {"12x"};
+	check_ext("SELECT id FROM film WHERE regie = $1", 1, bad, 0, HP_BACKEND);
+
+	/* a declared type that differs from the one the cache reads */
+	hp_session ss = session();
+	uint32_t types[1] = {SQLFE_OID_TEXT};
+	int lens[1] = {(int)strlen(a)};
+	const char *sql = "SELECT id FROM film WHERE regie = $1";
+	hp_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true};
+	pgp_buf out = {0};
+	hp_result res;
+	cache_err err = {{0}};
+	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
+	types[0] = SQLFE_OID_INT4;
+	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_HIT);
+	/* a parameter count that does not match */
+	rq.nparams = 0;
+	rq.nparam_types = 0;
+	out.len = 0;
+	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
+	assert_int_equal(out.len, 0);
+	pgp_buf_free(&out);
+}
+
+typedef struct shape_find {
+	const char *key;
+	hp_shape_info info;
+	int found;
+} shape_find;
+
+static void find_shape(void *arg, const hp_shape_info *info)
+{
+	shape_find *f = arg;
+	if (strcmp(info->key, f->key) == 0) {
+		f->info = *info;
+		f->found++;
+	}
+}
+
+static void test_plan_cache(void **state)
+{
+	(void)state;
+	hp_session ss = session();
+	hp_stats before, after;
+	hp_get_stats(eng, &before);
+	int hits = 0, misses = 0, parsed = 0;
+	hit_calls = 0;
+	for (int i = 0; i < 100; i++) {
+		char sql[128];
+		long long id = i % 2 ? r1 : 100000 + i;
+		snprintf(sql, sizeof(sql), "select vname   from regisseur where id = %lld", id);
+		pgp_buf out = {0};
+		hp_result res;
+		hp_outcome o = run_simple(sql, &ss, &out, &res);
+		hits += o == HP_HIT;
+		misses += o == HP_MISS;
+		parsed += res.parsed;
+		if (i == 0)
+			assert_true(res.parsed);
+		pgp_buf_free(&out);
+	}
+	hp_get_stats(eng, &after);
+	assert_int_equal(parsed, 1);
+	assert_int_equal(after.parses - before.parses, 1);
+	assert_int_equal(after.plan_hits - before.plan_hits, 99);
+	assert_int_equal(after.shapes, before.shapes + 1);
+	assert_int_equal(hits, 50);
+	assert_int_equal(misses, 50);
+	assert_int_equal(after.hits - before.hits, 50);
+	assert_int_equal(after.misses - before.misses, 50);
+	/* each hit reported its entry-point value */
+	assert_int_equal(hit_calls, 50);
+	char v[32];
+	snprintf(v, sizeof(v), "%lld", r1);
+	assert_string_equal(hit_last, v);
+
+	shape_find f = {"select vname from regisseur where id = $?", {0}, 0};
+	hp_foreach_shape(eng, find_shape, &f);
+	assert_int_equal(f.found, 1);
+	assert_int_equal(f.info.executions, 100);
+	assert_int_equal(f.info.hits, 50);
+	assert_int_equal(f.info.misses, 50);
+	assert_int_equal(f.info.backend, 0);
+	assert_string_equal(f.info.reason, "");
+	assert_int_equal(f.info.group, 0);
+
+	/* a shape no group answers keeps its reason */
+	hp_result res;
+	pgp_buf out = {0};
+	assert_int_equal(run_simple("SELECT titel FROM film WHERE jahr = 1991", &ss, &out, &res), HP_BACKEND);
+	shape_find g = {"SELECT titel FROM film WHERE jahr = $?", {0}, 0};
+	hp_foreach_shape(eng, find_shape, &g);
+	assert_int_equal(g.found, 1);
+	assert_true(strlen(g.info.reason) > 0);
+	assert_int_equal(g.info.group, -1);
+	assert_true(g.info.backend >= 1);
+	pgp_buf_free(&out);
+}
+
+/* A full plan cache still answers, without keeping new shapes. */
+static void test_plan_cache_full(void **state)
+{
+	(void)state;
+	cache_err err = {{0}};
+	hp_engine_settings es = {false, fill_tz, 1, NULL, NULL};
+	hp_engine *e = hp_engine_new(db, &es, &err);
+	assert_non_null(e);
+	hp_conn *c = hp_conn_new(e, &err);
+	assert_non_null(c);
+	hp_session ss = session();
+	char sql[2][128];
+	snprintf(sql[0], sizeof(sql[0]), "SELECT nname FROM regisseur WHERE id = %lld", r1);
+	snprintf(sql[1], sizeof(sql[1]), "SELECT id FROM film WHERE regie = %lld", r1);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 2; i++) {
+			hp_request rq = {0};
+			rq.text = sql[i];
+			rq.len = strlen(sql[i]);
+			rq.simple = true;
+			pgp_buf out = {0};
+			hp_result res;
+			assert_int_equal(hp_execute(c, &rq, &ss, &out, &res, &err), HP_HIT);
+			assert_int_equal(res.parsed, round == 0 || i == 1);
+			pgp_buf_free(&out);
+		}
+	hp_stats st;
+	hp_get_stats(e, &st);
+	assert_int_equal(st.shapes, 1);
+	assert_int_equal(st.uncached, 2);
+	assert_int_equal(st.parses, 3);
+	hp_conn_free(c);
+	hp_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_hits_match_postgres), cmocka_unit_test(test_negative_and_misses),
+	        cmocka_unit_test(test_backend_reasons),     cmocka_unit_test(test_extended),
+	        cmocka_unit_test(test_plan_cache),          cmocka_unit_test(test_plan_cache_full),
+	};
+	return cmocka_run_group_tests_name("hitpath", tests, setup, teardown);
+}
