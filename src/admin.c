@@ -164,11 +164,18 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "cache_fills_failed", (long long)c.fills_failed);
 		stat_row(r, "cache_fills_retried", (long long)c.fills_retried);
 		stat_row(r, "cache_fills_refused", (long long)c.fills_refused);
+		stat_row(r, "cache_fills_posted", (long long)c.fills_posted);
+		stat_row(r, "cache_fills_queue_full", (long long)c.fills_queue_full);
 		stat_row(r, "cache_fill_queue", (long long)c.queue_length);
 		stat_row(r, "cache_fill_ms", (long long)c.fill_ms);
 		stat_row(r, "cache_rows_loaded", (long long)c.rows_loaded);
 		stat_row(r, "cache_evictions", (long long)c.evictions);
 		stat_row(r, "cache_rows_evicted", (long long)c.rows_evicted);
+		stat_row(r, "cache_invalidations", (long long)c.invalidations);
+		stat_row(r, "cache_invalidations_applied", (long long)c.invalidations_applied);
+		stat_row(r, "cache_invalidation_evictions", (long long)c.invalidation_evictions);
+		stat_row(r, "cache_invalidation_failures", (long long)c.invalidation_failures);
+		stat_row(r, "cache_reload_failures", (long long)c.reload_failures);
 		stat_row(r, "cache_hits_posted", (long long)c.hits_posted);
 		stat_row(r, "cache_hits_applied", (long long)c.hits_applied);
 		stat_row(r, "cache_hits_overflow", (long long)c.hits_overflow);

@@ -5,6 +5,7 @@
  */
 #include "src/cachesvc.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@ struct csvc {
 	gc *gc;
 	char conninfo[4096];
 	char cfg_path[4096];
+	bool collation_c;  /* the cache database compares text under the C collation */
+	char fill_tz[128]; /* TimeZone of a session with the fill's settings */
+	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
 bool csvc_configured(const cfg_config *cfg)
@@ -47,6 +51,39 @@ static void csvc_log(void *arg, cache_loglevel level, const char *msg)
 		log_debug("cache: %s", msg);
 		break;
 	}
+}
+
+/* One text value of a query on pg, into buf; false with the cause in err. */
+static bool csvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg, cbd_error *err)
+{
+	PGresult *res = PQexec(pg, sql);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
+	if (ok)
+		snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
+	else
+		cbd_fail(err,
+		         "cache: reading the backend's settings (%s) failed: %s; check that cache_user %s may read "
+		         "pg_database on cache_database %s",
+		         sql, PQerrorMessage(pg), cfg->cache_user, cfg->cache_database);
+	PQclear(res);
+	return ok;
+}
+
+/* What the hit path must know of the backend: text collation, fill TimeZone. */
+static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cbd_error *err)
+{
+	char coll[16];
+	if (!csvc_query_text(pg,
+	                     "SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()",
+	                     coll, sizeof(coll), cfg, err) ||
+	    !csvc_query_text(pg, "SHOW TimeZone", s->fill_tz, sizeof(s->fill_tz), cfg, err))
+		return false;
+	s->collation_c = strcmp(coll, "t") == 0;
+	log_info("cache: backend text collation %s, fill session TimeZone %s",
+	         s->collation_c ? "C (text comparisons may run in the cache)"
+	                        : "not C (text comparisons go to the backend)",
+	         s->fill_tz);
+	return true;
 }
 
 /* Compile the cache group files of cfg; on errors the first diagnostic
@@ -101,12 +138,20 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 			         cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
 		}
 		cg_diag_free(&d);
+		/* the compile connection has the fill's session settings (cachedb_backend_connect) */
+		if (ok)
+			ok = csvc_read_settings(s, pg, cfg, err);
 	}
 	PQfinish(pg);
 	for (size_t i = 0; i < npaths; i++)
 		free(paths[i]);
 	free(paths);
 	return ok;
+}
+
+static bool csvc_reload(void *arg, size_t group, uint64_t tables, cache_err *err)
+{
+	return fill_load_complete_locked(arg, group, tables, err) == FILL_OK;
 }
 
 bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
@@ -153,6 +198,7 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	}
 	if (!fill_start(s->fill, &ce))
 		goto fail_ce;
+	gc_set_reload(s->gc, csvc_reload, s->fill);
 	if (!hitcount_start(s->hits, &ce))
 		goto fail_ce;
 	if (!gc_start(s->gc, &ce))
@@ -213,6 +259,13 @@ void csvc_get_counters(csvc *s, csvc_counters *c)
 	c->hits_applied = atomic_load(&h->applied);
 	c->hits_overflow = hitcount_dropped(s->hits);
 	c->queue_length = fill_queue_length(s->fill);
+	c->fills_posted = atomic_load(&s->fills_posted);
+	c->fills_queue_full = atomic_load(&f->queue_full);
+	c->invalidations = atomic_load(&g->invalidations);
+	c->invalidations_applied = atomic_load(&g->invalidations_applied);
+	c->invalidation_evictions = atomic_load(&g->invalidation_evictions);
+	c->invalidation_failures = atomic_load(&g->invalidation_failures);
+	c->reload_failures = atomic_load(&g->reload_failures);
 	cache_err ce;
 	if (!cachedb_size(s->admin, &c->cache_rows, &c->cache_bytes, &ce)) {
 		log_warning("SHOW STATS: %s", ce.msg);
@@ -302,5 +355,48 @@ bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err)
 	cache_err ce = {{0}};
 	if (!cachedb_controls(s->admin, fn, arg, &ce))
 		return cbd_fail(err, "%s", ce.msg);
+	return true;
+}
+
+void csvc_invalidate(csvc *s, size_t group, uint64_t tables)
+{
+	gc_invalidate_post(s->gc, group, tables);
+}
+
+void csvc_invalidate_all(csvc *s)
+{
+	gc_invalidate_post_all(s->gc);
+}
+
+bool csvc_collation_c(csvc *s)
+{
+	return s->collation_c;
+}
+
+const char *csvc_fill_timezone(csvc *s)
+{
+	return s->fill_tz;
+}
+
+cachedb *csvc_cachedb(csvc *s)
+{
+	return s->db;
+}
+
+hitcount *csvc_hitcount(csvc *s)
+{
+	return s->hits;
+}
+
+bool csvc_post_fill(csvc *s, size_t group, size_t fill, const char *value)
+{
+	cache_err ce = {{0}};
+	fill_enqueue_result r = fill_enqueue(s->fill, group, fill, value, &ce);
+	if (r == FILL_NOT_QUEUED) {
+		atomic_fetch_add(&s->fills_post_dropped, 1);
+		log_debug("cache: fill request not queued: %s", ce.msg);
+		return false;
+	}
+	atomic_fetch_add(&s->fills_posted, 1);
 	return true;
 }

@@ -45,6 +45,11 @@ typedef struct csvc_counters {
 	uint64_t hits_posted, hits_applied, hits_overflow;
 	int64_t cache_rows, cache_bytes; /* -1 when they could not be read */
 	size_t queue_length;
+	uint64_t fills_posted;     /* fill requests the sessions posted (csvc_post_fill) that were queued or merged */
+	uint64_t fills_queue_full; /* fill requests dropped: queue full */
+	/* invalidation after writes (gc.h) */
+	uint64_t invalidations, invalidations_applied, invalidation_evictions, invalidation_failures;
+	uint64_t reload_failures; /* failed reloads of complete tables after an invalidation (retried) */
 } csvc_counters;
 void csvc_get_counters(csvc *s, csvc_counters *c);
 
@@ -64,5 +69,33 @@ void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len);
 fill_daemon *csvc_fill_daemon(csvc *s);
 /* SHOW CONTROLS: cachedb_controls() on the admin connection. */
 CB_MUSTCHECK bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err);
+
+/* --- for the sessions and the hit path (any thread) --------------------- */
+
+/*
+ * A write to tables of group committed (bit t for g->tables[t],
+ * GC_ALL_TABLES: the whole group): call BEFORE the client is told.  Marks
+ * the tables dirty (cachedb_dirty(): the hit path reads nothing of them)
+ * and queues the invalidation for the garbage collector's thread, which
+ * applies it after every fill whose snapshot may predate the write (see
+ * gc.h).  Never waits for a fill or for SQLite.
+ */
+void csvc_invalidate(csvc *s, size_t group, uint64_t tables);
+/* Every table of every group (a write that cannot be attributed: DO, CALL, ...). */
+void csvc_invalidate_all(csvc *s);
+
+/* Read at start on a connection with the fill's session settings:
+ * whether the cache database compares text under the C (or POSIX)
+ * collation, and the fill session's TimeZone. */
+bool csvc_collation_c(csvc *s);
+const char *csvc_fill_timezone(csvc *s);
+
+/* The cache DB and the hit counter (owned by the service). */
+cachedb *csvc_cachedb(csvc *s);
+hitcount *csvc_hitcount(csvc *s);
+
+/* Queue a fill after a miss (fill_enqueue()): never blocks; false when
+ * refused or the queue is full (counted, logged at debug level). */
+bool csvc_post_fill(csvc *s, size_t group, size_t fill, const char *value);
 
 #endif /* CBD_CACHESVC_H */

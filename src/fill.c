@@ -482,8 +482,13 @@ static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const 
 	return FILL_OK;
 }
 
-/* Record the group's complete tables as loaded (their last step). */
-static fill_result write_complete_markers(fill_daemon *fd, size_t gi, cache_err *err)
+static bool table_in(uint64_t tables, size_t t)
+{
+	return tables == UINT64_MAX || (t < 64 && ((tables >> t) & 1) != 0);
+}
+
+/* Record the group's complete tables in `tables` as loaded (their last step). */
+static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t tables, cache_err *err)
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	if (!cachedb_begin(fd->lite, true, err))
@@ -491,7 +496,8 @@ static fill_result write_complete_markers(fill_daemon *fd, size_t gi, cache_err 
 	int64_t now = cachedb_now_us();
 	for (size_t i = 0; i < g->nstmts; i++) {
 		const cg_stmt *s = &g->stmts[i];
-		if (s->kind != CG_STMT_INSERT_CONTROL || s->fill >= 0 || s->table < 0 || !g->tables[s->table].complete)
+		if (s->kind != CG_STMT_INSERT_CONTROL || s->fill >= 0 || s->table < 0 ||
+		    !g->tables[s->table].complete || !table_in(tables, (size_t)s->table))
 			continue;
 		sqlite3_stmt *st = cachedb_stmt(fd->lite, gi, i, err);
 		if (st == NULL || sqlite3_bind_int64(st, 1, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
@@ -676,47 +682,64 @@ fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char 
 	return fr;
 }
 
+/* Load the complete tables of group gi in `tables` with their closure; under the lock. */
+static fill_result load_complete_group(fill_daemon *fd, size_t gi, uint64_t tables, cache_err *err)
+{
+	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
+	bool any = false;
+	for (size_t t = 0; t < g->ntables; t++)
+		any = any || (g->tables[t].complete && table_in(tables, t));
+	if (!any)
+		return FILL_OK;
+	if (!lite_ready(fd, err))
+		return FILL_FAILED;
+	closure cl;
+	if (!closure_init(&cl, fd, gi)) {
+		closure_free(&cl);
+		cache_err_set(err, "out of memory loading complete tables");
+		return FILL_FAILED;
+	}
+	fill_result fr = backend_begin(fd, err);
+	for (size_t t = 0; t < g->ntables && fr == FILL_OK; t++) {
+		if (!g->tables[t].complete || !table_in(tables, t))
+			continue;
+		int si = stmt_index(g, CG_STMT_FETCH_TABLE, (int)t, -1, -1, -1);
+		fr = si < 0 ? FILL_FAILED : run_fetch(fd, &cl, si, NULL, t, err);
+	}
+	if (fr == FILL_OK)
+		fr = fetch_fixpoint(fd, &cl, err);
+	backend_end(fd);
+	if (fr == FILL_OK)
+		fr = write_zones(fd, &cl, err);
+	if (fr == FILL_OK)
+		fr = write_complete_markers(fd, gi, tables, err);
+	closure_free(&cl);
+	return fr;
+}
+
 fill_result fill_load_complete(fill_daemon *fd, cache_err *err)
 {
 	size_t ng;
-	cg_group *const *groups = cachedb_groups(fd->db, &ng);
+	cachedb_groups(fd->db, &ng);
 	fill_result fr = FILL_OK;
 	cachedb_write_lock(fd->db);
-	for (size_t gi = 0; gi < ng && fr == FILL_OK; gi++) {
-		const cg_group *g = groups[gi];
-		bool any = false;
-		for (size_t t = 0; t < g->ntables; t++)
-			any = any || g->tables[t].complete;
-		if (!any)
-			continue;
-		if (!lite_ready(fd, err)) {
-			fr = FILL_FAILED;
-			break;
-		}
-		closure cl;
-		if (!closure_init(&cl, fd, gi)) {
-			closure_free(&cl);
-			cache_err_set(err, "out of memory loading complete tables");
-			fr = FILL_FAILED;
-			break;
-		}
-		fr = backend_begin(fd, err);
-		for (size_t t = 0; t < g->ntables && fr == FILL_OK; t++) {
-			if (!g->tables[t].complete)
-				continue;
-			int si = stmt_index(g, CG_STMT_FETCH_TABLE, (int)t, -1, -1, -1);
-			fr = si < 0 ? FILL_FAILED : run_fetch(fd, &cl, si, NULL, t, err);
-		}
-		if (fr == FILL_OK)
-			fr = fetch_fixpoint(fd, &cl, err);
-		backend_end(fd);
-		if (fr == FILL_OK)
-			fr = write_zones(fd, &cl, err);
-		if (fr == FILL_OK)
-			fr = write_complete_markers(fd, gi, err);
-		closure_free(&cl);
-	}
+	for (size_t gi = 0; gi < ng && fr == FILL_OK; gi++)
+		fr = load_complete_group(fd, gi, UINT64_MAX, err);
 	cachedb_write_unlock(fd->db);
+	if (fr != FILL_OK)
+		note_error(fd, err);
+	return fr;
+}
+
+fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t tables, cache_err *err)
+{
+	size_t ng;
+	cachedb_groups(fd->db, &ng);
+	if (group >= ng) {
+		cache_err_set(err, "no such cache group (%zu)", group);
+		return FILL_REFUSED;
+	}
+	fill_result fr = load_complete_group(fd, group, tables, err);
 	if (fr != FILL_OK)
 		note_error(fd, err);
 	return fr;

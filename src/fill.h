@@ -28,6 +28,15 @@
  * backoff.  A value the backend rejects (not of the column's type) or one
  * outside the fill's `values (...)` list is refused, never retried.
  *
+ * The fill/write race (DESIGN.md section 1): a write that commits after
+ * the snapshot of step 2 is not in what the fill installs.  The fill holds
+ * the cache write lock from before it opens the snapshot until its
+ * control row is in, and the invalidation of a write (gc.h, posted before
+ * the client learns of the commit) is applied under the same lock: it
+ * runs after every fill that may have missed the write and removes what
+ * such a fill installed.  Fills that take the lock later open their
+ * snapshot after the write committed.
+ *
  * fill_run_one() runs one fill synchronously (admin FILL, tests); the
  * thread and fill_run_one() share one backend connection and one SQLite
  * connection, both used only under the cache write lock.
@@ -107,6 +116,16 @@ fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char 
 
 /* Load every `complete` table with its closure (at start). */
 fill_result fill_load_complete(fill_daemon *fd, cache_err *err);
+
+/*
+ * Load the complete tables of group whose bits are set in tables (bit t
+ * for g->tables[t]; UINT64_MAX: all) with their closure, from a backend
+ * snapshot opened now, and record them as loaded.  The caller holds the
+ * cache write lock (the garbage collector reloads the complete tables an
+ * invalidation cleared: see gc.h).  The fill daemon's connections are
+ * only used under that lock, so any thread holding it may call this.
+ */
+fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t tables, cache_err *err);
 
 /* Wait until the queue is empty and no fill runs; false on timeout. */
 bool fill_wait_idle(fill_daemon *fd, int timeout_ms);

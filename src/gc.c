@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cachegroup/generate.h"
 #include "cachegroup/strbuf.h"
 
 struct gc {
@@ -22,6 +23,14 @@ struct gc {
 	bool stop, running;
 	pthread_t thread;
 	gc_stats stats;
+	/* invalidation jobs: pending is guarded by mu, the rest by the cache write lock */
+	uint32_t **pending;    /* [group][table]: posts not yet taken */
+	uint64_t pending_jobs; /* posts not yet taken */
+	uint32_t **taking;     /* [group][table]: the posts being applied */
+	bool **in_r;           /* [group][table]: scratch, the tables an invalidation clears */
+	bool **reload;         /* [group][table]: complete tables to load again */
+	gc_reload_fn reload_fn;
+	void *reload_arg;
 };
 
 typedef struct victim {
@@ -29,6 +38,26 @@ typedef struct victim {
 	char *value;
 	int64_t last_access, hits;
 } victim;
+
+static void free_jobs(gc *c)
+{
+	size_t ng;
+	cachedb_groups(c->db, &ng);
+	for (size_t g = 0; g < ng; g++) {
+		if (c->pending)
+			free(c->pending[g]);
+		if (c->taking)
+			free(c->taking[g]);
+		if (c->in_r)
+			free(c->in_r[g]);
+		if (c->reload)
+			free(c->reload[g]);
+	}
+	free(c->pending);
+	free(c->taking);
+	free(c->in_r);
+	free(c->reload);
+}
 
 gc *gc_create(cachedb *db, const gc_settings *s, cache_err *err)
 {
@@ -43,6 +72,26 @@ gc *gc_create(cachedb *db, const gc_settings *s, cache_err *err)
 		c->s.low_water_pct = 90;
 	if (c->s.interval_ms <= 0)
 		c->s.interval_ms = 1000;
+	size_t ng;
+	cg_group *const *groups = cachedb_groups(db, &ng);
+	size_t n = ng ? ng : 1;
+	bool ok = (c->pending = calloc(n, sizeof(*c->pending))) != NULL &&
+	          (c->taking = calloc(n, sizeof(*c->taking))) != NULL &&
+	          (c->in_r = calloc(n, sizeof(*c->in_r))) != NULL &&
+	          (c->reload = calloc(n, sizeof(*c->reload))) != NULL;
+	for (size_t g = 0; g < ng && ok; g++) {
+		size_t nt = groups[g]->ntables ? groups[g]->ntables : 1;
+		ok = (c->pending[g] = calloc(nt, sizeof(**c->pending))) != NULL &&
+		     (c->taking[g] = calloc(nt, sizeof(**c->taking))) != NULL &&
+		     (c->in_r[g] = calloc(nt, sizeof(**c->in_r))) != NULL &&
+		     (c->reload[g] = calloc(nt, sizeof(**c->reload))) != NULL;
+	}
+	if (!ok) {
+		free_jobs(c);
+		free(c);
+		cache_err_set(err, "out of memory creating the garbage collector");
+		return NULL;
+	}
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -297,12 +346,289 @@ static bool run_locked(gc *c, uint64_t *evicted, cache_err *err)
 	return true;
 }
 
+/* --- invalidation after writes ------------------------------------------------ */
+
+static bool table_in(uint64_t tables, size_t t)
+{
+	return tables == GC_ALL_TABLES || (t < 64 && ((tables >> t) & 1) != 0);
+}
+
+static bool run_sql_text(gc *c, const char *sql, const char *param, uint64_t *changed, cache_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->lite->lite, sql, -1, &st, NULL) != SQLITE_OK ||
+	    (param != NULL && sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT) != SQLITE_OK) ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		cache_err_set(err, "invalidation: %s failed: %s; check the disk and permissions of the cache file %s",
+		              sql, sqlite3_errmsg(c->lite->lite), cachedb_path(c->db));
+		sqlite3_finalize(st);
+		return false;
+	}
+	sqlite3_finalize(st);
+	if (changed)
+		*changed += (uint64_t)sqlite3_changes(c->lite->lite);
+	return true;
+}
+
+/* DELETE FROM "name" [WHERE "table" = ?1]. */
+static bool delete_all(gc *c, const char *name, const char *marker, uint64_t *changed, cache_err *err)
+{
+	cg_sb sb;
+	cg_sb_init(&sb);
+	cg_sb_put(&sb, "DELETE FROM ");
+	cg_sb_ident(&sb, name);
+	if (marker != NULL)
+		cg_sb_put(&sb, " WHERE \"table\" = ?1");
+	char *sql = cg_sb_finish(&sb);
+	if (sql == NULL) {
+		cache_err_set(err, "out of memory applying an invalidation");
+		return false;
+	}
+	bool ok = run_sql_text(c, sql, marker, changed, err);
+	free(sql);
+	return ok;
+}
+
+/*
+ * Inside the caller's transaction: every control value of the fill
+ * columns on tables in in_r, the markers of the complete tables in in_r
+ * and every row of the tables in in_r.  The complete tables cleared are
+ * noted for reloading.
+ */
+static bool clear_tables(gc *c, size_t gi, const bool *in_r, uint64_t *controls, uint64_t *rows, cache_err *err)
+{
+	const cg_group *g = cachedb_groups(c->db, &(size_t){0})[gi];
+	for (size_t f = 0; f < g->nfills; f++)
+		if (in_r[g->fills[f].table] && !delete_all(c, g->fills[f].ctl_name, NULL, controls, err))
+			return false;
+	for (size_t t = 0; t < g->ntables; t++) {
+		if (!in_r[t])
+			continue;
+		if (g->tables[t].complete && !delete_all(c, CG_COMPLETE_TABLE, g->tables[t].cache_name, NULL, err))
+			return false;
+		if (!delete_all(c, g->tables[t].cache_name, NULL, rows, err))
+			return false;
+	}
+	return true;
+}
+
+/* R: the tables from which a taken table is reachable along RCCs. */
+static bool compute_r(gc *c, size_t gi)
+{
+	const cg_group *g = cachedb_groups(c->db, &(size_t){0})[gi];
+	bool *in_r = c->in_r[gi], any = false;
+	for (size_t t = 0; t < g->ntables; t++)
+		any |= (in_r[t] = c->taking[gi][t] > 0);
+	for (bool changed = any; changed;) {
+		changed = false;
+		for (size_t r = 0; r < g->nrccs; r++)
+			if (in_r[g->rccs[r].dst] && !in_r[g->rccs[r].src])
+				changed = in_r[g->rccs[r].src] = true;
+	}
+	return any;
+}
+
+/* Load again the complete tables noted for it; failures stay noted. */
+static void reload_locked(gc *c)
+{
+	size_t ng;
+	cg_group *const *groups = cachedb_groups(c->db, &ng);
+	for (size_t gi = 0; gi < ng; gi++) {
+		const cg_group *g = groups[gi];
+		uint64_t tables = 0;
+		for (size_t t = 0; t < g->ntables; t++)
+			if (c->reload[gi][t])
+				tables |= t < 64 ? (uint64_t)1 << t : GC_ALL_TABLES;
+		if (tables == 0 || c->reload_fn == NULL)
+			continue;
+		cache_err err = {{0}};
+		if (!c->reload_fn(c->reload_arg, gi, tables, &err)) {
+			atomic_fetch_add(&c->stats.reload_failures, 1);
+			cachedb_log(c->db, CACHE_LOG_WARNING,
+			            "invalidation: reloading the complete tables of cache group %s failed: %s; they "
+			            "stay unloaded (queries on them go to the backend) and the reload is retried",
+			            g->name, err.msg);
+			continue;
+		}
+		for (size_t t = 0; t < g->ntables; t++)
+			c->reload[gi][t] = false;
+	}
+}
+
+/* Evict everything (every group, R = all tables), one transaction. */
+static bool evict_everything(gc *c, cache_err *err)
+{
+	size_t ng;
+	cg_group *const *groups = cachedb_groups(c->db, &ng);
+	if (!lite_ready(c, err) || !cachedb_begin(c->lite, true, err))
+		return false;
+	uint64_t controls = 0, rows = 0;
+	bool ok = true;
+	for (size_t gi = 0; gi < ng && ok; gi++) {
+		for (size_t t = 0; t < groups[gi]->ntables; t++)
+			c->in_r[gi][t] = true;
+		ok = clear_tables(c, gi, c->in_r[gi], &controls, &rows, err);
+	}
+	if (ok)
+		ok = cachedb_commit(c->lite, err);
+	else
+		cachedb_rollback(c->lite);
+	if (!ok)
+		return false;
+	atomic_fetch_add(&c->stats.evictions, controls);
+	atomic_fetch_add(&c->stats.invalidation_evictions, controls);
+	atomic_fetch_add(&c->stats.rows_evicted, rows);
+	for (size_t gi = 0; gi < ng; gi++)
+		for (size_t t = 0; t < groups[gi]->ntables; t++)
+			c->reload[gi][t] = groups[gi]->tables[t].complete;
+	return true;
+}
+
+/* Take the queued jobs and apply them; the caller holds the cache write lock. */
+static bool invalidate_locked(gc *c, uint64_t *applied, cache_err *err)
+{
+	size_t ng;
+	cg_group *const *groups = cachedb_groups(c->db, &ng);
+	pthread_mutex_lock(&c->mu);
+	uint64_t jobs = c->pending_jobs;
+	c->pending_jobs = 0;
+	for (size_t gi = 0; gi < ng; gi++)
+		for (size_t t = 0; t < groups[gi]->ntables; t++) {
+			c->taking[gi][t] = c->pending[gi][t];
+			c->pending[gi][t] = 0;
+		}
+	pthread_mutex_unlock(&c->mu);
+	if (applied)
+		*applied = jobs;
+	if (jobs == 0)
+		return true;
+
+	uint64_t controls = 0, rows = 0;
+	bool ok = lite_ready(c, err) && cachedb_begin(c->lite, true, err);
+	if (ok) {
+		for (size_t gi = 0; gi < ng && ok; gi++)
+			if (compute_r(c, gi))
+				ok = clear_tables(c, gi, c->in_r[gi], &controls, &rows, err);
+		if (ok)
+			ok = cachedb_commit(c->lite, err);
+		else
+			cachedb_rollback(c->lite);
+	}
+	if (ok) {
+		atomic_fetch_add(&c->stats.evictions, controls);
+		atomic_fetch_add(&c->stats.invalidation_evictions, controls);
+		atomic_fetch_add(&c->stats.rows_evicted, rows);
+		for (size_t gi = 0; gi < ng; gi++)
+			for (size_t t = 0; t < groups[gi]->ntables; t++)
+				if (c->in_r[gi][t] && groups[gi]->tables[t].complete)
+					c->reload[gi][t] = true;
+		ok = sweep_locked(c, err);
+	}
+	bool keep_dirty = false;
+	if (!ok) {
+		atomic_fetch_add(&c->stats.invalidation_failures, 1);
+		cachedb_log(c->db, CACHE_LOG_ERROR, "invalidation after a write failed: %s; evicting the whole cache",
+		            err->msg);
+		cache_err e2 = {{0}};
+		if (!evict_everything(c, &e2)) {
+			keep_dirty = true;
+			cachedb_log(c->db, CACHE_LOG_ERROR,
+			            "evicting the whole cache failed too: %s; the written tables stay out of the "
+			            "cache's answers until RELOAD or a restart of cbcached",
+			            e2.msg);
+		}
+	}
+	reload_locked(c);
+	if (!keep_dirty) {
+		for (size_t gi = 0; gi < ng; gi++)
+			for (size_t t = 0; t < groups[gi]->ntables; t++)
+				if (c->taking[gi][t] > 0)
+					cachedb_dirty_add(c->db, gi, t, -(int)c->taking[gi][t]);
+		atomic_fetch_add(&c->stats.invalidations_applied, jobs);
+	}
+	for (size_t gi = 0; gi < ng; gi++)
+		for (size_t t = 0; t < groups[gi]->ntables; t++)
+			c->taking[gi][t] = 0;
+	return ok;
+}
+
+bool gc_invalidate_apply(gc *c, uint64_t *applied, cache_err *err)
+{
+	cachedb_write_lock(c->db);
+	bool ok = invalidate_locked(c, applied, err);
+	cachedb_write_unlock(c->db);
+	return ok;
+}
+
+void gc_set_reload(gc *c, gc_reload_fn fn, void *arg)
+{
+	cachedb_write_lock(c->db);
+	c->reload_fn = fn;
+	c->reload_arg = arg;
+	cachedb_write_unlock(c->db);
+}
+
+/* Mark the tables dirty and count them pending (the caller holds mu). */
+static bool post_locked(gc *c, size_t group, uint64_t tables)
+{
+	const cg_group *g = cachedb_groups(c->db, &(size_t){0})[group];
+	bool any = false;
+	for (size_t t = 0; t < g->ntables; t++) {
+		if (!table_in(tables, t))
+			continue;
+		cachedb_dirty_add(c->db, group, t, 1);
+		c->pending[group][t]++;
+		any = true;
+	}
+	return any;
+}
+
+void gc_invalidate_post(gc *c, size_t group, uint64_t tables)
+{
+	size_t ng;
+	cachedb_groups(c->db, &ng);
+	if (group >= ng)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (post_locked(c, group, tables)) {
+		c->pending_jobs++;
+		atomic_fetch_add(&c->stats.invalidations, 1);
+		pthread_cond_signal(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+void gc_invalidate_post_all(gc *c)
+{
+	size_t ng;
+	cachedb_groups(c->db, &ng);
+	pthread_mutex_lock(&c->mu);
+	bool any = false;
+	for (size_t gi = 0; gi < ng; gi++)
+		any |= post_locked(c, gi, GC_ALL_TABLES);
+	if (any) {
+		c->pending_jobs++;
+		atomic_fetch_add(&c->stats.invalidations, 1);
+		pthread_cond_signal(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+uint64_t gc_invalidate_pending(gc *c)
+{
+	pthread_mutex_lock(&c->mu);
+	uint64_t n = c->pending_jobs;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
 bool gc_run_once(gc *c, uint64_t *evicted, cache_err *err)
 {
 	if (evicted)
 		*evicted = 0;
 	atomic_fetch_add(&c->stats.runs, 1);
 	cachedb_write_lock(c->db);
+	reload_locked(c); /* complete tables an invalidation could not reload */
 	bool ok = run_locked(c, evicted, err);
 	cachedb_write_unlock(c->db);
 	if (!ok)
@@ -370,30 +696,42 @@ bool gc_sweep(gc *c, cache_err *err)
 	return ok;
 }
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The thread: applies invalidation jobs as soon as they are posted and
+ * checks the mark every interval; on stop, applies the jobs still queued
+ * (so no write is forgotten by the cache file) and exits.
+ */
 static void *gc_thread(void *arg)
 {
 	gc *c = arg;
+	int64_t next_check = mono_us() + (int64_t)c->s.interval_ms * 1000;
 	pthread_mutex_lock(&c->mu);
-	while (!c->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += c->s.interval_ms / 1000;
-		ts.tv_nsec += (long)(c->s.interval_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+	for (;;) {
+		while (!c->stop && c->pending_jobs == 0 && mono_us() < next_check) {
+			struct timespec ts = {(time_t)(next_check / 1000000), (long)(next_check % 1000000) * 1000};
+			pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 		}
-		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-		if (c->stop)
-			break;
+		bool stop = c->stop, jobs = c->pending_jobs > 0;
 		pthread_mutex_unlock(&c->mu);
 		cache_err err = {{0}};
-		if (!gc_run_once(c, NULL, &err))
+		if (jobs && !gc_invalidate_apply(c, NULL, &err))
 			cachedb_log(c->db, CACHE_LOG_WARNING, "garbage collector: %s", err.msg);
+		if (stop)
+			return NULL;
+		if (mono_us() >= next_check) {
+			if (!gc_run_once(c, NULL, &err))
+				cachedb_log(c->db, CACHE_LOG_WARNING, "garbage collector: %s", err.msg);
+			next_check = mono_us() + (int64_t)c->s.interval_ms * 1000;
+		}
 		pthread_mutex_lock(&c->mu);
 	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
 }
 
 bool gc_start(gc *c, cache_err *err)
@@ -427,6 +765,7 @@ void gc_free(gc *c)
 		return;
 	gc_stop(c);
 	cachedb_conn_close(c->lite);
+	free_jobs(c);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
