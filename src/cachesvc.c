@@ -12,6 +12,7 @@
 
 #include "cachegroup/cachegroup.h"
 #include "src/check.h"
+#include "src/hitpath.h"
 #include "src/log.h"
 
 struct csvc {
@@ -26,8 +27,12 @@ struct csvc {
 	char cfg_path[4096];
 	bool collation_c;  /* the cache database compares text under the C collation */
 	char fill_tz[128]; /* TimeZone of a session with the fill's settings */
+	char dbname[256];  /* the backend database the cache mirrors */
+	hp_engine *hit;    /* the hit path's shared engine */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
+
+static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
 
 bool csvc_configured(const cfg_config *cfg)
 {
@@ -79,6 +84,7 @@ static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cbd_e
 	    !csvc_query_text(pg, "SHOW TimeZone", s->fill_tz, sizeof(s->fill_tz), cfg, err))
 		return false;
 	s->collation_c = strcmp(coll, "t") == 0;
+	snprintf(s->dbname, sizeof(s->dbname), "%s", PQdb(pg));
 	log_info("cache: backend text collation %s, fill session TimeZone %s",
 	         s->collation_c ? "C (text comparisons may run in the cache)"
 	                        : "not C (text comparisons go to the backend)",
@@ -203,6 +209,12 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 		goto fail_ce;
 	if (!gc_start(s->gc, &ce))
 		goto fail_ce;
+	hp_engine_settings hps = {.collation_c = s->collation_c,
+	                          .fill_timezone = s->fill_tz,
+	                          .on_hit = csvc_on_hit,
+	                          .hit_arg = s};
+	if ((s->hit = hp_engine_new(s->db, &hps, &ce)) == NULL)
+		goto fail_ce;
 	int64_t rows = 0, bytes = 0;
 	if (cachedb_size(s->admin, &rows, &bytes, &ce))
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
@@ -215,6 +227,22 @@ fail_ce:
 fail:
 	csvc_stop(s);
 	return false;
+}
+
+static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
+{
+	csvc *s = arg;
+	(void)hitcount_post(s->hits, group, entry, value);
+}
+
+hp_engine *csvc_hit_engine(csvc *s)
+{
+	return s->hit;
+}
+
+const char *csvc_database(csvc *s)
+{
+	return s->dbname;
 }
 
 void csvc_stop(csvc *s)
@@ -233,6 +261,7 @@ void csvc_stop(csvc *s)
 		gc_free(s->gc);
 	if (s->hits != NULL)
 		hitcount_free(s->hits);
+	hp_engine_free(s->hit);
 	if (s->admin != NULL)
 		cachedb_conn_close(s->admin);
 	if (s->db != NULL)

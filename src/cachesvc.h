@@ -88,6 +88,10 @@ void csvc_invalidate_all(csvc *s);
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */
 bool csvc_collation_c(csvc *s);
+/* The hit path's engine (src/hitpath.h), shared by the sessions. */
+struct hp_engine *csvc_hit_engine(csvc *s);
+/* The backend database the cache mirrors (sessions on others only relay). */
+const char *csvc_database(csvc *s);
 const char *csvc_fill_timezone(csvc *s);
 
 /* The cache DB and the hit counter (owned by the service). */

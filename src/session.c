@@ -573,8 +573,11 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 		s->busy = true;
 		set_state(s, SESS_ACTIVE);
 	}
-	if (s->sc == NULL)
+	if (s->sc == NULL) {
+		if (type == 'Q' || type == 'E')
+			STATS_ADD(queries_backend, 1);
 		pgp_buf_append(&s->bout, msg, n);
+	}
 	return true;
 }
 

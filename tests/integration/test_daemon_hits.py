@@ -65,6 +65,10 @@ def D_portal():
     return msg(b"D", b"P\0")
 
 
+def D_stmt(name):
+    return msg(b"D", b"S" + name.encode() + b"\0")
+
+
 def E():
     return msg(b"E", b"\0" + struct.pack("!I", 0))
 
@@ -170,7 +174,7 @@ try:
     same(P("", ext) + B("", [r2]) + D_portal() + E() + S, "extended, unnamed, text")
     same(P("", ext, [23]) + B("", [r2], [1]) + D_portal() + E() + S, "extended, binary int result")
     same(B("", [r3]) + D_portal() + E() + S, "Bind on the unnamed statement after a cache answer")
-    same(P("named1", ext) + D_portal().replace(b"P\0", b"Snamed1\0") + S, "named Parse and Describe")
+    same(P("named1", ext) + D_stmt("named1") + S, "named Parse and Describe")
     same(B("named1", [r1]) + E() + S, "named statement, no Describe")
     same(B("named1", [r2]) + D_portal() + E() + S, "named statement with Describe")
     same(msg(b"C", b"Snamed1\0") + S, "Close of the named statement")
@@ -217,8 +221,9 @@ try:
         same(Q(times), "timestamps and floats after " + setting)
         same(Q(times), "again after " + setting)
 
-    same(Q("CREATE SCHEMA shadow; CREATE TABLE shadow.regisseur (id int, nname text); "
-           "INSERT INTO shadow.regisseur VALUES (%d, 'Schatten')" % r2), "a shadowing table")
+    a = exchange(cb, Q("CREATE SCHEMA shadow; CREATE TABLE shadow.regisseur (id int, nname text); "
+                       "INSERT INTO shadow.regisseur VALUES (%d, 'Schatten')" % r2))
+    check(not any(m[:1] == b"E" for m in a), "a shadowing table, made through cbcached")
     same(Q("SET search_path = shadow, public"), "search_path to the shadow")
     same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the shadowing table answers")
     same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the shadowing table answers again")
@@ -226,6 +231,9 @@ try:
     same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the cache table answers again")
 
     # --- privileges ------------------------------------------------------------------
+    # (the DDL above named regisseur, so its values were invalidated: load r2 again)
+    exchange(cb, Q("SELECT * FROM regisseur WHERE id = %d" % r2))
+    wait_fills()
     exchange(direct, Q("DROP ROLE IF EXISTS cb_noread; CREATE ROLE cb_noread LOGIN; "
                        "GRANT SELECT ON regisseur TO cb_noread"))
     nr = h.Conn(daemon.sock).login(user="cb_noread")
