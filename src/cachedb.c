@@ -453,6 +453,31 @@ void cachedb_close(cachedb *db)
 	free(db);
 }
 
+bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cache_err *err)
+{
+	return read_meta(c->lite, key, out, err);
+}
+
+bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cache_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->lite, "INSERT OR REPLACE INTO \"cbcache_meta\" (\"key\", \"value\") VALUES (?1, ?2)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		cache_err_set(err, "cannot write the cache meta table: %s; remove the cache file",
+		              sqlite3_errmsg(c->lite));
+		sqlite3_finalize(st);
+		return false;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	if (!ok)
+		cache_err_set(err, "cannot write the cache meta table: %s; check the cache file's disk",
+		              sqlite3_errmsg(c->lite));
+	sqlite3_finalize(st);
+	return ok;
+}
+
 void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta)
 {
 	if (group >= db->ngroups || table >= db->groups[group]->ntables)

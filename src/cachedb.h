@@ -106,6 +106,9 @@ void cachedb_write_unlock(cachedb *db);
  */
 void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta);
 bool cachedb_dirty(const cachedb *db, size_t group, size_t table);
+/* A value of the meta table (*out NULL when absent; caller frees), and setting one. */
+CB_MUSTCHECK bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cache_err *err);
+CB_MUSTCHECK bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cache_err *err);
 /* Rows in all cache tables (control tables not counted) and bytes in use
  * (pages not on the free list times the page size). */
 CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err);

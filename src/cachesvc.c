@@ -29,6 +29,7 @@ struct csvc {
 	char fill_tz[128]; /* TimeZone of a session with the fill's settings */
 	char dbname[256];  /* the backend database the cache mirrors */
 	hp_engine *hit;    /* the hit path's shared engine */
+	bool running;      /* csvc_start succeeded: a stop may mark the file clean */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
@@ -195,6 +196,27 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	if ((s->fill = fill_create(s->db, &fs, &ce)) == NULL || (s->hits = hitcount_create(s->db, &hs, &ce)) == NULL ||
 	    (s->gc = gc_create(s->db, &gs, &ce)) == NULL)
 		goto fail_ce;
+	/*
+	 * A cache file left "in use" by a daemon that did not stop cleanly may
+	 * miss invalidations of writes its clients were told had committed:
+	 * empty it (complete tables reloaded) before anything reads it.
+	 */
+	gc_set_reload(s->gc, csvc_reload, s->fill);
+	char *in_use = NULL;
+	if (!cachedb_meta_get(s->admin, "in_use", &in_use, &ce))
+		goto fail_ce;
+	bool unclean = in_use != NULL && strcmp(in_use, "1") == 0;
+	free(in_use);
+	if (unclean) {
+		log_warning("cache DB %s was not closed cleanly (cbcached was killed or crashed): invalidations of "
+		            "writes may be missing, so the cache is emptied and loaded anew",
+		            cfg->cache_db);
+		gc_invalidate_post_all(s->gc);
+		if (!gc_invalidate_apply(s->gc, NULL, &ce))
+			goto fail_ce;
+	}
+	if (!cachedb_meta_set(s->admin, "in_use", "1", &ce))
+		goto fail_ce;
 	if (fill_load_complete(s->fill, &ce) != FILL_OK) {
 		cbd_fail(err,
 		         "cache: cannot load the complete tables: %s; check that cache_user %s can read them on "
@@ -204,21 +226,19 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	}
 	if (!fill_start(s->fill, &ce))
 		goto fail_ce;
-	gc_set_reload(s->gc, csvc_reload, s->fill);
 	if (!hitcount_start(s->hits, &ce))
 		goto fail_ce;
 	if (!gc_start(s->gc, &ce))
 		goto fail_ce;
-	hp_engine_settings hps = {.collation_c = s->collation_c,
-	                          .fill_timezone = s->fill_tz,
-	                          .on_hit = csvc_on_hit,
-	                          .hit_arg = s};
+	hp_engine_settings hps = {
+	        .collation_c = s->collation_c, .fill_timezone = s->fill_tz, .on_hit = csvc_on_hit, .hit_arg = s};
 	if ((s->hit = hp_engine_new(s->db, &hps, &ce)) == NULL)
 		goto fail_ce;
 	int64_t rows = 0, bytes = 0;
 	if (cachedb_size(s->admin, &rows, &bytes, &ce))
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
 		         (long long)rows, cfg->cache_db);
+	s->running = true;
 	*out = s;
 	return true;
 
@@ -262,8 +282,17 @@ void csvc_stop(csvc *s)
 	if (s->hits != NULL)
 		hitcount_free(s->hits);
 	hp_engine_free(s->hit);
-	if (s->admin != NULL)
+	if (s->admin != NULL) {
+		/* clean unless an invalidation could not be applied */
+		bool dirty = false;
+		for (size_t g = 0; g < s->ngroups; g++)
+			for (size_t t = 0; t < s->groups[g]->ntables; t++)
+				dirty = dirty || cachedb_dirty(s->db, g, t);
+		cache_err ce;
+		if (s->running && !dirty && !cachedb_meta_set(s->admin, "in_use", "0", &ce))
+			log_warning("cache: %s", ce.msg);
 		cachedb_conn_close(s->admin);
+	}
 	if (s->db != NULL)
 		cachedb_close(s->db);
 	cg_groups_free(s->groups, s->ngroups);

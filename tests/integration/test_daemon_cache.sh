@@ -128,6 +128,21 @@ cbd_launch_in "$dir1"
 grep -q "cache DB .* kept" "$CBD_LOG" || fail "restart did not keep the cache: $(cat "$CBD_LOG")"
 [ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 1 ] || fail "the control row did not survive a restart"
 adm VERIFY >/dev/null || fail "VERIFY after restart: $(adm VERIFY)"
+# a daemon that is killed may not have applied the invalidations of writes its
+# clients were told had committed: the next start empties the cache
+kill -KILL "$CBD_PID"
+wait "$CBD_PID" 2>/dev/null
+CBD_PID=""
+: >"$CBD_LOG"
+cbd_launch_in "$dir1"
+grep -q "was not closed cleanly" "$CBD_LOG" || fail "a killed daemon's cache was kept: $(cat "$CBD_LOG")"
+[ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 0 ] || fail "the control row survived a kill"
+[ "$(lite 'SELECT count(*) FROM genre')" = "$(pg 'SELECT count(*) FROM genre')" ] || fail "genre not reloaded"
+adm VERIFY >/dev/null || fail "VERIFY after a kill: $(adm VERIFY)"
+cbd_stop
+: >"$CBD_LOG"
+cbd_launch_in "$dir1"
+grep -q "not closed cleanly" "$CBD_LOG" && fail "a clean stop was taken for a crash: $(cat "$CBD_LOG")"
 cbd_stop
 # a changed cache group rebuilds the cache, saying why
 sed -e 's/^fill film.genre values (1, 2, 3)/fill film.genre values (1, 2, 3, 4)/' \
