@@ -420,6 +420,7 @@ SQLRETURN conn_disconnect(cbo_dbc *dbc)
 		                "or SQL_ROLLBACK before SQLDisconnect");
 	while (dbc->stmts != NULL)
 		stmt_free(dbc->stmts);
+	conn_pcache_free(dbc);
 	pthread_mutex_lock(&dbc->cancel_lock);
 	PQfreeCancel(dbc->cancel);
 	dbc->cancel = NULL;
@@ -427,6 +428,16 @@ SQLRETURN conn_disconnect(cbo_dbc *dbc)
 	PQfinish(dbc->pg);
 	dbc->pg = NULL;
 	return SQL_SUCCESS;
+}
+
+void conn_pcache_free(cbo_dbc *dbc)
+{
+	for (int i = 0; i < CBO_PCACHE_MAX; i++) {
+		cbo_pcache_entry *e = &dbc->pcache[i];
+		free(e->sql);
+		PQclear(e->described);
+		memset(e, 0, sizeof(*e));
+	}
 }
 
 static SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)

@@ -29,6 +29,24 @@ typedef enum conn_setting {
 	CONN_NSETTINGS
 } conn_setting;
 
+/*
+ * A server-side statement kept for reuse: SQLPrepare of a text prepared
+ * before on the connection (by any statement handle) takes it instead of
+ * preparing again, so an application that prepares per request (PHP,
+ * pyodbc alternating statements) costs no Parse/Describe/DEALLOCATE round
+ * trips.  The least recently used unused entry is deallocated when the
+ * cache is full; DEALLOCATE ALL and DISCARD sent through the driver empty
+ * it.
+ */
+#define CBO_PCACHE_MAX 32
+typedef struct cbo_pcache_entry {
+	char *sql; /* NULL: the slot is free */
+	char plan[32];
+	PGresult *described;
+	int users;     /* statement handles using it now */
+	uint64_t used; /* LRU clock */
+} cbo_pcache_entry;
+
 struct cbo_dbc {
 	uint32_t magic;       /* CBO_MAGIC_DBC */
 	pthread_mutex_t lock; /* held by every call on the connection and its statements */
@@ -49,7 +67,12 @@ struct cbo_dbc {
 	SQLUINTEGER metadata_id;
 	cbo_stmt *stmts; /* list through cbo_stmt.next */
 	unsigned next_stmt_id;
+	cbo_pcache_entry pcache[CBO_PCACHE_MAX];
+	uint64_t pcache_clock;
 };
+
+/* Free the prepared-statement cache (the server's statements die with the connection). */
+void conn_pcache_free(cbo_dbc *dbc);
 
 SQLRETURN conn_alloc(cbo_env *env, cbo_dbc **out);
 SQLRETURN conn_free(cbo_dbc *dbc);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "odbc-driver/statement.h"
 #include "odbc-driver/connection.h"
@@ -65,16 +66,34 @@ void stmt_close(cbo_stmt *st)
 
 /* Drop the server-side statement; failures (e.g. inside a failed
  * transaction) are ignored: names are never reused. */
+static void deallocate(cbo_dbc *dbc, const char *plan)
+{
+	if (dbc->pg != NULL && PQstatus(dbc->pg) == CONNECTION_OK) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "DEALLOCATE \"%s\"", plan);
+		cbo_diag *saved = dbc->notice_diag;
+		dbc->notice_diag = NULL;
+		PQclear(PQexec(dbc->pg, sql));
+		dbc->notice_diag = saved;
+	}
+}
+
 static void stmt_unprepare(cbo_stmt *st)
 {
-	if (st->prepared && st->dbc->pg != NULL && PQstatus(st->dbc->pg) == CONNECTION_OK) {
-		char sql[64];
-		snprintf(sql, sizeof(sql), "DEALLOCATE \"%s\"", st->plan);
-		cbo_diag *saved = st->dbc->notice_diag;
-		st->dbc->notice_diag = NULL;
-		PQclear(PQexec(st->dbc->pg, sql));
-		st->dbc->notice_diag = saved;
+	if (st->pcached != NULL) {
+		/* the entry keeps the server's statement for the next SQLPrepare of this text */
+		cbo_pcache_entry *e = st->pcached;
+		if (--e->users == 0 && e->sql == NULL) { /* dropped by DEALLOCATE ALL or DISCARD meanwhile */
+			PQclear(e->described);
+			memset(e, 0, sizeof(*e));
+		}
+		st->pcached = NULL;
+		st->described = NULL;
+		st->prepared = false;
+		return;
 	}
+	if (st->prepared)
+		deallocate(st->dbc, st->plan);
 	st->prepared = false;
 	PQclear(st->described);
 	st->described = NULL;
@@ -158,12 +177,86 @@ static SQLRETURN stmt_set_text(cbo_stmt *st, const char *sql, size_t len)
 	return SQL_SUCCESS;
 }
 
+/* The cache entry of text sql, or NULL. */
+static cbo_pcache_entry *pcache_find(cbo_dbc *dbc, const char *sql)
+{
+	for (int i = 0; i < CBO_PCACHE_MAX; i++)
+		if (dbc->pcache[i].sql != NULL && strcmp(dbc->pcache[i].sql, sql) == 0)
+			return &dbc->pcache[i];
+	return NULL;
+}
+
+/* Keep st's new server-side statement in the cache when a slot is free or an unused one can go. */
+static void pcache_add(cbo_stmt *st)
+{
+	cbo_dbc *dbc = st->dbc;
+	cbo_pcache_entry *slot = NULL;
+	for (int i = 0; i < CBO_PCACHE_MAX && slot == NULL; i++)
+		if (dbc->pcache[i].sql == NULL && dbc->pcache[i].users == 0)
+			slot = &dbc->pcache[i];
+	for (int i = 0; i < CBO_PCACHE_MAX; i++) {
+		cbo_pcache_entry *e = &dbc->pcache[i];
+		if (slot == NULL || slot->sql != NULL) {
+			if (e->sql != NULL && e->users == 0 && (slot == NULL || e->used < slot->used))
+				slot = e;
+		}
+	}
+	if (slot == NULL)
+		return; /* every entry in use: st keeps its own statement */
+	char *copy = strdup(st->sql);
+	if (copy == NULL)
+		return;
+	if (slot->sql != NULL) {
+		deallocate(dbc, slot->plan);
+		free(slot->sql);
+		PQclear(slot->described);
+	}
+	slot->sql = copy;
+	memcpy(slot->plan, st->plan, sizeof(slot->plan));
+	slot->described = st->described;
+	slot->users = 1;
+	slot->used = ++dbc->pcache_clock;
+	st->pcached = slot;
+}
+
+/* DEALLOCATE ALL or DISCARD sent by the application drop the server's statements. */
+static void pcache_note_text(cbo_dbc *dbc, const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r' || *sql == '(')
+		sql++;
+	if (strncasecmp(sql, "DEALLOCATE", 10) != 0 && strncasecmp(sql, "DISCARD", 7) != 0)
+		return;
+	for (int i = 0; i < CBO_PCACHE_MAX; i++) {
+		cbo_pcache_entry *e = &dbc->pcache[i];
+		if (e->sql == NULL)
+			continue;
+		/* never found again; an entry in use is freed when its last user lets go
+		 * (its statements fail like psqlODBC's would: the server dropped them) */
+		free(e->sql);
+		e->sql = NULL;
+		if (e->users == 0) {
+			PQclear(e->described);
+			memset(e, 0, sizeof(*e));
+		}
+	}
+}
+
 SQLRETURN stmt_prepare(cbo_stmt *st, const char *sql, size_t len)
 {
 	cbo_dbc *dbc = st->dbc;
 	SQLRETURN r = stmt_set_text(st, sql, len);
 	if (r != SQL_SUCCESS)
 		return r;
+	cbo_pcache_entry *e = pcache_find(dbc, st->sql);
+	if (e != NULL) {
+		e->users++;
+		e->used = ++dbc->pcache_clock;
+		memcpy(st->plan, e->plan, sizeof(st->plan));
+		st->described = e->described;
+		st->pcached = e;
+		st->prepared = true;
+		return SQL_SUCCESS;
+	}
 	snprintf(st->plan, sizeof(st->plan), "cbo_%u", ++dbc->next_stmt_id);
 	dbc->notice_diag = &st->diag;
 	PGresult *res = PQprepare(dbc->pg, st->plan, st->sql, 0, NULL);
@@ -182,6 +275,7 @@ SQLRETURN stmt_prepare(cbo_stmt *st, const char *sql, size_t len)
 		stmt_unprepare(st);
 		return r;
 	}
+	pcache_add(st);
 	return st->diag.n > 0 ? SQL_SUCCESS_WITH_INFO : SQL_SUCCESS;
 }
 
@@ -365,6 +459,8 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 
 	dbc->notice_diag = &st->diag;
 	int sent;
+	if (!st->prepared)
+		pcache_note_text(dbc, st->sql);
 	if (st->prepared)
 		sent = PQsendQueryPrepared(dbc->pg, st->plan, n, (const char *const *)values, lengths, formats, 0);
 	else if (n > 0)

@@ -45,7 +45,8 @@ struct cbo_stmt {
 	/* SQLPrepare: a named server-side statement and its description */
 	bool prepared;
 	char plan[32];
-	PGresult *described;
+	PGresult *described;              /* owned by pcached when that is set */
+	struct cbo_pcache_entry *pcached; /* the connection's cache entry in use, or NULL */
 
 	stmt_param *params;
 	int nparams; /* allocated entries */

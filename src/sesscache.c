@@ -761,6 +761,8 @@ static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
 {
 	if (n < 6 || msg[n - 1] != '\0')
 		return false;
+	if (!sclass_is_select(msg + 5, n - 6))
+		return false; /* counted when sent on */
 	hp_request rq;
 	memset(&rq, 0, sizeof(rq));
 	rq.text = msg + 5;
@@ -847,6 +849,9 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 		if (text == NULL)
 			return false;
 	}
+
+	if (!sclass_is_select(text, tlen))
+		return false;
 
 	/* the Bind: text parameters only */
 	int nfmt, nparams, nrfmt;

@@ -301,3 +301,15 @@ void sclass_classify(const char *text, size_t len, const sclass_tables *tb, scla
 		memset(out->tables, 0, sizeof(out->tables));
 	}
 }
+
+bool sclass_is_select(const char *text, size_t len)
+{
+	scanner sc = {text, text + len};
+	for (;;) {
+		tok t;
+		next_token(&sc, &t);
+		if (t.kind == TOK_OTHER && sc.p[-1] == '(')
+			continue;
+		return t.kind == TOK_WORD && strcmp(t.text, "select") == 0;
+	}
+}

@@ -65,4 +65,11 @@ typedef struct sclass_result {
 /* Judge text[0..len) against the cache tables t. */
 void sclass_classify(const char *text, size_t len, const sclass_tables *t, sclass_result *out);
 
+/*
+ * Whether text may be a query the cache answers: its first word (after
+ * comments and opening parentheses) is SELECT.  Everything else goes to the
+ * backend without reaching the plan cache.
+ */
+bool sclass_is_select(const char *text, size_t len);
+
 #endif /* CB_STMTCLASS_H */

@@ -260,6 +260,69 @@ static void test_exec_direct_bindcol(void **state)
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
+/* The number of server-side prepared statements of the connection. */
+static long prepared_count(void)
+{
+	SQLHSTMT q = ot_stmt(dbc);
+	SQLINTEGER n = -1;
+	SQLLEN ind;
+	OK_STMT(SQLExecDirect(q, (SQLCHAR *)"SELECT count(*)::int FROM pg_prepared_statements", SQL_NTS), q);
+	OK_STMT(SQLFetch(q), q);
+	OK_STMT(SQLGetData(q, 1, SQL_C_SLONG, &n, 0, &ind), q);
+	SQLFreeHandle(SQL_HANDLE_STMT, q);
+	return n;
+}
+
+/* Preparing a text again on the connection reuses its server-side statement. */
+static void test_prepare_cache(void **state)
+{
+	(void)state;
+	const char *sql = "SELECT nname FROM regisseur WHERE id = ? /* prepare cache */";
+	long before = prepared_count();
+	for (int i = 0; i < 5; i++) {
+		SQLHSTMT st = ot_stmt(dbc);
+		OK_STMT(SQLPrepare(st, (SQLCHAR *)sql, SQL_NTS), st);
+		SQLINTEGER id = 1 + i;
+		SQLLEN ind = 0;
+		OK_STMT(SQLBindParameter(st, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &id, 0, &ind), st);
+		OK_STMT(SQLExecute(st), st);
+		SQLSMALLINT nc;
+		OK_STMT(SQLNumResultCols(st, &nc), st);
+		assert_int_equal(nc, 1);
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+	}
+	assert_int_equal(prepared_count(), before + 1);
+	/* two handles at once share it */
+	SQLHSTMT a = ot_stmt(dbc), b = ot_stmt(dbc);
+	OK_STMT(SQLPrepare(a, (SQLCHAR *)sql, SQL_NTS), a);
+	OK_STMT(SQLPrepare(b, (SQLCHAR *)sql, SQL_NTS), b);
+	assert_int_equal(prepared_count(), before + 1);
+	SQLFreeHandle(SQL_HANDLE_STMT, a);
+	SQLFreeHandle(SQL_HANDLE_STMT, b);
+	/* more texts than the cache holds: the least recently used go, the count stays bounded */
+	for (int i = 0; i < 40; i++) {
+		char text[96];
+		snprintf(text, sizeof(text), "SELECT %d AS n, nname FROM regisseur WHERE id = ?", i);
+		SQLHSTMT st = ot_stmt(dbc);
+		OK_STMT(SQLPrepare(st, (SQLCHAR *)text, SQL_NTS), st);
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+	}
+	assert_true(prepared_count() <= before + 32);
+	/* DEALLOCATE ALL through the driver empties the cache: preparing again works */
+	SQLHSTMT d = ot_stmt(dbc);
+	OK_STMT(SQLExecDirect(d, (SQLCHAR *)"DEALLOCATE ALL", SQL_NTS), d);
+	SQLFreeHandle(SQL_HANDLE_STMT, d);
+	assert_int_equal(prepared_count(), 0);
+	SQLHSTMT st = ot_stmt(dbc);
+	OK_STMT(SQLPrepare(st, (SQLCHAR *)sql, SQL_NTS), st);
+	SQLINTEGER id = 1;
+	SQLLEN ind = 0;
+	OK_STMT(SQLBindParameter(st, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &id, 0, &ind), st);
+	OK_STMT(SQLExecute(st), st);
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+	assert_int_equal(prepared_count(), 1);
+}
+
 static void test_prepare_execute(void **state)
 {
 	(void)state;
@@ -1082,6 +1145,7 @@ int main(void)
 	        cmocka_unit_test(test_types_out),
 	        cmocka_unit_test(test_types_in),
 	        cmocka_unit_test(test_data_at_exec),
+	        cmocka_unit_test(test_prepare_cache),
 	        cmocka_unit_test(test_transactions),
 	        cmocka_unit_test(test_more_results),
 	        cmocka_unit_test(test_cursor_and_sequence_errors),

@@ -157,6 +157,18 @@ static void test_unknown(void **state)
 	}
 }
 
+static void test_is_select(void **state)
+{
+	(void)state;
+	assert_true(sclass_is_select("SELECT 1", 8));
+	assert_true(sclass_is_select(" /* c */ ((select 1))", 21));
+	assert_true(sclass_is_select("-- x\nSeLeCt * FROM film", 24));
+	assert_false(sclass_is_select("DEALLOCATE \"cbo_1\"", 18));
+	assert_false(sclass_is_select("WITH x AS (SELECT 1) SELECT * FROM x", 36));
+	assert_false(sclass_is_select("selectx", 7));
+	assert_false(sclass_is_select("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +176,7 @@ int main(void)
 	        cmocka_unit_test(test_writes_named),
 	        cmocka_unit_test(test_ddl_and_settings),
 	        cmocka_unit_test(test_unknown),
+	        cmocka_unit_test(test_is_select),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
