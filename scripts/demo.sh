@@ -48,12 +48,16 @@ port=6433
 while ss -Hltn "sport = :$port" | grep -q . || [ -e "$d/.s.PGSQL.$port" ]; do port=$((port + 1)); done
 
 # the example configuration, pointed at this run's backend and directory
+# a cache smaller than the hot set, so the garbage collector shows its work
+max_rows="$(psql -X -At -c "SELECT (count(*) / 2)::int FROM film")"
 sed -e "s|^listen_dir = .*|listen_dir = $d|" \
 	-e "s|^listen_port = .*|listen_port = $port|" \
 	-e "s|^admin_socket = .*|admin_socket = $d/admin.sock|" \
 	-e "s|^backend = .*|backend = host=$PGHOST port=$PGPORT|" \
 	-e "s|^cache_db = .*|cache_db = $d/cache.db|" \
 	-e "s|^cache_groups = .*|cache_groups = $root/examples/movies/movies.cg|" \
+	-e "s|^max_cache_rows = .*|max_cache_rows = $max_rows|" \
+	-e "s|^gc_interval = .*|gc_interval = 1|" \
 	"$root/examples/movies/cbcache.conf" >"$d/cbcache.conf"
 echo "log_file = $d/cbcached.log" >>"$d/cbcache.conf"
 
