@@ -438,6 +438,17 @@ static void test_backend_reasons(void **state)
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; DELETE FROM genre", r1);
 	check_not(sql, &ss, HP_BACKEND);
 	check_not("SELECT nname FROM regisseur WHERE id = 1 FOR UPDATE", &ss, HP_BACKEND);
+	{
+		static const char nul[] = "SELECT nname FROM regisseur WHERE id = 1\0; DELETE FROM genre";
+		hp_request rq = {0};
+		rq.text = nul;
+		rq.len = sizeof(nul) - 1;
+		rq.simple = true;
+		pgp_buf out = {0};
+		cache_err err = {{0}};
+		assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
+		assert_int_equal(out.len, 0);
+	}
 
 	/* the session may not read regisseur */
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld", r1);
