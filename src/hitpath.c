@@ -1081,8 +1081,9 @@ hp_outcome hp_execute(hp_conn *c, const hp_request *rq, const hp_session *ss, pg
 	bool have_tmp = false;
 	hp_shape *sh = NULL;
 	hp_outcome o;
-	if (memchr(rq->text, '\0', rq->len) == NULL &&
-	    sqlfe_plankey_scan(c->text, rq->len, ss->std_strings, c->key, c->key_cap, &pk)) {
+	if (memchr(rq->text, '\0', rq->len) != NULL) {
+		o = to_backend(res, "the statement text contains a NUL byte");
+	} else if (sqlfe_plankey_scan(c->text, rq->len, ss->std_strings, c->key, c->key_cap, &pk)) {
 		bool built = false;
 		bool ok = shape_get(e, c->text, &pk, &sh, &tmp, &built, err);
 		res->parsed = built;

@@ -12,6 +12,8 @@
 #pragma GCC diagnostic ignored "-Wunused-function" /* helpers of the shared header this test does not use */
 #include "tests/integration/cache_testutil.h"
 
+#include <pthread.h>
+
 #include "sql/types.h"
 #include "src/hitpath.h"
 
@@ -436,6 +438,17 @@ static void test_backend_reasons(void **state)
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; DELETE FROM genre", r1);
 	check_not(sql, &ss, HP_BACKEND);
 	check_not("SELECT nname FROM regisseur WHERE id = 1 FOR UPDATE", &ss, HP_BACKEND);
+	{
+		static const char nul[] = "SELECT nname FROM regisseur WHERE id = 1\0; DELETE FROM genre";
+		hp_request rq = {0};
+		rq.text = nul;
+		rq.len = sizeof(nul) - 1;
+		rq.simple = true;
+		pgp_buf out = {0};
+		cache_err err = {{0}};
+		assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
+		assert_int_equal(out.len, 0);
+	}
 
 	/* the session may not read regisseur */
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld", r1);
@@ -667,12 +680,76 @@ static void test_plan_cache_full(void **state)
 	hp_engine_free(e);
 }
 
+/* Threads with their own connections share one engine: one shape, counters add up. */
+typedef struct worker {
+	hp_conn *c;
+	int hits, errors;
+} worker;
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	hp_session ss = session();
+	for (int i = 0; i < 40; i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SELECT id, titel FROM film WHERE regie = %lld  ORDER BY id",
+		         i % 2 ? r1 : r2);
+		hp_request rq = {0};
+		rq.text = sql;
+		rq.len = strlen(sql);
+		rq.simple = true;
+		pgp_buf out = {0};
+		hp_result res;
+		cache_err err = {{0}};
+		hp_outcome o = hp_execute(w->c, &rq, &ss, &out, &res, &err);
+		w->hits += o == HP_HIT;
+		w->errors += o == HP_ERROR;
+		pgp_buf_free(&out);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	hp_stats before, after;
+	hp_get_stats(eng, &before);
+	worker w[4];
+	pthread_t th[4];
+	cache_err err = {{0}};
+	for (int i = 0; i < 4; i++) {
+		w[i] = (worker){hp_conn_new(eng, &err), 0, 0};
+		assert_non_null(w[i].c);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].hits, 40);
+		assert_int_equal(w[i].errors, 0);
+		hp_conn_free(w[i].c);
+	}
+	hp_get_stats(eng, &after);
+	assert_int_equal(after.shapes, before.shapes + 1);
+	assert_int_equal(after.hits - before.hits, 160);
+	assert_int_equal(after.plan_hits + after.parses - before.plan_hits - before.parses, 160);
+	shape_find f = {"SELECT id, titel FROM film WHERE regie = $? ORDER BY id", {0}, 0};
+	hp_foreach_shape(eng, find_shape, &f);
+	assert_int_equal(f.found, 1);
+	assert_int_equal(f.info.executions, 160);
+	assert_int_equal(f.info.hits, 160);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_hits_match_postgres), cmocka_unit_test(test_negative_and_misses),
-	        cmocka_unit_test(test_backend_reasons),     cmocka_unit_test(test_extended),
-	        cmocka_unit_test(test_plan_cache),          cmocka_unit_test(test_plan_cache_full),
+	        cmocka_unit_test(test_hits_match_postgres),
+	        cmocka_unit_test(test_negative_and_misses),
+	        cmocka_unit_test(test_backend_reasons),
+	        cmocka_unit_test(test_extended),
+	        cmocka_unit_test(test_plan_cache),
+	        cmocka_unit_test(test_plan_cache_full),
+	        cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests_name("hitpath", tests, setup, teardown);
 }
