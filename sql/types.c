@@ -309,6 +309,25 @@ static bool text_is(const sqlfe_sqlval *v, const char *s)
 	return v->len == strlen(s) && memcmp(v->s, s, v->len) == 0;
 }
 
+size_t sqlfe_types_format_int(int64_t v, char out[21])
+{
+	char tmp[20];
+	size_t n = 0;
+	/* work on the negative value so INT64_MIN needs no special case */
+	int64_t x = v < 0 ? v : -v;
+	do {
+		tmp[n++] = (char)('0' - (x % 10));
+		x /= 10;
+	} while (x != 0);
+	size_t len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	while (n > 0)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
 long sqlfe_types_render(const sqlfe_type *t, const sqlfe_sqlval *v, int extra_float_digits, char *out, size_t cap)
 {
 	char buf[32];
@@ -320,7 +339,7 @@ long sqlfe_types_render(const sqlfe_type *t, const sqlfe_sqlval *v, int extra_fl
 	case SQLFE_FAM_INT:
 		if (v->kind != SQLFE_V_INT)
 			return SQLFE_RENDER_INEXACT;
-		n = snprintf(buf, sizeof(buf), "%lld", (long long)v->i);
+		n = (int)sqlfe_types_format_int(v->i, buf);
 		return (long)emit(buf, (size_t)n, out, cap);
 	case SQLFE_FAM_BOOL:
 		if (v->kind != SQLFE_V_INT || (v->i != 0 && v->i != 1))

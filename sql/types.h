@@ -129,6 +129,9 @@ typedef struct sqlfe_sqlval {
  */
 long sqlfe_types_render(const sqlfe_type *t, const sqlfe_sqlval *v, int extra_float_digits, char *out, size_t cap);
 
+/* The decimal text of v (PostgreSQL's int8out), NUL-terminated; returns its length. */
+size_t sqlfe_types_format_int(int64_t v, char out[21]);
+
 /*
  * PostgreSQL float8out / float4out of d under extra_float_digits; returns
  * the length, or 0 when the shortest form is uncertain: PostgreSQL's Ryu

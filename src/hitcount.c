@@ -201,30 +201,33 @@ bool hitcount_flush(hitcount *h, cache_err *err)
 	size_t n = 0;
 	while (ok && n < hitring_capacity(h->ring) && hitring_take(h->ring, &it)) {
 		n++;
-		char *key = NULL;
-		if (asprintf(&key, "%u\x1f%u\x1f%s", it.group, it.entry, it.value) < 0) {
-			cache_err_set(err, "out of memory in the hit counter");
-			ok = false;
-			break;
-		}
+		/* the key: group and entry as bytes, then the value (no formatting per hit) */
+		char kbuf[2 * sizeof(uint32_t) + HITRING_VALUE_MAX + 1];
+		size_t vlen = strlen(it.value);
+		memcpy(kbuf, &it.group, sizeof(uint32_t));
+		memcpy(kbuf + sizeof(uint32_t), &it.entry, sizeof(uint32_t));
+		memcpy(kbuf + 2 * sizeof(uint32_t), it.value, vlen);
+		size_t klen = 2 * sizeof(uint32_t) + vlen;
 		agg *a = NULL;
-		HASH_FIND_STR(all, key, a);
+		HASH_FIND(hh, all, kbuf, klen, a);
 		if (a != NULL) {
-			free(key);
 			a->count++;
 			continue;
 		}
 		a = calloc(1, sizeof(*a));
-		if (a == NULL) {
+		char *key = malloc(klen);
+		if (a == NULL || key == NULL) {
+			free(a);
 			free(key);
 			cache_err_set(err, "out of memory in the hit counter");
 			ok = false;
 			break;
 		}
+		memcpy(key, kbuf, klen);
 		a->key = key;
 		a->item = it;
 		a->count = 1;
-		HASH_ADD_KEYPTR(hh, all, a->key, strlen(a->key), a);
+		HASH_ADD_KEYPTR(hh, all, a->key, klen, a);
 	}
 	if (ok && all != NULL)
 		ok = prepare(h, err) && apply(h, all, err);

@@ -118,8 +118,12 @@ static hp_outcome failed(hp_result *res, cache_err *err, const char *msg)
 /* The text of a resolved value as the cache stores it, into buf (64 bytes); false when it does not fit. */
 static bool value_text(const sqlfe_bound *b, char *buf, size_t cap)
 {
-	if (b->is_int)
-		return (size_t)snprintf(buf, cap, "%" PRId64, b->i) < cap;
+	if (b->is_int) {
+		if (cap < 21)
+			return false;
+		sqlfe_types_format_int(b->i, buf);
+		return true;
+	}
 	if (b->len >= cap || memchr(b->s, '\0', b->len) != NULL)
 		return false;
 	memcpy(buf, b->s, b->len);
@@ -925,7 +929,8 @@ static hp_outcome run_plan(hp_conn *c, const hp_prep *pr, const hp_shape *sh, co
 	}
 	{
 		char tag[32];
-		snprintf(tag, sizeof(tag), "SELECT %" PRIu64, rows);
+		memcpy(tag, "SELECT ", 7);
+		sqlfe_types_format_int((int64_t)rows, tag + 7);
 		size_t m = pgp_begin(out, 'C');
 		pgp_put_str(out, tag);
 		pgp_end(out, m);

@@ -38,7 +38,7 @@ bool pgp_buf_reserve(pgp_buf *b, size_t n)
 	return true;
 }
 
-void pgp_buf_append(pgp_buf *b, const void *p, size_t n)
+void pgp_buf_append_slow(pgp_buf *b, const void *p, size_t n)
 {
 	if (!pgp_buf_reserve(b, n))
 		return;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "src/cbcache.h"
 
@@ -44,7 +45,17 @@ static inline size_t pgp_buf_avail(const pgp_buf *b)
 }
 /* Make room for n more bytes at the end (compacting first); false on OOM. */
 CB_MUSTCHECK bool pgp_buf_reserve(pgp_buf *b, size_t n);
-void pgp_buf_append(pgp_buf *b, const void *p, size_t n);
+void pgp_buf_append_slow(pgp_buf *b, const void *p, size_t n);
+/* Append n bytes (inline when they fit, which is the common case). */
+static inline void pgp_buf_append(pgp_buf *b, const void *p, size_t n)
+{
+	if (!b->failed && b->cap - b->len >= n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return;
+	}
+	pgp_buf_append_slow(b, p, n);
+}
 void pgp_buf_consume(pgp_buf *b, size_t n);
 
 /* Message building: begin writes the type and a length placeholder. */

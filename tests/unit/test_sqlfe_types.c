@@ -289,14 +289,26 @@ static void test_like_to_glob(void **state)
 	assert_false(sqlfe_types_like_to_glob("a*b*c", 5, out, sizeof(out), &n));
 }
 
+static void test_format_int(void **state)
+{
+	(void)state;
+	const int64_t vals[] = {0,         1,          -1,        9,         10,        -10,       99,           100,
+	                        123456789, -987654321, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		char got[21], want[32];
+		size_t n = sqlfe_types_format_int(vals[i], got);
+		snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+		assert_string_equal(got, want);
+		assert_int_equal(n, strlen(want));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_floats_from_postgresql),
-	        cmocka_unit_test(test_render),
-	        cmocka_unit_test(test_extra_float_digits),
-	        cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_parse_int),
+	        cmocka_unit_test(test_format_int),   cmocka_unit_test(test_floats_from_postgresql),
+	        cmocka_unit_test(test_render),       cmocka_unit_test(test_extra_float_digits),
+	        cmocka_unit_test(test_table),        cmocka_unit_test(test_parse_int),
 	        cmocka_unit_test(test_like_to_glob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
