@@ -11,9 +11,14 @@
  *   bool             INTEGER 0/1                   -> renders f/t
  *   text/varchar     TEXT (UTF-8, as the backend sent it)
  *   bpchar           TEXT, the backend's padded text output
- *   float4/float8    REAL; NaN, Infinity, -Infinity and -0 may be stored as
- *                    the backend's TEXT ('NaN', '-0', ...), since SQLite
- *                    cannot keep NaN or the sign of zero
+ *   float4/float8    REAL, or TEXT: the backend's output under
+ *                    extra_float_digits 1 (the shortest exact form; the fill
+ *                    stores this, and NaN, Infinity, -0 can only be kept so).
+ *                    sqlfe_types_render answers SQLFE_RENDER_INEXACT for
+ *                    TEXT; the hit path (src/hitpath.c) sends such text as is
+ *                    when the session's extra_float_digits is positive
+ *                    (PostgreSQL prints the same) and reformats it otherwise.
+ *                    Ordering and comparisons never run in SQLite.
  *   numeric, date, timestamp, timestamptz, time, uuid, interval
  *                    TEXT, the backend's text output (timestamptz and
  *                    date/timestamp under the fill session's TimeZone and
