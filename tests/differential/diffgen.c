@@ -1392,6 +1392,24 @@ static bool apply_settings(pair *p, char *why, size_t n)
 	}
 }
 
+/* The ParameterStatus values the target reported must be the backend's. */
+static bool same_parameters(const pair *p, char *why, size_t n)
+{
+	static const char *const names[] = {"TimeZone",          "DateStyle",       "IntervalStyle",
+	                                    "client_encoding",   "server_encoding", "standard_conforming_strings",
+	                                    "integer_datetimes", "is_superuser",    "session_authorization",
+	                                    "server_version"};
+	for (size_t i = 0; i < CB_ARRAY_LEN(names); i++) {
+		const char *a = PQparameterStatus(p->t, names[i]), *b = PQparameterStatus(p->d, names[i]);
+		if (!a || !b || strcmp(a, b) != 0) {
+			snprintf(why, n, "ParameterStatus %s: target %s, direct %s", names[i], a ? a : "(none)",
+			         b ? b : "(none)");
+			return false;
+		}
+	}
+	return true;
+}
+
 static void describe_settings(const pair *p, char *out, size_t n)
 {
 	snprintf(out, n, "TimeZone %s, DateStyle '%s', extra_float_digits %d", timezones[p->set.tz],
@@ -1414,6 +1432,7 @@ typedef struct run_state {
 	long writes, tx_writes, inserts, switches;
 	long next_film_id;
 	counts phase[2], after_write, setting;
+	long rows, empty; /* rows compared, results without rows */
 } run_state;
 
 static void report_failure(run_state *st, const stmt *s, int k, long no, const char *why)
@@ -1466,6 +1485,10 @@ static void check(run_state *st, stmt *s, int k, long no, counts *c)
 		}
 	if (ok) {
 		c->passed++;
+		for (int i = 0; i < rd.n; i++) {
+			st->rows += PQntuples(rd.r[i]);
+			st->empty += PQresultStatus(rd.r[i]) == PGRES_TUPLES_OK && PQntuples(rd.r[i]) == 0;
+		}
 		if (st->verbose)
 			printf("ok %s #%ld: %s\n", s->what, no, s->sql);
 	} else {
@@ -1847,7 +1870,7 @@ static void maybe_switch(run_state *st, long step)
 	                    (int)(rnd() % CB_ARRAY_LEN(float_digits))};
 	char why[512] = "";
 	st->switches++;
-	if (apply_settings(p, why, sizeof(why))) {
+	if (apply_settings(p, why, sizeof(why)) && same_parameters(p, why, sizeof(why))) {
 		st->setting.passed++;
 	} else {
 		st->setting.failed++;
@@ -1866,7 +1889,8 @@ static void run_phase(run_state *st, stmt *list, const long *order, long n, int 
 			do_write(st, (int)(rnd() % 2));
 		stmt *s = &list[order[i]];
 		s->what = phase == 1 ? "phase 1 (cold)" : "phase 2 (warm)";
-		check(st, s, (int)(order[i] % 2), order[i] + 1, c);
+		/* phase 2 runs each statement in the other session */
+		check(st, s, (int)((order[i] + phase - 1) % 2), order[i] + 1, c);
 	}
 }
 
@@ -1986,6 +2010,10 @@ static bool connect_pair(pair *p, const char *target, const char *direct, settin
 	char why[512] = "";
 	if (!apply_settings(p, why, sizeof(why))) {
 		fprintf(stderr, "diffgen: cannot set the session settings: %s\n", why);
+		return false;
+	}
+	if (!same_parameters(p, why, sizeof(why))) {
+		printf("FAIL at connection: %s\n", why);
 		return false;
 	}
 	return true;
@@ -2115,7 +2143,8 @@ int main(int argc, char **argv)
 	long passed = st->phase[0].passed + st->phase[1].passed + st->after_write.passed;
 	long failed = st->phase[0].failed + st->phase[1].failed + st->after_write.failed + st->setting.failed +
 	              (wait_failed ? 1 : 0);
-	printf("diffgen: %ld statements run\n", passed + failed - (wait_failed ? 1 : 0) - st->setting.failed);
+	printf("diffgen: %ld statements run; %ld rows compared, %ld results without rows\n",
+	       passed + failed - (wait_failed ? 1 : 0) - st->setting.failed, st->rows, st->empty);
 	printf("%ld passed, %ld failed\n", passed, failed);
 	for (int k = 0; k < 2; k++) {
 		PQfinish(st->pairs[k].t);
