@@ -1684,7 +1684,7 @@ static bool write_ok(run_state *st, pair *p, stmt *w, const char *tag_prefix)
 		         r.n ? (PQresultErrorMessage(r.r[0])[0] ? PQresultErrorMessage(r.r[0]) : PQcmdStatus(r.r[0]))
 		             : "");
 		st->after_write.failed++;
-		report_failure(st, w, 0, st->writes, why);
+		report_failure(st, w, p == &st->pairs[1] ? 1 : 0, st->writes, why);
 	}
 	results_clear(&r);
 	return ok;
