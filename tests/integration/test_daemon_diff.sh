@@ -14,6 +14,7 @@
 #   CB_DIFF_COUNT=N    statements per phase in the first run (default 2500:
 #                      5000 statements plus the reads after writes)
 #   CB_DIFF_GC_COUNT=N the same for the garbage collector run (default 1500)
+#   CB_DIFF_WRITES=P   percent of the steps that are writes (default 2)
 set -uo pipefail
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
@@ -90,6 +91,23 @@ report_hits() {
 		echo "$label: hit ratio not available (this cbcached does not count queries_cache_hits, queries_cache_misses and queries_backend)"
 	fi
 	echo "$label: $(grep -E '^ *(statements|cache_fills_done|cache_evictions|cache_rows) ' <<<"$table" | tr -s ' ' | tr '\n' ';')"
+	# why statements went to the backend (SHOW QUERIES), the most frequent reasons first
+	if adm --json SHOW QUERIES >"$CBD_DIR/queries.json" 2>/dev/null; then
+		python3 - "$label" "$CBD_DIR/queries.json" <<'PY'
+import collections, json, sys
+label, path = sys.argv[1], sys.argv[2]
+rows = json.load(open(path)).get("rows", [])
+why = collections.Counter()
+for r in rows:
+    n = int(r.get("backend") or 0) + int(r.get("cache_misses") or 0)
+    if n:
+        why[r.get("reason") or "(miss: a value not loaded)"] += n
+for reason, n in why.most_common(12):
+    print("%s: %6d not from the cache: %s" % (label, n, reason))
+PY
+	else
+		echo "$label: SHOW QUERIES is not available"
+	fi
 }
 
 # run_diff LABEL COUNT WRITES [EXTRA-CONFIG]
@@ -110,7 +128,7 @@ cbd_write_conf ""
 cache_conf "gc_interval = 1" >>"$CBD_CONF"
 cbd_launch
 write_wait_script
-run_diff "cache" "$count" 3
+run_diff "cache" "$count" "${CB_DIFF_WRITES:-2}"
 cbd_stop
 
 # --- garbage collector pressure: a small max_cache_rows --------------------------
@@ -128,7 +146,7 @@ done
 for v in 1 2 3; do
 	adm FILL film.genre "$v" >/dev/null || fail "FILL film.genre $v: $(adm FILL film.genre "$v")"
 done
-run_diff "gc" "$gc_count" 3
+run_diff "gc" "$gc_count" "${CB_DIFF_WRITES:-2}"
 evictions=""
 for _ in $(seq 300); do
 	evictions="$(stat cache_evictions)"
