@@ -438,7 +438,7 @@ static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 	put_status(r, true, "%s", "");
 }
 
-/* WAIT FILLS [ms]: until the fill queue is empty and no fill runs (tests, scripts). */
+/* WAIT FILLS [ms]: until no invalidation is pending, the fill queue is empty and no fill runs (tests, scripts). */
 static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 {
 	csvc *cs = adm_need_cache(a, r);
@@ -458,11 +458,13 @@ static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 			return;
 		}
 	}
-	if (fill_wait_idle(csvc_fill_daemon(cs), (int)ms))
-		put_status(r, true, "%s", "the fill queue is empty");
+	if (csvc_wait_idle(cs, (int)ms))
+		put_status(r, true, "%s", "the fill queue is empty and no invalidation is pending");
 	else
-		put_status(r, false, "fills still queued or running after %ld ms (%zu requests): see SHOW FILLS", ms,
-		           fill_queue_length(csvc_fill_daemon(cs)));
+		put_status(r, false,
+		           "fills or invalidations still pending after %ld ms (%zu fill requests): see SHOW FILLS and "
+		           "cache_invalidations in SHOW STATS",
+		           ms, fill_queue_length(csvc_fill_daemon(cs)));
 }
 
 typedef struct adm_command {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cachegroup/cachegroup.h"
 #include "src/check.h"
@@ -253,6 +254,25 @@ static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value
 {
 	csvc *s = arg;
 	(void)hitcount_post(s->hits, group, entry, value);
+}
+
+bool csvc_wait_idle(csvc *s, int timeout_ms)
+{
+	int64_t deadline = cachedb_now_us() + (int64_t)timeout_ms * 1000;
+	for (;;) {
+		/* invalidations first: applying one may reload tables; then the fills */
+		while (gc_invalidate_pending(s->gc) > 0) {
+			if (cachedb_now_us() >= deadline)
+				return false;
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		int64_t left_ms = (deadline - cachedb_now_us()) / 1000;
+		if (left_ms < 0 || !fill_wait_idle(s->fill, (int)left_ms))
+			return false;
+		if (gc_invalidate_pending(s->gc) == 0)
+			return true;
+	}
 }
 
 hp_engine *csvc_hit_engine(csvc *s)

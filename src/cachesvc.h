@@ -88,6 +88,9 @@ void csvc_invalidate_all(csvc *s);
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */
 bool csvc_collation_c(csvc *s);
+/* Wait until no invalidation is pending, the fill queue is empty and no
+ * fill runs (admin WAIT FILLS); false after timeout_ms. */
+bool csvc_wait_idle(csvc *s, int timeout_ms);
 /* The hit path's engine (src/hitpath.h), shared by the sessions. */
 struct hp_engine *csvc_hit_engine(csvc *s);
 /* The backend database the cache mirrors (sessions on others only relay). */

@@ -231,7 +231,9 @@ try:
     same(Q("SELECT * FROM regisseur WHERE id = %d" % r2), "the cache table answers again")
 
     # --- privileges ------------------------------------------------------------------
-    # (the DDL above named regisseur, so its values were invalidated: load r2 again)
+    # (the DDL above named regisseur, so its values were invalidated: load r2 again
+    # once the invalidation is applied)
+    wait_fills()
     exchange(cb, Q("SELECT * FROM regisseur WHERE id = %d" % r2))
     wait_fills()
     exchange(direct, Q("DROP ROLE IF EXISTS cb_noread; CREATE ROLE cb_noread LOGIN; "
