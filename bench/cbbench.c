@@ -387,7 +387,8 @@ int main(int argc, char **argv)
 	}
 	if (o.admin != NULL && o.c.curve != NULL) {
 		sp = calloc(1, sizeof(*sp));
-		long cap = o.count > 0 ? REPORT_MAX_SECONDS : (long)o.c.seconds + 2;
+		/* room for statements that run past the end */
+		long cap = o.count > 0 ? REPORT_MAX_SECONDS : (long)o.c.seconds + 10;
 		if (sp == NULL || (sp->per_second = calloc((size_t)cap, sizeof(report_hits))) == NULL) {
 			fprintf(stderr, "cbbench: out of memory for the per-second hit ratios\n");
 			free(sp);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - helpers shared by bench/run.sh and bench/profile.sh (sourced,
 # not run).  Inside tests/harness/with-pg.sh; expects $root, $build and
 # $work to be set.
@@ -14,6 +15,7 @@
 #                                    STATS and SHOW FILLS where the daemon
 #                                    has no WAIT FILLS
 
+: "${root:?}" "${build:?}" "${work:?set root, build and work before sourcing bench/lib.sh}"
 cbadmin="$build/src/cbcache-admin"
 
 free_port() {

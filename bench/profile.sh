@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--tool) tool="$2"; shift 2 ;;
 	--out) out="$2"; shift 2 ;;
 	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "profile.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done

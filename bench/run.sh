@@ -4,7 +4,8 @@
 #
 #   bench/run.sh [--seconds S] [--rounds R] [--threads "1 4"] [--delays "0 1"]
 #                [--modes "prepared simple"] [--scale N] [--zipf S] [--mix SPEC]
-#                [--warmup S] [--miss-mix SPEC] [--no-profile] [--out FILE.md]
+#                [--warmup S] [--miss-mix SPEC] [--miss-delays "0"] [--no-profile]
+#                [--out FILE.md]
 #
 # Starts a throwaway PostgreSQL with the movie database (tests/harness),
 # and for each backend delay (0 ms: UNIX socket; otherwise through
@@ -21,8 +22,10 @@
 #            cbcache run reads the hit ratio from the admin socket
 #   limit    the same statements on an in-process SQLite copy (bench/sqlite-limit)
 #
-# Miss overhead: at the largest thread count, direct and cbcache also run
-# --miss-mix (default uncached=100: statements the cache cannot answer).
+# Miss overhead: at the largest thread count and the --miss-delays (default:
+# the first delay, where the relay's cost weighs most), direct and cbcache
+# also run --miss-mix (default uncached=100: statements the cache cannot
+# answer).
 # Profile: bench/profile.sh runs after the rounds (--no-profile skips it).
 #
 # Writes bench/results/<date>-<host>.md (or --out) with the table of
@@ -44,6 +47,7 @@ zipf=1.0
 mix="lookup=60,join2=15,join3=15,in=5,uncached=5"
 warmup=10
 miss_mix="uncached=100"
+miss_delays=""
 profile=1
 out=""
 inner=0
@@ -59,11 +63,12 @@ while [ $# -gt 0 ]; do
 	--mix) mix="$2"; shift 2 ;;
 	--warmup) warmup="$2"; shift 2 ;;
 	--miss-mix) miss_mix="$2"; shift 2 ;;
+	--miss-delays) miss_delays="$2"; shift 2 ;;
 	--no-profile) profile=0; shift ;;
 	--out) out="$2"; shift 2 ;;
 	--inner) inner=1; shift ;;
 	--profile) profile=1; shift ;;
-	-h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -76,10 +81,12 @@ if [ "$inner" -eq 0 ]; then
 	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" \
 		--rounds "$rounds" --threads "$threads" --delays "$delays" --modes "$modes" --scale "$scale" \
 		--zipf "$zipf" --mix "$mix" --warmup "$warmup" --miss-mix "$miss_mix" --out "$out" \
+		--miss-delays "$miss_delays" \
 		"$([ "$profile" = 1 ] && echo --profile || echo --no-profile)"
 fi
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
+[ -n "$miss_delays" ] || miss_delays="${delays%% *}"
 work="$CB_PG_DIR/bench"
 mkdir -p "$work"
 records="$work/records.jsonl"
@@ -181,7 +188,7 @@ for r in $(seq 1 "$rounds"); do
 					run_cbcache cbcache "$d" "$t" "$mode" "$mix"
 				fi
 				# the miss overhead: statements the cache cannot answer
-				if [ "$t" = "$wthreads" ]; then
+				if [ "$t" = "$wthreads" ] && [[ " $miss_delays " == *" $d "* ]]; then
 					run_bench direct-miss "$d" "$t" "$mode" "$miss_mix" "$(directconn "$d")"
 					if [ "$cbcache_available" -eq 1 ]; then
 						run_cbcache cbcache-miss "$d" "$t" "$mode" "$miss_mix"
@@ -207,7 +214,7 @@ echo "run.sh: cbcache target: $cbcache_reason"
 
 /usr/bin/python3 "$root/bench/summarize.py" --records "$records" --out "$out" \
 	--cbcache-note "$cbcache_reason" --miss-mix "$miss_mix" "${warm_args[@]}" "${profile_args[@]}" \
-	--command "bench/run.sh --seconds $seconds --rounds $rounds --threads \"$threads\" --delays \"$delays\" --modes \"$modes\" --scale $scale --zipf $zipf --mix $mix --warmup $warmup --miss-mix $miss_mix$([ "$profile" = 1 ] || echo ' --no-profile')"
+	--command "bench/run.sh --seconds $seconds --rounds $rounds --threads \"$threads\" --delays \"$delays\" --modes \"$modes\" --scale $scale --zipf $zipf --mix $mix --warmup $warmup --miss-mix $miss_mix --miss-delays \"$miss_delays\"$([ "$profile" = 1 ] || echo ' --no-profile')"
 cat "$records" "$work/warmup.jsonl" 2>/dev/null >"${out%.md}.jsonl"
 for d in $delays; do
 	[ -f "$work/warmup-$d.csv" ] && cp "$work/warmup-$d.csv" "${out%.md}-warmup-${d}ms.csv"
