@@ -62,14 +62,16 @@ CONF
 }
 
 admin_stat() {
-	"$cbadmin" -s "$1" --json SHOW STATS 2>/dev/null | /usr/bin/python3 -c '
+	local reply
+	reply="$("$cbadmin" -s "$1" --json SHOW STATS 2>/dev/null)" || return 0
+	/usr/bin/python3 -c '
 import json, sys
 try:
     rows = json.load(sys.stdin)["rows"]
 except Exception:
     sys.exit(0)
 print(next((r["value"] for r in rows if r["name"] == sys.argv[1]), ""))
-' "$2"
+' "$2" <<<"$reply"
 }
 
 wait_fills() {

@@ -100,7 +100,7 @@ sock="$daemon/admin.sock"
 
 echo "profile.sh: warming the cache ($warmup s)"
 "$build/bench/cbbench" --connect "$conn" --threads "$threads" --seconds "$warmup" --zipf "$zipf" --mix "$mix" \
-	--prepared --label warmup --admin "$sock"
+	--prepared --label warmup --admin "$sock" || echo "profile.sh: the warm-up reported errors (see above)" >&2
 wait_fills "$sock"
 
 summary="$work/summary.txt"
@@ -110,7 +110,8 @@ if [ "$tool" = perf ]; then
 	perf_pid=$!
 	sleep 0.5 # let perf attach; a late start only shortens the profile
 	"$build/bench/cbbench" --connect "$conn" --threads "$threads" --seconds "$seconds" --zipf "$zipf" \
-		--mix "$mix" --prepared --label profiled --admin "$sock" >"$summary"
+		--mix "$mix" --prepared --label profiled --admin "$sock" >"$summary" ||
+		echo "profile.sh: the profiled run reported errors (see above)" >&2
 	kill -INT "$perf_pid"
 	wait "$perf_pid" || true
 	perf_pid=""
@@ -119,7 +120,8 @@ else
 	callgrind_control -z "$cbd_pid" >/dev/null 2>&1 ||
 		echo "profile.sh: callgrind_control -z failed: the profile includes the start-up and the warm-up" >&2
 	"$build/bench/cbbench" --connect "$conn" --threads "$threads" --count "$count" --zipf "$zipf" \
-		--mix "$mix" --prepared --label profiled --admin "$sock" >"$summary"
+		--mix "$mix" --prepared --label profiled --admin "$sock" >"$summary" ||
+		echo "profile.sh: the profiled run reported errors (see above)" >&2
 	kill -TERM "$cbd_pid"
 	for _ in $(seq 1 600); do kill -0 "$cbd_pid" 2>/dev/null || break; sleep 0.1; done
 	cbd_pid=""
