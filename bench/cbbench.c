@@ -16,7 +16,8 @@
  *   join2    the director's films (RCC regisseur.id -> film.regie)
  *   join3    the director's films with their location (and film.ort -> ort.plz)
  *   in       five directors by an IN list
- *   uncached an aggregate the cache cannot answer (goes to the backend)
+ *   uncached the director with his films by a LEFT JOIN, which the cache
+ *            cannot answer (goes to the backend)
  *   write    an update of a film through the same DSN
  *
  * --prepared: each thread prepares every statement once (SQLPrepare) and
