@@ -257,7 +257,15 @@ static void *sampler_main(void *arg)
 		due.tv_sec += sec + 1;
 		while (!sp->stop && pthread_cond_timedwait(&sp->wake, &sp->lock, &due) != ETIMEDOUT)
 			;
-		bool last = sp->stop;
+		/*
+		 * A second whose end has passed gets its reading even when the
+		 * run stopped meanwhile (a sampler woken late); the reading at
+		 * the stop closes the last, partial second.
+		 */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		bool ended = now.tv_sec > due.tv_sec || (now.tv_sec == due.tv_sec && now.tv_nsec >= due.tv_nsec);
+		bool last = sp->stop && !ended;
 		pthread_mutex_unlock(&sp->lock);
 		sampler_take(sp, sec); /* the last one closes the partial second */
 		pthread_mutex_lock(&sp->lock);

@@ -174,7 +174,8 @@ if counted:
     total = r["cache_hits"] + r["cache_misses"] + r["backend_queries"]
     assert total > 0 and abs(r["hit_ratio"] - r["cache_hits"] / total) < 1e-3, r
     assert abs(float(row["hit_ratio"]) - r["hit_ratio"]) < 1e-3, row
-    assert sum(int(x["cache_hits"]) for x in curve) <= r["cache_hits"], curve
+    # a second whose reading failed has no counts (a loaded machine)
+    assert sum(int(x["cache_hits"]) for x in curve if x["cache_hits"]) <= r["cache_hits"], curve
 else:
     assert r["hit_ratio"] is None and r["hit_ratio_note"].startswith("unavailable: "), r
     assert r["cache_hits"] is None and row["hit_ratio"] == "unavailable", (r, row)
