@@ -4,6 +4,7 @@
  *   cbbench --connect CONNSTR [--threads N] [--seconds S | --count N]
  *           [--zipf S] [--mix NAME=W,...] [--prepared] [--label L]
  *           [--json FILE] [--csv FILE] [--curve FILE] [--pid PID] [--seed N]
+ *           [--admin SOCKET]
  *
  * N client threads, each with its own ODBC connection (through the unixODBC
  * driver manager, so any driver works: psqlODBC straight to PostgreSQL, or
@@ -15,7 +16,8 @@
  *   join2    the director's films (RCC regisseur.id -> film.regie)
  *   join3    the director's films with their location (and film.ort -> ort.plz)
  *   in       five directors by an IN list
- *   uncached an aggregate the cache cannot answer (goes to the backend)
+ *   uncached the director with his films by a LEFT JOIN, which the cache
+ *            cannot answer (goes to the backend)
  *   write    an update of a film through the same DSN
  *
  * --prepared: each thread prepares every statement once (SQLPrepare) and
@@ -27,6 +29,14 @@
  * record per run (throughput, latency p50/p95/p99/mean, errors, peak RSS of
  * --pid from /proc); --curve writes per-second queries and mean latency
  * (the warm-up curve).  Exit status 0 when every statement succeeded.
+ *
+ * --admin SOCKET: cbcached's admin socket.  SHOW STATS is read before and
+ * after the run; the records get the hit ratio over the run (delta of
+ * queries_cache_hits over the delta of hits + misses + backend queries),
+ * those deltas and the deltas of every other counter row.  With --curve a
+ * sampler thread reads SHOW STATS once a second as well, and the curve gets
+ * the hit ratio of each second next to its throughput.  A daemon without
+ * the query counters gets "unavailable" (null in JSON), never a number.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -41,6 +51,7 @@
 #include <sql.h>
 #include <sqlext.h>
 
+#include "bench/adminstats.h"
 #include "bench/common.h"
 #include "bench/mix.h"
 #include "bench/report.h"
@@ -52,7 +63,27 @@ typedef struct bench_opts {
 	long count; /* total statements, when > 0 */
 	bool prepared;
 	long pid;
+	const char *admin; /* cbcached's admin socket, or NULL */
 } bench_opts;
+
+#define BENCH_ADMIN_TIMEOUT_MS 5000
+
+/*
+ * The once-a-second reader of SHOW STATS (--admin with --curve).  Its
+ * clock starts just before the client threads', so second k of the
+ * samples is second k of the curve to within a thread start.
+ */
+typedef struct bench_sampler {
+	const char *path;
+	astats prev;
+	bool have_prev;
+	report_hits *per_second; /* cap entries */
+	long cap, n;
+	struct timespec t0;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+} bench_sampler;
 
 typedef struct bench_thread {
 	int id;
@@ -195,6 +226,56 @@ out:
 	return NULL;
 }
 
+/* Close second `sec` of the sampler: the delta from the previous reading. */
+static void sampler_take(bench_sampler *sp, long sec)
+{
+	if (sec >= sp->cap)
+		return;
+	astats now;
+	char err[256];
+	report_hits *h = &sp->per_second[sec];
+	if (!astats_read(sp->path, BENCH_ADMIN_TIMEOUT_MS, &now, err, sizeof(err))) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		sp->have_prev = false;
+	} else {
+		if (sp->have_prev)
+			astats_hits(&sp->prev, &now, h);
+		else
+			snprintf(h->why, sizeof(h->why), "the reading before this second failed");
+		sp->prev = now;
+		sp->have_prev = true;
+	}
+	sp->n = sec + 1;
+}
+
+static void *sampler_main(void *arg)
+{
+	bench_sampler *sp = arg;
+	pthread_mutex_lock(&sp->lock);
+	for (long sec = 0; sec < sp->cap; sec++) {
+		struct timespec due = sp->t0;
+		due.tv_sec += sec + 1;
+		while (!sp->stop && pthread_cond_timedwait(&sp->wake, &sp->lock, &due) != ETIMEDOUT)
+			;
+		/*
+		 * A second whose end has passed gets its reading even when the
+		 * run stopped meanwhile (a sampler woken late); the reading at
+		 * the stop closes the last, partial second.
+		 */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		bool ended = now.tv_sec > due.tv_sec || (now.tv_sec == due.tv_sec && now.tv_nsec >= due.tv_nsec);
+		bool last = sp->stop && !ended;
+		pthread_mutex_unlock(&sp->lock);
+		sampler_take(sp, sec); /* the last one closes the partial second */
+		pthread_mutex_lock(&sp->lock);
+		if (last)
+			break;
+	}
+	pthread_mutex_unlock(&sp->lock);
+	return NULL;
+}
+
 /* A single count query on a fresh connection: the key space. */
 static long count_rows(const char *connect, const char *sql, char *err, size_t errsz)
 {
@@ -228,8 +309,8 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cbbench --connect CONNSTR [--count N] [--prepared] [--pid PID] [common "
-	           "options]\n" BCOMMON_USAGE);
+	fprintf(f, "usage: cbbench --connect CONNSTR [--count N] [--prepared] [--pid PID] [--admin SOCKET] "
+	           "[common options]\n" BCOMMON_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -241,7 +322,7 @@ int main(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool bad = false;
 		if (bcommon_arg(&o.c, a, v, &bad) || strcmp(a, "--connect") == 0 || strcmp(a, "--count") == 0 ||
-		    strcmp(a, "--pid") == 0) {
+		    strcmp(a, "--pid") == 0 || strcmp(a, "--admin") == 0) {
 			if (bad || v == NULL) {
 				fprintf(stderr, "cbbench: %s needs a value\n", a);
 				return 2;
@@ -252,6 +333,8 @@ int main(int argc, char **argv)
 				o.count = atol(v);
 			else if (strcmp(a, "--pid") == 0)
 				o.pid = atol(v);
+			else if (strcmp(a, "--admin") == 0)
+				o.admin = v;
 			i++;
 		} else if (strcmp(a, "--prepared") == 0) {
 			o.prepared = true;
@@ -294,11 +377,98 @@ int main(int argc, char **argv)
 		args[i] = &th[i];
 		reps[i] = &th[i].rep;
 	}
+	/* the admin socket: a reading before the run, a sampler for the curve */
+	astats *before = NULL;
+	bench_sampler *sp = NULL;
+	pthread_t sampler;
+	bool sampling = false;
+	if (o.admin != NULL) {
+		before = malloc(sizeof(*before));
+		if (before == NULL) {
+			fprintf(stderr, "cbbench: out of memory\n");
+			return 1;
+		}
+		if (!astats_read(o.admin, BENCH_ADMIN_TIMEOUT_MS, before, err, sizeof(err))) {
+			fprintf(stderr, "cbbench: --admin: %s\n", err);
+			free(before);
+			return 1;
+		}
+	}
+	if (o.admin != NULL && o.c.curve != NULL) {
+		sp = calloc(1, sizeof(*sp));
+		/* room for statements that run past the end */
+		long cap = o.count > 0 ? REPORT_MAX_SECONDS : (long)o.c.seconds + 10;
+		if (sp == NULL || (sp->per_second = calloc((size_t)cap, sizeof(report_hits))) == NULL) {
+			fprintf(stderr, "cbbench: out of memory for the per-second hit ratios\n");
+			free(sp);
+			free(before);
+			return 1;
+		}
+		sp->path = o.admin;
+		sp->cap = cap;
+		sp->prev = *before;
+		sp->have_prev = true;
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&sp->wake, &ca);
+		pthread_condattr_destroy(&ca);
+		pthread_mutex_init(&sp->lock, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &sp->t0);
+		sampling = pthread_create(&sampler, NULL, sampler_main, sp) == 0;
+		if (!sampling)
+			fprintf(stderr, "cbbench: cannot start the SHOW STATS sampler: the curve has no hit ratios\n");
+	}
 	double elapsed;
-	if (!bcommon_run("cbbench", o.c.threads, args, thread_main, &elapsed))
-		return 1;
-	int status = bcommon_finish(&o.c, "odbc", o.prepared, o.pid > 0 ? report_peak_rss_kib(o.pid) : -1, elapsed,
-	                            reps, o.c.threads);
+	bool ran = bcommon_run("cbbench", o.c.threads, args, thread_main, &elapsed);
+	if (sampling) {
+		pthread_mutex_lock(&sp->lock);
+		sp->stop = true;
+		pthread_cond_signal(&sp->wake);
+		pthread_mutex_unlock(&sp->lock);
+		pthread_join(sampler, NULL);
+	}
+	int admin_status = 0;
+	report_admin *ad = NULL;
+	if (ran && o.admin != NULL) {
+		astats *after = malloc(sizeof(*after));
+		ad = calloc(1, sizeof(*ad));
+		if (after == NULL || ad == NULL) {
+			fprintf(stderr, "cbbench: out of memory\n");
+			free(after);
+			free(ad);
+			ad = NULL;
+			admin_status = 1;
+		} else {
+			if (astats_read(o.admin, BENCH_ADMIN_TIMEOUT_MS, after, err, sizeof(err))) {
+				astats_hits(before, after, &ad->total);
+				astats_deltas(before, after, ad);
+			} else {
+				fprintf(stderr, "cbbench: --admin after the run: %s\n", err);
+				snprintf(ad->total.why, sizeof(ad->total.why), "SHOW STATS after the run failed");
+				admin_status = 1;
+			}
+			if (sampling) {
+				ad->per_second = sp->per_second;
+				ad->n_seconds = sp->n;
+			}
+			free(after);
+		}
+	}
+	free(before);
+	int status = 1;
+	if (ran)
+		status = bcommon_finish(&o.c, "odbc", o.prepared, o.pid > 0 ? report_peak_rss_kib(o.pid) : -1, elapsed,
+		                        ad, reps, o.c.threads);
+	if (sp != NULL) {
+		pthread_cond_destroy(&sp->wake);
+		pthread_mutex_destroy(&sp->lock);
+		free(sp->per_second);
+		free(sp);
+	}
+	free(ad);
+	if (status == 0)
+		status = admin_status;
 	free(reps);
 	free(args);
 	free(th);

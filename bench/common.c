@@ -85,7 +85,7 @@ bool bcommon_check(bcommon_opts *o, const char *prog)
 }
 
 int bcommon_finish(const bcommon_opts *o, const char *target, bool prepared, long peak_rss_kib, double elapsed,
-                   report_thread *const *reports, int n)
+                   const report_admin *admin, report_thread *const *reports, int n)
 {
 	report_thread *merged = calloc((size_t)n, sizeof(*merged));
 	if (merged == NULL) {
@@ -104,7 +104,8 @@ int bcommon_finish(const bcommon_opts *o, const char *target, bool prepared, lon
 	                  .zipf = o->zipf_s,
 	                  .mix = o->mix,
 	                  .seconds = elapsed,
-	                  .peak_rss_kib = peak_rss_kib};
+	                  .peak_rss_kib = peak_rss_kib,
+	                  .admin = admin};
 	bool written = report_summarize(&run, merged, n, o->json, o->csv, o->curve);
 	for (int i = 0; i < n; i++)
 		report_thread_free(reports[i]);

@@ -69,10 +69,10 @@ double bcommon_now(void);
 
 /*
  * The end of a run: merge the threads' reports, print and write the
- * summary, free the reports.  Returns the exit status: 0, or 1 when a
- * statement failed or the results could not be written.
+ * summary (with the admin socket's counters when admin is not NULL), free the reports.  Returns the exit status: 0, or
+ * 1 when a statement failed or the results could not be written.
  */
 int bcommon_finish(const bcommon_opts *o, const char *target, bool prepared, long peak_rss_kib, double elapsed,
-                   report_thread *const *reports, int n);
+                   const report_admin *admin, report_thread *const *reports, int n);
 
 #endif /* BENCH_COMMON_H */

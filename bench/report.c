@@ -87,6 +87,50 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* hit_ratio,hits,misses,backend: "unavailable" and empty counters when not measured. */
+static void csv_hits(FILE *f, const report_hits *h)
+{
+	if (h->available)
+		fprintf(f, "%.4f,", h->ratio);
+	else
+		fputs("unavailable,", f);
+	if (h->counted)
+		fprintf(f, "%lld,%lld,%lld", h->hits, h->misses, h->backend);
+	else
+		fputs(",,", f);
+}
+
+/* The admin fields of a JSON record: the ratio is null with a note when it was not measured. */
+static void json_admin(FILE *f, const report_admin *ad)
+{
+	if (ad == NULL) {
+		fputs(", \"hit_ratio\": null, \"hit_ratio_note\": \"not measured: no --admin socket\"", f);
+		return;
+	}
+	const report_hits *h = &ad->total;
+	if (h->available)
+		fprintf(f, ", \"hit_ratio\": %.4f, \"hit_ratio_note\": \"\"", h->ratio);
+	else {
+		fputs(", \"hit_ratio\": null, \"hit_ratio_note\": ", f);
+		char note[300];
+		snprintf(note, sizeof(note), "unavailable: %s", h->why);
+		json_str(f, note);
+	}
+	if (h->counted)
+		fprintf(f, ", \"cache_hits\": %lld, \"cache_misses\": %lld, \"backend_queries\": %lld", h->hits,
+		        h->misses, h->backend);
+	else
+		fputs(", \"cache_hits\": null, \"cache_misses\": null, \"backend_queries\": null", f);
+	fputs(", \"admin_deltas\": {", f);
+	for (int i = 0; i < ad->n_deltas; i++) {
+		if (i > 0)
+			fputs(", ", f);
+		json_str(f, ad->delta_names[i]);
+		fprintf(f, ": %lld", ad->deltas[i]);
+	}
+	fputc('}', f);
+}
+
 static FILE *open_or_complain(const char *path, const char *mode)
 {
 	FILE *f = fopen(path, mode);
@@ -132,6 +176,14 @@ bool report_summarize(const report_run *run, report_thread *th, int nth, const c
 	       run->label, n, rows, errors, run->seconds, qps, p50, p95, p99, mean, run->prepared ? " (prepared)" : "");
 	if (run->peak_rss_kib >= 0)
 		printf("%s: peak RSS of the measured process: %ld KiB\n", run->label, run->peak_rss_kib);
+	if (run->admin != NULL) {
+		const report_hits *h = &run->admin->total;
+		if (h->available)
+			printf("%s: hit ratio %.1f%% (cbcached counted %lld hits, %lld misses, %lld backend queries)\n",
+			       run->label, h->ratio * 100, h->hits, h->misses, h->backend);
+		else
+			printf("%s: hit ratio unavailable: %s\n", run->label, h->why);
+	}
 	if (first_error)
 		fprintf(stderr, "%s: first error: %s\n", run->label, first_error);
 
@@ -150,8 +202,10 @@ bool report_summarize(const report_run *run, report_thread *th, int nth, const c
 		fprintf(f,
 		        ", \"statements\": %zu, \"rows\": %ld, \"errors\": %ld, \"seconds\": %.3f, \"qps\": %.1f, "
 		        "\"p50_us\": %.1f, \"p95_us\": %.1f, \"p99_us\": %.1f, \"mean_us\": %.1f, \"peak_rss_kib\": "
-		        "%ld}\n",
+		        "%ld",
 		        n, rows, errors, run->seconds, qps, p50, p95, p99, mean, run->peak_rss_kib);
+		json_admin(f, run->admin);
+		fputs("}\n", f);
 		ok = fclose(f) == 0 && ok;
 	}
 	if (csv_path) {
@@ -161,17 +215,25 @@ bool report_summarize(const report_run *run, report_thread *th, int nth, const c
 		if (ftell(f) == 0)
 			fprintf(f,
 			        "label,target,threads,prepared,zipf,statements,rows,errors,seconds,qps,p50_us,p95_us,"
-			        "p99_us,mean_us,peak_rss_kib\n");
-		fprintf(f, "%s,%s,%d,%d,%g,%zu,%ld,%ld,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%ld\n", run->label, run->target,
+			        "p99_us,mean_us,peak_rss_kib,hit_ratio,cache_hits,cache_misses,backend_queries\n");
+		fprintf(f, "%s,%s,%d,%d,%g,%zu,%ld,%ld,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%ld,", run->label, run->target,
 		        run->threads, run->prepared, run->zipf, n, rows, errors, run->seconds, qps, p50, p95, p99, mean,
 		        run->peak_rss_kib);
+		if (run->admin == NULL)
+			fputs(",,,", f);
+		else
+			csv_hits(f, &run->admin->total);
+		fputc('\n', f);
 		ok = fclose(f) == 0 && ok;
 	}
 	if (curve_path) {
 		FILE *f = open_or_complain(curve_path, "w");
 		if (f == NULL)
 			return false;
-		fprintf(f, "second,statements,mean_us\n");
+		const report_admin *ad = run->admin;
+		bool with_hits = ad != NULL && ad->per_second != NULL;
+		fprintf(f, "second,statements,mean_us%s\n",
+		        with_hits ? ",hit_ratio,cache_hits,cache_misses,backend_queries" : "");
 		for (long s = 0; s < REPORT_MAX_SECONDS && s < (long)run->seconds + 1; s++) {
 			long q = 0;
 			double us = 0;
@@ -179,7 +241,13 @@ bool report_summarize(const report_run *run, report_thread *th, int nth, const c
 				q += th[i].per_second[s];
 				us += th[i].us_per_second[s];
 			}
-			fprintf(f, "%ld,%ld,%.1f\n", s, q, q ? us / (double)q : 0.0);
+			fprintf(f, "%ld,%ld,%.1f", s, q, q ? us / (double)q : 0.0);
+			if (with_hits) {
+				static const report_hits none = {.why = "no reading for this second"};
+				fputc(',', f);
+				csv_hits(f, s < ad->n_seconds ? &ad->per_second[s] : &none);
+			}
+			fputc('\n', f);
 		}
 		ok = fclose(f) == 0 && ok;
 	}

@@ -28,6 +28,27 @@ typedef struct report_thread {
 	char first_error[512];
 } report_thread;
 
+/* The query counters of cbcached over an interval (bench/adminstats.c). */
+typedef struct report_hits {
+	bool counted;   /* the daemon has the three query counter rows */
+	bool available; /* ratio is a measurement; else why says why not */
+	long long hits, misses, backend;
+	double ratio; /* hits / (hits + misses + backend) */
+	char why[256];
+} report_hits;
+
+#define REPORT_MAX_DELTAS 64
+
+/* What the admin socket said about a run (cbbench --admin). */
+typedef struct report_admin {
+	report_hits total; /* from the start to the end of the run */
+	int n_deltas;      /* every SHOW STATS row: end minus start */
+	char delta_names[REPORT_MAX_DELTAS][48];
+	long long deltas[REPORT_MAX_DELTAS];
+	const report_hits *per_second; /* one per second of the curve, or NULL */
+	long n_seconds;
+} report_admin;
+
 typedef struct report_run {
 	const char *label;
 	const char *target; /* what was measured, e.g. "odbc" or "sqlite-in-process" */
@@ -35,8 +56,9 @@ typedef struct report_run {
 	bool prepared;
 	double zipf;
 	const char *mix;
-	double seconds;    /* elapsed */
-	long peak_rss_kib; /* of the measured server process, -1 if unknown */
+	double seconds;            /* elapsed */
+	long peak_rss_kib;         /* of the measured server process, -1 if unknown */
+	const report_admin *admin; /* NULL when the run had no admin socket */
 } report_run;
 
 /* Record one statement that started at second `sec` of the run. */

@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [--seconds S] [--rounds R] [--threads "1 4"] [--delays "0 1"]
 #                [--modes "prepared simple"] [--scale N] [--zipf S] [--mix SPEC]
+#                [--warmup S] [--miss-mix SPEC] [--miss-delays "0"] [--no-profile]
 #                [--out FILE.md]
 #
 # Starts a throwaway PostgreSQL with the movie database (tests/harness),
@@ -14,13 +15,23 @@
 #
 #   direct   psqlODBC straight to PostgreSQL
 #   pgpool   psqlODBC through pgpool-II with memory_cache_enabled
-#   cbcache  libcbcacheodbc through cbcached with the movie cache group
-#            (until the query workers answer hits, this measures the relay)
+#   cbcache  libcbcacheodbc through cbcached with the movie cache group,
+#            measured warm: one --warmup run per delay from a cold cache
+#            (its per-second throughput and hit ratio are the warm-up
+#            curve), then the fill queue drained, then the rounds; every
+#            cbcache run reads the hit ratio from the admin socket
 #   limit    the same statements on an in-process SQLite copy (bench/sqlite-limit)
 #
+# Miss overhead: at the largest thread count and the --miss-delays (default:
+# the first delay, where the relay's cost weighs most), direct and cbcache
+# also run --miss-mix (default uncached=100: statements the cache cannot
+# answer).
+# Profile: bench/profile.sh runs after the rounds (--no-profile skips it).
+#
 # Writes bench/results/<date>-<host>.md (or --out) with the table of
-# medians over the rounds, the ratios, and gnuplot PNGs beside it, plus the
-# raw JSON records.  The defaults take a few minutes on 2 cores.
+# medians over the rounds, the ratios, the warm-up curve and gnuplot PNGs
+# beside it, the raw JSON records and the profile.  The defaults take about
+# 8 minutes on 2 cores.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,6 +45,10 @@ modes="prepared simple"
 scale=1
 zipf=1.0
 mix="lookup=60,join2=15,join3=15,in=5,uncached=5"
+warmup=10
+miss_mix="uncached=100"
+miss_delays=""
+profile=1
 out=""
 inner=0
 while [ $# -gt 0 ]; do
@@ -46,9 +61,14 @@ while [ $# -gt 0 ]; do
 	--scale) scale="$2"; shift 2 ;;
 	--zipf) zipf="$2"; shift 2 ;;
 	--mix) mix="$2"; shift 2 ;;
+	--warmup) warmup="$2"; shift 2 ;;
+	--miss-mix) miss_mix="$2"; shift 2 ;;
+	--miss-delays) miss_delays="$2"; shift 2 ;;
+	--no-profile) profile=0; shift ;;
 	--out) out="$2"; shift 2 ;;
 	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--profile) profile=1; shift ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -60,10 +80,13 @@ if [ "$inner" -eq 0 ]; then
 	export CB_BUILD_DIR="$build"
 	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" \
 		--rounds "$rounds" --threads "$threads" --delays "$delays" --modes "$modes" --scale "$scale" \
-		--zipf "$zipf" --mix "$mix" --out "$out"
+		--zipf "$zipf" --mix "$mix" --warmup "$warmup" --miss-mix "$miss_mix" --out "$out" \
+		--miss-delays "$miss_delays" \
+		"$([ "$profile" = 1 ] && echo --profile || echo --no-profile)"
 fi
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
+[ -n "$miss_delays" ] || miss_delays="${delays%% *}"
 work="$CB_PG_DIR/bench"
 mkdir -p "$work"
 records="$work/records.jsonl"
@@ -78,27 +101,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" | grep -q . && [ ! -e "$work/.s.PGSQL.$p" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "run.sh: no free port" >&2
-	return 1
-}
+. "$root/bench/lib.sh"
 
+# the warm-up: the largest thread count, the first mode
+wthreads="$(echo $threads | tr ' ' '\n' | sort -n | tail -1)"
+wmode="$(echo $modes | cut -d' ' -f1)"
 cbcache_available=0
-cbcache_reason="cbcached or libcbcacheodbc.so is not built yet"
+cbcache_reason="not measured: cbcached or libcbcacheodbc.so is not built"
 cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 if [ -x "$build/src/cbcached" ] && [ -f "$cbdriver" ]; then
 	cbcache_available=1
-	# say what is measured: until the query workers answer hits from the
-	# cache, cbcached relays every statement and this is the relay's cost
-	cbcache_reason="measured; cbcached relays every statement to PostgreSQL (the query workers that answer hits are not built yet), so this is the relay's cost, not the cache's"
+	cbcache_reason="measured warm: a ${warmup} s warm-up run from a cold cache ($wthreads threads, $wmode) per delay, then the fill queue drained, before the rounds"
 fi
 
 # backend address per delay: 0 ms is the UNIX socket, otherwise a proxy
@@ -119,44 +132,47 @@ for d in $delays; do
 	"$root/bench/pgpool.sh" start "$work/pgpool-$d" "${bhost[$d]}" "${bport[$d]}" "$pp"
 	echo "$pp" >"$work/pgpool-$d/port"
 	if [ "$cbcache_available" -eq 1 ]; then
-		cd_="$work/cbcache-$d"
-		mkdir -p "$cd_"
-		cp_="$(free_port)"
-		cat >"$cd_/cbcache.conf" <<CONF
-[cbcache]
-listen_dir = $cd_
-listen_port = $cp_
-admin_socket = $cd_/admin.sock
-backend = host=${bhost[$d]} port=${bport[$d]}
-cache_db = $cd_/cache.db
-cache_groups = $root/examples/movies/movies.cg
-cache_database = movies
-cache_user = postgres
-log_file = $cd_/cbcached.log
-log_level = warning
-CONF
-		"$build/src/cbcached" -c "$cd_/cbcache.conf" &
-		pids+=($!)
-		echo $! >"$cd_/pid"
-		echo "$cp_" >"$cd_/port"
-		for _ in $(seq 1 400); do
-			"$build/src/cbcache-admin" -s "$cd_/admin.sock" SHOW STATS >/dev/null 2>&1 && break
-			sleep 0.05
-		done
-		"$build/src/cbcache-admin" -s "$cd_/admin.sock" SHOW STATS >/dev/null ||
-			{ echo "run.sh: cbcached did not start; its log:" >&2; cat "$cd_/cbcached.log" >&2; exit 1; }
+		cbcached_start "$work/cbcache-$d" "${bhost[$d]}" "${bport[$d]}"
+		pids+=("$(cat "$work/cbcache-$d/pid")")
 	fi
 done
 
-run_bench() { # target delay threads mode connstr [pid]
-	local target="$1" d="$2" t="$3" mode="$4" conn="$5" flags=()
+cbconn() { # delay
+	echo "DRIVER=$cbdriver;Socket=$work/cbcache-$1;Port=$(cat "$work/cbcache-$1/port");Database=movies;UID=postgres"
+}
+directconn() { # delay
+	echo "DRIVER=$psqlodbc;Servername=${bhost[$1]};Port=${bport[$1]};Database=movies;UID=postgres"
+}
+
+run_bench() { # target delay threads mode mix connstr [extra cbbench options]
+	local target="$1" d="$2" t="$3" mode="$4" m="$5" conn="$6" flags=()
+	shift 6
 	[ "$mode" = prepared ] && flags+=(--prepared)
-	[ -n "${6:-}" ] && flags+=(--pid "$6")
-	"$cbbench" --connect "$conn" --threads "$t" --seconds "$seconds" --zipf "$zipf" --mix "$mix" \
-		--label "$target|$d|$t|$mode" --json "$records" "${flags[@]}" || {
+	"$cbbench" --connect "$conn" --threads "$t" --seconds "$seconds" --zipf "$zipf" --mix "$m" \
+		--label "$target|$d|$t|$mode" --json "$records" "${flags[@]}" "$@" || {
 		echo "run.sh: $target at ${d} ms, $t threads, $mode reported errors (see above)" >&2
 	}
 }
+run_cbcache() { # target delay threads mode mix
+	run_bench "$@" "$(cbconn "$2")" --pid "$(cat "$work/cbcache-$2/pid")" --admin "$work/cbcache-$2/admin.sock"
+}
+
+# warm-up: each cbcached from its cold cache, curve per second, then drain
+warm_args=()
+if [ "$cbcache_available" -eq 1 ]; then
+	for d in $delays; do
+		echo "=== warm-up of cbcache at ${d} ms: ${warmup} s, $wthreads threads, $wmode"
+		wflags=()
+		[ "$wmode" = prepared ] && wflags+=(--prepared)
+		"$cbbench" --connect "$(cbconn "$d")" --threads "$wthreads" --seconds "$warmup" --zipf "$zipf" \
+			--mix "$mix" --label "warmup|$d|$wthreads|$wmode" --json "$work/warmup.jsonl" \
+			--curve "$work/warmup-$d.csv" --admin "$work/cbcache-$d/admin.sock" \
+			--pid "$(cat "$work/cbcache-$d/pid")" "${wflags[@]}" ||
+			echo "run.sh: the warm-up at ${d} ms reported errors (see above)" >&2
+		wait_fills "$work/cbcache-$d/admin.sock"
+		warm_args+=(--warmup-curve "$d=$work/warmup-$d.csv")
+	done
+fi
 
 for r in $(seq 1 "$rounds"); do
 	echo "=== round $r of $rounds"
@@ -165,24 +181,42 @@ for r in $(seq 1 "$rounds"); do
 			--zipf "$zipf" --mix "$mix" --label "limit|-|$t|prepared" --json "$records"
 		for d in $delays; do
 			for mode in $modes; do
-				run_bench direct "$d" "$t" "$mode" \
-					"DRIVER=$psqlodbc;Servername=${bhost[$d]};Port=${bport[$d]};Database=movies;UID=postgres"
-				run_bench pgpool "$d" "$t" "$mode" \
+				run_bench direct "$d" "$t" "$mode" "$mix" "$(directconn "$d")"
+				run_bench pgpool "$d" "$t" "$mode" "$mix" \
 					"DRIVER=$psqlodbc;Servername=$work/pgpool-$d;Port=$(cat "$work/pgpool-$d/port");Database=movies;UID=postgres"
 				if [ "$cbcache_available" -eq 1 ]; then
-					run_bench cbcache "$d" "$t" "$mode" \
-						"DRIVER=$cbdriver;Socket=$work/cbcache-$d;Port=$(cat "$work/cbcache-$d/port");Database=movies;UID=postgres" \
-						"$(cat "$work/cbcache-$d/pid")"
+					run_cbcache cbcache "$d" "$t" "$mode" "$mix"
+				fi
+				# the miss overhead: statements the cache cannot answer
+				if [ "$t" = "$wthreads" ] && [[ " $miss_delays " == *" $d "* ]]; then
+					run_bench direct-miss "$d" "$t" "$mode" "$miss_mix" "$(directconn "$d")"
+					if [ "$cbcache_available" -eq 1 ]; then
+						run_cbcache cbcache-miss "$d" "$t" "$mode" "$miss_mix"
+					fi
 				fi
 			done
 		done
 	done
 done
 
+profile_args=()
+if [ "$profile" -eq 1 ] && [ "$cbcache_available" -eq 1 ]; then
+	echo "=== profile of cbcached (bench/profile.sh)"
+	if "$root/bench/profile.sh" --inner --seconds "$seconds" --threads "$wthreads" --zipf "$zipf" --warmup "$warmup" \
+		--out "${out%.md}-profile.txt"; then
+		profile_args+=(--profile "${out%.md}-profile.txt")
+	else
+		echo "run.sh: the profile failed (see above); the report has none" >&2
+	fi
+fi
+
 echo "run.sh: cbcache target: $cbcache_reason"
 
 /usr/bin/python3 "$root/bench/summarize.py" --records "$records" --out "$out" \
-	--cbcache-note "$cbcache_reason" \
-	--command "bench/run.sh --seconds $seconds --rounds $rounds --threads \"$threads\" --delays \"$delays\" --modes \"$modes\" --scale $scale --zipf $zipf --mix $mix"
-cp "$records" "${out%.md}.jsonl"
+	--cbcache-note "$cbcache_reason" --miss-mix "$miss_mix" "${warm_args[@]}" "${profile_args[@]}" \
+	--command "bench/run.sh --seconds $seconds --rounds $rounds --threads \"$threads\" --delays \"$delays\" --modes \"$modes\" --scale $scale --zipf $zipf --mix $mix --warmup $warmup --miss-mix $miss_mix --miss-delays \"$miss_delays\"$([ "$profile" = 1 ] || echo ' --no-profile')"
+cat "$records" "$work/warmup.jsonl" 2>/dev/null >"${out%.md}.jsonl"
+for d in $delays; do
+	[ -f "$work/warmup-$d.csv" ] && cp "$work/warmup-$d.csv" "${out%.md}-warmup-${d}ms.csv"
+done
 echo "run.sh: wrote $out"

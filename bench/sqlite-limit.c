@@ -308,8 +308,8 @@ int main(int argc, char **argv)
 	double elapsed;
 	if (!bcommon_run("sqlite-limit", o.c.threads, args, thread_main, &elapsed))
 		return 1;
-	int status = bcommon_finish(&o.c, "sqlite-in-process", true, report_peak_rss_kib((long)getpid()), elapsed, reps,
-	                            o.c.threads);
+	int status = bcommon_finish(&o.c, "sqlite-in-process", true, report_peak_rss_kib((long)getpid()), elapsed, NULL,
+	                            reps, o.c.threads);
 	free(reps);
 	free(args);
 	free(th);
