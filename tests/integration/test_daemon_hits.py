@@ -232,9 +232,14 @@ try:
 
     # --- privileges ------------------------------------------------------------------
     # (the DDL above named regisseur, so its values were invalidated: load r2 again
-    # once the invalidation is applied)
+    # once the invalidation is applied; after the RESET above the session's first
+    # statement goes to the backend while its settings check runs, the second misses)
     wait_fills()
     exchange(cb, Q("SELECT * FROM regisseur WHERE id = %d" % r2))
+    s0 = stats()
+    exchange(cb, Q("SELECT * FROM regisseur WHERE id = %d" % r2))
+    check(delta(s0, stats(), "queries_cache_misses") + delta(s0, stats(), "queries_cache_hits") == 1,
+          "after the settings check the lookup reaches the cache")
     wait_fills()
     exchange(direct, Q("DROP ROLE IF EXISTS cb_noread; CREATE ROLE cb_noread LOGIN; "
                        "GRANT SELECT ON regisseur TO cb_noread"))
