@@ -120,6 +120,9 @@ conf = ("cache_db = %s\ncache_groups = %s\ncache_database = movies\ncache_user =
 daemon = h.Daemon(conf)
 try:
     cb = h.Conn(daemon.sock).login()
+    # the session's settings check runs on its backend connection at login; the
+    # answer to this statement comes after the check's, so the check is done then
+    exchange(cb, Q("SELECT 1"))
     direct = h.Conn(DIRECT).login()
     rows, _ = direct.query("SELECT id FROM regisseur WHERE id IN (SELECT regie FROM film) ORDER BY id LIMIT 3")
     ids = [int(r[0]) for r in rows]
