@@ -456,6 +456,11 @@ bool scache_backend(scache *sc, char type, const char *msg, size_t n)
 	return true;
 }
 
+bool scache_failed(const scache *sc)
+{
+	return sc->held.failed || sc->stale_parse.failed;
+}
+
 bool scache_backend_busy(const scache *sc)
 {
 	return !backend_idle(sc);

@@ -74,6 +74,9 @@ scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pg
 /* A complete backend message; false when it must not reach the client. */
 bool scache_backend(scache *sc, char type, const char *msg, size_t n);
 
+/* Whether a buffer of the cache side ran out of memory (the session must end). */
+bool scache_failed(const scache *sc);
+
 /* Whether the backend owes answers (the session is busy on the backend). */
 bool scache_backend_busy(const scache *sc);
 

@@ -647,7 +647,8 @@ static void sess_relay(sess_session *s)
 	bool cancel_backend = false;
 	long long closing_deadline = 0;
 	for (;;) {
-		if (s->cout.failed || s->bout.failed || s->cin.failed || s->bin.failed) {
+		if (s->cout.failed || s->bout.failed || s->cin.failed || s->bin.failed ||
+		    (s->sc != NULL && scache_failed(s->sc))) {
 			slog_error(s, "out of memory buffering messages; closing the session");
 			break;
 		}
