@@ -12,6 +12,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "cachegroup/strbuf.h"
 #include "src/hitpath.h"
 #include "src/log.h"
 #include "src/stats.h"
@@ -29,14 +30,15 @@ typedef enum check_state {
 	CHK_FAILED /* the backend refused it: the session relays only until settings change */
 } check_state;
 
-/* A named prepared statement the client made. */
+/* A prepared statement the client made (named, or the unnamed one). */
 typedef struct pstmt {
 	char *name;
 	char *text; /* NUL-terminated */
 	size_t len;
 	int ntypes;
 	uint32_t *types;
-	bool ambiguous; /* named twice: what the backend holds is not known */
+	sclass_result eff; /* what executing it may do to the cache, judged once at Parse */
+	bool ambiguous;    /* named twice: what the backend holds is not known */
 	UT_hash_handle hh;
 } pstmt;
 
@@ -80,10 +82,7 @@ struct scache {
 
 	/* prepared statements */
 	pstmt *stmts;
-	char *unnamed; /* text of the unnamed statement, NULL when none */
-	size_t unnamed_len;
-	uint32_t *unnamed_types;
-	int unnamed_ntypes;
+	pstmt *unnamed;      /* the unnamed statement, NULL when none */
 	pgp_buf stale_parse; /* a Parse answered here that the backend has not seen */
 	bool stale;
 
@@ -99,6 +98,8 @@ struct scache {
 
 static void free_stmt(pstmt *p)
 {
+	if (p == NULL)
+		return;
 	free(p->name);
 	free(p->text);
 	free(p->types);
@@ -123,29 +124,19 @@ void scache_free(scache *sc)
 		HASH_DEL(sc->stmts, p);
 		free_stmt(p);
 	}
-	free(sc->unnamed);
-	free(sc->unnamed_types);
+	free_stmt(sc->unnamed);
 	pgp_buf_free(&sc->held);
 	pgp_buf_free(&sc->stale_parse);
 	free(sc);
 }
 
-static char *quote_ident(const char *s)
+/* name as a quoted identifier ("a""b"); NULL when out of memory. */
+static char *quote_ident(const char *name)
 {
-	size_t n = strlen(s);
-	char *q = malloc(2 * n + 3);
-	if (q == NULL)
-		return NULL;
-	size_t j = 0;
-	q[j++] = '"';
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			q[j++] = '"';
-		q[j++] = s[i];
-	}
-	q[j++] = '"';
-	q[j] = '\0';
-	return q;
+	cg_sb sb;
+	cg_sb_init(&sb);
+	cg_sb_ident(&sb, name);
+	return cg_sb_finish(&sb);
 }
 
 scache *scache_new(csvc *cache, const char *database, const char **why)
@@ -468,20 +459,19 @@ bool scache_backend_busy(const scache *sc)
 
 /* --- client messages to the backend ----------------------------------------------------- */
 
-static void note_effects(scache *sc, const char *text, size_t len)
+/* Remember what a statement sent to the backend may do (src/stmtclass.h). */
+static void apply_effects(scache *sc, const sclass_result *r)
 {
-	sclass_result r;
-	sclass_classify(text, len, &sc->tables, &r);
-	if (r.effects & SCLASS_WRITES_ALL) {
+	if (r->effects & SCLASS_WRITES_ALL) {
 		sc->pend = sc->pend_all = true;
-	} else if (r.effects & SCLASS_WRITES) {
+	} else if (r->effects & SCLASS_WRITES) {
 		sc->pend = true;
 		for (size_t g = 0; g < sc->ngroups; g++)
-			sc->pend_tables[g] |= r.tables[g];
+			sc->pend_tables[g] |= r->tables[g];
 	}
-	if (r.effects & SCLASS_SETTINGS)
+	if (r->effects & SCLASS_SETTINGS)
 		sc->check = CHK_UNKNOWN;
-	if (r.effects & SCLASS_FORGET_STMTS) {
+	if (r->effects & SCLASS_FORGET_STMTS) {
 		/* DEALLOCATE name: which one is not worth parsing; forget the whole table */
 		pstmt *p, *tmp;
 		HASH_ITER(hh, sc->stmts, p, tmp)
@@ -539,6 +529,31 @@ static uint32_t *copy_types(const char *types, int n)
 	return t;
 }
 
+static void drop_unnamed(scache *sc)
+{
+	free_stmt(sc->unnamed);
+	sc->unnamed = NULL;
+}
+
+/* A statement as a Parse message describes it, judged once; NULL when out of memory. */
+static pstmt *new_stmt(scache *sc, const char *name, const char *text, int ntypes, const char *types)
+{
+	pstmt *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->name = strdup(name);
+	p->text = strdup(text);
+	p->len = p->text ? strlen(p->text) : 0;
+	p->types = copy_types(types, ntypes);
+	p->ntypes = ntypes;
+	if (p->name == NULL || p->text == NULL || p->types == NULL) {
+		free_stmt(p);
+		return NULL;
+	}
+	sclass_classify(p->text, p->len, &sc->tables, &p->eff);
+	return p;
+}
+
 /* Remember a Parse the backend gets (or that was answered here). */
 static void record_parse(scache *sc, const char *msg, size_t n)
 {
@@ -547,16 +562,8 @@ static void record_parse(scache *sc, const char *msg, size_t n)
 	if (!read_parse(msg, n, &name, &text, &ntypes, &types))
 		return;
 	if (name[0] == '\0') {
-		free(sc->unnamed);
-		free(sc->unnamed_types);
-		sc->unnamed = strdup(text);
-		sc->unnamed_len = strlen(text);
-		sc->unnamed_types = copy_types(types, ntypes);
-		sc->unnamed_ntypes = ntypes;
-		if (sc->unnamed_types == NULL) {
-			free(sc->unnamed);
-			sc->unnamed = NULL;
-		}
+		drop_unnamed(sc);
+		sc->unnamed = new_stmt(sc, name, text, ntypes, types);
 		return;
 	}
 	pstmt *p;
@@ -565,38 +572,18 @@ static void record_parse(scache *sc, const char *msg, size_t n)
 		p->ambiguous = true; /* the backend refuses a second Parse of the name */
 		return;
 	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return;
-	p->name = strdup(name);
-	p->text = strdup(text);
-	p->len = p->text ? strlen(p->text) : 0;
-	p->types = copy_types(types, ntypes);
-	p->ntypes = ntypes;
-	if (p->name == NULL || p->text == NULL || p->types == NULL) {
-		free_stmt(p);
-		return;
-	}
-	HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
+	if ((p = new_stmt(sc, name, text, ntypes, types)) != NULL)
+		HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
 }
 
-/* The text of prepared statement name ("" the unnamed one), NULL when unknown. */
-static const char *stmt_text(scache *sc, const char *name, size_t *len, const uint32_t **types, int *ntypes)
+/* Prepared statement name ("" the unnamed one), NULL when unknown. */
+static const pstmt *find_stmt(scache *sc, const char *name)
 {
-	if (name[0] == '\0') {
-		*len = sc->unnamed_len;
-		*types = sc->unnamed_types;
-		*ntypes = sc->unnamed_ntypes;
+	if (name[0] == '\0')
 		return sc->unnamed;
-	}
 	pstmt *p;
 	HASH_FIND_STR(sc->stmts, name, p);
-	if (p == NULL || p->ambiguous)
-		return NULL;
-	*len = p->len;
-	*types = p->types;
-	*ntypes = p->ntypes;
-	return p->text;
+	return p == NULL || p->ambiguous ? NULL : p;
 }
 
 /* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
@@ -631,12 +618,14 @@ static void forward(scache *sc, char type, const char *msg, size_t n, pgp_buf *b
 		sc->counted = false;
 	}
 	switch (type) {
-	case 'Q':
-		note_effects(sc, p, n > 6 ? n - 6 : 0);
+	case 'Q': {
+		sclass_result r;
+		sclass_classify(p, n > 6 ? n - 6 : 0, &sc->tables, &r);
+		apply_effects(sc, &r);
+	}
 		/* a simple Query drops the unnamed statement on the backend */
 		sc->stale = false;
-		free(sc->unnamed);
-		sc->unnamed = NULL;
+		drop_unnamed(sc);
 		expect_rfq(sc, true);
 		break;
 	case 'P': {
@@ -653,12 +642,9 @@ static void forward(scache *sc, char type, const char *msg, size_t n, pgp_buf *b
 		if (stmt != NULL) {
 			if (stmt[0] == '\0')
 				unstale(sc, bout);
-			size_t len;
-			const uint32_t *types;
-			int ntypes;
-			const char *text = stmt_text(sc, stmt, &len, &types, &ntypes);
-			if (text != NULL)
-				note_effects(sc, text, len);
+			const pstmt *ps = find_stmt(sc, stmt);
+			if (ps != NULL)
+				apply_effects(sc, &ps->eff);
 			else
 				sc->pend = sc->pend_all = true; /* an unknown statement may write anything */
 		}
@@ -762,6 +748,29 @@ static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const c
 	}
 }
 
+/*
+ * Ask the hit path to answer rq into cout, after what cout held at mark
+ * (the messages a batch answers first).  On a hit ReadyForQuery follows;
+ * otherwise cout is cut back to mark and the miss or backend is counted.
+ */
+static bool answer_with(scache *sc, const hp_request *rq, pgp_buf *cout, size_t mark)
+{
+	hp_session ss;
+	fill_session(sc, &ss);
+	hp_result res;
+	cache_err err;
+	err.msg[0] = '\0';
+	hp_outcome o = hp_execute(sc->hp, rq, &ss, cout, &res, &err);
+	if (o != HP_HIT) {
+		cout->len = mark;
+		not_answered(sc, &res, o, &err);
+		return false;
+	}
+	pgp_put_ready(cout, 'I');
+	STATS_ADD(queries_cache_hits, 1);
+	return true;
+}
+
 static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
 {
 	if (n < 6 || msg[n - 1] != '\0')
@@ -773,22 +782,10 @@ static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
 	rq.text = msg + 5;
 	rq.len = n - 6;
 	rq.simple = true;
-	hp_session ss;
-	fill_session(sc, &ss);
-	hp_result res;
-	cache_err err;
-	err.msg[0] = '\0';
-	hp_outcome o = hp_execute(sc->hp, &rq, &ss, cout, &res, &err);
-	if (o == HP_HIT) {
-		pgp_put_ready(cout, 'I');
-		STATS_ADD(queries_cache_hits, 1);
-		/* PostgreSQL drops the unnamed statement on a simple Query */
-		free(sc->unnamed);
-		sc->unnamed = NULL;
-		return true;
-	}
-	not_answered(sc, &res, o, &err);
-	return false;
+	if (!answer_with(sc, &rq, cout, cout->len))
+		return false;
+	drop_unnamed(sc); /* PostgreSQL drops the unnamed statement on a simple Query */
+	return true;
 }
 
 /* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
@@ -850,9 +847,13 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 		text = ptext;
 		tlen = strlen(ptext);
 	} else {
-		text = stmt_text(sc, sname, &tlen, &types, &ntypes);
-		if (text == NULL)
+		const pstmt *ps = find_stmt(sc, sname);
+		if (ps == NULL)
 			return false;
+		text = ps->text;
+		tlen = ps->len;
+		types = ps->types;
+		ntypes = ps->ntypes;
 	}
 
 	if (!sclass_is_select(text, tlen))
@@ -906,11 +907,6 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 	rq.result_formats = rfmt;
 	rq.simple = false;
 	rq.describe = describe;
-	hp_session ss;
-	fill_session(sc, &ss);
-	hp_result res;
-	cache_err err;
-	err.msg[0] = '\0';
 	size_t mark = cout->len;
 	if (parse != NULL) {
 		size_t m = pgp_begin(cout, '1');
@@ -918,14 +914,8 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 	}
 	size_t m = pgp_begin(cout, '2');
 	pgp_end(cout, m);
-	hp_outcome o = hp_execute(sc->hp, &rq, &ss, cout, &res, &err);
-	if (o != HP_HIT) {
-		cout->len = mark;
-		not_answered(sc, &res, o, &err);
+	if (!answer_with(sc, &rq, cout, mark))
 		return false;
-	}
-	pgp_put_ready(cout, 'I');
-	STATS_ADD(queries_cache_hits, 1);
 	if (parse != NULL) {
 		/* the client's unnamed statement is now this one; the backend learns it when needed */
 		record_parse(sc, parse, parse_len);
@@ -933,8 +923,7 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 		pgp_buf_append(&sc->stale_parse, parse, parse_len);
 		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
 		if (!sc->stale && sc->unnamed != NULL) {
-			free(sc->unnamed);
-			sc->unnamed = NULL;
+			drop_unnamed(sc);
 		}
 	}
 	return true;
