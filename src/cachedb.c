@@ -296,6 +296,19 @@ static bool read_meta(sqlite3 *lite, const char *key, char **out, cache_err *err
 	return true;
 }
 
+/* Set key to value in the meta table; false with the cause in sqlite3_errmsg(lite). */
+static bool write_meta(sqlite3 *lite, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok =
+	        sqlite3_prepare_v2(lite, "INSERT OR REPLACE INTO \"cbcache_meta\" (\"key\", \"value\") VALUES (?1, ?2)",
+	                           -1, &st, NULL) == SQLITE_OK &&
+	        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
+	        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 {
 	if (!lite_exec(lite, "BEGIN IMMEDIATE", err))
@@ -345,16 +358,8 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 		for (size_t i = 0; ok && i < db->groups[g]->nstmts; i++)
 			if (db->groups[g]->stmts[i].kind == CG_STMT_CACHE_DDL)
 				ok = lite_exec(lite, db->groups[g]->stmts[i].sql, err);
-	if (ok) {
-		st = NULL;
-		ok = sqlite3_prepare_v2(lite, "INSERT INTO \"cbcache_meta\" VALUES ('fingerprint', ?1)", -1, &st,
-		                        NULL) == SQLITE_OK &&
-		     sqlite3_bind_text(st, 1, db->fingerprint, -1, SQLITE_STATIC) == SQLITE_OK &&
-		     sqlite3_step(st) == SQLITE_DONE;
-		if (!ok)
-			cache_err_set(err, "cannot write the cache fingerprint: %s", sqlite3_errmsg(lite));
-		sqlite3_finalize(st);
-	}
+	if (ok && !(ok = write_meta(lite, "fingerprint", db->fingerprint)))
+		cache_err_set(err, "cannot write the cache fingerprint: %s", sqlite3_errmsg(lite));
 	if (ok)
 		ok = lite_exec(lite, "COMMIT", err);
 	if (!ok)
@@ -460,22 +465,11 @@ bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cache_err *e
 
 bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cache_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->lite, "INSERT OR REPLACE INTO \"cbcache_meta\" (\"key\", \"value\") VALUES (?1, ?2)",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		cache_err_set(err, "cannot write the cache meta table: %s; remove the cache file",
-		              sqlite3_errmsg(c->lite));
-		sqlite3_finalize(st);
-		return false;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_DONE;
-	if (!ok)
-		cache_err_set(err, "cannot write the cache meta table: %s; check the cache file's disk",
-		              sqlite3_errmsg(c->lite));
-	sqlite3_finalize(st);
-	return ok;
+	if (write_meta(c->lite, key, value))
+		return true;
+	cache_err_set(err, "cannot write the cache meta table: %s; check the cache file's disk or remove it",
+	              sqlite3_errmsg(c->lite));
+	return false;
 }
 
 void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta)

@@ -117,7 +117,9 @@ static void collect_violation(void *arg, const verify_violation *v)
 }
 
 /* The checker on its own connections; returns the violation count (fails on error). */
-static long check_cache(cachedb *db, vcollect *out)
+/* The checker on its own connections with report function fn (NULL: quiet);
+ * returns the violation count (fails on error). */
+static long run_checker(cachedb *db, verify_report_fn fn, void *arg)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(db, &ng);
@@ -128,13 +130,18 @@ static long check_cache(cachedb *db, vcollect *out)
 	sqlite3 *lite = NULL;
 	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(lite, 10000);
-	vcollect local = {0, 0, 0, 0, ""};
-	long n = verify_run(groups, ng, lite, pg, collect_violation, out ? out : &local, &err);
+	long n = verify_run(groups, ng, lite, pg, fn, arg, &err);
 	sqlite3_close(lite);
 	PQfinish(pg);
 	if (n < 0)
 		fail_msg("checker failed: %s", err.msg);
 	return n;
+}
+
+static long check_cache(cachedb *db, vcollect *out)
+{
+	vcollect local = {0, 0, 0, 0, ""};
+	return run_checker(db, collect_violation, out ? out : &local);
 }
 
 /* One integer from the cache file. */

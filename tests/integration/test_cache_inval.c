@@ -80,21 +80,7 @@ static void exec_okf(const char *tmpl, long long v)
 /* The checker's violation count, quietly (for states that are stale on purpose). */
 static long stale_count(cachedb *db)
 {
-	size_t ng;
-	cg_group *const *groups = cachedb_groups(db, &ng);
-	cache_err err = {{0}};
-	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err))
-		fail_msg("%s", err.msg);
-	sqlite3 *lite = NULL;
-	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(lite, 10000);
-	long n = verify_run(groups, ng, lite, pg, NULL, NULL, &err);
-	sqlite3_close(lite);
-	PQfinish(pg);
-	if (n < 0)
-		fail_msg("checker failed: %s", err.msg);
-	return n;
+	return run_checker(db, NULL, NULL);
 }
 
 static void fill_value(fill_daemon *fd, size_t fill, long long v)
