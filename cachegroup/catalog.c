@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 #include "cachegroup/types.h"
 
 #define OID_BOOL 16
@@ -249,15 +249,15 @@ static int resolve_column(resolver *rs, const cg_table *t, const char *column, c
 	int c = cg_model_find_column(t, column);
 	if (c >= 0)
 		return c;
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "fix the name (unquoted names are folded to lower case); the table's columns are: ");
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "fix the name (unquoted names are folded to lower case); the table's columns are: ");
 	for (size_t i = 0; i < t->ncols; i++) {
 		char *q = cg_model_quote_ident(t->cols[i].name);
-		cg_sb_printf(&sb, "%s%s", i ? ", " : "", q ? q : t->cols[i].name);
+		cb_sb_printf(&sb, "%s%s", i ? ", " : "", q ? q : t->cols[i].name);
 		free(q);
 	}
-	char *hint = cg_sb_finish(&sb);
+	char *hint = cb_sb_finish(&sb);
 	char *disp = cg_model_table_display(t);
 	err(rs, pos, hint, "column \"%s\" does not exist in table %s", column, disp ? disp : t->name);
 	free(disp);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 #include "cachegroup/types.h"
 
 typedef struct gen {
@@ -125,22 +125,22 @@ static const cg_column *col_of(const cg_table *t, const char *name)
 }
 
 /* "schema"."table" on the backend. */
-static void backend_name(cg_sb *sb, const cg_table *t)
+static void backend_name(cb_sb *sb, const cg_table *t)
 {
-	cg_sb_ident(sb, t->nspname);
-	cg_sb_put(sb, ".");
-	cg_sb_ident(sb, t->name);
+	cb_sb_ident(sb, t->nspname);
+	cb_sb_put(sb, ".");
+	cb_sb_ident(sb, t->name);
 }
 
-static void select_cols(cg_sb *sb, const cg_table *t)
+static void select_cols(cb_sb *sb, const cg_table *t)
 {
-	cg_sb_put(sb, "SELECT ");
+	cb_sb_put(sb, "SELECT ");
 	for (size_t i = 0; i < t->ncols; i++) {
 		if (i)
-			cg_sb_put(sb, ", ");
-		cg_sb_ident(sb, t->cols[i].name);
+			cb_sb_put(sb, ", ");
+		cb_sb_ident(sb, t->cols[i].name);
 	}
-	cg_sb_put(sb, " FROM ");
+	cb_sb_put(sb, " FROM ");
 	backend_name(sb, t);
 }
 
@@ -206,26 +206,26 @@ static bool check_names(const cg_group *g, cg_diags *d)
 static void gen_ddl(gen *gn)
 {
 	cg_group *g = gn->g;
-	cg_sb sb;
+	cb_sb sb;
 	for (size_t i = 0; i < g->ntables; i++) {
 		const cg_table *t = &g->tables[i];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cg_sb_ident(&sb, t->cache_name);
-		cg_sb_put(&sb, " (");
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cb_sb_ident(&sb, t->cache_name);
+		cb_sb_put(&sb, " (");
 		for (size_t c = 0; c < t->ncols; c++) {
-			cg_sb_put(&sb, c ? ", " : "");
-			cg_sb_ident(&sb, t->cols[c].name);
-			cg_sb_printf(&sb, " %s", cg_type_sqlite_decl(t->cols[c].storage));
+			cb_sb_put(&sb, c ? ", " : "");
+			cb_sb_ident(&sb, t->cols[c].name);
+			cb_sb_printf(&sb, " %s", cg_type_sqlite_decl(t->cols[c].storage));
 		}
-		cg_sb_put(&sb, ", PRIMARY KEY (");
+		cb_sb_put(&sb, ", PRIMARY KEY (");
 		for (size_t k = 0; k < t->npk; k++) {
-			cg_sb_put(&sb, k ? ", " : "");
-			cg_sb_ident(&sb, t->cols[t->pk[k]].name);
+			cb_sb_put(&sb, k ? ", " : "");
+			cb_sb_ident(&sb, t->cols[t->pk[k]].name);
 		}
-		cg_sb_put(&sb, "))");
+		cb_sb_put(&sb, "))");
 		cg_stmt *s =
-		        add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "cache table %s", t->cache_name);
+		        add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "cache table %s", t->cache_name);
 		if (s)
 			s->table = (int)i;
 	}
@@ -233,28 +233,28 @@ static void gen_ddl(gen *gn)
 		const cg_fill *f = &g->fills[i];
 		const cg_table *t = &g->tables[f->table];
 		const cg_column *c = &t->cols[f->col];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_printf(&sb,
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cb_sb_ident(&sb, f->ctl_name);
+		cb_sb_printf(&sb,
 		             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
 		             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
 		             cg_type_sqlite_decl(c->storage));
-		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb),
+		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "control table of fill column %s.%s", t->name, f->column);
 		if (s) {
 			s->fill = (int)i;
 			s->table = (int)f->table;
 		}
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
 		char *iname = name2("", f->ctl_name, "lru", "");
-		cg_sb_ident(&sb, iname ? iname : "");
+		cb_sb_ident(&sb, iname ? iname : "");
 		free(iname);
-		cg_sb_put(&sb, " ON ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " (\"last_access\")");
-		s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "LRU index of control table %s",
+		cb_sb_put(&sb, " ON ");
+		cb_sb_ident(&sb, f->ctl_name);
+		cb_sb_put(&sb, " (\"last_access\")");
+		s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "LRU index of control table %s",
 		        f->ctl_name);
 		if (s) {
 			s->fill = (int)i;
@@ -265,11 +265,11 @@ static void gen_ddl(gen *gn)
 	for (size_t i = 0; i < g->ntables; i++)
 		any_complete |= g->tables[i].complete;
 	if (any_complete) {
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
-		cg_sb_put(&sb, " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
-		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "the complete tables that are loaded");
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
+		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cb_sb_put(&sb, " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
+		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the complete tables that are loaded");
 	}
 	/* indexes: entry-point columns and RCC source columns, once each */
 	for (size_t i = 0; i < g->ntables; i++) {
@@ -283,18 +283,18 @@ static void gen_ddl(gen *gn)
 			if (!want || (t->npk > 0 && t->pk[0] == (int)c))
 				continue; /* the primary key's index covers its first column */
 			char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
-			cg_sb_ident(&sb, iname ? iname : "");
-			cg_sb_put(&sb, " ON ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " (");
-			cg_sb_ident(&sb, cn);
-			cg_sb_put(&sb, ")");
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
+			cb_sb_ident(&sb, iname ? iname : "");
+			cb_sb_put(&sb, " ON ");
+			cb_sb_ident(&sb, t->cache_name);
+			cb_sb_put(&sb, " (");
+			cb_sb_ident(&sb, cn);
+			cb_sb_put(&sb, ")");
 			if (iname == NULL)
 				sb.failed = true;
 			free(iname);
-			cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "index on %s.%s",
+			cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "index on %s.%s",
 			                 t->name, cn);
 			if (s)
 				s->table = (int)i;
@@ -316,14 +316,14 @@ static void array_param(gen *gn, cg_stmt *s, const cg_column *c)
 static void gen_fetch(gen *gn)
 {
 	cg_group *g = gn->g;
-	cg_sb sb;
+	cb_sb sb;
 	for (size_t i = 0; i < g->ntables; i++) {
 		const cg_table *t = &g->tables[i];
 		if (!t->complete)
 			continue;
-		cg_sb_init(&sb);
+		cb_sb_init(&sb);
 		select_cols(&sb, t);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cg_sb_finish(&sb),
+		cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cb_sb_finish(&sb),
 		                 "every row of complete table %s", t->name);
 		if (s)
 			s->table = (int)i;
@@ -332,12 +332,12 @@ static void gen_fetch(gen *gn)
 		const cg_fill *f = &g->fills[i];
 		const cg_table *t = &g->tables[f->table];
 		const cg_column *c = &t->cols[f->col];
-		cg_sb_init(&sb);
+		cb_sb_init(&sb);
 		select_cols(&sb, t);
-		cg_sb_put(&sb, " WHERE ");
-		cg_sb_ident(&sb, c->name);
-		cg_sb_printf(&sb, " = ANY ($1::%s[])", c->type_base);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cg_sb_finish(&sb),
+		cb_sb_put(&sb, " WHERE ");
+		cb_sb_ident(&sb, c->name);
+		cb_sb_printf(&sb, " = ANY ($1::%s[])", c->type_base);
+		cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cb_sb_finish(&sb),
 		                 "rows of %s for a set of fill values of %s.%s", t->name, t->name, c->name);
 		array_param(gn, s, c);
 		if (s) {
@@ -349,12 +349,12 @@ static void gen_fetch(gen *gn)
 		const cg_rcc *r = &g->rccs[i];
 		const cg_table *st = &g->tables[r->src], *tt = &g->tables[r->dst];
 		const cg_column *a = &st->cols[r->src_col], *b = &tt->cols[r->dst_col];
-		cg_sb_init(&sb);
+		cb_sb_init(&sb);
 		select_cols(&sb, tt);
-		cg_sb_put(&sb, " WHERE ");
-		cg_sb_ident(&sb, b->name);
-		cg_sb_printf(&sb, " = ANY ($1::%s[])", a->type_base);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cg_sb_finish(&sb),
+		cb_sb_put(&sb, " WHERE ");
+		cb_sb_ident(&sb, b->name);
+		cb_sb_printf(&sb, " = ANY ($1::%s[])", a->type_base);
+		cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cb_sb_finish(&sb),
 		                 "rows of %s for a set of values of %s.%s (rcc %s.%s -> %s.%s)", tt->name, st->name,
 		                 a->name, st->name, a->name, tt->name, b->name);
 		array_param(gn, s, a);
@@ -368,23 +368,23 @@ static void gen_fetch(gen *gn)
 static void gen_inserts(gen *gn)
 {
 	cg_group *g = gn->g;
-	cg_sb sb;
+	cb_sb sb;
 	for (size_t i = 0; i < g->ntables; i++) {
 		const cg_table *t = &g->tables[i];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cg_sb_ident(&sb, t->cache_name);
-		cg_sb_put(&sb, " (");
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cb_sb_ident(&sb, t->cache_name);
+		cb_sb_put(&sb, " (");
 		for (size_t c = 0; c < t->ncols; c++) {
-			cg_sb_put(&sb, c ? ", " : "");
-			cg_sb_ident(&sb, t->cols[c].name);
+			cb_sb_put(&sb, c ? ", " : "");
+			cb_sb_ident(&sb, t->cols[c].name);
 		}
-		cg_sb_put(&sb, ") VALUES (");
+		cb_sb_put(&sb, ") VALUES (");
 		for (size_t c = 0; c < t->ncols; c++)
-			cg_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
-		cg_sb_put(&sb, ")");
+			cb_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
+		cb_sb_put(&sb, ")");
 		cg_stmt *s =
-		        add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cg_sb_finish(&sb),
+		        add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cb_sb_finish(&sb),
 		            "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
 		            t->name);
 		if (s)
@@ -396,13 +396,13 @@ static void gen_inserts(gen *gn)
 		const cg_table *t = &g->tables[i];
 		if (!t->complete)
 			continue;
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
-		cg_sb_put(&sb, " (\"table\", \"loaded_at\") VALUES (");
-		cg_sb_literal(&sb, t->cache_name);
-		cg_sb_put(&sb, ", ?1)");
-		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cb_sb_put(&sb, " (\"table\", \"loaded_at\") VALUES (");
+		cb_sb_literal(&sb, t->cache_name);
+		cb_sb_put(&sb, ", ?1)");
+		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "record that complete table %s is loaded (last step of its fill)", t->name);
 		add_param(gn, s, "now_us", 0, "INTEGER");
 		if (s)
@@ -411,11 +411,11 @@ static void gen_inserts(gen *gn)
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		const cg_column *c = &g->tables[f->table].cols[f->col];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
-		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "INSERT OR IGNORE INTO ");
+		cb_sb_ident(&sb, f->ctl_name);
+		cb_sb_put(&sb, " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
+		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "record a loaded value of %s.%s (last step of its fill)", g->tables[f->table].name,
 		                 f->column);
 		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
@@ -433,44 +433,44 @@ static void gen_probes(gen *gn)
 	for (size_t i = 0; i < g->nentries; i++) {
 		const cg_entry *e = &g->entries[i];
 		const cg_table *t = &g->tables[e->table];
-		cg_sb sb;
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "SELECT ");
+		cb_sb sb;
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "SELECT ");
 		int terms = 0;
 		if (e->reasons & CG_ENTRY_FILL) {
-			cg_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, g->fills[e->fill].ctl_name);
-			cg_sb_put(&sb, " WHERE \"value\" = ?1)");
+			cb_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
+			cb_sb_ident(&sb, g->fills[e->fill].ctl_name);
+			cb_sb_put(&sb, " WHERE \"value\" = ?1)");
 			terms++;
 		}
 		for (size_t r = 0; r < g->nrccs && (e->reasons & CG_ENTRY_RCC); r++) {
 			const cg_rcc *rc = &g->rccs[r];
 			if (rc->dst != e->table || strcmp(rc->dst_column, e->column) != 0)
 				continue;
-			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, g->tables[rc->src].cache_name);
-			cg_sb_put(&sb, " WHERE ");
-			cg_sb_ident(&sb, rc->src_column);
-			cg_sb_put(&sb, " = ?1)");
+			cb_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cb_sb_ident(&sb, g->tables[rc->src].cache_name);
+			cb_sb_put(&sb, " WHERE ");
+			cb_sb_ident(&sb, rc->src_column);
+			cb_sb_put(&sb, " = ?1)");
 		}
 		bool uses_value = terms > 0;
 		if (e->reasons & CG_ENTRY_UNIQUE) {
-			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " WHERE ");
-			cg_sb_ident(&sb, e->column);
-			cg_sb_put(&sb, " = ?1)");
+			cb_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cb_sb_ident(&sb, t->cache_name);
+			cb_sb_put(&sb, " WHERE ");
+			cb_sb_ident(&sb, e->column);
+			cb_sb_put(&sb, " = ?1)");
 			uses_value = true;
 		}
 		if (e->reasons & CG_ENTRY_COMPLETE) {
 			/* every value, present or not, once the table is loaded */
-			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, CG_COMPLETE_TABLE);
-			cg_sb_put(&sb, " WHERE \"table\" = ");
-			cg_sb_literal(&sb, t->cache_name);
-			cg_sb_put(&sb, ")");
+			cb_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+			cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+			cb_sb_put(&sb, " WHERE \"table\" = ");
+			cb_sb_literal(&sb, t->cache_name);
+			cb_sb_put(&sb, ")");
 		}
-		cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cg_sb_finish(&sb),
+		cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
 		const cg_column *c = col_of(t, e->column);
 		if (uses_value)
@@ -483,19 +483,19 @@ static void gen_probes(gen *gn)
 }
 
 /* FROM "T0" t0 JOIN "T1" t1 ON t1."b" = t0."a" ... over rccs[0..n) */
-static void path_joins(cg_sb *sb, const cg_group *g, size_t t0, const size_t *rccs, size_t n)
+static void path_joins(cb_sb *sb, const cg_group *g, size_t t0, const size_t *rccs, size_t n)
 {
-	cg_sb_put(sb, " FROM ");
-	cg_sb_ident(sb, g->tables[t0].cache_name);
-	cg_sb_put(sb, " t0");
+	cb_sb_put(sb, " FROM ");
+	cb_sb_ident(sb, g->tables[t0].cache_name);
+	cb_sb_put(sb, " t0");
 	for (size_t k = 0; k < n; k++) {
 		const cg_rcc *r = &g->rccs[rccs[k]];
-		cg_sb_put(sb, " JOIN ");
-		cg_sb_ident(sb, g->tables[r->dst].cache_name);
-		cg_sb_printf(sb, " t%zu ON t%zu.", k + 1, k + 1);
-		cg_sb_ident(sb, r->dst_column);
-		cg_sb_printf(sb, " = t%zu.", k);
-		cg_sb_ident(sb, r->src_column);
+		cb_sb_put(sb, " JOIN ");
+		cb_sb_ident(sb, g->tables[r->dst].cache_name);
+		cb_sb_printf(sb, " t%zu ON t%zu.", k + 1, k + 1);
+		cb_sb_ident(sb, r->dst_column);
+		cb_sb_printf(sb, " = t%zu.", k);
+		cb_sb_ident(sb, r->src_column);
 	}
 }
 
@@ -511,36 +511,36 @@ static void gen_hits(gen *gn)
 			if (bp->origin != CG_ORIGIN_CONTROL)
 				continue;
 			const cg_fill *f = &g->fills[bp->fill];
-			cg_sb sb;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "UPDATE ");
-			cg_sb_ident(&sb, f->ctl_name);
-			cg_sb_put(&sb, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
+			cb_sb sb;
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "UPDATE ");
+			cb_sb_ident(&sb, f->ctl_name);
+			cb_sb_put(&sb, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
 			if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
-				cg_sb_put(&sb, " = ?1");
+				cb_sb_put(&sb, " = ?1");
 			} else {
 				size_t njoin = bp->match_source ? bp->nrccs - 1 : bp->nrccs;
-				cg_sb_put(&sb, " IN (SELECT t0.");
-				cg_sb_ident(&sb, f->column);
+				cb_sb_put(&sb, " IN (SELECT t0.");
+				cb_sb_ident(&sb, f->column);
 				path_joins(&sb, g, bp->table, bp->rccs, njoin);
-				cg_sb_printf(&sb, " WHERE t%zu.", njoin);
+				cb_sb_printf(&sb, " WHERE t%zu.", njoin);
 				if (bp->match_source)
-					cg_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
+					cb_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
 				else
-					cg_sb_ident(&sb, e->column);
-				cg_sb_put(&sb, " = ?1)");
+					cb_sb_ident(&sb, e->column);
+				cb_sb_put(&sb, " = ?1)");
 			}
-			cg_sb sbl;
-			cg_sb_init(&sbl);
-			cg_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column,
+			cb_sb sbl;
+			cb_sb_init(&sbl);
+			cb_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column,
 			             g->tables[f->table].name, f->column);
 			for (size_t k = 0; k < bp->nrccs; k++) {
 				const cg_rcc *r = &g->rccs[bp->rccs[k]];
-				cg_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name,
+				cb_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name,
 				             r->src_column, g->tables[r->dst].name, r->dst_column);
 			}
-			char *label = cg_sb_finish(&sbl);
-			cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cg_sb_finish(&sb), "%s", label ? label : "");
+			char *label = cb_sb_finish(&sbl);
+			cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cb_sb_finish(&sb), "%s", label ? label : "");
 			if (label == NULL)
 				gn->oom = true;
 			free(label);
@@ -557,42 +557,42 @@ static void gen_hits(gen *gn)
 
 /* The condition keeping a row of table ti (referred to by its cache name)
  * because something outside its zone still reaches it. */
-static void ext_support(cg_sb *sb, const cg_group *g, size_t ti)
+static void ext_support(cb_sb *sb, const cg_group *g, size_t ti)
 {
 	const cg_table *t = &g->tables[ti];
 	int terms = 0;
 	if (t->complete) {
-		cg_sb_put(sb, "1");
+		cb_sb_put(sb, "1");
 		return;
 	}
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		if (f->table != ti)
 			continue;
-		cg_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-		cg_sb_ident(sb, f->ctl_name);
-		cg_sb_put(sb, " c WHERE c.\"value\" = ");
-		cg_sb_ident(sb, t->cache_name);
-		cg_sb_put(sb, ".");
-		cg_sb_ident(sb, f->column);
-		cg_sb_put(sb, ")");
+		cb_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(sb, f->ctl_name);
+		cb_sb_put(sb, " c WHERE c.\"value\" = ");
+		cb_sb_ident(sb, t->cache_name);
+		cb_sb_put(sb, ".");
+		cb_sb_ident(sb, f->column);
+		cb_sb_put(sb, ")");
 	}
 	for (size_t i = 0; i < g->nrccs; i++) {
 		const cg_rcc *r = &g->rccs[i];
 		if (r->dst != ti || g->tables[r->src].zone == t->zone)
 			continue;
-		cg_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-		cg_sb_ident(sb, g->tables[r->src].cache_name);
-		cg_sb_put(sb, " s WHERE s.");
-		cg_sb_ident(sb, r->src_column);
-		cg_sb_put(sb, " = ");
-		cg_sb_ident(sb, t->cache_name);
-		cg_sb_put(sb, ".");
-		cg_sb_ident(sb, r->dst_column);
-		cg_sb_put(sb, ")");
+		cb_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(sb, g->tables[r->src].cache_name);
+		cb_sb_put(sb, " s WHERE s.");
+		cb_sb_ident(sb, r->src_column);
+		cb_sb_put(sb, " = ");
+		cb_sb_ident(sb, t->cache_name);
+		cb_sb_put(sb, ".");
+		cb_sb_ident(sb, r->dst_column);
+		cb_sb_put(sb, ")");
 	}
 	if (terms == 0)
-		cg_sb_put(sb, "0");
+		cb_sb_put(sb, "0");
 }
 
 static void set_zone(cg_stmt *s, size_t z, size_t t)
@@ -606,26 +606,26 @@ static void set_zone(cg_stmt *s, size_t z, size_t t)
 static void gen_evict(gen *gn)
 {
 	cg_group *g = gn->g;
-	cg_sb sb;
+	cb_sb sb;
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		const cg_column *c = &g->tables[f->table].cols[f->col];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "SELECT \"value\" FROM ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
-		cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cg_sb_finish(&sb),
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "SELECT \"value\" FROM ");
+		cb_sb_ident(&sb, f->ctl_name);
+		cb_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
+		cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "least recently used values of %s.%s", g->tables[f->table].name, f->column);
 		add_param(gn, s, "limit", 0, "INTEGER");
 		if (s) {
 			s->fill = (int)i;
 			s->table = (int)f->table;
 		}
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "DELETE FROM ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " WHERE \"value\" = ?1");
-		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb), "evict a value of %s.%s",
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "DELETE FROM ");
+		cb_sb_ident(&sb, f->ctl_name);
+		cb_sb_put(&sb, " WHERE \"value\" = ?1");
+		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb), "evict a value of %s.%s",
 		        g->tables[f->table].name, f->column);
 		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
 		if (s) {
@@ -641,13 +641,13 @@ static void gen_evict(gen *gn)
 			const cg_table *t = &g->tables[ti];
 			if (t->complete)
 				continue;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "DELETE FROM ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " WHERE NOT (");
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "DELETE FROM ");
+			cb_sb_ident(&sb, t->cache_name);
+			cb_sb_put(&sb, " WHERE NOT (");
 			ext_support(&sb, g, ti);
-			cg_sb_put(&sb, ")");
-			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
+			cb_sb_put(&sb, ")");
+			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
 			             "sweep %s: delete rows no control value reaches", t->name),
 			         zz, ti);
 			continue;
@@ -655,20 +655,20 @@ static void gen_evict(gen *gn)
 		/* a homogeneous cycle: a value of any table's cycle column reaches
 		 * every table of the zone, so keep the cycle values of the rows
 		 * reached from outside, then delete the rest */
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
+		cb_sb_init(&sb);
+		cb_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
 		for (size_t k = 0; k < z->ntables; k++) {
 			size_t ti = z->tables[k];
-			cg_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
-			cg_sb_ident(&sb, g->tables[ti].cache_name);
-			cg_sb_put(&sb, ".");
-			cg_sb_ident(&sb, z->cycle_cols[k]);
-			cg_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
-			cg_sb_ident(&sb, g->tables[ti].cache_name);
-			cg_sb_put(&sb, " WHERE ");
+			cb_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
+			cb_sb_ident(&sb, g->tables[ti].cache_name);
+			cb_sb_put(&sb, ".");
+			cb_sb_ident(&sb, z->cycle_cols[k]);
+			cb_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
+			cb_sb_ident(&sb, g->tables[ti].cache_name);
+			cb_sb_put(&sb, " WHERE ");
 			ext_support(&sb, g, ti);
 		}
-		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
+		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
 		             "sweep zone %zu (homogeneous cycle): cycle values still reached from outside", zz + 1),
 		         zz, z->tables[0]);
 		for (size_t k = 0; k < z->ntables; k++) {
@@ -676,15 +676,15 @@ static void gen_evict(gen *gn)
 			const cg_table *t = &g->tables[ti];
 			if (t->complete)
 				continue;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "DELETE FROM ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " WHERE NOT (");
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "DELETE FROM ");
+			cb_sb_ident(&sb, t->cache_name);
+			cb_sb_put(&sb, " WHERE NOT (");
 			ext_support(&sb, g, ti);
-			cg_sb_put(&sb, " OR ");
-			cg_sb_ident(&sb, z->cycle_cols[k]);
-			cg_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\"))");
-			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
+			cb_sb_put(&sb, " OR ");
+			cb_sb_ident(&sb, z->cycle_cols[k]);
+			cb_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\"))");
+			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
 			             "sweep %s: delete rows no control value reaches", t->name),
 			         zz, ti);
 		}

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 typedef struct tarjan {
 	const cg_group *g;
@@ -160,14 +160,14 @@ static bool report_heterogeneous(cg_group *g, size_t zi, size_t t, cg_diags *d)
 		u = g->rccs[r].src;
 	}
 	walk[nw++] = e_out;
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	for (size_t k = nw; k-- > 0;) {
 		const cg_rcc *r = &g->rccs[walk[k]];
-		cg_sb_printf(&sb, "%s%s.%s -> %s.%s (line %d)", k + 1 == nw ? "" : ", ", g->tables[r->src].name,
+		cb_sb_printf(&sb, "%s%s.%s -> %s.%s (line %d)", k + 1 == nw ? "" : ", ", g->tables[r->src].name,
 		             r->src_column, g->tables[r->dst].name, r->dst_column, r->pos.line);
 	}
-	char *path = cg_sb_finish(&sb);
+	char *path = cb_sb_finish(&sb);
 	const cg_rcc *out = &g->rccs[e_out];
 	bool ok = path != NULL &&
 	          cg_diag_add(d, out->pos,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 /* --- diagnostics ------------------------------------------------------- */
 
@@ -197,32 +197,32 @@ static bool needs_quotes(const char *ident)
 	return false;
 }
 
-static void put_ident_display(cg_sb *sb, const char *ident)
+static void put_ident_display(cb_sb *sb, const char *ident)
 {
 	if (needs_quotes(ident))
-		cg_sb_ident(sb, ident);
+		cb_sb_ident(sb, ident);
 	else
-		cg_sb_put(sb, ident);
+		cb_sb_put(sb, ident);
 }
 
 char *cg_model_quote_ident(const char *ident)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	put_ident_display(&sb, ident);
-	return cg_sb_finish(&sb);
+	return cb_sb_finish(&sb);
 }
 
 char *cg_model_table_display(const cg_table *t)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	if (t->schema) {
 		put_ident_display(&sb, t->schema);
-		cg_sb_put(&sb, ".");
+		cb_sb_put(&sb, ".");
 	}
 	put_ident_display(&sb, t->name);
-	return cg_sb_finish(&sb);
+	return cb_sb_finish(&sb);
 }
 
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column)

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 typedef struct cg_pos cg_pos;
 typedef struct cg_diag cg_diag;

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cachegroup/lexer.h"
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 /* A column reference as written: [schema.]table.column */
 typedef struct colref {
@@ -653,22 +653,22 @@ cg_group *cg_parse_file(const char *path, cg_diags *d)
 		            strerror(errno));
 		return NULL;
 	}
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	char buf[8192];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		cg_sb_putn(&sb, buf, n);
+		cb_sb_putn(&sb, buf, n);
 	}
 	bool rerr = ferror(f) != 0;
 	fclose(f);
 	if (rerr) {
-		cg_sb_free(&sb);
+		cb_sb_free(&sb);
 		cg_diag_add(d, pos, "check that the path is a readable file", "cannot read the file");
 		return NULL;
 	}
 	size_t len = sb.len;
-	char *src = cg_sb_finish(&sb);
+	char *src = cb_sb_finish(&sb);
 	if (src == NULL) {
 		d->oom = true;
 		return NULL;

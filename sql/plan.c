@@ -33,7 +33,7 @@ void sqlfe_plan_free(sqlfe_plan *p)
 	free(p);
 }
 
-static bool oom(sqlfe_error *err)
+static bool oom(cb_error *err)
 {
 	snprintf(err->msg, sizeof(err->msg), "out of memory analysing a statement: reduce the load or add memory");
 	return false;
@@ -80,8 +80,7 @@ static bool copy_probes(const sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe
 	return true;
 }
 
-bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_schema *s, sqlfe_plan **out,
-                      sqlfe_error *err)
+bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_schema *s, sqlfe_plan **out, cb_error *err)
 {
 	sqlfe_stmt *st = NULL;
 	sqlfe_plan *p;

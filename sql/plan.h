@@ -36,7 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 #include "sql/anchor.h"
 #include "sql/parse.h"
 #include "sql/plankey.h"
@@ -107,7 +107,7 @@ typedef struct sqlfe_plan {
  * false only when out of memory (err says so).  Free with sqlfe_plan_free.
  */
 bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_schema *s, sqlfe_plan **out,
-                      sqlfe_error *err) CB_MUSTCHECK;
+                      cb_error *err) CB_MUSTCHECK;
 void sqlfe_plan_free(sqlfe_plan *p);
 
 /*

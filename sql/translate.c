@@ -298,8 +298,7 @@ static void translate_pred(tctx *t, const sqlfe_pred *p)
 	}
 }
 
-bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_plan *plan,
-                     sqlfe_error *err)
+bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_plan *plan, cb_error *err)
 {
 	tctx t;
 	int colcap = 0;

@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 /* PostgreSQL type OIDs the front end names. */
 #define SQLFE_OID_BOOL 16

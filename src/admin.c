@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "src/cachesvc.h"
-#include "src/hitpath.h"
+#include "hit/hitpath.h"
 #include "src/listener.h"
-#include "src/log.h"
-#include "src/pgproto.h"
+#include "common/log.h"
+#include "hit/pgproto.h"
 #include "src/session.h"
 #include "src/stats.h"
 
@@ -225,7 +225,7 @@ static void cmd_show_config(adm_server *a, const char *args, adm_reply *r)
 static void cmd_reload(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	cbd_error err;
+	cb_error err;
 	if (a->hooks.reload(&err))
 		put_status(r, true, "reloaded %s", a->hooks.config()->path);
 	else
@@ -269,7 +269,7 @@ static void cmd_fill(adm_server *a, const char *args, adm_reply *r)
 	char name[256], value[1024];
 	if (cs == NULL || !fill_args(r, "FILL", args, name, sizeof(name), value, sizeof(value)))
 		return;
-	cbd_error err;
+	cb_error err;
 	bool merged = false;
 	if (!csvc_fill(cs, name, value, &merged, &err))
 		put_status(r, false, "FILL %s %s refused: %s", name, value, err.msg);
@@ -284,7 +284,7 @@ static void cmd_evict(adm_server *a, const char *args, adm_reply *r)
 	char name[256], value[1024];
 	if (cs == NULL || !fill_args(r, "EVICT", args, name, sizeof(name), value, sizeof(value)))
 		return;
-	cbd_error err;
+	cb_error err;
 	bool found = false;
 	if (!csvc_evict(cs, name, value, &found, &err))
 		put_status(r, false, "EVICT %s %s failed: %s", name, value, err.msg);
@@ -296,7 +296,7 @@ static void cmd_evict_all(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
 	csvc *cs = adm_need_cache(a, r);
-	cbd_error err;
+	cb_error err;
 	if (cs == NULL)
 		return;
 	if (!csvc_evict_all(cs, &err))
@@ -319,7 +319,7 @@ static void cmd_verify(adm_server *a, const char *args, adm_reply *r)
 		return;
 	static const char *const cols[] = {"group", "constraint", "value", "problem", "row", "cached", NULL};
 	put_columns(r, cols);
-	cbd_error err;
+	cb_error err;
 	long n = csvc_verify(cs, verify_row, r, &err);
 	if (n < 0)
 		put_status(r, false, "VERIFY could not run: %s", err.msg);
@@ -402,7 +402,7 @@ static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 	static const char *const cols[] = {"fill_column", "values_loaded", "hits", "oldest_access_s", NULL};
 	put_columns(r, cols);
 	controls_arg c = {r, cs, cachedb_now_us()};
-	cbd_error err;
+	cb_error err;
 	if (!csvc_controls(cs, controls_row, &c, &err))
 		put_status(r, false, "SHOW CONTROLS failed: %s", err.msg);
 	else
@@ -547,16 +547,16 @@ void adm_execute(adm_server *a, const char *line, adm_reply *r)
 
 /* --- server ------------------------------------------------------------------- */
 
-bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cbd_error *err)
+bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cb_error *err)
 {
 	adm_server *a = calloc(1, sizeof(*a));
 	if (a == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	a->path = strdup(path);
 	a->hooks = *hooks;
 	if (a->path == NULL || !lsn_unix(path, 0600, &a->lfd, err)) {
 		if (a->path == NULL)
-			cbd_fail(err, "out of memory");
+			cb_fail(err, "out of memory");
 		free(a->path);
 		free(a);
 		return false;

@@ -20,14 +20,14 @@
 
 #include "src/config.h"
 #include "src/daemon.h"
-#include "src/pgproto.h"
+#include "hit/pgproto.h"
 
 typedef struct adm_server adm_server;
 struct csvc;
 
 typedef struct adm_hooks {
 	/* re-read the config file; false with err when it is invalid */
-	bool (*reload)(cbd_error *err);
+	bool (*reload)(cb_error *err);
 	/* begin a graceful shutdown */
 	void (*shutdown)(void);
 	/* the config in effect (read in the main thread only) */
@@ -37,7 +37,7 @@ typedef struct adm_hooks {
 	struct csvc *(*cache)(void);
 } adm_hooks;
 
-CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cbd_error *err);
+CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cb_error *err);
 /* Close the listener and every connection, remove the socket file, free. */
 void adm_close(adm_server *a);
 

@@ -13,8 +13,8 @@
 
 #include "cachegroup/cachegroup.h"
 #include "src/check.h"
-#include "src/hitpath.h"
-#include "src/log.h"
+#include "hit/hitpath.h"
+#include "common/log.h"
 
 struct csvc {
 	cg_group **groups;
@@ -41,43 +41,24 @@ bool csvc_configured(const cfg_config *cfg)
 	return cfg->cache_db[0] != '\0' && cfg->cache_groups[0] != '\0';
 }
 
-static void csvc_log(void *arg, cache_loglevel level, const char *msg)
-{
-	(void)arg;
-	switch (level) {
-	case CACHE_LOG_ERROR:
-		log_error("cache: %s", msg);
-		break;
-	case CACHE_LOG_WARNING:
-		log_warning("cache: %s", msg);
-		break;
-	case CACHE_LOG_INFO:
-		log_info("cache: %s", msg);
-		break;
-	default:
-		log_debug("cache: %s", msg);
-		break;
-	}
-}
-
 /* One text value of a query on pg, into buf; false with the cause in err. */
-static bool csvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg, cbd_error *err)
+static bool csvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg, cb_error *err)
 {
 	PGresult *res = PQexec(pg, sql);
 	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
 	if (ok)
 		snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
 	else
-		cbd_fail(err,
-		         "cache: reading the backend's settings (%s) failed: %s; check that cache_user %s may read "
-		         "pg_database on cache_database %s",
-		         sql, PQerrorMessage(pg), cfg->cache_user, cfg->cache_database);
+		cb_fail(err,
+		        "cache: reading the backend's settings (%s) failed: %s; check that cache_user %s may read "
+		        "pg_database on cache_database %s",
+		        sql, PQerrorMessage(pg), cfg->cache_user, cfg->cache_database);
 	PQclear(res);
 	return ok;
 }
 
 /* What the hit path must know of the backend: text collation, fill TimeZone. */
-static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cbd_error *err)
+static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cb_error *err)
 {
 	char coll[16];
 	if (!csvc_query_text(pg,
@@ -96,7 +77,7 @@ static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cbd_e
 
 /* Compile the cache group files of cfg; on errors the first diagnostic
  * (file:line:col: message) goes into err, all of them to stderr and the log. */
-static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
+static bool csvc_compile(csvc *s, const cfg_config *cfg, cb_error *err)
 {
 	char path[4096];
 	size_t npaths = 0;
@@ -104,19 +85,19 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 		npaths++;
 	char **paths = calloc(npaths + 1, sizeof(*paths));
 	if (paths == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	bool ok = true;
 	for (size_t i = 0; i < npaths && ok; i++)
 		ok = cfg_list_item(cfg->cache_groups, i, path, sizeof(path)) && (paths[i] = strdup(path)) != NULL;
 	PGconn *pg = NULL;
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	if (!ok) {
-		cbd_fail(err, "out of memory");
+		cb_fail(err, "out of memory");
 	} else if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
-		ok = cbd_fail(err,
-		              "cache: cannot connect to the backend as cache_user %s on cache_database %s: %s; fix "
-		              "backend, cache_user, cache_database or cache_passfile in %s",
-		              cfg->cache_user, cfg->cache_database, ce.msg, cfg->path);
+		ok = cb_fail(err,
+		             "cache: cannot connect to the backend as cache_user %s on cache_database %s: %s; fix "
+		             "backend, cache_user, cache_database or cache_passfile in %s",
+		             cfg->cache_user, cfg->cache_database, ce.msg, cfg->path);
 	} else {
 		cg_diags d = {0};
 		if (!cg_compile((const char *const *)paths, npaths, pg, &s->groups, &s->ngroups, &d)) {
@@ -140,10 +121,10 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 					log_error("cache group: %s", line);
 			}
 			free(text);
-			cbd_fail(err,
-			         "the cache group files of %s do not compile (%zu error%s), the first: %s; fix them "
-			         "(cbcached --check -c %s lists every error) or remove cache_groups",
-			         cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
+			cb_fail(err,
+			        "the cache group files of %s do not compile (%zu error%s), the first: %s; fix them "
+			        "(cbcached --check -c %s lists every error) or remove cache_groups",
+			        cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
 		}
 		cg_diag_free(&d);
 		/* the compile connection has the fill's session settings (cachedb_backend_connect) */
@@ -157,27 +138,27 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 	return ok;
 }
 
-static bool csvc_reload(void *arg, size_t group, uint64_t tables, cache_err *err)
+static bool csvc_reload(void *arg, size_t group, uint64_t tables, cb_error *err)
 {
 	return fill_load_complete_locked(arg, group, tables, err) == FILL_OK;
 }
 
-bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
+bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 {
 	*out = NULL;
 	csvc *s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !csvc_compile(s, cfg, err))
 		goto fail;
 
-	cachedb_settings ds = {.path = cfg->cache_db, .log = csvc_log};
+	cachedb_settings ds = {.path = cfg->cache_db};
 	char *rebuilt = NULL;
 	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, &ce)) {
-		cbd_fail(err, "cache: cannot open the cache DB %s: %s; fix cache_db in %s", cfg->cache_db, ce.msg,
-		         cfg->path);
+		cb_fail(err, "cache: cannot open the cache DB %s: %s; fix cache_db in %s", cfg->cache_db, ce.msg,
+		        cfg->path);
 		goto fail;
 	}
 	if (rebuilt != NULL) /* the reason is logged by cachedb_open() */
@@ -219,10 +200,10 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	if (!cachedb_meta_set(s->admin, "in_use", "1", &ce))
 		goto fail_ce;
 	if (fill_load_complete(s->fill, &ce) != FILL_OK) {
-		cbd_fail(err,
-		         "cache: cannot load the complete tables: %s; check that cache_user %s can read them on "
-		         "cache_database %s",
-		         ce.msg, cfg->cache_user, cfg->cache_database);
+		cb_fail(err,
+		        "cache: cannot load the complete tables: %s; check that cache_user %s can read them on "
+		        "cache_database %s",
+		        ce.msg, cfg->cache_user, cfg->cache_database);
 		goto fail;
 	}
 	if (!fill_start(s->fill, &ce))
@@ -244,7 +225,7 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	return true;
 
 fail_ce:
-	cbd_fail(err, "cache: %s", ce.msg);
+	cb_fail(err, "cache: %s", ce.msg);
 fail:
 	csvc_stop(s);
 	return false;
@@ -308,7 +289,7 @@ void csvc_stop(csvc *s)
 		for (size_t g = 0; g < s->ngroups; g++)
 			for (size_t t = 0; t < s->groups[g]->ntables; t++)
 				dirty = dirty || cachedb_dirty(s->db, g, t);
-		cache_err ce;
+		cb_error ce;
 		if (s->running && !dirty && !cachedb_meta_set(s->admin, "in_use", "0", &ce))
 			log_warning("cache: %s", ce.msg);
 		cachedb_conn_close(s->admin);
@@ -344,14 +325,14 @@ void csvc_get_counters(csvc *s, csvc_counters *c)
 	c->invalidation_evictions = atomic_load(&g->invalidation_evictions);
 	c->invalidation_failures = atomic_load(&g->invalidation_failures);
 	c->reload_failures = atomic_load(&g->reload_failures);
-	cache_err ce;
+	cb_error ce;
 	if (!cachedb_size(s->admin, &c->cache_rows, &c->cache_bytes, &ce)) {
 		log_warning("SHOW STATS: %s", ce.msg);
 		c->cache_rows = c->cache_bytes = -1;
 	}
 }
 
-static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cbd_error *err)
+static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cb_error *err)
 {
 	if (cachedb_find_fill(s->groups, s->ngroups, name, group, fill))
 		return true;
@@ -363,56 +344,56 @@ static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cb
 			csvc_fill_name(s, g, f, one, sizeof(one));
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used > 0 ? ", " : "", one);
 		}
-	return cbd_fail(err, "%s is not a fill column of the cache groups: give one of %s", name,
-	                list[0] != '\0' ? list : "(none: the cache groups declare no fill)");
+	return cb_fail(err, "%s is not a fill column of the cache groups: give one of %s", name,
+	               list[0] != '\0' ? list : "(none: the cache groups declare no fill)");
 }
 
-bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cbd_error *err)
+bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cb_error *err)
 {
 	size_t g, f;
 	if (!csvc_find(s, name, &g, &f, err))
 		return false;
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, g, f, value, &ce);
 	*merged = r == FILL_MERGED;
 	if (r == FILL_NOT_QUEUED)
-		return cbd_fail(err, "%s", ce.msg[0] != '\0' ? ce.msg : "the fill queue is full: retry later");
+		return cb_fail(err, "%s", ce.msg[0] != '\0' ? ce.msg : "the fill queue is full: retry later");
 	return true;
 }
 
-bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cbd_error *err)
+bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cb_error *err)
 {
 	size_t g, f;
 	if (!csvc_find(s, name, &g, &f, err))
 		return false;
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	if (!gc_evict_value(s->gc, g, f, value, found, &ce))
-		return cbd_fail(err, "%s", ce.msg);
+		return cb_fail(err, "%s", ce.msg);
 	return true;
 }
 
-bool csvc_evict_all(csvc *s, cbd_error *err)
+bool csvc_evict_all(csvc *s, cb_error *err)
 {
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	if (!gc_evict_all(s->gc, &ce))
-		return cbd_fail(err, "%s", ce.msg);
+		return cb_fail(err, "%s", ce.msg);
 	return true;
 }
 
-long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cbd_error *err)
+long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cb_error *err)
 {
 	PGconn *pg = NULL;
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
 		PQfinish(pg);
-		cbd_fail(err, "cannot connect to the backend to verify: %s; check the backend and cache_user in %s",
-		         ce.msg, s->cfg_path);
+		cb_fail(err, "cannot connect to the backend to verify: %s; check the backend and cache_user in %s",
+		        ce.msg, s->cfg_path);
 		return -1;
 	}
 	long n = verify_run(s->groups, s->ngroups, s->admin->lite, pg, fn, arg, &ce);
 	PQfinish(pg);
 	if (n < 0)
-		cbd_fail(err, "%s", ce.msg);
+		cb_fail(err, "%s", ce.msg);
 	return n;
 }
 
@@ -428,11 +409,11 @@ fill_daemon *csvc_fill_daemon(csvc *s)
 	return s->fill;
 }
 
-bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err)
+bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cb_error *err)
 {
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	if (!cachedb_controls(s->admin, fn, arg, &ce))
-		return cbd_fail(err, "%s", ce.msg);
+		return cb_fail(err, "%s", ce.msg);
 	return true;
 }
 
@@ -468,7 +449,7 @@ hitcount *csvc_hitcount(csvc *s)
 
 bool csvc_post_fill(csvc *s, size_t group, size_t fill, const char *value)
 {
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, group, fill, value, &ce);
 	if (r == FILL_NOT_QUEUED) {
 		atomic_fetch_add(&s->fills_post_dropped, 1);

@@ -20,13 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
 #include "src/config.h"
 #include "src/daemon.h"
-#include "src/fill.h"
-#include "src/gc.h"
-#include "src/hitcount.h"
-#include "src/verify.h"
+#include "cache/fill.h"
+#include "cache/gc.h"
+#include "cache/hitcount.h"
+#include "cache/verify.h"
 
 typedef struct csvc csvc;
 
@@ -34,7 +34,7 @@ typedef struct csvc csvc;
 bool csvc_configured(const cfg_config *cfg);
 
 /* Start the cache of cfg; false with the cause and the fix in err. */
-CB_MUSTCHECK bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err);
+CB_MUSTCHECK bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err);
 /* Stop the threads (a fill in progress finishes first) and free; NULL is fine. */
 void csvc_stop(csvc *s);
 
@@ -56,19 +56,19 @@ void csvc_get_counters(csvc *s, csvc_counters *c);
 /* FILL name value: queue a fill; *merged tells whether an equal request
  * was already queued.  False with err for an unknown fill column, a value
  * refused or a full queue. */
-CB_MUSTCHECK bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cbd_error *err);
+CB_MUSTCHECK bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cb_error *err);
 /* EVICT name value; *found tells whether the value was loaded. */
-CB_MUSTCHECK bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cbd_error *err);
+CB_MUSTCHECK bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cb_error *err);
 /* EVICT ALL. */
-CB_MUSTCHECK bool csvc_evict_all(csvc *s, cbd_error *err);
+CB_MUSTCHECK bool csvc_evict_all(csvc *s, cb_error *err);
 /* VERIFY: the number of violations (each reported to fn), -1 with err. */
-long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cbd_error *err);
+long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cb_error *err);
 
 /* "table.column" of fill f of group g into buf. */
 void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len);
 fill_daemon *csvc_fill_daemon(csvc *s);
 /* SHOW CONTROLS: cachedb_controls() on the admin connection. */
-CB_MUSTCHECK bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err);
+CB_MUSTCHECK bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cb_error *err);
 
 /* --- for the sessions and the hit path (any thread) --------------------- */
 
@@ -91,7 +91,7 @@ bool csvc_collation_c(csvc *s);
 /* Wait until no invalidation is pending, the fill queue is empty and no
  * fill runs (admin WAIT FILLS); false after timeout_ms. */
 bool csvc_wait_idle(csvc *s, int timeout_ms);
-/* The hit path's engine (src/hitpath.h), shared by the sessions. */
+/* The hit path's engine (hit/hitpath.h), shared by the sessions. */
 struct hp_engine *csvc_hit_engine(csvc *s);
 /* The backend database the cache mirrors (sessions on others only relay). */
 const char *csvc_database(csvc *s);

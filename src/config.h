@@ -15,14 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/log.h"
 #include "src/daemon.h"
-
-typedef enum cfg_log_level {
-	CFG_LOG_ERROR = 0,
-	CFG_LOG_WARNING = 1,
-	CFG_LOG_INFO = 2,
-	CFG_LOG_DEBUG = 3
-} cfg_log_level;
 
 struct cfg_config {
 	char *path; /* the file this was loaded from (absolute or as given) */
@@ -54,7 +48,7 @@ struct cfg_config {
 	int shutdown_timeout;
 
 	/* logging and process */
-	int log_level;  /* cfg_log_level */
+	int log_level;  /* LOG_ERROR .. LOG_DEBUG (common/log.h) */
 	char *log_file; /* "" = stderr */
 	char *pid_file; /* "" = none */
 };
@@ -64,7 +58,7 @@ struct cfg_config {
  * "FILE:LINE: message" and cfg is left empty (nothing to free).
  * On success free cfg with cfg_free().
  */
-CB_MUSTCHECK bool cfg_load(const char *path, cfg_config *cfg, cbd_error *err);
+CB_MUSTCHECK bool cfg_load(const char *path, cfg_config *cfg, cb_error *err);
 
 /* Free the strings of cfg; cfg may be zeroed or loaded. */
 void cfg_free(cfg_config *cfg);
@@ -86,7 +80,7 @@ const char *cfg_key_value(const cfg_config *cfg, size_t i, char *buf, size_t n);
 CB_MUSTCHECK bool cfg_apply_reload(cfg_config *cur, const cfg_config *next,
                                    void (*restart_needed)(const char *key, const char *old_value, const char *new_value,
                                                           void *arg),
-                                   void *arg, cbd_error *err);
+                                   void *arg, cb_error *err);
 
 /* The name of a log level ("error" ... "debug"). */
 const char *cfg_log_level_name(int level);

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "cachegroup/strbuf.h"
-#include "src/hitpath.h"
-#include "src/log.h"
+#include "common/sb.h"
+#include "hit/hitpath.h"
+#include "common/log.h"
 #include "src/stats.h"
 #include "src/stmtclass.h"
 
@@ -133,10 +133,10 @@ void scache_free(scache *sc)
 /* name as a quoted identifier ("a""b"); NULL when out of memory. */
 static char *quote_ident(const char *name)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_ident(&sb, name);
-	return cg_sb_finish(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_ident(&sb, name);
+	return cb_sb_finish(&sb);
 }
 
 scache *scache_new(csvc *cache, const char *database, const char **why)
@@ -710,7 +710,7 @@ static bool may_answer(scache *sc)
 	if (sc->check != CHK_OK || !backend_idle(sc) || sc->txn != 'I' || sc->hp_failed)
 		return false;
 	if (sc->hp == NULL) {
-		cache_err err;
+		cb_error err;
 		sc->hp = hp_conn_new(sc->eng, &err);
 		if (sc->hp == NULL) {
 			sc->hp_failed = true;
@@ -735,7 +735,7 @@ static void fill_session(const scache *sc, hp_session *ss)
 }
 
 /* Count and act on a hit path outcome that did not answer. */
-static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const cache_err *err)
+static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const cb_error *err)
 {
 	if (o == HP_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
@@ -758,7 +758,7 @@ static bool answer_with(scache *sc, const hp_request *rq, pgp_buf *cout, size_t 
 	hp_session ss;
 	fill_session(sc, &ss);
 	hp_result res;
-	cache_err err;
+	cb_error err;
 	err.msg[0] = '\0';
 	hp_outcome o = hp_execute(sc->hp, rq, &ss, cout, &res, &err);
 	if (o != HP_HIT) {

@@ -12,7 +12,7 @@
  *
  *  - A simple Query, or an extended-protocol batch [Parse ""] Bind
  *    [Describe portal] Execute Sync on the unnamed portal, is answered by
- *    the hit path (src/hitpath.h) when the session is idle (no answer of
+ *    the hit path (hit/hitpath.h) when the session is idle (no answer of
  *    the backend outstanding, no transaction open), its settings are known
  *    and the hit path can answer exactly.  Extended messages from Bind on
  *    are held until Sync (or until a message that does not fit, which sends
@@ -47,7 +47,7 @@
 #include <stddef.h>
 
 #include "src/cachesvc.h"
-#include "src/pgproto.h"
+#include "hit/pgproto.h"
 
 typedef struct scache scache;
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "src/backend.h"
-#include "src/pgproto.h"
+#include "hit/pgproto.h"
 #include "src/sesscache.h"
 #include "src/stats.h"
 
@@ -97,7 +97,7 @@ static void wake_handler(int sig)
 	(void)sig;
 }
 
-bool sess_init(const sess_settings *st, cbd_error *err)
+bool sess_init(const sess_settings *st, cb_error *err)
 {
 	settings = *st;
 	atomic_store(&allow_tcp_password, st->allow_tcp_password);
@@ -107,7 +107,7 @@ bool sess_init(const sess_settings *st, cbd_error *err)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: ppoll returns EINTR */
 	if (sigaction(SIGUSR1, &sa, NULL) != 0)
-		return cbd_fail(err, "cannot install the SIGUSR1 handler: %s", strerror(errno));
+		return cb_fail(err, "cannot install the SIGUSR1 handler: %s", strerror(errno));
 	return true;
 }
 
@@ -813,12 +813,12 @@ static void *sess_main(void *arg)
 	return NULL;
 }
 
-bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cbd_error *err)
+bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cb_error *err)
 {
 	sess_session *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		close(fd);
-		return cbd_fail(err, "out of memory for a new session");
+		return cb_fail(err, "out of memory for a new session");
 	}
 	s->id = atomic_fetch_add(&next_id, 1);
 	s->cfd = fd;
@@ -847,8 +847,8 @@ bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cbd_error *e
 		pthread_mutex_unlock(&reg_lock);
 		close(fd);
 		free(s);
-		return cbd_fail(err, "cannot start a session thread: %s; lower max_clients or raise the process limits",
-		                strerror(rc));
+		return cb_fail(err, "cannot start a session thread: %s; lower max_clients or raise the process limits",
+		               strerror(rc));
 	}
 	return true;
 }

@@ -51,7 +51,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 /* ---- deterministic random numbers ---------------------------------------- */
 

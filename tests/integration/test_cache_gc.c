@@ -44,7 +44,7 @@ static void test_lru(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "lru.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	size_t fr = fill_index(&t, "regisseur.id");
 	long long v[6];
 	directors(6, v);
@@ -98,7 +98,7 @@ static void test_stream_under_mark(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "stream.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	const long long mark = 400;
 	gc_settings gs = {mark, 0, 90, 5};
 	gc *c = gc_create(db, &gs, &err);
@@ -137,7 +137,7 @@ static void test_bytes_mark(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "bytes.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	/* film.genre values: hundreds of films each, many pages */
 	for (int g = 1; g <= 3; g++) {
 		char val[8];
@@ -198,7 +198,7 @@ static void test_homogeneous_cycle(void **state)
 	assert_int_equal(t.g[0]->zones[0].kind, CG_CYCLE_HOMOGENEOUS);
 	cachedb *db = open_cache(&t, "teams.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	gc_settings gs = {0, 0, 0, 0};
 	gc *c = gc_create(db, &gs, &err);
 	assert_non_null(c);
@@ -249,7 +249,7 @@ static void test_evict_all(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "evictall.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "film.genre"), "1", &err), FILL_OK);
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "regisseur.id"), "3", &err), FILL_OK);
 	gc_settings gs = {0, 0, 0, 0};
@@ -291,7 +291,7 @@ static void *stress_producer(void *arg)
 	size_t fr = fill_index(s->t, "regisseur.id"), fg = fill_index(s->t, "film.genre");
 	char val[32];
 	while (mono_ms() < s->until_ms) {
-		cache_err err;
+		cb_error err;
 		if (rand_r(&seed) % 8 == 0) {
 			snprintf(val, sizeof(val), "%d", 1 + rand_r(&seed) % 3);
 			(void)fill_enqueue(s->fd, 0, fg, val, &err);
@@ -311,7 +311,7 @@ static void *stress_evicter(void *arg)
 	size_t fr = fill_index(s->t, "regisseur.id");
 	char val[32];
 	while (mono_ms() < s->until_ms) {
-		cache_err err;
+		cb_error err;
 		bool found;
 		snprintf(val, sizeof(val), "%d", 1 + rand_r(&seed) % 200);
 		if (gc_evict_value(s->c, 0, fr, val, &found, &err))
@@ -348,7 +348,7 @@ static void *stress_checker(void *arg)
 	stress *s = arg;
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(s->db, &ng);
-	cache_err err;
+	cb_error err;
 	PGconn *pg = NULL;
 	if (!cachedb_backend_connect(conninfo, &pg, &err)) {
 		atomic_fetch_add(&s->check_errors, 1);
@@ -382,7 +382,7 @@ static void test_stress(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "stress.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	gc_settings gs = {600, 0, 80, 10};
 	gc *c = gc_create(db, &gs, &err);
 	assert_non_null(c);

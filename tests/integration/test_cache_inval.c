@@ -87,7 +87,7 @@ static void fill_value(fill_daemon *fd, size_t fill, long long v)
 {
 	char val[32];
 	snprintf(val, sizeof(val), "%lld", v);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	if (fill_run_one(fd, 0, fill, val, &err) != FILL_OK)
 		fail_msg("fill %lld: %s", v, err.msg);
 }
@@ -99,12 +99,12 @@ typedef struct reloader {
 	atomic_int calls;
 } reloader;
 
-static bool reload_cb(void *arg, size_t group, uint64_t tables, cache_err *err)
+static bool reload_cb(void *arg, size_t group, uint64_t tables, cb_error *err)
 {
 	reloader *r = arg;
 	atomic_fetch_add(&r->calls, 1);
 	if (atomic_load(&r->fail)) {
-		cache_err_set(err, "reload switched off by the test");
+		cb_error_set(err, "reload switched off by the test");
 		return false;
 	}
 	return fill_load_complete_locked(r->fd, group, tables, err) == FILL_OK;
@@ -113,7 +113,7 @@ static bool reload_cb(void *arg, size_t group, uint64_t tables, cache_err *err)
 static gc *start_gc(cachedb *db, reloader *r, int interval_ms)
 {
 	gc_settings gs = {0, 0, 0, interval_ms};
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	gc *c = gc_create(db, &gs, &err);
 	if (c == NULL)
 		fail_msg("%s", err.msg);
@@ -499,7 +499,7 @@ static void test_concurrent_writers(void **state)
 	fill_daemon *fd = new_fill(db);
 	reloader r = {fd, false, 0};
 	gc *c = start_gc(db, &r, 100);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_true(fill_start(fd, &err));
 	size_t fr = fill_index(&t, "regisseur.id"), fg = fill_index(&t, "film.genre");
 	enum { NDIRS = 24, NW = 3 };

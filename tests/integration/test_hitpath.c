@@ -15,7 +15,7 @@
 #include <pthread.h>
 
 #include "sql/types.h"
-#include "src/hitpath.h"
+#include "hit/hitpath.h"
 
 static tgroups tg;
 static cachedb *db;
@@ -72,7 +72,7 @@ static int setup(void **state)
 	tg = compile_groups("examples/movies/movies.cg");
 	db = open_cache(&tg, "hitpath.db");
 	fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	if (!cachedb_backend_connect(conninfo, &pgc, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
@@ -236,7 +236,7 @@ static hp_outcome run_simple(const char *sql, const hp_session *ss, pgp_buf *out
 	rq.text = sql;
 	rq.len = strlen(sql);
 	rq.simple = true;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	hp_outcome o = hp_execute(hc, &rq, ss, out, res, &err);
 	if (o == HP_ERROR)
 		fail_msg("%s: error %s", sql, err.msg);
@@ -445,7 +445,7 @@ static void test_backend_reasons(void **state)
 		rq.len = sizeof(nul) - 1;
 		rq.simple = true;
 		pgp_buf out = {0};
-		cache_err err = {{0}};
+		cb_error err = {{0}};
 		assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
 		assert_int_equal(out.len, 0);
 	}
@@ -503,7 +503,7 @@ static void check_ext(const char *sql, int nparams, const char *const *params, i
 	hp_request rq = {sql, strlen(sql), nparams, params, lens, NULL, 0, 1, formats, false, true};
 	pgp_buf out = {0};
 	hp_result res;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	hp_outcome o = hp_execute(hc, &rq, &ss, &out, &res, &err);
 	if (o != want)
 		fail_msg("%s: outcome %d, want %d (%s %s)", sql, o, want, res.reason, err.msg);
@@ -557,7 +557,7 @@ static void test_extended(void **state)
 	hp_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true};
 	pgp_buf out = {0};
 	hp_result res;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
 	types[0] = SQLFE_OID_INT4;
 	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_HIT);
@@ -649,7 +649,7 @@ static void test_plan_cache(void **state)
 static void test_plan_cache_full(void **state)
 {
 	(void)state;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	hp_engine_settings es = {false, fill_tz, 1, NULL, NULL};
 	hp_engine *e = hp_engine_new(db, &es, &err);
 	assert_non_null(e);
@@ -700,7 +700,7 @@ static void *work(void *arg)
 		rq.simple = true;
 		pgp_buf out = {0};
 		hp_result res;
-		cache_err err = {{0}};
+		cb_error err = {{0}};
 		hp_outcome o = hp_execute(w->c, &rq, &ss, &out, &res, &err);
 		w->hits += o == HP_HIT;
 		w->errors += o == HP_ERROR;
@@ -716,7 +716,7 @@ static void test_threads(void **state)
 	hp_get_stats(eng, &before);
 	worker w[4];
 	pthread_t th[4];
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	for (int i = 0; i < 4; i++) {
 		w[i] = (worker){hp_conn_new(eng, &err), 0, 0};
 		assert_non_null(w[i].c);

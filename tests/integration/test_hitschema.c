@@ -16,7 +16,7 @@
 
 #include "cachegroup/cachegroup.h"
 #include "sql/plan.h"
-#include "src/hitschema.h"
+#include "hit/hitschema.h"
 #include "tests/integration/pg_testutil.h"
 
 sqlfe_schema *movies_schema(bool collation_c);
@@ -111,7 +111,7 @@ static void test_plans_alike(void **state)
 	int cacheable = 0;
 	for (size_t i = 0; i < CB_ARRAY_LEN(stmts); i++) {
 		sqlfe_plan *a = NULL, *b = NULL;
-		sqlfe_error e;
+		cb_error e;
 		assert_true(sqlfe_plan_build(stmts[i], NULL, got, &a, &e));
 		assert_true(sqlfe_plan_build(stmts[i], NULL, want, &b, &e));
 		if (a->cacheable != b->cacheable)

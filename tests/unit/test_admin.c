@@ -22,10 +22,10 @@ static cfg_config cfg;
 static int reloads, shutdowns;
 static bool reload_ok;
 
-static bool hook_reload(cbd_error *err)
+static bool hook_reload(cb_error *err)
 {
 	reloads++;
-	return reload_ok ? true : cbd_fail(err, "x.conf:3: broken");
+	return reload_ok ? true : cb_fail(err, "x.conf:3: broken");
 }
 
 static void hook_shutdown(void)
@@ -52,7 +52,7 @@ static int setup(void **state)
 	FILE *f = fopen(conf, "w");
 	fputs("listen_dir = /tmp\nadmin_socket = /tmp/a\nbackend = \"host=/tmp application_name='a\tb'\"\n", f);
 	fclose(f);
-	cbd_error err;
+	cb_error err;
 	if (!cfg_load(conf, &cfg, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;

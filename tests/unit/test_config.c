@@ -51,7 +51,7 @@ static void expect_error(const char *text, const char *want)
 {
 	write_conf(text);
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	assert_false(cfg_load(conf_path, &cfg, &err));
 	char full[1200];
 	snprintf(full, sizeof(full), "%s:%s", conf_path, want);
@@ -84,7 +84,7 @@ static void test_good_file(void **state)
 	           "pid_file = cbcached.pid\n"
 	           "shutdown_timeout = 0\n");
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	if (!cfg_load(conf_path, &cfg, &err))
 		fail_msg("%s", err.msg);
 	char want[512];
@@ -109,7 +109,7 @@ static void test_good_file(void **state)
 	assert_int_equal(cfg.max_cache_mb, 0);
 	assert_int_equal(cfg.gc_interval, 60);
 	assert_int_equal(cfg.gc_low_water, 70);
-	assert_int_equal(cfg.log_level, CFG_LOG_DEBUG);
+	assert_int_equal(cfg.log_level, LOG_DEBUG);
 	assert_string_equal(cfg.log_file, "/var/log/cbcached.log");
 	assert_int_equal(cfg.shutdown_timeout, 0);
 	cfg_free(&cfg);
@@ -120,7 +120,7 @@ static void test_defaults(void **state)
 	(void)state;
 	write_conf(REQUIRED);
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	if (!cfg_load(conf_path, &cfg, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(cfg.listen_port, 6433);
@@ -129,7 +129,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.cache_db, "");
 	assert_string_equal(cfg.cache_groups, "");
 	assert_int_equal(cfg.max_clients, 1000);
-	assert_int_equal(cfg.log_level, CFG_LOG_INFO);
+	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_string_equal(cfg.log_file, "");
 	assert_string_equal(cfg.pid_file, "");
 	assert_int_equal(cfg.shutdown_timeout, 30);
@@ -171,7 +171,7 @@ static void test_missing_file(void **state)
 {
 	(void)state;
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	assert_false(cfg_load("/nonexistent/cbcache.conf", &cfg, &err));
 	assert_non_null(strstr(err.msg, "/nonexistent/cbcache.conf: cannot open the config file"));
 }
@@ -192,14 +192,14 @@ static void test_reload(void **state)
 {
 	(void)state;
 	cfg_config cur, next;
-	cbd_error err;
+	cb_error err;
 	write_conf(REQUIRED "log_level = info\nworkers = 2\n");
 	assert_true(cfg_load(conf_path, &cur, &err));
 	write_conf(REQUIRED "log_level = debug\nworkers = 5\nmax_clients = 7\n");
 	assert_true(cfg_load(conf_path, &next, &err));
 	restart_calls = 0;
 	assert_true(cfg_apply_reload(&cur, &next, note_restart, NULL, &err));
-	assert_int_equal(cur.log_level, CFG_LOG_DEBUG);
+	assert_int_equal(cur.log_level, LOG_DEBUG);
 	assert_int_equal(cur.max_clients, 7);
 	assert_int_equal(cur.workers, 2); /* needs a restart: unchanged */
 	assert_int_equal(restart_calls, 1);

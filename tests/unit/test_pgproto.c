@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "src/pgproto.h"
+#include "hit/pgproto.h"
 
 static void test_buffer(void **state)
 {

@@ -188,7 +188,7 @@ static void run_case(tcase *c, const sqlfe_schema *s_default, const sqlfe_schema
 	char *key = malloc(2 * len + 1);
 	sqlfe_plankey pk;
 	sqlfe_plan *p = NULL;
-	sqlfe_error err;
+	cb_error err;
 	tcase *got = calloc(1, sizeof(*got));
 
 	assert_non_null(key);

@@ -169,7 +169,7 @@ static void run(const sqlfe_schema *s, sqlite3 *db, const char *sql)
 	char *key = malloc(2 * len + 1);
 	sqlfe_plankey pk;
 	sqlfe_plan *p = NULL;
-	sqlfe_error err;
+	cb_error err;
 	bool has_key;
 
 	assert_non_null(key);
@@ -223,7 +223,7 @@ static void test_poison(void **state)
 		for (size_t k = 0; k < sizeof(poison) / sizeof(poison[0]); k++) {
 			char sql[2048];
 			sqlfe_plan *p;
-			sqlfe_error err;
+			cb_error err;
 			snprintf(sql, sizeof(sql), "%.1000s%.100s", bases[b], poison[k]);
 			assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
 			if (p->cacheable)

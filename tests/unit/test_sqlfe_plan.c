@@ -38,7 +38,7 @@ static void test_plan_serves_its_key(void **state)
 	sqlfe_schema *s = movies_schema(false);
 	keyed a, b;
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 	char buf[64];
 
 	(void)state;
@@ -83,7 +83,7 @@ static void test_plan_without_key(void **state)
 	const char *sql = "SELECT nname FROM regisseur WHERE id = 5 AND vname = 'x'";
 	sqlfe_schema *s = movies_schema(false);
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 	char buf[16];
 
 	(void)state;
@@ -104,7 +104,7 @@ static void test_backend_plan(void **state)
 {
 	sqlfe_schema *s = movies_schema(false);
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 
 	(void)state;
 	assert_non_null(s);
@@ -131,7 +131,7 @@ static void test_bind_values(void **state)
 	const char *lit = "SELECT titel FROM film WHERE regie = 7 AND titel LIKE 'a*b%' AND ort = 'x' LIMIT 3";
 	sqlfe_schema *s = movies_schema(false);
 	sqlfe_plan *p, *q;
-	sqlfe_error err;
+	cb_error err;
 	sqlfe_bound out;
 	keyed k;
 	char small[4];
@@ -192,7 +192,7 @@ static void test_bool_and_opaque_types(void **state)
 	sqlfe_schema *s = sqlfe_schema_new("public");
 	int t;
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 	sqlfe_bound out;
 	const char *params[] = {NULL, "1", "true"};
 	const int lens[] = {0, 1, 4};

@@ -3,7 +3,7 @@
  *
  * Functions prefix: pgp_
  */
-#include "src/pgproto.h"
+#include "hit/pgproto.h"
 
 #include <stdlib.h>
 #include <string.h>

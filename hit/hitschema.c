@@ -3,7 +3,7 @@
  *
  * Functions prefix: hschema_
  */
-#include "src/hitschema.h"
+#include "hit/hitschema.h"
 
 #include <stdio.h>
 #include <string.h>

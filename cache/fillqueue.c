@@ -3,7 +3,7 @@
  *
  * Functions prefix: fillq_
  */
-#include "src/fillqueue.h"
+#include "cache/fillqueue.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@
  *
  * Functions prefix: hp_
  */
-#include "src/hitpath.h"
+#include "hit/hitpath.h"
+#include "common/log.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -18,7 +19,7 @@
 
 #include "cachegroup/generate.h"
 #include "sql/plan.h"
-#include "src/hitschema.h"
+#include "hit/hitschema.h"
 
 #define HP_DEFAULT_SHAPES 10000
 
@@ -108,9 +109,9 @@ static CB_PRINTF(2, 3) hp_outcome to_backend(hp_result *res, const char *fmt, ..
 	return HP_BACKEND;
 }
 
-static hp_outcome failed(hp_result *res, cache_err *err, const char *msg)
+static hp_outcome failed(hp_result *res, cb_error *err, const char *msg)
 {
-	cache_err_set(err, "%s", msg);
+	cb_error_set(err, "%s", msg);
 	res->outcome = HP_ERROR;
 	return HP_ERROR;
 }
@@ -187,7 +188,7 @@ static bool prep_statements(const cg_group *g, const sqlfe_plan *p, hp_prep *pr)
 }
 
 /* Build the plan of text (key pk or NULL) against every group; false only when out of memory. */
-static bool prep_build(hp_engine *e, const char *text, const sqlfe_plankey *pk, hp_prep *pr, cache_err *err)
+static bool prep_build(hp_engine *e, const char *text, const sqlfe_plankey *pk, hp_prep *pr, cb_error *err)
 {
 	memset(pr, 0, sizeof(*pr));
 	pr->group = -1;
@@ -196,9 +197,9 @@ static bool prep_build(hp_engine *e, const char *text, const sqlfe_plankey *pk, 
 		if (e->schemas[g] == NULL)
 			continue;
 		sqlfe_plan *p = NULL;
-		sqlfe_error serr;
+		cb_error serr;
 		if (!sqlfe_plan_build(text, pk, e->schemas[g], &p, &serr)) {
-			cache_err_set(err, "planning a statement failed: %s", serr.msg);
+			cb_error_set(err, "planning a statement failed: %s", serr.msg);
 			return false;
 		}
 		if (p->cacheable) {
@@ -249,11 +250,11 @@ static char *display_key(const char *key, size_t len)
 
 /* --- engine ----------------------------------------------------------------- */
 
-hp_engine *hp_engine_new(cachedb *db, const hp_engine_settings *s, cache_err *err)
+hp_engine *hp_engine_new(cachedb *db, const hp_engine_settings *s, cb_error *err)
 {
 	hp_engine *e = calloc(1, sizeof(*e));
 	if (e == NULL) {
-		cache_err_set(err, "out of memory creating the hit path");
+		cb_error_set(err, "out of memory creating the hit path");
 		return NULL;
 	}
 	e->db = db;
@@ -264,7 +265,7 @@ hp_engine *hp_engine_new(cachedb *db, const hp_engine_settings *s, cache_err *er
 	e->fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "");
 	e->schemas = calloc(e->ngroups ? e->ngroups : 1, sizeof(*e->schemas));
 	if (e->fill_timezone == NULL || e->schemas == NULL) {
-		cache_err_set(err, "out of memory creating the hit path");
+		cb_error_set(err, "out of memory creating the hit path");
 		goto fail;
 	}
 	for (size_t g = 0; g < e->ngroups; g++) {
@@ -272,17 +273,17 @@ hp_engine *hp_engine_new(cachedb *db, const hp_engine_settings *s, cache_err *er
 		e->schemas[g] = hschema_build(e->groups[g], s->collation_c, msg, sizeof(msg));
 		if (e->schemas[g] == NULL) {
 			if (strcmp(msg, "out of memory") == 0) {
-				cache_err_set(err, "out of memory creating the hit path");
+				cb_error_set(err, "out of memory creating the hit path");
 				goto fail;
 			}
 			/* such a group's statements go to the backend (the reason is kept) */
 			if (e->first_err[0] == '\0')
 				snprintf(e->first_err, sizeof(e->first_err), "%s", msg);
-			cachedb_log(db, CACHE_LOG_WARNING, "%s", msg);
+			LOG_AT(LOG_WARNING, "cache", "%s", msg);
 		}
 	}
 	if (pthread_mutex_init(&e->lock, NULL) != 0) {
-		cache_err_set(err, "cannot create the plan cache lock");
+		cb_error_set(err, "cannot create the plan cache lock");
 		goto fail;
 	}
 	return e;
@@ -360,7 +361,7 @@ void hp_foreach_shape(hp_engine *e, void (*fn)(void *arg, const hp_shape_info *i
  * of memory.
  */
 static bool shape_get(hp_engine *e, const char *text, const sqlfe_plankey *pk, hp_shape **out, hp_prep *tmp,
-                      bool *built, cache_err *err)
+                      bool *built, cb_error *err)
 {
 	hp_shape *sh = NULL;
 	pthread_mutex_lock(&e->lock);
@@ -384,7 +385,7 @@ static bool shape_get(hp_engine *e, const char *text, const sqlfe_plankey *pk, h
 		free(key);
 		free(disp);
 		prep_free(&pr);
-		cache_err_set(err, "out of memory adding a statement shape to the plan cache");
+		cb_error_set(err, "out of memory adding a statement shape to the plan cache");
 		return false;
 	}
 	memcpy(key, pk->key, pk->key_len);
@@ -419,26 +420,26 @@ static bool shape_get(hp_engine *e, const char *text, const sqlfe_plankey *pk, h
 
 /* --- connections ------------------------------------------------------------ */
 
-static sqlite3_stmt *prepare(hp_conn *c, const char *sql, bool persistent, cache_err *err)
+static sqlite3_stmt *prepare(hp_conn *c, const char *sql, bool persistent, cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v3(c->lite->lite, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) !=
 	    SQLITE_OK) {
-		cache_err_set(err,
-		              "preparing a cache statement failed: %s; the cache file may be damaged: "
-		              "delete it to have it rebuilt",
-		              sqlite3_errmsg(c->lite->lite));
+		cb_error_set(err,
+		             "preparing a cache statement failed: %s; the cache file may be damaged: "
+		             "delete it to have it rebuilt",
+		             sqlite3_errmsg(c->lite->lite));
 		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
 }
 
-hp_conn *hp_conn_new(hp_engine *e, cache_err *err)
+hp_conn *hp_conn_new(hp_engine *e, cb_error *err)
 {
 	hp_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		cache_err_set(err, "out of memory creating a hit path connection");
+		cb_error_set(err, "out of memory creating a hit path connection");
 		return NULL;
 	}
 	c->e = e;
@@ -522,7 +523,7 @@ static int16_t result_format(const hp_request *rq, int col)
  * values first, in probe order, then binds).  HP_HIT means resolved.
  */
 static hp_outcome resolve_values(hp_conn *c, const sqlfe_plan *p, const hp_request *rq, const sqlfe_plankey *pk,
-                                 hp_result *res, cache_err *err)
+                                 hp_result *res, cb_error *err)
 {
 	size_t n = (size_t)p->nbinds;
 	for (int i = 0; i < p->nprobes; i++)
@@ -562,20 +563,20 @@ static bool bind_bound(sqlite3_stmt *st, int idx, const sqlfe_bound *b)
 }
 
 /* 1 complete, 0 not, -1 error (err set). */
-static int run_probe(hp_conn *c, size_t group, int stmt, const sqlfe_bound *b, cache_err *err)
+static int run_probe(hp_conn *c, size_t group, int stmt, const sqlfe_bound *b, cb_error *err)
 {
 	sqlite3_stmt *st = cachedb_stmt(c->lite, group, (size_t)stmt, err);
 	if (st == NULL)
 		return -1;
 	if (b != NULL && sqlite3_bind_parameter_count(st) >= 1 && !bind_bound(st, 1, b)) {
-		cache_err_set(err, "cannot bind a probe value: %s", sqlite3_errmsg(c->lite->lite));
+		cb_error_set(err, "cannot bind a probe value: %s", sqlite3_errmsg(c->lite->lite));
 		return -1;
 	}
 	int rc = sqlite3_step(st);
 	int r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
 	if (r < 0)
-		cache_err_set(err, "cache probe failed: %s; the cache answers again once SQLite does",
-		              sqlite3_errmsg(c->lite->lite));
+		cb_error_set(err, "cache probe failed: %s; the cache answers again once SQLite does",
+		             sqlite3_errmsg(c->lite->lite));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return r;
@@ -779,7 +780,7 @@ static bool put_value(hp_conn *c, pgp_buf *out, const sqlfe_outcol *col, const s
 	}
 }
 
-static sqlite3_stmt *shape_stmt(hp_conn *c, const hp_shape *sh, const sqlfe_plan *p, cache_err *err)
+static sqlite3_stmt *shape_stmt(hp_conn *c, const hp_shape *sh, const sqlfe_plan *p, cb_error *err)
 {
 	hp_cstmt *cs = NULL;
 	HASH_FIND_PTR(c->stmts, &sh, cs);
@@ -791,7 +792,7 @@ static sqlite3_stmt *shape_stmt(hp_conn *c, const hp_shape *sh, const sqlfe_plan
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL) {
 		sqlite3_finalize(st);
-		cache_err_set(err, "out of memory preparing a cache statement");
+		cb_error_set(err, "out of memory preparing a cache statement");
 		return NULL;
 	}
 	cs->shape = sh;
@@ -802,7 +803,7 @@ static sqlite3_stmt *shape_stmt(hp_conn *c, const hp_shape *sh, const sqlfe_plan
 
 /* Execute a cacheable plan inside one read transaction. */
 static hp_outcome run_plan(hp_conn *c, const hp_prep *pr, const hp_shape *sh, const hp_request *rq,
-                           const hp_session *ss, const sqlfe_plankey *pk, pgp_buf *out, hp_result *res, cache_err *err)
+                           const hp_session *ss, const sqlfe_plankey *pk, pgp_buf *out, hp_result *res, cb_error *err)
 {
 	hp_engine *e = c->e;
 	const sqlfe_plan *p = pr->plan;
@@ -860,7 +861,7 @@ static hp_outcome run_plan(hp_conn *c, const hp_prep *pr, const hp_shape *sh, co
 		if (!bind_bound(st, i + 1, &c->bound[nprobe_values + (size_t)i])) {
 			snprintf(msg, sizeof(msg), "cannot bind a value to a cache statement: %s",
 			         sqlite3_errmsg(c->lite->lite));
-			cache_err_set(err, "%s", msg);
+			cb_error_set(err, "%s", msg);
 			goto fail_stmt;
 		}
 
@@ -923,8 +924,8 @@ static hp_outcome run_plan(hp_conn *c, const hp_prep *pr, const hp_shape *sh, co
 			goto oom;
 	}
 	if (rc != SQLITE_DONE) {
-		cache_err_set(err, "reading the cache failed: %s; the cache answers again once SQLite does",
-		              sqlite3_errmsg(c->lite->lite));
+		cb_error_set(err, "reading the cache failed: %s; the cache answers again once SQLite does",
+		             sqlite3_errmsg(c->lite->lite));
 		goto fail_stmt;
 	}
 	{
@@ -942,7 +943,7 @@ static hp_outcome run_plan(hp_conn *c, const hp_prep *pr, const hp_shape *sh, co
 	if (own_stmt)
 		sqlite3_finalize(st);
 	if (!run_simple(c, c->commit)) {
-		cache_err_set(err, "ending a cache read failed: %s", sqlite3_errmsg(c->lite->lite));
+		cb_error_set(err, "ending a cache read failed: %s", sqlite3_errmsg(c->lite->lite));
 		run_simple(c, c->rollback);
 		out->len = mark;
 		res->outcome = HP_ERROR;
@@ -970,7 +971,7 @@ undo:
 	out->len = mark;
 	return HP_BACKEND;
 oom:
-	cache_err_set(err, "out of memory rendering a cache answer");
+	cb_error_set(err, "out of memory rendering a cache answer");
 fail_stmt:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -991,7 +992,7 @@ sqlite_fail:
 /* The checks that need no SQLite, then run_plan. */
 static hp_outcome execute_prep(hp_conn *c, const hp_prep *pr, const hp_shape *sh, const hp_request *rq,
                                const hp_session *ss, const sqlfe_plankey *pk, pgp_buf *out, hp_result *res,
-                               cache_err *err)
+                               cb_error *err)
 {
 	hp_engine *e = c->e;
 	const sqlfe_plan *p = pr->plan;
@@ -1059,7 +1060,7 @@ static hp_outcome execute_prep(hp_conn *c, const hp_prep *pr, const hp_shape *sh
 }
 
 hp_outcome hp_execute(hp_conn *c, const hp_request *rq, const hp_session *ss, pgp_buf *out, hp_result *res,
-                      cache_err *err)
+                      cb_error *err)
 {
 	hp_engine *e = c->e;
 	memset(res, 0, sizeof(*res));

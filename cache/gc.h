@@ -71,7 +71,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
 
 typedef struct gc_settings {
 	int64_t max_cache_rows;  /* fill mark in rows of cache tables; 0: none */
@@ -98,21 +98,21 @@ typedef struct gc_stats {
 
 typedef struct gc gc;
 
-CB_MUSTCHECK gc *gc_create(cachedb *db, const gc_settings *s, cache_err *err);
-CB_MUSTCHECK bool gc_start(gc *c, cache_err *err);
+CB_MUSTCHECK gc *gc_create(cachedb *db, const gc_settings *s, cb_error *err);
+CB_MUSTCHECK bool gc_start(gc *c, cb_error *err);
 void gc_stop(gc *c);
 void gc_free(gc *c);
 
 /* Check the mark once and evict down to the low-water mark when over it;
  * *evicted (may be NULL) gets the number of control values evicted. */
-CB_MUSTCHECK bool gc_run_once(gc *c, uint64_t *evicted, cache_err *err);
+CB_MUSTCHECK bool gc_run_once(gc *c, uint64_t *evicted, cb_error *err);
 
 /* EVICT table.column value: *found tells whether the value was loaded. */
-CB_MUSTCHECK bool gc_evict_value(gc *c, size_t group, size_t fill, const char *value, bool *found, cache_err *err);
+CB_MUSTCHECK bool gc_evict_value(gc *c, size_t group, size_t fill, const char *value, bool *found, cb_error *err);
 /* EVICT ALL: every control value, then the sweep (complete tables stay). */
-CB_MUSTCHECK bool gc_evict_all(gc *c, cache_err *err);
+CB_MUSTCHECK bool gc_evict_all(gc *c, cb_error *err);
 /* The sweep alone (rows nothing reaches). */
-CB_MUSTCHECK bool gc_sweep(gc *c, cache_err *err);
+CB_MUSTCHECK bool gc_sweep(gc *c, cb_error *err);
 
 const gc_stats *gc_get_stats(const gc *c);
 
@@ -131,7 +131,7 @@ const gc_stats *gc_get_stats(const gc *c);
  * collector with the cache write lock held (fill_load_complete_locked()
  * is one).  True on success; false with err set.
  */
-typedef bool (*gc_reload_fn)(void *arg, size_t group, uint64_t tables, cache_err *err);
+typedef bool (*gc_reload_fn)(void *arg, size_t group, uint64_t tables, cb_error *err);
 
 /* Set the reload function (before gc_start()); without one, complete
  * tables cleared by an invalidation stay unloaded. */
@@ -153,7 +153,7 @@ void gc_invalidate_post_all(gc *c);
  * NULL) gets the number of jobs taken.  False when applying failed (the
  * fallback ran; err says what failed).
  */
-CB_MUSTCHECK bool gc_invalidate_apply(gc *c, uint64_t *applied, cache_err *err);
+CB_MUSTCHECK bool gc_invalidate_apply(gc *c, uint64_t *applied, cb_error *err);
 
 /* Jobs queued and not yet taken by the thread. */
 uint64_t gc_invalidate_pending(gc *c);

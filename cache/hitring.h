@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 #define HITRING_VALUE_MAX 120
 

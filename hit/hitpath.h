@@ -13,7 +13,7 @@
  *  - hp_engine: shared by every thread; immutable after hp_engine_new()
  *    except the plan cache (one mutex) and the per-shape counters
  *    (atomics).  It knows the compiled groups (through the cachedb), one
- *    sqlfe_schema per group (src/hitschema.h), the settings the fill
+ *    sqlfe_schema per group (hit/hitschema.h), the settings the fill
  *    session renders values under, and two callbacks: on_hit (the hit
  *    counter) and nothing else: misses are returned to the caller.
  *  - hp_conn: one per thread (session), not thread safe: its SQLite
@@ -47,9 +47,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cachedb.h"
-#include "src/cbcache.h"
-#include "src/pgproto.h"
+#include "cache/cachedb.h"
+#include "common/contract.h"
+#include "hit/pgproto.h"
 
 typedef struct hp_engine hp_engine;
 typedef struct hp_conn hp_conn;
@@ -69,11 +69,11 @@ typedef struct hp_engine_settings {
  * An engine over the cache db (borrowed: it and its groups must outlive
  * the engine).  NULL with the cause in err.
  */
-CB_MUSTCHECK hp_engine *hp_engine_new(cachedb *db, const hp_engine_settings *s, cache_err *err);
+CB_MUSTCHECK hp_engine *hp_engine_new(cachedb *db, const hp_engine_settings *s, cb_error *err);
 void hp_engine_free(hp_engine *e);
 
 /* A connection for the calling thread; NULL with err. */
-CB_MUSTCHECK hp_conn *hp_conn_new(hp_engine *e, cache_err *err);
+CB_MUSTCHECK hp_conn *hp_conn_new(hp_engine *e, cb_error *err);
 void hp_conn_free(hp_conn *c);
 
 /*
@@ -150,7 +150,7 @@ typedef struct hp_result {
  * on HP_ERROR.
  */
 hp_outcome hp_execute(hp_conn *c, const hp_request *rq, const hp_session *ss, pgp_buf *out, hp_result *res,
-                      cache_err *err);
+                      cb_error *err);
 
 /* Engine counters. */
 typedef struct hp_stats {

@@ -1,16 +1,16 @@
 /*
- * strbuf.c - a growable NUL-terminated string for building SQL and messages.
+ * sb.c - the string builder (see sb.h).
  *
- * Functions prefix: cg_sb_
+ * Functions prefix: cb_sb_
  */
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void cg_sb_init(cg_sb *sb)
+void cb_sb_init(cb_sb *sb)
 {
 	sb->s = NULL;
 	sb->len = 0;
@@ -18,7 +18,7 @@ void cg_sb_init(cg_sb *sb)
 	sb->failed = false;
 }
 
-static bool reserve(cg_sb *sb, size_t extra)
+static bool reserve(cb_sb *sb, size_t extra)
 {
 	if (sb->failed)
 		return false;
@@ -37,7 +37,7 @@ static bool reserve(cg_sb *sb, size_t extra)
 	return true;
 }
 
-static void put_len(cg_sb *sb, const char *text, size_t n)
+static void put_len(cb_sb *sb, const char *text, size_t n)
 {
 	if (!reserve(sb, n))
 		return;
@@ -46,17 +46,17 @@ static void put_len(cg_sb *sb, const char *text, size_t n)
 	sb->s[sb->len] = '\0';
 }
 
-void cg_sb_putn(cg_sb *sb, const char *bytes, size_t n)
+void cb_sb_putn(cb_sb *sb, const char *bytes, size_t n)
 {
 	put_len(sb, bytes, n);
 }
 
-void cg_sb_put(cg_sb *sb, const char *text)
+void cb_sb_put(cb_sb *sb, const char *text)
 {
 	put_len(sb, text, strlen(text));
 }
 
-void cg_sb_printf(cg_sb *sb, const char *fmt, ...)
+void cb_sb_printf(cb_sb *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -74,52 +74,52 @@ void cg_sb_printf(cg_sb *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-static void put_quoted(cg_sb *sb, const char *text, char quote)
+static void put_quoted(cb_sb *sb, const char *text, char quote)
 {
 	char q[2] = {quote, '\0'};
-	cg_sb_put(sb, q);
+	cb_sb_put(sb, q);
 	for (const char *p = text; *p; p++) {
 		const char *next = strchr(p, quote);
 		if (next == NULL) {
-			cg_sb_put(sb, p);
+			cb_sb_put(sb, p);
 			break;
 		}
 		put_len(sb, p, (size_t)(next - p) + 1);
-		cg_sb_put(sb, q);
+		cb_sb_put(sb, q);
 		p = next;
 	}
-	cg_sb_put(sb, q);
+	cb_sb_put(sb, q);
 }
 
-void cg_sb_ident(cg_sb *sb, const char *ident)
+void cb_sb_ident(cb_sb *sb, const char *ident)
 {
 	put_quoted(sb, ident, '"');
 }
 
-void cg_sb_literal(cg_sb *sb, const char *text)
+void cb_sb_literal(cb_sb *sb, const char *text)
 {
 	put_quoted(sb, text, '\'');
 }
 
-char *cg_sb_finish(cg_sb *sb)
+char *cb_sb_finish(cb_sb *sb)
 {
 	if (sb->failed) {
-		cg_sb_free(sb);
+		cb_sb_free(sb);
 		return NULL;
 	}
 	if (sb->s == NULL && !reserve(sb, 0)) {
-		cg_sb_free(sb);
+		cb_sb_free(sb);
 		return NULL;
 	}
 	if (sb->len == 0)
 		sb->s[0] = '\0';
 	char *s = sb->s;
-	cg_sb_init(sb);
+	cb_sb_init(sb);
 	return s;
 }
 
-void cg_sb_free(cg_sb *sb)
+void cb_sb_free(cb_sb *sb)
 {
 	free(sb->s);
-	cg_sb_init(sb);
+	cb_sb_init(sb);
 }

@@ -3,7 +3,8 @@
  *
  * Functions prefix: cachedb_, cache_err_
  */
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 /* Bump when the layout of the cache file changes in a way the groups'
  * statements do not show (forces a rebuild of old files). */
@@ -23,36 +24,12 @@
 struct cachedb {
 	char *path;
 	int busy_timeout_ms;
-	cache_log_fn log;
-	void *log_arg;
 	cg_group *const *groups;
 	size_t ngroups;
 	char fingerprint[17];
 	pthread_mutex_t write_lock;
 	_Atomic uint32_t **dirty; /* [group][table]: invalidations queued, not yet applied */
 };
-
-void cache_err_set(cache_err *e, const char *fmt, ...)
-{
-	if (e == NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-}
-
-void cachedb_log(const cachedb *db, cache_loglevel level, const char *fmt, ...)
-{
-	if (db == NULL || db->log == NULL)
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	db->log(db->log_arg, level, buf);
-}
 
 /* --- fingerprint ---------------------------------------------------------- */
 
@@ -121,28 +98,28 @@ void cachedb_compute_fingerprint(cg_group *const *groups, size_t n, char buf[17]
 
 /* --- connections ------------------------------------------------------------ */
 
-static bool lite_exec(sqlite3 *lite, const char *sql, cache_err *err)
+static bool lite_exec(sqlite3 *lite, const char *sql, cb_error *err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		cache_err_set(err,
-		              "cache DB statement failed: %s (statement: %.200s); check the cache file's disk and "
-		              "permissions",
-		              msg ? msg : sqlite3_errmsg(lite), sql);
+		cb_error_set(err,
+		             "cache DB statement failed: %s (statement: %.200s); check the cache file's disk and "
+		             "permissions",
+		             msg ? msg : sqlite3_errmsg(lite), sql);
 		sqlite3_free(msg);
 		return false;
 	}
 	return true;
 }
 
-static bool lite_open(const cachedb *db, sqlite3 **out, cache_err *err)
+static bool lite_open(const cachedb *db, sqlite3 **out, cb_error *err)
 {
 	sqlite3 *lite = NULL;
 	int rc = sqlite3_open_v2(db->path, &lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	                         NULL);
 	if (rc != SQLITE_OK) {
-		cache_err_set(err, "cannot open the cache file %s: %s; check that its directory exists and is writable",
-		              db->path, lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
+		cb_error_set(err, "cannot open the cache file %s: %s; check that its directory exists and is writable",
+		             db->path, lite ? sqlite3_errmsg(lite) : sqlite3_errstr(rc));
 		sqlite3_close(lite);
 		return false;
 	}
@@ -157,25 +134,25 @@ static bool lite_open(const cachedb *db, sqlite3 **out, cache_err *err)
 	return true;
 }
 
-bool cachedb_conn_open(cachedb *db, cachedb_conn **out, cache_err *err)
+bool cachedb_conn_open(cachedb *db, cachedb_conn **out, cb_error *err)
 {
 	cachedb_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		cache_err_set(err, "out of memory opening a cache connection");
+		cb_error_set(err, "out of memory opening a cache connection");
 		return false;
 	}
 	c->db = db;
 	c->stmts = calloc(db->ngroups ? db->ngroups : 1, sizeof(*c->stmts));
 	if (c->stmts == NULL) {
 		free(c);
-		cache_err_set(err, "out of memory opening a cache connection");
+		cb_error_set(err, "out of memory opening a cache connection");
 		return false;
 	}
 	for (size_t g = 0; g < db->ngroups; g++) {
 		c->stmts[g] = calloc(db->groups[g]->nstmts ? db->groups[g]->nstmts : 1, sizeof(**c->stmts));
 		if (c->stmts[g] == NULL) {
 			cachedb_conn_close(c);
-			cache_err_set(err, "out of memory opening a cache connection");
+			cb_error_set(err, "out of memory opening a cache connection");
 			return false;
 		}
 	}
@@ -205,7 +182,7 @@ void cachedb_conn_close(cachedb_conn *c)
 	free(c);
 }
 
-sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cache_err *err)
+sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cb_error *err)
 {
 	const cg_stmt *gs = &c->db->groups[group]->stmts[stmt];
 	sqlite3_stmt *st = c->stmts[group][stmt];
@@ -215,14 +192,14 @@ sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cache_err
 		return st;
 	}
 	if (gs->target != CG_ON_CACHE) {
-		cache_err_set(err, "internal error: statement \"%s\" runs on the backend, not in the cache", gs->label);
+		cb_error_set(err, "internal error: statement \"%s\" runs on the backend, not in the cache", gs->label);
 		return NULL;
 	}
 	if (sqlite3_prepare_v3(c->lite, gs->sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		cache_err_set(err,
-		              "cannot prepare the cache statement \"%s\": %s; the cache file may be from another "
-		              "version: remove it",
-		              gs->label, sqlite3_errmsg(c->lite));
+		cb_error_set(err,
+		             "cannot prepare the cache statement \"%s\": %s; the cache file may be from another "
+		             "version: remove it",
+		             gs->label, sqlite3_errmsg(c->lite));
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -230,17 +207,17 @@ sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cache_err
 	return st;
 }
 
-bool cachedb_exec(cachedb_conn *c, const char *sql, cache_err *err)
+bool cachedb_exec(cachedb_conn *c, const char *sql, cb_error *err)
 {
 	return lite_exec(c->lite, sql, err);
 }
 
-bool cachedb_begin(cachedb_conn *c, bool write, cache_err *err)
+bool cachedb_begin(cachedb_conn *c, bool write, cb_error *err)
 {
 	return lite_exec(c->lite, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
 }
 
-bool cachedb_commit(cachedb_conn *c, cache_err *err)
+bool cachedb_commit(cachedb_conn *c, cb_error *err)
 {
 	if (lite_exec(c->lite, "COMMIT", err))
 		return true;
@@ -266,7 +243,7 @@ void cachedb_write_unlock(cachedb *db)
 
 /* --- schema ------------------------------------------------------------------ */
 
-static bool read_meta(sqlite3 *lite, const char *key, char **out, cache_err *err)
+static bool read_meta(sqlite3 *lite, const char *key, char **out, cb_error *err)
 {
 	*out = NULL;
 	sqlite3_stmt *st = NULL;
@@ -284,11 +261,11 @@ static bool read_meta(sqlite3 *lite, const char *key, char **out, cache_err *err
 		*out = strdup((const char *)sqlite3_column_text(st, 0));
 		if (*out == NULL) {
 			sqlite3_finalize(st);
-			cache_err_set(err, "out of memory reading the cache meta table");
+			cb_error_set(err, "out of memory reading the cache meta table");
 			return false;
 		}
 	} else if (rc != SQLITE_DONE) {
-		cache_err_set(err, "cannot read the cache meta table: %s; remove the cache file", sqlite3_errmsg(lite));
+		cb_error_set(err, "cannot read the cache meta table: %s; remove the cache file", sqlite3_errmsg(lite));
 		sqlite3_finalize(st);
 		return false;
 	}
@@ -309,7 +286,7 @@ static bool write_meta(sqlite3 *lite, const char *key, const char *value)
 	return ok;
 }
 
-static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
+static bool rebuild(cachedb *db, sqlite3 *lite, cb_error *err)
 {
 	if (!lite_exec(lite, "BEGIN IMMEDIATE", err))
 		return false;
@@ -320,8 +297,8 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 	bool ok = true;
 	if (sqlite3_prepare_v2(lite, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
 	                       -1, &st, NULL) != SQLITE_OK) {
-		cache_err_set(err, "cannot list the tables of the cache file %s: %s; remove the file", db->path,
-		              sqlite3_errmsg(lite));
+		cb_error_set(err, "cannot list the tables of the cache file %s: %s; remove the file", db->path,
+		             sqlite3_errmsg(lite));
 		ok = false;
 	}
 	while (ok && sqlite3_step(st) == SQLITE_ROW) {
@@ -329,7 +306,7 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 		if (nn == NULL || (nn[nnames] = strdup((const char *)sqlite3_column_text(st, 0))) == NULL) {
 			if (nn)
 				names = nn;
-			cache_err_set(err, "out of memory rebuilding the cache");
+			cb_error_set(err, "out of memory rebuilding the cache");
 			ok = false;
 			break;
 		}
@@ -339,14 +316,14 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < nnames; i++) {
 		if (ok) {
-			cg_sb sb;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "DROP TABLE ");
-			cg_sb_ident(&sb, names[i]);
-			char *sql = cg_sb_finish(&sb);
+			cb_sb sb;
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "DROP TABLE ");
+			cb_sb_ident(&sb, names[i]);
+			char *sql = cb_sb_finish(&sb);
 			ok = sql != NULL && lite_exec(lite, sql, err);
 			if (sql == NULL)
-				cache_err_set(err, "out of memory rebuilding the cache");
+				cb_error_set(err, "out of memory rebuilding the cache");
 			free(sql);
 		}
 		free(names[i]);
@@ -359,7 +336,7 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 			if (db->groups[g]->stmts[i].kind == CG_STMT_CACHE_DDL)
 				ok = lite_exec(lite, db->groups[g]->stmts[i].sql, err);
 	if (ok && !(ok = write_meta(lite, "fingerprint", db->fingerprint)))
-		cache_err_set(err, "cannot write the cache fingerprint: %s", sqlite3_errmsg(lite));
+		cb_error_set(err, "cannot write the cache fingerprint: %s", sqlite3_errmsg(lite));
 	if (ok)
 		ok = lite_exec(lite, "COMMIT", err);
 	if (!ok)
@@ -368,19 +345,17 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cache_err *err)
 }
 
 bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngroups, cachedb **out, char **rebuilt,
-                  cache_err *err)
+                  cb_error *err)
 {
 	if (rebuilt)
 		*rebuilt = NULL;
 	cachedb *db = calloc(1, sizeof(*db));
 	if (db == NULL || (db->path = strdup(s->path)) == NULL) {
 		free(db);
-		cache_err_set(err, "out of memory opening the cache");
+		cb_error_set(err, "out of memory opening the cache");
 		return false;
 	}
 	db->busy_timeout_ms = s->busy_timeout_ms > 0 ? s->busy_timeout_ms : 5000;
-	db->log = s->log;
-	db->log_arg = s->log_arg;
 	db->groups = groups;
 	db->ngroups = ngroups;
 	pthread_mutex_init(&db->write_lock, NULL);
@@ -393,7 +368,7 @@ bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngr
 	}
 	if (!dirty_ok) {
 		cachedb_close(db);
-		cache_err_set(err, "out of memory opening the cache");
+		cb_error_set(err, "out of memory opening the cache");
 		return false;
 	}
 
@@ -425,7 +400,7 @@ bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngr
 	if (r < 0) {
 		sqlite3_close(lite);
 		cachedb_close(db);
-		cache_err_set(err, "out of memory opening the cache");
+		cb_error_set(err, "out of memory opening the cache");
 		return false;
 	}
 	if (why != NULL) {
@@ -435,7 +410,7 @@ bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngr
 			cachedb_close(db);
 			return false;
 		}
-		cachedb_log(db, CACHE_LOG_INFO, "%s", why);
+		LOG_AT(LOG_INFO, "cache", "%s", why);
 		if (rebuilt)
 			*rebuilt = why;
 		else
@@ -458,17 +433,17 @@ void cachedb_close(cachedb *db)
 	free(db);
 }
 
-bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cache_err *err)
+bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cb_error *err)
 {
 	return read_meta(c->lite, key, out, err);
 }
 
-bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cache_err *err)
+bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cb_error *err)
 {
 	if (write_meta(c->lite, key, value))
 		return true;
-	cache_err_set(err, "cannot write the cache meta table: %s; check the cache file's disk or remove it",
-	              sqlite3_errmsg(c->lite));
+	cb_error_set(err, "cannot write the cache meta table: %s; check the cache file's disk or remove it",
+	             sqlite3_errmsg(c->lite));
 	return false;
 }
 
@@ -507,38 +482,38 @@ const char *cachedb_fingerprint(const cachedb *db)
 
 /* --- helpers ------------------------------------------------------------------ */
 
-static bool count_rows(sqlite3 *lite, const char *table, int64_t *n, cache_err *err)
+static bool count_rows(sqlite3 *lite, const char *table, int64_t *n, cb_error *err)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "SELECT count(*) FROM ");
-	cg_sb_ident(&sb, table);
-	char *sql = cg_sb_finish(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT count(*) FROM ");
+	cb_sb_ident(&sb, table);
+	char *sql = cb_sb_finish(&sb);
 	sqlite3_stmt *st = NULL;
 	bool ok = sql != NULL && sqlite3_prepare_v2(lite, sql, -1, &st, NULL) == SQLITE_OK &&
 	          sqlite3_step(st) == SQLITE_ROW;
 	if (ok)
 		*n = sqlite3_column_int64(st, 0);
 	else
-		cache_err_set(err, "cannot count the rows of cache table %s: %s", table, sqlite3_errmsg(lite));
+		cb_error_set(err, "cannot count the rows of cache table %s: %s", table, sqlite3_errmsg(lite));
 	sqlite3_finalize(st);
 	free(sql);
 	return ok;
 }
 
-static bool pragma_int(sqlite3 *lite, const char *sql, int64_t *v, cache_err *err)
+static bool pragma_int(sqlite3 *lite, const char *sql, int64_t *v, cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	bool ok = sqlite3_prepare_v2(lite, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
 	if (ok)
 		*v = sqlite3_column_int64(st, 0);
 	else
-		cache_err_set(err, "cannot read %s from the cache file: %s", sql, sqlite3_errmsg(lite));
+		cb_error_set(err, "cannot read %s from the cache file: %s", sql, sqlite3_errmsg(lite));
 	sqlite3_finalize(st);
 	return ok;
 }
 
-bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err)
+bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cb_error *err)
 {
 	int64_t total = 0;
 	bool began = sqlite3_get_autocommit(c->lite) && cachedb_begin(c, false, err);
@@ -564,20 +539,20 @@ bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err
 	return ok;
 }
 
-bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cache_err *err)
+bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cb_error *err)
 {
 	bool began = sqlite3_get_autocommit(c->lite) && cachedb_begin(c, false, err);
 	bool ok = true;
 	for (size_t g = 0; ok && g < c->db->ngroups; g++) {
 		const cg_group *gr = c->db->groups[g];
 		for (size_t f = 0; ok && f < gr->nfills; f++) {
-			cg_sb sb;
-			cg_sb_init(&sb);
-			cg_sb_put(
+			cb_sb sb;
+			cb_sb_init(&sb);
+			cb_sb_put(
 			        &sb,
 			        "SELECT count(*), coalesce(sum(\"hits\"), 0), coalesce(min(\"last_access\"), 0) FROM ");
-			cg_sb_ident(&sb, gr->fills[f].ctl_name);
-			char *sql = cg_sb_finish(&sb);
+			cb_sb_ident(&sb, gr->fills[f].ctl_name);
+			char *sql = cb_sb_finish(&sb);
 			sqlite3_stmt *st = NULL;
 			ok = sql != NULL && sqlite3_prepare_v2(c->lite, sql, -1, &st, NULL) == SQLITE_OK &&
 			     sqlite3_step(st) == SQLITE_ROW;
@@ -585,8 +560,8 @@ bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cache_e
 				fn(arg, g, f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 				   sqlite3_column_int64(st, 2));
 			else
-				cache_err_set(err, "cannot read control table %s: %s", gr->fills[f].ctl_name,
-				              sqlite3_errmsg(c->lite));
+				cb_error_set(err, "cannot read control table %s: %s", gr->fills[f].ctl_name,
+				             sqlite3_errmsg(c->lite));
 			sqlite3_finalize(st);
 			free(sql);
 		}
@@ -617,7 +592,7 @@ bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *tex
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK;
 }
 
-char *cachedb_normalize_value(const cg_column *col, const char *text, cache_err *err)
+char *cachedb_normalize_value(const cg_column *col, const char *text, cb_error *err)
 {
 	if (col->storage == CG_STORE_INTEGER) {
 		const char *p = text;
@@ -629,20 +604,20 @@ char *cachedb_normalize_value(const cg_column *col, const char *text, cache_err 
 		while (end && *end == ' ')
 			end++;
 		if (errno != 0 || end == p || *end != '\0') {
-			cache_err_set(err, "\"%s\" is not a value of column %s (type %s): give an integer", text,
-			              col->name, col->type_name);
+			cb_error_set(err, "\"%s\" is not a value of column %s (type %s): give an integer", text,
+			             col->name, col->type_name);
 			return NULL;
 		}
 		char *s = NULL;
 		if (asprintf(&s, "%lld", v) < 0) {
-			cache_err_set(err, "out of memory");
+			cb_error_set(err, "out of memory");
 			return NULL;
 		}
 		return s;
 	}
 	char *s = strdup(text);
 	if (s == NULL)
-		cache_err_set(err, "out of memory");
+		cb_error_set(err, "out of memory");
 	return s;
 }
 
@@ -672,29 +647,29 @@ bool cachedb_find_fill(cg_group *const *groups, size_t n, const char *name, size
 
 char *cachedb_pg_array(const char *const *vals, size_t n)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "{");
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "{");
 	for (size_t i = 0; i < n; i++) {
-		cg_sb_put(&sb, i ? ",\"" : "\"");
+		cb_sb_put(&sb, i ? ",\"" : "\"");
 		for (const char *p = vals[i]; *p; p++) {
 			if (*p == '"' || *p == '\\')
-				cg_sb_putn(&sb, "\\", 1);
-			cg_sb_putn(&sb, p, 1);
+				cb_sb_putn(&sb, "\\", 1);
+			cb_sb_putn(&sb, p, 1);
 		}
-		cg_sb_put(&sb, "\"");
+		cb_sb_put(&sb, "\"");
 	}
-	cg_sb_put(&sb, "}");
-	return cg_sb_finish(&sb);
+	cb_sb_put(&sb, "}");
+	return cb_sb_finish(&sb);
 }
 
-bool cachedb_backend_connect(const char *conninfo, PGconn **out, cache_err *err)
+bool cachedb_backend_connect(const char *conninfo, PGconn **out, cb_error *err)
 {
 	PGconn *pg = PQconnectdb(conninfo ? conninfo : "");
 	if (PQstatus(pg) != CONNECTION_OK) {
-		cache_err_set(err,
-		              "cannot connect to the backend: %s; check the backend conninfo and that PostgreSQL runs",
-		              PQerrorMessage(pg));
+		cb_error_set(err,
+		             "cannot connect to the backend: %s; check the backend conninfo and that PostgreSQL runs",
+		             PQerrorMessage(pg));
 		PQfinish(pg);
 		return false;
 	}
@@ -702,7 +677,7 @@ bool cachedb_backend_connect(const char *conninfo, PGconn **out, cache_err *err)
 	        PQexec(pg, "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; "
 	                   "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		cache_err_set(err, "cannot set the backend session settings: %s", PQerrorMessage(pg));
+		cb_error_set(err, "cannot set the backend session settings: %s", PQerrorMessage(pg));
 		PQclear(res);
 		PQfinish(pg);
 		return false;

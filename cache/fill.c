@@ -3,7 +3,8 @@
  *
  * Functions prefix: fill_
  */
-#include "src/fill.h"
+#include "cache/fill.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cachegroup/strbuf.h"
-#include "src/fillqueue.h"
+#include "common/sb.h"
+#include "cache/fillqueue.h"
 
 #include <uthash.h>
 
@@ -134,7 +135,7 @@ static int probe_index(const cg_group *g, size_t table, const char *column)
 }
 
 /* Whether value is complete in table.column in the cache (1), not (0), error (-1). */
-static int cache_complete(fill_daemon *fd, size_t gi, size_t table, int col, const char *value, cache_err *err)
+static int cache_complete(fill_daemon *fd, size_t gi, size_t table, int col, const char *value, cb_error *err)
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	const cg_table *t = &g->tables[table];
@@ -146,30 +147,30 @@ static int cache_complete(fill_daemon *fd, size_t gi, size_t table, int col, con
 		return -1;
 	/* a complete table's probe takes no value (the table is loaded or not) */
 	if (sqlite3_bind_parameter_count(st) >= 1 && !cachedb_bind(st, 1, t->cols[col].storage, value)) {
-		cache_err_set(err, "cannot bind a probe value: %s", sqlite3_errmsg(fd->lite->lite));
+		cb_error_set(err, "cannot bind a probe value: %s", sqlite3_errmsg(fd->lite->lite));
 		return -1;
 	}
 	int rc = sqlite3_step(st);
 	int res = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
 	if (res < 0)
-		cache_err_set(err, "cache probe failed: %s", sqlite3_errmsg(fd->lite->lite));
+		cb_error_set(err, "cache probe failed: %s", sqlite3_errmsg(fd->lite->lite));
 	sqlite3_reset(st);
 	return res;
 }
 
 static char *join_key(const char *const *parts, size_t n)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			cg_sb_putn(&sb, "\x1f", 1);
+			cb_sb_putn(&sb, "\x1f", 1);
 		if (parts[i] == NULL)
-			cg_sb_putn(&sb, "\x1e", 1); /* NULL */
+			cb_sb_putn(&sb, "\x1e", 1); /* NULL */
 		else
-			cg_sb_put(&sb, parts[i]);
+			cb_sb_put(&sb, parts[i]);
 	}
-	return cg_sb_finish(&sb);
+	return cb_sb_finish(&sb);
 }
 
 static bool push_pending(cpend *p, const char *v)
@@ -189,7 +190,7 @@ static bool push_pending(cpend *p, const char *v)
 }
 
 /* Note the RCC targets a new row of table t needs. */
-static bool request_targets(closure *cl, size_t t, char **vals, cache_err *err)
+static bool request_targets(closure *cl, size_t t, char **vals, cb_error *err)
 {
 	const cg_group *g = cl->g;
 	for (size_t r = 0; r < g->nrccs; r++) {
@@ -201,7 +202,7 @@ static bool request_targets(closure *cl, size_t t, char **vals, cache_err *err)
 		const char *parts[3] = {dst, rc->dst_column, vals[rc->src_col]};
 		char *key = join_key(parts, 3);
 		if (key == NULL) {
-			cache_err_set(err, "out of memory during a fill");
+			cb_error_set(err, "out of memory during a fill");
 			return false;
 		}
 		creq *q = NULL;
@@ -213,7 +214,7 @@ static bool request_targets(closure *cl, size_t t, char **vals, cache_err *err)
 		q = calloc(1, sizeof(*q));
 		if (q == NULL) {
 			free(key);
-			cache_err_set(err, "out of memory during a fill");
+			cb_error_set(err, "out of memory during a fill");
 			return false;
 		}
 		q->key = key;
@@ -222,7 +223,7 @@ static bool request_targets(closure *cl, size_t t, char **vals, cache_err *err)
 		if (c < 0)
 			return false;
 		if (c == 0 && !push_pending(&cl->pending[r], vals[rc->src_col])) {
-			cache_err_set(err, "out of memory during a fill");
+			cb_error_set(err, "out of memory during a fill");
 			return false;
 		}
 	}
@@ -230,12 +231,12 @@ static bool request_targets(closure *cl, size_t t, char **vals, cache_err *err)
 }
 
 /* Add the rows of a fetch result (the table's columns in order) to table t. */
-static bool add_result(closure *cl, size_t t, const PGresult *res, cache_err *err)
+static bool add_result(closure *cl, size_t t, const PGresult *res, cb_error *err)
 {
 	const cg_table *tb = &cl->g->tables[t];
 	ctable *ct = &cl->tables[t];
 	if ((size_t)PQnfields(res) != tb->ncols) {
-		cache_err_set(
+		cb_error_set(
 		        err,
 		        "backend returned %d columns for table %s, the cache group has %zu: restart cbcached so it "
 		        "reads the catalog again",
@@ -293,7 +294,7 @@ static bool add_result(closure *cl, size_t t, const PGresult *res, cache_err *er
 	}
 	return true;
 oom:
-	cache_err_set(err, "out of memory during a fill");
+	cb_error_set(err, "out of memory during a fill");
 	return false;
 }
 
@@ -306,7 +307,7 @@ static void backend_drop(fill_daemon *fd)
 	atomic_store(&fd->backend_pid, 0);
 }
 
-static bool backend_ready(fill_daemon *fd, cache_err *err)
+static bool backend_ready(fill_daemon *fd, cb_error *err)
 {
 	if (fd->pg != NULL && PQstatus(fd->pg) == CONNECTION_OK)
 		return true;
@@ -318,13 +319,13 @@ static bool backend_ready(fill_daemon *fd, cache_err *err)
 }
 
 /* Classify a failed backend result: permanent (the value is bad) or not. */
-static fill_result backend_failure(fill_daemon *fd, PGresult *res, const char *what, cache_err *err)
+static fill_result backend_failure(fill_daemon *fd, PGresult *res, const char *what, cb_error *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	bool bad_value = state != NULL && strncmp(state, "22", 2) == 0;
-	cache_err_set(err, "fill: %s failed on the backend: %s%s", what, PQerrorMessage(fd->pg),
-	              bad_value ? " (the value is not of the fill column's type: give a valid value)"
-	                        : " (the fill will be retried; check that the backend is reachable)");
+	cb_error_set(err, "fill: %s failed on the backend: %s%s", what, PQerrorMessage(fd->pg),
+	             bad_value ? " (the value is not of the fill column's type: give a valid value)"
+	                       : " (the fill will be retried; check that the backend is reachable)");
 	PQclear(res);
 	if (PQstatus(fd->pg) != CONNECTION_OK)
 		backend_drop(fd);
@@ -338,7 +339,7 @@ static void backend_end(fill_daemon *fd)
 	PQclear(PQexec(fd->pg, "ROLLBACK"));
 }
 
-static fill_result run_fetch(fill_daemon *fd, closure *cl, int stmt, const char *array, size_t table, cache_err *err)
+static fill_result run_fetch(fill_daemon *fd, closure *cl, int stmt, const char *array, size_t table, cb_error *err)
 {
 	const cg_stmt *s = &cl->g->stmts[stmt];
 	const char *params[1] = {array};
@@ -351,7 +352,7 @@ static fill_result run_fetch(fill_daemon *fd, closure *cl, int stmt, const char 
 }
 
 /* Fetch RCC targets to a fixpoint. */
-static fill_result fetch_fixpoint(fill_daemon *fd, closure *cl, cache_err *err)
+static fill_result fetch_fixpoint(fill_daemon *fd, closure *cl, cb_error *err)
 {
 	for (;;) {
 		bool any = false;
@@ -365,13 +366,13 @@ static fill_result fetch_fixpoint(fill_daemon *fd, closure *cl, cache_err *err)
 				free(p->vals[i]);
 			p->n = 0;
 			if (arr == NULL) {
-				cache_err_set(err, "out of memory during a fill");
+				cb_error_set(err, "out of memory during a fill");
 				return FILL_FAILED;
 			}
 			int si = stmt_index(cl->g, CG_STMT_FETCH_RCC, -1, -1, (int)r, -1);
 			fill_result fr = si < 0 ? FILL_FAILED : run_fetch(fd, cl, si, arr, cl->g->rccs[r].dst, err);
 			if (si < 0)
-				cache_err_set(err, "internal error: no fetch statement for RCC %zu", r);
+				cb_error_set(err, "internal error: no fetch statement for RCC %zu", r);
 			free(arr);
 			if (fr != FILL_OK)
 				return fr;
@@ -381,7 +382,7 @@ static fill_result fetch_fixpoint(fill_daemon *fd, closure *cl, cache_err *err)
 	}
 }
 
-static fill_result backend_begin(fill_daemon *fd, cache_err *err)
+static fill_result backend_begin(fill_daemon *fd, cb_error *err)
 {
 	if (!backend_ready(fd, err))
 		return FILL_FAILED;
@@ -401,7 +402,7 @@ static void call_hook(fill_daemon *fd, fill_hook_point p, size_t group, size_t z
 }
 
 /* Write the closure zone by zone, targets first. */
-static fill_result write_zones(fill_daemon *fd, closure *cl, cache_err *err)
+static fill_result write_zones(fill_daemon *fd, closure *cl, cb_error *err)
 {
 	const cg_group *g = cl->g;
 	for (size_t z = 0; z < g->nzones; z++) {
@@ -432,10 +433,10 @@ static fill_result write_zones(fill_daemon *fd, closure *cl, cache_err *err)
 				for (size_t c = 0; c < tb->ncols && ok; c++)
 					ok = cachedb_bind(st, (int)c + 1, tb->cols[c].storage, ct->list[i]->vals[c]);
 				if (!ok || sqlite3_step(st) != SQLITE_DONE) {
-					cache_err_set(err,
-					              "fill: inserting into cache table %s failed: %s; check the disk "
-					              "of the cache file",
-					              tb->cache_name, sqlite3_errmsg(fd->lite->lite));
+					cb_error_set(err,
+					             "fill: inserting into cache table %s failed: %s; check the disk "
+					             "of the cache file",
+					             tb->cache_name, sqlite3_errmsg(fd->lite->lite));
 					sqlite3_reset(st);
 					cachedb_rollback(fd->lite);
 					return FILL_FAILED;
@@ -452,13 +453,13 @@ static fill_result write_zones(fill_daemon *fd, closure *cl, cache_err *err)
 	return FILL_OK;
 }
 
-static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const char *value, cache_err *err)
+static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const char *value, cb_error *err)
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	const cg_fill *f = &g->fills[fill];
 	int si = stmt_index(g, CG_STMT_INSERT_CONTROL, -1, (int)fill, -1, -1);
 	if (si < 0) {
-		cache_err_set(err, "internal error: no control insert for fill %zu", fill);
+		cb_error_set(err, "internal error: no control insert for fill %zu", fill);
 		return FILL_FAILED;
 	}
 	if (!cachedb_begin(fd->lite, true, err))
@@ -468,8 +469,8 @@ static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const 
 	          sqlite3_bind_int64(st, 2, cachedb_now_us()) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
 	if (!ok) {
 		if (st != NULL)
-			cache_err_set(err, "fill: inserting the control row into %s failed: %s", f->ctl_name,
-			              sqlite3_errmsg(fd->lite->lite));
+			cb_error_set(err, "fill: inserting the control row into %s failed: %s", f->ctl_name,
+			             sqlite3_errmsg(fd->lite->lite));
 		if (st)
 			sqlite3_reset(st);
 		cachedb_rollback(fd->lite);
@@ -488,7 +489,7 @@ static bool table_in(uint64_t tables, size_t t)
 }
 
 /* Record the group's complete tables in `tables` as loaded (their last step). */
-static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t tables, cache_err *err)
+static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t tables, cb_error *err)
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	if (!cachedb_begin(fd->lite, true, err))
@@ -502,8 +503,8 @@ static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t t
 		sqlite3_stmt *st = cachedb_stmt(fd->lite, gi, i, err);
 		if (st == NULL || sqlite3_bind_int64(st, 1, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 			if (st != NULL) {
-				cache_err_set(err, "recording complete table %s as loaded failed: %s",
-				              g->tables[s->table].name, sqlite3_errmsg(fd->lite->lite));
+				cb_error_set(err, "recording complete table %s as loaded failed: %s",
+				             g->tables[s->table].name, sqlite3_errmsg(fd->lite->lite));
 				sqlite3_reset(st);
 			}
 			cachedb_rollback(fd->lite);
@@ -517,7 +518,7 @@ static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t t
 	return FILL_OK;
 }
 
-static bool lite_ready(fill_daemon *fd, cache_err *err)
+static bool lite_ready(fill_daemon *fd, cb_error *err)
 {
 	return fd->lite != NULL || cachedb_conn_open(fd->db, &fd->lite, err);
 }
@@ -534,16 +535,16 @@ static bool permitted(const cg_fill *f, const char *canonical)
 	return false;
 }
 
-static void refuse_msg(const cg_group *g, const cg_fill *f, const char *value, cache_err *err)
+static void refuse_msg(const cg_group *g, const cg_fill *f, const char *value, cb_error *err)
 {
-	cache_err_set(err,
-	              "value \"%s\" is not in the permitted values of fill column %s.%s: queries for it go to the "
-	              "backend; to cache it, add it to the values (...) list in %s",
-	              value, g->tables[f->table].name, f->column, g->file ? g->file : "the cache group file");
+	cb_error_set(err,
+	             "value \"%s\" is not in the permitted values of fill column %s.%s: queries for it go to the "
+	             "backend; to cache it, add it to the values (...) list in %s",
+	             value, g->tables[f->table].name, f->column, g->file ? g->file : "the cache group file");
 }
 
 /* The fill itself, under the write lock. */
-static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const char *value, cache_err *err)
+static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const char *value, cb_error *err)
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	const cg_fill *f = &g->fills[fill];
@@ -558,7 +559,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 	char *sql = NULL;
 	if (asprintf(&sql, "SELECT ($1::%s)::text", col->type_base) < 0) {
 		backend_end(fd);
-		cache_err_set(err, "out of memory during a fill");
+		cb_error_set(err, "out of memory during a fill");
 		return FILL_FAILED;
 	}
 	const char *params[1] = {value};
@@ -573,7 +574,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 	PQclear(res);
 	if (canon == NULL) {
 		backend_end(fd);
-		cache_err_set(err, "out of memory during a fill");
+		cb_error_set(err, "out of memory during a fill");
 		return FILL_FAILED;
 	}
 	if (!permitted(f, canon)) {
@@ -594,7 +595,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 		closure_free(&cl);
 		free(canon);
 		backend_end(fd);
-		cache_err_set(err, "out of memory during a fill");
+		cb_error_set(err, "out of memory during a fill");
 		return FILL_FAILED;
 	}
 	if (c == 0) {
@@ -602,7 +603,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 		char *arr = cachedb_pg_array((const char *const *)&canon, 1);
 		int si = stmt_index(g, CG_STMT_FETCH_FILL, -1, (int)fill, -1, -1);
 		if (arr == NULL || si < 0) {
-			cache_err_set(err, "out of memory during a fill");
+			cb_error_set(err, "out of memory during a fill");
 			fr = FILL_FAILED;
 		} else {
 			fr = run_fetch(fd, &cl, si, arr, f->table, err);
@@ -631,20 +632,20 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 	return fr;
 }
 
-static void note_error(fill_daemon *fd, const cache_err *err)
+static void note_error(fill_daemon *fd, const cb_error *err)
 {
 	pthread_mutex_lock(&fd->mu);
 	snprintf(fd->last_error, sizeof(fd->last_error), "%s", err->msg);
 	pthread_mutex_unlock(&fd->mu);
-	cachedb_log(fd->db, CACHE_LOG_WARNING, "%s", err->msg);
+	LOG_AT(LOG_WARNING, "cache", "%s", err->msg);
 }
 
-fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char *value, cache_err *err)
+fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char *value, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(fd->db, &ng);
 	if (group >= ng || fill >= groups[group]->nfills) {
-		cache_err_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
+		cb_error_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
 		return FILL_REFUSED;
 	}
 	cachedb_write_lock(fd->db);
@@ -683,7 +684,7 @@ fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char 
 }
 
 /* Load the complete tables of group gi in `tables` with their closure; under the lock. */
-static fill_result load_complete_group(fill_daemon *fd, size_t gi, uint64_t tables, cache_err *err)
+static fill_result load_complete_group(fill_daemon *fd, size_t gi, uint64_t tables, cb_error *err)
 {
 	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	bool any = false;
@@ -696,7 +697,7 @@ static fill_result load_complete_group(fill_daemon *fd, size_t gi, uint64_t tabl
 	closure cl;
 	if (!closure_init(&cl, fd, gi)) {
 		closure_free(&cl);
-		cache_err_set(err, "out of memory loading complete tables");
+		cb_error_set(err, "out of memory loading complete tables");
 		return FILL_FAILED;
 	}
 	fill_result fr = backend_begin(fd, err);
@@ -717,7 +718,7 @@ static fill_result load_complete_group(fill_daemon *fd, size_t gi, uint64_t tabl
 	return fr;
 }
 
-fill_result fill_load_complete(fill_daemon *fd, cache_err *err)
+fill_result fill_load_complete(fill_daemon *fd, cb_error *err)
 {
 	size_t ng;
 	cachedb_groups(fd->db, &ng);
@@ -731,12 +732,12 @@ fill_result fill_load_complete(fill_daemon *fd, cache_err *err)
 	return fr;
 }
 
-fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t tables, cache_err *err)
+fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t tables, cb_error *err)
 {
 	size_t ng;
 	cachedb_groups(fd->db, &ng);
 	if (group >= ng) {
-		cache_err_set(err, "no such cache group (%zu)", group);
+		cb_error_set(err, "no such cache group (%zu)", group);
 		return FILL_REFUSED;
 	}
 	fill_result fr = load_complete_group(fd, group, tables, err);
@@ -747,11 +748,11 @@ fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t ta
 
 /* --- the queue and the thread ----------------------------------------------------- */
 
-fill_daemon *fill_create(cachedb *db, const fill_settings *s, cache_err *err)
+fill_daemon *fill_create(cachedb *db, const fill_settings *s, cb_error *err)
 {
 	fill_daemon *fd = calloc(1, sizeof(*fd));
 	if (fd == NULL) {
-		cache_err_set(err, "out of memory creating the fill daemon");
+		cb_error_set(err, "out of memory creating the fill daemon");
 		return NULL;
 	}
 	fd->db = db;
@@ -770,7 +771,7 @@ fill_daemon *fill_create(cachedb *db, const fill_settings *s, cache_err *err)
 		fillq_free(fd->q);
 		free(fd->conninfo);
 		free(fd);
-		cache_err_set(err, "out of memory creating the fill daemon");
+		cb_error_set(err, "out of memory creating the fill daemon");
 		return NULL;
 	}
 	fd->s.backend_conninfo = fd->conninfo;
@@ -833,7 +834,7 @@ static void *fill_thread(void *arg)
 		size_t group = it->group, fill = it->fill;
 		char *value = strdup(it->value);
 		pthread_mutex_unlock(&fd->mu);
-		cache_err err = {{0}};
+		cb_error err = {{0}};
 		fill_result fr = value ? fill_run_one(fd, group, fill, value, &err) : FILL_FAILED;
 		free(value);
 		pthread_mutex_lock(&fd->mu);
@@ -843,8 +844,8 @@ static void *fill_thread(void *arg)
 		} else {
 			if (fr == FILL_FAILED) {
 				atomic_fetch_add(&fd->stats.gave_up, 1);
-				cachedb_log(fd->db, CACHE_LOG_ERROR, "fill gave up after %d attempts: %s",
-				            it->attempts + 1, err.msg);
+				LOG_AT(LOG_ERROR, "cache", "fill gave up after %d attempts: %s", it->attempts + 1,
+				       err.msg);
 			}
 			fillq_done(fd->q, it);
 		}
@@ -854,7 +855,7 @@ static void *fill_thread(void *arg)
 	return NULL;
 }
 
-bool fill_start(fill_daemon *fd, cache_err *err)
+bool fill_start(fill_daemon *fd, cb_error *err)
 {
 	pthread_mutex_lock(&fd->mu);
 	fd->stop = false;
@@ -863,7 +864,7 @@ bool fill_start(fill_daemon *fd, cache_err *err)
 		fd->running = true;
 	pthread_mutex_unlock(&fd->mu);
 	if (rc != 0) {
-		cache_err_set(err, "cannot start the fill thread: %s", strerror(rc));
+		cb_error_set(err, "cannot start the fill thread: %s", strerror(rc));
 		return false;
 	}
 	return true;
@@ -899,12 +900,12 @@ void fill_free(fill_daemon *fd)
 	free(fd);
 }
 
-fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, const char *value, cache_err *err)
+fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, const char *value, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(fd->db, &ng);
 	if (group >= ng || fill >= groups[group]->nfills) {
-		cache_err_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
+		cb_error_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
 		atomic_fetch_add(&fd->stats.refused, 1);
 		return FILL_NOT_QUEUED;
 	}
@@ -937,15 +938,15 @@ fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, con
 		return FILL_MERGED;
 	case FILLQ_FULL:
 		atomic_fetch_add(&fd->stats.queue_full, 1);
-		cache_err_set(err,
-		              "the fill queue is full (%zu requests): the request is dropped; raise the fill queue "
-		              "size if this happens often",
-		              fd->s.queue_max);
+		cb_error_set(err,
+		             "the fill queue is full (%zu requests): the request is dropped; raise the fill queue "
+		             "size if this happens often",
+		             fd->s.queue_max);
 		return FILL_NOT_QUEUED;
 	case FILLQ_NOMEM:
 		break;
 	}
-	cache_err_set(err, "out of memory queueing a fill");
+	cb_error_set(err, "out of memory queueing a fill");
 	return FILL_NOT_QUEUED;
 }
 

@@ -3,12 +3,12 @@
  *
  * Functions prefix: verify_
  */
-#include "src/verify.h"
+#include "cache/verify.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 #include <uthash.h>
 
@@ -26,25 +26,25 @@ typedef struct vctx {
 	verify_report_fn fn;
 	void *arg;
 	long count;
-	cache_err *err;
+	cb_error *err;
 } vctx;
 
 /* Make a row's text readable: (a, b, NULL). */
 static char *display(const char *row)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "(");
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "(");
 	for (const char *p = row; *p; p++) {
 		if (*p == '\x1f')
-			cg_sb_put(&sb, ", ");
+			cb_sb_put(&sb, ", ");
 		else if (*p == '\x1e')
-			cg_sb_put(&sb, "NULL");
+			cb_sb_put(&sb, "NULL");
 		else
-			cg_sb_putn(&sb, p, 1);
+			cb_sb_putn(&sb, p, 1);
 	}
-	cg_sb_put(&sb, ")");
-	return cg_sb_finish(&sb);
+	cb_sb_put(&sb, ")");
+	return cb_sb_finish(&sb);
 }
 
 void verify_print(void *out, const verify_violation *v)
@@ -112,19 +112,19 @@ static const char *lite_get(void *src, int row, int col)
 
 static char *row_key(const cg_table *t, getval_fn get, void *src, int row, bool whole)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	size_t n = whole ? t->ncols : t->npk;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = get(src, row, whole ? (int)i : t->pk[i]);
 		if (i)
-			cg_sb_putn(&sb, "\x1f", 1);
+			cb_sb_putn(&sb, "\x1f", 1);
 		if (v == NULL)
-			cg_sb_putn(&sb, "\x1e", 1);
+			cb_sb_putn(&sb, "\x1e", 1);
 		else
-			cg_sb_put(&sb, v);
+			cb_sb_put(&sb, v);
 	}
-	return cg_sb_finish(&sb);
+	return cb_sb_finish(&sb);
 }
 
 /*
@@ -139,14 +139,14 @@ static bool compare(vctx *c, const char *constraint, size_t ti, int col, PGresul
 		if (!put_row(&backend, row_key(t, pg_get, res, i, false), row_key(t, pg_get, res, i, true),
 		             col >= 0 ? pg_get(res, i, col) : NULL)) {
 			rows_free(&backend);
-			cache_err_set(c->err, "out of memory while verifying");
+			cb_error_set(c->err, "out of memory while verifying");
 			return false;
 		}
 	}
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->cache, cache_sql, -1, &st, NULL) != SQLITE_OK) {
-		cache_err_set(c->err, "cannot read cache table %s: %s; is the cache file built for these cache groups?",
-		              t->cache_name, sqlite3_errmsg(c->cache));
+		cb_error_set(c->err, "cannot read cache table %s: %s; is the cache file built for these cache groups?",
+		             t->cache_name, sqlite3_errmsg(c->cache));
 		rows_free(&backend);
 		return false;
 	}
@@ -159,7 +159,7 @@ static bool compare(vctx *c, const char *constraint, size_t ti, int col, PGresul
 		if (key == NULL || row == NULL) {
 			free(key);
 			free(row);
-			cache_err_set(c->err, "out of memory while verifying");
+			cb_error_set(c->err, "out of memory while verifying");
 			ok = false;
 			break;
 		}
@@ -180,7 +180,7 @@ static bool compare(vctx *c, const char *constraint, size_t ti, int col, PGresul
 		free(row);
 	}
 	if (ok && rc != SQLITE_DONE) {
-		cache_err_set(c->err, "reading cache table %s failed: %s", t->cache_name, sqlite3_errmsg(c->cache));
+		cb_error_set(c->err, "reading cache table %s failed: %s", t->cache_name, sqlite3_errmsg(c->cache));
 		ok = false;
 	}
 	sqlite3_finalize(st);
@@ -201,8 +201,8 @@ static bool cache_values(vctx *c, const char *sql, char ***out, size_t *n)
 	*n = 0;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->cache, sql, -1, &st, NULL) != SQLITE_OK) {
-		cache_err_set(c->err, "cannot read the cache: %s (%s); is the cache file built for these cache groups?",
-		              sqlite3_errmsg(c->cache), sql);
+		cb_error_set(c->err, "cannot read the cache: %s (%s); is the cache file built for these cache groups?",
+		             sqlite3_errmsg(c->cache), sql);
 		return false;
 	}
 	size_t cap = 0;
@@ -221,8 +221,8 @@ static bool cache_values(vctx *c, const char *sql, char ***out, size_t *n)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		cache_err_set(c->err, "reading the cache failed: %s",
-		              rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(c->cache));
+		cb_error_set(c->err, "reading the cache failed: %s",
+		             rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(c->cache));
 		return false;
 	}
 	return true;
@@ -240,7 +240,7 @@ static PGresult *fetch(vctx *c, const cg_stmt *s, char **vals, size_t n, bool wi
 {
 	char *arr = with_array ? cachedb_pg_array((const char *const *)vals, n) : NULL;
 	if (with_array && arr == NULL) {
-		cache_err_set(c->err, "out of memory while verifying");
+		cb_error_set(c->err, "out of memory while verifying");
 		return NULL;
 	}
 	const char *params[1] = {arr};
@@ -248,7 +248,7 @@ static PGresult *fetch(vctx *c, const cg_stmt *s, char **vals, size_t n, bool wi
 	        PQexecParams(c->pg, s->sql, with_array ? 1 : 0, NULL, with_array ? params : NULL, NULL, NULL, 0);
 	free(arr);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		cache_err_set(c->err, "verify: \"%s\" failed on the backend: %s", s->label, PQerrorMessage(c->pg));
+		cb_error_set(c->err, "verify: \"%s\" failed on the backend: %s", s->label, PQerrorMessage(c->pg));
 		PQclear(res);
 		return NULL;
 	}
@@ -257,17 +257,17 @@ static PGresult *fetch(vctx *c, const cg_stmt *s, char **vals, size_t n, bool wi
 
 static char *select_cols(const cg_table *t)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "SELECT ");
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
 	for (size_t i = 0; i < t->ncols; i++) {
 		if (i)
-			cg_sb_put(&sb, ", ");
-		cg_sb_ident(&sb, t->cols[i].name);
+			cb_sb_put(&sb, ", ");
+		cb_sb_ident(&sb, t->cols[i].name);
 	}
-	cg_sb_put(&sb, " FROM ");
-	cg_sb_ident(&sb, t->cache_name);
-	return cg_sb_finish(&sb);
+	cb_sb_put(&sb, " FROM ");
+	cb_sb_ident(&sb, t->cache_name);
+	return cb_sb_finish(&sb);
 }
 
 /* One constraint: values from values_sql, backend rows by stmt, cache rows by cache_sql. */
@@ -301,8 +301,8 @@ static int complete_loaded(vctx *c, const cg_table *t)
 	    sqlite3_bind_text(st, 1, t->cache_name, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		r = sqlite3_column_int(st, 0) > 0;
 	else
-		cache_err_set(c->err, "cannot read %s: %s; is the cache file built for these cache groups?",
-		              CG_COMPLETE_TABLE, sqlite3_errmsg(c->cache));
+		cb_error_set(c->err, "cannot read %s: %s; is the cache file built for these cache groups?",
+		             CG_COMPLETE_TABLE, sqlite3_errmsg(c->cache));
 	sqlite3_finalize(st);
 	return r;
 }
@@ -327,7 +327,7 @@ static bool verify_group(vctx *c)
 			label = NULL;
 		ok = s && csql && label && check(c, label, s, t, -1, NULL, csql);
 		if (!ok && (!s || !csql || !label))
-			cache_err_set(c->err, "out of memory while verifying");
+			cb_error_set(c->err, "out of memory while verifying");
 		free(csql);
 		free(label);
 	}
@@ -335,26 +335,26 @@ static bool verify_group(vctx *c)
 		const cg_fill *fl = &g->fills[f];
 		const cg_table *t = &g->tables[fl->table];
 		const cg_stmt *s = cg_gen_find(g, CG_STMT_FETCH_FILL, -1, (int)f, -1, -1);
-		cg_sb vs, cs;
-		cg_sb_init(&vs);
-		cg_sb_put(&vs, "SELECT \"value\" FROM ");
-		cg_sb_ident(&vs, fl->ctl_name);
+		cb_sb vs, cs;
+		cb_sb_init(&vs);
+		cb_sb_put(&vs, "SELECT \"value\" FROM ");
+		cb_sb_ident(&vs, fl->ctl_name);
 		char *sel = select_cols(t);
-		cg_sb_init(&cs);
-		cg_sb_put(&cs, sel ? sel : "");
-		cg_sb_put(&cs, " WHERE ");
-		cg_sb_ident(&cs, fl->column);
-		cg_sb_put(&cs, " IN (SELECT \"value\" FROM ");
-		cg_sb_ident(&cs, fl->ctl_name);
-		cg_sb_put(&cs, ")");
+		cb_sb_init(&cs);
+		cb_sb_put(&cs, sel ? sel : "");
+		cb_sb_put(&cs, " WHERE ");
+		cb_sb_ident(&cs, fl->column);
+		cb_sb_put(&cs, " IN (SELECT \"value\" FROM ");
+		cb_sb_ident(&cs, fl->ctl_name);
+		cb_sb_put(&cs, ")");
 		free(sel);
-		char *vsql = cg_sb_finish(&vs), *csql = cg_sb_finish(&cs);
+		char *vsql = cb_sb_finish(&vs), *csql = cb_sb_finish(&cs);
 		char *label = NULL;
 		if (asprintf(&label, "control %s.%s", t->name, fl->column) < 0)
 			label = NULL;
 		ok = s && vsql && csql && label && check(c, label, s, fl->table, fl->col, vsql, csql);
 		if (!ok && (!s || !vsql || !csql || !label))
-			cache_err_set(c->err, "out of memory while verifying");
+			cb_error_set(c->err, "out of memory while verifying");
 		free(vsql);
 		free(csql);
 		free(label);
@@ -363,33 +363,33 @@ static bool verify_group(vctx *c)
 		const cg_rcc *rc = &g->rccs[r];
 		const cg_table *st = &g->tables[rc->src], *tt = &g->tables[rc->dst];
 		const cg_stmt *s = cg_gen_find(g, CG_STMT_FETCH_RCC, -1, -1, (int)r, -1);
-		cg_sb vs, cs;
-		cg_sb_init(&vs);
-		cg_sb_put(&vs, "SELECT DISTINCT ");
-		cg_sb_ident(&vs, rc->src_column);
-		cg_sb_put(&vs, " FROM ");
-		cg_sb_ident(&vs, st->cache_name);
-		cg_sb_put(&vs, " WHERE ");
-		cg_sb_ident(&vs, rc->src_column);
-		cg_sb_put(&vs, " IS NOT NULL");
+		cb_sb vs, cs;
+		cb_sb_init(&vs);
+		cb_sb_put(&vs, "SELECT DISTINCT ");
+		cb_sb_ident(&vs, rc->src_column);
+		cb_sb_put(&vs, " FROM ");
+		cb_sb_ident(&vs, st->cache_name);
+		cb_sb_put(&vs, " WHERE ");
+		cb_sb_ident(&vs, rc->src_column);
+		cb_sb_put(&vs, " IS NOT NULL");
 		char *sel = select_cols(tt);
-		cg_sb_init(&cs);
-		cg_sb_put(&cs, sel ? sel : "");
-		cg_sb_put(&cs, " WHERE ");
-		cg_sb_ident(&cs, rc->dst_column);
-		cg_sb_put(&cs, " IN (SELECT ");
-		cg_sb_ident(&cs, rc->src_column);
-		cg_sb_put(&cs, " FROM ");
-		cg_sb_ident(&cs, st->cache_name);
-		cg_sb_put(&cs, ")");
+		cb_sb_init(&cs);
+		cb_sb_put(&cs, sel ? sel : "");
+		cb_sb_put(&cs, " WHERE ");
+		cb_sb_ident(&cs, rc->dst_column);
+		cb_sb_put(&cs, " IN (SELECT ");
+		cb_sb_ident(&cs, rc->src_column);
+		cb_sb_put(&cs, " FROM ");
+		cb_sb_ident(&cs, st->cache_name);
+		cb_sb_put(&cs, ")");
 		free(sel);
-		char *vsql = cg_sb_finish(&vs), *csql = cg_sb_finish(&cs);
+		char *vsql = cb_sb_finish(&vs), *csql = cb_sb_finish(&cs);
 		char *label = NULL;
 		if (asprintf(&label, "rcc %s.%s -> %s.%s", st->name, rc->src_column, tt->name, rc->dst_column) < 0)
 			label = NULL;
 		ok = s && vsql && csql && label && check(c, label, s, rc->dst, rc->dst_col, vsql, csql);
 		if (!ok && (!s || !vsql || !csql || !label))
-			cache_err_set(c->err, "out of memory while verifying");
+			cb_error_set(c->err, "out of memory while verifying");
 		free(vsql);
 		free(csql);
 		free(label);
@@ -398,21 +398,21 @@ static bool verify_group(vctx *c)
 }
 
 long verify_run(cg_group *const *groups, size_t ngroups, sqlite3 *cache, PGconn *backend, verify_report_fn fn,
-                void *arg, cache_err *err)
+                void *arg, cb_error *err)
 {
 	vctx c = {NULL, cache, backend, fn, arg, 0, err};
 	PGresult *res = PQexec(backend, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		cache_err_set(err, "verify: cannot open a backend snapshot: %s; check the backend connection",
-		              PQerrorMessage(backend));
+		cb_error_set(err, "verify: cannot open a backend snapshot: %s; check the backend connection",
+		             PQerrorMessage(backend));
 		PQclear(res);
 		return -1;
 	}
 	PQclear(res);
 	char *msg = NULL;
 	if (sqlite3_exec(cache, "BEGIN", NULL, NULL, &msg) != SQLITE_OK) {
-		cache_err_set(err, "verify: cannot open a cache read transaction: %s",
-		              msg ? msg : sqlite3_errmsg(cache));
+		cb_error_set(err, "verify: cannot open a cache read transaction: %s",
+		             msg ? msg : sqlite3_errmsg(cache));
 		sqlite3_free(msg);
 		PQclear(PQexec(backend, "ROLLBACK"));
 		return -1;

@@ -3,7 +3,8 @@
  *
  * Functions prefix: hitcount_
  */
-#include "src/hitcount.h"
+#include "cache/hitcount.h"
+#include "common/log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "src/hitring.h"
+#include "cache/hitring.h"
 
 #include <uthash.h>
 
@@ -45,11 +46,11 @@ typedef struct agg {
 	UT_hash_handle hh;
 } agg;
 
-hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cache_err *err)
+hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cb_error *err)
 {
 	hitcount *h = calloc(1, sizeof(*h));
 	if (h == NULL) {
-		cache_err_set(err, "out of memory creating the hit counter");
+		cb_error_set(err, "out of memory creating the hit counter");
 		return NULL;
 	}
 	h->db = db;
@@ -68,7 +69,7 @@ hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cache_err *er
 		free(h->stmts);
 		free(h->nstmts);
 		free(h);
-		cache_err_set(err, "out of memory creating the hit counter");
+		cb_error_set(err, "out of memory creating the hit counter");
 		return NULL;
 	}
 	pthread_mutex_init(&h->flush_mu, NULL);
@@ -91,7 +92,7 @@ bool hitcount_post(hitcount *h, size_t group, size_t entry, const char *value)
  * the generated CG_STMT_HIT text with "hits" + 1 turned into "hits" + ?3,
  * so a batch adds the merged count in one statement.
  */
-static bool prepare(hitcount *h, cache_err *err)
+static bool prepare(hitcount *h, cb_error *err)
 {
 	if (h->prepared)
 		return true;
@@ -114,19 +115,19 @@ static bool prepare(hitcount *h, cache_err *err)
 			const char *at = strstr(s->sql, from);
 			char *sql = NULL;
 			if (at == NULL) {
-				cache_err_set(err, "internal error: the hit statement \"%s\" has no hits increment",
-				              s->label);
+				cb_error_set(err, "internal error: the hit statement \"%s\" has no hits increment",
+				             s->label);
 				return false;
 			}
 			if (asprintf(&sql, "%.*s\"hits\" = \"hits\" + ?3%s", (int)(at - s->sql), s->sql,
 			             at + strlen(from)) < 0) {
-				cache_err_set(err, "out of memory preparing the hit counter");
+				cb_error_set(err, "out of memory preparing the hit counter");
 				return false;
 			}
 			hitstmt *ns = realloc(h->stmts[gi], (h->nstmts[gi] + 1) * sizeof(*ns));
 			if (ns == NULL) {
 				free(sql);
-				cache_err_set(err, "out of memory preparing the hit counter");
+				cb_error_set(err, "out of memory preparing the hit counter");
 				return false;
 			}
 			h->stmts[gi] = ns;
@@ -139,8 +140,8 @@ static bool prepare(hitcount *h, cache_err *err)
 			int rc = sqlite3_prepare_v3(h->lite->lite, sql, -1, SQLITE_PREPARE_PERSISTENT, &hs->st, NULL);
 			free(sql);
 			if (rc != SQLITE_OK) {
-				cache_err_set(err, "cannot prepare the hit statement \"%s\": %s", s->label,
-				              sqlite3_errmsg(h->lite->lite));
+				cb_error_set(err, "cannot prepare the hit statement \"%s\": %s", s->label,
+				             sqlite3_errmsg(h->lite->lite));
 				sqlite3_finalize(hs->st);
 				return false;
 			}
@@ -151,7 +152,7 @@ static bool prepare(hitcount *h, cache_err *err)
 	return true;
 }
 
-static bool apply(hitcount *h, agg *all, cache_err *err)
+static bool apply(hitcount *h, agg *all, cb_error *err)
 {
 	size_t ng;
 	cachedb_groups(h->db, &ng);
@@ -174,7 +175,7 @@ static bool apply(hitcount *h, agg *all, cache_err *err)
 			    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
 			    sqlite3_bind_int64(st, 3, (sqlite3_int64)a->count) != SQLITE_OK ||
 			    sqlite3_step(st) != SQLITE_DONE) {
-				cache_err_set(err, "hit counter update failed: %s", sqlite3_errmsg(h->lite->lite));
+				cb_error_set(err, "hit counter update failed: %s", sqlite3_errmsg(h->lite->lite));
 				sqlite3_reset(st);
 				cachedb_rollback(h->lite);
 				return false;
@@ -192,7 +193,7 @@ static bool apply(hitcount *h, agg *all, cache_err *err)
 	return true;
 }
 
-bool hitcount_flush(hitcount *h, cache_err *err)
+bool hitcount_flush(hitcount *h, cb_error *err)
 {
 	pthread_mutex_lock(&h->flush_mu);
 	bool ok = true;
@@ -219,7 +220,7 @@ bool hitcount_flush(hitcount *h, cache_err *err)
 		if (a == NULL || key == NULL) {
 			free(a);
 			free(key);
-			cache_err_set(err, "out of memory in the hit counter");
+			cb_error_set(err, "out of memory in the hit counter");
 			ok = false;
 			break;
 		}
@@ -259,16 +260,16 @@ static void *hit_thread(void *arg)
 		}
 		pthread_cond_timedwait(&h->cv, &h->mu, &ts);
 		pthread_mutex_unlock(&h->mu);
-		cache_err err = {{0}};
+		cb_error err = {{0}};
 		if (!hitcount_flush(h, &err))
-			cachedb_log(h->db, CACHE_LOG_WARNING, "%s", err.msg);
+			LOG_AT(LOG_WARNING, "cache", "%s", err.msg);
 		pthread_mutex_lock(&h->mu);
 	}
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
 }
 
-bool hitcount_start(hitcount *h, cache_err *err)
+bool hitcount_start(hitcount *h, cb_error *err)
 {
 	pthread_mutex_lock(&h->mu);
 	h->stop = false;
@@ -277,7 +278,7 @@ bool hitcount_start(hitcount *h, cache_err *err)
 		h->running = true;
 	pthread_mutex_unlock(&h->mu);
 	if (rc != 0)
-		cache_err_set(err, "cannot start the hit counter thread: %s", strerror(rc));
+		cb_error_set(err, "cannot start the hit counter thread: %s", strerror(rc));
 	return rc == 0;
 }
 
@@ -291,9 +292,9 @@ void hitcount_stop(hitcount *h)
 	if (running)
 		pthread_join(h->thread, NULL);
 	h->running = false;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	if (!hitcount_flush(h, &err))
-		cachedb_log(h->db, CACHE_LOG_WARNING, "%s", err.msg);
+		LOG_AT(LOG_WARNING, "cache", "%s", err.msg);
 }
 
 void hitcount_free(hitcount *h)

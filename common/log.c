@@ -1,9 +1,10 @@
 /*
- * log.c - log lines to stderr or a file, one mutex-protected write each.
+ * log.c - log lines to stderr or a file, one mutex-protected write each
+ * (see log.h).
  *
  * Functions prefix: log_
  */
-#include "src/log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-atomic_int log_level_now = CFG_LOG_INFO;
+atomic_int log_level_now = LOG_NONE;
 
 static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file; /* NULL = stderr */
@@ -50,15 +51,15 @@ void log_write(int level, const char *prefix, const char *fmt, ...)
 	pthread_mutex_unlock(&log_mutex);
 }
 
-bool log_open(const char *path, cbd_error *err)
+bool log_open(const char *path, cb_error *err)
 {
 	FILE *f = NULL;
 	if (path != NULL && path[0] != '\0') {
 		f = fopen(path, "a");
 		if (f == NULL)
-			return cbd_fail(err,
-			                "cannot open the log file %s: %s; fix log_file or the directory's permissions",
-			                path, strerror(errno));
+			return cb_fail(err,
+			               "cannot open the log file %s: %s; fix log_file or the directory's permissions",
+			               path, strerror(errno));
 	}
 	pthread_mutex_lock(&log_mutex);
 	FILE *old = log_file;

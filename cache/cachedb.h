@@ -29,25 +29,12 @@
 #include <stdint.h>
 
 #include "cachegroup/cachegroup.h"
-#include "src/cbcache.h"
-
-/* The error of a failed call: cause and fix, one line. */
-typedef struct cache_err {
-	char msg[1024];
-} cache_err;
-
-CB_PRINTF(2, 3) void cache_err_set(cache_err *e, const char *fmt, ...);
-
-typedef enum cache_loglevel { CACHE_LOG_ERROR, CACHE_LOG_WARNING, CACHE_LOG_INFO, CACHE_LOG_DEBUG } cache_loglevel;
-
-/* Where the cache modules log (the daemon plugs its log module in). */
-typedef void (*cache_log_fn)(void *arg, cache_loglevel level, const char *msg);
+#include "common/contract.h"
+#include "common/error.h"
 
 typedef struct cachedb_settings {
 	const char *path;    /* the cache file, created when missing */
 	int busy_timeout_ms; /* SQLite busy timeout of every connection; 0: 5000 */
-	cache_log_fn log;    /* may be NULL: no logging */
-	void *log_arg;
 } cachedb_settings;
 
 typedef struct cachedb cachedb;
@@ -67,7 +54,7 @@ struct cachedb_conn {
  * a malloc'ed sentence saying why, or NULL when the file was kept.
  */
 CB_MUSTCHECK bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngroups, cachedb **out,
-                               char **rebuilt, cache_err *err);
+                               char **rebuilt, cb_error *err);
 void cachedb_close(cachedb *db);
 
 cg_group *const *cachedb_groups(const cachedb *db, size_t *n);
@@ -79,16 +66,16 @@ const char *cachedb_fingerprint(const cachedb *db);
 void cachedb_compute_fingerprint(cg_group *const *groups, size_t n, char buf[17]);
 
 /* A connection for the calling thread (WAL, busy timeout, foreign keys off). */
-CB_MUSTCHECK bool cachedb_conn_open(cachedb *db, cachedb_conn **out, cache_err *err);
+CB_MUSTCHECK bool cachedb_conn_open(cachedb *db, cachedb_conn **out, cb_error *err);
 void cachedb_conn_close(cachedb_conn *c);
 
 /* The prepared, reset and unbound SQLite statement g->stmts[stmt], or NULL. */
-sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cache_err *err);
+sqlite3_stmt *cachedb_stmt(cachedb_conn *c, size_t group, size_t stmt, cb_error *err);
 /* Run SQL without parameters or results. */
-CB_MUSTCHECK bool cachedb_exec(cachedb_conn *c, const char *sql, cache_err *err);
+CB_MUSTCHECK bool cachedb_exec(cachedb_conn *c, const char *sql, cb_error *err);
 /* BEGIN IMMEDIATE (write) or BEGIN (read); COMMIT; ROLLBACK (never fails). */
-CB_MUSTCHECK bool cachedb_begin(cachedb_conn *c, bool write, cache_err *err);
-CB_MUSTCHECK bool cachedb_commit(cachedb_conn *c, cache_err *err);
+CB_MUSTCHECK bool cachedb_begin(cachedb_conn *c, bool write, cb_error *err);
+CB_MUSTCHECK bool cachedb_commit(cachedb_conn *c, cb_error *err);
 void cachedb_rollback(cachedb_conn *c);
 
 /* The cache write lock: held by a whole fill and a whole eviction. */
@@ -107,17 +94,17 @@ void cachedb_write_unlock(cachedb *db);
 void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta);
 bool cachedb_dirty(const cachedb *db, size_t group, size_t table);
 /* A value of the meta table (*out NULL when absent; caller frees), and setting one. */
-CB_MUSTCHECK bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cache_err *err);
-CB_MUSTCHECK bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cache_err *err);
+CB_MUSTCHECK bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cb_error *err);
+CB_MUSTCHECK bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cb_error *err);
 /* Rows in all cache tables (control tables not counted) and bytes in use
  * (pages not on the free list times the page size). */
-CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cache_err *err);
+CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cb_error *err);
 
 /* Per fill column (SHOW CONTROLS): values loaded, their hits, the oldest
  * last_access (0 when none).  Calls fn for every fill of every group. */
 typedef void (*cachedb_control_fn)(void *arg, size_t group, size_t fill, int64_t values, int64_t hits,
                                    int64_t oldest_access_us);
-CB_MUSTCHECK bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cache_err *err);
+CB_MUSTCHECK bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cb_error *err);
 
 /* Microseconds since the epoch (the clock of loaded_at and last_access). */
 int64_t cachedb_now_us(void);
@@ -131,7 +118,7 @@ CB_MUSTCHECK bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, co
  * otherwise the text itself.  NULL with err set when it is not a value
  * of the column.  Caller frees.
  */
-CB_MUSTCHECK char *cachedb_normalize_value(const cg_column *col, const char *text, cache_err *err);
+CB_MUSTCHECK char *cachedb_normalize_value(const cg_column *col, const char *text, cb_error *err);
 
 /* Find fill "table.column" (or "schema.table.column") among the groups. */
 CB_MUSTCHECK bool cachedb_find_fill(cg_group *const *groups, size_t n, const char *name, size_t *group, size_t *fill);
@@ -145,9 +132,6 @@ CB_MUSTCHECK char *cachedb_pg_array(const char *const *vals, size_t n);
  * ISO, IntervalStyle postgres, extra_float_digits 1, bytea_output hex,
  * client_encoding UTF8.
  */
-CB_MUSTCHECK bool cachedb_backend_connect(const char *conninfo, PGconn **out, cache_err *err);
-
-/* Log through the settings' log function (formats only when one is set). */
-CB_PRINTF(3, 4) void cachedb_log(const cachedb *db, cache_loglevel level, const char *fmt, ...);
+CB_MUSTCHECK bool cachedb_backend_connect(const char *conninfo, PGconn **out, cb_error *err);
 
 #endif /* CB_CACHEDB_H */

@@ -6,7 +6,7 @@
  * DESIGN
  *
  * One thread takes (group, fill column, value) requests from a bounded,
- * deduplicated queue (src/fillqueue.h).  A fill:
+ * deduplicated queue (cache/fillqueue.h).  A fill:
  *
  *  1. takes the cache write lock (fills and evictions never interleave:
  *     the values a fill finds complete in the cache stay complete until
@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
 
 typedef struct fill_settings {
 	const char *backend_conninfo; /* libpq conninfo of the backend (copied) */
@@ -97,9 +97,9 @@ typedef void (*fill_hook_fn)(void *arg, fill_hook_point point, size_t group, siz
 typedef struct fill_daemon fill_daemon;
 
 /* A fill daemon for db (not started). */
-CB_MUSTCHECK fill_daemon *fill_create(cachedb *db, const fill_settings *s, cache_err *err);
+CB_MUSTCHECK fill_daemon *fill_create(cachedb *db, const fill_settings *s, cb_error *err);
 /* Start the thread. */
-CB_MUSTCHECK bool fill_start(fill_daemon *fd, cache_err *err);
+CB_MUSTCHECK bool fill_start(fill_daemon *fd, cb_error *err);
 /* Stop the thread (waits for the fill in progress); queued requests are dropped. */
 void fill_stop(fill_daemon *fd);
 void fill_free(fill_daemon *fd);
@@ -109,13 +109,13 @@ void fill_set_hook(fill_daemon *fd, fill_hook_fn fn, void *arg);
 
 /* Queue a request, never blocking on a fill.  Values outside the fill's
  * permitted list (or not of its type) are refused with err set. */
-fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, const char *value, cache_err *err);
+fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, const char *value, cb_error *err);
 
 /* Run one fill now, synchronously. */
-fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char *value, cache_err *err);
+fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char *value, cb_error *err);
 
 /* Load every `complete` table with its closure (at start). */
-fill_result fill_load_complete(fill_daemon *fd, cache_err *err);
+fill_result fill_load_complete(fill_daemon *fd, cb_error *err);
 
 /*
  * Load the complete tables of group whose bits are set in tables (bit t
@@ -125,7 +125,7 @@ fill_result fill_load_complete(fill_daemon *fd, cache_err *err);
  * invalidation cleared: see gc.h).  The fill daemon's connections are
  * only used under that lock, so any thread holding it may call this.
  */
-fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t tables, cache_err *err);
+fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t tables, cb_error *err);
 
 /* Wait until the queue is empty and no fill runs; false on timeout. */
 bool fill_wait_idle(fill_daemon *fd, int timeout_ms);

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 #define PGP_PROTOCOL_3_0 196608
 #define PGP_CANCEL_CODE 80877102

@@ -3,7 +3,8 @@
  *
  * Functions prefix: gc_
  */
-#include "src/gc.h"
+#include "cache/gc.h"
+#include "common/log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include <time.h>
 
 #include "cachegroup/generate.h"
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 
 struct gc {
 	cachedb *db;
@@ -59,11 +60,11 @@ static void free_jobs(gc *c)
 	free(c->reload);
 }
 
-gc *gc_create(cachedb *db, const gc_settings *s, cache_err *err)
+gc *gc_create(cachedb *db, const gc_settings *s, cb_error *err)
 {
 	gc *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		cache_err_set(err, "out of memory creating the garbage collector");
+		cb_error_set(err, "out of memory creating the garbage collector");
 		return NULL;
 	}
 	c->db = db;
@@ -89,7 +90,7 @@ gc *gc_create(cachedb *db, const gc_settings *s, cache_err *err)
 	if (!ok) {
 		free_jobs(c);
 		free(c);
-		cache_err_set(err, "out of memory creating the garbage collector");
+		cb_error_set(err, "out of memory creating the garbage collector");
 		return NULL;
 	}
 	pthread_mutex_init(&c->mu, NULL);
@@ -101,12 +102,12 @@ gc *gc_create(cachedb *db, const gc_settings *s, cache_err *err)
 	return c;
 }
 
-static bool lite_ready(gc *c, cache_err *err)
+static bool lite_ready(gc *c, cb_error *err)
 {
 	return c->lite != NULL || cachedb_conn_open(c->db, &c->lite, err);
 }
 
-static bool run_sql(gc *c, const char *sql, uint64_t *deleted, cache_err *err)
+static bool run_sql(gc *c, const char *sql, uint64_t *deleted, cb_error *err)
 {
 	sqlite3_int64 before = sqlite3_total_changes64(c->lite->lite);
 	if (!cachedb_exec(c->lite, sql, err))
@@ -117,7 +118,7 @@ static bool run_sql(gc *c, const char *sql, uint64_t *deleted, cache_err *err)
 }
 
 /* The sweep of every group, zone by zone top-down, one transaction per zone. */
-static bool sweep_locked(gc *c, cache_err *err)
+static bool sweep_locked(gc *c, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
@@ -172,7 +173,7 @@ static void victims_free(victim *v, size_t n)
  * generated CG_STMT_EVICT_VICTIMS gives each column's values without their
  * last_access and hits; merging columns needs them, so this query adds them.
  */
-static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *total, cache_err *err)
+static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *total, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
@@ -182,18 +183,18 @@ static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *to
 	for (size_t gi = 0; gi < ng; gi++) {
 		const cg_group *g = groups[gi];
 		for (size_t f = 0; f < g->nfills; f++) {
-			cg_sb sb;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "SELECT \"value\", \"last_access\", \"hits\", (SELECT count(*) FROM ");
-			cg_sb_ident(&sb, g->fills[f].ctl_name);
-			cg_sb_put(&sb, ") FROM ");
-			cg_sb_ident(&sb, g->fills[f].ctl_name);
-			cg_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
-			char *sql = cg_sb_finish(&sb);
+			cb_sb sb;
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "SELECT \"value\", \"last_access\", \"hits\", (SELECT count(*) FROM ");
+			cb_sb_ident(&sb, g->fills[f].ctl_name);
+			cb_sb_put(&sb, ") FROM ");
+			cb_sb_ident(&sb, g->fills[f].ctl_name);
+			cb_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
+			char *sql = cb_sb_finish(&sb);
 			sqlite3_stmt *st = NULL;
 			if (sql == NULL || sqlite3_prepare_v2(c->lite->lite, sql, -1, &st, NULL) != SQLITE_OK) {
-				cache_err_set(err, "cannot read the control table %s: %s", g->fills[f].ctl_name,
-				              sqlite3_errmsg(c->lite->lite));
+				cb_error_set(err, "cannot read the control table %s: %s", g->fills[f].ctl_name,
+				             sqlite3_errmsg(c->lite->lite));
 				free(sql);
 				victims_free(v, n);
 				return false;
@@ -208,7 +209,7 @@ static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *to
 					if (nv == NULL) {
 						sqlite3_finalize(st);
 						victims_free(v, n);
-						cache_err_set(err, "out of memory choosing eviction victims");
+						cb_error_set(err, "out of memory choosing eviction victims");
 						return false;
 					}
 					v = nv;
@@ -224,7 +225,7 @@ static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *to
 				if (v[n].value == NULL) {
 					sqlite3_finalize(st);
 					victims_free(v, n);
-					cache_err_set(err, "out of memory choosing eviction victims");
+					cb_error_set(err, "out of memory choosing eviction victims");
 					return false;
 				}
 				n++;
@@ -232,8 +233,8 @@ static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *to
 			sqlite3_finalize(st);
 			if (rc != SQLITE_DONE) {
 				victims_free(v, n);
-				cache_err_set(err, "cannot read the control table %s: %s", g->fills[f].ctl_name,
-				              sqlite3_errmsg(c->lite->lite));
+				cb_error_set(err, "cannot read the control table %s: %s", g->fills[f].ctl_name,
+				             sqlite3_errmsg(c->lite->lite));
 				return false;
 			}
 		}
@@ -251,7 +252,7 @@ static bool pick_victims(gc *c, size_t k, victim **out, size_t *nout, size_t *to
 }
 
 /* Delete control values (one transaction); *found counts those present. */
-static bool delete_controls(gc *c, const victim *v, size_t n, size_t *found, cache_err *err)
+static bool delete_controls(gc *c, const victim *v, size_t n, size_t *found, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
@@ -266,8 +267,8 @@ static bool delete_controls(gc *c, const victim *v, size_t n, size_t *found, cac
 		if (st == NULL || !cachedb_bind(st, 1, g->tables[f->table].cols[f->col].storage, v[i].value) ||
 		    sqlite3_step(st) != SQLITE_DONE) {
 			if (st != NULL || s == NULL)
-				cache_err_set(err, "cannot delete a control value of %s: %s", f->ctl_name,
-				              sqlite3_errmsg(c->lite->lite));
+				cb_error_set(err, "cannot delete a control value of %s: %s", f->ctl_name,
+				             sqlite3_errmsg(c->lite->lite));
 			if (st)
 				sqlite3_reset(st);
 			cachedb_rollback(c->lite);
@@ -282,7 +283,7 @@ static bool delete_controls(gc *c, const victim *v, size_t n, size_t *found, cac
 	return true;
 }
 
-static bool measure(gc *c, int64_t *rows, int64_t *bytes, cache_err *err)
+static bool measure(gc *c, int64_t *rows, int64_t *bytes, cb_error *err)
 {
 	if (!cachedb_size(c->lite, rows, bytes, err))
 		return false;
@@ -296,7 +297,7 @@ static bool over(int64_t v, int64_t mark)
 	return mark > 0 && v > mark;
 }
 
-static bool run_locked(gc *c, uint64_t *evicted, cache_err *err)
+static bool run_locked(gc *c, uint64_t *evicted, cb_error *err)
 {
 	int64_t rows, bytes;
 	if (!lite_ready(c, err) || !measure(c, &rows, &bytes, err))
@@ -353,14 +354,14 @@ static bool table_in(uint64_t tables, size_t t)
 	return tables == GC_ALL_TABLES || (t < 64 && ((tables >> t) & 1) != 0);
 }
 
-static bool run_sql_text(gc *c, const char *sql, const char *param, uint64_t *changed, cache_err *err)
+static bool run_sql_text(gc *c, const char *sql, const char *param, uint64_t *changed, cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->lite->lite, sql, -1, &st, NULL) != SQLITE_OK ||
 	    (param != NULL && sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT) != SQLITE_OK) ||
 	    sqlite3_step(st) != SQLITE_DONE) {
-		cache_err_set(err, "invalidation: %s failed: %s; check the disk and permissions of the cache file %s",
-		              sql, sqlite3_errmsg(c->lite->lite), cachedb_path(c->db));
+		cb_error_set(err, "invalidation: %s failed: %s; check the disk and permissions of the cache file %s",
+		             sql, sqlite3_errmsg(c->lite->lite), cachedb_path(c->db));
 		sqlite3_finalize(st);
 		return false;
 	}
@@ -371,17 +372,17 @@ static bool run_sql_text(gc *c, const char *sql, const char *param, uint64_t *ch
 }
 
 /* DELETE FROM "name" [WHERE "table" = ?1]. */
-static bool delete_all(gc *c, const char *name, const char *marker, uint64_t *changed, cache_err *err)
+static bool delete_all(gc *c, const char *name, const char *marker, uint64_t *changed, cb_error *err)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "DELETE FROM ");
-	cg_sb_ident(&sb, name);
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "DELETE FROM ");
+	cb_sb_ident(&sb, name);
 	if (marker != NULL)
-		cg_sb_put(&sb, " WHERE \"table\" = ?1");
-	char *sql = cg_sb_finish(&sb);
+		cb_sb_put(&sb, " WHERE \"table\" = ?1");
+	char *sql = cb_sb_finish(&sb);
 	if (sql == NULL) {
-		cache_err_set(err, "out of memory applying an invalidation");
+		cb_error_set(err, "out of memory applying an invalidation");
 		return false;
 	}
 	bool ok = run_sql_text(c, sql, marker, changed, err);
@@ -395,7 +396,7 @@ static bool delete_all(gc *c, const char *name, const char *marker, uint64_t *ch
  * and every row of the tables in in_r.  The complete tables cleared are
  * noted for reloading.
  */
-static bool clear_tables(gc *c, size_t gi, const bool *in_r, uint64_t *controls, uint64_t *rows, cache_err *err)
+static bool clear_tables(gc *c, size_t gi, const bool *in_r, uint64_t *controls, uint64_t *rows, cb_error *err)
 {
 	const cg_group *g = cachedb_groups(c->db, &(size_t){0})[gi];
 	for (size_t f = 0; f < g->nfills; f++)
@@ -441,13 +442,13 @@ static void reload_locked(gc *c)
 				tables |= t < 64 ? (uint64_t)1 << t : GC_ALL_TABLES;
 		if (tables == 0 || c->reload_fn == NULL)
 			continue;
-		cache_err err = {{0}};
+		cb_error err = {{0}};
 		if (!c->reload_fn(c->reload_arg, gi, tables, &err)) {
 			atomic_fetch_add(&c->stats.reload_failures, 1);
-			cachedb_log(c->db, CACHE_LOG_WARNING,
-			            "invalidation: reloading the complete tables of cache group %s failed: %s; they "
-			            "stay unloaded (queries on them go to the backend) and the reload is retried",
-			            g->name, err.msg);
+			LOG_AT(LOG_WARNING, "cache",
+			       "invalidation: reloading the complete tables of cache group %s failed: %s; they "
+			       "stay unloaded (queries on them go to the backend) and the reload is retried",
+			       g->name, err.msg);
 			continue;
 		}
 		for (size_t t = 0; t < g->ntables; t++)
@@ -456,7 +457,7 @@ static void reload_locked(gc *c)
 }
 
 /* Evict everything (every group, R = all tables), one transaction. */
-static bool evict_everything(gc *c, cache_err *err)
+static bool evict_everything(gc *c, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
@@ -485,7 +486,7 @@ static bool evict_everything(gc *c, cache_err *err)
 }
 
 /* Take the queued jobs and apply them; the caller holds the cache write lock. */
-static bool invalidate_locked(gc *c, uint64_t *applied, cache_err *err)
+static bool invalidate_locked(gc *c, uint64_t *applied, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
@@ -527,15 +528,14 @@ static bool invalidate_locked(gc *c, uint64_t *applied, cache_err *err)
 	bool keep_dirty = false;
 	if (!ok) {
 		atomic_fetch_add(&c->stats.invalidation_failures, 1);
-		cachedb_log(c->db, CACHE_LOG_ERROR, "invalidation after a write failed: %s; evicting the whole cache",
-		            err->msg);
-		cache_err e2 = {{0}};
+		LOG_AT(LOG_ERROR, "cache", "invalidation after a write failed: %s; evicting the whole cache", err->msg);
+		cb_error e2 = {{0}};
 		if (!evict_everything(c, &e2)) {
 			keep_dirty = true;
-			cachedb_log(c->db, CACHE_LOG_ERROR,
-			            "evicting the whole cache failed too: %s; the written tables stay out of the "
-			            "cache's answers until RELOAD or a restart of cbcached",
-			            e2.msg);
+			LOG_AT(LOG_ERROR, "cache",
+			       "evicting the whole cache failed too: %s; the written tables stay out of the "
+			       "cache's answers until RELOAD or a restart of cbcached",
+			       e2.msg);
 		}
 	}
 	reload_locked(c);
@@ -552,7 +552,7 @@ static bool invalidate_locked(gc *c, uint64_t *applied, cache_err *err)
 	return ok;
 }
 
-bool gc_invalidate_apply(gc *c, uint64_t *applied, cache_err *err)
+bool gc_invalidate_apply(gc *c, uint64_t *applied, cb_error *err)
 {
 	cachedb_write_lock(c->db);
 	bool ok = invalidate_locked(c, applied, err);
@@ -622,7 +622,7 @@ uint64_t gc_invalidate_pending(gc *c)
 	return n;
 }
 
-bool gc_run_once(gc *c, uint64_t *evicted, cache_err *err)
+bool gc_run_once(gc *c, uint64_t *evicted, cb_error *err)
 {
 	if (evicted)
 		*evicted = 0;
@@ -636,12 +636,12 @@ bool gc_run_once(gc *c, uint64_t *evicted, cache_err *err)
 	return ok;
 }
 
-bool gc_evict_value(gc *c, size_t group, size_t fill, const char *value, bool *found, cache_err *err)
+bool gc_evict_value(gc *c, size_t group, size_t fill, const char *value, bool *found, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
 	if (group >= ng || fill >= groups[group]->nfills) {
-		cache_err_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
+		cb_error_set(err, "no such fill column (group %zu, fill %zu)", group, fill);
 		return false;
 	}
 	const cg_fill *f = &groups[group]->fills[fill];
@@ -659,7 +659,7 @@ bool gc_evict_value(gc *c, size_t group, size_t fill, const char *value, bool *f
 	return ok;
 }
 
-bool gc_evict_all(gc *c, cache_err *err)
+bool gc_evict_all(gc *c, cb_error *err)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(c->db, &ng);
@@ -668,11 +668,11 @@ bool gc_evict_all(gc *c, cache_err *err)
 	uint64_t n = 0;
 	for (size_t gi = 0; gi < ng && ok; gi++) {
 		for (size_t f = 0; f < groups[gi]->nfills && ok; f++) {
-			cg_sb sb;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "DELETE FROM ");
-			cg_sb_ident(&sb, groups[gi]->fills[f].ctl_name);
-			char *sql = cg_sb_finish(&sb);
+			cb_sb sb;
+			cb_sb_init(&sb);
+			cb_sb_put(&sb, "DELETE FROM ");
+			cb_sb_ident(&sb, groups[gi]->fills[f].ctl_name);
+			char *sql = cb_sb_finish(&sb);
 			ok = sql != NULL && run_sql(c, sql, &n, err);
 			free(sql);
 		}
@@ -688,7 +688,7 @@ bool gc_evict_all(gc *c, cache_err *err)
 	return ok;
 }
 
-bool gc_sweep(gc *c, cache_err *err)
+bool gc_sweep(gc *c, cb_error *err)
 {
 	cachedb_write_lock(c->db);
 	bool ok = lite_ready(c, err) && sweep_locked(c, err);
@@ -720,21 +720,21 @@ static void *gc_thread(void *arg)
 		}
 		bool stop = c->stop, jobs = c->pending_jobs > 0;
 		pthread_mutex_unlock(&c->mu);
-		cache_err err = {{0}};
+		cb_error err = {{0}};
 		if (jobs && !gc_invalidate_apply(c, NULL, &err))
-			cachedb_log(c->db, CACHE_LOG_WARNING, "garbage collector: %s", err.msg);
+			LOG_AT(LOG_WARNING, "cache", "garbage collector: %s", err.msg);
 		if (stop)
 			return NULL;
 		if (mono_us() >= next_check) {
 			if (!gc_run_once(c, NULL, &err))
-				cachedb_log(c->db, CACHE_LOG_WARNING, "garbage collector: %s", err.msg);
+				LOG_AT(LOG_WARNING, "cache", "garbage collector: %s", err.msg);
 			next_check = mono_us() + (int64_t)c->s.interval_ms * 1000;
 		}
 		pthread_mutex_lock(&c->mu);
 	}
 }
 
-bool gc_start(gc *c, cache_err *err)
+bool gc_start(gc *c, cb_error *err)
 {
 	pthread_mutex_lock(&c->mu);
 	c->stop = false;
@@ -743,7 +743,7 @@ bool gc_start(gc *c, cache_err *err)
 		c->running = true;
 	pthread_mutex_unlock(&c->mu);
 	if (rc != 0)
-		cache_err_set(err, "cannot start the garbage collector thread: %s", strerror(rc));
+		cb_error_set(err, "cannot start the garbage collector thread: %s", strerror(rc));
 	return rc == 0;
 }
 

@@ -1,13 +1,12 @@
 /*
- * cbcache.h - contract macros shared by every cbcache module.
+ * contract.h - contract macros shared by every cbcache module.
  *
- * Header only: the libraries (cachegroup/, sql/) and the programs (src/,
- * odbc-driver/) include it without linking anything.  Keep it small: only
- * what lets the compiler hold the contract (STYLE.md item 4) and the
- * uthash out-of-memory policy (STYLE.md item 6).
+ * Header only: every layer includes it without linking anything.  Keep it
+ * small: only what lets the compiler hold the contract (STYLE.md item 4)
+ * and the uthash out-of-memory policy (STYLE.md item 6).
  */
-#ifndef CBCACHE_H
-#define CBCACHE_H
+#ifndef CB_CONTRACT_H
+#define CB_CONTRACT_H
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,4 +31,4 @@
 		abort();                                                        \
 	} while (0)
 
-#endif /* CBCACHE_H */
+#endif /* CB_CONTRACT_H */

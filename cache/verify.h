@@ -22,7 +22,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
 
 typedef struct verify_violation {
 	const char *group;
@@ -46,6 +46,6 @@ void verify_print(void *out, const verify_violation *v);
  * when the check could not run.
  */
 long verify_run(cg_group *const *groups, size_t ngroups, sqlite3 *cache, PGconn *backend, verify_report_fn fn,
-                void *arg, cache_err *err);
+                void *arg, cb_error *err);
 
 #endif /* CB_VERIFY_H */

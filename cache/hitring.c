@@ -7,7 +7,7 @@
  * when its sequence equals pos (then publishes pos + 1); the consumer may
  * read it when the sequence equals pos + 1 (then frees it as pos + size).
  */
-#include "src/hitring.h"
+#include "cache/hitring.h"
 
 #include <stdlib.h>
 #include <string.h>

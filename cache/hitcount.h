@@ -6,7 +6,7 @@
  * DESIGN
  *
  * Query workers call hitcount_post() for each entry-point value a cache
- * answer used; it never blocks (src/hitring.h: a full ring drops the hit
+ * answer used; it never blocks (cache/hitring.h: a full ring drops the hit
  * and counts it).  A thread wakes every flush_ms, takes what was posted,
  * merges equal (group, entry, value) hits, and applies them in one SQLite
  * transaction through the generated back-path statements (CG_STMT_HIT):
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
 
 typedef struct hitcount_settings {
 	size_t ring_size; /* hits the ring holds; 0: 65536 */
@@ -38,8 +38,8 @@ typedef struct hitcount_stats {
 
 typedef struct hitcount hitcount;
 
-CB_MUSTCHECK hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cache_err *err);
-CB_MUSTCHECK bool hitcount_start(hitcount *h, cache_err *err);
+CB_MUSTCHECK hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cb_error *err);
+CB_MUSTCHECK bool hitcount_start(hitcount *h, cb_error *err);
 /* Stop the thread after a last flush. */
 void hitcount_stop(hitcount *h);
 void hitcount_free(hitcount *h);
@@ -49,7 +49,7 @@ void hitcount_free(hitcount *h);
 bool hitcount_post(hitcount *h, size_t group, size_t entry, const char *value);
 
 /* Apply everything posted so far now (the thread does this every flush_ms). */
-CB_MUSTCHECK bool hitcount_flush(hitcount *h, cache_err *err);
+CB_MUSTCHECK bool hitcount_flush(hitcount *h, cb_error *err);
 
 const hitcount_stats *hitcount_get_stats(const hitcount *h);
 uint64_t hitcount_posted(const hitcount *h);
