@@ -28,7 +28,6 @@ struct cachedb {
 	size_t ngroups;
 	char fingerprint[17];
 	pthread_mutex_t write_lock;
-	_Atomic uint32_t **dirty; /* [group][table]: invalidations queued, not yet applied */
 };
 
 /* --- fingerprint ---------------------------------------------------------- */
@@ -360,18 +359,6 @@ bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngr
 	db->ngroups = ngroups;
 	pthread_mutex_init(&db->write_lock, NULL);
 	cachedb_compute_fingerprint(groups, ngroups, db->fingerprint);
-	db->dirty = calloc(ngroups ? ngroups : 1, sizeof(*db->dirty));
-	bool dirty_ok = db->dirty != NULL;
-	for (size_t g = 0; dirty_ok && g < ngroups; g++) {
-		db->dirty[g] = calloc(groups[g]->ntables ? groups[g]->ntables : 1, sizeof(**db->dirty));
-		dirty_ok = db->dirty[g] != NULL;
-	}
-	if (!dirty_ok) {
-		cachedb_close(db);
-		cb_error_set(err, "out of memory opening the cache");
-		return false;
-	}
-
 	sqlite3 *lite = NULL;
 	if (!lite_open(db, &lite, err)) {
 		cachedb_close(db);
@@ -426,9 +413,6 @@ void cachedb_close(cachedb *db)
 	if (db == NULL)
 		return;
 	pthread_mutex_destroy(&db->write_lock);
-	for (size_t g = 0; db->dirty != NULL && g < db->ngroups; g++)
-		free((void *)db->dirty[g]);
-	free((void *)db->dirty);
 	free(db->path);
 	free(db);
 }
@@ -447,27 +431,20 @@ bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cb_er
 	return false;
 }
 
-void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta)
-{
-	if (group >= db->ngroups || table >= db->groups[group]->ntables)
-		return;
-	if (delta >= 0)
-		atomic_fetch_add_explicit(&db->dirty[group][table], (uint32_t)delta, memory_order_seq_cst);
-	else
-		atomic_fetch_sub_explicit(&db->dirty[group][table], (uint32_t)-delta, memory_order_seq_cst);
-}
-
-bool cachedb_dirty(const cachedb *db, size_t group, size_t table)
-{
-	if (group >= db->ngroups || table >= db->groups[group]->ntables)
-		return true;
-	return atomic_load_explicit(&db->dirty[group][table], memory_order_seq_cst) != 0;
-}
-
 cg_group *const *cachedb_groups(const cachedb *db, size_t *n)
 {
 	*n = db->ngroups;
 	return db->groups;
+}
+
+const cg_group *cachedb_group(const cachedb *db, size_t i)
+{
+	return db->groups[i];
+}
+
+size_t cachedb_ngroups(const cachedb *db)
+{
+	return db->ngroups;
 }
 
 const char *cachedb_path(const cachedb *db)
@@ -539,45 +516,6 @@ bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cb_error *err)
 	return ok;
 }
 
-bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cb_error *err)
-{
-	bool began = sqlite3_get_autocommit(c->lite) && cachedb_begin(c, false, err);
-	bool ok = true;
-	for (size_t g = 0; ok && g < c->db->ngroups; g++) {
-		const cg_group *gr = c->db->groups[g];
-		for (size_t f = 0; ok && f < gr->nfills; f++) {
-			cb_sb sb;
-			cb_sb_init(&sb);
-			cb_sb_put(
-			        &sb,
-			        "SELECT count(*), coalesce(sum(\"hits\"), 0), coalesce(min(\"last_access\"), 0) FROM ");
-			cb_sb_ident(&sb, gr->fills[f].ctl_name);
-			char *sql = cb_sb_finish(&sb);
-			sqlite3_stmt *st = NULL;
-			ok = sql != NULL && sqlite3_prepare_v2(c->lite, sql, -1, &st, NULL) == SQLITE_OK &&
-			     sqlite3_step(st) == SQLITE_ROW;
-			if (ok)
-				fn(arg, g, f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-				   sqlite3_column_int64(st, 2));
-			else
-				cb_error_set(err, "cannot read control table %s: %s", gr->fills[f].ctl_name,
-				             sqlite3_errmsg(c->lite));
-			sqlite3_finalize(st);
-			free(sql);
-		}
-	}
-	if (began)
-		cachedb_rollback(c);
-	return ok;
-}
-
-int64_t cachedb_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *text)
 {
 	if (text == NULL)
@@ -590,99 +528,4 @@ bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *tex
 			return sqlite3_bind_int64(st, idx, v) == SQLITE_OK;
 	}
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK;
-}
-
-char *cachedb_normalize_value(const cg_column *col, const char *text, cb_error *err)
-{
-	if (col->storage == CG_STORE_INTEGER) {
-		const char *p = text;
-		while (*p == ' ')
-			p++;
-		char *end = NULL;
-		errno = 0;
-		long long v = strtoll(p, &end, 10);
-		while (end && *end == ' ')
-			end++;
-		if (errno != 0 || end == p || *end != '\0') {
-			cb_error_set(err, "\"%s\" is not a value of column %s (type %s): give an integer", text,
-			             col->name, col->type_name);
-			return NULL;
-		}
-		char *s = NULL;
-		if (asprintf(&s, "%lld", v) < 0) {
-			cb_error_set(err, "out of memory");
-			return NULL;
-		}
-		return s;
-	}
-	char *s = strdup(text);
-	if (s == NULL)
-		cb_error_set(err, "out of memory");
-	return s;
-}
-
-bool cachedb_find_fill(cg_group *const *groups, size_t n, const char *name, size_t *group, size_t *fill)
-{
-	for (size_t g = 0; g < n; g++) {
-		const cg_group *gr = groups[g];
-		for (size_t f = 0; f < gr->nfills; f++) {
-			const cg_table *t = &gr->tables[gr->fills[f].table];
-			char *a = NULL, *b = NULL;
-			if (asprintf(&a, "%s.%s", t->name, gr->fills[f].column) < 0)
-				a = NULL;
-			if (asprintf(&b, "%s.%s.%s", t->nspname, t->name, gr->fills[f].column) < 0)
-				b = NULL;
-			bool hit = (a && strcmp(a, name) == 0) || (b && strcmp(b, name) == 0);
-			free(a);
-			free(b);
-			if (hit) {
-				*group = g;
-				*fill = f;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
-char *cachedb_pg_array(const char *const *vals, size_t n)
-{
-	cb_sb sb;
-	cb_sb_init(&sb);
-	cb_sb_put(&sb, "{");
-	for (size_t i = 0; i < n; i++) {
-		cb_sb_put(&sb, i ? ",\"" : "\"");
-		for (const char *p = vals[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				cb_sb_putn(&sb, "\\", 1);
-			cb_sb_putn(&sb, p, 1);
-		}
-		cb_sb_put(&sb, "\"");
-	}
-	cb_sb_put(&sb, "}");
-	return cb_sb_finish(&sb);
-}
-
-bool cachedb_backend_connect(const char *conninfo, PGconn **out, cb_error *err)
-{
-	PGconn *pg = PQconnectdb(conninfo ? conninfo : "");
-	if (PQstatus(pg) != CONNECTION_OK) {
-		cb_error_set(err,
-		             "cannot connect to the backend: %s; check the backend conninfo and that PostgreSQL runs",
-		             PQerrorMessage(pg));
-		PQfinish(pg);
-		return false;
-	}
-	PGresult *res =
-	        PQexec(pg, "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; "
-	                   "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		cb_error_set(err, "cannot set the backend session settings: %s", PQerrorMessage(pg));
-		PQclear(res);
-		PQfinish(pg);
-		return false;
-	}
-	PQclear(res);
-	*out = pg;
-	return true;
 }

@@ -58,6 +58,9 @@ CB_MUSTCHECK bool cachedb_open(const cachedb_settings *s, cg_group *const *group
 void cachedb_close(cachedb *db);
 
 cg_group *const *cachedb_groups(const cachedb *db, size_t *n);
+/* Group i (i < cachedb_ngroups()), and the number of groups. */
+const cg_group *cachedb_group(const cachedb *db, size_t i);
+size_t cachedb_ngroups(const cachedb *db);
 const char *cachedb_path(const cachedb *db);
 /* The groups' fingerprint as stored in the meta table (hex). */
 const char *cachedb_fingerprint(const cachedb *db);
@@ -82,17 +85,6 @@ void cachedb_rollback(cachedb_conn *c);
 void cachedb_write_lock(cachedb *db);
 void cachedb_write_unlock(cachedb *db);
 
-/*
- * Invalidation after writes (the fill/write race, DESIGN.md section 1).
- * A session that sees a write to cache table `table` of `group` commit
- * adds 1 before the client learns of the commit and queues the
- * invalidation; the thread that applies it (under the cache write lock,
- * so after any fill whose snapshot may predate the write) adds -1 when
- * done.  While the count is not zero the hit path reads nothing of that
- * table.  Atomic; any thread.  Out-of-range indices count as dirty.
- */
-void cachedb_dirty_add(cachedb *db, size_t group, size_t table, int delta);
-bool cachedb_dirty(const cachedb *db, size_t group, size_t table);
 /* A value of the meta table (*out NULL when absent; caller frees), and setting one. */
 CB_MUSTCHECK bool cachedb_meta_get(cachedb_conn *c, const char *key, char **out, cb_error *err);
 CB_MUSTCHECK bool cachedb_meta_set(cachedb_conn *c, const char *key, const char *value, cb_error *err);
@@ -100,38 +92,7 @@ CB_MUSTCHECK bool cachedb_meta_set(cachedb_conn *c, const char *key, const char 
  * (pages not on the free list times the page size). */
 CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cb_error *err);
 
-/* Per fill column (SHOW CONTROLS): values loaded, their hits, the oldest
- * last_access (0 when none).  Calls fn for every fill of every group. */
-typedef void (*cachedb_control_fn)(void *arg, size_t group, size_t fill, int64_t values, int64_t hits,
-                                   int64_t oldest_access_us);
-CB_MUSTCHECK bool cachedb_controls(cachedb_conn *c, cachedb_control_fn fn, void *arg, cb_error *err);
-
-/* Microseconds since the epoch (the clock of loaded_at and last_access). */
-int64_t cachedb_now_us(void);
-
 /* Bind the backend's text of a value (NULL: SQL NULL) as storage keeps it. */
 CB_MUSTCHECK bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *text);
-
-/*
- * The canonical text of a value for column col as typed by a user: for
- * integer columns the decimal number without sign noise ("007" -> "7"),
- * otherwise the text itself.  NULL with err set when it is not a value
- * of the column.  Caller frees.
- */
-CB_MUSTCHECK char *cachedb_normalize_value(const cg_column *col, const char *text, cb_error *err);
-
-/* Find fill "table.column" (or "schema.table.column") among the groups. */
-CB_MUSTCHECK bool cachedb_find_fill(cg_group *const *groups, size_t n, const char *name, size_t *group, size_t *fill);
-
-/* A PostgreSQL array literal {"a","b"} of n texts.  Caller frees; NULL on OOM. */
-CB_MUSTCHECK char *cachedb_pg_array(const char *const *vals, size_t n);
-
-/*
- * Connect to the backend with the session settings every cache read uses
- * (so the text output of values is the one the cache stores): DateStyle
- * ISO, IntervalStyle postgres, extra_float_digits 1, bytea_output hex,
- * client_encoding UTF8.
- */
-CB_MUSTCHECK bool cachedb_backend_connect(const char *conninfo, PGconn **out, cb_error *err);
 
 #endif /* CB_CACHEDB_H */

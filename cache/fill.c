@@ -4,7 +4,6 @@
  * Functions prefix: fill_
  */
 #include "cache/fill.h"
-#include "common/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -13,8 +12,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/sb.h"
+#include "cache/control.h"
 #include "cache/fillqueue.h"
+#include "cache/pgconn.h"
+#include "common/array.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/sb.h"
+#include "common/worker.h"
 
 #include <uthash.h>
 
@@ -28,14 +33,12 @@ struct fill_daemon {
 	_Atomic int backend_pid;
 	fill_hook_fn hook;
 	void *hook_arg;
-	/* the queue and the thread */
+	/* the queue (under mu) and the thread */
 	pthread_mutex_t mu;
-	pthread_cond_t wake; /* a request arrived, or stop */
-	pthread_cond_t idle; /* a request finished */
+	pthread_cond_t idle; /* a request finished, or the thread stopped */
 	fillq *q;
-	bool stop;
-	bool running;
-	pthread_t thread;
+	cb_worker worker;
+	atomic_bool stopping; /* fill_stop() began: failed requests are not retried */
 	char last_error[1024];
 	fill_recent recent[FILL_RECENT_MAX]; /* ring, guarded by mu */
 	size_t nrecent, recent_next;
@@ -175,15 +178,7 @@ static char *join_key(const char *const *parts, size_t n)
 
 static bool push_pending(cpend *p, const char *v)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		char **nv = realloc(p->vals, cap * sizeof(*nv));
-		if (nv == NULL)
-			return false;
-		p->vals = nv;
-		p->cap = cap;
-	}
-	if ((p->vals[p->n] = strdup(v)) == NULL)
+	if (!CB_ARRAY_GROW(p->vals, p->cap, p->n + 1) || (p->vals[p->n] = strdup(v)) == NULL)
 		return false;
 	p->n++;
 	return true;
@@ -268,16 +263,8 @@ static bool add_result(closure *cl, size_t t, const PGresult *res, cb_error *err
 		for (size_t c = 0; c < tb->ncols; c++)
 			if (!PQgetisnull(res, i, (int)c) && (r->vals[c] = strdup(PQgetvalue(res, i, (int)c))) == NULL)
 				ok = false;
-		if (ct->n == ct->cap) {
-			size_t cap = ct->cap ? ct->cap * 2 : 16;
-			crow **nl = realloc(ct->list, cap * sizeof(*nl));
-			if (nl == NULL)
-				ok = false;
-			else {
-				ct->list = nl;
-				ct->cap = cap;
-			}
-		}
+		if (!CB_ARRAY_GROW(ct->list, ct->cap, ct->n + 1))
+			ok = false;
 		if (!ok) {
 			for (size_t c = 0; c < tb->ncols; c++)
 				free(r->vals[c]);
@@ -312,7 +299,7 @@ static bool backend_ready(fill_daemon *fd, cb_error *err)
 	if (fd->pg != NULL && PQstatus(fd->pg) == CONNECTION_OK)
 		return true;
 	backend_drop(fd);
-	if (!cachedb_backend_connect(fd->conninfo, &fd->pg, err))
+	if (!pgconn_connect(fd->conninfo, &fd->pg, err))
 		return false;
 	atomic_store(&fd->backend_pid, PQbackendPID(fd->pg));
 	return true;
@@ -361,7 +348,7 @@ static fill_result fetch_fixpoint(fill_daemon *fd, closure *cl, cb_error *err)
 			if (p->n == 0)
 				continue;
 			any = true;
-			char *arr = cachedb_pg_array((const char *const *)p->vals, p->n);
+			char *arr = pgconn_text_array((const char *const *)p->vals, p->n);
 			for (size_t i = 0; i < p->n; i++)
 				free(p->vals[i]);
 			p->n = 0;
@@ -455,28 +442,13 @@ static fill_result write_zones(fill_daemon *fd, closure *cl, cb_error *err)
 
 static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const char *value, cb_error *err)
 {
-	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
-	const cg_fill *f = &g->fills[fill];
-	int si = stmt_index(g, CG_STMT_INSERT_CONTROL, -1, (int)fill, -1, -1);
-	if (si < 0) {
-		cb_error_set(err, "internal error: no control insert for fill %zu", fill);
-		return FILL_FAILED;
-	}
 	if (!cachedb_begin(fd->lite, true, err))
 		return FILL_FAILED;
-	sqlite3_stmt *st = cachedb_stmt(fd->lite, gi, (size_t)si, err);
-	bool ok = st != NULL && cachedb_bind(st, 1, g->tables[f->table].cols[f->col].storage, value) &&
-	          sqlite3_bind_int64(st, 2, cachedb_now_us()) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
-	if (!ok) {
-		if (st != NULL)
-			cb_error_set(err, "fill: inserting the control row into %s failed: %s", f->ctl_name,
-			             sqlite3_errmsg(fd->lite->lite));
-		if (st)
-			sqlite3_reset(st);
+	if (!control_insert(fd->lite, gi, fill, value, cb_clock_now_us(), err)) {
+		cb_error_prefix(err, "fill: ");
 		cachedb_rollback(fd->lite);
 		return FILL_FAILED;
 	}
-	sqlite3_reset(st);
 	if (!cachedb_commit(fd->lite, err))
 		return FILL_FAILED;
 	call_hook(fd, FILL_HOOK_CONTROL, gi, 0);
@@ -491,26 +463,11 @@ static bool table_in(uint64_t tables, size_t t)
 /* Record the group's complete tables in `tables` as loaded (their last step). */
 static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t tables, cb_error *err)
 {
-	const cg_group *g = cachedb_groups(fd->db, &(size_t){0})[gi];
 	if (!cachedb_begin(fd->lite, true, err))
 		return FILL_FAILED;
-	int64_t now = cachedb_now_us();
-	for (size_t i = 0; i < g->nstmts; i++) {
-		const cg_stmt *s = &g->stmts[i];
-		if (s->kind != CG_STMT_INSERT_CONTROL || s->fill >= 0 || s->table < 0 ||
-		    !g->tables[s->table].complete || !table_in(tables, (size_t)s->table))
-			continue;
-		sqlite3_stmt *st = cachedb_stmt(fd->lite, gi, i, err);
-		if (st == NULL || sqlite3_bind_int64(st, 1, now) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
-			if (st != NULL) {
-				cb_error_set(err, "recording complete table %s as loaded failed: %s",
-				             g->tables[s->table].name, sqlite3_errmsg(fd->lite->lite));
-				sqlite3_reset(st);
-			}
-			cachedb_rollback(fd->lite);
-			return FILL_FAILED;
-		}
-		sqlite3_reset(st);
+	if (!control_mark_complete(fd->lite, gi, tables, cb_clock_now_us(), err)) {
+		cachedb_rollback(fd->lite);
+		return FILL_FAILED;
 	}
 	if (!cachedb_commit(fd->lite, err))
 		return FILL_FAILED;
@@ -524,16 +481,6 @@ static bool lite_ready(fill_daemon *fd, cb_error *err)
 }
 
 /* --- one fill ---------------------------------------------------------------------- */
-
-static bool permitted(const cg_fill *f, const char *canonical)
-{
-	if (!f->restricted)
-		return true;
-	for (size_t i = 0; i < f->nvalues; i++)
-		if (f->values[i].canonical && strcmp(f->values[i].canonical, canonical) == 0)
-			return true;
-	return false;
-}
 
 static void refuse_msg(const cg_group *g, const cg_fill *f, const char *value, cb_error *err)
 {
@@ -577,7 +524,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 		cb_error_set(err, "out of memory during a fill");
 		return FILL_FAILED;
 	}
-	if (!permitted(f, canon)) {
+	if (!cg_model_fill_permits(f, canon)) {
 		refuse_msg(g, f, canon, err);
 		free(canon);
 		backend_end(fd);
@@ -600,7 +547,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 	}
 	if (c == 0) {
 		call_hook(fd, FILL_HOOK_FETCHING, gi, 0);
-		char *arr = cachedb_pg_array((const char *const *)&canon, 1);
+		char *arr = pgconn_text_array((const char *const *)&canon, 1);
 		int si = stmt_index(g, CG_STMT_FETCH_FILL, -1, (int)fill, -1, -1);
 		if (arr == NULL || si < 0) {
 			cb_error_set(err, "out of memory during a fill");
@@ -649,10 +596,10 @@ fill_result fill_run_one(fill_daemon *fd, size_t group, size_t fill, const char 
 		return FILL_REFUSED;
 	}
 	cachedb_write_lock(fd->db);
-	int64_t t0 = cachedb_now_us();
+	int64_t t0 = cb_clock_now_us();
 	uint64_t rows0 = atomic_load(&fd->stats.rows_loaded);
 	fill_result fr = fill_locked(fd, group, fill, value, err);
-	int64_t t1 = cachedb_now_us();
+	int64_t t1 = cb_clock_now_us();
 	uint64_t rows = atomic_load(&fd->stats.rows_loaded) - rows0; /* fills are serialized by the lock */
 	cachedb_write_unlock(fd->db);
 	atomic_fetch_add(&fd->stats.fill_us, (uint64_t)(t1 - t0));
@@ -748,6 +695,8 @@ fill_result fill_load_complete_locked(fill_daemon *fd, size_t group, uint64_t ta
 
 /* --- the queue and the thread ----------------------------------------------------- */
 
+static int64_t fill_step(void *arg, bool stopping);
+
 fill_daemon *fill_create(cachedb *db, const fill_settings *s, cb_error *err)
 {
 	fill_daemon *fd = calloc(1, sizeof(*fd));
@@ -775,11 +724,16 @@ fill_daemon *fill_create(cachedb *db, const fill_settings *s, cb_error *err)
 		return NULL;
 	}
 	fd->s.backend_conninfo = fd->conninfo;
+	if (!cb_worker_init(&fd->worker, "fill", fill_step, fd, err)) {
+		fillq_free(fd->q);
+		free(fd->conninfo);
+		free(fd);
+		return NULL;
+	}
 	pthread_mutex_init(&fd->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&fd->wake, &ca);
 	pthread_cond_init(&fd->idle, &ca);
 	pthread_condattr_destroy(&ca);
 	return fd;
@@ -793,21 +747,6 @@ void fill_set_hook(fill_daemon *fd, fill_hook_fn fn, void *arg)
 	cachedb_write_unlock(fd->db);
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t deadline_us)
-{
-	struct timespec ts;
-	ts.tv_sec = deadline_us / 1000000;
-	ts.tv_nsec = (deadline_us % 1000000) * 1000;
-	pthread_cond_timedwait(cv, mu, &ts);
-}
-
 static int64_t backoff_us(const fill_daemon *fd, int attempts)
 {
 	int64_t d = (int64_t)fd->s.retry_base_ms * 1000;
@@ -818,69 +757,55 @@ static int64_t backoff_us(const fill_daemon *fd, int attempts)
 	return d;
 }
 
-static void *fill_thread(void *arg)
+/*
+ * The worker's step: run the oldest ready request; when none is ready,
+ * sleep until the earliest retry or a new request.  A failed fill is put
+ * back with backoff unless it failed max_attempts times or the daemon is
+ * stopping (queued requests are dropped on stop).
+ */
+static int64_t fill_step(void *arg, bool stopping)
 {
 	fill_daemon *fd = arg;
+	if (stopping)
+		return CB_WORKER_IDLE;
+	int64_t next = CB_WORKER_IDLE;
 	pthread_mutex_lock(&fd->mu);
-	while (!fd->stop) {
-		int64_t next = INT64_MAX;
-		fillq_item *it = fillq_take(fd->q, mono_us(), &next);
-		if (it == NULL) {
-			/* nothing ready: sleep until the earliest retry or a new request */
-			int64_t deadline = next == INT64_MAX ? mono_us() + 1000000 : next;
-			wait_until(&fd->wake, &fd->mu, deadline);
-			continue;
-		}
-		size_t group = it->group, fill = it->fill;
-		char *value = strdup(it->value);
-		pthread_mutex_unlock(&fd->mu);
-		cb_error err = {{0}};
-		fill_result fr = value ? fill_run_one(fd, group, fill, value, &err) : FILL_FAILED;
-		free(value);
-		pthread_mutex_lock(&fd->mu);
-		if (fr == FILL_FAILED && it->attempts + 1 < fd->s.max_attempts && !fd->stop) {
-			atomic_fetch_add(&fd->stats.retried, 1);
-			fillq_retry(fd->q, it, mono_us() + backoff_us(fd, it->attempts + 1));
-		} else {
-			if (fr == FILL_FAILED) {
-				atomic_fetch_add(&fd->stats.gave_up, 1);
-				LOG_AT(LOG_ERROR, "cache", "fill gave up after %d attempts: %s", it->attempts + 1,
-				       err.msg);
-			}
-			fillq_done(fd->q, it);
-		}
-		pthread_cond_broadcast(&fd->idle);
-	}
+	fillq_item *it = fillq_take(fd->q, cb_clock_mono_us(), &next);
+	size_t group = it ? it->group : 0, fill = it ? it->fill : 0;
+	char *value = it ? strdup(it->value) : NULL;
 	pthread_mutex_unlock(&fd->mu);
-	return NULL;
+	if (it == NULL)
+		return next;
+	cb_error err = {{0}};
+	fill_result fr = value ? fill_run_one(fd, group, fill, value, &err) : FILL_FAILED;
+	free(value);
+	pthread_mutex_lock(&fd->mu);
+	if (fr == FILL_FAILED && it->attempts + 1 < fd->s.max_attempts && !atomic_load(&fd->stopping)) {
+		atomic_fetch_add(&fd->stats.retried, 1);
+		fillq_retry(fd->q, it, cb_clock_mono_us() + backoff_us(fd, it->attempts + 1));
+	} else {
+		if (fr == FILL_FAILED) {
+			atomic_fetch_add(&fd->stats.gave_up, 1);
+			LOG_AT(LOG_ERROR, "cache", "fill gave up after %d attempts: %s", it->attempts + 1, err.msg);
+		}
+		fillq_done(fd->q, it);
+	}
+	pthread_cond_broadcast(&fd->idle);
+	pthread_mutex_unlock(&fd->mu);
+	return CB_WORKER_NOW;
 }
 
 bool fill_start(fill_daemon *fd, cb_error *err)
 {
-	pthread_mutex_lock(&fd->mu);
-	fd->stop = false;
-	int rc = fd->running ? 0 : pthread_create(&fd->thread, NULL, fill_thread, fd);
-	if (rc == 0)
-		fd->running = true;
-	pthread_mutex_unlock(&fd->mu);
-	if (rc != 0) {
-		cb_error_set(err, "cannot start the fill thread: %s", strerror(rc));
-		return false;
-	}
-	return true;
+	atomic_store(&fd->stopping, false);
+	return cb_worker_start(&fd->worker, err);
 }
 
 void fill_stop(fill_daemon *fd)
 {
+	atomic_store(&fd->stopping, true);
+	cb_worker_stop(&fd->worker);
 	pthread_mutex_lock(&fd->mu);
-	bool running = fd->running;
-	fd->stop = true;
-	pthread_cond_broadcast(&fd->wake);
-	pthread_mutex_unlock(&fd->mu);
-	if (running)
-		pthread_join(fd->thread, NULL);
-	pthread_mutex_lock(&fd->mu);
-	fd->running = false;
 	pthread_cond_broadcast(&fd->idle);
 	pthread_mutex_unlock(&fd->mu);
 }
@@ -890,10 +815,10 @@ void fill_free(fill_daemon *fd)
 	if (fd == NULL)
 		return;
 	fill_stop(fd);
+	cb_worker_destroy(&fd->worker);
 	fillq_free(fd->q);
 	backend_drop(fd);
 	cachedb_conn_close(fd->lite);
-	pthread_cond_destroy(&fd->wake);
 	pthread_cond_destroy(&fd->idle);
 	pthread_mutex_destroy(&fd->mu);
 	free(fd->conninfo);
@@ -911,13 +836,13 @@ fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, con
 	}
 	const cg_group *g = groups[group];
 	const cg_fill *f = &g->fills[fill];
-	char *norm = cachedb_normalize_value(&g->tables[f->table].cols[f->col], value, err);
+	char *norm = control_normalize_value(&g->tables[f->table].cols[f->col], value, err);
 	if (norm == NULL) {
 		atomic_fetch_add(&fd->stats.refused, 1);
 		return FILL_NOT_QUEUED;
 	}
 	/* integers are canonical now; other types are checked again by the fill */
-	if (g->tables[f->table].cols[f->col].storage == CG_STORE_INTEGER && !permitted(f, norm)) {
+	if (g->tables[f->table].cols[f->col].storage == CG_STORE_INTEGER && !cg_model_fill_permits(f, norm)) {
 		refuse_msg(g, f, norm, err);
 		free(norm);
 		atomic_fetch_add(&fd->stats.refused, 1);
@@ -925,9 +850,9 @@ fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, con
 	}
 	pthread_mutex_lock(&fd->mu);
 	fillq_result r = fillq_push(fd->q, group, fill, norm);
-	if (r == FILLQ_ADDED)
-		pthread_cond_signal(&fd->wake);
 	pthread_mutex_unlock(&fd->mu);
+	if (r == FILLQ_ADDED)
+		cb_worker_wake(&fd->worker);
 	free(norm);
 	switch (r) {
 	case FILLQ_ADDED:
@@ -952,10 +877,12 @@ fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, con
 
 bool fill_wait_idle(fill_daemon *fd, int timeout_ms)
 {
-	int64_t deadline = mono_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
 	pthread_mutex_lock(&fd->mu);
-	while (fillq_len(fd->q) > 0 && mono_us() < deadline)
-		wait_until(&fd->idle, &fd->mu, deadline);
+	while (fillq_len(fd->q) > 0 && cb_clock_mono_us() < deadline) {
+		struct timespec ts = cb_clock_timespec(deadline);
+		pthread_cond_timedwait(&fd->idle, &fd->mu, &ts);
+	}
 	bool idle = fillq_len(fd->q) == 0;
 	pthread_mutex_unlock(&fd->mu);
 	return idle;

@@ -4,7 +4,6 @@
  * Functions prefix: hitcount_
  */
 #include "cache/hitcount.h"
-#include "common/log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +12,10 @@
 #include <time.h>
 
 #include "cache/hitring.h"
+#include "common/array.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/worker.h"
 
 #include <uthash.h>
 
@@ -32,10 +35,7 @@ struct hitcount {
 	bool prepared;
 	hitstmt **stmts; /* per group */
 	size_t *nstmts;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop, running;
-	pthread_t thread;
+	cb_worker worker;
 	hitcount_stats stats;
 };
 
@@ -45,6 +45,8 @@ typedef struct agg {
 	uint64_t count;
 	UT_hash_handle hh;
 } agg;
+
+static int64_t hitcount_step(void *arg, bool stopping);
 
 hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cb_error *err)
 {
@@ -64,21 +66,17 @@ hitcount *hitcount_create(cachedb *db, const hitcount_settings *s, cb_error *err
 	cachedb_groups(db, &ng);
 	h->stmts = calloc(ng ? ng : 1, sizeof(*h->stmts));
 	h->nstmts = calloc(ng ? ng : 1, sizeof(*h->nstmts));
-	if (h->ring == NULL || h->stmts == NULL || h->nstmts == NULL) {
+	bool ok = h->ring != NULL && h->stmts != NULL && h->nstmts != NULL;
+	if (!ok)
+		cb_error_set(err, "out of memory creating the hit counter");
+	if (!ok || !cb_worker_init(&h->worker, "hit counter", hitcount_step, h, err)) {
 		hitring_free(h->ring);
 		free(h->stmts);
 		free(h->nstmts);
 		free(h);
-		cb_error_set(err, "out of memory creating the hit counter");
 		return NULL;
 	}
 	pthread_mutex_init(&h->flush_mu, NULL);
-	pthread_mutex_init(&h->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	return h;
 }
 
@@ -124,14 +122,13 @@ static bool prepare(hitcount *h, cb_error *err)
 				cb_error_set(err, "out of memory preparing the hit counter");
 				return false;
 			}
-			hitstmt *ns = realloc(h->stmts[gi], (h->nstmts[gi] + 1) * sizeof(*ns));
-			if (ns == NULL) {
+			size_t cap = h->nstmts[gi];
+			if (!cb_array_grow((void **)&h->stmts[gi], &cap, h->nstmts[gi] + 1, sizeof(hitstmt))) {
 				free(sql);
 				cb_error_set(err, "out of memory preparing the hit counter");
 				return false;
 			}
-			h->stmts[gi] = ns;
-			hitstmt *hs = &ns[h->nstmts[gi]];
+			hitstmt *hs = &h->stmts[gi][h->nstmts[gi]];
 			memset(hs, 0, sizeof(*hs));
 			hs->entry = (size_t)s->entry;
 			const cg_entry *e = &g->entries[s->entry];
@@ -158,7 +155,7 @@ static bool apply(hitcount *h, agg *all, cb_error *err)
 	cachedb_groups(h->db, &ng);
 	if (!cachedb_begin(h->lite, true, err))
 		return false;
-	int64_t now = cachedb_now_us();
+	int64_t now = cb_clock_now_us();
 	uint64_t updates = 0, applied = 0;
 	agg *a, *tmp;
 	HASH_ITER(hh, all, a, tmp)
@@ -245,53 +242,27 @@ bool hitcount_flush(hitcount *h, cb_error *err)
 	return ok;
 }
 
-static void *hit_thread(void *arg)
+/* The worker's step: apply what was posted, every flush_ms and once more on stop. */
+static int64_t hitcount_step(void *arg, bool stopping)
 {
 	hitcount *h = arg;
-	pthread_mutex_lock(&h->mu);
-	while (!h->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += h->s.flush_ms / 1000;
-		ts.tv_nsec += (long)(h->s.flush_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&h->cv, &h->mu, &ts);
-		pthread_mutex_unlock(&h->mu);
-		cb_error err = {{0}};
-		if (!hitcount_flush(h, &err))
-			LOG_AT(LOG_WARNING, "cache", "%s", err.msg);
-		pthread_mutex_lock(&h->mu);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
+	cb_error err = {{0}};
+	if (!hitcount_flush(h, &err))
+		LOG_AT(LOG_WARNING, "cache", "%s", err.msg);
+	return stopping ? CB_WORKER_IDLE : cb_clock_mono_us() + (int64_t)h->s.flush_ms * 1000;
 }
 
 bool hitcount_start(hitcount *h, cb_error *err)
 {
-	pthread_mutex_lock(&h->mu);
-	h->stop = false;
-	int rc = h->running ? 0 : pthread_create(&h->thread, NULL, hit_thread, h);
-	if (rc == 0)
-		h->running = true;
-	pthread_mutex_unlock(&h->mu);
-	if (rc != 0)
-		cb_error_set(err, "cannot start the hit counter thread: %s", strerror(rc));
-	return rc == 0;
+	return cb_worker_start(&h->worker, err);
 }
 
 void hitcount_stop(hitcount *h)
 {
-	pthread_mutex_lock(&h->mu);
-	bool running = h->running;
-	h->stop = true;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	if (running)
-		pthread_join(h->thread, NULL);
-	h->running = false;
+	if (cb_worker_running(&h->worker)) {
+		cb_worker_stop(&h->worker); /* the last step flushes */
+		return;
+	}
 	cb_error err = {{0}};
 	if (!hitcount_flush(h, &err))
 		LOG_AT(LOG_WARNING, "cache", "%s", err.msg);
@@ -301,7 +272,7 @@ void hitcount_free(hitcount *h)
 {
 	if (h == NULL)
 		return;
-	hitcount_stop(h);
+	cb_worker_destroy(&h->worker);
 	size_t ng;
 	cachedb_groups(h->db, &ng);
 	for (size_t g = 0; g < ng; g++) {
@@ -313,8 +284,6 @@ void hitcount_free(hitcount *h)
 	free(h->nstmts);
 	cachedb_conn_close(h->lite);
 	hitring_free(h->ring);
-	pthread_cond_destroy(&h->cv);
-	pthread_mutex_destroy(&h->mu);
 	pthread_mutex_destroy(&h->flush_mu);
 	free(h);
 }

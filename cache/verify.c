@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/pgconn.h"
 #include "common/sb.h"
 
 #include <uthash.h>
@@ -238,7 +239,7 @@ static void values_free(char **v, size_t n)
 /* Run a generated backend fetch with an array of values (NULL: none). */
 static PGresult *fetch(vctx *c, const cg_stmt *s, char **vals, size_t n, bool with_array)
 {
-	char *arr = with_array ? cachedb_pg_array((const char *const *)vals, n) : NULL;
+	char *arr = with_array ? pgconn_text_array((const char *const *)vals, n) : NULL;
 	if (with_array && arr == NULL) {
 		cb_error_set(c->err, "out of memory while verifying");
 		return NULL;

@@ -225,6 +225,18 @@ char *cg_model_table_display(const cg_table *t)
 	return cb_sb_finish(&sb);
 }
 
+bool cg_model_fill_permits(const cg_fill *f, const char *value)
+{
+	if (!f->restricted)
+		return true;
+	for (size_t i = 0; i < f->nvalues; i++) {
+		const char *v = f->values[i].canonical ? f->values[i].canonical : f->values[i].text;
+		if (v != NULL && strcmp(v, value) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column)
 {
 	for (size_t i = 0; i < g->nrccs; i++) {

@@ -289,6 +289,10 @@ int cg_model_find_column(const cg_table *t, const char *name);
 CB_MUSTCHECK char *cg_model_table_display(const cg_table *t);
 /* An identifier as PostgreSQL would need it quoted ("Mixed", plain). */
 CB_MUSTCHECK char *cg_model_quote_ident(const char *ident);
+/* Whether value (the backend's text of it) may be loaded for fill f: always
+ * for an unrestricted fill, else when it is in the `values (...)` list
+ * (compared with each value's canonical text once resolved). */
+bool cg_model_fill_permits(const cg_fill *f, const char *value);
 /* Whether the column is used as an RCC end (any RCC source or target). */
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column);
 

@@ -1,7 +1,7 @@
 /*
  * hitschema.c - the SQL front end's view of a compiled cache group.
  *
- * Functions prefix: hschema_
+ * Functions prefix: hitschema_
  */
 #include "hit/hitschema.h"
 
@@ -21,29 +21,31 @@ static const char *table_schema(const cg_table *t)
 	return t->nspname != NULL ? t->nspname : "public";
 }
 
-sqlfe_schema *hschema_build(const cg_group *g, bool collation_c, char *err, size_t errsz)
+sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool *oom, cb_error *err)
 {
+	*oom = false;
 	if (g->ntables == 0) {
-		snprintf(err, errsz, "cache group %s has no tables", g->name);
+		cb_error_set(err, "cache group %s has no tables", g->name);
 		return NULL;
 	}
 	for (size_t t = 0; t < g->ntables; t++) {
 		if (!g->tables[t].resolved) {
-			snprintf(err, errsz, "cache group %s: table %s is not resolved against the backend", g->name,
-			         g->tables[t].name);
+			cb_error_set(err, "cache group %s: table %s is not resolved against the backend", g->name,
+			             g->tables[t].name);
 			return NULL;
 		}
 		if (strcmp(table_schema(&g->tables[t]), table_schema(&g->tables[0])) != 0) {
-			snprintf(err, errsz,
-			         "cache group %s has tables in schemas %s and %s; the query front end answers "
-			         "from one schema only, so queries on this group go to the backend",
-			         g->name, table_schema(&g->tables[0]), table_schema(&g->tables[t]));
+			cb_error_set(err,
+			             "cache group %s has tables in schemas %s and %s; the query front end answers "
+			             "from one schema only, so queries on this group go to the backend",
+			             g->name, table_schema(&g->tables[0]), table_schema(&g->tables[t]));
 			return NULL;
 		}
 	}
 	sqlfe_schema *s = sqlfe_schema_new(table_schema(&g->tables[0]));
 	if (s == NULL) {
-		snprintf(err, errsz, "out of memory");
+		*oom = true;
+		cb_error_set(err, "out of memory describing cache group %s", g->name);
 		return NULL;
 	}
 	s->collation_c = collation_c;
@@ -51,9 +53,8 @@ sqlfe_schema *hschema_build(const cg_group *g, bool collation_c, char *err, size
 		const cg_table *ct = &g->tables[t];
 		int st = sqlfe_schema_add_table(s, ct->name, ct->oid, ct->complete);
 		if (st < 0) {
-			snprintf(err, errsz,
-			         "cache group %s: table %s cannot be described (name too long or duplicate)", g->name,
-			         ct->name);
+			cb_error_set(err, "cache group %s: table %s cannot be described (name too long or duplicate)",
+			             g->name, ct->name);
 			goto fail;
 		}
 		for (size_t c = 0; c < ct->ncols; c++) {
@@ -62,8 +63,8 @@ sqlfe_schema *hschema_build(const cg_group *g, bool collation_c, char *err, size
 			                 (is_fill_column(g, t, col->name) ? SQLFE_COL_FILL : 0);
 			if (sqlfe_schema_add_column(s, st, col->name, col->type_oid, col->typmod, col->type_name,
 			                            (int16_t)col->attnum, flags) < 0) {
-				snprintf(err, errsz, "cache group %s: column %s.%s cannot be described (name too long)",
-				         g->name, ct->name, col->name);
+				cb_error_set(err, "cache group %s: column %s.%s cannot be described (name too long)",
+				             g->name, ct->name, col->name);
 				goto fail;
 			}
 		}
@@ -72,8 +73,8 @@ sqlfe_schema *hschema_build(const cg_group *g, bool collation_c, char *err, size
 		const cg_rcc *rc = &g->rccs[r];
 		if (!sqlfe_schema_add_rcc(s, g->tables[rc->src].name, rc->src_column, g->tables[rc->dst].name,
 		                          rc->dst_column)) {
-			snprintf(err, errsz, "cache group %s: RCC %s.%s -> %s.%s names an unknown column", g->name,
-			         g->tables[rc->src].name, rc->src_column, g->tables[rc->dst].name, rc->dst_column);
+			cb_error_set(err, "cache group %s: RCC %s.%s -> %s.%s names an unknown column", g->name,
+			             g->tables[rc->src].name, rc->src_column, g->tables[rc->dst].name, rc->dst_column);
 			goto fail;
 		}
 	}

@@ -1,7 +1,7 @@
 /*
  * hitschema.h - the SQL front end's view of a compiled cache group.
  *
- * Functions prefix: hschema_
+ * Functions prefix: hitschema_
  *
  * The SQL front end (sql/) knows the cached tables through its own small
  * sqlfe_schema and never includes cachegroup/ headers; this module builds
@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "cachegroup/model.h"
+#include "common/error.h"
 #include "sql/schema.h"
 
 /*
@@ -26,8 +27,8 @@
  * says whether the backend compares text under the C collation (only then
  * may the cache order text).  Returns NULL with the cause in err when the
  * group cannot be described: its tables lie in several schemas, a name is
- * longer than the front end allows, or memory ran out.
+ * longer than the front end allows, or memory ran out (*oom set).
  */
-CB_MUSTCHECK sqlfe_schema *hschema_build(const cg_group *g, bool collation_c, char *err, size_t errsz);
+CB_MUSTCHECK sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool *oom, cb_error *err);
 
 #endif /* CB_HITSCHEMA_H */

@@ -15,11 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "src/cachesvc.h"
-#include "hit/hitpath.h"
-#include "src/listener.h"
+#include "common/clock.h"
 #include "common/log.h"
-#include "hit/pgproto.h"
+#include "hit/hitpath.h"
+#include "hit/wire.h"
+#include "src/cachesvc.h"
+#include "src/listener.h"
 #include "src/session.h"
 #include "src/stats.h"
 
@@ -28,7 +29,7 @@
 
 typedef struct adm_conn {
 	int fd;
-	pgp_buf in;
+	wire_buf in;
 	adm_reply out;
 	bool eof; /* close once the reply is sent */
 } adm_conn;
@@ -45,12 +46,12 @@ struct adm_server {
 
 static void put_text(adm_reply *r, const char *s)
 {
-	pgp_buf_append(&r->buf, s, strlen(s));
+	wire_buf_append(&r->buf, s, strlen(s));
 }
 
 static void put_value(adm_reply *r, const char *v)
 {
-	pgp_buf_append(&r->buf, "\t", 1);
+	wire_buf_append(&r->buf, "\t", 1);
 	for (const char *p = v; *p != '\0'; p++) {
 		if (*p == '\\')
 			put_text(r, "\\\\");
@@ -59,7 +60,7 @@ static void put_value(adm_reply *r, const char *v)
 		else if (*p == '\n')
 			put_text(r, "\\n");
 		else
-			pgp_buf_append(&r->buf, p, 1);
+			wire_buf_append(&r->buf, p, 1);
 	}
 }
 
@@ -148,12 +149,12 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "queries_cache_hits", STATS_GET(queries_cache_hits));
 	stat_row(r, "queries_cache_misses", STATS_GET(queries_cache_misses));
 	stat_row(r, "queries_backend", STATS_GET(queries_backend));
-	hp_stats hs = {0};
+	hitpath_stats hs = {0};
 	csvc *hcs = adm_cache(a);
 	if (hcs != NULL && csvc_hit_engine(hcs) != NULL)
-		hp_get_stats(csvc_hit_engine(hcs), &hs);
+		hitpath_get_stats(csvc_hit_engine(hcs), &hs);
 	stat_row(r, "queries_parsed", (long long)hs.parses);
-	stat_row(r, "query_shapes", (long long)hs.shapes);
+	stat_row(r, "query_shapes", (long long)hs.plans);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
 	csvc *cs = adm_cache(a);
 	if (cs != NULL) {
@@ -358,7 +359,7 @@ static void cmd_show_fills(adm_server *a, const char *args, adm_reply *r)
 	fill_queue_foreach(csvc_fill_daemon(cs), fills_queued_row, p);
 	fill_recent rec[FILL_RECENT_MAX];
 	size_t n = fill_get_recent(csvc_fill_daemon(cs), rec, FILL_RECENT_MAX);
-	int64_t now = cachedb_now_us();
+	int64_t now = cb_clock_now_us();
 	for (size_t i = 0; i < n; i++) {
 		char name[300], rows[24], dur[32], age[24];
 		csvc_fill_name(cs, rec[i].group, rec[i].fill, name, sizeof(name));
@@ -401,7 +402,7 @@ static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 		return;
 	static const char *const cols[] = {"fill_column", "values_loaded", "hits", "oldest_access_s", NULL};
 	put_columns(r, cols);
-	controls_arg c = {r, cs, cachedb_now_us()};
+	controls_arg c = {r, cs, cb_clock_now_us()};
 	cb_error err;
 	if (!csvc_controls(cs, controls_row, &c, &err))
 		put_status(r, false, "SHOW CONTROLS failed: %s", err.msg);
@@ -409,7 +410,7 @@ static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 		put_status(r, true, "%s", "");
 }
 
-static void shape_row(void *arg, const hp_shape_info *i)
+static void shape_row(void *arg, const hitpath_plan_info *i)
 {
 	adm_reply *r = arg;
 	char ex[24], h[24], m[24], b[24];
@@ -426,7 +427,7 @@ static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 	csvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
-	hp_engine *e = csvc_hit_engine(cs);
+	hitpath_engine *e = csvc_hit_engine(cs);
 	if (e == NULL) {
 		put_status(r, false, "%s", "the hit path is not running: see the log of cbcached's start");
 		return;
@@ -434,7 +435,7 @@ static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 	static const char *const cols[] = {"query",   "executions", "cache_hits", "cache_misses",
 	                                   "backend", "reason",     NULL};
 	put_columns(r, cols);
-	hp_foreach_shape(e, shape_row, r);
+	hitpath_foreach_plan(e, shape_row, r);
 	put_status(r, true, "%s", "");
 }
 
@@ -569,8 +570,8 @@ static void conn_close(adm_server *a, int i)
 {
 	adm_conn *c = &a->conns[i];
 	close(c->fd);
-	pgp_buf_free(&c->in);
-	pgp_buf_free(&c->out.buf);
+	wire_buf_free(&c->in);
+	wire_buf_free(&c->out.buf);
 	a->conns[i] = a->conns[a->nconns - 1];
 	memset(&a->conns[a->nconns - 1], 0, sizeof(adm_conn));
 	a->nconns--;
@@ -599,7 +600,7 @@ int adm_pollfds(adm_server *a, struct pollfd *fds, int max)
 	for (int i = 0; i < a->nconns && n < max; i++) {
 		adm_conn *c = &a->conns[i];
 		fds[n].fd = c->fd;
-		fds[n].events = (short)((pgp_buf_avail(&c->out.buf) > 0 ? POLLOUT : 0) | (c->eof ? 0 : POLLIN));
+		fds[n].events = (short)((wire_buf_avail(&c->out.buf) > 0 ? POLLOUT : 0) | (c->eof ? 0 : POLLIN));
 		fds[n++].revents = 0;
 	}
 	return n;
@@ -610,16 +611,16 @@ static void conn_lines(adm_server *a, adm_conn *c)
 {
 	for (;;) {
 		char *start = c->in.data + c->in.start;
-		char *nl = memchr(start, '\n', pgp_buf_avail(&c->in));
+		char *nl = memchr(start, '\n', wire_buf_avail(&c->in));
 		if (nl == NULL)
 			break;
 		*nl = '\0';
 		if (nl > start && nl[-1] == '\r')
 			nl[-1] = '\0';
 		adm_execute(a, start, &c->out);
-		pgp_buf_consume(&c->in, (size_t)(nl - start) + 1);
+		wire_buf_consume(&c->in, (size_t)(nl - start) + 1);
 	}
-	if (pgp_buf_avail(&c->in) > ADM_MAX_LINE) {
+	if (wire_buf_avail(&c->in) > ADM_MAX_LINE) {
 		put_status(&c->out, false, "command line longer than %d bytes", ADM_MAX_LINE);
 		c->eof = true;
 	}
@@ -637,7 +638,7 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n)
 		adm_conn *c = &a->conns[i];
 		bool drop = false;
 		if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (!pgp_buf_reserve(&c->in, 4096)) {
+			if (!wire_buf_reserve(&c->in, 4096)) {
 				drop = true;
 			} else {
 				ssize_t r = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
@@ -649,18 +650,18 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n)
 				}
 			}
 		}
-		while (!drop && pgp_buf_avail(&c->out.buf) > 0) {
-			ssize_t w = send(c->fd, c->out.buf.data + c->out.buf.start, pgp_buf_avail(&c->out.buf),
+		while (!drop && wire_buf_avail(&c->out.buf) > 0) {
+			ssize_t w = send(c->fd, c->out.buf.data + c->out.buf.start, wire_buf_avail(&c->out.buf),
 			                 MSG_NOSIGNAL);
 			if (w < 0) {
 				drop = errno != EAGAIN && errno != EINTR;
 				break;
 			}
-			pgp_buf_consume(&c->out.buf, (size_t)w);
+			wire_buf_consume(&c->out.buf, (size_t)w);
 		}
 		if (c->out.buf.failed || c->in.failed)
 			drop = true;
-		if (drop || (c->eof && pgp_buf_avail(&c->out.buf) == 0))
+		if (drop || (c->eof && wire_buf_avail(&c->out.buf) == 0))
 			conn_close(a, i);
 	}
 	if ((fds[0].revents & POLLIN) && a->nconns < ADM_MAX_CONNS) {

@@ -20,7 +20,7 @@
 
 #include "src/config.h"
 #include "src/daemon.h"
-#include "hit/pgproto.h"
+#include "hit/wire.h"
 
 typedef struct adm_server adm_server;
 struct csvc;
@@ -48,7 +48,7 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n);
 
 /* The reply to one command, in the wire format above. */
 typedef struct adm_reply {
-	pgp_buf buf;
+	wire_buf buf;
 } adm_reply;
 
 /* Run one command line and append the reply (protocol above) to out. */

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache/control.h"
+#include "cache/pgconn.h"
 #include "cachegroup/cachegroup.h"
+#include "common/clock.h"
 #include "src/check.h"
 #include "hit/hitpath.h"
 #include "common/log.h"
@@ -23,18 +26,20 @@ struct csvc {
 	cachedb_conn *admin; /* the main thread's connection (admin commands) */
 	fill_daemon *fill;
 	hitcount *hits;
+	invalidate *inv;
 	gc *gc;
 	char conninfo[4096];
 	char cfg_path[4096];
-	bool collation_c;  /* the cache database compares text under the C collation */
-	char fill_tz[128]; /* TimeZone of a session with the fill's settings */
-	char dbname[256];  /* the backend database the cache mirrors */
-	hp_engine *hit;    /* the hit path's shared engine */
-	bool running;      /* csvc_start succeeded: a stop may mark the file clean */
+	bool collation_c;    /* the cache database compares text under the C collation */
+	char fill_tz[128];   /* TimeZone of a session with the fill's settings */
+	char dbname[256];    /* the backend database the cache mirrors */
+	hitpath_engine *hit; /* the hit path's shared engine */
+	bool running;        /* csvc_start succeeded: a stop may mark the file clean */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
 static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
+static bool csvc_fenced(void *arg, size_t group, size_t table);
 
 bool csvc_configured(const cfg_config *cfg)
 {
@@ -90,14 +95,14 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cb_error *err)
 	for (size_t i = 0; i < npaths && ok; i++)
 		ok = cfg_list_item(cfg->cache_groups, i, path, sizeof(path)) && (paths[i] = strdup(path)) != NULL;
 	PGconn *pg = NULL;
-	cb_error ce = {{0}};
 	if (!ok) {
 		cb_fail(err, "out of memory");
-	} else if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
-		ok = cb_fail(err,
-		             "cache: cannot connect to the backend as cache_user %s on cache_database %s: %s; fix "
-		             "backend, cache_user, cache_database or cache_passfile in %s",
-		             cfg->cache_user, cfg->cache_database, ce.msg, cfg->path);
+	} else if (!pgconn_connect(s->conninfo, &pg, err)) {
+		cb_error_prefix(err,
+		                "cache: connecting as cache_user %s on cache_database %s (fix backend, cache_user, "
+		                "cache_database or cache_passfile in %s): ",
+		                cfg->cache_user, cfg->cache_database, cfg->path);
+		ok = false;
 	} else {
 		cg_diags d = {0};
 		if (!cg_compile((const char *const *)paths, npaths, pg, &s->groups, &s->ngroups, &d)) {
@@ -127,7 +132,7 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cb_error *err)
 			        cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
 		}
 		cg_diag_free(&d);
-		/* the compile connection has the fill's session settings (cachedb_backend_connect) */
+		/* the compile connection has the fill's session settings (pgconn_connect) */
 		if (ok)
 			ok = csvc_read_settings(s, pg, cfg, err);
 	}
@@ -150,15 +155,13 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 	if (s == NULL)
 		return cb_fail(err, "out of memory");
 	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
-	cb_error ce = {{0}};
 	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !csvc_compile(s, cfg, err))
 		goto fail;
 
 	cachedb_settings ds = {.path = cfg->cache_db};
 	char *rebuilt = NULL;
-	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, &ce)) {
-		cb_fail(err, "cache: cannot open the cache DB %s: %s; fix cache_db in %s", cfg->cache_db, ce.msg,
-		        cfg->path);
+	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, err)) {
+		cb_error_prefix(err, "cache: cannot open the cache DB %s (cache_db in %s): ", cfg->cache_db, cfg->path);
 		goto fail;
 	}
 	if (rebuilt != NULL) /* the reason is logged by cachedb_open() */
@@ -166,8 +169,8 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 	else
 		log_info("cache DB %s kept (fingerprint %s)", cfg->cache_db, cachedb_fingerprint(s->db));
 	free(rebuilt);
-	if (!cachedb_conn_open(s->db, &s->admin, &ce))
-		goto fail_ce;
+	if (!cachedb_conn_open(s->db, &s->admin, err))
+		goto fail_cache;
 
 	fill_settings fs = {.backend_conninfo = s->conninfo};
 	hitcount_settings hs = {0};
@@ -175,48 +178,56 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 	                  .max_cache_bytes = (int64_t)cfg->max_cache_mb * 1048576,
 	                  .low_water_pct = cfg->gc_low_water,
 	                  .interval_ms = cfg->gc_interval * 1000};
-	if ((s->fill = fill_create(s->db, &fs, &ce)) == NULL || (s->hits = hitcount_create(s->db, &hs, &ce)) == NULL ||
-	    (s->gc = gc_create(s->db, &gs, &ce)) == NULL)
-		goto fail_ce;
+	if ((s->fill = fill_create(s->db, &fs, err)) == NULL || (s->hits = hitcount_create(s->db, &hs, err)) == NULL ||
+	    (s->inv = invalidate_create(s->db, err)) == NULL || (s->gc = gc_create(s->db, &gs, s->inv, err)) == NULL)
+		goto fail_cache;
 	/*
 	 * A cache file left "in use" by a daemon that did not stop cleanly may
 	 * miss invalidations of writes its clients were told had committed:
 	 * empty it (complete tables reloaded) before anything reads it.
 	 */
-	gc_set_reload(s->gc, csvc_reload, s->fill);
+	invalidate_set_reload(s->inv, csvc_reload, s->fill);
 	char *in_use = NULL;
-	if (!cachedb_meta_get(s->admin, "in_use", &in_use, &ce))
-		goto fail_ce;
+	if (!cachedb_meta_get(s->admin, "in_use", &in_use, err))
+		goto fail_cache;
 	bool unclean = in_use != NULL && strcmp(in_use, "1") == 0;
 	free(in_use);
 	if (unclean) {
 		log_warning("cache DB %s was not closed cleanly (cbcached was killed or crashed): invalidations of "
 		            "writes may be missing, so the cache is emptied and loaded anew",
 		            cfg->cache_db);
-		gc_invalidate_post_all(s->gc);
-		if (!gc_invalidate_apply(s->gc, NULL, &ce))
-			goto fail_ce;
+		invalidate_post_all(s->inv);
+		if (!invalidate_apply(s->inv, NULL, err))
+			goto fail_cache;
 	}
-	if (!cachedb_meta_set(s->admin, "in_use", "1", &ce))
-		goto fail_ce;
-	if (fill_load_complete(s->fill, &ce) != FILL_OK) {
-		cb_fail(err,
-		        "cache: cannot load the complete tables: %s; check that cache_user %s can read them on "
-		        "cache_database %s",
-		        ce.msg, cfg->cache_user, cfg->cache_database);
+	if (!cachedb_meta_set(s->admin, "in_use", "1", err))
+		goto fail_cache;
+	if (fill_load_complete(s->fill, err) != FILL_OK) {
+		cb_error_prefix(err,
+		                "cache: cannot load the complete tables (check that cache_user %s can read them on "
+		                "cache_database %s): ",
+		                cfg->cache_user, cfg->cache_database);
 		goto fail;
 	}
-	if (!fill_start(s->fill, &ce))
-		goto fail_ce;
-	if (!hitcount_start(s->hits, &ce))
-		goto fail_ce;
-	if (!gc_start(s->gc, &ce))
-		goto fail_ce;
-	hp_engine_settings hps = {
-	        .collation_c = s->collation_c, .fill_timezone = s->fill_tz, .on_hit = csvc_on_hit, .hit_arg = s};
-	if ((s->hit = hp_engine_new(s->db, &hps, &ce)) == NULL)
-		goto fail_ce;
+	if (!fill_start(s->fill, err))
+		goto fail_cache;
+	if (!hitcount_start(s->hits, err))
+		goto fail_cache;
+	if (!gc_start(s->gc, err))
+		goto fail_cache;
+	hitpath_settings hps = {.cache_path = cfg->cache_db,
+	                        .groups = s->groups,
+	                        .ngroups = s->ngroups,
+	                        .collation_c = s->collation_c,
+	                        .fill_timezone = s->fill_tz,
+	                        .on_hit = csvc_on_hit,
+	                        .hit_arg = s,
+	                        .fenced = csvc_fenced,
+	                        .fenced_arg = s};
+	if ((s->hit = hitpath_engine_new(&hps, err)) == NULL)
+		goto fail_cache;
 	int64_t rows = 0, bytes = 0;
+	cb_error ce;
 	if (cachedb_size(s->admin, &rows, &bytes, &ce))
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
 		         (long long)rows, cfg->cache_db);
@@ -224,11 +235,16 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 	*out = s;
 	return true;
 
-fail_ce:
-	cb_fail(err, "cache: %s", ce.msg);
+fail_cache:
+	cb_error_prefix(err, "cache: ");
 fail:
 	csvc_stop(s);
 	return false;
+}
+
+static bool csvc_fenced(void *arg, size_t group, size_t table)
+{
+	return invalidate_fenced(((csvc *)arg)->inv, group, table);
 }
 
 static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
@@ -239,24 +255,24 @@ static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value
 
 bool csvc_wait_idle(csvc *s, int timeout_ms)
 {
-	int64_t deadline = cachedb_now_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
 	for (;;) {
 		/* invalidations first: applying one may reload tables; then the fills */
-		while (gc_invalidate_pending(s->gc) > 0) {
-			if (cachedb_now_us() >= deadline)
+		while (invalidate_pending(s->inv) > 0) {
+			if (cb_clock_mono_us() >= deadline)
 				return false;
 			struct timespec ts = {0, 5 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
-		int64_t left_ms = (deadline - cachedb_now_us()) / 1000;
+		int64_t left_ms = (deadline - cb_clock_mono_us()) / 1000;
 		if (left_ms < 0 || !fill_wait_idle(s->fill, (int)left_ms))
 			return false;
-		if (gc_invalidate_pending(s->gc) == 0)
+		if (invalidate_pending(s->inv) == 0)
 			return true;
 	}
 }
 
-hp_engine *csvc_hit_engine(csvc *s)
+hitpath_engine *csvc_hit_engine(csvc *s)
 {
 	return s->hit;
 }
@@ -282,18 +298,16 @@ void csvc_stop(csvc *s)
 		gc_free(s->gc);
 	if (s->hits != NULL)
 		hitcount_free(s->hits);
-	hp_engine_free(s->hit);
+	hitpath_engine_free(s->hit);
 	if (s->admin != NULL) {
 		/* clean unless an invalidation could not be applied */
-		bool dirty = false;
-		for (size_t g = 0; g < s->ngroups; g++)
-			for (size_t t = 0; t < s->groups[g]->ntables; t++)
-				dirty = dirty || cachedb_dirty(s->db, g, t);
+		bool dirty = s->inv != NULL && invalidate_any_fenced(s->inv);
 		cb_error ce;
 		if (s->running && !dirty && !cachedb_meta_set(s->admin, "in_use", "0", &ce))
 			log_warning("cache: %s", ce.msg);
 		cachedb_conn_close(s->admin);
 	}
+	invalidate_free(s->inv);
 	if (s->db != NULL)
 		cachedb_close(s->db);
 	cg_groups_free(s->groups, s->ngroups);
@@ -312,19 +326,20 @@ void csvc_get_counters(csvc *s, csvc_counters *c)
 	c->fills_refused = atomic_load(&f->refused);
 	c->rows_loaded = atomic_load(&f->rows_loaded);
 	c->fill_ms = atomic_load(&f->fill_us) / 1000;
-	c->evictions = atomic_load(&g->evictions);
-	c->rows_evicted = atomic_load(&g->rows_evicted);
+	const invalidate_stats *iv = invalidate_get_stats(s->inv);
+	c->evictions = atomic_load(&g->evictions) + atomic_load(&iv->evictions);
+	c->rows_evicted = atomic_load(&g->rows_evicted) + atomic_load(&iv->rows);
 	c->hits_posted = hitcount_posted(s->hits);
 	c->hits_applied = atomic_load(&h->applied);
 	c->hits_overflow = hitcount_dropped(s->hits);
 	c->queue_length = fill_queue_length(s->fill);
 	c->fills_posted = atomic_load(&s->fills_posted);
 	c->fills_queue_full = atomic_load(&f->queue_full);
-	c->invalidations = atomic_load(&g->invalidations);
-	c->invalidations_applied = atomic_load(&g->invalidations_applied);
-	c->invalidation_evictions = atomic_load(&g->invalidation_evictions);
-	c->invalidation_failures = atomic_load(&g->invalidation_failures);
-	c->reload_failures = atomic_load(&g->reload_failures);
+	c->invalidations = atomic_load(&iv->posted);
+	c->invalidations_applied = atomic_load(&iv->applied);
+	c->invalidation_evictions = atomic_load(&iv->evictions);
+	c->invalidation_failures = atomic_load(&iv->failures);
+	c->reload_failures = atomic_load(&iv->reload_failures);
 	cb_error ce;
 	if (!cachedb_size(s->admin, &c->cache_rows, &c->cache_bytes, &ce)) {
 		log_warning("SHOW STATS: %s", ce.msg);
@@ -334,7 +349,7 @@ void csvc_get_counters(csvc *s, csvc_counters *c)
 
 static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cb_error *err)
 {
-	if (cachedb_find_fill(s->groups, s->ngroups, name, group, fill))
+	if (control_find_fill(s->groups, s->ngroups, name, group, fill))
 		return true;
 	char list[1024] = "";
 	size_t used = 0;
@@ -366,34 +381,23 @@ bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cb_er
 	size_t g, f;
 	if (!csvc_find(s, name, &g, &f, err))
 		return false;
-	cb_error ce = {{0}};
-	if (!gc_evict_value(s->gc, g, f, value, found, &ce))
-		return cb_fail(err, "%s", ce.msg);
-	return true;
+	return gc_evict_value(s->gc, g, f, value, found, err);
 }
 
 bool csvc_evict_all(csvc *s, cb_error *err)
 {
-	cb_error ce = {{0}};
-	if (!gc_evict_all(s->gc, &ce))
-		return cb_fail(err, "%s", ce.msg);
-	return true;
+	return gc_evict_all(s->gc, err);
 }
 
 long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cb_error *err)
 {
 	PGconn *pg = NULL;
-	cb_error ce = {{0}};
-	if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
-		PQfinish(pg);
-		cb_fail(err, "cannot connect to the backend to verify: %s; check the backend and cache_user in %s",
-		        ce.msg, s->cfg_path);
+	if (!pgconn_connect(s->conninfo, &pg, err)) {
+		cb_error_prefix(err, "verify: ");
 		return -1;
 	}
-	long n = verify_run(s->groups, s->ngroups, s->admin->lite, pg, fn, arg, &ce);
+	long n = verify_run(s->groups, s->ngroups, s->admin->lite, pg, fn, arg, err);
 	PQfinish(pg);
-	if (n < 0)
-		cb_fail(err, "%s", ce.msg);
 	return n;
 }
 
@@ -409,22 +413,19 @@ fill_daemon *csvc_fill_daemon(csvc *s)
 	return s->fill;
 }
 
-bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cb_error *err)
+bool csvc_controls(csvc *s, control_summary_fn fn, void *arg, cb_error *err)
 {
-	cb_error ce = {{0}};
-	if (!cachedb_controls(s->admin, fn, arg, &ce))
-		return cb_fail(err, "%s", ce.msg);
-	return true;
+	return control_summary(s->admin, fn, arg, err);
 }
 
 void csvc_invalidate(csvc *s, size_t group, uint64_t tables)
 {
-	gc_invalidate_post(s->gc, group, tables);
+	invalidate_post(s->inv, group, tables);
 }
 
 void csvc_invalidate_all(csvc *s)
 {
-	gc_invalidate_post_all(s->gc);
+	invalidate_post_all(s->inv);
 }
 
 bool csvc_collation_c(csvc *s)

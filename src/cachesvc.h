@@ -24,6 +24,7 @@
 #include "src/config.h"
 #include "src/daemon.h"
 #include "cache/fill.h"
+#include "cache/control.h"
 #include "cache/gc.h"
 #include "cache/hitcount.h"
 #include "cache/verify.h"
@@ -67,8 +68,8 @@ long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cb_error *err);
 /* "table.column" of fill f of group g into buf. */
 void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len);
 fill_daemon *csvc_fill_daemon(csvc *s);
-/* SHOW CONTROLS: cachedb_controls() on the admin connection. */
-CB_MUSTCHECK bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cb_error *err);
+/* SHOW CONTROLS: control_summary() on the admin connection. */
+CB_MUSTCHECK bool csvc_controls(csvc *s, control_summary_fn fn, void *arg, cb_error *err);
 
 /* --- for the sessions and the hit path (any thread) --------------------- */
 
@@ -92,7 +93,7 @@ bool csvc_collation_c(csvc *s);
  * fill runs (admin WAIT FILLS); false after timeout_ms. */
 bool csvc_wait_idle(csvc *s, int timeout_ms);
 /* The hit path's engine (hit/hitpath.h), shared by the sessions. */
-struct hp_engine *csvc_hit_engine(csvc *s);
+struct hitpath_engine *csvc_hit_engine(csvc *s);
 /* The backend database the cache mirrors (sessions on others only relay). */
 const char *csvc_database(csvc *s);
 const char *csvc_fill_timezone(csvc *s);

@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/cachegroup.h"
 #include "cache/cachedb.h"
+#include "cache/pgconn.h"
 #include "cache/verify.h"
+#include "cachegroup/cachegroup.h"
 
 static void usage(FILE *out)
 {
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 	cg_group **groups = NULL;
 	size_t ngroups = 0;
 	cg_diags d = {0};
-	if (!cachedb_backend_connect(conninfo, &pg, &err)) {
+	if (!pgconn_connect(conninfo, &pg, &err)) {
 		fprintf(stderr, "cbcache-verify: %s\n", err.msg);
 		goto out;
 	}

@@ -45,8 +45,8 @@ typedef struct pstmt {
 struct scache {
 	csvc *cs;
 	cachedb *db;
-	hp_engine *eng;
-	hp_conn *hp; /* opened at the first statement the cache may answer */
+	hitpath_engine *eng;
+	hitpath_conn *hp; /* opened at the first statement the cache may answer */
 	bool hp_failed;
 
 	/* the cache tables, for the check and the write judgement */
@@ -77,13 +77,13 @@ struct scache {
 	int swallow_parse;  /* ParseComplete messages the client must not see */
 
 	/* extended messages held until Sync */
-	pgp_buf held;
+	wire_buf held;
 	bool holding;
 
 	/* prepared statements */
 	pstmt *stmts;
-	pstmt *unnamed;      /* the unnamed statement, NULL when none */
-	pgp_buf stale_parse; /* a Parse answered here that the backend has not seen */
+	pstmt *unnamed;       /* the unnamed statement, NULL when none */
+	wire_buf stale_parse; /* a Parse answered here that the backend has not seen */
 	bool stale;
 
 	/* writes waiting for their commit */
@@ -110,7 +110,7 @@ void scache_free(scache *sc)
 {
 	if (sc == NULL)
 		return;
-	hp_conn_free(sc->hp);
+	hitpath_conn_free(sc->hp);
 	for (size_t g = 0; g < sc->ngroups; g++) {
 		for (size_t t = 0; sc->quoted[g] != NULL && t < sc->tables.ntables[g]; t++)
 			free(sc->quoted[g][t]);
@@ -125,8 +125,8 @@ void scache_free(scache *sc)
 		free_stmt(p);
 	}
 	free_stmt(sc->unnamed);
-	pgp_buf_free(&sc->held);
-	pgp_buf_free(&sc->stale_parse);
+	wire_buf_free(&sc->held);
+	wire_buf_free(&sc->stale_parse);
 	free(sc);
 }
 
@@ -153,7 +153,7 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 		*why = "the session's database is not the cache's (cache_database)";
 		return NULL;
 	}
-	hp_engine *eng = csvc_hit_engine(cache);
+	hitpath_engine *eng = csvc_hit_engine(cache);
 	if (eng == NULL) {
 		*why = "the hit path is not available";
 		return NULL;
@@ -203,13 +203,13 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 
 /* --- the settings check --------------------------------------------------------------- */
 
-static void put_int16(pgp_buf *b, int v)
+static void put_int16(wire_buf *b, int v)
 {
-	pgp_put_int16(b, (int16_t)v);
+	wire_put_int16(b, (int16_t)v);
 }
 
 /* Parse, Bind, Execute, Close and Sync of the check into bout. */
-static void send_check(scache *sc, pgp_buf *bout)
+static void send_check(scache *sc, wire_buf *bout)
 {
 	char sql[64 + 260 * 64 * SCLASS_MAX_GROUPS];
 	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT pg_catalog.current_setting('extra_float_digits')");
@@ -224,44 +224,44 @@ static void send_check(scache *sc, pgp_buf *bout)
 			param += 2;
 		}
 	int nparams = param - 1;
-	size_t m = pgp_begin(bout, 'P');
-	pgp_put_str(bout, CHECK_STMT);
-	pgp_put_str(bout, sql);
+	size_t m = wire_begin(bout, 'P');
+	wire_put_str(bout, CHECK_STMT);
+	wire_put_str(bout, sql);
 	put_int16(bout, nparams);
 	for (int i = 0; i < nparams; i++)
-		pgp_put_int32(bout, i % 2 == 0 ? 25 /* text */ : 26 /* oid */);
-	pgp_end(bout, m);
+		wire_put_int32(bout, i % 2 == 0 ? 25 /* text */ : 26 /* oid */);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'B');
-	pgp_put_str(bout, "");
-	pgp_put_str(bout, CHECK_STMT);
+	m = wire_begin(bout, 'B');
+	wire_put_str(bout, "");
+	wire_put_str(bout, CHECK_STMT);
 	put_int16(bout, 0);
 	put_int16(bout, nparams);
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
 			const char *q = sc->quoted[g][t];
-			pgp_put_int32(bout, (int32_t)strlen(q));
-			pgp_buf_append(bout, q, strlen(q));
+			wire_put_int32(bout, (int32_t)strlen(q));
+			wire_buf_append(bout, q, strlen(q));
 			char oid[16];
 			int ol = snprintf(oid, sizeof(oid), "%u", sc->oids[g][t]);
-			pgp_put_int32(bout, ol);
-			pgp_buf_append(bout, oid, (size_t)ol);
+			wire_put_int32(bout, ol);
+			wire_buf_append(bout, oid, (size_t)ol);
 		}
 	put_int16(bout, 0);
-	pgp_end(bout, m);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'E');
-	pgp_put_str(bout, "");
-	pgp_put_int32(bout, 0);
-	pgp_end(bout, m);
+	m = wire_begin(bout, 'E');
+	wire_put_str(bout, "");
+	wire_put_int32(bout, 0);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'C');
-	pgp_put_byte(bout, 'S');
-	pgp_put_str(bout, CHECK_STMT);
-	pgp_end(bout, m);
+	m = wire_begin(bout, 'C');
+	wire_put_byte(bout, 'S');
+	wire_put_str(bout, CHECK_STMT);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'S');
-	pgp_end(bout, m);
+	m = wire_begin(bout, 'S');
+	wire_end(bout, m);
 
 	sc->check = CHK_PENDING;
 	sc->check_inflight++;
@@ -274,7 +274,7 @@ static bool backend_idle(const scache *sc)
 	return sc->rfq_expected == 0 && !sc->unsynced && sc->check_inflight == 0;
 }
 
-static void maybe_check(scache *sc, pgp_buf *bout)
+static void maybe_check(scache *sc, wire_buf *bout)
 {
 	if (sc->check == CHK_UNKNOWN && backend_idle(sc) && sc->txn == 'I' && !sc->holding)
 		send_check(sc, bout);
@@ -295,7 +295,7 @@ static void read_check_row(scache *sc, const char *msg, size_t n)
 	for (int c = 0; c < ncols; c++) {
 		if (p + 4 > end)
 			return;
-		int32_t len = (int32_t)pgp_get_uint32(p);
+		int32_t len = (int32_t)wire_get_uint32(p);
 		p += 4;
 		if (len < 0 || p + len > end)
 			return;
@@ -374,7 +374,7 @@ static void set_param(scache *sc, const char *name, const char *value)
 		sc->client_utf8 = strcmp(value, "UTF8") == 0;
 }
 
-void scache_login(scache *sc, PGconn *be, pgp_buf *bout)
+void scache_login(scache *sc, PGconn *be, wire_buf *bout)
 {
 	static const char *const names[] = {"TimeZone", "DateStyle", "IntervalStyle", "standard_conforming_strings",
 	                                    "client_encoding"};
@@ -385,7 +385,7 @@ void scache_login(scache *sc, PGconn *be, pgp_buf *bout)
 	maybe_check(sc, bout);
 }
 
-static void invalidate(scache *sc)
+static void invalidate_written(scache *sc)
 {
 	if (sc->pend_all) {
 		csvc_invalidate_all(sc->cs);
@@ -421,7 +421,7 @@ bool scache_backend(scache *sc, char type, const char *msg, size_t n)
 		/* a simple Query's CommandComplete follows the commit of its implicit
 		 * transaction, or of COMMIT: invalidate before the client learns of it */
 		if (sc->pend && sc->rfq_expected > 0 && (sc->rfq_kinds & 1)) {
-			invalidate(sc);
+			invalidate_written(sc);
 			sc->cc_invalidated = true;
 			return true;
 		}
@@ -434,7 +434,7 @@ bool scache_backend(scache *sc, char type, const char *msg, size_t n)
 		sc->txn = msg[5];
 		if (sc->txn == 'I' && sc->pend) {
 			if (!sc->cc_invalidated)
-				invalidate(sc);
+				invalidate_written(sc);
 			sc->pend = sc->pend_all = false;
 			memset(sc->pend_tables, 0, sizeof(sc->pend_tables));
 		}
@@ -504,7 +504,7 @@ static bool get32(const char **p, const char *end, int32_t *out)
 {
 	if (*p + 4 > end)
 		return false;
-	*out = (int32_t)pgp_get_uint32(*p);
+	*out = (int32_t)wire_get_uint32(*p);
 	*p += 4;
 	return true;
 }
@@ -525,7 +525,7 @@ static uint32_t *copy_types(const char *types, int n)
 	uint32_t *t = malloc(sizeof(uint32_t) * (size_t)(n > 0 ? n : 1));
 	if (t != NULL)
 		for (int i = 0; i < n; i++)
-			t[i] = pgp_get_uint32(types + 4 * i);
+			t[i] = wire_get_uint32(types + 4 * i);
 	return t;
 }
 
@@ -587,11 +587,11 @@ static const pstmt *find_stmt(scache *sc, const char *name)
 }
 
 /* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
-static void unstale(scache *sc, pgp_buf *bout)
+static void unstale(scache *sc, wire_buf *bout)
 {
 	if (!sc->stale)
 		return;
-	pgp_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, pgp_buf_avail(&sc->stale_parse));
+	wire_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, wire_buf_avail(&sc->stale_parse));
 	sc->swallow_parse++;
 	sc->stale = false;
 	sc->unsynced = true;
@@ -609,7 +609,7 @@ static void expect_rfq(scache *sc, bool simple)
 }
 
 /* Send one client message to the backend, keeping the books. */
-static void forward(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout)
+static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *bout)
 {
 	const char *p = msg + 5, *end = msg + n;
 	if (type == 'Q' || type == 'E') {
@@ -686,19 +686,19 @@ static void forward(scache *sc, char type, const char *msg, size_t n, pgp_buf *b
 	default: /* CopyData, CopyDone, CopyFail */
 		break;
 	}
-	pgp_buf_append(bout, msg, n);
+	wire_buf_append(bout, msg, n);
 }
 
 /* Send the held messages on, in order. */
-static void release_held(scache *sc, pgp_buf *bout)
+static void release_held(scache *sc, wire_buf *bout)
 {
 	sc->holding = false;
-	pgp_buf *h = &sc->held;
-	while (pgp_buf_avail(h) >= 5) {
+	wire_buf *h = &sc->held;
+	while (wire_buf_avail(h) >= 5) {
 		const char *m = h->data + h->start;
-		size_t len = (size_t)pgp_get_uint32(m + 1) + 1;
+		size_t len = (size_t)wire_get_uint32(m + 1) + 1;
 		forward(sc, m[0], m, len, bout);
-		pgp_buf_consume(h, len);
+		wire_buf_consume(h, len);
 	}
 	h->start = h->len = 0;
 }
@@ -711,7 +711,7 @@ static bool may_answer(scache *sc)
 		return false;
 	if (sc->hp == NULL) {
 		cb_error err;
-		sc->hp = hp_conn_new(sc->eng, &err);
+		sc->hp = hitpath_conn_new(sc->eng, &err);
 		if (sc->hp == NULL) {
 			sc->hp_failed = true;
 			log_warning("cannot open the cache for a session, its statements go to the backend: %s",
@@ -722,7 +722,7 @@ static bool may_answer(scache *sc)
 	return true;
 }
 
-static void fill_session(const scache *sc, hp_session *ss)
+static void fill_session(const scache *sc, hitpath_session *ss)
 {
 	ss->timezone = sc->timezone;
 	ss->datestyle = sc->datestyle;
@@ -735,15 +735,15 @@ static void fill_session(const scache *sc, hp_session *ss)
 }
 
 /* Count and act on a hit path outcome that did not answer. */
-static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const cb_error *err)
+static void not_answered(scache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
-	if (o == HP_MISS) {
+	if (o == HITPATH_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
 		sc->counted = true;
 		for (int i = 0; i < res->nfills; i++)
 			(void)csvc_post_fill(sc->cs, res->fills[i].group, res->fills[i].fill, res->fills[i].value);
 	} else {
-		if (o == HP_ERROR)
+		if (o == HITPATH_ERROR)
 			log_warning("the cache could not answer a statement, the backend does: %s", err->msg);
 	}
 }
@@ -753,31 +753,31 @@ static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const c
  * (the messages a batch answers first).  On a hit ReadyForQuery follows;
  * otherwise cout is cut back to mark and the miss or backend is counted.
  */
-static bool answer_with(scache *sc, const hp_request *rq, pgp_buf *cout, size_t mark)
+static bool answer_with(scache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
 {
-	hp_session ss;
+	hitpath_session ss;
 	fill_session(sc, &ss);
-	hp_result res;
+	hitpath_result res;
 	cb_error err;
 	err.msg[0] = '\0';
-	hp_outcome o = hp_execute(sc->hp, rq, &ss, cout, &res, &err);
-	if (o != HP_HIT) {
+	hitpath_outcome o = hitpath_execute(sc->hp, rq, &ss, cout, &res, &err);
+	if (o != HITPATH_HIT) {
 		cout->len = mark;
 		not_answered(sc, &res, o, &err);
 		return false;
 	}
-	pgp_put_ready(cout, 'I');
+	wire_put_ready(cout, 'I');
 	STATS_ADD(queries_cache_hits, 1);
 	return true;
 }
 
-static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
+static bool answer_query(scache *sc, const char *msg, size_t n, wire_buf *cout)
 {
 	if (n < 6 || msg[n - 1] != '\0')
 		return false;
 	if (!sclass_is_select(msg + 5, n - 6))
 		return false; /* counted when sent on */
-	hp_request rq;
+	hitpath_request rq;
 	memset(&rq, 0, sizeof(rq));
 	rq.text = msg + 5;
 	rq.len = n - 6;
@@ -789,15 +789,15 @@ static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
 }
 
 /* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
-static bool answer_batch(scache *sc, pgp_buf *cout)
+static bool answer_batch(scache *sc, wire_buf *cout)
 {
-	const pgp_buf *h = &sc->held;
+	const wire_buf *h = &sc->held;
 	const char *p = h->data + h->start, *end = h->data + h->len;
 	const char *msgs[4];
 	size_t lens[4];
 	int nm = 0;
 	while (p + 5 <= end && nm < 4) {
-		size_t len = (size_t)pgp_get_uint32(p + 1) + 1;
+		size_t len = (size_t)wire_get_uint32(p + 1) + 1;
 		msgs[nm] = p;
 		lens[nm++] = len;
 		p += len;
@@ -822,7 +822,8 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 		describe = true;
 		i++;
 	}
-	if (i != nm - 1 || msgs[i][0] != 'E' || lens[i] != 10 || msgs[i][5] != '\0' || pgp_get_uint32(msgs[i] + 6) != 0)
+	if (i != nm - 1 || msgs[i][0] != 'E' || lens[i] != 10 || msgs[i][5] != '\0' ||
+	    wire_get_uint32(msgs[i] + 6) != 0)
 		return false;
 
 	/* the statement */
@@ -842,7 +843,7 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 		    ntypes > HELD_MAX_PARAMS)
 			return false;
 		for (int k = 0; k < ntypes; k++)
-			ptypes[k] = pgp_get_uint32(praw + 4 * k);
+			ptypes[k] = wire_get_uint32(praw + 4 * k);
 		types = ptypes;
 		text = ptext;
 		tlen = strlen(ptext);
@@ -894,7 +895,7 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 	for (int k = 0; k < nrfmt; k++)
 		rfmt[k] = (int16_t)((unsigned char)q[2 * k] << 8 | (unsigned char)q[2 * k + 1]);
 
-	hp_request rq;
+	hitpath_request rq;
 	memset(&rq, 0, sizeof(rq));
 	rq.text = text;
 	rq.len = tlen;
@@ -909,18 +910,18 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 	rq.describe = describe;
 	size_t mark = cout->len;
 	if (parse != NULL) {
-		size_t m = pgp_begin(cout, '1');
-		pgp_end(cout, m);
+		size_t m = wire_begin(cout, '1');
+		wire_end(cout, m);
 	}
-	size_t m = pgp_begin(cout, '2');
-	pgp_end(cout, m);
+	size_t m = wire_begin(cout, '2');
+	wire_end(cout, m);
 	if (!answer_with(sc, &rq, cout, mark))
 		return false;
 	if (parse != NULL) {
 		/* the client's unnamed statement is now this one; the backend learns it when needed */
 		record_parse(sc, parse, parse_len);
 		sc->stale_parse.start = sc->stale_parse.len = 0;
-		pgp_buf_append(&sc->stale_parse, parse, parse_len);
+		wire_buf_append(&sc->stale_parse, parse, parse_len);
 		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
 		if (!sc->stale && sc->unnamed != NULL) {
 			drop_unnamed(sc);
@@ -929,11 +930,11 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 	return true;
 }
 
-scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout, pgp_buf *cout)
+scache_action scache_client(scache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
 		if (type == 'B' || type == 'D' || type == 'E') {
-			pgp_buf_append(&sc->held, msg, n);
+			wire_buf_append(&sc->held, msg, n);
 			return SCACHE_HELD;
 		}
 		if (type == 'S') {
@@ -958,7 +959,7 @@ scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pg
 		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
-			pgp_buf_append(&sc->held, msg, n);
+			wire_buf_append(&sc->held, msg, n);
 			return SCACHE_HELD;
 		}
 		break;
@@ -966,7 +967,7 @@ scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pg
 		if (may_answer(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
-			pgp_buf_append(&sc->held, msg, n);
+			wire_buf_append(&sc->held, msg, n);
 			return SCACHE_HELD;
 		}
 		break;

@@ -47,7 +47,7 @@
 #include <stddef.h>
 
 #include "src/cachesvc.h"
-#include "hit/pgproto.h"
+#include "hit/wire.h"
 
 typedef struct scache scache;
 
@@ -60,7 +60,7 @@ scache *scache_new(csvc *cache, const char *database, const char **why);
 void scache_free(scache *sc);
 
 /* After login: the backend's reported settings; queues the first check into bout. */
-void scache_login(scache *sc, PGconn *be, pgp_buf *bout);
+void scache_login(scache *sc, PGconn *be, wire_buf *bout);
 
 typedef enum scache_action {
 	SCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */
@@ -69,7 +69,7 @@ typedef enum scache_action {
 } scache_action;
 
 /* A complete client message (type, whole message of n bytes). */
-scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout, pgp_buf *cout);
+scache_action scache_client(scache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout);
 
 /* A complete backend message; false when it must not reach the client. */
 bool scache_backend(scache *sc, char type, const char *msg, size_t n);

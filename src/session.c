@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "src/backend.h"
-#include "hit/pgproto.h"
+#include "hit/wire.h"
 #include "src/sesscache.h"
 #include "src/stats.h"
 
@@ -73,10 +73,10 @@ struct sess_session {
 	bool closing;    /* send what is queued for the client, then end */
 	bool client_eof; /* the client is gone */
 	bool backend_eof;
-	pgp_buf cin;  /* from the client, not yet framed */
-	pgp_buf bout; /* to the backend */
-	pgp_buf bin;  /* from the backend, not yet framed */
-	pgp_buf cout; /* to the client */
+	wire_buf cin;  /* from the client, not yet framed */
+	wire_buf bout; /* to the backend */
+	wire_buf bin;  /* from the backend, not yet framed */
+	wire_buf cout; /* to the client */
 
 	sess_session *prev, *next;
 };
@@ -162,9 +162,9 @@ static long long now_ms(void)
 }
 
 /* Receive once into b; returns bytes, 0 at EOF, -1 on error, -2 when nothing is there. */
-static ssize_t recv_into(int fd, pgp_buf *b)
+static ssize_t recv_into(int fd, wire_buf *b)
 {
-	if (!pgp_buf_reserve(b, 65536))
+	if (!wire_buf_reserve(b, 65536))
 		return -1;
 	for (;;) {
 		ssize_t n = recv(fd, b->data + b->len, b->cap - b->len, 0);
@@ -181,16 +181,16 @@ static ssize_t recv_into(int fd, pgp_buf *b)
 }
 
 /* Send what b holds without blocking; false on a send error. */
-static bool send_from(int fd, pgp_buf *b)
+static bool send_from(int fd, wire_buf *b)
 {
-	while (pgp_buf_avail(b) > 0) {
-		ssize_t n = send(fd, b->data + b->start, pgp_buf_avail(b), MSG_NOSIGNAL);
+	while (wire_buf_avail(b) > 0) {
+		ssize_t n = send(fd, b->data + b->start, wire_buf_avail(b), MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno == EAGAIN || errno == EWOULDBLOCK;
 		}
-		pgp_buf_consume(b, (size_t)n);
+		wire_buf_consume(b, (size_t)n);
 	}
 	return true;
 }
@@ -198,9 +198,9 @@ static bool send_from(int fd, pgp_buf *b)
 /* Send what cout holds to the client without blocking, counting bytes; false on error. */
 static bool send_client(sess_session *s)
 {
-	long long before = (long long)pgp_buf_avail(&s->cout);
+	long long before = (long long)wire_buf_avail(&s->cout);
 	bool ok = send_from(s->cfd, &s->cout);
-	long long n = before - (long long)pgp_buf_avail(&s->cout);
+	long long n = before - (long long)wire_buf_avail(&s->cout);
 	if (n > 0) {
 		STATS_ADD(bytes_out, n);
 		atomic_fetch_add_explicit(&s->bytes_out, n, memory_order_relaxed);
@@ -213,12 +213,12 @@ static bool flush_client(sess_session *s, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	bool ok = !s->cout.failed;
-	while (ok && pgp_buf_avail(&s->cout) > 0) {
+	while (ok && wire_buf_avail(&s->cout) > 0) {
 		if (!send_client(s)) {
 			ok = false;
 			break;
 		}
-		if (pgp_buf_avail(&s->cout) == 0)
+		if (wire_buf_avail(&s->cout) == 0)
 			break;
 		long long left = deadline - now_ms();
 		if (left <= 0) {
@@ -237,7 +237,7 @@ static bool flush_client(sess_session *s, int timeout_ms)
 static void queue_error(sess_session *s, const char *severity, const char *sqlstate, const char *message,
                         const char *hint)
 {
-	pgp_put_error(&s->cout, severity, sqlstate, message, hint);
+	wire_put_error(&s->cout, severity, sqlstate, message, hint);
 	STATS_ADD(errors, 1);
 }
 
@@ -322,8 +322,8 @@ static bool read_startup(sess_session *s, startup_info *si)
 		char hdr[4];
 		if (!read_exact(s, hdr, 4, deadline))
 			return false;
-		uint32_t len = pgp_get_uint32(hdr);
-		if (len < 8 || len > PGP_MAX_STARTUP) {
+		uint32_t len = wire_get_uint32(hdr);
+		if (len < 8 || len > WIRE_MAX_STARTUP) {
 			protocol_error(s, "invalid length of startup packet");
 			return false;
 		}
@@ -337,17 +337,18 @@ static bool read_startup(sess_session *s, startup_info *si)
 			return false;
 		}
 		body[len - 4] = '\0';
-		uint32_t code = pgp_get_uint32(body);
-		if (code == PGP_SSL_CODE || code == PGP_GSSENC_CODE) {
+		uint32_t code = wire_get_uint32(body);
+		if (code == WIRE_SSL_CODE || code == WIRE_GSSENC_CODE) {
 			free(body);
-			pgp_buf_append(&s->cout, "N", 1);
+			wire_buf_append(&s->cout, "N", 1);
 			if (!flush_client(s, settings.login_timeout_ms))
 				return false;
 			continue;
 		}
-		if (code == PGP_CANCEL_CODE) {
+		if (code == WIRE_CANCEL_CODE) {
 			if (len == 16)
-				forward_cancel(s, (int32_t)pgp_get_uint32(body + 4), (int32_t)pgp_get_uint32(body + 8));
+				forward_cancel(s, (int32_t)wire_get_uint32(body + 4),
+				               (int32_t)wire_get_uint32(body + 8));
 			free(body);
 			return false;
 		}
@@ -406,12 +407,12 @@ static bool read_startup(sess_session *s, startup_info *si)
 		}
 		if ((code & 0xffff) != 0 || nunknown > 0) {
 			/* NegotiateProtocolVersion: we speak 3.0 and none of the _pq_ options */
-			size_t off = pgp_begin(&s->cout, 'v');
-			pgp_put_int32(&s->cout, (int32_t)PGP_PROTOCOL_3_0);
-			pgp_put_int32(&s->cout, nunknown);
+			size_t off = wire_begin(&s->cout, 'v');
+			wire_put_int32(&s->cout, (int32_t)WIRE_PROTOCOL_3_0);
+			wire_put_int32(&s->cout, nunknown);
 			for (int i = 0; i < nunknown; i++)
-				pgp_put_str(&s->cout, unknown[i]);
-			pgp_end(&s->cout, off);
+				wire_put_str(&s->cout, unknown[i]);
+			wire_end(&s->cout, off);
 		}
 		if (si->user == NULL || si->user[0] == '\0') {
 			queue_error(s, "FATAL", "28000", "no PostgreSQL user name specified in startup packet",
@@ -427,15 +428,15 @@ static bool read_startup(sess_session *s, startup_info *si)
 /* Ask the client for a cleartext password; NULL when it gave none (caller frees). */
 static char *ask_password(sess_session *s)
 {
-	pgp_put_auth(&s->cout, 3); /* AuthenticationCleartextPassword */
+	wire_put_auth(&s->cout, 3); /* AuthenticationCleartextPassword */
 	if (!flush_client(s, settings.login_timeout_ms))
 		return NULL;
 	long long deadline = now_ms() + settings.login_timeout_ms;
 	char hdr[5];
 	if (!read_exact(s, hdr, 5, deadline))
 		return NULL; /* clients close here to prompt their user, then reconnect */
-	uint32_t len = pgp_get_uint32(hdr + 1);
-	if (hdr[0] != 'p' || len < 5 || len > PGP_MAX_STARTUP) {
+	uint32_t len = wire_get_uint32(hdr + 1);
+	if (hdr[0] != 'p' || len < 5 || len > WIRE_MAX_STARTUP) {
 		protocol_error(s, "expected a password message");
 		return NULL;
 	}
@@ -516,11 +517,11 @@ static bool sess_login(sess_session *s)
 			int32_t secret = 0;
 			if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
 				secret = (int32_t)(now_ms() ^ (long long)s->id * 2654435761LL);
-			pgp_put_auth(&s->cout, 0); /* AuthenticationOk */
+			wire_put_auth(&s->cout, 0); /* AuthenticationOk */
 			for (int i = 0; be_reported_params[i] != NULL; i++) {
 				const char *v = PQparameterStatus(s->be, be_reported_params[i]);
 				if (v != NULL)
-					pgp_put_param_status(&s->cout, be_reported_params[i], v);
+					wire_put_param_status(&s->cout, be_reported_params[i], v);
 			}
 			pthread_mutex_lock(&reg_lock);
 			s->key_pid = (int32_t)(s->id & 0x7fffffff);
@@ -528,8 +529,8 @@ static bool sess_login(sess_session *s)
 			s->cancel = PQgetCancel(s->be);
 			s->backend_pid = PQbackendPID(s->be);
 			pthread_mutex_unlock(&reg_lock);
-			pgp_put_key_data(&s->cout, s->key_pid, secret);
-			pgp_put_ready(&s->cout, 'I');
+			wire_put_key_data(&s->cout, s->key_pid, secret);
+			wire_put_ready(&s->cout, 'I');
 			const char *why = NULL;
 			s->sc = scache_new(atomic_load(&cache_service), s->database, &why);
 			if (s->sc != NULL)
@@ -576,7 +577,7 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 	if (s->sc == NULL) {
 		if (type == 'Q' || type == 'E')
 			STATS_ADD(queries_backend, 1);
-		pgp_buf_append(&s->bout, msg, n);
+		wire_buf_append(&s->bout, msg, n);
 	}
 	return true;
 }
@@ -584,27 +585,27 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 /* Frame the client's input; false when the session must end. */
 static bool process_client(sess_session *s)
 {
-	pgp_buf *b = &s->cin;
-	while (pgp_buf_avail(b) >= 5) {
+	wire_buf *b = &s->cin;
+	while (wire_buf_avail(b) >= 5) {
 		const char *p = b->data + b->start;
-		uint32_t len = pgp_get_uint32(p + 1);
-		if (!pgp_frontend_type_ok(p[0])) {
+		uint32_t len = wire_get_uint32(p + 1);
+		if (!wire_frontend_type_ok(p[0])) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)p[0]);
 			protocol_error(s, msg);
 			return false;
 		}
-		if (len < 4 || len > PGP_MAX_MESSAGE) {
+		if (len < 4 || len > WIRE_MAX_MESSAGE) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "invalid message length %u for message type \"%c\"", len, p[0]);
 			protocol_error(s, msg);
 			return false;
 		}
-		if (pgp_buf_avail(b) < (size_t)len + 1)
+		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
 		if (!sess_client_message(s, p[0], p, (size_t)len + 1))
 			return false;
-		pgp_buf_consume(b, (size_t)len + 1);
+		wire_buf_consume(b, (size_t)len + 1);
 	}
 	return true;
 }
@@ -612,20 +613,20 @@ static bool process_client(sess_session *s)
 /* Frame the backend's output into cout; false when the backend stream is broken. */
 static bool process_backend(sess_session *s)
 {
-	pgp_buf *b = &s->bin;
-	while (pgp_buf_avail(b) >= 5) {
+	wire_buf *b = &s->bin;
+	while (wire_buf_avail(b) >= 5) {
 		const char *p = b->data + b->start;
-		uint32_t len = pgp_get_uint32(p + 1);
-		if (len < 4 || len > PGP_MAX_MESSAGE) {
+		uint32_t len = wire_get_uint32(p + 1);
+		if (len < 4 || len > WIRE_MAX_MESSAGE) {
 			slog_error(s, "invalid message from the backend (type %d, length %u)", (unsigned char)p[0],
 			           len);
 			queue_error(s, "FATAL", "08P01", "lost synchronization with the backend", NULL);
 			return false;
 		}
-		if (pgp_buf_avail(b) < (size_t)len + 1)
+		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
 		if (s->sc != NULL && !scache_backend(s->sc, p[0], p, (size_t)len + 1)) {
-			pgp_buf_consume(b, (size_t)len + 1); /* the cache's own exchange */
+			wire_buf_consume(b, (size_t)len + 1); /* the cache's own exchange */
 			continue;
 		}
 		if (p[0] == 'Z' && len == 5) {
@@ -635,8 +636,8 @@ static bool process_backend(sess_session *s)
 		} else if (p[0] == 'E') {
 			STATS_ADD(errors, 1);
 		}
-		pgp_buf_append(&s->cout, p, (size_t)len + 1);
-		pgp_buf_consume(b, (size_t)len + 1);
+		wire_buf_append(&s->cout, p, (size_t)len + 1);
+		wire_buf_consume(b, (size_t)len + 1);
 	}
 	return true;
 }
@@ -666,7 +667,7 @@ static void sess_relay(sess_session *s)
 			cancel_backend = s->busy;
 			break;
 		}
-		if ((s->closing || s->backend_eof) && pgp_buf_avail(&s->cout) == 0)
+		if ((s->closing || s->backend_eof) && wire_buf_avail(&s->cout) == 0)
 			break;
 		int timeout = -1;
 		if (s->closing) {
@@ -680,11 +681,11 @@ static void sess_relay(sess_session *s)
 
 		struct pollfd fds[2];
 		fds[0].fd = s->cfd;
-		fds[0].events = (short)((pgp_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
-		                        (!s->closing && pgp_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
+		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
+		                        (!s->closing && wire_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
 		fds[1].fd = s->backend_eof ? -1 : s->bfd;
-		fds[1].events = (short)((pgp_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
-		                        (pgp_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
+		fds[1].events = (short)((wire_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
+		                        (wire_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
 		fds[0].revents = fds[1].revents = 0;
 		int r = sess_wait(s, fds, 2, timeout);
 		if (r == -2)
@@ -733,16 +734,16 @@ static void sess_relay(sess_session *s)
 				if (!s->closing) /* Terminate */
 					break;
 			}
-			if (pgp_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
+			if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
 				s->backend_eof = true;
 				s->closing = true;
 			}
 		}
 		/* try the client at once: the common case is one send per batch */
-		if (pgp_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
+		if (wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
 			s->client_eof = true;
 	}
-	if (pgp_buf_avail(&s->cout) > 0 && !s->client_eof)
+	if (wire_buf_avail(&s->cout) > 0 && !s->client_eof)
 		(void)flush_client(s, 1000);
 	if (cancel_backend && s->cancel != NULL) {
 		char errbuf[256];
@@ -799,10 +800,10 @@ static void *sess_main(void *arg)
 	if (s->be != NULL)
 		PQfinish(s->be);
 	close(s->cfd);
-	pgp_buf_free(&s->cin);
-	pgp_buf_free(&s->cout);
-	pgp_buf_free(&s->bin);
-	pgp_buf_free(&s->bout);
+	wire_buf_free(&s->cin);
+	wire_buf_free(&s->cout);
+	wire_buf_free(&s->bin);
+	wire_buf_free(&s->bout);
 	free(s);
 
 	pthread_mutex_lock(&reg_lock);

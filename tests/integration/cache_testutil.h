@@ -23,10 +23,14 @@
 #include "cachegroup/cachegroup.h"
 #include "tests/integration/pg_testutil.h"
 #include "cache/cachedb.h"
+#include "cache/control.h"
 #include "cache/fill.h"
 #include "cache/gc.h"
 #include "cache/hitcount.h"
+#include "cache/invalidate.h"
+#include "cache/pgconn.h"
 #include "cache/verify.h"
+#include "common/clock.h"
 
 static void exec_ok(const char *sql)
 {
@@ -125,7 +129,7 @@ static long run_checker(cachedb *db, verify_report_fn fn, void *arg)
 	cg_group *const *groups = cachedb_groups(db, &ng);
 	cb_error err = {{0}};
 	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err))
+	if (!pgconn_connect(conninfo, &pg, &err))
 		fail_msg("%s", err.msg);
 	sqlite3 *lite = NULL;
 	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -163,7 +167,7 @@ static long long lite_int(cachedb *db, const char *sql)
 static size_t fill_index(tgroups *t, const char *name)
 {
 	size_t g, f;
-	assert_true(cachedb_find_fill(t->g, t->n, name, &g, &f));
+	assert_true(control_find_fill(t->g, t->n, name, &g, &f));
 	assert_int_equal(g, 0);
 	return f;
 }

@@ -42,7 +42,7 @@ static rowlist pg_rows(const char *sql)
 {
 	cb_error err = {{0}};
 	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err))
+	if (!pgconn_connect(conninfo, &pg, &err))
 		fail_msg("%s", err.msg);
 	PGresult *res = PQexec(pg, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -564,7 +564,7 @@ static void test_hitcount(void **state)
 	cachedb_conn *cc = NULL;
 	assert_true(cachedb_conn_open(db, &cc, &err));
 	ctlsum sum[2] = {{0, 0, 0}, {0, 0, 0}};
-	assert_true(cachedb_controls(cc, ctl_row, sum, &err));
+	assert_true(control_summary(cc, ctl_row, sum, &err));
 	cachedb_conn_close(cc);
 	assert_int_equal(sum[fr].values, 2);
 	assert_int_equal(sum[fr].hits, 7);

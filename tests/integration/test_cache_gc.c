@@ -66,7 +66,7 @@ static void test_lru(void **state)
 
 	long long rows = cache_rows_now(db);
 	gc_settings gs = {rows - 1, 0, 90, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	uint64_t evicted = 0;
 	assert_true(gc_run_once(c, &evicted, &err));
@@ -101,7 +101,7 @@ static void test_stream_under_mark(void **state)
 	cb_error err = {{0}};
 	const long long mark = 400;
 	gc_settings gs = {mark, 0, 90, 5};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	assert_true(gc_start(c, &err));
 	assert_true(fill_start(fd, &err));
@@ -151,7 +151,7 @@ static void test_bytes_mark(void **state)
 	assert_int_equal(rows, cache_rows_now(db));
 	assert_true(bytes > 0);
 	gc_settings gs = {0, bytes / 2, 90, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	uint64_t evicted = 0;
 	assert_true(gc_run_once(c, &evicted, &err));
@@ -200,7 +200,7 @@ static void test_homogeneous_cycle(void **state)
 	fill_daemon *fd = new_fill(db);
 	cb_error err = {{0}};
 	gc_settings gs = {0, 0, 0, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	size_t fm = fill_index(&t, "hc_member.mid");
 	const char *count_sql = "SELECT (SELECT count(*) FROM hc_team) + (SELECT count(*) FROM hc_member)";
@@ -253,7 +253,7 @@ static void test_evict_all(void **state)
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "film.genre"), "1", &err), FILL_OK);
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "regisseur.id"), "3", &err), FILL_OK);
 	gc_settings gs = {0, 0, 0, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	/* evict film.genre 1: the director's films stay (his control value reaches them) */
 	bool found = false;
@@ -350,7 +350,7 @@ static void *stress_checker(void *arg)
 	cg_group *const *groups = cachedb_groups(s->db, &ng);
 	cb_error err;
 	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err)) {
+	if (!pgconn_connect(conninfo, &pg, &err)) {
 		atomic_fetch_add(&s->check_errors, 1);
 		return NULL;
 	}
@@ -384,7 +384,7 @@ static void test_stress(void **state)
 	fill_daemon *fd = new_fill(db);
 	cb_error err = {{0}};
 	gc_settings gs = {600, 0, 80, 10};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	assert_true(fill_start(fd, &err));
 	assert_true(gc_start(c, &err));

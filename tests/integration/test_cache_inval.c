@@ -110,22 +110,41 @@ static bool reload_cb(void *arg, size_t group, uint64_t tables, cb_error *err)
 	return fill_load_complete_locked(r->fd, group, tables, err) == FILL_OK;
 }
 
-static gc *start_gc(cachedb *db, reloader *r, int interval_ms)
+/* The garbage collector and the invalidation queue it applies, as the daemon runs them. */
+typedef struct collector {
+	invalidate *inv;
+	gc *gc;
+} collector;
+
+static collector *start_gc(cachedb *db, reloader *r, int interval_ms)
 {
 	gc_settings gs = {0, 0, 0, interval_ms};
 	cb_error err = {{0}};
-	gc *c = gc_create(db, &gs, &err);
-	if (c == NULL)
+	collector *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	if ((c->inv = invalidate_create(db, &err)) == NULL || (c->gc = gc_create(db, &gs, c->inv, &err)) == NULL)
 		fail_msg("%s", err.msg);
-	gc_set_reload(c, reload_cb, r);
-	if (!gc_start(c, &err))
+	invalidate_set_reload(c->inv, reload_cb, r);
+	if (!gc_start(c->gc, &err))
 		fail_msg("%s", err.msg);
 	return c;
 }
 
-static uint64_t applied(gc *c)
+static void stop_gc(collector *c)
 {
-	return atomic_load(&gc_get_stats(c)->invalidations_applied);
+	gc_free(c->gc);
+	invalidate_free(c->inv);
+	free(c);
+}
+
+static const invalidate_stats *inv_stats(collector *c)
+{
+	return invalidate_get_stats(c->inv);
+}
+
+static uint64_t applied(collector *c)
+{
+	return atomic_load(&inv_stats(c)->applied);
 }
 
 static void sleep_ms(int ms)
@@ -135,7 +154,7 @@ static void sleep_ms(int ms)
 }
 
 /* Poll (bounded) until the thread has applied n jobs. */
-static void wait_applied(gc *c, uint64_t n)
+static void wait_applied(collector *c, uint64_t n)
 {
 	int64_t end = mono_ms() + 15000;
 	while (applied(c) < n) {
@@ -155,7 +174,7 @@ static void test_update_film(void **state)
 	cachedb *db = open_cache(&t, "inval-film.db");
 	fill_daemon *fd = new_fill(db);
 	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 0);
+	collector *c = start_gc(db, &r, 0);
 	size_t fr = fill_index(&t, "regisseur.id"), fg = fill_index(&t, "film.genre");
 	size_t film = table_index(&t, "film"), regisseur = table_index(&t, "regisseur"),
 	       genre = table_index(&t, "genre");
@@ -177,15 +196,15 @@ static void test_update_film(void **state)
 
 	/* hold the cache write lock: the job cannot be applied yet */
 	cachedb_write_lock(db);
-	gc_invalidate_post(c, 0, bit(film));
-	assert_true(cachedb_dirty(db, 0, film));
-	assert_false(cachedb_dirty(db, 0, regisseur));
-	assert_false(cachedb_dirty(db, 0, genre));
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidations), 1);
+	invalidate_post(c->inv, 0, bit(film));
+	assert_true(invalidate_fenced(c->inv, 0, film));
+	assert_false(invalidate_fenced(c->inv, 0, regisseur));
+	assert_false(invalidate_fenced(c->inv, 0, genre));
+	assert_int_equal(atomic_load(&inv_stats(c)->posted), 1);
 	assert_int_equal(applied(c), 0);
 	cachedb_write_unlock(db);
 	wait_applied(c, 1);
-	assert_false(cachedb_dirty(db, 0, film));
+	assert_false(invalidate_fenced(c->inv, 0, film));
 
 	/* no stale row, every control value whose closure reached film is gone */
 	assert_int_equal(lite_intf(db, "SELECT count(*) FROM film WHERE id = $V AND titel NOT LIKE '% [inval 1]'", x),
@@ -193,8 +212,8 @@ static void test_update_film(void **state)
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM film"), 0);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 0);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_film_genre"), 0);
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidation_evictions), 4);
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidation_failures), 0);
+	assert_int_equal(atomic_load(&inv_stats(c)->evictions), 4);
+	assert_int_equal(atomic_load(&inv_stats(c)->failures), 0);
 	/* genre reaches nothing written: untouched, not reloaded */
 	assert_int_equal(lite_int(db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'"), genre_at);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), genre_rows);
@@ -206,7 +225,7 @@ static void test_update_film(void **state)
 	assert_int_equal(lite_intf(db, "SELECT count(*) FROM film WHERE id = $V AND titel LIKE '% [inval 1]'", x), 1);
 	assert_int_equal(check_cache(db, NULL), 0);
 
-	gc_free(c);
+	stop_gc(c);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(t.g, t.n);
@@ -230,7 +249,7 @@ static void test_unrelated_stays(void **state)
 	cachedb *db = open_cache(&t, "inval-unrelated.db");
 	fill_daemon *fd = new_fill(db);
 	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 0);
+	collector *c = start_gc(db, &r, 0);
 	size_t fr = fill_index(&t, "regisseur.id"), fdst = fill_index(&t, "darsteller.id");
 	long long v[2];
 	directors(3, 2, v);
@@ -244,7 +263,7 @@ static void test_unrelated_stays(void **state)
 	assert_true(lite_int(db, "SELECT count(*) FROM film") > 0);
 
 	exec_okf("UPDATE film SET laenge_min = coalesce(laenge_min, 0) + 1 WHERE regie = $V", v[1]);
-	gc_invalidate_post(c, 0, bit(table_index(&t, "film")));
+	invalidate_post(c->inv, 0, bit(table_index(&t, "film")));
 	wait_applied(c, 1);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 0);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM regisseur"), 0);
@@ -262,7 +281,7 @@ static void test_unrelated_stays(void **state)
 	exec_okf("UPDATE ort SET name = name || ' [inval 2]' WHERE plz = (SELECT wohnort FROM darsteller WHERE id = "
 	         "$V)",
 	         d0);
-	gc_invalidate_post(c, 0, bit(table_index(&t, "ort")));
+	invalidate_post(c->inv, 0, bit(table_index(&t, "ort")));
 	wait_applied(c, 2);
 	assert_int_equal(lite_int(db, "SELECT (SELECT count(*) FROM cbcache_ctl_regisseur_id) + (SELECT count(*) FROM "
 	                              "cbcache_ctl_darsteller_id)"),
@@ -272,7 +291,7 @@ static void test_unrelated_stays(void **state)
 	                 0);
 	assert_int_equal(check_cache(db, NULL), 0);
 
-	gc_free(c);
+	stop_gc(c);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(t.g, t.n);
@@ -282,7 +301,7 @@ static void test_unrelated_stays(void **state)
 
 typedef struct race {
 	tgroups *t;
-	gc *c;
+	collector *c;
 	PGconn *pg; /* the writer's connection */
 	char sql[512];
 	size_t table; /* the table written */
@@ -307,7 +326,7 @@ static void race_hook(void *arg, fill_hook_point point, size_t group, size_t zon
 	PQclear(res);
 	rc->applied_before = applied(rc->c);
 	if (rc->post)
-		gc_invalidate_post(rc->c, group, bit(rc->table));
+		invalidate_post(rc->c->inv, group, bit(rc->table));
 }
 
 static void test_fill_write_race(void **state)
@@ -317,7 +336,7 @@ static void test_fill_write_race(void **state)
 	cachedb *db = open_cache(&t, "inval-race.db");
 	fill_daemon *fd = new_fill(db);
 	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 0);
+	collector *c = start_gc(db, &r, 0);
 	race rc = {&t, c, PQconnectdb(conninfo), "", 0, false, false, 0, 0};
 	assert_int_equal(PQstatus(rc.pg), CONNECTION_OK);
 	fill_set_hook(fd, race_hook, &rc);
@@ -350,14 +369,14 @@ static void test_fill_write_race(void **state)
 		rc.table = table_index(&t, writes[i].table);
 		rc.post = i > 0; /* the first run shows the race is real: no invalidation */
 		rc.armed = true;
-		uint64_t posted = atomic_load(&gc_get_stats(c)->invalidations);
+		uint64_t posted = atomic_load(&inv_stats(c)->posted);
 		fill_value(fd, fr, v[i]);
 		assert_int_equal(rc.fired, i + 1);
 		if (!rc.post) {
 			/* the fill installed what its snapshot saw: stale now */
 			assert_true(stale_count(db) > 0);
-			assert_int_equal(atomic_load(&gc_get_stats(c)->invalidations), posted);
-			gc_invalidate_post(c, 0, bit(rc.table));
+			assert_int_equal(atomic_load(&inv_stats(c)->posted), posted);
+			invalidate_post(c->inv, 0, bit(rc.table));
 		}
 		wait_applied(c, posted + 1);
 		/* applied only after the fill had released the lock */
@@ -381,7 +400,7 @@ static void test_fill_write_race(void **state)
 	}
 	fill_set_hook(fd, NULL, NULL);
 	PQfinish(rc.pg);
-	gc_free(c);
+	stop_gc(c);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(t.g, t.n);
@@ -396,7 +415,7 @@ static void test_complete_table(void **state)
 	cachedb *db = open_cache(&t, "inval-genre.db");
 	fill_daemon *fd = new_fill(db);
 	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 50);
+	collector *c = start_gc(db, &r, 50);
 	size_t genre = table_index(&t, "genre");
 	size_t fr = fill_index(&t, "regisseur.id");
 	long long v[1];
@@ -407,9 +426,9 @@ static void test_complete_table(void **state)
 
 	exec_okf("UPDATE genre SET name = name || ' [inval 3]' WHERE id = $V", gid);
 	assert_true(stale_count(db) > 0);
-	gc_invalidate_post(c, 0, bit(genre));
+	invalidate_post(c->inv, 0, bit(genre));
 	wait_applied(c, 1);
-	assert_false(cachedb_dirty(db, 0, genre));
+	assert_false(invalidate_fenced(c->inv, 0, genre));
 	/* loaded again from a new snapshot: marker back, the new value cached */
 	assert_true(lite_int(db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'") > at);
 	assert_int_equal(lite_intf(db, "SELECT count(*) FROM genre WHERE id = $V AND name LIKE '% [inval 3]'", gid), 1);
@@ -421,10 +440,10 @@ static void test_complete_table(void **state)
 	/* the reload fails: genre stays unloaded (valid), then the thread retries */
 	atomic_store(&r.fail, true);
 	exec_okf("UPDATE genre SET name = name || ' [inval 4]' WHERE id = $V", gid);
-	gc_invalidate_post(c, 0, bit(genre));
+	invalidate_post(c->inv, 0, bit(genre));
 	wait_applied(c, 2);
-	assert_false(cachedb_dirty(db, 0, genre));
-	assert_true(atomic_load(&gc_get_stats(c)->reload_failures) >= 1);
+	assert_false(invalidate_fenced(c->inv, 0, genre));
+	assert_true(atomic_load(&inv_stats(c)->reload_failures) >= 1);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_complete WHERE \"table\" = 'genre'"), 0);
 	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), 0);
 	assert_int_equal(check_cache(db, NULL), 0);
@@ -438,7 +457,7 @@ static void test_complete_table(void **state)
 	assert_int_equal(lite_intf(db, "SELECT count(*) FROM genre WHERE id = $V AND name LIKE '% [inval 4]'", gid), 1);
 	assert_int_equal(check_cache(db, NULL), 0);
 
-	gc_free(c);
+	stop_gc(c);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(t.g, t.n);
@@ -449,7 +468,7 @@ static void test_complete_table(void **state)
 typedef struct writer {
 	int id;
 	tgroups *t;
-	gc *c;
+	collector *c;
 	const long long *dirs;
 	int ndirs;
 	int rounds;
@@ -484,7 +503,7 @@ static void *writer_main(void *arg)
 		PQclear(res);
 		/* committed: invalidate before "telling the client" */
 		int ti = cg_model_find_table(w->t->g[0], NULL, tables[k]);
-		gc_invalidate_post(w->c, 0, bit((size_t)ti));
+		invalidate_post(w->c->inv, 0, bit((size_t)ti));
 		sleep_ms(3);
 	}
 	PQfinish(pg);
@@ -498,7 +517,7 @@ static void test_concurrent_writers(void **state)
 	cachedb *db = open_cache(&t, "inval-concurrent.db");
 	fill_daemon *fd = new_fill(db);
 	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 100);
+	collector *c = start_gc(db, &r, 100);
 	cb_error err = {{0}};
 	assert_true(fill_start(fd, &err));
 	size_t fr = fill_index(&t, "regisseur.id"), fg = fill_index(&t, "film.genre");
@@ -528,12 +547,12 @@ static void test_concurrent_writers(void **state)
 			fail_msg("writer %d: %s", i, w[i].error);
 	}
 	assert_true(fill_wait_idle(fd, 30000));
-	uint64_t posted = atomic_load(&gc_get_stats(c)->invalidations);
+	uint64_t posted = atomic_load(&inv_stats(c)->posted);
 	assert_int_equal(posted, NW * 25);
 	wait_applied(c, posted);
 	for (size_t ti = 0; ti < t.g[0]->ntables; ti++)
-		assert_false(cachedb_dirty(db, 0, ti));
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidation_failures), 0);
+		assert_false(invalidate_fenced(c->inv, 0, ti));
+	assert_int_equal(atomic_load(&inv_stats(c)->failures), 0);
 	assert_true(atomic_load(&fill_get_stats(fd)->done) > 0);
 	assert_int_equal(check_cache(db, NULL), 0);
 	/* and the cache still works: load everything again, still clean */
@@ -542,7 +561,7 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(check_cache(db, NULL), 0);
 
 	fill_stop(fd);
-	gc_free(c);
+	stop_gc(c);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(t.g, t.n);

@@ -49,8 +49,9 @@ static int teardown(void **state)
 static void test_same_as_hand_made(void **state)
 {
 	(void)state;
-	char err[256] = "";
-	sqlfe_schema *got = hschema_build(groups[0], true, err, sizeof(err));
+	cb_error err = {{0}};
+	bool oom = false;
+	sqlfe_schema *got = hitschema_build(groups[0], true, &oom, &err);
 	assert_non_null(got);
 	sqlfe_schema *want = movies_schema(true);
 	assert_non_null(want);
@@ -104,8 +105,9 @@ static void test_plans_alike(void **state)
 	        "SELECT d.nname FROM darst_film df, darsteller d WHERE d.id = df.did AND df.fid = 12",
 	        "SELECT id, name FROM genre ORDER BY id",
 	};
-	char err[256] = "";
-	sqlfe_schema *got = hschema_build(groups[0], true, err, sizeof(err));
+	cb_error err = {{0}};
+	bool oom = false;
+	sqlfe_schema *got = hitschema_build(groups[0], true, &oom, &err);
 	sqlfe_schema *want = movies_schema(true);
 	assert_non_null(got);
 	int cacheable = 0;

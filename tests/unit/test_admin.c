@@ -81,12 +81,12 @@ static const char *run(const char *line)
 	static char out[65536];
 	adm_reply r = {0};
 	adm_execute(srv, line, &r);
-	size_t n = pgp_buf_avail(&r.buf);
+	size_t n = wire_buf_avail(&r.buf);
 	assert_true(n < sizeof(out));
 	if (n > 0)
 		memcpy(out, r.buf.data + r.buf.start, n);
 	out[n] = '\0';
-	pgp_buf_free(&r.buf);
+	wire_buf_free(&r.buf);
 	return out;
 }
 

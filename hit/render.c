@@ -1,0 +1,180 @@
+/*
+ * render.c - a cached value as PostgreSQL prints or sends it (see
+ * render.h).
+ *
+ * Functions prefix: render_
+ */
+#include "hit/render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/array.h"
+
+void render_scratch_free(render_scratch *c)
+{
+	free(c->cell);
+	c->cell = NULL;
+	c->cell_cap = 0;
+}
+
+bool render_binary_ok(uint32_t oid)
+{
+	switch (oid) {
+	case SQLFE_OID_INT2:
+	case SQLFE_OID_INT4:
+	case SQLFE_OID_INT8:
+	case SQLFE_OID_BOOL:
+	case SQLFE_OID_TEXT:
+	case SQLFE_OID_VARCHAR:
+	case SQLFE_OID_BPCHAR:
+	case SQLFE_OID_FLOAT4:
+	case SQLFE_OID_FLOAT8:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool text_is(const sqlfe_sqlval *v, const char *s)
+{
+	return v->len == strlen(s) && memcmp(v->s, s, v->len) == 0;
+}
+
+/* The float texts SQLite cannot keep as REAL (see sql/types.h). */
+static bool float_special(const sqlfe_sqlval *v)
+{
+	return text_is(v, "NaN") || text_is(v, "-0") || text_is(v, "Infinity") || text_is(v, "-Infinity");
+}
+
+static void put_be(char *p, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--) {
+		p[i] = (char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, const sqlfe_sqlval *v, int fmt,
+                  int extra_float_digits, bool *oom)
+{
+	sqlfe_sqlval fv;
+	if (col->type->family == SQLFE_FAM_FLOAT && v->kind == SQLFE_V_TEXT && !float_special(v)) {
+		/*
+		 * The fill stores floats as the backend's text under
+		 * extra_float_digits 1: the shortest exact form, which is also
+		 * what any positive extra_float_digits prints.
+		 */
+		if (fmt == 0 && extra_float_digits > 0) {
+			wire_put_int32(out, (int32_t)v->len);
+			wire_buf_append(out, v->s, v->len);
+			return true;
+		}
+		char *end = NULL;
+		double d = col->type_oid == SQLFE_OID_FLOAT4 ? (double)strtof(v->s, &end) : strtod(v->s, &end);
+		if (v->len == 0 || end != v->s + v->len || !isfinite(d))
+			return false;
+		fv = (sqlfe_sqlval){SQLFE_V_REAL, 0, d, NULL, 0};
+		v = &fv;
+	}
+	if (fmt == 0) {
+		for (;;) {
+			if (!wire_buf_reserve(out, 64 + 4)) {
+				*oom = true;
+				return false;
+			}
+			size_t at = out->len;
+			long r = sqlfe_types_render(col->type, v, extra_float_digits, out->data + at + 4,
+			                            out->cap - at - 4);
+			if (r == SQLFE_RENDER_INEXACT)
+				return false;
+			if (r == SQLFE_RENDER_NULL) {
+				wire_put_int32(out, -1);
+				return true;
+			}
+			if ((size_t)r < out->cap - at - 4) {
+				put_be(out->data + at, (uint64_t)(uint32_t)r, 4);
+				out->len = at + 4 + (size_t)r;
+				return true;
+			}
+			if (!wire_buf_reserve(out, (size_t)r + 8)) {
+				*oom = true;
+				return false;
+			}
+		}
+	}
+	/* binary: the text rendering proves the stored value exact */
+	long r;
+	for (;;) {
+		r = sqlfe_types_render(col->type, v, 1, c->cell, c->cell_cap);
+		if (r < 0 || (size_t)r < c->cell_cap)
+			break;
+		if (!CB_ARRAY_GROW(c->cell, c->cell_cap, (size_t)r + 1)) {
+			*oom = true;
+			return false;
+		}
+	}
+	if (r == SQLFE_RENDER_INEXACT)
+		return false;
+	if (r == SQLFE_RENDER_NULL) {
+		wire_put_int32(out, -1);
+		return true;
+	}
+	char b[8];
+	switch (col->type_oid) {
+	case SQLFE_OID_INT2:
+	case SQLFE_OID_INT4:
+	case SQLFE_OID_INT8: {
+		int n = col->type_oid == SQLFE_OID_INT2 ? 2 : col->type_oid == SQLFE_OID_INT4 ? 4 : 8;
+		if (v->kind != SQLFE_V_INT)
+			return false;
+		put_be(b, (uint64_t)v->i, n);
+		wire_put_int32(out, n);
+		wire_buf_append(out, b, (size_t)n);
+		return true;
+	}
+	case SQLFE_OID_BOOL:
+		wire_put_int32(out, 1);
+		wire_put_byte(out, v->i ? 1 : 0);
+		return true;
+	case SQLFE_OID_FLOAT4:
+	case SQLFE_OID_FLOAT8: {
+		double d;
+		if (v->kind == SQLFE_V_TEXT) {
+			/* the specials SQLite cannot keep as REAL (see sql/types.h) */
+			if (r == 3 && memcmp(c->cell, "NaN", 3) == 0)
+				d = NAN;
+			else if (r == 2 && memcmp(c->cell, "-0", 2) == 0)
+				d = -0.0;
+			else if (r == 8 && memcmp(c->cell, "Infinity", 8) == 0)
+				d = INFINITY;
+			else if (r == 9 && memcmp(c->cell, "-Infinity", 9) == 0)
+				d = -INFINITY;
+			else
+				return false;
+		} else {
+			d = v->kind == SQLFE_V_INT ? (double)v->i : v->d;
+		}
+		if (col->type_oid == SQLFE_OID_FLOAT4) {
+			float f = (float)d;
+			uint32_t u;
+			memcpy(&u, &f, 4);
+			put_be(b, u, 4);
+			wire_put_int32(out, 4);
+			wire_buf_append(out, b, 4);
+		} else {
+			uint64_t u;
+			memcpy(&u, &d, 8);
+			put_be(b, u, 8);
+			wire_put_int32(out, 8);
+			wire_buf_append(out, b, 8);
+		}
+		return true;
+	}
+	default: /* text types: binary is the text */
+		wire_put_int32(out, (int32_t)r);
+		wire_buf_append(out, c->cell, (size_t)r);
+		return true;
+	}
+}
