@@ -22,7 +22,7 @@ free_port() {
 	local p
 	for _ in $(seq 1 100); do
 		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" | grep -q . && [ ! -e "$work/.s.PGSQL.$p" ]; then
+		if ! grep -q . <<<"$(ss -Hltn "sport = :$p")" && [ ! -e "$work/.s.PGSQL.$p" ]; then
 			echo "$p"
 			return 0
 		fi

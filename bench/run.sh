@@ -124,7 +124,7 @@ for d in $delays; do
 		p="$(free_port)"
 		"$build/bench/latency-proxy" -q -l "$p" -t "127.0.0.1:$PGPORT" -d "$d" &
 		pids+=($!)
-		for _ in $(seq 1 100); do ss -Hltn "sport = :$p" | grep -q . && break; sleep 0.05; done
+		for _ in $(seq 1 100); do grep -q . <<<"$(ss -Hltn "sport = :$p")" && break; sleep 0.05; done
 		bhost[$d]=127.0.0.1
 		bport[$d]="$p"
 	fi

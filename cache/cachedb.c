@@ -516,16 +516,20 @@ bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cb_error *err)
 	return ok;
 }
 
-bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *text)
+bool cachedb_bind(sqlite3_stmt *st, int idx, pgtype_storage storage, const char *text)
 {
 	if (text == NULL)
 		return sqlite3_bind_null(st, idx) == SQLITE_OK;
-	if (storage == CG_STORE_INTEGER) {
+	if (storage == PGTYPE_ST_INTEGER) {
 		char *end = NULL;
 		errno = 0;
 		long long v = strtoll(text, &end, 10);
 		if (errno == 0 && end != text && *end == '\0')
 			return sqlite3_bind_int64(st, idx, v) == SQLITE_OK;
+	} else if (storage == PGTYPE_ST_BOOL) {
+		int b;
+		if (pgtype_parse_bool(text, &b))
+			return sqlite3_bind_int(st, idx, b) == SQLITE_OK;
 	}
 	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK;
 }

@@ -93,6 +93,6 @@ CB_MUSTCHECK bool cachedb_meta_set(cachedb_conn *c, const char *key, const char 
 CB_MUSTCHECK bool cachedb_size(cachedb_conn *c, int64_t *rows, int64_t *bytes, cb_error *err);
 
 /* Bind the backend's text of a value (NULL: SQL NULL) as storage keeps it. */
-CB_MUSTCHECK bool cachedb_bind(sqlite3_stmt *st, int idx, cg_storage storage, const char *text);
+CB_MUSTCHECK bool cachedb_bind(sqlite3_stmt *st, int idx, pgtype_storage storage, const char *text);
 
 #endif /* CB_CACHEDB_H */

@@ -272,7 +272,7 @@ bool control_summary(cachedb_conn *c, control_summary_fn fn, void *arg, cb_error
 
 char *control_normalize_value(const cg_column *col, const char *text, cb_error *err)
 {
-	if (col->storage == CG_STORE_INTEGER) {
+	if (col->storage == PGTYPE_ST_INTEGER) {
 		const char *p = text;
 		while (*p == ' ')
 			p++;

@@ -842,7 +842,7 @@ fill_enqueue_result fill_enqueue(fill_daemon *fd, size_t group, size_t fill, con
 		return FILL_NOT_QUEUED;
 	}
 	/* integers are canonical now; other types are checked again by the fill */
-	if (g->tables[f->table].cols[f->col].storage == CG_STORE_INTEGER && !cg_model_fill_permits(f, norm)) {
+	if (g->tables[f->table].cols[f->col].storage == PGTYPE_ST_INTEGER && !cg_model_fill_permits(f, norm)) {
 		refuse_msg(g, f, norm, err);
 		free(norm);
 		atomic_fetch_add(&fd->stats.refused, 1);

@@ -22,7 +22,7 @@
 /* One group's variants of the CG_STMT_HIT statements, counting ?3 hits. */
 typedef struct hitstmt {
 	size_t entry;
-	cg_storage storage; /* of the entry column */
+	pgtype_storage storage; /* of the entry column */
 	sqlite3_stmt *st;
 } hitstmt;
 
@@ -133,7 +133,7 @@ static bool prepare(hitcount *h, cb_error *err)
 			hs->entry = (size_t)s->entry;
 			const cg_entry *e = &g->entries[s->entry];
 			int c = cg_model_find_column(&g->tables[e->table], e->column);
-			hs->storage = c >= 0 ? g->tables[e->table].cols[c].storage : CG_STORE_TEXT;
+			hs->storage = c >= 0 ? g->tables[e->table].cols[c].storage : PGTYPE_ST_TEXT;
 			int rc = sqlite3_prepare_v3(h->lite->lite, sql, -1, SQLITE_PREPARE_PERSISTENT, &hs->st, NULL);
 			free(sql);
 			if (rc != SQLITE_OK) {

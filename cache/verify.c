@@ -264,7 +264,14 @@ static char *select_cols(const cg_table *t)
 	for (size_t i = 0; i < t->ncols; i++) {
 		if (i)
 			cb_sb_put(&sb, ", ");
-		cb_sb_ident(&sb, t->cols[i].name);
+		if (t->cols[i].storage == PGTYPE_ST_BOOL) {
+			/* stored 0/1: compared with the backend's text output */
+			cb_sb_put(&sb, "CASE ");
+			cb_sb_ident(&sb, t->cols[i].name);
+			cb_sb_put(&sb, " WHEN 1 THEN 't' WHEN 0 THEN 'f' END");
+		} else {
+			cb_sb_ident(&sb, t->cols[i].name);
+		}
 	}
 	cb_sb_put(&sb, " FROM ");
 	cb_sb_ident(&sb, t->cache_name);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/sb.h"
-#include "cachegroup/types.h"
+#include "common/pgtype.h"
 
 #define OID_BOOL 16
 #define OID_BPCHAR 1042
@@ -126,7 +126,7 @@ static void load_columns(resolver *rs, cg_table *t)
 		c->base_oid = (uint32_t)strtoul(PQgetvalue(res, i, 8), NULL, 10);
 		c->category = PQgetvalue(res, i, 9)[0];
 		c->nondeterministic = PQgetvalue(res, i, 10)[0] == 'f';
-		c->storage = cg_type_storage(c->base_oid);
+		c->storage = pgtype_storage_of(c->base_oid);
 	}
 	PQclear(res);
 }
@@ -331,11 +331,11 @@ static void check_values(resolver *rs, cg_group *g, cg_fill *f)
 	}
 }
 
-/* Whether the cache can compare values of column c exactly (types.h). */
+/* Whether the cache can compare values of column c exactly (common/pgtype.h). */
 static bool exact_type(const cg_column *c)
 {
-	const cg_type_info *ti = cg_type_lookup(c->base_oid);
-	return ti != NULL && ti->exact_equality;
+	const pgtype *ti = pgtype_lookup(c->base_oid);
+	return ti != NULL && (ti->flags & PGTYPE_EXACT_EQ);
 }
 
 static bool is_text_like(uint32_t oid)
@@ -358,7 +358,7 @@ static bool check_key_column(resolver *rs, const cg_table *t, const cg_column *c
 		return true;
 	err(rs, pos,
 	    "use a column of an integer, text, character varying, date, timestamp, uuid or boolean type (see "
-	    "cachegroup/types.h)",
+	    "common/pgtype.h)",
 	    "%s %s.%s has type %s, whose equal values need not have equal text (e.g. 1.0 and 1.00): the cache could "
 	    "not keep it exact",
 	    what, t->name, c->name, c->type_name);
@@ -396,7 +396,7 @@ static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 		PQclear(res);
 	}
 	bool same_class = (a->base_oid == b->base_oid && (a->base_oid != OID_BPCHAR || a->typmod == b->typmod)) ||
-	                  (a->storage == CG_STORE_INTEGER && b->storage == CG_STORE_INTEGER) ||
+	                  (a->storage == PGTYPE_ST_INTEGER && b->storage == PGTYPE_ST_INTEGER) ||
 	                  (is_text_like(a->base_oid) && is_text_like(b->base_oid));
 	if (boolean && !same_class)
 		err(rs, r->dst_pos,

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/sb.h"
-#include "cachegroup/types.h"
+#include "common/pgtype.h"
 
 typedef struct gen {
 	cg_group *g;
@@ -216,7 +216,7 @@ static void gen_ddl(gen *gn)
 		for (size_t c = 0; c < t->ncols; c++) {
 			cb_sb_put(&sb, c ? ", " : "");
 			cb_sb_ident(&sb, t->cols[c].name);
-			cb_sb_printf(&sb, " %s", cg_type_sqlite_decl(t->cols[c].storage));
+			cb_sb_printf(&sb, " %s", pgtype_sqlite_decl(t->cols[c].storage));
 		}
 		cb_sb_put(&sb, ", PRIMARY KEY (");
 		for (size_t k = 0; k < t->npk; k++) {
@@ -239,7 +239,7 @@ static void gen_ddl(gen *gn)
 		cb_sb_printf(&sb,
 		             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
 		             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
-		             cg_type_sqlite_decl(c->storage));
+		             pgtype_sqlite_decl(c->storage));
 		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "control table of fill column %s.%s", t->name, f->column);
 		if (s) {
@@ -390,7 +390,7 @@ static void gen_inserts(gen *gn)
 		if (s)
 			s->table = (int)i;
 		for (size_t c = 0; c < t->ncols; c++)
-			add_param(gn, s, t->cols[c].name, 0, cg_type_sqlite_decl(t->cols[c].storage));
+			add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
 	}
 	for (size_t i = 0; i < g->ntables; i++) {
 		const cg_table *t = &g->tables[i];
@@ -418,7 +418,7 @@ static void gen_inserts(gen *gn)
 		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "record a loaded value of %s.%s (last step of its fill)", g->tables[f->table].name,
 		                 f->column);
-		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
+		add_param(gn, s, "value", 0, pgtype_sqlite_decl(c->storage));
 		add_param(gn, s, "now_us", 0, "INTEGER");
 		if (s) {
 			s->fill = (int)i;
@@ -474,7 +474,7 @@ static void gen_probes(gen *gn)
 		                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
 		const cg_column *c = col_of(t, e->column);
 		if (uses_value)
-			add_param(gn, s, "value", 0, c ? cg_type_sqlite_decl(c->storage) : "TEXT");
+			add_param(gn, s, "value", 0, c ? pgtype_sqlite_decl(c->storage) : "TEXT");
 		if (s) {
 			s->entry = (int)i;
 			s->table = (int)e->table;
@@ -544,7 +544,7 @@ static void gen_hits(gen *gn)
 			if (label == NULL)
 				gn->oom = true;
 			free(label);
-			add_param(gn, s, "value", 0, ec ? cg_type_sqlite_decl(ec->storage) : "TEXT");
+			add_param(gn, s, "value", 0, ec ? pgtype_sqlite_decl(ec->storage) : "TEXT");
 			add_param(gn, s, "now_us", 0, "INTEGER");
 			if (s) {
 				s->entry = (int)i;
@@ -627,7 +627,7 @@ static void gen_evict(gen *gn)
 		cb_sb_put(&sb, " WHERE \"value\" = ?1");
 		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb), "evict a value of %s.%s",
 		        g->tables[f->table].name, f->column);
-		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
+		add_param(gn, s, "value", 0, pgtype_sqlite_decl(c->storage));
 		if (s) {
 			s->fill = (int)i;
 			s->table = (int)f->table;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "common/contract.h"
+#include "common/pgtype.h"
 
 typedef struct cg_pos cg_pos;
 typedef struct cg_diag cg_diag;
@@ -58,13 +59,6 @@ struct cg_diags {
 	bool oom; /* an allocation failed while reporting */
 };
 
-/* How a column's values are kept in the SQLite cache (see cg_type_info). */
-typedef enum cg_storage {
-	CG_STORE_INTEGER, /* SQLite INTEGER: the backend's integer */
-	CG_STORE_TEXT,    /* SQLite TEXT: the backend's text output */
-	CG_STORE_OPAQUE   /* SQLite TEXT, a type the cache never evaluates */
-} cg_storage;
-
 /* A backend column, filled by the catalog resolution. */
 struct cg_column {
 	char *name;
@@ -78,8 +72,8 @@ struct cg_column {
 	char category;         /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
 	bool nondeterministic; /* the column's collation is nondeterministic */
 	bool not_null;
-	bool unique; /* a one-column primary key or unique index */
-	cg_storage storage;
+	bool unique;            /* a one-column primary key or unique index */
+	pgtype_storage storage; /* common/pgtype.h, by base_oid */
 };
 
 /* A cache table. */

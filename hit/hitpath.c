@@ -561,13 +561,13 @@ static hitpath_outcome check_settings(hitpath_engine *e, const sqlfe_plan *sp, c
 {
 	if (!ss->client_utf8)
 		return to_backend(res, "client_encoding is not UTF8");
-	if ((sp->depends & SQLFE_T_TIMEZONE) && (ss->timezone == NULL || strcmp(ss->timezone, e->fill_timezone) != 0))
+	if ((sp->depends & PGTYPE_T_TIMEZONE) && (ss->timezone == NULL || strcmp(ss->timezone, e->fill_timezone) != 0))
 		return to_backend(res, "TimeZone %s differs from the cache's %s",
 		                  ss->timezone ? ss->timezone : "(unknown)", e->fill_timezone);
-	if ((sp->depends & SQLFE_T_DATESTYLE) && (ss->datestyle == NULL || strncmp(ss->datestyle, "ISO,", 4) != 0))
+	if ((sp->depends & PGTYPE_T_DATESTYLE) && (ss->datestyle == NULL || strncmp(ss->datestyle, "ISO,", 4) != 0))
 		return to_backend(res, "DateStyle %s is not the cache's ISO",
 		                  ss->datestyle ? ss->datestyle : "(unknown)");
-	if ((sp->depends & SQLFE_T_INTERVALSTYLE) &&
+	if ((sp->depends & PGTYPE_T_INTERVALSTYLE) &&
 	    (ss->intervalstyle == NULL || strcmp(ss->intervalstyle, "postgres") != 0))
 		return to_backend(res, "IntervalStyle %s is not the cache's postgres",
 		                  ss->intervalstyle ? ss->intervalstyle : "(unknown)");

@@ -22,15 +22,15 @@ void render_scratch_free(render_scratch *c)
 bool render_binary_ok(uint32_t oid)
 {
 	switch (oid) {
-	case SQLFE_OID_INT2:
-	case SQLFE_OID_INT4:
-	case SQLFE_OID_INT8:
-	case SQLFE_OID_BOOL:
-	case SQLFE_OID_TEXT:
-	case SQLFE_OID_VARCHAR:
-	case SQLFE_OID_BPCHAR:
-	case SQLFE_OID_FLOAT4:
-	case SQLFE_OID_FLOAT8:
+	case PGTYPE_OID_INT2:
+	case PGTYPE_OID_INT4:
+	case PGTYPE_OID_INT8:
+	case PGTYPE_OID_BOOL:
+	case PGTYPE_OID_TEXT:
+	case PGTYPE_OID_VARCHAR:
+	case PGTYPE_OID_BPCHAR:
+	case PGTYPE_OID_FLOAT4:
+	case PGTYPE_OID_FLOAT8:
 		return true;
 	default:
 		return false;
@@ -60,7 +60,7 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
                   int extra_float_digits, bool *oom)
 {
 	sqlfe_sqlval fv;
-	if (col->type->family == SQLFE_FAM_FLOAT && v->kind == SQLFE_V_TEXT && !float_special(v)) {
+	if (col->type->family == PGTYPE_FAM_FLOAT && v->kind == SQLFE_V_TEXT && !float_special(v)) {
 		/*
 		 * The fill stores floats as the backend's text under
 		 * extra_float_digits 1: the shortest exact form, which is also
@@ -72,7 +72,7 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 			return true;
 		}
 		char *end = NULL;
-		double d = col->type_oid == SQLFE_OID_FLOAT4 ? (double)strtof(v->s, &end) : strtod(v->s, &end);
+		double d = col->type_oid == PGTYPE_OID_FLOAT4 ? (double)strtof(v->s, &end) : strtod(v->s, &end);
 		if (v->len == 0 || end != v->s + v->len || !isfinite(d))
 			return false;
 		fv = (sqlfe_sqlval){SQLFE_V_REAL, 0, d, NULL, 0};
@@ -123,10 +123,10 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 	}
 	char b[8];
 	switch (col->type_oid) {
-	case SQLFE_OID_INT2:
-	case SQLFE_OID_INT4:
-	case SQLFE_OID_INT8: {
-		int n = col->type_oid == SQLFE_OID_INT2 ? 2 : col->type_oid == SQLFE_OID_INT4 ? 4 : 8;
+	case PGTYPE_OID_INT2:
+	case PGTYPE_OID_INT4:
+	case PGTYPE_OID_INT8: {
+		int n = col->type_oid == PGTYPE_OID_INT2 ? 2 : col->type_oid == PGTYPE_OID_INT4 ? 4 : 8;
 		if (v->kind != SQLFE_V_INT)
 			return false;
 		put_be(b, (uint64_t)v->i, n);
@@ -134,12 +134,12 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 		wire_buf_append(out, b, (size_t)n);
 		return true;
 	}
-	case SQLFE_OID_BOOL:
+	case PGTYPE_OID_BOOL:
 		wire_put_int32(out, 1);
 		wire_put_byte(out, v->i ? 1 : 0);
 		return true;
-	case SQLFE_OID_FLOAT4:
-	case SQLFE_OID_FLOAT8: {
+	case PGTYPE_OID_FLOAT4:
+	case PGTYPE_OID_FLOAT8: {
 		double d;
 		if (v->kind == SQLFE_V_TEXT) {
 			/* the specials SQLite cannot keep as REAL (see sql/types.h) */
@@ -156,7 +156,7 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 		} else {
 			d = v->kind == SQLFE_V_INT ? (double)v->i : v->d;
 		}
-		if (col->type_oid == SQLFE_OID_FLOAT4) {
+		if (col->type_oid == PGTYPE_OID_FLOAT4) {
 			float f = (float)d;
 			uint32_t u;
 			memcpy(&u, &f, 4);

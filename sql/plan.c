@@ -49,7 +49,7 @@ static bool copy_probes(const sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe
 		sqlfe_probe *pp = &p->probes[i];
 		int t = res->occ[ap->occ].table;
 		const sqlfe_column *cd = &s->tables[t].cols[ap->col];
-		const sqlfe_type *ty = sqlfe_types_lookup(cd->type_oid);
+		const pgtype *ty = pgtype_output(cd->type_oid);
 		int n = pr->kind == SQLFE_P_IN ? pr->nlist : 1;
 
 		pp->occ = ap->occ;
@@ -72,9 +72,9 @@ static bool copy_probes(const sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe
 			}
 			pp->nvalues = k + 1;
 			b->type_oid = ty->oid;
-			b->as = ty->family == SQLFE_FAM_INT    ? SQLFE_BIND_INT
-			        : ty->family == SQLFE_FAM_BOOL ? SQLFE_BIND_BOOL
-			                                       : SQLFE_BIND_TEXT;
+			b->as = ty->family == PGTYPE_FAM_INT    ? SQLFE_BIND_INT
+			        : ty->family == PGTYPE_FAM_BOOL ? SQLFE_BIND_BOOL
+			                                        : SQLFE_BIND_TEXT;
 		}
 	}
 	return true;
@@ -210,11 +210,11 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text
 	switch (b->as) {
 	case SQLFE_BIND_INT:
 	case SQLFE_BIND_LIMIT: {
-		uint32_t oid = b->as == SQLFE_BIND_LIMIT ? SQLFE_OID_INT8 : b->type_oid;
-		const sqlfe_type *t = sqlfe_types_lookup(oid);
+		uint32_t oid = b->as == SQLFE_BIND_LIMIT ? PGTYPE_OID_INT8 : b->type_oid;
+		const pgtype *t = pgtype_output(oid);
 		/* a literal is read as its own type (an int8 literal against an int4 column is fine) */
 		if (b->val.src != SQLFE_SRC_PARAM)
-			t = sqlfe_types_lookup(SQLFE_OID_INT8);
+			t = pgtype_output(PGTYPE_OID_INT8);
 		if (t == NULL || !sqlfe_types_parse_int(t, v, len, &out->i))
 			return SQLFE_BOUND_BACKEND;
 		if (b->as == SQLFE_BIND_LIMIT && out->i < 0)

@@ -74,7 +74,7 @@ typedef struct sqlfe_outcol {
 	uint32_t type_oid;
 	int16_t typlen;
 	int32_t typmod;
-	const sqlfe_type *type; /* how to render */
+	const pgtype *type; /* how to render */
 } sqlfe_outcol;
 
 typedef struct sqlfe_plan_occ {

@@ -108,21 +108,21 @@ static void bind(tctx *t, const sqlfe_value *v, sqlfe_bind_as as, uint32_t oid)
 	sb_str(&t->sql, buf);
 }
 
-static sqlfe_bind_as bind_as_for(const sqlfe_type *ty)
+static sqlfe_bind_as bind_as_for(const pgtype *ty)
 {
 	switch (ty->family) {
-	case SQLFE_FAM_INT:
+	case PGTYPE_FAM_INT:
 		return SQLFE_BIND_INT;
-	case SQLFE_FAM_BOOL:
+	case PGTYPE_FAM_BOOL:
 		return SQLFE_BIND_BOOL;
 	default:
 		return SQLFE_BIND_TEXT;
 	}
 }
 
-static const sqlfe_type *type_of(tctx *t, const sqlfe_expr *e)
+static const pgtype *type_of(tctx *t, const sqlfe_expr *e)
 {
-	return sqlfe_types_lookup(sqlfe_subset_column(t->s, t->res, e)->type_oid);
+	return pgtype_output(sqlfe_subset_column(t->s, t->res, e)->type_oid);
 }
 
 static sqlfe_outcol *add_col(tctx *t, int *cap)
@@ -159,7 +159,7 @@ static void out_column(tctx *t, int occ, int col, const char *alias, int *cap)
 	set_name(c, alias != NULL ? alias : cd->name);
 	c->table_oid = tab->oid;
 	c->attnum = cd->attnum;
-	c->type = sqlfe_types_lookup(cd->type_oid);
+	c->type = pgtype_output(cd->type_oid);
 	c->type_oid = cd->type_oid;
 	c->typlen = c->type->typlen;
 	c->typmod = cd->typmod;
@@ -173,7 +173,7 @@ static void out_typed(tctx *t, const char *name, const char *alias, uint32_t oid
 	if (c == NULL)
 		return;
 	set_name(c, alias != NULL ? alias : name);
-	c->type = sqlfe_types_lookup(oid);
+	c->type = pgtype_output(oid);
 	c->type_oid = oid;
 	c->typlen = c->type->typlen;
 	c->typmod = -1;
@@ -206,37 +206,37 @@ static void translate_target(tctx *t, const sqlfe_target *tg, int *cap, bool *fi
 		return;
 	case SQLFE_X_VALUE:
 		if (e->val.kind == SQLFE_VK_BOOL) {
-			out_typed(t, "?column?", tg->alias, SQLFE_OID_BOOL, cap);
-			bind(t, &e->val, SQLFE_BIND_BOOL, SQLFE_OID_BOOL);
+			out_typed(t, "?column?", tg->alias, PGTYPE_OID_BOOL, cap);
+			bind(t, &e->val, SQLFE_BIND_BOOL, PGTYPE_OID_BOOL);
 		} else if (e->val.kind == SQLFE_LIT_STRING) {
-			out_typed(t, "?column?", tg->alias, SQLFE_OID_TEXT, cap);
-			bind(t, &e->val, SQLFE_BIND_TEXT, SQLFE_OID_TEXT);
+			out_typed(t, "?column?", tg->alias, PGTYPE_OID_TEXT, cap);
+			bind(t, &e->val, SQLFE_BIND_TEXT, PGTYPE_OID_TEXT);
 		} else {
-			uint32_t oid = e->val.kind == SQLFE_LIT_INT4 ? SQLFE_OID_INT4 : SQLFE_OID_INT8;
+			uint32_t oid = e->val.kind == SQLFE_LIT_INT4 ? PGTYPE_OID_INT4 : PGTYPE_OID_INT8;
 			out_typed(t, "?column?", tg->alias, oid, cap);
 			bind(t, &e->val, SQLFE_BIND_INT, oid);
 		}
 		return;
 	case SQLFE_X_AGG: {
-		const sqlfe_type *ty = e->arg != NULL ? type_of(t, e->arg) : NULL;
+		const pgtype *ty = e->arg != NULL ? type_of(t, e->arg) : NULL;
 		switch (e->agg) {
 		case SQLFE_AGG_COUNT_STAR:
-			out_typed(t, "count", tg->alias, SQLFE_OID_INT8, cap);
+			out_typed(t, "count", tg->alias, PGTYPE_OID_INT8, cap);
 			sb_str(&t->sql, "count(*)");
 			return;
 		case SQLFE_AGG_COUNT:
-			out_typed(t, "count", tg->alias, SQLFE_OID_INT8, cap);
+			out_typed(t, "count", tg->alias, PGTYPE_OID_INT8, cap);
 			sb_str(&t->sql, "count(");
 			break;
 		case SQLFE_AGG_SUM:
-			out_typed(t, "sum", tg->alias, SQLFE_OID_INT8, cap);
+			out_typed(t, "sum", tg->alias, PGTYPE_OID_INT8, cap);
 			sb_str(&t->sql, "sum(");
 			break;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
 			/* PostgreSQL has no min/max for varchar: it uses text's */
 			out_typed(t, e->agg == SQLFE_AGG_MIN ? "min" : "max", tg->alias,
-			          ty->family == SQLFE_FAM_TEXT ? SQLFE_OID_TEXT : ty->oid, cap);
+			          ty->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : ty->oid, cap);
 			sb_str(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
 			break;
 		default:
@@ -259,7 +259,7 @@ static const char *op_sql(sqlfe_op op)
 
 static void translate_pred(tctx *t, const sqlfe_pred *p)
 {
-	const sqlfe_type *ty = type_of(t, p->l);
+	const pgtype *ty = type_of(t, p->l);
 
 	col_ref(t, p->l->occ, p->l->col);
 	switch (p->kind) {
@@ -334,13 +334,13 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 	}
 	if (st->limit != NULL) {
 		sb_str(&t.sql, " LIMIT ");
-		bind(&t, &st->limit->val, SQLFE_BIND_LIMIT, SQLFE_OID_INT8);
+		bind(&t, &st->limit->val, SQLFE_BIND_LIMIT, PGTYPE_OID_INT8);
 	} else if (st->offset != NULL) {
 		sb_str(&t.sql, " LIMIT -1");
 	}
 	if (st->offset != NULL) {
 		sb_str(&t.sql, " OFFSET ");
-		bind(&t, &st->offset->val, SQLFE_BIND_LIMIT, SQLFE_OID_INT8);
+		bind(&t, &st->offset->val, SQLFE_BIND_LIMIT, PGTYPE_OID_INT8);
 	}
 	plan->sql = t.sql.p;
 	if (t.oom || t.sql.oom) {
@@ -349,9 +349,9 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 		return false;
 	}
 	for (int i = 0; i < plan->ncols; i++) {
-		const sqlfe_type *ty = plan->cols[i].type;
-		plan->depends |= ty->ops & (SQLFE_T_TIMEZONE | SQLFE_T_DATESTYLE | SQLFE_T_INTERVALSTYLE);
-		if (st->distinct && !(ty->ops & SQLFE_OPS_EQ)) {
+		const pgtype *ty = plan->cols[i].type;
+		plan->depends |= ty->flags & (PGTYPE_T_TIMEZONE | PGTYPE_T_DATESTYLE | PGTYPE_T_INTERVALSTYLE);
+		if (st->distinct && !(ty->flags & PGTYPE_OPS_EQ)) {
 			sqlfe_parse_backend(st, "DISTINCT on type %s", ty->name);
 			break;
 		}

@@ -16,7 +16,7 @@
 #include "hit/hitpath.h"
 #include "common/log.h"
 #include "src/stats.h"
-#include "src/stmtclass.h"
+#include "sql/stmtclass.h"
 
 /* The reserved name of the settings check's prepared statement. */
 #define CHECK_STMT "__cbcache_settings_check"
@@ -37,8 +37,8 @@ typedef struct pstmt {
 	size_t len;
 	int ntypes;
 	uint32_t *types;
-	sclass_result eff; /* what executing it may do to the cache, judged once at Parse */
-	bool ambiguous;    /* named twice: what the backend holds is not known */
+	sqlfe_stmtclass_result eff; /* what executing it may do to the cache, judged once at Parse */
+	bool ambiguous;             /* named twice: what the backend holds is not known */
 	UT_hash_handle hh;
 } pstmt;
 
@@ -51,10 +51,10 @@ struct scache {
 
 	/* the cache tables, for the check and the write judgement */
 	size_t ngroups;
-	sclass_tables tables;
-	uint32_t *oids[SCLASS_MAX_GROUPS];
-	char **quoted[SCLASS_MAX_GROUPS]; /* "name" as an identifier */
-	size_t ncheck;                    /* tables in the check */
+	sqlfe_stmtclass_tables tables;
+	uint32_t *oids[SQLFE_STMTCLASS_MAX_GROUPS];
+	char **quoted[SQLFE_STMTCLASS_MAX_GROUPS]; /* "name" as an identifier */
+	size_t ncheck;                             /* tables in the check */
 
 	/* settings */
 	char timezone[64];
@@ -63,7 +63,7 @@ struct scache {
 	bool std_strings;
 	bool client_utf8;
 	int extra_float_digits;
-	uint64_t readable[SCLASS_MAX_GROUPS];
+	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS];
 	check_state check;
 	int check_inflight; /* check exchanges whose ReadyForQuery is not in */
 	bool check_row;     /* the check's DataRow was read */
@@ -89,7 +89,7 @@ struct scache {
 	/* writes waiting for their commit */
 	bool pend;
 	bool pend_all;
-	uint64_t pend_tables[SCLASS_MAX_GROUPS];
+	uint64_t pend_tables[SQLFE_STMTCLASS_MAX_GROUPS];
 	bool cc_invalidated; /* the last backend message was a CommandComplete that invalidated */
 	bool counted;        /* the next Query or Execute sent on was counted already (a miss) */
 };
@@ -172,8 +172,8 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 	sc->extra_float_digits = 1;
 	size_t ng = 0;
 	cg_group *const *groups = cachedb_groups(sc->db, &ng);
-	if (ng > SCLASS_MAX_GROUPS)
-		ng = SCLASS_MAX_GROUPS;
+	if (ng > SQLFE_STMTCLASS_MAX_GROUPS)
+		ng = SQLFE_STMTCLASS_MAX_GROUPS;
 	sc->ngroups = ng;
 	sc->tables.ngroups = ng;
 	bool ok = true;
@@ -211,7 +211,7 @@ static void put_int16(wire_buf *b, int v)
 /* Parse, Bind, Execute, Close and Sync of the check into bout. */
 static void send_check(scache *sc, wire_buf *bout)
 {
-	char sql[64 + 260 * 64 * SCLASS_MAX_GROUPS];
+	char sql[64 + 260 * 64 * SQLFE_STMTCLASS_MAX_GROUPS];
 	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT pg_catalog.current_setting('extra_float_digits')");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
@@ -290,7 +290,7 @@ static void read_check_row(scache *sc, const char *msg, size_t n)
 	p += 2;
 	if ((size_t)ncols != sc->ncheck + 1)
 		return;
-	uint64_t readable[SCLASS_MAX_GROUPS] = {0};
+	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
 	size_t g = 0, t = 0;
 	for (int c = 0; c < ncols; c++) {
 		if (p + 4 > end)
@@ -459,19 +459,19 @@ bool scache_backend_busy(const scache *sc)
 
 /* --- client messages to the backend ----------------------------------------------------- */
 
-/* Remember what a statement sent to the backend may do (src/stmtclass.h). */
-static void apply_effects(scache *sc, const sclass_result *r)
+/* Remember what a statement sent to the backend may do (sql/stmtclass.h). */
+static void apply_effects(scache *sc, const sqlfe_stmtclass_result *r)
 {
-	if (r->effects & SCLASS_WRITES_ALL) {
+	if (r->effects & SQLFE_STMTCLASS_WRITES_ALL) {
 		sc->pend = sc->pend_all = true;
-	} else if (r->effects & SCLASS_WRITES) {
+	} else if (r->effects & SQLFE_STMTCLASS_WRITES) {
 		sc->pend = true;
 		for (size_t g = 0; g < sc->ngroups; g++)
 			sc->pend_tables[g] |= r->tables[g];
 	}
-	if (r->effects & SCLASS_SETTINGS)
+	if (r->effects & SQLFE_STMTCLASS_SETTINGS)
 		sc->check = CHK_UNKNOWN;
-	if (r->effects & SCLASS_FORGET_STMTS) {
+	if (r->effects & SQLFE_STMTCLASS_FORGET_STMTS) {
 		/* DEALLOCATE name: which one is not worth parsing; forget the whole table */
 		pstmt *p, *tmp;
 		HASH_ITER(hh, sc->stmts, p, tmp)
@@ -550,7 +550,7 @@ static pstmt *new_stmt(scache *sc, const char *name, const char *text, int ntype
 		free_stmt(p);
 		return NULL;
 	}
-	sclass_classify(p->text, p->len, &sc->tables, &p->eff);
+	sqlfe_stmtclass_classify(p->text, p->len, sc->std_strings, &sc->tables, &p->eff);
 	return p;
 }
 
@@ -619,8 +619,8 @@ static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *
 	}
 	switch (type) {
 	case 'Q': {
-		sclass_result r;
-		sclass_classify(p, n > 6 ? n - 6 : 0, &sc->tables, &r);
+		sqlfe_stmtclass_result r;
+		sqlfe_stmtclass_classify(p, n > 6 ? n - 6 : 0, sc->std_strings, &sc->tables, &r);
 		apply_effects(sc, &r);
 	}
 		/* a simple Query drops the unnamed statement on the backend */
@@ -775,7 +775,7 @@ static bool answer_query(scache *sc, const char *msg, size_t n, wire_buf *cout)
 {
 	if (n < 6 || msg[n - 1] != '\0')
 		return false;
-	if (!sclass_is_select(msg + 5, n - 6))
+	if (!sqlfe_stmtclass_is_select(msg + 5, n - 6, sc->std_strings))
 		return false; /* counted when sent on */
 	hitpath_request rq;
 	memset(&rq, 0, sizeof(rq));
@@ -857,7 +857,7 @@ static bool answer_batch(scache *sc, wire_buf *cout)
 		ntypes = ps->ntypes;
 	}
 
-	if (!sclass_is_select(text, tlen))
+	if (!sqlfe_stmtclass_is_select(text, tlen, sc->std_strings))
 		return false;
 
 	/* the Bind: text parameters only */

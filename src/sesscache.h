@@ -30,9 +30,9 @@
  *    check the session runs on its backend connection (an extended-protocol
  *    exchange under a reserved statement name, invisible to the client) at
  *    login and again after any statement that may change them
- *    (src/stmtclass.h).  Until the check's answer is in, nothing is
+ *    (sql/stmtclass.h).  Until the check's answer is in, nothing is
  *    answered from the cache.
- *  - Writes: statements that may write cache tables (src/stmtclass.h) are
+ *  - Writes: statements that may write cache tables (sql/stmtclass.h) are
  *    remembered; when the backend reports the write committed (the
  *    CommandComplete of a simple Query, which PostgreSQL sends after the
  *    commit of an implicit transaction or COMMIT, and the ReadyForQuery

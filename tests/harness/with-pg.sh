@@ -162,7 +162,7 @@ fi
 # --- start on a free port (retry when another process took it) ----------
 port_in_use() {
 	# the socket file of another cluster, or a TCP listener on 127.0.0.1
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+	grep -q . <<<"$(ss -Hltn "sport = :$1" 2>/dev/null)" && return 0
 	return 1
 }
 for attempt in 1 2 3 4 5 6 7 8; do

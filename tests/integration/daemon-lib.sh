@@ -31,7 +31,7 @@ cbd_free_port() {
 	local p
 	for _ in $(seq 50); do
 		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+		if ! grep -q . <<<"$(ss -Hltn "sport = :$p" 2>/dev/null)"; then
 			echo "$p"
 			return 0
 		fi

@@ -25,30 +25,30 @@ try() { # try PASSWORD USER [DB] [HOST]: psql through cbcached, output in $out
 export PGPASSFILE=/nonexistent/pgpass
 
 try wrong-pw cb_alice && fail "wrong password admitted: $out"
-echo "$out" | grep -q 'password authentication failed for user "cb_alice"' ||
+grep -q -- 'password authentication failed for user "cb_alice"' <<<"$out" ||
 	fail "wrong password: unexpected message: $out"
 
 try right-pw cb_alice || fail "right password refused: $out"
-echo "$out" | grep -q '^cb_alice:[1-9]' || fail "right password: unexpected output: $out"
+grep -q -- '^cb_alice:[1-9]' <<<"$out" || fail "right password: unexpected output: $out"
 
 # no password at all: psql -w never prompts, so it must be refused
 out="$(psql -X -w -At -h "$CBD_DIR" -p "$CBD_PORT" -U cb_alice -d movies -c "SELECT 1" 2>&1)" &&
 	fail "no password admitted: $out"
 
 try "" cb_nologin && fail "NOLOGIN role admitted: $out"
-echo "$out" | grep -q 'not permitted to log in' || fail "NOLOGIN: unexpected message: $out"
+grep -q -- 'not permitted to log in' <<<"$out" || fail "NOLOGIN: unexpected message: $out"
 
 try "" cb_nobody && fail "nonexistent role admitted: $out"
-echo "$out" | grep -q 'role "cb_nobody" does not exist' || fail "nonexistent role: unexpected message: $out"
+grep -q -- 'role "cb_nobody" does not exist' <<<"$out" || fail "nonexistent role: unexpected message: $out"
 
 try "" postgres no_such_db && fail "nonexistent database admitted: $out"
-echo "$out" | grep -q 'database "no_such_db" does not exist' || fail "nonexistent database: unexpected message: $out"
+grep -q -- 'database "no_such_db" does not exist' <<<"$out" || fail "nonexistent database: unexpected message: $out"
 
 # TCP: trusted role works, password role refused while allow_tcp_password is off
 try "" postgres movies 127.0.0.1 || fail "trusted role over TCP refused: $out"
-echo "$out" | grep -q '^postgres:[1-9]' || fail "trusted role over TCP: unexpected output: $out"
+grep -q -- '^postgres:[1-9]' <<<"$out" || fail "trusted role over TCP: unexpected output: $out"
 try right-pw cb_alice movies 127.0.0.1 && fail "password auth over TCP admitted with allow_tcp_password off: $out"
-echo "$out" | grep -q 'not allowed on the TCP listener' || fail "TCP password: unexpected message: $out"
+grep -q -- 'not allowed on the TCP listener' <<<"$out" || fail "TCP password: unexpected message: $out"
 
 # allow_tcp_password is reloadable
 echo "allow_tcp_password = on" >>"$CBD_CONF"

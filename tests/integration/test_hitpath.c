@@ -569,7 +569,7 @@ static void test_extended(void **state)
 
 	/* a declared type that differs from the one the cache reads */
 	hitpath_session ss = session();
-	uint32_t types[1] = {SQLFE_OID_TEXT};
+	uint32_t types[1] = {PGTYPE_OID_TEXT};
 	int lens[1] = {(int)strlen(a)};
 	const char *sql = "SELECT id FROM film WHERE regie = $1";
 	hitpath_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true};
@@ -577,7 +577,7 @@ static void test_extended(void **state)
 	hitpath_result res;
 	cb_error err = {{0}};
 	assert_int_equal(hitpath_execute(hc, &rq, &ss, &out, &res, &err), HITPATH_BACKEND);
-	types[0] = SQLFE_OID_INT4;
+	types[0] = PGTYPE_OID_INT4;
 	assert_int_equal(hitpath_execute(hc, &rq, &ss, &out, &res, &err), HITPATH_HIT);
 	/* a parameter count that does not match */
 	rq.nparams = 0;

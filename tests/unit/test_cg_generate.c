@@ -52,7 +52,7 @@ static size_t table(cg_group *g, const char *name, const char *const *cols, size
 		c->type_name = strdup(is_int ? "integer" : "text");
 		c->type_base = strdup(c->type_name);
 		c->category = is_int ? 'N' : 'S';
-		c->storage = is_int ? CG_STORE_INTEGER : CG_STORE_TEXT;
+		c->storage = is_int ? PGTYPE_ST_INTEGER : PGTYPE_ST_TEXT;
 		c->attnum = (int)i + 1;
 	}
 	t->ncols = ncols;

@@ -201,10 +201,10 @@ static void test_bool_and_opaque_types(void **state)
 	assert_non_null(s);
 	t = sqlfe_schema_add_table(s, "flags", 17001, false);
 	assert_int_equal(
-	        sqlfe_schema_add_column(s, t, "id", SQLFE_OID_INT4, -1, "int4", 1, SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+	        sqlfe_schema_add_column(s, t, "id", PGTYPE_OID_INT4, -1, "int4", 1, SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
 	        0);
-	assert_int_equal(sqlfe_schema_add_column(s, t, "active", SQLFE_OID_BOOL, -1, "bool", 2, 0), 1);
-	assert_int_equal(sqlfe_schema_add_column(s, t, "code", SQLFE_OID_BPCHAR, 7, "bpchar", 3, 0), 2);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "active", PGTYPE_OID_BOOL, -1, "bool", 2, 0), 1);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "code", PGTYPE_OID_BPCHAR, 7, "bpchar", 3, 0), 2);
 	assert_int_equal(sqlfe_schema_add_column(s, t, "doc", 3802, -1, "jsonb", 4, 0), 3);
 
 	assert_true(
@@ -213,9 +213,9 @@ static void test_bool_and_opaque_types(void **state)
 	assert_string_equal(p->sql, "SELECT \"flags\".\"active\", \"flags\".\"code\" FROM \"flags\" AS \"flags\" "
 	                            "WHERE \"flags\".\"id\" = ?1 AND \"flags\".\"active\" = ?2");
 	assert_int_equal(p->binds[1].as, SQLFE_BIND_BOOL);
-	assert_int_equal(p->cols[0].type_oid, SQLFE_OID_BOOL);
+	assert_int_equal(p->cols[0].type_oid, PGTYPE_OID_BOOL);
 	assert_int_equal(p->cols[0].typlen, 1);
-	assert_int_equal(p->cols[1].type_oid, SQLFE_OID_BPCHAR);
+	assert_int_equal(p->cols[1].type_oid, PGTYPE_OID_BPCHAR);
 	assert_int_equal(p->cols[1].typmod, 7);
 	assert_int_equal(bind1(p, 1, "", NULL, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
 	assert_true(out.is_int && out.i == 1);
@@ -223,7 +223,7 @@ static void test_bool_and_opaque_types(void **state)
 
 	assert_true(sqlfe_plan_build("SELECT id FROM flags WHERE id = $1 AND active = $2", NULL, s, &p, &err));
 	assert_true(p->cacheable);
-	assert_int_equal(p->param_types[2], SQLFE_OID_BOOL);
+	assert_int_equal(p->param_types[2], PGTYPE_OID_BOOL);
 	assert_int_equal(bind1(p, 1, "", NULL, params, lens, 2, &out), SQLFE_BOUND_OK);
 	assert_true(out.is_int && out.i == 1);
 	sqlfe_plan_free(p);

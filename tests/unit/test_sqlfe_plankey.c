@@ -103,8 +103,8 @@ static void test_quoting(void **state)
 	/* quoted identifiers are copied verbatim, digits and quotes inside included */
 	expect_key("SELECT \"col 5\", \"a\"\"b\" FROM \"T\" WHERE x = 5",
 	           "SELECT \"col 5\", \"a\"\"b\" FROM \"T\" WHERE x = ?I");
-	/* B'', X'' and N'' literals stay */
-	expect_key("SELECT B'101', X'1F', N'abc', 7", "SELECT B'101', X'1F', N'abc', ?I");
+	/* B'' and X'' literals stay; N'' is the keyword NCHAR and a string */
+	expect_key("SELECT B'101', X'1F', N'abc', 7", "SELECT B'101', X'1F', N?S, ?I");
 	/* the '--' inside a string is not a comment */
 	expect_key("SELECT '--x' FROM t", "SELECT ?S FROM t");
 	/* string contents never leak into the key */
@@ -120,10 +120,10 @@ static void test_comments_and_casts(void **state)
 	expect_key("SELECT '5'::int, a::text FROM t", "SELECT ?S::int, a::text FROM t");
 	/* typmods are stripped; the parse sends such statements to the backend */
 	expect_key("SELECT a::varchar(5) FROM t", "SELECT a::varchar(?I) FROM t");
-	/* numbers glued to identifiers and identifiers with digits stay */
-	expect_key("SELECT 5abc, t1.c2, a$1 FROM t2", "SELECT 5abc, t1.c2, a$1 FROM t2");
-	/* "1..": the 1 stays (PostgreSQL splits it oddly), ".2" is a literal */
-	expect_key("SELECT 1..2", "SELECT 1.?N");
+	/* identifiers with digits and dollars stay */
+	expect_key("SELECT t1.c2, a$1 FROM t2", "SELECT t1.c2, a$1 FROM t2");
+	/* "1..2" is PostgreSQL's integer, "..", integer */
+	expect_key("SELECT 1..2", "SELECT ?I..?I");
 }
 
 static void expect_nokey(const char *sql, bool std_strings)
@@ -148,6 +148,10 @@ static void test_no_key(void **state)
 	expect_nokey("SELECT $x$abc", true);
 	expect_nokey("SELECT 1 /* open", true);
 	expect_nokey("SELECT '\x01'", true);
+	/* PostgreSQL 15 refuses junk after a number or a parameter */
+	expect_nokey("SELECT 5abc FROM t", true);
+	expect_nokey("SELECT 1e+ FROM t", true);
+	expect_nokey("SELECT $1x FROM t", true);
 	expect_nokey("SELECT 'a\\'b'", false);
 	/* with standard_conforming_strings off, a string without backslashes is fine */
 	{

@@ -1,6 +1,6 @@
 /*
  * test_stmtclass.c - what statements sent to the backend do to the cache
- * (src/stmtclass.h).
+ * (sql/stmtclass.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,14 +10,14 @@
 
 #include <cmocka.h>
 
-#include "src/stmtclass.h"
+#include "sql/stmtclass.h"
 
 static const char *const movies[] = {"ort", "genre", "regisseur", "film", "darsteller", "darst_film"};
 static const char *const other[] = {"users", "Film"};
 
-static sclass_tables tables(void)
+static sqlfe_stmtclass_tables tables(void)
 {
-	sclass_tables t;
+	sqlfe_stmtclass_tables t;
 	memset(&t, 0, sizeof(t));
 	t.ngroups = 2;
 	t.ntables[0] = 6;
@@ -27,11 +27,11 @@ static sclass_tables tables(void)
 	return t;
 }
 
-static sclass_result judge(const char *sql)
+static sqlfe_stmtclass_result judge(const char *sql)
 {
-	sclass_tables t = tables();
-	sclass_result r;
-	sclass_classify(sql, strlen(sql), &t, &r);
+	sqlfe_stmtclass_tables t = tables();
+	sqlfe_stmtclass_result r;
+	sqlfe_stmtclass_classify(sql, strlen(sql), true, &t, &r);
 	return r;
 }
 
@@ -59,7 +59,7 @@ static void test_reads(void **state)
 	        ";;",
 	};
 	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		sclass_result r = judge(reads[i]);
+		sqlfe_stmtclass_result r = judge(reads[i]);
 		if (r.effects != 0)
 			fail_msg("\"%s\": effects %#x, expected none", reads[i], r.effects);
 	}
@@ -68,17 +68,17 @@ static void test_reads(void **state)
 static void test_writes_named(void **state)
 {
 	(void)state;
-	sclass_result r = judge("UPDATE film SET titel = 'x' WHERE id = 3");
-	assert_int_equal(r.effects, SCLASS_WRITES);
+	sqlfe_stmtclass_result r = judge("UPDATE film SET titel = 'x' WHERE id = 3");
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES);
 	assert_int_equal(r.tables[0], BIT(3));
 	assert_int_equal(r.tables[1], 0);
 
 	r = judge("insert into \"darst_film\" (fid, did) values (1, 2)");
-	assert_int_equal(r.effects, SCLASS_WRITES);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES);
 	assert_int_equal(r.tables[0], BIT(5));
 
 	r = judge("DELETE FROM public.Regisseur r USING film f WHERE f.regie = r.id");
-	assert_int_equal(r.effects, SCLASS_WRITES);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES);
 	assert_int_equal(r.tables[0], BIT(2) | BIT(3));
 
 	/* quoted names keep their case: "Film" is group 1's table, not film */
@@ -90,15 +90,15 @@ static void test_writes_named(void **state)
 	assert_int_equal(r.tables[0], BIT(1));
 
 	r = judge("WITH d AS (DELETE FROM ort RETURNING *) SELECT count(*) FROM d");
-	assert_int_equal(r.effects, SCLASS_WRITES);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES);
 	assert_int_equal(r.tables[0], BIT(0));
 
 	r = judge("SELECT 1; UPDATE film SET jahr = 2000");
-	assert_int_equal(r.effects, SCLASS_WRITES);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES);
 	assert_int_equal(r.tables[0], BIT(3));
 
 	r = judge("EXPLAIN (ANALYZE) UPDATE ort SET name = 'x'");
-	assert_int_equal(r.effects, SCLASS_WRITES);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES);
 	assert_int_equal(r.tables[0], BIT(0));
 
 	/* a write to a table outside the groups changes nothing cached */
@@ -117,24 +117,24 @@ static void test_writes_named(void **state)
 static void test_ddl_and_settings(void **state)
 {
 	(void)state;
-	sclass_result r = judge("ALTER TABLE film ENABLE ROW LEVEL SECURITY");
-	assert_int_equal(r.effects, SCLASS_WRITES | SCLASS_SETTINGS);
+	sqlfe_stmtclass_result r = judge("ALTER TABLE film ENABLE ROW LEVEL SECURITY");
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES | SQLFE_STMTCLASS_SETTINGS);
 	assert_int_equal(r.tables[0], BIT(3));
 
 	r = judge("SET search_path = other, public");
-	assert_int_equal(r.effects, SCLASS_SETTINGS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS);
 	r = judge("reset all");
-	assert_int_equal(r.effects, SCLASS_SETTINGS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS);
 	r = judge("SET ROLE reader");
-	assert_int_equal(r.effects, SCLASS_SETTINGS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS);
 	r = judge("REVOKE SELECT ON film FROM reader");
-	assert_int_equal(r.effects, SCLASS_SETTINGS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS);
 	r = judge("SELECT set_config('TimeZone', 'UTC', false)");
-	assert_int_equal(r.effects, SCLASS_SETTINGS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS);
 	r = judge("DISCARD ALL");
-	assert_int_equal(r.effects, SCLASS_SETTINGS | SCLASS_FORGET_STMTS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS | SQLFE_STMTCLASS_FORGET_STMTS);
 	r = judge("DEALLOCATE ALL");
-	assert_int_equal(r.effects, SCLASS_FORGET_STMTS);
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_FORGET_STMTS);
 }
 
 static void test_unknown(void **state)
@@ -150,8 +150,9 @@ static void test_unknown(void **state)
 	        "SELECT 1; CALL p()",
 	};
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
-		sclass_result r = judge(unknown[i]);
-		if (!(r.effects & SCLASS_WRITES_ALL) || !(r.effects & SCLASS_SETTINGS) || (r.effects & SCLASS_WRITES))
+		sqlfe_stmtclass_result r = judge(unknown[i]);
+		if (!(r.effects & SQLFE_STMTCLASS_WRITES_ALL) || !(r.effects & SQLFE_STMTCLASS_SETTINGS) ||
+		    (r.effects & SQLFE_STMTCLASS_WRITES))
 			fail_msg("\"%s\": effects %#x, expected WRITES_ALL|SETTINGS", unknown[i], r.effects);
 		assert_int_equal(r.tables[0], 0);
 	}
@@ -160,13 +161,13 @@ static void test_unknown(void **state)
 static void test_is_select(void **state)
 {
 	(void)state;
-	assert_true(sclass_is_select("SELECT 1", 8));
-	assert_true(sclass_is_select(" /* c */ ((select 1))", 21));
-	assert_true(sclass_is_select("-- x\nSeLeCt * FROM film", 24));
-	assert_false(sclass_is_select("DEALLOCATE \"cbo_1\"", 18));
-	assert_false(sclass_is_select("WITH x AS (SELECT 1) SELECT * FROM x", 36));
-	assert_false(sclass_is_select("selectx", 7));
-	assert_false(sclass_is_select("", 0));
+	assert_true(sqlfe_stmtclass_is_select("SELECT 1", 8, true));
+	assert_true(sqlfe_stmtclass_is_select(" /* c */ ((select 1))", 21, true));
+	assert_true(sqlfe_stmtclass_is_select("-- x\nSeLeCt * FROM film", 24, true));
+	assert_false(sqlfe_stmtclass_is_select("DEALLOCATE \"cbo_1\"", 18, true));
+	assert_false(sqlfe_stmtclass_is_select("WITH x AS (SELECT 1) SELECT * FROM x", 36, true));
+	assert_false(sqlfe_stmtclass_is_select("selectx", 7, true));
+	assert_false(sqlfe_stmtclass_is_select("", 0, true));
 }
 
 int main(void)
