@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cache/pgconn.h"
+#include "common/array.h"
 #include "common/sb.h"
 
 #include <uthash.h>
@@ -209,13 +210,8 @@ static bool cache_values(vctx *c, const char *sql, char ***out, size_t *n)
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nv = realloc(*out, cap * sizeof(*nv));
-			if (nv == NULL)
-				break;
-			*out = nv;
-		}
+		if (!CB_ARRAY_GROW(*out, cap, *n + 1))
+			break;
 		if (((*out)[*n] = strdup((const char *)sqlite3_column_text(st, 0))) == NULL)
 			break;
 		(*n)++;

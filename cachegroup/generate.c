@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/sb.h"
 #include "common/pgtype.h"
 
@@ -69,16 +70,10 @@ static cg_stmt *add(gen *gn, cg_stmt_kind kind, cg_stmt_target target, char *sql
 		gn->oom = true;
 		return NULL;
 	}
-	if (g->nstmts == gn->cap) {
-		size_t cap = gn->cap ? gn->cap * 2 : 32;
-		cg_stmt *ns = realloc(g->stmts, cap * sizeof(*ns));
-		if (ns == NULL) {
-			free(sql);
-			gn->oom = true;
-			return NULL;
-		}
-		g->stmts = ns;
-		gn->cap = cap;
+	if (!CB_ARRAY_GROW(g->stmts, gn->cap, g->nstmts + 1)) {
+		free(sql);
+		gn->oom = true;
+		return NULL;
 	}
 	cg_stmt *s = &g->stmts[g->nstmts];
 	memset(s, 0, sizeof(*s));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/sb.h"
 
 typedef struct tarjan {
@@ -327,15 +328,10 @@ static void emit_path(pathctx *pc, cg_origin_kind origin, size_t fill, size_t ta
 			return;
 		}
 	}
-	if (e->npaths == 0 || (e->npaths & (e->npaths - 1)) == 0) {
-		size_t cap = e->npaths ? e->npaths * 2 : 4;
-		cg_backpath *np = realloc(e->paths, cap * sizeof(*np));
-		if (np == NULL) {
-			free(bp.rccs);
-			pc->oom = true;
-			return;
-		}
-		e->paths = np;
+	if (!CB_ARRAY_GROW_N(e->paths, e->npaths)) {
+		free(bp.rccs);
+		pc->oom = true;
+		return;
 	}
 	e->paths[e->npaths++] = bp;
 }
@@ -375,14 +371,9 @@ static cg_entry *entry_for(cg_group *g, size_t table, const char *column, bool *
 	for (size_t i = 0; i < g->nentries; i++)
 		if (g->entries[i].table == table && strcmp(g->entries[i].column, column) == 0)
 			return &g->entries[i];
-	if (g->nentries == 0 || (g->nentries & (g->nentries - 1)) == 0) {
-		size_t cap = g->nentries ? g->nentries * 2 : 8;
-		cg_entry *ne = realloc(g->entries, cap * sizeof(*ne));
-		if (ne == NULL) {
-			*oom = true;
-			return NULL;
-		}
-		g->entries = ne;
+	if (!CB_ARRAY_GROW_N(g->entries, g->nentries)) {
+		*oom = true;
+		return NULL;
 	}
 	cg_entry *e = &g->entries[g->nentries];
 	memset(e, 0, sizeof(*e));

@@ -9,21 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/sb.h"
 
 /* --- diagnostics ------------------------------------------------------- */
 
 bool cg_diag_add(cg_diags *d, cg_pos pos, const char *hint, const char *fmt, ...)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		cg_diag *ni = realloc(d->items, cap * sizeof(*ni));
-		if (ni == NULL) {
-			d->oom = true;
-			return false;
-		}
-		d->items = ni;
-		d->cap = cap;
+	if (!CB_ARRAY_GROW(d->items, d->cap, d->n + 1)) {
+		d->oom = true;
+		return false;
 	}
 	cg_diag *e = &d->items[d->n];
 	memset(e, 0, sizeof(*e));

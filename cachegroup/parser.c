@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cachegroup/lexer.h"
+#include "common/array.h"
 #include "common/sb.h"
 
 /* A column reference as written: [schema.]table.column */
@@ -280,19 +281,6 @@ static void parse_cachegroup(parser *p, cg_pos kwpos)
 	expect_eol(p, "the cachegroup line has only the group's name");
 }
 
-static bool grow(void **arr, size_t n, size_t elem)
-{
-	/* grow to the next power of two when n is one */
-	if (n != 0 && (n & (n - 1)) != 0)
-		return true;
-	size_t cap = n ? n * 2 : 4;
-	void *na = realloc(*arr, cap * elem);
-	if (na == NULL)
-		return false;
-	*arr = na;
-	return true;
-}
-
 static void parse_table(parser *p)
 {
 	char *parts[2] = {NULL, NULL};
@@ -321,7 +309,7 @@ static void parse_table(parser *p)
 		skip_line(p);
 		return;
 	}
-	if (!grow((void **)&p->g->tables, p->g->ntables, sizeof(cg_table))) {
+	if (!CB_ARRAY_GROW_N(p->g->tables, p->g->ntables)) {
 		p->oom = true;
 		free(schema);
 		free(name);
@@ -351,7 +339,7 @@ static bool parse_value(parser *p, cg_fill *f)
 			return false;
 		}
 	}
-	if (!grow((void **)&f->values, f->nvalues, sizeof(cg_value))) {
+	if (!CB_ARRAY_GROW_N(f->values, f->nvalues)) {
 		p->oom = true;
 		return false;
 	}
@@ -377,8 +365,7 @@ static void parse_fill(parser *p, cg_pos kwpos)
 		skip_line(p);
 		return;
 	}
-	if (!grow((void **)&p->g->fills, p->g->nfills, sizeof(cg_fill)) ||
-	    !grow((void **)&p->fills, p->g->nfills, sizeof(pending))) {
+	if (!CB_ARRAY_GROW_N(p->g->fills, p->g->nfills) || !CB_ARRAY_GROW_N(p->fills, p->g->nfills)) {
 		p->oom = true;
 		colref_free(&ref);
 		return;
@@ -461,8 +448,7 @@ static void parse_rcc(parser *p, cg_pos kwpos)
 		skip_line(p);
 		return;
 	}
-	if (!grow((void **)&p->g->rccs, p->g->nrccs, sizeof(cg_rcc)) ||
-	    !grow((void **)&p->rccs, p->g->nrccs, sizeof(pending))) {
+	if (!CB_ARRAY_GROW_N(p->g->rccs, p->g->nrccs) || !CB_ARRAY_GROW_N(p->rccs, p->g->nrccs)) {
 		p->oom = true;
 		colref_free(&a);
 		colref_free(&b);

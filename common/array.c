@@ -29,3 +29,12 @@ bool cb_array_grow(void **items, size_t *cap, size_t need, size_t elem)
 	*cap = n;
 	return true;
 }
+
+bool cb_array_grow_n(void **items, size_t n, size_t elem)
+{
+	/* full exactly when n is a power of two from CB_ARRAY_FIRST on (or the array is empty) */
+	if (n != 0 && (n < CB_ARRAY_FIRST || (n & (n - 1)) != 0))
+		return true;
+	size_t cap = n;
+	return cb_array_grow(items, &cap, n + 1, elem);
+}

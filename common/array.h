@@ -22,4 +22,12 @@ CB_MUSTCHECK bool cb_array_grow(void **items, size_t *cap, size_t need, size_t e
 /* cb_array_grow for a typed pointer: CB_ARRAY_GROW(v->items, v->cap, v->n + 1). */
 #define CB_ARRAY_GROW(items, cap, need) cb_array_grow((void **)&(items), &(cap), (need), sizeof(*(items)))
 
+/*
+ * For an array that keeps only its length n (its capacity is implied: the
+ * powers of two from CB_ARRAY_FIRST on): make room for element n before
+ * it is appended.  False when out of memory (the array stays valid).
+ */
+CB_MUSTCHECK bool cb_array_grow_n(void **items, size_t n, size_t elem);
+#define CB_ARRAY_GROW_N(items, n) cb_array_grow_n((void **)&(items), (n), sizeof(*(items)))
+
 #endif /* CB_ARRAY_H */

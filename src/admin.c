@@ -106,15 +106,15 @@ static CB_PRINTF(3, 4) void put_status(adm_reply *r, bool ok, const char *fmt, .
 /* --- commands ---------------------------------------------------------------- */
 
 /* The cache service, or NULL when the daemon runs without a cache. */
-static csvc *adm_cache(adm_server *a)
+static cachesvc *adm_cache(adm_server *a)
 {
 	return a->hooks.cache != NULL ? a->hooks.cache() : NULL;
 }
 
 /* The cache service, or NULL after an error reply saying how to get one. */
-static csvc *adm_need_cache(adm_server *a, adm_reply *r)
+static cachesvc *adm_need_cache(adm_server *a, adm_reply *r)
 {
-	csvc *cs = adm_cache(a);
+	cachesvc *cs = adm_cache(a);
 	if (cs == NULL)
 		put_status(r, false,
 		           "this cbcached runs without a cache: set cache_db and cache_groups in %s and restart it "
@@ -150,16 +150,16 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "queries_cache_misses", STATS_GET(queries_cache_misses));
 	stat_row(r, "queries_backend", STATS_GET(queries_backend));
 	hitpath_stats hs = {0};
-	csvc *hcs = adm_cache(a);
-	if (hcs != NULL && csvc_hit_engine(hcs) != NULL)
-		hitpath_get_stats(csvc_hit_engine(hcs), &hs);
+	cachesvc *hcs = adm_cache(a);
+	if (hcs != NULL && cachesvc_hit_engine(hcs) != NULL)
+		hitpath_get_stats(cachesvc_hit_engine(hcs), &hs);
 	stat_row(r, "queries_parsed", (long long)hs.parses);
 	stat_row(r, "query_shapes", (long long)hs.plans);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
-	csvc *cs = adm_cache(a);
+	cachesvc *cs = adm_cache(a);
 	if (cs != NULL) {
-		csvc_counters c;
-		csvc_get_counters(cs, &c);
+		cachesvc_counters c;
+		cachesvc_get_counters(cs, &c);
 		stat_row(r, "cache_fills_queued", (long long)c.fills_queued);
 		stat_row(r, "cache_fills_done", (long long)c.fills_done);
 		stat_row(r, "cache_fills_failed", (long long)c.fills_failed);
@@ -266,13 +266,13 @@ static bool fill_args(adm_reply *r, const char *cmd, const char *args, char *nam
 
 static void cmd_fill(adm_server *a, const char *args, adm_reply *r)
 {
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	char name[256], value[1024];
 	if (cs == NULL || !fill_args(r, "FILL", args, name, sizeof(name), value, sizeof(value)))
 		return;
 	cb_error err;
 	bool merged = false;
-	if (!csvc_fill(cs, name, value, &merged, &err))
+	if (!cachesvc_fill(cs, name, value, &merged, &err))
 		put_status(r, false, "FILL %s %s refused: %s", name, value, err.msg);
 	else
 		put_status(r, true, "%s %s %s", name, value,
@@ -281,13 +281,13 @@ static void cmd_fill(adm_server *a, const char *args, adm_reply *r)
 
 static void cmd_evict(adm_server *a, const char *args, adm_reply *r)
 {
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	char name[256], value[1024];
 	if (cs == NULL || !fill_args(r, "EVICT", args, name, sizeof(name), value, sizeof(value)))
 		return;
 	cb_error err;
 	bool found = false;
-	if (!csvc_evict(cs, name, value, &found, &err))
+	if (!cachesvc_evict(cs, name, value, &found, &err))
 		put_status(r, false, "EVICT %s %s failed: %s", name, value, err.msg);
 	else
 		put_status(r, true, "%s %s %s", name, value, found ? "evicted" : "was not loaded");
@@ -296,11 +296,11 @@ static void cmd_evict(adm_server *a, const char *args, adm_reply *r)
 static void cmd_evict_all(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	cb_error err;
 	if (cs == NULL)
 		return;
-	if (!csvc_evict_all(cs, &err))
+	if (!cachesvc_evict_all(cs, &err))
 		put_status(r, false, "EVICT ALL failed: %s", err.msg);
 	else
 		put_status(r, true, "every fill value evicted (complete tables stay)");
@@ -315,13 +315,13 @@ static void verify_row(void *arg, const verify_violation *v)
 static void cmd_verify(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	static const char *const cols[] = {"group", "constraint", "value", "problem", "row", "cached", NULL};
 	put_columns(r, cols);
 	cb_error err;
-	long n = csvc_verify(cs, verify_row, r, &err);
+	long n = cachesvc_verify(cs, verify_row, r, &err);
 	if (n < 0)
 		put_status(r, false, "VERIFY could not run: %s", err.msg);
 	else if (n > 0)
@@ -341,7 +341,7 @@ static void fills_queued_row(void *arg, size_t group, size_t fill, const char *v
 	void **p = arg;
 	adm_reply *r = p[0];
 	char name[300], att[16];
-	csvc_fill_name(p[1], group, fill, name, sizeof(name));
+	cachesvc_fill_name(p[1], group, fill, name, sizeof(name));
 	snprintf(att, sizeof(att), "%d", attempts);
 	put_row(r, 8, in_flight ? "running" : "queued", name, value, att, "", "", "", "");
 }
@@ -349,20 +349,20 @@ static void fills_queued_row(void *arg, size_t group, size_t fill, const char *v
 static void cmd_show_fills(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	static const char *const cols[] = {"state",       "fill_column", "value", "attempts", "rows",
 	                                   "duration_ms", "age_s",       "error", NULL};
 	put_columns(r, cols);
 	void *p[2] = {r, cs};
-	fill_queue_foreach(csvc_fill_daemon(cs), fills_queued_row, p);
+	fill_queue_foreach(cachesvc_fill_daemon(cs), fills_queued_row, p);
 	fill_recent rec[FILL_RECENT_MAX];
-	size_t n = fill_get_recent(csvc_fill_daemon(cs), rec, FILL_RECENT_MAX);
+	size_t n = fill_get_recent(cachesvc_fill_daemon(cs), rec, FILL_RECENT_MAX);
 	int64_t now = cb_clock_now_us();
 	for (size_t i = 0; i < n; i++) {
 		char name[300], rows[24], dur[32], age[24];
-		csvc_fill_name(cs, rec[i].group, rec[i].fill, name, sizeof(name));
+		cachesvc_fill_name(cs, rec[i].group, rec[i].fill, name, sizeof(name));
 		snprintf(rows, sizeof(rows), "%llu", (unsigned long long)rec[i].rows);
 		ms_text(dur, sizeof(dur), rec[i].duration_us);
 		snprintf(age, sizeof(age), "%lld", (long long)((now - rec[i].finished_us) / 1000000));
@@ -376,7 +376,7 @@ static void cmd_show_fills(adm_server *a, const char *args, adm_reply *r)
 
 typedef struct controls_arg {
 	adm_reply *r;
-	csvc *cs;
+	cachesvc *cs;
 	int64_t now;
 } controls_arg;
 
@@ -384,7 +384,7 @@ static void controls_row(void *arg, size_t group, size_t fill, int64_t values, i
 {
 	controls_arg *c = arg;
 	char name[300], v[24], h[24], age[24];
-	csvc_fill_name(c->cs, group, fill, name, sizeof(name));
+	cachesvc_fill_name(c->cs, group, fill, name, sizeof(name));
 	snprintf(v, sizeof(v), "%lld", (long long)values);
 	snprintf(h, sizeof(h), "%lld", (long long)hits);
 	if (oldest_us > 0)
@@ -397,14 +397,14 @@ static void controls_row(void *arg, size_t group, size_t fill, int64_t values, i
 static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	static const char *const cols[] = {"fill_column", "values_loaded", "hits", "oldest_access_s", NULL};
 	put_columns(r, cols);
 	controls_arg c = {r, cs, cb_clock_now_us()};
 	cb_error err;
-	if (!csvc_controls(cs, controls_row, &c, &err))
+	if (!cachesvc_controls(cs, controls_row, &c, &err))
 		put_status(r, false, "SHOW CONTROLS failed: %s", err.msg);
 	else
 		put_status(r, true, "%s", "");
@@ -424,10 +424,10 @@ static void shape_row(void *arg, const hitpath_plan_info *i)
 static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
-	hitpath_engine *e = csvc_hit_engine(cs);
+	hitpath_engine *e = cachesvc_hit_engine(cs);
 	if (e == NULL) {
 		put_status(r, false, "%s", "the hit path is not running: see the log of cbcached's start");
 		return;
@@ -442,7 +442,7 @@ static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 /* WAIT FILLS [ms]: until no invalidation is pending, the fill queue is empty and no fill runs (tests, scripts). */
 static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 {
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	long ms = 10000;
@@ -459,13 +459,13 @@ static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 			return;
 		}
 	}
-	if (csvc_wait_idle(cs, (int)ms))
+	if (cachesvc_wait_idle(cs, (int)ms))
 		put_status(r, true, "%s", "the fill queue is empty and no invalidation is pending");
 	else
 		put_status(r, false,
 		           "fills or invalidations still pending after %ld ms (%zu fill requests): see SHOW FILLS and "
 		           "cache_invalidations in SHOW STATS",
-		           ms, fill_queue_length(csvc_fill_daemon(cs)));
+		           ms, fill_queue_length(cachesvc_fill_daemon(cs)));
 }
 
 typedef struct adm_command {

@@ -23,7 +23,7 @@
 #include "hit/wire.h"
 
 typedef struct adm_server adm_server;
-struct csvc;
+struct cachesvc;
 
 typedef struct adm_hooks {
 	/* re-read the config file; false with err when it is invalid */
@@ -34,7 +34,7 @@ typedef struct adm_hooks {
 	const cfg_config *(*config)(void);
 	/* the cache service (src/cachesvc.h), NULL when no cache is configured;
 	 * the hook itself may be NULL too */
-	struct csvc *(*cache)(void);
+	struct cachesvc *(*cache)(void);
 } adm_hooks;
 
 CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cb_error *err);

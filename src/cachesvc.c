@@ -1,7 +1,7 @@
 /*
  * cachesvc.c - the cache service of cbcached (see cachesvc.h).
  *
- * Functions prefix: csvc_
+ * Functions prefix: cachesvc_
  */
 #include "src/cachesvc.h"
 
@@ -19,7 +19,7 @@
 #include "hit/hitpath.h"
 #include "common/log.h"
 
-struct csvc {
+struct cachesvc {
 	cg_group **groups;
 	size_t ngroups;
 	cachedb *db;
@@ -34,20 +34,21 @@ struct csvc {
 	char fill_tz[128];   /* TimeZone of a session with the fill's settings */
 	char dbname[256];    /* the backend database the cache mirrors */
 	hitpath_engine *hit; /* the hit path's shared engine */
-	bool running;        /* csvc_start succeeded: a stop may mark the file clean */
+	bool running;        /* cachesvc_start succeeded: a stop may mark the file clean */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
-static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
-static bool csvc_fenced(void *arg, size_t group, size_t table);
+static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
+static bool cachesvc_fenced(void *arg, size_t group, size_t table);
 
-bool csvc_configured(const cfg_config *cfg)
+bool cachesvc_configured(const cfg_config *cfg)
 {
 	return cfg->cache_db[0] != '\0' && cfg->cache_groups[0] != '\0';
 }
 
 /* One text value of a query on pg, into buf; false with the cause in err. */
-static bool csvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg, cb_error *err)
+static bool cachesvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg,
+                                cb_error *err)
 {
 	PGresult *res = PQexec(pg, sql);
 	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
@@ -63,13 +64,13 @@ static bool csvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, 
 }
 
 /* What the hit path must know of the backend: text collation, fill TimeZone. */
-static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cb_error *err)
+static bool cachesvc_read_settings(cachesvc *s, PGconn *pg, const cfg_config *cfg, cb_error *err)
 {
 	char coll[16];
-	if (!csvc_query_text(pg,
-	                     "SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()",
-	                     coll, sizeof(coll), cfg, err) ||
-	    !csvc_query_text(pg, "SHOW TimeZone", s->fill_tz, sizeof(s->fill_tz), cfg, err))
+	if (!cachesvc_query_text(
+	            pg, "SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()", coll,
+	            sizeof(coll), cfg, err) ||
+	    !cachesvc_query_text(pg, "SHOW TimeZone", s->fill_tz, sizeof(s->fill_tz), cfg, err))
 		return false;
 	s->collation_c = strcmp(coll, "t") == 0;
 	snprintf(s->dbname, sizeof(s->dbname), "%s", PQdb(pg));
@@ -82,7 +83,7 @@ static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cb_er
 
 /* Compile the cache group files of cfg; on errors the first diagnostic
  * (file:line:col: message) goes into err, all of them to stderr and the log. */
-static bool csvc_compile(csvc *s, const cfg_config *cfg, cb_error *err)
+static bool cachesvc_compile(cachesvc *s, const cfg_config *cfg, cb_error *err)
 {
 	char path[4096];
 	size_t npaths = 0;
@@ -134,7 +135,7 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cb_error *err)
 		cg_diag_free(&d);
 		/* the compile connection has the fill's session settings (pgconn_connect) */
 		if (ok)
-			ok = csvc_read_settings(s, pg, cfg, err);
+			ok = cachesvc_read_settings(s, pg, cfg, err);
 	}
 	PQfinish(pg);
 	for (size_t i = 0; i < npaths; i++)
@@ -143,19 +144,19 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cb_error *err)
 	return ok;
 }
 
-static bool csvc_reload(void *arg, size_t group, uint64_t tables, cb_error *err)
+static bool cachesvc_reload(void *arg, size_t group, uint64_t tables, cb_error *err)
 {
 	return fill_load_complete_locked(arg, group, tables, err) == FILL_OK;
 }
 
-bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
+bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 {
 	*out = NULL;
-	csvc *s = calloc(1, sizeof(*s));
+	cachesvc *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return cb_fail(err, "out of memory");
 	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
-	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !csvc_compile(s, cfg, err))
+	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !cachesvc_compile(s, cfg, err))
 		goto fail;
 
 	cachedb_settings ds = {.path = cfg->cache_db};
@@ -186,7 +187,7 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 	 * miss invalidations of writes its clients were told had committed:
 	 * empty it (complete tables reloaded) before anything reads it.
 	 */
-	invalidate_set_reload(s->inv, csvc_reload, s->fill);
+	invalidate_set_reload(s->inv, cachesvc_reload, s->fill);
 	char *in_use = NULL;
 	if (!cachedb_meta_get(s->admin, "in_use", &in_use, err))
 		goto fail_cache;
@@ -220,9 +221,9 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 	                        .ngroups = s->ngroups,
 	                        .collation_c = s->collation_c,
 	                        .fill_timezone = s->fill_tz,
-	                        .on_hit = csvc_on_hit,
+	                        .on_hit = cachesvc_on_hit,
 	                        .hit_arg = s,
-	                        .fenced = csvc_fenced,
+	                        .fenced = cachesvc_fenced,
 	                        .fenced_arg = s};
 	if ((s->hit = hitpath_engine_new(&hps, err)) == NULL)
 		goto fail_cache;
@@ -238,22 +239,22 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cb_error *err)
 fail_cache:
 	cb_error_prefix(err, "cache: ");
 fail:
-	csvc_stop(s);
+	cachesvc_stop(s);
 	return false;
 }
 
-static bool csvc_fenced(void *arg, size_t group, size_t table)
+static bool cachesvc_fenced(void *arg, size_t group, size_t table)
 {
-	return invalidate_fenced(((csvc *)arg)->inv, group, table);
+	return invalidate_fenced(((cachesvc *)arg)->inv, group, table);
 }
 
-static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
+static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
 {
-	csvc *s = arg;
+	cachesvc *s = arg;
 	(void)hitcount_post(s->hits, group, entry, value);
 }
 
-bool csvc_wait_idle(csvc *s, int timeout_ms)
+bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 {
 	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
 	for (;;) {
@@ -272,17 +273,17 @@ bool csvc_wait_idle(csvc *s, int timeout_ms)
 	}
 }
 
-hitpath_engine *csvc_hit_engine(csvc *s)
+hitpath_engine *cachesvc_hit_engine(cachesvc *s)
 {
 	return s->hit;
 }
 
-const char *csvc_database(csvc *s)
+const char *cachesvc_database(cachesvc *s)
 {
 	return s->dbname;
 }
 
-void csvc_stop(csvc *s)
+void cachesvc_stop(cachesvc *s)
 {
 	if (s == NULL)
 		return;
@@ -314,7 +315,7 @@ void csvc_stop(csvc *s)
 	free(s);
 }
 
-void csvc_get_counters(csvc *s, csvc_counters *c)
+void cachesvc_get_counters(cachesvc *s, cachesvc_counters *c)
 {
 	const fill_stats *f = fill_get_stats(s->fill);
 	const gc_stats *g = gc_get_stats(s->gc);
@@ -347,7 +348,7 @@ void csvc_get_counters(csvc *s, csvc_counters *c)
 	}
 }
 
-static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cb_error *err)
+static bool cachesvc_find(cachesvc *s, const char *name, size_t *group, size_t *fill, cb_error *err)
 {
 	if (control_find_fill(s->groups, s->ngroups, name, group, fill))
 		return true;
@@ -356,17 +357,17 @@ static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cb
 	for (size_t g = 0; g < s->ngroups; g++)
 		for (size_t f = 0; f < s->groups[g]->nfills && used < sizeof(list); f++) {
 			char one[300];
-			csvc_fill_name(s, g, f, one, sizeof(one));
+			cachesvc_fill_name(s, g, f, one, sizeof(one));
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used > 0 ? ", " : "", one);
 		}
 	return cb_fail(err, "%s is not a fill column of the cache groups: give one of %s", name,
 	               list[0] != '\0' ? list : "(none: the cache groups declare no fill)");
 }
 
-bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cb_error *err)
+bool cachesvc_fill(cachesvc *s, const char *name, const char *value, bool *merged, cb_error *err)
 {
 	size_t g, f;
-	if (!csvc_find(s, name, &g, &f, err))
+	if (!cachesvc_find(s, name, &g, &f, err))
 		return false;
 	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, g, f, value, &ce);
@@ -376,20 +377,20 @@ bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cb_er
 	return true;
 }
 
-bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cb_error *err)
+bool cachesvc_evict(cachesvc *s, const char *name, const char *value, bool *found, cb_error *err)
 {
 	size_t g, f;
-	if (!csvc_find(s, name, &g, &f, err))
+	if (!cachesvc_find(s, name, &g, &f, err))
 		return false;
 	return gc_evict_value(s->gc, g, f, value, found, err);
 }
 
-bool csvc_evict_all(csvc *s, cb_error *err)
+bool cachesvc_evict_all(cachesvc *s, cb_error *err)
 {
 	return gc_evict_all(s->gc, err);
 }
 
-long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cb_error *err)
+long cachesvc_verify(cachesvc *s, verify_report_fn fn, void *arg, cb_error *err)
 {
 	PGconn *pg = NULL;
 	if (!pgconn_connect(s->conninfo, &pg, err)) {
@@ -401,54 +402,54 @@ long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cb_error *err)
 	return n;
 }
 
-void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len)
+void cachesvc_fill_name(cachesvc *s, size_t group, size_t fill, char *buf, size_t len)
 {
 	const cg_group *g = s->groups[group];
 	const cg_fill *f = &g->fills[fill];
 	snprintf(buf, len, "%s.%s", g->tables[f->table].name, f->column);
 }
 
-fill_daemon *csvc_fill_daemon(csvc *s)
+fill_daemon *cachesvc_fill_daemon(cachesvc *s)
 {
 	return s->fill;
 }
 
-bool csvc_controls(csvc *s, control_summary_fn fn, void *arg, cb_error *err)
+bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *arg, cb_error *err)
 {
 	return control_summary(s->admin, fn, arg, err);
 }
 
-void csvc_invalidate(csvc *s, size_t group, uint64_t tables)
+void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
 {
 	invalidate_post(s->inv, group, tables);
 }
 
-void csvc_invalidate_all(csvc *s)
+void cachesvc_invalidate_all(cachesvc *s)
 {
 	invalidate_post_all(s->inv);
 }
 
-bool csvc_collation_c(csvc *s)
+bool cachesvc_collation_c(cachesvc *s)
 {
 	return s->collation_c;
 }
 
-const char *csvc_fill_timezone(csvc *s)
+const char *cachesvc_fill_timezone(cachesvc *s)
 {
 	return s->fill_tz;
 }
 
-cachedb *csvc_cachedb(csvc *s)
+cachedb *cachesvc_cachedb(cachesvc *s)
 {
 	return s->db;
 }
 
-hitcount *csvc_hitcount(csvc *s)
+hitcount *cachesvc_hitcount(cachesvc *s)
 {
 	return s->hits;
 }
 
-bool csvc_post_fill(csvc *s, size_t group, size_t fill, const char *value)
+bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value)
 {
 	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, group, fill, value, &ce);

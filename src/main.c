@@ -34,7 +34,7 @@
 #define MAIN_REJECT_SLACK 64
 
 static cfg_config main_cfg;
-static csvc *main_cache; /* NULL when no cache is configured */
+static cachesvc *main_cache; /* NULL when no cache is configured */
 static int main_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t main_got_hup;
 static volatile sig_atomic_t main_got_term;
@@ -107,7 +107,7 @@ static const cfg_config *main_config(void)
 	return &main_cfg;
 }
 
-static csvc *main_cache_service(void)
+static cachesvc *main_cache_service(void)
 {
 	return main_cache;
 }
@@ -284,8 +284,8 @@ static int main_run(bool daemonize)
 	                    .login_timeout_ms = MAIN_LOGIN_TIMEOUT_MS};
 	if (!sess_init(&ss, &err))
 		goto fail;
-	if (csvc_configured(&main_cfg)) {
-		if (!csvc_start(&main_cfg, &main_cache, &err))
+	if (cachesvc_configured(&main_cfg)) {
+		if (!cachesvc_start(&main_cfg, &main_cache, &err))
 			goto fail;
 		sess_set_cache(main_cache);
 	} else if (main_cfg.cache_db[0] != '\0' || main_cfg.cache_groups[0] != '\0') {
@@ -376,7 +376,7 @@ fail:
 done:
 	adm_close(admin);
 	sess_set_cache(NULL);
-	csvc_stop(main_cache);
+	cachesvc_stop(main_cache);
 	main_cache = NULL;
 	if (pg_fd >= 0) {
 		close(pg_fd);

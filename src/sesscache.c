@@ -2,7 +2,7 @@
  * sesscache.c - a session's side of the cache (see the DESIGN in
  * sesscache.h).
  *
- * Functions prefix: scache_
+ * Functions prefix: sesscache_
  */
 #include "src/sesscache.h"
 
@@ -42,8 +42,8 @@ typedef struct pstmt {
 	UT_hash_handle hh;
 } pstmt;
 
-struct scache {
-	csvc *cs;
+struct sesscache {
+	cachesvc *cs;
 	cachedb *db;
 	hitpath_engine *eng;
 	hitpath_conn *hp; /* opened at the first statement the cache may answer */
@@ -106,7 +106,7 @@ static void free_stmt(pstmt *p)
 	free(p);
 }
 
-void scache_free(scache *sc)
+void sesscache_free(sesscache *sc)
 {
 	if (sc == NULL)
 		return;
@@ -139,7 +139,7 @@ static char *quote_ident(const char *name)
 	return cb_sb_finish(&sb);
 }
 
-scache *scache_new(csvc *cache, const char *database, const char **why)
+sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why)
 {
 	const char *dummy;
 	if (why == NULL)
@@ -149,22 +149,22 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 		*why = "no cache is configured";
 		return NULL;
 	}
-	if (strcmp(database, csvc_database(cache)) != 0) {
+	if (strcmp(database, cachesvc_database(cache)) != 0) {
 		*why = "the session's database is not the cache's (cache_database)";
 		return NULL;
 	}
-	hitpath_engine *eng = csvc_hit_engine(cache);
+	hitpath_engine *eng = cachesvc_hit_engine(cache);
 	if (eng == NULL) {
 		*why = "the hit path is not available";
 		return NULL;
 	}
-	scache *sc = calloc(1, sizeof(*sc));
+	sesscache *sc = calloc(1, sizeof(*sc));
 	if (sc == NULL) {
 		*why = "out of memory";
 		return NULL;
 	}
 	sc->cs = cache;
-	sc->db = csvc_cachedb(cache);
+	sc->db = cachesvc_cachedb(cache);
 	sc->eng = eng;
 	sc->txn = 'I';
 	sc->client_utf8 = true;
@@ -194,7 +194,7 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 		}
 	}
 	if (!ok) {
-		scache_free(sc);
+		sesscache_free(sc);
 		*why = "out of memory";
 		return NULL;
 	}
@@ -209,7 +209,7 @@ static void put_int16(wire_buf *b, int v)
 }
 
 /* Parse, Bind, Execute, Close and Sync of the check into bout. */
-static void send_check(scache *sc, wire_buf *bout)
+static void send_check(sesscache *sc, wire_buf *bout)
 {
 	char sql[64 + 260 * 64 * SQLFE_STMTCLASS_MAX_GROUPS];
 	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT pg_catalog.current_setting('extra_float_digits')");
@@ -269,19 +269,19 @@ static void send_check(scache *sc, wire_buf *bout)
 	sc->check_error = false;
 }
 
-static bool backend_idle(const scache *sc)
+static bool backend_idle(const sesscache *sc)
 {
 	return sc->rfq_expected == 0 && !sc->unsynced && sc->check_inflight == 0;
 }
 
-static void maybe_check(scache *sc, wire_buf *bout)
+static void maybe_check(sesscache *sc, wire_buf *bout)
 {
 	if (sc->check == CHK_UNKNOWN && backend_idle(sc) && sc->txn == 'I' && !sc->holding)
 		send_check(sc, bout);
 }
 
 /* The check's DataRow: extra_float_digits, then one boolean per table. */
-static void read_check_row(scache *sc, const char *msg, size_t n)
+static void read_check_row(sesscache *sc, const char *msg, size_t n)
 {
 	const char *p = msg + 5, *end = msg + n;
 	if (p + 2 > end)
@@ -328,7 +328,7 @@ static void read_check_row(scache *sc, const char *msg, size_t n)
 }
 
 /* A backend message while the check is in flight; false: the client does not see it. */
-static bool check_message(scache *sc, char type, const char *msg, size_t n)
+static bool check_message(sesscache *sc, char type, const char *msg, size_t n)
 {
 	switch (type) {
 	case 'D':
@@ -360,7 +360,7 @@ static bool check_message(scache *sc, char type, const char *msg, size_t n)
 
 /* --- the backend's answers ------------------------------------------------------------ */
 
-static void set_param(scache *sc, const char *name, const char *value)
+static void set_param(sesscache *sc, const char *name, const char *value)
 {
 	if (strcmp(name, "TimeZone") == 0)
 		snprintf(sc->timezone, sizeof(sc->timezone), "%s", value);
@@ -374,7 +374,7 @@ static void set_param(scache *sc, const char *name, const char *value)
 		sc->client_utf8 = strcmp(value, "UTF8") == 0;
 }
 
-void scache_login(scache *sc, PGconn *be, wire_buf *bout)
+void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout)
 {
 	static const char *const names[] = {"TimeZone", "DateStyle", "IntervalStyle", "standard_conforming_strings",
 	                                    "client_encoding"};
@@ -385,18 +385,18 @@ void scache_login(scache *sc, PGconn *be, wire_buf *bout)
 	maybe_check(sc, bout);
 }
 
-static void invalidate_written(scache *sc)
+static void invalidate_written(sesscache *sc)
 {
 	if (sc->pend_all) {
-		csvc_invalidate_all(sc->cs);
+		cachesvc_invalidate_all(sc->cs);
 		return;
 	}
 	for (size_t g = 0; g < sc->ngroups; g++)
 		if (sc->pend_tables[g] != 0)
-			csvc_invalidate(sc->cs, g, sc->pend_tables[g]);
+			cachesvc_invalidate(sc->cs, g, sc->pend_tables[g]);
 }
 
-bool scache_backend(scache *sc, char type, const char *msg, size_t n)
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n)
 {
 	if (type == 'S') {
 		const char *name = msg + 5;
@@ -447,12 +447,12 @@ bool scache_backend(scache *sc, char type, const char *msg, size_t n)
 	return true;
 }
 
-bool scache_failed(const scache *sc)
+bool sesscache_failed(const sesscache *sc)
 {
 	return sc->held.failed || sc->stale_parse.failed;
 }
 
-bool scache_backend_busy(const scache *sc)
+bool sesscache_backend_busy(const sesscache *sc)
 {
 	return !backend_idle(sc);
 }
@@ -460,7 +460,7 @@ bool scache_backend_busy(const scache *sc)
 /* --- client messages to the backend ----------------------------------------------------- */
 
 /* Remember what a statement sent to the backend may do (sql/stmtclass.h). */
-static void apply_effects(scache *sc, const sqlfe_stmtclass_result *r)
+static void apply_effects(sesscache *sc, const sqlfe_stmtclass_result *r)
 {
 	if (r->effects & SQLFE_STMTCLASS_WRITES_ALL) {
 		sc->pend = sc->pend_all = true;
@@ -481,71 +481,32 @@ static void apply_effects(scache *sc, const sqlfe_stmtclass_result *r)
 	}
 }
 
-static const char *cstr(const char **p, const char *end)
+static uint32_t *copy_types(const wire_parse *ps)
 {
-	const char *s = *p;
-	const char *z = memchr(s, '\0', (size_t)(end - s));
-	if (z == NULL)
-		return NULL;
-	*p = z + 1;
-	return s;
-}
-
-static bool get16(const char **p, const char *end, int *out)
-{
-	if (*p + 2 > end)
-		return false;
-	*out = (int16_t)((unsigned char)(*p)[0] << 8 | (unsigned char)(*p)[1]);
-	*p += 2;
-	return true;
-}
-
-static bool get32(const char **p, const char *end, int32_t *out)
-{
-	if (*p + 4 > end)
-		return false;
-	*out = (int32_t)wire_get_uint32(*p);
-	*p += 4;
-	return true;
-}
-
-/* A Parse message's parts; false when malformed (the backend will say so). */
-static bool read_parse(const char *msg, size_t n, const char **name, const char **text, int *ntypes, const char **types)
-{
-	const char *p = msg + 5, *end = msg + n;
-	if ((*name = cstr(&p, end)) == NULL || (*text = cstr(&p, end)) == NULL || !get16(&p, end, ntypes) ||
-	    *ntypes < 0 || p + 4 * (size_t)*ntypes > end)
-		return false;
-	*types = p;
-	return true;
-}
-
-static uint32_t *copy_types(const char *types, int n)
-{
-	uint32_t *t = malloc(sizeof(uint32_t) * (size_t)(n > 0 ? n : 1));
+	uint32_t *t = malloc(sizeof(uint32_t) * (size_t)(ps->ntypes > 0 ? ps->ntypes : 1));
 	if (t != NULL)
-		for (int i = 0; i < n; i++)
-			t[i] = wire_get_uint32(types + 4 * i);
+		for (int i = 0; i < ps->ntypes; i++)
+			t[i] = wire_parse_type(ps, i);
 	return t;
 }
 
-static void drop_unnamed(scache *sc)
+static void drop_unnamed(sesscache *sc)
 {
 	free_stmt(sc->unnamed);
 	sc->unnamed = NULL;
 }
 
 /* A statement as a Parse message describes it, judged once; NULL when out of memory. */
-static pstmt *new_stmt(scache *sc, const char *name, const char *text, int ntypes, const char *types)
+static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
 {
 	pstmt *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return NULL;
-	p->name = strdup(name);
-	p->text = strdup(text);
-	p->len = p->text ? strlen(p->text) : 0;
-	p->types = copy_types(types, ntypes);
-	p->ntypes = ntypes;
+	p->name = strdup(ps->name);
+	p->text = strdup(ps->text);
+	p->len = ps->text_len;
+	p->types = copy_types(ps);
+	p->ntypes = ps->ntypes;
 	if (p->name == NULL || p->text == NULL || p->types == NULL) {
 		free_stmt(p);
 		return NULL;
@@ -555,29 +516,28 @@ static pstmt *new_stmt(scache *sc, const char *name, const char *text, int ntype
 }
 
 /* Remember a Parse the backend gets (or that was answered here). */
-static void record_parse(scache *sc, const char *msg, size_t n)
+static void record_parse(sesscache *sc, const char *msg, size_t n)
 {
-	const char *name, *text, *types;
-	int ntypes;
-	if (!read_parse(msg, n, &name, &text, &ntypes, &types))
+	wire_parse ps;
+	if (!wire_read_parse(msg, n, &ps))
 		return;
-	if (name[0] == '\0') {
+	if (ps.name[0] == '\0') {
 		drop_unnamed(sc);
-		sc->unnamed = new_stmt(sc, name, text, ntypes, types);
+		sc->unnamed = new_stmt(sc, &ps);
 		return;
 	}
 	pstmt *p;
-	HASH_FIND_STR(sc->stmts, name, p);
+	HASH_FIND_STR(sc->stmts, ps.name, p);
 	if (p != NULL) {
 		p->ambiguous = true; /* the backend refuses a second Parse of the name */
 		return;
 	}
-	if ((p = new_stmt(sc, name, text, ntypes, types)) != NULL)
+	if ((p = new_stmt(sc, &ps)) != NULL)
 		HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
 }
 
 /* Prepared statement name ("" the unnamed one), NULL when unknown. */
-static const pstmt *find_stmt(scache *sc, const char *name)
+static const pstmt *find_stmt(sesscache *sc, const char *name)
 {
 	if (name[0] == '\0')
 		return sc->unnamed;
@@ -587,7 +547,7 @@ static const pstmt *find_stmt(scache *sc, const char *name)
 }
 
 /* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
-static void unstale(scache *sc, wire_buf *bout)
+static void unstale(sesscache *sc, wire_buf *bout)
 {
 	if (!sc->stale)
 		return;
@@ -597,7 +557,7 @@ static void unstale(scache *sc, wire_buf *bout)
 	sc->unsynced = true;
 }
 
-static void expect_rfq(scache *sc, bool simple)
+static void expect_rfq(sesscache *sc, bool simple)
 {
 	if (sc->rfq_expected < 64) {
 		if (simple)
@@ -609,9 +569,8 @@ static void expect_rfq(scache *sc, bool simple)
 }
 
 /* Send one client message to the backend, keeping the books. */
-static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *bout)
+static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout)
 {
-	const char *p = msg + 5, *end = msg + n;
 	if (type == 'Q' || type == 'E') {
 		if (!sc->counted)
 			STATS_ADD(queries_backend, 1);
@@ -619,9 +578,13 @@ static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *
 	}
 	switch (type) {
 	case 'Q': {
+		const char *text;
+		size_t len;
 		sqlfe_stmtclass_result r;
-		sqlfe_stmtclass_classify(p, n > 6 ? n - 6 : 0, sc->std_strings, &sc->tables, &r);
-		apply_effects(sc, &r);
+		if (wire_read_query(msg, n, &text, &len)) {
+			sqlfe_stmtclass_classify(text, len, sc->std_strings, &sc->tables, &r);
+			apply_effects(sc, &r);
+		}
 	}
 		/* a simple Query drops the unnamed statement on the backend */
 		sc->stale = false;
@@ -629,20 +592,19 @@ static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *
 		expect_rfq(sc, true);
 		break;
 	case 'P': {
-		const char *name = cstr(&p, end);
-		if (name != NULL && name[0] == '\0')
+		wire_parse ps;
+		if (wire_read_parse(msg, n, &ps) && ps.name[0] == '\0')
 			sc->stale = false;
 		record_parse(sc, msg, n);
 		sc->unsynced = true;
 		break;
 	}
 	case 'B': {
-		const char *portal = cstr(&p, end);
-		const char *stmt = portal ? cstr(&p, end) : NULL;
-		if (stmt != NULL) {
-			if (stmt[0] == '\0')
+		wire_bind b;
+		if (wire_read_bind(msg, n, &b)) {
+			if (b.stmt[0] == '\0')
 				unstale(sc, bout);
-			const pstmt *ps = find_stmt(sc, stmt);
+			const pstmt *ps = find_stmt(sc, b.stmt);
 			if (ps != NULL)
 				apply_effects(sc, &ps->eff);
 			else
@@ -651,26 +613,27 @@ static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *
 		sc->unsynced = true;
 		break;
 	}
-	case 'D':
-		if (n >= 7 && msg[5] == 'S' && msg[6] == '\0')
+	case 'D': {
+		char kind;
+		const char *name;
+		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] == '\0')
 			unstale(sc, bout);
 		sc->unsynced = true;
 		break;
-	case 'C':
-		if (n >= 7 && msg[5] == 'S') {
-			const char *q = msg + 6;
-			const char *name = cstr(&q, end);
-			if (name != NULL && name[0] != '\0') {
-				pstmt *ps;
-				HASH_FIND_STR(sc->stmts, name, ps);
-				if (ps != NULL) {
-					HASH_DEL(sc->stmts, ps);
-					free_stmt(ps);
-				}
-			}
+	}
+	case 'C': {
+		char kind;
+		const char *name;
+		pstmt *ps = NULL;
+		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] != '\0')
+			HASH_FIND_STR(sc->stmts, name, ps);
+		if (ps != NULL) {
+			HASH_DEL(sc->stmts, ps);
+			free_stmt(ps);
 		}
 		sc->unsynced = true;
 		break;
+	}
 	case 'S':
 		expect_rfq(sc, false);
 		sc->unsynced = false;
@@ -690,7 +653,7 @@ static void forward(scache *sc, char type, const char *msg, size_t n, wire_buf *
 }
 
 /* Send the held messages on, in order. */
-static void release_held(scache *sc, wire_buf *bout)
+static void release_held(sesscache *sc, wire_buf *bout)
 {
 	sc->holding = false;
 	wire_buf *h = &sc->held;
@@ -705,7 +668,7 @@ static void release_held(scache *sc, wire_buf *bout)
 
 /* --- answering ------------------------------------------------------------------------ */
 
-static bool may_answer(scache *sc)
+static bool may_answer(sesscache *sc)
 {
 	if (sc->check != CHK_OK || !backend_idle(sc) || sc->txn != 'I' || sc->hp_failed)
 		return false;
@@ -722,7 +685,7 @@ static bool may_answer(scache *sc)
 	return true;
 }
 
-static void fill_session(const scache *sc, hitpath_session *ss)
+static void fill_session(const sesscache *sc, hitpath_session *ss)
 {
 	ss->timezone = sc->timezone;
 	ss->datestyle = sc->datestyle;
@@ -735,13 +698,13 @@ static void fill_session(const scache *sc, hitpath_session *ss)
 }
 
 /* Count and act on a hit path outcome that did not answer. */
-static void not_answered(scache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
+static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
 	if (o == HITPATH_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
 		sc->counted = true;
 		for (int i = 0; i < res->nfills; i++)
-			(void)csvc_post_fill(sc->cs, res->fills[i].group, res->fills[i].fill, res->fills[i].value);
+			(void)cachesvc_post_fill(sc->cs, res->fills[i].group, res->fills[i].fill, res->fills[i].value);
 	} else {
 		if (o == HITPATH_ERROR)
 			log_warning("the cache could not answer a statement, the backend does: %s", err->msg);
@@ -753,7 +716,7 @@ static void not_answered(scache *sc, const hitpath_result *res, hitpath_outcome 
  * (the messages a batch answers first).  On a hit ReadyForQuery follows;
  * otherwise cout is cut back to mark and the miss or backend is counted.
  */
-static bool answer_with(scache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
+static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
 {
 	hitpath_session ss;
 	fill_session(sc, &ss);
@@ -771,16 +734,14 @@ static bool answer_with(scache *sc, const hitpath_request *rq, wire_buf *cout, s
 	return true;
 }
 
-static bool answer_query(scache *sc, const char *msg, size_t n, wire_buf *cout)
+static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cout)
 {
-	if (n < 6 || msg[n - 1] != '\0')
-		return false;
-	if (!sqlfe_stmtclass_is_select(msg + 5, n - 6, sc->std_strings))
-		return false; /* counted when sent on */
 	hitpath_request rq;
 	memset(&rq, 0, sizeof(rq));
-	rq.text = msg + 5;
-	rq.len = n - 6;
+	if (!wire_read_query(msg, n, &rq.text, &rq.len))
+		return false;
+	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->std_strings))
+		return false; /* counted when sent on */
 	rq.simple = true;
 	if (!answer_with(sc, &rq, cout, cout->len))
 		return false;
@@ -788,164 +749,141 @@ static bool answer_query(scache *sc, const char *msg, size_t n, wire_buf *cout)
 	return true;
 }
 
-/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
-static bool answer_batch(scache *sc, wire_buf *cout)
+/* The held batch, split: [Parse ""] Bind [Describe portal] Execute. */
+typedef struct batch {
+	const char *parse; /* NULL when the batch binds a statement parsed before */
+	size_t parse_len;
+	wire_parse ps;
+	wire_bind bind;
+	bool describe;
+} batch;
+
+/* Split the held messages into a batch the cache may answer; false when they are something else. */
+static bool split_batch(const wire_buf *h, batch *b)
 {
-	const wire_buf *h = &sc->held;
 	const char *p = h->data + h->start, *end = h->data + h->len;
 	const char *msgs[4];
 	size_t lens[4];
-	int nm = 0;
-	while (p + 5 <= end && nm < 4) {
-		size_t len = (size_t)wire_get_uint32(p + 1) + 1;
-		msgs[nm] = p;
-		lens[nm++] = len;
-		p += len;
+	int nm = 0, i = 0;
+	while (end - p >= 5 && nm < 4) {
+		lens[nm] = (size_t)wire_get_uint32(p + 1) + 1;
+		msgs[nm++] = p;
+		p += lens[nm - 1];
 	}
 	if (p != end || nm < 2)
 		return false;
-	int i = 0;
-	const char *parse = NULL;
-	size_t parse_len = 0;
+	memset(b, 0, sizeof(*b));
 	if (msgs[i][0] == 'P') {
-		parse = msgs[i];
-		parse_len = lens[i++];
-	}
-	if (i >= nm || msgs[i][0] != 'B')
-		return false;
-	const char *bind = msgs[i], *bend = msgs[i] + lens[i];
-	i++;
-	bool describe = false;
-	if (i < nm && msgs[i][0] == 'D') {
-		if (lens[i] != 7 || msgs[i][5] != 'P' || msgs[i][6] != '\0')
+		b->parse = msgs[i];
+		b->parse_len = lens[i++];
+		if (!wire_read_parse(b->parse, b->parse_len, &b->ps) || b->ps.name[0] != '\0')
 			return false;
-		describe = true;
+	}
+	if (msgs[i][0] != 'B' || !wire_read_bind(msgs[i], lens[i], &b->bind) || b->bind.portal[0] != '\0' ||
+	    (b->parse != NULL && b->bind.stmt[0] != '\0'))
+		return false;
+	i++;
+	char kind;
+	const char *name;
+	if (i < nm && msgs[i][0] == 'D') {
+		if (!wire_read_target(msgs[i], lens[i], &kind, &name) || kind != 'P' || name[0] != '\0')
+			return false;
+		b->describe = true;
 		i++;
 	}
-	if (i != nm - 1 || msgs[i][0] != 'E' || lens[i] != 10 || msgs[i][5] != '\0' ||
-	    wire_get_uint32(msgs[i] + 6) != 0)
-		return false;
+	const char *portal;
+	int32_t max_rows;
+	return i == nm - 1 && msgs[i][0] == 'E' && wire_read_execute(msgs[i], lens[i], &portal, &max_rows) &&
+	       portal[0] == '\0' && max_rows == 0;
+}
 
-	/* the statement */
-	const char *text;
-	size_t tlen;
-	const uint32_t *types = NULL;
-	int ntypes = 0;
-	uint32_t ptypes[HELD_MAX_PARAMS];
-	const char *q = bind + 5;
-	const char *portal = cstr(&q, bend);
-	const char *sname = portal ? cstr(&q, bend) : NULL;
-	if (portal == NULL || sname == NULL || portal[0] != '\0')
+/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
+static bool answer_batch(sesscache *sc, wire_buf *cout)
+{
+	batch b;
+	if (!split_batch(&sc->held, &b))
 		return false;
-	if (parse != NULL) {
-		const char *pname, *ptext, *praw;
-		if (sname[0] != '\0' || !read_parse(parse, parse_len, &pname, &ptext, &ntypes, &praw) ||
-		    ntypes > HELD_MAX_PARAMS)
+	hitpath_request rq;
+	memset(&rq, 0, sizeof(rq));
+	uint32_t ptypes[HELD_MAX_PARAMS];
+	if (b.parse != NULL) {
+		if (b.ps.ntypes > HELD_MAX_PARAMS)
 			return false;
-		for (int k = 0; k < ntypes; k++)
-			ptypes[k] = wire_get_uint32(praw + 4 * k);
-		types = ptypes;
-		text = ptext;
-		tlen = strlen(ptext);
+		for (int k = 0; k < b.ps.ntypes; k++)
+			ptypes[k] = wire_parse_type(&b.ps, k);
+		rq.text = b.ps.text;
+		rq.len = b.ps.text_len;
+		rq.param_types = ptypes;
+		rq.nparam_types = b.ps.ntypes;
 	} else {
-		const pstmt *ps = find_stmt(sc, sname);
+		const pstmt *ps = find_stmt(sc, b.bind.stmt);
 		if (ps == NULL)
 			return false;
-		text = ps->text;
-		tlen = ps->len;
-		types = ps->types;
-		ntypes = ps->ntypes;
+		rq.text = ps->text;
+		rq.len = ps->len;
+		rq.param_types = ps->types;
+		rq.nparam_types = ps->ntypes;
 	}
-
-	if (!sqlfe_stmtclass_is_select(text, tlen, sc->std_strings))
+	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->std_strings))
 		return false;
 
 	/* the Bind: text parameters only */
-	int nfmt, nparams, nrfmt;
-	if (!get16(&q, bend, &nfmt) || nfmt < 0 || q + 2 * (size_t)nfmt > bend)
-		return false;
-	for (int k = 0; k < nfmt; k++)
-		if (q[2 * k] != 0 || q[2 * k + 1] != 0)
-			return false;
-	q += 2 * nfmt;
-	if (!get16(&q, bend, &nparams) || nparams < 0 || nparams > HELD_MAX_PARAMS)
+	if (b.bind.nparams > HELD_MAX_PARAMS || b.bind.nresult_formats > HELD_MAX_PARAMS)
 		return false;
 	const char *vals[HELD_MAX_PARAMS];
 	int vlens[HELD_MAX_PARAMS];
-	for (int k = 0; k < nparams; k++) {
-		int32_t l;
-		if (!get32(&q, bend, &l))
-			return false;
-		if (l < 0) {
-			vals[k] = NULL;
-			vlens[k] = 0;
-			continue;
-		}
-		if (q + l > bend)
-			return false;
-		vals[k] = q;
-		vlens[k] = l;
-		q += l;
-	}
-	if (!get16(&q, bend, &nrfmt) || nrfmt < 0 || q + 2 * (size_t)nrfmt != bend)
-		return false;
 	int16_t rfmt[HELD_MAX_PARAMS];
-	if (nrfmt > HELD_MAX_PARAMS)
-		return false;
-	for (int k = 0; k < nrfmt; k++)
-		rfmt[k] = (int16_t)((unsigned char)q[2 * k] << 8 | (unsigned char)q[2 * k + 1]);
-
-	hitpath_request rq;
-	memset(&rq, 0, sizeof(rq));
-	rq.text = text;
-	rq.len = tlen;
-	rq.nparams = nparams;
+	const char *cursor = b.bind.params;
+	for (int k = 0; k < b.bind.nparams; k++) {
+		int32_t l;
+		if (wire_bind_format(&b.bind, k) != 0)
+			return false;
+		vals[k] = wire_bind_next_param(&cursor, &l);
+		vlens[k] = l < 0 ? 0 : l;
+	}
+	for (int k = 0; k < b.bind.nresult_formats; k++)
+		rfmt[k] = wire_bind_result_format(&b.bind, k);
+	rq.nparams = b.bind.nparams;
 	rq.params = vals;
 	rq.param_len = vlens;
-	rq.param_types = types;
-	rq.nparam_types = ntypes;
-	rq.nresult_formats = nrfmt;
+	rq.nresult_formats = b.bind.nresult_formats;
 	rq.result_formats = rfmt;
-	rq.simple = false;
-	rq.describe = describe;
+	rq.describe = b.describe;
+
 	size_t mark = cout->len;
-	if (parse != NULL) {
-		size_t m = wire_begin(cout, '1');
-		wire_end(cout, m);
-	}
-	size_t m = wire_begin(cout, '2');
-	wire_end(cout, m);
+	if (b.parse != NULL)
+		wire_put_empty(cout, '1'); /* ParseComplete */
+	wire_put_empty(cout, '2');         /* BindComplete */
 	if (!answer_with(sc, &rq, cout, mark))
 		return false;
-	if (parse != NULL) {
+	if (b.parse != NULL) {
 		/* the client's unnamed statement is now this one; the backend learns it when needed */
-		record_parse(sc, parse, parse_len);
+		record_parse(sc, b.parse, b.parse_len);
 		sc->stale_parse.start = sc->stale_parse.len = 0;
-		wire_buf_append(&sc->stale_parse, parse, parse_len);
+		wire_buf_append(&sc->stale_parse, b.parse, b.parse_len);
 		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
-		if (!sc->stale && sc->unnamed != NULL) {
+		if (!sc->stale && sc->unnamed != NULL)
 			drop_unnamed(sc);
-		}
 	}
 	return true;
 }
 
-scache_action scache_client(scache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
+sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
 		if (type == 'B' || type == 'D' || type == 'E') {
 			wire_buf_append(&sc->held, msg, n);
-			return SCACHE_HELD;
+			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
 			if (may_answer(sc) && answer_batch(sc, cout)) {
 				sc->holding = false;
 				sc->held.start = sc->held.len = 0;
-				return SCACHE_ANSWERED;
+				return SESSCACHE_ANSWERED;
 			}
 			release_held(sc, bout);
 			forward(sc, type, msg, n, bout);
-			return SCACHE_FORWARDED;
+			return SESSCACHE_FORWARDED;
 		}
 		release_held(sc, bout);
 	}
@@ -953,14 +891,14 @@ scache_action scache_client(scache *sc, char type, const char *msg, size_t n, wi
 	switch (type) {
 	case 'Q':
 		if (may_answer(sc) && answer_query(sc, msg, n, cout))
-			return SCACHE_ANSWERED;
+			return SESSCACHE_ANSWERED;
 		break;
 	case 'P':
 		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
 			wire_buf_append(&sc->held, msg, n);
-			return SCACHE_HELD;
+			return SESSCACHE_HELD;
 		}
 		break;
 	case 'B':
@@ -968,12 +906,12 @@ scache_action scache_client(scache *sc, char type, const char *msg, size_t n, wi
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
 			wire_buf_append(&sc->held, msg, n);
-			return SCACHE_HELD;
+			return SESSCACHE_HELD;
 		}
 		break;
 	default:
 		break;
 	}
 	forward(sc, type, msg, n, bout);
-	return SCACHE_FORWARDED;
+	return SESSCACHE_FORWARDED;
 }

@@ -2,12 +2,12 @@
  * sesscache.h - a session's side of the cache: which client messages the
  * cache answers, what the backend must learn, and what writes invalidate.
  *
- * Functions prefix: scache_
+ * Functions prefix: sesscache_
  *
  * DESIGN
  *
  * The session thread hands every complete client message to
- * scache_client() and every complete backend message to scache_backend();
+ * sesscache_client() and every complete backend message to sesscache_backend();
  * they decide, in the thread that read the socket (no hand-off):
  *
  *  - A simple Query, or an extended-protocol batch [Parse ""] Bind
@@ -37,7 +37,7 @@
  *    CommandComplete of a simple Query, which PostgreSQL sends after the
  *    commit of an implicit transaction or COMMIT, and the ReadyForQuery
  *    that ends the transaction) the written tables are invalidated
- *    (csvc_invalidate) before the message reaches the client.
+ *    (cachesvc_invalidate) before the message reaches the client.
  */
 #ifndef CBD_SESSCACHE_H
 #define CBD_SESSCACHE_H
@@ -49,35 +49,35 @@
 #include "src/cachesvc.h"
 #include "hit/wire.h"
 
-typedef struct scache scache;
+typedef struct sesscache sesscache;
 
 /*
  * The cache side of a new session of user on database, or NULL when the
  * cache cannot answer it (no cache, another database, out of memory:
  * then the session relays only; *why says which, may be NULL).
  */
-scache *scache_new(csvc *cache, const char *database, const char **why);
-void scache_free(scache *sc);
+sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why);
+void sesscache_free(sesscache *sc);
 
 /* After login: the backend's reported settings; queues the first check into bout. */
-void scache_login(scache *sc, PGconn *be, wire_buf *bout);
+void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout);
 
-typedef enum scache_action {
-	SCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */
-	SCACHE_HELD,      /* kept until Sync */
-	SCACHE_ANSWERED   /* the answer, ending in ReadyForQuery, is in cout */
-} scache_action;
+typedef enum sesscache_action {
+	SESSCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */
+	SESSCACHE_HELD,      /* kept until Sync */
+	SESSCACHE_ANSWERED   /* the answer, ending in ReadyForQuery, is in cout */
+} sesscache_action;
 
 /* A complete client message (type, whole message of n bytes). */
-scache_action scache_client(scache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout);
+sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout);
 
 /* A complete backend message; false when it must not reach the client. */
-bool scache_backend(scache *sc, char type, const char *msg, size_t n);
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n);
 
 /* Whether a buffer of the cache side ran out of memory (the session must end). */
-bool scache_failed(const scache *sc);
+bool sesscache_failed(const sesscache *sc);
 
 /* Whether the backend owes answers (the session is busy on the backend). */
-bool scache_backend_busy(const scache *sc);
+bool sesscache_backend_busy(const sesscache *sc);
 
 #endif /* CBD_SESSCACHE_H */

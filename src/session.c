@@ -63,7 +63,7 @@ struct sess_session {
 	PGcancel *cancel;
 
 	PGconn *be;
-	scache *sc; /* the cache's side of the session, NULL when it only relays */
+	sesscache *sc; /* the cache's side of the session, NULL when it only relays */
 	atomic_int state;
 	atomic_llong statements;
 	atomic_llong bytes_in;
@@ -90,7 +90,7 @@ static atomic_bool forcing;
 static atomic_bool allow_tcp_password;
 static atomic_ullong next_id = 1;
 static sess_settings settings;
-static csvc *_Atomic cache_service;
+static cachesvc *_Atomic cache_service;
 
 static void wake_handler(int sig)
 {
@@ -111,7 +111,7 @@ bool sess_init(const sess_settings *st, cb_error *err)
 	return true;
 }
 
-void sess_set_cache(csvc *cache)
+void sess_set_cache(cachesvc *cache)
 {
 	atomic_store(&cache_service, cache);
 }
@@ -532,9 +532,9 @@ static bool sess_login(sess_session *s)
 			wire_put_key_data(&s->cout, s->key_pid, secret);
 			wire_put_ready(&s->cout, 'I');
 			const char *why = NULL;
-			s->sc = scache_new(atomic_load(&cache_service), s->database, &why);
+			s->sc = sesscache_new(atomic_load(&cache_service), s->database, &why);
 			if (s->sc != NULL)
-				scache_login(s->sc, s->be, &s->bout);
+				sesscache_login(s->sc, s->be, &s->bout);
 			else
 				slog_debug(s, "statements go to the backend: %s", why);
 			set_state(s, SESS_IDLE);
@@ -562,9 +562,9 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 		STATS_ADD(statements, 1);
 		atomic_fetch_add_explicit(&s->statements, 1, memory_order_relaxed);
 	}
-	if (s->sc != NULL && scache_client(s->sc, type, msg, n, &s->bout, &s->cout) == SCACHE_ANSWERED) {
+	if (s->sc != NULL && sesscache_client(s->sc, type, msg, n, &s->bout, &s->cout) == SESSCACHE_ANSWERED) {
 		/* answered here, ending in ReadyForQuery: the session is idle as before */
-		if (s->busy && !scache_backend_busy(s->sc)) {
+		if (s->busy && !sesscache_backend_busy(s->sc)) {
 			s->busy = false;
 			set_state(s, SESS_IDLE);
 		}
@@ -625,7 +625,7 @@ static bool process_backend(sess_session *s)
 		}
 		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
-		if (s->sc != NULL && !scache_backend(s->sc, p[0], p, (size_t)len + 1)) {
+		if (s->sc != NULL && !sesscache_backend(s->sc, p[0], p, (size_t)len + 1)) {
 			wire_buf_consume(b, (size_t)len + 1); /* the cache's own exchange */
 			continue;
 		}
@@ -649,7 +649,7 @@ static void sess_relay(sess_session *s)
 	long long closing_deadline = 0;
 	for (;;) {
 		if (s->cout.failed || s->bout.failed || s->cin.failed || s->bin.failed ||
-		    (s->sc != NULL && scache_failed(s->sc))) {
+		    (s->sc != NULL && sesscache_failed(s->sc))) {
 			slog_error(s, "out of memory buffering messages; closing the session");
 			break;
 		}
@@ -796,7 +796,7 @@ static void *sess_main(void *arg)
 
 	if (cancel != NULL)
 		PQfreeCancel(cancel);
-	scache_free(s->sc);
+	sesscache_free(s->sc);
 	if (s->be != NULL)
 		PQfinish(s->be);
 	close(s->cfd);

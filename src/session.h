@@ -60,8 +60,8 @@ CB_MUSTCHECK bool sess_start(int fd, bool is_tcp, const char *peer, bool reject,
 int sess_count(void);
 
 /* The cache sessions consult from now on (NULL: none); set once the cache is started. */
-typedef struct csvc csvc;
-void sess_set_cache(csvc *cache);
+typedef struct cachesvc cachesvc;
+void sess_set_cache(cachesvc *cache);
 /* Change allow_tcp_password (reloadable). */
 void sess_set_allow_tcp_password(bool allow);
 
