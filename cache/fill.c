@@ -47,22 +47,22 @@ struct fill_daemon {
 
 /* --- the closure of one fill, in memory ------------------------------------ */
 
-typedef struct crow {
-	char *key; /* the primary key's texts */
-	char **vals;
+/* An entry of a set keyed by text (the first member of what the set holds). */
+typedef struct keyed {
+	char *key;
 	UT_hash_handle hh;
+} keyed;
+
+typedef struct crow {
+	keyed k; /* the primary key's texts */
+	char **vals;
 } crow;
 
 typedef struct ctable {
-	crow *hash;
+	keyed *rows; /* crow by primary key */
 	crow **list; /* in fetch order */
 	size_t n, cap;
 } ctable;
-
-typedef struct creq {
-	char *key; /* "table\x1fcolumn\x1fvalue" */
-	UT_hash_handle hh;
-} creq;
 
 typedef struct cpend {
 	char **vals;
@@ -73,9 +73,9 @@ typedef struct closure {
 	fill_daemon *fd;
 	size_t gi;
 	const cg_group *g;
-	ctable *tables; /* per table of the group */
-	cpend *pending; /* per RCC: source values whose targets are to be fetched */
-	creq *requested;
+	ctable *tables;   /* per table of the group */
+	cpend *pending;   /* per RCC: source values whose targets are to be fetched */
+	keyed *requested; /* "table\x1fcolumn\x1fvalue" of the RCC targets asked for */
 	size_t nrows;
 } closure;
 
@@ -90,21 +90,65 @@ static bool closure_init(closure *cl, fill_daemon *fd, size_t gi)
 	return cl->tables && cl->pending;
 }
 
+/* Free a crow's values (its key and itself go with the set). */
+static void crow_clear(crow *r, size_t ncols)
+{
+	for (size_t c = 0; r->vals != NULL && c < ncols; c++)
+		free(r->vals[c]);
+	free(r->vals);
+}
+
+/* Empty a set, each entry cleared by clear (may be NULL) with arg. */
+static void set_free(keyed **set, void (*clear)(keyed *e, size_t arg), size_t arg)
+{
+	keyed *e, *tmp;
+	HASH_ITER(hh, *set, e, tmp)
+	{
+		HASH_DEL(*set, e);
+		if (clear != NULL)
+			clear(e, arg);
+		free(e->key);
+		free(e);
+	}
+}
+
+static void crow_clear_keyed(keyed *e, size_t ncols)
+{
+	crow_clear((crow *)e, ncols);
+}
+
+/*
+ * Put key (owned by the set from now on, also on failure) into the set;
+ * a new entry of size bytes, zeroed but for its key, or NULL when out of
+ * memory.  *fresh tells whether it is new (otherwise the entry returned is
+ * the one there, and key was freed).
+ */
+static keyed *set_claim(keyed **set, char *key, size_t size, bool *fresh)
+{
+	keyed *e = NULL;
+	*fresh = false;
+	if (key == NULL)
+		return NULL;
+	HASH_FIND_STR(*set, key, e);
+	if (e != NULL) {
+		free(key);
+		return e;
+	}
+	if ((e = calloc(1, size)) == NULL) {
+		free(key);
+		return NULL;
+	}
+	e->key = key;
+	HASH_ADD_KEYPTR(hh, *set, e->key, strlen(e->key), e);
+	*fresh = true;
+	return e;
+}
+
 static void closure_free(closure *cl)
 {
 	for (size_t t = 0; cl->tables && t < cl->g->ntables; t++) {
-		ctable *ct = &cl->tables[t];
-		crow *r, *tmp;
-		HASH_ITER(hh, ct->hash, r, tmp)
-		{
-			HASH_DEL(ct->hash, r);
-			for (size_t c = 0; c < cl->g->tables[t].ncols; c++)
-				free(r->vals[c]);
-			free(r->vals);
-			free(r->key);
-			free(r);
-		}
-		free(ct->list);
+		set_free(&cl->tables[t].rows, crow_clear_keyed, cl->g->tables[t].ncols);
+		free(cl->tables[t].list);
 	}
 	free(cl->tables);
 	for (size_t r = 0; cl->pending && r < cl->g->nrccs; r++) {
@@ -113,13 +157,7 @@ static void closure_free(closure *cl)
 		free(cl->pending[r].vals);
 	}
 	free(cl->pending);
-	creq *q, *tmp;
-	HASH_ITER(hh, cl->requested, q, tmp)
-	{
-		HASH_DEL(cl->requested, q);
-		free(q->key);
-		free(q);
-	}
+	set_free(&cl->requested, NULL, 0);
 }
 
 static int stmt_index(const cg_group *g, cg_stmt_kind kind, int table, int fill, int rcc, int entry)
@@ -195,25 +233,13 @@ static bool request_targets(closure *cl, size_t t, char **vals, cb_error *err)
 		char dst[32];
 		snprintf(dst, sizeof(dst), "%zu", rc->dst);
 		const char *parts[3] = {dst, rc->dst_column, vals[rc->src_col]};
-		char *key = join_key(parts, 3);
-		if (key == NULL) {
+		bool fresh;
+		if (set_claim(&cl->requested, join_key(parts, 3), sizeof(keyed), &fresh) == NULL) {
 			cb_error_set(err, "out of memory during a fill");
 			return false;
 		}
-		creq *q = NULL;
-		HASH_FIND_STR(cl->requested, key, q);
-		if (q != NULL) {
-			free(key);
+		if (!fresh)
 			continue;
-		}
-		q = calloc(1, sizeof(*q));
-		if (q == NULL) {
-			free(key);
-			cb_error_set(err, "out of memory during a fill");
-			return false;
-		}
-		q->key = key;
-		HASH_ADD_KEYPTR(hh, cl->requested, q->key, strlen(q->key), q);
 		int c = cache_complete(cl->fd, cl->gi, rc->dst, rc->dst_col, vals[rc->src_col], err);
 		if (c < 0)
 			return false;
@@ -243,37 +269,19 @@ static bool add_result(closure *cl, size_t t, const PGresult *res, cb_error *err
 		size_t npk = tb->npk < 16 ? tb->npk : 16;
 		for (size_t k = 0; k < npk; k++)
 			pk[k] = PQgetvalue(res, i, tb->pk[k]);
-		char *key = join_key(pk, npk);
-		if (key == NULL)
+		bool fresh;
+		crow *r = (crow *)set_claim(&ct->rows, join_key(pk, npk), sizeof(crow), &fresh);
+		if (r == NULL)
 			goto oom;
-		crow *r = NULL;
-		HASH_FIND_STR(ct->hash, key, r);
-		if (r != NULL) {
-			free(key);
+		if (!fresh)
 			continue;
-		}
-		r = calloc(1, sizeof(*r));
-		if (r == NULL || (r->vals = calloc(tb->ncols, sizeof(char *))) == NULL) {
-			free(r);
-			free(key);
+		/* a row that cannot be completed stays in the set without values: closure_free frees it */
+		if ((r->vals = calloc(tb->ncols, sizeof(char *))) == NULL ||
+		    !CB_ARRAY_GROW(ct->list, ct->cap, ct->n + 1))
 			goto oom;
-		}
-		r->key = key;
-		bool ok = true;
 		for (size_t c = 0; c < tb->ncols; c++)
 			if (!PQgetisnull(res, i, (int)c) && (r->vals[c] = strdup(PQgetvalue(res, i, (int)c))) == NULL)
-				ok = false;
-		if (!CB_ARRAY_GROW(ct->list, ct->cap, ct->n + 1))
-			ok = false;
-		if (!ok) {
-			for (size_t c = 0; c < tb->ncols; c++)
-				free(r->vals[c]);
-			free(r->vals);
-			free(r->key);
-			free(r);
-			goto oom;
-		}
-		HASH_ADD_KEYPTR(hh, ct->hash, r->key, strlen(r->key), r);
+				goto oom;
 		ct->list[ct->n++] = r;
 		cl->nrows++;
 		if (!request_targets(cl, t, r->vals, err))
@@ -440,11 +448,20 @@ static fill_result write_zones(fill_daemon *fd, closure *cl, cb_error *err)
 	return FILL_OK;
 }
 
-static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const char *value, cb_error *err)
+/*
+ * The last step of a fill: record its control value (fill >= 0), or of a
+ * load of complete tables: record them as loaded (fill < 0), in one
+ * transaction.
+ */
+static fill_result write_promise(fill_daemon *fd, size_t gi, int fill, const char *value, uint64_t tables,
+                                 cb_error *err)
 {
 	if (!cachedb_begin(fd->lite, true, err))
 		return FILL_FAILED;
-	if (!control_insert(fd->lite, gi, fill, value, cb_clock_now_us(), err)) {
+	int64_t now = cb_clock_now_us();
+	bool ok = fill >= 0 ? control_insert(fd->lite, gi, (size_t)fill, value, now, err)
+	                    : control_mark_complete(fd->lite, gi, tables, now, err);
+	if (!ok) {
 		cb_error_prefix(err, "fill: ");
 		cachedb_rollback(fd->lite);
 		return FILL_FAILED;
@@ -458,21 +475,6 @@ static fill_result write_control(fill_daemon *fd, size_t gi, size_t fill, const 
 static bool table_in(uint64_t tables, size_t t)
 {
 	return tables == UINT64_MAX || (t < 64 && ((tables >> t) & 1) != 0);
-}
-
-/* Record the group's complete tables in `tables` as loaded (their last step). */
-static fill_result write_complete_markers(fill_daemon *fd, size_t gi, uint64_t tables, cb_error *err)
-{
-	if (!cachedb_begin(fd->lite, true, err))
-		return FILL_FAILED;
-	if (!control_mark_complete(fd->lite, gi, tables, cb_clock_now_us(), err)) {
-		cachedb_rollback(fd->lite);
-		return FILL_FAILED;
-	}
-	if (!cachedb_commit(fd->lite, err))
-		return FILL_FAILED;
-	call_hook(fd, FILL_HOOK_CONTROL, gi, 0);
-	return FILL_OK;
 }
 
 static bool lite_ready(fill_daemon *fd, cb_error *err)
@@ -573,7 +575,7 @@ static fill_result fill_locked(fill_daemon *fd, size_t gi, size_t fill, const ch
 	if (fr == FILL_OK)
 		fr = write_zones(fd, &cl, err);
 	if (fr == FILL_OK)
-		fr = write_control(fd, gi, fill, canon, err);
+		fr = write_promise(fd, gi, (int)fill, canon, 0, err);
 	closure_free(&cl);
 	free(canon);
 	return fr;
@@ -660,7 +662,7 @@ static fill_result load_complete_group(fill_daemon *fd, size_t gi, uint64_t tabl
 	if (fr == FILL_OK)
 		fr = write_zones(fd, &cl, err);
 	if (fr == FILL_OK)
-		fr = write_complete_markers(fd, gi, tables, err);
+		fr = write_promise(fd, gi, -1, NULL, tables, err);
 	closure_free(&cl);
 	return fr;
 }

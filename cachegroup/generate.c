@@ -198,32 +198,59 @@ static bool check_names(const cg_group *g, cg_diags *d)
 	return true;
 }
 
+/* The column list of table t: `"a" INTEGER, "b" TEXT` when typed, else `"a", "b"`. */
+static void put_columns(cb_sb *sb, const cg_table *t, bool typed)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		cb_sb_put(sb, c ? ", " : "");
+		cb_sb_ident(sb, t->cols[c].name);
+		if (typed)
+			cb_sb_printf(sb, " %s", pgtype_sqlite_decl(t->cols[c].storage));
+	}
+}
+
+/* head "ident" tail, in a fresh sb. */
+static void around_ident(cb_sb *sb, const char *head, const char *ident, const char *tail)
+{
+	cb_sb_init(sb);
+	cb_sb_put(sb, head);
+	cb_sb_ident(sb, ident);
+	cb_sb_put(sb, tail);
+}
+
+/* Start `VERB "cache table" (columns` in a fresh sb. */
+static void table_stmt(cb_sb *sb, const char *verb, const cg_table *t, bool typed)
+{
+	cb_sb_init(sb);
+	cb_sb_put(sb, verb);
+	cb_sb_ident(sb, t->cache_name);
+	cb_sb_put(sb, " (");
+	put_columns(sb, t, typed);
+}
+
+/* The cache table of g->tables[i], with the backend's primary key. */
+static void ddl_cache_table(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	cb_sb sb;
+	table_stmt(&sb, "CREATE TABLE IF NOT EXISTS ", t, true);
+	cb_sb_put(&sb, ", PRIMARY KEY (");
+	for (size_t k = 0; k < t->npk; k++) {
+		cb_sb_put(&sb, k ? ", " : "");
+		cb_sb_ident(&sb, t->cols[t->pk[k]].name);
+	}
+	cb_sb_put(&sb, "))");
+	cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "cache table %s", t->cache_name);
+	if (s)
+		s->table = (int)i;
+}
+
 static void gen_ddl(gen *gn)
 {
 	cg_group *g = gn->g;
 	cb_sb sb;
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cb_sb_ident(&sb, t->cache_name);
-		cb_sb_put(&sb, " (");
-		for (size_t c = 0; c < t->ncols; c++) {
-			cb_sb_put(&sb, c ? ", " : "");
-			cb_sb_ident(&sb, t->cols[c].name);
-			cb_sb_printf(&sb, " %s", pgtype_sqlite_decl(t->cols[c].storage));
-		}
-		cb_sb_put(&sb, ", PRIMARY KEY (");
-		for (size_t k = 0; k < t->npk; k++) {
-			cb_sb_put(&sb, k ? ", " : "");
-			cb_sb_ident(&sb, t->cols[t->pk[k]].name);
-		}
-		cb_sb_put(&sb, "))");
-		cg_stmt *s =
-		        add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "cache table %s", t->cache_name);
-		if (s)
-			s->table = (int)i;
-	}
+	for (size_t i = 0; i < g->ntables; i++)
+		ddl_cache_table(gn, i);
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		const cg_table *t = &g->tables[f->table];
@@ -260,10 +287,8 @@ static void gen_ddl(gen *gn)
 	for (size_t i = 0; i < g->ntables; i++)
 		any_complete |= g->tables[i].complete;
 	if (any_complete) {
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
-		cb_sb_put(&sb, " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
+		around_ident(&sb, "CREATE TABLE IF NOT EXISTS ", CG_COMPLETE_TABLE,
+		             " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
 		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the complete tables that are loaded");
 	}
 	/* indexes: entry-point columns and RCC source columns, once each */
@@ -278,10 +303,7 @@ static void gen_ddl(gen *gn)
 			if (!want || (t->npk > 0 && t->pk[0] == (int)c))
 				continue; /* the primary key's index covers its first column */
 			char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
-			cb_sb_init(&sb);
-			cb_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
-			cb_sb_ident(&sb, iname ? iname : "");
-			cb_sb_put(&sb, " ON ");
+			around_ident(&sb, "CREATE INDEX IF NOT EXISTS ", iname ? iname : "", " ON ");
 			cb_sb_ident(&sb, t->cache_name);
 			cb_sb_put(&sb, " (");
 			cb_sb_ident(&sb, cn);
@@ -360,41 +382,36 @@ static void gen_fetch(gen *gn)
 	}
 }
 
+/* The insert of a fetched row of g->tables[i] (unless cached). */
+static void insert_row(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	cb_sb sb;
+	table_stmt(&sb, "INSERT OR IGNORE INTO ", t, false);
+	cb_sb_put(&sb, ") VALUES (");
+	for (size_t c = 0; c < t->ncols; c++)
+		cb_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
+	cb_sb_put(&sb, ")");
+	cg_stmt *s = add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
+	                 t->name);
+	if (s)
+		s->table = (int)i;
+	for (size_t c = 0; c < t->ncols; c++)
+		add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
+}
+
 static void gen_inserts(gen *gn)
 {
 	cg_group *g = gn->g;
 	cb_sb sb;
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cb_sb_ident(&sb, t->cache_name);
-		cb_sb_put(&sb, " (");
-		for (size_t c = 0; c < t->ncols; c++) {
-			cb_sb_put(&sb, c ? ", " : "");
-			cb_sb_ident(&sb, t->cols[c].name);
-		}
-		cb_sb_put(&sb, ") VALUES (");
-		for (size_t c = 0; c < t->ncols; c++)
-			cb_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
-		cb_sb_put(&sb, ")");
-		cg_stmt *s =
-		        add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cb_sb_finish(&sb),
-		            "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
-		            t->name);
-		if (s)
-			s->table = (int)i;
-		for (size_t c = 0; c < t->ncols; c++)
-			add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
-	}
+	for (size_t i = 0; i < g->ntables; i++)
+		insert_row(gn, i);
 	for (size_t i = 0; i < g->ntables; i++) {
 		const cg_table *t = &g->tables[i];
 		if (!t->complete)
 			continue;
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
-		cb_sb_put(&sb, " (\"table\", \"loaded_at\") VALUES (");
+		around_ident(&sb, "INSERT OR IGNORE INTO ", CG_COMPLETE_TABLE, " (\"table\", \"loaded_at\") VALUES (");
 		cb_sb_literal(&sb, t->cache_name);
 		cb_sb_put(&sb, ", ?1)");
 		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
@@ -406,10 +423,8 @@ static void gen_inserts(gen *gn)
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		const cg_column *c = &g->tables[f->table].cols[f->col];
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cb_sb_ident(&sb, f->ctl_name);
-		cb_sb_put(&sb, " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
+		around_ident(&sb, "INSERT OR IGNORE INTO ", f->ctl_name,
+		             " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
 		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "record a loaded value of %s.%s (last step of its fill)", g->tables[f->table].name,
 		                 f->column);
@@ -507,10 +522,8 @@ static void gen_hits(gen *gn)
 				continue;
 			const cg_fill *f = &g->fills[bp->fill];
 			cb_sb sb;
-			cb_sb_init(&sb);
-			cb_sb_put(&sb, "UPDATE ");
-			cb_sb_ident(&sb, f->ctl_name);
-			cb_sb_put(&sb, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
+			around_ident(&sb, "UPDATE ", f->ctl_name,
+			             " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
 			if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
 				cb_sb_put(&sb, " = ?1");
 			} else {
@@ -598,6 +611,24 @@ static void set_zone(cg_stmt *s, size_t z, size_t t)
 	}
 }
 
+/* The sweep of table ti of zone zz: delete its rows nothing outside reaches (nor, in a cycle, a kept value). */
+static void add_sweep(gen *gn, size_t zz, size_t ti, const char *cycle_col)
+{
+	const cg_table *t = &gn->g->tables[ti];
+	cb_sb sb;
+	around_ident(&sb, "DELETE FROM ", t->cache_name, " WHERE NOT (");
+	ext_support(&sb, gn->g, ti);
+	if (cycle_col != NULL) {
+		cb_sb_put(&sb, " OR ");
+		cb_sb_ident(&sb, cycle_col);
+		cb_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\")");
+	}
+	cb_sb_put(&sb, ")");
+	set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
+	             "sweep %s: delete rows no control value reaches", t->name),
+	         zz, ti);
+}
+
 static void gen_evict(gen *gn)
 {
 	cg_group *g = gn->g;
@@ -605,10 +636,8 @@ static void gen_evict(gen *gn)
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
 		const cg_column *c = &g->tables[f->table].cols[f->col];
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "SELECT \"value\" FROM ");
-		cb_sb_ident(&sb, f->ctl_name);
-		cb_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
+		around_ident(&sb, "SELECT \"value\" FROM ", f->ctl_name,
+		             " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
 		cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cb_sb_finish(&sb),
 		                 "least recently used values of %s.%s", g->tables[f->table].name, f->column);
 		add_param(gn, s, "limit", 0, "INTEGER");
@@ -616,10 +645,7 @@ static void gen_evict(gen *gn)
 			s->fill = (int)i;
 			s->table = (int)f->table;
 		}
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "DELETE FROM ");
-		cb_sb_ident(&sb, f->ctl_name);
-		cb_sb_put(&sb, " WHERE \"value\" = ?1");
+		around_ident(&sb, "DELETE FROM ", f->ctl_name, " WHERE \"value\" = ?1");
 		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb), "evict a value of %s.%s",
 		        g->tables[f->table].name, f->column);
 		add_param(gn, s, "value", 0, pgtype_sqlite_decl(c->storage));
@@ -636,15 +662,7 @@ static void gen_evict(gen *gn)
 			const cg_table *t = &g->tables[ti];
 			if (t->complete)
 				continue;
-			cb_sb_init(&sb);
-			cb_sb_put(&sb, "DELETE FROM ");
-			cb_sb_ident(&sb, t->cache_name);
-			cb_sb_put(&sb, " WHERE NOT (");
-			ext_support(&sb, g, ti);
-			cb_sb_put(&sb, ")");
-			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
-			             "sweep %s: delete rows no control value reaches", t->name),
-			         zz, ti);
+			add_sweep(gn, zz, ti, NULL);
 			continue;
 		}
 		/* a homogeneous cycle: a value of any table's cycle column reaches
@@ -671,17 +689,7 @@ static void gen_evict(gen *gn)
 			const cg_table *t = &g->tables[ti];
 			if (t->complete)
 				continue;
-			cb_sb_init(&sb);
-			cb_sb_put(&sb, "DELETE FROM ");
-			cb_sb_ident(&sb, t->cache_name);
-			cb_sb_put(&sb, " WHERE NOT (");
-			ext_support(&sb, g, ti);
-			cb_sb_put(&sb, " OR ");
-			cb_sb_ident(&sb, z->cycle_cols[k]);
-			cb_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\"))");
-			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
-			             "sweep %s: delete rows no control value reaches", t->name),
-			         zz, ti);
+			add_sweep(gn, zz, ti, z->cycle_cols[k]);
 		}
 		char *drop = strdup("DROP TABLE temp.\"cbcache_keep\"");
 		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, drop, "sweep zone %zu: done", zz + 1), zz,

@@ -20,15 +20,8 @@
 #include "sql/plan.h"
 
 struct hitpath_engine {
-	char *cache_path;
-	cg_group *const *groups;
-	size_t ngroups;
-	char *fill_timezone;
+	hitpath_settings s; /* its strings are the engine's own copies */
 	plancache *plans;
-	hitpath_hit_fn on_hit;
-	void *hit_arg;
-	hitpath_fenced_fn fenced;
-	void *fenced_arg;
 	_Atomic uint64_t no_key, hits, misses, backend, errors;
 };
 
@@ -94,18 +87,16 @@ static bool value_text(const sqlfe_bound *b, char *buf, size_t cap)
 hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
 {
 	hitpath_engine *e = calloc(1, sizeof(*e));
-	if (e == NULL || (e->cache_path = strdup(s->cache_path ? s->cache_path : "")) == NULL ||
-	    (e->fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "")) == NULL) {
+	if (e != NULL) {
+		e->s = *s;
+		e->s.cache_path = strdup(s->cache_path ? s->cache_path : "");
+		e->s.fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "");
+	}
+	if (e == NULL || e->s.cache_path == NULL || e->s.fill_timezone == NULL) {
 		cb_error_set(err, "out of memory creating the hit path");
 		hitpath_engine_free(e);
 		return NULL;
 	}
-	e->groups = s->groups;
-	e->ngroups = s->ngroups;
-	e->on_hit = s->on_hit;
-	e->hit_arg = s->hit_arg;
-	e->fenced = s->fenced;
-	e->fenced_arg = s->fenced_arg;
 	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, s->max_plans, err)) == NULL) {
 		hitpath_engine_free(e);
 		return NULL;
@@ -118,8 +109,8 @@ void hitpath_engine_free(hitpath_engine *e)
 	if (e == NULL)
 		return;
 	plancache_free(e->plans);
-	free(e->fill_timezone);
-	free(e->cache_path);
+	free((char *)e->s.fill_timezone);
+	free((char *)e->s.cache_path);
 	free(e);
 }
 
@@ -175,7 +166,7 @@ hitpath_conn *hitpath_conn_new(hitpath_engine *e, cb_error *err)
 		return NULL;
 	}
 	c->e = e;
-	if ((c->rd = reader_open(e->cache_path, e->groups, e->ngroups, 0, err)) == NULL) {
+	if ((c->rd = reader_open(e->s.cache_path, e->s.groups, e->s.ngroups, 0, err)) == NULL) {
 		free(c);
 		return NULL;
 	}
@@ -362,7 +353,7 @@ static void fills_for(const cg_group *g, size_t gi, const cg_entry *e, const sql
 static hitpath_outcome probe_all(hitpath_conn *c, const plancache_plan *p, hitpath_result *res, cb_error *err)
 {
 	size_t gi = (size_t)p->group;
-	const cg_group *g = c->e->groups[gi];
+	const cg_group *g = c->e->s.groups[gi];
 	for (int i = 0; i < p->ncomplete; i++) {
 		int r = run_probe(c, gi, p->complete_stmt[i], NULL, err);
 		if (r <= 0)
@@ -387,14 +378,14 @@ static hitpath_outcome probe_all(hitpath_conn *c, const plancache_plan *p, hitpa
 static void count_hits(hitpath_conn *c, const plancache_plan *p)
 {
 	hitpath_engine *e = c->e;
-	if (e->on_hit == NULL)
+	if (e->s.on_hit == NULL)
 		return;
 	size_t k = 0;
 	for (int i = 0; i < p->sql->nprobes; i++)
 		for (int v = 0; v < p->sql->probes[i].nvalues; v++, k++) {
 			char text[64];
 			if (value_text(&c->bound[k], text, sizeof(text)))
-				e->on_hit(e->hit_arg, (size_t)p->group, (size_t)p->probe_entry[i], text);
+				e->s.on_hit(e->s.hit_arg, (size_t)p->group, (size_t)p->probe_entry[i], text);
 		}
 }
 
@@ -539,7 +530,7 @@ static hitpath_outcome check_tables(hitpath_engine *e, const plancache_plan *p, 
                                     hitpath_result *res)
 {
 	size_t gi = (size_t)p->group;
-	const cg_group *g = e->groups[gi];
+	const cg_group *g = e->s.groups[gi];
 	for (int i = 0; i < p->sql->nocc; i++) {
 		int t = p->sql->occ[i].table;
 		bool readable = ss->readable != NULL && gi < ss->ngroups && t < 64 &&
@@ -549,7 +540,7 @@ static hitpath_outcome check_tables(hitpath_engine *e, const plancache_plan *p, 
 			                  "table %s is not readable from the cache for this session (privileges, "
 			                  "row security or search_path)",
 			                  g->tables[t].name);
-		if (e->fenced != NULL && e->fenced(e->fenced_arg, gi, (size_t)t))
+		if (e->s.fenced != NULL && e->s.fenced(e->s.fenced_arg, gi, (size_t)t))
 			return to_backend(res, "table %s has a write whose invalidation is pending", g->tables[t].name);
 	}
 	return HITPATH_HIT;
@@ -561,9 +552,10 @@ static hitpath_outcome check_settings(hitpath_engine *e, const sqlfe_plan *sp, c
 {
 	if (!ss->client_utf8)
 		return to_backend(res, "client_encoding is not UTF8");
-	if ((sp->depends & PGTYPE_T_TIMEZONE) && (ss->timezone == NULL || strcmp(ss->timezone, e->fill_timezone) != 0))
+	if ((sp->depends & PGTYPE_T_TIMEZONE) &&
+	    (ss->timezone == NULL || strcmp(ss->timezone, e->s.fill_timezone) != 0))
 		return to_backend(res, "TimeZone %s differs from the cache's %s",
-		                  ss->timezone ? ss->timezone : "(unknown)", e->fill_timezone);
+		                  ss->timezone ? ss->timezone : "(unknown)", e->s.fill_timezone);
 	if ((sp->depends & PGTYPE_T_DATESTYLE) && (ss->datestyle == NULL || strncmp(ss->datestyle, "ISO,", 4) != 0))
 		return to_backend(res, "DateStyle %s is not the cache's ISO",
 		                  ss->datestyle ? ss->datestyle : "(unknown)");

@@ -57,12 +57,10 @@ struct sesscache {
 	size_t ncheck;                             /* tables in the check */
 
 	/* settings */
+	hitpath_session ss; /* what the hit path must know; its strings point at the arrays below */
 	char timezone[64];
 	char datestyle[64];
 	char intervalstyle[64];
-	bool std_strings;
-	bool client_utf8;
-	int extra_float_digits;
 	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS];
 	check_state check;
 	int check_inflight; /* check exchanges whose ReadyForQuery is not in */
@@ -167,14 +165,19 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 	sc->db = cachesvc_cachedb(cache);
 	sc->eng = eng;
 	sc->txn = 'I';
-	sc->client_utf8 = true;
-	sc->std_strings = true;
-	sc->extra_float_digits = 1;
+	sc->ss.client_utf8 = true;
+	sc->ss.std_strings = true;
+	sc->ss.extra_float_digits = 1;
+	sc->ss.timezone = sc->timezone;
+	sc->ss.datestyle = sc->datestyle;
+	sc->ss.intervalstyle = sc->intervalstyle;
+	sc->ss.readable = sc->readable;
 	size_t ng = 0;
 	cg_group *const *groups = cachedb_groups(sc->db, &ng);
 	if (ng > SQLFE_STMTCLASS_MAX_GROUPS)
 		ng = SQLFE_STMTCLASS_MAX_GROUPS;
 	sc->ngroups = ng;
+	sc->ss.ngroups = ng;
 	sc->tables.ngroups = ng;
 	bool ok = true;
 	for (size_t g = 0; ok && g < ng; g++) {
@@ -309,7 +312,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			long efd = strtol(v, &e, 10);
 			if (*e != '\0' || efd < -15 || efd > 3)
 				return;
-			sc->extra_float_digits = (int)efd;
+			sc->ss.extra_float_digits = (int)efd;
 		} else {
 			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
 				g++;
@@ -369,9 +372,9 @@ static void set_param(sesscache *sc, const char *name, const char *value)
 	else if (strcmp(name, "IntervalStyle") == 0)
 		snprintf(sc->intervalstyle, sizeof(sc->intervalstyle), "%s", value);
 	else if (strcmp(name, "standard_conforming_strings") == 0)
-		sc->std_strings = strcmp(value, "on") == 0;
+		sc->ss.std_strings = strcmp(value, "on") == 0;
 	else if (strcmp(name, "client_encoding") == 0)
-		sc->client_utf8 = strcmp(value, "UTF8") == 0;
+		sc->ss.client_utf8 = strcmp(value, "UTF8") == 0;
 }
 
 void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout)
@@ -511,7 +514,7 @@ static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
 		free_stmt(p);
 		return NULL;
 	}
-	sqlfe_stmtclass_classify(p->text, p->len, sc->std_strings, &sc->tables, &p->eff);
+	sqlfe_stmtclass_classify(p->text, p->len, sc->ss.std_strings, &sc->tables, &p->eff);
 	return p;
 }
 
@@ -582,7 +585,7 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		size_t len;
 		sqlfe_stmtclass_result r;
 		if (wire_read_query(msg, n, &text, &len)) {
-			sqlfe_stmtclass_classify(text, len, sc->std_strings, &sc->tables, &r);
+			sqlfe_stmtclass_classify(text, len, sc->ss.std_strings, &sc->tables, &r);
 			apply_effects(sc, &r);
 		}
 	}
@@ -685,18 +688,6 @@ static bool may_answer(sesscache *sc)
 	return true;
 }
 
-static void fill_session(const sesscache *sc, hitpath_session *ss)
-{
-	ss->timezone = sc->timezone;
-	ss->datestyle = sc->datestyle;
-	ss->intervalstyle = sc->intervalstyle;
-	ss->extra_float_digits = sc->extra_float_digits;
-	ss->std_strings = sc->std_strings;
-	ss->client_utf8 = sc->client_utf8;
-	ss->readable = sc->readable;
-	ss->ngroups = sc->ngroups;
-}
-
 /* Count and act on a hit path outcome that did not answer. */
 static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
@@ -718,12 +709,10 @@ static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outco
  */
 static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
 {
-	hitpath_session ss;
-	fill_session(sc, &ss);
 	hitpath_result res;
 	cb_error err;
 	err.msg[0] = '\0';
-	hitpath_outcome o = hitpath_execute(sc->hp, rq, &ss, cout, &res, &err);
+	hitpath_outcome o = hitpath_execute(sc->hp, rq, &sc->ss, cout, &res, &err);
 	if (o != HITPATH_HIT) {
 		cout->len = mark;
 		not_answered(sc, &res, o, &err);
@@ -740,7 +729,7 @@ static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cou
 	memset(&rq, 0, sizeof(rq));
 	if (!wire_read_query(msg, n, &rq.text, &rq.len))
 		return false;
-	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->std_strings))
+	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->ss.std_strings))
 		return false; /* counted when sent on */
 	rq.simple = true;
 	if (!answer_with(sc, &rq, cout, cout->len))
@@ -824,7 +813,7 @@ static bool answer_batch(sesscache *sc, wire_buf *cout)
 		rq.param_types = ps->types;
 		rq.nparam_types = ps->ntypes;
 	}
-	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->std_strings))
+	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->ss.std_strings))
 		return false;
 
 	/* the Bind: text parameters only */
