@@ -57,7 +57,6 @@ static const cfg_param cfg_params[] = {
         {"cache_user", CFG_STRING, OFF(cache_user), "", 0, 0, false},
         {"cache_passfile", CFG_PATH, OFF(cache_passfile), "", 0, 0, false},
         {"max_clients", CFG_INT, OFF(max_clients), "1000", 1, 100000, true},
-        {"workers", CFG_INT, OFF(workers), "2", 1, 256, false},
         {"max_cache_rows", CFG_LONG, OFF(max_cache_rows), "1000000", 0, LONG_MAX, false},
         {"max_cache_mb", CFG_INT, OFF(max_cache_mb), "256", 0, 1048576, false},
         {"gc_interval", CFG_INT, OFF(gc_interval), "10", 1, 86400, false},
@@ -347,6 +346,13 @@ bool cfg_load(const char *path, cfg_config *cfg, cb_error *err)
 		for (k = 0; k < CB_ARRAY_LEN(cfg_params); k++)
 			if (strcmp(cfg_params[k].name, key) == 0)
 				break;
+		if (k == CB_ARRAY_LEN(cfg_params) && strcmp(key, "workers") == 0) {
+			ok = cb_fail(err,
+			             "%s:%d: workers is no longer a key: cache hits are answered in each session's "
+			             "own thread; remove the line",
+			             path, lineno);
+			break;
+		}
 		if (k == CB_ARRAY_LEN(cfg_params)) {
 			char keys[1024] = "";
 			size_t kl = 0;

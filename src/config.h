@@ -37,7 +37,6 @@ struct cfg_config {
 	char *cache_database; /* the database the cache groups describe */
 	char *cache_user;     /* the role the cache reads the backend with */
 	char *cache_passfile; /* libpq passfile for cache_user, "" = none */
-	int workers;
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;

@@ -7,7 +7,11 @@ set -u
 srcdir="${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}"
 builddir="${top_builddir:-$srcdir}"
 fuzzer="$builddir/tests/fuzz/fuzz_cg_parse"
-[ -x "$fuzzer" ] || { echo "FAIL: $fuzzer not built"; exit 1; }
+[ -x "$fuzzer" ] || {
+	echo "FAIL: $fuzzer is not built: configure did not find clang; install the Debian package clang" \
+		"(scripts/install-deps.sh does), then run configure again"
+	exit 1
+}
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"

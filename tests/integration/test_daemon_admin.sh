@@ -101,14 +101,14 @@ grep -q "DEBUG .*session started" "$CBD_LOG" || fail "no DEBUG line after RELOAD
 
 # SIGHUP back to info; a restart-only key is reported in the log
 sed -i 's/^log_level = debug/log_level = info/' "$CBD_CONF"
-echo "workers = 3" >>"$CBD_CONF"
+echo "gc_interval = 3" >>"$CBD_CONF"
 kill -HUP "$CBD_PID"
 for _ in $(seq 400); do
 	grep -q "^ log_level .*| info " <<<"$(adm SHOW CONFIG)" && break
 	sleep 0.05
 done
 grep -q "^ log_level .*| info " <<<"$(adm SHOW CONFIG)" || fail "SIGHUP did not reload log_level"
-grep -q "workers changed from \"2\" to \"3\"; this takes effect only after a restart" "$CBD_LOG" ||
+grep -q "gc_interval changed from \"10\" to \"3\"; this takes effect only after a restart" "$CBD_LOG" ||
 	fail "the restart-only change was not logged"
 
 # a broken config on RELOAD keeps the old one
@@ -116,7 +116,7 @@ echo "bogus_key = 1" >>"$CBD_CONF"
 out="$(adm RELOAD 2>&1)" && fail "RELOAD of a broken config succeeded"
 grep -q -- 'cbcache.conf:[0-9]*: unknown key "bogus_key"' <<<"$out" || fail "broken RELOAD: $out"
 cbd_psql -c "SELECT 1" >/dev/null || fail "query after a failed reload"
-sed -i '/^bogus_key/d; /^workers/d' "$CBD_CONF"
+sed -i '/^bogus_key/d; /^gc_interval/d' "$CBD_CONF"
 
 # graceful shutdown: a running statement finishes, then the daemon exits
 psql -X -At -h "$CBD_DIR" -p "$CBD_PORT" -c "SELECT pg_sleep(1.5), 'finished'" >"$CBD_DIR/grace.out" 2>&1 &

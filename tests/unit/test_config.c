@@ -74,7 +74,6 @@ static void test_good_file(void **state)
 	           "cache_db = cache.db\n"
 	           "cache_groups = a.cg, /abs/b.cg\n"
 	           "max_clients = 50\n"
-	           "workers = 4\n"
 	           "max_cache_rows = 5000000000\n"
 	           "max_cache_mb = 0\n"
 	           "gc_interval = 60\n"
@@ -104,7 +103,6 @@ static void test_good_file(void **state)
 	assert_string_equal(item, "/abs/b.cg");
 	assert_false(cfg_list_item(cfg.cache_groups, 2, item, sizeof(item)));
 	assert_int_equal(cfg.max_clients, 50);
-	assert_int_equal(cfg.workers, 4);
 	assert_true(cfg.max_cache_rows == 5000000000L);
 	assert_int_equal(cfg.max_cache_mb, 0);
 	assert_int_equal(cfg.gc_interval, 60);
@@ -144,6 +142,10 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_error(REQUIRED "frobnicate = 1\n", "4: unknown key \"frobnicate\"; the keys are: listen_dir, ");
+	/* a removed key says why and what to do */
+	expect_error(
+	        REQUIRED "workers = 2\n",
+	        "4: workers is no longer a key: cache hits are answered in each session's own thread; remove the line");
 	expect_error(REQUIRED "listen_port = 0\n",
 	             "4: listen_port: invalid value \"0\": give an integer from 1 to 65535");
 	expect_error(REQUIRED "listen_port = 12ab\n", "4: listen_port: invalid value \"12ab\"");
@@ -193,17 +195,17 @@ static void test_reload(void **state)
 	(void)state;
 	cfg_config cur, next;
 	cb_error err;
-	write_conf(REQUIRED "log_level = info\nworkers = 2\n");
+	write_conf(REQUIRED "log_level = info\ngc_interval = 2\n");
 	assert_true(cfg_load(conf_path, &cur, &err));
-	write_conf(REQUIRED "log_level = debug\nworkers = 5\nmax_clients = 7\n");
+	write_conf(REQUIRED "log_level = debug\ngc_interval = 5\nmax_clients = 7\n");
 	assert_true(cfg_load(conf_path, &next, &err));
 	restart_calls = 0;
 	assert_true(cfg_apply_reload(&cur, &next, note_restart, NULL, &err));
 	assert_int_equal(cur.log_level, LOG_DEBUG);
 	assert_int_equal(cur.max_clients, 7);
-	assert_int_equal(cur.workers, 2); /* needs a restart: unchanged */
+	assert_int_equal(cur.gc_interval, 2); /* needs a restart: unchanged */
 	assert_int_equal(restart_calls, 1);
-	assert_string_equal(restart_key, "workers");
+	assert_string_equal(restart_key, "gc_interval");
 	cfg_free(&cur);
 	cfg_free(&next);
 }
