@@ -5,6 +5,8 @@
  */
 #include "common/pgtype.h"
 
+#include <ctype.h>
+#include <string.h>
 #include <strings.h>
 
 #define EQ PGTYPE_OPS_EQ
@@ -99,18 +101,56 @@ const pgtype *pgtype_table(size_t *n)
 	return type_table;
 }
 
+/* Whether s[0..n) is a prefix of word (case-insensitive), at least min bytes long. */
+static bool prefix_of(const char *s, size_t n, const char *word, size_t min)
+{
+	return n >= min && n <= strlen(word) && strncasecmp(s, word, n) == 0;
+}
+
+bool pgtype_parse_bool_n(const char *text, size_t len, int *out)
+{
+	/* PostgreSQL's boolin: surrounding whitespace, any case, unique prefixes */
+	while (len > 0 && isspace((unsigned char)*text)) {
+		text++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (len == 0)
+		return false;
+	int v = -1;
+	switch (*text | 0x20) {
+	case 't':
+		v = prefix_of(text, len, "true", 1) ? 1 : -1;
+		break;
+	case 'f':
+		v = prefix_of(text, len, "false", 1) ? 0 : -1;
+		break;
+	case 'y':
+		v = prefix_of(text, len, "yes", 1) ? 1 : -1;
+		break;
+	case 'n':
+		v = prefix_of(text, len, "no", 1) ? 0 : -1;
+		break;
+	case 'o': /* "on" and "off" need two letters to differ */
+		v = prefix_of(text, len, "on", 2) ? 1 : prefix_of(text, len, "off", 2) ? 0 : -1;
+		break;
+	case '1':
+		v = len == 1 ? 1 : -1;
+		break;
+	case '0':
+		v = len == 1 ? 0 : -1;
+		break;
+	default:
+		break;
+	}
+	if (v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
 bool pgtype_parse_bool(const char *text, int *out)
 {
-	static const char *const yes[] = {"t", "true", "1"}, *const no[] = {"f", "false", "0"};
-	for (size_t i = 0; i < CB_ARRAY_LEN(yes); i++) {
-		if (strcasecmp(text, yes[i]) == 0) {
-			*out = 1;
-			return true;
-		}
-		if (strcasecmp(text, no[i]) == 0) {
-			*out = 0;
-			return true;
-		}
-	}
-	return false;
+	return pgtype_parse_bool_n(text, strlen(text), out);
 }

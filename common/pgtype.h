@@ -125,7 +125,10 @@ bool pgtype_can_order(const pgtype *t, bool collation_c);
 /* The whole table (for documentation and the check report). */
 const pgtype *pgtype_table(size_t *n);
 
-/* The backend's text of a boolean ("t", "f", also "1"/"0", "true"/"false") as 1/0; false when it is none. */
+/* A boolean read as PostgreSQL's boolin reads it (t, true, yes, on, 1 and their
+ * opposites, any case, unique prefixes, surrounding whitespace) as 1/0; false
+ * when PostgreSQL would refuse it. */
 bool pgtype_parse_bool(const char *text, int *out) CB_MUSTCHECK;
+bool pgtype_parse_bool_n(const char *text, size_t len, int *out) CB_MUSTCHECK;
 
 #endif /* CB_PGTYPE_H */

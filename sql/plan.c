@@ -222,15 +222,14 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text
 		out->is_int = true;
 		return SQLFE_BOUND_OK;
 	}
-	case SQLFE_BIND_BOOL:
-		if ((len == 1 && v[0] == 't') || (len == 4 && memcmp(v, "true", 4) == 0))
-			out->i = 1;
-		else if ((len == 1 && v[0] == 'f') || (len == 5 && memcmp(v, "false", 5) == 0))
-			out->i = 0;
-		else
-			return SQLFE_BOUND_BACKEND;
+	case SQLFE_BIND_BOOL: {
+		int bv;
+		if (!pgtype_parse_bool_n(v, len, &bv))
+			return SQLFE_BOUND_BACKEND; /* PostgreSQL refuses it: its error */
+		out->i = bv;
 		out->is_int = true;
 		return SQLFE_BOUND_OK;
+	}
 	case SQLFE_BIND_TEXT:
 		if (!utf8_ok(v, len))
 			return SQLFE_BOUND_BACKEND;

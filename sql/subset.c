@@ -114,8 +114,8 @@ static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const pgtype *t, con
 		if (v->kind == SQLFE_LIT_STRING)
 			return true;
 		return sqlfe_parse_backend(st, "%s compared with a non-string constant", t->name);
-	case PGTYPE_FAM_BOOL:
-		if (v->kind == SQLFE_VK_BOOL)
+	case PGTYPE_FAM_BOOL: /* a string is read by boolin when bound (what it refuses goes to the backend) */
+		if (v->kind == SQLFE_VK_BOOL || v->kind == SQLFE_LIT_STRING)
 			return true;
 		return sqlfe_parse_backend(st, "bool compared with a non-boolean constant");
 	default:

@@ -352,6 +352,15 @@ static void test_hits_match_postgres(void **state)
 	/* numeric, float8, date, timestamptz as the backend prints them */
 	HIT(true, "SELECT id, budget, bewertung, erschienen, geaendert FROM film WHERE regie = %lld ORDER BY id", r1);
 	HIT(true, "SELECT 1, 'x', true FROM regisseur WHERE id = %lld", r1);
+	/* booleans: stored 0/1, compared and rendered as the backend does (they were text, and
+	 * farbe = false answered no rows) */
+	HIT(true, "SELECT id, farbe FROM film WHERE regie IN (%lld, %lld) ORDER BY id", r1, r2);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe = false ORDER BY id", r1, r2);
+	assert_true(n >= 1);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe = 't' ORDER BY id", r1, r2);
+	assert_true(n >= 1);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe IN (true, false) ORDER BY id", r1, r2);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe IS NULL ORDER BY id", r1, r2);
 	/* a complete table */
 	HIT(true, "SELECT name FROM genre WHERE id = 2");
 	HIT(true, "SELECT * FROM genre ORDER BY id");

@@ -60,6 +60,7 @@ sqlfe_schema *movies_schema(bool collation_c)
 	good &= movies_col(s, t, "bewertung", PGTYPE_OID_FLOAT8, -1, "float8", 0) >= 0;
 	good &= movies_col(s, t, "erschienen", PGTYPE_OID_DATE, -1, "date", 0) >= 0;
 	good &= movies_col(s, t, "geaendert", PGTYPE_OID_TIMESTAMPTZ, -1, "timestamptz", 0) >= 0;
+	good &= movies_col(s, t, "farbe", PGTYPE_OID_BOOL, -1, "boolean", 0) >= 0;
 	t = sqlfe_schema_add_table(s, "darsteller", 16005, false);
 	good &= movies_col(s, t, "id", PGTYPE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
 	good &= movies_col(s, t, "vname", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;

@@ -196,6 +196,16 @@ static void test_table(void **state)
 	assert_true(pgtype_parse_bool("t", &b) && b == 1);
 	assert_true(pgtype_parse_bool("f", &b) && b == 0);
 	assert_false(pgtype_parse_bool("yes please", &b));
+	/* PostgreSQL's boolin: any case, unique prefixes, whitespace around */
+	static const char *const yes[] = {"TRUE", "tr", " t ", "y", "Yes", "on", "1"};
+	static const char *const no[] = {"False", "fa", "n", "NO", "off", "of", "0", "\tf\n"};
+	static const char *const bad[] = {"o", "tx", "truex", "2", "", "  ", "yess", "10"};
+	for (size_t i = 0; i < CB_ARRAY_LEN(yes); i++)
+		assert_true(pgtype_parse_bool(yes[i], &b) && b == 1);
+	for (size_t i = 0; i < CB_ARRAY_LEN(no); i++)
+		assert_true(pgtype_parse_bool(no[i], &b) && b == 0);
+	for (size_t i = 0; i < CB_ARRAY_LEN(bad); i++)
+		assert_false(pgtype_parse_bool(bad[i], &b));
 }
 
 static void test_parse_int(void **state)
