@@ -41,7 +41,8 @@ struct hitpath_conn {
 	size_t text_cap, key_cap, scratch_cap;
 	const char **pv; /* parameters shifted to 1..n */
 	int *pl;
-	size_t pv_cap, pl_cap;
+	uint32_t *pt; /* their declared types */
+	size_t pv_cap, pl_cap, pt_cap;
 	sqlfe_bound *bound; /* resolved probe values, then binds */
 	size_t bound_cap;
 	render_scratch render;
@@ -144,7 +145,7 @@ static void plan_visit(void *arg, const plancache_plan *p)
 	        .hits = atomic_load(&p->hits),
 	        .misses = atomic_load(&p->misses),
 	        .backend = atomic_load(&p->backend),
-	        .reason = p->sql ? "" : p->reason,
+	        .reason = p->sql ? p->last_reason : p->reason,
 	        .group = p->group,
 	};
 	fa->fn(fa->arg, &info);
@@ -190,6 +191,7 @@ void hitpath_conn_free(hitpath_conn *c)
 	free(c->scratch);
 	free(c->pv);
 	free(c->pl);
+	free(c->pt);
 	free(c->bound);
 	render_scratch_free(&c->render);
 	free(c);
@@ -251,6 +253,7 @@ static hitpath_outcome resolve_values(hitpath_conn *c, const sqlfe_plan *p, cons
 	size_t need = 4 * rq->len + 256;
 	for (int i = 0; i < rq->nparams; i++)
 		need += 4 * (size_t)(rq->param_len && rq->param_len[i] > 0 ? rq->param_len[i] : 0) + 4;
+	sqlfe_bind_input in = {c->text, pk, c->pv, c->pl, c->pt, rq->nparams};
 	for (;;) {
 		if (!CB_ARRAY_GROW(c->scratch, c->scratch_cap, need))
 			return failed(res, err, "out of memory resolving statement values");
@@ -258,12 +261,11 @@ static hitpath_outcome resolve_values(hitpath_conn *c, const sqlfe_plan *p, cons
 		sqlfe_bind_status st = SQLFE_BOUND_OK;
 		for (int i = 0; i < p->nprobes && st == SQLFE_BOUND_OK; i++)
 			for (int v = 0; v < p->probes[i].nvalues && st == SQLFE_BOUND_OK; v++)
-				st = sqlfe_plan_bind_value(&p->probes[i].values[v], c->text, pk, c->pv, c->pl,
-				                           rq->nparams, c->scratch, c->scratch_cap, &used,
-				                           &c->bound[k++]);
+				st = sqlfe_plan_bind_value(&p->probes[i].values[v], &in, c->scratch, c->scratch_cap,
+				                           &used, &c->bound[k++]);
 		for (int i = 0; i < p->nbinds && st == SQLFE_BOUND_OK; i++)
-			st = sqlfe_plan_bind_value(&p->binds[i], c->text, pk, c->pv, c->pl, rq->nparams, c->scratch,
-			                           c->scratch_cap, &used, &c->bound[k++]);
+			st = sqlfe_plan_bind_value(&p->binds[i], &in, c->scratch, c->scratch_cap, &used,
+			                           &c->bound[k++]);
 		if (st == SQLFE_BOUND_OK)
 			return HITPATH_HIT;
 		if (st == SQLFE_BOUND_BACKEND)
@@ -507,6 +509,8 @@ static hitpath_outcome run_plan(hitpath_conn *c, const plancache_plan *p, const 
 		return HITPATH_ERROR;
 	}
 	hitpath_outcome o = probe_all(c, p, res, err);
+	if (o == HITPATH_HIT && rq->refuse != NULL)
+		o = to_backend(res, "%s", rq->refuse); /* complete, but the session cannot take it now */
 	if (o == HITPATH_HIT)
 		o = answer(c, p, rq, ss, out, res, err);
 	if (o == HITPATH_HIT && !reader_end(c->rd, err))
@@ -575,8 +579,8 @@ static hitpath_outcome check_request(const sqlfe_plan *sp, const hitpath_request
 	for (int i = 0; rq->param_types != NULL && i < rq->nparam_types; i++) {
 		if (i >= sp->nparams)
 			return to_backend(res, "more parameter types declared than the statement uses");
-		if (rq->param_types[i] != 0 && rq->param_types[i] != sp->param_types[i + 1])
-			return to_backend(res, "parameter $%d declared as type %u, the cache reads it as %u", i + 1,
+		if (!sqlfe_plan_param_fits(sp->param_types[i + 1], rq->param_types[i]))
+			return to_backend(res, "parameter $%d declared as type %u, the cache compares it as %u", i + 1,
 			                  rq->param_types[i], sp->param_types[i + 1]);
 	}
 	if (!rq->simple && rq->nresult_formats != 0 && rq->nresult_formats != 1 && rq->nresult_formats != sp->ncols)
@@ -594,13 +598,16 @@ static hitpath_outcome check_request(const sqlfe_plan *sp, const hitpath_request
 static hitpath_outcome shift_params(hitpath_conn *c, const hitpath_request *rq, hitpath_result *res, cb_error *err)
 {
 	if (!CB_ARRAY_GROW(c->pv, c->pv_cap, (size_t)rq->nparams + 1) ||
-	    !CB_ARRAY_GROW(c->pl, c->pl_cap, (size_t)rq->nparams + 1))
+	    !CB_ARRAY_GROW(c->pl, c->pl_cap, (size_t)rq->nparams + 1) ||
+	    !CB_ARRAY_GROW(c->pt, c->pt_cap, (size_t)rq->nparams + 1))
 		return failed(res, err, "out of memory reading parameters");
 	c->pv[0] = NULL;
 	c->pl[0] = -1;
+	c->pt[0] = 0;
 	for (int i = 0; i < rq->nparams; i++) {
 		c->pv[i + 1] = rq->params ? rq->params[i] : NULL;
 		c->pl[i + 1] = rq->param_len ? rq->param_len[i] : (c->pv[i + 1] ? (int)strlen(c->pv[i + 1]) : -1);
+		c->pt[i + 1] = rq->param_types != NULL && i < rq->nparam_types ? rq->param_types[i] : 0;
 	}
 	return HITPATH_HIT;
 }
@@ -621,7 +628,7 @@ static hitpath_outcome execute_plan(hitpath_conn *c, const plancache_plan *p, co
 	return run_plan(c, p, rq, ss, out, res, err);
 }
 
-static void count(hitpath_engine *e, plancache_plan *p, hitpath_outcome o)
+static void count(hitpath_engine *e, plancache_plan *p, hitpath_outcome o, const char *reason)
 {
 	_Atomic uint64_t *ec = o == HITPATH_HIT       ? &e->hits
 	                       : o == HITPATH_MISS    ? &e->misses
@@ -632,6 +639,8 @@ static void count(hitpath_engine *e, plancache_plan *p, hitpath_outcome o)
 		return;
 	_Atomic uint64_t *pc = o == HITPATH_HIT ? &p->hits : o == HITPATH_MISS ? &p->misses : &p->backend;
 	atomic_fetch_add(pc, 1);
+	if (o == HITPATH_BACKEND && p->sql != NULL)
+		plancache_note_reason(e->plans, p, reason);
 }
 
 hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, const hitpath_session *ss, wire_buf *out,
@@ -648,7 +657,7 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 	}
 	size_t mark = out->len;
 	if (!CB_ARRAY_GROW(c->text, c->text_cap, rq->len + 1) || !CB_ARRAY_GROW(c->key, c->key_cap, 2 * rq->len + 1)) {
-		count(e, NULL, HITPATH_ERROR);
+		count(e, NULL, HITPATH_ERROR, NULL);
 		return failed(res, err, "out of memory reading a statement");
 	}
 	memcpy(c->text, rq->text, rq->len);
@@ -680,7 +689,7 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 		plancache_release_once(&once);
 	if (o != HITPATH_HIT)
 		out->len = mark;
-	count(e, p == &once ? NULL : p, o);
+	count(e, p == &once ? NULL : p, o, res->reason);
 	res->outcome = o;
 	return o;
 }

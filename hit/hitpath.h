@@ -133,6 +133,14 @@ typedef struct hitpath_request {
 	 */
 	bool simple;
 	bool describe;
+	/*
+	 * Non-NULL: the session cannot take an answer from the cache now (the
+	 * reason: a transaction is open, its settings are being checked, the
+	 * backend owes it answers, ...).  The plan is looked up and the entry
+	 * points probed all the same, so a miss still returns the fills to
+	 * queue; nothing is answered, and the reason is kept for SHOW QUERIES.
+	 */
+	const char *refuse;
 } hitpath_request;
 
 typedef struct hitpath_result {
@@ -167,7 +175,7 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out);
 typedef struct hitpath_plan_info {
 	const char *key; /* normalized text: literals shown as $? */
 	uint64_t executions, hits, misses, backend;
-	const char *reason; /* "" when the statement is answered from the cache */
+	const char *reason; /* why the cache cannot answer it, or why it last went to the backend; "" neither */
 	int group;          /* the group the plan was built for, -1 when none */
 } hitpath_plan_info;
 

@@ -286,6 +286,14 @@ void plancache_get_stats(plancache *pc, plancache_stats *out)
 	pthread_mutex_unlock(&pc->lock);
 }
 
+void plancache_note_reason(plancache *pc, plancache_plan *p, const char *reason)
+{
+	pthread_mutex_lock(&pc->lock);
+	if (strncmp(p->last_reason, reason, sizeof(p->last_reason) - 1) != 0)
+		snprintf(p->last_reason, sizeof(p->last_reason), "%s", reason);
+	pthread_mutex_unlock(&pc->lock);
+}
+
 void plancache_foreach(plancache *pc, void (*fn)(void *arg, const plancache_plan *p), void *arg)
 {
 	pthread_mutex_lock(&pc->lock);

@@ -53,6 +53,7 @@ typedef struct plancache_plan {
 	int ncomplete;
 	int complete_stmt[SQLFE_MAX_FROM]; /* probes of the complete tables the statement reads */
 	_Atomic uint64_t executions, hits, misses, backend;
+	char last_reason[128]; /* why it last went to the backend, for a plan the cache can answer (under the lock) */
 } plancache_plan;
 
 /*
@@ -83,6 +84,9 @@ typedef struct plancache_stats {
 	size_t plans;       /* plans kept */
 } plancache_stats;
 void plancache_get_stats(plancache *pc, plancache_stats *out);
+
+/* Remember why plan p (a kept one) last went to the backend. */
+void plancache_note_reason(plancache *pc, plancache_plan *p, const char *reason);
 
 /* Call fn for every plan (under the plan-cache lock: fn must not block). */
 void plancache_foreach(plancache *pc, void (*fn)(void *arg, const plancache_plan *p), void *arg);

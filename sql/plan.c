@@ -184,25 +184,59 @@ static bool utf8_ok(const char *p, size_t len)
 	return true;
 }
 
-sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text, const sqlfe_plankey *pk,
-                                        const char *const *params, const int *param_len, int nparams, char *scratch,
-                                        size_t cap, size_t *used, sqlfe_bound *out)
+#define OID_UNKNOWN 705
+
+static bool is_int_oid(uint32_t oid)
+{
+	return oid == PGTYPE_OID_INT2 || oid == PGTYPE_OID_INT4 || oid == PGTYPE_OID_INT8;
+}
+
+bool sqlfe_plan_param_fits(uint32_t plan_type, uint32_t declared)
+{
+	if (declared == 0 || declared == OID_UNKNOWN || declared == plan_type)
+		return true;
+	if (is_int_oid(plan_type))
+		return is_int_oid(declared) || (declared == PGTYPE_OID_NUMERIC && plan_type != PGTYPE_OID_INT8);
+	if (plan_type == PGTYPE_OID_TEXT || plan_type == PGTYPE_OID_VARCHAR)
+		return declared == PGTYPE_OID_TEXT || declared == PGTYPE_OID_VARCHAR;
+	return false;
+}
+
+/* A numeric's text that is an integer ("-12", "12.000"): its integer part's length, else 0. */
+static size_t numeric_integer(const char *v, size_t len)
+{
+	size_t i = v[0] == '-' || v[0] == '+' ? 1 : 0, digits = 0;
+	while (i < len && v[i] >= '0' && v[i] <= '9') {
+		i++;
+		digits++;
+	}
+	size_t int_len = i;
+	if (i < len && v[i] == '.')
+		for (i++; i < len && v[i] == '0'; i++)
+			;
+	return digits > 0 && i == len ? int_len : 0;
+}
+
+sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind_input *in, char *scratch, size_t cap,
+                                        size_t *used, sqlfe_bound *out)
 {
 	const char *v;
 	size_t len, room = cap - *used;
 	char *dst = scratch + *used;
+	uint32_t declared = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (b->val.src == SQLFE_SRC_PARAM) {
 		int n = b->val.index;
-		if (n < 1 || n > nparams || params[n] == NULL || param_len[n] < 0)
+		if (n < 1 || n > in->nparams || in->params[n] == NULL || in->param_len[n] < 0)
 			return SQLFE_BOUND_BACKEND;
-		v = params[n];
-		len = (size_t)param_len[n];
+		v = in->params[n];
+		len = (size_t)in->param_len[n];
+		declared = in->param_types != NULL ? in->param_types[n] : 0;
 	} else {
-		if (b->val.src == SQLFE_SRC_LITERAL && pk == NULL)
+		if (b->val.src == SQLFE_SRC_LITERAL && in->pk == NULL)
 			return SQLFE_BOUND_BACKEND;
-		len = sqlfe_plan_value_text(&b->val, text, pk, dst, room);
+		len = sqlfe_plan_value_text(&b->val, in->text, in->pk, dst, room);
 		if (len >= room)
 			return SQLFE_BOUND_NOSPACE;
 		v = dst;
@@ -211,6 +245,16 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text
 	case SQLFE_BIND_INT:
 	case SQLFE_BIND_LIMIT: {
 		uint32_t oid = b->as == SQLFE_BIND_LIMIT ? PGTYPE_OID_INT8 : b->type_oid;
+		if (is_int_oid(declared))
+			oid = declared; /* PostgreSQL reads it as its declared type, then compares exactly */
+		else if (declared == PGTYPE_OID_NUMERIC && b->as == SQLFE_BIND_INT) {
+			/* an integer-valued numeric equals the integer; anything else: the backend */
+			size_t il = numeric_integer(v, len);
+			if (il == 0)
+				return SQLFE_BOUND_BACKEND;
+			len = il;
+			oid = PGTYPE_OID_INT8;
+		}
 		const pgtype *t = pgtype_output(oid);
 		/* a literal is read as its own type (an int8 literal against an int4 column is fine) */
 		if (b->val.src != SQLFE_SRC_PARAM)

@@ -12,11 +12,12 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "common/log.h"
 #include "common/sb.h"
 #include "hit/hitpath.h"
-#include "common/log.h"
-#include "src/stats.h"
 #include "sql/stmtclass.h"
+#include "sql/types.h"
+#include "src/stats.h"
 
 /* The reserved name of the settings check's prepared statement. */
 #define CHECK_STMT "__cbcache_settings_check"
@@ -82,6 +83,7 @@ struct sesscache {
 	pstmt *stmts;
 	pstmt *unnamed;       /* the unnamed statement, NULL when none */
 	wire_buf stale_parse; /* a Parse answered here that the backend has not seen */
+	wire_buf probe_out;   /* scratch of probe_bind(): never sent */
 	bool stale;
 
 	/* writes waiting for their commit */
@@ -125,6 +127,7 @@ void sesscache_free(sesscache *sc)
 	free_stmt(sc->unnamed);
 	wire_buf_free(&sc->held);
 	wire_buf_free(&sc->stale_parse);
+	wire_buf_free(&sc->probe_out);
 	free(sc);
 }
 
@@ -671,21 +674,41 @@ static void release_held(sesscache *sc, wire_buf *bout)
 
 /* --- answering ------------------------------------------------------------------------ */
 
-static bool may_answer(sesscache *sc)
+/* Why the session cannot take an answer from the cache now; NULL when it can. */
+static const char *refusal(const sesscache *sc)
 {
-	if (sc->check != CHK_OK || !backend_idle(sc) || sc->txn != 'I' || sc->hp_failed)
+	if (sc->check == CHK_FAILED)
+		return "the session's settings check failed: its statements go to the backend until its settings "
+		       "change";
+	if (sc->check != CHK_OK)
+		return "the session's settings (role, search_path, privileges) are being checked";
+	if (!backend_idle(sc))
+		return "the backend still owes the session answers (pipelined statements)";
+	if (sc->txn != 'I')
+		return "a transaction is open";
+	return NULL;
+}
+
+/* The session's hit path connection, opened at first use; false when the cache cannot be opened. */
+static bool hit_ready(sesscache *sc)
+{
+	if (sc->hp != NULL)
+		return true;
+	if (sc->hp_failed)
 		return false;
-	if (sc->hp == NULL) {
-		cb_error err;
-		sc->hp = hitpath_conn_new(sc->eng, &err);
-		if (sc->hp == NULL) {
-			sc->hp_failed = true;
-			log_warning("cannot open the cache for a session, its statements go to the backend: %s",
-			            err.msg);
-			return false;
-		}
+	cb_error err;
+	if ((sc->hp = hitpath_conn_new(sc->eng, &err)) == NULL) {
+		sc->hp_failed = true;
+		log_warning("cannot open the cache for a session, its statements go to the backend: %s", err.msg);
+		return false;
 	}
 	return true;
+}
+
+/* Whether the cache may answer now (and can be read). */
+static bool may_answer(sesscache *sc)
+{
+	return refusal(sc) == NULL && hit_ready(sc);
 }
 
 /* Count and act on a hit path outcome that did not answer. */
@@ -723,7 +746,8 @@ static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout
 	return true;
 }
 
-static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cout)
+/* A simple Query: answered here (true), or sent on after its misses were queued (refuse: why it must be). */
+static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cout, const char *refuse)
 {
 	hitpath_request rq;
 	memset(&rq, 0, sizeof(rq));
@@ -732,10 +756,113 @@ static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cou
 	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->ss.std_strings))
 		return false; /* counted when sent on */
 	rq.simple = true;
+	rq.refuse = refuse;
 	if (!answer_with(sc, &rq, cout, cout->len))
 		return false;
 	drop_unnamed(sc); /* PostgreSQL drops the unnamed statement on a simple Query */
 	return true;
+}
+
+/* A Bind's values as the hit path reads them (text; binary integers, booleans and text decoded). */
+typedef struct bound_params {
+	const char *vals[HELD_MAX_PARAMS];
+	int lens[HELD_MAX_PARAMS];
+	int16_t rfmt[HELD_MAX_PARAMS];
+	char text[HELD_MAX_PARAMS][24]; /* binary integers and booleans as text */
+} bound_params;
+
+/* One binary parameter of declared type oid as text into out (24 bytes); false when the cache cannot read it. */
+static bool binary_param(uint32_t oid, const char *v, int32_t len, char *out, const char **val, int *vlen)
+{
+	int64_t i;
+	switch (oid) {
+	case PGTYPE_OID_INT2:
+		if (len != 2)
+			return false;
+		i = wire_get_int16(v);
+		break;
+	case PGTYPE_OID_INT4:
+		if (len != 4)
+			return false;
+		i = (int32_t)wire_get_uint32(v);
+		break;
+	case PGTYPE_OID_INT8:
+		if (len != 8)
+			return false;
+		i = (int64_t)(((uint64_t)wire_get_uint32(v) << 32) | wire_get_uint32(v + 4));
+		break;
+	case PGTYPE_OID_BOOL:
+		if (len != 1)
+			return false;
+		*val = v[0] ? "t" : "f";
+		*vlen = 1;
+		return true;
+	case PGTYPE_OID_TEXT:
+	case PGTYPE_OID_VARCHAR: /* the binary form of text is the text */
+		*val = v;
+		*vlen = len;
+		return true;
+	default:
+		return false;
+	}
+	*vlen = (int)sqlfe_types_format_int(i, out);
+	*val = out;
+	return true;
+}
+
+/*
+ * The request of a Bind of statement text (types: declared at Parse) into
+ * rq, its values in bp; false when the cache cannot read them (too many,
+ * a binary value of a type it does not decode).
+ */
+static bool bind_request(const wire_bind *b, const char *text, size_t len, const uint32_t *types, int ntypes,
+                         hitpath_request *rq, bound_params *bp)
+{
+	if (b->nparams > HELD_MAX_PARAMS || b->nresult_formats > HELD_MAX_PARAMS)
+		return false;
+	const char *cursor = b->params;
+	for (int k = 0; k < b->nparams; k++) {
+		int32_t l;
+		const char *v = wire_bind_next_param(&cursor, &l);
+		bp->vals[k] = v;
+		bp->lens[k] = l < 0 ? 0 : l;
+		if (v != NULL && wire_bind_format(b, k) != 0 &&
+		    (wire_bind_format(b, k) != 1 || k >= ntypes ||
+		     !binary_param(types[k], v, l, bp->text[k], &bp->vals[k], &bp->lens[k])))
+			return false;
+	}
+	for (int k = 0; k < b->nresult_formats; k++)
+		bp->rfmt[k] = wire_bind_result_format(b, k);
+	memset(rq, 0, sizeof(*rq));
+	rq->text = text;
+	rq->len = len;
+	rq->param_types = types;
+	rq->nparam_types = ntypes;
+	rq->nparams = b->nparams;
+	rq->params = bp->vals;
+	rq->param_len = bp->lens;
+	rq->nresult_formats = b->nresult_formats;
+	rq->result_formats = bp->rfmt;
+	return true;
+}
+
+/*
+ * A Bind sent on while the session cannot take a cache answer (refuse):
+ * probe its statement all the same, so its misses queue their fills and
+ * SHOW QUERIES says why it was not answered.
+ */
+static void probe_bind(sesscache *sc, const wire_bind *b, const char *refuse)
+{
+	const pstmt *ps = find_stmt(sc, b->stmt);
+	hitpath_request rq;
+	bound_params bp;
+	if (ps == NULL || !sqlfe_stmtclass_is_select(ps->text, ps->len, sc->ss.std_strings) || !hit_ready(sc) ||
+	    !bind_request(b, ps->text, ps->len, ps->types, ps->ntypes, &rq, &bp))
+		return;
+	rq.refuse = refuse;
+	size_t mark = sc->probe_out.len;
+	(void)answer_with(sc, &rq, &sc->probe_out, mark); /* never answers: rq.refuse is set */
+	sc->probe_out.start = sc->probe_out.len = 0;
 }
 
 /* The held batch, split: [Parse ""] Bind [Describe portal] Execute. */
@@ -792,51 +919,35 @@ static bool answer_batch(sesscache *sc, wire_buf *cout)
 	batch b;
 	if (!split_batch(&sc->held, &b))
 		return false;
-	hitpath_request rq;
-	memset(&rq, 0, sizeof(rq));
 	uint32_t ptypes[HELD_MAX_PARAMS];
+	const char *text;
+	size_t tlen;
+	const uint32_t *types;
+	int ntypes;
 	if (b.parse != NULL) {
 		if (b.ps.ntypes > HELD_MAX_PARAMS)
 			return false;
 		for (int k = 0; k < b.ps.ntypes; k++)
 			ptypes[k] = wire_parse_type(&b.ps, k);
-		rq.text = b.ps.text;
-		rq.len = b.ps.text_len;
-		rq.param_types = ptypes;
-		rq.nparam_types = b.ps.ntypes;
+		text = b.ps.text;
+		tlen = b.ps.text_len;
+		types = ptypes;
+		ntypes = b.ps.ntypes;
 	} else {
 		const pstmt *ps = find_stmt(sc, b.bind.stmt);
 		if (ps == NULL)
 			return false;
-		rq.text = ps->text;
-		rq.len = ps->len;
-		rq.param_types = ps->types;
-		rq.nparam_types = ps->ntypes;
+		text = ps->text;
+		tlen = ps->len;
+		types = ps->types;
+		ntypes = ps->ntypes;
 	}
-	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->ss.std_strings))
+	if (!sqlfe_stmtclass_is_select(text, tlen, sc->ss.std_strings))
 		return false;
-
-	/* the Bind: text parameters only */
-	if (b.bind.nparams > HELD_MAX_PARAMS || b.bind.nresult_formats > HELD_MAX_PARAMS)
+	hitpath_request rq;
+	bound_params bp;
+	if (!bind_request(&b.bind, text, tlen, types, ntypes, &rq, &bp))
 		return false;
-	const char *vals[HELD_MAX_PARAMS];
-	int vlens[HELD_MAX_PARAMS];
-	int16_t rfmt[HELD_MAX_PARAMS];
-	const char *cursor = b.bind.params;
-	for (int k = 0; k < b.bind.nparams; k++) {
-		int32_t l;
-		if (wire_bind_format(&b.bind, k) != 0)
-			return false;
-		vals[k] = wire_bind_next_param(&cursor, &l);
-		vlens[k] = l < 0 ? 0 : l;
-	}
-	for (int k = 0; k < b.bind.nresult_formats; k++)
-		rfmt[k] = wire_bind_result_format(&b.bind, k);
-	rq.nparams = b.bind.nparams;
-	rq.params = vals;
-	rq.param_len = vlens;
-	rq.nresult_formats = b.bind.nresult_formats;
-	rq.result_formats = rfmt;
 	rq.describe = b.describe;
 
 	size_t mark = cout->len;
@@ -879,7 +990,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 	maybe_check(sc, bout);
 	switch (type) {
 	case 'Q':
-		if (may_answer(sc) && answer_query(sc, msg, n, cout))
+		if (hit_ready(sc) && answer_query(sc, msg, n, cout, refusal(sc)))
 			return SESSCACHE_ANSWERED;
 		break;
 	case 'P':
@@ -890,14 +1001,19 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 			return SESSCACHE_HELD;
 		}
 		break;
-	case 'B':
-		if (may_answer(sc)) {
+	case 'B': {
+		const char *refuse = refusal(sc);
+		wire_bind b;
+		if (refuse == NULL && hit_ready(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
 			wire_buf_append(&sc->held, msg, n);
 			return SESSCACHE_HELD;
 		}
+		if (refuse != NULL && wire_read_bind(msg, n, &b))
+			probe_bind(sc, &b, refuse);
 		break;
+	}
 	default:
 		break;
 	}

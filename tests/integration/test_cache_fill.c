@@ -37,7 +37,7 @@ static void push_row(rowlist *l, char *row)
 	l->rows[l->n++] = row;
 }
 
-/* The backend's rows of a query, with the cache's session settings. */
+/* The backend's rows of a query, with the cache's session settings (booleans as the cache stores them: 1/0). */
 static rowlist pg_rows(const char *sql)
 {
 	cb_error err = {{0}};
@@ -51,9 +51,12 @@ static rowlist pg_rows(const char *sql)
 	for (int i = 0; i < PQntuples(res); i++) {
 		char buf[4096] = "";
 		size_t used = 0;
-		for (int c = 0; c < PQnfields(res); c++)
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", c ? "|" : "",
-			                         PQgetisnull(res, i, c) ? "\\N" : PQgetvalue(res, i, c));
+		for (int c = 0; c < PQnfields(res); c++) {
+			const char *v = PQgetisnull(res, i, c) ? "\\N" : PQgetvalue(res, i, c);
+			if (PQftype(res, c) == PGTYPE_OID_BOOL && !PQgetisnull(res, i, c))
+				v = v[0] == 't' ? "1" : "0";
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", c ? "|" : "", v);
+		}
 		push_row(&l, strdup(buf));
 	}
 	PQclear(res);

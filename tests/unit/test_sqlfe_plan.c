@@ -122,7 +122,8 @@ static sqlfe_bind_status bind1(const sqlfe_plan *p, int i, const char *text, con
 	static char scratch[256];
 	size_t used = 0;
 
-	return sqlfe_plan_bind_value(&p->binds[i], text, pk, params, lens, n, scratch, sizeof(scratch), &used, out);
+	sqlfe_bind_input in = {text, pk, params, lens, NULL, n};
+	return sqlfe_plan_bind_value(&p->binds[i], &in, scratch, sizeof(scratch), &used, out);
 }
 
 static void test_bind_values(void **state)
@@ -169,6 +170,50 @@ static void test_bind_values(void **state)
 		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
 		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 3, &out), SQLFE_BOUND_BACKEND);
 	}
+	{
+		/* parameters declared with another type: read as PostgreSQL reads them */
+		const char *params[] = {NULL, "5000000000", "x", "y", "5"};
+		const int lens[] = {0, 10, 1, 1, 1};
+		uint32_t types[] = {0, PGTYPE_OID_INT8, 0, 0, 0};
+		char scratch[64];
+		size_t u = 0;
+		sqlfe_bind_input in = {sql, NULL, params, lens, types, 4};
+		/* int8 against the int4 column: read as int8, compared exactly (no row can equal it) */
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		assert_true(out.is_int && out.i == 5000000000LL);
+		/* int2: PostgreSQL refuses 40000 at Bind, so must the cache */
+		types[1] = PGTYPE_OID_INT2;
+		params[1] = "40000";
+		const int lens2[] = {0, 5, 1, 1, 1};
+		in.param_len = lens2;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_BACKEND);
+		/* numeric holding an integer equals it; a fraction goes to the backend */
+		types[1] = PGTYPE_OID_NUMERIC;
+		params[1] = "12.000";
+		const int lens3[] = {0, 6, 1, 1, 1};
+		in.param_len = lens3;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		assert_true(out.is_int && out.i == 12);
+		params[1] = "12.5";
+		const int lens4[] = {0, 4, 1, 1, 1};
+		in.param_len = lens4;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_BACKEND);
+	}
+	/* which declared types a parameter may arrive with */
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 0));
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 705)); /* unknown */
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_INT8));
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_INT2));
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_NUMERIC));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_NUMERIC)); /* LIMIT rounds numerics */
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_BPCHAR));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_TEXT));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_BOOL, PGTYPE_OID_INT4));
 	/* literals of the statement, decoded into scratch */
 	scan(lit, &k);
 	assert_true(sqlfe_plan_build(lit, &k.pk, s, &q, &err));
@@ -178,9 +223,9 @@ static void test_bind_values(void **state)
 	assert_int_equal(bind1(q, 1, lit, &k.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
 	assert_int_equal(out.len, 6);
 	assert_memory_equal(out.s, "a[*]b*", 6);
-	assert_int_equal(
-	        sqlfe_plan_bind_value(&q->binds[1], lit, &k.pk, NULL, NULL, 0, small, sizeof(small), &used, &out),
-	        SQLFE_BOUND_NOSPACE);
+	assert_int_equal(sqlfe_plan_bind_value(&q->binds[1], &(sqlfe_bind_input){lit, &k.pk, NULL, NULL, NULL, 0},
+	                                       small, sizeof(small), &used, &out),
+	                 SQLFE_BOUND_NOSPACE);
 	sqlfe_plan_free(q);
 	sqlfe_plan_free(p);
 	sqlfe_schema_free(s);
@@ -228,12 +273,18 @@ static void test_bool_and_opaque_types(void **state)
 	assert_true(out.is_int && out.i == 1);
 	sqlfe_plan_free(p);
 
+	/* a string compared with a boolean is read as boolin reads it, when it is bound */
+	assert_true(sqlfe_plan_build("SELECT id FROM flags WHERE id = 1 AND active = 't'", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->binds[1].as, SQLFE_BIND_BOOL);
+	sqlfe_plan_free(p);
+
 	/* what SQLite would not evaluate exactly */
 	static const struct {
 		const char *sql, *reason;
 	} backend[] = {
 	        {"SELECT id FROM flags WHERE id = 1 AND active", "condition"},
-	        {"SELECT id FROM flags WHERE id = 1 AND active = 't'", "bool compared with a non-boolean constant"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active = 1", "bool compared with a non-boolean constant"},
 	        {"SELECT id FROM flags WHERE id = 1 AND active < true", "ordering on type bool"},
 	        {"SELECT id FROM flags WHERE id = 1 AND code = 'ab'", "equality on type bpchar"},
 	        {"SELECT id FROM flags WHERE id = 1 ORDER BY active", "ORDER BY on type bool"},
