@@ -73,6 +73,8 @@ static void judge(const stmt_scan *ss, size_t ngroups, sqlfe_stmtclass_result *o
 		/* read only */
 	} else if (in_list(w, write_words)) {
 		writes_named = true;
+		if (strcmp(w, "copy") == 0)
+			eff |= SQLFE_STMTCLASS_COPY;
 	} else if (in_list(w, ddl_words)) {
 		writes_named = true;
 		eff |= SQLFE_STMTCLASS_SETTINGS;

@@ -60,6 +60,7 @@ typedef struct sqlfe_stmtclass_tables {
 #define SQLFE_STMTCLASS_WRITES_ALL 0x02   /* may write any table */
 #define SQLFE_STMTCLASS_SETTINGS 0x04     /* may change settings, role, search path or privileges */
 #define SQLFE_STMTCLASS_FORGET_STMTS 0x08 /* drops prepared statements (DEALLOCATE, DISCARD) */
+#define SQLFE_STMTCLASS_COPY 0x10         /* COPY: the backend may read copy data from the client */
 
 typedef struct sqlfe_stmtclass_result {
 	unsigned effects;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "common/sb.h"
 #include "hit/hitpath.h"
@@ -19,7 +20,7 @@
 #include "sql/types.h"
 #include "src/stats.h"
 
-/* The reserved name of the settings check's prepared statement. */
+/* The reserved names of the settings check's prepared statement and portal. */
 #define CHECK_STMT "__cbcache_settings_check"
 /* Most parameters a held Bind may carry to be answered from the cache. */
 #define HELD_MAX_PARAMS 128
@@ -28,8 +29,26 @@ typedef enum check_state {
 	CHK_UNKNOWN, /* must be run before the cache answers */
 	CHK_PENDING, /* sent, answer not in */
 	CHK_OK,
-	CHK_FAILED /* the backend refused it: the session relays only until settings change */
+	CHK_FAILED /* the backend refused it (a failed transaction): run again after the next statement */
 } check_state;
+
+/* What one exchange with the backend is: it ends with the backend's ReadyForQuery. */
+typedef enum unit_kind {
+	UNIT_QUERY,    /* the client's simple Query */
+	UNIT_EXTENDED, /* the client's extended messages up to their Sync */
+	UNIT_FUNCTION, /* the client's FunctionCall */
+	UNIT_CHECK     /* the settings check: the client sees none of it */
+} unit_kind;
+
+typedef struct unit {
+	unit_kind kind;
+	bool open;       /* UNIT_EXTENDED before its Sync */
+	bool seen;       /* the backend's first answer to it was read */
+	bool explicit_;  /* a transaction block was open when it began, or it began one */
+	bool probe;      /* a settings check must follow it before the client sees its ReadyForQuery */
+	bool probe_sent; /* that check is in bout behind it */
+	sqlfe_stmtclass_result eff; /* what its statements may do (their union) */
+} unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
 typedef struct pstmt {
@@ -64,16 +83,17 @@ struct sesscache {
 	char intervalstyle[64];
 	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS];
 	check_state check;
-	int check_inflight; /* check exchanges whose ReadyForQuery is not in */
-	bool check_row;     /* the check's DataRow was read */
+	bool check_prepared; /* the backend holds CHECK_STMT */
+	bool check_row;      /* the running check's DataRow was read */
 	bool check_error;
+	char held_ready; /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
+	char wal_lsn[32]; /* pg_current_wal_lsn() as the last check read it */
 
-	/* the backend's progress */
-	int rfq_expected;   /* Query, Sync and FunctionCall messages not answered by ReadyForQuery yet */
-	uint64_t rfq_kinds; /* bit i: the i-th expected ReadyForQuery ends a simple Query */
-	bool unsynced;      /* extended messages sent since the last Sync */
-	char txn;           /* the last ReadyForQuery's status */
-	int swallow_parse;  /* ParseComplete messages the client must not see */
+	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
+	unit *units;
+	size_t cap, head, nunits;
+	char txn;          /* the last ReadyForQuery's status */
+	int swallow_parse; /* ParseComplete messages the client must not see */
 
 	/* extended messages held until Sync */
 	wire_buf held;
@@ -86,12 +106,11 @@ struct sesscache {
 	wire_buf probe_out;   /* scratch of probe_bind(): never sent */
 	bool stale;
 
-	/* writes waiting for their commit */
-	bool pend;
-	bool pend_all;
-	uint64_t pend_tables[SQLFE_STMTCLASS_MAX_GROUPS];
+	/* writes done, waiting for their commit */
+	sqlfe_stmtclass_result pend;
 	bool cc_invalidated; /* the last backend message was a CommandComplete that invalidated */
 	bool counted;        /* the next Query or Execute sent on was counted already (a miss) */
+	bool failed;         /* out of memory: the session must end */
 };
 
 /* --- set-up ---------------------------------------------------------------------- */
@@ -125,6 +144,7 @@ void sesscache_free(sesscache *sc)
 		free_stmt(p);
 	}
 	free_stmt(sc->unnamed);
+	free(sc->units);
 	wire_buf_free(&sc->held);
 	wire_buf_free(&sc->stale_parse);
 	wire_buf_free(&sc->probe_out);
@@ -207,6 +227,66 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 	return sc;
 }
 
+/* --- the exchanges the backend owes ------------------------------------------------- */
+
+/* Append a unit of kind; NULL when out of memory (the session then ends). */
+static unit *push_unit(sesscache *sc, unit_kind kind)
+{
+	if (sc->head + sc->nunits == sc->cap) {
+		if (sc->head > 0) {
+			memmove(sc->units, sc->units + sc->head, sc->nunits * sizeof(*sc->units));
+			sc->head = 0;
+		} else if (!CB_ARRAY_GROW(sc->units, sc->cap, sc->nunits + 1)) {
+			sc->failed = true;
+			return NULL;
+		}
+	}
+	unit *u = &sc->units[sc->head + sc->nunits++];
+	memset(u, 0, sizeof(*u));
+	u->kind = kind;
+	return u;
+}
+
+static unit *head_unit(sesscache *sc)
+{
+	return sc->nunits > 0 ? &sc->units[sc->head] : NULL;
+}
+
+static unit *tail_unit(sesscache *sc)
+{
+	return sc->nunits > 0 ? &sc->units[sc->head + sc->nunits - 1] : NULL;
+}
+
+static void pop_unit(sesscache *sc)
+{
+	sc->head++;
+	if (--sc->nunits == 0)
+		sc->head = 0;
+}
+
+/* The unit the client's extended messages belong to (opened by the first of them). */
+static unit *open_extended(sesscache *sc)
+{
+	unit *u = tail_unit(sc);
+	if (u != NULL && u->kind == UNIT_EXTENDED && u->open)
+		return u;
+	if ((u = push_unit(sc, UNIT_EXTENDED)) != NULL)
+		u->open = true;
+	return u;
+}
+
+static void merge_effects(sqlfe_stmtclass_result *into, const sqlfe_stmtclass_result *r, size_t ngroups)
+{
+	into->effects |= r->effects;
+	for (size_t g = 0; g < ngroups; g++)
+		into->tables[g] |= r->tables[g];
+}
+
+static bool backend_idle(const sesscache *sc)
+{
+	return sc->nunits == 0;
+}
+
 /* --- the settings check --------------------------------------------------------------- */
 
 static void put_int16(wire_buf *b, int v)
@@ -214,35 +294,60 @@ static void put_int16(wire_buf *b, int v)
 	wire_put_int16(b, (int16_t)v);
 }
 
-/* Parse, Bind, Execute, Close and Sync of the check into bout. */
-static void send_check(sesscache *sc, wire_buf *bout)
+/* The check's statement: extra_float_digits, the WAL position, then one boolean per table. */
+static void put_check_parse(sesscache *sc, wire_buf *bout)
 {
-	char sql[64 + 260 * 64 * SQLFE_STMTCLASS_MAX_GROUPS];
-	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT pg_catalog.current_setting('extra_float_digits')");
+	cb_sb sql;
+	cb_sb_init(&sql);
+	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), CASE WHEN "
+	                 "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
-		for (size_t t = 0; t < sc->tables.ntables[g] && n < sizeof(sql); t++) {
-			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-			                      ", coalesce(pg_catalog.to_regclass($%d)::pg_catalog.oid = $%d AND "
-			                      "pg_catalog.has_table_privilege($%d, 'SELECT') AND NOT (SELECT "
-			                      "c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = $%d), false)",
-			                      param, param + 1, param + 1, param + 1);
+		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
+			cb_sb_printf(&sql,
+			             ", coalesce(pg_catalog.to_regclass($%d)::pg_catalog.oid = $%d AND "
+			             "pg_catalog.has_table_privilege($%d, 'SELECT') AND NOT (SELECT "
+			             "c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = $%d), false)",
+			             param, param + 1, param + 1, param + 1);
 			param += 2;
 		}
+	char *text = cb_sb_finish(&sql);
+	if (text == NULL) {
+		sc->failed = true;
+		return;
+	}
 	int nparams = param - 1;
-	size_t m = wire_begin(bout, 'P');
+	size_t m = wire_begin(bout, 'C'); /* a DISCARD or DEALLOCATE may have dropped it, or not */
+	wire_put_byte(bout, 'S');
 	wire_put_str(bout, CHECK_STMT);
-	wire_put_str(bout, sql);
+	wire_end(bout, m);
+	m = wire_begin(bout, 'P');
+	wire_put_str(bout, CHECK_STMT);
+	wire_put_str(bout, text);
 	put_int16(bout, nparams);
 	for (int i = 0; i < nparams; i++)
 		wire_put_int32(bout, i % 2 == 0 ? 25 /* text */ : 26 /* oid */);
 	wire_end(bout, m);
+	free(text);
+}
 
-	m = wire_begin(bout, 'B');
-	wire_put_str(bout, "");
+/*
+ * The check as one unit into bout: [Close, Parse,] Bind and Execute of a
+ * portal of its own (the client's unnamed portal stays), Close of the
+ * portal, Sync.  It runs inside the client's transaction when one is
+ * open, and cannot fail there unless the transaction has failed.
+ */
+static void send_check(sesscache *sc, wire_buf *bout)
+{
+	if (push_unit(sc, UNIT_CHECK) == NULL)
+		return;
+	if (!sc->check_prepared)
+		put_check_parse(sc, bout);
+	size_t m = wire_begin(bout, 'B');
+	wire_put_str(bout, CHECK_STMT);
 	wire_put_str(bout, CHECK_STMT);
 	put_int16(bout, 0);
-	put_int16(bout, nparams);
+	put_int16(bout, (int)sc->ncheck * 2);
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
 			const char *q = sc->quoted[g][t];
@@ -257,12 +362,12 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	wire_end(bout, m);
 
 	m = wire_begin(bout, 'E');
-	wire_put_str(bout, "");
+	wire_put_str(bout, CHECK_STMT);
 	wire_put_int32(bout, 0);
 	wire_end(bout, m);
 
 	m = wire_begin(bout, 'C');
-	wire_put_byte(bout, 'S');
+	wire_put_byte(bout, 'P');
 	wire_put_str(bout, CHECK_STMT);
 	wire_end(bout, m);
 
@@ -270,23 +375,11 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	wire_end(bout, m);
 
 	sc->check = CHK_PENDING;
-	sc->check_inflight++;
 	sc->check_row = false;
 	sc->check_error = false;
 }
 
-static bool backend_idle(const sesscache *sc)
-{
-	return sc->rfq_expected == 0 && !sc->unsynced && sc->check_inflight == 0;
-}
-
-static void maybe_check(sesscache *sc, wire_buf *bout)
-{
-	if (sc->check == CHK_UNKNOWN && backend_idle(sc) && sc->txn == 'I' && !sc->holding)
-		send_check(sc, bout);
-}
-
-/* The check's DataRow: extra_float_digits, then one boolean per table. */
+/* The check's DataRow: extra_float_digits, the WAL position, then one boolean per table. */
 static void read_check_row(sesscache *sc, const char *msg, size_t n)
 {
 	const char *p = msg + 5, *end = msg + n;
@@ -294,7 +387,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 		return;
 	int ncols = (int16_t)((unsigned char)p[0] << 8 | (unsigned char)p[1]);
 	p += 2;
-	if ((size_t)ncols != sc->ncheck + 1)
+	if ((size_t)ncols != sc->ncheck + 2)
 		return;
 	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
 	size_t g = 0, t = 0;
@@ -303,11 +396,11 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			return;
 		int32_t len = (int32_t)wire_get_uint32(p);
 		p += 4;
-		if (len < 0 || p + len > end)
+		if (len > 0 && p + len > end)
 			return;
 		if (c == 0) {
 			char v[16];
-			if ((size_t)len >= sizeof(v))
+			if (len < 0 || (size_t)len >= sizeof(v))
 				return;
 			memcpy(v, p, (size_t)len);
 			v[len] = '\0';
@@ -316,27 +409,47 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			if (*e != '\0' || efd < -15 || efd > 3)
 				return;
 			sc->ss.extra_float_digits = (int)efd;
+		} else if (c == 1) {
+			size_t l = len < 0 ? 0 : (size_t)len;
+			if (l >= sizeof(sc->wal_lsn))
+				return;
+			memcpy(sc->wal_lsn, p, l);
+			sc->wal_lsn[l] = '\0';
 		} else {
 			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
 				g++;
 				t = 0;
 			}
-			if (g >= sc->ngroups)
+			if (g >= sc->ngroups || len < 0)
 				return;
 			if (len == 1 && p[0] == 't')
 				readable[g] |= (uint64_t)1 << t;
 			t++;
 		}
-		p += len;
+		if (len > 0)
+			p += len;
 	}
 	memcpy(sc->readable, readable, sizeof(readable));
 	sc->check_row = true;
 }
 
-/* A backend message while the check is in flight; false: the client does not see it. */
-static bool check_message(sesscache *sc, char type, const char *msg, size_t n)
+/* The client's ReadyForQuery held back for a check goes out now. */
+static void release_ready(sesscache *sc, wire_buf *cout, char *ready)
+{
+	if (sc->held_ready == '\0')
+		return;
+	wire_put_ready(cout, sc->held_ready);
+	*ready = sc->held_ready;
+	sc->held_ready = '\0';
+}
+
+/* A backend message of the check; false: the client does not see it. */
+static bool check_message(sesscache *sc, char type, const char *msg, size_t n, wire_buf *cout, char *ready)
 {
 	switch (type) {
+	case '1':
+		sc->check_prepared = true;
+		return false;
 	case 'D':
 		read_check_row(sc, msg, n);
 		return false;
@@ -344,24 +457,154 @@ static bool check_message(sesscache *sc, char type, const char *msg, size_t n)
 		sc->check_error = true;
 		return false;
 	case 'Z':
-		sc->check_inflight--;
+		pop_unit(sc);
 		sc->txn = msg[5];
 		if (sc->check == CHK_PENDING) {
 			if (sc->check_row && !sc->check_error) {
 				sc->check = CHK_OK;
 			} else {
 				sc->check = CHK_FAILED;
-				log_warning("the cache's settings check failed on a session's backend connection; "
-				            "the session's statements go to the backend until its settings change");
+				if (sc->txn != 'E')
+					log_warning("the cache's settings check failed on a session's backend connection; "
+					            "the session's statements go to the backend until the check passes");
 			}
 		}
+		release_ready(sc, cout, ready);
 		return false;
 	case 'N': /* notices and notifications are the client's */
 	case 'A':
 		return true;
-	default: /* ParseComplete, BindComplete, CommandComplete, CloseComplete */
+	default: /* BindComplete, CommandComplete, CloseComplete */
 		return false;
 	}
+}
+
+/* --- writes and their commit -------------------------------------------------------- */
+
+static void invalidate_writes(sesscache *sc)
+{
+	if (sc->pend.effects & SQLFE_STMTCLASS_WRITES_ALL) {
+		cachesvc_invalidate_all(sc->cs);
+		return;
+	}
+	for (size_t g = 0; g < sc->ngroups; g++)
+		if (sc->pend.tables[g] != 0)
+			cachesvc_invalidate(sc->cs, g, sc->pend.tables[g]);
+}
+
+static bool pending(const sesscache *sc)
+{
+	return (sc->pend.effects & (SQLFE_STMTCLASS_WRITES | SQLFE_STMTCLASS_WRITES_ALL)) != 0;
+}
+
+static void forget_pending(sesscache *sc)
+{
+	memset(&sc->pend, 0, sizeof(sc->pend));
+}
+
+/* The writes done so far are committed: invalidate before the client learns of it. */
+static void commit_pending(sesscache *sc)
+{
+	if (pending(sc))
+		invalidate_writes(sc);
+	forget_pending(sc);
+}
+
+/* A statement of unit u completed (CommandComplete tag, "" for other completions). */
+static void statement_done(sesscache *sc, unit *u, const char *tag)
+{
+	merge_effects(&sc->pend, &u->eff, sc->ngroups);
+	if (strncmp(tag, "BEGIN", 5) == 0 || strncmp(tag, "START TRANSACTION", 17) == 0) {
+		u->explicit_ = true;
+	} else if (strcmp(tag, "COMMIT") == 0 || strcmp(tag, "PREPARE TRANSACTION") == 0) {
+		commit_pending(sc); /* a prepared transaction's writes are judged committed now */
+	} else if (strcmp(tag, "ROLLBACK") == 0) {
+		forget_pending(sc);
+	} else if (u->kind == UNIT_QUERY && !u->explicit_ && pending(sc)) {
+		/* the last statement of a simple Query commits its implicit transaction
+		 * before its CommandComplete; which one is last is known at ReadyForQuery */
+		invalidate_writes(sc);
+		sc->cc_invalidated = true;
+		return;
+	}
+	sc->cc_invalidated = false;
+}
+
+/*
+ * At unit u's ReadyForQuery: whether a check directly follows it (sent
+ * behind it, sent now, or the next unit is one).  A check u needed but
+ * could not have sent behind it is sent now when nothing else is queued,
+ * and otherwise left to the next unit.
+ */
+static bool check_follows(sesscache *sc, unit *u, wire_buf *bout)
+{
+	if (!u->probe)
+		return false;
+	if (u->probe_sent)
+		return true;
+	if (sc->nunits == 1) {
+		send_check(sc, bout);
+		return true;
+	}
+	unit *next = &sc->units[sc->head + 1];
+	if (next->kind == UNIT_CHECK)
+		return true;
+	next->probe = true;
+	sc->check = CHK_UNKNOWN;
+	return false;
+}
+
+/* A backend message of the client's unit u; false: the client does not see it. */
+static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout,
+                         char *ready)
+{
+	if (!u->seen) {
+		/* the status of the last ReadyForQuery is the one this unit began in */
+		u->seen = true;
+		u->explicit_ = sc->txn != 'I';
+	}
+	switch (type) {
+	case '1':
+		if (sc->swallow_parse > 0) {
+			sc->swallow_parse--;
+			return false;
+		}
+		break;
+	case 'C':
+		statement_done(sc, u, n > 5 ? msg + 5 : "");
+		return true;
+	case 's': /* PortalSuspended: the statement ran (in part) */
+	case 'V': /* FunctionCallResponse */
+		statement_done(sc, u, "");
+		return true;
+	case 'E':
+		/* an implicit transaction is rolled back: its writes never happened */
+		if (!u->explicit_)
+			forget_pending(sc);
+		break;
+	case 'Z':
+		sc->txn = msg[5];
+		if (sc->txn == 'I') {
+			if (sc->cc_invalidated)
+				forget_pending(sc);
+			else
+				commit_pending(sc);
+		}
+		sc->cc_invalidated = false;
+		bool hold = check_follows(sc, u, bout);
+		pop_unit(sc);
+		if (hold) {
+			/* the check behind it ends first: the client's next statement finds its settings known */
+			sc->held_ready = msg[5];
+			return false;
+		}
+		*ready = msg[5];
+		return true;
+	default:
+		break;
+	}
+	sc->cc_invalidated = false;
+	return true;
 }
 
 /* --- the backend's answers ------------------------------------------------------------ */
@@ -388,74 +631,41 @@ void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout)
 		const char *v = PQparameterStatus(be, names[i]);
 		set_param(sc, names[i], v != NULL ? v : "");
 	}
-	maybe_check(sc, bout);
+	/* the client's first ReadyForQuery waits for the check: its first statement may be a hit */
+	send_check(sc, bout);
+	sc->held_ready = 'I';
 }
 
-static void invalidate_written(sesscache *sc)
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout,
+                       char *ready)
 {
-	if (sc->pend_all) {
-		cachesvc_invalidate_all(sc->cs);
-		return;
-	}
-	for (size_t g = 0; g < sc->ngroups; g++)
-		if (sc->pend_tables[g] != 0)
-			cachesvc_invalidate(sc->cs, g, sc->pend_tables[g]);
-}
-
-bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n)
-{
+	*ready = '\0';
+	bool pass;
 	if (type == 'S') {
 		const char *name = msg + 5;
 		const char *value = memchr(name, '\0', n - 5);
 		if (value != NULL && value + 1 < msg + n)
 			set_param(sc, name, value + 1);
-		return true;
+		pass = true;
+	} else if (type == 'N' || type == 'A') {
+		pass = true; /* asynchronous: says nothing of the statement */
+	} else {
+		unit *u = head_unit(sc);
+		if (u == NULL)
+			pass = true; /* nothing expected: the backend's own (FATAL before it closes) */
+		else if (u->kind == UNIT_CHECK)
+			pass = check_message(sc, type, msg, n, cout, ready);
+		else
+			pass = unit_message(sc, u, type, msg, n, bout, ready);
 	}
-	if (sc->check_inflight > 0)
-		return check_message(sc, type, msg, n);
-	switch (type) {
-	case '1':
-		if (sc->swallow_parse > 0) {
-			sc->swallow_parse--;
-			return false;
-		}
-		break;
-	case 'N':
-	case 'A':
-		return true; /* asynchronous: says nothing of the statement */
-	case 'C':
-		/* a simple Query's CommandComplete follows the commit of its implicit
-		 * transaction, or of COMMIT: invalidate before the client learns of it */
-		if (sc->pend && sc->rfq_expected > 0 && (sc->rfq_kinds & 1)) {
-			invalidate_written(sc);
-			sc->cc_invalidated = true;
-			return true;
-		}
-		break;
-	case 'Z':
-		if (sc->rfq_expected > 0) {
-			sc->rfq_expected--;
-			sc->rfq_kinds >>= 1;
-		}
-		sc->txn = msg[5];
-		if (sc->txn == 'I' && sc->pend) {
-			if (!sc->cc_invalidated)
-				invalidate_written(sc);
-			sc->pend = sc->pend_all = false;
-			memset(sc->pend_tables, 0, sizeof(sc->pend_tables));
-		}
-		sc->cc_invalidated = false;
-		return true;
-	default:
-		break;
-	}
-	sc->cc_invalidated = false;
-	return true;
+	if (pass)
+		wire_buf_append(cout, msg, n);
+	return pass;
 }
 
 bool sesscache_failed(const sesscache *sc)
 {
-	return sc->held.failed || sc->stale_parse.failed;
+	return sc->failed || sc->held.failed || sc->stale_parse.failed;
 }
 
 bool sesscache_backend_busy(const sesscache *sc)
@@ -463,20 +673,28 @@ bool sesscache_backend_busy(const sesscache *sc)
 	return !backend_idle(sc);
 }
 
+bool sesscache_backend_owes(const sesscache *sc)
+{
+	return sc->nunits > 1 || (sc->nunits == 1 && !sc->units[sc->head].open);
+}
+
+void sesscache_end(sesscache *sc)
+{
+	if (sc->txn != 'I')
+		forget_pending(sc); /* the open transaction ends with the connection: rolled back */
+	for (size_t i = 0; i < sc->nunits; i++)
+		merge_effects(&sc->pend, &sc->units[sc->head + i].eff, sc->ngroups);
+	commit_pending(sc);
+	sc->nunits = sc->head = 0;
+}
+
 /* --- client messages to the backend ----------------------------------------------------- */
 
-/* Remember what a statement sent to the backend may do (sql/stmtclass.h). */
-static void apply_effects(sesscache *sc, const sqlfe_stmtclass_result *r)
+/* What a statement sent to the backend may do, added to unit u (sql/stmtclass.h). */
+static void add_effects(sesscache *sc, unit *u, const sqlfe_stmtclass_result *r)
 {
-	if (r->effects & SQLFE_STMTCLASS_WRITES_ALL) {
-		sc->pend = sc->pend_all = true;
-	} else if (r->effects & SQLFE_STMTCLASS_WRITES) {
-		sc->pend = true;
-		for (size_t g = 0; g < sc->ngroups; g++)
-			sc->pend_tables[g] |= r->tables[g];
-	}
-	if (r->effects & SQLFE_STMTCLASS_SETTINGS)
-		sc->check = CHK_UNKNOWN;
+	if (u != NULL)
+		merge_effects(&u->eff, r, sc->ngroups);
 	if (r->effects & SQLFE_STMTCLASS_FORGET_STMTS) {
 		/* DEALLOCATE name: which one is not worth parsing; forget the whole table */
 		pstmt *p, *tmp;
@@ -484,6 +702,7 @@ static void apply_effects(sesscache *sc, const sqlfe_stmtclass_result *r)
 		{
 			p->ambiguous = true;
 		}
+		sc->check_prepared = false;
 	}
 }
 
@@ -560,18 +779,33 @@ static void unstale(sesscache *sc, wire_buf *bout)
 	wire_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, wire_buf_avail(&sc->stale_parse));
 	sc->swallow_parse++;
 	sc->stale = false;
-	sc->unsynced = true;
 }
 
-static void expect_rfq(sesscache *sc, bool simple)
+/* Everything a statement the backend cannot be judged on may do. */
+static const sqlfe_stmtclass_result anything = {.effects = SQLFE_STMTCLASS_WRITES_ALL | SQLFE_STMTCLASS_SETTINGS};
+
+/*
+ * The unit u ends here: unless it is harmless (its statements cannot have
+ * changed a setting, a privilege or a row of the cache) and the settings
+ * are known, the check follows it in the same round trip, so its answer is
+ * in before the client's ReadyForQuery.  A unit that may copy from the
+ * client gets its check at its ReadyForQuery instead: the backend reads
+ * nothing but copy data while it copies.
+ */
+static void end_unit(sesscache *sc, unit *u, wire_buf *bout)
 {
-	if (sc->rfq_expected < 64) {
-		if (simple)
-			sc->rfq_kinds |= (uint64_t)1 << sc->rfq_expected;
-		else
-			sc->rfq_kinds &= ~((uint64_t)1 << sc->rfq_expected);
+	if (u == NULL)
+		return;
+	u->open = false;
+	if (u->eff.effects == 0 && (sc->check == CHK_OK || sc->check == CHK_PENDING))
+		return;
+	u->probe = true;
+	if (u->eff.effects & SQLFE_STMTCLASS_COPY) {
+		sc->check = CHK_UNKNOWN;
+		return;
 	}
-	sc->rfq_expected++;
+	u->probe_sent = true;
+	send_check(sc, bout);
 }
 
 /* Send one client message to the backend, keeping the books. */
@@ -582,41 +816,43 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 			STATS_ADD(queries_backend, 1);
 		sc->counted = false;
 	}
+	unit *u = NULL;
 	switch (type) {
 	case 'Q': {
 		const char *text;
 		size_t len;
 		sqlfe_stmtclass_result r;
-		if (wire_read_query(msg, n, &text, &len)) {
+		u = push_unit(sc, UNIT_QUERY);
+		if (wire_read_query(msg, n, &text, &len))
 			sqlfe_stmtclass_classify(text, len, sc->ss.std_strings, &sc->tables, &r);
-			apply_effects(sc, &r);
-		}
-	}
+		else
+			r = anything;
+		add_effects(sc, u, &r);
 		/* a simple Query drops the unnamed statement on the backend */
 		sc->stale = false;
 		drop_unnamed(sc);
-		expect_rfq(sc, true);
-		break;
+		wire_buf_append(bout, msg, n);
+		end_unit(sc, u, bout);
+		return;
+	}
 	case 'P': {
 		wire_parse ps;
 		if (wire_read_parse(msg, n, &ps) && ps.name[0] == '\0')
 			sc->stale = false;
 		record_parse(sc, msg, n);
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
 	}
 	case 'B': {
 		wire_bind b;
+		const pstmt *ps = NULL;
 		if (wire_read_bind(msg, n, &b)) {
 			if (b.stmt[0] == '\0')
 				unstale(sc, bout);
-			const pstmt *ps = find_stmt(sc, b.stmt);
-			if (ps != NULL)
-				apply_effects(sc, &ps->eff);
-			else
-				sc->pend = sc->pend_all = true; /* an unknown statement may write anything */
+			ps = find_stmt(sc, b.stmt);
 		}
-		sc->unsynced = true;
+		u = open_extended(sc);
+		add_effects(sc, u, ps != NULL ? &ps->eff : &anything); /* an unknown statement may do anything */
 		break;
 	}
 	case 'D': {
@@ -624,35 +860,41 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		const char *name;
 		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] == '\0')
 			unstale(sc, bout);
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
 	}
 	case 'C': {
 		char kind;
 		const char *name;
 		pstmt *ps = NULL;
-		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] != '\0')
+		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] != '\0') {
 			HASH_FIND_STR(sc->stmts, name, ps);
+			if (strcmp(name, CHECK_STMT) == 0)
+				sc->check_prepared = false;
+		}
 		if (ps != NULL) {
 			HASH_DEL(sc->stmts, ps);
 			free_stmt(ps);
 		}
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
 	}
 	case 'S':
-		expect_rfq(sc, false);
-		sc->unsynced = false;
-		break;
+		u = open_extended(sc);
+		wire_buf_append(bout, msg, n);
+		end_unit(sc, u, bout);
+		return;
 	case 'F':
-		sc->pend = sc->pend_all = true; /* a function call may write anything */
-		expect_rfq(sc, false);
-		break;
+		u = push_unit(sc, UNIT_FUNCTION);
+		add_effects(sc, u, &anything); /* a function call may do anything */
+		wire_buf_append(bout, msg, n);
+		end_unit(sc, u, bout);
+		return;
 	case 'E':
 	case 'H':
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
-	default: /* CopyData, CopyDone, CopyFail */
+	default: /* CopyData, CopyDone, CopyFail: the running unit's */
 		break;
 	}
 	wire_buf_append(bout, msg, n);
@@ -987,7 +1229,8 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		}
 		release_held(sc, bout);
 	}
-	maybe_check(sc, bout);
+	if (sc->check == CHK_UNKNOWN && backend_idle(sc))
+		send_check(sc, bout); /* the settings changed outside the session's statements */
 	switch (type) {
 	case 'Q':
 		if (hit_ready(sc) && answer_query(sc, msg, n, cout, refusal(sc)))

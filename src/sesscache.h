@@ -71,13 +71,36 @@ typedef enum sesscache_action {
 /* A complete client message (type, whole message of n bytes). */
 sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout);
 
-/* A complete backend message; false when it must not reach the client. */
-bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n);
+/*
+ * A complete backend message: appends to cout what the client gets (the
+ * message, nothing when it belongs to the cache's own exchange, and a
+ * ReadyForQuery held back for the settings check when that ends) and to
+ * bout a check that must follow now.  *ready is the status of a
+ * ReadyForQuery the client got ('\0' none); returns whether the message
+ * itself went to the client.
+ */
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout,
+                       char *ready);
+
+/*
+ * The session ends (the client and the backend are done with, or the
+ * backend is gone): writes whose commit was never seen are invalidated as
+ * if committed, writes of a transaction the backend rolls back at the end
+ * are dropped.
+ */
+void sesscache_end(sesscache *sc);
 
 /* Whether a buffer of the cache side ran out of memory (the session must end). */
 bool sesscache_failed(const sesscache *sc);
 
 /* Whether the backend owes answers (the session is busy on the backend). */
 bool sesscache_backend_busy(const sesscache *sc);
+
+/*
+ * Whether the backend owes answers to exchanges the client completed
+ * (everything but extended messages without their Sync, which PostgreSQL
+ * rolls back when the client goes).
+ */
+bool sesscache_backend_owes(const sesscache *sc);
 
 #endif /* CBD_SESSCACHE_H */

@@ -71,8 +71,10 @@ struct sess_session {
 
 	bool busy;       /* the client sent messages since the last ReadyForQuery */
 	bool closing;    /* send what is queued for the client, then end */
-	bool client_eof; /* the client is gone */
+	bool client_eof; /* the client is gone (end of file, an error, or Terminate): drain the backend */
 	bool backend_eof;
+	bool copy_in;  /* the backend reads COPY data from the client */
+	int owed;      /* a relaying session's Query, Sync and FunctionCall messages not yet answered */
 	wire_buf cin;  /* from the client, not yet framed */
 	wire_buf bout; /* to the backend */
 	wire_buf bin;  /* from the backend, not yet framed */
@@ -530,13 +532,15 @@ static bool sess_login(sess_session *s)
 			s->backend_pid = PQbackendPID(s->be);
 			pthread_mutex_unlock(&reg_lock);
 			wire_put_key_data(&s->cout, s->key_pid, secret);
-			wire_put_ready(&s->cout, 'I');
 			const char *why = NULL;
 			s->sc = sesscache_new(atomic_load(&cache_service), s->database, &why);
-			if (s->sc != NULL)
+			if (s->sc != NULL) {
+				/* ReadyForQuery follows the settings check (sesscache_login) */
 				sesscache_login(s->sc, s->be, &s->bout);
-			else
+			} else {
 				slog_debug(s, "statements go to the backend: %s", why);
+				wire_put_ready(&s->cout, 'I');
+			}
 			set_state(s, SESS_IDLE);
 			STATS_ADD(sessions_total, 1);
 			STATS_ADD(sessions_active, 1);
@@ -556,8 +560,13 @@ static bool sess_login(sess_session *s)
  */
 static bool sess_client_message(sess_session *s, char type, const char *msg, size_t n)
 {
-	if (type == 'X') /* Terminate: PQfinish sends the backend its own */
+	if (type == 'X') {
+		/* Terminate: what came before it is finished first; PQfinish sends the backend its own */
+		s->client_eof = true;
 		return false;
+	}
+	if (type == 'c' || type == 'f')
+		s->copy_in = false;
 	if (type == 'Q' || type == 'E') {
 		STATS_ADD(statements, 1);
 		atomic_fetch_add_explicit(&s->statements, 1, memory_order_relaxed);
@@ -577,6 +586,8 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 	if (s->sc == NULL) {
 		if (type == 'Q' || type == 'E')
 			STATS_ADD(queries_backend, 1);
+		if (type == 'Q' || type == 'S' || type == 'F')
+			s->owed++;
 		wire_buf_append(&s->bout, msg, n);
 	}
 	return true;
@@ -625,26 +636,63 @@ static bool process_backend(sess_session *s)
 		}
 		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
-		if (s->sc != NULL && !sesscache_backend(s->sc, p[0], p, (size_t)len + 1)) {
-			wire_buf_consume(b, (size_t)len + 1); /* the cache's own exchange */
-			continue;
+		char ready = '\0';
+		bool passed = true;
+		if (s->sc != NULL) {
+			passed = sesscache_backend(s->sc, p[0], p, (size_t)len + 1, &s->bout, &s->cout, &ready);
+		} else {
+			wire_buf_append(&s->cout, p, (size_t)len + 1);
+			if (p[0] == 'Z' && len == 5) {
+				ready = p[5];
+				if (s->owed > 0)
+					s->owed--;
+			}
 		}
-		if (p[0] == 'Z' && len == 5) {
-			char txn = p[5];
-			s->busy = false;
-			set_state(s, txn == 'T' ? SESS_IDLE_TXN : txn == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
-		} else if (p[0] == 'E') {
+		if (passed && p[0] == 'E')
 			STATS_ADD(errors, 1);
+		if (p[0] == 'G')
+			s->copy_in = true;
+		else if (p[0] == 'Z' || p[0] == 'E')
+			s->copy_in = false;
+		if (ready != '\0') {
+			s->busy = false;
+			set_state(s, ready == 'T' ? SESS_IDLE_TXN : ready == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
 		}
-		wire_buf_append(&s->cout, p, (size_t)len + 1);
 		wire_buf_consume(b, (size_t)len + 1);
 	}
 	return true;
 }
 
+/* Whether the backend still owes answers to what the client sent complete. */
+static bool backend_owes(const sess_session *s)
+{
+	return s->sc != NULL ? sesscache_backend_owes(s->sc) : s->owed > 0;
+}
+
+/*
+ * The client is gone: as PostgreSQL does for a client that goes, finish
+ * what it sent (so that a write commits and its invalidation happens) but
+ * no more.  A COPY from the client fails; extended messages without their
+ * Sync are left to the backend, which rolls them back when the connection
+ * closes.
+ */
+static void start_drain(sess_session *s)
+{
+	s->cout.start = s->cout.len = 0;
+	s->closing = true;
+	set_state(s, SESS_CLOSING);
+	if (s->copy_in) {
+		size_t m = wire_begin(&s->bout, 'f');
+		wire_put_str(&s->bout, "the client of cbcached went away during COPY");
+		wire_end(&s->bout, m);
+		s->copy_in = false;
+	}
+}
+
 /* Relay messages until one side ends. */
 static void sess_relay(sess_session *s)
 {
+	bool draining = false;
 	bool cancel_backend = false;
 	long long closing_deadline = 0;
 	for (;;) {
@@ -664,13 +712,18 @@ static void sess_relay(sess_session *s)
 			set_state(s, SESS_CLOSING);
 		}
 		if (s->client_eof) {
-			cancel_backend = s->busy;
+			if (!draining) {
+				draining = true;
+				start_drain(s);
+			}
+			s->cout.start = s->cout.len = 0; /* nobody reads it */
+			if (s->backend_eof || !backend_owes(s))
+				break;
+		} else if ((s->closing || s->backend_eof) && wire_buf_avail(&s->cout) == 0) {
 			break;
 		}
-		if ((s->closing || s->backend_eof) && wire_buf_avail(&s->cout) == 0)
-			break;
 		int timeout = -1;
-		if (s->closing) {
+		if (s->closing && !draining) {
 			/* a client that does not read its last messages is not waited for long */
 			if (closing_deadline == 0)
 				closing_deadline = now_ms() + 5000;
@@ -680,7 +733,7 @@ static void sess_relay(sess_session *s)
 		}
 
 		struct pollfd fds[2];
-		fds[0].fd = s->cfd;
+		fds[0].fd = draining ? -1 : s->cfd;
 		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
 		                        (!s->closing && wire_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
 		fds[1].fd = s->backend_eof ? -1 : s->bfd;
@@ -730,21 +783,20 @@ static void sess_relay(sess_session *s)
 				s->client_eof = true;
 				continue;
 			}
-			if (!process_client(s)) {
-				if (!s->closing) /* Terminate */
-					break;
-			}
+			(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
 			if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
 				s->backend_eof = true;
 				s->closing = true;
 			}
 		}
 		/* try the client at once: the common case is one send per batch */
-		if (wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
+		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
 			s->client_eof = true;
 	}
 	if (wire_buf_avail(&s->cout) > 0 && !s->client_eof)
 		(void)flush_client(s, 1000);
+	if (s->sc != NULL)
+		sesscache_end(s->sc);
 	if (cancel_backend && s->cancel != NULL) {
 		char errbuf[256];
 		pthread_mutex_lock(&reg_lock);
