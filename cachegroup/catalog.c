@@ -48,13 +48,12 @@ CB_PRINTF(4, 5) static void err(resolver *rs, cg_pos pos, const char *hint, cons
 
 static void err(resolver *rs, cg_pos pos, const char *hint, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	bool added = cg_diag_addv(rs->d, pos, hint, 1024, fmt, ap);
 	va_end(ap);
 	rs->ok = false;
-	if (!cg_diag_add(rs->d, pos, hint, "%s", msg))
+	if (!added)
 		rs->fatal = true;
 }
 
@@ -86,6 +85,15 @@ static PGresult *query(resolver *rs, cg_pos pos, const char *sql, int nparams, c
 	return res;
 }
 
+/* Run a catalog query whose one parameter is the oid of table t; NULL after reporting. */
+static PGresult *query_table(resolver *rs, const cg_table *t, const char *sql)
+{
+	char oidbuf[16];
+	snprintf(oidbuf, sizeof(oidbuf), "%u", t->oid);
+	const char *params[1] = {oidbuf};
+	return query(rs, t->pos, sql, 1, params);
+}
+
 static char *dup_or_fatal(resolver *rs, const char *s)
 {
 	char *r = strdup(s);
@@ -99,10 +107,7 @@ static char *dup_or_fatal(resolver *rs, const char *s)
 
 static void load_columns(resolver *rs, cg_table *t)
 {
-	char oidbuf[16];
-	snprintf(oidbuf, sizeof(oidbuf), "%u", t->oid);
-	const char *params[1] = {oidbuf};
-	PGresult *res = query(rs, t->pos, q_columns, 1, params);
+	PGresult *res = query_table(rs, t, q_columns);
 	if (res == NULL)
 		return;
 	int n = PQntuples(res);
@@ -141,10 +146,7 @@ static int col_by_attnum(const cg_table *t, int attnum)
 
 static void load_keys(resolver *rs, cg_table *t)
 {
-	char oidbuf[16];
-	snprintf(oidbuf, sizeof(oidbuf), "%u", t->oid);
-	const char *params[1] = {oidbuf};
-	PGresult *res = query(rs, t->pos, q_keys, 1, params);
+	PGresult *res = query_table(rs, t, q_keys);
 	if (res == NULL)
 		return;
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -94,6 +94,13 @@ static cg_stmt *add(gen *gn, cg_stmt_kind kind, cg_stmt_target target, char *sql
 	return s;
 }
 
+/* build(gn, i) for each of n items (tables, fill columns, ...), in order. */
+static void each(gen *gn, size_t n, void (*build)(gen *gn, size_t i))
+{
+	for (size_t i = 0; i < n; i++)
+		build(gn, i);
+}
+
 static void add_param(gen *gn, cg_stmt *s, const char *name, uint32_t type_oid, const char *type_name)
 {
 	if (s == NULL)
@@ -111,6 +118,22 @@ static void add_param(gen *gn, cg_stmt *s, const char *name, uint32_t type_oid, 
 	s->nparams++;
 	if (p->name == NULL || p->type_name == NULL)
 		gn->oom = true;
+}
+
+/* The statement s (may be NULL) is one of g->tables[table]. */
+static void set_table(cg_stmt *s, size_t table)
+{
+	if (s)
+		s->table = (int)table;
+}
+
+/* The statement s (may be NULL) is one of fill column fill of g->tables[table]. */
+static void set_fill(cg_stmt *s, size_t fill, size_t table)
+{
+	if (s) {
+		s->fill = (int)fill;
+		s->table = (int)table;
+	}
 }
 
 static const cg_column *col_of(const cg_table *t, const char *name)
@@ -241,82 +264,77 @@ static void ddl_cache_table(gen *gn, size_t i)
 	}
 	cb_sb_put(&sb, "))");
 	cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "cache table %s", t->cache_name);
-	if (s)
-		s->table = (int)i;
+	set_table(s, i);
+}
+
+/* The control table of fill column g->fills[i] and its LRU index. */
+static void ddl_control_table(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	cb_sb sb;
+	around_ident(&sb, "CREATE TABLE IF NOT EXISTS ", f->ctl_name, "");
+	cb_sb_printf(&sb,
+	             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
+	             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
+	             pgtype_sqlite_decl(t->cols[f->col].storage));
+	set_fill(add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "control table of fill column %s.%s",
+	             t->name, f->column),
+	         i, f->table);
+	char *iname = name2("", f->ctl_name, "lru", "");
+	around_ident(&sb, "CREATE INDEX IF NOT EXISTS ", iname ? iname : "", " ON ");
+	free(iname);
+	cb_sb_ident(&sb, f->ctl_name);
+	cb_sb_put(&sb, " (\"last_access\")");
+	set_fill(add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "LRU index of control table %s",
+	             f->ctl_name),
+	         i, f->table);
+}
+
+/* The indexes of g->tables[i]: its entry-point and RCC source columns,
+ * but the first column of its primary key (the key's index covers it). */
+static void ddl_indexes(gen *gn, size_t i)
+{
+	const cg_group *g = gn->g;
+	const cg_table *t = &g->tables[i];
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *cn = t->cols[c].name;
+		bool want = cg_model_is_rcc_column(g, i, cn);
+		for (size_t e = 0; e < g->nentries && !want; e++)
+			if (g->entries[e].table == i && strcmp(g->entries[e].column, cn) == 0)
+				want = true;
+		if (!want || (t->npk > 0 && t->pk[0] == (int)c))
+			continue;
+		char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
+		cb_sb sb;
+		around_ident(&sb, "CREATE INDEX IF NOT EXISTS ", iname ? iname : "", " ON ");
+		cb_sb_ident(&sb, t->cache_name);
+		cb_sb_put(&sb, " (");
+		cb_sb_ident(&sb, cn);
+		cb_sb_put(&sb, ")");
+		if (iname == NULL)
+			sb.failed = true;
+		free(iname);
+		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "index on %s.%s", t->name, cn);
+		set_table(s, i);
+	}
 }
 
 static void gen_ddl(gen *gn)
 {
-	cg_group *g = gn->g;
-	cb_sb sb;
-	for (size_t i = 0; i < g->ntables; i++)
-		ddl_cache_table(gn, i);
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_table *t = &g->tables[f->table];
-		const cg_column *c = &t->cols[f->col];
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cb_sb_ident(&sb, f->ctl_name);
-		cb_sb_printf(&sb,
-		             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
-		             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
-		             pgtype_sqlite_decl(c->storage));
-		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb),
-		                 "control table of fill column %s.%s", t->name, f->column);
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
-		char *iname = name2("", f->ctl_name, "lru", "");
-		cb_sb_ident(&sb, iname ? iname : "");
-		free(iname);
-		cb_sb_put(&sb, " ON ");
-		cb_sb_ident(&sb, f->ctl_name);
-		cb_sb_put(&sb, " (\"last_access\")");
-		s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "LRU index of control table %s",
-		        f->ctl_name);
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-	}
+	const cg_group *g = gn->g;
 	bool any_complete = false;
 	for (size_t i = 0; i < g->ntables; i++)
 		any_complete |= g->tables[i].complete;
+	each(gn, g->ntables, ddl_cache_table);
+	each(gn, g->nfills, ddl_control_table);
 	if (any_complete) {
+		cb_sb sb;
 		around_ident(&sb, "CREATE TABLE IF NOT EXISTS ", CG_COMPLETE_TABLE,
 		             " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
 		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the complete tables that are loaded");
 	}
-	/* indexes: entry-point columns and RCC source columns, once each */
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		for (size_t c = 0; c < t->ncols; c++) {
-			const char *cn = t->cols[c].name;
-			bool want = cg_model_is_rcc_column(g, i, cn);
-			for (size_t e = 0; e < g->nentries && !want; e++)
-				if (g->entries[e].table == i && strcmp(g->entries[e].column, cn) == 0)
-					want = true;
-			if (!want || (t->npk > 0 && t->pk[0] == (int)c))
-				continue; /* the primary key's index covers its first column */
-			char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
-			around_ident(&sb, "CREATE INDEX IF NOT EXISTS ", iname ? iname : "", " ON ");
-			cb_sb_ident(&sb, t->cache_name);
-			cb_sb_put(&sb, " (");
-			cb_sb_ident(&sb, cn);
-			cb_sb_put(&sb, ")");
-			if (iname == NULL)
-				sb.failed = true;
-			free(iname);
-			cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "index on %s.%s",
-			                 t->name, cn);
-			if (s)
-				s->table = (int)i;
-		}
-	}
+	each(gn, g->ntables, ddl_indexes);
 }
 
 static void array_param(gen *gn, cg_stmt *s, const cg_column *c)
@@ -330,56 +348,67 @@ static void array_param(gen *gn, cg_stmt *s, const cg_column *c)
 	free(tn);
 }
 
+/* The rows of t whose column col is one of a set of values ($1) of type_base, in a fresh sb. */
+static void select_any(cb_sb *sb, const cg_table *t, const char *col, const char *type_base)
+{
+	cb_sb_init(sb);
+	select_cols(sb, t);
+	cb_sb_put(sb, " WHERE ");
+	cb_sb_ident(sb, col);
+	cb_sb_printf(sb, " = ANY ($1::%s[])", type_base);
+}
+
+/* Every row of g->tables[i] when it is complete. */
+static void fetch_table(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	if (!t->complete)
+		return;
+	cb_sb sb;
+	cb_sb_init(&sb);
+	select_cols(&sb, t);
+	cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cb_sb_finish(&sb), "every row of complete table %s",
+	                 t->name);
+	set_table(s, i);
+}
+
+/* The rows of a set of values of fill column g->fills[i]. */
+static void fetch_fill(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	const cg_column *c = &t->cols[f->col];
+	cb_sb sb;
+	select_any(&sb, t, c->name, c->type_base);
+	cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cb_sb_finish(&sb),
+	                 "rows of %s for a set of fill values of %s.%s", t->name, t->name, c->name);
+	array_param(gn, s, c);
+	set_fill(s, i, f->table);
+}
+
+/* The target rows of RCC g->rccs[i] for a set of source values. */
+static void fetch_rcc(gen *gn, size_t i)
+{
+	const cg_rcc *r = &gn->g->rccs[i];
+	const cg_table *st = &gn->g->tables[r->src], *tt = &gn->g->tables[r->dst];
+	const cg_column *a = &st->cols[r->src_col], *b = &tt->cols[r->dst_col];
+	cb_sb sb;
+	select_any(&sb, tt, b->name, a->type_base);
+	cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cb_sb_finish(&sb),
+	                 "rows of %s for a set of values of %s.%s (rcc %s.%s -> %s.%s)", tt->name, st->name, a->name,
+	                 st->name, a->name, tt->name, b->name);
+	array_param(gn, s, a);
+	if (s) {
+		s->rcc = (int)i;
+		s->table = (int)r->dst;
+	}
+}
+
 static void gen_fetch(gen *gn)
 {
-	cg_group *g = gn->g;
-	cb_sb sb;
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		if (!t->complete)
-			continue;
-		cb_sb_init(&sb);
-		select_cols(&sb, t);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cb_sb_finish(&sb),
-		                 "every row of complete table %s", t->name);
-		if (s)
-			s->table = (int)i;
-	}
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_table *t = &g->tables[f->table];
-		const cg_column *c = &t->cols[f->col];
-		cb_sb_init(&sb);
-		select_cols(&sb, t);
-		cb_sb_put(&sb, " WHERE ");
-		cb_sb_ident(&sb, c->name);
-		cb_sb_printf(&sb, " = ANY ($1::%s[])", c->type_base);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cb_sb_finish(&sb),
-		                 "rows of %s for a set of fill values of %s.%s", t->name, t->name, c->name);
-		array_param(gn, s, c);
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-	}
-	for (size_t i = 0; i < g->nrccs; i++) {
-		const cg_rcc *r = &g->rccs[i];
-		const cg_table *st = &g->tables[r->src], *tt = &g->tables[r->dst];
-		const cg_column *a = &st->cols[r->src_col], *b = &tt->cols[r->dst_col];
-		cb_sb_init(&sb);
-		select_cols(&sb, tt);
-		cb_sb_put(&sb, " WHERE ");
-		cb_sb_ident(&sb, b->name);
-		cb_sb_printf(&sb, " = ANY ($1::%s[])", a->type_base);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cb_sb_finish(&sb),
-		                 "rows of %s for a set of values of %s.%s (rcc %s.%s -> %s.%s)", tt->name, st->name,
-		                 a->name, st->name, a->name, tt->name, b->name);
-		array_param(gn, s, a);
-		if (s) {
-			s->rcc = (int)i;
-			s->table = (int)r->dst;
-		}
-	}
+	each(gn, gn->g->ntables, fetch_table);
+	each(gn, gn->g->nfills, fetch_fill);
+	each(gn, gn->g->nrccs, fetch_rcc);
 }
 
 /* The insert of a fetched row of g->tables[i] (unless cached). */
@@ -395,101 +424,109 @@ static void insert_row(gen *gn, size_t i)
 	cg_stmt *s = add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cb_sb_finish(&sb),
 	                 "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
 	                 t->name);
-	if (s)
-		s->table = (int)i;
+	set_table(s, i);
 	for (size_t c = 0; c < t->ncols; c++)
 		add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
 }
 
+/* The record that g->tables[i], when it is complete, is loaded. */
+static void insert_complete(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	if (!t->complete)
+		return;
+	cb_sb sb;
+	around_ident(&sb, "INSERT OR IGNORE INTO ", CG_COMPLETE_TABLE, " (\"table\", \"loaded_at\") VALUES (");
+	cb_sb_literal(&sb, t->cache_name);
+	cb_sb_put(&sb, ", ?1)");
+	cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "record that complete table %s is loaded (last step of its fill)", t->name);
+	add_param(gn, s, "now_us", 0, "INTEGER");
+	set_table(s, i);
+}
+
+/* The record of a loaded value of fill column g->fills[i]. */
+static void insert_control(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	cb_sb sb;
+	around_ident(&sb, "INSERT OR IGNORE INTO ", f->ctl_name,
+	             " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
+	cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "record a loaded value of %s.%s (last step of its fill)", t->name, f->column);
+	add_param(gn, s, "value", 0, pgtype_sqlite_decl(t->cols[f->col].storage));
+	add_param(gn, s, "now_us", 0, "INTEGER");
+	set_fill(s, i, f->table);
+}
+
 static void gen_inserts(gen *gn)
 {
-	cg_group *g = gn->g;
+	each(gn, gn->g->ntables, insert_row);
+	each(gn, gn->g->ntables, insert_complete);
+	each(gn, gn->g->nfills, insert_control);
+}
+
+/* Opens the next of the EXISTS conditions ORed together (*terms so far). */
+static void or_exists(cb_sb *sb, int *terms)
+{
+	cb_sb_put(sb, (*terms)++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+}
+
+/* The next EXISTS condition: a row of table (a cache name) whose col is ?1. */
+static void exists_value(cb_sb *sb, int *terms, const char *table, const char *col)
+{
+	or_exists(sb, terms);
+	cb_sb_ident(sb, table);
+	cb_sb_put(sb, " WHERE ");
+	cb_sb_ident(sb, col);
+	cb_sb_put(sb, " = ?1)");
+}
+
+/* Whether a value of entry point g->entries[i] is complete in the cache. */
+static void probe(gen *gn, size_t i)
+{
+	const cg_group *g = gn->g;
+	const cg_entry *e = &g->entries[i];
+	const cg_table *t = &g->tables[e->table];
 	cb_sb sb;
-	for (size_t i = 0; i < g->ntables; i++)
-		insert_row(gn, i);
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		if (!t->complete)
-			continue;
-		around_ident(&sb, "INSERT OR IGNORE INTO ", CG_COMPLETE_TABLE, " (\"table\", \"loaded_at\") VALUES (");
-		cb_sb_literal(&sb, t->cache_name);
-		cb_sb_put(&sb, ", ?1)");
-		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
-		                 "record that complete table %s is loaded (last step of its fill)", t->name);
-		add_param(gn, s, "now_us", 0, "INTEGER");
-		if (s)
-			s->table = (int)i;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
+	int terms = 0;
+	if (e->reasons & CG_ENTRY_FILL)
+		exists_value(&sb, &terms, g->fills[e->fill].ctl_name, "value");
+	for (size_t r = 0; r < g->nrccs && (e->reasons & CG_ENTRY_RCC); r++) {
+		const cg_rcc *rc = &g->rccs[r];
+		if (rc->dst == e->table && strcmp(rc->dst_column, e->column) == 0)
+			exists_value(&sb, &terms, g->tables[rc->src].cache_name, rc->src_column);
 	}
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_column *c = &g->tables[f->table].cols[f->col];
-		around_ident(&sb, "INSERT OR IGNORE INTO ", f->ctl_name,
-		             " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
-		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
-		                 "record a loaded value of %s.%s (last step of its fill)", g->tables[f->table].name,
-		                 f->column);
-		add_param(gn, s, "value", 0, pgtype_sqlite_decl(c->storage));
-		add_param(gn, s, "now_us", 0, "INTEGER");
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
+	bool uses_value = terms > 0;
+	if (e->reasons & CG_ENTRY_UNIQUE) {
+		exists_value(&sb, &terms, t->cache_name, e->column);
+		uses_value = true;
+	}
+	if (e->reasons & CG_ENTRY_COMPLETE) {
+		/* every value, present or not, once the table is loaded */
+		or_exists(&sb, &terms);
+		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cb_sb_put(&sb, " WHERE \"table\" = ");
+		cb_sb_literal(&sb, t->cache_name);
+		cb_sb_put(&sb, ")");
+	}
+	cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
+	const cg_column *c = col_of(t, e->column);
+	if (uses_value)
+		add_param(gn, s, "value", 0, c ? pgtype_sqlite_decl(c->storage) : "TEXT");
+	if (s) {
+		s->entry = (int)i;
+		s->table = (int)e->table;
 	}
 }
 
 static void gen_probes(gen *gn)
 {
-	cg_group *g = gn->g;
-	for (size_t i = 0; i < g->nentries; i++) {
-		const cg_entry *e = &g->entries[i];
-		const cg_table *t = &g->tables[e->table];
-		cb_sb sb;
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "SELECT ");
-		int terms = 0;
-		if (e->reasons & CG_ENTRY_FILL) {
-			cb_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
-			cb_sb_ident(&sb, g->fills[e->fill].ctl_name);
-			cb_sb_put(&sb, " WHERE \"value\" = ?1)");
-			terms++;
-		}
-		for (size_t r = 0; r < g->nrccs && (e->reasons & CG_ENTRY_RCC); r++) {
-			const cg_rcc *rc = &g->rccs[r];
-			if (rc->dst != e->table || strcmp(rc->dst_column, e->column) != 0)
-				continue;
-			cb_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cb_sb_ident(&sb, g->tables[rc->src].cache_name);
-			cb_sb_put(&sb, " WHERE ");
-			cb_sb_ident(&sb, rc->src_column);
-			cb_sb_put(&sb, " = ?1)");
-		}
-		bool uses_value = terms > 0;
-		if (e->reasons & CG_ENTRY_UNIQUE) {
-			cb_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cb_sb_ident(&sb, t->cache_name);
-			cb_sb_put(&sb, " WHERE ");
-			cb_sb_ident(&sb, e->column);
-			cb_sb_put(&sb, " = ?1)");
-			uses_value = true;
-		}
-		if (e->reasons & CG_ENTRY_COMPLETE) {
-			/* every value, present or not, once the table is loaded */
-			cb_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cb_sb_ident(&sb, CG_COMPLETE_TABLE);
-			cb_sb_put(&sb, " WHERE \"table\" = ");
-			cb_sb_literal(&sb, t->cache_name);
-			cb_sb_put(&sb, ")");
-		}
-		cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cb_sb_finish(&sb),
-		                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
-		const cg_column *c = col_of(t, e->column);
-		if (uses_value)
-			add_param(gn, s, "value", 0, c ? pgtype_sqlite_decl(c->storage) : "TEXT");
-		if (s) {
-			s->entry = (int)i;
-			s->table = (int)e->table;
-		}
-	}
+	each(gn, gn->g->nentries, probe);
 }
 
 /* FROM "T0" t0 JOIN "T1" t1 ON t1."b" = t0."a" ... over rccs[0..n) */
@@ -509,58 +546,79 @@ static void path_joins(cb_sb *sb, const cg_group *g, size_t t0, const size_t *rc
 	}
 }
 
+/* The hit on entry point g->entries[i] counted at the control value that
+ * reaches it along its back-path p (none when p starts at a complete table). */
+static void hit(gen *gn, size_t i, size_t p)
+{
+	const cg_group *g = gn->g;
+	const cg_entry *e = &g->entries[i];
+	const cg_table *t = &g->tables[e->table];
+	const cg_column *ec = col_of(t, e->column);
+	const cg_backpath *bp = &e->paths[p];
+	if (bp->origin != CG_ORIGIN_CONTROL)
+		return;
+	const cg_fill *f = &g->fills[bp->fill];
+	cb_sb sb;
+	around_ident(&sb, "UPDATE ", f->ctl_name, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
+	if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
+		cb_sb_put(&sb, " = ?1");
+	} else {
+		size_t njoin = bp->match_source ? bp->nrccs - 1 : bp->nrccs;
+		cb_sb_put(&sb, " IN (SELECT t0.");
+		cb_sb_ident(&sb, f->column);
+		path_joins(&sb, g, bp->table, bp->rccs, njoin);
+		cb_sb_printf(&sb, " WHERE t%zu.", njoin);
+		if (bp->match_source)
+			cb_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
+		else
+			cb_sb_ident(&sb, e->column);
+		cb_sb_put(&sb, " = ?1)");
+	}
+	cb_sb sbl;
+	cb_sb_init(&sbl);
+	cb_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column, g->tables[f->table].name,
+	             f->column);
+	for (size_t k = 0; k < bp->nrccs; k++) {
+		const cg_rcc *r = &g->rccs[bp->rccs[k]];
+		cb_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name, r->src_column,
+		             g->tables[r->dst].name, r->dst_column);
+	}
+	char *label = cb_sb_finish(&sbl);
+	cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cb_sb_finish(&sb), "%s", label ? label : "");
+	if (label == NULL)
+		gn->oom = true;
+	free(label);
+	add_param(gn, s, "value", 0, ec ? pgtype_sqlite_decl(ec->storage) : "TEXT");
+	add_param(gn, s, "now_us", 0, "INTEGER");
+	if (s) {
+		s->entry = (int)i;
+		s->fill = (int)bp->fill;
+		s->table = (int)e->table;
+	}
+}
+
 static void gen_hits(gen *gn)
 {
-	cg_group *g = gn->g;
-	for (size_t i = 0; i < g->nentries; i++) {
-		const cg_entry *e = &g->entries[i];
-		const cg_table *t = &g->tables[e->table];
-		const cg_column *ec = col_of(t, e->column);
-		for (size_t p = 0; p < e->npaths; p++) {
-			const cg_backpath *bp = &e->paths[p];
-			if (bp->origin != CG_ORIGIN_CONTROL)
-				continue;
-			const cg_fill *f = &g->fills[bp->fill];
-			cb_sb sb;
-			around_ident(&sb, "UPDATE ", f->ctl_name,
-			             " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
-			if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
-				cb_sb_put(&sb, " = ?1");
-			} else {
-				size_t njoin = bp->match_source ? bp->nrccs - 1 : bp->nrccs;
-				cb_sb_put(&sb, " IN (SELECT t0.");
-				cb_sb_ident(&sb, f->column);
-				path_joins(&sb, g, bp->table, bp->rccs, njoin);
-				cb_sb_printf(&sb, " WHERE t%zu.", njoin);
-				if (bp->match_source)
-					cb_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
-				else
-					cb_sb_ident(&sb, e->column);
-				cb_sb_put(&sb, " = ?1)");
-			}
-			cb_sb sbl;
-			cb_sb_init(&sbl);
-			cb_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column,
-			             g->tables[f->table].name, f->column);
-			for (size_t k = 0; k < bp->nrccs; k++) {
-				const cg_rcc *r = &g->rccs[bp->rccs[k]];
-				cb_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name,
-				             r->src_column, g->tables[r->dst].name, r->dst_column);
-			}
-			char *label = cb_sb_finish(&sbl);
-			cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cb_sb_finish(&sb), "%s", label ? label : "");
-			if (label == NULL)
-				gn->oom = true;
-			free(label);
-			add_param(gn, s, "value", 0, ec ? pgtype_sqlite_decl(ec->storage) : "TEXT");
-			add_param(gn, s, "now_us", 0, "INTEGER");
-			if (s) {
-				s->entry = (int)i;
-				s->fill = (int)bp->fill;
-				s->table = (int)e->table;
-			}
-		}
-	}
+	const cg_group *g = gn->g;
+	for (size_t i = 0; i < g->nentries; i++)
+		for (size_t p = 0; p < g->entries[i].npaths; p++)
+			hit(gn, i, p);
+}
+
+/* The next EXISTS condition: a row (alias a) of table whose column col
+ * equals column own_col of the row of t being judged. */
+static void exists_reaching(cb_sb *sb, int *terms, const char *table, const char *a, const char *col, const cg_table *t,
+                            const char *own_col)
+{
+	or_exists(sb, terms);
+	cb_sb_ident(sb, table);
+	cb_sb_printf(sb, " %s WHERE %s.", a, a);
+	cb_sb_ident(sb, col);
+	cb_sb_put(sb, " = ");
+	cb_sb_ident(sb, t->cache_name);
+	cb_sb_put(sb, ".");
+	cb_sb_ident(sb, own_col);
+	cb_sb_put(sb, ")");
 }
 
 /* The condition keeping a row of table ti (referred to by its cache name)
@@ -575,29 +633,13 @@ static void ext_support(cb_sb *sb, const cg_group *g, size_t ti)
 	}
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
-		if (f->table != ti)
-			continue;
-		cb_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-		cb_sb_ident(sb, f->ctl_name);
-		cb_sb_put(sb, " c WHERE c.\"value\" = ");
-		cb_sb_ident(sb, t->cache_name);
-		cb_sb_put(sb, ".");
-		cb_sb_ident(sb, f->column);
-		cb_sb_put(sb, ")");
+		if (f->table == ti)
+			exists_reaching(sb, &terms, f->ctl_name, "c", "value", t, f->column);
 	}
 	for (size_t i = 0; i < g->nrccs; i++) {
 		const cg_rcc *r = &g->rccs[i];
-		if (r->dst != ti || g->tables[r->src].zone == t->zone)
-			continue;
-		cb_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-		cb_sb_ident(sb, g->tables[r->src].cache_name);
-		cb_sb_put(sb, " s WHERE s.");
-		cb_sb_ident(sb, r->src_column);
-		cb_sb_put(sb, " = ");
-		cb_sb_ident(sb, t->cache_name);
-		cb_sb_put(sb, ".");
-		cb_sb_ident(sb, r->dst_column);
-		cb_sb_put(sb, ")");
+		if (r->dst == ti && g->tables[r->src].zone != t->zone)
+			exists_reaching(sb, &terms, g->tables[r->src].cache_name, "s", r->src_column, t, r->dst_column);
 	}
 	if (terms == 0)
 		cb_sb_put(sb, "0");
@@ -629,72 +671,68 @@ static void add_sweep(gen *gn, size_t zz, size_t ti, const char *cycle_col)
 	         zz, ti);
 }
 
+/* The eviction of the values of fill column g->fills[i]: the least
+ * recently used ones, and the delete of one. */
+static void evict_fill(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	cb_sb sb;
+	around_ident(&sb, "SELECT \"value\" FROM ", f->ctl_name, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
+	cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "least recently used values of %s.%s", t->name, f->column);
+	add_param(gn, s, "limit", 0, "INTEGER");
+	set_fill(s, i, f->table);
+	around_ident(&sb, "DELETE FROM ", f->ctl_name, " WHERE \"value\" = ?1");
+	s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb), "evict a value of %s.%s", t->name,
+	        f->column);
+	add_param(gn, s, "value", 0, pgtype_sqlite_decl(t->cols[f->col].storage));
+	set_fill(s, i, f->table);
+}
+
+/* The sweep of zone g->zones[zz] (complete tables are never swept). */
+static void sweep_zone(gen *gn, size_t zz)
+{
+	const cg_group *g = gn->g;
+	const cg_zone *z = &g->zones[zz];
+	if (z->kind == CG_CYCLE_NONE) {
+		if (!g->tables[z->tables[0]].complete)
+			add_sweep(gn, zz, z->tables[0], NULL);
+		return;
+	}
+	/* a homogeneous cycle: a value of any table's cycle column reaches
+	 * every table of the zone, so keep the cycle values of the rows
+	 * reached from outside, then delete the rest */
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
+	for (size_t k = 0; k < z->ntables; k++) {
+		size_t ti = z->tables[k];
+		cb_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
+		cb_sb_ident(&sb, g->tables[ti].cache_name);
+		cb_sb_put(&sb, ".");
+		cb_sb_ident(&sb, z->cycle_cols[k]);
+		cb_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
+		cb_sb_ident(&sb, g->tables[ti].cache_name);
+		cb_sb_put(&sb, " WHERE ");
+		ext_support(&sb, g, ti);
+	}
+	set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
+	             "sweep zone %zu (homogeneous cycle): cycle values still reached from outside", zz + 1),
+	         zz, z->tables[0]);
+	for (size_t k = 0; k < z->ntables; k++)
+		if (!g->tables[z->tables[k]].complete)
+			add_sweep(gn, zz, z->tables[k], z->cycle_cols[k]);
+	char *drop = strdup("DROP TABLE temp.\"cbcache_keep\"");
+	set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, drop, "sweep zone %zu: done", zz + 1), zz, z->tables[0]);
+}
+
 static void gen_evict(gen *gn)
 {
-	cg_group *g = gn->g;
-	cb_sb sb;
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_column *c = &g->tables[f->table].cols[f->col];
-		around_ident(&sb, "SELECT \"value\" FROM ", f->ctl_name,
-		             " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
-		cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cb_sb_finish(&sb),
-		                 "least recently used values of %s.%s", g->tables[f->table].name, f->column);
-		add_param(gn, s, "limit", 0, "INTEGER");
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-		around_ident(&sb, "DELETE FROM ", f->ctl_name, " WHERE \"value\" = ?1");
-		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb), "evict a value of %s.%s",
-		        g->tables[f->table].name, f->column);
-		add_param(gn, s, "value", 0, pgtype_sqlite_decl(c->storage));
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-	}
+	each(gn, gn->g->nfills, evict_fill);
 	/* the sweep: zones top-down (the reverse of the load order) */
-	for (size_t zz = g->nzones; zz-- > 0;) {
-		const cg_zone *z = &g->zones[zz];
-		if (z->kind == CG_CYCLE_NONE) {
-			size_t ti = z->tables[0];
-			const cg_table *t = &g->tables[ti];
-			if (t->complete)
-				continue;
-			add_sweep(gn, zz, ti, NULL);
-			continue;
-		}
-		/* a homogeneous cycle: a value of any table's cycle column reaches
-		 * every table of the zone, so keep the cycle values of the rows
-		 * reached from outside, then delete the rest */
-		cb_sb_init(&sb);
-		cb_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
-		for (size_t k = 0; k < z->ntables; k++) {
-			size_t ti = z->tables[k];
-			cb_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
-			cb_sb_ident(&sb, g->tables[ti].cache_name);
-			cb_sb_put(&sb, ".");
-			cb_sb_ident(&sb, z->cycle_cols[k]);
-			cb_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
-			cb_sb_ident(&sb, g->tables[ti].cache_name);
-			cb_sb_put(&sb, " WHERE ");
-			ext_support(&sb, g, ti);
-		}
-		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
-		             "sweep zone %zu (homogeneous cycle): cycle values still reached from outside", zz + 1),
-		         zz, z->tables[0]);
-		for (size_t k = 0; k < z->ntables; k++) {
-			size_t ti = z->tables[k];
-			const cg_table *t = &g->tables[ti];
-			if (t->complete)
-				continue;
-			add_sweep(gn, zz, ti, z->cycle_cols[k]);
-		}
-		char *drop = strdup("DROP TABLE temp.\"cbcache_keep\"");
-		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, drop, "sweep zone %zu: done", zz + 1), zz,
-		         z->tables[0]);
-	}
+	for (size_t zz = gn->g->nzones; zz-- > 0;)
+		sweep_zone(gn, zz);
 }
 
 bool cg_gen_generate(cg_group *g, cg_diags *d)

@@ -45,6 +45,13 @@ bool cg_diag_add(cg_diags *d, cg_pos pos, const char *hint, const char *fmt, ...
 	return true;
 }
 
+bool cg_diag_addv(cg_diags *d, cg_pos pos, const char *hint, size_t max, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, max < sizeof(msg) ? max : sizeof(msg), fmt, ap);
+	return cg_diag_add(d, pos, hint, "%s", msg);
+}
+
 void cg_diag_print(const cg_diags *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++) {

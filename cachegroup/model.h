@@ -12,6 +12,7 @@
 #ifndef CG_MODEL_H
 #define CG_MODEL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -263,6 +264,9 @@ struct cg_group {
 
 /* Append an error at pos with a hint (may be NULL).  Returns false on OOM. */
 CB_PRINTF(4, 5) bool cg_diag_add(cg_diags *d, cg_pos pos, const char *hint, const char *fmt, ...);
+/* cg_diag_add from a va_list, the message cut to its first max - 1 bytes
+ * (max at most 1024): the body of a module's own error function. */
+CB_PRINTF(5, 0) bool cg_diag_addv(cg_diags *d, cg_pos pos, const char *hint, size_t max, const char *fmt, va_list ap);
 /* Print every error as "file:line:col: message" and "  hint: ..." lines. */
 void cg_diag_print(const cg_diags *d, FILE *out);
 void cg_diag_free(cg_diags *d);

@@ -82,13 +82,11 @@ CB_PRINTF(4, 5) static void error_at(parser *p, cg_pos pos, const char *hint, co
 
 static void error_at(parser *p, cg_pos pos, const char *hint, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!cg_diag_add(p->d, pos, hint, "%s", msg))
+	if (!cg_diag_addv(p->d, pos, hint, 512, fmt, ap))
 		p->oom = true;
+	va_end(ap);
 }
 
 /* Describe the current token for "found ..." in messages. */

@@ -99,24 +99,23 @@ void be_connect(const char *backend, const char *user, const char *dbname, const
 	}
 
 	/* Later entries win in PQconnectdbParams: the session's own settings come last. */
-	kw[n] = "user";
-	val[n++] = user;
-	kw[n] = "dbname";
-	val[n++] = dbname;
-	kw[n] = "password";
-	val[n++] = password != NULL ? password : "";
-	kw[n] = "passfile"; /* never the daemon's ~/.pgpass: the client proves itself */
-	val[n++] = "/nonexistent/cbcached-uses-no-passfile";
-	kw[n] = "options";
-	val[n++] = options;
-	kw[n] = "application_name";
-	val[n++] = appname;
-	kw[n] = "client_encoding";
-	val[n++] = encoding;
-	kw[n] = "sslmode"; /* the session relays raw protocol on the socket */
-	val[n++] = "disable";
-	kw[n] = "gssencmode";
-	val[n++] = "disable";
+	const char *const session[][2] = {
+	        {"user", user},
+	        {"dbname", dbname},
+	        {"password", password != NULL ? password : ""},
+	        /* never the daemon's ~/.pgpass: the client proves itself */
+	        {"passfile", "/nonexistent/cbcached-uses-no-passfile"},
+	        {"options", options},
+	        {"application_name", appname},
+	        {"client_encoding", encoding},
+	        /* the session relays raw protocol on the socket */
+	        {"sslmode", "disable"},
+	        {"gssencmode", "disable"},
+	};
+	for (size_t i = 0; i < CB_ARRAY_LEN(session); i++) {
+		kw[n] = session[i][0];
+		val[n++] = session[i][1];
+	}
 	kw[n] = NULL;
 	val[n] = NULL;
 

@@ -2,7 +2,8 @@
 
 Daemon: start cbcached on a new directory under $CB_PG_DIR, poll its admin
 socket until it answers (bounded), stop it with SIGTERM and check the exit
-status (the sanitizer build reports leaks there).
+status (the sanitizer build reports leaks there); as a context manager it
+kills the daemon when the test fails before stopping it.
 
 Client: a minimal PostgreSQL protocol 3.0 client on raw sockets, so the
 tests can send exactly the bytes they want, good or bad.
@@ -99,6 +100,19 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        """Ends `with Daemon() as d:`, whose block stops the daemon itself
+        (d.stop()): when the block raised, kill the daemon, and show its log
+        unless the exception is fail()'s exit, which has shown it."""
+        if exc_type is not None:
+            self.kill()
+            if not issubclass(exc_type, SystemExit):
+                self.dump_log()
+        return False
 
 
 def startup_packet(user, database, extra=None):

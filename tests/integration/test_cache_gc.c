@@ -181,18 +181,15 @@ static void test_homogeneous_cycle(void **state)
 	        "INSERT INTO hc_team SELECT g, 'team ' || g FROM generate_series(1, 3) g;"
 	        "INSERT INTO hc_member SELECT g, (g - 1) / 3 + 1, 'member ' || g FROM generate_series(1, 9) g;");
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/teams.cg", tmpdir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("# a homogeneous cycle: team and member enter and leave by tid\n"
-	      "cachegroup teams\n"
-	      "table hc_team\n"
-	      "table hc_member\n"
-	      "fill hc_member.mid\n"
-	      "rcc hc_member.tid -> hc_team.tid\n"
-	      "rcc hc_team.tid -> hc_member.tid\n",
-	      f);
-	assert_int_equal(fclose(f), 0);
+	write_file("teams.cg",
+	           "# a homogeneous cycle: team and member enter and leave by tid\n"
+	           "cachegroup teams\n"
+	           "table hc_team\n"
+	           "table hc_member\n"
+	           "fill hc_member.mid\n"
+	           "rcc hc_member.tid -> hc_team.tid\n"
+	           "rcc hc_team.tid -> hc_member.tid\n",
+	           path, sizeof(path));
 	tgroups t = compile_groups(path);
 	assert_int_equal(t.g[0]->nzones, 1);
 	assert_int_equal(t.g[0]->zones[0].kind, CG_CYCLE_HOMOGENEOUS);

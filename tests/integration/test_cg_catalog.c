@@ -30,16 +30,6 @@ static void exec_ok(const char *sql)
 	PQclear(res);
 }
 
-/* Write text to CB_PG_DIR/name and return the path (static buffer per call site). */
-static void write_file(const char *name, const char *text, char *path, size_t sz)
-{
-	snprintf(path, sz, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void render_diags(const cg_diags *d, char *buf, size_t sz)
 {
 	size_t used = 0;

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "sql/plan.h"
+#include "tests/unit/testrand.h"
 
 /* tests/unit/test_sqlfe_movies.c */
 sqlfe_schema *movies_schema(bool collation_c);
@@ -30,16 +31,6 @@ sqlite3 *movies_cache_db(const sqlfe_schema *s);
 
 #define MAX_BASE 512
 #define ITERATIONS 4000
-
-static uint64_t rng_state;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
 
 static const char *words[] = {
         "(",      ")",       ",",       "*",        "=",        "<",          "AND",    "OR",    "NOT",     "IN",
@@ -183,8 +174,6 @@ static void run(const sqlfe_schema *s, sqlite3 *db, const char *sql)
 
 static void test_mutations(void **state)
 {
-	const char *env = getenv("SQLFE_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 777;
 	sqlfe_schema *s = movies_schema(false);
 	sqlite3 *db;
 	char sql[8192];
@@ -194,8 +183,7 @@ static void test_mutations(void **state)
 	db = movies_cache_db(s);
 	assert_non_null(db);
 	load_bases();
-	fprintf(stderr, "seed %llu (set SQLFE_SEED to reproduce)\n", (unsigned long long)seed);
-	rng_state = seed ? seed : 1;
+	rnd_seed(777);
 	for (int i = 0; i < ITERATIONS; i++) {
 		mutate(bases[rnd((uint32_t)nbase)], sql, sizeof(sql));
 		run(s, db, sql);

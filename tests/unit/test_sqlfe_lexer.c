@@ -19,6 +19,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "sql/lexer.h"
+#include "tests/unit/testrand.h"
 
 /* The tokens of sql as "kind:text" joined by spaces (E for the error token). */
 static void tokens(const char *sql, bool std_strings, char *out, size_t cap)
@@ -172,16 +173,6 @@ static void test_word_is(void **state)
 
 /* --- against PostgreSQL's scanner ------------------------------------------------- */
 
-static uint64_t rng_state;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
-
 static const char *pieces[] = {
         "SELECT", "a",     "t1",   "\"Q x\"", "\"a\"\"b\"", "FROM",     "=",     "<",
         "<=",     "::",    ":=",   "->>",     "@-",         "!=",       "+",     "-",
@@ -214,10 +205,7 @@ static bool ours(const char *sql, uint32_t *starts, uint32_t *ends, int *n, int 
 static void test_against_postgresql_scanner(void **state)
 {
 	(void)state;
-	const char *env = getenv("SQLFE_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 20261204;
-	fprintf(stderr, "seed %llu (set SQLFE_SEED to reproduce)\n", (unsigned long long)seed);
-	rng_state = seed ? seed : 1;
+	rnd_seed(20261204);
 	int compared = 0, both_errors = 0;
 	for (int iter = 0; iter < 20000; iter++) {
 		char sql[1024];

@@ -37,10 +37,28 @@ static sqlfe_stmtclass_result judge(const char *sql)
 
 #define BIT(i) ((uint64_t)1 << (i))
 
+/* Judges each statement of sqls: a read (unknown false) has no effect; an
+ * unknown statement may write any table and change settings (WRITES_ALL
+ * and SETTINGS, not WRITES) and names no table. */
+static void judge_each(const char *const *sqls, size_t n, bool unknown)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlfe_stmtclass_result r = judge(sqls[i]);
+		if (!unknown) {
+			if (r.effects != 0)
+				fail_msg("\"%s\": effects %#x, expected none", sqls[i], r.effects);
+			continue;
+		}
+		if (!(r.effects & SQLFE_STMTCLASS_WRITES_ALL) || !(r.effects & SQLFE_STMTCLASS_SETTINGS) ||
+		    (r.effects & SQLFE_STMTCLASS_WRITES))
+			fail_msg("\"%s\": effects %#x, expected WRITES_ALL|SETTINGS", sqls[i], r.effects);
+		assert_int_equal(r.tables[0], 0);
+	}
+}
+
 static void test_reads(void **state)
 {
-	(void)state;
-	const char *reads[] = {
+	static const char *const reads[] = {
 	        "SELECT * FROM film WHERE id = 1",
 	        "  -- comment\n select 1",
 	        "/* a /* nested */ comment */ SELECT name FROM regisseur",
@@ -58,11 +76,8 @@ static void test_reads(void **state)
 	        "",
 	        ";;",
 	};
-	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		sqlfe_stmtclass_result r = judge(reads[i]);
-		if (r.effects != 0)
-			fail_msg("\"%s\": effects %#x, expected none", reads[i], r.effects);
-	}
+	(void)state;
+	judge_each(reads, sizeof(reads) / sizeof(reads[0]), false);
 }
 
 static void test_writes_named(void **state)
@@ -139,8 +154,7 @@ static void test_ddl_and_settings(void **state)
 
 static void test_unknown(void **state)
 {
-	(void)state;
-	const char *unknown[] = {
+	static const char *const unknown[] = {
 	        "DO $$ BEGIN UPDATE film SET jahr = 1; END $$",
 	        "CALL refresh_everything()",
 	        "EXECUTE p(1)",
@@ -149,13 +163,8 @@ static void test_unknown(void **state)
 	        "frobnicate film",
 	        "SELECT 1; CALL p()",
 	};
-	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
-		sqlfe_stmtclass_result r = judge(unknown[i]);
-		if (!(r.effects & SQLFE_STMTCLASS_WRITES_ALL) || !(r.effects & SQLFE_STMTCLASS_SETTINGS) ||
-		    (r.effects & SQLFE_STMTCLASS_WRITES))
-			fail_msg("\"%s\": effects %#x, expected WRITES_ALL|SETTINGS", unknown[i], r.effects);
-		assert_int_equal(r.tables[0], 0);
-	}
+	(void)state;
+	judge_each(unknown, sizeof(unknown) / sizeof(unknown[0]), true);
 }
 
 static void test_is_select(void **state)
