@@ -102,6 +102,16 @@ const char *cachesvc_fill_timezone(cachesvc *s);
 cachedb *cachesvc_cachedb(cachesvc *s);
 hitcount *cachesvc_hitcount(cachesvc *s);
 
+/*
+ * Where writes reach and which function calls are harmless (cache/reach.h),
+ * with a reference the caller drops (reach_unref); *generation changes
+ * with every reload.
+ */
+struct reach *cachesvc_reach(cachesvc *s, unsigned *generation);
+unsigned cachesvc_reach_generation(cachesvc *s);
+/* DDL committed: read the catalog again (a new connection; the caller waits). */
+void cachesvc_catalog_changed(cachesvc *s);
+
 /* Queue a fill after a miss (fill_enqueue()): never blocks; false when
  * refused or the queue is full (counted, logged at debug level). */
 bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value);
