@@ -223,6 +223,7 @@ static void judge(const stmt_scan *ss, size_t ngroups, sqlfe_stmtclass_result *o
 	const char *w = ss->first;
 	if (w[0] == '\0')
 		return; /* empty statement */
+	out->statements++;
 	unsigned eff = 0;
 	bool writes_named = false;
 	if (strcmp(w, "explain") == 0) {

@@ -100,6 +100,7 @@ typedef struct sqlfe_stmtclass_tables {
 
 typedef struct sqlfe_stmtclass_result {
 	unsigned effects;
+	unsigned statements; /* non-empty statements (each gets a CommandComplete when it runs) */
 	uint64_t tables[SQLFE_STMTCLASS_MAX_GROUPS]; /* SQLFE_STMTCLASS_WRITES: written cache tables per group */
 } sqlfe_stmtclass_result;
 

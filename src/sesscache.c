@@ -50,6 +50,7 @@ typedef struct unit {
 	bool probe;      /* a settings check must follow it before the client sees its ReadyForQuery */
 	bool probe_sent; /* that check is in bout behind it */
 	bool error;      /* the backend answered it with an error */
+	unsigned completed; /* its statements' CommandComplete messages read */
 	sqlfe_stmtclass_forget forget;    /* prepared statements it drops when it succeeds */
 	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
 	sqlfe_stmtclass_result eff; /* what its statements may do (their union) */
@@ -299,6 +300,7 @@ static unit *open_extended(sesscache *sc)
 static void merge_effects(sqlfe_stmtclass_result *into, const sqlfe_stmtclass_result *r, size_t ngroups)
 {
 	into->effects |= r->effects;
+	into->statements += r->statements;
 	for (size_t g = 0; g < ngroups; g++)
 		into->tables[g] |= r->tables[g];
 }
@@ -549,9 +551,10 @@ static void statement_done(sesscache *sc, unit *u, const char *tag)
 		commit_pending(sc, false); /* a prepared transaction's writes are judged committed now */
 	} else if (strcmp(tag, "ROLLBACK") == 0) {
 		forget_pending(sc);
-	} else if (u->kind == UNIT_QUERY && !u->explicit_ && pending(sc)) {
+	} else if (u->kind == UNIT_QUERY && !u->explicit_ && ++u->completed == u->eff.statements && pending(sc)) {
 		/* the last statement of a simple Query commits its implicit transaction
-		 * before its CommandComplete; which one is last is known at ReadyForQuery */
+		 * before its CommandComplete (should the count be wrong, ReadyForQuery
+		 * invalidates again: cc_invalidated holds only when nothing came between) */
 		invalidate_writes(sc);
 		sc->cc_invalidated = true;
 		return;
