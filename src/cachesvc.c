@@ -271,8 +271,9 @@ bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 {
 	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
 	for (;;) {
-		/* invalidations first: applying one may reload tables; then the fills */
-		while (invalidate_pending(s->inv) > 0) {
+		/* invalidations first (queued, or taken and being applied: their fences are up):
+		 * applying one may reload tables; then the fills */
+		while (invalidate_pending(s->inv) > 0 || invalidate_any_fenced(s->inv)) {
 			if (cb_clock_mono_us() >= deadline)
 				return false;
 			struct timespec ts = {0, 5 * 1000 * 1000};
@@ -281,7 +282,7 @@ bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 		int64_t left_ms = (deadline - cb_clock_mono_us()) / 1000;
 		if (left_ms < 0 || !fill_wait_idle(s->fill, (int)left_ms))
 			return false;
-		if (invalidate_pending(s->inv) == 0)
+		if (invalidate_pending(s->inv) == 0 && !invalidate_any_fenced(s->inv))
 			return true;
 	}
 }

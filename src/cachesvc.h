@@ -89,8 +89,9 @@ void cachesvc_invalidate_all(cachesvc *s);
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */
 bool cachesvc_collation_c(cachesvc *s);
-/* Wait until no invalidation is pending, the fill queue is empty and no
- * fill runs (admin WAIT FILLS); false after timeout_ms. */
+/* Wait until no invalidation is queued or being applied (no table is
+ * fenced), the fill queue is empty and no fill runs (admin WAIT FILLS);
+ * false after timeout_ms. */
 bool cachesvc_wait_idle(cachesvc *s, int timeout_ms);
 /* The hit path's engine (hit/hitpath.h), shared by the sessions. */
 struct hitpath_engine *cachesvc_hit_engine(cachesvc *s);

@@ -654,14 +654,8 @@ static void set_param(sesscache *sc, const char *name, const char *value)
 		sc->ss.client_utf8 = strcmp(value, "UTF8") == 0;
 }
 
-void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout)
+void sesscache_login(sesscache *sc, wire_buf *bout)
 {
-	static const char *const names[] = {"TimeZone", "DateStyle", "IntervalStyle", "standard_conforming_strings",
-	                                    "client_encoding"};
-	for (size_t i = 0; i < CB_ARRAY_LEN(names); i++) {
-		const char *v = PQparameterStatus(be, names[i]);
-		set_param(sc, names[i], v != NULL ? v : "");
-	}
 	/* the client's first ReadyForQuery waits for the check: its first statement may be a hit */
 	send_check(sc, bout);
 	sc->held_ready = 'I';

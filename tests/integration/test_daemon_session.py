@@ -18,7 +18,9 @@ exchanges with the backend (src/sesscache.c):
 - only writes that succeed invalidate: a syntax error, a failed UPDATE and
   a rolled-back implicit transaction invalidate nothing;
 - DEALLOCATE of one prepared statement leaves the others judged (the
-  cache was emptied at each of their Binds).
+  cache was emptied at each of their Binds);
+- a login the backend refuses gets the backend's own ErrorResponse, byte
+  for byte (SQLSTATE, DETAIL: the relay guessed 08006 from libpq's text).
 """
 import os
 import socket
@@ -38,6 +40,8 @@ def check(cond, what):
     global checks
     checks += 1
     if not cond:
+        print("SHOW QUERIES: %r" % daemon.admin("SHOW", "QUERIES", check=False), file=sys.stderr)
+        print("SHOW STATS: %r" % daemon.stats(), file=sys.stderr)
         h.fail(what, daemon)
     print("ok %d - %s" % (checks, what))
 
@@ -53,6 +57,13 @@ def stats():
 def wait_fills():
     r = daemon.admin("WAIT", "FILLS", "30000")
     check(r is not None and r.get("ok", True) is not False, "WAIT FILLS drains the fill queue")
+
+
+def warm(conn, sql):
+    """Load what sql needs: pending invalidations first (a fenced table queues no fill), then its fills."""
+    wait_fills()
+    exchange(conn, Q(sql))
+    wait_fills()
 
 
 def wait_sessions(n, what):
@@ -107,6 +118,9 @@ for stmt in [
     "INSERT INTO other.regisseur (id, nname, vname, wohnort) SELECT id, 'other ' || nname, vname, wohnort "
     "FROM public.regisseur",
     "GRANT USAGE ON SCHEMA other TO cb_nosel",
+    "CREATE ROLE cb_login LOGIN",
+    "CREATE DATABASE noconn",
+    "REVOKE CONNECT ON DATABASE noconn FROM PUBLIC",
     "CREATE FUNCTION cb_become(r text) RETURNS void LANGUAGE plpgsql AS "
     "$$ BEGIN PERFORM set_config('role', r, false); END $$",
     "CREATE FUNCTION cb_path(p text) RETURNS void LANGUAGE plpgsql AS "
@@ -136,15 +150,15 @@ with daemon:
     lookup = "SELECT id, nname, vname FROM regisseur WHERE id = %d"
     films = "SELECT f.id, f.titel, f.bewertung, f.regie FROM regisseur r JOIN film f ON f.regie = r.id " \
             "WHERE r.id = %d ORDER BY f.id"
-    warm = connect()
+    wc = connect()
     for i in ids:
-        exchange(warm, Q(lookup % i))
+        exchange(wc, Q(lookup % i))
     wait_fills()
     s0 = stats()
     for i in ids:
-        exchange(warm, Q(films % i))
+        exchange(wc, Q(films % i))
     check(stats()["queries_cache_hits"] - s0["queries_cache_hits"] == len(ids), "the directors are warm")
-    warm.close()
+    wc.close()
 
     # --- settings changed where the text cannot show them ---------------------------------
     r0 = ids[0]
@@ -181,13 +195,39 @@ with daemon:
         c.close()
         d.close()
 
+    # --- logins the backend refuses: its own error, byte for byte ------------------------------
+    for user, database, extra, what in [
+        ("cb_login", "noconn", None, "a role without CONNECT (42501, with DETAIL)"),
+        ("postgres", "movies", {"no_such_setting": "1"}, "an unknown setting at startup (42704)"),
+        ("postgres", "movies", {"DateStyle": "bogus"}, "a bad setting value at startup (22023)"),
+        ("cb_nosel", "movies", None, "a role that may not log in (28000)"),
+    ]:
+        answers = []
+        for path in (daemon.sock, DIRECT):
+            c = h.Conn(path)
+            c.send(h.startup_packet(user, database, extra))
+            got = []
+            try:
+                while True:
+                    t, body = c.read_msg()
+                    got.append(t + body)
+            except (EOFError, ConnectionResetError):
+                pass
+            c.close()
+            answers.append(got)
+        if answers[0] != answers[1]:
+            print("through cbcached: %r\ndirect:           %r" % tuple(answers), file=sys.stderr)
+        check(answers[0] == answers[1] and answers[0] and answers[0][-1][:1] == b"E",
+              "%s: the backend's ErrorResponse, byte for byte" % what)
+
     # --- the first statement of a session ----------------------------------------------
     hot = ids[:20]
-    warm = connect()
-    for i in hot:
-        exchange(warm, Q(lookup % i))
+    wc = connect()
     wait_fills()
-    warm.close()
+    for i in hot:
+        exchange(wc, Q(lookup % i))
+    wait_fills()
+    wc.close()
     s0 = stats()
     t_cb = t_direct = 0.0
     for n in range(300):
@@ -250,8 +290,7 @@ with daemon:
     both("RESET standard_conforming_strings", "reset", c, d)
 
     by_genre = "SELECT id, titel, genre FROM film WHERE genre = 1 ORDER BY id"
-    exchange(c, Q(by_genre))
-    wait_fills()
+    warm(c, by_genre)
     s0 = stats()
     both(by_genre, "films of genre 1 (warm, before the cascade)", c, d)
     check(stats()["queries_cache_hits"] - s0["queries_cache_hits"] == 1, "genre 1's films are in the cache")
@@ -284,6 +323,7 @@ with daemon:
     c = connect()
     for i in range(3):
         exchange(c, P("s%d" % i, lookup.replace("%d", "$1")) + S)
+    wait_fills()
     for i in range(3):
         exchange(c, B("s%d" % i, [ids[i]]) + E() + S)
     wait_fills()
@@ -301,8 +341,7 @@ with daemon:
     # --- TRUNCATE ... CASCADE (last: it empties tables) ------------------------------------------
     c, d = connect(), connect(DIRECT)
     by_genre = "SELECT id, titel, genre FROM film WHERE genre = 2 ORDER BY id"
-    exchange(c, Q(by_genre))
-    wait_fills()
+    warm(c, by_genre)
     both(by_genre, "films of genre 2 (warm, before TRUNCATE)", c, d)
     check(exchange(c, Q("TRUNCATE genre CASCADE"))[0] == b"CTRUNCATE TABLE\0",
           "TRUNCATE genre CASCADE empties film too")
