@@ -13,21 +13,31 @@
 #include "common/array.h"
 
 /* Volatile functions of pg_catalog that neither write a table nor change a setting. */
-static const char *const volatile_harmless[] = {
-        "clock_timestamp", "currval",        "gen_random_uuid",    "lastval",    "nextval",
-        "pg_backend_pid",  "pg_current_wal_lsn", "pg_current_xact_id", "pg_sleep", "random",
-        "setval",          "timeofday",      "txid_current",       NULL};
+static const char *const volatile_harmless[] = {"clock_timestamp",
+                                                "currval",
+                                                "gen_random_uuid",
+                                                "lastval",
+                                                "nextval",
+                                                "pg_backend_pid",
+                                                "pg_current_wal_lsn",
+                                                "pg_current_xact_id",
+                                                "pg_sleep",
+                                                "random",
+                                                "setval",
+                                                "timeofday",
+                                                "txid_current",
+                                                NULL};
 
 /* The backend's relations as the closure needs them. */
 typedef struct rel {
 	unsigned oid;
 	char *name;
-	bool any;            /* a trigger, a rule, or a view */
-	size_t *out;         /* indexes of relations a write of this one writes */
+	bool any;    /* a trigger, a rule, or a view */
+	size_t *out; /* indexes of relations a write of this one writes */
 	size_t nout, outcap;
-	size_t *tout;        /* ... a TRUNCATE CASCADE of it empties */
+	size_t *tout; /* ... a TRUNCATE CASCADE of it empties */
 	size_t ntout, toutcap;
-	int cache_group;     /* a cache table: its group, else -1 */
+	int cache_group; /* a cache table: its group, else -1 */
 	int cache_table;
 	UT_hash_handle hh;
 } rel;
@@ -36,8 +46,8 @@ struct reach {
 	atomic_int refs;
 	sqlfe_stmtclass_reach *entries; /* sorted by name */
 	size_t nentries;
-	char **names;                   /* entries' names, owned */
-	char **funcs;                   /* harmless functions, sorted by strcmp, owned */
+	char **names; /* entries' names, owned */
+	char **funcs; /* harmless functions, sorted by strcmp, owned */
 	size_t nfuncs;
 };
 
@@ -109,7 +119,8 @@ static bool load_functions(reach *r, PGconn *pg, cb_error *err)
 	        1, NULL, params, NULL, NULL, 0);
 	free(list);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		cb_fail(err, "reading the harmless functions from the backend's catalog failed: %s", PQerrorMessage(pg));
+		cb_fail(err, "reading the harmless functions from the backend's catalog failed: %s",
+		        PQerrorMessage(pg));
 		PQclear(res);
 		return false;
 	}

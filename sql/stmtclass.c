@@ -137,7 +137,11 @@ static bool prev_in(const prev_tok *p, const char *list)
 {
 	if (list[0] == '\0')
 		return true;
-	const char *tok = p->kind == 'w' ? p->name : p->kind == ')' ? ")" : p->kind == ',' ? "," : p->kind == '(' ? "(" : NULL;
+	const char *tok = p->kind == 'w'   ? p->name
+	                  : p->kind == ')' ? ")"
+	                  : p->kind == ',' ? ","
+	                  : p->kind == '(' ? "("
+	                                   : NULL;
 	if (tok == NULL)
 		return false;
 	size_t n = strlen(tok);
@@ -324,7 +328,8 @@ void sqlfe_stmtclass_classify(const char *text, size_t len, bool std_strings, co
 			scan_name(&lx, &t, tb, &ss);
 		} else {
 			if (ss.first[0] == '\0' && c != '(')
-				strcpy(ss.first, "?"); /* a leading '(' opens a parenthesized SELECT; anything else is unknown */
+				strcpy(ss.first,
+				       "?"); /* a leading '(' opens a parenthesized SELECT; anything else is unknown */
 			call_kind k = c == '(' ? judge_call(tb, &ss) : CALL_NONE;
 			ss.has_call = ss.has_call || k == CALL_UNKNOWN;
 			ss.has_set_config = ss.has_set_config || k == CALL_SETTINGS;

@@ -66,10 +66,10 @@
  * backend's catalog by the cache (cache/reach.h).
  */
 typedef struct sqlfe_stmtclass_reach {
-	const char *name;                                /* the relation's name in the catalog */
-	bool any;                                        /* a write of it may write any table */
-	uint64_t writes[SQLFE_STMTCLASS_MAX_GROUPS];     /* cache tables an INSERT/UPDATE/DELETE/MERGE may write */
-	uint64_t truncates[SQLFE_STMTCLASS_MAX_GROUPS];  /* cache tables a TRUNCATE ... CASCADE may empty */
+	const char *name;                               /* the relation's name in the catalog */
+	bool any;                                       /* a write of it may write any table */
+	uint64_t writes[SQLFE_STMTCLASS_MAX_GROUPS];    /* cache tables an INSERT/UPDATE/DELETE/MERGE may write */
+	uint64_t truncates[SQLFE_STMTCLASS_MAX_GROUPS]; /* cache tables a TRUNCATE ... CASCADE may empty */
 } sqlfe_stmtclass_reach;
 
 /* The cache tables' names per group (bit t of a mask is tables[g][t]), and what the catalog says. */

@@ -188,7 +188,8 @@ int be_open(const be_target *t, be_addr *addr, cb_error *err)
 			} else {
 				if (h->host[0] == '@') /* the abstract namespace, as libpq reads it */
 					un.sun_path[0] = '\0';
-				fd = connect_to((struct sockaddr *)&un, (socklen_t)sizeof(un), t->connect_timeout_ms, &cause);
+				fd = connect_to((struct sockaddr *)&un, (socklen_t)sizeof(un), t->connect_timeout_ms,
+				                &cause);
 				if (fd >= 0) {
 					memcpy(&addr->sa, &un, sizeof(un));
 					addr->len = (socklen_t)sizeof(un);

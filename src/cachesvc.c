@@ -145,9 +145,10 @@ static bool cachesvc_compile(cachesvc *s, const cfg_config *cfg, cb_error *err)
 		if (ok && (s->reach = reach_load(pg, s->groups, s->ngroups, err)) == NULL)
 			ok = false;
 		if (ok)
-			log_info("cache: %zu relations carry writes further (foreign keys, partitions, triggers, rules, "
-			         "views), %zu functions are known harmless",
-			         reach_relations(s->reach), reach_functions(s->reach));
+			log_info(
+			        "cache: %zu relations carry writes further (foreign keys, partitions, triggers, rules, "
+			        "views), %zu functions are known harmless",
+			        reach_relations(s->reach), reach_functions(s->reach));
 	}
 	PQfinish(pg);
 	for (size_t i = 0; i < npaths; i++)

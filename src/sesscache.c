@@ -44,16 +44,16 @@ typedef enum unit_kind {
 
 typedef struct unit {
 	unit_kind kind;
-	bool open;       /* UNIT_EXTENDED before its Sync */
-	bool seen;       /* the backend's first answer to it was read */
-	bool explicit_;  /* a transaction block was open when it began, or it began one */
-	bool probe;      /* a settings check must follow it before the client sees its ReadyForQuery */
-	bool probe_sent; /* that check is in bout behind it */
-	bool error;      /* the backend answered it with an error */
-	unsigned completed; /* its statements' CommandComplete messages read */
-	sqlfe_stmtclass_forget forget;    /* prepared statements it drops when it succeeds */
+	bool open;                     /* UNIT_EXTENDED before its Sync */
+	bool seen;                     /* the backend's first answer to it was read */
+	bool explicit_;                /* a transaction block was open when it began, or it began one */
+	bool probe;                    /* a settings check must follow it before the client sees its ReadyForQuery */
+	bool probe_sent;               /* that check is in bout behind it */
+	bool error;                    /* the backend answered it with an error */
+	unsigned completed;            /* its statements' CommandComplete messages read */
+	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds */
 	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
-	sqlfe_stmtclass_result eff; /* what its statements may do (their union) */
+	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
 } unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
@@ -94,7 +94,7 @@ struct sesscache {
 	bool check_prepared; /* the backend holds CHECK_STMT */
 	bool check_row;      /* the running check's DataRow was read */
 	bool check_error;
-	char held_ready; /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
+	char held_ready;  /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
 	char wal_lsn[32]; /* pg_current_wal_lsn() as the last check read it */
 
 	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
@@ -323,7 +323,7 @@ static void put_check_parse(sesscache *sc, wire_buf *bout)
 	cb_sb sql;
 	cb_sb_init(&sql);
 	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), CASE WHEN "
-	                 "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
+	                "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
@@ -488,8 +488,9 @@ static bool check_message(sesscache *sc, char type, const char *msg, size_t n, w
 			} else {
 				sc->check = CHK_FAILED;
 				if (sc->txn != 'E')
-					log_warning("the cache's settings check failed on a session's backend connection; "
-					            "the session's statements go to the backend until the check passes");
+					log_warning(
+					        "the cache's settings check failed on a session's backend connection; "
+					        "the session's statements go to the backend until the check passes");
 			}
 		}
 		release_ready(sc, cout, ready);
@@ -587,8 +588,7 @@ static bool check_follows(sesscache *sc, unit *u, wire_buf *bout)
 }
 
 /* A backend message of the client's unit u; false: the client does not see it. */
-static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout,
-                         char *ready)
+static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout, char *ready)
 {
 	if (!u->seen) {
 		/* the status of the last ReadyForQuery is the one this unit began in */
@@ -661,8 +661,7 @@ void sesscache_login(sesscache *sc, wire_buf *bout)
 	sc->held_ready = 'I';
 }
 
-bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout,
-                       char *ready)
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout, char *ready)
 {
 	*ready = '\0';
 	bool pass;
@@ -728,9 +727,9 @@ static void add_effects(sesscache *sc, unit *u, const sqlfe_stmtclass_result *r,
 	if (!(r->effects & SQLFE_STMTCLASS_FORGET_STMTS))
 		return;
 	char name[SQLFE_IDENT_MAX + 1];
-	sqlfe_stmtclass_forget f = text != NULL ? sqlfe_stmtclass_forgets(text, len, sc->ss.std_strings, name,
-	                                                                 sizeof(name))
-	                                        : SQLFE_FORGET_ALL;
+	sqlfe_stmtclass_forget f = text != NULL
+	                                   ? sqlfe_stmtclass_forgets(text, len, sc->ss.std_strings, name, sizeof(name))
+	                                   : SQLFE_FORGET_ALL;
 	if (f == SQLFE_FORGET_ONE && u->forget == SQLFE_FORGET_NONE) {
 		u->forget = f;
 		memcpy(u->forget_name, name, sizeof(name));

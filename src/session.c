@@ -558,12 +558,15 @@ static bool relay_login(sess_session *s, const startup_info *si, long long deadl
 			int32_t code = (int32_t)wire_get_uint32(m + 5);
 			if (code == 3 && s->is_tcp && !atomic_load(&allow_tcp_password)) {
 				wire_buf_consume(&s->bin, n);
-				queue_error(s, "FATAL", "28000",
-				            "password authentication in clear text is not allowed on the TCP listener of "
-				            "cbcached",
-				            "Connect through the UNIX socket, have the backend ask for SCRAM or MD5, or set "
-				            "allow_tcp_password = on in cbcache.conf (the password then crosses the network "
-				            "in clear text).");
+				queue_error(
+				        s, "FATAL", "28000",
+				        "password authentication in clear text is not allowed on the TCP listener of "
+				        "cbcached",
+				        "Connect through the UNIX socket, have the backend ask for SCRAM or MD5, or "
+				        "set "
+				        "allow_tcp_password = on in cbcache.conf (the password then crosses the "
+				        "network "
+				        "in clear text).");
 				STATS_ADD(auth_failures, 1);
 				return false;
 			}
@@ -571,7 +574,8 @@ static bool relay_login(sess_session *s, const startup_info *si, long long deadl
 				wire_buf_consume(&s->bin, n);
 				char text[160];
 				snprintf(text, sizeof(text),
-				         "the backend asks for an authentication method cbcached cannot relay (request %d)",
+				         "the backend asks for an authentication method cbcached cannot relay (request "
+				         "%d)",
 				         (int)code);
 				queue_error(s, "FATAL", "28000", text,
 				            "Use trust, scram-sha-256, md5 or password for cbcached's connections in "
@@ -595,8 +599,8 @@ static bool relay_login(sess_session *s, const startup_info *si, long long deadl
 				wire_buf_append(&s->bout, m, n);
 				wire_buf_consume(&s->cin, n);
 				if (!login_send(s, &s->bout, deadline)) {
-					queue_error(s, "FATAL", "08006", "cbcached lost its backend connection during the login",
-					            NULL);
+					queue_error(s, "FATAL", "08006",
+					            "cbcached lost its backend connection during the login", NULL);
 					return false;
 				}
 			}

@@ -25,7 +25,9 @@ static const char *const harmless[] = {"count", "generate_series", "left", "lowe
  */
 static const sqlfe_stmtclass_reach reach[] = {
         {.name = "genre", .writes = {0}, .truncates = {(1 << 1) | (1 << 3)}},
-        {.name = "regisseur", .writes = {(1 << 2) | (1 << 3) | (1 << 5)}, .truncates = {(1 << 2) | (1 << 3) | (1 << 5)}},
+        {.name = "regisseur",
+         .writes = {(1 << 2) | (1 << 3) | (1 << 5)},
+         .truncates = {(1 << 2) | (1 << 3) | (1 << 5)}},
         {.name = "users_audited", .any = true},
 };
 
