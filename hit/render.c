@@ -21,20 +21,8 @@ void render_scratch_free(render_scratch *c)
 
 bool render_binary_ok(uint32_t oid)
 {
-	switch (oid) {
-	case PGTYPE_OID_INT2:
-	case PGTYPE_OID_INT4:
-	case PGTYPE_OID_INT8:
-	case PGTYPE_OID_BOOL:
-	case PGTYPE_OID_TEXT:
-	case PGTYPE_OID_VARCHAR:
-	case PGTYPE_OID_BPCHAR:
-	case PGTYPE_OID_FLOAT4:
-	case PGTYPE_OID_FLOAT8:
-		return true;
-	default:
-		return false;
-	}
+	const pgtype *t = pgtype_output(oid);
+	return t != NULL && (t->flags & PGTYPE_SEND) != 0;
 }
 
 static bool text_is(const sqlfe_sqlval *v, const char *s)
@@ -172,9 +160,13 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 		}
 		return true;
 	}
-	default: /* text types: binary is the text */
+	case PGTYPE_OID_TEXT:
+	case PGTYPE_OID_VARCHAR:
+	case PGTYPE_OID_BPCHAR: /* binary is the text */
 		wire_put_int32(out, (int32_t)r);
 		wire_buf_append(out, c->cell, (size_t)r);
 		return true;
+	default: /* a type given PGTYPE_SEND without its encoder here: the backend's */
+		return false;
 	}
 }
