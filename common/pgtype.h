@@ -32,9 +32,11 @@
  *   = <> IN         integers, bool, text/varchar (bytewise equality is
  *                   PostgreSQL's for deterministic collations)
  *   < <= > >= BETWEEN ORDER BY min max
- *                   integers; text/varchar only when the backend collation
- *                   is C.  numeric, floats (NaN, -0), dates and timestamps
- *                   (BC, infinity, DateStyle) never.
+ *                   integers; text/varchar only when the column's
+ *                   collation is C (the database's default being C, or
+ *                   COLLATE "C"/"POSIX"; not an ICU or language collation).
+ *                   numeric, floats (NaN, -0), dates and timestamps (BC,
+ *                   infinity, DateStyle) never.
  *   LIKE            text/varchar, translated to GLOB (case-sensitive)
  *   sum             int2/int4 (result int8); count anything.
  * Output: a type with PGTYPE_RENDER is printed by the hit path exactly as
