@@ -122,6 +122,7 @@ class Block:
         self.lineno = lineno
         self.values = []
         self.likes = []
+        self.compares = []
         self.table = None
         self.row = None  # the type table's row, None for "-"
         self.collation_c = True
@@ -155,6 +156,8 @@ def parse_data(path):
                 h.fail("types.txt:%d: a value before the first 'type' line" % lineno)
             if word == "like":
                 blocks[-1].likes.append(rest.strip())
+            elif word == "compare":
+                blocks[-1].compares.append(rest.strip())
             elif word == "expr":
                 blocks[-1].values.append(Value(rest.strip(), True, note, lineno))
             else:
@@ -183,9 +186,6 @@ def literal_kind(lit):
     return "other"
 
 
-INT_RANGE = {"int2": 2 ** 15, "int4": 2 ** 31, "int8": 2 ** 63}
-
-
 def literal_fits(row, lit, ps):
     """May the cache compare the type's values with this literal (sql/subset.c's rule)?"""
     kind = literal_kind(lit)
@@ -195,8 +195,9 @@ def literal_fits(row, lit, ps):
         # (escape_string_warning), and refuses U&'...': only it answers those
         return False
     if row.family == "int":
-        lim = INT_RANGE.get(row.name)
-        return kind == "int" and lim is not None and -lim <= int(lit) < lim
+        # an integer constant (int4 or int8 to PostgreSQL) compares exactly with
+        # any integer column, also beyond the column's own range (smallint = 70000)
+        return kind == "int"
     if row.family == "text":
         return kind == "string"
     if row.family == "bool":
@@ -260,6 +261,10 @@ class Peer:
     def exchange(self, data):
         """Send one Query or one extended batch ending in Sync; every message up to ReadyForQuery."""
         self.c.send(data)
+        return self.answer()
+
+    def answer(self):
+        """Every message up to the next ReadyForQuery."""
         out = []
         while True:
             t, body = self.c.read_msg()
@@ -283,7 +288,13 @@ class Admin:
         self.buf = b""
 
     def command(self, line):
+        self.send(line)
+        return self.reply()
+
+    def send(self, line):
         self.s.sendall(line.encode() + b"\n")
+
+    def reply(self):
         rows = []
         while True:
             while b"\n" not in self.buf:
@@ -300,8 +311,8 @@ class Admin:
             elif ln.startswith("ERROR"):
                 return False, ln[5:].strip(), rows
 
-    def stats(self):
-        ok, m, rows = self.command("SHOW STATS")
+    def stats(self, sent=False):
+        ok, m, rows = self.reply() if sent else self.command("SHOW STATS")
         if not ok:
             h.fail("SHOW STATS failed: %s" % m, daemon)
         return {r[0]: int(r[1]) for r in rows if len(r) >= 2 and re.fullmatch(r"-?\d+", r[1])}
@@ -382,10 +393,17 @@ class Runner:
 
     def run(self, where, data, expect):
         """Send data both ways; the bytes must be equal and the daemon's counters
-        must show expect ("hit", "backend", "miss" or None: not judged)."""
-        a = self.cb.exchange(data)
-        b = self.direct.exchange(data)
-        now = self.admin.stats()
+        must show expect ("hit", "backend", "miss" or None: not judged).  When
+        PostgreSQL answers with an error, the statement must have gone to it."""
+        # both servers work at once; the counters are asked for once cbcached has answered
+        self.cb.c.send(data)
+        self.direct.c.send(data)
+        a = self.cb.answer()
+        self.admin.send("SHOW STATS")
+        b = self.direct.answer()
+        now = self.admin.stats(sent=True)
+        if expect == "hit" and any(m[:1] == b"E" for m in b):
+            expect = "backend"  # every error is the backend's: the cache answers none
         d = {k: now[k] - self.last[k] for k in ("queries_cache_hits", "queries_cache_misses", "queries_backend")}
         self.last = now
         counts["statements"] += 1
@@ -506,6 +524,15 @@ def shapes(block):
             add("compare", "v = its text as a string, value %s" % v.label(),
                 "SELECT id FROM %s WHERE id IN (%s) AND v = %s ORDER BY id" % (t, ids, q), (None,),
                 lambda ps, fmt, q=q: may(block, "eq", ps, q))
+    for lit in block.compares:
+        first = nonnull[0].literal() if nonnull else "NULL"
+        for op in ("=", "<>"):
+            add("compare", "v %s %s (not a stored value)" % (op, lit),
+                "SELECT id FROM %s WHERE id IN (%s) AND v %s %s ORDER BY id" % (t, ids, op, lit), (None,),
+                lambda ps, fmt, lit=lit: may(block, "eq", ps, lit))
+        add("compare", "v IN (%s, %s) (not a stored value)" % (lit, first[:40]),
+            "SELECT id FROM %s WHERE id IN (%s) AND v IN (%s, %s) ORDER BY id" % (t, ids, lit, first), (None,),
+            lambda ps, fmt, lit=lit, first=first: may(block, "eq", ps, lit) and may(block, "eq", ps, first))
     # order
     if nonnull:
         for direction, nulls in (("", ""), ("ASC", "NULLS FIRST"), ("", "NULLS LAST"), ("DESC", ""),
@@ -520,10 +547,19 @@ def shapes(block):
         add("order", "ORDER BY v, id LIMIT 3 OFFSET 1",
             "SELECT id, v FROM %s WHERE id IN (%s) ORDER BY v, id LIMIT 3 OFFSET 1" % (t, ids), (None,),
             lambda ps, fmt: may(block, "order", ps) and output_ok(block, ps, fmt, vals))
+        if block.typname in ("text", "varchar", "bpchar", "name"):
+            # an explicit collation is outside the subset: even "C" is the backend's
+            for coll in ('"C"', '"en-x-icu"'):
+                add("order", "ORDER BY v COLLATE %s, id" % coll,
+                    "SELECT id, v FROM %s WHERE id IN (%s) ORDER BY v COLLATE %s, id" % (t, ids, coll), (None,),
+                    lambda ps, fmt: False)
+                add("order", "WHERE v < %s COLLATE %s" % (mid_literal(nonnull), coll),
+                    "SELECT id FROM %s WHERE id IN (%s) AND v < %s COLLATE %s ORDER BY id" % (
+                        t, ids, mid_literal(nonnull), coll), (None,), lambda ps, fmt: False)
         add("order", "SELECT DISTINCT v ORDER BY v",
             "SELECT DISTINCT v FROM %s WHERE id IN (%s) ORDER BY v" % (t, ids), (None,),
             lambda ps, fmt: may(block, "eq", ps) and may(block, "order", ps) and output_ok(block, ps, fmt, vals))
-        mid = nonnull[len(nonnull) // 2].literal()
+        mid = mid_literal(nonnull)
         low = nonnull[0].literal()
         for cond, lits in (("v < %s" % mid, [mid]), ("v >= %s" % mid, [mid]),
                            ("v BETWEEN %s AND %s" % (low, mid), [low, mid]),
@@ -535,13 +571,14 @@ def shapes(block):
     if block.like_patterns:
         for pat, lit in block.like_patterns:
             # PostgreSQL refuses a pattern ending in the escape character: only it gives that error
-            bad = (len(pat) - len(pat.rstrip("\\"))) % 2 == 1
+            bad = pat is not None and (len(pat) - len(pat.rstrip("\\"))) % 2 == 1
             add("like", "v LIKE %s" % (lit if len(lit) < 40 else lit[:37] + "..."),
                 "SELECT id FROM %s WHERE id IN (%s) AND v LIKE %s ORDER BY id" % (t, ids, lit), (None,),
                 lambda ps, fmt, lit=lit, bad=bad: not bad and may(block, "like", ps, lit))
-            add("like", "v LIKE $1, pattern %s" % (lit if len(lit) < 40 else lit[:37] + "..."),
-                "SELECT id FROM %s WHERE id IN (%s) AND v LIKE $1 ORDER BY id" % (t, ids), (0,),
-                lambda ps, fmt, bad=bad: not bad and may(block, "like", ps), [pat])
+            if pat is not None:  # (a literal PostgreSQL refuses has no value to bind)
+                add("like", "v LIKE $1, pattern %s" % (lit if len(lit) < 40 else lit[:37] + "..."),
+                    "SELECT id FROM %s WHERE id IN (%s) AND v LIKE $1 ORDER BY id" % (t, ids), (0,),
+                    lambda ps, fmt, bad=bad: not bad and may(block, "like", ps), [pat])
         # another escape character: the pattern is like_escape(...), not a literal the cache translates
         add("like", "v LIKE 'a!%%' ESCAPE '!'",
             "SELECT id FROM %s WHERE id IN (%s) AND v LIKE 'a!%%' ESCAPE '!' ORDER BY id" % (t, ids), (None,),
@@ -562,6 +599,10 @@ def shapes(block):
 
 
 LIKE_TYPES = ("text", "varchar", "bpchar", "name", "char")
+
+
+def mid_literal(nonnull):
+    return nonnull[len(nonnull) // 2].literal()
 
 
 def like_patterns(block):
@@ -593,11 +634,10 @@ def like_patterns(block):
 
 
 def decode_literal(lit):
-    """The value of a string literal, as the backend reads it under the default settings."""
+    """The value of a string literal, as the backend reads it under the default
+    settings; None when it refuses the literal (invalid UTF-8, say)."""
     rows, errors = direct_query("SELECT (%s)::text" % lit)
-    if errors or len(rows) != 1:
-        h.fail("the backend cannot read the literal %s: %r" % (lit, errors))
-    return rows[0][0]
+    return rows[0][0] if not errors and len(rows) == 1 else None
 
 
 # --- set-up ----------------------------------------------------------------------------------
