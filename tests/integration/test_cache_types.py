@@ -12,14 +12,19 @@ Query shapes per block (v the typed column, ids the block's ids plus an
 absent one):
 
   render     SELECT v ... WHERE id = N, SELECT * ... (simple Query;
-             extended protocol with a parameter, text and binary results)
+             extended protocol with a text or a binary parameter, text and
+             binary results)
   nulls      v IS NULL / IS NOT NULL
-  compare    v = literal, v <> literal, v IN (literal, literal), v = $1
+  compare    v = literal, v <> literal, v IN (literal, literal), the value's
+             text as a string literal, v = $1 (type left to PostgreSQL or
+             declared); also literals that are no stored value (the block's
+             `compare` lines: out of range, another type, refused)
   order      ORDER BY v [ASC|DESC] [NULLS FIRST|LAST], id (text and
              binary results), v < / >= / BETWEEN literals, DISTINCT v,
-             LIMIT/OFFSET
-  like       v LIKE pattern (the block's patterns and ones derived from
-             its values: prefix, suffix, one '_' per character, the value)
+             LIMIT/OFFSET, an explicit COLLATE (outside the subset)
+  like       v LIKE pattern and v LIKE $1 (the block's patterns and ones
+             derived from its values: prefix, suffix, middle, one '_' per
+             character, the value), LIKE ... ESCAPE (outside the subset)
   aggregate  count(*), count(v), min(v), max(v), sum(v), over the block
              and over no rows
 
@@ -31,7 +36,10 @@ sum, send (binary results), and the settings its text depends on
 (timezone: the session's TimeZone must be the fill session's; datestyle:
 ISO; intervalstyle: postgres).  From that the test expects each statement
 to be a cache hit or to go to the backend, read from the daemon's counters
-(queries_cache_hits, queries_cache_misses, queries_backend) around it.
+(queries_cache_hits, queries_cache_misses, queries_backend) around it;
+an answer PostgreSQL gives as an error must have come from it (the cache
+answers no errors), and a string literal with a backslash, or a U&
+literal, is the backend's while standard_conforming_strings is off.
 Before that, every id is looked up once cold (a miss that queues its
 fill) and `WAIT FILLS` waits for the fills.
 
