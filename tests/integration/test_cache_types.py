@@ -189,7 +189,8 @@ def literal_kind(lit):
         return "int" if int(s.lstrip("-")) < 2 ** 63 else "numeric"
     if re.fullmatch(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", s):
         return "numeric"
-    if re.fullmatch(r"(?:[eE]|[uU]&)?'(?:[^']|'')*'", s, re.S):
+    if (re.fullmatch(r"'(?:[^']|'')*'", s, re.S) or re.fullmatch(r"[eE]'(?:[^'\\]|''|\\.)*'", s, re.S) or
+            re.fullmatch(r"[uU]&'(?:[^']|'')*'(?:\s+UESCAPE\s+'[^']')?", s, re.S | re.I)):
         return "string"
     return "other"
 
@@ -231,7 +232,8 @@ def Q(sql):
 def extended(sql, params=(), rformat=0, types=(), pformat=0):
     """Parse (unnamed; parameter types as given, else left to the backend), Bind
     with the parameters (str: text; bytes: sent as they are in format pformat)
-    and one result format for all columns, Describe, Execute, Sync."""
+    and one result format for all columns (or a tuple: one per column),
+    Describe, Execute, Sync."""
     p = msg(b"P", cstr("") + cstr(sql) + struct.pack("!H", len(types)) +
             b"".join(struct.pack("!I", t) for t in types))
     body = cstr("") + cstr("") + struct.pack("!Hh", 1, pformat) + struct.pack("!H", len(params))
@@ -241,7 +243,8 @@ def extended(sql, params=(), rformat=0, types=(), pformat=0):
         else:
             b = v.encode() if isinstance(v, str) else v
             body += struct.pack("!i", len(b)) + b
-    body += struct.pack("!Hh", 1, rformat)
+    rformats = rformat if isinstance(rformat, tuple) else (rformat,)
+    body += struct.pack("!H", len(rformats)) + b"".join(struct.pack("!h", f) for f in rformats)
     return (p + msg(b"B", body) + msg(b"D", b"P\0") + msg(b"E", b"\0" + struct.pack("!I", 0)) + msg(b"S"))
 
 
@@ -502,8 +505,8 @@ def shapes(block):
         add("render", "SELECT *, value %s" % v.label(), "SELECT * FROM %s WHERE id = %d" % (t, v.id), (None,),
             lambda ps, fmt, v=v: output_ok(block, ps, fmt, [v]))
         add("render", "SELECT v, id ... id = $1 (int4, bound in binary), value %s" % v.label(),
-            "SELECT v, id FROM %s WHERE id = $1" % t, (0, 1), lambda ps, fmt, v=v: output_ok(block, ps, fmt, [v]),
-            [struct.pack("!i", v.id)], (INT4_OID,), 1)
+            "SELECT v, id FROM %s WHERE id = $1" % t, (0, 1, (1, 0), (0, 1)),
+            lambda ps, fmt, v=v: output_ok(block, ps, fmt, [v]), [struct.pack("!i", v.id)], (INT4_OID,), 1)
     # nulls
     for test in ("IS NULL", "IS NOT NULL"):
         add("nulls", "v %s" % test, "SELECT id FROM %s WHERE id IN (%s) AND v %s ORDER BY id" % (t, ids, test),
@@ -786,8 +789,10 @@ with daemon:
                 g = groups.setdefault(kind, [0, 0, 0])
                 for fmt in fmts:
                     data = Q(sql) if fmt is None else extended(sql, params or (), fmt, ptypes, pformat)
-                    proto = {None: "simple", 0: "extended text", 1: "extended binary"}[fmt]
-                    want = expect(cacheable(ps, fmt or 0), ps)
+                    proto = ("extended, result formats %r" % (fmt,) if isinstance(fmt, tuple) else
+                             {None: "simple", 0: "extended text", 1: "extended binary"}[fmt])
+                    vfmt = fmt[0] if isinstance(fmt, tuple) else fmt or 0  # v's format
+                    want = expect(cacheable(ps, vfmt), ps)
                     ok = run.run("[%s] %s: %s (%s), expected %s\n  statement: %s%s" % (
                         setting, b.label(), label, proto, want, sql if len(sql) < 300 else sql[:300] + "...",
                         "\n  parameters: %r%s" % ([p[:60] for p in params], " declared %r" % (ptypes,) if ptypes else "")
