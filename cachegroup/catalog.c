@@ -27,7 +27,11 @@ static const char q_columns[] =
         " pg_catalog.format_type(a.atttypid, a.atttypmod), pg_catalog.format_type(a.atttypid, NULL),"
         " a.attnotnull, t.typarray, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END,"
         " COALESCE(b.typcategory, t.typcategory),"
-        " COALESCE((SELECT co.collisdeterministic FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation), true)"
+        " COALESCE((SELECT co.collisdeterministic FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation), "
+        "true),"
+        " CASE WHEN a.attcollation = 0 THEN 'n' WHEN a.attcollation = 100 THEN 'd'"
+        " WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation"
+        " AND co.collprovider = 'c' AND co.collcollate IN ('C', 'POSIX')) THEN 'c' ELSE 'o' END"
         " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
         " LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
         " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
@@ -131,6 +135,20 @@ static void load_columns(resolver *rs, cg_table *t)
 		c->base_oid = (uint32_t)strtoul(PQgetvalue(res, i, 8), NULL, 10);
 		c->category = PQgetvalue(res, i, 9)[0];
 		c->nondeterministic = PQgetvalue(res, i, 10)[0] == 'f';
+		switch (PQgetvalue(res, i, 11)[0]) {
+		case 'n':
+			c->collation = CG_COLL_NONE;
+			break;
+		case 'd':
+			c->collation = CG_COLL_DEFAULT;
+			break;
+		case 'c':
+			c->collation = CG_COLL_C;
+			break;
+		default:
+			c->collation = CG_COLL_OTHER;
+			break;
+		}
 		c->storage = pgtype_storage_of(c->base_oid);
 	}
 	PQclear(res);

@@ -60,18 +60,27 @@ struct cg_diags {
 	bool oom; /* an allocation failed while reporting */
 };
 
+/* The collation a column's values compare under (pg_attribute.attcollation). */
+typedef enum cg_collation {
+	CG_COLL_NONE,    /* not a collatable type */
+	CG_COLL_DEFAULT, /* the database's default collation */
+	CG_COLL_C,       /* a libc collation with LC_COLLATE C or POSIX: byte order */
+	CG_COLL_OTHER    /* any other collation (ICU, a language's libc locale): not byte order */
+} cg_collation;
+
 /* A backend column, filled by the catalog resolution. */
 struct cg_column {
 	char *name;
 	int attnum;
-	uint32_t type_oid;     /* atttypid */
-	int32_t typmod;        /* atttypmod */
-	uint32_t base_oid;     /* the domain's base type, else type_oid */
-	uint32_t array_oid;    /* array type of type_oid, 0 if none */
-	char *type_name;       /* format_type(type, typmod), e.g. "character varying(5)" */
-	char *type_base;       /* format_type(type, NULL), e.g. "character varying" */
-	char category;         /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
-	bool nondeterministic; /* the column's collation is nondeterministic */
+	uint32_t type_oid;      /* atttypid */
+	int32_t typmod;         /* atttypmod */
+	uint32_t base_oid;      /* the domain's base type, else type_oid */
+	uint32_t array_oid;     /* array type of type_oid, 0 if none */
+	char *type_name;        /* format_type(type, typmod), e.g. "character varying(5)" */
+	char *type_base;        /* format_type(type, NULL), e.g. "character varying" */
+	char category;          /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
+	bool nondeterministic;  /* the column's collation is nondeterministic */
+	cg_collation collation; /* which collation orders its values */
 	bool not_null;
 	bool unique;            /* a one-column primary key or unique index */
 	pgtype_storage storage; /* common/pgtype.h, by base_oid */

@@ -16,23 +16,25 @@
 #define SUM PGTYPE_OPS_SUM
 #define OUT PGTYPE_RENDER
 #define EXACT PGTYPE_EXACT_EQ
+#define SEND PGTYPE_SEND
 
 static const pgtype type_table[] = {
-        {PGTYPE_OID_BOOL, "bool", "boolean", 1, PGTYPE_ST_BOOL, PGTYPE_FAM_BOOL, EQ | OUT | EXACT},
+        {PGTYPE_OID_BOOL, "bool", "boolean", 1, PGTYPE_ST_BOOL, PGTYPE_FAM_BOOL, EQ | OUT | EXACT | SEND},
         {PGTYPE_OID_BYTEA, "bytea", "bytea", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, EXACT}, /* hex; bytea_output */
         {18, "char", "\"char\"", 1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, EXACT},
         {19, "name", "name", 64, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, EXACT},
-        {PGTYPE_OID_INT8, "int8", "bigint", 8, PGTYPE_ST_INTEGER, PGTYPE_FAM_INT, EQ | ORD | OUT | EXACT},
-        {PGTYPE_OID_INT2, "int2", "smallint", 2, PGTYPE_ST_INTEGER, PGTYPE_FAM_INT, EQ | ORD | SUM | OUT | EXACT},
-        {PGTYPE_OID_INT4, "int4", "integer", 4, PGTYPE_ST_INTEGER, PGTYPE_FAM_INT, EQ | ORD | SUM | OUT | EXACT},
-        {PGTYPE_OID_TEXT, "text", "text", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_TEXT, EQ | ORDC | LIKE | OUT | EXACT},
+        {PGTYPE_OID_INT8, "int8", "bigint", 8, PGTYPE_ST_INTEGER, PGTYPE_FAM_INT, EQ | ORD | OUT | EXACT | SEND},
+        {PGTYPE_OID_INT2, "int2", "smallint", 2, PGTYPE_ST_INTEGER, PGTYPE_FAM_INT,
+         EQ | ORD | SUM | OUT | EXACT | SEND},
+        {PGTYPE_OID_INT4, "int4", "integer", 4, PGTYPE_ST_INTEGER, PGTYPE_FAM_INT, EQ | ORD | SUM | OUT | EXACT | SEND},
+        {PGTYPE_OID_TEXT, "text", "text", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_TEXT, EQ | ORDC | LIKE | OUT | EXACT | SEND},
         {PGTYPE_OID_OID, "oid", "oid", 4, PGTYPE_ST_INTEGER, PGTYPE_FAM_OPAQUE, EXACT},
         {114, "json", "json", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, 0},
-        {PGTYPE_OID_FLOAT4, "float4", "real", 4, PGTYPE_ST_TEXT, PGTYPE_FAM_FLOAT, OUT},
-        {PGTYPE_OID_FLOAT8, "float8", "double precision", 8, PGTYPE_ST_TEXT, PGTYPE_FAM_FLOAT, OUT},
-        {PGTYPE_OID_BPCHAR, "bpchar", "character", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, OUT | EXACT},
+        {PGTYPE_OID_FLOAT4, "float4", "real", 4, PGTYPE_ST_TEXT, PGTYPE_FAM_FLOAT, OUT | SEND},
+        {PGTYPE_OID_FLOAT8, "float8", "double precision", 8, PGTYPE_ST_TEXT, PGTYPE_FAM_FLOAT, OUT | SEND},
+        {PGTYPE_OID_BPCHAR, "bpchar", "character", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, OUT | EXACT | SEND},
         {PGTYPE_OID_VARCHAR, "varchar", "character varying", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_TEXT,
-         EQ | ORDC | LIKE | OUT | EXACT},
+         EQ | ORDC | LIKE | OUT | EXACT | SEND},
         {PGTYPE_OID_DATE, "date", "date", 4, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, PGTYPE_T_DATESTYLE | OUT | EXACT},
         {PGTYPE_OID_TIME, "time", "time without time zone", 8, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
          PGTYPE_T_DATESTYLE | OUT | EXACT},

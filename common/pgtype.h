@@ -32,15 +32,19 @@
  *   = <> IN         integers, bool, text/varchar (bytewise equality is
  *                   PostgreSQL's for deterministic collations)
  *   < <= > >= BETWEEN ORDER BY min max
- *                   integers; text/varchar only when the backend collation
- *                   is C.  numeric, floats (NaN, -0), dates and timestamps
- *                   (BC, infinity, DateStyle) never.
+ *                   integers; text/varchar only when the column's
+ *                   collation is C (the database's default being C, or
+ *                   COLLATE "C"/"POSIX"; not an ICU or language collation).
+ *                   numeric, floats (NaN, -0), dates and timestamps (BC,
+ *                   infinity, DateStyle) never.
  *   LIKE            text/varchar, translated to GLOB (case-sensitive)
  *   sum             int2/int4 (result int8); count anything.
  * Output: a type with PGTYPE_RENDER is printed by the hit path exactly as
  * PostgreSQL 15 prints it (sql/types.h); the PGTYPE_T_* bits say which
  * session setting changes its text (the hit path compares the session's
- * with the fill session's).
+ * with the fill session's).  PGTYPE_SEND: the hit path also writes its
+ * binary format (integers, bool, floats, the text types); a binary result
+ * of any other type is asked of the backend.
  */
 #ifndef CB_PGTYPE_H
 #define CB_PGTYPE_H
@@ -99,6 +103,7 @@ typedef enum pgtype_family {
 #define PGTYPE_T_INTERVALSTYLE 0x80 /* text output depends on IntervalStyle */
 #define PGTYPE_RENDER 0x100         /* the hit path prints it exactly */
 #define PGTYPE_EXACT_EQ 0x200       /* equal values have equal stored forms: may be a fill column or RCC end */
+#define PGTYPE_SEND 0x400           /* the hit path also sends PostgreSQL's binary format (hit/render.c) */
 
 typedef struct pgtype {
 	uint32_t oid;
@@ -107,7 +112,7 @@ typedef struct pgtype {
 	int16_t typlen;      /* pg_type.typlen, for RowDescription */
 	pgtype_storage storage;
 	pgtype_family family;
-	unsigned flags; /* PGTYPE_OPS_*, PGTYPE_T_*, PGTYPE_RENDER, PGTYPE_EXACT_EQ */
+	unsigned flags; /* PGTYPE_OPS_*, PGTYPE_T_*, PGTYPE_RENDER, PGTYPE_EXACT_EQ, PGTYPE_SEND */
 } pgtype;
 
 /* The row of base type oid, or NULL (a type kept as opaque text). */

@@ -60,7 +60,10 @@ sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool *oom, cb
 		for (size_t c = 0; c < ct->ncols; c++) {
 			const cg_column *col = &ct->cols[c];
 			unsigned flags = (col->unique ? SQLFE_COL_UNIQUE : 0) |
-			                 (is_fill_column(g, t, col->name) ? SQLFE_COL_FILL : 0);
+			                 (is_fill_column(g, t, col->name) ? SQLFE_COL_FILL : 0) |
+			                 (col->collation == CG_COLL_C       ? SQLFE_COL_COLL_C
+			                  : col->collation == CG_COLL_OTHER ? SQLFE_COL_COLL_OTHER
+			                                                    : 0);
 			if (sqlfe_schema_add_column(s, st, col->name, col->type_oid, col->typmod, col->type_name,
 			                            (int16_t)col->attnum, flags) < 0) {
 				cb_error_set(err, "cache group %s: column %s.%s cannot be described (name too long)",

@@ -23,9 +23,10 @@
  * A new sqlfe_schema for the resolved and analysed group g: every cache
  * table with its backend OID and `complete` flag, every column with its
  * type OID, typmod, type name, attribute number and the flags unique (a
- * one-column key) and fill (a fill column), and every RCC.  collation_c
- * says whether the backend compares text under the C collation (only then
- * may the cache order text).  Returns NULL with the cause in err when the
+ * one-column key), fill (a fill column) and the column's collation when it
+ * is not the database's default, and every RCC.  collation_c says whether
+ * the database's default collation is C (the cache orders the text of a
+ * column only when the column's collation is C).  Returns NULL with the cause in err when the
  * group cannot be described: its tables lie in several schemas, a name is
  * longer than the front end allows, or memory ran out (*oom set).
  */

@@ -58,7 +58,7 @@ typedef struct plancache_plan {
 
 /*
  * A plan cache over the compiled groups (borrowed: they must outlive it);
- * collation_c: the backend compares text under the C collation;
+ * collation_c: the backend database's default collation is C;
  * max_plans 0: 10000.  NULL with err when out of memory.
  */
 CB_MUSTCHECK plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, size_t max_plans,

@@ -21,20 +21,8 @@ void render_scratch_free(render_scratch *c)
 
 bool render_binary_ok(uint32_t oid)
 {
-	switch (oid) {
-	case PGTYPE_OID_INT2:
-	case PGTYPE_OID_INT4:
-	case PGTYPE_OID_INT8:
-	case PGTYPE_OID_BOOL:
-	case PGTYPE_OID_TEXT:
-	case PGTYPE_OID_VARCHAR:
-	case PGTYPE_OID_BPCHAR:
-	case PGTYPE_OID_FLOAT4:
-	case PGTYPE_OID_FLOAT8:
-		return true;
-	default:
-		return false;
-	}
+	const pgtype *t = pgtype_output(oid);
+	return t != NULL && (t->flags & PGTYPE_SEND) != 0;
 }
 
 static bool text_is(const sqlfe_sqlval *v, const char *s)
@@ -54,6 +42,60 @@ static void put_be(char *p, uint64_t v, int bytes)
 		p[i] = (char)(v & 0xff);
 		v >>= 8;
 	}
+}
+
+/*
+ * A float in PostgreSQL's binary form (float4send/float8send: the IEEE
+ * bits, big-endian).  v is a REAL read back from the stored text, which is
+ * the backend's shortest exact output, so it is the backend's very value:
+ * no text rendering needs to prove it (that proof refuses values on a
+ * rounding boundary such as 1e23).  NaN is refused: the stored "NaN" does
+ * not keep the sign bit PostgreSQL sends for '-NaN'.
+ */
+static bool send_float(wire_buf *out, const sqlfe_outcol *col, const sqlfe_sqlval *v)
+{
+	double d;
+	char b[8];
+
+	switch (v->kind) {
+	case SQLFE_V_NULL:
+		wire_put_int32(out, -1);
+		return true;
+	case SQLFE_V_REAL:
+		d = v->d;
+		break;
+	case SQLFE_V_TEXT: /* the specials SQLite cannot keep as REAL (see sql/types.h) */
+		if (text_is(v, "-0"))
+			d = -0.0;
+		else if (text_is(v, "Infinity"))
+			d = INFINITY;
+		else if (text_is(v, "-Infinity"))
+			d = -INFINITY;
+		else
+			return false;
+		break;
+	default: /* floats are stored as text: anything else is not the backend's value */
+		return false;
+	}
+	if (isnan(d))
+		return false;
+	if (col->type_oid == PGTYPE_OID_FLOAT4) {
+		float f = (float)d;
+		uint32_t u;
+		if ((double)f != d)
+			return false;
+		memcpy(&u, &f, 4);
+		put_be(b, u, 4);
+		wire_put_int32(out, 4);
+		wire_buf_append(out, b, 4);
+		return true;
+	}
+	uint64_t u;
+	memcpy(&u, &d, 8);
+	put_be(b, u, 8);
+	wire_put_int32(out, 8);
+	wire_buf_append(out, b, 8);
+	return true;
 }
 
 bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, const sqlfe_sqlval *v, int fmt,
@@ -104,6 +146,8 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 			}
 		}
 	}
+	if (col->type->family == PGTYPE_FAM_FLOAT)
+		return send_float(out, col, v);
 	/* binary: the text rendering proves the stored value exact */
 	long r;
 	for (;;) {
@@ -138,43 +182,13 @@ bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, con
 		wire_put_int32(out, 1);
 		wire_put_byte(out, v->i ? 1 : 0);
 		return true;
-	case PGTYPE_OID_FLOAT4:
-	case PGTYPE_OID_FLOAT8: {
-		double d;
-		if (v->kind == SQLFE_V_TEXT) {
-			/* the specials SQLite cannot keep as REAL (see sql/types.h) */
-			if (r == 3 && memcmp(c->cell, "NaN", 3) == 0)
-				d = NAN;
-			else if (r == 2 && memcmp(c->cell, "-0", 2) == 0)
-				d = -0.0;
-			else if (r == 8 && memcmp(c->cell, "Infinity", 8) == 0)
-				d = INFINITY;
-			else if (r == 9 && memcmp(c->cell, "-Infinity", 9) == 0)
-				d = -INFINITY;
-			else
-				return false;
-		} else {
-			d = v->kind == SQLFE_V_INT ? (double)v->i : v->d;
-		}
-		if (col->type_oid == PGTYPE_OID_FLOAT4) {
-			float f = (float)d;
-			uint32_t u;
-			memcpy(&u, &f, 4);
-			put_be(b, u, 4);
-			wire_put_int32(out, 4);
-			wire_buf_append(out, b, 4);
-		} else {
-			uint64_t u;
-			memcpy(&u, &d, 8);
-			put_be(b, u, 8);
-			wire_put_int32(out, 8);
-			wire_buf_append(out, b, 8);
-		}
-		return true;
-	}
-	default: /* text types: binary is the text */
+	case PGTYPE_OID_TEXT:
+	case PGTYPE_OID_VARCHAR:
+	case PGTYPE_OID_BPCHAR: /* binary is the text */
 		wire_put_int32(out, (int32_t)r);
 		wire_buf_append(out, c->cell, (size_t)r);
 		return true;
+	default: /* a type given PGTYPE_SEND without its encoder here: the backend's */
+		return false;
 	}
 }

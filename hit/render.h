@@ -38,7 +38,7 @@ typedef struct render_scratch {
 bool render_value(render_scratch *c, wire_buf *out, const sqlfe_outcol *col, const sqlfe_sqlval *v, int fmt,
                   int extra_float_digits, bool *oom);
 
-/* Whether values of type oid can be sent in binary. */
+/* Whether values of type oid can be sent in binary (PGTYPE_SEND in common/pgtype.h). */
 bool render_binary_ok(uint32_t oid);
 
 void render_scratch_free(render_scratch *c);

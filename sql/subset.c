@@ -123,14 +123,23 @@ static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const pgtype *t, con
 	}
 }
 
-static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const pgtype *t, sqlfe_op op)
+/* May SQLite order the values of the column of e (its type, and for text its collation)? */
+static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
+	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, sqlfe_subset_column(s, res, e)));
+}
+
+static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e,
+                       sqlfe_op op)
+{
+	const pgtype *t = col_type(s, res, e);
+
 	if (op == SQLFE_OP_EQ || op == SQLFE_OP_NE) {
 		if (t->flags & PGTYPE_OPS_EQ)
 			return true;
 		return sqlfe_parse_backend(st, "equality on type %s", t->name);
 	}
-	if (pgtype_can_order(t, s->collation_c))
+	if (can_order(s, res, e))
 		return true;
 	return sqlfe_parse_backend(st, "ordering on type %s%s", t->name,
 	                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
@@ -169,7 +178,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 	t = col_type(s, res, p->l);
 	switch (p->kind) {
 	case SQLFE_P_CMP:
-		if (!op_allowed(st, s, t, p->op))
+		if (!op_allowed(st, s, res, p->l, p->op))
 			return false;
 		if (p->r->kind == SQLFE_X_COLUMN) {
 			const pgtype *t2;
@@ -178,14 +187,14 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 			t2 = col_type(s, res, p->r);
 			if (t2->family != t->family)
 				return sqlfe_parse_backend(st, "comparison of %s with %s", t->name, t2->name);
-			return op_allowed(st, s, t2, p->op);
+			return op_allowed(st, s, res, p->r, p->op);
 		}
 		if (p->r->kind != SQLFE_X_VALUE)
 			return sqlfe_parse_backend(st, "condition");
 		return value_fits(st, res, t, &p->r->val);
 	case SQLFE_P_IN:
 	case SQLFE_P_BETWEEN:
-		if (!op_allowed(st, s, t, p->kind == SQLFE_P_IN ? SQLFE_OP_EQ : SQLFE_OP_LE))
+		if (!op_allowed(st, s, res, p->l, p->kind == SQLFE_P_IN ? SQLFE_OP_EQ : SQLFE_OP_LE))
 			return false;
 		for (int i = 0; i < p->nlist; i++) {
 			if (p->list[i]->kind != SQLFE_X_VALUE)
@@ -249,8 +258,10 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			return true;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
-			if (!pgtype_can_order(t, s->collation_c))
-				return sqlfe_parse_backend(st, "min/max on type %s", t->name);
+			if (!can_order(s, res, e->arg))
+				return sqlfe_parse_backend(st, "min/max on type %s%s", t->name,
+				                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)"
+				                                                              : "");
 			return true;
 		case SQLFE_AGG_SUM:
 			if (!(t->flags & PGTYPE_OPS_SUM))
@@ -359,7 +370,7 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
 		t = col_type(s, res, e);
-		if (!pgtype_can_order(t, s->collation_c))
+		if (!can_order(s, res, e))
 			return sqlfe_parse_backend(st, "ORDER BY on type %s%s", t->name,
 			                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
 		if (st->distinct && !target_has(st, e))

@@ -303,6 +303,75 @@ static void test_bool_and_opaque_types(void **state)
 	sqlfe_schema_free(s);
 }
 
+/* Whether sql is answered from the cache over s; the reason when not, into why. */
+static bool cacheable(sqlfe_schema *s, const char *sql, char *why, size_t cap)
+{
+	sqlfe_plan *p;
+	cb_error err;
+	bool c;
+
+	assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
+	c = p->cacheable;
+	snprintf(why, cap, "%s", c ? "" : p->reason);
+	sqlfe_plan_free(p);
+	return c;
+}
+
+/*
+ * Text is ordered in SQLite (bytewise) only when the column's own
+ * collation is C: a column declared COLLATE "en-x-icu" in a database
+ * whose default is C was ordered bytewise (A B Z a ...) where PostgreSQL
+ * answers a A b B ... (found by tests/integration/test_cache_types.py).
+ */
+static void test_column_collation(void **state)
+{
+	static const char *const ordering[] = {
+	        "SELECT id, name FROM words WHERE id IN (1, 2) ORDER BY name",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name < 'b'",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name BETWEEN 'a' AND 'b'",
+	        "SELECT min(name) FROM words WHERE id IN (1, 2)",
+	        "SELECT max(name) FROM words WHERE id IN (1, 2)",
+	};
+	static const char *const equality[] = {
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name = 'a'",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name IN ('a', 'b')",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name LIKE 'a%'",
+	};
+	/* the column's collation flag, the database's default is C, may SQLite order the column? */
+	static const struct {
+		unsigned flag;
+		bool db_c, order;
+	} cases[] = {
+	        {0, true, true},   {SQLFE_COL_COLL_OTHER, true, false},  {SQLFE_COL_COLL_C, true, true},
+	        {0, false, false}, {SQLFE_COL_COLL_OTHER, false, false}, {SQLFE_COL_COLL_C, false, true},
+	};
+	char why[128];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		sqlfe_schema *s = sqlfe_schema_new("public");
+		int t;
+		assert_non_null(s);
+		s->collation_c = cases[k].db_c;
+		t = sqlfe_schema_add_table(s, "words", 17002, false);
+		assert_int_equal(sqlfe_schema_add_column(s, t, "id", PGTYPE_OID_INT4, -1, "int4", 1,
+		                                         SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+		                 0);
+		assert_int_equal(sqlfe_schema_add_column(s, t, "name", PGTYPE_OID_TEXT, -1, "text", 2, cases[k].flag),
+		                 1);
+		assert_int_equal(sqlfe_schema_column_c(s, &s->tables[t].cols[1]), cases[k].order);
+		for (size_t i = 0; i < sizeof(ordering) / sizeof(ordering[0]); i++)
+			if (cacheable(s, ordering[i], why, sizeof(why)) != cases[k].order)
+				fail_msg("case %zu: %s: want %s, got %s", k, ordering[i],
+				         cases[k].order ? "cache" : "backend", why[0] ? why : "cache");
+		/* equality and LIKE are bytewise under every deterministic collation */
+		for (size_t i = 0; i < sizeof(equality) / sizeof(equality[0]); i++)
+			if (!cacheable(s, equality[i], why, sizeof(why)))
+				fail_msg("case %zu: %s: want cache, got %s", k, equality[i], why);
+		sqlfe_schema_free(s);
+	}
+}
+
 static void test_schema_refusals(void **state)
 {
 	sqlfe_schema *s = sqlfe_schema_new(NULL);
@@ -335,6 +404,7 @@ int main(void)
 	        cmocka_unit_test(test_plan_serves_its_key),   cmocka_unit_test(test_plan_without_key),
 	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
 	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
+	        cmocka_unit_test(test_column_collation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
