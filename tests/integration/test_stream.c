@@ -911,6 +911,17 @@ static void test_slot_dropped(void **state)
 	sql("INSERT INTO st_b VALUES (102, 'recreated')");
 	wait_event(r2, 0, "I st_b 102|");
 	assert_int_equal(r2->created, 1); /* the first slot was there already: only the re-created one is new */
+
+	/* the publication dropped under the stream: decoding fails, the slot must be made again with it */
+	size_t from = r2->n;
+	sql("DROP PUBLICATION cbcache_t_lost");
+	sql("INSERT INTO st_b VALUES (103, 'lost with the publication')");
+	wait_event(r2, from, "slot lost: the publication cbcache_t_lost was dropped");
+	wait_event(r2, from, "connected (new slot)");
+	sql("INSERT INTO st_b VALUES (104, 'new publication')");
+	wait_event(r2, from, "I st_b 104|");
+	assert_int_equal(count_events(r2, "I st_b 103|"), 0); /* written before the new slot: the cache starts empty */
+	assert_int_equal(r2->lost, 2);
 	finish(st);
 	drop_instance("t_lost");
 	rec_free(r);
