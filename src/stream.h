@@ -83,8 +83,9 @@
  * the confirmed position is stored when stop returns), and PQfinish()es.
  *
  * Stats (stream_get_stats) are atomics written by the thread, for SHOW
- * STATS.  stream_check() is for cbcached --check; stream_drop() for
- * removing an instance (cbcache-admin DROP SLOT, cbcached --uninstall).
+ * STATS.  stream_check() is for cbcached --check; stream_drop() removes
+ * an instance's slot and publication (for cbcache-admin DROP SLOT and
+ * cbcached --uninstall, which do not exist yet).
  */
 #ifndef CBD_STREAM_H
 #define CBD_STREAM_H
