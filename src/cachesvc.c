@@ -5,6 +5,7 @@
  */
 #include "src/cachesvc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "cache/control.h"
 #include "cache/pgconn.h"
+#include "cache/reach.h"
 #include "cachegroup/cachegroup.h"
 #include "common/clock.h"
 #include "src/check.h"
@@ -35,6 +37,10 @@ struct cachesvc {
 	char dbname[256];    /* the backend database the cache mirrors */
 	hitpath_engine *hit; /* the hit path's shared engine */
 	bool running;        /* cachesvc_start succeeded: a stop may mark the file clean */
+	/* where writes reach and which calls are harmless (cache/reach.h), swapped after DDL */
+	pthread_mutex_t reach_lock;
+	reach *reach;
+	_Atomic unsigned reach_generation;
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
@@ -136,6 +142,13 @@ static bool cachesvc_compile(cachesvc *s, const cfg_config *cfg, cb_error *err)
 		/* the compile connection has the fill's session settings (pgconn_connect) */
 		if (ok)
 			ok = cachesvc_read_settings(s, pg, cfg, err);
+		if (ok && (s->reach = reach_load(pg, s->groups, s->ngroups, err)) == NULL)
+			ok = false;
+		if (ok)
+			log_info(
+			        "cache: %zu relations carry writes further (foreign keys, partitions, triggers, rules, "
+			        "views), %zu functions are known harmless",
+			        reach_relations(s->reach), reach_functions(s->reach));
 	}
 	PQfinish(pg);
 	for (size_t i = 0; i < npaths; i++)
@@ -156,6 +169,7 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 	if (s == NULL)
 		return cb_fail(err, "out of memory");
 	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
+	pthread_mutex_init(&s->reach_lock, NULL);
 	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !cachesvc_compile(s, cfg, err))
 		goto fail;
 
@@ -258,8 +272,9 @@ bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 {
 	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
 	for (;;) {
-		/* invalidations first: applying one may reload tables; then the fills */
-		while (invalidate_pending(s->inv) > 0) {
+		/* invalidations first (queued, or taken and being applied: their fences are up):
+		 * applying one may reload tables; then the fills */
+		while (invalidate_pending(s->inv) > 0 || invalidate_any_fenced(s->inv)) {
 			if (cb_clock_mono_us() >= deadline)
 				return false;
 			struct timespec ts = {0, 5 * 1000 * 1000};
@@ -268,7 +283,7 @@ bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 		int64_t left_ms = (deadline - cb_clock_mono_us()) / 1000;
 		if (left_ms < 0 || !fill_wait_idle(s->fill, (int)left_ms))
 			return false;
-		if (invalidate_pending(s->inv) == 0)
+		if (invalidate_pending(s->inv) == 0 && !invalidate_any_fenced(s->inv))
 			return true;
 	}
 }
@@ -312,7 +327,46 @@ void cachesvc_stop(cachesvc *s)
 	if (s->db != NULL)
 		cachedb_close(s->db);
 	cg_groups_free(s->groups, s->ngroups);
+	reach_unref(s->reach);
+	pthread_mutex_destroy(&s->reach_lock);
 	free(s);
+}
+
+reach *cachesvc_reach(cachesvc *s, unsigned *generation)
+{
+	pthread_mutex_lock(&s->reach_lock);
+	reach *r = reach_ref(s->reach);
+	*generation = atomic_load(&s->reach_generation);
+	pthread_mutex_unlock(&s->reach_lock);
+	return r;
+}
+
+unsigned cachesvc_reach_generation(cachesvc *s)
+{
+	return atomic_load_explicit(&s->reach_generation, memory_order_relaxed);
+}
+
+void cachesvc_catalog_changed(cachesvc *s)
+{
+	PGconn *pg = NULL;
+	cb_error err;
+	reach *r = NULL;
+	if (pgconn_connect(s->conninfo, &pg, &err))
+		r = reach_load(pg, s->groups, s->ngroups, &err);
+	PQfinish(pg);
+	pthread_mutex_lock(&s->reach_lock);
+	if (r == NULL) {
+		/* keep judging with what was read before; a write it misjudges may go unseen: say so */
+		log_warning("cache: re-reading the foreign keys, triggers and functions after DDL failed (%s); "
+		            "sessions judge writes by the catalog as it was",
+		            err.msg);
+	} else {
+		reach *old = s->reach;
+		s->reach = r;
+		atomic_fetch_add(&s->reach_generation, 1);
+		reach_unref(old);
+	}
+	pthread_mutex_unlock(&s->reach_lock);
 }
 
 void cachesvc_get_counters(cachesvc *s, cachesvc_counters *c)

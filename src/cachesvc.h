@@ -89,8 +89,9 @@ void cachesvc_invalidate_all(cachesvc *s);
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */
 bool cachesvc_collation_c(cachesvc *s);
-/* Wait until no invalidation is pending, the fill queue is empty and no
- * fill runs (admin WAIT FILLS); false after timeout_ms. */
+/* Wait until no invalidation is queued or being applied (no table is
+ * fenced), the fill queue is empty and no fill runs (admin WAIT FILLS);
+ * false after timeout_ms. */
 bool cachesvc_wait_idle(cachesvc *s, int timeout_ms);
 /* The hit path's engine (hit/hitpath.h), shared by the sessions. */
 struct hitpath_engine *cachesvc_hit_engine(cachesvc *s);
@@ -101,6 +102,16 @@ const char *cachesvc_fill_timezone(cachesvc *s);
 /* The cache DB and the hit counter (owned by the service). */
 cachedb *cachesvc_cachedb(cachesvc *s);
 hitcount *cachesvc_hitcount(cachesvc *s);
+
+/*
+ * Where writes reach and which function calls are harmless (cache/reach.h),
+ * with a reference the caller drops (reach_unref); *generation changes
+ * with every reload.
+ */
+struct reach *cachesvc_reach(cachesvc *s, unsigned *generation);
+unsigned cachesvc_reach_generation(cachesvc *s);
+/* DDL committed: read the catalog again (a new connection; the caller waits). */
+void cachesvc_catalog_changed(cachesvc *s);
 
 /* Queue a fill after a miss (fill_enqueue()): never blocks; false when
  * refused or the queue is full (counted, logged at debug level). */

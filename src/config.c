@@ -20,6 +20,8 @@
 
 #include <libpq-fe.h>
 
+#include "src/backend.h"
+
 typedef enum cfg_type {
 	CFG_STRING,   /* free text */
 	CFG_PATH,     /* a file name, resolved against the config's directory */
@@ -245,6 +247,12 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 			               "connects with the user, database and password of its client; remove it and "
 			               "keep only host, port and connection options",
 			               p->name, bad);
+		be_target *t = be_target_parse(value, err);
+		if (t == NULL) {
+			cb_error_prefix(err, "%s: ", p->name);
+			return false;
+		}
+		be_target_free(t);
 		s = strdup(value);
 	} else if (p->type == CFG_NAME) {
 		size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_");

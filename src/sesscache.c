@@ -15,7 +15,9 @@
 #include "common/array.h"
 #include "common/log.h"
 #include "common/sb.h"
+#include "cache/reach.h"
 #include "hit/hitpath.h"
+#include "sql/lexer.h"
 #include "sql/stmtclass.h"
 #include "sql/types.h"
 #include "src/stats.h"
@@ -42,12 +44,16 @@ typedef enum unit_kind {
 
 typedef struct unit {
 	unit_kind kind;
-	bool open;       /* UNIT_EXTENDED before its Sync */
-	bool seen;       /* the backend's first answer to it was read */
-	bool explicit_;  /* a transaction block was open when it began, or it began one */
-	bool probe;      /* a settings check must follow it before the client sees its ReadyForQuery */
-	bool probe_sent; /* that check is in bout behind it */
-	sqlfe_stmtclass_result eff; /* what its statements may do (their union) */
+	bool open;                     /* UNIT_EXTENDED before its Sync */
+	bool seen;                     /* the backend's first answer to it was read */
+	bool explicit_;                /* a transaction block was open when it began, or it began one */
+	bool probe;                    /* a settings check must follow it before the client sees its ReadyForQuery */
+	bool probe_sent;               /* that check is in bout behind it */
+	bool error;                    /* the backend answered it with an error */
+	unsigned completed;            /* its statements' CommandComplete messages read */
+	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds */
+	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
+	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
 } unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
@@ -75,6 +81,8 @@ struct sesscache {
 	uint32_t *oids[SQLFE_STMTCLASS_MAX_GROUPS];
 	char **quoted[SQLFE_STMTCLASS_MAX_GROUPS]; /* "name" as an identifier */
 	size_t ncheck;                             /* tables in the check */
+	reach *reach;                              /* the catalog's word on writes and calls (cache/reach.h) */
+	unsigned reach_gen;
 
 	/* settings */
 	hitpath_session ss; /* what the hit path must know; its strings point at the arrays below */
@@ -86,7 +94,7 @@ struct sesscache {
 	bool check_prepared; /* the backend holds CHECK_STMT */
 	bool check_row;      /* the running check's DataRow was read */
 	bool check_error;
-	char held_ready; /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
+	char held_ready;  /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
 	char wal_lsn[32]; /* pg_current_wal_lsn() as the last check read it */
 
 	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
@@ -145,6 +153,7 @@ void sesscache_free(sesscache *sc)
 	}
 	free_stmt(sc->unnamed);
 	free(sc->units);
+	reach_unref(sc->reach);
 	wire_buf_free(&sc->held);
 	wire_buf_free(&sc->stale_parse);
 	wire_buf_free(&sc->probe_out);
@@ -224,7 +233,20 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 		*why = "out of memory";
 		return NULL;
 	}
+	sc->reach = cachesvc_reach(cache, &sc->reach_gen);
+	reach_apply(sc->reach, &sc->tables);
 	return sc;
+}
+
+/* What text may do (sql/stmtclass.h), judged with the catalog as last read. */
+static void judge(sesscache *sc, const char *text, size_t len, sqlfe_stmtclass_result *r)
+{
+	if (cachesvc_reach_generation(sc->cs) != sc->reach_gen) {
+		reach_unref(sc->reach);
+		sc->reach = cachesvc_reach(sc->cs, &sc->reach_gen);
+		reach_apply(sc->reach, &sc->tables);
+	}
+	sqlfe_stmtclass_classify(text, len, sc->ss.std_strings, &sc->tables, r);
 }
 
 /* --- the exchanges the backend owes ------------------------------------------------- */
@@ -278,6 +300,7 @@ static unit *open_extended(sesscache *sc)
 static void merge_effects(sqlfe_stmtclass_result *into, const sqlfe_stmtclass_result *r, size_t ngroups)
 {
 	into->effects |= r->effects;
+	into->statements += r->statements;
 	for (size_t g = 0; g < ngroups; g++)
 		into->tables[g] |= r->tables[g];
 }
@@ -300,7 +323,7 @@ static void put_check_parse(sesscache *sc, wire_buf *bout)
 	cb_sb sql;
 	cb_sb_init(&sql);
 	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), CASE WHEN "
-	                 "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
+	                "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
@@ -465,8 +488,9 @@ static bool check_message(sesscache *sc, char type, const char *msg, size_t n, w
 			} else {
 				sc->check = CHK_FAILED;
 				if (sc->txn != 'E')
-					log_warning("the cache's settings check failed on a session's backend connection; "
-					            "the session's statements go to the backend until the check passes");
+					log_warning(
+					        "the cache's settings check failed on a session's backend connection; "
+					        "the session's statements go to the backend until the check passes");
 			}
 		}
 		release_ready(sc, cout, ready);
@@ -478,6 +502,8 @@ static bool check_message(sesscache *sc, char type, const char *msg, size_t n, w
 		return false;
 	}
 }
+
+static void forgotten(sesscache *sc, const unit *u);
 
 /* --- writes and their commit -------------------------------------------------------- */
 
@@ -502,11 +528,17 @@ static void forget_pending(sesscache *sc)
 	memset(&sc->pend, 0, sizeof(sc->pend));
 }
 
-/* The writes done so far are committed: invalidate before the client learns of it. */
-static void commit_pending(sesscache *sc)
+/*
+ * The writes done so far are committed: invalidate before the client
+ * learns of it (unless that was done already), and read the catalog again
+ * after DDL.
+ */
+static void commit_pending(sesscache *sc, bool invalidated)
 {
-	if (pending(sc))
+	if (pending(sc) && !invalidated)
 		invalidate_writes(sc);
+	if (sc->pend.effects & SQLFE_STMTCLASS_DDL)
+		cachesvc_catalog_changed(sc->cs);
 	forget_pending(sc);
 }
 
@@ -517,12 +549,13 @@ static void statement_done(sesscache *sc, unit *u, const char *tag)
 	if (strncmp(tag, "BEGIN", 5) == 0 || strncmp(tag, "START TRANSACTION", 17) == 0) {
 		u->explicit_ = true;
 	} else if (strcmp(tag, "COMMIT") == 0 || strcmp(tag, "PREPARE TRANSACTION") == 0) {
-		commit_pending(sc); /* a prepared transaction's writes are judged committed now */
+		commit_pending(sc, false); /* a prepared transaction's writes are judged committed now */
 	} else if (strcmp(tag, "ROLLBACK") == 0) {
 		forget_pending(sc);
-	} else if (u->kind == UNIT_QUERY && !u->explicit_ && pending(sc)) {
+	} else if (u->kind == UNIT_QUERY && !u->explicit_ && ++u->completed == u->eff.statements && pending(sc)) {
 		/* the last statement of a simple Query commits its implicit transaction
-		 * before its CommandComplete; which one is last is known at ReadyForQuery */
+		 * before its CommandComplete (should the count be wrong, ReadyForQuery
+		 * invalidates again: cc_invalidated holds only when nothing came between) */
 		invalidate_writes(sc);
 		sc->cc_invalidated = true;
 		return;
@@ -555,8 +588,7 @@ static bool check_follows(sesscache *sc, unit *u, wire_buf *bout)
 }
 
 /* A backend message of the client's unit u; false: the client does not see it. */
-static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout,
-                         char *ready)
+static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout, char *ready)
 {
 	if (!u->seen) {
 		/* the status of the last ReadyForQuery is the one this unit began in */
@@ -579,18 +611,17 @@ static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, siz
 		return true;
 	case 'E':
 		/* an implicit transaction is rolled back: its writes never happened */
+		u->error = true;
 		if (!u->explicit_)
 			forget_pending(sc);
 		break;
 	case 'Z':
 		sc->txn = msg[5];
-		if (sc->txn == 'I') {
-			if (sc->cc_invalidated)
-				forget_pending(sc);
-			else
-				commit_pending(sc);
-		}
+		if (sc->txn == 'I')
+			commit_pending(sc, sc->cc_invalidated);
 		sc->cc_invalidated = false;
+		if (!u->error)
+			forgotten(sc, u);
 		bool hold = check_follows(sc, u, bout);
 		pop_unit(sc);
 		if (hold) {
@@ -623,21 +654,14 @@ static void set_param(sesscache *sc, const char *name, const char *value)
 		sc->ss.client_utf8 = strcmp(value, "UTF8") == 0;
 }
 
-void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout)
+void sesscache_login(sesscache *sc, wire_buf *bout)
 {
-	static const char *const names[] = {"TimeZone", "DateStyle", "IntervalStyle", "standard_conforming_strings",
-	                                    "client_encoding"};
-	for (size_t i = 0; i < CB_ARRAY_LEN(names); i++) {
-		const char *v = PQparameterStatus(be, names[i]);
-		set_param(sc, names[i], v != NULL ? v : "");
-	}
 	/* the client's first ReadyForQuery waits for the check: its first statement may be a hit */
 	send_check(sc, bout);
 	sc->held_ready = 'I';
 }
 
-bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout,
-                       char *ready)
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout, char *ready)
 {
 	*ready = '\0';
 	bool pass;
@@ -684,25 +708,64 @@ void sesscache_end(sesscache *sc)
 		forget_pending(sc); /* the open transaction ends with the connection: rolled back */
 	for (size_t i = 0; i < sc->nunits; i++)
 		merge_effects(&sc->pend, &sc->units[sc->head + i].eff, sc->ngroups);
-	commit_pending(sc);
+	commit_pending(sc, false);
 	sc->nunits = sc->head = 0;
 }
 
 /* --- client messages to the backend ----------------------------------------------------- */
 
-/* What a statement sent to the backend may do, added to unit u (sql/stmtclass.h). */
-static void add_effects(sesscache *sc, unit *u, const sqlfe_stmtclass_result *r)
+/*
+ * What a statement sent to the backend may do, added to unit u
+ * (sql/stmtclass.h); text (NULL: not known) says which prepared
+ * statements it drops: they are unknown until it succeeds, then gone.
+ */
+static void add_effects(sesscache *sc, unit *u, const sqlfe_stmtclass_result *r, const char *text, size_t len)
 {
-	if (u != NULL)
-		merge_effects(&u->eff, r, sc->ngroups);
-	if (r->effects & SQLFE_STMTCLASS_FORGET_STMTS) {
-		/* DEALLOCATE name: which one is not worth parsing; forget the whole table */
-		pstmt *p, *tmp;
+	if (u == NULL)
+		return;
+	merge_effects(&u->eff, r, sc->ngroups);
+	if (!(r->effects & SQLFE_STMTCLASS_FORGET_STMTS))
+		return;
+	char name[SQLFE_IDENT_MAX + 1];
+	sqlfe_stmtclass_forget f = text != NULL
+	                                   ? sqlfe_stmtclass_forgets(text, len, sc->ss.std_strings, name, sizeof(name))
+	                                   : SQLFE_FORGET_ALL;
+	if (f == SQLFE_FORGET_ONE && u->forget == SQLFE_FORGET_NONE) {
+		u->forget = f;
+		memcpy(u->forget_name, name, sizeof(name));
+		pstmt *p;
+		HASH_FIND_STR(sc->stmts, name, p);
+		if (p != NULL)
+			p->ambiguous = true;
+		if (strcmp(name, CHECK_STMT) == 0)
+			sc->check_prepared = false;
+		return;
+	}
+	u->forget = SQLFE_FORGET_ALL;
+	pstmt *p, *tmp;
+	HASH_ITER(hh, sc->stmts, p, tmp)
+	{
+		p->ambiguous = true;
+	}
+	sc->check_prepared = false;
+}
+
+/* Unit u succeeded: the prepared statements it drops are gone from the backend. */
+static void forgotten(sesscache *sc, const unit *u)
+{
+	pstmt *p, *tmp;
+	if (u->forget == SQLFE_FORGET_ONE) {
+		HASH_FIND_STR(sc->stmts, u->forget_name, p);
+		if (p != NULL) {
+			HASH_DEL(sc->stmts, p);
+			free_stmt(p);
+		}
+	} else if (u->forget == SQLFE_FORGET_ALL) {
 		HASH_ITER(hh, sc->stmts, p, tmp)
 		{
-			p->ambiguous = true;
+			HASH_DEL(sc->stmts, p);
+			free_stmt(p);
 		}
-		sc->check_prepared = false;
 	}
 }
 
@@ -736,7 +799,7 @@ static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
 		free_stmt(p);
 		return NULL;
 	}
-	sqlfe_stmtclass_classify(p->text, p->len, sc->ss.std_strings, &sc->tables, &p->eff);
+	judge(sc, p->text, p->len, &p->eff);
 	return p;
 }
 
@@ -823,11 +886,12 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		size_t len;
 		sqlfe_stmtclass_result r;
 		u = push_unit(sc, UNIT_QUERY);
-		if (wire_read_query(msg, n, &text, &len))
-			sqlfe_stmtclass_classify(text, len, sc->ss.std_strings, &sc->tables, &r);
-		else
-			r = anything;
-		add_effects(sc, u, &r);
+		if (wire_read_query(msg, n, &text, &len)) {
+			judge(sc, text, len, &r);
+			add_effects(sc, u, &r, text, len);
+		} else {
+			add_effects(sc, u, &anything, NULL, 0);
+		}
 		/* a simple Query drops the unnamed statement on the backend */
 		sc->stale = false;
 		drop_unnamed(sc);
@@ -852,7 +916,9 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 			ps = find_stmt(sc, b.stmt);
 		}
 		u = open_extended(sc);
-		add_effects(sc, u, ps != NULL ? &ps->eff : &anything); /* an unknown statement may do anything */
+		/* an unknown statement may do anything */
+		add_effects(sc, u, ps != NULL ? &ps->eff : &anything, ps != NULL ? ps->text : NULL,
+		            ps != NULL ? ps->len : 0);
 		break;
 	}
 	case 'D': {
@@ -886,7 +952,7 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		return;
 	case 'F':
 		u = push_unit(sc, UNIT_FUNCTION);
-		add_effects(sc, u, &anything); /* a function call may do anything */
+		add_effects(sc, u, &anything, NULL, 0); /* a function call may do anything */
 		wire_buf_append(bout, msg, n);
 		end_unit(sc, u, bout);
 		return;

@@ -42,7 +42,6 @@
 #ifndef CBD_SESSCACHE_H
 #define CBD_SESSCACHE_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -59,8 +58,12 @@ typedef struct sesscache sesscache;
 sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why);
 void sesscache_free(sesscache *sc);
 
-/* After login: the backend's reported settings; queues the first check into bout. */
-void sesscache_login(sesscache *sc, PGconn *be, wire_buf *bout);
+/*
+ * The login is done (the backend's ParameterStatus messages went through
+ * sesscache_backend()): queues the first check into bout; the client's
+ * ReadyForQuery follows its answer (sesscache_backend() adds it).
+ */
+void sesscache_login(sesscache *sc, wire_buf *bout);
 
 typedef enum sesscache_action {
 	SESSCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */

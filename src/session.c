@@ -43,7 +43,7 @@ static const char *const state_names[] = {
 struct sess_session {
 	uint64_t id;
 	int cfd; /* client socket */
-	int bfd; /* backend socket (PQsocket of be), -1 before connect */
+	int bfd; /* backend socket, -1 before connect */
 	bool is_tcp;
 	bool reject;
 	pthread_t thread;
@@ -57,12 +57,14 @@ struct sess_session {
 	char prefix[192];
 	int backend_pid;
 
-	/* our BackendKeyData and the backend's cancel handle (under reg_lock) */
+	/* our BackendKeyData, and the backend's with its address for cancel requests (under reg_lock) */
 	int32_t key_pid;
 	int32_t key_secret;
-	PGcancel *cancel;
+	bool cancellable;
+	be_addr baddr;
+	int32_t be_pid;
+	int32_t be_key;
 
-	PGconn *be;
 	sesscache *sc; /* the cache's side of the session, NULL when it only relays */
 	atomic_int state;
 	atomic_llong statements;
@@ -92,6 +94,7 @@ static atomic_bool forcing;
 static atomic_bool allow_tcp_password;
 static atomic_ullong next_id = 1;
 static sess_settings settings;
+static be_target *target; /* where the backend is (sess_init) */
 static cachesvc *_Atomic cache_service;
 
 static void wake_handler(int sig)
@@ -102,6 +105,8 @@ static void wake_handler(int sig)
 bool sess_init(const sess_settings *st, cb_error *err)
 {
 	settings = *st;
+	if ((target = be_target_parse(st->backend, err)) == NULL)
+		return false;
 	atomic_store(&allow_tcp_password, st->allow_tcp_password);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -287,32 +292,41 @@ static bool read_exact(sess_session *s, char *buf, size_t n, long long deadline)
 static void forward_cancel(sess_session *s, int32_t pid, int32_t key)
 {
 	bool found = false;
-	char errbuf[256] = "";
-	int ok = 0;
+	be_addr addr;
+	int32_t bpid = 0, bkey = 0;
 	pthread_mutex_lock(&reg_lock);
 	for (sess_session *t = reg_head; t != NULL; t = t->next) {
-		if (t->cancel != NULL && t->key_pid == pid && t->key_secret == key) {
+		if (t->cancellable && t->key_pid == pid && t->key_secret == key) {
 			found = true;
-			ok = PQcancel(t->cancel, errbuf, (int)sizeof(errbuf));
+			addr = t->baddr;
+			bpid = t->be_pid;
+			bkey = t->be_key;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
-	if (!found)
+	cb_error err;
+	if (!found) {
 		slog_info(s, "cancel request for an unknown session (pid %d) ignored", (int)pid);
-	else if (!ok)
-		slog_warning(s, "forwarding a cancel request to the backend failed: %s", errbuf);
-	else {
+	} else if (!be_cancel(&addr, bpid, bkey, &err)) {
+		slog_warning(s, "forwarding a cancel request to the backend failed: %s", err.msg);
+	} else {
 		STATS_ADD(cancels, 1);
 		slog_debug(s, "cancel request for session pid %d forwarded", (int)pid);
 	}
 }
 
+/* One startup parameter of the client. */
+typedef struct startup_param {
+	const char *name;
+	const char *value;
+} startup_param;
+
 typedef struct startup_info {
 	char *packet; /* owned: the body after the length */
 	const char *user;
-	const char *database;
-	be_param params[64];
+	const char *database; /* as the client sent it, NULL when it sent none */
+	startup_param params[64];
 	int nparams;
 } startup_info;
 
@@ -383,7 +397,7 @@ static bool read_startup(sess_session *s, startup_info *si)
 				si->user = value;
 			else if (strcmp(name, "database") == 0)
 				si->database = value;
-			else if (strcmp(name, "replication") == 0) {
+			if (strcmp(name, "replication") == 0) {
 				if (strcmp(value, "false") != 0 && strcmp(value, "off") != 0 &&
 				    strcmp(value, "0") != 0 && strcmp(value, "no") != 0) {
 					queue_error(s, "FATAL", "0A000",
@@ -421,44 +435,230 @@ static bool read_startup(sess_session *s, startup_info *si)
 			            "Give a user name (psql -U NAME, libpq user=NAME).");
 			return false;
 		}
-		if (si->database == NULL || si->database[0] == '\0')
-			si->database = si->user;
 		return true;
 	}
 }
 
-/* Ask the client for a cleartext password; NULL when it gave none (caller frees). */
-static char *ask_password(sess_session *s)
+/* Write all of b to the backend within the login deadline; false on error or timeout. */
+static bool login_send(sess_session *s, wire_buf *b, long long deadline)
 {
-	wire_put_auth(&s->cout, 3); /* AuthenticationCleartextPassword */
-	if (!flush_client(s, settings.login_timeout_ms))
-		return NULL;
-	long long deadline = now_ms() + settings.login_timeout_ms;
-	char hdr[5];
-	if (!read_exact(s, hdr, 5, deadline))
-		return NULL; /* clients close here to prompt their user, then reconnect */
-	uint32_t len = wire_get_uint32(hdr + 1);
-	if (hdr[0] != 'p' || len < 5 || len > WIRE_MAX_STARTUP) {
-		protocol_error(s, "expected a password message");
-		return NULL;
+	while (wire_buf_avail(b) > 0) {
+		if (!send_from(s->bfd, b))
+			return false;
+		if (wire_buf_avail(b) == 0)
+			break;
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd p = {.fd = s->bfd, .events = POLLOUT};
+		if (sess_wait(s, &p, 1, (int)left) == -1)
+			return false;
 	}
-	char *pw = malloc(len - 4);
-	if (pw == NULL)
-		return NULL;
-	if (!read_exact(s, pw, len - 4, deadline) || pw[len - 5] != '\0') {
-		if (pw[len - 5] != '\0')
-			protocol_error(s, "invalid password message: not NUL-terminated");
-		free(pw);
-		return NULL;
-	}
-	return pw;
+	return true;
 }
 
-/* Startup and authentication; on success s->be is connected and the client has ReadyForQuery. */
+/*
+ * The next complete message from fd (the backend's socket, or the client's)
+ * into in, before deadline: its type, *msg and *n (the whole message), or
+ * '\0' at end of file, error or timeout.  The caller consumes it.
+ */
+static char login_read(sess_session *s, int fd, wire_buf *in, long long deadline, const char **msg, size_t *n)
+{
+	for (;;) {
+		if (wire_buf_avail(in) >= 5) {
+			const char *p = in->data + in->start;
+			uint32_t len = wire_get_uint32(p + 1);
+			if (len < 4 || len > WIRE_MAX_STARTUP * 16)
+				return '\0';
+			if (wire_buf_avail(in) >= (size_t)len + 1) {
+				*msg = p;
+				*n = (size_t)len + 1;
+				return p[0];
+			}
+		}
+		ssize_t r = recv_into(fd, in);
+		if (r > 0)
+			continue;
+		if (r == 0 || r == -1)
+			return '\0';
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return '\0';
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int w = sess_wait(s, &p, 1, (int)left);
+		if (w == -1 || (w == -2 && atomic_load(&shutting_down)))
+			return '\0';
+	}
+}
+
+/* The backend's StartupMessage: protocol 3.0 and the client's parameters (user and database among them). */
+static void put_startup(wire_buf *b, const startup_info *si)
+{
+	size_t start = b->len;
+	wire_put_int32(b, 0);
+	wire_put_int32(b, (int32_t)WIRE_PROTOCOL_3_0);
+	for (int i = 0; i < si->nparams; i++) {
+		wire_put_str(b, si->params[i].name);
+		wire_put_str(b, si->params[i].value);
+	}
+	wire_put_byte(b, '\0');
+	uint32_t len = (uint32_t)(b->len - start);
+	if (!b->failed) {
+		b->data[start] = (char)(len >> 24);
+		b->data[start + 1] = (char)(len >> 16);
+		b->data[start + 2] = (char)(len >> 8);
+		b->data[start + 3] = (char)len;
+	}
+}
+
+/* The SQLSTATE field of an ErrorResponse, "" when none. */
+static void error_code(const char *msg, size_t n, char *code)
+{
+	code[0] = '\0';
+	for (const char *p = msg + 5, *end = msg + n; p < end && *p != '\0';) {
+		const char *v = p + 1, *z = memchr(v, '\0', (size_t)(end - v));
+		if (z == NULL)
+			return;
+		if (*p == 'C' && z - v == 5) {
+			memcpy(code, v, 5);
+			code[5] = '\0';
+		}
+		p = z + 1;
+	}
+}
+
+/*
+ * The login, relayed: the backend gets the client's startup parameters,
+ * the client the backend's authentication requests and answers them
+ * itself (its password messages pass through), and everything the backend
+ * says, errors included, reaches the client as the backend said it, except
+ * BackendKeyData (the client gets the session's own, so its cancel
+ * requests come here) and ReadyForQuery when the cache holds it back for
+ * the settings check.  True when the session is logged in.
+ */
+static bool relay_login(sess_session *s, const startup_info *si, long long deadline)
+{
+	wire_buf out = {0};
+	put_startup(&out, si);
+	bool ok = !out.failed && login_send(s, &out, deadline);
+	wire_buf_free(&out);
+	if (!ok) {
+		queue_error(s, "FATAL", "08006", "cbcached lost its backend connection during the login", NULL);
+		return false;
+	}
+	for (;;) {
+		const char *m;
+		size_t n;
+		char type = login_read(s, s->bfd, &s->bin, deadline, &m, &n);
+		if (type == '\0') {
+			queue_error(s, "FATAL", "08006", "the backend closed the connection during the login", NULL);
+			return false;
+		}
+		if (type == 'R' && n >= 9) {
+			int32_t code = (int32_t)wire_get_uint32(m + 5);
+			if (code == 3 && s->is_tcp && !atomic_load(&allow_tcp_password)) {
+				wire_buf_consume(&s->bin, n);
+				queue_error(
+				        s, "FATAL", "28000",
+				        "password authentication in clear text is not allowed on the TCP listener of "
+				        "cbcached",
+				        "Connect through the UNIX socket, have the backend ask for SCRAM or MD5, or "
+				        "set "
+				        "allow_tcp_password = on in cbcache.conf (the password then crosses the "
+				        "network "
+				        "in clear text).");
+				STATS_ADD(auth_failures, 1);
+				return false;
+			}
+			if (code != 0 && code != 3 && code != 5 && code != 10 && code != 11 && code != 12) {
+				wire_buf_consume(&s->bin, n);
+				char text[160];
+				snprintf(text, sizeof(text),
+				         "the backend asks for an authentication method cbcached cannot relay (request "
+				         "%d)",
+				         (int)code);
+				queue_error(s, "FATAL", "28000", text,
+				            "Use trust, scram-sha-256, md5 or password for cbcached's connections in "
+				            "pg_hba.conf.");
+				STATS_ADD(auth_failures, 1);
+				return false;
+			}
+			wire_buf_append(&s->cout, m, n);
+			wire_buf_consume(&s->bin, n);
+			if (code == 3 || code == 5 || code == 10 || code == 11) {
+				/* the client answers with a password (or SASL) message */
+				if (!flush_client(s, (int)(deadline - now_ms())))
+					return false;
+				type = login_read(s, s->cfd, &s->cin, deadline, &m, &n);
+				if (type == '\0')
+					return false; /* clients close here to prompt their user, then come back */
+				if (type != 'p') {
+					protocol_error(s, "expected a password message during authentication");
+					return false;
+				}
+				wire_buf_append(&s->bout, m, n);
+				wire_buf_consume(&s->cin, n);
+				if (!login_send(s, &s->bout, deadline)) {
+					queue_error(s, "FATAL", "08006",
+					            "cbcached lost its backend connection during the login", NULL);
+					return false;
+				}
+			}
+			continue;
+		}
+		if (type == 'K' && n == 13) {
+			pthread_mutex_lock(&reg_lock);
+			s->be_pid = (int32_t)wire_get_uint32(m + 5);
+			s->be_key = (int32_t)wire_get_uint32(m + 9);
+			s->backend_pid = s->be_pid;
+			s->cancellable = true;
+			pthread_mutex_unlock(&reg_lock);
+			wire_put_key_data(&s->cout, s->key_pid, s->key_secret);
+			wire_buf_consume(&s->bin, n);
+			continue;
+		}
+		if (type == 'S' && s->sc != NULL) {
+			char ready;
+			(void)sesscache_backend(s->sc, type, m, n, &s->bout, &s->cout, &ready);
+			wire_buf_consume(&s->bin, n);
+			continue;
+		}
+		if (type == 'E') {
+			char code[6];
+			error_code(m, n, code);
+			if (strncmp(code, "28", 2) == 0)
+				STATS_ADD(auth_failures, 1);
+			STATS_ADD(errors, 1);
+			wire_buf_append(&s->cout, m, n);
+			wire_buf_consume(&s->bin, n);
+			slog_info(s, "the backend refused the session (SQLSTATE %s)", code);
+			return false;
+		}
+		if (type == 'Z') {
+			wire_buf_consume(&s->bin, n);
+			if (s->sc != NULL)
+				sesscache_login(s->sc, &s->bout); /* ReadyForQuery follows the settings check */
+			else
+				wire_put_ready(&s->cout, 'I');
+			return true;
+		}
+		if (type == 'v') { /* NegotiateProtocolVersion: we ask for 3.0 without options; cannot be */
+			wire_buf_consume(&s->bin, n);
+			queue_error(s, "FATAL", "08P01", "the backend does not speak protocol 3.0", NULL);
+			return false;
+		}
+		/* ParameterStatus, NoticeResponse */
+		wire_buf_append(&s->cout, m, n);
+		wire_buf_consume(&s->bin, n);
+	}
+}
+
+/* Startup and authentication; on success the backend socket is open and the client has (or gets) ReadyForQuery. */
 static bool sess_login(sess_session *s)
 {
 	startup_info si;
 	memset(&si, 0, sizeof(si));
+	long long deadline = now_ms() + settings.login_timeout_ms;
 	bool ok = read_startup(s, &si);
 	if (ok && s->reject) {
 		queue_error(s, "FATAL", "53300", "sorry, too many clients already",
@@ -468,79 +668,36 @@ static bool sess_login(sess_session *s)
 		ok = false;
 	}
 	if (ok) {
+		const char *database = si.database != NULL && si.database[0] != '\0' ? si.database : si.user;
 		pthread_mutex_lock(&reg_lock);
 		snprintf(s->user, sizeof(s->user), "%s", si.user);
-		snprintf(s->database, sizeof(s->database), "%s", si.database);
+		snprintf(s->database, sizeof(s->database), "%s", database);
 		snprintf(s->prefix, sizeof(s->prefix), "S-%llu %s@%s", (unsigned long long)s->id, s->user, s->database);
+		int32_t secret = 0;
+		if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+			secret = (int32_t)(now_ms() ^ (long long)s->id * 2654435761LL);
+		s->key_pid = (int32_t)(s->id & 0x7fffffff);
+		s->key_secret = secret;
 		pthread_mutex_unlock(&reg_lock);
 
-		be_result res;
-		const char *hint = NULL;
-		be_connect(settings.backend, si.user, si.database, NULL, si.params, si.nparams, &res);
-		if (res.status == BE_NEED_PASSWORD) {
-			if (s->is_tcp && !atomic_load(&allow_tcp_password)) {
-				res.status = BE_REFUSED;
-				snprintf(res.sqlstate, sizeof(res.sqlstate), "28000");
-				snprintf(res.message, sizeof(res.message),
-				         "password authentication is not allowed on the TCP listener of cbcached");
-				hint = "Connect through the UNIX socket, or set allow_tcp_password = on in "
-				       "cbcache.conf "
-				       "(the password then crosses the network in clear text).";
-			} else {
-				char *pw = ask_password(s);
-				if (pw == NULL) {
-					ok = false;
-				} else {
-					be_connect(settings.backend, si.user, si.database, pw, si.params, si.nparams,
-					           &res);
-					explicit_bzero(pw, strlen(pw));
-					free(pw);
-					if (res.status == BE_NEED_PASSWORD) {
-						res.status = BE_REFUSED;
-						snprintf(res.sqlstate, sizeof(res.sqlstate), "28P01");
-						snprintf(res.message, sizeof(res.message),
-						         "password authentication failed for user \"%s\"", s->user);
-					}
-				}
-			}
-		}
-		if (ok && res.status == BE_REFUSED) {
-			queue_error(s, "FATAL", res.sqlstate, res.message, hint);
-			STATS_ADD(auth_failures, 1);
-			slog_info(s, "backend refused the session: %s", res.message);
+		cb_error err;
+		be_addr addr;
+		s->bfd = be_open(target, &addr, &err);
+		if (s->bfd < 0) {
+			queue_error(s, "FATAL", "08006", err.msg, NULL);
+			slog_warning(s, "%s", err.msg);
 			ok = false;
-		}
-		if (ok && res.status == BE_OK) {
-			s->be = res.conn;
-			s->bfd = PQsocket(s->be);
-			int fl = fcntl(s->bfd, F_GETFL);
-			if (fl >= 0 && !(fl & O_NONBLOCK))
-				(void)fcntl(s->bfd, F_SETFL, fl | O_NONBLOCK);
-			int32_t secret = 0;
-			if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
-				secret = (int32_t)(now_ms() ^ (long long)s->id * 2654435761LL);
-			wire_put_auth(&s->cout, 0); /* AuthenticationOk */
-			for (int i = 0; be_reported_params[i] != NULL; i++) {
-				const char *v = PQparameterStatus(s->be, be_reported_params[i]);
-				if (v != NULL)
-					wire_put_param_status(&s->cout, be_reported_params[i], v);
-			}
+		} else {
 			pthread_mutex_lock(&reg_lock);
-			s->key_pid = (int32_t)(s->id & 0x7fffffff);
-			s->key_secret = secret;
-			s->cancel = PQgetCancel(s->be);
-			s->backend_pid = PQbackendPID(s->be);
+			s->baddr = addr;
 			pthread_mutex_unlock(&reg_lock);
-			wire_put_key_data(&s->cout, s->key_pid, secret);
 			const char *why = NULL;
 			s->sc = sesscache_new(atomic_load(&cache_service), s->database, &why);
-			if (s->sc != NULL) {
-				/* ReadyForQuery follows the settings check (sesscache_login) */
-				sesscache_login(s->sc, s->be, &s->bout);
-			} else {
+			if (s->sc == NULL)
 				slog_debug(s, "statements go to the backend: %s", why);
-				wire_put_ready(&s->cout, 'I');
-			}
+			ok = relay_login(s, &si, deadline);
+		}
+		if (ok) {
 			set_state(s, SESS_IDLE);
 			STATS_ADD(sessions_total, 1);
 			STATS_ADD(sessions_active, 1);
@@ -550,7 +707,7 @@ static bool sess_login(sess_session *s)
 	free(si.packet);
 	if (!flush_client(s, settings.login_timeout_ms))
 		ok = false;
-	return ok && s->be != NULL;
+	return ok;
 }
 
 /*
@@ -561,7 +718,7 @@ static bool sess_login(sess_session *s)
 static bool sess_client_message(sess_session *s, char type, const char *msg, size_t n)
 {
 	if (type == 'X') {
-		/* Terminate: what came before it is finished first; PQfinish sends the backend its own */
+		/* Terminate: what came before it is finished first; the session sends the backend its own */
 		s->client_eof = true;
 		return false;
 	}
@@ -797,13 +954,10 @@ static void sess_relay(sess_session *s)
 		(void)flush_client(s, 1000);
 	if (s->sc != NULL)
 		sesscache_end(s->sc);
-	if (cancel_backend && s->cancel != NULL) {
-		char errbuf[256];
-		pthread_mutex_lock(&reg_lock);
-		int ok = PQcancel(s->cancel, errbuf, (int)sizeof(errbuf));
-		pthread_mutex_unlock(&reg_lock);
-		if (!ok)
-			slog_warning(s, "cancelling the running statement failed: %s", errbuf);
+	if (cancel_backend && s->cancellable) {
+		cb_error err;
+		if (!be_cancel(&s->baddr, s->be_pid, s->be_key, &err))
+			slog_warning(s, "cancelling the running statement failed: %s", err.msg);
 	}
 }
 
@@ -842,15 +996,16 @@ static void *sess_main(void *arg)
 		reg_head = s->next;
 	if (s->next != NULL)
 		s->next->prev = s->prev;
-	PGcancel *cancel = s->cancel;
-	s->cancel = NULL;
+	s->cancellable = false;
 	pthread_mutex_unlock(&reg_lock);
 
-	if (cancel != NULL)
-		PQfreeCancel(cancel);
 	sesscache_free(s->sc);
-	if (s->be != NULL)
-		PQfinish(s->be);
+	if (s->bfd >= 0) {
+		/* Terminate, as a client that ends its session sends it */
+		static const char terminate[5] = {'X', 0, 0, 0, 4};
+		(void)send(s->bfd, terminate, sizeof(terminate), MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(s->bfd);
+	}
 	close(s->cfd);
 	wire_buf_free(&s->cin);
 	wire_buf_free(&s->cout);

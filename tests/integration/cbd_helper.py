@@ -6,7 +6,9 @@ status (the sanitizer build reports leaks there); as a context manager it
 kills the daemon when the test fails before stopping it.
 
 Client: a minimal PostgreSQL protocol 3.0 client on raw sockets, so the
-tests can send exactly the bytes they want, good or bad.
+tests can send exactly the bytes they want, good or bad; msg, Q, P, B,
+D_portal, D_stmt, E and S build frontend messages, exchange() sends them
+and reads the answers up to the ReadyForQuery they cause.
 """
 import json
 import os
@@ -205,6 +207,69 @@ class Conn:
 
     def close(self):
         self.s.close()
+
+
+# --- raw protocol messages (frontend) -----------------------------------------------
+
+
+def msg(t, body):
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def Q(sql):
+    return msg(b"Q", sql.encode() + b"\0")
+
+
+def P(name, sql, types=()):
+    return msg(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!H", len(types)) +
+               b"".join(struct.pack("!I", t) for t in types))
+
+
+def B(stmt, params=(), rformats=(), portal=""):
+    body = portal.encode() + b"\0" + stmt.encode() + b"\0" + struct.pack("!H", 0)
+    body += struct.pack("!H", len(params))
+    for p in params:
+        if p is None:
+            body += struct.pack("!i", -1)
+        else:
+            v = str(p).encode()
+            body += struct.pack("!i", len(v)) + v
+    body += struct.pack("!H", len(rformats)) + b"".join(struct.pack("!h", f) for f in rformats)
+    return msg(b"B", body)
+
+
+def D_portal():
+    return msg(b"D", b"P\0")
+
+
+def D_stmt(name):
+    return msg(b"D", b"S" + name.encode() + b"\0")
+
+
+def E():
+    return msg(b"E", b"\0" + struct.pack("!I", 0))
+
+
+S = msg(b"S", b"")
+
+
+def exchange(conn, data):
+    """Send data, return the raw messages up to the last ReadyForQuery it causes
+    (NoticeResponse left out: its timing may differ)."""
+    conn.send(data)
+    want, pos = 0, 0
+    while pos + 5 <= len(data):  # Query, Sync and FunctionCall each end in a ReadyForQuery
+        want += data[pos:pos + 1] in (b"Q", b"S", b"F")
+        pos += 1 + struct.unpack("!I", data[pos + 1:pos + 5])[0]
+    out = []
+    while want > 0:
+        t, body = conn.read_msg()
+        if t == b"N":  # notices may differ in timing; none expected here
+            continue
+        out.append(t + body)
+        if t == b"Z":
+            want -= 1
+    return out
 
 
 def error_fields(body):

@@ -35,60 +35,7 @@ def check(cond, msg):
     print("ok %d - %s" % (checks, msg))
 
 
-def msg(t, body):
-    return t + struct.pack("!I", len(body) + 4) + body
-
-
-def Q(sql):
-    return msg(b"Q", sql.encode() + b"\0")
-
-
-def P(name, sql, types=()):
-    return msg(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!H", len(types)) +
-               b"".join(struct.pack("!I", t) for t in types))
-
-
-def B(stmt, params=(), rformats=(), portal=""):
-    body = portal.encode() + b"\0" + stmt.encode() + b"\0" + struct.pack("!H", 0)
-    body += struct.pack("!H", len(params))
-    for p in params:
-        if p is None:
-            body += struct.pack("!i", -1)
-        else:
-            v = str(p).encode()
-            body += struct.pack("!i", len(v)) + v
-    body += struct.pack("!H", len(rformats)) + b"".join(struct.pack("!h", f) for f in rformats)
-    return msg(b"B", body)
-
-
-def D_portal():
-    return msg(b"D", b"P\0")
-
-
-def D_stmt(name):
-    return msg(b"D", b"S" + name.encode() + b"\0")
-
-
-def E():
-    return msg(b"E", b"\0" + struct.pack("!I", 0))
-
-
-S = msg(b"S", b"")
-
-
-def exchange(conn, data):
-    """Send data, return the raw messages up to the last ReadyForQuery it causes."""
-    conn.send(data)
-    want = data.count(b"S\0\0\0\4") if not data.startswith(b"Q") else 1
-    out = []
-    while want > 0:
-        t, body = conn.read_msg()
-        if t == b"N":  # notices may differ in timing; none expected here
-            continue
-        out.append(t + body)
-        if t == b"Z":
-            want -= 1
-    return out
+msg, Q, P, B, D_portal, D_stmt, E, S, exchange = h.msg, h.Q, h.P, h.B, h.D_portal, h.D_stmt, h.E, h.S, h.exchange
 
 
 def same(data, label, conns=None):

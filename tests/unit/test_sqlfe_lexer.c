@@ -18,6 +18,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "sql/keywords.h"
 #include "sql/lexer.h"
 #include "tests/unit/testrand.h"
 
@@ -264,6 +265,74 @@ static void test_against_postgresql_scanner(void **state)
 	assert_true(both_errors > 100);
 }
 
+/* The keyword kind libpg_query's scanner gives word, -1 when it is not one token. */
+static int pg_keyword_kind(const char *word)
+{
+	PgQueryScanResult r = pg_query_scan(word);
+	int kind = -1;
+	if (r.error == NULL) {
+		PgQuery__ScanResult *sr = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+		if (sr != NULL && sr->n_tokens == 1)
+			kind = (int)sr->tokens[0]->keyword_kind;
+		pg_query__scan_result__free_unpacked(sr, NULL);
+	}
+	pg_query_free_scan_result(r);
+	return kind;
+}
+
+/*
+ * sql/keywords.c against PostgreSQL's: every word of the table has the
+ * category libpg_query's scanner gives it, and every keyword token of
+ * libpg_query's grammar (its token names: ABORT_P is "abort") is in the
+ * table.
+ */
+static void test_keywords(void **state)
+{
+	(void)state;
+	static const int expect[] = {
+	        [SQLFE_KW_UNRESERVED] = PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD,
+	        [SQLFE_KW_COL_NAME] = PG_QUERY__KEYWORD_KIND__COL_NAME_KEYWORD,
+	        [SQLFE_KW_TYPE_FUNC_NAME] = PG_QUERY__KEYWORD_KIND__TYPE_FUNC_NAME_KEYWORD,
+	        [SQLFE_KW_RESERVED] = PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD,
+	};
+	size_t n = 0;
+	sqlfe_keyword cat;
+	for (const char *w; (w = sqlfe_keyword_at(n, &cat)) != NULL; n++) {
+		if (pg_keyword_kind(w) != expect[cat])
+			fail_msg("keyword \"%s\": ours %d, PostgreSQL's %d", w, expect[cat], pg_keyword_kind(w));
+		assert_int_equal(sqlfe_keyword_lookup(w), cat);
+		if (n > 0) {
+			const char *prev = sqlfe_keyword_at(n - 1, NULL);
+			if (strcmp(prev, w) >= 0)
+				fail_msg("keywords out of order: \"%s\" before \"%s\"", prev, w);
+		}
+	}
+	size_t seen = 0;
+	const ProtobufCEnumDescriptor *d = &pg_query__token__descriptor;
+	for (unsigned i = 0; i < d->n_values; i++) {
+		char w[64];
+		size_t len = strlen(d->values[i].name);
+		if (len >= sizeof(w))
+			continue;
+		for (size_t k = 0; k <= len; k++)
+			w[k] = (char)(d->values[i].name[k] >= 'A' && d->values[i].name[k] <= 'Z'
+			                      ? d->values[i].name[k] - 'A' + 'a'
+			                      : d->values[i].name[k]);
+		if (len > 2 && strcmp(w + len - 2, "_p") == 0)
+			w[len - 2] = '\0';
+		int kind = pg_keyword_kind(w);
+		if (kind <= 0)
+			continue; /* not a keyword (IDENT, operators, ...) */
+		seen++;
+		if (sqlfe_keyword_lookup(w) == SQLFE_KW_NONE)
+			fail_msg("PostgreSQL's keyword \"%s\" is missing from sql/keywords.c", w);
+	}
+	assert_int_equal(sqlfe_keyword_lookup("film"), SQLFE_KW_NONE);
+	assert_int_equal(sqlfe_keyword_lookup("selectx"), SQLFE_KW_NONE);
+	fprintf(stderr, "%zu keywords, %zu keyword tokens of libpg_query checked\n", n, seen);
+	assert_true(seen == n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +343,7 @@ int main(void)
 	        cmocka_unit_test(test_identifiers),
 	        cmocka_unit_test(test_word_is),
 	        cmocka_unit_test(test_against_postgresql_scanner),
+	        cmocka_unit_test(test_keywords),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
