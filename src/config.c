@@ -31,7 +31,8 @@ typedef enum cfg_type {
 	CFG_BOOL,     /* on/off */
 	CFG_LOGLEVEL, /* error/warning/info/debug */
 	CFG_ADDR,     /* numeric IPv4/IPv6 address, '*' or empty */
-	CFG_CONNINFO  /* libpq conninfo without user, dbname, password */
+	CFG_CONNINFO, /* libpq conninfo without user, dbname, password */
+	CFG_NAME      /* 1 to max lower-case letters, digits, underscores (a part of a backend object's name) */
 } cfg_type;
 
 typedef struct cfg_param {
@@ -58,6 +59,7 @@ static const cfg_param cfg_params[] = {
         {"cache_database", CFG_STRING, OFF(cache_database), "", 0, 0, false},
         {"cache_user", CFG_STRING, OFF(cache_user), "", 0, 0, false},
         {"cache_passfile", CFG_PATH, OFF(cache_passfile), "", 0, 0, false},
+        {"instance_name", CFG_NAME, OFF(instance_name), "default", 1, 40, false},
         {"max_clients", CFG_INT, OFF(max_clients), "1000", 1, 100000, true},
         {"max_cache_rows", CFG_LONG, OFF(max_cache_rows), "1000000", 0, LONG_MAX, false},
         {"max_cache_mb", CFG_INT, OFF(max_cache_mb), "256", 0, 1048576, false},
@@ -105,7 +107,8 @@ static char *const *cstr_field(const cfg_config *cfg, const cfg_param *p)
 
 static bool is_string_type(cfg_type t)
 {
-	return t == CFG_STRING || t == CFG_PATH || t == CFG_PATHS || t == CFG_ADDR || t == CFG_CONNINFO;
+	return t == CFG_STRING || t == CFG_PATH || t == CFG_PATHS || t == CFG_ADDR || t == CFG_CONNINFO ||
+	       t == CFG_NAME;
 }
 
 void cfg_free(cfg_config *cfg)
@@ -250,6 +253,15 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 			return false;
 		}
 		be_target_free(t);
+		s = strdup(value);
+	} else if (p->type == CFG_NAME) {
+		size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (value[0] == '\0' || value[n] != '\0' || n > (size_t)p->max)
+			return cb_fail(err,
+			               "%s: invalid value \"%s\": give %ld to %ld lower-case letters, digits or "
+			               "underscores; it names the backend's replication slot and publication "
+			               "cbcache_<%s>, so each cbcached on one backend needs its own",
+			               p->name, value, p->min, p->max, p->name);
 		s = strdup(value);
 	} else if (p->type == CFG_PATH) {
 		s = resolve_path(dir, value);

@@ -37,6 +37,7 @@ struct cfg_config {
 	char *cache_database; /* the database the cache groups describe */
 	char *cache_user;     /* the role the cache reads the backend with */
 	char *cache_passfile; /* libpq passfile for cache_user, "" = none */
+	char *instance_name;  /* the replication slot and publication are cbcache_<instance_name> */
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;

@@ -73,6 +73,7 @@ static void test_good_file(void **state)
 	           "backend = \"host=/var/run/postgresql port=5433 connect_timeout=5\"\n"
 	           "cache_db = cache.db\n"
 	           "cache_groups = a.cg, /abs/b.cg\n"
+	           "instance_name = shop_2\n"
 	           "max_clients = 50\n"
 	           "max_cache_rows = 5000000000\n"
 	           "max_cache_mb = 0\n"
@@ -102,6 +103,7 @@ static void test_good_file(void **state)
 	assert_true(cfg_list_item(cfg.cache_groups, 1, item, sizeof(item)));
 	assert_string_equal(item, "/abs/b.cg");
 	assert_false(cfg_list_item(cfg.cache_groups, 2, item, sizeof(item)));
+	assert_string_equal(cfg.instance_name, "shop_2");
 	assert_int_equal(cfg.max_clients, 50);
 	assert_true(cfg.max_cache_rows == 5000000000L);
 	assert_int_equal(cfg.max_cache_mb, 0);
@@ -126,6 +128,7 @@ static void test_defaults(void **state)
 	assert_false(cfg.allow_tcp_password);
 	assert_string_equal(cfg.cache_db, "");
 	assert_string_equal(cfg.cache_groups, "");
+	assert_string_equal(cfg.instance_name, "default");
 	assert_int_equal(cfg.max_clients, 1000);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_string_equal(cfg.log_file, "");
@@ -167,6 +170,43 @@ static void test_errors(void **state)
 	expect_error(REQUIRED "listen_port = 1\nlisten_port = 2\n", "5: listen_port is set twice (first on line 4)");
 	expect_error("[pgbouncer]\n" REQUIRED, "1: unknown section [pgbouncer]: the only section is [cbcache]");
 	expect_error(REQUIRED "just words\n", "4: expected \"key = value\", got \"just words\"");
+}
+
+/* instance_name: 1 to 40 of [a-z0-9_], because it names the slot and the publication. */
+static void test_instance_name(void **state)
+{
+	(void)state;
+	static const char *const good[] = {"a", "shop_1", "0", "_", "abcdefghijklmnopqrstuvwxyz0123456789____"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), REQUIRED "instance_name = %s\n", good[i]);
+		write_conf(text);
+		cfg_config cfg;
+		cb_error err;
+		if (!cfg_load(conf_path, &cfg, &err))
+			fail_msg("instance_name = %s: %s", good[i], err.msg);
+		assert_string_equal(cfg.instance_name, good[i]);
+		char buf[64];
+		for (size_t k = 0; k < cfg_key_count(); k++)
+			if (strcmp(cfg_key_name(k), "instance_name") == 0) {
+				assert_string_equal(cfg_key_value(&cfg, k, buf, sizeof(buf)), good[i]);
+				assert_false(cfg_key_reloadable(k));
+			}
+		cfg_free(&cfg);
+	}
+	static const char *const bad[] = {
+	        "Shop", "a-b", "caf\xc3\xa9", "a b", "a.b", "\"\"", "abcdefghijklmnopqrstuvwxyz0123456789_____"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512], want[512];
+		snprintf(text, sizeof(text), REQUIRED "\ninstance_name = %s\n", bad[i]);
+		const char *shown = strcmp(bad[i], "\"\"") == 0 ? "" : bad[i];
+		snprintf(want, sizeof(want),
+		         "5: instance_name: invalid value \"%s\": give 1 to 40 lower-case letters, digits or "
+		         "underscores; it names the backend's replication slot and publication "
+		         "cbcache_<instance_name>, so each cbcached on one backend needs its own",
+		         shown);
+		expect_error(text, want);
+	}
 }
 
 static void test_missing_file(void **state)
@@ -213,8 +253,9 @@ static void test_reload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_good_file),    cmocka_unit_test(test_defaults), cmocka_unit_test(test_errors),
-	        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_good_file), cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_errors),    cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_reload),    cmocka_unit_test(test_instance_name),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
