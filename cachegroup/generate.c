@@ -44,6 +44,14 @@ const char *cg_gen_kind_name(cg_stmt_kind kind)
 		return "evict control value";
 	case CG_STMT_EVICT_SWEEP:
 		return "eviction sweep";
+	case CG_STMT_APPLY_GET:
+		return "applier: cached row by key";
+	case CG_STMT_APPLY_DELETE:
+		return "applier: delete row by key";
+	case CG_STMT_APPLY_UPSERT:
+		return "applier: insert or replace row";
+	case CG_STMT_APPLY_REQUIRED:
+		return "applier: promises needing a row";
 	}
 	return "?";
 }
@@ -735,6 +743,87 @@ static void gen_evict(gen *gn)
 		sweep_zone(gn, zz);
 }
 
+/* " WHERE k1 = ?i1 AND k2 = ?i2": the primary key, each ?N numbered by its column's index + 1. */
+static void where_key(cb_sb *sb, const cg_table *t)
+{
+	for (size_t k = 0; k < t->npk; k++) {
+		cb_sb_put(sb, k ? " AND " : " WHERE ");
+		cb_sb_ident(sb, t->cols[t->pk[k]].name);
+		cb_sb_printf(sb, " = ?%d", t->pk[k] + 1);
+	}
+}
+
+static void apply_stmt(gen *gn, size_t i, cg_stmt_kind kind, char *sql, const char *what)
+{
+	const cg_table *t = &gn->g->tables[i];
+	cg_stmt *s = add(gn, kind, CG_ON_CACHE, sql, "%s of %s", what, t->name);
+	set_table(s, i);
+	for (size_t c = 0; s != NULL && c < t->ncols; c++)
+		add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
+}
+
+/*
+ * The applier's statements for g->tables[i]: read, delete and write a row
+ * by its primary key, and the promises that need a row of the table: one
+ * column per reason, in this order: the table is complete and loaded;
+ * each fill column on it (its value is loaded); each RCC into it (its
+ * source holds the value), as g->fills and g->rccs list them.
+ */
+static void apply_table(gen *gn, size_t i)
+{
+	const cg_group *g = gn->g;
+	const cg_table *t = &g->tables[i];
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
+	put_columns(&sb, t, false);
+	cb_sb_put(&sb, " FROM ");
+	cb_sb_ident(&sb, t->cache_name);
+	where_key(&sb, t);
+	apply_stmt(gn, i, CG_STMT_APPLY_GET, cb_sb_finish(&sb), "the cached row by key");
+
+	around_ident(&sb, "DELETE FROM ", t->cache_name, "");
+	where_key(&sb, t);
+	apply_stmt(gn, i, CG_STMT_APPLY_DELETE, cb_sb_finish(&sb), "delete the cached row by key");
+
+	table_stmt(&sb, "INSERT OR REPLACE INTO ", t, false);
+	cb_sb_put(&sb, ") VALUES (");
+	for (size_t c = 0; c < t->ncols; c++)
+		cb_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
+	cb_sb_put(&sb, ")");
+	apply_stmt(gn, i, CG_STMT_APPLY_UPSERT, cb_sb_finish(&sb), "insert or replace a row");
+
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
+	if (t->complete) {
+		cb_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cb_sb_put(&sb, " WHERE \"table\" = ");
+		cb_sb_literal(&sb, t->cache_name);
+		cb_sb_put(&sb, ")");
+	} else {
+		cb_sb_put(&sb, "0");
+	}
+	for (size_t f = 0; f < g->nfills; f++) {
+		if (g->fills[f].table != i)
+			continue;
+		cb_sb_put(&sb, ", EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(&sb, g->fills[f].ctl_name);
+		cb_sb_printf(&sb, " WHERE \"value\" = ?%d)", g->fills[f].col + 1);
+	}
+	for (size_t r = 0; r < g->nrccs; r++) {
+		const cg_rcc *rc = &g->rccs[r];
+		if (rc->dst != i)
+			continue;
+		cb_sb_put(&sb, ", EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(&sb, g->tables[rc->src].cache_name);
+		cb_sb_put(&sb, " WHERE ");
+		cb_sb_ident(&sb, rc->src_column);
+		cb_sb_printf(&sb, " = ?%d)", rc->dst_col + 1);
+	}
+	apply_stmt(gn, i, CG_STMT_APPLY_REQUIRED, cb_sb_finish(&sb), "the promises needing a row");
+}
+
 bool cg_gen_generate(cg_group *g, cg_diags *d)
 {
 	for (size_t i = 0; i < g->ntables; i++) {
@@ -764,6 +853,8 @@ bool cg_gen_generate(cg_group *g, cg_diags *d)
 		gen_hits(&gn);
 	if (!gn.oom)
 		gen_evict(&gn);
+	if (!gn.oom)
+		each(&gn, g->ntables, apply_table);
 	if (gn.oom) {
 		d->oom = true;
 		return false;

@@ -21,6 +21,7 @@
 #include "hit/wire.h"
 #include "src/cachesvc.h"
 #include "src/listener.h"
+#include "src/replica.h"
 #include "src/session.h"
 #include "src/stats.h"
 
@@ -182,6 +183,31 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "cache_hits_overflow", (long long)c.hits_overflow);
 		stat_row(r, "cache_rows", (long long)c.cache_rows);
 		stat_row(r, "cache_bytes", (long long)c.cache_bytes);
+		replica_counters rc;
+		char why[CB_ERROR_MAX];
+		bool streaming = cachesvc_stream(cs, &rc, why, sizeof(why));
+		stat_row(r, "repl_stream", streaming ? 1 : 0);
+		stat_row(r, "repl_stream_healthy", streaming && rc.healthy ? 1 : 0);
+		stat_row(r, "cache_answers", cachesvc_answers(cs) ? 1 : 0);
+		if (streaming) {
+			stat_row(r, "repl_applied_lsn", (long long)rc.applied_lsn);
+			stat_row(r, "repl_lag_bytes", (long long)rc.lag_bytes);
+			stat_row(r, "repl_lag_ms", (long long)rc.lag_ms);
+			stat_row(r, "repl_transactions", (long long)rc.transactions);
+			stat_row(r, "repl_changes_applied", (long long)rc.changes);
+			stat_row(r, "repl_rows_written", (long long)rc.rows_written);
+			stat_row(r, "repl_rows_deleted", (long long)rc.rows_deleted);
+			stat_row(r, "repl_rows_not_needed", (long long)rc.rows_not_needed);
+			stat_row(r, "repl_control_evictions", (long long)rc.control_evictions);
+			stat_row(r, "repl_invalidations", (long long)rc.invalidations);
+			stat_row(r, "repl_schema_changes", (long long)rc.schema_changes);
+			stat_row(r, "repl_failures", (long long)rc.failures);
+			stat_row(r, "repl_reconnects", (long long)rc.reconnects);
+			stat_row(r, "repl_slots_lost", (long long)rc.slots_lost);
+			stat_row(r, "repl_fences", (long long)rc.fences_up);
+			stat_row(r, "repl_fences_made", (long long)rc.fences_made);
+			stat_row(r, "repl_syncs", (long long)rc.syncs);
+		}
 	}
 	put_status(r, true, "%s", "");
 }

@@ -18,6 +18,7 @@
 #include "cachegroup/cachegroup.h"
 #include "common/clock.h"
 #include "src/check.h"
+#include "src/replica.h"
 #include "hit/hitpath.h"
 #include "common/log.h"
 
@@ -41,6 +42,10 @@ struct cachesvc {
 	pthread_mutex_t reach_lock;
 	reach *reach;
 	_Atomic unsigned reach_generation;
+	/* the change stream (src/replica.h); NULL without one */
+	replica *rep;
+	bool answers_off;     /* require_stream and no stream: the cache answers nothing */
+	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
@@ -162,6 +167,43 @@ static bool cachesvc_reload(void *arg, size_t group, uint64_t tables, cb_error *
 	return fill_load_complete_locked(arg, group, tables, err) == FILL_OK;
 }
 
+static void cachesvc_on_ddl(void *arg)
+{
+	cachesvc_catalog_changed(arg);
+}
+
+/*
+ * The change stream (src/replica.h).  Without it the cache answers only
+ * with require_stream = off (writes it cannot see: warned), else nothing.
+ * False only when memory ran out.
+ */
+static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
+{
+	replica_settings rs = {.conninfo = s->conninfo,
+	                       .instance = cfg->instance_name,
+	                       .db = s->db,
+	                       .inv = s->inv,
+	                       .max_lag_ms = cfg->max_lag_ms,
+	                       .on_ddl = cachesvc_on_ddl,
+	                       .ddl_arg = s};
+	cb_error err;
+	if ((s->rep = replica_start(&rs, &err)) != NULL)
+		return true;
+	snprintf(s->stream_why, sizeof(s->stream_why), "%s", err.msg);
+	if (cfg->require_stream) {
+		s->answers_off = true;
+		log_error("cache: the change stream cannot start: %s; cbcached relays every statement and answers "
+		          "nothing from the cache until it runs (cbcached --check -c %s says what the backend lacks; "
+		          "restart cbcached once it is fixed), or set require_stream = off to answer without it",
+		          err.msg, cfg->path);
+	} else {
+		log_warning("cache: running WITHOUT the change stream (require_stream = off): %s; writes made straight "
+		            "to PostgreSQL, in functions, or through another cbcached are never seen by this cache",
+		            err.msg);
+	}
+	return true;
+}
+
 bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 {
 	*out = NULL;
@@ -202,12 +244,14 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 	 * empty it (complete tables reloaded) before anything reads it.
 	 */
 	invalidate_set_reload(s->inv, cachesvc_reload, s->fill);
+	if (!cachesvc_start_stream(s, cfg))
+		goto fail_cache;
 	char *in_use = NULL;
 	if (!cachedb_meta_get(s->admin, "in_use", &in_use, err))
 		goto fail_cache;
 	bool unclean = in_use != NULL && strcmp(in_use, "1") == 0;
 	free(in_use);
-	if (unclean) {
+	if (unclean && s->rep == NULL) {
 		log_warning("cache DB %s was not closed cleanly (cbcached was killed or crashed): invalidations of "
 		            "writes may be missing, so the cache is emptied and loaded anew",
 		            cfg->cache_db);
@@ -259,7 +303,9 @@ fail:
 
 static bool cachesvc_fenced(void *arg, size_t group, size_t table)
 {
-	return invalidate_fenced(((cachesvc *)arg)->inv, group, table);
+	cachesvc *s = arg;
+	return s->answers_off || invalidate_fenced(s->inv, group, table) ||
+	       (s->rep != NULL && replica_fenced(s->rep, group, table));
 }
 
 static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
@@ -274,7 +320,8 @@ bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 	for (;;) {
 		/* invalidations first (queued, or taken and being applied: their fences are up):
 		 * applying one may reload tables; then the fills */
-		while (invalidate_pending(s->inv) > 0 || invalidate_any_fenced(s->inv)) {
+		while (invalidate_pending(s->inv) > 0 || invalidate_any_fenced(s->inv) ||
+		       (s->rep != NULL && replica_fences(s->rep) > 0)) {
 			if (cb_clock_mono_us() >= deadline)
 				return false;
 			struct timespec ts = {0, 5 * 1000 * 1000};
@@ -302,6 +349,8 @@ void cachesvc_stop(cachesvc *s)
 {
 	if (s == NULL)
 		return;
+	replica_stop(s->rep);
+	s->rep = NULL;
 	if (s->fill != NULL)
 		fill_stop(s->fill);
 	if (s->gc != NULL)
@@ -475,12 +524,39 @@ bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *arg, cb_error *
 
 void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
 {
-	invalidate_post(s->inv, group, tables);
+	if (s->rep != NULL)
+		replica_fence(s->rep, group, tables); /* the stream brings the change: fence until it is applied */
+	else
+		invalidate_post(s->inv, group, tables);
 }
 
 void cachesvc_invalidate_all(cachesvc *s)
 {
-	invalidate_post_all(s->inv);
+	if (s->rep != NULL)
+		replica_fence_all(s->rep);
+	else
+		invalidate_post_all(s->inv);
+}
+
+unsigned cachesvc_ddl_generation(cachesvc *s)
+{
+	return s->rep != NULL ? replica_ddl_generation(s->rep) : 0;
+}
+
+bool cachesvc_stream(cachesvc *s, replica_counters *c, char *why, size_t n)
+{
+	if (s->rep == NULL) {
+		snprintf(why, n, "%s", s->stream_why);
+		return false;
+	}
+	replica_get_counters(s->rep, c);
+	replica_last_error(s->rep, why, n);
+	return true;
+}
+
+bool cachesvc_answers(cachesvc *s)
+{
+	return !s->answers_off;
 }
 
 bool cachesvc_collation_c(cachesvc *s)

@@ -75,9 +75,11 @@ CB_MUSTCHECK bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *ar
 
 /*
  * A write to tables of group committed (bit t for g->tables[t],
- * GC_ALL_TABLES: the whole group): call BEFORE the client is told.  Marks
- * the tables dirty (cachedb_dirty(): the hit path reads nothing of them)
- * and queues the invalidation for the garbage collector's thread, which
+ * GC_ALL_TABLES: the whole group): call BEFORE the client is told.  With
+ * the change stream, fences the tables until the applier has passed the
+ * commit (src/replica.h: the stream brings the change itself).  Without
+ * it, marks the tables dirty (the hit path reads nothing of them) and
+ * queues the invalidation for the garbage collector's thread, which
  * applies it after every fill whose snapshot may predate the write (see
  * gc.h).  Never waits for a fill or for SQLite.
  */
@@ -89,9 +91,10 @@ void cachesvc_invalidate_all(cachesvc *s);
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */
 bool cachesvc_collation_c(cachesvc *s);
-/* Wait until no invalidation is queued or being applied (no table is
- * fenced), the fill queue is empty and no fill runs (admin WAIT FILLS);
- * false after timeout_ms. */
+/* Wait until no invalidation is queued or being applied and no write
+ * through cbcached waits for the change stream (no table is fenced), the
+ * fill queue is empty and no fill runs (admin WAIT FILLS); false after
+ * timeout_ms. */
 bool cachesvc_wait_idle(cachesvc *s, int timeout_ms);
 /* The hit path's engine (hit/hitpath.h), shared by the sessions. */
 struct hitpath_engine *cachesvc_hit_engine(cachesvc *s);
@@ -112,6 +115,14 @@ struct reach *cachesvc_reach(cachesvc *s, unsigned *generation);
 unsigned cachesvc_reach_generation(cachesvc *s);
 /* DDL committed: read the catalog again (a new connection; the caller waits). */
 void cachesvc_catalog_changed(cachesvc *s);
+
+/* Bumped at every DDL the change stream reports: sessions run their settings check again. */
+unsigned cachesvc_ddl_generation(cachesvc *s);
+/* Whether the cache may answer at all (not: require_stream without a stream). */
+bool cachesvc_answers(cachesvc *s);
+/* The change stream's counters into *c (true), or why there is none in why (false). */
+struct replica_counters;
+bool cachesvc_stream(cachesvc *s, struct replica_counters *c, char *why, size_t n);
 
 /* Queue a fill after a miss (fill_enqueue()): never blocks; false when
  * refused or the queue is full (counted, logged at debug level). */

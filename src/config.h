@@ -38,6 +38,8 @@ struct cfg_config {
 	char *cache_user;     /* the role the cache reads the backend with */
 	char *cache_passfile; /* libpq passfile for cache_user, "" = none */
 	char *instance_name;  /* the replication slot and publication are cbcache_<instance_name> */
+	bool require_stream;  /* no answers from the cache without the change stream */
+	int max_lag_ms;       /* no answers while the stream is down longer than this */
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;

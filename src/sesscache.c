@@ -83,6 +83,7 @@ struct sesscache {
 	size_t ncheck;                             /* tables in the check */
 	reach *reach;                              /* the catalog's word on writes and calls (cache/reach.h) */
 	unsigned reach_gen;
+	unsigned ddl_gen; /* cachesvc_ddl_generation() when the settings were last checked */
 
 	/* settings */
 	hitpath_session ss; /* what the hit path must know; its strings point at the arrays below */
@@ -181,6 +182,10 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 	}
 	if (strcmp(database, cachesvc_database(cache)) != 0) {
 		*why = "the session's database is not the cache's (cache_database)";
+		return NULL;
+	}
+	if (!cachesvc_answers(cache)) {
+		*why = "the change stream is not running and require_stream is on (see the log)";
 		return NULL;
 	}
 	hitpath_engine *eng = cachesvc_hit_engine(cache);
@@ -400,6 +405,7 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	sc->check = CHK_PENDING;
 	sc->check_row = false;
 	sc->check_error = false;
+	sc->ddl_gen = cachesvc_ddl_generation(sc->cs);
 }
 
 /* The check's DataRow: extra_float_digits, the WAL position, then one boolean per table. */
@@ -1295,6 +1301,8 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		}
 		release_held(sc, bout);
 	}
+	if (sc->check == CHK_OK && sc->ddl_gen != cachesvc_ddl_generation(sc->cs))
+		sc->check = CHK_UNKNOWN; /* DDL on the backend (GRANT, REVOKE, row security): privileges may differ */
 	if (sc->check == CHK_UNKNOWN && backend_idle(sc))
 		send_check(sc, bout); /* the settings changed outside the session's statements */
 	switch (type) {
