@@ -234,11 +234,11 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 		assert_non_null(r->ends);
 	}
 	r->ends[r->nends++] = m->end_lsn;
-	rec_add(r, "C");
-	bool apply = r->apply;
-	pthread_mutex_unlock(&r->mu);
-	if (apply)
+	/* applied before "C" is recorded: a test that saw "C" may read stream_applied() */
+	if (r->apply)
 		stream_set_applied(r->st, m->end_lsn);
+	rec_add(r, "C");
+	pthread_mutex_unlock(&r->mu);
 	return true;
 }
 
@@ -384,6 +384,19 @@ static size_t wait_event(recorder *r, size_t from, const char *text)
 	pthread_mutex_unlock(&r->mu);
 	fail_msg("no event \"%s\" within %d ms", text, WAIT_MS);
 	return 0;
+}
+
+/* Wait until a stream counter reaches want (the stream thread updates it after a callback). */
+static void wait_stat(const _Atomic uint64_t *counter, uint64_t want, const char *what)
+{
+	int64_t deadline = cb_clock_mono_us() + (int64_t)WAIT_MS * 1000;
+	while (atomic_load(counter) < want) {
+		if (cb_clock_mono_us() >= deadline)
+			fail_msg("%s: %llu, expected >= %llu within %d ms", what,
+			         (unsigned long long)atomic_load(counter), (unsigned long long)want, WAIT_MS);
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* Wait until *counter (under the recorder's lock) reaches want. */
@@ -636,11 +649,14 @@ static void test_changes(void **state)
 	for (size_t i = 1; i < r->nends; i++)
 		assert_true(r->ends[i] > r->ends[i - 1]);
 	pgoutput_lsn last = r->ends[r->nends - 1];
+	size_t commits = r->nends;
 	pthread_mutex_unlock(&r->mu);
 
 	const stream_stats *ss = stream_get_stats(st);
+	/* the stream counts a transaction (and its received position) after on_commit returned */
+	wait_stat(&ss->transactions, commits, "transactions");
+	assert_true(commits >= 10);
 	assert_true(atomic_load(&ss->messages) >= 33);
-	assert_true(atomic_load(&ss->transactions) >= 10);
 	assert_true(atomic_load(&ss->bytes) > 10000);
 	assert_true(atomic_load(&ss->received_lsn) >= last);
 	assert_true(atomic_load(&ss->server_wal_end) >= last);
