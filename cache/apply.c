@@ -23,8 +23,8 @@ typedef struct rel_entry {
 	uint32_t oid; /* key */
 	size_t group;
 	size_t table;
-	int *colmap;    /* for each of the table's columns, its index in the relation's columns (-1: missing) */
-	size_t ncolmap; /* the group table's ncols */
+	int *colmap;      /* for each of the table's columns, its index in the relation's columns (-1: missing) */
+	size_t ncolmap;   /* the group table's ncols */
 	uint16_t relcols; /* the relation's column count the map was made for */
 	UT_hash_handle hh;
 } rel_entry;
@@ -152,6 +152,20 @@ static bool write_applied(applier *a, uint64_t lsn, cb_error *err)
 	char v[32];
 	snprintf(v, sizeof(v), "%" PRIu64, lsn);
 	return cachedb_meta_set(a->conn, "applied_lsn", v, err);
+}
+
+bool apply_note_position(applier *a, uint64_t lsn, cb_error *err)
+{
+	if (a->in_txn)
+		return cb_fail(err, "internal error: an idle position inside a transaction");
+	if (lsn <= atomic_load(&a->stats.applied_lsn))
+		return true;
+	cachedb_write_lock(a->db);
+	bool ok = write_applied(a, lsn, err);
+	cachedb_write_unlock(a->db);
+	if (ok)
+		atomic_store(&a->stats.applied_lsn, lsn);
+	return ok;
 }
 
 bool apply_reset(applier *a, cb_error *err)
@@ -303,8 +317,8 @@ static sqlite3_stmt *stmt_of(applier *a, size_t g, cg_stmt_kind kind, int table,
 	const cg_group *gr = a->groups[g];
 	const cg_stmt *s = cg_gen_find(gr, kind, table, fill, -1, entry);
 	if (s == NULL) {
-		cb_fail(err, "cache group %s has no statement \"%s\" for its table %d", gr->name, cg_gen_kind_name(kind),
-		        table);
+		cb_fail(err, "cache group %s has no statement \"%s\" for its table %d", gr->name,
+		        cg_gen_kind_name(kind), table);
 		return NULL;
 	}
 	return cachedb_stmt(a->conn, g, (size_t)(s - gr->stmts), err);

@@ -91,6 +91,9 @@ void apply_free(applier *a);
 
 /* The end LSN of the last applied transaction (0: none). */
 uint64_t apply_applied_lsn(const applier *a);
+/* The stream is idle at lsn (no change of a cache table before it is unapplied): record it as
+ * applied_lsn, so that the slot may be confirmed there without the file falling behind it. */
+CB_MUSTCHECK bool apply_note_position(applier *a, uint64_t lsn, cb_error *err);
 /* The cache was emptied (a new slot): forget applied_lsn (written as 0). */
 CB_MUSTCHECK bool apply_reset(applier *a, cb_error *err);
 

@@ -47,7 +47,7 @@ struct replica {
 	size_t nfences, fcap;
 	uint64_t next_fence;
 	atomic_size_t fences_up;
-	_Atomic uint64_t progress;      /* the applier's position: last commit's end, or last sync message */
+	_Atomic uint64_t progress; /* the applier's position: last commit's end, or last sync message */
 	_Atomic uint64_t fences_made, syncs;
 
 	/* the sync thread */
@@ -58,11 +58,11 @@ struct replica {
 	/* health */
 	_Atomic int64_t down_since_us; /* 0 while streaming */
 	atomic_uint ddl_gen;
-	bool emptied;        /* replica_start emptied the cache for a new slot: the first connect need not */
-	bool txn_ddl;        /* the transaction being applied carries a DDL message */
-	uint32_t *ddl_oids;  /* the relations its DDL messages name */
+	bool emptied;       /* replica_start emptied the cache for a new slot: the first connect need not */
+	bool txn_ddl;       /* the transaction being applied carries a DDL message */
+	uint32_t *ddl_oids; /* the relations its DDL messages name */
 	size_t nddl, ddlcap;
-	PGconn *cat_pg;      /* the stream thread's catalog connection (DDL checks) */
+	PGconn *cat_pg; /* the stream thread's catalog connection (DDL checks) */
 	char last_error[256];
 };
 
@@ -183,10 +183,11 @@ static int64_t sync_step(void *arg, bool stopping)
 		            err.msg);
 		return cb_clock_mono_us() + 1000000;
 	}
-	PGresult *res = PQexec(r->sync_pg, "SELECT pg_catalog.pg_logical_emit_message(false, '" SYNC_PREFIX "', 'sync')");
+	PGresult *res =
+	        PQexec(r->sync_pg, "SELECT pg_catalog.pg_logical_emit_message(false, '" SYNC_PREFIX "', 'sync')");
 	uint64_t lsn = 0;
-	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	          parse_lsn(PQgetvalue(res, 0, 0), &lsn);
+	bool ok =
+	        PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && parse_lsn(PQgetvalue(res, 0, 0), &lsn);
 	if (!ok) {
 		log_warning("cache: the change stream's sync message failed: %s; retrying (grant EXECUTE on "
 		            "pg_logical_emit_message to cache_user, see doc/cache.md)",
@@ -232,6 +233,9 @@ static bool on_connected(void *arg, const stream_connected *c)
 	replica *r = arg;
 	if (c->slot_created && !(c->connection == 1 && r->emptied))
 		empty_cache(r, "the replication slot was made anew (changes before it are unknown to the cache)");
+	/* changes made while it was down come first: answer nothing until they are applied */
+	if (c->connection > 1)
+		replica_fence_all(r);
 	atomic_store(&r->down_since_us, 0);
 	log_info("cache: change stream connected (connection %" PRIu64 ")", c->connection);
 	return true;
@@ -288,17 +292,28 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 	return true;
 }
 
-#define CONSUME(name, type, what)                                                                                  \
-	static bool name(void *arg, const type *m, pgoutput_lsn lsn)                                               \
-	{                                                                                                          \
-		replica *r = arg;                                                                                  \
-		cb_error err;                                                                                      \
-		(void)lsn;                                                                                         \
-		if (!apply_##what(r->ap, m, &err)) {                                                               \
-			note_error(r, #what, &err);                                                                \
-			return false;                                                                              \
-		}                                                                                                  \
-		return true;                                                                                       \
+static void on_idle(void *arg, pgoutput_lsn lsn)
+{
+	replica *r = arg;
+	cb_error err;
+	if (!apply_note_position(r->ap, lsn, &err)) {
+		note_error(r, "recording the idle position", &err);
+		return; /* not confirmed: the slot keeps the WAL until it can be recorded */
+	}
+	stream_set_applied(r->st, lsn);
+}
+
+#define CONSUME(name, type, what)                                    \
+	static bool name(void *arg, const type *m, pgoutput_lsn lsn) \
+	{                                                            \
+		replica *r = arg;                                    \
+		cb_error err;                                        \
+		(void)lsn;                                           \
+		if (!apply_##what(r->ap, m, &err)) {                 \
+			note_error(r, #what, &err);                  \
+			return false;                                \
+		}                                                    \
+		return true;                                         \
 	}
 CONSUME(on_insert, pgoutput_insert, insert)
 CONSUME(on_update, pgoutput_update, update)
@@ -331,7 +346,8 @@ static void ddl_message(replica *r, const pgoutput_message *m)
 			continue;
 		}
 		size_t g, t;
-		if (apply_find_table(r->ap, (uint32_t)oid, &g, &t) && CB_ARRAY_GROW(r->ddl_oids, r->ddlcap, r->nddl + 1))
+		if (apply_find_table(r->ap, (uint32_t)oid, &g, &t) &&
+		    CB_ARRAY_GROW(r->ddl_oids, r->ddlcap, r->nddl + 1))
 			r->ddl_oids[r->nddl++] = (uint32_t)oid;
 	}
 }
@@ -357,26 +373,29 @@ static void check_ddl_tables(replica *r)
 		char oid[16];
 		snprintf(oid, sizeof(oid), "%u", r->ddl_oids[i]);
 		const char *params[1] = {oid};
-		PGresult *res = PQexecParams(r->cat_pg,
-		                             "SELECT attname, atttypid, atttypmod FROM pg_catalog.pg_attribute WHERE "
-		                             "attrelid = $1::pg_catalog.oid AND attnum > 0 AND NOT attisdropped ORDER BY "
-		                             "attnum",
-		                             1, NULL, params, NULL, NULL, 0);
+		PGresult *res =
+		        PQexecParams(r->cat_pg,
+		                     "SELECT attname, atttypid, atttypmod FROM pg_catalog.pg_attribute WHERE "
+		                     "attrelid = $1::pg_catalog.oid AND attnum > 0 AND NOT attisdropped ORDER BY "
+		                     "attnum",
+		                     1, NULL, params, NULL, NULL, 0);
 		char why[200] = "";
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			snprintf(why, sizeof(why), "DDL, and its columns could not be read: %s", PQerrorMessage(r->cat_pg));
+			snprintf(why, sizeof(why), "DDL, and its columns could not be read: %s",
+			         PQerrorMessage(r->cat_pg));
 			PQfinish(r->cat_pg);
 			r->cat_pg = NULL;
 		} else if ((size_t)PQntuples(res) != tb->ncols) {
-			snprintf(why, sizeof(why), "ALTER TABLE: %d columns now, the cache group has %zu", PQntuples(res),
-			         tb->ncols);
+			snprintf(why, sizeof(why), "ALTER TABLE: %d columns now, the cache group has %zu",
+			         PQntuples(res), tb->ncols);
 		} else {
 			for (int k = 0; k < PQntuples(res) && why[0] == '\0'; k++) {
 				const cg_column *c = &tb->cols[k];
 				if (strcmp(PQgetvalue(res, k, 0), c->name) != 0 ||
 				    strtoul(PQgetvalue(res, k, 1), NULL, 10) != c->type_oid ||
 				    strtol(PQgetvalue(res, k, 2), NULL, 10) != c->typmod)
-					snprintf(why, sizeof(why), "ALTER TABLE: column %s changed", PQgetvalue(res, k, 0));
+					snprintf(why, sizeof(why), "ALTER TABLE: column %s changed",
+					         PQgetvalue(res, k, 0));
 			}
 		}
 		PQclear(res);
@@ -452,7 +471,8 @@ replica *replica_start(const replica_settings *s, cb_error *err)
 	                      .on_update = on_update,
 	                      .on_delete = on_delete,
 	                      .on_truncate = on_truncate,
-	                      .on_message = on_message};
+	                      .on_message = on_message,
+	                      .on_idle = on_idle};
 	if ((r->st = stream_new(&ss, &sc, err)) == NULL)
 		goto fail;
 	stream_setup_info info;
@@ -463,13 +483,16 @@ replica *replica_start(const replica_settings *s, cb_error *err)
 		empty_cache(r, info.slot_was_lost ? "the replication slot was lost (PostgreSQL removed WAL it needed)"
 		                                  : "the replication slot is new");
 		r->emptied = true;
-	}
-	else if (applied < info.slot_lsn)
+	} else if (applied < info.slot_lsn)
 		empty_cache(r, "the cache file is older than the replication slot's confirmed position (changes in "
 		               "between are lost to it)");
 	applied = apply_applied_lsn(r->ap);
 	atomic_store(&r->progress, applied);
-	if (!cb_worker_start(&r->sync, err) || !stream_start(r->st, applied, err))
+	if (!cb_worker_start(&r->sync, err))
+		goto fail;
+	/* what was committed while cbcached was stopped comes first: answer nothing until it is applied */
+	replica_fence_all(r);
+	if (!stream_start(r->st, applied, err))
 		goto fail;
 	log_info("cache: change stream of slot cbcache_%s started at %X/%X", s->instance, (unsigned)(applied >> 32),
 	         (unsigned)applied);

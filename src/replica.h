@@ -38,6 +38,10 @@
  * bumps replica_ddl_generation() (sessions check their privileges again)
  * and calls on_ddl (the cache reads where writes reach again).
  *
+ * Catching up: at start and after each reconnection every table is fenced
+ * (a sync message emitted then): the changes committed while cbcached was
+ * stopped or the stream was down are applied before the cache answers.
+ *
  * Health: while the stream is not streaming for longer than max_lag_ms
  * (down, reconnecting, at start), every table counts as fenced: the cache
  * answers nothing it may have missed changes of.  A table whose backend
@@ -91,8 +95,8 @@ typedef struct replica_counters {
 	uint64_t applied_lsn, received_lsn, confirmed_lsn, server_wal_end;
 	int64_t lag_bytes; /* server_wal_end - confirmed */
 	int64_t lag_ms;    /* age of the newest transaction not yet applied (0 when caught up) */
-	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions,
-	        invalidations, schema_changes, failures, skipped;
+	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
+	        schema_changes, failures, skipped;
 	uint64_t reconnects, slots_lost, syncs, fences_made, fences_up;
 	const char *state; /* stream_state_name */
 	bool healthy;      /* streaming, or down for less than max_lag_ms */

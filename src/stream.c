@@ -878,8 +878,14 @@ static void note_received(stream *st, pgoutput_lsn lsn)
 static pgoutput_lsn confirm_position(stream *st)
 {
 	pgoutput_lsn flush = atomic_load(&st->applied);
-	if (!st->in_txn && flush >= st->delivered_end && st->idle_lsn > flush)
-		flush = st->idle_lsn;
+	if (!st->in_txn && flush >= st->delivered_end && st->idle_lsn > flush) {
+		if (st->cons.on_idle == NULL) {
+			flush = st->idle_lsn;
+		} else {
+			st->cons.on_idle(st->cons.arg, st->idle_lsn); /* records it, then stream_set_applied */
+			flush = atomic_load(&st->applied);
+		}
+	}
 	if (flush < st->reported)
 		flush = st->reported; /* never back (PostgreSQL 15 would move the slot back) */
 	return flush;

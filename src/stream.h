@@ -53,7 +53,12 @@
  *     lost.  stream_set_applied may be called from any thread.
  *   - When every delivered transaction is applied and none is open, the
  *     stream confirms the server's position from its keepalives too, so a
- *     slot whose tables are quiet does not hold the backend's WAL.
+ *     slot whose tables are quiet does not hold the backend's WAL.  A
+ *     consumer that records its position (the cache file's applied_lsn)
+ *     sets on_idle: the stream then offers that position to it (at most
+ *     once per status interval) and confirms it only once the consumer
+ *     recorded it and passed it to stream_set_applied, so the slot is
+ *     never ahead of the consumer's record.
  *   - Sent again means seen again: after a reconnect (and after a restart
  *     from an older position than the server confirmed) transactions the
  *     consumer already applied may come a second time.  Consumers must be
@@ -158,6 +163,8 @@ typedef struct stream_consumer {
 	bool (*on_delete)(void *arg, const pgoutput_delete *m, pgoutput_lsn lsn);
 	bool (*on_truncate)(void *arg, const pgoutput_truncate *m, pgoutput_lsn lsn);
 	bool (*on_message)(void *arg, const pgoutput_message *m);
+	/* idle at lsn (every delivered commit applied, none open): record it, then stream_set_applied(lsn) */
+	void (*on_idle)(void *arg, pgoutput_lsn lsn);
 } stream_consumer;
 
 typedef enum stream_state {

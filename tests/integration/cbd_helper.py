@@ -32,9 +32,13 @@ def fail(msg, daemon=None):
 
 
 class Daemon:
-    def __init__(self, extra="", port=6433):
-        self.dir = tempfile.mkdtemp(prefix="cbd.", dir=os.environ["CB_PG_DIR"])
-        os.chmod(self.dir, 0o755)
+    def __init__(self, extra="", port=6433, dir=None):
+        """Start cbcached with `extra` config lines; dir: the directory of a
+        stopped or killed Daemon to start again on its files (cache file)."""
+        if dir is None:
+            dir = tempfile.mkdtemp(prefix="cbd.", dir=os.environ["CB_PG_DIR"])
+            os.chmod(dir, 0o755)
+        self.dir = dir
         self.port = port
         self.conf = os.path.join(self.dir, "cbcache.conf")
         self.log = os.path.join(self.dir, "cbcached.log")
@@ -44,7 +48,7 @@ class Daemon:
             f.write("listen_dir = %s\nlisten_port = %d\nadmin_socket = admin.sock\n"
                     "backend = host=%s port=%s\nlog_file = cbcached.log\n%s\n"
                     % (self.dir, port, os.environ["PGHOST"], os.environ["PGPORT"], extra))
-        self.stderr = open(os.path.join(self.dir, "stderr"), "w")
+        self.stderr = open(os.path.join(self.dir, "stderr"), "a")
         wrap = []
         if os.environ.get("CB_VALGRIND") == "1":  # make check-valgrind
             wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
@@ -54,7 +58,11 @@ class Daemon:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 fail("cbcached exited during start-up", self)
-            if self.admin("SHOW", "STATS", check=False) is not None:
+            st = self.admin("SHOW", "STATS", check=False)
+            if st is not None:
+                # ready = also caught up with the change stream (the start-up fence fell)
+                if any(r["name"] == "repl_stream" and int(r["value"]) == 1 for r in st["rows"]):
+                    self.admin("WAIT", "FILLS", "20000")
                 return
             time.sleep(0.05)
         fail("cbcached did not answer on its admin socket within 20 s", self)
@@ -102,6 +110,8 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if not self.stderr.closed:
+            self.stderr.close()
 
     def __enter__(self):
         return self
