@@ -223,10 +223,10 @@ typedef enum cg_stmt_kind {
 	CG_STMT_EVICT_CONTROL,  /* remove one control value */
 	CG_STMT_EVICT_SWEEP,    /* delete rows no control value reaches any more (one of a zone's steps) */
 	/* the change stream's applier (cache/apply.h); parameters ?N are the row's columns (N = column index + 1) */
-	CG_STMT_APPLY_GET,      /* the cached row with a primary key (parameters: the key's columns) */
-	CG_STMT_APPLY_DELETE,   /* delete the cached row with a primary key */
-	CG_STMT_APPLY_UPSERT,   /* insert or replace a row */
-	CG_STMT_APPLY_REQUIRED  /* the promises that need a row cached: one column per reason, 1 or 0 */
+	CG_STMT_APPLY_GET,     /* the cached row with a primary key (parameters: the key's columns) */
+	CG_STMT_APPLY_DELETE,  /* delete the cached row with a primary key */
+	CG_STMT_APPLY_UPSERT,  /* insert or replace a row */
+	CG_STMT_APPLY_REQUIRED /* the promises that need a row cached: one column per reason, 1 or 0 */
 } cg_stmt_kind;
 
 /* One parameter of a statement. */

@@ -44,7 +44,7 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
-	bool answers_off;     /* require_stream and no stream: the cache answers nothing */
+	bool answers_off;              /* require_stream and no stream: the cache answers nothing */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
