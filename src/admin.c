@@ -189,6 +189,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "repl_stream", streaming ? 1 : 0);
 		stat_row(r, "repl_stream_healthy", streaming && rc.healthy ? 1 : 0);
 		stat_row(r, "cache_answers", cachesvc_answers(cs) ? 1 : 0);
+		stat_row(r, "repl_ddl_triggers", cachesvc_ddl_triggers(cs) ? 1 : 0);
 		if (streaming) {
 			stat_row(r, "repl_applied_lsn", (long long)rc.applied_lsn);
 			stat_row(r, "repl_lag_bytes", (long long)rc.lag_bytes);

@@ -18,6 +18,7 @@
 #include "cachegroup/cachegroup.h"
 #include "common/clock.h"
 #include "src/check.h"
+#include "src/install.h"
 #include "src/replica.h"
 #include "hit/hitpath.h"
 #include "common/log.h"
@@ -46,6 +47,7 @@ struct cachesvc {
 	replica *rep;
 	bool answers_off;              /* require_stream and no stream: the cache answers nothing */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
+	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
@@ -187,8 +189,21 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .on_ddl = cachesvc_on_ddl,
 	                       .ddl_arg = s};
 	cb_error err;
-	if ((s->rep = replica_start(&rs, &err)) != NULL)
+	if ((s->rep = replica_start(&rs, &err)) != NULL) {
+		int inst = inst_installed(s->conninfo, &err);
+		s->ddl_triggers = inst == 1;
+		if (inst == 0)
+			log_warning(
+			        "cache: the DDL event triggers are not installed on the backend: DDL without a data "
+			        "change (ALTER TABLE ... ADD COLUMN, GRANT, REVOKE, policies) made outside this "
+			        "cbcached "
+			        "is not seen until the table's next change; run cbcached --install-backend -c %s once, "
+			        "as a superuser",
+			        cfg->path);
+		else if (inst < 0)
+			log_warning("cache: whether the DDL event triggers are installed cannot be told: %s", err.msg);
 		return true;
+	}
 	snprintf(s->stream_why, sizeof(s->stream_why), "%s", err.msg);
 	if (cfg->require_stream) {
 		s->answers_off = true;
@@ -552,6 +567,11 @@ bool cachesvc_stream(cachesvc *s, replica_counters *c, char *why, size_t n)
 	replica_get_counters(s->rep, c);
 	replica_last_error(s->rep, why, n);
 	return true;
+}
+
+bool cachesvc_ddl_triggers(cachesvc *s)
+{
+	return s->ddl_triggers;
 }
 
 bool cachesvc_answers(cachesvc *s)
