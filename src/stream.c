@@ -1430,6 +1430,15 @@ static bool check_tables(check_ctx *cx, const pgio *io, PGconn *c, const stream_
 			        "table %s has REPLICA IDENTITY NOTHING: once it is published, PostgreSQL refuses its "
 			        "updates and deletes",
 			        shown);
+		} else if (strcmp(PQgetvalue(res, i, 3), "i") == 0) {
+			snprintf(fix, sizeof(fix), "ALTER TABLE %s REPLICA IDENTITY DEFAULT;", shown);
+			problem(cx, fix,
+			        "table %s has REPLICA IDENTITY USING INDEX: the old keys of its changes may lack "
+			        "primary key "
+			        "columns, and the cache identifies rows by the primary key (such a change stops "
+			        "answers "
+			        "from the table until it is compiled again)",
+			        shown);
 		} else if (strcmp(PQgetvalue(res, i, 3), "d") == 0 && strcmp(PQgetvalue(res, i, 5), "t") != 0) {
 			snprintf(fix, sizeof(fix),
 			         "ALTER TABLE %s ADD PRIMARY KEY (...); (a cache table needs one anyway)", shown);
