@@ -45,7 +45,7 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
-	bool answers_off;              /* require_stream and no stream: the cache answers nothing */
+	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
@@ -566,6 +566,40 @@ bool cachesvc_stream(cachesvc *s, replica_counters *c, char *why, size_t n)
 	}
 	replica_get_counters(s->rep, c);
 	replica_last_error(s->rep, why, n);
+	return true;
+}
+
+void cachesvc_slot_name(cachesvc *s, char *buf, size_t n)
+{
+	if (s->rep != NULL)
+		replica_slot_name(s->rep, buf, n);
+	else
+		snprintf(buf, n, "%s", "");
+}
+
+bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err)
+{
+	if (s->rep == NULL)
+		return cb_fail(err, "this cbcached runs without a change stream: there is no slot to drop (%s)",
+		               s->stream_why);
+	char name[80];
+	replica_slot_name(s->rep, name, sizeof(name));
+	atomic_store(&s->answers_off, true);
+	bool slot = false, pub = false;
+	if (!replica_drop_slot(s->rep, &slot, &pub, err)) {
+		log_error("cache: DROP SLOT: %s; the change stream is stopped and nothing is answered from the cache",
+		          err->msg);
+		return false;
+	}
+	log_warning("cache: DROP SLOT: replication slot %s %s, publication %s; the change stream is stopped and "
+	            "nothing is answered from the cache until cbcached is restarted (with a new slot and an empty "
+	            "cache)",
+	            name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
+	snprintf(msg, n,
+	         "replication slot %s %s, publication %s; this cbcached relays everything and answers nothing from "
+	         "the cache until it is restarted (a restart makes a new slot and starts with an empty cache; to "
+	         "give the instance up: SHUTDOWN, then cbcached --uninstall)",
+	         name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
 	return true;
 }
 

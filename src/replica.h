@@ -79,6 +79,17 @@ CB_MUSTCHECK replica *replica_start(const replica_settings *s, cb_error *err);
 /* Stop the stream and the sync thread, free; NULL is fine. */
 void replica_stop(replica *r);
 
+/*
+ * cbcache-admin DROP SLOT: stop the stream for good and drop the slot and
+ * the publication; from the call on nothing is answered from the cache
+ * (replica_fenced is true for every table).  False with err (the backend's
+ * refusal and the statement to run) when dropping failed; the stream stays
+ * stopped then too.
+ */
+CB_MUSTCHECK bool replica_drop_slot(replica *r, bool *slot_dropped, bool *publication_dropped, cb_error *err);
+/* "cbcache_<instance_name>". */
+void replica_slot_name(replica *r, char *buf, size_t n);
+
 /* Whether table t of group g may not be answered now (a fence, the stream down, a changed table). */
 bool replica_fenced(replica *r, size_t group, size_t table);
 /* A session's write committed: fence the tables of group g (bit t; INVALIDATE_ALL_TABLES: all). */

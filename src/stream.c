@@ -1293,6 +1293,9 @@ static int64_t stream_step(void *arg, bool stopping)
 	stream *st = arg;
 	cb_error err = {{0}};
 	if (stopping) {
+		if (st->in_txn && st->cons.on_disconnected != NULL) /* in this thread: the consumer rolls back */
+			st->cons.on_disconnected(st->cons.arg, "the stream was stopped inside a transaction");
+		st->in_txn = false;
 		stream_close(st, true);
 		set_state(st, STREAM_STOPPED);
 		return CB_WORKER_IDLE;

@@ -125,8 +125,34 @@ with d:
     check(not v["rows"], "VERIFY is clean after the DDL")
     d.stop()
 
+# SHOW REPLICATION and DROP SLOT on a running cbcached
+d = h.Daemon(conf, port=6451, dir=d.dir)
+with d:
+    row = d.admin("SHOW", "REPLICATION")["rows"][0]
+    check(row["slot"] == "cbcache_ddl" and row["state"] == "streaming" and row["healthy"] == "yes" and
+          row["ddl_triggers"] == "installed", "SHOW REPLICATION: %r" % row)
+    c = h.Conn(d.sock).login()
+    for i in ids:
+        exchange(c, Q(star % i))
+    d.admin("WAIT", "FILLS", "60000")
+    dr = d.admin("DROP", "SLOT")
+    check(dr["ok"] and "dropped" in dr["message"],
+          "DROP SLOT answers what it dropped: %r" % dr)
+    check(run("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cbcache_ddl'") == [["0"]],
+          "after DROP SLOT the slot is gone from the backend")
+    s0 = d.stats()
+    check(s0["cache_answers"] == 0, "after DROP SLOT: cache_answers 0")
+    for i in ids:
+        exchange(c, Q(star % i))
+    s1 = d.stats()
+    check(s1["queries_cache_hits"] == s0["queries_cache_hits"], "after DROP SLOT nothing is answered from the cache")
+    row = d.admin("SHOW", "REPLICATION")["rows"][0]
+    check(row["state"] == "slot dropped", "SHOW REPLICATION says the slot was dropped: %r" % row["state"])
+    c.close()
+    d.stop()
+
 r = cbcached("--uninstall", "-c", d.conf)
-check(r.returncode == 0 and "replication slot cbcache_ddl: dropped" in r.stdout and
+check(r.returncode == 0 and "replication slot cbcache_ddl: did not exist" in r.stdout and
       "DDL event triggers dropped" in r.stdout, "--uninstall drops slot, publication and triggers: %s%s" %
       (r.stdout, r.stderr))
 check(run("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cbcache_ddl'") == [["0"]],
