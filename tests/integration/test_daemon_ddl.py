@@ -20,28 +20,13 @@ import cbd_helper as h  # noqa: E402
 from cbd_helper import Q, exchange  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
-DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
-checks = 0
-
-
-def check(cond, what, daemon=None):
-    global checks
-    checks += 1
-    if not cond:
-        h.fail(what, daemon)
-    print("ok %d - %s" % (checks, what))
-
-
-def direct():
-    return h.Conn(DIRECT).login()
+check, direct = h.check, h.direct
 
 
 def run(sql):
     c = direct()
-    rows, errors = c.query(sql)
+    rows = h.rows_of(c, sql)
     c.close()
-    if errors:
-        h.fail("%s: %r" % (sql, errors))
     return rows
 
 
@@ -159,4 +144,4 @@ check(run("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cbcache_
       "the slot is gone")
 check(run("SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'cbcache%'") == [["0"]],
       "the event triggers are gone")
-print("1..%d" % checks)
+h.plan()

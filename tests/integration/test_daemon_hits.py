@@ -24,15 +24,10 @@ import cbd_helper as h  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
-checks = 0
 
 
 def check(cond, msg):
-    global checks
-    checks += 1
-    if not cond:
-        h.fail(msg, daemon)
-    print("ok %d - %s" % (checks, msg))
+    h.check(cond, msg, daemon)
 
 
 msg, Q, P, B, D_portal, D_stmt, E, S, exchange = h.msg, h.Q, h.P, h.B, h.D_portal, h.D_stmt, h.E, h.S, h.exchange
@@ -269,4 +264,4 @@ try:
 finally:
     if daemon.alive():
         daemon.stop()
-print("1..%d" % checks)
+h.plan()
