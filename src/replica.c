@@ -188,8 +188,14 @@ static int64_t sync_step(void *arg, bool stopping)
 		            err.msg);
 		return cb_clock_mono_us() + 1000000;
 	}
-	PGresult *res =
-	        PQexec(r->sync_pg, "SELECT pg_catalog.pg_logical_emit_message(false, '" SYNC_PREFIX "', 'sync')");
+	/*
+	 * Transactional, in its own transaction, with synchronous_commit on: the
+	 * commit flushes the WAL, so the walsender sends the message at once.  A
+	 * non-transactional message is not flushed by itself: it waited for the
+	 * WAL writer (wal_writer_delay, 200 ms by default), and every fence with it.
+	 */
+	PGresult *res = PQexec(r->sync_pg, "SET synchronous_commit = on; SELECT "
+	                                   "pg_catalog.pg_logical_emit_message(true, '" SYNC_PREFIX "', 'sync')");
 	uint64_t lsn = 0;
 	bool ok =
 	        PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && parse_lsn(PQgetvalue(res, 0, 0), &lsn);
@@ -414,8 +420,8 @@ static bool on_message(void *arg, const pgoutput_message *m)
 	replica *r = arg;
 	if (strcmp(m->prefix, DDL_PREFIX) == 0)
 		ddl_message(r, m);
-	else if (strcmp(m->prefix, SYNC_PREFIX) == 0 && !m->transactional)
-		advance(r, m->lsn);
+	else if (strcmp(m->prefix, SYNC_PREFIX) == 0)
+		advance(r, m->lsn); /* every transaction that committed before it was emitted is applied */
 	return true;
 }
 

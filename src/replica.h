@@ -20,8 +20,9 @@
  * the write may have changed (every table when that cannot be told):
  * the hit path answers nothing from them until the applier has passed the
  * commit.  The commit's position is taken by the sync thread: it emits a
- * non-transactional logical message on its own connection
- * (pg_logical_emit_message(false, 'cbcache', 'sync')), whose LSN is past
+ * logical message in a transaction of its own, on its own connection
+ * (pg_logical_emit_message(true, 'cbcache', 'sync'), committed with
+ * synchronous_commit on, so the WAL is flushed at once), whose LSN is past
  * every commit that completed before it, and gives that LSN to every
  * fence made before it asked; the stream brings the message to the
  * applier after those commits, and a fence falls once the applier's

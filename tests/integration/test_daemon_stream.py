@@ -14,6 +14,10 @@ database.  For 30 seconds (CB_STREAM_SECONDS) writers race readers:
   visibility lag is reported;
 - readers: director lookups and director-film joins through both.
 
+Writers pause 20-80 ms after each write (a write through cbcached fences its
+tables until it is applied), so that the readers are answered from the
+caches in between.
+
 At the end the caches are quiesced (WAIT FILLS), every director and its
 films are read through both and must equal PostgreSQL's answer byte for
 byte, and VERIFY is clean on both.  Then cbcached a is killed with SIGKILL
@@ -93,6 +97,12 @@ with a, b:
     lags = []
     counts = {"writes": 0, "reads": 0}
 
+    def pace():
+        """A writer's think time: a write through cbcached fences its tables until the stream applied it
+        (a function call fences all of them), so writers without pauses would leave the readers nothing to
+        read from the cache."""
+        stop.wait(random.uniform(0.02, 0.08))
+
     def own_keys(n):
         return ids[n * 6:(n + 1) * 6]
 
@@ -117,6 +127,7 @@ with a, b:
                       "%s writer %d" % (tag, n))
             with lock:
                 counts["writes"] += 1
+            pace()
 
     def cascade_writer(daemon):
         c = h.Conn(daemon.sock).login()
@@ -134,6 +145,7 @@ with a, b:
             p = new
             with lock:
                 counts["writes"] += 1
+            pace()
 
     def direct_writer(n):
         c = direct()
