@@ -90,7 +90,8 @@ class Daemon:
             wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "--max-threads=1200", "--quiet"]
         self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
-        deadline = time.monotonic() + 20
+        limit = 120 if wrap else 20  # valgrind starts slowly
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 fail("cbcached exited during start-up", self)
@@ -101,7 +102,7 @@ class Daemon:
                     self.admin("WAIT", "FILLS", "20000")
                 return
             time.sleep(0.05)
-        fail("cbcached did not answer on its admin socket within 20 s", self)
+        fail("cbcached did not answer on its admin socket within %d s" % limit, self)
 
     def admin(self, *words, check=True):
         r = subprocess.run([ADMIN, "-s", self.admin_sock, "--json"] + list(words),
