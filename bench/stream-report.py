@@ -44,7 +44,8 @@ def queries_delta(before, after):
         o = old.get(r["query"], {})
         d = {k: int(r[k]) - int(o.get(k, 0)) for k in ("executions", "cache_hits", "cache_misses", "backend")}
         if d["executions"] > 0:
-            d["reason"] = r["reason"]
+            # the reason is the last one ever: shown only when this interval went to the backend
+            d["reason"] = r["reason"] if d["backend"] + d["cache_misses"] > 0 else ""
             out[r["query"]] = d
     return out
 
@@ -244,11 +245,24 @@ def hit_section(a, lines):
     return ha, hb, b_over_a, qa, qb
 
 
+def pressure(spec):
+    """The share of the run's time in which some task waited for a CPU (Linux PSI), as text."""
+    try:
+        us0, t0, us1, t1 = (float(x) for x in spec.split())
+    except ValueError:
+        return ""
+    if t1 <= t0:
+        return ""
+    return (f"; CPU pressure over the run: some task waited for a CPU {100 * (us1 - us0) / 1e6 / (t1 - t0):.0f} % "
+            "of the time (/proc/pressure/cpu)")
+
+
 def main():
     p = argparse.ArgumentParser()
     for opt in ("work", "out", "log", "title", "load-start", "load-end", "cores", "dirs", "loaded", "scale", "mix",
                 "wmix", "synchronous-commit", "command"):
         p.add_argument("--" + opt, required=True)
+    p.add_argument("--cpu-pressure", default="", help="START_US START_S END_US END_S: /proc/pressure/cpu some total")
     a = p.parse_args()
     body = []
     lag = lag_section(a, body)
@@ -257,8 +271,9 @@ def main():
     lines = [f"# cbcache change stream benchmark, {a.title}", "",
              "Produced by `bench/stream.sh` (`make bench-stream`); command:", "", "    " + a.command, "",
              f"Machine: {a.cores} cores shared with other engineers' builds and tests (load average "
-             f"{a.load_start} at the start, {a.load_end} at the end): absolute throughput and the tails "
-             "depend on what else ran; the a/b rounds are interleaved so that drift hits both alike.",
+             f"{a.load_start} at the start, {a.load_end} at the end{pressure(a.cpu_pressure)}): absolute "
+             "throughput and the tails depend on what else ran; the a/b rounds are interleaved so that drift "
+             "hits both alike.",
              f"PostgreSQL: the test harness's throwaway cluster (fsync off: a WAL flush is a write() without a "
              f"disk wait), synchronous_commit = {a.synchronous_commit} (PostgreSQL's default; the harness's own "
              f"setting is off), the movie database at scale {a.scale} ({a.dirs} directors). cbcached: the movie "

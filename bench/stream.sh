@@ -89,6 +89,13 @@ if [ ! -x "$build/src/cbcached" ] || [ ! -f "$cbdriver" ] || [ ! -x "$writer" ];
 	exit 1
 fi
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+cpu_pressure() { # the microseconds some task waited for a CPU, and the time (empty without PSI)
+	local us
+	us="$(sed -n 's/^some .*total=\([0-9]*\)$/\1/p' /proc/pressure/cpu 2>/dev/null)" || true
+	[ -n "$us" ] && echo "$us $(date +%s.%N)"
+	true
+}
+pressure_start="$(cpu_pressure)"
 
 daemon="$work/cbcached"
 cbd_pid=""
@@ -201,11 +208,13 @@ done
 
 # ---- the report ---------------------------------------------------------------
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+pressure_end="$(cpu_pressure)"
 "$cbadmin" -s "$sock" SHOW REPLICATION >"$work/replication.txt" || true
 /usr/bin/python3 "$root/bench/stream-report.py" --work "$work" --out "$out" --log "$daemon/cbcached.log" \
 	--title "$(basename "${out%-stream.md}")" --load-start "$load_start" --load-end "$load_end" \
 	--cores "$(nproc)" --dirs "$n_dirs" --loaded "$loaded" --scale "$scale" --mix "$mix" --wmix "$wmix" \
 	--synchronous-commit "$(psql -X -Atc 'SHOW synchronous_commit')" \
+	--cpu-pressure "$([ -n "$pressure_start" ] && [ -n "$pressure_end" ] && echo "$pressure_start $pressure_end")" \
 	--command "bench/stream.sh --lag-seconds $lag_seconds --async-seconds $async_seconds --rate $rate --probe-rate $probe_rate --lag-threads $lag_threads --seconds $seconds --rounds $rounds --threads $threads --write-share $write_share --mode $mode --warmup $warmup --scale $scale"
 cat "$work/lag.jsonl" "$work/lag-readers.jsonl" "$work/hit.jsonl" "$work/writes.jsonl" >"${out%.md}.jsonl" 2>/dev/null || true
 for f in "$work"/lag-*-probes.csv; do
