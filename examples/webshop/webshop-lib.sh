@@ -14,8 +14,9 @@
 #                               WS_CBD_PORT, WS_ADMIN_SOCK, WS_CBD_LOG
 #   ws_odbc_ini DIR             DIR/odbcinst.ini and DIR/odbc.ini with the
 #                               DSNs [shop] (through cbcached) and
-#                               [shop-direct] (straight to PostgreSQL), and
-#                               exports ODBCSYSINI and ODBCINI
+#                               [shop-direct] (straight to PostgreSQL at
+#                               PGHOST: a socket directory or a TCP host),
+#                               and exports ODBCSYSINI and ODBCINI
 #   ws_start_php NAME DSN [ADMIN_SOCKET] [WORKERS]
 #                               php -S on 127.0.0.1 and a free port serving
 #                               examples/webshop/public with SHOP_DSN=odbc:DSN=DSN;
@@ -33,11 +34,15 @@
 : "${WS_BUILD:?set WS_BUILD to the build tree before sourcing webshop-lib.sh}"
 WS_PIDS=()
 
+# Ports below the kernel's ephemeral range (where curl's, wrk's and
+# libpq's own connections take theirs), used by no socket at all.
 ws_free_port() {
-	local p
+	local p low
+	low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+	[ "$low" -gt 21000 ] || low=61000
 	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" | grep -q . && [ ! -e "$CB_PG_DIR/.s.PGSQL.$p" ]; then
+		p=$((20000 + RANDOM % (low - 20000)))
+		if ! ss -Htan "sport = :$p" | grep -q . && [ ! -e "$CB_PG_DIR/.s.PGSQL.$p" ]; then
 			echo "$p"
 			return 0
 		fi
@@ -104,7 +109,7 @@ UID = postgres
 [shop-direct]
 Description = the shop straight to PostgreSQL
 Driver = cbcache
-Socket = $PGHOST
+$(case "$PGHOST" in /*) echo "Socket = $PGHOST" ;; *) echo "Servername = $PGHOST" ;; esac)
 Port = $PGPORT
 Database = shop
 UID = postgres
