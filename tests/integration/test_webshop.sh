@@ -60,6 +60,8 @@ import json, sys
 print(sum(int(r["cache_hits"]) for r in json.load(sys.stdin)["rows"] if r["query"] == sys.argv[1]))' "$1"; }
 
 ws_load_shop "${WS_SCALE:-0.2}" || fail "loading the shop failed"
+"$top_builddir/src/cbcache-cg" check "$top_srcdir/examples/shop/shop.cg" --backend "host=$PGHOST port=$PGPORT dbname=shop" \
+	>"$CB_PG_DIR/cg-check.out" 2>&1 || fail "cbcache-cg check refuses examples/shop/shop.cg: $(cat "$CB_PG_DIR/cg-check.out")"
 ws_start_cbcached "$CB_PG_DIR/cbd" || fail "cbcached did not start"
 ws_odbc_ini "$CB_PG_DIR/odbc" || fail "writing the ODBC ini files failed"
 ws_start_php cache shop "$WS_ADMIN_SOCK" || fail "php -S (through cbcached) did not start"
@@ -271,6 +273,8 @@ after_order=("${pages[@]}" "customer.php?id=$buyer&placed=$order")
 compare_pages after-order "${after_order[@]}"
 warm "${after_order[@]}"
 compare_pages --no-chromium after-order-warm "${after_order[@]}"
+admin VERIFY >"$CB_PG_DIR/verify.out" 2>&1 || { cat "$CB_PG_DIR/verify.out" >&2; fail "VERIFY: the cache differs from PostgreSQL after the order"; }
+echo "$me: [after-order-warm] ok: VERIFY finds the cache equal to PostgreSQL"
 
 # ---- stage 4: a write straight to PostgreSQL ----------------------------------
 # the product's row must be answered from the cache before the write, so
