@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 	cfg_config cfg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	if (sock == NULL) {
-		cbd_error err;
+		cb_error err;
 		if (!cfg_load(config, &cfg, &err)) {
 			fprintf(stderr, "cbcache-admin: %s\n", err.msg);
 			return 1;

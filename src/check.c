@@ -14,13 +14,13 @@
 
 #include "cachegroup/cachegroup.h"
 
-bool chk_backend_conninfo(const cfg_config *cfg, char *buf, size_t n, cbd_error *err)
+bool chk_backend_conninfo(const cfg_config *cfg, char *buf, size_t n, cb_error *err)
 {
 	if (cfg->cache_database[0] == '\0' || cfg->cache_user[0] == '\0')
-		return cbd_fail(err,
-		                "%s: cache_groups is set but cache_database or cache_user is not; add "
-		                "\"cache_database = DB\" and \"cache_user = ROLE\" (see doc/config.md)",
-		                cfg->path);
+		return cb_fail(err,
+		               "%s: cache_groups is set but cache_database or cache_user is not; add "
+		               "\"cache_database = DB\" and \"cache_user = ROLE\" (see doc/config.md)",
+		               cfg->path);
 	/* values quoted for a conninfo string: single quotes, \ and ' escaped */
 	const char *keys[3] = {"dbname", "user", "passfile"};
 	const char *vals[3] = {cfg->cache_database, cfg->cache_user, cfg->cache_passfile};
@@ -40,19 +40,19 @@ bool chk_backend_conninfo(const cfg_config *cfg, char *buf, size_t n, cbd_error 
 		}
 	}
 	if (used + 1 >= n)
-		return cbd_fail(err, "%s: the backend connection string for the cache is too long", cfg->path);
+		return cb_fail(err, "%s: the backend connection string for the cache is too long", cfg->path);
 	return true;
 }
 
-bool chk_cache_groups(const cfg_config *cfg, FILE *report, cbd_error *err)
+bool chk_cache_groups(const cfg_config *cfg, FILE *report, cb_error *err)
 {
 	char path[4096];
 	size_t npaths = 0;
 	for (size_t i = 0; cfg_list_item(cfg->cache_groups, i, path, sizeof(path)); i++) {
 		FILE *f = fopen(path, "r");
 		if (f == NULL)
-			return cbd_fail(err, "cache group file %s cannot be read: %s; fix cache_groups in %s", path,
-			                strerror(errno), cfg->path);
+			return cb_fail(err, "cache group file %s cannot be read: %s; fix cache_groups in %s", path,
+			               strerror(errno), cfg->path);
 		fclose(f);
 		npaths++;
 	}
@@ -64,7 +64,7 @@ bool chk_cache_groups(const cfg_config *cfg, FILE *report, cbd_error *err)
 		return false;
 	char **paths = calloc(npaths, sizeof(*paths));
 	if (paths == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	bool ok = true;
 	for (size_t i = 0; i < npaths && ok; i++) {
 		ok = cfg_list_item(cfg->cache_groups, i, path, sizeof(path)) && (paths[i] = strdup(path)) != NULL;
@@ -73,7 +73,7 @@ bool chk_cache_groups(const cfg_config *cfg, FILE *report, cbd_error *err)
 		for (size_t i = 0; i < npaths; i++)
 			free(paths[i]);
 		free(paths);
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	}
 
 	PGconn *conn = PQconnectdb(conninfo);
@@ -85,10 +85,10 @@ bool chk_cache_groups(const cfg_config *cfg, FILE *report, cbd_error *err)
 		for (size_t i = 0; i < npaths; i++)
 			free(paths[i]);
 		free(paths);
-		return cbd_fail(err,
-		                "cannot connect to the backend as cache_user %s on cache_database %s: %s; fix backend, "
-		                "cache_user, cache_database or cache_passfile in %s",
-		                cfg->cache_user, cfg->cache_database, msg, cfg->path);
+		return cb_fail(err,
+		               "cannot connect to the backend as cache_user %s on cache_database %s: %s; fix backend, "
+		               "cache_user, cache_database or cache_passfile in %s",
+		               cfg->cache_user, cfg->cache_database, msg, cfg->path);
 	}
 
 	cg_diags d = {0};
@@ -100,7 +100,7 @@ bool chk_cache_groups(const cfg_config *cfg, FILE *report, cbd_error *err)
 			cg_report_print(report, groups, ngroups, false);
 	} else {
 		cg_diag_print(&d, stderr);
-		cbd_fail(err, "%zu error%s in the cache group files of %s", d.n, d.n == 1 ? "" : "s", cfg->path);
+		cb_fail(err, "%zu error%s in the cache group files of %s", d.n, d.n == 1 ? "" : "s", cfg->path);
 	}
 	cg_groups_free(groups, ngroups);
 	cg_diag_free(&d);

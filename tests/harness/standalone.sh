@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# standalone.sh - the start of a shell test that runs under make check or
+# on its own (sourced, not run): srcdir and builddir are $top_srcdir and
+# $top_builddir, or else the source tree this file is in (built in place).
+#
+#   need_built VAR PROGRAM [WHY]
+#                            VAR=$builddir/PROGRAM; fails the test (exit 1)
+#                            when PROGRAM is not built, saying WHY
+#   scratch_dir VAR          VAR=a new temporary directory, removed at exit
+srcdir="${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+builddir="${top_builddir:-$srcdir}"
+
+need_built() {
+	printf -v "$1" '%s' "$builddir/$2"
+	[ -x "$builddir/$2" ] || { echo "FAIL: $builddir/$2 is not built${3:+: $3}"; exit 1; }
+}
+
+scratch_dir() {
+	printf -v "$1" '%s' "$(mktemp -d)"
+	# shellcheck disable=SC2064 # the variable's name goes in now, its value at exit
+	trap "rm -rf \"\$$1\"" EXIT
+}
