@@ -45,6 +45,7 @@ struct applier {
 	_Atomic uint64_t *changed; /* per group: bit t for a table whose backend columns changed */
 	bool in_txn;               /* BEGIN done, write lock held */
 	bool skip_txn;             /* the transaction was applied before */
+	uint64_t *dropped;         /* per group: bit t for a table with a row not needed in this transaction */
 	/* scratch: the NUL-terminated copies of a change's values, and the rows */
 	char *text;
 	size_t text_len, text_cap;
@@ -67,7 +68,8 @@ applier *apply_create(cachedb *db, invalidate *inv, cb_error *err)
 	a->inv = inv;
 	a->groups = cachedb_groups(db, &a->ngroups);
 	a->changed = calloc(a->ngroups ? a->ngroups : 1, sizeof(*a->changed));
-	bool ok = a->changed != NULL;
+	a->dropped = calloc(a->ngroups ? a->ngroups : 1, sizeof(*a->dropped));
+	bool ok = a->changed != NULL && a->dropped != NULL;
 	for (size_t g = 0; ok && g < a->ngroups; g++) {
 		const cg_group *gr = a->groups[g];
 		for (size_t t = 0; ok && t < gr->ntables; t++) {
@@ -128,6 +130,7 @@ void apply_free(applier *a)
 	}
 	free(a->text);
 	free((void *)a->changed);
+	free(a->dropped);
 	cachedb_conn_close(a->conn);
 	free(a);
 }
@@ -422,7 +425,7 @@ static bool target_complete(applier *a, size_t g, const cg_rcc *rc, const char *
  * promise needs it and its own promises hold; otherwise drop the promises
  * that needed it (see the DESIGN in apply.h).
  */
-static bool new_image(applier *a, const rel_entry *e, const row *r, cb_error *err)
+static bool new_image(applier *a, const rel_entry *e, const row *r, bool inserted, cb_error *err)
 {
 	size_t g = e->group, t = e->table;
 	const cg_group *gr = a->groups[g];
@@ -466,6 +469,7 @@ static bool new_image(applier *a, const rel_entry *e, const row *r, cb_error *er
 	for (size_t c = 0; c < tb->ncols; c++)
 		unknown = unknown || r->unchanged[c];
 	if (!needed) {
+		a->dropped[g] |= (uint64_t)1 << (t < 64 ? t : 63);
 		atomic_fetch_add(&a->stats.rows_not_needed, 1);
 		return true;
 	}
@@ -473,6 +477,12 @@ static bool new_image(applier *a, const rel_entry *e, const row *r, cb_error *er
 	for (size_t k = 0; k < gr->nrccs && holds; k++) {
 		const cg_rcc *rc = &gr->rccs[k];
 		if (rc->src != t || r->vals[rc->src_col] == NULL)
+			continue;
+		/* a new row that the target's rows reference by a foreign key: none of them can exist before
+		 * it, so the ones this transaction inserts after it are needed by it and come next (unless
+		 * one of the target's rows was passed over earlier in this transaction) */
+		if (inserted && rc->dst_references_src &&
+		    (a->dropped[g] & ((uint64_t)1 << (rc->dst < 64 ? rc->dst : 63))) == 0)
 			continue;
 		if (!target_complete(a, g, rc, r->vals[rc->src_col], &holds, err))
 			return false;
@@ -556,7 +566,7 @@ bool apply_insert(applier *a, const pgoutput_insert *m, cb_error *err)
 		table_changed(a, e, "a row could not be read");
 		return true;
 	}
-	return new_image(a, e, &r, err);
+	return new_image(a, e, &r, true, err);
 }
 
 bool apply_delete(applier *a, const pgoutput_delete *m, cb_error *err)
@@ -600,7 +610,7 @@ bool apply_update(applier *a, const pgoutput_update *m, cb_error *err)
 		return false;
 	if (!found) {
 		sqlite3_reset(st);
-		return new_image(a, e, &nr, err);
+		return new_image(a, e, &nr, false, err);
 	}
 	/* cached: unchanged TOAST values come from the cached row; did a column a promise looks at change? */
 	bool in_place = m->old_kind == 0, ok = true;
@@ -625,7 +635,7 @@ bool apply_update(applier *a, const pgoutput_update *m, cb_error *err)
 		atomic_fetch_add(&a->stats.rows_written, 1);
 		ok = run_row(a, e->group, e->table, CG_STMT_APPLY_UPSERT, &nr, err);
 	} else {
-		ok = delete_row(a, e, key, err) && new_image(a, e, &nr, err);
+		ok = delete_row(a, e, key, err) && new_image(a, e, &nr, false, err);
 	}
 	for (size_t c = 0; c < tb->ncols; c++)
 		free(kept[c]);
@@ -667,6 +677,7 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 		atomic_fetch_add(&a->stats.skipped, 1);
 		return true;
 	}
+	memset(a->dropped, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->dropped));
 	cachedb_write_lock(a->db);
 	if (!cachedb_begin(a->conn, true, err)) {
 		cachedb_write_unlock(a->db);

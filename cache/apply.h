@@ -32,6 +32,10 @@
  *    its own (each RCC T.c -> U.d: U.d = c complete); when they hold
  *    already (the entry point's probe) the row is written.  When one does
  *    not (the rows of U are not cached and the stream has not got them),
+ *    except for an INSERT when U.d has a foreign key (not deferrable)
+ *    referencing T.c: no row of U can hold the new value before the insert,
+ *    and the ones inserted after it are needed by it (unless this
+ *    transaction passed over a row of U before; then the rule below),
  *    the promises that needed the row are dropped instead: when they are
  *    only fill values of T, those control values are evicted (their rows
  *    stay, harmless); otherwise T is invalidated (cache/invalidate.h:

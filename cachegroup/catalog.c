@@ -41,6 +41,11 @@ static const char q_keys[] = "SELECT i.indisprimary, i.indnkeyatts, i.indkey::te
                              " AND i.indpred IS NULL AND i.indexprs IS NULL"
                              " ORDER BY i.indisprimary DESC, i.indexrelid";
 
+/* Whether a foreign key of $1 (column attnum $3), not deferrable, references $2 (column attnum $4). */
+static const char q_rcc_fk[] = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.contype = 'f'"
+                               " AND NOT c.condeferrable AND c.conrelid = $1::oid AND c.confrelid = $2::oid"
+                               " AND c.conkey = ARRAY[$3::int2] AND c.confkey = ARRAY[$4::int2])";
+
 typedef struct resolver {
 	PGconn *conn;
 	cg_diags *d;
@@ -461,6 +466,22 @@ static void check_unique_table(resolver *rs, cg_group **groups, size_t gi, size_
 	}
 }
 
+static void resolve_rcc_fk(resolver *rs, cg_group *g, cg_rcc *r)
+{
+	const cg_table *s = &g->tables[r->src], *t = &g->tables[r->dst];
+	char src_oid[16], dst_oid[16], src_att[16], dst_att[16];
+	snprintf(dst_oid, sizeof(dst_oid), "%u", t->oid);
+	snprintf(src_oid, sizeof(src_oid), "%u", s->oid);
+	snprintf(dst_att, sizeof(dst_att), "%d", t->cols[r->dst_col].attnum);
+	snprintf(src_att, sizeof(src_att), "%d", s->cols[r->src_col].attnum);
+	const char *params[4] = {dst_oid, src_oid, dst_att, src_att};
+	PGresult *res = query(rs, r->pos, q_rcc_fk, 4, params);
+	if (res == NULL)
+		return;
+	r->dst_references_src = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+}
+
 bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 {
 	resolver rs = {conn, d, true, false};
@@ -484,8 +505,10 @@ bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 				r->src_col = resolve_column(&rs, &g->tables[r->src], r->src_column, r->src_pos);
 			if (r->dst < g->ntables && g->tables[r->dst].resolved)
 				r->dst_col = resolve_column(&rs, &g->tables[r->dst], r->dst_column, r->dst_pos);
-			if (r->src_col >= 0 && r->dst_col >= 0)
+			if (r->src_col >= 0 && r->dst_col >= 0) {
 				check_rcc_types(&rs, g, r);
+				resolve_rcc_fk(&rs, g, r);
+			}
 		}
 	}
 	/* a backend table belongs to one cache group only, under one name */

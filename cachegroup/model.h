@@ -138,6 +138,9 @@ struct cg_rcc {
 	cg_pos dst_pos;
 	int dst_col;
 	cg_pos pos; /* of the keyword */
+	/* catalog: T.b has a foreign key (not deferrable) referencing S.a, so a new S row's value has no
+	 * T rows before its insert (the change stream's applier relies on it, cache/apply.h) */
+	bool dst_references_src;
 };
 
 typedef enum cg_cycle_kind {

@@ -542,6 +542,7 @@ void replica_get_counters(replica *r, replica_counters *c)
 	c->failures = atomic_load(&a->failures);
 	c->skipped = atomic_load(&a->skipped);
 	c->reconnects = atomic_load(&s->reconnects);
+	c->messages = atomic_load(&s->messages);
 	c->slots_lost = atomic_load(&s->slots_lost);
 	c->syncs = atomic_load(&r->syncs);
 	c->fences_made = atomic_load(&r->fences_made);

@@ -98,6 +98,7 @@ typedef struct replica_counters {
 	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
 	        schema_changes, failures, skipped;
 	uint64_t reconnects, slots_lost, syncs, fences_made, fences_up;
+	uint64_t messages; /* pgoutput messages the stream decoded (counted before the applier takes each) */
 	const char *state; /* stream_state_name */
 	bool healthy;      /* streaming, or down for less than max_lag_ms */
 } replica_counters;
