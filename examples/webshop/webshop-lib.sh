@@ -10,7 +10,9 @@
 #                               examples/shop at SCALE
 #   ws_start_cbcached DIR       cbcached with examples/shop/cbcache.conf,
 #                               its paths in DIR; waits (at most 30 s) until
-#                               its admin socket answers; sets WS_CBD_PID,
+#                               its admin socket answers, then (at most 30 s)
+#                               until it caught up with the backend's change
+#                               stream (WAIT FILLS); sets WS_CBD_PID,
 #                               WS_CBD_PORT, WS_ADMIN_SOCK, WS_CBD_LOG
 #   ws_odbc_ini DIR             DIR/odbcinst.ini and DIR/odbc.ini with the
 #                               DSNs [shop] (through cbcached) and
@@ -78,7 +80,15 @@ ws_start_cbcached() {
 	WS_CBD_PID=$!
 	WS_PIDS+=("$WS_CBD_PID")
 	for _ in $(seq 1 600); do
-		"$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" SHOW STATS >/dev/null 2>&1 && return 0
+		if "$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" --json SHOW STATS >"$dir/ready.json" 2>/dev/null; then
+			# ready once it caught up with the change stream: at start every
+			# table is fenced until what was committed before is applied
+			grep -q '"repl_stream", *"value": *"1"' "$dir/ready.json" || return 0
+			"$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" WAIT FILLS 30000 >/dev/null && return 0
+			echo "webshop: cbcached did not catch up with its change stream within 30 s; its log:" >&2
+			cat "$WS_CBD_LOG" >&2 2>/dev/null
+			return 1
+		fi
 		kill -0 "$WS_CBD_PID" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -4,9 +4,9 @@
 #
 # Inside tests/harness/with-pg.sh: loads the shop (examples/shop/, scale
 # $WS_SCALE, default 0.2) into a database of its own, starts cbcached with
-# the shop's cache group and two php -S servers on the same application,
-# one with the DSN through cbcached and one with the DSN straight to
-# PostgreSQL.  Every page is fetched from both with curl (the HTTP bodies
+# the shop's cache group (its change stream must run) and two php -S
+# servers on the same application, one with the DSN through cbcached and
+# one with the DSN straight to PostgreSQL.  Every page is fetched from both with curl (the HTTP bodies
 # must be equal) and opened in headless Chromium (the DOMs, --dump-dom,
 # must be equal), in these stages:
 #
@@ -19,11 +19,18 @@
 #                 order at once: read-your-writes); invalid orders refused
 #   after-order-warm  the same pages once the cache has filled again
 #                 (curl only)
-#   after-direct-write  a product's name and price changed with psql
-#                 straight on PostgreSQL, after that product was shown
-#                 from the cache; the cached site must show the change
-#                 within 5 s (cbcached sees only writes that pass through
-#                 it until it follows the backend's change stream)
+#   after-direct-write  one transaction straight on PostgreSQL (psql, not
+#                 through cbcached) renames and reprices a product the
+#                 cache answered, adds a review of it, sells out another
+#                 product and deletes one of its reviews, and moves a
+#                 product to another cached category; the test waits until
+#                 cbcached's change stream applied WAL up to where it ended
+#                 after the commit (SHOW STATS repl_applied_lsn against
+#                 pg_current_wal_lsn(), at most 30 s) and WAIT FILLS; the
+#                 product's lookup must show the new name (and come from
+#                 the cache again), then every page must be equal
+#   after-direct-write-warm  the same once the cache filled again (curl
+#                 only), and VERIFY finds the cache equal to PostgreSQL
 #
 # Every stage runs; the test fails at the end if any stage failed, and
 # prints the first differing bytes of each differing page.  The sites open
@@ -63,6 +70,8 @@ ws_load_shop "${WS_SCALE:-0.2}" || fail "loading the shop failed"
 "$top_builddir/src/cbcache-cg" check "$top_srcdir/examples/shop/shop.cg" --backend "host=$PGHOST port=$PGPORT dbname=shop" \
 	>"$CB_PG_DIR/cg-check.out" 2>&1 || fail "cbcache-cg check refuses examples/shop/shop.cg: $(cat "$CB_PG_DIR/cg-check.out")"
 ws_start_cbcached "$CB_PG_DIR/cbd" || fail "cbcached did not start"
+[ "$(stat_value repl_stream)" = 1 ] ||
+	fail "cbcached runs without the change stream (the cache answers nothing): $(grep -i 'stream' "$WS_CBD_LOG" | tail -n 5)"
 ws_odbc_ini "$CB_PG_DIR/odbc" || fail "writing the ODBC ini files failed"
 ws_start_php cache shop "$WS_ADMIN_SOCK" || fail "php -S (through cbcached) did not start"
 cache_url="http://127.0.0.1:$WS_PHP_PORT"
@@ -86,7 +95,12 @@ busy_customer="$(q "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY
 # the customer who orders: no first name, no city, a few orders with notes
 buyer="$(q "SELECT c.id FROM customer c WHERE c.first_name IS NULL AND EXISTS (SELECT FROM orders o WHERE o.customer_id = c.id)
 	ORDER BY c.id LIMIT 1")"
-for v in big_cat target reviewed no_desc inactive sold_out busy_customer buyer; do
+# the product moved straight on PostgreSQL to another category (a leaf
+# with products, whose page is compared too)
+moved="$(q "SELECT id FROM product WHERE category_id = $big_cat AND id NOT IN ($target, $reviewed) ORDER BY id LIMIT 1")"
+other_cat="$(q "SELECT c.id FROM category c WHERE c.id <> $big_cat AND NOT EXISTS (SELECT FROM category k WHERE k.parent_id = c.id)
+	AND EXISTS (SELECT FROM product p WHERE p.category_id = c.id) ORDER BY c.id LIMIT 1")"
+for v in big_cat target reviewed no_desc inactive sold_out busy_customer buyer moved other_cat; do
 	[ -n "${!v}" ] || fail "no row found for $v in the shop data"
 done
 pages=(
@@ -97,6 +111,7 @@ pages=(
 	"category.php?id=$big_cat&sort=name"
 	"category.php?id=$big_cat&sort=price&page=2"
 	"category.php?id=$big_cat&sort=new"
+	"category.php?id=$other_cat"
 	"product.php?id=$target"
 	"product.php?id=$reviewed"
 	"product.php?id=$no_desc"
@@ -276,20 +291,34 @@ compare_pages --no-chromium after-order-warm "${after_order[@]}"
 admin VERIFY >"$CB_PG_DIR/verify.out" 2>&1 || { cat "$CB_PG_DIR/verify.out" >&2; fail "VERIFY: the cache differs from PostgreSQL after the order"; }
 echo "$me: [after-order-warm] ok: VERIFY finds the cache equal to PostgreSQL"
 
-# ---- stage 4: a write straight to PostgreSQL ----------------------------------
-# the product's row must be answered from the cache before the write, so
+# ---- stage 4: writes straight to PostgreSQL ------------------------------------
+# One transaction made with psql, not through cbcached, changes rows the
+# cache holds: the target's name and price, a new review of it, the stock
+# of the most reviewed product (sold out, a delivery date) and one of its
+# reviews deleted, and a product moved from the big category to another
+# one whose page is cached too.  The cache learns of it only from the
+# backend's change stream.
+#
+# The product's row must be answered from the cache before the write, so
 # that the write changes something the cache holds: the order form looks
-# up the product by id (a cache hit once the product is loaded)
+# up the product by id (a cache hit once the product is loaded).
 lookup='SELECT name, price FROM product WHERE id = $1'
+# lookup_hit OUT: the order form of the target through cbcached into OUT;
+# true when its product lookup was answered from the cache.
+lookup_hit() {
+	local before after
+	before="$(shape_hits "$lookup")"
+	curl -s -o "$1" "$cache_url/order.php?customer=$buyer&product=$target" || return 1
+	after="$(shape_hits "$lookup")"
+	[ "$((after - before))" -gt 0 ]
+}
 from_cache=0
 for _ in 1 2 3 4 5; do
-	hits_before="$(shape_hits "$lookup")"
-	curl -s -o /dev/null "$cache_url/order.php?customer=$buyer&product=$target"
-	hits_after="$(shape_hits "$lookup")"
-	if [ "$((hits_after - hits_before))" -gt 0 ]; then
+	if lookup_hit "$CB_PG_DIR/order-before.html"; then
 		from_cache=1
 		break
 	fi
+	admin WAIT FILLS 60000 >/dev/null || fail "WAIT FILLS: the fills did not finish: $(admin SHOW FILLS)"
 done
 if [ "$from_cache" -eq 0 ]; then
 	echo "$me: [before-direct-write] product $target was not answered from the cache in 5 tries:" >&2
@@ -299,26 +328,71 @@ if [ "$from_cache" -eq 0 ]; then
 else
 	echo "$me: [before-direct-write] ok: the order form's lookup of product $target was answered from the cache"
 fi
-shop_psql -c "UPDATE product SET name = name || ' (neu)', price = price + 1.00 WHERE id = $target" >/dev/null
+repl_before="$(stat_value repl_transactions)"
+shop_psql >/dev/null <<SQL
+BEGIN;
+UPDATE product SET name = name || ' (neu)', price = price + 1.00 WHERE id = $target;
+INSERT INTO review (product_id, customer_id, author, rating, title, body, verified, created_at)
+	VALUES ($target, $buyer, 'Direkt & <psql>', 4, 'An cbcached vorbei "geschrieben"', NULL, false, '2026-12-01 10:00:00+01');
+UPDATE stock SET quantity = 0, restock_on = '2027-01-15' WHERE product_id = $reviewed;
+DELETE FROM review WHERE id = (SELECT min(id) FROM review WHERE product_id = $reviewed);
+UPDATE product SET category_id = $other_cat WHERE id = $moved;
+COMMIT;
+SQL
+# where PostgreSQL's WAL ends now, after the commit: once the cache's
+# applier has passed it, the transaction is in the cache
+wal_end="$(q "SELECT pg_current_wal_lsn() - '0/0'")"
+applied=0
+deadline=$((SECONDS + 30))
+while :; do
+	applied="$(stat_value repl_applied_lsn)"
+	[ "$applied" -ge "$wal_end" ] && break
+	if [ "$SECONDS" -ge "$deadline" ]; then
+		echo "$me: [after-direct-write] the change stream did not apply WAL up to $wal_end within 30 s (applied: $applied):" >&2
+		admin SHOW STATS | grep -E '^ *repl_' >&2
+		tail -n 20 "$WS_CBD_LOG" >&2
+		fail "the cache did not receive the write straight to PostgreSQL"
+	fi
+	sleep 0.05
+done
+# invalidations and fills the applier caused are done before the pages
+admin WAIT FILLS 60000 >/dev/null || fail "WAIT FILLS after the direct write: $(admin SHOW FILLS)"
+echo "$me: [after-direct-write] the change stream applied the write ($(($(stat_value repl_transactions) - repl_before)) transactions, WAL up to $applied >= $wal_end)"
 new_name="$(q "SELECT name FROM product WHERE id = $target")"
 new_name_html="$(sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\&apos;/g" <<<"$new_name")"
-# the change must reach the cached site within 5 s (the design's budget is
-# 100 ms): poll the order form, whose product lookup came from the cache,
-# instead of waiting a fixed time
-seen=0
-for _ in $(seq 1 50); do
-	if curl -s "$cache_url/order.php?customer=$buyer&product=$target" | grep -qF "<td>$new_name_html, "; then
-		seen=1
+# the applier changed the cached row (the lookup is still a cache hit, and
+# shows the new name), or dropped it (a miss, PostgreSQL answers, the fill
+# loads the new row): either way no read may show the old name
+from_cache=0
+for try in 1 2 3 4 5; do
+	if lookup_hit "$CB_PG_DIR/order-after.html"; then
+		from_cache=1
+	fi
+	if ! grep -qF "<td>$new_name_html, " "$CB_PG_DIR/order-after.html"; then
+		echo "$me: [after-direct-write] the order form (try $try, from the cache: $from_cache) does not show the new name of product $target:" >&2
+		grep -F '<td>' "$CB_PG_DIR/order-after.html" | head -n 3 >&2
+		failed_stages+=("after-direct-write: stale product name")
 		break
 	fi
-	sleep 0.1
+	[ "$from_cache" -eq 1 ] && break
+	admin WAIT FILLS 60000 >/dev/null || fail "WAIT FILLS: the fills did not finish: $(admin SHOW FILLS)"
 done
-if [ "$seen" -eq 1 ]; then
-	echo "$me: [after-direct-write] the cached site shows the new name of product $target"
+if [ "$from_cache" -eq 1 ]; then
+	echo "$me: [after-direct-write] ok: the order form's lookup of product $target comes from the cache with the new name"
 else
-	echo "$me: [after-direct-write] the cached site still shows the old name of product $target after 5 s" >&2
+	echo "$me: [after-direct-write] product $target's lookup was not answered from the cache again in 5 tries" >&2
+	failed_stages+=("after-direct-write: lookup not cached again")
 fi
-compare_pages after-direct-write "${after_order[@]}"
+after_direct=("${after_order[@]}" "product.php?id=$moved")
+compare_pages after-direct-write "${after_direct[@]}"
+warm "${after_direct[@]}"
+compare_pages --no-chromium after-direct-write-warm "${after_direct[@]}"
+if admin VERIFY >"$CB_PG_DIR/verify2.out" 2>&1; then
+	echo "$me: [after-direct-write-warm] ok: VERIFY finds the cache equal to PostgreSQL"
+else
+	cat "$CB_PG_DIR/verify2.out" >&2
+	failed_stages+=("VERIFY after the direct write")
+fi
 
 if [ "${#failed_stages[@]}" -gt 0 ]; then
 	fail "stages with differences: ${failed_stages[*]}"
