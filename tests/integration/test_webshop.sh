@@ -24,9 +24,9 @@
 #                 cache answered, adds a review of it, sells out another
 #                 product and deletes one of its reviews, and moves a
 #                 product to another cached category; the test waits until
-#                 cbcached's change stream applied WAL up to where it ended
-#                 after the commit (SHOW STATS repl_applied_lsn against
-#                 pg_current_wal_lsn(), at most 30 s) and WAIT FILLS; the
+#                 cbcached's change stream applied the WAL flushed by the
+#                 (synchronous) commit (SHOW STATS repl_applied_lsn against
+#                 pg_current_wal_flush_lsn(), at most 60 s) and WAIT FILLS; the
 #                 product's lookup must show the new name (and come from
 #                 the cache again), then every page must be equal
 #   after-direct-write-warm  the same once the cache filled again (curl
@@ -331,6 +331,7 @@ fi
 repl_before="$(stat_value repl_transactions)"
 shop_psql >/dev/null <<SQL
 BEGIN;
+SET LOCAL synchronous_commit = on;
 UPDATE product SET name = name || ' (neu)', price = price + 1.00 WHERE id = $target;
 INSERT INTO review (product_id, customer_id, author, rating, title, body, verified, created_at)
 	VALUES ($target, $buyer, 'Direkt & <psql>', 4, 'An cbcached vorbei "geschrieben"', NULL, false, '2026-12-01 10:00:00+01');
@@ -339,16 +340,22 @@ DELETE FROM review WHERE id = (SELECT min(id) FROM review WHERE product_id = $re
 UPDATE product SET category_id = $other_cat WHERE id = $moved;
 COMMIT;
 SQL
-# where PostgreSQL's WAL ends now, after the commit: once the cache's
-# applier has passed it, the transaction is in the cache
-wal_end="$(q "SELECT pg_current_wal_lsn() - '0/0'")"
+# The harness runs PostgreSQL with synchronous_commit = off; the
+# transaction turned it on, so its commit returned only once the WAL was
+# flushed up to the commit's end: the flush position now is at or past
+# it.  Once the cache's applier has passed that position (the commit's
+# end, or a later idle position the stream reports), the transaction is in
+# the cache.  pg_current_wal_lsn() (written, not flushed) and
+# pg_current_wal_insert_lsn() (past a page header at a page boundary) are
+# not that bound.
+wal_end="$(q "SELECT pg_current_wal_flush_lsn() - '0/0'")"
 applied=0
-deadline=$((SECONDS + 30))
+deadline=$((SECONDS + 60))
 while :; do
 	applied="$(stat_value repl_applied_lsn)"
 	[ "$applied" -ge "$wal_end" ] && break
 	if [ "$SECONDS" -ge "$deadline" ]; then
-		echo "$me: [after-direct-write] the change stream did not apply WAL up to $wal_end within 30 s (applied: $applied):" >&2
+		echo "$me: [after-direct-write] the change stream did not apply WAL up to $wal_end within 60 s (applied: $applied):" >&2
 		admin SHOW STATS | grep -E '^ *repl_' >&2
 		tail -n 20 "$WS_CBD_LOG" >&2
 		fail "the cache did not receive the write straight to PostgreSQL"
