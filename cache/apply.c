@@ -569,6 +569,18 @@ bool apply_insert(applier *a, const pgoutput_insert *m, cb_error *err)
 	return new_image(a, e, &r, true, err);
 }
 
+/* Whether r holds every primary key column (an old key of REPLICA IDENTITY USING INDEX may not). */
+static bool has_primary_key(const applier *a, const rel_entry *e, const row *r)
+{
+	const cg_table *tb = &a->groups[e->group]->tables[e->table];
+	for (size_t k = 0; k < tb->npk; k++)
+		if (r->vals[tb->pk[k]] == NULL)
+			return false;
+	return true;
+}
+
+#define NO_PRIMARY_KEY "a changed row's old key lacks primary key columns (set REPLICA IDENTITY DEFAULT)"
+
 bool apply_delete(applier *a, const pgoutput_delete *m, cb_error *err)
 {
 	if (a->skip_txn)
@@ -581,6 +593,10 @@ bool apply_delete(applier *a, const pgoutput_delete *m, cb_error *err)
 	row r;
 	if (m->old_kind == 0 || !read_row(a, e, &m->oldtup, 0, &r)) {
 		table_changed(a, e, "a deleted row has no key (REPLICA IDENTITY)");
+		return true;
+	}
+	if (!has_primary_key(a, e, &r)) {
+		table_changed(a, e, NO_PRIMARY_KEY);
 		return true;
 	}
 	return delete_row(a, e, &r, err);
@@ -601,6 +617,10 @@ bool apply_update(applier *a, const pgoutput_update *m, cb_error *err)
 	/* the old key: sent when it changed (K) or with REPLICA IDENTITY FULL (O), else the new row's */
 	if (!read_row(a, e, &m->newtup, 0, &nr) || (m->old_kind != 0 && !read_row(a, e, &m->oldtup, 1, &kr))) {
 		table_changed(a, e, "a row could not be read");
+		return true;
+	}
+	if (m->old_kind != 0 && !has_primary_key(a, e, &kr)) {
+		table_changed(a, e, NO_PRIMARY_KEY);
 		return true;
 	}
 	const row *key = m->old_kind != 0 ? &kr : &nr;

@@ -189,6 +189,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "repl_stream", streaming ? 1 : 0);
 		stat_row(r, "repl_stream_healthy", streaming && rc.healthy ? 1 : 0);
 		stat_row(r, "cache_answers", cachesvc_answers(cs) ? 1 : 0);
+		stat_row(r, "repl_ddl_triggers", cachesvc_ddl_triggers(cs) ? 1 : 0);
 		if (streaming) {
 			stat_row(r, "repl_applied_lsn", (long long)rc.applied_lsn);
 			stat_row(r, "repl_lag_bytes", (long long)rc.lag_bytes);
@@ -494,6 +495,56 @@ static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 		           ms, fill_queue_length(cachesvc_fill_daemon(cs)));
 }
 
+static void lsn_text(uint64_t lsn, char *buf, size_t n)
+{
+	snprintf(buf, n, "%X/%X", (unsigned)(lsn >> 32), (unsigned)lsn);
+}
+
+/* SHOW REPLICATION: the change stream's slot and positions, one row. */
+static void cmd_show_replication(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	cachesvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	replica_counters c;
+	char why[CB_ERROR_MAX];
+	if (!cachesvc_stream(cs, &c, why, sizeof(why))) {
+		put_status(r, false, "this cbcached runs without a change stream: %s", why);
+		return;
+	}
+	static const char *const cols[] = {"slot",         "state",         "healthy",        "applied_lsn",
+	                                   "received_lsn", "confirmed_lsn", "server_wal_end", "lag_bytes",
+	                                   "lag_ms",       "ddl_triggers",  "last_error",     NULL};
+	put_columns(r, cols);
+	char slot[80], ap[24], rc[24], cf[24], se[24], lb[24], lm[24];
+	cachesvc_slot_name(cs, slot, sizeof(slot));
+	lsn_text(c.applied_lsn, ap, sizeof(ap));
+	lsn_text(c.received_lsn, rc, sizeof(rc));
+	lsn_text(c.confirmed_lsn, cf, sizeof(cf));
+	lsn_text(c.server_wal_end, se, sizeof(se));
+	snprintf(lb, sizeof(lb), "%lld", (long long)c.lag_bytes);
+	snprintf(lm, sizeof(lm), "%lld", (long long)c.lag_ms);
+	put_row(r, 11, slot, c.state, c.healthy ? "yes" : "no", ap, rc, cf, se, lb, lm,
+	        cachesvc_ddl_triggers(cs) ? "installed" : "missing", why);
+	put_status(r, true, "%s", "");
+}
+
+/* DROP SLOT: stop the change stream for good and drop its slot and publication. */
+static void cmd_drop_slot(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	cachesvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	char msg[1000];
+	cb_error err;
+	if (cachesvc_drop_slot(cs, msg, sizeof(msg), &err))
+		put_status(r, true, "%s", msg);
+	else
+		put_status(r, false, "DROP SLOT: %s", err.msg);
+}
+
 typedef struct adm_command {
 	const char *words; /* normalized: upper case, single spaces */
 	bool args;         /* words are followed by arguments (passed as typed) */
@@ -508,6 +559,8 @@ static const adm_command adm_commands[] = {
         {"SHOW FILLS", false, cmd_show_fills},
         {"SHOW CONTROLS", false, cmd_show_controls},
         {"SHOW QUERIES", false, cmd_show_queries},
+        {"SHOW REPLICATION", false, cmd_show_replication},
+        {"DROP SLOT", false, cmd_drop_slot},
         {"RELOAD", false, cmd_reload},
         {"SHUTDOWN", false, cmd_shutdown},
         {"EVICT ALL", false, cmd_evict_all},
@@ -567,9 +620,10 @@ void adm_execute(adm_server *a, const char *line, adm_reply *r)
 	        r, false,
 	        "unknown command \"%s\": the commands are SHOW STATS, SHOW SESSIONS, SHOW CONFIG, %sRELOAD, SHUTDOWN",
 	        norm,
-	        adm_cache(a) != NULL ? "SHOW FILLS, SHOW CONTROLS, SHOW QUERIES, FILL table.column value, EVICT "
-	                               "table.column value, EVICT ALL, VERIFY, WAIT FILLS [ms], "
-	                             : "");
+	        adm_cache(a) != NULL
+	                ? "SHOW FILLS, SHOW CONTROLS, SHOW QUERIES, SHOW REPLICATION, FILL table.column "
+	                  "value, EVICT table.column value, EVICT ALL, VERIFY, WAIT FILLS [ms], DROP SLOT, "
+	                : "");
 }
 
 /* --- server ------------------------------------------------------------------- */

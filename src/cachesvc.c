@@ -18,6 +18,7 @@
 #include "cachegroup/cachegroup.h"
 #include "common/clock.h"
 #include "src/check.h"
+#include "src/install.h"
 #include "src/replica.h"
 #include "hit/hitpath.h"
 #include "common/log.h"
@@ -44,8 +45,9 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
-	bool answers_off;              /* require_stream and no stream: the cache answers nothing */
+	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
+	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
@@ -187,8 +189,21 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .on_ddl = cachesvc_on_ddl,
 	                       .ddl_arg = s};
 	cb_error err;
-	if ((s->rep = replica_start(&rs, &err)) != NULL)
+	if ((s->rep = replica_start(&rs, &err)) != NULL) {
+		int inst = inst_installed(s->conninfo, &err);
+		s->ddl_triggers = inst == 1;
+		if (inst == 0)
+			log_warning(
+			        "cache: the DDL event triggers are not installed on the backend: DDL without a data "
+			        "change (ALTER TABLE ... ADD COLUMN, GRANT, REVOKE, policies) made outside this "
+			        "cbcached "
+			        "is not seen until the table's next change; run cbcached --install-backend -c %s once, "
+			        "as a superuser",
+			        cfg->path);
+		else if (inst < 0)
+			log_warning("cache: whether the DDL event triggers are installed cannot be told: %s", err.msg);
 		return true;
+	}
 	snprintf(s->stream_why, sizeof(s->stream_why), "%s", err.msg);
 	if (cfg->require_stream) {
 		s->answers_off = true;
@@ -552,6 +567,45 @@ bool cachesvc_stream(cachesvc *s, replica_counters *c, char *why, size_t n)
 	replica_get_counters(s->rep, c);
 	replica_last_error(s->rep, why, n);
 	return true;
+}
+
+void cachesvc_slot_name(cachesvc *s, char *buf, size_t n)
+{
+	if (s->rep != NULL)
+		replica_slot_name(s->rep, buf, n);
+	else
+		snprintf(buf, n, "%s", "");
+}
+
+bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err)
+{
+	if (s->rep == NULL)
+		return cb_fail(err, "this cbcached runs without a change stream: there is no slot to drop (%s)",
+		               s->stream_why);
+	char name[80];
+	replica_slot_name(s->rep, name, sizeof(name));
+	atomic_store(&s->answers_off, true);
+	bool slot = false, pub = false;
+	if (!replica_drop_slot(s->rep, &slot, &pub, err)) {
+		log_error("cache: DROP SLOT: %s; the change stream is stopped and nothing is answered from the cache",
+		          err->msg);
+		return false;
+	}
+	log_warning("cache: DROP SLOT: replication slot %s %s, publication %s; the change stream is stopped and "
+	            "nothing is answered from the cache until cbcached is restarted (with a new slot and an empty "
+	            "cache)",
+	            name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
+	snprintf(msg, n,
+	         "replication slot %s %s, publication %s; this cbcached relays everything and answers nothing from "
+	         "the cache until it is restarted (a restart makes a new slot and starts with an empty cache; to "
+	         "give the instance up: SHUTDOWN, then cbcached --uninstall)",
+	         name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
+	return true;
+}
+
+bool cachesvc_ddl_triggers(cachesvc *s)
+{
+	return s->ddl_triggers;
 }
 
 bool cachesvc_answers(cachesvc *s)

@@ -120,6 +120,12 @@ void cachesvc_catalog_changed(cachesvc *s);
 unsigned cachesvc_ddl_generation(cachesvc *s);
 /* Whether the cache may answer at all (not: require_stream without a stream). */
 bool cachesvc_answers(cachesvc *s);
+/* The change stream's slot name ("" without a stream). */
+void cachesvc_slot_name(cachesvc *s, char *buf, size_t n);
+/* cbcache-admin DROP SLOT (src/replica.h): msg says what was dropped and what follows; false with err. */
+CB_MUSTCHECK bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err);
+/* Whether the backend's DDL event triggers (cbcached --install-backend) were installed at the start. */
+bool cachesvc_ddl_triggers(cachesvc *s);
 /* The change stream's counters into *c (true), or why there is none in why (false). */
 struct replica_counters;
 bool cachesvc_stream(cachesvc *s, struct replica_counters *c, char *why, size_t n);

@@ -31,8 +31,9 @@ static void cla_usage(FILE *f)
 {
 	fprintf(f, "cbcache-admin - send a command to the cbcached admin socket\n\n"
 	           "Usage: cbcache-admin (-s SOCKET | -c CONFIG) [--json] COMMAND...\n\n"
-	           "Commands: SHOW STATS, SHOW SESSIONS, SHOW CONFIG, SHOW FILLS, SHOW CONTROLS, VERIFY,\n"
-	           "          FILL table.column value, EVICT table.column value, EVICT ALL, RELOAD, SHUTDOWN\n"
+	           "Commands: SHOW STATS, SHOW SESSIONS, SHOW CONFIG, SHOW FILLS, SHOW CONTROLS, SHOW QUERIES,\n"
+	           "          SHOW REPLICATION, VERIFY, FILL table.column value, EVICT table.column value,\n"
+	           "          EVICT ALL, WAIT FILLS [ms], DROP SLOT, RELOAD, SHUTDOWN\n"
 	           "          (see doc/admin.md)\n"
 	           "  -s, --socket SOCKET  the admin socket (admin_socket in cbcache.conf)\n"
 	           "  -c, --config CONFIG  read admin_socket from this cbcache.conf\n"

@@ -23,6 +23,7 @@
 #include "src/admin.h"
 #include "src/cachesvc.h"
 #include "src/check.h"
+#include "src/install.h"
 #include "src/config.h"
 #include "src/listener.h"
 #include "common/log.h"
@@ -59,7 +60,15 @@ static void main_usage(FILE *f)
 	        "cbcached - cbcache daemon: a PostgreSQL-protocol middleware in front of a PostgreSQL backend\n\n"
 	        "Usage:\n"
 	        "  cbcached -c CONFIG [-d]     run (in the foreground; -d: as a daemon, needs pid_file and log_file)\n"
-	        "  cbcached --check -c CONFIG  validate the configuration and the cache group files, then exit\n"
+	        "  cbcached --check -c CONFIG  validate the configuration and the cache group files, and say what\n"
+	        "                              the backend lacks for the change stream, then exit\n"
+	        "  cbcached --install-backend[=CONNINFO] -c CONFIG\n"
+	        "                              install the DDL event triggers (a superuser's CONNINFO, else "
+	        "cache_user's)\n"
+	        "  cbcached --uninstall -c CONFIG\n"
+	        "                              drop this instance's replication slot and publication (cbcached "
+	        "stopped),\n"
+	        "                              and the DDL event triggers when no other instance uses them\n"
 	        "  cbcached --version          print the version\n"
 	        "  cbcached --help             print this help\n\n"
 	        "Signals: SIGHUP reloads the configuration, SIGTERM or SIGINT shut down gracefully.\n"
@@ -389,14 +398,39 @@ done:
 	return status;
 }
 
+static void main_say(const char *line)
+{
+	printf("cbcached: %s\n", line);
+}
+
+/* --install-backend and --uninstall (see src/install.h). */
+static bool main_backend_setup(bool install, const char *conninfo, cb_error *err)
+{
+	char own[4096];
+	if (!chk_backend_conninfo(&main_cfg, own, sizeof(own), err))
+		return false;
+	if (!install)
+		return inst_uninstall(own, main_cfg.instance_name, main_say, err);
+	char super[4400];
+	/* a superuser's conninfo names the role; the database is the cache's */
+	if (conninfo != NULL)
+		snprintf(super, sizeof(super), "%s %s dbname='%s'", main_cfg.backend, conninfo,
+		         main_cfg.cache_database);
+	if (!inst_install(conninfo != NULL ? super : own, err))
+		return false;
+	printf("cbcached: DDL event triggers installed on database %s\n", main_cfg.cache_database);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"config", required_argument, NULL, 'c'}, {"daemon", no_argument, NULL, 'd'},
 	        {"check", no_argument, NULL, 'k'},        {"version", no_argument, NULL, 'V'},
-	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-	const char *config = NULL;
-	bool daemonize = false, check = false;
+	        {"help", no_argument, NULL, 'h'},         {"install-backend", optional_argument, NULL, 'I'},
+	        {"uninstall", no_argument, NULL, 'U'},    {NULL, 0, NULL, 0}};
+	const char *config = NULL, *install_conninfo = NULL;
+	bool daemonize = false, check = false, install = false, uninstall = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "c:dVh", opts, NULL)) != -1) {
 		switch (c) {
@@ -408,6 +442,13 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			check = true;
+			break;
+		case 'I':
+			install = true;
+			install_conninfo = optarg;
+			break;
+		case 'U':
+			uninstall = true;
 			break;
 		case 'V':
 			printf("cbcached %s\n", CBD_VERSION);
@@ -439,6 +480,13 @@ int main(int argc, char **argv)
 	if (!ok) {
 		fprintf(stderr, "cbcached: %s\n", err.msg);
 		return 1;
+	}
+	if (install || uninstall) {
+		ok = main_backend_setup(install, install_conninfo, &err);
+		if (!ok)
+			fprintf(stderr, "cbcached: %s\n", err.msg);
+		cfg_free(&main_cfg);
+		return ok ? 0 : 1;
 	}
 	if (check) {
 		ok = chk_cache_groups(&main_cfg, stdout, &err);

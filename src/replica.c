@@ -57,6 +57,7 @@ struct replica {
 
 	/* health */
 	_Atomic int64_t down_since_us; /* 0 while streaming */
+	_Atomic bool dropped;          /* DROP SLOT: stopped for good, nothing may be answered */
 	atomic_uint ddl_gen;
 	bool emptied;       /* replica_start emptied the cache for a new slot: the first connect need not */
 	bool txn_ddl;       /* the transaction being applied carries a DDL message */
@@ -125,11 +126,15 @@ void replica_fence_all(replica *r)
 
 size_t replica_fences(replica *r)
 {
+	if (atomic_load(&r->dropped))
+		return 0; /* they never fall, and nothing is answered anyway */
 	return atomic_load(&r->fences_up);
 }
 
 bool replica_fenced(replica *r, size_t group, size_t table)
 {
+	if (atomic_load_explicit(&r->dropped, memory_order_relaxed))
+		return true;
 	int64_t down = atomic_load_explicit(&r->down_since_us, memory_order_relaxed);
 	if (down != 0 && cb_clock_mono_us() - down > (int64_t)r->set.max_lag_ms * 1000)
 		return true;
@@ -183,8 +188,14 @@ static int64_t sync_step(void *arg, bool stopping)
 		            err.msg);
 		return cb_clock_mono_us() + 1000000;
 	}
-	PGresult *res =
-	        PQexec(r->sync_pg, "SELECT pg_catalog.pg_logical_emit_message(false, '" SYNC_PREFIX "', 'sync')");
+	/*
+	 * Transactional, in its own transaction, with synchronous_commit on: the
+	 * commit flushes the WAL, so the walsender sends the message at once.  A
+	 * non-transactional message is not flushed by itself: it waited for the
+	 * WAL writer (wal_writer_delay, 200 ms by default), and every fence with it.
+	 */
+	PGresult *res = PQexec(r->sync_pg, "SET synchronous_commit = on; SELECT "
+	                                   "pg_catalog.pg_logical_emit_message(true, '" SYNC_PREFIX "', 'sync')");
 	uint64_t lsn = 0;
 	bool ok =
 	        PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && parse_lsn(PQgetvalue(res, 0, 0), &lsn);
@@ -409,8 +420,8 @@ static bool on_message(void *arg, const pgoutput_message *m)
 	replica *r = arg;
 	if (strcmp(m->prefix, DDL_PREFIX) == 0)
 		ddl_message(r, m);
-	else if (strcmp(m->prefix, SYNC_PREFIX) == 0 && !m->transactional)
-		advance(r, m->lsn);
+	else if (strcmp(m->prefix, SYNC_PREFIX) == 0)
+		advance(r, m->lsn); /* every transaction that committed before it was emitted is applied */
 	return true;
 }
 
@@ -502,6 +513,19 @@ fail:
 	return NULL;
 }
 
+bool replica_drop_slot(replica *r, bool *slot_dropped, bool *publication_dropped, cb_error *err)
+{
+	atomic_store(&r->dropped, true); /* fenced from now on */
+	stream_stop(r->st);
+	stream_settings ss = {.conninfo = r->conninfo, .instance = r->instance};
+	return stream_drop(&ss, slot_dropped, publication_dropped, err);
+}
+
+void replica_slot_name(replica *r, char *buf, size_t n)
+{
+	stream_object_name(r->instance, buf, n);
+}
+
 void replica_stop(replica *r)
 {
 	if (r == NULL)
@@ -547,7 +571,7 @@ void replica_get_counters(replica *r, replica_counters *c)
 	c->syncs = atomic_load(&r->syncs);
 	c->fences_made = atomic_load(&r->fences_made);
 	c->fences_up = atomic_load(&r->fences_up);
-	c->state = stream_state_name(stream_get_state(r->st));
+	c->state = atomic_load(&r->dropped) ? "slot dropped" : stream_state_name(stream_get_state(r->st));
 	int64_t down = atomic_load(&r->down_since_us);
 	c->healthy = down == 0 || cb_clock_mono_us() - down <= (int64_t)r->set.max_lag_ms * 1000;
 }

@@ -20,8 +20,9 @@
  * the write may have changed (every table when that cannot be told):
  * the hit path answers nothing from them until the applier has passed the
  * commit.  The commit's position is taken by the sync thread: it emits a
- * non-transactional logical message on its own connection
- * (pg_logical_emit_message(false, 'cbcache', 'sync')), whose LSN is past
+ * logical message in a transaction of its own, on its own connection
+ * (pg_logical_emit_message(true, 'cbcache', 'sync'), committed with
+ * synchronous_commit on, so the WAL is flushed at once), whose LSN is past
  * every commit that completed before it, and gives that LSN to every
  * fence made before it asked; the stream brings the message to the
  * applier after those commits, and a fence falls once the applier's
@@ -78,6 +79,17 @@ typedef struct replica_settings {
 CB_MUSTCHECK replica *replica_start(const replica_settings *s, cb_error *err);
 /* Stop the stream and the sync thread, free; NULL is fine. */
 void replica_stop(replica *r);
+
+/*
+ * cbcache-admin DROP SLOT: stop the stream for good and drop the slot and
+ * the publication; from the call on nothing is answered from the cache
+ * (replica_fenced is true for every table).  False with err (the backend's
+ * refusal and the statement to run) when dropping failed; the stream stays
+ * stopped then too.
+ */
+CB_MUSTCHECK bool replica_drop_slot(replica *r, bool *slot_dropped, bool *publication_dropped, cb_error *err);
+/* "cbcache_<instance_name>". */
+void replica_slot_name(replica *r, char *buf, size_t n);
 
 /* Whether table t of group g may not be answered now (a fence, the stream down, a changed table). */
 bool replica_fenced(replica *r, size_t group, size_t table);

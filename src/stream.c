@@ -1293,6 +1293,9 @@ static int64_t stream_step(void *arg, bool stopping)
 	stream *st = arg;
 	cb_error err = {{0}};
 	if (stopping) {
+		if (st->in_txn && st->cons.on_disconnected != NULL) /* in this thread: the consumer rolls back */
+			st->cons.on_disconnected(st->cons.arg, "the stream was stopped inside a transaction");
+		st->in_txn = false;
 		stream_close(st, true);
 		set_state(st, STREAM_STOPPED);
 		return CB_WORKER_IDLE;
@@ -1429,6 +1432,15 @@ static bool check_tables(check_ctx *cx, const pgio *io, PGconn *c, const stream_
 			problem(cx, fix,
 			        "table %s has REPLICA IDENTITY NOTHING: once it is published, PostgreSQL refuses its "
 			        "updates and deletes",
+			        shown);
+		} else if (strcmp(PQgetvalue(res, i, 3), "i") == 0) {
+			snprintf(fix, sizeof(fix), "ALTER TABLE %s REPLICA IDENTITY DEFAULT;", shown);
+			problem(cx, fix,
+			        "table %s has REPLICA IDENTITY USING INDEX: the old keys of its changes may lack "
+			        "primary key "
+			        "columns, and the cache identifies rows by the primary key (such a change stops "
+			        "answers "
+			        "from the table until it is compiled again)",
 			        shown);
 		} else if (strcmp(PQgetvalue(res, i, 3), "d") == 0 && strcmp(PQgetvalue(res, i, 5), "t") != 0) {
 			snprintf(fix, sizeof(fix),

@@ -89,8 +89,7 @@
  *
  * Stats (stream_get_stats) are atomics written by the thread, for SHOW
  * STATS.  stream_check() is for cbcached --check; stream_drop() removes
- * an instance's slot and publication (for cbcache-admin DROP SLOT and
- * cbcached --uninstall, which do not exist yet).
+ * an instance's slot and publication (cbcached --uninstall, src/install.h).
  */
 #ifndef CBD_STREAM_H
 #define CBD_STREAM_H

@@ -10,17 +10,4 @@ need_built fuzzer tests/fuzz/fuzz_cg_parse \
 	"configure did not find clang; install the Debian package clang (scripts/install-deps.sh does), then run configure again"
 scratch_dir work
 mkdir "$work/corpus"
-cd "$work" || exit 1
-"$fuzzer" -runs=20000 -max_total_time=30 -max_len=2048 -timeout=10 -rss_limit_mb=1024 \
-	-artifact_prefix="$work/" "$work/corpus" "$srcdir/tests/fuzz/corpus" 2>"$work/log"
-rc=$?
-tail -n 5 "$work/log"
-if [ "$rc" != 0 ]; then
-	echo "FAIL: the fuzzer found a problem (exit $rc):"
-	tail -n 60 "$work/log"
-	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-		[ -f "$f" ] && { echo "input $f:"; od -c "$f" | head -20; }
-	done
-	exit 1
-fi
-exit 0
+run_fuzzer "$fuzzer" "$work" 5 -runs=20000 -max_total_time=30 -max_len=2048 "$work/corpus" "$srcdir/tests/fuzz/corpus"

@@ -38,16 +38,4 @@ frame() {
 { frame "$rel"; frame "$trn"; frame "$ori"; } >"$work/seeds/truncate"
 { frame "w$hdr$rel"; frame "w$hdr$ins"; frame "$kal"; } >"$work/seeds/framed"
 
-"$fuzzer" -runs=200000 -max_total_time=30 -max_len=1024 -timeout=10 -rss_limit_mb=1024 \
-	-artifact_prefix="$work/" "$work/corpus" "$work/seeds" 2>"$work/log"
-rc=$?
-tail -n 3 "$work/log"
-if [ "$rc" != 0 ]; then
-	echo "FAIL: the fuzzer found a problem (exit $rc):"
-	tail -n 60 "$work/log"
-	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-		[ -f "$f" ] && { echo "input $f:"; od -c "$f" | head -20; }
-	done
-	exit 1
-fi
-exit 0
+run_fuzzer "$fuzzer" "$work" 3 -runs=200000 -max_total_time=30 -max_len=1024 "$work/corpus" "$work/seeds"

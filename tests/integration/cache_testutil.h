@@ -148,15 +148,23 @@ static long check_cache(cachedb *db, vcollect *out)
 	return run_checker(db, collect_violation, out ? out : &local);
 }
 
+/* A read-only connection to the cache file with statement sql prepared on it (fails the test on an error). */
+static sqlite3_stmt *lite_prepare(cachedb *db, const char *sql, sqlite3 **lite)
+{
+	*lite = NULL;
+	assert_int_equal(sqlite3_open_v2(cachedb_path(db), lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(*lite, 10000);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(*lite, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(*lite));
+	return st;
+}
+
 /* One integer from the cache file. */
 static long long lite_int(cachedb *db, const char *sql)
 {
-	sqlite3 *lite = NULL;
-	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(lite, 10000);
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(lite, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(lite));
+	sqlite3 *lite;
+	sqlite3_stmt *st = lite_prepare(db, sql, &lite);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	long long v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

@@ -24,11 +24,47 @@ CBCACHED = os.path.join(BUILD, "src", "cbcached")
 ADMIN = os.path.join(BUILD, "src", "cbcache-admin")
 
 
+# PostgreSQL's own socket (the harness's server), for answers straight from it.
+DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
+
+
 def fail(msg, daemon=None):
     print("FAIL: " + msg, file=sys.stderr)
     if daemon is not None:
         daemon.dump_log()
     sys.exit(1)
+
+
+_checks = [0]
+
+
+def check(cond, what, daemon=None, on_fail=None):
+    """One TAP line: "ok N - what", or fail (calling on_fail first, then
+    showing daemon's log)."""
+    _checks[0] += 1
+    if not cond:
+        if on_fail is not None:
+            on_fail()
+        fail(what, daemon)
+    print("ok %d - %s" % (_checks[0], what))
+
+
+def plan():
+    """The TAP plan line, at the end."""
+    print("1..%d" % _checks[0])
+
+
+def direct():
+    """A logged-in connection straight to PostgreSQL."""
+    return Conn(DIRECT).login()
+
+
+def rows_of(conn, sql):
+    """The rows of a simple query (text values); raises on an error."""
+    rows, errors = conn.query(sql)
+    if errors:
+        raise RuntimeError("%s: %r" % (sql, errors))
+    return rows
 
 
 class Daemon:
@@ -54,7 +90,8 @@ class Daemon:
             wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "--max-threads=1200", "--quiet"]
         self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
-        deadline = time.monotonic() + 20
+        limit = 120 if wrap else 20  # valgrind starts slowly
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 fail("cbcached exited during start-up", self)
@@ -65,7 +102,7 @@ class Daemon:
                     self.admin("WAIT", "FILLS", "20000")
                 return
             time.sleep(0.05)
-        fail("cbcached did not answer on its admin socket within 20 s", self)
+        fail("cbcached did not answer on its admin socket within %d s" % limit, self)
 
     def admin(self, *words, check=True):
         r = subprocess.run([ADMIN, "-s", self.admin_sock, "--json"] + list(words),

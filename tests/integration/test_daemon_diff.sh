@@ -43,8 +43,8 @@ print(rows[0] if rows else '')" "$1")"
 	echo "$v"
 }
 
-min_cold="${CB_DIFF_MIN_COLD:-5}"
-min_warm="${CB_DIFF_MIN_WARM:-5}"
+min_cold="${CB_DIFF_MIN_COLD:-8}"
+min_warm="${CB_DIFF_MIN_WARM:-8}"
 
 # counters FILE: the hits, misses and backend counters into FILE ("h m b")
 counters() {

@@ -33,17 +33,15 @@ from cbd_helper import B, E, P, Q, S, exchange  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
-checks = 0
+
+
+def show_state():
+    print("SHOW QUERIES: %r" % daemon.admin("SHOW", "QUERIES", check=False), file=sys.stderr)
+    print("SHOW STATS: %r" % daemon.stats(), file=sys.stderr)
 
 
 def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        print("SHOW QUERIES: %r" % daemon.admin("SHOW", "QUERIES", check=False), file=sys.stderr)
-        print("SHOW STATS: %r" % daemon.stats(), file=sys.stderr)
-        h.fail(what, daemon)
-    print("ok %d - %s" % (checks, what))
+    h.check(cond, what, daemon, show_state)
 
 
 def connect(path=None):
@@ -361,4 +359,4 @@ with daemon:
     v = daemon.admin("VERIFY")
     check(v.get("ok", True) is not False and not v["rows"], "VERIFY is clean at the end")
     daemon.stop()
-print("1..%d" % checks)
+h.plan()

@@ -14,6 +14,10 @@ database.  For 30 seconds (CB_STREAM_SECONDS) writers race readers:
   visibility lag is reported;
 - readers: director lookups and director-film joins through both.
 
+Writers pause 20-80 ms after each write (a write through cbcached fences its
+tables until it is applied), so that the readers are answered from the
+caches in between.
+
 At the end the caches are quiesced (WAIT FILLS), every director and its
 films are read through both and must equal PostgreSQL's answer byte for
 byte, and VERIFY is clean on both.  Then cbcached a is killed with SIGKILL
@@ -34,36 +38,16 @@ import cbd_helper as h  # noqa: E402
 from cbd_helper import Q, exchange  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
-DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
 SECONDS = float(os.environ.get("CB_STREAM_SECONDS", "30"))
-checks = 0
+check, direct, value_of = h.check, h.direct, h.rows_of
 failures = []
 lock = threading.Lock()
-
-
-def check(cond, what, daemon=None):
-    global checks
-    checks += 1
-    if not cond:
-        h.fail(what, daemon)
-    print("ok %d - %s" % (checks, what))
 
 
 def conf(instance, extra=""):
     return ("cache_db = cache.db\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n"
             "max_cache_rows = 200000\ninstance_name = %s\n%s" %
             (os.path.join(SRC, "examples/movies/movies.cg"), instance, extra))
-
-
-def direct():
-    return h.Conn(DIRECT).login()
-
-
-def value_of(conn, sql):
-    rows, errors = conn.query(sql)
-    if errors:
-        raise RuntimeError("%s: %r" % (sql, errors))
-    return rows
 
 
 def problem(msg):
@@ -113,6 +97,12 @@ with a, b:
     lags = []
     counts = {"writes": 0, "reads": 0}
 
+    def pace():
+        """A writer's think time: a write through cbcached fences its tables until the stream applied it
+        (a function call fences all of them), so writers without pauses would leave the readers nothing to
+        read from the cache."""
+        stop.wait(random.uniform(0.02, 0.08))
+
     def own_keys(n):
         return ids[n * 6:(n + 1) * 6]
 
@@ -122,7 +112,8 @@ with a, b:
             if not rows or rows[0][0] != want:
                 problem("%s: read %r after the write's commit, wanted %r" % (what, rows, want))
 
-    def plain_writer(daemon, n):
+    def writer(daemon, n, tag, statement):
+        """Renames its own directors through daemon with statement ({k}: id, {v}: name), reading each back."""
         c = h.Conn(daemon.sock).login()
         other = h.Conn(daemon.sock).login()
         keys = own_keys(n)
@@ -130,27 +121,13 @@ with a, b:
         while not stop.is_set():
             k = random.choice(keys)
             seq += 1
-            v = "w%d-%d" % (n, seq)
-            value_of(c, "UPDATE regisseur SET nname = '%s' WHERE id = %d" % (v, k))
+            v = "%s%d-%d" % (tag, n, seq)
+            value_of(c, statement.format(k=k, v=v))
             read_back(daemon, (c, other), "SELECT nname FROM regisseur WHERE id = %d" % k, v,
-                      "plain writer %d" % n)
+                      "%s writer %d" % (tag, n))
             with lock:
                 counts["writes"] += 1
-
-    def function_writer(daemon, n):
-        c = h.Conn(daemon.sock).login()
-        other = h.Conn(daemon.sock).login()
-        keys = own_keys(n)
-        seq = 0
-        while not stop.is_set():
-            k = random.choice(keys)
-            seq += 1
-            v = "f%d-%d" % (n, seq)
-            value_of(c, "SELECT cb_rename(%d, '%s')" % (k, v))
-            read_back(daemon, (c, other), "SELECT nname FROM regisseur WHERE id = %d" % k, v,
-                      "function writer %d" % n)
-            with lock:
-                counts["writes"] += 1
+            pace()
 
     def cascade_writer(daemon):
         c = h.Conn(daemon.sock).login()
@@ -168,6 +145,7 @@ with a, b:
             p = new
             with lock:
                 counts["writes"] += 1
+            pace()
 
     def direct_writer(n):
         c = direct()
@@ -209,7 +187,8 @@ with a, b:
         except Exception as e:  # a thread's failure fails the test below
             errors.append(repr(e))
 
-    work = [(plain_writer, a, 0), (plain_writer, b, 1), (function_writer, a, 2), (cascade_writer, b),
+    plain, function = "UPDATE regisseur SET nname = '{v}' WHERE id = {k}", "SELECT cb_rename({k}, '{v}')"
+    work = [(writer, a, 0, "w", plain), (writer, b, 1, "w", plain), (writer, a, 2, "f", function), (cascade_writer, b),
             (direct_writer, 4), (reader, a), (reader, b)]
     threads = [threading.Thread(target=guard, args=w) for w in work]
     for t in threads:
@@ -346,4 +325,4 @@ s, log = no_stream("require_stream = off\n")
 check(s["repl_stream"] == 0 and s["cache_answers"] == 1, "require_stream = off without a stream: cache_answers 1")
 check(s["queries_cache_hits"] >= 5, "... answers from the cache (%d hits)" % s["queries_cache_hits"])
 check("WITHOUT the change stream" in log, "... with a warning in the log")
-print("1..%d" % checks)
+h.plan()

@@ -110,12 +110,8 @@ static char *rows_text(PGresult *res)
 
 static char *lite_text(cachedb *db, const char *sql)
 {
-	sqlite3 *lite = NULL;
-	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(lite, 10000);
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(lite, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(lite));
+	sqlite3 *lite;
+	sqlite3_stmt *st = lite_prepare(db, sql, &lite);
 	size_t cap = 1 << 16, used = 0;
 	char *out = calloc(1, cap);
 	assert_non_null(out);
