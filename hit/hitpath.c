@@ -509,8 +509,10 @@ static hitpath_outcome run_plan(hitpath_conn *c, const plancache_plan *p, const 
 		return HITPATH_ERROR;
 	}
 	hitpath_outcome o = probe_all(c, p, res, err);
-	if (o == HITPATH_HIT && rq->refuse != NULL)
+	if (o == HITPATH_HIT && rq->refuse != NULL) {
 		o = to_backend(res, "%s", rq->refuse); /* complete, but the session cannot take it now */
+		res->answerable = true;
+	}
 	if (o == HITPATH_HIT)
 		o = answer(c, p, rq, ss, out, res, err);
 	if (o == HITPATH_HIT && !reader_end(c->rd, err))

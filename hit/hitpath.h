@@ -149,7 +149,8 @@ typedef struct hitpath_result {
 	uint64_t rows;    /* HITPATH_HIT: rows sent */
 	int nfills;       /* HITPATH_MISS: fills to queue */
 	hitpath_fill fills[HITPATH_MAX_FILLS];
-	bool parsed; /* this call built a plan (the plan cache did not know the statement) */
+	bool parsed;     /* this call built a plan (the plan cache did not know the statement) */
+	bool answerable; /* HITPATH_BACKEND only because of rq->refuse: the cache held the whole answer */
 } hitpath_result;
 
 /*

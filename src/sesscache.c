@@ -57,6 +57,9 @@ typedef struct unit {
 	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds */
 	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
 	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
+	unsigned execs;                        /* its Query or Execute messages */
+	unsigned misses;                       /* of those, reads the cache could answer (missed, or refused) */
+	sqlfe_stmtclass_begin begin;           /* UNIT_QUERY: the transaction start it is, if one */
 } unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
@@ -98,13 +101,14 @@ struct sesscache {
 	bool check_prepared; /* the backend holds CHECK_STMT */
 	bool check_row;      /* the running check's DataRow was read */
 	bool check_error;
-	char held_ready;  /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
-	char wal_lsn[32]; /* pg_current_wal_lsn() as the last check read it */
+	char held_ready; /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
+	bool default_rc; /* default_transaction_isolation is read committed (or uncommitted), as last checked */
 
 	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
 	unit *units;
 	size_t cap, head, nunits;
 	char txn;          /* the last ReadyForQuery's status */
+	bool txn_reads;    /* the open transaction may be answered from the cache (see txn_readable) */
 	int swallow_parse; /* ParseComplete messages the client must not see */
 
 	/* extended messages held until Sync */
@@ -128,7 +132,8 @@ struct sesscache {
 	sqlfe_stmtclass_result hold_writes; /* what the held commits wrote */
 	int hold_fd;                        /* eventfd the stream writes to when the hold falls; -1 before the first */
 	bool counted;                       /* the next Query or Execute sent on was counted already (a miss) */
-	bool failed;                        /* out of memory: the session must end */
+	bool subset_read; /* the next Query or Execute sent on is a read the cache could answer (txn_readable) */
+	bool failed;      /* out of memory: the session must end */
 };
 
 /* --- set-up ---------------------------------------------------------------------- */
@@ -335,13 +340,13 @@ static void put_int16(wire_buf *b, int v)
 	wire_put_int16(b, (int16_t)v);
 }
 
-/* The check's statement: extra_float_digits, the WAL position, then one boolean per table. */
+/* The check's statement: extra_float_digits, default_transaction_isolation, then one boolean per table. */
 static void put_check_parse(sesscache *sc, wire_buf *bout)
 {
 	cb_sb sql;
 	cb_sb_init(&sql);
-	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), CASE WHEN "
-	                "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
+	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), "
+	                "pg_catalog.current_setting('default_transaction_isolation')");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
@@ -421,7 +426,7 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	sc->ddl_gen = cachesvc_ddl_generation(sc->cs);
 }
 
-/* The check's DataRow: extra_float_digits, the WAL position, then one boolean per table. */
+/* The check's DataRow: extra_float_digits, default_transaction_isolation, then one boolean per table. */
 static void read_check_row(sesscache *sc, const char *msg, size_t n)
 {
 	const char *p = msg + 5, *end = msg + n;
@@ -432,6 +437,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 	if ((size_t)ncols != sc->ncheck + 2)
 		return;
 	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
+	bool default_rc = false;
 	size_t g = 0, t = 0;
 	for (int c = 0; c < ncols; c++) {
 		if (p + 4 > end)
@@ -453,10 +459,8 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			sc->ss.extra_float_digits = (int)efd;
 		} else if (c == 1) {
 			size_t l = len < 0 ? 0 : (size_t)len;
-			if (l >= sizeof(sc->wal_lsn))
-				return;
-			memcpy(sc->wal_lsn, p, l);
-			sc->wal_lsn[l] = '\0';
+			default_rc = (l == 14 && memcmp(p, "read committed", 14) == 0) ||
+			             (l == 16 && memcmp(p, "read uncommitted", 16) == 0);
 		} else {
 			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
 				g++;
@@ -472,6 +476,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			p += len;
 	}
 	memcpy(sc->readable, readable, sizeof(readable));
+	sc->default_rc = default_rc;
 	sc->check_row = true;
 }
 
@@ -682,6 +687,37 @@ static bool check_follows(sesscache *sc, unit *u, wire_buf *bout)
 	return false;
 }
 
+/*
+ * Reads inside a transaction.  Under READ COMMITTED every statement sees
+ * what was committed before it began, which is what a cache answer gives
+ * (the cache is what the applier has applied; the same lag as outside a
+ * transaction, and the session's own earlier commits were applied before
+ * the client learned of them).  So a transaction may be answered from the
+ * cache while it is READ COMMITTED (a BEGIN that says so, or a plain
+ * BEGIN under a default_transaction_isolation of read committed as the
+ * settings check read it) and every statement in it so far was a read the
+ * cache answered or could have answered (a miss) and that may change
+ * nothing: no write, no lock (FOR UPDATE/SHARE and LOCK are never
+ * answerable, and functions only when known harmless), no SET, no
+ * SAVEPOINT, no error.  Anything else, up to the transaction's end, goes
+ * to the backend.  Unit u ended with ReadyForQuery status z.
+ */
+static void txn_readable(sesscache *sc, const unit *u, char z)
+{
+	if (z != 'T') {
+		sc->txn_reads = false;
+	} else if (sc->txn == 'I') {
+		/* u opened the transaction: a single BEGIN or START TRANSACTION */
+		sc->txn_reads = u->kind == UNIT_QUERY && !u->error &&
+		                (u->begin == SQLFE_BEGIN_READ_COMMITTED ||
+		                 (u->begin == SQLFE_BEGIN_DEFAULT && sc->default_rc && sc->check == CHK_OK));
+	} else if (u->kind != UNIT_EXTENDED && u->kind != UNIT_QUERY) {
+		sc->txn_reads = false;
+	} else if (u->error || u->eff.effects != 0 || u->misses != u->execs) {
+		sc->txn_reads = false;
+	}
+}
+
 /* A backend message of the client's unit u; false: the client does not see it. */
 static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout, char *ready)
 {
@@ -711,6 +747,7 @@ static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, siz
 			forget_pending(sc);
 		break;
 	case 'Z':
+		txn_readable(sc, u, msg[5]);
 		sc->txn = msg[5];
 		if (sc->txn == 'I')
 			commit_pending(sc, sc->cc_invalidated);
@@ -785,6 +822,11 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
 bool sesscache_failed(const sesscache *sc)
 {
 	return sc->failed || sc->held.failed || sc->stale_parse.failed;
+}
+
+char sesscache_txn_status(const sesscache *sc)
+{
+	return sc->txn;
 }
 
 bool sesscache_backend_busy(const sesscache *sc)
@@ -970,10 +1012,12 @@ static void end_unit(sesscache *sc, unit *u, wire_buf *bout)
 /* Send one client message to the backend, keeping the books. */
 static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout)
 {
+	bool miss = false;
 	if (type == 'Q' || type == 'E') {
 		if (!sc->counted)
 			STATS_ADD(queries_backend, 1);
-		sc->counted = false;
+		miss = sc->subset_read;
+		sc->counted = sc->subset_read = false;
 	}
 	unit *u = NULL;
 	switch (type) {
@@ -982,9 +1026,15 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		size_t len;
 		sqlfe_stmtclass_result r;
 		u = push_unit(sc, UNIT_QUERY);
+		if (u != NULL) {
+			u->execs = 1;
+			u->misses = miss;
+		}
 		if (wire_read_query(msg, n, &text, &len)) {
 			judge(sc, text, len, &r);
 			add_effects(sc, u, &r, text, len);
+			if (u != NULL)
+				u->begin = sqlfe_stmtclass_begins(text, len, sc->ss.std_strings);
 		} else {
 			add_effects(sc, u, &anything, NULL, 0);
 		}
@@ -1053,6 +1103,12 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		end_unit(sc, u, bout);
 		return;
 	case 'E':
+		u = open_extended(sc);
+		if (u != NULL) {
+			u->execs++;
+			u->misses += miss;
+		}
+		break;
 	case 'H':
 		u = open_extended(sc);
 		break;
@@ -1088,8 +1144,9 @@ static const char *refusal(const sesscache *sc)
 		return "the session's settings (role, search_path, privileges) are being checked";
 	if (!backend_idle(sc))
 		return "the backend still owes the session answers (pipelined statements)";
-	if (sc->txn != 'I')
-		return "a transaction is open";
+	if (sc->txn != 'I' && !(sc->txn == 'T' && sc->txn_reads))
+		return "a transaction is open that is not READ COMMITTED, or wrote, locked, changed a setting or "
+		       "failed";
 	if (sc->hold_id != 0)
 		return "the session's own write is not applied to the cache yet (its commit waits for the change "
 		       "stream)";
@@ -1121,6 +1178,7 @@ static bool may_answer(sesscache *sc)
 /* Count and act on a hit path outcome that did not answer. */
 static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
+	sc->subset_read = o == HITPATH_MISS || (o == HITPATH_BACKEND && res->answerable);
 	if (o == HITPATH_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
 		sc->counted = true;
@@ -1148,7 +1206,7 @@ static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout
 		not_answered(sc, &res, o, &err);
 		return false;
 	}
-	wire_put_ready(cout, 'I');
+	wire_put_ready(cout, sc->txn); /* 'I', or 'T' in a transaction answered here */
 	STATS_ADD(queries_cache_hits, 1);
 	return true;
 }

@@ -13,8 +13,10 @@
  *  - A simple Query, or an extended-protocol batch [Parse ""] Bind
  *    [Describe portal] Execute Sync on the unnamed portal, is answered by
  *    the hit path (hit/hitpath.h) when the session is idle (no answer of
- *    the backend outstanding, no transaction open), its settings are known
- *    and the hit path can answer exactly.  Extended messages from Bind on
+ *    the backend outstanding, and no transaction open or one that is READ
+ *    COMMITTED and has only read what the cache could answer: see
+ *    txn_readable in sesscache.c), its settings are known and the hit path
+ *    can answer exactly.  Extended messages from Bind on
  *    are held until Sync (or until a message that does not fit, which sends
  *    the held ones on); everything else goes to the backend at once.
  *    A batch answered here whose Parse the backend never saw is sent to the
@@ -114,6 +116,9 @@ void sesscache_hold_end(sesscache *sc);
 
 /* Whether a buffer of the cache side ran out of memory (the session must end). */
 bool sesscache_failed(const sesscache *sc);
+
+/* The transaction status of the last ReadyForQuery ('I', 'T' or 'E'). */
+char sesscache_txn_status(const sesscache *sc);
 
 /* Whether the backend owes answers (the session is busy on the backend). */
 bool sesscache_backend_busy(const sesscache *sc);

@@ -732,7 +732,7 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 		/* answered here, ending in ReadyForQuery: the session is idle as before */
 		if (s->busy && !sesscache_backend_busy(s->sc)) {
 			s->busy = false;
-			set_state(s, SESS_IDLE);
+			set_state(s, sesscache_txn_status(s->sc) == 'T' ? SESS_IDLE_TXN : SESS_IDLE);
 		}
 		return true;
 	}

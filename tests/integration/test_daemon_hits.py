@@ -149,14 +149,17 @@ try:
     txn_q = "SELECT nname, vname, wohnort FROM regisseur WHERE id = %d"
     exchange(cb, Q(txn_q % r1))
     wait_fills()
-    exchange(cb, Q("BEGIN"))
-    exchange(direct, Q("BEGIN"))
+    # (REPEATABLE READ: a READ COMMITTED transaction that only reads is answered from the
+    # cache, test_daemon_txn.py)
+    exchange(cb, Q("BEGIN ISOLATION LEVEL REPEATABLE READ"))
+    exchange(direct, Q("BEGIN ISOLATION LEVEL REPEATABLE READ"))
     s0 = stats()
     same(Q(txn_q % cold), "a cold lookup inside a transaction")
     s1 = stats()
     check(delta(s0, s1, "queries_cache_misses") == 1 and delta(s0, s1, "cache_fills_posted") == 1,
           "a miss inside a transaction queues its fill")
     same(Q(txn_q % r1), "a warm lookup inside a transaction")
+    check(delta(s1, stats(), "queries_cache_hits") == 0, "a REPEATABLE READ transaction is not answered from the cache")
     exchange(cb, Q("COMMIT"))
     exchange(direct, Q("COMMIT"))
     rows = {r["query"]: r for r in daemon.admin("SHOW", "QUERIES")["rows"]}
@@ -188,14 +191,18 @@ try:
          (other, direct2))
     wait_fills()
 
-    # --- transactions go to the backend -----------------------------------------------
+    # --- transactions: READ COMMITTED reads from the cache, a write ends that ----------
+    # (every case in test_daemon_txn.py)
     exchange(cb, Q(point))
     exchange(direct, Q("BEGIN"))
     exchange(cb, Q("BEGIN"))
     s0 = stats()
     same(Q(point), "a read inside a transaction")
     s1 = stats()
-    check(delta(s0, s1, "queries_cache_hits") == 0, "inside a transaction nothing comes from the cache")
+    check(delta(s0, s1, "queries_cache_hits") == 1, "a read inside a READ COMMITTED transaction is a hit")
+    same(Q("UPDATE film SET jahr = 1999 WHERE id = -1"), "a write inside the transaction (no row: no lock)")
+    same(Q(point), "a read after the write")
+    check(delta(s1, stats(), "queries_cache_hits") == 0, "after a write the transaction reads from the backend")
     same(Q("COMMIT"), "commit")
 
     # --- settings --------------------------------------------------------------------
