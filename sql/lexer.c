@@ -461,22 +461,6 @@ bool sqlfe_lexer_next(sqlfe_lexer *lx, sqlfe_token *t)
 	return true;
 }
 
-bool sqlfe_lexer_word_is(const sqlfe_lexer *lx, const sqlfe_token *t, const char *w)
-{
-	if (t->kind != SQLFE_TOK_WORD)
-		return false;
-	size_t n = t->end - t->start;
-	const char *p = lx->text + t->start;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (w[i] == '\0' || w[i] != c)
-			return false;
-	}
-	return w[n] == '\0';
-}
-
 /* Append the code point cp as UTF-8 to out at *n (capacity cap, one byte kept for the NUL). */
 static bool put_utf8(uint32_t cp, char *out, size_t cap, size_t *n)
 {
