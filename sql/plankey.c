@@ -221,13 +221,22 @@ int sqlfe_plankey_find(const sqlfe_plankey *pk, uint32_t offset)
 	return -1;
 }
 
+#define FNV_PRIME 1099511628211u
+
 uint64_t sqlfe_plankey_hash(const char *buf, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)buf;
 	uint64_t h = 14695981039346656037u;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)buf[i];
-		h *= 1099511628211u;
+	/* four bytes a round: the same hash with a quarter of the loop's own instructions */
+	for (; i + 4 <= len; i += 4) {
+		h = (h ^ p[i]) * FNV_PRIME;
+		h = (h ^ p[i + 1]) * FNV_PRIME;
+		h = (h ^ p[i + 2]) * FNV_PRIME;
+		h = (h ^ p[i + 3]) * FNV_PRIME;
 	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * FNV_PRIME;
 	return h;
 }
