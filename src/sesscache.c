@@ -69,8 +69,15 @@ typedef struct pstmt {
 	size_t len;
 	int ntypes;
 	uint32_t *types;
-	sqlfe_stmtclass_result eff; /* what executing it may do to the cache, judged once at Parse */
-	bool ambiguous;             /* named twice: what the backend holds is not known */
+	/*
+	 * What executing it may do to the cache, judged once when the backend
+	 * parses it: at its Parse, or for an unnamed statement answered here
+	 * (stale) when unstale() sends its Parse on.  judged says eff is set;
+	 * only the stale unnamed statement is not judged yet.
+	 */
+	sqlfe_stmtclass_result eff;
+	bool judged;
+	bool ambiguous; /* named twice: what the backend holds is not known */
 	UT_hash_handle hh;
 } pstmt;
 
@@ -922,8 +929,11 @@ static void drop_unnamed(sesscache *sc)
 	sc->unnamed = NULL;
 }
 
-/* A statement as a Parse message describes it, judged once; NULL when out of memory. */
-static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
+/*
+ * A statement as a Parse message describes it, judged now when the
+ * backend gets the Parse now (judge_now); NULL when out of memory.
+ */
+static pstmt *new_stmt(sesscache *sc, const wire_parse *ps, bool judge_now)
 {
 	pstmt *p = calloc(1, sizeof(*p));
 	if (p == NULL)
@@ -937,19 +947,26 @@ static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
 		free_stmt(p);
 		return NULL;
 	}
-	judge(sc, p->text, p->len, &p->eff);
+	if (judge_now) {
+		judge(sc, p->text, p->len, &p->eff);
+		p->judged = true;
+	}
 	return p;
 }
 
-/* Remember a Parse the backend gets (or that was answered here). */
-static void record_parse(sesscache *sc, const char *msg, size_t n)
+/*
+ * Remember a Parse the backend gets (judge_now), or that was answered
+ * here: its judgement waits until the backend parses it (unstale()), and
+ * a statement the next Parse replaces first is never judged.
+ */
+static void record_parse(sesscache *sc, const char *msg, size_t n, bool judge_now)
 {
 	wire_parse ps;
 	if (!wire_read_parse(msg, n, &ps))
 		return;
 	if (ps.name[0] == '\0') {
 		drop_unnamed(sc);
-		sc->unnamed = new_stmt(sc, &ps);
+		sc->unnamed = new_stmt(sc, &ps, judge_now);
 		return;
 	}
 	pstmt *p;
@@ -958,7 +975,7 @@ static void record_parse(sesscache *sc, const char *msg, size_t n)
 		p->ambiguous = true; /* the backend refuses a second Parse of the name */
 		return;
 	}
-	if ((p = new_stmt(sc, &ps)) != NULL)
+	if ((p = new_stmt(sc, &ps, judge_now)) != NULL)
 		HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
 }
 
@@ -972,11 +989,20 @@ static const pstmt *find_stmt(sesscache *sc, const char *name)
 	return p == NULL || p->ambiguous ? NULL : p;
 }
 
-/* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
+/*
+ * Before a message that uses the unnamed statement: let the backend parse
+ * what was answered here, and judge it now, under the settings and the
+ * catalog it is parsed with.
+ */
 static void unstale(sesscache *sc, wire_buf *bout)
 {
 	if (!sc->stale)
 		return;
+	pstmt *p = sc->unnamed; /* never NULL while stale (answer_batch) */
+	if (!p->judged) {
+		judge(sc, p->text, p->len, &p->eff);
+		p->judged = true;
+	}
 	wire_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, wire_buf_avail(&sc->stale_parse));
 	sc->swallow_parse++;
 	sc->stale = false;
@@ -1049,7 +1075,7 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		wire_parse ps;
 		if (wire_read_parse(msg, n, &ps) && ps.name[0] == '\0')
 			sc->stale = false;
-		record_parse(sc, msg, n);
+		record_parse(sc, msg, n, true);
 		u = open_extended(sc);
 		break;
 	}
@@ -1423,7 +1449,7 @@ static bool answer_batch(sesscache *sc, wire_buf *cout)
 		return false;
 	if (b.parse != NULL) {
 		/* the client's unnamed statement is now this one; the backend learns it when needed */
-		record_parse(sc, b.parse, b.parse_len);
+		record_parse(sc, b.parse, b.parse_len, false);
 		sc->stale_parse.start = sc->stale_parse.len = 0;
 		wire_buf_append(&sc->stale_parse, b.parse, b.parse_len);
 		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;

@@ -21,7 +21,9 @@
  *    the held ones on); everything else goes to the backend at once.
  *    A batch answered here whose Parse the backend never saw is sent to the
  *    backend before a later message uses the unnamed statement (its
- *    ParseComplete is not shown to the client).
+ *    ParseComplete is not shown to the client); what the statement may do
+ *    (sql/stmtclass.h) is judged then, when the backend parses it, and
+ *    not at all when the next Parse replaces it first.
  *  - On a miss the statement goes to the backend and the missing fill
  *    values are queued (never waited for).
  *  - Settings: TimeZone, DateStyle, IntervalStyle, client_encoding and

@@ -9,7 +9,9 @@ fill (queries_cache_misses) or sent the statement on (queries_backend).
 Covered: simple Query hits after a miss and its fill; joins along RCCs;
 the plan cache (many literals of one shape, one parse); the extended
 protocol (unnamed and named statements, text and binary results, a Bind on
-the unnamed statement after a batch answered from the cache); writes
+the unnamed statement after a batch answered from the cache, and a
+Describe of it and a Bind of it in a transaction, which the backend must
+parse first); writes
 through cbcached seen at once by the writer and another session;
 transactions; session settings (TimeZone, DateStyle, extra_float_digits,
 search_path); privileges (a role without SELECT gets the backend's error);
@@ -119,6 +121,15 @@ try:
     same(P("", ext) + B("", [r2]) + D_portal() + E() + S, "extended, unnamed, text")
     same(P("", ext, [23]) + B("", [r2], [1]) + D_portal() + E() + S, "extended, binary int result")
     same(B("", [r3]) + D_portal() + E() + S, "Bind on the unnamed statement after a cache answer")
+    # an unnamed statement answered from the cache reaches the backend (and is judged) only when used there
+    s2 = stats()
+    same(P("", ext) + B("", [r1]) + E() + S, "extended, unnamed, answered from the cache")
+    same(D_stmt("") + S, "Describe of that statement: the backend parses it first")
+    same(P("", ext) + B("", [r2]) + E() + S, "extended, unnamed, answered from the cache again")
+    same(P("begin", "BEGIN") + B("begin") + E() + S, "BEGIN as a named statement (the unnamed one stays)")
+    same(B("", [r3]) + E() + S, "Bind of the unnamed statement in the transaction: the backend parses it first")
+    same(P("commit", "COMMIT") + B("commit") + E() + S, "COMMIT as a named statement")
+    check(delta(s2, stats(), "queries_cache_hits") == 2, "the two unnamed batches were answered from the cache")
     same(P("named1", ext) + D_stmt("named1") + S, "named Parse and Describe")
     same(B("named1", [r1]) + E() + S, "named statement, no Describe")
     same(B("named1", [r2]) + D_portal() + E() + S, "named statement with Describe")
