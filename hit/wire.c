@@ -170,6 +170,11 @@ bool wire_frontend_type_ok(char c)
 	}
 }
 
+bool wire_frontend_type_large(char c)
+{
+	return c == 'Q' || c == 'F' || c == 'P' || c == 'B' || c == 'd';
+}
+
 /* --- results ------------------------------------------------------------------ */
 
 size_t wire_begin_row_description(wire_buf *b, int ncols)

@@ -92,6 +92,7 @@ static int reg_count; /* threads started and not yet ended */
 static atomic_bool shutting_down;
 static atomic_bool forcing;
 static atomic_bool allow_tcp_password;
+static atomic_size_t max_message; /* bytes */
 static atomic_ullong next_id = 1;
 static sess_settings settings;
 static be_target *target; /* where the backend is (sess_init) */
@@ -108,6 +109,7 @@ bool sess_init(const sess_settings *st, cb_error *err)
 	if ((target = be_target_parse(st->backend, err)) == NULL)
 		return false;
 	atomic_store(&allow_tcp_password, st->allow_tcp_password);
+	atomic_store(&max_message, st->max_message);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = wake_handler;
@@ -126,6 +128,11 @@ void sess_set_cache(cachesvc *cache)
 void sess_set_allow_tcp_password(bool allow)
 {
 	atomic_store(&allow_tcp_password, allow);
+}
+
+void sess_set_max_message(size_t bytes)
+{
+	atomic_store(&max_message, bytes);
 }
 
 const char *sess_log_prefix(const sess_session *s)
@@ -248,14 +255,20 @@ static void queue_error(sess_session *s, const char *severity, const char *sqlst
 	STATS_ADD(errors, 1);
 }
 
-/* A client protocol violation: queue FATAL 08P01 and close the session. */
-static void protocol_error(sess_session *s, const char *message)
+/* The client broke a rule of the protocol or of cbcached: queue a FATAL error and close the session. */
+static void client_fatal(sess_session *s, const char *sqlstate, const char *message, const char *hint)
 {
-	slog_warning(s, "protocol violation: %s; closing the session", message);
-	queue_error(s, "FATAL", "08P01", message, NULL);
+	slog_warning(s, "FATAL %s %s; closing the session", sqlstate, message);
+	queue_error(s, "FATAL", sqlstate, message, hint);
 	STATS_ADD(protocol_errors, 1);
 	s->closing = true;
 	set_state(s, SESS_CLOSING);
+}
+
+/* A client protocol violation: queue FATAL 08P01 and close the session. */
+static void protocol_error(sess_session *s, const char *message)
+{
+	client_fatal(s, "08P01", message, NULL);
 }
 
 /* Read exactly n bytes from the client before deadline; false at EOF, timeout, error or shutdown. */
@@ -750,25 +763,53 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 	return true;
 }
 
+/*
+ * Whether the client message whose header (type and length word) is at p
+ * may be framed; if not, queue the error and close the session.  Checked
+ * as soon as the 5 header bytes are in, so that a message declared too
+ * long costs nothing of its body.  Past PostgreSQL's own limit for the
+ * type: FATAL 08P01 "invalid message length" (PostgreSQL closes the
+ * connection there and says so in its log only).  Past max_message_mb:
+ * FATAL 54000, the class of PostgreSQL's error for a message it cannot
+ * hold ("out of memory", "Cannot enlarge string buffer").
+ */
+static bool client_header_ok(sess_session *s, const char *p)
+{
+	char type = p[0];
+	uint32_t len = wire_get_uint32(p + 1);
+	if (!wire_frontend_type_ok(type)) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)type);
+		protocol_error(s, msg);
+		return false;
+	}
+	uint32_t limit = wire_frontend_type_large(type) ? WIRE_LARGE_MESSAGE : WIRE_SMALL_MESSAGE;
+	if (len < 4 || len > limit) {
+		slog_info(s, "a \"%c\" message declares %u bytes, PostgreSQL takes at most %u", type, len, limit);
+		protocol_error(s, "invalid message length");
+		return false;
+	}
+	size_t cap = atomic_load(&max_message);
+	if (cap > 0 && len > cap) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "message too large: a \"%c\" message of %u bytes, max_message_mb is %zu",
+		         type, len, cap / (1024 * 1024));
+		client_fatal(s, "54000", msg,
+		             "Send smaller values, or raise max_message_mb in cbcache.conf (doc/config.md).");
+		return false;
+	}
+	return true;
+}
+
 /* Frame the client's input; false when the session must end. */
 static bool process_client(sess_session *s)
 {
 	wire_buf *b = &s->cin;
 	while (wire_buf_avail(b) >= 5) {
 		const char *p = b->data + b->start;
+		if (!client_header_ok(s, p))
+			return false;
 		uint32_t len = wire_get_uint32(p + 1);
-		if (!wire_frontend_type_ok(p[0])) {
-			char msg[96];
-			snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)p[0]);
-			protocol_error(s, msg);
-			return false;
-		}
-		if (len < 4 || len > WIRE_MAX_MESSAGE) {
-			char msg[96];
-			snprintf(msg, sizeof(msg), "invalid message length %u for message type \"%c\"", len, p[0]);
-			protocol_error(s, msg);
-			return false;
-		}
 		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
 		if (!sess_client_message(s, p[0], p, (size_t)len + 1))
