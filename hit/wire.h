@@ -54,6 +54,8 @@ typedef struct wire_buf {
 } wire_buf;
 
 void wire_buf_free(wire_buf *b);
+/* Free b's memory when b is empty and has grown past keep bytes (a large message went through). */
+void wire_buf_shrink(wire_buf *b, size_t keep);
 /* Bytes not yet consumed. */
 static inline size_t wire_buf_avail(const wire_buf *b)
 {

@@ -24,8 +24,17 @@
 #include "src/sesscache.h"
 #include "src/stats.h"
 
-/* Stop reading one side while this much output for the other is unsent. */
+/*
+ * Memory per session (doc/config.md, max_message_mb): a client message is
+ * framed whole, so it may take max_message_mb; every other buffer stays
+ * near SESS_HIGH_WATER.  Reading one side stops while this much output for
+ * the other is unsent, and the client's messages are not framed meanwhile.
+ */
 #define SESS_HIGH_WATER (256 * 1024)
+/* A backend DataRow or CopyData longer than this goes to the client as it arrives, not whole. */
+#define SESS_PASS_MIN SESS_HIGH_WATER
+/* A buffer grown past this (by a large message) is freed once it is empty. */
+#define SESS_BUF_KEEP (1024 * 1024)
 #define SESS_STACK_SIZE (1024 * 1024)
 
 typedef enum sess_state {
@@ -76,6 +85,7 @@ struct sess_session {
 	bool client_eof; /* the client is gone (end of file, an error, or Terminate): drain the backend */
 	bool backend_eof;
 	bool copy_in;  /* the backend reads COPY data from the client */
+	size_t bpass;  /* bytes of a long backend message still to go from bin to cout as they arrive */
 	int owed;      /* a relaying session's Query, Sync and FunctionCall messages not yet answered */
 	wire_buf cin;  /* from the client, not yet framed */
 	wire_buf bout; /* to the backend */
@@ -801,11 +811,22 @@ static bool client_header_ok(sess_session *s, const char *p)
 	return true;
 }
 
-/* Frame the client's input; false when the session must end. */
+/*
+ * Whether the client's input must wait: its answers or what it sends the
+ * backend are SESS_HIGH_WATER behind, or a long backend message is half
+ * passed to the client (nothing may come between its parts).
+ */
+static bool client_paused(const sess_session *s)
+{
+	return s->bpass > 0 || wire_buf_avail(&s->bout) >= SESS_HIGH_WATER ||
+	       wire_buf_avail(&s->cout) >= SESS_HIGH_WATER;
+}
+
+/* Frame the client's input while it need not wait; false when the session must end. */
 static bool process_client(sess_session *s)
 {
 	wire_buf *b = &s->cin;
-	while (wire_buf_avail(b) >= 5) {
+	while (wire_buf_avail(b) >= 5 && !client_paused(s)) {
 		const char *p = b->data + b->start;
 		if (!client_header_ok(s, p))
 			return false;
@@ -819,11 +840,33 @@ static bool process_client(sess_session *s)
 	return true;
 }
 
-/* Frame the backend's output into cout; false when the backend stream is broken. */
+/* Whether a backend message of this type may go to the client unread, as it arrives. */
+static bool backend_unread(const sess_session *s, char type)
+{
+	return s->sc != NULL ? sesscache_backend_unread(s->sc, type) : type == 'D' || type == 'd';
+}
+
+/*
+ * Frame the backend's output into cout; false when the backend stream is
+ * broken.  A DataRow or CopyData longer than SESS_PASS_MIN is not framed
+ * whole: its header goes through as a message of its own and its body to
+ * the client as it arrives (bpass), so a long value costs no more memory
+ * than a short one.  The client's input waits meanwhile (client_paused).
+ */
 static bool process_backend(sess_session *s)
 {
 	wire_buf *b = &s->bin;
-	while (wire_buf_avail(b) >= 5) {
+	for (;;) {
+		if (s->bpass > 0) {
+			size_t k = wire_buf_avail(b) < s->bpass ? wire_buf_avail(b) : s->bpass;
+			wire_buf_append(&s->cout, b->data + b->start, k);
+			wire_buf_consume(b, k);
+			s->bpass -= k;
+			if (s->bpass > 0)
+				break;
+		}
+		if (wire_buf_avail(b) < 5)
+			break;
 		const char *p = b->data + b->start;
 		uint32_t len = wire_get_uint32(p + 1);
 		if (len < 4 || len > WIRE_MAX_MESSAGE) {
@@ -832,14 +875,19 @@ static bool process_backend(sess_session *s)
 			queue_error(s, "FATAL", "08P01", "lost synchronization with the backend", NULL);
 			return false;
 		}
-		if (wire_buf_avail(b) < (size_t)len + 1)
-			break;
+		size_t n = (size_t)len + 1;
+		if (wire_buf_avail(b) < n) {
+			if (n <= SESS_PASS_MIN || !backend_unread(s, p[0]))
+				break;
+			s->bpass = n - 5;
+			n = 5;
+		}
 		char ready = '\0';
 		bool passed = true;
 		if (s->sc != NULL) {
-			passed = sesscache_backend(s->sc, p[0], p, (size_t)len + 1, &s->bout, &s->cout, &ready);
+			passed = sesscache_backend(s->sc, p[0], p, n, &s->bout, &s->cout, &ready);
 		} else {
-			wire_buf_append(&s->cout, p, (size_t)len + 1);
+			wire_buf_append(&s->cout, p, n);
 			if (p[0] == 'Z' && len == 5) {
 				ready = p[5];
 				if (s->owed > 0)
@@ -856,7 +904,7 @@ static bool process_backend(sess_session *s)
 			s->busy = false;
 			set_state(s, ready == 'T' ? SESS_IDLE_TXN : ready == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
 		}
-		wire_buf_consume(b, (size_t)len + 1);
+		wire_buf_consume(b, n);
 	}
 	return true;
 }
@@ -939,7 +987,7 @@ static void sess_relay(sess_session *s)
 		struct pollfd fds[3];
 		fds[0].fd = draining ? -1 : s->cfd;
 		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 && !held ? POLLOUT : 0) |
-		                        (!s->closing && wire_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
+		                        (!s->closing && !client_paused(s) ? POLLIN : 0));
 		fds[1].fd = s->backend_eof ? -1 : s->bfd;
 		fds[1].events = (short)((wire_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
 		                        (wire_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
@@ -989,6 +1037,9 @@ static void sess_relay(sess_session *s)
 				s->client_eof = true;
 				continue;
 			}
+		}
+		/* what the client sent, also what waited for buffers to drain (client_paused) */
+		if (!s->closing && wire_buf_avail(&s->cin) >= 5) {
 			(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
 			if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
 				s->backend_eof = true;
@@ -999,6 +1050,11 @@ static void sess_relay(sess_session *s)
 		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) &&
 		    (s->sc == NULL || sesscache_hold_poll(s->sc) < 0) && !send_client(s))
 			s->client_eof = true;
+		/* a large message went through: an idle session keeps no large buffer */
+		wire_buf_shrink(&s->cin, SESS_BUF_KEEP);
+		wire_buf_shrink(&s->cout, SESS_BUF_KEEP);
+		wire_buf_shrink(&s->bin, SESS_BUF_KEEP);
+		wire_buf_shrink(&s->bout, SESS_BUF_KEEP);
 	}
 	if (s->sc != NULL)
 		sesscache_hold_end(s->sc); /* fenced if not applied: the client may learn of the commit now */
