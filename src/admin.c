@@ -50,19 +50,31 @@ static void put_text(adm_reply *r, const char *s)
 	wire_buf_append(&r->buf, s, strlen(s));
 }
 
-static void put_value(adm_reply *r, const char *v)
+/* s escaped as the protocol says (admin.h): backslash, tab, newline, carriage return and other control bytes. */
+static void put_escaped(adm_reply *r, const char *s)
 {
-	wire_buf_append(&r->buf, "\t", 1);
-	for (const char *p = v; *p != '\0'; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		char esc[8];
 		if (*p == '\\')
 			put_text(r, "\\\\");
 		else if (*p == '\t')
 			put_text(r, "\\t");
 		else if (*p == '\n')
 			put_text(r, "\\n");
-		else
+		else if (*p == '\r')
+			put_text(r, "\\r");
+		else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			put_text(r, esc);
+		} else
 			wire_buf_append(&r->buf, p, 1);
 	}
+}
+
+static void put_value(adm_reply *r, const char *v)
+{
+	wire_buf_append(&r->buf, "\t", 1);
+	put_escaped(r, v);
 }
 
 /* COLUMNS line from a NULL-terminated list. */
@@ -93,13 +105,10 @@ static CB_PRINTF(3, 4) void put_status(adm_reply *r, bool ok, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	for (char *p = msg; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
 	put_text(r, ok ? "OK" : "ERROR");
 	if (msg[0] != '\0') {
 		put_text(r, " ");
-		put_text(r, msg);
+		put_escaped(r, msg);
 	}
 	put_text(r, "\n");
 }

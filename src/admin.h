@@ -8,8 +8,9 @@
  * a trailing ';' is ignored).  The reply is zero or more lines
  *     COLUMNS<TAB>name<TAB>name...
  *     ROW<TAB>value<TAB>value...
- * and one final line "OK[ message]" or "ERROR message".  In values a
- * backslash, tab and newline are written as \\, \t and \n.
+ * and one final line "OK[ message]" or "ERROR message".  In values and
+ * messages a backslash, tab, newline and carriage return are written as
+ * \\, \t, \n and \r, other control bytes as \xHH.
  * doc/admin.md documents every command and column.
  */
 #ifndef CBD_ADMIN_H
