@@ -329,11 +329,9 @@ int main(int argc, char **argv)
 	}
 	struct timeval tv = {.tv_sec = 30};
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, command, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		fprintf(stderr, "cbcache-admin: cannot send to %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 1;
-	}
+	/* should the send fail, the daemon may have answered and closed (a refused connection): read on */
+	ssize_t sent = send(fd, command, len, MSG_NOSIGNAL);
+	int send_errno = sent == (ssize_t)len ? 0 : sent < 0 ? errno : EIO;
 	shutdown(fd, SHUT_WR);
 	size_t cap = 65536, n = 0;
 	char *reply = malloc(cap);
@@ -346,8 +344,14 @@ int main(int argc, char **argv)
 		ssize_t r = recv(fd, reply + n, cap - n - 1, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			fprintf(stderr, "cbcache-admin: reading the reply from %s failed: %s\n", path, strerror(errno));
+		if (r < 0 && n > 0 && errno == ECONNRESET)
+			break; /* the daemon closed without reading all we sent: its reply may be whole */
+		if (r < 0 || (r == 0 && n == 0 && send_errno != 0)) {
+			if (send_errno != 0)
+				fprintf(stderr, "cbcache-admin: cannot send to %s: %s\n", path, strerror(send_errno));
+			else
+				fprintf(stderr, "cbcache-admin: reading the reply from %s failed: %s\n", path,
+				        strerror(errno));
 			free(reply);
 			close(fd);
 			return 1;

@@ -330,7 +330,7 @@ static int main_run(bool daemonize)
 		fds[1] = (struct pollfd){.fd = pg_fd, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = tcp_fd, .events = POLLIN};
 		int na = adm_pollfds(admin, fds + 3, 32);
-		int r = poll(fds, (nfds_t)(3 + na), -1);
+		int r = poll(fds, (nfds_t)(3 + na), adm_timeout_ms(admin));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
