@@ -15,6 +15,12 @@ void wire_buf_free(wire_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void wire_buf_shrink(wire_buf *b, size_t keep)
+{
+	if (b->start == b->len && b->cap > keep && !b->failed)
+		wire_buf_free(b);
+}
+
 bool wire_buf_reserve(wire_buf *b, size_t n)
 {
 	if (b->failed)
@@ -169,6 +175,11 @@ bool wire_frontend_type_ok(char c)
 	default:
 		return false;
 	}
+}
+
+bool wire_frontend_type_large(char c)
+{
+	return c == 'Q' || c == 'F' || c == 'P' || c == 'B' || c == 'd';
 }
 
 /* --- results ------------------------------------------------------------------ */

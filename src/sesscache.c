@@ -29,6 +29,10 @@
 #define CHECK_STMT "__cbcache_settings_check"
 /* Most parameters a held Bind may carry to be answered from the cache. */
 #define HELD_MAX_PARAMS 128
+/* Most messages held: a batch the cache answers is [Parse ""] Bind [Describe portal] Execute. */
+#define HELD_MAX_MESSAGES 4
+/* held and stale_parse grown past this (by a long message) are freed once empty. */
+#define HELD_KEEP (64 * 1024)
 
 typedef enum check_state {
 	CHK_UNKNOWN, /* must be run before the cache answers */
@@ -120,6 +124,7 @@ struct sesscache {
 
 	/* extended messages held until Sync */
 	wire_buf held;
+	int nheld; /* messages in held, at most HELD_MAX_MESSAGES */
 	bool holding;
 
 	/* prepared statements */
@@ -826,6 +831,12 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
 	return pass;
 }
 
+bool sesscache_backend_unread(const sesscache *sc, char type)
+{
+	const unit *u = sc->nunits > 0 ? &sc->units[sc->head] : NULL;
+	return (type == 'D' || type == 'd') && (u == NULL || u->kind != UNIT_CHECK);
+}
+
 bool sesscache_failed(const sesscache *sc)
 {
 	return sc->failed || sc->held.failed || sc->stale_parse.failed;
@@ -1006,6 +1017,8 @@ static void unstale(sesscache *sc, wire_buf *bout)
 	wire_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, wire_buf_avail(&sc->stale_parse));
 	sc->swallow_parse++;
 	sc->stale = false;
+	sc->stale_parse.start = sc->stale_parse.len = 0;
+	wire_buf_shrink(&sc->stale_parse, HELD_KEEP);
 }
 
 /* Everything a statement the backend cannot be judged on may do. */
@@ -1144,6 +1157,23 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 	wire_buf_append(bout, msg, n);
 }
 
+/* Hold nothing (any more). */
+static void held_clear(sesscache *sc)
+{
+	sc->holding = false;
+	sc->held.start = sc->held.len = 0;
+	sc->nheld = 0;
+	wire_buf_shrink(&sc->held, HELD_KEEP);
+}
+
+/* Hold the client's message (type, whole message of n bytes) until its Sync. */
+static void hold(sesscache *sc, const char *msg, size_t n)
+{
+	sc->holding = true;
+	wire_buf_append(&sc->held, msg, n);
+	sc->nheld++;
+}
+
 /* Send the held messages on, in order. */
 static void release_held(sesscache *sc, wire_buf *bout)
 {
@@ -1155,7 +1185,7 @@ static void release_held(sesscache *sc, wire_buf *bout)
 		forward(sc, m[0], m, len, bout);
 		wire_buf_consume(h, len);
 	}
-	h->start = h->len = 0;
+	held_clear(sc);
 }
 
 /* --- answering ------------------------------------------------------------------------ */
@@ -1462,14 +1492,13 @@ static bool answer_batch(sesscache *sc, wire_buf *cout)
 sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
-		if (type == 'B' || type == 'D' || type == 'E') {
-			wire_buf_append(&sc->held, msg, n);
+		if ((type == 'B' || type == 'D' || type == 'E') && sc->nheld < HELD_MAX_MESSAGES) {
+			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
 			if (may_answer(sc) && answer_batch(sc, cout)) {
-				sc->holding = false;
-				sc->held.start = sc->held.len = 0;
+				held_clear(sc);
 				return SESSCACHE_ANSWERED;
 			}
 			release_held(sc, bout);
@@ -1489,9 +1518,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		break;
 	case 'P':
 		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
-			sc->holding = true;
-			sc->held.start = sc->held.len = 0;
-			wire_buf_append(&sc->held, msg, n);
+			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		break;
@@ -1499,9 +1526,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		const char *refuse = refusal(sc);
 		wire_bind b;
 		if (refuse == NULL && hit_ready(sc)) {
-			sc->holding = true;
-			sc->held.start = sc->held.len = 0;
-			wire_buf_append(&sc->held, msg, n);
+			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		if (refuse != NULL && wire_read_bind(msg, n, &b))

@@ -96,6 +96,15 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
                        char *ready);
 
 /*
+ * Whether a backend message of this type may reach the client unread (a
+ * DataRow or CopyData of the client's own statement, not of the check):
+ * then the session may hand sesscache_backend() just its 5 header bytes
+ * and pass the body on as it arrives, so that a long value is not held
+ * whole.
+ */
+bool sesscache_backend_unread(const sesscache *sc, char type);
+
+/*
  * The session ends (the client and the backend are done with, or the
  * backend is gone): writes whose commit was never seen are invalidated as
  * if committed, writes of a transaction the backend rolls back at the end
