@@ -935,6 +935,18 @@ static void start_drain(sess_session *s)
 	}
 }
 
+/* Frame what the client sent, unless it must wait, and send the backend its share. */
+static void client_input(sess_session *s)
+{
+	if (s->closing || wire_buf_avail(&s->cin) < 5)
+		return;
+	(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
+	if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
+		s->backend_eof = true;
+		s->closing = true;
+	}
+}
+
 /* Relay messages until one side ends. */
 static void sess_relay(sess_session *s)
 {
@@ -968,6 +980,8 @@ static void sess_relay(sess_session *s)
 		} else if ((s->closing || s->backend_eof) && wire_buf_avail(&s->cout) == 0) {
 			break;
 		}
+		/* input that waited for buffers to drain (client_paused): the client may send nothing more */
+		client_input(s);
 		int timeout = -1;
 		if (s->closing && !draining) {
 			/* a client that does not read its last messages is not waited for long */
@@ -1038,14 +1052,7 @@ static void sess_relay(sess_session *s)
 				continue;
 			}
 		}
-		/* what the client sent, also what waited for buffers to drain (client_paused) */
-		if (!s->closing && wire_buf_avail(&s->cin) >= 5) {
-			(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
-			if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
-				s->backend_eof = true;
-				s->closing = true;
-			}
-		}
+		client_input(s);
 		/* try the client at once: the common case is one send per batch */
 		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) &&
 		    (s->sc == NULL || sesscache_hold_poll(s->sc) < 0) && !send_client(s))
