@@ -204,7 +204,8 @@ static void gen_names(gen *gn)
 static bool check_names(const cg_group *g, cg_diags *d)
 {
 	for (size_t t = 0; t < g->ntables; t++) {
-		bool taken = strcmp(g->tables[t].cache_name, CG_COMPLETE_TABLE) == 0;
+		bool taken = strcmp(g->tables[t].cache_name, CG_COMPLETE_TABLE) == 0 ||
+		             strcmp(g->tables[t].cache_name, CG_POS_TABLE) == 0;
 		for (size_t i = 0; i < g->nfills && !taken; i++)
 			taken = strcmp(g->tables[t].cache_name, g->fills[i].ctl_name) == 0;
 		if (taken) {
@@ -328,6 +329,59 @@ static void ddl_indexes(gen *gn, size_t i)
 	}
 }
 
+/*
+ * The change position of SQLite table name (a cache, control or complete
+ * table): its row in CG_POS_TABLE, and triggers that advance it in the
+ * same transaction as every row change (ops: "INSERT", "UPDATE",
+ * "DELETE", those that change what a reader of the table sees; a control
+ * table's hit counts are updated, not changed).  The memo of rendered
+ * answers (hit/memo.h) keeps an answer while the positions of every table
+ * it read stay where they were when it was stored.
+ */
+static void ddl_position(gen *gn, const char *name, const char *const *ops, size_t nops)
+{
+	cb_sb sb;
+	around_ident(&sb, "INSERT OR IGNORE INTO ", CG_POS_TABLE, " (\"name\", \"pos\") VALUES (");
+	cb_sb_literal(&sb, name);
+	cb_sb_put(&sb, ", 0)");
+	add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the change position of %s", name);
+	for (size_t i = 0; i < nops; i++) {
+		char suffix[3] = {'_', (char)(ops[i][0] | 0x20), '\0'};
+		char *tname = name2("cbcache_pos_", name, "", suffix);
+		around_ident(&sb, "CREATE TRIGGER IF NOT EXISTS ", tname ? tname : "", " AFTER ");
+		free(tname);
+		if (tname == NULL)
+			sb.failed = true;
+		cb_sb_put(&sb, ops[i]);
+		cb_sb_put(&sb, " ON ");
+		cb_sb_ident(&sb, name);
+		cb_sb_put(&sb, " BEGIN UPDATE ");
+		cb_sb_ident(&sb, CG_POS_TABLE);
+		cb_sb_put(&sb, " SET \"pos\" = \"pos\" + 1 WHERE \"name\" = ");
+		cb_sb_literal(&sb, name);
+		cb_sb_put(&sb, "; END");
+		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "advance the change position of %s on %s",
+		    name, ops[i]);
+	}
+}
+
+static void gen_positions(gen *gn, bool any_complete)
+{
+	static const char *const data_ops[] = {"INSERT", "UPDATE", "DELETE"};
+	static const char *const ctl_ops[] = {"INSERT", "DELETE"};
+	const cg_group *g = gn->g;
+	cb_sb sb;
+	around_ident(&sb, "CREATE TABLE IF NOT EXISTS ", CG_POS_TABLE,
+	             " (\"name\" TEXT NOT NULL PRIMARY KEY, \"pos\" INTEGER NOT NULL)");
+	add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the change position of every cache table");
+	for (size_t i = 0; i < g->ntables; i++)
+		ddl_position(gn, g->tables[i].cache_name, data_ops, 3);
+	for (size_t i = 0; i < g->nfills; i++)
+		ddl_position(gn, g->fills[i].ctl_name, ctl_ops, 2);
+	if (any_complete)
+		ddl_position(gn, CG_COMPLETE_TABLE, ctl_ops, 2);
+}
+
 static void gen_ddl(gen *gn)
 {
 	const cg_group *g = gn->g;
@@ -343,6 +397,7 @@ static void gen_ddl(gen *gn)
 		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the complete tables that are loaded");
 	}
 	each(gn, g->ntables, ddl_indexes);
+	gen_positions(gn, any_complete);
 }
 
 static void array_param(gen *gn, cg_stmt *s, const cg_column *c)

@@ -17,7 +17,9 @@
  * Naming in SQLite: a table in schema public keeps its name, any other is
  * named "schema.table" (one identifier).  Control table of fill T.c:
  * "cbcache_ctl_T_c"; indexes: "cbcache_idx_T_c"; the loaded complete
- * tables are listed in "cbcache_complete"; times are integers
+ * tables are listed in "cbcache_complete"; every one of these tables has
+ * a change position in "cbcache_pos" that triggers advance in the
+ * transaction of each change to it (hit counts excepted); times are integers
  * (microseconds since the epoch, the daemon's clock).
  *
  * Statement kinds and what belongs to them (cg_stmt.table/fill/rcc/entry/zone):
@@ -28,6 +30,8 @@
  */
 
 #define CG_COMPLETE_TABLE "cbcache_complete"
+/* Change positions: ("name" of a cache, control or complete table, "pos" advanced by triggers on every change). */
+#define CG_POS_TABLE "cbcache_pos"
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H
 
