@@ -13,7 +13,10 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "cachegroup/generate.h"
 #include "common/array.h"
+#include "common/sb.h"
+#include "hit/memo.h"
 #include "hit/plancache.h"
 #include "hit/reader.h"
 #include "hit/render.h"
@@ -22,14 +25,18 @@
 struct hitpath_engine {
 	hitpath_settings s; /* its strings are the engine's own copies */
 	plancache *plans;
+	memo *memo; /* NULL: no memo */
 	_Atomic uint64_t no_key, hits, misses, backend, errors;
 };
 
-/* A translated statement prepared on one connection, per plan. */
+/* What one connection prepared for a plan. */
 typedef struct conn_stmt {
 	UT_hash_handle hh;
 	const plancache_plan *plan;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st;  /* the translated statement, or NULL */
+	sqlite3_stmt *pos; /* the change position of the tables it reads (the memo's), or NULL */
+	bool pos_failed;   /* pos cannot be read: no memo for the plan on this connection */
+	int npos;          /* tables the position sums */
 } conn_stmt;
 
 struct hitpath_conn {
@@ -53,6 +60,8 @@ struct hitpath_conn {
 	size_t pv_cap, pl_cap, pt_cap;
 	sqlfe_bound *bound; /* resolved probe values, then binds */
 	size_t bound_cap;
+	char *mkey; /* the memo key of the statement */
+	size_t mkey_len, mkey_cap;
 	render_scratch render;
 };
 
@@ -110,6 +119,11 @@ hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
 		hitpath_engine_free(e);
 		return NULL;
 	}
+	if (s->memo_max_bytes > 0 && (e->memo = memo_new(s->memo_max_bytes)) == NULL) {
+		cb_error_set(err, "out of memory creating the memo of answers");
+		hitpath_engine_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -118,6 +132,7 @@ void hitpath_engine_free(hitpath_engine *e)
 	if (e == NULL)
 		return;
 	plancache_free(e->plans);
+	memo_free(e->memo);
 	free((char *)e->s.fill_timezone);
 	free((char *)e->s.cache_path);
 	free(e);
@@ -137,6 +152,18 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out)
 	out->misses = atomic_load(&e->misses);
 	out->backend = atomic_load(&e->backend);
 	out->errors = atomic_load(&e->errors);
+	if (e->memo != NULL) {
+		memo_stats ms;
+		memo_get_stats(e->memo, &ms);
+		out->memo_hits = ms.hits;
+		out->memo_misses = ms.misses;
+		out->memo_stale = ms.stale;
+		out->memo_stored = ms.stored;
+		out->memo_evictions = ms.evictions;
+		out->memo_entries = ms.entries;
+		out->memo_bytes = ms.bytes;
+		out->memo_max_bytes = ms.max_bytes;
+	}
 }
 
 typedef struct foreach_arg {
@@ -153,6 +180,7 @@ static void plan_visit(void *arg, const plancache_plan *p)
 	        .hits = atomic_load(&p->hits),
 	        .misses = atomic_load(&p->misses),
 	        .backend = atomic_load(&p->backend),
+	        .memo_hits = atomic_load(&p->memo_hits),
 	        .reason = p->sql ? p->last_reason : p->reason,
 	        .group = p->group,
 	};
@@ -191,6 +219,7 @@ void hitpath_conn_free(hitpath_conn *c)
 	{
 		HASH_DEL(c->stmts, cs);
 		sqlite3_finalize(cs->st);
+		sqlite3_finalize(cs->pos);
 		free(cs);
 	}
 	reader_close(c->rd);
@@ -201,8 +230,25 @@ void hitpath_conn_free(hitpath_conn *c)
 	free(c->pl);
 	free(c->pt);
 	free(c->bound);
+	free(c->mkey);
 	render_scratch_free(&c->render);
 	free(c);
+}
+
+/* What c prepared for plan p (a kept one), made empty when new; NULL with err. */
+static conn_stmt *conn_entry(hitpath_conn *c, const plancache_plan *p, cb_error *err)
+{
+	conn_stmt *cs = NULL;
+	HASH_FIND_PTR(c->stmts, &p, cs);
+	if (cs != NULL)
+		return cs;
+	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
+		cb_error_set(err, "out of memory preparing a cache statement");
+		return NULL;
+	}
+	cs->plan = p;
+	HASH_ADD_PTR(c->stmts, plan, cs);
+	return cs;
 }
 
 /* The translated statement of plan p prepared on c: kept per plan, or (a plan used once) made for this run. */
@@ -210,22 +256,12 @@ static sqlite3_stmt *plan_stmt(hitpath_conn *c, const plancache_plan *p, cb_erro
 {
 	if (p->key == NULL)
 		return reader_prepare(c->rd, p->sql->sql, false, err);
-	conn_stmt *cs = NULL;
-	HASH_FIND_PTR(c->stmts, &p, cs);
-	if (cs != NULL)
-		return cs->st;
-	sqlite3_stmt *st = reader_prepare(c->rd, p->sql->sql, true, err);
-	if (st == NULL)
+	conn_stmt *cs = conn_entry(c, p, err);
+	if (cs == NULL)
 		return NULL;
-	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
-		sqlite3_finalize(st);
-		cb_error_set(err, "out of memory preparing a cache statement");
-		return NULL;
-	}
-	cs->plan = p;
-	cs->st = st;
-	HASH_ADD_PTR(c->stmts, plan, cs);
-	return st;
+	if (cs->st == NULL)
+		cs->st = reader_prepare(c->rd, p->sql->sql, true, err);
+	return cs->st;
 }
 
 /* Done with a statement of plan_stmt(). */
@@ -399,6 +435,134 @@ static void count_hits(hitpath_conn *c, const plancache_plan *p)
 		}
 }
 
+/* --- the memo (hit/memo.h) ---------------------------------------------------------- */
+
+/* Add name to the IN list of sb unless names[0, *n) has it. */
+static void add_dep(cb_sb *sb, const char **names, int *n, int cap, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp(names[i], name) == 0)
+			return;
+	if (*n >= cap) {
+		sb->failed = true; /* more tables than the list holds: no memo for the plan */
+		return;
+	}
+	cb_sb_put(sb, *n ? ", " : "");
+	cb_sb_literal(sb, name);
+	names[(*n)++] = name;
+}
+
+/*
+ * The statement summing the change positions of every table plan p reads:
+ * the tables of its FROM list, and what its probes read (the entry
+ * point's table, the sources of the RCCs that end there, the group's
+ * control tables, the complete tables' list).  NULL when the cache file
+ * has no positions (then there is no memo for the plan here).
+ */
+static sqlite3_stmt *pos_stmt(hitpath_conn *c, const plancache_plan *p, int *npos)
+{
+	const cg_group *g = c->e->s.groups[p->group];
+	const char *names[4 * SQLFE_MAX_FROM + 64];
+	int n = 0, cap = (int)CB_ARRAY_LEN(names);
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT coalesce(sum(\"pos\"), 0), count(*) FROM ");
+	cb_sb_ident(&sb, CG_POS_TABLE);
+	cb_sb_put(&sb, " WHERE \"name\" IN (");
+	for (int i = 0; i < p->sql->nocc; i++)
+		add_dep(&sb, names, &n, cap, g->tables[p->sql->occ[i].table].cache_name);
+	for (int i = 0; i < p->sql->nprobes; i++) {
+		const cg_entry *en = &g->entries[p->probe_entry[i]];
+		add_dep(&sb, names, &n, cap, g->tables[en->table].cache_name);
+		for (size_t r = 0; r < g->nrccs; r++)
+			if (g->rccs[r].dst == en->table && strcmp(g->rccs[r].dst_column, en->column) == 0)
+				add_dep(&sb, names, &n, cap, g->tables[g->rccs[r].src].cache_name);
+	}
+	for (size_t f = 0; f < g->nfills; f++)
+		add_dep(&sb, names, &n, cap, g->fills[f].ctl_name);
+	bool complete = p->ncomplete > 0;
+	for (int i = 0; i < p->sql->nprobes; i++)
+		complete |= (g->entries[p->probe_entry[i]].reasons & CG_ENTRY_COMPLETE) != 0;
+	if (complete)
+		add_dep(&sb, names, &n, cap, CG_COMPLETE_TABLE);
+	cb_sb_put(&sb, ")");
+	char *sql = cb_sb_finish(&sb);
+	if (sql == NULL)
+		return NULL;
+	cb_error ignored;
+	sqlite3_stmt *st = reader_prepare(c->rd, sql, true, &ignored);
+	free(sql);
+	*npos = n;
+	return st;
+}
+
+/*
+ * The change position of what plan p reads, inside the read transaction;
+ * false when there is none (no memo for p on this connection).
+ */
+static bool read_position(hitpath_conn *c, const plancache_plan *p, int64_t *pos)
+{
+	cb_error ignored;
+	conn_stmt *cs = conn_entry(c, p, &ignored);
+	if (cs == NULL || cs->pos_failed)
+		return false;
+	if (cs->pos == NULL && (cs->pos = pos_stmt(c, p, &cs->npos)) == NULL) {
+		cs->pos_failed = true;
+		return false;
+	}
+	bool ok = sqlite3_step(cs->pos) == SQLITE_ROW && sqlite3_column_int64(cs->pos, 1) == cs->npos;
+	if (ok)
+		*pos = sqlite3_column_int64(cs->pos, 0);
+	sqlite3_reset(cs->pos);
+	return ok;
+}
+
+static bool mkey_put(hitpath_conn *c, const void *p, size_t n)
+{
+	if (!CB_ARRAY_GROW(c->mkey, c->mkey_cap, c->mkey_len + n))
+		return false;
+	memcpy(c->mkey + c->mkey_len, p, n);
+	c->mkey_len += n;
+	return true;
+}
+
+/*
+ * The memo key of rq on plan p into c->mkey: everything the answer's
+ * bytes depend on besides the cache's content.  The plan (kept plans live
+ * as long as the engine, so its address names it), whether the answer is
+ * a simple Query's or an Execute's with or without a RowDescription, each
+ * column's result format, extra_float_digits, and every value resolved
+ * into the plan (c->bound: probe values and binds).  TimeZone, DateStyle
+ * and IntervalStyle need not be in it: check_settings lets only the
+ * cache's own through to a plan whose output they change.
+ */
+static bool memo_key(hitpath_conn *c, const plancache_plan *p, const hitpath_request *rq, const hitpath_session *ss)
+{
+	const sqlfe_plan *sp = p->sql;
+	c->mkey_len = 0;
+	uintptr_t id = (uintptr_t)p;
+	int32_t efd = ss->extra_float_digits;
+	char flags = (char)((rq->simple ? 1 : 0) | (rq->describe ? 2 : 0));
+	bool ok = mkey_put(c, &id, sizeof(id)) && mkey_put(c, &flags, 1) && mkey_put(c, &efd, sizeof(efd));
+	for (int i = 0; ok && i < sp->ncols; i++) {
+		char f = (char)result_format(rq, i);
+		ok = mkey_put(c, &f, 1);
+	}
+	size_t n = (size_t)sp->nbinds;
+	for (int i = 0; i < sp->nprobes; i++)
+		n += (size_t)sp->probes[i].nvalues;
+	for (size_t k = 0; ok && k < n; k++) {
+		const sqlfe_bound *b = &c->bound[k];
+		if (b->is_int) {
+			ok = mkey_put(c, "i", 1) && mkey_put(c, &b->i, sizeof(b->i));
+		} else {
+			uint64_t len = b->len;
+			ok = mkey_put(c, "s", 1) && mkey_put(c, &len, sizeof(len)) && mkey_put(c, b->s, b->len);
+		}
+	}
+	return ok;
+}
+
 /* --- the answer ------------------------------------------------------------------ */
 
 static void describe(const sqlfe_plan *sp, const hitpath_request *rq, wire_buf *out)
@@ -507,16 +671,40 @@ static hitpath_outcome answer(hitpath_conn *c, const plancache_plan *p, const hi
 	return o;
 }
 
-/* Probe and answer in ONE read transaction; out is cut back to mark unless answered. */
-static hitpath_outcome run_plan(hitpath_conn *c, const plancache_plan *p, const hitpath_request *rq,
+/*
+ * Probe and answer in ONE read transaction; out is cut back to mark
+ * unless answered.  With a memo, the change position of the plan's
+ * tables is read first in the same transaction: an answer kept at that
+ * position is given as it is (nothing it was read from changed since), and
+ * an answer made here is kept with it.
+ */
+static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpath_request *rq,
                                 const hitpath_session *ss, wire_buf *out, hitpath_result *res, cb_error *err)
 {
 	size_t mark = out->len;
+	memo *m = c->e->memo;
 	if (!reader_begin(c->rd, err)) {
 		res->outcome = HITPATH_ERROR;
 		return HITPATH_ERROR;
 	}
-	hitpath_outcome o = probe_all(c, p, res, err);
+	int64_t pos = 0;
+	bool memoable = m != NULL && p->key != NULL && memo_key(c, p, rq, ss) && read_position(c, p, &pos);
+	hitpath_outcome o = HITPATH_HIT;
+	if (memoable && rq->refuse == NULL && memo_get(m, c->mkey, c->mkey_len, pos, out, &res->rows)) {
+		if (!reader_end(c->rd, err)) {
+			reader_abort(c->rd);
+			out->len = mark;
+			out->failed = false;
+			res->outcome = HITPATH_ERROR;
+			return HITPATH_ERROR;
+		}
+		atomic_fetch_add(&p->memo_hits, 1);
+		count_hits(c, p);
+		res->memo = true;
+		res->outcome = HITPATH_HIT;
+		return HITPATH_HIT;
+	}
+	o = probe_all(c, p, res, err);
 	if (o == HITPATH_HIT && rq->refuse != NULL) {
 		o = to_backend(res, "%s", rq->refuse); /* complete, but the session cannot take it now */
 		res->answerable = true;
@@ -532,6 +720,10 @@ static hitpath_outcome run_plan(hitpath_conn *c, const plancache_plan *p, const 
 		res->outcome = o;
 		return o;
 	}
+	if (memoable && c->e->s.memo_hook != NULL)
+		c->e->s.memo_hook(c->e->s.memo_hook_arg);
+	if (memoable)
+		memo_put(m, c->mkey, c->mkey_len, pos, out->data + mark, out->len - mark, res->rows);
 	count_hits(c, p);
 	res->outcome = HITPATH_HIT;
 	return HITPATH_HIT;
@@ -626,7 +818,7 @@ static hitpath_outcome shift_params(hitpath_conn *c, const hitpath_request *rq, 
 }
 
 /* Everything that decides without SQLite, then run_plan. */
-static hitpath_outcome execute_plan(hitpath_conn *c, const plancache_plan *p, const hitpath_request *rq,
+static hitpath_outcome execute_plan(hitpath_conn *c, plancache_plan *p, const hitpath_request *rq,
                                     const hitpath_session *ss, const sqlfe_plankey *pk, wire_buf *out,
                                     hitpath_result *res, cb_error *err)
 {

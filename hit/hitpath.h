@@ -36,6 +36,14 @@
  * HITPATH_BACKEND with a reason and leaves the buffer as it was.  A probe
  * miss answers HITPATH_MISS with the fill values the caller should queue
  * (only values a fill may load).
+ *
+ * The memo (hit/memo.h, when memo_max_bytes is set): the rendered bytes
+ * of an answer are kept under the plan, its values, result formats and
+ * rendering settings, with the change position of the tables it read
+ * (read in the same read transaction).  The same statement again, while
+ * none of those tables changed, gets the kept bytes: no probe, no SQLite
+ * statement, no rendering.  Every check before SQLite still runs
+ * (readable tables, fences, settings, parameters).
  */
 #ifndef CB_HITPATH_H
 #define CB_HITPATH_H
@@ -64,6 +72,10 @@ typedef struct hitpath_settings {
 	bool collation_c;          /* the backend database compares text under the C collation */
 	const char *fill_timezone; /* TimeZone of the fill session (timestamptz is stored under it) */
 	size_t max_plans;          /* plans the plan cache keeps; 0: 10000 */
+	size_t memo_max_bytes;     /* the memo of rendered answers (hit/memo.h); 0: none */
+	/* tests: called after an answer is rendered and its read transaction ended, before the memo keeps it */
+	void (*memo_hook)(void *arg);
+	void *memo_hook_arg;
 	hitpath_hit_fn on_hit;
 	void *hit_arg;
 	hitpath_fenced_fn fenced;
@@ -153,6 +165,7 @@ typedef struct hitpath_result {
 	hitpath_fill fills[HITPATH_MAX_FILLS];
 	bool parsed;     /* this call built a plan (the plan cache did not know the statement) */
 	bool answerable; /* HITPATH_BACKEND only because of rq->refuse: the cache held the whole answer */
+	bool memo;       /* HITPATH_HIT: the answer came from the memo */
 } hitpath_result;
 
 /*
@@ -171,6 +184,9 @@ typedef struct hitpath_stats {
 	uint64_t uncached;  /* statements analysed without keeping the plan: the plan cache was full */
 	uint64_t hits, misses, backend, errors;
 	size_t plans; /* plans in the plan cache */
+	/* the memo of rendered answers (all 0 without one): see memo_stats in hit/memo.h */
+	uint64_t memo_hits, memo_misses, memo_stale, memo_stored, memo_evictions;
+	size_t memo_entries, memo_bytes, memo_max_bytes;
 } hitpath_stats;
 void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out);
 
@@ -178,6 +194,7 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out);
 typedef struct hitpath_plan_info {
 	const char *key; /* normalized text: literals shown as $? */
 	uint64_t executions, hits, misses, backend;
+	uint64_t memo_hits; /* of hits: answered from the memo */
 	const char *reason; /* why the cache cannot answer it, or why it last went to the backend; "" neither */
 	int group;          /* the group the plan was built for, -1 when none */
 } hitpath_plan_info;

@@ -176,6 +176,14 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		hitpath_get_stats(cachesvc_hit_engine(hcs), &hs);
 	stat_row(r, "queries_parsed", (long long)hs.parses);
 	stat_row(r, "query_shapes", (long long)hs.plans);
+	stat_row(r, "memo_hits", (long long)hs.memo_hits);
+	stat_row(r, "memo_misses", (long long)hs.memo_misses);
+	stat_row(r, "memo_stale", (long long)hs.memo_stale);
+	stat_row(r, "memo_stored", (long long)hs.memo_stored);
+	stat_row(r, "memo_evictions", (long long)hs.memo_evictions);
+	stat_row(r, "memo_entries", (long long)hs.memo_entries);
+	stat_row(r, "memo_bytes", (long long)hs.memo_bytes);
+	stat_row(r, "memo_max_bytes", (long long)hs.memo_max_bytes);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
 	cachesvc *cs = adm_cache(a);
 	if (cs != NULL) {
@@ -462,12 +470,13 @@ static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 static void shape_row(void *arg, const hitpath_plan_info *i)
 {
 	adm_reply *r = arg;
-	char ex[24], h[24], m[24], b[24];
+	char ex[24], h[24], mh[24], m[24], b[24];
 	snprintf(ex, sizeof(ex), "%llu", (unsigned long long)i->executions);
 	snprintf(h, sizeof(h), "%llu", (unsigned long long)i->hits);
+	snprintf(mh, sizeof(mh), "%llu", (unsigned long long)i->memo_hits);
 	snprintf(m, sizeof(m), "%llu", (unsigned long long)i->misses);
 	snprintf(b, sizeof(b), "%llu", (unsigned long long)i->backend);
-	put_row(r, 6, i->key, ex, h, m, b, i->reason);
+	put_row(r, 7, i->key, ex, h, mh, m, b, i->reason);
 }
 
 static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
@@ -481,8 +490,8 @@ static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 		put_status(r, false, "%s", "the hit path is not running: see the log of cbcached's start");
 		return;
 	}
-	static const char *const cols[] = {"query",   "executions", "cache_hits", "cache_misses",
-	                                   "backend", "reason",     NULL};
+	static const char *const cols[] = {"query",        "executions", "cache_hits", "memo_hits",
+	                                   "cache_misses", "backend",    "reason",     NULL};
 	put_columns(r, cols);
 	hitpath_foreach_plan(e, shape_row, r);
 	put_status(r, true, "%s", "");

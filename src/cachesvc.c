@@ -296,6 +296,7 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 	                        .ngroups = s->ngroups,
 	                        .collation_c = s->collation_c,
 	                        .fill_timezone = s->fill_tz,
+	                        .memo_max_bytes = (size_t)cfg->memo_max_mb << 20,
 	                        .on_hit = cachesvc_on_hit,
 	                        .hit_arg = s,
 	                        .fenced = cachesvc_fenced,

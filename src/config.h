@@ -41,6 +41,7 @@ struct cfg_config {
 	bool require_stream;  /* no answers from the cache without the change stream */
 	int max_lag_ms;       /* no answers while the stream is down longer than this */
 	int commit_wait_ms;   /* a commit through cbcached waits this long for the applier, then fences */
+	int memo_max_mb;      /* the memo of rendered answers (hit/memo.h); 0 = none */
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;

@@ -771,6 +771,188 @@ static void test_threads(void **state)
 	assert_int_equal(f.info.hits, 160);
 }
 
+/* --- the memo of rendered answers -------------------------------------------------- */
+
+static cachedb_conn *memo_writer; /* writes the cache file as the applier would */
+static const char *memo_hook_sql; /* run by the hook once, then cleared */
+
+static void cache_write(const char *sql)
+{
+	cb_error err = {{0}};
+	if (!cachedb_exec(memo_writer, sql, &err))
+		fail_msg("%s: %s", sql, err.msg);
+}
+
+static void memo_hook(void *arg)
+{
+	(void)arg;
+	if (memo_hook_sql != NULL) {
+		const char *sql = memo_hook_sql;
+		memo_hook_sql = NULL;
+		cache_write(sql);
+	}
+}
+
+/* sql on connection c: the outcome, the bytes into out, whether the memo answered. */
+static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out, bool *memo)
+{
+	hitpath_request rq = {0};
+	rq.text = sql;
+	rq.len = strlen(sql);
+	rq.simple = true;
+	hitpath_session ss = session();
+	hitpath_result res;
+	cb_error err = {{0}};
+	out->start = out->len = 0;
+	hitpath_outcome o = hitpath_execute(c, &rq, &ss, out, &res, &err);
+	if (o == HITPATH_ERROR)
+		fail_msg("%s: %s", sql, err.msg);
+	*memo = res.memo;
+	return o;
+}
+
+/* sql answers with the bytes the engine without a memo renders now, from the memo or not (want_memo). */
+static void memo_same(hitpath_conn *c, const char *sql, bool want_memo)
+{
+	wire_buf got = {0}, want = {0};
+	bool memo = false, plain_memo = false;
+	assert_int_equal(memo_run(c, sql, &got, &memo), HITPATH_HIT);
+	assert_int_equal(memo_run(hc, sql, &want, &plain_memo), HITPATH_HIT);
+	assert_false(plain_memo);
+	if (memo != want_memo)
+		fail_msg("%s: answered %s the memo", sql, memo ? "from" : "not from");
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	wire_buf_free(&got);
+	wire_buf_free(&want);
+}
+
+static bool answer_has(hitpath_conn *c, const char *sql, const char *text)
+{
+	wire_buf out = {0};
+	bool memo;
+	assert_int_equal(memo_run(c, sql, &out, &memo), HITPATH_HIT);
+	bool found = memmem(out.data, out.len, text, strlen(text)) != NULL;
+	wire_buf_free(&out);
+	return found;
+}
+
+/*
+ * An answer is given again from the memo while the tables it read are
+ * unchanged, and never after any of them changed: a change to a table it
+ * read (film), to a table its probe reads (regisseur, the RCC's source),
+ * an evicted control value; a change to another table (darsteller) keeps
+ * it.  The race of a change committed between the answer's read and the
+ * memo keeping it is made certain by the hook.
+ */
+static void test_memo(void **state)
+{
+	(void)state;
+	cb_error err = {{0}};
+	assert_true(cachedb_conn_open(db, &memo_writer, &err));
+	hitpath_settings es = {.cache_path = cachedb_path(db),
+	                       .groups = tg.g,
+	                       .ngroups = tg.n,
+	                       .fill_timezone = fill_tz,
+	                       .on_hit = on_hit,
+	                       .memo_max_bytes = 1 << 20,
+	                       .memo_hook = memo_hook};
+	hitpath_engine *e = hitpath_engine_new(&es, &err);
+	assert_non_null(e);
+	hitpath_conn *c = hitpath_conn_new(e, &err);
+	assert_non_null(c);
+	char films[160], dir2[128], film_id[32], upd[256];
+	snprintf(films, sizeof(films),
+	         "SELECT f.id, f.titel, r.nname FROM film f JOIN regisseur r ON r.id = f.regie "
+	         "WHERE r.id = %lld ORDER BY f.id",
+	         r1);
+	snprintf(dir2, sizeof(dir2), "SELECT nname FROM regisseur WHERE id = %lld", r_none);
+	snprintf(film_id, sizeof(film_id), "%s", pg_text("SELECT min(id) FROM film WHERE regie IS NOT NULL"));
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT min(id) FROM film WHERE regie = %lld", r1);
+	snprintf(film_id, sizeof(film_id), "%s", pg_text(sql));
+
+	memo_same(c, films, false);
+	memo_same(c, films, true);
+	hit_calls = 0;
+	wire_buf once = {0};
+	bool from_memo = false;
+	assert_int_equal(memo_run(c, films, &once, &from_memo), HITPATH_HIT);
+	assert_true(from_memo);
+	assert_int_equal(hit_calls, 1); /* a memo answer still counts its entry-point value for the LRU */
+	wire_buf_free(&once);
+	hitpath_stats st;
+	hitpath_get_stats(e, &st);
+	assert_int_equal(st.memo_hits, 2);
+	assert_int_equal(st.memo_stored, 1);
+	shape_find f = {"SELECT f.id, f.titel, r.nname FROM film f JOIN regisseur r ON r.id = f.regie WHERE r.id = "
+	                "$? ORDER BY f.id",
+	                {0},
+	                0};
+	hitpath_foreach_plan(e, find_shape, &f);
+	assert_int_equal(f.found, 1);
+	assert_int_equal(f.info.memo_hits, 2);
+
+	/* a table the answer does not read */
+	cache_write("UPDATE darsteller SET id = id WHERE id = (SELECT min(id) FROM darsteller)");
+	memo_same(c, films, true);
+
+	/* a table it reads: the change is seen at once */
+	snprintf(upd, sizeof(upd), "UPDATE film SET titel = 'memo one' WHERE id = %s", film_id);
+	cache_write(upd);
+	assert_true(answer_has(c, films, "memo one"));
+	memo_same(c, films, true);
+	snprintf(upd, sizeof(upd), "UPDATE regisseur SET nname = 'memo two' WHERE id = %lld", r1);
+	cache_write(upd);
+	assert_true(answer_has(c, films, "memo two"));
+	memo_same(c, films, true);
+
+	/* the race: a change commits after the answer was read, before the memo keeps it */
+	hitpath_get_stats(e, &st);
+	uint64_t stale = st.memo_stale;
+	snprintf(upd, sizeof(upd), "UPDATE film SET titel = 'memo three' WHERE id = %s", film_id);
+	char touch[200];
+	snprintf(touch, sizeof(touch), "UPDATE film SET titel = 'memo four' WHERE id = %s", film_id);
+	cache_write(touch); /* the kept answer is stale: the next one is read anew, and the hook writes */
+	memo_hook_sql = upd;
+	assert_true(answer_has(c, films, "memo four")); /* read before the hook's write */
+	assert_null(memo_hook_sql);
+	assert_true(answer_has(c, films, "memo three")); /* not the "memo four" kept behind the write */
+	hitpath_get_stats(e, &st);
+	assert_int_equal(st.memo_stale, stale + 2);
+	memo_same(c, films, true);
+
+	/* an evicted control value (of a director with no row: only the control value makes it complete) */
+	memo_same(c, dir2, false);
+	memo_same(c, dir2, true);
+	const cg_group *g = tg.g[0];
+	const char *ctl = g->fills[fill_index(&tg, "regisseur.id")].ctl_name;
+	snprintf(upd, sizeof(upd), "DELETE FROM \"%s\" WHERE value = %lld", ctl, r_none);
+	cache_write(upd);
+	wire_buf out = {0};
+	bool memo = true;
+	assert_int_equal(memo_run(c, dir2, &out, &memo), HITPATH_MISS);
+	assert_false(memo);
+	wire_buf_free(&out);
+	char v[32];
+	snprintf(v, sizeof(v), "%lld", r_none);
+	assert_int_equal(fill_run_one(fd, 0, fill_index(&tg, "regisseur.id"), v, &err), FILL_OK);
+	memo_same(c, dir2, false);
+
+	/* the backend's values back for the tests after this one */
+	snprintf(upd, sizeof(upd), "SELECT titel FROM film WHERE id = %s", film_id);
+	char restore[512];
+	snprintf(restore, sizeof(restore), "UPDATE film SET titel = '%s' WHERE id = %s", pg_text(upd), film_id);
+	cache_write(restore);
+	snprintf(upd, sizeof(upd), "SELECT nname FROM regisseur WHERE id = %lld", r1);
+	snprintf(restore, sizeof(restore), "UPDATE regisseur SET nname = '%s' WHERE id = %lld", pg_text(upd), r1);
+	cache_write(restore);
+	memo_same(c, films, false);
+	hitpath_conn_free(c);
+	hitpath_engine_free(e);
+	cachedb_conn_close(memo_writer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -781,6 +963,7 @@ int main(void)
 	        cmocka_unit_test(test_plan_cache),
 	        cmocka_unit_test(test_plan_cache_full),
 	        cmocka_unit_test(test_threads),
+	        cmocka_unit_test(test_memo),
 	};
 	return cmocka_run_group_tests_name("hitpath", tests, setup, teardown);
 }
