@@ -437,6 +437,15 @@ static void count_hits(hitpath_conn *c, const plancache_plan *p)
 
 /* --- the memo (hit/memo.h) ---------------------------------------------------------- */
 
+/*
+ * Which plans the memo is for: those that join, or that answered
+ * MEMO_MIN_ROWS rows once.  Reading the change positions costs about what
+ * probing and reading one row of one table does (bench/memo.sh: a memo
+ * made point lookups slower), so single-table answers of a few rows are
+ * made anew each time.
+ */
+#define MEMO_MIN_ROWS 8
+
 /* Add name to the IN list of sb unless names[0, *n) has it. */
 static void add_dep(cb_sb *sb, const char **names, int *n, int cap, const char *name)
 {
@@ -676,7 +685,7 @@ static hitpath_outcome answer(hitpath_conn *c, const plancache_plan *p, const hi
  * unless answered.  With a memo, the change position of the plan's
  * tables is read first in the same transaction: an answer kept at that
  * position is given as it is (nothing it was read from changed since), and
- * an answer made here is kept with it.
+ * an answer made here is kept with it (for the plans of MEMO_MIN_ROWS).
  */
 static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpath_request *rq,
                                 const hitpath_session *ss, wire_buf *out, hitpath_result *res, cb_error *err)
@@ -688,7 +697,8 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 		return HITPATH_ERROR;
 	}
 	int64_t pos = 0;
-	bool memoable = m != NULL && p->key != NULL && memo_key(c, p, rq, ss) && read_position(c, p, &pos);
+	bool memoable = m != NULL && p->key != NULL && (p->sql->nocc >= 2 || atomic_load(&p->memo_worth)) &&
+	                memo_key(c, p, rq, ss) && read_position(c, p, &pos);
 	hitpath_outcome o = HITPATH_HIT;
 	if (memoable && rq->refuse == NULL && memo_get(m, c->mkey, c->mkey_len, pos, out, &res->rows)) {
 		if (!reader_end(c->rd, err)) {
@@ -720,6 +730,8 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 		res->outcome = o;
 		return o;
 	}
+	if (m != NULL && p->key != NULL && res->rows >= MEMO_MIN_ROWS)
+		atomic_store(&p->memo_worth, true);
 	if (memoable && c->e->s.memo_hook != NULL)
 		c->e->s.memo_hook(c->e->s.memo_hook_arg);
 	if (memoable)

@@ -43,7 +43,9 @@
  * (read in the same read transaction).  The same statement again, while
  * none of those tables changed, gets the kept bytes: no probe, no SQLite
  * statement, no rendering.  Every check before SQLite still runs
- * (readable tables, fences, settings, parameters).
+ * (readable tables, fences, settings, parameters).  Only plans that join
+ * tables or have answered 8 rows or more use it: for a short answer of one
+ * table, reading the change positions costs what the answer does.
  */
 #ifndef CB_HITPATH_H
 #define CB_HITPATH_H

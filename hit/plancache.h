@@ -55,6 +55,7 @@ typedef struct plancache_plan {
 	int complete_stmt[SQLFE_MAX_FROM]; /* probes of the complete tables the statement reads */
 	_Atomic uint64_t executions, hits, misses, backend;
 	_Atomic uint64_t memo_hits; /* of hits: answered from the memo of rendered answers */
+	atomic_bool memo_worth;     /* an answer of the plan was large enough to keep in the memo */
 	char last_reason[128]; /* why it last went to the backend, for a plan the cache can answer (under the lock) */
 } plancache_plan;
 
