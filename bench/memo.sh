@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# memo.sh - what the memo of rendered answers buys: pgbench through cbcached
+# with the memo and without it, and straight to PostgreSQL, in one run.
+#
+#   bench/memo.sh [--seconds S] [--rounds R] [--clients N] [--out FILE.md]
+#
+# Starts a throwaway PostgreSQL with the movie database (tests/harness), and
+# two cbcached with the movie cache group on UNIX sockets: "memo" (the
+# default memo_max_mb) and "nomemo" (memo_max_mb = 0), each with its own
+# replication slot.  Statements (pgbench custom scripts, a random director
+# among the 200 with the most films, warmed through both caches first):
+#
+#   Q1  a director by id (one row)
+#   Q2  a director's films with their location (regisseur, film and ort
+#       joined; the directors with the most films, about 20-100 rows)
+#
+# each with pgbench's simple and prepared protocol, --clients clients,
+# --seconds per run; the targets interleaved round by round (--rounds) so
+# that machine drift hits all alike.  Writes bench/results/<date>-<host>-memo.md
+# (or --out): the median tps per target and the ratios, and each cache's
+# SHOW STATS memo and hit counters.  `make bench-memo`.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${CB_BUILD_DIR:-$root/build}"
+
+seconds=5
+rounds=3
+clients=4
+out=""
+inner=0
+. "$root/bench/lib.sh"
+parse_options memo.sh "seconds rounds clients out" "$@"
+run_in_pg -memo.md -- "$@"
+
+# ---- inside the throwaway PostgreSQL --------------------------------------
+[ -n "$out" ] || { echo "memo.sh: --inner needs --out FILE" >&2; exit 2; }
+work="$CB_PG_DIR/memo"
+mkdir -p "$work"
+for t in memo nomemo; do
+	dir="$work/$t"
+	mkdir -p "$dir"
+	port="$(free_port)"
+	extra="instance_name = bench_$t"
+	[ "$t" = nomemo ] && extra="$extra
+memo_max_mb = 0"
+	cbcached_conf "$dir" "$PGHOST" "$PGPORT" "$port" "$extra"
+	"$build/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
+	echo $! >"$dir/pid"
+	echo "$port" >"$dir/port"
+	for _ in $(seq 1 600); do
+		"$cbadmin" -s "$dir/admin.sock" SHOW STATS >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+done
+cleanup() { for t in memo nomemo; do kill "$(cat "$work/$t/pid")" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# warm both caches with every director the scripts read
+for t in memo nomemo; do
+	for i in $(seq 1 200); do
+		echo "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = $i;"
+		echo "SELECT f.id, f.titel, f.jahr, o.plz, o.name FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = $i ORDER BY f.id;"
+	done | psql -X -q -h "$work/$t" -p "$(cat "$work/$t/port")" -d movies >/dev/null
+	wait_fills "$work/$t/admin.sock"
+done
+cat >"$work/q1.sql" <<'SQL'
+\set id random(1, 200)
+SELECT id, vname, nname, wohnort FROM regisseur WHERE id = :id;
+SQL
+cat >"$work/q2.sql" <<'SQL'
+\set id random(1, 200)
+SELECT f.id, f.titel, f.jahr, o.plz, o.name FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = :id ORDER BY f.id;
+SQL
+rows="$(psql -X -q -A -t -d movies -c "SELECT round(avg(n)) FROM (SELECT count(*) AS n FROM film f JOIN ort o ON o.plz = f.ort WHERE f.regie BETWEEN 1 AND 200 GROUP BY f.regie) s")"
+
+# one pgbench run: target q mode -> tps
+run() {
+	local host="$PGHOST" port="$PGPORT"
+	if [ "$1" != direct ]; then
+		host="$work/$1"
+		port="$(cat "$work/$1/port")"
+	fi
+	pgbench -n -h "$host" -p "$port" -c "$clients" -j "$clients" -T "$seconds" -M "$3" -f "$work/$2.sql" movies 2>&1 |
+		awk '/^tps = / {print $3; exit}'
+}
+: >"$work/runs"
+for r in $(seq 1 "$rounds"); do
+	for q in q1 q2; do
+		for m in simple prepared; do
+			for t in direct memo nomemo; do
+				v="$(run "$t" "$q" "$m")"
+				echo "$q $m $t $r ${v:-0}" >>"$work/runs"
+				echo "round $r: $q $m $t ${v:-?} tps" >&2
+			done
+		done
+	done
+done
+
+/usr/bin/python3 - "$work/runs" "$out" "$seconds" "$rounds" "$clients" "$rows" \
+	"$("$cbadmin" -s "$work/memo/admin.sock" SHOW STATS | grep -E 'memo_|queries_cache')" \
+	"$("$cbadmin" -s "$work/nomemo/admin.sock" SHOW STATS | grep -E 'memo_|queries_cache')" <<'PY'
+import statistics, sys, datetime
+runs, out, seconds, rounds, clients, rows, st_memo, st_nomemo = sys.argv[1:9]
+tps = {}
+for line in open(runs):
+    q, m, t, r, v = line.split()
+    tps.setdefault((q, m, t), []).append(float(v))
+med = {k: statistics.median(v) for k, v in tps.items()}
+L = ["# The memo of rendered answers: pgbench through cbcached with and without it, and direct",
+     "",
+     "`bench/memo.sh --seconds %s --rounds %s --clients %s`, %s; medians of %s interleaved rounds, tps." %
+     (seconds, rounds, clients, datetime.date.today().isoformat(), rounds),
+     "Q1: a director by id (1 row); Q2: a director's films with their location (3 tables joined, %s rows on "
+     "average); directors 1-200 at random, all cached." % rows,
+     "",
+     "| statement | direct | cbcached, memo | cbcached, no memo | memo / no memo | memo / direct |",
+     "|---|---|---|---|---|---|"]
+for q in ("q1", "q2"):
+    for m in ("simple", "prepared"):
+        d, a, b = med[(q, m, "direct")], med[(q, m, "memo")], med[(q, m, "nomemo")]
+        L.append("| %s %s | %.0f | %.0f | %.0f | %.2f | %.2f |" % (q.upper(), m, d, a, b, a / b if b else 0,
+                                                                 a / d if d else 0))
+L += ["", "Every run:", "", "```"] + [l.rstrip() for l in open(runs)] + ["```", "",
+      "SHOW STATS of the cbcached with the memo at the end:", "", "```", st_memo, "```", "",
+      "and of the one without:", "", "```", st_nomemo, "```", ""]
+open(out, "w").write("\n".join(L))
+print("\n".join(L))
+PY
