@@ -1038,7 +1038,7 @@ SQLRETURN conn_set_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	default:
 		if (attr >= CONN_PGOPT_FIRST && attr <= CONN_PGOPT_LAST)
 			return conn_set_pgopt(dbc, attr, (SQLINTEGER)(intptr_t)value);
-		return diag_add(&dbc->diag, "HY092", "invalid connection attribute %d", (int)attr);
+		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION, "connection attribute %d is not supported", (int)attr);
 	}
 }
 
@@ -1098,7 +1098,7 @@ SQLRETURN conn_get_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 				*len = sizeof(SQLINTEGER);
 			return SQL_SUCCESS;
 		}
-		return diag_add(&dbc->diag, "HY092", "invalid connection attribute %d", (int)attr);
+		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION, "connection attribute %d is not supported", (int)attr);
 	}
 	if (value)
 		*(SQLUINTEGER *)value = v;

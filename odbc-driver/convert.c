@@ -1097,7 +1097,8 @@ static bool conv_is_date_type(Oid t)
 conv_status conv_to_c(const conv_out *o)
 {
 	SQLSMALLINT ctype = o->ctype;
-	if (o->gd != NULL) {
+	/* a NULL answers SQL_NULL_DATA on every call (psqlODBC) */
+	if (o->gd != NULL && o->val != NULL) {
 		if (o->gd->left == -2)
 			o->gd->left = o->buflen > 0 ? 0 : -1;
 		if (o->gd->left == 0) {
@@ -1144,8 +1145,6 @@ conv_status conv_to_c(const conv_out *o)
 		if (o->ind_ptr == NULL)
 			return CONV_NULL_NO_IND;
 		*o->ind_ptr = SQL_NULL_DATA;
-		if (o->gd)
-			o->gd->left = 0;
 		return CONV_OK;
 	}
 

@@ -681,7 +681,8 @@ static SQLRETURN res_convert(cbo_stmt *st, conv_out *o)
 	case CONV_NO_DATA:
 		return SQL_NO_DATA;
 	case CONV_NULL_NO_IND:
-		return diag_add(&st->diag, "22002",
+		/* ODBC says 22002; psqlODBC answers HY000, which applications of it see */
+		return diag_set(&st->diag, "HY000", DIAG_N_INTERNAL,
 		                "indicator variable required but not supplied: the value is NULL and no "
 		                "StrLen_or_IndPtr was given");
 	case CONV_OOM:

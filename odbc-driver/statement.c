@@ -1843,7 +1843,7 @@ SQLRETURN stmt_default_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value)
 	case SQL_ATTR_SIMULATE_CURSOR:
 		return diag_add(&dbc->diag, "HYC00", "optional feature not implemented: simulated cursors");
 	default:
-		return diag_add(&dbc->diag, "HY092", "invalid connection attribute %d", (int)attr);
+		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION, "connection attribute %d is not supported", (int)attr);
 	}
 	if (changed)
 		return diag_add(&dbc->diag, "01S02", "option value changed: the driver uses another value");
@@ -2034,7 +2034,7 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	case SQL_ATTR_IMP_PARAM_DESC:
 		return diag_add(&st->diag, "HY017", "invalid use of an automatically allocated descriptor handle");
 	default:
-		return diag_add(&st->diag, "HY092", "invalid statement attribute %d", (int)attr);
+		return diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED, "statement attribute %d is not supported", (int)attr);
 	}
 }
 
@@ -2169,7 +2169,7 @@ SQLRETURN stmt_get_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		return SQL_SUCCESS;
 	}
 	default:
-		return diag_add(&st->diag, "HY092", "invalid statement attribute %d", (int)attr);
+		return diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED, "statement attribute %d is not supported", (int)attr);
 	}
 	switch (kind) {
 	case K_PTR:
