@@ -1067,6 +1067,9 @@ SQLRETURN conn_get_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	case SQL_ATTR_QUIET_MODE:
 		v = 0;
 		break;
+	case SQL_ATTR_TRANSLATE_LIB:
+	case SQL_ATTR_TRANSLATE_OPTION:
+		return SQL_SUCCESS; /* psqlODBC answers without a value */
 	case SQL_ATTR_TXN_ISOLATION:
 		if (dbc->txn_isolation == 0 && dbc->pg == NULL)
 			return SQL_NO_DATA;

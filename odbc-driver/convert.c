@@ -1188,6 +1188,31 @@ conv_status conv_to_c(const conv_out *o)
 		break;
 	}
 
+	if (ctype == SQL_C_DEFAULT && o->type == CBO_INT2VECTOROID) {
+		/* psqlODBC's own layout: the count, then the values, as shorts */
+		short *arr = o->buf;
+		int maxc = arr ? (int)(o->buflen / (SQLLEN)sizeof(short)) : 0, nval = 0;
+		const char *vp = o->val;
+		short v;
+		while (sscanf(vp, "%hi", &v) == 1) {
+			nval++;
+			if (nval < maxc)
+				arr[nval] = v;
+			while (*vp && !isspace((unsigned char)*vp))
+				vp++;
+			while (*vp && isspace((unsigned char)*vp))
+				vp++;
+			if (!*vp)
+				break;
+		}
+		if (maxc > 0)
+			arr[0] = (short)nval;
+		SQLLEN len = (SQLLEN)(nval + 1) * (SQLLEN)sizeof(short);
+		conv_set_len(o, len);
+		if (o->gd)
+			o->gd->left = 0;
+		return len <= o->buflen ? CONV_OK : CONV_TRUNCATED;
+	}
 	if (ctype == SQL_C_DEFAULT)
 		ctype = pgt_default_ctype(o->types, o->type, o->typmod);
 	conv_out oo = *o;

@@ -526,12 +526,8 @@ static const char *nsql_convert_type(const char *t, size_t n)
 	        {"SQL_DECIMAL", "numeric"},     {"SQL_DOUBLE", "float8"},
 	        {"SQL_FLOAT", "float8"},        {"SQL_REAL", "float4"},
 	        {"SQL_BIGINT", "int8"},         {"SQL_SMALLINT", "int2"},
-	        {"SQL_TINYINT", "int2"},        {"SQL_TYPE_DATE", "date"},
-	        {"SQL_DATE", "date"},           {"SQL_TYPE_TIME", "time"},
-	        {"SQL_TIME", "time"},           {"SQL_TYPE_TIMESTAMP", "timestamp"},
-	        {"SQL_TIMESTAMP", "timestamp"}, {"SQL_BIT", "bit"},
-	        {"SQL_BINARY", "bytea"},        {"SQL_VARBINARY", "bytea"},
-	        {"SQL_LONGVARBINARY", "bytea"}, {"SQL_GUID", "uuid"},
+	        {"SQL_TYPE_DATE", "date"},      {"SQL_TYPE_TIME", "time"},
+	        {"SQL_TYPE_TIMESTAMP", "timestamp"}, {"SQL_BIT", "bit"},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strlen(types[i].odbc) == n && strncasecmp(types[i].odbc, t, n) == 0)
@@ -614,12 +610,24 @@ static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, nsql_buf *out)
 	if (name.len == 7 && strncasecmp(name_s, "CONVERT", 7) == 0 && n == 2) {
 		nsql_range tr = nsql_trim(c, r[1]);
 		const char *pgt = nsql_convert_type(c->s + tr.start, tr.end - tr.start);
-		nsql_puts(out, "(");
-		nsql_puts(out, args[0].p ? args[0].p : "");
-		nsql_puts(out, ")");
-		if (pgt != NULL) {
-			nsql_puts(out, "::");
-			nsql_puts(out, pgt);
+		const char *v = args[0].p ? args[0].p : "";
+		/* psqlODBC's rule: a quoted literal stays as it is, a number
+		 * becomes a quoted literal (the server picks its type), anything
+		 * else is cast */
+		if (v[0] == '\'') {
+			nsql_puts(out, v);
+		} else if (v[0] == '-' || isdigit((unsigned char)v[0])) {
+			nsql_puts(out, "'");
+			nsql_puts(out, v);
+			nsql_puts(out, "'");
+		} else {
+			nsql_puts(out, "(");
+			nsql_puts(out, v);
+			nsql_puts(out, ")");
+			if (pgt != NULL) {
+				nsql_puts(out, "::");
+				nsql_puts(out, pgt);
+			}
 		}
 	} else {
 		const char *kw = "";

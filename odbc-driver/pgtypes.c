@@ -71,7 +71,7 @@ static SQLSMALLINT pgt_wide(const pgt_ctx *c, SQLSMALLINT t)
 
 static SQLSMALLINT pgt_interval(int mod, const char **name)
 {
-	const char *n = "interval";
+	const char *n = NULL; /* psqlODBC names only the intervals with fields */
 	SQLSMALLINT t = 0;
 	if (mod == -1) {
 		t = 0;
@@ -136,8 +136,9 @@ static int pgt_char_size(const pgt_ctx *c, Oid oid, int mod, int longest, int un
 	int p = longest;
 	if (unknowns == PGT_UNKNOWNS_LONGEST && p > 0 && (mod < 0 || mod > p))
 		return p;
-	if (oid == CBO_TEXTARRAYOID || oid == CBO_BPCHARARRAYOID || oid == CBO_VARCHARARRAYOID ||
-	    oid == CBO_XMLARRAYOID) {
+	/* psqlODBC's "may be an array": the OIDs 1000 to 1041 (arrays of the
+	 * early built-in types, aclitem among them) and xml[] */
+	if ((oid >= 1000 && oid <= 1041) || oid == CBO_XMLARRAYOID) {
 		return p > 0 ? p : maxsize;
 	}
 	if (mod > 0)
@@ -210,12 +211,14 @@ static int pgt_ts_size(Oid oid, int mod)
 	return scale > 0 ? fixed + 1 + scale : fixed;
 }
 
-static int pgt_interval_digits(int mod)
+/* psqlODBC's arithmetic, 16 bits wide: the typmod less 4 makes a full
+ * precision (0xffff) 0xfffb, which reads as -5 */
+static SQLSMALLINT pgt_interval_digits(int mod)
 {
 	if ((mod & PGT_SECOND) == 0)
 		return 0;
 	int prec = mod & 0xffff;
-	return prec == 0xffff ? 6 : prec;
+	return (SQLSMALLINT)(prec == 0xffff ? 6 : prec);
 }
 
 static int pgt_interval_size(int mod)
@@ -312,10 +315,9 @@ SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 		return pgt_wide(c, SQL_VARCHAR);
 	case CBO_UUIDOID:
 		return SQL_GUID;
-	case CBO_INTERVALOID: {
-		SQLSMALLINT t = pgt_interval(mod, NULL);
-		return t != 0 ? t : pgt_wide(c, SQL_VARCHAR);
-	}
+	case CBO_INTERVALOID:
+		/* psqlODBC is built without SQL interval types: intervals are character data */
+		return pgt_wide(c, SQL_VARCHAR);
 	case CBO_BITOID:
 		return mod == 1 ? SQL_BIT : SQL_VARCHAR;
 	default: {
@@ -332,8 +334,6 @@ SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 
 SQLSMALLINT pgt_desc_type(const pgt_ctx *c, const pgt_col *col)
 {
-	if (col->oid == CBO_INTERVALOID && !c->lo)
-		return SQL_INTERVAL;
 	SQLSMALLINT t = pgt_sql_type(c, col);
 	switch (t) {
 	case SQL_TYPE_DATE:
@@ -401,12 +401,8 @@ SQLSMALLINT pgt_default_ctype(const pgt_ctx *c, Oid oid, int typmod)
 		return SQL_C_BINARY;
 	case CBO_UUIDOID:
 		return SQL_C_GUID;
-	case CBO_INTERVALOID: {
-		SQLSMALLINT t = pgt_interval(pgt_mod(oid, typmod), NULL);
-		return t != 0 ? t : SQL_C_CHAR;
-	}
 	default:
-		return SQL_C_CHAR; /* psqlODBC gives SQL_C_CHAR even to Unicode applications */
+		return SQL_C_CHAR; /* psqlODBC gives SQL_C_CHAR even to Unicode applications (and intervals) */
 	}
 }
 
@@ -474,8 +470,6 @@ SQLSMALLINT pgt_precision(const pgt_ctx *c, const pgt_col *col)
 	case CBO_TIMESTAMPTZOID:
 	case CBO_TIMESTAMPOID:
 		return (SQLSMALLINT)pgt_ts_digits(mod);
-	case CBO_INTERVALOID:
-		return (SQLSMALLINT)pgt_interval_digits(mod);
 	default:
 		return -1;
 	}
@@ -572,10 +566,6 @@ SQLINTEGER pgt_buffer_length(const pgt_ctx *c, const pgt_col *col)
 	case CBO_VARCHAROID:
 	case CBO_BPCHAROID:
 		return pgt_char_octets(c, pgt_column_size(c, col));
-	case CBO_INTERVALOID:
-		if (pgt_interval(mod, NULL) != 0)
-			return (SQLINTEGER)sizeof(SQL_INTERVAL_STRUCT);
-		return pgt_column_size(c, col);
 	default:
 		return pgt_column_size(c, col);
 	}
@@ -651,8 +641,6 @@ SQLSMALLINT pgt_decimal_digits(const pgt_ctx *c, const pgt_col *col)
 		return (SQLSMALLINT)pgt_ts_digits(mod);
 	case CBO_NUMERICOID:
 		return pgt_numeric_digits(mod, col->longest);
-	case CBO_INTERVALOID:
-		return (SQLSMALLINT)pgt_interval_digits(mod);
 	default:
 		return -1;
 	}

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "odbc-driver/results.h"
 #include "odbc-driver/connection.h"
@@ -126,7 +127,7 @@ res_table res_table_col(cbo_stmt *st, Oid table, int attnum)
 		        dbc->pg,
 		        "SELECT a.attnum, a.attname, a.attnotnull, c.relname, n.nspname, "
 		        "coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false) OR a.attidentity "
-		        "<> '' "
+		        "<> '', a.atttypid "
 		        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
 		        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -155,6 +156,7 @@ res_table res_table_col(cbo_stmt *st, Oid table, int attnum)
 			t.relname = PQgetvalue(r, i, 3);
 			t.nspname = PQgetvalue(r, i, 4);
 			t.serial = PQgetvalue(r, i, 5)[0] == 't';
+			t.atttypid = (Oid)strtoul(PQgetvalue(r, i, 6), NULL, 10);
 			t.found = true;
 		}
 	}
@@ -207,6 +209,14 @@ static void res_col_desc(cbo_stmt *st, PGresult *r, int c, pgt_ctx *ctx, pgt_col
 	col->longest = res_longest(st, r, c);
 	col->unknowns = st->catalog ? PGT_UNKNOWNS_LONGEST : st->dbc->opts.unknown_sizes;
 	res_pgt_ctx(st, col->oid, ctx);
+	/* a column of the lo domain comes as oid: psqlODBC knows it from the table */
+	if (col->oid == CBO_OIDOID && !st->catalog && PQftable(r, c) != 0) {
+		res_table t = res_table_col(st, PQftable(r, c), PQftablecol(r, c));
+		if (t.found && t.atttypid >= CBO_FIRST_USER_OID && conn_is_lo_type(st->dbc, t.atttypid)) {
+			ctx->lo = true;
+			col->oid = t.atttypid;
+		}
+	}
 }
 
 static SQLRETURN res_check_col(cbo_stmt *st, cbo_diag *d, PGresult *r, SQLUSMALLINT col, const char *what)
@@ -416,6 +426,8 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 			s = "serial";
 		else if (t.found && t.serial && oid == CBO_INT8OID)
 			s = "bigserial";
+		if (s == NULL)
+			s = ""; /* a plain interval has no name with psqlODBC */
 		break;
 	}
 	case SQL_COLUMN_UNSIGNED:
@@ -423,13 +435,18 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		if (v == -1)
 			v = SQL_TRUE;
 		break;
-	case SQL_COLUMN_UPDATABLE:
+	case SQL_COLUMN_UPDATABLE: {
+		/* psqlODBC's reading: a column of the table of a single-table
+		 * SELECT can be written, its system columns cannot */
+		stmt_res *cr = stmt_cur(st);
+		int part = cr ? cr->part : 0;
 		v = SQL_ATTR_READONLY;
-		if (stmt_cur(st) && stmt_cur(st)->table != 0 && PQftablecol(r, c) > 0 &&
-		    strcmp(PQfname(r, c), "ctid") != 0 && strcmp(PQfname(r, c), "oid") != 0 &&
-		    strcmp(PQfname(r, c), "xmin") != 0)
+		if (!st->catalog && stmt_part_single_table(st, part) && PQftablecol(r, c) > 0 &&
+		    strcasecmp(PQfname(r, c), "ctid") != 0 && strcasecmp(PQfname(r, c), "oid") != 0 &&
+		    strcasecmp(PQfname(r, c), "xmin") != 0)
 			v = SQL_ATTR_WRITE;
 		break;
+	}
 	case SQL_DESC_BASE_COLUMN_NAME:
 		s = t.found ? t.attname : PQfname(r, c);
 		break;
@@ -462,11 +479,6 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 	case SQL_DESC_TYPE:
 		v = pgt_desc_type(&ctx, &pc);
 		break;
-	case SQL_DESC_DATETIME_INTERVAL_CODE: {
-		SQLSMALLINT sub = pgt_datetime_sub(&ctx, &pc);
-		v = sub < 0 ? 0 : sub;
-		break;
-	}
 	case SQL_DESC_NUM_PREC_RADIX:
 		v = pgt_radix(oid);
 		break;
@@ -483,7 +495,10 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		v = 0;
 		break;
 	default:
-		return diag_add(d, "HY091", "invalid descriptor field identifier %u", (unsigned)field);
+		/* psqlODBC's answer to the fields it does not give (the interval
+		 * code and precision among them) */
+		return diag_set(d, "HY092", DIAG_N_INVALID_OPTION, "column attribute %u is not supported",
+		                (unsigned)field);
 	}
 	if (s != NULL) {
 		*is_str = true;
@@ -633,6 +648,8 @@ static SQLRETURN res_convert(cbo_stmt *st, conv_out *o)
 	    ((o->type >= CBO_FIRST_USER_OID && conn_is_lo_type(st->dbc, o->type)) ||
 	     (o->type == CBO_OIDOID && o->ctype == SQL_C_BINARY && conn_lo_domain(st->dbc)))) {
 		/* a large object: its bytes, read by OID */
+		if (o->ind_ptr)
+			*o->ind_ptr = 0;
 		if (o->ctype != SQL_C_CHAR && o->ctype != SQL_C_BINARY && o->ctype != SQL_C_DEFAULT)
 			return diag_add(&st->diag, "HY000",
 			                "a large object can be read as SQL_C_BINARY or SQL_C_CHAR only");
@@ -644,8 +661,12 @@ static SQLRETURN res_convert(cbo_stmt *st, conv_out *o)
 		if (o->gd == NULL || o->gd->left < 0) {
 			const char *vals[1] = {o->val};
 			PGresult *lr = stmt_run_internal(st, "SELECT pg_catalog.lo_get($1::oid)", 1, vals, NULL, NULL);
-			if (lr == NULL)
-				return SQL_ERROR;
+			if (lr == NULL) {
+				/* psqlODBC's general error, not the server's */
+				diag_clear(&st->diag);
+				return diag_set(&st->diag, "HY000", DIAG_N_EXEC, "could not read the large object %s",
+				                o->val);
+			}
 			size_t n = 0;
 			unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(lr, 0, 0), &n);
 			PQclear(lr);
@@ -1018,7 +1039,7 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 
 SQLRETURN res_fetch(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset)
 {
-	SQLULEN size = st->ard->array_size;
+	SQLULEN size = st->ard->array_size ? st->ard->array_size : 1;
 	SQLRETURN r = res_scroll(st, orientation, offset, size, st->ird.rows_processed_ptr, st->ird.array_status_ptr, 0,
 	                         false);
 	return r;

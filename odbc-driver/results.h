@@ -41,6 +41,7 @@ typedef struct res_table {
 	bool notnull;
 	bool serial;
 	bool found;
+	Oid atttypid; /* the declared type (a domain stays itself) */
 } res_table;
 res_table res_table_col(cbo_stmt *st, Oid table, int attnum);
 /* The bound buffer, length and indicator of an ARD record at rowset position i. */

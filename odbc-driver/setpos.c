@@ -69,10 +69,10 @@ static stmt_res *sp_updatable(cbo_stmt *st)
 		return NULL;
 	}
 	if (cur->hidden == 0 || cur->table == 0) {
-		diag_set(&st->diag, "HY092", DIAG_N_INVALID_OPTION,
+		/* psqlODBC's answer: not capable (HYC00) */
+		diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED,
 		         "the cursor is read-only: set SQL_ATTR_CONCURRENCY and a scrollable SQL_ATTR_CURSOR_TYPE "
-		         "before "
-		         "executing a SELECT over one table");
+		         "before executing a SELECT over one table");
 		return NULL;
 	}
 	return cur;
@@ -478,6 +478,7 @@ SQLRETURN setpos_set_pos(cbo_stmt *st, SQLSETPOSIROW irow, SQLUSMALLINT op, SQLU
 				return SQL_ERROR;
 			sp_status(st, pos, SQL_ROW_ADDED);
 		}
+		cur->row_count = (long)n; /* SQLRowCount: the rows the operation touched (psqlODBC) */
 		return acc;
 	}
 	if (st->rowset_count <= 0 && op != SQL_POSITION)
@@ -521,6 +522,7 @@ SQLRETURN setpos_set_pos(cbo_stmt *st, SQLSETPOSIROW irow, SQLUSMALLINT op, SQLU
 		st->cur_row = st->rowset_rows[irow - 1];
 		res_gd_reset(st);
 	}
+	cur->row_count = (long)(last - first + 1); /* SQLRowCount: the rows the operation touched (psqlODBC) */
 	return acc;
 }
 
@@ -545,6 +547,7 @@ SQLRETURN setpos_bulk(cbo_stmt *st, SQLSMALLINT op)
 			sp_status(st, i, SQL_ROW_ADDED);
 			sp_put_bookmark(st, added, i);
 		}
+		cur->row_count = (long)n;
 		return acc;
 	case SQL_UPDATE_BY_BOOKMARK:
 	case SQL_DELETE_BY_BOOKMARK:

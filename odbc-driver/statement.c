@@ -101,8 +101,8 @@ static void stmt_close_declared(cbo_stmt *st, stmt_res *r)
 		return;
 	PGTransactionStatusType ts = PQtransactionStatus(dbc->pg);
 	if (ts == PQTRANS_INTRANS || (ts == PQTRANS_IDLE && r->held)) {
-		char sql[96];
-		snprintf(sql, sizeof(sql), "CLOSE \"%s\"", r->cursor);
+		char sql[200];
+		snprintf(sql, sizeof(sql), "CLOSE %s", r->cursor);
 		cbo_diag *saved = dbc->notice_diag;
 		dbc->notice_diag = NULL;
 		PQclear(PQexec(dbc->pg, sql));
@@ -174,8 +174,8 @@ static bool stmt_fetch_more(cbo_stmt *st, stmt_res *r, bool *failed)
 	cbo_dbc *dbc = st->dbc;
 	if (r->eof || r->cursor[0] == '\0')
 		return false;
-	char sql[128];
-	snprintf(sql, sizeof(sql), "FETCH %d IN \"%s\"", dbc->opts.fetch, r->cursor);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "FETCH %d IN %s", dbc->opts.fetch, r->cursor);
 	dbc->notice_diag = &st->diag;
 	PGresult *res = PQexec(dbc->pg, sql);
 	dbc->notice_diag = NULL;
@@ -329,6 +329,8 @@ void stmt_dae_reset(cbo_stmt *st)
 	st->dae_row = 0;
 	st->pending_op = 0;
 }
+
+static void stmt_quoted_cursor(cbo_stmt *st, char *out, size_t n);
 
 /* Forget the statement text and any prepared statement. */
 static void stmt_reset_text(cbo_stmt *st)
@@ -623,6 +625,13 @@ static bool stmt_updatable_shape(const nsql_stmt *s, bool std)
 			return false; /* quoted things in FROM: leave it read-only */
 	}
 	return true;
+}
+
+bool stmt_part_single_table(cbo_stmt *st, int part)
+{
+	if (part < 0 || part >= st->nparts)
+		return false;
+	return stmt_updatable_shape(&st->parts[part], stmt_std_strings(st));
 }
 
 /* How part p is executed. */
@@ -1017,6 +1026,7 @@ static const char *stmt_timeout_sql(cbo_stmt *st, char *buf, size_t n)
 
 static SQLRETURN stmt_run(cbo_stmt *st)
 {
+	(void)stmt_cursor_name(st); /* psqlODBC names the cursor of every execution */
 	cbo_dbc *dbc = st->dbc;
 	SQLRETURN ret = SQL_SUCCESS;
 	if (PQstatus(dbc->pg) == CONNECTION_BAD)
@@ -1216,17 +1226,18 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 					ret = diag_add(&st->diag, "HY001", "out of memory sending the statements");
 					goto out;
 				}
-				snprintf(d, l, "DECLARE \"%s\"%s CURSOR WITH HOLD FOR %s", stmt_cursor_name(st),
+				char qname[sizeof(((stmt_res *)0)->cursor)];
+				stmt_quoted_cursor(st, qname, sizeof(qname));
+				snprintf(d, l, "DECLARE %s%s CURSOR WITH HOLD FOR %s", qname,
 				         st->cursor_type == SQL_CURSOR_FORWARD_ONLY ? "" : " SCROLL", xp[p].sql);
 				sent = stmt_send(dbc, NULL, d, np, vals, lens, fmts);
 				free(d);
 				qs[nq++] = (stmt_q){Q_DECLARE, p};
-				char f[128];
+				char f[256];
 				if (st->cursor_type == SQL_CURSOR_FORWARD_ONLY)
-					snprintf(f, sizeof(f), "FETCH %d IN \"%s\"", dbc->opts.fetch,
-					         stmt_cursor_name(st));
+					snprintf(f, sizeof(f), "FETCH %d IN %s", dbc->opts.fetch, qname);
 				else
-					snprintf(f, sizeof(f), "FETCH ALL IN \"%s\"", stmt_cursor_name(st));
+					snprintf(f, sizeof(f), "FETCH ALL IN %s", qname);
 				sent = sent && stmt_send(dbc, NULL, f, 0, NULL, NULL, NULL);
 				qs[nq++] = (stmt_q){Q_FETCH, p};
 			} else {
@@ -1304,7 +1315,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 				stmt_res *r = &st->results[st->nresults - 1];
 				if (qs[q].kind == Q_FETCH) {
 					r->declared = true;
-					snprintf(r->cursor, sizeof(r->cursor), "%s", stmt_cursor_name(st));
+					stmt_quoted_cursor(st, r->cursor, sizeof(r->cursor));
 					r->row_count = -1;
 					if (st->cursor_type != SQL_CURSOR_FORWARD_ONLY ||
 					    PQntuples(kept) < dbc->opts.fetch)
@@ -1331,18 +1342,37 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		if (PQstatus(dbc->pg) == CONNECTION_BAD)
 			break;
 	}
-	/* the Sync */
-	if (PQstatus(dbc->pg) != CONNECTION_BAD) {
-		PGresult *res;
-		while ((res = PQgetResult(dbc->pg)) != NULL) {
-			bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+	/* the Sync: the implicit transaction of autocommit commits here, and a
+	 * deferred constraint can fail it (the statement fails, as with
+	 * psqlODBC); read up to the Sync whatever comes */
+	for (int guard = 0; guard < 64 && PQstatus(dbc->pg) != CONNECTION_BAD; guard++) {
+		PGresult *res = PQgetResult(dbc->pg);
+		if (res == NULL)
+			continue;
+		ExecStatusType s = PQresultStatus(res);
+		if (s == PGRES_PIPELINE_SYNC) {
 			PQclear(res);
-			if (sync)
-				break;
+			break;
 		}
+		if (s == PGRES_FATAL_ERROR && err == NULL && !failed) {
+			err = res;
+			failed = true;
+			err_at_prepare = false;
+			continue;
+		}
+		if (s == PGRES_FATAL_ERROR)
+			failed = true;
+		PQclear(res);
 	}
 	PQexitPipelineMode(dbc->pg);
 	pipeline = false;
+	/* the parameter sets go as one batch, as psqlODBC sends them: a
+	 * failure undoes the whole batch, and every set reports the error */
+	if (failed && vs.nsets > 1) {
+		param_row = vs.nsets;
+		for (int r = 0; st->ipd.array_status_ptr && r < vs.nsets; r++)
+			st->ipd.array_status_ptr[r] = SQL_PARAM_ERROR;
+	}
 	if (st->ipd.rows_processed_ptr)
 		*st->ipd.rows_processed_ptr = (SQLULEN)param_row;
 	if (timeout && !failed)
@@ -1364,10 +1394,13 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		if (PQstatus(dbc->pg) == CONNECTION_OK && PQtransactionStatus(dbc->pg) == PQTRANS_INERROR) {
 			cbo_diag scratch;
 			diag_init(&scratch, DIAG_STMT);
+			/* level 2 undoes what its savepoint covers; a statement without
+			 * one (VACUUM, a transaction statement) leaves the transaction
+			 * failed, as with psqlODBC; level 1 rolls it all back */
 			if (svp)
 				conn_exec_simple(dbc, &scratch,
 				                 "ROLLBACK TO SAVEPOINT " STMT_SVP "; RELEASE SAVEPOINT " STMT_SVP);
-			else if (dbc->opts.rollback_level >= 1)
+			else if (dbc->opts.rollback_level == 1)
 				conn_exec_simple(dbc, &scratch, "ROLLBACK");
 			diag_free(&scratch);
 		}
@@ -1746,9 +1779,28 @@ const char *stmt_cursor_name(cbo_stmt *st)
 	return st->cursor_name;
 }
 
+/* The cursor name as a quoted identifier (names the server cursor of
+ * UseDeclareFetch, as psqlODBC names it). */
+static void stmt_quoted_cursor(cbo_stmt *st, char *out, size_t n)
+{
+	const char *name = stmt_cursor_name(st);
+	size_t k = 0;
+	if (n < 3)
+		return;
+	out[k++] = '"';
+	for (size_t i = 0; name[i] && i < 63 && k + 3 < n; i++) {
+		if (name[i] == '"')
+			out[k++] = '"';
+		out[k++] = name[i];
+	}
+	out[k++] = '"';
+	out[k] = '\0';
+}
+
 SQLRETURN stmt_get_cursor_name(cbo_stmt *st, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *len)
 {
-	if (conv_put_str_small(stmt_cursor_name(st), name, buflen, len))
+	/* psqlODBC names a statement's cursor when it first runs it */
+	if (conv_put_str_small(st->cursor_name ? st->cursor_name : "", name, buflen, len))
 		return diag_add(&st->diag, "01004", "string data, right truncated: the cursor name");
 	return SQL_SUCCESS;
 }
@@ -1757,15 +1809,8 @@ SQLRETURN stmt_set_cursor_name(cbo_stmt *st, const char *name)
 {
 	if (name == NULL)
 		return diag_add(&st->diag, "HY009", "invalid use of null pointer: no cursor name given");
-	if (st->executed && stmt_cur(st) && stmt_cur(st)->res && PQnfields(stmt_cur(st)->res) > 0)
-		return diag_set(&st->diag, "24000", DIAG_N_INVALID_CURSOR_STATE,
-		                "invalid cursor state: a cursor is open; close it before naming it");
-	if (name[0] == '\0' || strncasecmp(name, "SQL_CUR", 7) == 0 || strncasecmp(name, "SQLCUR", 6) == 0)
-		return diag_set(&st->diag, "34000", DIAG_N_INVALID_CURSOR_NAME, "invalid cursor name \"%s\"", name);
-	for (cbo_stmt *o = st->dbc->stmts; o; o = o->next)
-		if (o != st && o->cursor_name && strcmp(o->cursor_name, name) == 0)
-			return diag_set(&st->diag, "3C000", DIAG_N_INVALID_CURSOR_NAME,
-			                "duplicate cursor name \"%s\" on the connection", name);
+	/* psqlODBC takes any name (the driver manager refuses it while a
+	 * cursor is open) */
 	char *c = strdup(name);
 	if (c == NULL)
 		return diag_add(&st->diag, "HY001", "out of memory");
@@ -1862,9 +1907,7 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	SQLULEN v = (SQLULEN)(uintptr_t)value;
 	switch (attr) {
 	case SQL_ATTR_ROW_ARRAY_SIZE:
-		if (v < 1)
-			return diag_add(&st->diag, "HY024",
-			                "invalid attribute value: the row array size must be at least 1");
+		/* psqlODBC takes 0 (and fetches one row per call then) */
 		st->ard->array_size = v;
 		return SQL_SUCCESS;
 	case SQL_ROWSET_SIZE:
@@ -1951,30 +1994,13 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		return SQL_SUCCESS;
 	}
 	case SQL_ATTR_CURSOR_SCROLLABLE:
-		if (v == SQL_NONSCROLLABLE)
-			st->cursor_type = st->cursor_type_set = SQL_CURSOR_FORWARD_ONLY;
-		else if (v == SQL_SCROLLABLE) {
-			if (st->cursor_type_set == SQL_CURSOR_FORWARD_ONLY)
-				st->cursor_type = st->cursor_type_set = SQL_CURSOR_STATIC;
-		} else {
-			return diag_add(&st->diag, "HY024",
-			                "invalid attribute value %lu for SQL_ATTR_CURSOR_SCROLLABLE", (unsigned long)v);
-		}
-		return SQL_SUCCESS;
 	case SQL_ATTR_CURSOR_SENSITIVITY:
-		if (v == SQL_UNSPECIFIED || v == SQL_INSENSITIVE) {
-			st->cursor_sensitivity = v;
-			if (v == SQL_INSENSITIVE)
-				st->concurrency = st->concurrency_set = SQL_CONCUR_READ_ONLY;
-			return SQL_SUCCESS;
-		}
-		if (v == SQL_SENSITIVE) {
-			st->cursor_sensitivity = SQL_UNSPECIFIED;
-			return diag_add(&st->diag, "01S02",
-			                "option value changed: sensitive cursors are not supported");
-		}
-		return diag_add(&st->diag, "HY024", "invalid attribute value %lu for SQL_ATTR_CURSOR_SENSITIVITY",
-		                (unsigned long)v);
+		/* psqlODBC reads them back (from the cursor type and concurrency)
+		 * but takes neither */
+		return diag_set(&st->diag, "HYC00", DIAG_N_OPTION_NOT_FOR_DRIVER,
+		                "statement attribute %d cannot be set; set SQL_ATTR_CURSOR_TYPE and "
+		                "SQL_ATTR_CONCURRENCY",
+		                (int)attr);
 	case SQL_ATTR_USE_BOOKMARKS:
 		if (v != SQL_UB_OFF && v != SQL_UB_ON && v != SQL_UB_VARIABLE)
 			return diag_add(&st->diag, "HY024", "invalid attribute value %lu for SQL_ATTR_USE_BOOKMARKS",
@@ -1991,8 +2017,7 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		st->retrieve_data = v;
 		return SQL_SUCCESS;
 	case SQL_ATTR_ASYNC_ENABLE:
-		if (v != SQL_ASYNC_ENABLE_OFF)
-			return diag_add(&st->diag, "HYC00", "optional feature not implemented: asynchronous execution");
+		/* taken and ignored, as psqlODBC does: execution stays synchronous */
 		return SQL_SUCCESS;
 	case SQL_ATTR_KEYSET_SIZE:
 		st->keyset_size = v;

@@ -52,7 +52,7 @@ typedef struct stmt_res {
 	bool eof;
 	long base;
 	long total; /* rows known so far (all of them once eof) */
-	char cursor[64];
+	char cursor[160]; /* the server cursor, quoted */
 	/* an updatable cursor: the table and the rows' states */
 	Oid table;
 	unsigned char *row_state;
@@ -170,6 +170,10 @@ SQLRETURN stmt_get_cursor_name(cbo_stmt *st, SQLCHAR *name, SQLSMALLINT buflen, 
 SQLRETURN stmt_set_cursor_name(cbo_stmt *st, const char *name);
 /* The cursor's name (generated when the application set none). */
 const char *stmt_cursor_name(cbo_stmt *st);
+
+/* Whether part `part` of the text is a SELECT over one table (psqlODBC
+ * calls its columns updatable). */
+bool stmt_part_single_table(cbo_stmt *st, int part);
 
 /* The current result (NULL when none). */
 stmt_res *stmt_cur(const cbo_stmt *st);
