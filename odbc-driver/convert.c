@@ -1449,21 +1449,27 @@ static bool conv_fail(const char **state, const char **msg, const char *s, const
 	return false;
 }
 
+/* Character data for a binary parameter, read as psqlODBC reads it: two
+ * characters a byte, each worth its hexadecimal digit (a-f, A-F) or else
+ * its distance from '0' (so text that is not hexadecimal still makes
+ * bytes, the ones psqlODBC sends); a NUL ends the text, and the value is
+ * half its length long (an odd last character is dropped). */
 static bool conv_hex_to_bin(const char *h, size_t n, char **out, size_t *outlen)
 {
-	char *b = malloc(n / 2 + 1);
+	size_t blen = n / 2;
+	char *b = calloc(blen + 1, 1);
 	if (b == NULL)
 		return false;
-	size_t k = 0;
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		int hi = conv_hexval(h[i]), lo = conv_hexval(h[i + 1]);
-		if (hi < 0 || lo < 0)
-			break;
-		b[k++] = (char)(hi * 16 + lo);
+	for (size_t i = 0; i < n && i / 2 < blen && h[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)h[i];
+		int v = c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : (int)c - '0';
+		if (i % 2 == 0)
+			b[i / 2] = (char)(unsigned char)((unsigned)v << 4);
+		else
+			b[i / 2] = (char)(unsigned char)((unsigned char)b[i / 2] + (unsigned)v);
 	}
-	b[k] = '\0';
 	*out = b;
-	*outlen = k;
+	*outlen = blen;
 	return true;
 }
 

@@ -6,8 +6,9 @@
  *
  * Field sizes follow the ODBC reference: pointers, SQLLEN/SQLULEN for
  * lengths and array sizes, SQLSMALLINT for types and flags.  Fields of the
- * IRD are read from the statement's result (results.c); it cannot be
- * written (HY016).
+ * IRD are read from the statement's result (results.c), their errors
+ * recorded on the statement as psqlODBC does; it cannot be written (HY091,
+ * psqlODBC's answer, where ODBC says HY016).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +199,7 @@ static SQLRETURN desc_ird_field(cbo_desc *d, SQLSMALLINT recno, SQLSMALLINT fiel
 	SQLLEN num = 0;
 	SQLSMALLINT slen = 0;
 	bool is_str = false;
-	SQLRETURN r = res_col_field(st, &d->diag, recno, field, value, buflen > 32767 ? 32767 : (SQLSMALLINT)buflen,
+	SQLRETURN r = res_col_field(st, &st->diag, recno, field, value, buflen > 32767 ? 32767 : (SQLSMALLINT)buflen,
 	                            &slen, &num, &is_str);
 	if (!SQL_SUCCEEDED(r))
 		return r;
@@ -324,7 +325,7 @@ record:
 SQLRETURN desc_set_field(cbo_desc *d, SQLSMALLINT recno, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER buflen)
 {
 	if (d->type == DESC_IRD && field != SQL_DESC_ARRAY_STATUS_PTR && field != SQL_DESC_ROWS_PROCESSED_PTR)
-		return diag_add(&d->diag, "HY016", "cannot modify an implementation row descriptor");
+		return diag_add(&d->diag, "HY091", "field %d of an implementation row descriptor cannot be set", (int)field);
 	SQLLEN iv = (SQLLEN)(intptr_t)value;
 	switch (field) {
 	case SQL_DESC_ARRAY_SIZE:
@@ -488,7 +489,7 @@ SQLRETURN desc_set_rec(cbo_desc *d, SQLSMALLINT recno, SQLSMALLINT type, SQLSMAL
                        SQLSMALLINT precision, SQLSMALLINT scale, SQLPOINTER data, SQLLEN *strlen_ptr, SQLLEN *ind_ptr)
 {
 	if (d->type == DESC_IRD)
-		return diag_add(&d->diag, "HY016", "cannot modify an implementation row descriptor");
+		return diag_add(&d->diag, "HY091", "the records of an implementation row descriptor cannot be set");
 	if (recno < 0 || (recno == 0 && d->type != DESC_ARD))
 		return diag_add(&d->diag, "07009", "invalid descriptor index %d", (int)recno);
 	desc_rec *r = desc_get(d, recno, true);

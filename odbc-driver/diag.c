@@ -25,7 +25,7 @@ void diag_init(cbo_diag *d, diag_kind kind)
 {
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
-	d->row_count = -1;
+	d->row_count = 0;
 	d->recsize = -1;
 }
 
@@ -39,6 +39,8 @@ void diag_clear(cbo_diag *d)
 	d->lost = false;
 	d->recsize = -1;
 	d->ret = SQL_SUCCESS;
+	/* psqlODBC's SQL_DIAG_ROW_COUNT is 0 again at every call; an execution sets it */
+	d->row_count = 0;
 }
 
 void diag_free(cbo_diag *d)
@@ -371,15 +373,9 @@ SQLRETURN diag_get_field(cbo_diag *d, SQLSMALLINT recno, SQLSMALLINT id, SQLPOIN
 			*(SQLLEN *)info = d->row_count;
 		return SQL_SUCCESS;
 	case SQL_DIAG_DYNAMIC_FUNCTION:
-		if (d->kind != DIAG_STMT)
-			return SQL_ERROR;
-		return conv_put_str_small("", info, buflen, len) ? SQL_SUCCESS_WITH_INFO : SQL_SUCCESS;
 	case SQL_DIAG_DYNAMIC_FUNCTION_CODE:
-		if (d->kind != DIAG_STMT)
-			return SQL_ERROR;
-		if (info)
-			*(SQLINTEGER *)info = SQL_DIAG_UNKNOWN_STATEMENT;
-		return SQL_SUCCESS;
+		/* psqlODBC does not know them */
+		return SQL_ERROR;
 	default:
 		break;
 	}

@@ -303,8 +303,14 @@ SQLRETURN info_get_info(cbo_dbc *dbc, SQLUSMALLINT type, SQLPOINTER value, SQLSM
 	}
 	case SQL_DATABASE_NAME:
 		return info_str(dbc, dbc->pg ? PQdb(dbc->pg) : info_setting(dbc, CONN_DATABASE), value, buflen, len);
-	case SQL_SERVER_NAME:
-		return info_str(dbc, info_setting(dbc, CONN_SERVERNAME), value, buflen, len);
+	case SQL_SERVER_NAME: {
+		/* psqlODBC answers its Servername key; with only our Socket key
+		 * given, the host libpq used (the socket directory) is the same text */
+		const char *s = info_setting(dbc, CONN_SERVERNAME);
+		if (s[0] == '\0' && dbc->pg != NULL && PQhost(dbc->pg) != NULL)
+			s = PQhost(dbc->pg);
+		return info_str(dbc, s, value, buflen, len);
+	}
 	case SQL_USER_NAME:
 		return info_str(dbc, dbc->pg ? PQuser(dbc->pg) : info_setting(dbc, CONN_UID), value, buflen, len);
 	case SQL_DATA_SOURCE_NAME:

@@ -638,7 +638,17 @@ SQLRETURN SQL_API SQLGetDiagField(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT rec
 	cbo_diag *d = api_diag_lock(type, h, &lock);
 	if (d == NULL)
 		return SQL_INVALID_HANDLE;
-	SQLRETURN r = diag_get_field(d, recno, id, info, buflen, len);
+	SQLRETURN r;
+	if (id == SQL_DIAG_SERVER_NAME) {
+		/* psqlODBC answers the data source name, whatever the record */
+		cbo_dbc *dbc = type == SQL_HANDLE_DBC    ? (cbo_dbc *)h
+		               : type == SQL_HANDLE_STMT ? ((cbo_stmt *)h)->dbc
+		               : type == SQL_HANDLE_DESC ? ((cbo_desc *)h)->dbc
+		                                         : NULL;
+		const char *dsn = dbc && dbc->settings[CONN_DSN] ? dbc->settings[CONN_DSN] : "";
+		r = conv_put_str_small(dsn, info, buflen, len) ? SQL_SUCCESS_WITH_INFO : SQL_SUCCESS;
+	} else
+		r = diag_get_field(d, recno, id, info, buflen, len);
 	pthread_mutex_unlock(lock);
 	return r;
 }

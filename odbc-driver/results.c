@@ -719,6 +719,10 @@ SQLRETURN res_fill_row(cbo_stmt *st, long row, SQLULEN i)
 	SQLRETURN ret = SQL_SUCCESS;
 	int nf = PQnfields(r) - cur->hidden;
 	cbo_desc *ard = st->ard;
+	/* psqlODBC's ARD has a record for every column of a fetched row
+	 * (SQL_DESC_COUNT reads so), bound or not */
+	if (ard->count < nf)
+		(void)desc_get(ard, nf, true);
 	for (int c = 0; c <= ard->count && c <= nf && c < ard->cap; c++) {
 		desc_rec *b = &ard->recs[c];
 		if (b->data_ptr == NULL && (c > 0 || b->indicator_ptr == NULL))
@@ -855,7 +859,8 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		        "fetching");
 	stmt_res *cur = stmt_cur(st);
 	/* psqlODBC: a statement without rows has nothing to fetch */
-	if (cur != NULL && cur->res != NULL && PQresultStatus(cur->res) == PGRES_COMMAND_OK)
+	if (cur == NULL || (cur->res != NULL && (PQresultStatus(cur->res) == PGRES_COMMAND_OK ||
+	                                         PQresultStatus(cur->res) == PGRES_EMPTY_QUERY)))
 		return SQL_NO_DATA;
 	if (cur == NULL || cur->res == NULL || PQresultStatus(cur->res) != PGRES_TUPLES_OK)
 		return diag_set(&st->diag, "24000", DIAG_N_INVALID_CURSOR_STATE,
@@ -1069,12 +1074,16 @@ SQLRETURN res_get_data(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 		                "function sequence error: SQLGetData follows a successful execution and fetch");
 	if (buf == NULL)
 		buflen = 0;
+	/* the precision of an interval's seconds comes from the ARD record
+	 * with SQL_ARD_TYPE only (psqlODBC), otherwise the default */
+	int precision = -1;
 	if (ctype == SQL_ARD_TYPE) {
 		desc_rec *b = desc_get(st->ard, col, false);
 		if (b == NULL)
 			return diag_set(&st->diag, "HY010", DIAG_N_STATUS,
 			                "SQL_ARD_TYPE: the column has no record in the application row descriptor");
 		ctype = b->concise_type;
+		precision = b->precision;
 	}
 	if (col == 0) {
 		if (st->use_bookmarks == SQL_UB_OFF)
@@ -1126,10 +1135,6 @@ SQLRETURN res_get_data(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 	stmt_value(cur, row, c, &val, &vlen);
 	pgt_ctx ctx;
 	res_pgt_ctx(st, PQftype(cur->res, c), &ctx);
-	int precision = -1;
-	desc_rec *ab = desc_get(st->ard, col, false);
-	if (ab != NULL && ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND)
-		precision = ab->precision;
 	conv_out o = {.types = &ctx,
 	              .type = PQftype(cur->res, c),
 	              .typmod = PQfmod(cur->res, c),

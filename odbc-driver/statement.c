@@ -132,7 +132,7 @@ void stmt_close(cbo_stmt *st)
 	st->last_size = 0;
 	st->cur_row = -1;
 	res_gd_reset(st);
-	st->diag.row_count = -1;
+	st->diag.row_count = 0;
 }
 
 stmt_res *stmt_cur(const cbo_stmt *st)
@@ -1396,11 +1396,12 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 			diag_init(&scratch, DIAG_STMT);
 			/* level 2 undoes what its savepoint covers; a statement without
 			 * one (VACUUM, a transaction statement) leaves the transaction
-			 * failed, as with psqlODBC; level 1 rolls it all back */
+			 * failed, as with psqlODBC; level 1 rolls it all back, and so
+			 * does level 2 for a transaction this statement began */
 			if (svp)
 				conn_exec_simple(dbc, &scratch,
 				                 "ROLLBACK TO SAVEPOINT " STMT_SVP "; RELEASE SAVEPOINT " STMT_SVP);
-			else if (dbc->opts.rollback_level == 1)
+			else if (dbc->opts.rollback_level == 1 || (begin && dbc->opts.rollback_level == 2))
 				conn_exec_simple(dbc, &scratch, "ROLLBACK");
 			diag_free(&scratch);
 		}
@@ -1423,7 +1424,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	st->executed = true;
 	st->cur = 0;
 	stmt_res *first = stmt_cur(st);
-	st->diag.row_count = first ? first->row_count : -1;
+	st->diag.row_count = first ? first->row_count : 0;
 	if (first && first->row_count < 0 && first->res && PQresultStatus(first->res) == PGRES_TUPLES_OK &&
 	    !first->declared)
 		st->diag.row_count = PQntuples(first->res);
@@ -1485,6 +1486,10 @@ SQLRETURN stmt_exec_direct(cbo_stmt *st, const char *sql, size_t len)
 	SQLRETURN r = stmt_set_text(st, sql, len);
 	if (r != SQL_SUCCESS)
 		return r;
+	/* psqlODBC fails an empty text given to SQLExecDirect (blanks or a
+	 * lone semicolon run, and so does an empty text through SQLPrepare) */
+	if (len == 0)
+		return diag_set(&st->diag, "HY000", DIAG_N_EXEC, "Error while executing the query");
 	return stmt_run(st);
 }
 

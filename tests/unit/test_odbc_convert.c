@@ -229,6 +229,16 @@ static void test_params(void **state)
 	assert_int_equal(p.format, 1);
 	assert_memory_equal(p.value, bin, 3);
 	free(p.value);
+	/* character data for a binary parameter: hexadecimal digits, and
+	 * psqlODBC's bytes for characters that are not (an odd one dropped) */
+	assert_true(param(SQL_C_CHAR, SQL_VARBINARY, "00a1FF7", 0, SQL_NTS, &p));
+	assert_int_equal(p.len, 3);
+	assert_memory_equal(p.value, "\x00\xa1\xff", 3);
+	free(p.value);
+	assert_true(param(SQL_C_CHAR, SQL_BINARY, "it's ?", 0, SQL_NTS, &p));
+	assert_int_equal(p.len, 3);
+	assert_memory_equal(p.value, "\xd4\xb3\x0f", 3);
+	free(p.value);
 	SQLINTEGER i = 5;
 	assert_true(param(SQL_C_SLONG, SQL_INTEGER, &i, 0, SQL_NULL_DATA, &p));
 	assert_null(p.value);
