@@ -17,6 +17,7 @@
  * rolls an open transaction back, as psqlODBC does.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,7 +506,9 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 		vals[n++] = settings[i];
 	}
 	if (settings[CONN_CONNECT_TIMEOUT] == NULL && dbc->login_timeout > 0) {
-		snprintf(timeout, sizeof(timeout), "%u", (unsigned)dbc->login_timeout);
+		/* libpq takes an int */
+		snprintf(timeout, sizeof(timeout), "%u",
+		         dbc->login_timeout > INT_MAX ? (unsigned)INT_MAX : (unsigned)dbc->login_timeout);
 		kw[n] = "connect_timeout";
 		vals[n++] = timeout;
 	}
@@ -888,7 +891,8 @@ static SQLRETURN conn_set_pgopt(cbo_dbc *dbc, SQLINTEGER attr, SQLINTEGER v)
 		o->use_declare_fetch = v != 0;
 		break;
 	case PGOPT_FETCH:
-		o->fetch = v;
+		/* as the Fetch key: no positive size is the default */
+		o->fetch = v > 0 ? v : 100;
 		break;
 	case PGOPT_UNKNOWNSIZES:
 		o->unknown_sizes = v;
@@ -1038,7 +1042,8 @@ SQLRETURN conn_set_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	default:
 		if (attr >= CONN_PGOPT_FIRST && attr <= CONN_PGOPT_LAST)
 			return conn_set_pgopt(dbc, attr, (SQLINTEGER)(intptr_t)value);
-		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION, "connection attribute %d is not supported", (int)attr);
+		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION,
+		                "connection attribute %d is not supported", (int)attr);
 	}
 }
 
@@ -1101,7 +1106,8 @@ SQLRETURN conn_get_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 				*len = sizeof(SQLINTEGER);
 			return SQL_SUCCESS;
 		}
-		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION, "connection attribute %d is not supported", (int)attr);
+		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION,
+		                "connection attribute %d is not supported", (int)attr);
 	}
 	if (value)
 		*(SQLUINTEGER *)value = v;

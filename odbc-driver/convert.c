@@ -1075,8 +1075,11 @@ static conv_status conv_put_text(const conv_out *o, const char *s, size_t slen)
 		g->left -= (long)copy;
 	}
 	conv_set_len(o, (SQLLEN)len);
-	if (o->buflen > 0 && need > (size_t)o->buflen)
+	if (o->buflen > 0 && need > (size_t)o->buflen) {
+		/* a bound column has no later piece: its copy goes */
+		free(local.buf);
 		return CONV_TRUNCATED;
+	}
 	if (o->gd == NULL) {
 		free(local.buf);
 	} else {

@@ -7,8 +7,9 @@
  * Field sizes follow the ODBC reference: pointers, SQLLEN/SQLULEN for
  * lengths and array sizes, SQLSMALLINT for types and flags.  Fields of the
  * IRD are read from the statement's result (results.c), their errors
- * recorded on the statement as psqlODBC does; it cannot be written (HY091,
- * psqlODBC's answer, where ODBC says HY016).
+ * recorded on the statement as psqlODBC does and on the descriptor as
+ * ODBC says; it cannot be written (HY091, psqlODBC's answer, where ODBC
+ * says HY016).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -201,8 +202,14 @@ static SQLRETURN desc_ird_field(cbo_desc *d, SQLSMALLINT recno, SQLSMALLINT fiel
 	bool is_str = false;
 	SQLRETURN r = res_col_field(st, &st->diag, recno, field, value, buflen > 32767 ? 32767 : (SQLSMALLINT)buflen,
 	                            &slen, &num, &is_str);
-	if (!SQL_SUCCEEDED(r))
-		return r;
+	if (r != SQL_SUCCESS) {
+		/* psqlODBC records it on the statement, where a driver manager
+		 * does not look after a descriptor call; ODBC on the descriptor:
+		 * both */
+		diag_copy(&d->diag, &st->diag);
+		if (!SQL_SUCCEEDED(r))
+			return r;
+	}
 	if (is_str) {
 		if (len)
 			*len = slen;
@@ -272,7 +279,13 @@ record:
 		return diag_add(&d->diag, "07009", "invalid descriptor index %d", (int)recno);
 	if (recno > d->count)
 		return SQL_NO_DATA;
-	desc_rec *r = &d->recs[recno];
+	/* the bookmark record of an ARD that has no records yet reads as new */
+	desc_rec fresh;
+	desc_rec *r = recno < d->cap ? &d->recs[recno] : NULL;
+	if (r == NULL) {
+		desc_rec_init(&fresh, d->type);
+		r = &fresh;
+	}
 	switch (field) {
 	case SQL_DESC_CONCISE_TYPE:
 		return desc_put_small(value, len, r->concise_type);
@@ -325,7 +338,8 @@ record:
 SQLRETURN desc_set_field(cbo_desc *d, SQLSMALLINT recno, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER buflen)
 {
 	if (d->type == DESC_IRD && field != SQL_DESC_ARRAY_STATUS_PTR && field != SQL_DESC_ROWS_PROCESSED_PTR)
-		return diag_add(&d->diag, "HY091", "field %d of an implementation row descriptor cannot be set", (int)field);
+		return diag_add(&d->diag, "HY091", "field %d of an implementation row descriptor cannot be set",
+		                (int)field);
 	SQLLEN iv = (SQLLEN)(intptr_t)value;
 	switch (field) {
 	case SQL_DESC_ARRAY_SIZE:
@@ -334,6 +348,11 @@ SQLRETURN desc_set_field(cbo_desc *d, SQLSMALLINT recno, SQLSMALLINT field, SQLP
 		if (iv < 1)
 			return diag_add(&d->diag, "HY024",
 			                "invalid attribute value: the array size must be at least 1");
+		if ((SQLULEN)iv > CBO_MAX_ARRAY_SIZE) {
+			d->array_size = CBO_MAX_ARRAY_SIZE;
+			return diag_add(&d->diag, "01S02", "option value changed: the array size is at most %lu",
+			                (unsigned long)CBO_MAX_ARRAY_SIZE);
+		}
 		d->array_size = (SQLULEN)iv;
 		return SQL_SUCCESS;
 	case SQL_DESC_ARRAY_STATUS_PTR:
@@ -534,7 +553,8 @@ SQLRETURN desc_copy(cbo_desc *src, cbo_desc *dst)
 		dst->count = n;
 		return SQL_SUCCESS;
 	}
-	if (src->count > 0 && desc_get(dst, src->count, true) == NULL)
+	/* (record 0, an ARD's bookmark, is copied too) */
+	if (src->cap > 0 && desc_get(dst, src->count, true) == NULL)
 		return diag_add(&dst->diag, "HY001", "out of memory copying a descriptor");
 	for (int i = 0; i <= src->count && i < src->cap; i++) {
 		char *nm = src->recs[i].name ? strdup(src->recs[i].name) : NULL;

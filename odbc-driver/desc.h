@@ -38,6 +38,11 @@ typedef struct desc_rec {
 	char *name; /* IPD: the parameter's name (named notation in {call}) */
 } desc_rec;
 
+/* The most rows of a rowset or sets of parameters one call handles (the
+ * driver's maximum of SQL_DESC_ARRAY_SIZE: a larger value is this one,
+ * with 01S02; psqlODBC has no such bound). */
+#define CBO_MAX_ARRAY_SIZE ((SQLULEN)1 << 20)
+
 struct cbo_desc {
 	uint32_t magic; /* CBO_MAGIC_DESC */
 	cbo_diag diag;

@@ -519,15 +519,24 @@ static const char *nsql_convert_type(const char *t, size_t n)
 	static const struct {
 		const char *odbc, *pg;
 	} types[] = {
-	        {"SQL_INTEGER", "int4"},        {"SQL_CHAR", "varchar"},
-	        {"SQL_VARCHAR", "varchar"},     {"SQL_LONGVARCHAR", "text"},
-	        {"SQL_WCHAR", "varchar"},       {"SQL_WVARCHAR", "varchar"},
-	        {"SQL_WLONGVARCHAR", "text"},   {"SQL_NUMERIC", "numeric"},
-	        {"SQL_DECIMAL", "numeric"},     {"SQL_DOUBLE", "float8"},
-	        {"SQL_FLOAT", "float8"},        {"SQL_REAL", "float4"},
-	        {"SQL_BIGINT", "int8"},         {"SQL_SMALLINT", "int2"},
-	        {"SQL_TYPE_DATE", "date"},      {"SQL_TYPE_TIME", "time"},
-	        {"SQL_TYPE_TIMESTAMP", "timestamp"}, {"SQL_BIT", "bit"},
+	        {"SQL_INTEGER", "int4"},
+	        {"SQL_CHAR", "varchar"},
+	        {"SQL_VARCHAR", "varchar"},
+	        {"SQL_LONGVARCHAR", "text"},
+	        {"SQL_WCHAR", "varchar"},
+	        {"SQL_WVARCHAR", "varchar"},
+	        {"SQL_WLONGVARCHAR", "text"},
+	        {"SQL_NUMERIC", "numeric"},
+	        {"SQL_DECIMAL", "numeric"},
+	        {"SQL_DOUBLE", "float8"},
+	        {"SQL_FLOAT", "float8"},
+	        {"SQL_REAL", "float4"},
+	        {"SQL_BIGINT", "int8"},
+	        {"SQL_SMALLINT", "int2"},
+	        {"SQL_TYPE_DATE", "date"},
+	        {"SQL_TYPE_TIME", "time"},
+	        {"SQL_TYPE_TIMESTAMP", "timestamp"},
+	        {"SQL_BIT", "bit"},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strlen(types[i].odbc) == n && strncasecmp(types[i].odbc, t, n) == 0)

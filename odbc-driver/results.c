@@ -957,7 +957,7 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		} else {
 			res_nth_valid(st, cur, LONG_MAX / 2, false, LONG_MAX, &nearest);
 			num = res_ntuples(st, cur);
-			m = res_nth_valid(st, cur, num - 1, true, -offset, &nearest);
+			m = res_nth_valid(st, cur, num - 1, true, offset == LONG_MIN ? LONG_MAX : -offset, &nearest);
 			if (m == 0)
 				RES_BOF();
 			if (m < 0) {
@@ -979,7 +979,7 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 				RES_EOF();
 			start = nearest;
 		} else {
-			m = res_nth_valid(st, cur, start - 1, true, -offset, &nearest);
+			m = res_nth_valid(st, cur, start - 1, true, offset == LONG_MIN ? LONG_MAX : -offset, &nearest);
 			if (m == 0)
 				RES_BOF();
 			if (m < 0) {
@@ -993,18 +993,19 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 	case SQL_FETCH_BOOKMARK: {
 		long b = res_bookmark_row(st, st->fetch_bookmark);
 		if (extended)
-			b = offset - 1;
+			b = offset > 0 ? offset - 1 : -1;
 		if (b < 0 && !extended)
 			return diag_set(&st->diag, "HY111", DIAG_N_OPERATION_INVALID,
 			                "invalid bookmark value: set SQL_ATTR_FETCH_BOOKMARK_PTR to a bookmark of this "
 			                "result");
 		SQLLEN boff = extended ? bookmark_offset : offset;
 		if (boff >= 0) {
-			if (res_nth_valid(st, cur, b, false, boff + 1, &nearest) <= 0)
+			if (res_nth_valid(st, cur, b, false, boff == LONG_MAX ? LONG_MAX : boff + 1, &nearest) <= 0)
 				RES_EOF();
 			start = nearest;
 		} else {
-			if (res_nth_valid(st, cur, b, true, 1 - boff, &nearest) <= 0)
+			if (res_nth_valid(st, cur, b, true, boff < -(LONG_MAX - 1) ? LONG_MAX : 1 - boff, &nearest) <=
+			    0)
 				RES_BOF();
 			start = nearest;
 		}

@@ -206,6 +206,11 @@ static bool sp_collect(cbo_stmt *st, stmt_res *cur, SQLULEN i, sp_values *v)
 		SQLSMALLINT ctype = b->concise_type;
 		if (ctype == SQL_C_DEFAULT)
 			ctype = pgt_default_ctype(&ctx, pc.oid, pc.typmod);
+		/* a bound column's value is in its buffer: a length past the
+		 * buffer (a truncated value's, fetched) reads no further */
+		if (indv > 0 && b->octet_length > 0 && indv > b->octet_length &&
+		    (ctype == SQL_C_CHAR || ctype == SQL_C_BINARY || ctype == SQL_C_WCHAR))
+			indv = b->octet_length;
 		conv_in in = {.opts = &st->dbc->opts,
 		              .ctype = ctype,
 		              .sqltype = pgt_sql_type(&ctx, &pc),
@@ -484,7 +489,7 @@ SQLRETURN setpos_set_pos(cbo_stmt *st, SQLSETPOSIROW irow, SQLUSMALLINT op, SQLU
 	if (st->rowset_count <= 0 && op != SQL_POSITION)
 		return diag_set(&st->diag, "24000", DIAG_N_INVALID_CURSOR_STATE,
 		                "invalid cursor state: no rowset; fetch before SQLSetPos");
-	if ((long)irow > st->rowset_count)
+	if (st->rowset_count < 0 || irow > (SQLULEN)st->rowset_count)
 		return diag_set(&st->diag, "HY107", DIAG_N_ROW_OUT_OF_RANGE,
 		                "row value %lu out of range: the rowset has %ld rows", (unsigned long)irow,
 		                st->rowset_count);

@@ -27,6 +27,7 @@
  * scrollable cursor over one table) carry the rows' ctid as a hidden last
  * column for setpos.c.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,7 @@ void stmt_free(cbo_stmt *st)
 		}
 	}
 	free(st->gd);
+	free(st->rowset_rows);
 	free(st->cursor_name);
 	desc_clear(&st->ard_own);
 	desc_clear(&st->apd_own);
@@ -724,8 +726,20 @@ static PGresult *stmt_describe_part(cbo_stmt *st, int p)
 		e->users++;
 		e->used = ++dbc->pcache_clock;
 		memcpy(pl->name, e->plan, sizeof(pl->name));
-		pl->described = e->described;
 		pl->pcached = e;
+		if (e->described == NULL) {
+			/* prepared by an execution, which kept no description */
+			dbc->notice_diag = &st->diag;
+			PGresult *d = PQdescribePrepared(dbc->pg, e->plan);
+			dbc->notice_diag = NULL;
+			if (PQresultStatus(d) != PGRES_COMMAND_OK) {
+				diag_add_pg(&st->diag, dbc->pg, d, "Error while preparing parameters");
+				PQclear(d);
+				return NULL;
+			}
+			e->described = d;
+		}
+		pl->described = e->described;
 		return pl->described;
 	}
 	snprintf(pl->name, sizeof(pl->name), "cbo_%u", ++dbc->next_stmt_id);
@@ -830,7 +844,7 @@ typedef struct stmt_values {
 
 static void stmt_values_free(stmt_values *vs)
 {
-	for (int i = 0; vs->v && i < vs->nsets * vs->n; i++)
+	for (size_t i = 0; vs->v && i < (size_t)vs->nsets * (size_t)vs->n; i++)
 		free(vs->v[i].value);
 	free(vs->v);
 	vs->v = NULL;
@@ -893,7 +907,8 @@ static SQLRETURN stmt_collect_values(cbo_stmt *st, stmt_values *vs)
 	int nsets = (int)stmt_paramset_size(st);
 	vs->nsets = nsets;
 	vs->n = n;
-	vs->v = calloc((size_t)(nsets * n > 0 ? nsets * n : 1), sizeof(conv_param));
+	size_t total = (size_t)nsets * (size_t)n;
+	vs->v = calloc(total > 0 ? total : 1, sizeof(conv_param));
 	if (vs->v == NULL)
 		return diag_add(&st->diag, "HY001", "out of memory preparing parameters");
 	for (int i = 0; i < n; i++) {
@@ -909,7 +924,7 @@ static SQLRETURN stmt_collect_values(cbo_stmt *st, stmt_values *vs)
 		if ((binary_to_lob || null_date) && st->diag.msg && diag_has_error(&st->diag))
 			return SQL_ERROR;
 		for (int row = 0; row < nsets; row++) {
-			conv_param *out = &vs->v[row * n + i];
+			conv_param *out = &vs->v[(size_t)row * (size_t)n + (size_t)i];
 			if (io == SQL_PARAM_OUTPUT)
 				continue; /* sent as NULL (or dropped from a {call}) */
 			const void *val;
@@ -1020,7 +1035,10 @@ static const char *stmt_timeout_sql(cbo_stmt *st, char *buf, size_t n)
 {
 	if (st->dbc->timeout_in_effect == st->query_timeout)
 		return NULL;
-	snprintf(buf, n, "SET statement_timeout = %lu", (unsigned long)st->query_timeout * 1000UL);
+	/* the server takes at most INT_MAX milliseconds (24 days): longer is that */
+	unsigned long ms =
+	        st->query_timeout > INT_MAX / 1000 ? (unsigned long)INT_MAX : (unsigned long)st->query_timeout * 1000UL;
+	snprintf(buf, n, "SET statement_timeout = %lu", ms);
 	return buf;
 }
 
@@ -1042,11 +1060,11 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 
 	/* data at execution first */
 	if (!st->dae_active && st->nmarkers > 0 && stmt_needs_dae(st)) {
-		int total = (int)stmt_paramset_size(st) * st->nmarkers;
-		st->dae = calloc((size_t)total, sizeof(*st->dae));
+		size_t total = (size_t)stmt_paramset_size(st) * (size_t)st->nmarkers;
+		st->dae = total <= INT_MAX ? calloc(total, sizeof(*st->dae)) : NULL;
 		if (st->dae == NULL)
 			return diag_add(&st->diag, "HY001", "out of memory preparing parameters");
-		st->ndae = total;
+		st->ndae = (int)total;
 		st->dae_active = true;
 		st->dae_cur = -1;
 		st->dae_row = 0;
@@ -1213,7 +1231,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 				int k = xp[p].kept[i];
 				if (k <= 0)
 					continue;
-				conv_param *v = &vs.v[row * vs.n + s->first_marker + i];
+				conv_param *v = &vs.v[(size_t)row * (size_t)vs.n + (size_t)(s->first_marker + i)];
 				vals[k - 1] = v->value;
 				lens[k - 1] = v->len;
 				fmts[k - 1] = v->format;
@@ -1884,8 +1902,8 @@ SQLRETURN stmt_default_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value)
 		df->use_bookmarks = v;
 		break;
 	case SQL_ROWSET_SIZE:
-		df->rowset_size = v < 1 ? 1 : v;
-		changed = v < 1;
+		df->rowset_size = v < 1 ? 1 : v > CBO_MAX_ARRAY_SIZE ? CBO_MAX_ARRAY_SIZE : v;
+		changed = v < 1 || v > CBO_MAX_ARRAY_SIZE;
 		break;
 	case SQL_BIND_TYPE:
 		df->bind_type = v;
@@ -1893,7 +1911,8 @@ SQLRETURN stmt_default_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value)
 	case SQL_ATTR_SIMULATE_CURSOR:
 		return diag_add(&dbc->diag, "HYC00", "optional feature not implemented: simulated cursors");
 	default:
-		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION, "connection attribute %d is not supported", (int)attr);
+		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION,
+		                "connection attribute %d is not supported", (int)attr);
 	}
 	if (changed)
 		return diag_add(&dbc->diag, "01S02", "option value changed: the driver uses another value");
@@ -1906,6 +1925,12 @@ static bool stmt_cursor_open(const cbo_stmt *st)
 	return r != NULL && r->res != NULL && PQresultStatus(r->res) == PGRES_TUPLES_OK;
 }
 
+static SQLRETURN stmt_array_capped(cbo_stmt *st)
+{
+	return diag_add(&st->diag, "01S02", "option value changed: rowsets and parameter sets are at most %lu",
+	                (unsigned long)CBO_MAX_ARRAY_SIZE);
+}
+
 SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
 {
 	(void)len;
@@ -1913,12 +1938,20 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	switch (attr) {
 	case SQL_ATTR_ROW_ARRAY_SIZE:
 		/* psqlODBC takes 0 (and fetches one row per call then) */
+		if (v > CBO_MAX_ARRAY_SIZE) {
+			st->ard->array_size = CBO_MAX_ARRAY_SIZE;
+			return stmt_array_capped(st);
+		}
 		st->ard->array_size = v;
 		return SQL_SUCCESS;
 	case SQL_ROWSET_SIZE:
 		if (v < 1) {
 			st->rowset_size = 1;
 			return diag_add(&st->diag, "01S02", "option value changed: the rowset size is 1");
+		}
+		if (v > CBO_MAX_ARRAY_SIZE) {
+			st->rowset_size = CBO_MAX_ARRAY_SIZE;
+			return stmt_array_capped(st);
 		}
 		st->rowset_size = v;
 		return SQL_SUCCESS;
@@ -1956,6 +1989,10 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		if (v < 1)
 			return diag_add(&st->diag, "HY024",
 			                "invalid attribute value: the parameter set size must be at least 1");
+		if (v > CBO_MAX_ARRAY_SIZE) {
+			st->apd->array_size = CBO_MAX_ARRAY_SIZE;
+			return stmt_array_capped(st);
+		}
 		st->apd->array_size = v;
 		return SQL_SUCCESS;
 	case SQL_ATTR_MAX_ROWS:
@@ -2064,7 +2101,8 @@ SQLRETURN stmt_set_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	case SQL_ATTR_IMP_PARAM_DESC:
 		return diag_add(&st->diag, "HY017", "invalid use of an automatically allocated descriptor handle");
 	default:
-		return diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED, "statement attribute %d is not supported", (int)attr);
+		return diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED, "statement attribute %d is not supported",
+		                (int)attr);
 	}
 }
 
@@ -2199,7 +2237,8 @@ SQLRETURN stmt_get_attr(cbo_stmt *st, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 		return SQL_SUCCESS;
 	}
 	default:
-		return diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED, "statement attribute %d is not supported", (int)attr);
+		return diag_set(&st->diag, "HYC00", DIAG_N_NOT_IMPLEMENTED, "statement attribute %d is not supported",
+		                (int)attr);
 	}
 	switch (kind) {
 	case K_PTR:

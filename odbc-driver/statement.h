@@ -51,7 +51,7 @@ typedef struct stmt_res {
 	bool held; /* the (WITH HOLD) cursor outlived a commit */
 	bool eof;
 	long base;
-	long total; /* rows known so far (all of them once eof) */
+	long total;       /* rows known so far (all of them once eof) */
 	char cursor[160]; /* the server cursor, quoted */
 	/* an updatable cursor: the table and the rows' states */
 	Oid table;

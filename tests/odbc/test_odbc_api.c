@@ -920,7 +920,8 @@ static void test_native_sql(void **state)
 	               SQL_NTS, out, sizeof(out), &len),
 	       dbc);
 	/* psqlODBC hands the text back as it is */
-	assert_string_equal((char *)out, "SELECT {d '2020-01-02'}, ?, '?', $$?$$, \"?\" FROM t {oj LEFT JOIN u ON ?} -- ?");
+	assert_string_equal((char *)out,
+	                    "SELECT {d '2020-01-02'}, ?, '?', $$?$$, \"?\" FROM t {oj LEFT JOIN u ON ?} -- ?");
 	assert_int_equal(len, (SQLINTEGER)strlen((char *)out));
 	/* an escape runs */
 	SQLHSTMT st = ot_stmt(dbc);
