@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "bench/report.h"
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 #define ASTATS_MAX_ROWS 64
 #define ASTATS_MAX_NAME 48

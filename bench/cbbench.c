@@ -85,13 +85,6 @@ typedef struct bench_sampler {
 	bool stop;
 } bench_sampler;
 
-typedef struct bench_thread {
-	int id;
-	const bench_opts *o;
-	const bcommon_keys *keys;
-	report_thread rep;
-} bench_thread;
-
 static atomic_long issued;
 
 static void odbc_error(SQLSMALLINT type, SQLHANDLE h, char *out, size_t outsz)
@@ -121,7 +114,7 @@ static void inline_keys(const char *sql, const long *keys, char *out, size_t out
 
 static void *thread_main(void *arg)
 {
-	bench_thread *t = arg;
+	bcommon_client *t = arg;
 	const bench_opts *o = t->o;
 	SQLHENV env = SQL_NULL_HENV;
 	SQLHDBC dbc = SQL_NULL_HDBC;
@@ -208,11 +201,8 @@ static void *thread_main(void *arg)
 		}
 		SQLFreeStmt(h, SQL_CLOSE);
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
-		if (!report_add(&t->rep, t0s, ns)) {
-			report_error(&t->rep, "out of memory for latencies");
+		if (!bcommon_record(&t->rep, t0s, &a, &b))
 			break;
-		}
 	}
 out:
 	for (int i = 0; i < MIX_COUNT; i++)
@@ -307,49 +297,29 @@ out:
 	return n;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: cbbench --connect CONNSTR [--count N] [--prepared] [--pid PID] [--admin SOCKET] "
-	           "[common options]\n" BCOMMON_USAGE);
-}
+#define USAGE                                                                                             \
+	"usage: cbbench --connect CONNSTR [--count N] [--prepared] [--pid PID] [--admin SOCKET] [common " \
+	"options]\n" BCOMMON_USAGE
 
 int main(int argc, char **argv)
 {
 	bench_opts o = {.pid = -1};
+	const char *count = NULL, *pid = NULL;
+	const bcommon_option own[] = {
+	        {"--connect", &o.connect, NULL}, {"--count", &count, NULL},         {"--pid", &pid, NULL},
+	        {"--admin", &o.admin, NULL},     {"--prepared", NULL, &o.prepared},
+	};
 	bcommon_init(&o.c, 4, "run");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool bad = false;
-		if (bcommon_arg(&o.c, a, v, &bad) || strcmp(a, "--connect") == 0 || strcmp(a, "--count") == 0 ||
-		    strcmp(a, "--pid") == 0 || strcmp(a, "--admin") == 0) {
-			if (bad || v == NULL) {
-				fprintf(stderr, "cbbench: %s needs a value\n", a);
-				return 2;
-			}
-			if (strcmp(a, "--connect") == 0)
-				o.connect = v;
-			else if (strcmp(a, "--count") == 0)
-				o.count = atol(v);
-			else if (strcmp(a, "--pid") == 0)
-				o.pid = atol(v);
-			else if (strcmp(a, "--admin") == 0)
-				o.admin = v;
-			i++;
-		} else if (strcmp(a, "--prepared") == 0) {
-			o.prepared = true;
-		} else if (strcmp(a, "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "cbbench: unknown option %s\n", a);
-			usage(stderr);
-			return 2;
-		}
-	}
+	int parsed = bcommon_parse(&o.c, argc, argv, own, CB_ARRAY_LEN(own), "cbbench", USAGE);
+	if (parsed >= 0)
+		return parsed;
+	if (count != NULL)
+		o.count = atol(count);
+	if (pid != NULL)
+		o.pid = atol(pid);
 	if (o.connect == NULL) {
 		fprintf(stderr, "cbbench: give the ODBC connection string with --connect\n");
-		usage(stderr);
+		fputs(USAGE, stderr);
 		return 2;
 	}
 	if (!bcommon_check(&o.c, "cbbench"))
@@ -362,21 +332,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cbbench: cannot read the movie database's size: %s\n", err);
 		return 1;
 	}
-	bcommon_keys keys;
-	if (!bcommon_keys_init(&keys, &o.c, n_dirs, n_films, "cbbench"))
+	bcommon_clients cl;
+	if (!bcommon_clients_init(&cl, &o.c, &o, n_dirs, n_films, "cbbench"))
 		return 1;
-	bench_thread *th = calloc((size_t)o.c.threads, sizeof(*th));
-	void **args = calloc((size_t)o.c.threads, sizeof(*args));
-	report_thread **reps = calloc((size_t)o.c.threads, sizeof(*reps));
-	if (th == NULL || args == NULL || reps == NULL) {
-		fprintf(stderr, "cbbench: out of memory\n");
-		return 1;
-	}
-	for (int i = 0; i < o.c.threads; i++) {
-		th[i] = (bench_thread){.id = i, .o = &o, .keys = &keys};
-		args[i] = &th[i];
-		reps[i] = &th[i].rep;
-	}
 	/* the admin socket: a reading before the run, a sampler for the curve */
 	astats *before = NULL;
 	bench_sampler *sp = NULL;
@@ -420,7 +378,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cbbench: cannot start the SHOW STATS sampler: the curve has no hit ratios\n");
 	}
 	double elapsed;
-	bool ran = bcommon_run("cbbench", o.c.threads, args, thread_main, &elapsed);
+	bool ran = bcommon_run("cbbench", o.c.threads, cl.args, thread_main, &elapsed);
 	if (sampling) {
 		pthread_mutex_lock(&sp->lock);
 		sp->stop = true;
@@ -459,7 +417,7 @@ int main(int argc, char **argv)
 	int status = 1;
 	if (ran)
 		status = bcommon_finish(&o.c, "odbc", o.prepared, o.pid > 0 ? report_peak_rss_kib(o.pid) : -1, elapsed,
-		                        ad, reps, o.c.threads);
+		                        ad, cl.reports, o.c.threads);
 	if (sp != NULL) {
 		pthread_cond_destroy(&sp->wake);
 		pthread_mutex_destroy(&sp->lock);
@@ -469,9 +427,6 @@ int main(int argc, char **argv)
 	free(ad);
 	if (status == 0)
 		status = admin_status;
-	free(reps);
-	free(args);
-	free(th);
-	bcommon_keys_free(&keys);
+	bcommon_clients_free(&cl);
 	return status;
 }

@@ -84,6 +84,38 @@ bool bcommon_check(bcommon_opts *o, const char *prog)
 	return true;
 }
 
+int bcommon_parse(bcommon_opts *o, int argc, char **argv, const bcommon_option *own, size_t n_own, const char *prog,
+                  const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool bad = false;
+		size_t k = 0;
+		while (k < n_own && strcmp(a, own[k].name) != 0)
+			k++;
+		if (bcommon_arg(o, a, v, &bad) || (k < n_own && own[k].value != NULL)) {
+			if (bad || v == NULL) {
+				fprintf(stderr, "%s: %s needs a value\n", prog, a);
+				return 2;
+			}
+			if (k < n_own)
+				*own[k].value = v;
+			i++;
+		} else if (k < n_own) {
+			*own[k].flag = true;
+		} else if (strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "%s: unknown option %s\n", prog, a);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	return -1;
+}
+
 int bcommon_finish(const bcommon_opts *o, const char *target, bool prepared, long peak_rss_kib, double elapsed,
                    const report_admin *admin, report_thread *const *reports, int n)
 {
@@ -131,6 +163,45 @@ void bcommon_keys_free(bcommon_keys *k)
 {
 	zipf_free(&k->dirs);
 	zipf_free(&k->films);
+}
+
+bool bcommon_clients_init(bcommon_clients *cl, const bcommon_opts *c, const void *o, long n_dirs, long n_films,
+                          const char *prog)
+{
+	if (!bcommon_keys_init(&cl->keys, c, n_dirs, n_films, prog))
+		return false;
+	cl->clients = calloc((size_t)c->threads, sizeof(*cl->clients));
+	cl->args = calloc((size_t)c->threads, sizeof(*cl->args));
+	cl->reports = calloc((size_t)c->threads, sizeof(*cl->reports));
+	if (cl->clients == NULL || cl->args == NULL || cl->reports == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		bcommon_clients_free(cl);
+		return false;
+	}
+	for (int i = 0; i < c->threads; i++) {
+		cl->clients[i] = (bcommon_client){.id = i, .o = o, .keys = &cl->keys};
+		cl->args[i] = &cl->clients[i];
+		cl->reports[i] = &cl->clients[i].rep;
+	}
+	return true;
+}
+
+void bcommon_clients_free(bcommon_clients *cl)
+{
+	free(cl->reports);
+	free(cl->args);
+	free(cl->clients);
+	bcommon_keys_free(&cl->keys);
+}
+
+bool bcommon_record(report_thread *rep, double t0s, const struct timespec *a, const struct timespec *b)
+{
+	uint64_t ns = (uint64_t)((b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec));
+	if (!report_add(rep, t0s, ns)) {
+		report_error(rep, "out of memory for latencies");
+		return false;
+	}
+	return true;
 }
 
 double bcommon_now(void)

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 typedef struct lp_chunk lp_chunk;
 struct lp_chunk {

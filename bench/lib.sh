@@ -1,8 +1,23 @@
 # shellcheck shell=bash
 # lib.sh - helpers shared by bench/run.sh and bench/profile.sh (sourced,
-# not run).  Inside tests/harness/with-pg.sh; expects $root, $build and
-# $work to be set.
+# not run).  Expects $root and $build to be set; the helpers that start or
+# ask cbcached run inside tests/harness/with-pg.sh, with $work set too.
 #
+#   parse_options PROG SPEC ARG...   the script's options into variables:
+#                                    SPEC lists its options, NAME for an
+#                                    option --NAME VALUE (into the variable
+#                                    NAME, dashes as underscores) and
+#                                    NAME=VAR=VALUE for a flag --NAME that
+#                                    sets VAR; --inner (inner=1) and
+#                                    -h/--help (the script's head comment)
+#                                    are always there; anything else: exit 2
+#   run_in_pg SUFFIX [WITH-PG-OPTION...] -- ARG...
+#                                    unless --inner: build with the
+#                                    benchmarks, default $out to
+#                                    bench/results/<date>-<host>SUFFIX and
+#                                    run the script again with ARG... and
+#                                    --inner --out $out in a throwaway
+#                                    PostgreSQL (tests/harness/with-pg.sh)
 #   free_port                        a TCP port nobody listens on
 #   cbcached_start DIR HOST PORT     cbcached with the movie cache group in
 #                                    DIR (its config, cache, log, admin.sock),
@@ -15,14 +30,52 @@
 #                                    STATS and SHOW FILLS where the daemon
 #                                    has no WAIT FILLS
 
-: "${root:?}" "${build:?}" "${work:?set root, build and work before sourcing bench/lib.sh}"
+: "${root:?}" "${build:?set root and build before sourcing bench/lib.sh}"
 cbadmin="$build/src/cbcache-admin"
+
+parse_options() {
+	local prog="$1" spec="$2" word found
+	shift 2
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--inner) inner=1; shift; continue ;;
+		-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+		esac
+		found=0
+		if [[ "$1" == --?* ]]; then
+			for word in $spec; do
+				case "$word" in
+				"${1#--}") printf -v "${word//-/_}" '%s' "$2"; shift 2; found=1; break ;;
+				"${1#--}"=*) word="${word#*=}"; printf -v "${word%%=*}" '%s' "${word#*=}"; shift; found=1; break ;;
+				esac
+			done
+		fi
+		[ "$found" = 1 ] || { echo "$prog: unknown option $1 (see --help)" >&2; exit 2; }
+	done
+}
+
+run_in_pg() {
+	local suffix="$1" pg_options=()
+	shift
+	while [ "$1" != -- ]; do
+		pg_options+=("$1")
+		shift
+	done
+	shift
+	[ "$inner" -eq 0 ] || return 0
+	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
+	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix"
+	mkdir -p "$(dirname "$out")"
+	export CB_BUILD_DIR="$build"
+	exec "$root/tests/harness/with-pg.sh" "${pg_options[@]}" -- "$0" "$@" --inner --out "$out"
+}
 
 free_port() {
 	local p
+	: "${work:?set work before calling free_port}"
 	for _ in $(seq 1 100); do
 		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" | grep -q . && [ ! -e "$work/.s.PGSQL.$p" ]; then
+		if ! grep -q . <<<"$(ss -Hltn "sport = :$p")" && [ ! -e "$work/.s.PGSQL.$p" ]; then
 			echo "$p"
 			return 0
 		fi

@@ -33,40 +33,19 @@ count=20000
 tool=""
 out=""
 inner=0
-args=("$@")
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--seconds) seconds="$2"; shift 2 ;;
-	--threads) threads="$2"; shift 2 ;;
-	--zipf) zipf="$2"; shift 2 ;;
-	--mix) mix="$2"; shift 2 ;;
-	--warmup) warmup="$2"; shift 2 ;;
-	--count) count="$2"; shift 2 ;;
-	--tool) tool="$2"; shift 2 ;;
-	--out) out="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "profile.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
+. "$root/bench/lib.sh"
+parse_options profile.sh "seconds threads zipf mix warmup count tool out" "$@"
 case "$tool" in
 "" | perf | callgrind) ;;
 *) echo "profile.sh: --tool is perf or callgrind, not $tool" >&2; exit 2 ;;
 esac
 
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
-	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s)-profile.txt"
-	mkdir -p "$(dirname "$out")"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" -- "$0" "${args[@]}" --inner --out "$out"
-fi
+run_in_pg -profile.txt -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
 [ -n "$out" ] || { echo "profile.sh: --inner needs --out FILE" >&2; exit 2; }
 work="$CB_PG_DIR/profile"
 mkdir -p "$work"
-. "$root/bench/lib.sh"
 cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 [ -x "$build/src/cbcached" ] && [ -f "$cbdriver" ] ||
 	{ echo "profile.sh: build cbcached and libcbcacheodbc.so first (make in $build)" >&2; exit 1; }

@@ -10,16 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+
 bool report_add(report_thread *t, double sec, uint64_t ns)
 {
-	if (t->n_lat == t->cap_lat) {
-		size_t cap = t->cap_lat ? t->cap_lat * 2 : 65536;
-		uint64_t *n = realloc(t->lat_ns, cap * sizeof(*n));
-		if (n == NULL)
-			return false;
-		t->lat_ns = n;
-		t->cap_lat = cap;
-	}
+	if (!CB_ARRAY_GROW(t->lat_ns, t->cap_lat, t->n_lat + 1))
+		return false;
 	t->lat_ns[t->n_lat++] = ns;
 	long s = (long)sec;
 	if (s >= 0 && s < REPORT_MAX_SECONDS) {

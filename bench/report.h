@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 #define REPORT_MAX_SECONDS 3600
 

@@ -51,39 +51,11 @@ miss_delays=""
 profile=1
 out=""
 inner=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--seconds) seconds="$2"; shift 2 ;;
-	--rounds) rounds="$2"; shift 2 ;;
-	--threads) threads="$2"; shift 2 ;;
-	--delays) delays="$2"; shift 2 ;;
-	--modes) modes="$2"; shift 2 ;;
-	--scale) scale="$2"; shift 2 ;;
-	--zipf) zipf="$2"; shift 2 ;;
-	--mix) mix="$2"; shift 2 ;;
-	--warmup) warmup="$2"; shift 2 ;;
-	--miss-mix) miss_mix="$2"; shift 2 ;;
-	--miss-delays) miss_delays="$2"; shift 2 ;;
-	--no-profile) profile=0; shift ;;
-	--out) out="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	--profile) profile=1; shift ;;
-	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
+. "$root/bench/lib.sh"
+parse_options run.sh "seconds rounds threads delays modes scale zipf mix warmup miss-mix miss-delays out
+	no-profile=profile=0 profile=profile=1" "$@"
 
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
-	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s).md"
-	mkdir -p "$(dirname "$out")"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" \
-		--rounds "$rounds" --threads "$threads" --delays "$delays" --modes "$modes" --scale "$scale" \
-		--zipf "$zipf" --mix "$mix" --warmup "$warmup" --miss-mix "$miss_mix" --out "$out" \
-		--miss-delays "$miss_delays" \
-		"$([ "$profile" = 1 ] && echo --profile || echo --no-profile)"
-fi
+run_in_pg .md --scale "$scale" -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
 [ -n "$miss_delays" ] || miss_delays="${delays%% *}"
@@ -100,8 +72,6 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-
-. "$root/bench/lib.sh"
 
 # the warm-up: the largest thread count, the first mode
 wthreads="$(echo $threads | tr ' ' '\n' | sort -n | tail -1)"
@@ -124,7 +94,7 @@ for d in $delays; do
 		p="$(free_port)"
 		"$build/bench/latency-proxy" -q -l "$p" -t "127.0.0.1:$PGPORT" -d "$d" &
 		pids+=($!)
-		for _ in $(seq 1 100); do ss -Hltn "sport = :$p" | grep -q . && break; sleep 0.05; done
+		for _ in $(seq 1 100); do grep -q . <<<"$(ss -Hltn "sport = :$p")" && break; sleep 0.05; done
 		bhost[$d]=127.0.0.1
 		bport[$d]="$p"
 	fi

@@ -36,13 +36,6 @@ typedef struct limit_opts {
 	const char *db;
 } limit_opts;
 
-typedef struct limit_thread {
-	int id;
-	const limit_opts *o;
-	const bcommon_keys *keys;
-	report_thread rep;
-} limit_thread;
-
 static const char *const tables[] = {"ort", "genre", "regisseur", "film", "darsteller", "darst_film"};
 static const char *const indexes[] = {
         "CREATE UNIQUE INDEX ort_pk ON ort (plz)",
@@ -172,7 +165,7 @@ static bool load(const limit_opts *o, long *n_dirs, long *n_films)
 
 static void *thread_main(void *arg)
 {
-	limit_thread *t = arg;
+	bcommon_client *t = arg;
 	const limit_opts *o = t->o;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st[MIX_COUNT] = {0};
@@ -229,11 +222,8 @@ static void *thread_main(void *arg)
 		sqlite3_reset(h);
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		(void)bytes;
-		uint64_t ns = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec));
-		if (!report_add(&t->rep, t0s, ns)) {
-			report_error(&t->rep, "out of memory for latencies");
+		if (!bcommon_record(&t->rep, t0s, &a, &b))
 			break;
-		}
 	}
 out:
 	for (int i = 0; i < MIX_COUNT; i++)
@@ -242,41 +232,19 @@ out:
 	return NULL;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: sqlite-limit --pg CONNINFO --db FILE [common options] (no write in --mix)\n" BCOMMON_USAGE);
-}
+#define USAGE "usage: sqlite-limit --pg CONNINFO --db FILE [common options] (no write in --mix)\n" BCOMMON_USAGE
 
 int main(int argc, char **argv)
 {
 	limit_opts o = {0};
+	const bcommon_option own[] = {{"--pg", &o.pg, NULL}, {"--db", &o.db, NULL}};
 	bcommon_init(&o.c, 1, "sqlite-limit");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool bad = false;
-		if (bcommon_arg(&o.c, a, v, &bad) || strcmp(a, "--pg") == 0 || strcmp(a, "--db") == 0) {
-			if (bad || v == NULL) {
-				fprintf(stderr, "sqlite-limit: %s needs a value\n", a);
-				return 2;
-			}
-			if (strcmp(a, "--pg") == 0)
-				o.pg = v;
-			else if (strcmp(a, "--db") == 0)
-				o.db = v;
-			i++;
-		} else if (strcmp(a, "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "sqlite-limit: unknown option %s\n", a);
-			usage(stderr);
-			return 2;
-		}
-	}
+	int parsed = bcommon_parse(&o.c, argc, argv, own, CB_ARRAY_LEN(own), "sqlite-limit", USAGE);
+	if (parsed >= 0)
+		return parsed;
 	if (o.pg == NULL || o.db == NULL) {
 		fprintf(stderr, "sqlite-limit: give --pg CONNINFO and --db FILE\n");
-		usage(stderr);
+		fputs(USAGE, stderr);
 		return 2;
 	}
 	if (!bcommon_check(&o.c, "sqlite-limit"))
@@ -290,29 +258,14 @@ int main(int argc, char **argv)
 	long n_dirs = 0, n_films = 0;
 	if (!load(&o, &n_dirs, &n_films) || n_dirs < 1 || n_films < 1)
 		return 1;
-	bcommon_keys keys;
-	if (!bcommon_keys_init(&keys, &o.c, n_dirs, n_films, "sqlite-limit"))
+	bcommon_clients cl;
+	if (!bcommon_clients_init(&cl, &o.c, &o, n_dirs, n_films, "sqlite-limit"))
 		return 1;
-	limit_thread *th = calloc((size_t)o.c.threads, sizeof(*th));
-	void **args = calloc((size_t)o.c.threads, sizeof(*args));
-	report_thread **reps = calloc((size_t)o.c.threads, sizeof(*reps));
-	if (th == NULL || args == NULL || reps == NULL) {
-		fprintf(stderr, "sqlite-limit: out of memory\n");
-		return 1;
-	}
-	for (int i = 0; i < o.c.threads; i++) {
-		th[i] = (limit_thread){.id = i, .o = &o, .keys = &keys};
-		args[i] = &th[i];
-		reps[i] = &th[i].rep;
-	}
 	double elapsed;
-	if (!bcommon_run("sqlite-limit", o.c.threads, args, thread_main, &elapsed))
+	if (!bcommon_run("sqlite-limit", o.c.threads, cl.args, thread_main, &elapsed))
 		return 1;
 	int status = bcommon_finish(&o.c, "sqlite-in-process", true, report_peak_rss_kib((long)getpid()), elapsed, NULL,
-	                            reps, o.c.threads);
-	free(reps);
-	free(args);
-	free(th);
-	bcommon_keys_free(&keys);
+	                            cl.reports, o.c.threads);
+	bcommon_clients_free(&cl);
 	return status;
 }

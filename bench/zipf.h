@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 typedef struct zipf_rng {
 	uint64_t s[2];

@@ -32,7 +32,7 @@
 #include "cachegroup/model.h"
 #include "cachegroup/parser.h"
 #include "cachegroup/report.h"
-#include "cachegroup/types.h"
+#include "common/pgtype.h"
 
 /*
  * Parse the files (one cache group each), then, when conn is not NULL,

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
-#include "cachegroup/types.h"
+#include "common/sb.h"
+#include "common/pgtype.h"
 
 #define OID_BOOL 16
 #define OID_BPCHAR 1042
@@ -27,7 +27,11 @@ static const char q_columns[] =
         " pg_catalog.format_type(a.atttypid, a.atttypmod), pg_catalog.format_type(a.atttypid, NULL),"
         " a.attnotnull, t.typarray, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END,"
         " COALESCE(b.typcategory, t.typcategory),"
-        " COALESCE((SELECT co.collisdeterministic FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation), true)"
+        " COALESCE((SELECT co.collisdeterministic FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation), "
+        "true),"
+        " CASE WHEN a.attcollation = 0 THEN 'n' WHEN a.attcollation = 100 THEN 'd'"
+        " WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation"
+        " AND co.collprovider = 'c' AND co.collcollate IN ('C', 'POSIX')) THEN 'c' ELSE 'o' END"
         " FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
         " LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
         " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
@@ -36,6 +40,11 @@ static const char q_keys[] = "SELECT i.indisprimary, i.indnkeyatts, i.indkey::te
                              " WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid"
                              " AND i.indpred IS NULL AND i.indexprs IS NULL"
                              " ORDER BY i.indisprimary DESC, i.indexrelid";
+
+/* Whether a foreign key of $1 (column attnum $3), not deferrable, references $2 (column attnum $4). */
+static const char q_rcc_fk[] = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.contype = 'f'"
+                               " AND NOT c.condeferrable AND c.conrelid = $1::oid AND c.confrelid = $2::oid"
+                               " AND c.conkey = ARRAY[$3::int2] AND c.confkey = ARRAY[$4::int2])";
 
 typedef struct resolver {
 	PGconn *conn;
@@ -48,13 +57,12 @@ CB_PRINTF(4, 5) static void err(resolver *rs, cg_pos pos, const char *hint, cons
 
 static void err(resolver *rs, cg_pos pos, const char *hint, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	bool added = cg_diag_addv(rs->d, pos, hint, 1024, fmt, ap);
 	va_end(ap);
 	rs->ok = false;
-	if (!cg_diag_add(rs->d, pos, hint, "%s", msg))
+	if (!added)
 		rs->fatal = true;
 }
 
@@ -86,6 +94,15 @@ static PGresult *query(resolver *rs, cg_pos pos, const char *sql, int nparams, c
 	return res;
 }
 
+/* Run a catalog query whose one parameter is the oid of table t; NULL after reporting. */
+static PGresult *query_table(resolver *rs, const cg_table *t, const char *sql)
+{
+	char oidbuf[16];
+	snprintf(oidbuf, sizeof(oidbuf), "%u", t->oid);
+	const char *params[1] = {oidbuf};
+	return query(rs, t->pos, sql, 1, params);
+}
+
 static char *dup_or_fatal(resolver *rs, const char *s)
 {
 	char *r = strdup(s);
@@ -99,10 +116,7 @@ static char *dup_or_fatal(resolver *rs, const char *s)
 
 static void load_columns(resolver *rs, cg_table *t)
 {
-	char oidbuf[16];
-	snprintf(oidbuf, sizeof(oidbuf), "%u", t->oid);
-	const char *params[1] = {oidbuf};
-	PGresult *res = query(rs, t->pos, q_columns, 1, params);
+	PGresult *res = query_table(rs, t, q_columns);
 	if (res == NULL)
 		return;
 	int n = PQntuples(res);
@@ -126,7 +140,21 @@ static void load_columns(resolver *rs, cg_table *t)
 		c->base_oid = (uint32_t)strtoul(PQgetvalue(res, i, 8), NULL, 10);
 		c->category = PQgetvalue(res, i, 9)[0];
 		c->nondeterministic = PQgetvalue(res, i, 10)[0] == 'f';
-		c->storage = cg_type_storage(c->base_oid);
+		switch (PQgetvalue(res, i, 11)[0]) {
+		case 'n':
+			c->collation = CG_COLL_NONE;
+			break;
+		case 'd':
+			c->collation = CG_COLL_DEFAULT;
+			break;
+		case 'c':
+			c->collation = CG_COLL_C;
+			break;
+		default:
+			c->collation = CG_COLL_OTHER;
+			break;
+		}
+		c->storage = pgtype_storage_of(c->base_oid);
 	}
 	PQclear(res);
 }
@@ -141,10 +169,7 @@ static int col_by_attnum(const cg_table *t, int attnum)
 
 static void load_keys(resolver *rs, cg_table *t)
 {
-	char oidbuf[16];
-	snprintf(oidbuf, sizeof(oidbuf), "%u", t->oid);
-	const char *params[1] = {oidbuf};
-	PGresult *res = query(rs, t->pos, q_keys, 1, params);
+	PGresult *res = query_table(rs, t, q_keys);
 	if (res == NULL)
 		return;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -249,15 +274,15 @@ static int resolve_column(resolver *rs, const cg_table *t, const char *column, c
 	int c = cg_model_find_column(t, column);
 	if (c >= 0)
 		return c;
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "fix the name (unquoted names are folded to lower case); the table's columns are: ");
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "fix the name (unquoted names are folded to lower case); the table's columns are: ");
 	for (size_t i = 0; i < t->ncols; i++) {
 		char *q = cg_model_quote_ident(t->cols[i].name);
-		cg_sb_printf(&sb, "%s%s", i ? ", " : "", q ? q : t->cols[i].name);
+		cb_sb_printf(&sb, "%s%s", i ? ", " : "", q ? q : t->cols[i].name);
 		free(q);
 	}
-	char *hint = cg_sb_finish(&sb);
+	char *hint = cb_sb_finish(&sb);
 	char *disp = cg_model_table_display(t);
 	err(rs, pos, hint, "column \"%s\" does not exist in table %s", column, disp ? disp : t->name);
 	free(disp);
@@ -331,11 +356,11 @@ static void check_values(resolver *rs, cg_group *g, cg_fill *f)
 	}
 }
 
-/* Whether the cache can compare values of column c exactly (types.h). */
+/* Whether the cache can compare values of column c exactly (common/pgtype.h). */
 static bool exact_type(const cg_column *c)
 {
-	const cg_type_info *ti = cg_type_lookup(c->base_oid);
-	return ti != NULL && ti->exact_equality;
+	const pgtype *ti = pgtype_lookup(c->base_oid);
+	return ti != NULL && (ti->flags & PGTYPE_EXACT_EQ);
 }
 
 static bool is_text_like(uint32_t oid)
@@ -358,7 +383,7 @@ static bool check_key_column(resolver *rs, const cg_table *t, const cg_column *c
 		return true;
 	err(rs, pos,
 	    "use a column of an integer, text, character varying, date, timestamp, uuid or boolean type (see "
-	    "cachegroup/types.h)",
+	    "common/pgtype.h)",
 	    "%s %s.%s has type %s, whose equal values need not have equal text (e.g. 1.0 and 1.00): the cache could "
 	    "not keep it exact",
 	    what, t->name, c->name, c->type_name);
@@ -396,7 +421,7 @@ static void check_rcc_types(resolver *rs, cg_group *g, cg_rcc *r)
 		PQclear(res);
 	}
 	bool same_class = (a->base_oid == b->base_oid && (a->base_oid != OID_BPCHAR || a->typmod == b->typmod)) ||
-	                  (a->storage == CG_STORE_INTEGER && b->storage == CG_STORE_INTEGER) ||
+	                  (a->storage == PGTYPE_ST_INTEGER && b->storage == PGTYPE_ST_INTEGER) ||
 	                  (is_text_like(a->base_oid) && is_text_like(b->base_oid));
 	if (boolean && !same_class)
 		err(rs, r->dst_pos,
@@ -441,6 +466,22 @@ static void check_unique_table(resolver *rs, cg_group **groups, size_t gi, size_
 	}
 }
 
+static void resolve_rcc_fk(resolver *rs, cg_group *g, cg_rcc *r)
+{
+	const cg_table *s = &g->tables[r->src], *t = &g->tables[r->dst];
+	char src_oid[16], dst_oid[16], src_att[16], dst_att[16];
+	snprintf(dst_oid, sizeof(dst_oid), "%u", t->oid);
+	snprintf(src_oid, sizeof(src_oid), "%u", s->oid);
+	snprintf(dst_att, sizeof(dst_att), "%d", t->cols[r->dst_col].attnum);
+	snprintf(src_att, sizeof(src_att), "%d", s->cols[r->src_col].attnum);
+	const char *params[4] = {dst_oid, src_oid, dst_att, src_att};
+	PGresult *res = query(rs, r->pos, q_rcc_fk, 4, params);
+	if (res == NULL)
+		return;
+	r->dst_references_src = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+}
+
 bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 {
 	resolver rs = {conn, d, true, false};
@@ -464,8 +505,10 @@ bool cg_catalog_resolve(PGconn *conn, cg_group **groups, size_t n, cg_diags *d)
 				r->src_col = resolve_column(&rs, &g->tables[r->src], r->src_column, r->src_pos);
 			if (r->dst < g->ntables && g->tables[r->dst].resolved)
 				r->dst_col = resolve_column(&rs, &g->tables[r->dst], r->dst_column, r->dst_pos);
-			if (r->src_col >= 0 && r->dst_col >= 0)
+			if (r->src_col >= 0 && r->dst_col >= 0) {
 				check_rcc_types(&rs, g, r);
+				resolve_rcc_fk(&rs, g, r);
+			}
 		}
 	}
 	/* a backend table belongs to one cache group only, under one name */

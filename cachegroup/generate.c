@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
-#include "cachegroup/types.h"
+#include "common/array.h"
+#include "common/sb.h"
+#include "common/pgtype.h"
 
 typedef struct gen {
 	cg_group *g;
@@ -43,6 +44,14 @@ const char *cg_gen_kind_name(cg_stmt_kind kind)
 		return "evict control value";
 	case CG_STMT_EVICT_SWEEP:
 		return "eviction sweep";
+	case CG_STMT_APPLY_GET:
+		return "applier: cached row by key";
+	case CG_STMT_APPLY_DELETE:
+		return "applier: delete row by key";
+	case CG_STMT_APPLY_UPSERT:
+		return "applier: insert or replace row";
+	case CG_STMT_APPLY_REQUIRED:
+		return "applier: promises needing a row";
 	}
 	return "?";
 }
@@ -69,16 +78,10 @@ static cg_stmt *add(gen *gn, cg_stmt_kind kind, cg_stmt_target target, char *sql
 		gn->oom = true;
 		return NULL;
 	}
-	if (g->nstmts == gn->cap) {
-		size_t cap = gn->cap ? gn->cap * 2 : 32;
-		cg_stmt *ns = realloc(g->stmts, cap * sizeof(*ns));
-		if (ns == NULL) {
-			free(sql);
-			gn->oom = true;
-			return NULL;
-		}
-		g->stmts = ns;
-		gn->cap = cap;
+	if (!CB_ARRAY_GROW(g->stmts, gn->cap, g->nstmts + 1)) {
+		free(sql);
+		gn->oom = true;
+		return NULL;
 	}
 	cg_stmt *s = &g->stmts[g->nstmts];
 	memset(s, 0, sizeof(*s));
@@ -97,6 +100,13 @@ static cg_stmt *add(gen *gn, cg_stmt_kind kind, cg_stmt_target target, char *sql
 	s->sql = sql;
 	s->table = s->fill = s->rcc = s->entry = s->zone = -1;
 	return s;
+}
+
+/* build(gn, i) for each of n items (tables, fill columns, ...), in order. */
+static void each(gen *gn, size_t n, void (*build)(gen *gn, size_t i))
+{
+	for (size_t i = 0; i < n; i++)
+		build(gn, i);
 }
 
 static void add_param(gen *gn, cg_stmt *s, const char *name, uint32_t type_oid, const char *type_name)
@@ -118,6 +128,22 @@ static void add_param(gen *gn, cg_stmt *s, const char *name, uint32_t type_oid, 
 		gn->oom = true;
 }
 
+/* The statement s (may be NULL) is one of g->tables[table]. */
+static void set_table(cg_stmt *s, size_t table)
+{
+	if (s)
+		s->table = (int)table;
+}
+
+/* The statement s (may be NULL) is one of fill column fill of g->tables[table]. */
+static void set_fill(cg_stmt *s, size_t fill, size_t table)
+{
+	if (s) {
+		s->fill = (int)fill;
+		s->table = (int)table;
+	}
+}
+
 static const cg_column *col_of(const cg_table *t, const char *name)
 {
 	int c = cg_model_find_column(t, name);
@@ -125,22 +151,22 @@ static const cg_column *col_of(const cg_table *t, const char *name)
 }
 
 /* "schema"."table" on the backend. */
-static void backend_name(cg_sb *sb, const cg_table *t)
+static void backend_name(cb_sb *sb, const cg_table *t)
 {
-	cg_sb_ident(sb, t->nspname);
-	cg_sb_put(sb, ".");
-	cg_sb_ident(sb, t->name);
+	cb_sb_ident(sb, t->nspname);
+	cb_sb_put(sb, ".");
+	cb_sb_ident(sb, t->name);
 }
 
-static void select_cols(cg_sb *sb, const cg_table *t)
+static void select_cols(cb_sb *sb, const cg_table *t)
 {
-	cg_sb_put(sb, "SELECT ");
+	cb_sb_put(sb, "SELECT ");
 	for (size_t i = 0; i < t->ncols; i++) {
 		if (i)
-			cg_sb_put(sb, ", ");
-		cg_sb_ident(sb, t->cols[i].name);
+			cb_sb_put(sb, ", ");
+		cb_sb_ident(sb, t->cols[i].name);
 	}
-	cg_sb_put(sb, " FROM ");
+	cb_sb_put(sb, " FROM ");
 	backend_name(sb, t);
 }
 
@@ -203,103 +229,120 @@ static bool check_names(const cg_group *g, cg_diags *d)
 	return true;
 }
 
+/* The column list of table t: `"a" INTEGER, "b" TEXT` when typed, else `"a", "b"`. */
+static void put_columns(cb_sb *sb, const cg_table *t, bool typed)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		cb_sb_put(sb, c ? ", " : "");
+		cb_sb_ident(sb, t->cols[c].name);
+		if (typed)
+			cb_sb_printf(sb, " %s", pgtype_sqlite_decl(t->cols[c].storage));
+	}
+}
+
+/* head "ident" tail, in a fresh sb. */
+static void around_ident(cb_sb *sb, const char *head, const char *ident, const char *tail)
+{
+	cb_sb_init(sb);
+	cb_sb_put(sb, head);
+	cb_sb_ident(sb, ident);
+	cb_sb_put(sb, tail);
+}
+
+/* Start `VERB "cache table" (columns` in a fresh sb. */
+static void table_stmt(cb_sb *sb, const char *verb, const cg_table *t, bool typed)
+{
+	cb_sb_init(sb);
+	cb_sb_put(sb, verb);
+	cb_sb_ident(sb, t->cache_name);
+	cb_sb_put(sb, " (");
+	put_columns(sb, t, typed);
+}
+
+/* The cache table of g->tables[i], with the backend's primary key. */
+static void ddl_cache_table(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	cb_sb sb;
+	table_stmt(&sb, "CREATE TABLE IF NOT EXISTS ", t, true);
+	cb_sb_put(&sb, ", PRIMARY KEY (");
+	for (size_t k = 0; k < t->npk; k++) {
+		cb_sb_put(&sb, k ? ", " : "");
+		cb_sb_ident(&sb, t->cols[t->pk[k]].name);
+	}
+	cb_sb_put(&sb, "))");
+	cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "cache table %s", t->cache_name);
+	set_table(s, i);
+}
+
+/* The control table of fill column g->fills[i] and its LRU index. */
+static void ddl_control_table(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	cb_sb sb;
+	around_ident(&sb, "CREATE TABLE IF NOT EXISTS ", f->ctl_name, "");
+	cb_sb_printf(&sb,
+	             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
+	             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
+	             pgtype_sqlite_decl(t->cols[f->col].storage));
+	set_fill(add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "control table of fill column %s.%s",
+	             t->name, f->column),
+	         i, f->table);
+	char *iname = name2("", f->ctl_name, "lru", "");
+	around_ident(&sb, "CREATE INDEX IF NOT EXISTS ", iname ? iname : "", " ON ");
+	free(iname);
+	cb_sb_ident(&sb, f->ctl_name);
+	cb_sb_put(&sb, " (\"last_access\")");
+	set_fill(add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "LRU index of control table %s",
+	             f->ctl_name),
+	         i, f->table);
+}
+
+/* The indexes of g->tables[i]: its entry-point and RCC source columns,
+ * but the first column of its primary key (the key's index covers it). */
+static void ddl_indexes(gen *gn, size_t i)
+{
+	const cg_group *g = gn->g;
+	const cg_table *t = &g->tables[i];
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *cn = t->cols[c].name;
+		bool want = cg_model_is_rcc_column(g, i, cn);
+		for (size_t e = 0; e < g->nentries && !want; e++)
+			if (g->entries[e].table == i && strcmp(g->entries[e].column, cn) == 0)
+				want = true;
+		if (!want || (t->npk > 0 && t->pk[0] == (int)c))
+			continue;
+		char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
+		cb_sb sb;
+		around_ident(&sb, "CREATE INDEX IF NOT EXISTS ", iname ? iname : "", " ON ");
+		cb_sb_ident(&sb, t->cache_name);
+		cb_sb_put(&sb, " (");
+		cb_sb_ident(&sb, cn);
+		cb_sb_put(&sb, ")");
+		if (iname == NULL)
+			sb.failed = true;
+		free(iname);
+		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "index on %s.%s", t->name, cn);
+		set_table(s, i);
+	}
+}
+
 static void gen_ddl(gen *gn)
 {
-	cg_group *g = gn->g;
-	cg_sb sb;
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cg_sb_ident(&sb, t->cache_name);
-		cg_sb_put(&sb, " (");
-		for (size_t c = 0; c < t->ncols; c++) {
-			cg_sb_put(&sb, c ? ", " : "");
-			cg_sb_ident(&sb, t->cols[c].name);
-			cg_sb_printf(&sb, " %s", cg_type_sqlite_decl(t->cols[c].storage));
-		}
-		cg_sb_put(&sb, ", PRIMARY KEY (");
-		for (size_t k = 0; k < t->npk; k++) {
-			cg_sb_put(&sb, k ? ", " : "");
-			cg_sb_ident(&sb, t->cols[t->pk[k]].name);
-		}
-		cg_sb_put(&sb, "))");
-		cg_stmt *s =
-		        add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "cache table %s", t->cache_name);
-		if (s)
-			s->table = (int)i;
-	}
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_table *t = &g->tables[f->table];
-		const cg_column *c = &t->cols[f->col];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_printf(&sb,
-		             " (\"value\" %s NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL, \"last_access\" "
-		             "INTEGER NOT NULL, \"hits\" INTEGER NOT NULL DEFAULT 0)",
-		             cg_type_sqlite_decl(c->storage));
-		cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb),
-		                 "control table of fill column %s.%s", t->name, f->column);
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
-		char *iname = name2("", f->ctl_name, "lru", "");
-		cg_sb_ident(&sb, iname ? iname : "");
-		free(iname);
-		cg_sb_put(&sb, " ON ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " (\"last_access\")");
-		s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "LRU index of control table %s",
-		        f->ctl_name);
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-	}
+	const cg_group *g = gn->g;
 	bool any_complete = false;
 	for (size_t i = 0; i < g->ntables; i++)
 		any_complete |= g->tables[i].complete;
+	each(gn, g->ntables, ddl_cache_table);
+	each(gn, g->nfills, ddl_control_table);
 	if (any_complete) {
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TABLE IF NOT EXISTS ");
-		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
-		cg_sb_put(&sb, " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
-		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "the complete tables that are loaded");
+		cb_sb sb;
+		around_ident(&sb, "CREATE TABLE IF NOT EXISTS ", CG_COMPLETE_TABLE,
+		             " (\"table\" TEXT NOT NULL PRIMARY KEY, \"loaded_at\" INTEGER NOT NULL)");
+		add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cb_sb_finish(&sb), "the complete tables that are loaded");
 	}
-	/* indexes: entry-point columns and RCC source columns, once each */
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		for (size_t c = 0; c < t->ncols; c++) {
-			const char *cn = t->cols[c].name;
-			bool want = cg_model_is_rcc_column(g, i, cn);
-			for (size_t e = 0; e < g->nentries && !want; e++)
-				if (g->entries[e].table == i && strcmp(g->entries[e].column, cn) == 0)
-					want = true;
-			if (!want || (t->npk > 0 && t->pk[0] == (int)c))
-				continue; /* the primary key's index covers its first column */
-			char *iname = name2("cbcache_idx_", t->cache_name, cn, "");
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "CREATE INDEX IF NOT EXISTS ");
-			cg_sb_ident(&sb, iname ? iname : "");
-			cg_sb_put(&sb, " ON ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " (");
-			cg_sb_ident(&sb, cn);
-			cg_sb_put(&sb, ")");
-			if (iname == NULL)
-				sb.failed = true;
-			free(iname);
-			cg_stmt *s = add(gn, CG_STMT_CACHE_DDL, CG_ON_CACHE, cg_sb_finish(&sb), "index on %s.%s",
-			                 t->name, cn);
-			if (s)
-				s->table = (int)i;
-		}
-	}
+	each(gn, g->ntables, ddl_indexes);
 }
 
 static void array_param(gen *gn, cg_stmt *s, const cg_column *c)
@@ -313,286 +356,301 @@ static void array_param(gen *gn, cg_stmt *s, const cg_column *c)
 	free(tn);
 }
 
+/* The rows of t whose column col is one of a set of values ($1) of type_base, in a fresh sb. */
+static void select_any(cb_sb *sb, const cg_table *t, const char *col, const char *type_base)
+{
+	cb_sb_init(sb);
+	select_cols(sb, t);
+	cb_sb_put(sb, " WHERE ");
+	cb_sb_ident(sb, col);
+	cb_sb_printf(sb, " = ANY ($1::%s[])", type_base);
+}
+
+/* Every row of g->tables[i] when it is complete. */
+static void fetch_table(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	if (!t->complete)
+		return;
+	cb_sb sb;
+	cb_sb_init(&sb);
+	select_cols(&sb, t);
+	cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cb_sb_finish(&sb), "every row of complete table %s",
+	                 t->name);
+	set_table(s, i);
+}
+
+/* The rows of a set of values of fill column g->fills[i]. */
+static void fetch_fill(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	const cg_column *c = &t->cols[f->col];
+	cb_sb sb;
+	select_any(&sb, t, c->name, c->type_base);
+	cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cb_sb_finish(&sb),
+	                 "rows of %s for a set of fill values of %s.%s", t->name, t->name, c->name);
+	array_param(gn, s, c);
+	set_fill(s, i, f->table);
+}
+
+/* The target rows of RCC g->rccs[i] for a set of source values. */
+static void fetch_rcc(gen *gn, size_t i)
+{
+	const cg_rcc *r = &gn->g->rccs[i];
+	const cg_table *st = &gn->g->tables[r->src], *tt = &gn->g->tables[r->dst];
+	const cg_column *a = &st->cols[r->src_col], *b = &tt->cols[r->dst_col];
+	cb_sb sb;
+	select_any(&sb, tt, b->name, a->type_base);
+	cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cb_sb_finish(&sb),
+	                 "rows of %s for a set of values of %s.%s (rcc %s.%s -> %s.%s)", tt->name, st->name, a->name,
+	                 st->name, a->name, tt->name, b->name);
+	array_param(gn, s, a);
+	if (s) {
+		s->rcc = (int)i;
+		s->table = (int)r->dst;
+	}
+}
+
 static void gen_fetch(gen *gn)
 {
-	cg_group *g = gn->g;
-	cg_sb sb;
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		if (!t->complete)
-			continue;
-		cg_sb_init(&sb);
-		select_cols(&sb, t);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_TABLE, CG_ON_BACKEND, cg_sb_finish(&sb),
-		                 "every row of complete table %s", t->name);
-		if (s)
-			s->table = (int)i;
-	}
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_table *t = &g->tables[f->table];
-		const cg_column *c = &t->cols[f->col];
-		cg_sb_init(&sb);
-		select_cols(&sb, t);
-		cg_sb_put(&sb, " WHERE ");
-		cg_sb_ident(&sb, c->name);
-		cg_sb_printf(&sb, " = ANY ($1::%s[])", c->type_base);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_FILL, CG_ON_BACKEND, cg_sb_finish(&sb),
-		                 "rows of %s for a set of fill values of %s.%s", t->name, t->name, c->name);
-		array_param(gn, s, c);
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-	}
-	for (size_t i = 0; i < g->nrccs; i++) {
-		const cg_rcc *r = &g->rccs[i];
-		const cg_table *st = &g->tables[r->src], *tt = &g->tables[r->dst];
-		const cg_column *a = &st->cols[r->src_col], *b = &tt->cols[r->dst_col];
-		cg_sb_init(&sb);
-		select_cols(&sb, tt);
-		cg_sb_put(&sb, " WHERE ");
-		cg_sb_ident(&sb, b->name);
-		cg_sb_printf(&sb, " = ANY ($1::%s[])", a->type_base);
-		cg_stmt *s = add(gn, CG_STMT_FETCH_RCC, CG_ON_BACKEND, cg_sb_finish(&sb),
-		                 "rows of %s for a set of values of %s.%s (rcc %s.%s -> %s.%s)", tt->name, st->name,
-		                 a->name, st->name, a->name, tt->name, b->name);
-		array_param(gn, s, a);
-		if (s) {
-			s->rcc = (int)i;
-			s->table = (int)r->dst;
-		}
-	}
+	each(gn, gn->g->ntables, fetch_table);
+	each(gn, gn->g->nfills, fetch_fill);
+	each(gn, gn->g->nrccs, fetch_rcc);
+}
+
+/* The insert of a fetched row of g->tables[i] (unless cached). */
+static void insert_row(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	cb_sb sb;
+	table_stmt(&sb, "INSERT OR IGNORE INTO ", t, false);
+	cb_sb_put(&sb, ") VALUES (");
+	for (size_t c = 0; c < t->ncols; c++)
+		cb_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
+	cb_sb_put(&sb, ")");
+	cg_stmt *s = add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
+	                 t->name);
+	set_table(s, i);
+	for (size_t c = 0; c < t->ncols; c++)
+		add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
+}
+
+/* The record that g->tables[i], when it is complete, is loaded. */
+static void insert_complete(gen *gn, size_t i)
+{
+	const cg_table *t = &gn->g->tables[i];
+	if (!t->complete)
+		return;
+	cb_sb sb;
+	around_ident(&sb, "INSERT OR IGNORE INTO ", CG_COMPLETE_TABLE, " (\"table\", \"loaded_at\") VALUES (");
+	cb_sb_literal(&sb, t->cache_name);
+	cb_sb_put(&sb, ", ?1)");
+	cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "record that complete table %s is loaded (last step of its fill)", t->name);
+	add_param(gn, s, "now_us", 0, "INTEGER");
+	set_table(s, i);
+}
+
+/* The record of a loaded value of fill column g->fills[i]. */
+static void insert_control(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	cb_sb sb;
+	around_ident(&sb, "INSERT OR IGNORE INTO ", f->ctl_name,
+	             " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
+	cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "record a loaded value of %s.%s (last step of its fill)", t->name, f->column);
+	add_param(gn, s, "value", 0, pgtype_sqlite_decl(t->cols[f->col].storage));
+	add_param(gn, s, "now_us", 0, "INTEGER");
+	set_fill(s, i, f->table);
 }
 
 static void gen_inserts(gen *gn)
 {
-	cg_group *g = gn->g;
-	cg_sb sb;
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cg_sb_ident(&sb, t->cache_name);
-		cg_sb_put(&sb, " (");
-		for (size_t c = 0; c < t->ncols; c++) {
-			cg_sb_put(&sb, c ? ", " : "");
-			cg_sb_ident(&sb, t->cols[c].name);
-		}
-		cg_sb_put(&sb, ") VALUES (");
-		for (size_t c = 0; c < t->ncols; c++)
-			cg_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
-		cg_sb_put(&sb, ")");
-		cg_stmt *s =
-		        add(gn, CG_STMT_INSERT_ROW, CG_ON_CACHE, cg_sb_finish(&sb),
-		            "insert a fetched row of %s unless cached (parameters: the backend's text of each column)",
-		            t->name);
-		if (s)
-			s->table = (int)i;
-		for (size_t c = 0; c < t->ncols; c++)
-			add_param(gn, s, t->cols[c].name, 0, cg_type_sqlite_decl(t->cols[c].storage));
+	each(gn, gn->g->ntables, insert_row);
+	each(gn, gn->g->ntables, insert_complete);
+	each(gn, gn->g->nfills, insert_control);
+}
+
+/* Opens the next of the EXISTS conditions ORed together (*terms so far). */
+static void or_exists(cb_sb *sb, int *terms)
+{
+	cb_sb_put(sb, (*terms)++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+}
+
+/* The next EXISTS condition: a row of table (a cache name) whose col is ?1. */
+static void exists_value(cb_sb *sb, int *terms, const char *table, const char *col)
+{
+	or_exists(sb, terms);
+	cb_sb_ident(sb, table);
+	cb_sb_put(sb, " WHERE ");
+	cb_sb_ident(sb, col);
+	cb_sb_put(sb, " = ?1)");
+}
+
+/* Whether a value of entry point g->entries[i] is complete in the cache. */
+static void probe(gen *gn, size_t i)
+{
+	const cg_group *g = gn->g;
+	const cg_entry *e = &g->entries[i];
+	const cg_table *t = &g->tables[e->table];
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
+	int terms = 0;
+	if (e->reasons & CG_ENTRY_FILL)
+		exists_value(&sb, &terms, g->fills[e->fill].ctl_name, "value");
+	for (size_t r = 0; r < g->nrccs && (e->reasons & CG_ENTRY_RCC); r++) {
+		const cg_rcc *rc = &g->rccs[r];
+		if (rc->dst == e->table && strcmp(rc->dst_column, e->column) == 0)
+			exists_value(&sb, &terms, g->tables[rc->src].cache_name, rc->src_column);
 	}
-	for (size_t i = 0; i < g->ntables; i++) {
-		const cg_table *t = &g->tables[i];
-		if (!t->complete)
-			continue;
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cg_sb_ident(&sb, CG_COMPLETE_TABLE);
-		cg_sb_put(&sb, " (\"table\", \"loaded_at\") VALUES (");
-		cg_sb_literal(&sb, t->cache_name);
-		cg_sb_put(&sb, ", ?1)");
-		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
-		                 "record that complete table %s is loaded (last step of its fill)", t->name);
-		add_param(gn, s, "now_us", 0, "INTEGER");
-		if (s)
-			s->table = (int)i;
+	bool uses_value = terms > 0;
+	if (e->reasons & CG_ENTRY_UNIQUE) {
+		exists_value(&sb, &terms, t->cache_name, e->column);
+		uses_value = true;
 	}
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_column *c = &g->tables[f->table].cols[f->col];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "INSERT OR IGNORE INTO ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " (\"value\", \"loaded_at\", \"last_access\", \"hits\") VALUES (?1, ?2, ?2, 0)");
-		cg_stmt *s = add(gn, CG_STMT_INSERT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb),
-		                 "record a loaded value of %s.%s (last step of its fill)", g->tables[f->table].name,
-		                 f->column);
-		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
-		add_param(gn, s, "now_us", 0, "INTEGER");
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
+	if (e->reasons & CG_ENTRY_COMPLETE) {
+		/* every value, present or not, once the table is loaded */
+		or_exists(&sb, &terms);
+		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cb_sb_put(&sb, " WHERE \"table\" = ");
+		cb_sb_literal(&sb, t->cache_name);
+		cb_sb_put(&sb, ")");
+	}
+	cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
+	const cg_column *c = col_of(t, e->column);
+	if (uses_value)
+		add_param(gn, s, "value", 0, c ? pgtype_sqlite_decl(c->storage) : "TEXT");
+	if (s) {
+		s->entry = (int)i;
+		s->table = (int)e->table;
 	}
 }
 
 static void gen_probes(gen *gn)
 {
-	cg_group *g = gn->g;
-	for (size_t i = 0; i < g->nentries; i++) {
-		const cg_entry *e = &g->entries[i];
-		const cg_table *t = &g->tables[e->table];
-		cg_sb sb;
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "SELECT ");
-		int terms = 0;
-		if (e->reasons & CG_ENTRY_FILL) {
-			cg_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, g->fills[e->fill].ctl_name);
-			cg_sb_put(&sb, " WHERE \"value\" = ?1)");
-			terms++;
-		}
-		for (size_t r = 0; r < g->nrccs && (e->reasons & CG_ENTRY_RCC); r++) {
-			const cg_rcc *rc = &g->rccs[r];
-			if (rc->dst != e->table || strcmp(rc->dst_column, e->column) != 0)
-				continue;
-			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, g->tables[rc->src].cache_name);
-			cg_sb_put(&sb, " WHERE ");
-			cg_sb_ident(&sb, rc->src_column);
-			cg_sb_put(&sb, " = ?1)");
-		}
-		bool uses_value = terms > 0;
-		if (e->reasons & CG_ENTRY_UNIQUE) {
-			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " WHERE ");
-			cg_sb_ident(&sb, e->column);
-			cg_sb_put(&sb, " = ?1)");
-			uses_value = true;
-		}
-		if (e->reasons & CG_ENTRY_COMPLETE) {
-			/* every value, present or not, once the table is loaded */
-			cg_sb_put(&sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-			cg_sb_ident(&sb, CG_COMPLETE_TABLE);
-			cg_sb_put(&sb, " WHERE \"table\" = ");
-			cg_sb_literal(&sb, t->cache_name);
-			cg_sb_put(&sb, ")");
-		}
-		cg_stmt *s = add(gn, CG_STMT_PROBE, CG_ON_CACHE, cg_sb_finish(&sb),
-		                 "is a value of %s.%s complete in the cache (1) or not (0)", t->name, e->column);
-		const cg_column *c = col_of(t, e->column);
-		if (uses_value)
-			add_param(gn, s, "value", 0, c ? cg_type_sqlite_decl(c->storage) : "TEXT");
-		if (s) {
-			s->entry = (int)i;
-			s->table = (int)e->table;
-		}
-	}
+	each(gn, gn->g->nentries, probe);
 }
 
 /* FROM "T0" t0 JOIN "T1" t1 ON t1."b" = t0."a" ... over rccs[0..n) */
-static void path_joins(cg_sb *sb, const cg_group *g, size_t t0, const size_t *rccs, size_t n)
+static void path_joins(cb_sb *sb, const cg_group *g, size_t t0, const size_t *rccs, size_t n)
 {
-	cg_sb_put(sb, " FROM ");
-	cg_sb_ident(sb, g->tables[t0].cache_name);
-	cg_sb_put(sb, " t0");
+	cb_sb_put(sb, " FROM ");
+	cb_sb_ident(sb, g->tables[t0].cache_name);
+	cb_sb_put(sb, " t0");
 	for (size_t k = 0; k < n; k++) {
 		const cg_rcc *r = &g->rccs[rccs[k]];
-		cg_sb_put(sb, " JOIN ");
-		cg_sb_ident(sb, g->tables[r->dst].cache_name);
-		cg_sb_printf(sb, " t%zu ON t%zu.", k + 1, k + 1);
-		cg_sb_ident(sb, r->dst_column);
-		cg_sb_printf(sb, " = t%zu.", k);
-		cg_sb_ident(sb, r->src_column);
+		cb_sb_put(sb, " JOIN ");
+		cb_sb_ident(sb, g->tables[r->dst].cache_name);
+		cb_sb_printf(sb, " t%zu ON t%zu.", k + 1, k + 1);
+		cb_sb_ident(sb, r->dst_column);
+		cb_sb_printf(sb, " = t%zu.", k);
+		cb_sb_ident(sb, r->src_column);
+	}
+}
+
+/* The hit on entry point g->entries[i] counted at the control value that
+ * reaches it along its back-path p (none when p starts at a complete table). */
+static void hit(gen *gn, size_t i, size_t p)
+{
+	const cg_group *g = gn->g;
+	const cg_entry *e = &g->entries[i];
+	const cg_table *t = &g->tables[e->table];
+	const cg_column *ec = col_of(t, e->column);
+	const cg_backpath *bp = &e->paths[p];
+	if (bp->origin != CG_ORIGIN_CONTROL)
+		return;
+	const cg_fill *f = &g->fills[bp->fill];
+	cb_sb sb;
+	around_ident(&sb, "UPDATE ", f->ctl_name, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
+	if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
+		cb_sb_put(&sb, " = ?1");
+	} else {
+		size_t njoin = bp->match_source ? bp->nrccs - 1 : bp->nrccs;
+		cb_sb_put(&sb, " IN (SELECT t0.");
+		cb_sb_ident(&sb, f->column);
+		path_joins(&sb, g, bp->table, bp->rccs, njoin);
+		cb_sb_printf(&sb, " WHERE t%zu.", njoin);
+		if (bp->match_source)
+			cb_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
+		else
+			cb_sb_ident(&sb, e->column);
+		cb_sb_put(&sb, " = ?1)");
+	}
+	cb_sb sbl;
+	cb_sb_init(&sbl);
+	cb_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column, g->tables[f->table].name,
+	             f->column);
+	for (size_t k = 0; k < bp->nrccs; k++) {
+		const cg_rcc *r = &g->rccs[bp->rccs[k]];
+		cb_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name, r->src_column,
+		             g->tables[r->dst].name, r->dst_column);
+	}
+	char *label = cb_sb_finish(&sbl);
+	cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cb_sb_finish(&sb), "%s", label ? label : "");
+	if (label == NULL)
+		gn->oom = true;
+	free(label);
+	add_param(gn, s, "value", 0, ec ? pgtype_sqlite_decl(ec->storage) : "TEXT");
+	add_param(gn, s, "now_us", 0, "INTEGER");
+	if (s) {
+		s->entry = (int)i;
+		s->fill = (int)bp->fill;
+		s->table = (int)e->table;
 	}
 }
 
 static void gen_hits(gen *gn)
 {
-	cg_group *g = gn->g;
-	for (size_t i = 0; i < g->nentries; i++) {
-		const cg_entry *e = &g->entries[i];
-		const cg_table *t = &g->tables[e->table];
-		const cg_column *ec = col_of(t, e->column);
-		for (size_t p = 0; p < e->npaths; p++) {
-			const cg_backpath *bp = &e->paths[p];
-			if (bp->origin != CG_ORIGIN_CONTROL)
-				continue;
-			const cg_fill *f = &g->fills[bp->fill];
-			cg_sb sb;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "UPDATE ");
-			cg_sb_ident(&sb, f->ctl_name);
-			cg_sb_put(&sb, " SET \"hits\" = \"hits\" + 1, \"last_access\" = ?2 WHERE \"value\"");
-			if (bp->nrccs == 0 && bp->table == e->table && strcmp(f->column, e->column) == 0) {
-				cg_sb_put(&sb, " = ?1");
-			} else {
-				size_t njoin = bp->match_source ? bp->nrccs - 1 : bp->nrccs;
-				cg_sb_put(&sb, " IN (SELECT t0.");
-				cg_sb_ident(&sb, f->column);
-				path_joins(&sb, g, bp->table, bp->rccs, njoin);
-				cg_sb_printf(&sb, " WHERE t%zu.", njoin);
-				if (bp->match_source)
-					cg_sb_ident(&sb, g->rccs[bp->rccs[bp->nrccs - 1]].src_column);
-				else
-					cg_sb_ident(&sb, e->column);
-				cg_sb_put(&sb, " = ?1)");
-			}
-			cg_sb sbl;
-			cg_sb_init(&sbl);
-			cg_sb_printf(&sbl, "hit on %s.%s: control values of %s.%s", t->name, e->column,
-			             g->tables[f->table].name, f->column);
-			for (size_t k = 0; k < bp->nrccs; k++) {
-				const cg_rcc *r = &g->rccs[bp->rccs[k]];
-				cg_sb_printf(&sbl, "%s%s.%s -> %s.%s", k ? ", " : " via ", g->tables[r->src].name,
-				             r->src_column, g->tables[r->dst].name, r->dst_column);
-			}
-			char *label = cg_sb_finish(&sbl);
-			cg_stmt *s = add(gn, CG_STMT_HIT, CG_ON_CACHE, cg_sb_finish(&sb), "%s", label ? label : "");
-			if (label == NULL)
-				gn->oom = true;
-			free(label);
-			add_param(gn, s, "value", 0, ec ? cg_type_sqlite_decl(ec->storage) : "TEXT");
-			add_param(gn, s, "now_us", 0, "INTEGER");
-			if (s) {
-				s->entry = (int)i;
-				s->fill = (int)bp->fill;
-				s->table = (int)e->table;
-			}
-		}
-	}
+	const cg_group *g = gn->g;
+	for (size_t i = 0; i < g->nentries; i++)
+		for (size_t p = 0; p < g->entries[i].npaths; p++)
+			hit(gn, i, p);
+}
+
+/* The next EXISTS condition: a row (alias a) of table whose column col
+ * equals column own_col of the row of t being judged. */
+static void exists_reaching(cb_sb *sb, int *terms, const char *table, const char *a, const char *col, const cg_table *t,
+                            const char *own_col)
+{
+	or_exists(sb, terms);
+	cb_sb_ident(sb, table);
+	cb_sb_printf(sb, " %s WHERE %s.", a, a);
+	cb_sb_ident(sb, col);
+	cb_sb_put(sb, " = ");
+	cb_sb_ident(sb, t->cache_name);
+	cb_sb_put(sb, ".");
+	cb_sb_ident(sb, own_col);
+	cb_sb_put(sb, ")");
 }
 
 /* The condition keeping a row of table ti (referred to by its cache name)
  * because something outside its zone still reaches it. */
-static void ext_support(cg_sb *sb, const cg_group *g, size_t ti)
+static void ext_support(cb_sb *sb, const cg_group *g, size_t ti)
 {
 	const cg_table *t = &g->tables[ti];
 	int terms = 0;
 	if (t->complete) {
-		cg_sb_put(sb, "1");
+		cb_sb_put(sb, "1");
 		return;
 	}
 	for (size_t i = 0; i < g->nfills; i++) {
 		const cg_fill *f = &g->fills[i];
-		if (f->table != ti)
-			continue;
-		cg_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-		cg_sb_ident(sb, f->ctl_name);
-		cg_sb_put(sb, " c WHERE c.\"value\" = ");
-		cg_sb_ident(sb, t->cache_name);
-		cg_sb_put(sb, ".");
-		cg_sb_ident(sb, f->column);
-		cg_sb_put(sb, ")");
+		if (f->table == ti)
+			exists_reaching(sb, &terms, f->ctl_name, "c", "value", t, f->column);
 	}
 	for (size_t i = 0; i < g->nrccs; i++) {
 		const cg_rcc *r = &g->rccs[i];
-		if (r->dst != ti || g->tables[r->src].zone == t->zone)
-			continue;
-		cg_sb_put(sb, terms++ ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-		cg_sb_ident(sb, g->tables[r->src].cache_name);
-		cg_sb_put(sb, " s WHERE s.");
-		cg_sb_ident(sb, r->src_column);
-		cg_sb_put(sb, " = ");
-		cg_sb_ident(sb, t->cache_name);
-		cg_sb_put(sb, ".");
-		cg_sb_ident(sb, r->dst_column);
-		cg_sb_put(sb, ")");
+		if (r->dst == ti && g->tables[r->src].zone != t->zone)
+			exists_reaching(sb, &terms, g->tables[r->src].cache_name, "s", r->src_column, t, r->dst_column);
 	}
 	if (terms == 0)
-		cg_sb_put(sb, "0");
+		cb_sb_put(sb, "0");
 }
 
 static void set_zone(cg_stmt *s, size_t z, size_t t)
@@ -603,95 +661,167 @@ static void set_zone(cg_stmt *s, size_t z, size_t t)
 	}
 }
 
+/* The sweep of table ti of zone zz: delete its rows nothing outside reaches (nor, in a cycle, a kept value). */
+static void add_sweep(gen *gn, size_t zz, size_t ti, const char *cycle_col)
+{
+	const cg_table *t = &gn->g->tables[ti];
+	cb_sb sb;
+	around_ident(&sb, "DELETE FROM ", t->cache_name, " WHERE NOT (");
+	ext_support(&sb, gn->g, ti);
+	if (cycle_col != NULL) {
+		cb_sb_put(&sb, " OR ");
+		cb_sb_ident(&sb, cycle_col);
+		cb_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\")");
+	}
+	cb_sb_put(&sb, ")");
+	set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
+	             "sweep %s: delete rows no control value reaches", t->name),
+	         zz, ti);
+}
+
+/* The eviction of the values of fill column g->fills[i]: the least
+ * recently used ones, and the delete of one. */
+static void evict_fill(gen *gn, size_t i)
+{
+	const cg_fill *f = &gn->g->fills[i];
+	const cg_table *t = &gn->g->tables[f->table];
+	cb_sb sb;
+	around_ident(&sb, "SELECT \"value\" FROM ", f->ctl_name, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
+	cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cb_sb_finish(&sb),
+	                 "least recently used values of %s.%s", t->name, f->column);
+	add_param(gn, s, "limit", 0, "INTEGER");
+	set_fill(s, i, f->table);
+	around_ident(&sb, "DELETE FROM ", f->ctl_name, " WHERE \"value\" = ?1");
+	s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cb_sb_finish(&sb), "evict a value of %s.%s", t->name,
+	        f->column);
+	add_param(gn, s, "value", 0, pgtype_sqlite_decl(t->cols[f->col].storage));
+	set_fill(s, i, f->table);
+}
+
+/* The sweep of zone g->zones[zz] (complete tables are never swept). */
+static void sweep_zone(gen *gn, size_t zz)
+{
+	const cg_group *g = gn->g;
+	const cg_zone *z = &g->zones[zz];
+	if (z->kind == CG_CYCLE_NONE) {
+		if (!g->tables[z->tables[0]].complete)
+			add_sweep(gn, zz, z->tables[0], NULL);
+		return;
+	}
+	/* a homogeneous cycle: a value of any table's cycle column reaches
+	 * every table of the zone, so keep the cycle values of the rows
+	 * reached from outside, then delete the rest */
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
+	for (size_t k = 0; k < z->ntables; k++) {
+		size_t ti = z->tables[k];
+		cb_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
+		cb_sb_ident(&sb, g->tables[ti].cache_name);
+		cb_sb_put(&sb, ".");
+		cb_sb_ident(&sb, z->cycle_cols[k]);
+		cb_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
+		cb_sb_ident(&sb, g->tables[ti].cache_name);
+		cb_sb_put(&sb, " WHERE ");
+		ext_support(&sb, g, ti);
+	}
+	set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cb_sb_finish(&sb),
+	             "sweep zone %zu (homogeneous cycle): cycle values still reached from outside", zz + 1),
+	         zz, z->tables[0]);
+	for (size_t k = 0; k < z->ntables; k++)
+		if (!g->tables[z->tables[k]].complete)
+			add_sweep(gn, zz, z->tables[k], z->cycle_cols[k]);
+	char *drop = strdup("DROP TABLE temp.\"cbcache_keep\"");
+	set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, drop, "sweep zone %zu: done", zz + 1), zz, z->tables[0]);
+}
+
 static void gen_evict(gen *gn)
 {
-	cg_group *g = gn->g;
-	cg_sb sb;
-	for (size_t i = 0; i < g->nfills; i++) {
-		const cg_fill *f = &g->fills[i];
-		const cg_column *c = &g->tables[f->table].cols[f->col];
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "SELECT \"value\" FROM ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " ORDER BY \"last_access\", \"hits\" LIMIT ?1");
-		cg_stmt *s = add(gn, CG_STMT_EVICT_VICTIMS, CG_ON_CACHE, cg_sb_finish(&sb),
-		                 "least recently used values of %s.%s", g->tables[f->table].name, f->column);
-		add_param(gn, s, "limit", 0, "INTEGER");
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "DELETE FROM ");
-		cg_sb_ident(&sb, f->ctl_name);
-		cg_sb_put(&sb, " WHERE \"value\" = ?1");
-		s = add(gn, CG_STMT_EVICT_CONTROL, CG_ON_CACHE, cg_sb_finish(&sb), "evict a value of %s.%s",
-		        g->tables[f->table].name, f->column);
-		add_param(gn, s, "value", 0, cg_type_sqlite_decl(c->storage));
-		if (s) {
-			s->fill = (int)i;
-			s->table = (int)f->table;
-		}
-	}
+	each(gn, gn->g->nfills, evict_fill);
 	/* the sweep: zones top-down (the reverse of the load order) */
-	for (size_t zz = g->nzones; zz-- > 0;) {
-		const cg_zone *z = &g->zones[zz];
-		if (z->kind == CG_CYCLE_NONE) {
-			size_t ti = z->tables[0];
-			const cg_table *t = &g->tables[ti];
-			if (t->complete)
-				continue;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "DELETE FROM ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " WHERE NOT (");
-			ext_support(&sb, g, ti);
-			cg_sb_put(&sb, ")");
-			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
-			             "sweep %s: delete rows no control value reaches", t->name),
-			         zz, ti);
-			continue;
-		}
-		/* a homogeneous cycle: a value of any table's cycle column reaches
-		 * every table of the zone, so keep the cycle values of the rows
-		 * reached from outside, then delete the rest */
-		cg_sb_init(&sb);
-		cg_sb_put(&sb, "CREATE TEMP TABLE \"cbcache_keep\" AS ");
-		for (size_t k = 0; k < z->ntables; k++) {
-			size_t ti = z->tables[k];
-			cg_sb_put(&sb, k ? " UNION SELECT " : "SELECT ");
-			cg_sb_ident(&sb, g->tables[ti].cache_name);
-			cg_sb_put(&sb, ".");
-			cg_sb_ident(&sb, z->cycle_cols[k]);
-			cg_sb_put(&sb, k ? " FROM " : " AS \"v\" FROM ");
-			cg_sb_ident(&sb, g->tables[ti].cache_name);
-			cg_sb_put(&sb, " WHERE ");
-			ext_support(&sb, g, ti);
-		}
-		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
-		             "sweep zone %zu (homogeneous cycle): cycle values still reached from outside", zz + 1),
-		         zz, z->tables[0]);
-		for (size_t k = 0; k < z->ntables; k++) {
-			size_t ti = z->tables[k];
-			const cg_table *t = &g->tables[ti];
-			if (t->complete)
-				continue;
-			cg_sb_init(&sb);
-			cg_sb_put(&sb, "DELETE FROM ");
-			cg_sb_ident(&sb, t->cache_name);
-			cg_sb_put(&sb, " WHERE NOT (");
-			ext_support(&sb, g, ti);
-			cg_sb_put(&sb, " OR ");
-			cg_sb_ident(&sb, z->cycle_cols[k]);
-			cg_sb_put(&sb, " IN (SELECT \"v\" FROM temp.\"cbcache_keep\"))");
-			set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, cg_sb_finish(&sb),
-			             "sweep %s: delete rows no control value reaches", t->name),
-			         zz, ti);
-		}
-		char *drop = strdup("DROP TABLE temp.\"cbcache_keep\"");
-		set_zone(add(gn, CG_STMT_EVICT_SWEEP, CG_ON_CACHE, drop, "sweep zone %zu: done", zz + 1), zz,
-		         z->tables[0]);
+	for (size_t zz = gn->g->nzones; zz-- > 0;)
+		sweep_zone(gn, zz);
+}
+
+/* " WHERE k1 = ?i1 AND k2 = ?i2": the primary key, each ?N numbered by its column's index + 1. */
+static void where_key(cb_sb *sb, const cg_table *t)
+{
+	for (size_t k = 0; k < t->npk; k++) {
+		cb_sb_put(sb, k ? " AND " : " WHERE ");
+		cb_sb_ident(sb, t->cols[t->pk[k]].name);
+		cb_sb_printf(sb, " = ?%d", t->pk[k] + 1);
 	}
+}
+
+static void apply_stmt(gen *gn, size_t i, cg_stmt_kind kind, char *sql, const char *what)
+{
+	const cg_table *t = &gn->g->tables[i];
+	cg_stmt *s = add(gn, kind, CG_ON_CACHE, sql, "%s of %s", what, t->name);
+	set_table(s, i);
+	for (size_t c = 0; s != NULL && c < t->ncols; c++)
+		add_param(gn, s, t->cols[c].name, 0, pgtype_sqlite_decl(t->cols[c].storage));
+}
+
+/*
+ * The applier's statements for g->tables[i]: read, delete and write a row
+ * by its primary key, and the promises that need a row of the table: one
+ * column per reason, in this order: the table is complete and loaded;
+ * each fill column on it (its value is loaded); each RCC into it (its
+ * source holds the value), as g->fills and g->rccs list them.
+ */
+static void apply_table(gen *gn, size_t i)
+{
+	const cg_group *g = gn->g;
+	const cg_table *t = &g->tables[i];
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
+	put_columns(&sb, t, false);
+	cb_sb_put(&sb, " FROM ");
+	cb_sb_ident(&sb, t->cache_name);
+	where_key(&sb, t);
+	apply_stmt(gn, i, CG_STMT_APPLY_GET, cb_sb_finish(&sb), "the cached row by key");
+
+	around_ident(&sb, "DELETE FROM ", t->cache_name, "");
+	where_key(&sb, t);
+	apply_stmt(gn, i, CG_STMT_APPLY_DELETE, cb_sb_finish(&sb), "delete the cached row by key");
+
+	table_stmt(&sb, "INSERT OR REPLACE INTO ", t, false);
+	cb_sb_put(&sb, ") VALUES (");
+	for (size_t c = 0; c < t->ncols; c++)
+		cb_sb_printf(&sb, "%s?%zu", c ? ", " : "", c + 1);
+	cb_sb_put(&sb, ")");
+	apply_stmt(gn, i, CG_STMT_APPLY_UPSERT, cb_sb_finish(&sb), "insert or replace a row");
+
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "SELECT ");
+	if (t->complete) {
+		cb_sb_put(&sb, "EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(&sb, CG_COMPLETE_TABLE);
+		cb_sb_put(&sb, " WHERE \"table\" = ");
+		cb_sb_literal(&sb, t->cache_name);
+		cb_sb_put(&sb, ")");
+	} else {
+		cb_sb_put(&sb, "0");
+	}
+	for (size_t f = 0; f < g->nfills; f++) {
+		if (g->fills[f].table != i)
+			continue;
+		cb_sb_put(&sb, ", EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(&sb, g->fills[f].ctl_name);
+		cb_sb_printf(&sb, " WHERE \"value\" = ?%d)", g->fills[f].col + 1);
+	}
+	for (size_t r = 0; r < g->nrccs; r++) {
+		const cg_rcc *rc = &g->rccs[r];
+		if (rc->dst != i)
+			continue;
+		cb_sb_put(&sb, ", EXISTS (SELECT 1 FROM ");
+		cb_sb_ident(&sb, g->tables[rc->src].cache_name);
+		cb_sb_put(&sb, " WHERE ");
+		cb_sb_ident(&sb, rc->src_column);
+		cb_sb_printf(&sb, " = ?%d)", rc->dst_col + 1);
+	}
+	apply_stmt(gn, i, CG_STMT_APPLY_REQUIRED, cb_sb_finish(&sb), "the promises needing a row");
 }
 
 bool cg_gen_generate(cg_group *g, cg_diags *d)
@@ -723,6 +853,8 @@ bool cg_gen_generate(cg_group *g, cg_diags *d)
 		gen_hits(&gn);
 	if (!gn.oom)
 		gen_evict(&gn);
+	if (!gn.oom)
+		each(&gn, g->ntables, apply_table);
 	if (gn.oom) {
 		d->oom = true;
 		return false;

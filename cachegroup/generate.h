@@ -4,7 +4,7 @@
  * Functions prefix: cg_gen_
  *
  * From a resolved and analysed group: the SQLite DDL of the cache tables
- * (same names and columns as the backend; storage per cachegroup/types.h),
+ * (same names and columns as the backend; storage per common/pgtype.h),
  * the control tables (value, loaded_at, last_access, hits) and an index on
  * every entry-point column and RCC source column; the backend queries
  * fetching a fill's closure (one per fill column, one per RCC, one per

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/array.h"
+#include "common/sb.h"
 
 typedef struct tarjan {
 	const cg_group *g;
@@ -160,14 +161,14 @@ static bool report_heterogeneous(cg_group *g, size_t zi, size_t t, cg_diags *d)
 		u = g->rccs[r].src;
 	}
 	walk[nw++] = e_out;
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	for (size_t k = nw; k-- > 0;) {
 		const cg_rcc *r = &g->rccs[walk[k]];
-		cg_sb_printf(&sb, "%s%s.%s -> %s.%s (line %d)", k + 1 == nw ? "" : ", ", g->tables[r->src].name,
+		cb_sb_printf(&sb, "%s%s.%s -> %s.%s (line %d)", k + 1 == nw ? "" : ", ", g->tables[r->src].name,
 		             r->src_column, g->tables[r->dst].name, r->dst_column, r->pos.line);
 	}
-	char *path = cg_sb_finish(&sb);
+	char *path = cb_sb_finish(&sb);
 	const cg_rcc *out = &g->rccs[e_out];
 	bool ok = path != NULL &&
 	          cg_diag_add(d, out->pos,
@@ -327,15 +328,10 @@ static void emit_path(pathctx *pc, cg_origin_kind origin, size_t fill, size_t ta
 			return;
 		}
 	}
-	if (e->npaths == 0 || (e->npaths & (e->npaths - 1)) == 0) {
-		size_t cap = e->npaths ? e->npaths * 2 : 4;
-		cg_backpath *np = realloc(e->paths, cap * sizeof(*np));
-		if (np == NULL) {
-			free(bp.rccs);
-			pc->oom = true;
-			return;
-		}
-		e->paths = np;
+	if (!CB_ARRAY_GROW_N(e->paths, e->npaths)) {
+		free(bp.rccs);
+		pc->oom = true;
+		return;
 	}
 	e->paths[e->npaths++] = bp;
 }
@@ -375,14 +371,9 @@ static cg_entry *entry_for(cg_group *g, size_t table, const char *column, bool *
 	for (size_t i = 0; i < g->nentries; i++)
 		if (g->entries[i].table == table && strcmp(g->entries[i].column, column) == 0)
 			return &g->entries[i];
-	if (g->nentries == 0 || (g->nentries & (g->nentries - 1)) == 0) {
-		size_t cap = g->nentries ? g->nentries * 2 : 8;
-		cg_entry *ne = realloc(g->entries, cap * sizeof(*ne));
-		if (ne == NULL) {
-			*oom = true;
-			return NULL;
-		}
-		g->entries = ne;
+	if (!CB_ARRAY_GROW_N(g->entries, g->nentries)) {
+		*oom = true;
+		return NULL;
 	}
 	cg_entry *e = &g->entries[g->nentries];
 	memset(e, 0, sizeof(*e));

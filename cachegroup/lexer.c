@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "common/array.h"
+
 /* The classifiers take peek()'s int: -1 (end of input) is in no class. */
 static bool is_ident_start(int c)
 {
@@ -60,17 +62,7 @@ static void advance(cg_lexer *lx)
 
 static bool buf_reserve(cg_lexer *lx, size_t need)
 {
-	if (need <= lx->buf_cap)
-		return true;
-	size_t cap = lx->buf_cap ? lx->buf_cap : 64;
-	while (cap < need)
-		cap *= 2;
-	char *nb = realloc(lx->buf, cap);
-	if (nb == NULL)
-		return false;
-	lx->buf = nb;
-	lx->buf_cap = cap;
-	return true;
+	return CB_ARRAY_GROW(lx->buf, lx->buf_cap, need);
 }
 
 static bool buf_push(cg_lexer *lx, size_t *len, char c)

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 /* PostgreSQL's NAMEDATALEN - 1: longer identifiers would be truncated. */
 #define CG_MAX_IDENT_BYTES 63

@@ -9,21 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cachegroup/strbuf.h"
+#include "common/array.h"
+#include "common/sb.h"
 
 /* --- diagnostics ------------------------------------------------------- */
 
 bool cg_diag_add(cg_diags *d, cg_pos pos, const char *hint, const char *fmt, ...)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		cg_diag *ni = realloc(d->items, cap * sizeof(*ni));
-		if (ni == NULL) {
-			d->oom = true;
-			return false;
-		}
-		d->items = ni;
-		d->cap = cap;
+	if (!CB_ARRAY_GROW(d->items, d->cap, d->n + 1)) {
+		d->oom = true;
+		return false;
 	}
 	cg_diag *e = &d->items[d->n];
 	memset(e, 0, sizeof(*e));
@@ -48,6 +43,13 @@ bool cg_diag_add(cg_diags *d, cg_pos pos, const char *hint, const char *fmt, ...
 	}
 	d->n++;
 	return true;
+}
+
+bool cg_diag_addv(cg_diags *d, cg_pos pos, const char *hint, size_t max, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, max < sizeof(msg) ? max : sizeof(msg), fmt, ap);
+	return cg_diag_add(d, pos, hint, "%s", msg);
 }
 
 void cg_diag_print(const cg_diags *d, FILE *out)
@@ -197,32 +199,44 @@ static bool needs_quotes(const char *ident)
 	return false;
 }
 
-static void put_ident_display(cg_sb *sb, const char *ident)
+static void put_ident_display(cb_sb *sb, const char *ident)
 {
 	if (needs_quotes(ident))
-		cg_sb_ident(sb, ident);
+		cb_sb_ident(sb, ident);
 	else
-		cg_sb_put(sb, ident);
+		cb_sb_put(sb, ident);
 }
 
 char *cg_model_quote_ident(const char *ident)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	put_ident_display(&sb, ident);
-	return cg_sb_finish(&sb);
+	return cb_sb_finish(&sb);
 }
 
 char *cg_model_table_display(const cg_table *t)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	if (t->schema) {
 		put_ident_display(&sb, t->schema);
-		cg_sb_put(&sb, ".");
+		cb_sb_put(&sb, ".");
 	}
 	put_ident_display(&sb, t->name);
-	return cg_sb_finish(&sb);
+	return cb_sb_finish(&sb);
+}
+
+bool cg_model_fill_permits(const cg_fill *f, const char *value)
+{
+	if (!f->restricted)
+		return true;
+	for (size_t i = 0; i < f->nvalues; i++) {
+		const char *v = f->values[i].canonical ? f->values[i].canonical : f->values[i].text;
+		if (v != NULL && strcmp(v, value) == 0)
+			return true;
+	}
+	return false;
 }
 
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column)

@@ -12,12 +12,14 @@
 #ifndef CG_MODEL_H
 #define CG_MODEL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
+#include "common/pgtype.h"
 
 typedef struct cg_pos cg_pos;
 typedef struct cg_diag cg_diag;
@@ -58,28 +60,30 @@ struct cg_diags {
 	bool oom; /* an allocation failed while reporting */
 };
 
-/* How a column's values are kept in the SQLite cache (see cg_type_info). */
-typedef enum cg_storage {
-	CG_STORE_INTEGER, /* SQLite INTEGER: the backend's integer */
-	CG_STORE_TEXT,    /* SQLite TEXT: the backend's text output */
-	CG_STORE_OPAQUE   /* SQLite TEXT, a type the cache never evaluates */
-} cg_storage;
+/* The collation a column's values compare under (pg_attribute.attcollation). */
+typedef enum cg_collation {
+	CG_COLL_NONE,    /* not a collatable type */
+	CG_COLL_DEFAULT, /* the database's default collation */
+	CG_COLL_C,       /* a libc collation with LC_COLLATE C or POSIX: byte order */
+	CG_COLL_OTHER    /* any other collation (ICU, a language's libc locale): not byte order */
+} cg_collation;
 
 /* A backend column, filled by the catalog resolution. */
 struct cg_column {
 	char *name;
 	int attnum;
-	uint32_t type_oid;     /* atttypid */
-	int32_t typmod;        /* atttypmod */
-	uint32_t base_oid;     /* the domain's base type, else type_oid */
-	uint32_t array_oid;    /* array type of type_oid, 0 if none */
-	char *type_name;       /* format_type(type, typmod), e.g. "character varying(5)" */
-	char *type_base;       /* format_type(type, NULL), e.g. "character varying" */
-	char category;         /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
-	bool nondeterministic; /* the column's collation is nondeterministic */
+	uint32_t type_oid;      /* atttypid */
+	int32_t typmod;         /* atttypmod */
+	uint32_t base_oid;      /* the domain's base type, else type_oid */
+	uint32_t array_oid;     /* array type of type_oid, 0 if none */
+	char *type_name;        /* format_type(type, typmod), e.g. "character varying(5)" */
+	char *type_base;        /* format_type(type, NULL), e.g. "character varying" */
+	char category;          /* pg_type.typcategory of the base type: 'N' numeric, 'S' string, ... */
+	bool nondeterministic;  /* the column's collation is nondeterministic */
+	cg_collation collation; /* which collation orders its values */
 	bool not_null;
-	bool unique; /* a one-column primary key or unique index */
-	cg_storage storage;
+	bool unique;            /* a one-column primary key or unique index */
+	pgtype_storage storage; /* common/pgtype.h, by base_oid */
 };
 
 /* A cache table. */
@@ -134,6 +138,9 @@ struct cg_rcc {
 	cg_pos dst_pos;
 	int dst_col;
 	cg_pos pos; /* of the keyword */
+	/* catalog: T.b has a foreign key (not deferrable) referencing S.a, so a new S row's value has no
+	 * T rows before its insert (the change stream's applier relies on it, cache/apply.h) */
+	bool dst_references_src;
 };
 
 typedef enum cg_cycle_kind {
@@ -217,7 +224,12 @@ typedef enum cg_stmt_kind {
 	CG_STMT_HIT,            /* count a hit on the control values behind an entry point value */
 	CG_STMT_EVICT_VICTIMS,  /* least recently used control values */
 	CG_STMT_EVICT_CONTROL,  /* remove one control value */
-	CG_STMT_EVICT_SWEEP     /* delete rows no control value reaches any more (one of a zone's steps) */
+	CG_STMT_EVICT_SWEEP,    /* delete rows no control value reaches any more (one of a zone's steps) */
+	/* the change stream's applier (cache/apply.h); parameters ?N are the row's columns (N = column index + 1) */
+	CG_STMT_APPLY_GET,     /* the cached row with a primary key (parameters: the key's columns) */
+	CG_STMT_APPLY_DELETE,  /* delete the cached row with a primary key */
+	CG_STMT_APPLY_UPSERT,  /* insert or replace a row */
+	CG_STMT_APPLY_REQUIRED /* the promises that need a row cached: one column per reason, 1 or 0 */
 } cg_stmt_kind;
 
 /* One parameter of a statement. */
@@ -269,6 +281,9 @@ struct cg_group {
 
 /* Append an error at pos with a hint (may be NULL).  Returns false on OOM. */
 CB_PRINTF(4, 5) bool cg_diag_add(cg_diags *d, cg_pos pos, const char *hint, const char *fmt, ...);
+/* cg_diag_add from a va_list, the message cut to its first max - 1 bytes
+ * (max at most 1024): the body of a module's own error function. */
+CB_PRINTF(5, 0) bool cg_diag_addv(cg_diags *d, cg_pos pos, const char *hint, size_t max, const char *fmt, va_list ap);
 /* Print every error as "file:line:col: message" and "  hint: ..." lines. */
 void cg_diag_print(const cg_diags *d, FILE *out);
 void cg_diag_free(cg_diags *d);
@@ -289,6 +304,10 @@ int cg_model_find_column(const cg_table *t, const char *name);
 CB_MUSTCHECK char *cg_model_table_display(const cg_table *t);
 /* An identifier as PostgreSQL would need it quoted ("Mixed", plain). */
 CB_MUSTCHECK char *cg_model_quote_ident(const char *ident);
+/* Whether value (the backend's text of it) may be loaded for fill f: always
+ * for an unrestricted fill, else when it is in the `values (...)` list
+ * (compared with each value's canonical text once resolved). */
+bool cg_model_fill_permits(const cg_fill *f, const char *value);
 /* Whether the column is used as an RCC end (any RCC source or target). */
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column);
 

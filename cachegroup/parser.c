@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "cachegroup/lexer.h"
-#include "cachegroup/strbuf.h"
+#include "common/array.h"
+#include "common/sb.h"
 
 /* A column reference as written: [schema.]table.column */
 typedef struct colref {
@@ -81,13 +82,11 @@ CB_PRINTF(4, 5) static void error_at(parser *p, cg_pos pos, const char *hint, co
 
 static void error_at(parser *p, cg_pos pos, const char *hint, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!cg_diag_add(p->d, pos, hint, "%s", msg))
+	if (!cg_diag_addv(p->d, pos, hint, 512, fmt, ap))
 		p->oom = true;
+	va_end(ap);
 }
 
 /* Describe the current token for "found ..." in messages. */
@@ -280,19 +279,6 @@ static void parse_cachegroup(parser *p, cg_pos kwpos)
 	expect_eol(p, "the cachegroup line has only the group's name");
 }
 
-static bool grow(void **arr, size_t n, size_t elem)
-{
-	/* grow to the next power of two when n is one */
-	if (n != 0 && (n & (n - 1)) != 0)
-		return true;
-	size_t cap = n ? n * 2 : 4;
-	void *na = realloc(*arr, cap * elem);
-	if (na == NULL)
-		return false;
-	*arr = na;
-	return true;
-}
-
 static void parse_table(parser *p)
 {
 	char *parts[2] = {NULL, NULL};
@@ -321,7 +307,7 @@ static void parse_table(parser *p)
 		skip_line(p);
 		return;
 	}
-	if (!grow((void **)&p->g->tables, p->g->ntables, sizeof(cg_table))) {
+	if (!CB_ARRAY_GROW_N(p->g->tables, p->g->ntables)) {
 		p->oom = true;
 		free(schema);
 		free(name);
@@ -351,7 +337,7 @@ static bool parse_value(parser *p, cg_fill *f)
 			return false;
 		}
 	}
-	if (!grow((void **)&f->values, f->nvalues, sizeof(cg_value))) {
+	if (!CB_ARRAY_GROW_N(f->values, f->nvalues)) {
 		p->oom = true;
 		return false;
 	}
@@ -377,8 +363,7 @@ static void parse_fill(parser *p, cg_pos kwpos)
 		skip_line(p);
 		return;
 	}
-	if (!grow((void **)&p->g->fills, p->g->nfills, sizeof(cg_fill)) ||
-	    !grow((void **)&p->fills, p->g->nfills, sizeof(pending))) {
+	if (!CB_ARRAY_GROW_N(p->g->fills, p->g->nfills) || !CB_ARRAY_GROW_N(p->fills, p->g->nfills)) {
 		p->oom = true;
 		colref_free(&ref);
 		return;
@@ -461,8 +446,7 @@ static void parse_rcc(parser *p, cg_pos kwpos)
 		skip_line(p);
 		return;
 	}
-	if (!grow((void **)&p->g->rccs, p->g->nrccs, sizeof(cg_rcc)) ||
-	    !grow((void **)&p->rccs, p->g->nrccs, sizeof(pending))) {
+	if (!CB_ARRAY_GROW_N(p->g->rccs, p->g->nrccs) || !CB_ARRAY_GROW_N(p->rccs, p->g->nrccs)) {
 		p->oom = true;
 		colref_free(&a);
 		colref_free(&b);
@@ -653,22 +637,22 @@ cg_group *cg_parse_file(const char *path, cg_diags *d)
 		            strerror(errno));
 		return NULL;
 	}
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	char buf[8192];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		cg_sb_putn(&sb, buf, n);
+		cb_sb_putn(&sb, buf, n);
 	}
 	bool rerr = ferror(f) != 0;
 	fclose(f);
 	if (rerr) {
-		cg_sb_free(&sb);
+		cb_sb_free(&sb);
 		cg_diag_add(d, pos, "check that the path is a readable file", "cannot read the file");
 		return NULL;
 	}
 	size_t len = sb.len;
-	char *src = cg_sb_finish(&sb);
+	char *src = cb_sb_finish(&sb);
 	if (src == NULL) {
 		d->oom = true;
 		return NULL;

@@ -10,7 +10,7 @@
 
 #include "cachegroup/generate.h"
 #include "cachegroup/graph.h"
-#include "cachegroup/types.h"
+#include "common/pgtype.h"
 
 static void print_rcc(FILE *out, const cg_group *g, size_t i)
 {
@@ -45,7 +45,7 @@ static void print_tables(FILE *out, const cg_group *g)
 		fprintf(out, "%s\n    columns:", nu ? "" : "none");
 		for (size_t c = 0; c < t->ncols; c++)
 			fprintf(out, "%s %s %s (%s)", c ? "," : "", t->cols[c].name, t->cols[c].type_name,
-			        cg_type_storage_name(t->cols[c].storage));
+			        pgtype_storage_name(t->cols[c].storage));
 		fprintf(out, "\n");
 	}
 }

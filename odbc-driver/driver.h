@@ -18,7 +18,7 @@
 #include <sqlext.h>
 #include <libpq-fe.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 #define CBO_DRIVER_NAME "libcbcacheodbc.so"
 #define CBO_DRIVER_VER "00.01.0000"

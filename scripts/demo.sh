@@ -45,7 +45,7 @@ stop_daemon() {
 trap stop_daemon EXIT
 
 port=6433
-while ss -Hltn "sport = :$port" | grep -q . || [ -e "$d/.s.PGSQL.$port" ]; do port=$((port + 1)); done
+while grep -q . <<<"$(ss -Hltn "sport = :$port")" || [ -e "$d/.s.PGSQL.$port" ]; do port=$((port + 1)); done
 
 # the example configuration, pointed at this run's backend and directory
 # a cache for about half of the data, so the garbage collector evicts the

@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 #include "sql/parse.h"
 #include "sql/schema.h"
 #include "sql/subset.h"

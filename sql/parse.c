@@ -672,7 +672,7 @@ static const char *stmt_reason(PgQuery__Node__NodeCase k)
 	}
 }
 
-bool sqlfe_parse(const char *text, const sqlfe_plankey *pk, sqlfe_stmt **out, sqlfe_error *err)
+bool sqlfe_parse(const char *text, const sqlfe_plankey *pk, sqlfe_stmt **out, cb_error *err)
 {
 	PgQueryProtobufParseResult r;
 	PgQuery__ParseResult *tree = NULL;

@@ -27,7 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
+#include "common/error.h"
 #include "sql/plankey.h"
 
 #define SQLFE_MAX_TARGETS 64
@@ -160,10 +161,6 @@ typedef struct sqlfe_stmt {
 	sqlfe_arena *arena; /* owns every string and node */
 } sqlfe_stmt;
 
-typedef struct sqlfe_error {
-	char msg[256];
-} sqlfe_error;
-
 /*
  * Parse text (NUL-terminated) whose plan key is pk (NULL: no key, every
  * literal is then a constant).  On success *out is a new statement, of
@@ -171,7 +168,7 @@ typedef struct sqlfe_error {
  * reports it).  Returns false only when out of memory (err says so).
  * Free with sqlfe_parse_free.
  */
-bool sqlfe_parse(const char *text, const sqlfe_plankey *pk, sqlfe_stmt **out, sqlfe_error *err) CB_MUSTCHECK;
+bool sqlfe_parse(const char *text, const sqlfe_plankey *pk, sqlfe_stmt **out, cb_error *err) CB_MUSTCHECK;
 void sqlfe_parse_free(sqlfe_stmt *st);
 
 /* Set st to BACKEND with a formatted reason (first reason wins); returns false. */

@@ -33,7 +33,7 @@ void sqlfe_plan_free(sqlfe_plan *p)
 	free(p);
 }
 
-static bool oom(sqlfe_error *err)
+static bool oom(cb_error *err)
 {
 	snprintf(err->msg, sizeof(err->msg), "out of memory analysing a statement: reduce the load or add memory");
 	return false;
@@ -49,7 +49,7 @@ static bool copy_probes(const sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe
 		sqlfe_probe *pp = &p->probes[i];
 		int t = res->occ[ap->occ].table;
 		const sqlfe_column *cd = &s->tables[t].cols[ap->col];
-		const sqlfe_type *ty = sqlfe_types_lookup(cd->type_oid);
+		const pgtype *ty = pgtype_output(cd->type_oid);
 		int n = pr->kind == SQLFE_P_IN ? pr->nlist : 1;
 
 		pp->occ = ap->occ;
@@ -72,16 +72,15 @@ static bool copy_probes(const sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe
 			}
 			pp->nvalues = k + 1;
 			b->type_oid = ty->oid;
-			b->as = ty->family == SQLFE_FAM_INT    ? SQLFE_BIND_INT
-			        : ty->family == SQLFE_FAM_BOOL ? SQLFE_BIND_BOOL
-			                                       : SQLFE_BIND_TEXT;
+			b->as = ty->family == PGTYPE_FAM_INT    ? SQLFE_BIND_INT
+			        : ty->family == PGTYPE_FAM_BOOL ? SQLFE_BIND_BOOL
+			                                        : SQLFE_BIND_TEXT;
 		}
 	}
 	return true;
 }
 
-bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_schema *s, sqlfe_plan **out,
-                      sqlfe_error *err)
+bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_schema *s, sqlfe_plan **out, cb_error *err)
 {
 	sqlfe_stmt *st = NULL;
 	sqlfe_plan *p;
@@ -185,25 +184,59 @@ static bool utf8_ok(const char *p, size_t len)
 	return true;
 }
 
-sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text, const sqlfe_plankey *pk,
-                                        const char *const *params, const int *param_len, int nparams, char *scratch,
-                                        size_t cap, size_t *used, sqlfe_bound *out)
+#define OID_UNKNOWN 705
+
+static bool is_int_oid(uint32_t oid)
+{
+	return oid == PGTYPE_OID_INT2 || oid == PGTYPE_OID_INT4 || oid == PGTYPE_OID_INT8;
+}
+
+bool sqlfe_plan_param_fits(uint32_t plan_type, uint32_t declared)
+{
+	if (declared == 0 || declared == OID_UNKNOWN || declared == plan_type)
+		return true;
+	if (is_int_oid(plan_type))
+		return is_int_oid(declared) || (declared == PGTYPE_OID_NUMERIC && plan_type != PGTYPE_OID_INT8);
+	if (plan_type == PGTYPE_OID_TEXT || plan_type == PGTYPE_OID_VARCHAR)
+		return declared == PGTYPE_OID_TEXT || declared == PGTYPE_OID_VARCHAR;
+	return false;
+}
+
+/* A numeric's text that is an integer ("-12", "12.000"): its integer part's length, else 0. */
+static size_t numeric_integer(const char *v, size_t len)
+{
+	size_t i = v[0] == '-' || v[0] == '+' ? 1 : 0, digits = 0;
+	while (i < len && v[i] >= '0' && v[i] <= '9') {
+		i++;
+		digits++;
+	}
+	size_t int_len = i;
+	if (i < len && v[i] == '.')
+		for (i++; i < len && v[i] == '0'; i++)
+			;
+	return digits > 0 && i == len ? int_len : 0;
+}
+
+sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind_input *in, char *scratch, size_t cap,
+                                        size_t *used, sqlfe_bound *out)
 {
 	const char *v;
 	size_t len, room = cap - *used;
 	char *dst = scratch + *used;
+	uint32_t declared = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (b->val.src == SQLFE_SRC_PARAM) {
 		int n = b->val.index;
-		if (n < 1 || n > nparams || params[n] == NULL || param_len[n] < 0)
+		if (n < 1 || n > in->nparams || in->params[n] == NULL || in->param_len[n] < 0)
 			return SQLFE_BOUND_BACKEND;
-		v = params[n];
-		len = (size_t)param_len[n];
+		v = in->params[n];
+		len = (size_t)in->param_len[n];
+		declared = in->param_types != NULL ? in->param_types[n] : 0;
 	} else {
-		if (b->val.src == SQLFE_SRC_LITERAL && pk == NULL)
+		if (b->val.src == SQLFE_SRC_LITERAL && in->pk == NULL)
 			return SQLFE_BOUND_BACKEND;
-		len = sqlfe_plan_value_text(&b->val, text, pk, dst, room);
+		len = sqlfe_plan_value_text(&b->val, in->text, in->pk, dst, room);
 		if (len >= room)
 			return SQLFE_BOUND_NOSPACE;
 		v = dst;
@@ -211,11 +244,21 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text
 	switch (b->as) {
 	case SQLFE_BIND_INT:
 	case SQLFE_BIND_LIMIT: {
-		uint32_t oid = b->as == SQLFE_BIND_LIMIT ? SQLFE_OID_INT8 : b->type_oid;
-		const sqlfe_type *t = sqlfe_types_lookup(oid);
+		uint32_t oid = b->as == SQLFE_BIND_LIMIT ? PGTYPE_OID_INT8 : b->type_oid;
+		if (is_int_oid(declared))
+			oid = declared; /* PostgreSQL reads it as its declared type, then compares exactly */
+		else if (declared == PGTYPE_OID_NUMERIC && b->as == SQLFE_BIND_INT) {
+			/* an integer-valued numeric equals the integer; anything else: the backend */
+			size_t il = numeric_integer(v, len);
+			if (il == 0)
+				return SQLFE_BOUND_BACKEND;
+			len = il;
+			oid = PGTYPE_OID_INT8;
+		}
+		const pgtype *t = pgtype_output(oid);
 		/* a literal is read as its own type (an int8 literal against an int4 column is fine) */
 		if (b->val.src != SQLFE_SRC_PARAM)
-			t = sqlfe_types_lookup(SQLFE_OID_INT8);
+			t = pgtype_output(PGTYPE_OID_INT8);
 		if (t == NULL || !sqlfe_types_parse_int(t, v, len, &out->i))
 			return SQLFE_BOUND_BACKEND;
 		if (b->as == SQLFE_BIND_LIMIT && out->i < 0)
@@ -223,15 +266,14 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text
 		out->is_int = true;
 		return SQLFE_BOUND_OK;
 	}
-	case SQLFE_BIND_BOOL:
-		if ((len == 1 && v[0] == 't') || (len == 4 && memcmp(v, "true", 4) == 0))
-			out->i = 1;
-		else if ((len == 1 && v[0] == 'f') || (len == 5 && memcmp(v, "false", 5) == 0))
-			out->i = 0;
-		else
-			return SQLFE_BOUND_BACKEND;
+	case SQLFE_BIND_BOOL: {
+		int bv;
+		if (!pgtype_parse_bool_n(v, len, &bv))
+			return SQLFE_BOUND_BACKEND; /* PostgreSQL refuses it: its error */
+		out->i = bv;
 		out->is_int = true;
 		return SQLFE_BOUND_OK;
+	}
 	case SQLFE_BIND_TEXT:
 		if (!utf8_ok(v, len))
 			return SQLFE_BOUND_BACKEND;

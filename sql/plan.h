@@ -36,7 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 #include "sql/anchor.h"
 #include "sql/parse.h"
 #include "sql/plankey.h"
@@ -74,7 +74,7 @@ typedef struct sqlfe_outcol {
 	uint32_t type_oid;
 	int16_t typlen;
 	int32_t typmod;
-	const sqlfe_type *type; /* how to render */
+	const pgtype *type; /* how to render */
 } sqlfe_outcol;
 
 typedef struct sqlfe_plan_occ {
@@ -107,7 +107,7 @@ typedef struct sqlfe_plan {
  * false only when out of memory (err says so).  Free with sqlfe_plan_free.
  */
 bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_schema *s, sqlfe_plan **out,
-                      sqlfe_error *err) CB_MUSTCHECK;
+                      cb_error *err) CB_MUSTCHECK;
 void sqlfe_plan_free(sqlfe_plan *p);
 
 /*
@@ -131,16 +131,33 @@ typedef enum sqlfe_bind_status {
 	SQLFE_BOUND_NOSPACE, /* scratch too small: retry with more */
 } sqlfe_bind_status;
 
+/* What one execution binds: the statement and its parameter values. */
+typedef struct sqlfe_bind_input {
+	const char *text;            /* the statement text */
+	const sqlfe_plankey *pk;     /* its plan key; NULL when the plan was built without one */
+	const char *const *params;   /* params[1..nparams]: text-format values, NULL for SQL NULL */
+	const int *param_len;        /* param_len[n]: the length of params[n] */
+	const uint32_t *param_types; /* param_types[1..nparams]: the types the client declared (0: none); may be NULL */
+	int nparams;
+} sqlfe_bind_input;
+
 /*
- * Resolve binding b for one execution: the statement text with key pk
- * (pk NULL when the plan was built without one), and the text-format
- * parameter values params[1..nparams] (params[n] NULL for SQL NULL,
- * param_len[n] its length).  Decoded text goes into scratch (capacity
- * cap, *used advanced); out points into scratch or params.  Allocates
- * nothing.
+ * Resolve binding b for one execution (in).  A parameter's text is read
+ * as the type the client declared for it when that is another integer
+ * type (PostgreSQL reads it so, then compares across the types exactly),
+ * or numeric holding an integer; else as the plan's type.  Decoded text
+ * goes into scratch (capacity cap, *used advanced); out points into
+ * scratch or the input.  Allocates nothing.
  */
-sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const char *text, const sqlfe_plankey *pk,
-                                        const char *const *params, const int *param_len, int nparams, char *scratch,
-                                        size_t cap, size_t *used, sqlfe_bound *out) CB_MUSTCHECK;
+sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind_input *in, char *scratch, size_t cap,
+                                        size_t *used, sqlfe_bound *out) CB_MUSTCHECK;
+
+/*
+ * Whether a parameter the plan reads as type plan_type may arrive
+ * declared as type declared (0 and unknown: not declared): the same type,
+ * integers of another width, numeric for int2/int4, text and varchar for
+ * each other.  Anything else is answered by the backend.
+ */
+bool sqlfe_plan_param_fits(uint32_t plan_type, uint32_t declared);
 
 #endif /* SQLFE_PLAN_H */

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 /* Most literals one key records; further literals stay in the key. */
 #define SQLFE_PLANKEY_MAX_LITS 64

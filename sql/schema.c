@@ -130,3 +130,10 @@ bool sqlfe_schema_has_rcc(const sqlfe_schema *s, int src, int sc, int dst, int d
 	}
 	return false;
 }
+
+bool sqlfe_schema_column_c(const sqlfe_schema *s, const sqlfe_column *c)
+{
+	if (c->flags & SQLFE_COL_COLL_C)
+		return true;
+	return s->collation_c && !(c->flags & SQLFE_COL_COLL_OTHER);
+}

@@ -18,13 +18,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 
 #define SQLFE_NAME_MAX 64
 
 /* Column flags. */
 #define SQLFE_COL_UNIQUE 0x01 /* single-column primary key or unique */
 #define SQLFE_COL_FILL 0x02   /* fill column (has a control table) */
+/* The column's collation when it is not the database's default (sqlfe_schema.collation_c): */
+#define SQLFE_COL_COLL_C 0x04     /* C or POSIX: text orders bytewise as in SQLite */
+#define SQLFE_COL_COLL_OTHER 0x08 /* another one (ICU, a language): text never ordered in SQLite */
 
 typedef struct sqlfe_column sqlfe_column;
 typedef struct sqlfe_table sqlfe_table;
@@ -56,7 +59,7 @@ struct sqlfe_rcc {
 
 struct sqlfe_schema {
 	char schema_name[SQLFE_NAME_MAX]; /* the backend schema of the tables ("public") */
-	bool collation_c;                 /* backend text comparisons use the C collation */
+	bool collation_c;                 /* the database's default collation is C (columns may say otherwise) */
 	int ntables;
 	sqlfe_table *tables;
 	int nrccs;
@@ -75,6 +78,9 @@ int sqlfe_schema_add_column(sqlfe_schema *s, int t, const char *name, uint32_t t
 /* Add the RCC src_table.src_col -> dst_table.dst_col by names; false when a name is unknown. */
 bool sqlfe_schema_add_rcc(sqlfe_schema *s, const char *src_table, const char *src_col, const char *dst_table,
                           const char *dst_col) CB_MUSTCHECK;
+
+/* Does column c order text as the C collation does (bytewise, as SQLite)? */
+bool sqlfe_schema_column_c(const sqlfe_schema *s, const sqlfe_column *c);
 
 /* Lookups by name (exact, case-sensitive as stored); -1 when absent. */
 int sqlfe_schema_table(const sqlfe_schema *s, const char *name);

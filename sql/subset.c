@@ -14,9 +14,9 @@ const sqlfe_column *sqlfe_subset_column(const sqlfe_schema *s, const sqlfe_resol
 	return &s->tables[res->occ[e->occ].table].cols[e->col];
 }
 
-static const sqlfe_type *col_type(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
+static const pgtype *col_type(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
-	return sqlfe_types_lookup(sqlfe_subset_column(s, res, e)->type_oid);
+	return pgtype_output(sqlfe_subset_column(s, res, e)->type_oid);
 }
 
 static bool resolve_from(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res)
@@ -101,21 +101,21 @@ static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
 }
 
 /* May value v be compared with a column of type t in SQLite? */
-static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_type *t, const sqlfe_value *v)
+static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const pgtype *t, const sqlfe_value *v)
 {
 	if (v->src == SQLFE_SRC_PARAM) /* PostgreSQL types $n compared with varchar as text */
-		return note_param(st, res, v->index, t->family == SQLFE_FAM_TEXT ? SQLFE_OID_TEXT : t->oid);
+		return note_param(st, res, v->index, t->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : t->oid);
 	switch (t->family) {
-	case SQLFE_FAM_INT:
+	case PGTYPE_FAM_INT:
 		if (v->kind == SQLFE_LIT_INT4 || v->kind == SQLFE_LIT_INT8)
 			return true;
 		return sqlfe_parse_backend(st, "%s compared with a non-integer constant", t->name);
-	case SQLFE_FAM_TEXT:
+	case PGTYPE_FAM_TEXT:
 		if (v->kind == SQLFE_LIT_STRING)
 			return true;
 		return sqlfe_parse_backend(st, "%s compared with a non-string constant", t->name);
-	case SQLFE_FAM_BOOL:
-		if (v->kind == SQLFE_VK_BOOL)
+	case PGTYPE_FAM_BOOL: /* a string is read by boolin when bound (what it refuses goes to the backend) */
+		if (v->kind == SQLFE_VK_BOOL || v->kind == SQLFE_LIT_STRING)
 			return true;
 		return sqlfe_parse_backend(st, "bool compared with a non-boolean constant");
 	default:
@@ -123,17 +123,26 @@ static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_type *t,
 	}
 }
 
-static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_type *t, sqlfe_op op)
+/* May SQLite order the values of the column of e (its type, and for text its collation)? */
+static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
+	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, sqlfe_subset_column(s, res, e)));
+}
+
+static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e,
+                       sqlfe_op op)
+{
+	const pgtype *t = col_type(s, res, e);
+
 	if (op == SQLFE_OP_EQ || op == SQLFE_OP_NE) {
-		if (t->ops & SQLFE_OPS_EQ)
+		if (t->flags & PGTYPE_OPS_EQ)
 			return true;
 		return sqlfe_parse_backend(st, "equality on type %s", t->name);
 	}
-	if (sqlfe_types_can_order(t, s->collation_c))
+	if (can_order(s, res, e))
 		return true;
 	return sqlfe_parse_backend(st, "ordering on type %s%s", t->name,
-	                           (t->ops & SQLFE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
+	                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
 }
 
 static sqlfe_op mirror(sqlfe_op op)
@@ -154,7 +163,7 @@ static sqlfe_op mirror(sqlfe_op op)
 
 static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_pred *p)
 {
-	const sqlfe_type *t;
+	const pgtype *t;
 
 	if (p->l->kind == SQLFE_X_VALUE && p->kind == SQLFE_P_CMP && p->r->kind == SQLFE_X_COLUMN) {
 		sqlfe_expr *tmp = p->l;
@@ -169,23 +178,23 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 	t = col_type(s, res, p->l);
 	switch (p->kind) {
 	case SQLFE_P_CMP:
-		if (!op_allowed(st, s, t, p->op))
+		if (!op_allowed(st, s, res, p->l, p->op))
 			return false;
 		if (p->r->kind == SQLFE_X_COLUMN) {
-			const sqlfe_type *t2;
+			const pgtype *t2;
 			if (!resolve_in(st, s, res, p->r, p->scope_lo, p->scope_hi))
 				return false;
 			t2 = col_type(s, res, p->r);
 			if (t2->family != t->family)
 				return sqlfe_parse_backend(st, "comparison of %s with %s", t->name, t2->name);
-			return op_allowed(st, s, t2, p->op);
+			return op_allowed(st, s, res, p->r, p->op);
 		}
 		if (p->r->kind != SQLFE_X_VALUE)
 			return sqlfe_parse_backend(st, "condition");
 		return value_fits(st, res, t, &p->r->val);
 	case SQLFE_P_IN:
 	case SQLFE_P_BETWEEN:
-		if (!op_allowed(st, s, t, p->kind == SQLFE_P_IN ? SQLFE_OP_EQ : SQLFE_OP_LE))
+		if (!op_allowed(st, s, res, p->l, p->kind == SQLFE_P_IN ? SQLFE_OP_EQ : SQLFE_OP_LE))
 			return false;
 		for (int i = 0; i < p->nlist; i++) {
 			if (p->list[i]->kind != SQLFE_X_VALUE)
@@ -199,7 +208,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 	case SQLFE_P_NOTNULL:
 		return true;
 	case SQLFE_P_LIKE:
-		if (!(t->ops & SQLFE_OPS_LIKE))
+		if (!(t->flags & PGTYPE_OPS_LIKE))
 			return sqlfe_parse_backend(st, "LIKE on type %s", t->name);
 		if (p->r->kind != SQLFE_X_VALUE)
 			return sqlfe_parse_backend(st, "LIKE with a column pattern");
@@ -211,7 +220,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res, sqlfe_target *tg)
 {
 	sqlfe_expr *e = tg->e;
-	const sqlfe_type *t;
+	const pgtype *t;
 
 	switch (e->kind) {
 	case SQLFE_X_COLUMN:
@@ -224,7 +233,7 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			if (e->occ >= 0 && e->occ != i)
 				continue;
 			for (int c = 0; c < tab->ncols; c++)
-				if (sqlfe_types_lookup(tab->cols[c].type_oid) == NULL)
+				if (pgtype_output(tab->cols[c].type_oid) == NULL)
 					return sqlfe_parse_backend(st, "column %s of type %s not cached",
 					                           tab->cols[c].name, tab->cols[c].type_name);
 		}
@@ -249,11 +258,13 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			return true;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
-			if (!sqlfe_types_can_order(t, s->collation_c))
-				return sqlfe_parse_backend(st, "min/max on type %s", t->name);
+			if (!can_order(s, res, e->arg))
+				return sqlfe_parse_backend(st, "min/max on type %s%s", t->name,
+				                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)"
+				                                                              : "");
 			return true;
 		case SQLFE_AGG_SUM:
-			if (!(t->ops & SQLFE_OPS_SUM))
+			if (!(t->flags & PGTYPE_OPS_SUM))
 				return sqlfe_parse_backend(st, "sum on type %s", t->name);
 			return true;
 		default:
@@ -315,7 +326,7 @@ static bool check_value_limit(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_e
 	if (e == NULL)
 		return true;
 	if (e->val.src == SQLFE_SRC_PARAM)
-		return note_param(st, res, e->val.index, SQLFE_OID_INT8);
+		return note_param(st, res, e->val.index, PGTYPE_OID_INT8);
 	if (e->val.kind != SQLFE_LIT_INT4 && e->val.kind != SQLFE_LIT_INT8)
 		return sqlfe_parse_backend(st, "LIMIT/OFFSET not an integer");
 	if (e->val.negate || (e->val.src == SQLFE_SRC_CONST && e->val.text[0] == '-'))
@@ -345,7 +356,7 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 			return false;
 	for (int i = 0; i < st->nsorts; i++) {
 		sqlfe_expr *e = st->sorts[i].e;
-		const sqlfe_type *t;
+		const pgtype *t;
 		if (res->has_agg)
 			return sqlfe_parse_backend(st, "ORDER BY with aggregates");
 		if (e->kind == SQLFE_X_VALUE) {
@@ -359,9 +370,9 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
 		t = col_type(s, res, e);
-		if (!sqlfe_types_can_order(t, s->collation_c))
+		if (!can_order(s, res, e))
 			return sqlfe_parse_backend(st, "ORDER BY on type %s%s", t->name,
-			                           (t->ops & SQLFE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
+			                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
 		if (st->distinct && !target_has(st, e))
 			return sqlfe_parse_backend(st, "ORDER BY column not in the DISTINCT list");
 	}

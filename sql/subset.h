@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 #include "sql/parse.h"
 #include "sql/schema.h"
 

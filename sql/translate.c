@@ -8,66 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+#include "common/sb.h"
 #include "sql/translate.h"
 
-typedef struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-		while (b->n + n + 1 > cap)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (np == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_ident(sbuf *b, const char *s)
-{
-	sb_add(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"')
-			sb_add(b, "\"", 1);
-		sb_add(b, s, 1);
-	}
-	sb_add(b, "\"", 1);
-}
-
 typedef struct tctx {
-	sbuf sql;
+	cb_sb sql;
 	const sqlfe_schema *s;
 	const sqlfe_resolved *res;
 	sqlfe_plan *plan;
-	int capbinds;
+	size_t capbinds;
 	bool oom;
 } tctx;
 
 static void col_ref(tctx *t, int occ, int col)
 {
-	sb_ident(&t->sql, t->res->occ[occ].refname);
-	sb_add(&t->sql, ".", 1);
-	sb_ident(&t->sql, t->s->tables[t->res->occ[occ].table].cols[col].name);
+	cb_sb_ident(&t->sql, t->res->occ[occ].refname);
+	cb_sb_putn(&t->sql, ".", 1);
+	cb_sb_ident(&t->sql, t->s->tables[t->res->occ[occ].table].cols[col].name);
 }
 
 /* Copy v into b, duplicating constant text. */
@@ -87,15 +45,9 @@ static void bind(tctx *t, const sqlfe_value *v, sqlfe_bind_as as, uint32_t oid)
 	sqlfe_plan *p = t->plan;
 	char buf[16];
 
-	if (p->nbinds == t->capbinds) {
-		int cap = t->capbinds ? t->capbinds * 2 : 8;
-		sqlfe_binding *nb = realloc(p->binds, (size_t)cap * sizeof(*nb));
-		if (nb == NULL) {
-			t->oom = true;
-			return;
-		}
-		p->binds = nb;
-		t->capbinds = cap;
+	if (!CB_ARRAY_GROW(p->binds, t->capbinds, (size_t)p->nbinds + 1)) {
+		t->oom = true;
+		return;
 	}
 	if (!copy_value(v, &p->binds[p->nbinds].val)) {
 		t->oom = true;
@@ -105,39 +57,33 @@ static void bind(tctx *t, const sqlfe_value *v, sqlfe_bind_as as, uint32_t oid)
 	p->binds[p->nbinds].type_oid = oid;
 	p->nbinds++;
 	snprintf(buf, sizeof(buf), "?%d", p->nbinds);
-	sb_str(&t->sql, buf);
+	cb_sb_put(&t->sql, buf);
 }
 
-static sqlfe_bind_as bind_as_for(const sqlfe_type *ty)
+static sqlfe_bind_as bind_as_for(const pgtype *ty)
 {
 	switch (ty->family) {
-	case SQLFE_FAM_INT:
+	case PGTYPE_FAM_INT:
 		return SQLFE_BIND_INT;
-	case SQLFE_FAM_BOOL:
+	case PGTYPE_FAM_BOOL:
 		return SQLFE_BIND_BOOL;
 	default:
 		return SQLFE_BIND_TEXT;
 	}
 }
 
-static const sqlfe_type *type_of(tctx *t, const sqlfe_expr *e)
+static const pgtype *type_of(tctx *t, const sqlfe_expr *e)
 {
-	return sqlfe_types_lookup(sqlfe_subset_column(t->s, t->res, e)->type_oid);
+	return pgtype_output(sqlfe_subset_column(t->s, t->res, e)->type_oid);
 }
 
-static sqlfe_outcol *add_col(tctx *t, int *cap)
+static sqlfe_outcol *add_col(tctx *t, size_t *cap)
 {
 	sqlfe_plan *p = t->plan;
 
-	if (p->ncols == *cap) {
-		int nc = *cap ? *cap * 2 : 16;
-		sqlfe_outcol *n = realloc(p->cols, (size_t)nc * sizeof(*n));
-		if (n == NULL) {
-			t->oom = true;
-			return NULL;
-		}
-		p->cols = n;
-		*cap = nc;
+	if (!CB_ARRAY_GROW(p->cols, *cap, (size_t)p->ncols + 1)) {
+		t->oom = true;
+		return NULL;
 	}
 	memset(&p->cols[p->ncols], 0, sizeof(p->cols[0]));
 	return &p->cols[p->ncols++];
@@ -148,7 +94,7 @@ static void set_name(sqlfe_outcol *c, const char *name)
 	snprintf(c->name, sizeof(c->name), "%s", name);
 }
 
-static void out_column(tctx *t, int occ, int col, const char *alias, int *cap)
+static void out_column(tctx *t, int occ, int col, const char *alias, size_t *cap)
 {
 	const sqlfe_table *tab = &t->s->tables[t->res->occ[occ].table];
 	const sqlfe_column *cd = &tab->cols[col];
@@ -159,27 +105,27 @@ static void out_column(tctx *t, int occ, int col, const char *alias, int *cap)
 	set_name(c, alias != NULL ? alias : cd->name);
 	c->table_oid = tab->oid;
 	c->attnum = cd->attnum;
-	c->type = sqlfe_types_lookup(cd->type_oid);
+	c->type = pgtype_output(cd->type_oid);
 	c->type_oid = cd->type_oid;
 	c->typlen = c->type->typlen;
 	c->typmod = cd->typmod;
 	col_ref(t, occ, col);
 }
 
-static void out_typed(tctx *t, const char *name, const char *alias, uint32_t oid, int *cap)
+static void out_typed(tctx *t, const char *name, const char *alias, uint32_t oid, size_t *cap)
 {
 	sqlfe_outcol *c = add_col(t, cap);
 
 	if (c == NULL)
 		return;
 	set_name(c, alias != NULL ? alias : name);
-	c->type = sqlfe_types_lookup(oid);
+	c->type = pgtype_output(oid);
 	c->type_oid = oid;
 	c->typlen = c->type->typlen;
 	c->typmod = -1;
 }
 
-static void translate_target(tctx *t, const sqlfe_target *tg, int *cap, bool *first)
+static void translate_target(tctx *t, const sqlfe_target *tg, size_t *cap, bool *first)
 {
 	const sqlfe_expr *e = tg->e;
 
@@ -190,7 +136,7 @@ static void translate_target(tctx *t, const sqlfe_target *tg, int *cap, bool *fi
 				continue;
 			for (int c = 0; c < tab->ncols; c++) {
 				if (!*first)
-					sb_str(&t->sql, ", ");
+					cb_sb_put(&t->sql, ", ");
 				*first = false;
 				out_column(t, o, c, NULL, cap);
 			}
@@ -198,7 +144,7 @@ static void translate_target(tctx *t, const sqlfe_target *tg, int *cap, bool *fi
 		return;
 	}
 	if (!*first)
-		sb_str(&t->sql, ", ");
+		cb_sb_put(&t->sql, ", ");
 	*first = false;
 	switch (e->kind) {
 	case SQLFE_X_COLUMN:
@@ -206,44 +152,44 @@ static void translate_target(tctx *t, const sqlfe_target *tg, int *cap, bool *fi
 		return;
 	case SQLFE_X_VALUE:
 		if (e->val.kind == SQLFE_VK_BOOL) {
-			out_typed(t, "?column?", tg->alias, SQLFE_OID_BOOL, cap);
-			bind(t, &e->val, SQLFE_BIND_BOOL, SQLFE_OID_BOOL);
+			out_typed(t, "?column?", tg->alias, PGTYPE_OID_BOOL, cap);
+			bind(t, &e->val, SQLFE_BIND_BOOL, PGTYPE_OID_BOOL);
 		} else if (e->val.kind == SQLFE_LIT_STRING) {
-			out_typed(t, "?column?", tg->alias, SQLFE_OID_TEXT, cap);
-			bind(t, &e->val, SQLFE_BIND_TEXT, SQLFE_OID_TEXT);
+			out_typed(t, "?column?", tg->alias, PGTYPE_OID_TEXT, cap);
+			bind(t, &e->val, SQLFE_BIND_TEXT, PGTYPE_OID_TEXT);
 		} else {
-			uint32_t oid = e->val.kind == SQLFE_LIT_INT4 ? SQLFE_OID_INT4 : SQLFE_OID_INT8;
+			uint32_t oid = e->val.kind == SQLFE_LIT_INT4 ? PGTYPE_OID_INT4 : PGTYPE_OID_INT8;
 			out_typed(t, "?column?", tg->alias, oid, cap);
 			bind(t, &e->val, SQLFE_BIND_INT, oid);
 		}
 		return;
 	case SQLFE_X_AGG: {
-		const sqlfe_type *ty = e->arg != NULL ? type_of(t, e->arg) : NULL;
+		const pgtype *ty = e->arg != NULL ? type_of(t, e->arg) : NULL;
 		switch (e->agg) {
 		case SQLFE_AGG_COUNT_STAR:
-			out_typed(t, "count", tg->alias, SQLFE_OID_INT8, cap);
-			sb_str(&t->sql, "count(*)");
+			out_typed(t, "count", tg->alias, PGTYPE_OID_INT8, cap);
+			cb_sb_put(&t->sql, "count(*)");
 			return;
 		case SQLFE_AGG_COUNT:
-			out_typed(t, "count", tg->alias, SQLFE_OID_INT8, cap);
-			sb_str(&t->sql, "count(");
+			out_typed(t, "count", tg->alias, PGTYPE_OID_INT8, cap);
+			cb_sb_put(&t->sql, "count(");
 			break;
 		case SQLFE_AGG_SUM:
-			out_typed(t, "sum", tg->alias, SQLFE_OID_INT8, cap);
-			sb_str(&t->sql, "sum(");
+			out_typed(t, "sum", tg->alias, PGTYPE_OID_INT8, cap);
+			cb_sb_put(&t->sql, "sum(");
 			break;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
 			/* PostgreSQL has no min/max for varchar: it uses text's */
 			out_typed(t, e->agg == SQLFE_AGG_MIN ? "min" : "max", tg->alias,
-			          ty->family == SQLFE_FAM_TEXT ? SQLFE_OID_TEXT : ty->oid, cap);
-			sb_str(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
+			          ty->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : ty->oid, cap);
+			cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
 			break;
 		default:
 			return;
 		}
 		col_ref(t, e->arg->occ, e->arg->col);
-		sb_str(&t->sql, ")");
+		cb_sb_put(&t->sql, ")");
 		return;
 	}
 	default:
@@ -259,50 +205,49 @@ static const char *op_sql(sqlfe_op op)
 
 static void translate_pred(tctx *t, const sqlfe_pred *p)
 {
-	const sqlfe_type *ty = type_of(t, p->l);
+	const pgtype *ty = type_of(t, p->l);
 
 	col_ref(t, p->l->occ, p->l->col);
 	switch (p->kind) {
 	case SQLFE_P_CMP:
-		sb_str(&t->sql, op_sql(p->op));
+		cb_sb_put(&t->sql, op_sql(p->op));
 		if (p->r->kind == SQLFE_X_COLUMN)
 			col_ref(t, p->r->occ, p->r->col);
 		else
 			bind(t, &p->r->val, bind_as_for(ty), ty->oid);
 		return;
 	case SQLFE_P_IN:
-		sb_str(&t->sql, " IN (");
+		cb_sb_put(&t->sql, " IN (");
 		for (int i = 0; i < p->nlist; i++) {
 			if (i > 0)
-				sb_str(&t->sql, ", ");
+				cb_sb_put(&t->sql, ", ");
 			bind(t, &p->list[i]->val, bind_as_for(ty), ty->oid);
 		}
-		sb_str(&t->sql, ")");
+		cb_sb_put(&t->sql, ")");
 		return;
 	case SQLFE_P_BETWEEN:
-		sb_str(&t->sql, " BETWEEN ");
+		cb_sb_put(&t->sql, " BETWEEN ");
 		bind(t, &p->list[0]->val, bind_as_for(ty), ty->oid);
-		sb_str(&t->sql, " AND ");
+		cb_sb_put(&t->sql, " AND ");
 		bind(t, &p->list[1]->val, bind_as_for(ty), ty->oid);
 		return;
 	case SQLFE_P_ISNULL:
-		sb_str(&t->sql, " IS NULL");
+		cb_sb_put(&t->sql, " IS NULL");
 		return;
 	case SQLFE_P_NOTNULL:
-		sb_str(&t->sql, " IS NOT NULL");
+		cb_sb_put(&t->sql, " IS NOT NULL");
 		return;
 	case SQLFE_P_LIKE:
-		sb_str(&t->sql, " GLOB ");
+		cb_sb_put(&t->sql, " GLOB ");
 		bind(t, &p->r->val, SQLFE_BIND_GLOB, ty->oid);
 		return;
 	}
 }
 
-bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_plan *plan,
-                     sqlfe_error *err)
+bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_plan *plan, cb_error *err)
 {
 	tctx t;
-	int colcap = 0;
+	size_t colcap = 0;
 	bool first = true;
 
 	memset(&t, 0, sizeof(t));
@@ -310,49 +255,49 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 	t.res = res;
 	t.plan = plan;
 
-	sb_str(&t.sql, st->distinct ? "SELECT DISTINCT " : "SELECT ");
+	cb_sb_put(&t.sql, st->distinct ? "SELECT DISTINCT " : "SELECT ");
 	for (int i = 0; i < st->ntargets; i++)
 		translate_target(&t, &st->targets[i], &colcap, &first);
-	sb_str(&t.sql, " FROM ");
+	cb_sb_put(&t.sql, " FROM ");
 	for (int i = 0; i < res->nocc; i++) {
 		if (i > 0)
-			sb_str(&t.sql, ", ");
-		sb_ident(&t.sql, s->tables[res->occ[i].table].name);
-		sb_str(&t.sql, " AS ");
-		sb_ident(&t.sql, res->occ[i].refname);
+			cb_sb_put(&t.sql, ", ");
+		cb_sb_ident(&t.sql, s->tables[res->occ[i].table].name);
+		cb_sb_put(&t.sql, " AS ");
+		cb_sb_ident(&t.sql, res->occ[i].refname);
 	}
 	for (int i = 0; i < st->npreds; i++) {
-		sb_str(&t.sql, i == 0 ? " WHERE " : " AND ");
+		cb_sb_put(&t.sql, i == 0 ? " WHERE " : " AND ");
 		translate_pred(&t, &st->preds[i]);
 	}
 	for (int i = 0; i < st->nsorts; i++) {
 		const sqlfe_sort *so = &st->sorts[i];
 		bool nulls_first = so->nulls == SQLFE_NULLS_DEFAULT ? so->desc : so->nulls == SQLFE_NULLS_FIRST;
-		sb_str(&t.sql, i == 0 ? " ORDER BY " : ", ");
+		cb_sb_put(&t.sql, i == 0 ? " ORDER BY " : ", ");
 		col_ref(&t, so->e->occ, so->e->col);
-		sb_str(&t.sql, so->desc ? " DESC" : " ASC");
-		sb_str(&t.sql, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+		cb_sb_put(&t.sql, so->desc ? " DESC" : " ASC");
+		cb_sb_put(&t.sql, nulls_first ? " NULLS FIRST" : " NULLS LAST");
 	}
 	if (st->limit != NULL) {
-		sb_str(&t.sql, " LIMIT ");
-		bind(&t, &st->limit->val, SQLFE_BIND_LIMIT, SQLFE_OID_INT8);
+		cb_sb_put(&t.sql, " LIMIT ");
+		bind(&t, &st->limit->val, SQLFE_BIND_LIMIT, PGTYPE_OID_INT8);
 	} else if (st->offset != NULL) {
-		sb_str(&t.sql, " LIMIT -1");
+		cb_sb_put(&t.sql, " LIMIT -1");
 	}
 	if (st->offset != NULL) {
-		sb_str(&t.sql, " OFFSET ");
-		bind(&t, &st->offset->val, SQLFE_BIND_LIMIT, SQLFE_OID_INT8);
+		cb_sb_put(&t.sql, " OFFSET ");
+		bind(&t, &st->offset->val, SQLFE_BIND_LIMIT, PGTYPE_OID_INT8);
 	}
-	plan->sql = t.sql.p;
-	if (t.oom || t.sql.oom) {
+	plan->sql = cb_sb_finish(&t.sql);
+	if (t.oom || plan->sql == NULL) {
 		snprintf(err->msg, sizeof(err->msg),
 		         "out of memory translating a statement: reduce the load or add memory");
 		return false;
 	}
 	for (int i = 0; i < plan->ncols; i++) {
-		const sqlfe_type *ty = plan->cols[i].type;
-		plan->depends |= ty->ops & (SQLFE_T_TIMEZONE | SQLFE_T_DATESTYLE | SQLFE_T_INTERVALSTYLE);
-		if (st->distinct && !(ty->ops & SQLFE_OPS_EQ)) {
+		const pgtype *ty = plan->cols[i].type;
+		plan->depends |= ty->flags & (PGTYPE_T_TIMEZONE | PGTYPE_T_DATESTYLE | PGTYPE_T_INTERVALSTYLE);
+		if (st->distinct && !(ty->flags & PGTYPE_OPS_EQ)) {
 			sqlfe_parse_backend(st, "DISTINCT on type %s", ty->name);
 			break;
 		}

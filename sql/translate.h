@@ -17,7 +17,7 @@
 
 #include <stdbool.h>
 
-#include "src/cbcache.h"
+#include "common/contract.h"
 #include "sql/plan.h"
 
 /*
@@ -26,6 +26,6 @@
  * translate exactly sets st to BACKEND (and returns true).
  */
 bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, sqlfe_plan *plan,
-                     sqlfe_error *err) CB_MUSTCHECK;
+                     cb_error *err) CB_MUSTCHECK;
 
 #endif /* SQLFE_TRANSLATE_H */

@@ -1,5 +1,5 @@
 /*
- * types.c - the type table and PostgreSQL-exact text output.
+ * types.c - PostgreSQL-exact text output (see types.h).
  *
  * Functions prefix: sqlfe_types_
  *
@@ -19,43 +19,6 @@
 #include <string.h>
 
 #include "sql/types.h"
-
-static const sqlfe_type type_table[] = {
-        {SQLFE_OID_BOOL, "bool", 1, SQLFE_ST_INTEGER, SQLFE_FAM_BOOL, SQLFE_OPS_EQ},
-        {SQLFE_OID_INT2, "int2", 2, SQLFE_ST_INTEGER, SQLFE_FAM_INT, SQLFE_OPS_EQ | SQLFE_OPS_ORDER | SQLFE_OPS_SUM},
-        {SQLFE_OID_INT4, "int4", 4, SQLFE_ST_INTEGER, SQLFE_FAM_INT, SQLFE_OPS_EQ | SQLFE_OPS_ORDER | SQLFE_OPS_SUM},
-        {SQLFE_OID_INT8, "int8", 8, SQLFE_ST_INTEGER, SQLFE_FAM_INT, SQLFE_OPS_EQ | SQLFE_OPS_ORDER},
-        {SQLFE_OID_TEXT, "text", -1, SQLFE_ST_TEXT, SQLFE_FAM_TEXT,
-         SQLFE_OPS_EQ | SQLFE_OPS_ORDER_IF_C | SQLFE_OPS_LIKE},
-        {SQLFE_OID_VARCHAR, "varchar", -1, SQLFE_ST_TEXT, SQLFE_FAM_TEXT,
-         SQLFE_OPS_EQ | SQLFE_OPS_ORDER_IF_C | SQLFE_OPS_LIKE},
-        {SQLFE_OID_BPCHAR, "bpchar", -1, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, 0},
-        {SQLFE_OID_FLOAT4, "float4", 4, SQLFE_ST_REAL, SQLFE_FAM_FLOAT, 0},
-        {SQLFE_OID_FLOAT8, "float8", 8, SQLFE_ST_REAL, SQLFE_FAM_FLOAT, 0},
-        {SQLFE_OID_NUMERIC, "numeric", -1, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, 0},
-        {SQLFE_OID_DATE, "date", 4, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, SQLFE_T_DATESTYLE},
-        {SQLFE_OID_TIME, "time", 8, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, SQLFE_T_DATESTYLE},
-        {SQLFE_OID_TIMESTAMP, "timestamp", 8, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, SQLFE_T_DATESTYLE},
-        {SQLFE_OID_TIMESTAMPTZ, "timestamptz", 8, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE,
-         SQLFE_T_DATESTYLE | SQLFE_T_TIMEZONE},
-        {SQLFE_OID_INTERVAL, "interval", 16, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, SQLFE_T_INTERVALSTYLE},
-        {SQLFE_OID_UUID, "uuid", 16, SQLFE_ST_TEXT, SQLFE_FAM_OPAQUE, 0},
-};
-
-const sqlfe_type *sqlfe_types_lookup(uint32_t oid)
-{
-	for (size_t i = 0; i < CB_ARRAY_LEN(type_table); i++)
-		if (type_table[i].oid == oid)
-			return &type_table[i];
-	return NULL;
-}
-
-bool sqlfe_types_can_order(const sqlfe_type *t, bool collation_c)
-{
-	if (t->ops & SQLFE_OPS_ORDER)
-		return true;
-	return (t->ops & SQLFE_OPS_ORDER_IF_C) && collation_c;
-}
 
 /* Copy s into out like snprintf; returns strlen(s). */
 static size_t emit(const char *s, size_t n, char *out, size_t cap)
@@ -328,7 +291,7 @@ size_t sqlfe_types_format_int(int64_t v, char out[21])
 	return len;
 }
 
-long sqlfe_types_render(const sqlfe_type *t, const sqlfe_sqlval *v, int extra_float_digits, char *out, size_t cap)
+long sqlfe_types_render(const pgtype *t, const sqlfe_sqlval *v, int extra_float_digits, char *out, size_t cap)
 {
 	char buf[32];
 	int n;
@@ -336,16 +299,16 @@ long sqlfe_types_render(const sqlfe_type *t, const sqlfe_sqlval *v, int extra_fl
 	if (v->kind == SQLFE_V_NULL)
 		return SQLFE_RENDER_NULL;
 	switch (t->family) {
-	case SQLFE_FAM_INT:
+	case PGTYPE_FAM_INT:
 		if (v->kind != SQLFE_V_INT)
 			return SQLFE_RENDER_INEXACT;
 		n = (int)sqlfe_types_format_int(v->i, buf);
 		return (long)emit(buf, (size_t)n, out, cap);
-	case SQLFE_FAM_BOOL:
+	case PGTYPE_FAM_BOOL:
 		if (v->kind != SQLFE_V_INT || (v->i != 0 && v->i != 1))
 			return SQLFE_RENDER_INEXACT;
 		return (long)emit(v->i ? "t" : "f", 1, out, cap);
-	case SQLFE_FAM_FLOAT: {
+	case PGTYPE_FAM_FLOAT: {
 		double d;
 		if (v->kind == SQLFE_V_TEXT) {
 			if (text_is(v, "NaN") || text_is(v, "-0") || text_is(v, "Infinity") || text_is(v, "-Infinity"))
@@ -353,19 +316,19 @@ long sqlfe_types_render(const sqlfe_type *t, const sqlfe_sqlval *v, int extra_fl
 			return SQLFE_RENDER_INEXACT;
 		}
 		d = v->kind == SQLFE_V_INT ? (double)v->i : v->d;
-		if (t->oid == SQLFE_OID_FLOAT4) {
+		if (t->oid == PGTYPE_OID_FLOAT4) {
 			if (v->kind == SQLFE_V_REAL && (double)(float)d != d && !isnan(d))
 				return SQLFE_RENDER_INEXACT;
 		}
 		{
-			size_t fl = t->oid == SQLFE_OID_FLOAT4
+			size_t fl = t->oid == PGTYPE_OID_FLOAT4
 			                    ? sqlfe_types_format_float4((float)d, extra_float_digits, out, cap)
 			                    : sqlfe_types_format_float8(d, extra_float_digits, out, cap);
 			return fl == 0 ? SQLFE_RENDER_INEXACT : (long)fl;
 		}
 	}
-	case SQLFE_FAM_TEXT:
-	case SQLFE_FAM_OPAQUE:
+	case PGTYPE_FAM_TEXT:
+	case PGTYPE_FAM_OPAQUE:
 		if (v->kind != SQLFE_V_TEXT)
 			return SQLFE_RENDER_INEXACT;
 		return (long)emit(v->s, v->len, out, cap);
@@ -422,13 +385,13 @@ bool sqlfe_types_like_to_glob(const char *pat, size_t len, char *out, size_t cap
 	return true;
 }
 
-bool sqlfe_types_parse_int(const sqlfe_type *t, const char *s, size_t len, int64_t *out)
+bool sqlfe_types_parse_int(const pgtype *t, const char *s, size_t len, int64_t *out)
 {
 	bool neg = false;
 	uint64_t v = 0, lim;
 	size_t i = 0;
 
-	if (t->family != SQLFE_FAM_INT || len == 0)
+	if (t->family != PGTYPE_FAM_INT || len == 0)
 		return false;
 	if (s[0] == '-') {
 		neg = true;
@@ -436,7 +399,7 @@ bool sqlfe_types_parse_int(const sqlfe_type *t, const char *s, size_t len, int64
 	}
 	if (i >= len)
 		return false;
-	lim = t->oid == SQLFE_OID_INT2 ? 32767u : t->oid == SQLFE_OID_INT4 ? 2147483647u : 9223372036854775807u;
+	lim = t->oid == PGTYPE_OID_INT2 ? 32767u : t->oid == PGTYPE_OID_INT4 ? 2147483647u : 9223372036854775807u;
 	for (; i < len; i++) {
 		unsigned d;
 		if (s[i] < '0' || s[i] > '9')

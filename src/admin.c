@@ -15,11 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/log.h"
+#include "hit/hitpath.h"
+#include "hit/wire.h"
 #include "src/cachesvc.h"
-#include "src/hitpath.h"
 #include "src/listener.h"
-#include "src/log.h"
-#include "src/pgproto.h"
+#include "src/replica.h"
 #include "src/session.h"
 #include "src/stats.h"
 
@@ -28,7 +30,7 @@
 
 typedef struct adm_conn {
 	int fd;
-	pgp_buf in;
+	wire_buf in;
 	adm_reply out;
 	bool eof; /* close once the reply is sent */
 } adm_conn;
@@ -45,12 +47,12 @@ struct adm_server {
 
 static void put_text(adm_reply *r, const char *s)
 {
-	pgp_buf_append(&r->buf, s, strlen(s));
+	wire_buf_append(&r->buf, s, strlen(s));
 }
 
 static void put_value(adm_reply *r, const char *v)
 {
-	pgp_buf_append(&r->buf, "\t", 1);
+	wire_buf_append(&r->buf, "\t", 1);
 	for (const char *p = v; *p != '\0'; p++) {
 		if (*p == '\\')
 			put_text(r, "\\\\");
@@ -59,7 +61,7 @@ static void put_value(adm_reply *r, const char *v)
 		else if (*p == '\n')
 			put_text(r, "\\n");
 		else
-			pgp_buf_append(&r->buf, p, 1);
+			wire_buf_append(&r->buf, p, 1);
 	}
 }
 
@@ -105,15 +107,15 @@ static CB_PRINTF(3, 4) void put_status(adm_reply *r, bool ok, const char *fmt, .
 /* --- commands ---------------------------------------------------------------- */
 
 /* The cache service, or NULL when the daemon runs without a cache. */
-static csvc *adm_cache(adm_server *a)
+static cachesvc *adm_cache(adm_server *a)
 {
 	return a->hooks.cache != NULL ? a->hooks.cache() : NULL;
 }
 
 /* The cache service, or NULL after an error reply saying how to get one. */
-static csvc *adm_need_cache(adm_server *a, adm_reply *r)
+static cachesvc *adm_need_cache(adm_server *a, adm_reply *r)
 {
-	csvc *cs = adm_cache(a);
+	cachesvc *cs = adm_cache(a);
 	if (cs == NULL)
 		put_status(r, false,
 		           "this cbcached runs without a cache: set cache_db and cache_groups in %s and restart it "
@@ -148,17 +150,17 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "queries_cache_hits", STATS_GET(queries_cache_hits));
 	stat_row(r, "queries_cache_misses", STATS_GET(queries_cache_misses));
 	stat_row(r, "queries_backend", STATS_GET(queries_backend));
-	hp_stats hs = {0};
-	csvc *hcs = adm_cache(a);
-	if (hcs != NULL && csvc_hit_engine(hcs) != NULL)
-		hp_get_stats(csvc_hit_engine(hcs), &hs);
+	hitpath_stats hs = {0};
+	cachesvc *hcs = adm_cache(a);
+	if (hcs != NULL && cachesvc_hit_engine(hcs) != NULL)
+		hitpath_get_stats(cachesvc_hit_engine(hcs), &hs);
 	stat_row(r, "queries_parsed", (long long)hs.parses);
-	stat_row(r, "query_shapes", (long long)hs.shapes);
+	stat_row(r, "query_shapes", (long long)hs.plans);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
-	csvc *cs = adm_cache(a);
+	cachesvc *cs = adm_cache(a);
 	if (cs != NULL) {
-		csvc_counters c;
-		csvc_get_counters(cs, &c);
+		cachesvc_counters c;
+		cachesvc_get_counters(cs, &c);
 		stat_row(r, "cache_fills_queued", (long long)c.fills_queued);
 		stat_row(r, "cache_fills_done", (long long)c.fills_done);
 		stat_row(r, "cache_fills_failed", (long long)c.fills_failed);
@@ -181,6 +183,32 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "cache_hits_overflow", (long long)c.hits_overflow);
 		stat_row(r, "cache_rows", (long long)c.cache_rows);
 		stat_row(r, "cache_bytes", (long long)c.cache_bytes);
+		replica_counters rc;
+		char why[CB_ERROR_MAX];
+		bool streaming = cachesvc_stream(cs, &rc, why, sizeof(why));
+		stat_row(r, "repl_stream", streaming ? 1 : 0);
+		stat_row(r, "repl_stream_healthy", streaming && rc.healthy ? 1 : 0);
+		stat_row(r, "cache_answers", cachesvc_answers(cs) ? 1 : 0);
+		stat_row(r, "repl_ddl_triggers", cachesvc_ddl_triggers(cs) ? 1 : 0);
+		if (streaming) {
+			stat_row(r, "repl_applied_lsn", (long long)rc.applied_lsn);
+			stat_row(r, "repl_lag_bytes", (long long)rc.lag_bytes);
+			stat_row(r, "repl_lag_ms", (long long)rc.lag_ms);
+			stat_row(r, "repl_transactions", (long long)rc.transactions);
+			stat_row(r, "repl_changes_applied", (long long)rc.changes);
+			stat_row(r, "repl_rows_written", (long long)rc.rows_written);
+			stat_row(r, "repl_rows_deleted", (long long)rc.rows_deleted);
+			stat_row(r, "repl_rows_not_needed", (long long)rc.rows_not_needed);
+			stat_row(r, "repl_control_evictions", (long long)rc.control_evictions);
+			stat_row(r, "repl_invalidations", (long long)rc.invalidations);
+			stat_row(r, "repl_schema_changes", (long long)rc.schema_changes);
+			stat_row(r, "repl_failures", (long long)rc.failures);
+			stat_row(r, "repl_reconnects", (long long)rc.reconnects);
+			stat_row(r, "repl_slots_lost", (long long)rc.slots_lost);
+			stat_row(r, "repl_fences", (long long)rc.fences_up);
+			stat_row(r, "repl_fences_made", (long long)rc.fences_made);
+			stat_row(r, "repl_syncs", (long long)rc.syncs);
+		}
 	}
 	put_status(r, true, "%s", "");
 }
@@ -225,7 +253,7 @@ static void cmd_show_config(adm_server *a, const char *args, adm_reply *r)
 static void cmd_reload(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	cbd_error err;
+	cb_error err;
 	if (a->hooks.reload(&err))
 		put_status(r, true, "reloaded %s", a->hooks.config()->path);
 	else
@@ -265,13 +293,13 @@ static bool fill_args(adm_reply *r, const char *cmd, const char *args, char *nam
 
 static void cmd_fill(adm_server *a, const char *args, adm_reply *r)
 {
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	char name[256], value[1024];
 	if (cs == NULL || !fill_args(r, "FILL", args, name, sizeof(name), value, sizeof(value)))
 		return;
-	cbd_error err;
+	cb_error err;
 	bool merged = false;
-	if (!csvc_fill(cs, name, value, &merged, &err))
+	if (!cachesvc_fill(cs, name, value, &merged, &err))
 		put_status(r, false, "FILL %s %s refused: %s", name, value, err.msg);
 	else
 		put_status(r, true, "%s %s %s", name, value,
@@ -280,13 +308,13 @@ static void cmd_fill(adm_server *a, const char *args, adm_reply *r)
 
 static void cmd_evict(adm_server *a, const char *args, adm_reply *r)
 {
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	char name[256], value[1024];
 	if (cs == NULL || !fill_args(r, "EVICT", args, name, sizeof(name), value, sizeof(value)))
 		return;
-	cbd_error err;
+	cb_error err;
 	bool found = false;
-	if (!csvc_evict(cs, name, value, &found, &err))
+	if (!cachesvc_evict(cs, name, value, &found, &err))
 		put_status(r, false, "EVICT %s %s failed: %s", name, value, err.msg);
 	else
 		put_status(r, true, "%s %s %s", name, value, found ? "evicted" : "was not loaded");
@@ -295,11 +323,11 @@ static void cmd_evict(adm_server *a, const char *args, adm_reply *r)
 static void cmd_evict_all(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
-	cbd_error err;
+	cachesvc *cs = adm_need_cache(a, r);
+	cb_error err;
 	if (cs == NULL)
 		return;
-	if (!csvc_evict_all(cs, &err))
+	if (!cachesvc_evict_all(cs, &err))
 		put_status(r, false, "EVICT ALL failed: %s", err.msg);
 	else
 		put_status(r, true, "every fill value evicted (complete tables stay)");
@@ -314,13 +342,13 @@ static void verify_row(void *arg, const verify_violation *v)
 static void cmd_verify(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	static const char *const cols[] = {"group", "constraint", "value", "problem", "row", "cached", NULL};
 	put_columns(r, cols);
-	cbd_error err;
-	long n = csvc_verify(cs, verify_row, r, &err);
+	cb_error err;
+	long n = cachesvc_verify(cs, verify_row, r, &err);
 	if (n < 0)
 		put_status(r, false, "VERIFY could not run: %s", err.msg);
 	else if (n > 0)
@@ -340,7 +368,7 @@ static void fills_queued_row(void *arg, size_t group, size_t fill, const char *v
 	void **p = arg;
 	adm_reply *r = p[0];
 	char name[300], att[16];
-	csvc_fill_name(p[1], group, fill, name, sizeof(name));
+	cachesvc_fill_name(p[1], group, fill, name, sizeof(name));
 	snprintf(att, sizeof(att), "%d", attempts);
 	put_row(r, 8, in_flight ? "running" : "queued", name, value, att, "", "", "", "");
 }
@@ -348,20 +376,20 @@ static void fills_queued_row(void *arg, size_t group, size_t fill, const char *v
 static void cmd_show_fills(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	static const char *const cols[] = {"state",       "fill_column", "value", "attempts", "rows",
 	                                   "duration_ms", "age_s",       "error", NULL};
 	put_columns(r, cols);
 	void *p[2] = {r, cs};
-	fill_queue_foreach(csvc_fill_daemon(cs), fills_queued_row, p);
+	fill_queue_foreach(cachesvc_fill_daemon(cs), fills_queued_row, p);
 	fill_recent rec[FILL_RECENT_MAX];
-	size_t n = fill_get_recent(csvc_fill_daemon(cs), rec, FILL_RECENT_MAX);
-	int64_t now = cachedb_now_us();
+	size_t n = fill_get_recent(cachesvc_fill_daemon(cs), rec, FILL_RECENT_MAX);
+	int64_t now = cb_clock_now_us();
 	for (size_t i = 0; i < n; i++) {
 		char name[300], rows[24], dur[32], age[24];
-		csvc_fill_name(cs, rec[i].group, rec[i].fill, name, sizeof(name));
+		cachesvc_fill_name(cs, rec[i].group, rec[i].fill, name, sizeof(name));
 		snprintf(rows, sizeof(rows), "%llu", (unsigned long long)rec[i].rows);
 		ms_text(dur, sizeof(dur), rec[i].duration_us);
 		snprintf(age, sizeof(age), "%lld", (long long)((now - rec[i].finished_us) / 1000000));
@@ -375,7 +403,7 @@ static void cmd_show_fills(adm_server *a, const char *args, adm_reply *r)
 
 typedef struct controls_arg {
 	adm_reply *r;
-	csvc *cs;
+	cachesvc *cs;
 	int64_t now;
 } controls_arg;
 
@@ -383,7 +411,7 @@ static void controls_row(void *arg, size_t group, size_t fill, int64_t values, i
 {
 	controls_arg *c = arg;
 	char name[300], v[24], h[24], age[24];
-	csvc_fill_name(c->cs, group, fill, name, sizeof(name));
+	cachesvc_fill_name(c->cs, group, fill, name, sizeof(name));
 	snprintf(v, sizeof(v), "%lld", (long long)values);
 	snprintf(h, sizeof(h), "%lld", (long long)hits);
 	if (oldest_us > 0)
@@ -396,20 +424,20 @@ static void controls_row(void *arg, size_t group, size_t fill, int64_t values, i
 static void cmd_show_controls(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	static const char *const cols[] = {"fill_column", "values_loaded", "hits", "oldest_access_s", NULL};
 	put_columns(r, cols);
-	controls_arg c = {r, cs, cachedb_now_us()};
-	cbd_error err;
-	if (!csvc_controls(cs, controls_row, &c, &err))
+	controls_arg c = {r, cs, cb_clock_now_us()};
+	cb_error err;
+	if (!cachesvc_controls(cs, controls_row, &c, &err))
 		put_status(r, false, "SHOW CONTROLS failed: %s", err.msg);
 	else
 		put_status(r, true, "%s", "");
 }
 
-static void shape_row(void *arg, const hp_shape_info *i)
+static void shape_row(void *arg, const hitpath_plan_info *i)
 {
 	adm_reply *r = arg;
 	char ex[24], h[24], m[24], b[24];
@@ -423,10 +451,10 @@ static void shape_row(void *arg, const hp_shape_info *i)
 static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
-	hp_engine *e = csvc_hit_engine(cs);
+	hitpath_engine *e = cachesvc_hit_engine(cs);
 	if (e == NULL) {
 		put_status(r, false, "%s", "the hit path is not running: see the log of cbcached's start");
 		return;
@@ -434,14 +462,14 @@ static void cmd_show_queries(adm_server *a, const char *args, adm_reply *r)
 	static const char *const cols[] = {"query",   "executions", "cache_hits", "cache_misses",
 	                                   "backend", "reason",     NULL};
 	put_columns(r, cols);
-	hp_foreach_shape(e, shape_row, r);
+	hitpath_foreach_plan(e, shape_row, r);
 	put_status(r, true, "%s", "");
 }
 
 /* WAIT FILLS [ms]: until no invalidation is pending, the fill queue is empty and no fill runs (tests, scripts). */
 static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 {
-	csvc *cs = adm_need_cache(a, r);
+	cachesvc *cs = adm_need_cache(a, r);
 	if (cs == NULL)
 		return;
 	long ms = 10000;
@@ -458,13 +486,63 @@ static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 			return;
 		}
 	}
-	if (csvc_wait_idle(cs, (int)ms))
+	if (cachesvc_wait_idle(cs, (int)ms))
 		put_status(r, true, "%s", "the fill queue is empty and no invalidation is pending");
 	else
 		put_status(r, false,
 		           "fills or invalidations still pending after %ld ms (%zu fill requests): see SHOW FILLS and "
 		           "cache_invalidations in SHOW STATS",
-		           ms, fill_queue_length(csvc_fill_daemon(cs)));
+		           ms, fill_queue_length(cachesvc_fill_daemon(cs)));
+}
+
+static void lsn_text(uint64_t lsn, char *buf, size_t n)
+{
+	snprintf(buf, n, "%X/%X", (unsigned)(lsn >> 32), (unsigned)lsn);
+}
+
+/* SHOW REPLICATION: the change stream's slot and positions, one row. */
+static void cmd_show_replication(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	cachesvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	replica_counters c;
+	char why[CB_ERROR_MAX];
+	if (!cachesvc_stream(cs, &c, why, sizeof(why))) {
+		put_status(r, false, "this cbcached runs without a change stream: %s", why);
+		return;
+	}
+	static const char *const cols[] = {"slot",         "state",         "healthy",        "applied_lsn",
+	                                   "received_lsn", "confirmed_lsn", "server_wal_end", "lag_bytes",
+	                                   "lag_ms",       "ddl_triggers",  "last_error",     NULL};
+	put_columns(r, cols);
+	char slot[80], ap[24], rc[24], cf[24], se[24], lb[24], lm[24];
+	cachesvc_slot_name(cs, slot, sizeof(slot));
+	lsn_text(c.applied_lsn, ap, sizeof(ap));
+	lsn_text(c.received_lsn, rc, sizeof(rc));
+	lsn_text(c.confirmed_lsn, cf, sizeof(cf));
+	lsn_text(c.server_wal_end, se, sizeof(se));
+	snprintf(lb, sizeof(lb), "%lld", (long long)c.lag_bytes);
+	snprintf(lm, sizeof(lm), "%lld", (long long)c.lag_ms);
+	put_row(r, 11, slot, c.state, c.healthy ? "yes" : "no", ap, rc, cf, se, lb, lm,
+	        cachesvc_ddl_triggers(cs) ? "installed" : "missing", why);
+	put_status(r, true, "%s", "");
+}
+
+/* DROP SLOT: stop the change stream for good and drop its slot and publication. */
+static void cmd_drop_slot(adm_server *a, const char *args, adm_reply *r)
+{
+	(void)args;
+	cachesvc *cs = adm_need_cache(a, r);
+	if (cs == NULL)
+		return;
+	char msg[1000];
+	cb_error err;
+	if (cachesvc_drop_slot(cs, msg, sizeof(msg), &err))
+		put_status(r, true, "%s", msg);
+	else
+		put_status(r, false, "DROP SLOT: %s", err.msg);
 }
 
 typedef struct adm_command {
@@ -481,6 +559,8 @@ static const adm_command adm_commands[] = {
         {"SHOW FILLS", false, cmd_show_fills},
         {"SHOW CONTROLS", false, cmd_show_controls},
         {"SHOW QUERIES", false, cmd_show_queries},
+        {"SHOW REPLICATION", false, cmd_show_replication},
+        {"DROP SLOT", false, cmd_drop_slot},
         {"RELOAD", false, cmd_reload},
         {"SHUTDOWN", false, cmd_shutdown},
         {"EVICT ALL", false, cmd_evict_all},
@@ -540,23 +620,24 @@ void adm_execute(adm_server *a, const char *line, adm_reply *r)
 	        r, false,
 	        "unknown command \"%s\": the commands are SHOW STATS, SHOW SESSIONS, SHOW CONFIG, %sRELOAD, SHUTDOWN",
 	        norm,
-	        adm_cache(a) != NULL ? "SHOW FILLS, SHOW CONTROLS, SHOW QUERIES, FILL table.column value, EVICT "
-	                               "table.column value, EVICT ALL, VERIFY, WAIT FILLS [ms], "
-	                             : "");
+	        adm_cache(a) != NULL
+	                ? "SHOW FILLS, SHOW CONTROLS, SHOW QUERIES, SHOW REPLICATION, FILL table.column "
+	                  "value, EVICT table.column value, EVICT ALL, VERIFY, WAIT FILLS [ms], DROP SLOT, "
+	                : "");
 }
 
 /* --- server ------------------------------------------------------------------- */
 
-bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cbd_error *err)
+bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cb_error *err)
 {
 	adm_server *a = calloc(1, sizeof(*a));
 	if (a == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	a->path = strdup(path);
 	a->hooks = *hooks;
 	if (a->path == NULL || !lsn_unix(path, 0600, &a->lfd, err)) {
 		if (a->path == NULL)
-			cbd_fail(err, "out of memory");
+			cb_fail(err, "out of memory");
 		free(a->path);
 		free(a);
 		return false;
@@ -569,8 +650,8 @@ static void conn_close(adm_server *a, int i)
 {
 	adm_conn *c = &a->conns[i];
 	close(c->fd);
-	pgp_buf_free(&c->in);
-	pgp_buf_free(&c->out.buf);
+	wire_buf_free(&c->in);
+	wire_buf_free(&c->out.buf);
 	a->conns[i] = a->conns[a->nconns - 1];
 	memset(&a->conns[a->nconns - 1], 0, sizeof(adm_conn));
 	a->nconns--;
@@ -599,7 +680,7 @@ int adm_pollfds(adm_server *a, struct pollfd *fds, int max)
 	for (int i = 0; i < a->nconns && n < max; i++) {
 		adm_conn *c = &a->conns[i];
 		fds[n].fd = c->fd;
-		fds[n].events = (short)((pgp_buf_avail(&c->out.buf) > 0 ? POLLOUT : 0) | (c->eof ? 0 : POLLIN));
+		fds[n].events = (short)((wire_buf_avail(&c->out.buf) > 0 ? POLLOUT : 0) | (c->eof ? 0 : POLLIN));
 		fds[n++].revents = 0;
 	}
 	return n;
@@ -610,16 +691,16 @@ static void conn_lines(adm_server *a, adm_conn *c)
 {
 	for (;;) {
 		char *start = c->in.data + c->in.start;
-		char *nl = memchr(start, '\n', pgp_buf_avail(&c->in));
+		char *nl = memchr(start, '\n', wire_buf_avail(&c->in));
 		if (nl == NULL)
 			break;
 		*nl = '\0';
 		if (nl > start && nl[-1] == '\r')
 			nl[-1] = '\0';
 		adm_execute(a, start, &c->out);
-		pgp_buf_consume(&c->in, (size_t)(nl - start) + 1);
+		wire_buf_consume(&c->in, (size_t)(nl - start) + 1);
 	}
-	if (pgp_buf_avail(&c->in) > ADM_MAX_LINE) {
+	if (wire_buf_avail(&c->in) > ADM_MAX_LINE) {
 		put_status(&c->out, false, "command line longer than %d bytes", ADM_MAX_LINE);
 		c->eof = true;
 	}
@@ -637,7 +718,7 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n)
 		adm_conn *c = &a->conns[i];
 		bool drop = false;
 		if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (!pgp_buf_reserve(&c->in, 4096)) {
+			if (!wire_buf_reserve(&c->in, 4096)) {
 				drop = true;
 			} else {
 				ssize_t r = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
@@ -649,18 +730,18 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n)
 				}
 			}
 		}
-		while (!drop && pgp_buf_avail(&c->out.buf) > 0) {
-			ssize_t w = send(c->fd, c->out.buf.data + c->out.buf.start, pgp_buf_avail(&c->out.buf),
+		while (!drop && wire_buf_avail(&c->out.buf) > 0) {
+			ssize_t w = send(c->fd, c->out.buf.data + c->out.buf.start, wire_buf_avail(&c->out.buf),
 			                 MSG_NOSIGNAL);
 			if (w < 0) {
 				drop = errno != EAGAIN && errno != EINTR;
 				break;
 			}
-			pgp_buf_consume(&c->out.buf, (size_t)w);
+			wire_buf_consume(&c->out.buf, (size_t)w);
 		}
 		if (c->out.buf.failed || c->in.failed)
 			drop = true;
-		if (drop || (c->eof && pgp_buf_avail(&c->out.buf) == 0))
+		if (drop || (c->eof && wire_buf_avail(&c->out.buf) == 0))
 			conn_close(a, i);
 	}
 	if ((fds[0].revents & POLLIN) && a->nconns < ADM_MAX_CONNS) {

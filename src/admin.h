@@ -20,24 +20,24 @@
 
 #include "src/config.h"
 #include "src/daemon.h"
-#include "src/pgproto.h"
+#include "hit/wire.h"
 
 typedef struct adm_server adm_server;
-struct csvc;
+struct cachesvc;
 
 typedef struct adm_hooks {
 	/* re-read the config file; false with err when it is invalid */
-	bool (*reload)(cbd_error *err);
+	bool (*reload)(cb_error *err);
 	/* begin a graceful shutdown */
 	void (*shutdown)(void);
 	/* the config in effect (read in the main thread only) */
 	const cfg_config *(*config)(void);
 	/* the cache service (src/cachesvc.h), NULL when no cache is configured;
 	 * the hook itself may be NULL too */
-	struct csvc *(*cache)(void);
+	struct cachesvc *(*cache)(void);
 } adm_hooks;
 
-CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cbd_error *err);
+CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cb_error *err);
 /* Close the listener and every connection, remove the socket file, free. */
 void adm_close(adm_server *a);
 
@@ -48,7 +48,7 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n);
 
 /* The reply to one command, in the wire format above. */
 typedef struct adm_reply {
-	pgp_buf buf;
+	wire_buf buf;
 } adm_reply;
 
 /* Run one command line and append the reply (protocol above) to out. */

@@ -1,153 +1,274 @@
 /*
- * backend.c - backend connections through libpq (see backend.h).
+ * backend.c - the backend connections of client sessions (see backend.h).
  *
  * Functions prefix: be_
  */
 #include "src/backend.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
 
-/* Settings PostgreSQL reports with ParameterStatus (GUC_REPORT) up to PostgreSQL 16. */
-const char *const be_reported_params[] = {"application_name",
-                                          "client_encoding",
-                                          "DateStyle",
-                                          "default_transaction_read_only",
-                                          "in_hot_standby",
-                                          "integer_datetimes",
-                                          "IntervalStyle",
-                                          "is_superuser",
-                                          "scram_iterations",
-                                          "server_encoding",
-                                          "server_version",
-                                          "session_authorization",
-                                          "standard_conforming_strings",
-                                          "TimeZone",
-                                          NULL};
+#include "common/clock.h"
+#include "hit/wire.h"
 
-/* Append "-c name=value" to opts, escaping spaces and backslashes as the backend expects. */
-static void add_option(char *opts, size_t n, const char *name, const char *value)
+#define BE_MAX_HOSTS 16
+
+typedef struct be_host {
+	char host[256]; /* a name, an address, or a directory of UNIX sockets (starts with '/') */
+	char port[16];
+} be_host;
+
+struct be_target {
+	be_host hosts[BE_MAX_HOSTS];
+	int nhosts;
+	int connect_timeout_ms; /* per host; 0: none */
+};
+
+/* The idx-th comma-separated item of list (the last one when there are fewer), into out. */
+static void list_item(const char *list, int idx, char *out, size_t cap)
 {
-	size_t len = strlen(opts);
-	len += (size_t)snprintf(opts + len, len < n ? n - len : 0, "%s-c ", len > 0 ? " " : "");
-	const char *parts[3] = {name, "=", value};
-	for (int k = 0; k < 3; k++) {
-		for (const char *p = parts[k]; *p != '\0' && len + 3 < n; p++) {
-			if ((*p == ' ' || *p == '\\') && k != 1)
-				opts[len++] = '\\';
-			opts[len++] = *p;
-		}
+	const char *p = list;
+	for (int i = 0; i < idx; i++) {
+		const char *c = strchr(p, ',');
+		if (c == NULL)
+			break;
+		p = c + 1;
 	}
-	if (len < n)
-		opts[len] = '\0';
+	size_t n = strcspn(p, ",");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
 }
 
-/* Guess the SQLSTATE of a refused connection from libpq's message (libpq keeps no code). */
-static const char *guess_sqlstate(const char *msg)
+static int count_items(const char *list)
 {
-	if (strstr(msg, "password authentication failed") != NULL)
-		return "28P01";
-	if (strstr(msg, "database") != NULL && strstr(msg, "does not exist") != NULL)
-		return "3D000";
-	if (strstr(msg, "too many clients") != NULL || strstr(msg, "connection slots") != NULL)
-		return "53300";
-	if (strstr(msg, "role") != NULL || strstr(msg, "pg_hba.conf") != NULL || strstr(msg, "permitted") != NULL)
-		return "28000";
-	return "08006";
+	int n = 1;
+	for (const char *p = list; *p != '\0'; p++)
+		n += *p == ',';
+	return n;
 }
 
-void be_connect(const char *backend, const char *user, const char *dbname, const char *password, const be_param *params,
-                int nparams, be_result *out)
+be_target *be_target_parse(const char *conninfo, cb_error *err)
 {
-	memset(out, 0, sizeof(*out));
 	char *perr = NULL;
-	PQconninfoOption *base = PQconninfoParse(backend, &perr);
-	if (base == NULL) {
-		out->status = BE_REFUSED;
-		snprintf(out->sqlstate, sizeof(out->sqlstate), "08006");
-		snprintf(out->message, sizeof(out->message), "backend connection string is invalid: %s",
-		         perr != NULL ? perr : "out of memory");
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	if (opts == NULL) {
+		cb_fail(err, "the backend connection string is invalid: %s; fix backend in cbcache.conf",
+		        perr != NULL ? perr : "out of memory");
 		PQfreemem(perr);
-		return;
+		return NULL;
 	}
-
-	enum { MAXKW = 64 };
-	const char *kw[MAXKW + 16];
-	const char *val[MAXKW + 16];
-	int n = 0;
-	for (PQconninfoOption *o = base; o->keyword != NULL && n < MAXKW; o++) {
-		if (o->val != NULL && o->val[0] != '\0') {
-			kw[n] = o->keyword;
-			val[n++] = o->val;
+	const char *host = NULL, *hostaddr = NULL, *port = NULL, *timeout = NULL, *sslmode = NULL;
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "connect_timeout") == 0)
+			timeout = o->val;
+		else if (strcmp(o->keyword, "sslmode") == 0)
+			sslmode = o->val;
+	}
+	be_target *t = NULL;
+	if (sslmode != NULL && (strcmp(sslmode, "require") == 0 || strcmp(sslmode, "verify-ca") == 0 ||
+	                        strcmp(sslmode, "verify-full") == 0)) {
+		cb_fail(err,
+		        "sslmode=%s in the backend connection string: cbcached does not encrypt its sessions' "
+		        "connections to the backend; connect it over a UNIX socket or a trusted network and remove "
+		        "sslmode (or set sslmode=disable)",
+		        sslmode);
+	} else if ((t = calloc(1, sizeof(*t))) == NULL) {
+		cb_fail(err, "out of memory");
+	} else {
+		/* the hosts: hostaddr wins over host for the address, as in libpq; default a UNIX socket */
+		const char *list = hostaddr != NULL ? hostaddr : host != NULL ? host : "/var/run/postgresql";
+		t->nhosts = count_items(list);
+		if (t->nhosts > BE_MAX_HOSTS)
+			t->nhosts = BE_MAX_HOSTS;
+		for (int i = 0; i < t->nhosts; i++) {
+			list_item(list, i, t->hosts[i].host, sizeof(t->hosts[i].host));
+			if (t->hosts[i].host[0] == '\0')
+				snprintf(t->hosts[i].host, sizeof(t->hosts[i].host), "/var/run/postgresql");
+			list_item(port != NULL ? port : "5432", i, t->hosts[i].port, sizeof(t->hosts[i].port));
+			if (t->hosts[i].port[0] == '\0')
+				snprintf(t->hosts[i].port, sizeof(t->hosts[i].port), "5432");
+		}
+		if (timeout != NULL) {
+			int s = atoi(timeout);
+			t->connect_timeout_ms = s > 0 ? (s < 2 ? 2 : s) * 1000 : 0; /* libpq's minimum is 2 s */
 		}
 	}
+	PQconninfoFree(opts);
+	return t;
+}
 
-	char options[4096] = "";
-	const char *appname = "";
-	const char *encoding = "";
-	for (int i = 0; i < nparams; i++) {
-		if (strcmp(params[i].name, "application_name") == 0)
-			appname = params[i].value;
-		else if (strcmp(params[i].name, "client_encoding") == 0)
-			encoding = params[i].value;
-		else if (strcmp(params[i].name, "options") == 0) {
-			size_t len = strlen(options);
-			snprintf(options + len, sizeof(options) - len, "%s%s", len > 0 ? " " : "", params[i].value);
-		} else
-			add_option(options, sizeof(options), params[i].name, params[i].value);
-	}
+void be_target_free(be_target *t)
+{
+	free(t);
+}
 
-	/* Later entries win in PQconnectdbParams: the session's own settings come last. */
-	kw[n] = "user";
-	val[n++] = user;
-	kw[n] = "dbname";
-	val[n++] = dbname;
-	kw[n] = "password";
-	val[n++] = password != NULL ? password : "";
-	kw[n] = "passfile"; /* never the daemon's ~/.pgpass: the client proves itself */
-	val[n++] = "/nonexistent/cbcached-uses-no-passfile";
-	kw[n] = "options";
-	val[n++] = options;
-	kw[n] = "application_name";
-	val[n++] = appname;
-	kw[n] = "client_encoding";
-	val[n++] = encoding;
-	kw[n] = "sslmode"; /* the session relays raw protocol on the socket */
-	val[n++] = "disable";
-	kw[n] = "gssencmode";
-	val[n++] = "disable";
-	kw[n] = NULL;
-	val[n] = NULL;
+/* Wait for fd to connect within timeout_ms (<= 0: no limit); 0 or an errno. */
+static int wait_connected(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
+	for (;;) {
+		int left = timeout_ms > 0 ? (int)((deadline - cb_clock_mono_us()) / 1000) : -1;
+		if (timeout_ms > 0 && left <= 0)
+			return ETIMEDOUT;
+		int r = poll(&p, 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno;
+		if (r == 0)
+			return ETIMEDOUT;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+			return errno;
+		return soerr;
+	}
+}
 
-	/* expand_dbname = 0: a client's database name is never read as a conninfo */
-	PGconn *conn = PQconnectdbParams(kw, val, 0);
-	PQconninfoFree(base);
-	if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
-		out->status = BE_OK;
-		out->conn = conn;
-		return;
+/* Connect a non-blocking socket to sa; the socket or -1 with errno's cause in *cause. */
+static int connect_to(const struct sockaddr *sa, socklen_t len, int timeout_ms, int *cause)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*cause = errno;
+		return -1;
 	}
-	if (conn != NULL && PQconnectionNeedsPassword(conn) && (password == NULL || password[0] == '\0')) {
-		out->status = BE_NEED_PASSWORD;
-		PQfinish(conn);
-		return;
+	if (sa->sa_family != AF_UNIX) {
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	}
-	out->status = BE_REFUSED;
-	const char *msg = conn != NULL ? PQerrorMessage(conn) : "out of memory";
-	/* keep the server's text: after the last "FATAL:  " if there is one */
-	const char *fatal = strstr(msg, "FATAL:  ");
-	const char *text = fatal != NULL ? fatal + 8 : msg;
-	if (fatal != NULL)
-		snprintf(out->message, sizeof(out->message), "%s", text);
-	else /* no answer from a server: say that it is cbcached's backend that is unreachable */
-		snprintf(out->message, sizeof(out->message),
-		         "cbcached cannot reach its backend (check backend in cbcache.conf and that PostgreSQL runs): "
-		         "%s",
-		         text);
-	size_t len = strlen(out->message);
-	while (len > 0 && (out->message[len - 1] == '\n' || out->message[len - 1] == ' '))
-		out->message[--len] = '\0';
-	snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", fatal != NULL ? guess_sqlstate(text) : "08006");
-	PQfinish(conn);
+	int rc = connect(fd, sa, len);
+	int e = rc == 0 ? 0 : errno;
+	if (e == EINPROGRESS || e == EAGAIN)
+		e = wait_connected(fd, timeout_ms);
+	if (e != 0) {
+		close(fd);
+		*cause = e;
+		return -1;
+	}
+	return fd;
+}
+
+int be_open(const be_target *t, be_addr *addr, cb_error *err)
+{
+	char tried[1024] = "";
+	size_t used = 0;
+	for (int i = 0; i < t->nhosts; i++) {
+		const be_host *h = &t->hosts[i];
+		int cause = 0, fd = -1;
+		if (h->host[0] == '/' || h->host[0] == '@') {
+			struct sockaddr_un un;
+			memset(&un, 0, sizeof(un));
+			un.sun_family = AF_UNIX;
+			int n = snprintf(un.sun_path, sizeof(un.sun_path), "%s/.s.PGSQL.%s", h->host, h->port);
+			if (n < 0 || (size_t)n >= sizeof(un.sun_path)) {
+				cause = ENAMETOOLONG;
+			} else {
+				if (h->host[0] == '@') /* the abstract namespace, as libpq reads it */
+					un.sun_path[0] = '\0';
+				fd = connect_to((struct sockaddr *)&un, (socklen_t)sizeof(un), t->connect_timeout_ms,
+				                &cause);
+				if (fd >= 0) {
+					memcpy(&addr->sa, &un, sizeof(un));
+					addr->len = (socklen_t)sizeof(un);
+				}
+			}
+			if (fd < 0)
+				used += (size_t)snprintf(tried + used, used < sizeof(tried) ? sizeof(tried) - used : 0,
+				                         "%s%s/.s.PGSQL.%s: %s", used ? "; " : "", h->host, h->port,
+				                         strerror(cause));
+		} else {
+			struct addrinfo hints, *res = NULL;
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_family = AF_UNSPEC;
+			hints.ai_socktype = SOCK_STREAM;
+			int gai = getaddrinfo(h->host, h->port, &hints, &res);
+			if (gai != 0) {
+				used += (size_t)snprintf(tried + used, used < sizeof(tried) ? sizeof(tried) - used : 0,
+				                         "%s%s: %s", used ? "; " : "", h->host, gai_strerror(gai));
+				continue;
+			}
+			for (struct addrinfo *a = res; a != NULL && fd < 0; a = a->ai_next) {
+				fd = connect_to(a->ai_addr, a->ai_addrlen, t->connect_timeout_ms, &cause);
+				if (fd >= 0) {
+					memcpy(&addr->sa, a->ai_addr, a->ai_addrlen);
+					addr->len = a->ai_addrlen;
+				}
+			}
+			freeaddrinfo(res);
+			if (fd < 0)
+				used += (size_t)snprintf(tried + used, used < sizeof(tried) ? sizeof(tried) - used : 0,
+				                         "%s%s port %s: %s", used ? "; " : "", h->host, h->port,
+				                         strerror(cause));
+		}
+		if (fd >= 0)
+			return fd;
+	}
+	cb_fail(err, "cbcached cannot reach its backend (%s); check backend in cbcache.conf and that PostgreSQL runs",
+	        tried);
+	return -1;
+}
+
+bool be_cancel(const be_addr *addr, int32_t pid, int32_t key, cb_error *err)
+{
+	int cause = 0;
+	int fd = connect_to((const struct sockaddr *)&addr->sa, addr->len, 5000, &cause);
+	if (fd < 0)
+		return cb_fail(err, "cannot connect to the backend to cancel: %s", strerror(cause));
+	unsigned char pkt[16];
+	uint32_t v[4] = {16, WIRE_CANCEL_CODE, (uint32_t)pid, (uint32_t)key};
+	for (int i = 0; i < 4; i++) {
+		pkt[i * 4] = (unsigned char)(v[i] >> 24);
+		pkt[i * 4 + 1] = (unsigned char)(v[i] >> 16);
+		pkt[i * 4 + 2] = (unsigned char)(v[i] >> 8);
+		pkt[i * 4 + 3] = (unsigned char)v[i];
+	}
+	size_t sent = 0;
+	int64_t deadline = cb_clock_mono_us() + 5000000;
+	while (sent < sizeof(pkt)) {
+		ssize_t n = send(fd, pkt + sent, sizeof(pkt) - sent, MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && cb_clock_mono_us() < deadline) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			(void)poll(&p, 1, 100);
+			continue;
+		}
+		int e = errno;
+		close(fd);
+		return cb_fail(err, "cannot send the cancel request to the backend: %s", strerror(e));
+	}
+	/* the backend closes the connection when it has read the request (as libpq waits for) */
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char b;
+	while (poll(&p, 1, 5000) > 0 && recv(fd, &b, 1, 0) > 0)
+		;
+	close(fd);
+	return true;
 }

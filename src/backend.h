@@ -1,53 +1,54 @@
 /*
- * backend.h - opening a backend connection for a client session with libpq,
- * then handing its socket to the session for raw protocol relay.
+ * backend.h - the backend connections of client sessions: where the
+ * backend is (parsed once from the `backend` connection string), opening
+ * a socket to it, and cancel requests.
  *
  * Functions prefix: be_
  *
- * libpq does the connection and authentication phase (so every method the
- * backend may ask for works: trust, cleartext, MD5, SCRAM-SHA-256); after
- * CONNECTION_OK the session reads and writes protocol messages on
- * PQsocket() itself and keeps the PGconn only for PQcancel and PQfinish.
- * SSL and GSS encryption to the backend are disabled for that reason.
+ * DESIGN
+ *
+ * A session speaks the protocol to the backend itself from the first
+ * byte: it sends the client's startup parameters and relays the
+ * authentication exchange between backend and client verbatim (session.c),
+ * so every method the backend asks for works end to end (trust, SCRAM,
+ * MD5; cleartext only where allowed), the password never passes through
+ * cbcached, and every ErrorResponse the backend sends at login reaches the
+ * client as the backend sent it (SQLSTATE, DETAIL, HINT).  Only host,
+ * hostaddr, port and connect_timeout of the connection string matter here
+ * (a list of hosts is tried in order, as libpq does); encryption to the
+ * backend is not spoken: sslmode require, verify-ca and verify-full are
+ * refused by be_target_parse(), and prefer/allow connect unencrypted.
  */
 #ifndef CBD_BACKEND_H
 #define CBD_BACKEND_H
 
 #include <stdbool.h>
-
-#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "src/daemon.h"
 
-/* One startup parameter of the client. */
-typedef struct be_param {
-	const char *name;
-	const char *value;
-} be_param;
+typedef struct be_target be_target;
 
-typedef enum be_status {
-	BE_OK,
-	BE_NEED_PASSWORD, /* the backend asks for a password and none was given */
-	BE_REFUSED        /* the backend refused: see sqlstate and message */
-} be_status;
+/* The address a session's socket reached: where its cancel requests go. */
+typedef struct be_addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+} be_addr;
 
-typedef struct be_result {
-	be_status status;
-	PGconn *conn;      /* BE_OK: the connection, owned by the caller */
-	char sqlstate[6];  /* BE_REFUSED */
-	char message[512]; /* BE_REFUSED: the backend's message */
-} be_result;
+/* Parse the backend connection string; NULL with the cause and the fix in err. */
+CB_MUSTCHECK be_target *be_target_parse(const char *conninfo, cb_error *err);
+void be_target_free(be_target *t);
 
 /*
- * Connect to backend (a libpq conninfo without user/dbname/password) as
- * user to dbname with the client's other startup parameters (params,
- * nparams: application_name, client_encoding, options and run-time
- * settings) and password (NULL = none).
+ * A connected socket to the backend (the first host that answers), in
+ * non-blocking mode, its address in *addr; -1 with err ("cbcached cannot
+ * reach its backend ...").
  */
-void be_connect(const char *backend, const char *user, const char *dbname, const char *password, const be_param *params,
-                int nparams, be_result *out);
+int be_open(const be_target *t, be_addr *addr, cb_error *err);
 
-/* The ParameterStatus names libpq keeps that a client must see at startup. */
-extern const char *const be_reported_params[];
+/* Send a CancelRequest for (pid, key) to addr (blocking, bounded); false with err. */
+bool be_cancel(const be_addr *addr, int32_t pid, int32_t key, cb_error *err);
 
 #endif /* CBD_BACKEND_H */

@@ -1,89 +1,89 @@
 /*
  * cachesvc.c - the cache service of cbcached (see cachesvc.h).
  *
- * Functions prefix: csvc_
+ * Functions prefix: cachesvc_
  */
 #include "src/cachesvc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cache/control.h"
+#include "cache/pgconn.h"
+#include "cache/reach.h"
 #include "cachegroup/cachegroup.h"
+#include "common/clock.h"
 #include "src/check.h"
-#include "src/hitpath.h"
-#include "src/log.h"
+#include "src/install.h"
+#include "src/replica.h"
+#include "hit/hitpath.h"
+#include "common/log.h"
 
-struct csvc {
+struct cachesvc {
 	cg_group **groups;
 	size_t ngroups;
 	cachedb *db;
 	cachedb_conn *admin; /* the main thread's connection (admin commands) */
 	fill_daemon *fill;
 	hitcount *hits;
+	invalidate *inv;
 	gc *gc;
 	char conninfo[4096];
 	char cfg_path[4096];
-	bool collation_c;  /* the cache database compares text under the C collation */
-	char fill_tz[128]; /* TimeZone of a session with the fill's settings */
-	char dbname[256];  /* the backend database the cache mirrors */
-	hp_engine *hit;    /* the hit path's shared engine */
-	bool running;      /* csvc_start succeeded: a stop may mark the file clean */
+	bool collation_c;    /* the cache database compares text under the C collation */
+	char fill_tz[128];   /* TimeZone of a session with the fill's settings */
+	char dbname[256];    /* the backend database the cache mirrors */
+	hitpath_engine *hit; /* the hit path's shared engine */
+	bool running;        /* cachesvc_start succeeded: a stop may mark the file clean */
+	/* where writes reach and which calls are harmless (cache/reach.h), swapped after DDL */
+	pthread_mutex_t reach_lock;
+	reach *reach;
+	_Atomic unsigned reach_generation;
+	/* the change stream (src/replica.h); NULL without one */
+	replica *rep;
+	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
+	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
+	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 };
 
-static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
+static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
+static bool cachesvc_fenced(void *arg, size_t group, size_t table);
 
-bool csvc_configured(const cfg_config *cfg)
+bool cachesvc_configured(const cfg_config *cfg)
 {
 	return cfg->cache_db[0] != '\0' && cfg->cache_groups[0] != '\0';
 }
 
-static void csvc_log(void *arg, cache_loglevel level, const char *msg)
-{
-	(void)arg;
-	switch (level) {
-	case CACHE_LOG_ERROR:
-		log_error("cache: %s", msg);
-		break;
-	case CACHE_LOG_WARNING:
-		log_warning("cache: %s", msg);
-		break;
-	case CACHE_LOG_INFO:
-		log_info("cache: %s", msg);
-		break;
-	default:
-		log_debug("cache: %s", msg);
-		break;
-	}
-}
-
 /* One text value of a query on pg, into buf; false with the cause in err. */
-static bool csvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg, cbd_error *err)
+static bool cachesvc_query_text(PGconn *pg, const char *sql, char *buf, size_t len, const cfg_config *cfg,
+                                cb_error *err)
 {
 	PGresult *res = PQexec(pg, sql);
 	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0);
 	if (ok)
 		snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
 	else
-		cbd_fail(err,
-		         "cache: reading the backend's settings (%s) failed: %s; check that cache_user %s may read "
-		         "pg_database on cache_database %s",
-		         sql, PQerrorMessage(pg), cfg->cache_user, cfg->cache_database);
+		cb_fail(err,
+		        "cache: reading the backend's settings (%s) failed: %s; check that cache_user %s may read "
+		        "pg_database on cache_database %s",
+		        sql, PQerrorMessage(pg), cfg->cache_user, cfg->cache_database);
 	PQclear(res);
 	return ok;
 }
 
 /* What the hit path must know of the backend: text collation, fill TimeZone. */
-static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cbd_error *err)
+static bool cachesvc_read_settings(cachesvc *s, PGconn *pg, const cfg_config *cfg, cb_error *err)
 {
 	char coll[16];
-	if (!csvc_query_text(pg,
-	                     "SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()",
-	                     coll, sizeof(coll), cfg, err) ||
-	    !csvc_query_text(pg, "SHOW TimeZone", s->fill_tz, sizeof(s->fill_tz), cfg, err))
+	if (!cachesvc_query_text(
+	            pg, "SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()", coll,
+	            sizeof(coll), cfg, err) ||
+	    !cachesvc_query_text(pg, "SHOW TimeZone", s->fill_tz, sizeof(s->fill_tz), cfg, err))
 		return false;
 	s->collation_c = strcmp(coll, "t") == 0;
 	snprintf(s->dbname, sizeof(s->dbname), "%s", PQdb(pg));
@@ -96,7 +96,7 @@ static bool csvc_read_settings(csvc *s, PGconn *pg, const cfg_config *cfg, cbd_e
 
 /* Compile the cache group files of cfg; on errors the first diagnostic
  * (file:line:col: message) goes into err, all of them to stderr and the log. */
-static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
+static bool cachesvc_compile(cachesvc *s, const cfg_config *cfg, cb_error *err)
 {
 	char path[4096];
 	size_t npaths = 0;
@@ -104,19 +104,19 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 		npaths++;
 	char **paths = calloc(npaths + 1, sizeof(*paths));
 	if (paths == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	bool ok = true;
 	for (size_t i = 0; i < npaths && ok; i++)
 		ok = cfg_list_item(cfg->cache_groups, i, path, sizeof(path)) && (paths[i] = strdup(path)) != NULL;
 	PGconn *pg = NULL;
-	cache_err ce = {{0}};
 	if (!ok) {
-		cbd_fail(err, "out of memory");
-	} else if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
-		ok = cbd_fail(err,
-		              "cache: cannot connect to the backend as cache_user %s on cache_database %s: %s; fix "
-		              "backend, cache_user, cache_database or cache_passfile in %s",
-		              cfg->cache_user, cfg->cache_database, ce.msg, cfg->path);
+		cb_fail(err, "out of memory");
+	} else if (!pgconn_connect(s->conninfo, &pg, err)) {
+		cb_error_prefix(err,
+		                "cache: connecting as cache_user %s on cache_database %s (fix backend, cache_user, "
+		                "cache_database or cache_passfile in %s): ",
+		                cfg->cache_user, cfg->cache_database, cfg->path);
+		ok = false;
 	} else {
 		cg_diags d = {0};
 		if (!cg_compile((const char *const *)paths, npaths, pg, &s->groups, &s->ngroups, &d)) {
@@ -140,15 +140,22 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 					log_error("cache group: %s", line);
 			}
 			free(text);
-			cbd_fail(err,
-			         "the cache group files of %s do not compile (%zu error%s), the first: %s; fix them "
-			         "(cbcached --check -c %s lists every error) or remove cache_groups",
-			         cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
+			cb_fail(err,
+			        "the cache group files of %s do not compile (%zu error%s), the first: %s; fix them "
+			        "(cbcached --check -c %s lists every error) or remove cache_groups",
+			        cfg->path, d.n, d.n == 1 ? "" : "s", first, cfg->path);
 		}
 		cg_diag_free(&d);
-		/* the compile connection has the fill's session settings (cachedb_backend_connect) */
+		/* the compile connection has the fill's session settings (pgconn_connect) */
 		if (ok)
-			ok = csvc_read_settings(s, pg, cfg, err);
+			ok = cachesvc_read_settings(s, pg, cfg, err);
+		if (ok && (s->reach = reach_load(pg, s->groups, s->ngroups, err)) == NULL)
+			ok = false;
+		if (ok)
+			log_info(
+			        "cache: %zu relations carry writes further (foreign keys, partitions, triggers, rules, "
+			        "views), %zu functions are known harmless",
+			        reach_relations(s->reach), reach_functions(s->reach));
 	}
 	PQfinish(pg);
 	for (size_t i = 0; i < npaths; i++)
@@ -157,27 +164,76 @@ static bool csvc_compile(csvc *s, const cfg_config *cfg, cbd_error *err)
 	return ok;
 }
 
-static bool csvc_reload(void *arg, size_t group, uint64_t tables, cache_err *err)
+static bool cachesvc_reload(void *arg, size_t group, uint64_t tables, cb_error *err)
 {
 	return fill_load_complete_locked(arg, group, tables, err) == FILL_OK;
 }
 
-bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
+static void cachesvc_on_ddl(void *arg)
+{
+	cachesvc_catalog_changed(arg);
+}
+
+/*
+ * The change stream (src/replica.h).  Without it the cache answers only
+ * with require_stream = off (writes it cannot see: warned), else nothing.
+ * False only when memory ran out.
+ */
+static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
+{
+	replica_settings rs = {.conninfo = s->conninfo,
+	                       .instance = cfg->instance_name,
+	                       .db = s->db,
+	                       .inv = s->inv,
+	                       .max_lag_ms = cfg->max_lag_ms,
+	                       .on_ddl = cachesvc_on_ddl,
+	                       .ddl_arg = s};
+	cb_error err;
+	if ((s->rep = replica_start(&rs, &err)) != NULL) {
+		int inst = inst_installed(s->conninfo, &err);
+		s->ddl_triggers = inst == 1;
+		if (inst == 0)
+			log_warning(
+			        "cache: the DDL event triggers are not installed on the backend: DDL without a data "
+			        "change (ALTER TABLE ... ADD COLUMN, GRANT, REVOKE, policies) made outside this "
+			        "cbcached "
+			        "is not seen until the table's next change; run cbcached --install-backend -c %s once, "
+			        "as a superuser",
+			        cfg->path);
+		else if (inst < 0)
+			log_warning("cache: whether the DDL event triggers are installed cannot be told: %s", err.msg);
+		return true;
+	}
+	snprintf(s->stream_why, sizeof(s->stream_why), "%s", err.msg);
+	if (cfg->require_stream) {
+		s->answers_off = true;
+		log_error("cache: the change stream cannot start: %s; cbcached relays every statement and answers "
+		          "nothing from the cache until it runs (cbcached --check -c %s says what the backend lacks; "
+		          "restart cbcached once it is fixed), or set require_stream = off to answer without it",
+		          err.msg, cfg->path);
+	} else {
+		log_warning("cache: running WITHOUT the change stream (require_stream = off): %s; writes made straight "
+		            "to PostgreSQL, in functions, or through another cbcached are never seen by this cache",
+		            err.msg);
+	}
+	return true;
+}
+
+bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 {
 	*out = NULL;
-	csvc *s = calloc(1, sizeof(*s));
+	cachesvc *s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return cbd_fail(err, "out of memory");
+		return cb_fail(err, "out of memory");
 	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
-	cache_err ce = {{0}};
-	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !csvc_compile(s, cfg, err))
+	pthread_mutex_init(&s->reach_lock, NULL);
+	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !cachesvc_compile(s, cfg, err))
 		goto fail;
 
-	cachedb_settings ds = {.path = cfg->cache_db, .log = csvc_log};
+	cachedb_settings ds = {.path = cfg->cache_db};
 	char *rebuilt = NULL;
-	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, &ce)) {
-		cbd_fail(err, "cache: cannot open the cache DB %s: %s; fix cache_db in %s", cfg->cache_db, ce.msg,
-		         cfg->path);
+	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, err)) {
+		cb_error_prefix(err, "cache: cannot open the cache DB %s (cache_db in %s): ", cfg->cache_db, cfg->path);
 		goto fail;
 	}
 	if (rebuilt != NULL) /* the reason is logged by cachedb_open() */
@@ -185,8 +241,8 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	else
 		log_info("cache DB %s kept (fingerprint %s)", cfg->cache_db, cachedb_fingerprint(s->db));
 	free(rebuilt);
-	if (!cachedb_conn_open(s->db, &s->admin, &ce))
-		goto fail_ce;
+	if (!cachedb_conn_open(s->db, &s->admin, err))
+		goto fail_cache;
 
 	fill_settings fs = {.backend_conninfo = s->conninfo};
 	hitcount_settings hs = {0};
@@ -194,48 +250,58 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	                  .max_cache_bytes = (int64_t)cfg->max_cache_mb * 1048576,
 	                  .low_water_pct = cfg->gc_low_water,
 	                  .interval_ms = cfg->gc_interval * 1000};
-	if ((s->fill = fill_create(s->db, &fs, &ce)) == NULL || (s->hits = hitcount_create(s->db, &hs, &ce)) == NULL ||
-	    (s->gc = gc_create(s->db, &gs, &ce)) == NULL)
-		goto fail_ce;
+	if ((s->fill = fill_create(s->db, &fs, err)) == NULL || (s->hits = hitcount_create(s->db, &hs, err)) == NULL ||
+	    (s->inv = invalidate_create(s->db, err)) == NULL || (s->gc = gc_create(s->db, &gs, s->inv, err)) == NULL)
+		goto fail_cache;
 	/*
 	 * A cache file left "in use" by a daemon that did not stop cleanly may
 	 * miss invalidations of writes its clients were told had committed:
 	 * empty it (complete tables reloaded) before anything reads it.
 	 */
-	gc_set_reload(s->gc, csvc_reload, s->fill);
+	invalidate_set_reload(s->inv, cachesvc_reload, s->fill);
+	if (!cachesvc_start_stream(s, cfg))
+		goto fail_cache;
 	char *in_use = NULL;
-	if (!cachedb_meta_get(s->admin, "in_use", &in_use, &ce))
-		goto fail_ce;
+	if (!cachedb_meta_get(s->admin, "in_use", &in_use, err))
+		goto fail_cache;
 	bool unclean = in_use != NULL && strcmp(in_use, "1") == 0;
 	free(in_use);
-	if (unclean) {
+	if (unclean && s->rep == NULL) {
 		log_warning("cache DB %s was not closed cleanly (cbcached was killed or crashed): invalidations of "
 		            "writes may be missing, so the cache is emptied and loaded anew",
 		            cfg->cache_db);
-		gc_invalidate_post_all(s->gc);
-		if (!gc_invalidate_apply(s->gc, NULL, &ce))
-			goto fail_ce;
+		invalidate_post_all(s->inv);
+		if (!invalidate_apply(s->inv, NULL, err))
+			goto fail_cache;
 	}
-	if (!cachedb_meta_set(s->admin, "in_use", "1", &ce))
-		goto fail_ce;
-	if (fill_load_complete(s->fill, &ce) != FILL_OK) {
-		cbd_fail(err,
-		         "cache: cannot load the complete tables: %s; check that cache_user %s can read them on "
-		         "cache_database %s",
-		         ce.msg, cfg->cache_user, cfg->cache_database);
+	if (!cachedb_meta_set(s->admin, "in_use", "1", err))
+		goto fail_cache;
+	if (fill_load_complete(s->fill, err) != FILL_OK) {
+		cb_error_prefix(err,
+		                "cache: cannot load the complete tables (check that cache_user %s can read them on "
+		                "cache_database %s): ",
+		                cfg->cache_user, cfg->cache_database);
 		goto fail;
 	}
-	if (!fill_start(s->fill, &ce))
-		goto fail_ce;
-	if (!hitcount_start(s->hits, &ce))
-		goto fail_ce;
-	if (!gc_start(s->gc, &ce))
-		goto fail_ce;
-	hp_engine_settings hps = {
-	        .collation_c = s->collation_c, .fill_timezone = s->fill_tz, .on_hit = csvc_on_hit, .hit_arg = s};
-	if ((s->hit = hp_engine_new(s->db, &hps, &ce)) == NULL)
-		goto fail_ce;
+	if (!fill_start(s->fill, err))
+		goto fail_cache;
+	if (!hitcount_start(s->hits, err))
+		goto fail_cache;
+	if (!gc_start(s->gc, err))
+		goto fail_cache;
+	hitpath_settings hps = {.cache_path = cfg->cache_db,
+	                        .groups = s->groups,
+	                        .ngroups = s->ngroups,
+	                        .collation_c = s->collation_c,
+	                        .fill_timezone = s->fill_tz,
+	                        .on_hit = cachesvc_on_hit,
+	                        .hit_arg = s,
+	                        .fenced = cachesvc_fenced,
+	                        .fenced_arg = s};
+	if ((s->hit = hitpath_engine_new(&hps, err)) == NULL)
+		goto fail_cache;
 	int64_t rows = 0, bytes = 0;
+	cb_error ce;
 	if (cachedb_size(s->admin, &rows, &bytes, &ce))
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
 		         (long long)rows, cfg->cache_db);
@@ -243,52 +309,63 @@ bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err)
 	*out = s;
 	return true;
 
-fail_ce:
-	cbd_fail(err, "cache: %s", ce.msg);
+fail_cache:
+	cb_error_prefix(err, "cache: ");
 fail:
-	csvc_stop(s);
+	cachesvc_stop(s);
 	return false;
 }
 
-static void csvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
+static bool cachesvc_fenced(void *arg, size_t group, size_t table)
 {
-	csvc *s = arg;
+	cachesvc *s = arg;
+	return s->answers_off || invalidate_fenced(s->inv, group, table) ||
+	       (s->rep != NULL && replica_fenced(s->rep, group, table));
+}
+
+static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
+{
+	cachesvc *s = arg;
 	(void)hitcount_post(s->hits, group, entry, value);
 }
 
-bool csvc_wait_idle(csvc *s, int timeout_ms)
+bool cachesvc_wait_idle(cachesvc *s, int timeout_ms)
 {
-	int64_t deadline = cachedb_now_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = cb_clock_mono_us() + (int64_t)timeout_ms * 1000;
 	for (;;) {
-		/* invalidations first: applying one may reload tables; then the fills */
-		while (gc_invalidate_pending(s->gc) > 0) {
-			if (cachedb_now_us() >= deadline)
+		/* invalidations first (queued, or taken and being applied: their fences are up):
+		 * applying one may reload tables; then the fills */
+		while (invalidate_pending(s->inv) > 0 || invalidate_any_fenced(s->inv) ||
+		       (s->rep != NULL && replica_fences(s->rep) > 0)) {
+			if (cb_clock_mono_us() >= deadline)
 				return false;
 			struct timespec ts = {0, 5 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
-		int64_t left_ms = (deadline - cachedb_now_us()) / 1000;
+		int64_t left_ms = (deadline - cb_clock_mono_us()) / 1000;
 		if (left_ms < 0 || !fill_wait_idle(s->fill, (int)left_ms))
 			return false;
-		if (gc_invalidate_pending(s->gc) == 0)
+		if (invalidate_pending(s->inv) == 0 && !invalidate_any_fenced(s->inv))
 			return true;
 	}
 }
 
-hp_engine *csvc_hit_engine(csvc *s)
+hitpath_engine *cachesvc_hit_engine(cachesvc *s)
 {
 	return s->hit;
 }
 
-const char *csvc_database(csvc *s)
+const char *cachesvc_database(cachesvc *s)
 {
 	return s->dbname;
 }
 
-void csvc_stop(csvc *s)
+void cachesvc_stop(cachesvc *s)
 {
 	if (s == NULL)
 		return;
+	replica_stop(s->rep);
+	s->rep = NULL;
 	if (s->fill != NULL)
 		fill_stop(s->fill);
 	if (s->gc != NULL)
@@ -301,25 +378,62 @@ void csvc_stop(csvc *s)
 		gc_free(s->gc);
 	if (s->hits != NULL)
 		hitcount_free(s->hits);
-	hp_engine_free(s->hit);
+	hitpath_engine_free(s->hit);
 	if (s->admin != NULL) {
 		/* clean unless an invalidation could not be applied */
-		bool dirty = false;
-		for (size_t g = 0; g < s->ngroups; g++)
-			for (size_t t = 0; t < s->groups[g]->ntables; t++)
-				dirty = dirty || cachedb_dirty(s->db, g, t);
-		cache_err ce;
+		bool dirty = s->inv != NULL && invalidate_any_fenced(s->inv);
+		cb_error ce;
 		if (s->running && !dirty && !cachedb_meta_set(s->admin, "in_use", "0", &ce))
 			log_warning("cache: %s", ce.msg);
 		cachedb_conn_close(s->admin);
 	}
+	invalidate_free(s->inv);
 	if (s->db != NULL)
 		cachedb_close(s->db);
 	cg_groups_free(s->groups, s->ngroups);
+	reach_unref(s->reach);
+	pthread_mutex_destroy(&s->reach_lock);
 	free(s);
 }
 
-void csvc_get_counters(csvc *s, csvc_counters *c)
+reach *cachesvc_reach(cachesvc *s, unsigned *generation)
+{
+	pthread_mutex_lock(&s->reach_lock);
+	reach *r = reach_ref(s->reach);
+	*generation = atomic_load(&s->reach_generation);
+	pthread_mutex_unlock(&s->reach_lock);
+	return r;
+}
+
+unsigned cachesvc_reach_generation(cachesvc *s)
+{
+	return atomic_load_explicit(&s->reach_generation, memory_order_relaxed);
+}
+
+void cachesvc_catalog_changed(cachesvc *s)
+{
+	PGconn *pg = NULL;
+	cb_error err;
+	reach *r = NULL;
+	if (pgconn_connect(s->conninfo, &pg, &err))
+		r = reach_load(pg, s->groups, s->ngroups, &err);
+	PQfinish(pg);
+	pthread_mutex_lock(&s->reach_lock);
+	if (r == NULL) {
+		/* keep judging with what was read before; a write it misjudges may go unseen: say so */
+		log_warning("cache: re-reading the foreign keys, triggers and functions after DDL failed (%s); "
+		            "sessions judge writes by the catalog as it was",
+		            err.msg);
+	} else {
+		reach *old = s->reach;
+		s->reach = r;
+		atomic_fetch_add(&s->reach_generation, 1);
+		reach_unref(old);
+	}
+	pthread_mutex_unlock(&s->reach_lock);
+}
+
+void cachesvc_get_counters(cachesvc *s, cachesvc_counters *c)
 {
 	const fill_stats *f = fill_get_stats(s->fill);
 	const gc_stats *g = gc_get_stats(s->gc);
@@ -331,144 +445,197 @@ void csvc_get_counters(csvc *s, csvc_counters *c)
 	c->fills_refused = atomic_load(&f->refused);
 	c->rows_loaded = atomic_load(&f->rows_loaded);
 	c->fill_ms = atomic_load(&f->fill_us) / 1000;
-	c->evictions = atomic_load(&g->evictions);
-	c->rows_evicted = atomic_load(&g->rows_evicted);
+	const invalidate_stats *iv = invalidate_get_stats(s->inv);
+	c->evictions = atomic_load(&g->evictions) + atomic_load(&iv->evictions);
+	c->rows_evicted = atomic_load(&g->rows_evicted) + atomic_load(&iv->rows);
 	c->hits_posted = hitcount_posted(s->hits);
 	c->hits_applied = atomic_load(&h->applied);
 	c->hits_overflow = hitcount_dropped(s->hits);
 	c->queue_length = fill_queue_length(s->fill);
 	c->fills_posted = atomic_load(&s->fills_posted);
 	c->fills_queue_full = atomic_load(&f->queue_full);
-	c->invalidations = atomic_load(&g->invalidations);
-	c->invalidations_applied = atomic_load(&g->invalidations_applied);
-	c->invalidation_evictions = atomic_load(&g->invalidation_evictions);
-	c->invalidation_failures = atomic_load(&g->invalidation_failures);
-	c->reload_failures = atomic_load(&g->reload_failures);
-	cache_err ce;
+	c->invalidations = atomic_load(&iv->posted);
+	c->invalidations_applied = atomic_load(&iv->applied);
+	c->invalidation_evictions = atomic_load(&iv->evictions);
+	c->invalidation_failures = atomic_load(&iv->failures);
+	c->reload_failures = atomic_load(&iv->reload_failures);
+	cb_error ce;
 	if (!cachedb_size(s->admin, &c->cache_rows, &c->cache_bytes, &ce)) {
 		log_warning("SHOW STATS: %s", ce.msg);
 		c->cache_rows = c->cache_bytes = -1;
 	}
 }
 
-static bool csvc_find(csvc *s, const char *name, size_t *group, size_t *fill, cbd_error *err)
+static bool cachesvc_find(cachesvc *s, const char *name, size_t *group, size_t *fill, cb_error *err)
 {
-	if (cachedb_find_fill(s->groups, s->ngroups, name, group, fill))
+	if (control_find_fill(s->groups, s->ngroups, name, group, fill))
 		return true;
 	char list[1024] = "";
 	size_t used = 0;
 	for (size_t g = 0; g < s->ngroups; g++)
 		for (size_t f = 0; f < s->groups[g]->nfills && used < sizeof(list); f++) {
 			char one[300];
-			csvc_fill_name(s, g, f, one, sizeof(one));
+			cachesvc_fill_name(s, g, f, one, sizeof(one));
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used > 0 ? ", " : "", one);
 		}
-	return cbd_fail(err, "%s is not a fill column of the cache groups: give one of %s", name,
-	                list[0] != '\0' ? list : "(none: the cache groups declare no fill)");
+	return cb_fail(err, "%s is not a fill column of the cache groups: give one of %s", name,
+	               list[0] != '\0' ? list : "(none: the cache groups declare no fill)");
 }
 
-bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cbd_error *err)
+bool cachesvc_fill(cachesvc *s, const char *name, const char *value, bool *merged, cb_error *err)
 {
 	size_t g, f;
-	if (!csvc_find(s, name, &g, &f, err))
+	if (!cachesvc_find(s, name, &g, &f, err))
 		return false;
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, g, f, value, &ce);
 	*merged = r == FILL_MERGED;
 	if (r == FILL_NOT_QUEUED)
-		return cbd_fail(err, "%s", ce.msg[0] != '\0' ? ce.msg : "the fill queue is full: retry later");
+		return cb_fail(err, "%s", ce.msg[0] != '\0' ? ce.msg : "the fill queue is full: retry later");
 	return true;
 }
 
-bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cbd_error *err)
+bool cachesvc_evict(cachesvc *s, const char *name, const char *value, bool *found, cb_error *err)
 {
 	size_t g, f;
-	if (!csvc_find(s, name, &g, &f, err))
+	if (!cachesvc_find(s, name, &g, &f, err))
 		return false;
-	cache_err ce = {{0}};
-	if (!gc_evict_value(s->gc, g, f, value, found, &ce))
-		return cbd_fail(err, "%s", ce.msg);
-	return true;
+	return gc_evict_value(s->gc, g, f, value, found, err);
 }
 
-bool csvc_evict_all(csvc *s, cbd_error *err)
+bool cachesvc_evict_all(cachesvc *s, cb_error *err)
 {
-	cache_err ce = {{0}};
-	if (!gc_evict_all(s->gc, &ce))
-		return cbd_fail(err, "%s", ce.msg);
-	return true;
+	return gc_evict_all(s->gc, err);
 }
 
-long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cbd_error *err)
+long cachesvc_verify(cachesvc *s, verify_report_fn fn, void *arg, cb_error *err)
 {
 	PGconn *pg = NULL;
-	cache_err ce = {{0}};
-	if (!cachedb_backend_connect(s->conninfo, &pg, &ce)) {
-		PQfinish(pg);
-		cbd_fail(err, "cannot connect to the backend to verify: %s; check the backend and cache_user in %s",
-		         ce.msg, s->cfg_path);
+	if (!pgconn_connect(s->conninfo, &pg, err)) {
+		cb_error_prefix(err, "verify: ");
 		return -1;
 	}
-	long n = verify_run(s->groups, s->ngroups, s->admin->lite, pg, fn, arg, &ce);
+	long n = verify_run(s->groups, s->ngroups, s->admin->lite, pg, fn, arg, err);
 	PQfinish(pg);
-	if (n < 0)
-		cbd_fail(err, "%s", ce.msg);
 	return n;
 }
 
-void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len)
+void cachesvc_fill_name(cachesvc *s, size_t group, size_t fill, char *buf, size_t len)
 {
 	const cg_group *g = s->groups[group];
 	const cg_fill *f = &g->fills[fill];
 	snprintf(buf, len, "%s.%s", g->tables[f->table].name, f->column);
 }
 
-fill_daemon *csvc_fill_daemon(csvc *s)
+fill_daemon *cachesvc_fill_daemon(cachesvc *s)
 {
 	return s->fill;
 }
 
-bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err)
+bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *arg, cb_error *err)
 {
-	cache_err ce = {{0}};
-	if (!cachedb_controls(s->admin, fn, arg, &ce))
-		return cbd_fail(err, "%s", ce.msg);
+	return control_summary(s->admin, fn, arg, err);
+}
+
+void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
+{
+	if (s->rep != NULL)
+		replica_fence(s->rep, group, tables); /* the stream brings the change: fence until it is applied */
+	else
+		invalidate_post(s->inv, group, tables);
+}
+
+void cachesvc_invalidate_all(cachesvc *s)
+{
+	if (s->rep != NULL)
+		replica_fence_all(s->rep);
+	else
+		invalidate_post_all(s->inv);
+}
+
+unsigned cachesvc_ddl_generation(cachesvc *s)
+{
+	return s->rep != NULL ? replica_ddl_generation(s->rep) : 0;
+}
+
+bool cachesvc_stream(cachesvc *s, replica_counters *c, char *why, size_t n)
+{
+	if (s->rep == NULL) {
+		snprintf(why, n, "%s", s->stream_why);
+		return false;
+	}
+	replica_get_counters(s->rep, c);
+	replica_last_error(s->rep, why, n);
 	return true;
 }
 
-void csvc_invalidate(csvc *s, size_t group, uint64_t tables)
+void cachesvc_slot_name(cachesvc *s, char *buf, size_t n)
 {
-	gc_invalidate_post(s->gc, group, tables);
+	if (s->rep != NULL)
+		replica_slot_name(s->rep, buf, n);
+	else
+		snprintf(buf, n, "%s", "");
 }
 
-void csvc_invalidate_all(csvc *s)
+bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err)
 {
-	gc_invalidate_post_all(s->gc);
+	if (s->rep == NULL)
+		return cb_fail(err, "this cbcached runs without a change stream: there is no slot to drop (%s)",
+		               s->stream_why);
+	char name[80];
+	replica_slot_name(s->rep, name, sizeof(name));
+	atomic_store(&s->answers_off, true);
+	bool slot = false, pub = false;
+	if (!replica_drop_slot(s->rep, &slot, &pub, err)) {
+		log_error("cache: DROP SLOT: %s; the change stream is stopped and nothing is answered from the cache",
+		          err->msg);
+		return false;
+	}
+	log_warning("cache: DROP SLOT: replication slot %s %s, publication %s; the change stream is stopped and "
+	            "nothing is answered from the cache until cbcached is restarted (with a new slot and an empty "
+	            "cache)",
+	            name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
+	snprintf(msg, n,
+	         "replication slot %s %s, publication %s; this cbcached relays everything and answers nothing from "
+	         "the cache until it is restarted (a restart makes a new slot and starts with an empty cache; to "
+	         "give the instance up: SHUTDOWN, then cbcached --uninstall)",
+	         name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
+	return true;
 }
 
-bool csvc_collation_c(csvc *s)
+bool cachesvc_ddl_triggers(cachesvc *s)
+{
+	return s->ddl_triggers;
+}
+
+bool cachesvc_answers(cachesvc *s)
+{
+	return !s->answers_off;
+}
+
+bool cachesvc_collation_c(cachesvc *s)
 {
 	return s->collation_c;
 }
 
-const char *csvc_fill_timezone(csvc *s)
+const char *cachesvc_fill_timezone(cachesvc *s)
 {
 	return s->fill_tz;
 }
 
-cachedb *csvc_cachedb(csvc *s)
+cachedb *cachesvc_cachedb(cachesvc *s)
 {
 	return s->db;
 }
 
-hitcount *csvc_hitcount(csvc *s)
+hitcount *cachesvc_hitcount(cachesvc *s)
 {
 	return s->hits;
 }
 
-bool csvc_post_fill(csvc *s, size_t group, size_t fill, const char *value)
+bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value)
 {
-	cache_err ce = {{0}};
+	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, group, fill, value, &ce);
 	if (r == FILL_NOT_QUEUED) {
 		atomic_fetch_add(&s->fills_post_dropped, 1);

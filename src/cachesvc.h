@@ -4,12 +4,12 @@
  * collector threads) for the daemon's lifetime, and gives the admin
  * commands (FILL, EVICT, VERIFY, SHOW FILLS/CONTROLS, SHOW STATS) their data.
  *
- * Functions prefix: csvc_
+ * Functions prefix: cachesvc_
  *
- * csvc_start() runs in the main thread before the daemon listens:
+ * cachesvc_start() runs in the main thread before the daemon listens:
  * compile the cache groups as cache_user on cache_database, open (or
  * rebuild) the cache DB, load the complete tables, start the threads.
- * csvc_stop() stops the threads and frees everything.  The other functions
+ * cachesvc_stop() stops the threads and frees everything.  The other functions
  * are for the admin socket, i.e. the main thread only: they share one
  * SQLite connection opened at start.
  */
@@ -20,89 +20,118 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "src/cachedb.h"
+#include "cache/cachedb.h"
 #include "src/config.h"
 #include "src/daemon.h"
-#include "src/fill.h"
-#include "src/gc.h"
-#include "src/hitcount.h"
-#include "src/verify.h"
+#include "cache/fill.h"
+#include "cache/control.h"
+#include "cache/gc.h"
+#include "cache/hitcount.h"
+#include "cache/verify.h"
 
-typedef struct csvc csvc;
+typedef struct cachesvc cachesvc;
 
 /* Whether cfg asks for a cache (cache_db and cache_groups both set). */
-bool csvc_configured(const cfg_config *cfg);
+bool cachesvc_configured(const cfg_config *cfg);
 
 /* Start the cache of cfg; false with the cause and the fix in err. */
-CB_MUSTCHECK bool csvc_start(const cfg_config *cfg, csvc **out, cbd_error *err);
+CB_MUSTCHECK bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err);
 /* Stop the threads (a fill in progress finishes first) and free; NULL is fine. */
-void csvc_stop(csvc *s);
+void cachesvc_stop(cachesvc *s);
 
 /* Counters for SHOW STATS. */
-typedef struct csvc_counters {
+typedef struct cachesvc_counters {
 	uint64_t fills_queued, fills_done, fills_failed, fills_retried, fills_refused, rows_loaded, fill_ms;
 	uint64_t evictions, rows_evicted;
 	uint64_t hits_posted, hits_applied, hits_overflow;
 	int64_t cache_rows, cache_bytes; /* -1 when they could not be read */
 	size_t queue_length;
-	uint64_t fills_posted;     /* fill requests the sessions posted (csvc_post_fill) that were queued or merged */
+	uint64_t fills_posted; /* fill requests the sessions posted (cachesvc_post_fill) that were queued or merged */
 	uint64_t fills_queue_full; /* fill requests dropped: queue full */
 	/* invalidation after writes (gc.h) */
 	uint64_t invalidations, invalidations_applied, invalidation_evictions, invalidation_failures;
 	uint64_t reload_failures; /* failed reloads of complete tables after an invalidation (retried) */
-} csvc_counters;
-void csvc_get_counters(csvc *s, csvc_counters *c);
+} cachesvc_counters;
+void cachesvc_get_counters(cachesvc *s, cachesvc_counters *c);
 
 /* FILL name value: queue a fill; *merged tells whether an equal request
  * was already queued.  False with err for an unknown fill column, a value
  * refused or a full queue. */
-CB_MUSTCHECK bool csvc_fill(csvc *s, const char *name, const char *value, bool *merged, cbd_error *err);
+CB_MUSTCHECK bool cachesvc_fill(cachesvc *s, const char *name, const char *value, bool *merged, cb_error *err);
 /* EVICT name value; *found tells whether the value was loaded. */
-CB_MUSTCHECK bool csvc_evict(csvc *s, const char *name, const char *value, bool *found, cbd_error *err);
+CB_MUSTCHECK bool cachesvc_evict(cachesvc *s, const char *name, const char *value, bool *found, cb_error *err);
 /* EVICT ALL. */
-CB_MUSTCHECK bool csvc_evict_all(csvc *s, cbd_error *err);
+CB_MUSTCHECK bool cachesvc_evict_all(cachesvc *s, cb_error *err);
 /* VERIFY: the number of violations (each reported to fn), -1 with err. */
-long csvc_verify(csvc *s, verify_report_fn fn, void *arg, cbd_error *err);
+long cachesvc_verify(cachesvc *s, verify_report_fn fn, void *arg, cb_error *err);
 
 /* "table.column" of fill f of group g into buf. */
-void csvc_fill_name(csvc *s, size_t group, size_t fill, char *buf, size_t len);
-fill_daemon *csvc_fill_daemon(csvc *s);
-/* SHOW CONTROLS: cachedb_controls() on the admin connection. */
-CB_MUSTCHECK bool csvc_controls(csvc *s, cachedb_control_fn fn, void *arg, cbd_error *err);
+void cachesvc_fill_name(cachesvc *s, size_t group, size_t fill, char *buf, size_t len);
+fill_daemon *cachesvc_fill_daemon(cachesvc *s);
+/* SHOW CONTROLS: control_summary() on the admin connection. */
+CB_MUSTCHECK bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *arg, cb_error *err);
 
 /* --- for the sessions and the hit path (any thread) --------------------- */
 
 /*
  * A write to tables of group committed (bit t for g->tables[t],
- * GC_ALL_TABLES: the whole group): call BEFORE the client is told.  Marks
- * the tables dirty (cachedb_dirty(): the hit path reads nothing of them)
- * and queues the invalidation for the garbage collector's thread, which
+ * GC_ALL_TABLES: the whole group): call BEFORE the client is told.  With
+ * the change stream, fences the tables until the applier has passed the
+ * commit (src/replica.h: the stream brings the change itself).  Without
+ * it, marks the tables dirty (the hit path reads nothing of them) and
+ * queues the invalidation for the garbage collector's thread, which
  * applies it after every fill whose snapshot may predate the write (see
  * gc.h).  Never waits for a fill or for SQLite.
  */
-void csvc_invalidate(csvc *s, size_t group, uint64_t tables);
+void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables);
 /* Every table of every group (a write that cannot be attributed: DO, CALL, ...). */
-void csvc_invalidate_all(csvc *s);
+void cachesvc_invalidate_all(cachesvc *s);
 
 /* Read at start on a connection with the fill's session settings:
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */
-bool csvc_collation_c(csvc *s);
-/* Wait until no invalidation is pending, the fill queue is empty and no
- * fill runs (admin WAIT FILLS); false after timeout_ms. */
-bool csvc_wait_idle(csvc *s, int timeout_ms);
-/* The hit path's engine (src/hitpath.h), shared by the sessions. */
-struct hp_engine *csvc_hit_engine(csvc *s);
+bool cachesvc_collation_c(cachesvc *s);
+/* Wait until no invalidation is queued or being applied and no write
+ * through cbcached waits for the change stream (no table is fenced), the
+ * fill queue is empty and no fill runs (admin WAIT FILLS); false after
+ * timeout_ms. */
+bool cachesvc_wait_idle(cachesvc *s, int timeout_ms);
+/* The hit path's engine (hit/hitpath.h), shared by the sessions. */
+struct hitpath_engine *cachesvc_hit_engine(cachesvc *s);
 /* The backend database the cache mirrors (sessions on others only relay). */
-const char *csvc_database(csvc *s);
-const char *csvc_fill_timezone(csvc *s);
+const char *cachesvc_database(cachesvc *s);
+const char *cachesvc_fill_timezone(cachesvc *s);
 
 /* The cache DB and the hit counter (owned by the service). */
-cachedb *csvc_cachedb(csvc *s);
-hitcount *csvc_hitcount(csvc *s);
+cachedb *cachesvc_cachedb(cachesvc *s);
+hitcount *cachesvc_hitcount(cachesvc *s);
+
+/*
+ * Where writes reach and which function calls are harmless (cache/reach.h),
+ * with a reference the caller drops (reach_unref); *generation changes
+ * with every reload.
+ */
+struct reach *cachesvc_reach(cachesvc *s, unsigned *generation);
+unsigned cachesvc_reach_generation(cachesvc *s);
+/* DDL committed: read the catalog again (a new connection; the caller waits). */
+void cachesvc_catalog_changed(cachesvc *s);
+
+/* Bumped at every DDL the change stream reports: sessions run their settings check again. */
+unsigned cachesvc_ddl_generation(cachesvc *s);
+/* Whether the cache may answer at all (not: require_stream without a stream). */
+bool cachesvc_answers(cachesvc *s);
+/* The change stream's slot name ("" without a stream). */
+void cachesvc_slot_name(cachesvc *s, char *buf, size_t n);
+/* cbcache-admin DROP SLOT (src/replica.h): msg says what was dropped and what follows; false with err. */
+CB_MUSTCHECK bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err);
+/* Whether the backend's DDL event triggers (cbcached --install-backend) were installed at the start. */
+bool cachesvc_ddl_triggers(cachesvc *s);
+/* The change stream's counters into *c (true), or why there is none in why (false). */
+struct replica_counters;
+bool cachesvc_stream(cachesvc *s, struct replica_counters *c, char *why, size_t n);
 
 /* Queue a fill after a miss (fill_enqueue()): never blocks; false when
  * refused or the queue is full (counted, logged at debug level). */
-bool csvc_post_fill(csvc *s, size_t group, size_t fill, const char *value);
+bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value);
 
 #endif /* CBD_CACHESVC_H */

@@ -31,8 +31,9 @@ static void cla_usage(FILE *f)
 {
 	fprintf(f, "cbcache-admin - send a command to the cbcached admin socket\n\n"
 	           "Usage: cbcache-admin (-s SOCKET | -c CONFIG) [--json] COMMAND...\n\n"
-	           "Commands: SHOW STATS, SHOW SESSIONS, SHOW CONFIG, SHOW FILLS, SHOW CONTROLS, VERIFY,\n"
-	           "          FILL table.column value, EVICT table.column value, EVICT ALL, RELOAD, SHUTDOWN\n"
+	           "Commands: SHOW STATS, SHOW SESSIONS, SHOW CONFIG, SHOW FILLS, SHOW CONTROLS, SHOW QUERIES,\n"
+	           "          SHOW REPLICATION, VERIFY, FILL table.column value, EVICT table.column value,\n"
+	           "          EVICT ALL, WAIT FILLS [ms], DROP SLOT, RELOAD, SHUTDOWN\n"
 	           "          (see doc/admin.md)\n"
 	           "  -s, --socket SOCKET  the admin socket (admin_socket in cbcache.conf)\n"
 	           "  -c, --config CONFIG  read admin_socket from this cbcache.conf\n"
@@ -228,7 +229,7 @@ int main(int argc, char **argv)
 	cfg_config cfg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	if (sock == NULL) {
-		cbd_error err;
+		cb_error err;
 		if (!cfg_load(config, &cfg, &err)) {
 			fprintf(stderr, "cbcache-admin: %s\n", err.msg);
 			return 1;

@@ -5,7 +5,7 @@
  *
  * Compiles the cache group files against the backend, checks that the
  * cache file was built for exactly these groups (its fingerprint), then
- * runs the invariant checker (src/verify.h) and prints each violation.
+ * runs the invariant checker (cache/verify.h) and prints each violation.
  * Exit status: 0 no violation, 1 violations, 2 usage or error.
  */
 #include <libpq-fe.h>
@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cachedb.h"
+#include "cache/pgconn.h"
+#include "cache/verify.h"
 #include "cachegroup/cachegroup.h"
-#include "src/cachedb.h"
-#include "src/verify.h"
 
 static void usage(FILE *out)
 {
@@ -74,13 +75,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int status = 2;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	PGconn *pg = NULL;
 	sqlite3 *lite = NULL;
 	cg_group **groups = NULL;
 	size_t ngroups = 0;
 	cg_diags d = {0};
-	if (!cachedb_backend_connect(conninfo, &pg, &err)) {
+	if (!pgconn_connect(conninfo, &pg, &err)) {
 		fprintf(stderr, "cbcache-verify: %s\n", err.msg);
 		goto out;
 	}

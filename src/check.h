@@ -20,13 +20,13 @@
  * compiler's report (tables, fills, RCCs, zones, entry points) is printed
  * there.
  */
-CB_MUSTCHECK bool chk_cache_groups(const cfg_config *cfg, FILE *report, cbd_error *err);
+CB_MUSTCHECK bool chk_cache_groups(const cfg_config *cfg, FILE *report, cb_error *err);
 
 /*
  * The libpq conninfo of the cache's own backend connection: backend plus
  * cache_database, cache_user and cache_passfile.  Fails when either of the
  * first two is not set.
  */
-CB_MUSTCHECK bool chk_backend_conninfo(const cfg_config *cfg, char *buf, size_t n, cbd_error *err);
+CB_MUSTCHECK bool chk_backend_conninfo(const cfg_config *cfg, char *buf, size_t n, cb_error *err);
 
 #endif /* CBD_CHECK_H */

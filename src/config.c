@@ -20,6 +20,8 @@
 
 #include <libpq-fe.h>
 
+#include "src/backend.h"
+
 typedef enum cfg_type {
 	CFG_STRING,   /* free text */
 	CFG_PATH,     /* a file name, resolved against the config's directory */
@@ -29,7 +31,8 @@ typedef enum cfg_type {
 	CFG_BOOL,     /* on/off */
 	CFG_LOGLEVEL, /* error/warning/info/debug */
 	CFG_ADDR,     /* numeric IPv4/IPv6 address, '*' or empty */
-	CFG_CONNINFO  /* libpq conninfo without user, dbname, password */
+	CFG_CONNINFO, /* libpq conninfo without user, dbname, password */
+	CFG_NAME      /* 1 to max lower-case letters, digits, underscores (a part of a backend object's name) */
 } cfg_type;
 
 typedef struct cfg_param {
@@ -56,8 +59,10 @@ static const cfg_param cfg_params[] = {
         {"cache_database", CFG_STRING, OFF(cache_database), "", 0, 0, false},
         {"cache_user", CFG_STRING, OFF(cache_user), "", 0, 0, false},
         {"cache_passfile", CFG_PATH, OFF(cache_passfile), "", 0, 0, false},
+        {"instance_name", CFG_NAME, OFF(instance_name), "default", 1, 40, false},
+        {"require_stream", CFG_BOOL, OFF(require_stream), "on", 0, 0, false},
+        {"max_lag_ms", CFG_INT, OFF(max_lag_ms), "5000", 100, 3600000, false},
         {"max_clients", CFG_INT, OFF(max_clients), "1000", 1, 100000, true},
-        {"workers", CFG_INT, OFF(workers), "2", 1, 256, false},
         {"max_cache_rows", CFG_LONG, OFF(max_cache_rows), "1000000", 0, LONG_MAX, false},
         {"max_cache_mb", CFG_INT, OFF(max_cache_mb), "256", 0, 1048576, false},
         {"gc_interval", CFG_INT, OFF(gc_interval), "10", 1, 86400, false},
@@ -104,7 +109,8 @@ static char *const *cstr_field(const cfg_config *cfg, const cfg_param *p)
 
 static bool is_string_type(cfg_type t)
 {
-	return t == CFG_STRING || t == CFG_PATH || t == CFG_PATHS || t == CFG_ADDR || t == CFG_CONNINFO;
+	return t == CFG_STRING || t == CFG_PATH || t == CFG_PATHS || t == CFG_ADDR || t == CFG_CONNINFO ||
+	       t == CFG_NAME;
 }
 
 void cfg_free(cfg_config *cfg)
@@ -161,7 +167,7 @@ bool cfg_list_item(const char *list, size_t i, char *buf, size_t n)
 }
 
 /* Parse value of p into cfg.  On failure err gets the message without position. */
-static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, const char *dir, cbd_error *err)
+static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, const char *dir, cb_error *err)
 {
 	switch (p->type) {
 	case CFG_INT:
@@ -170,8 +176,8 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 		errno = 0;
 		long v = strtol(value, &end, 10);
 		if (value[0] == '\0' || *end != '\0' || errno != 0 || v < p->min || v > p->max)
-			return cbd_fail(err, "%s: invalid value \"%s\": give an integer from %ld to %ld", p->name,
-			                value, p->min, p->max);
+			return cb_fail(err, "%s: invalid value \"%s\": give an integer from %ld to %ld", p->name, value,
+			               p->min, p->max);
 		if (p->type == CFG_INT)
 			*(int *)((char *)cfg + p->offset) = (int)v;
 		else
@@ -187,8 +193,8 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 		         strcasecmp(value, "no") == 0 || strcmp(value, "0") == 0)
 			v = false;
 		else
-			return cbd_fail(err, "%s: invalid value \"%s\": give on or off (also true/false, yes/no, 1/0)",
-			                p->name, value);
+			return cb_fail(err, "%s: invalid value \"%s\": give on or off (also true/false, yes/no, 1/0)",
+			               p->name, value);
 		*(bool *)((char *)cfg + p->offset) = v;
 		return true;
 	}
@@ -199,8 +205,8 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 				return true;
 			}
 		}
-		return cbd_fail(err, "%s: invalid value \"%s\": give one of error, warning, info, debug", p->name,
-		                value);
+		return cb_fail(err, "%s: invalid value \"%s\": give one of error, warning, info, debug", p->name,
+		               value);
 	default:
 		break;
 	}
@@ -211,17 +217,17 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 		unsigned char tmp[16];
 		if (value[0] != '\0' && strcmp(value, "*") != 0 && inet_pton(AF_INET, value, tmp) != 1 &&
 		    inet_pton(AF_INET6, value, tmp) != 1)
-			return cbd_fail(err,
-			                "%s: invalid value \"%s\": give a numeric IPv4 or IPv6 address, * for all "
-			                "addresses, or leave it empty for no TCP listener",
-			                p->name, value);
+			return cb_fail(err,
+			               "%s: invalid value \"%s\": give a numeric IPv4 or IPv6 address, * for all "
+			               "addresses, or leave it empty for no TCP listener",
+			               p->name, value);
 		s = strdup(value);
 	} else if (p->type == CFG_CONNINFO) {
 		char *perr = NULL;
 		PQconninfoOption *opts = PQconninfoParse(value, &perr);
 		if (opts == NULL) {
-			bool ok = cbd_fail(err, "%s: invalid libpq connection string \"%s\": %s", p->name, value,
-			                   perr != NULL ? trim(perr) : "out of memory");
+			bool ok = cb_fail(err, "%s: invalid libpq connection string \"%s\": %s", p->name, value,
+			                  perr != NULL ? trim(perr) : "out of memory");
 			PQfreemem(perr);
 			return ok;
 		}
@@ -238,11 +244,26 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 		}
 		PQconninfoFree(opts);
 		if (bad != NULL)
-			return cbd_fail(err,
-			                "%s: \"%s\" may not be set in the backend connection string: each session "
-			                "connects with the user, database and password of its client; remove it and "
-			                "keep only host, port and connection options",
-			                p->name, bad);
+			return cb_fail(err,
+			               "%s: \"%s\" may not be set in the backend connection string: each session "
+			               "connects with the user, database and password of its client; remove it and "
+			               "keep only host, port and connection options",
+			               p->name, bad);
+		be_target *t = be_target_parse(value, err);
+		if (t == NULL) {
+			cb_error_prefix(err, "%s: ", p->name);
+			return false;
+		}
+		be_target_free(t);
+		s = strdup(value);
+	} else if (p->type == CFG_NAME) {
+		size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (value[0] == '\0' || value[n] != '\0' || n > (size_t)p->max)
+			return cb_fail(err,
+			               "%s: invalid value \"%s\": give %ld to %ld lower-case letters, digits or "
+			               "underscores; it names the backend's replication slot and publication "
+			               "cbcache_<%s>, so each cbcached on one backend needs its own",
+			               p->name, value, p->min, p->max, p->name);
 		s = strdup(value);
 	} else if (p->type == CFG_PATH) {
 		s = resolve_path(dir, value);
@@ -280,20 +301,20 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 		s = strdup(value);
 	}
 	if (s == NULL)
-		return cbd_fail(err, "%s: out of memory", p->name);
+		return cb_fail(err, "%s: out of memory", p->name);
 	char **f = str_field(cfg, p);
 	free(*f);
 	*f = s;
 	return true;
 }
 
-bool cfg_load(const char *path, cfg_config *cfg, cbd_error *err)
+bool cfg_load(const char *path, cfg_config *cfg, cb_error *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
-		return cbd_fail(err, "%s: cannot open the config file: %s; give an existing file with -c", path,
-		                strerror(errno));
+		return cb_fail(err, "%s: cannot open the config file: %s; give an existing file with -c", path,
+		               strerror(errno));
 
 	/* relative paths in the file are relative to the file's directory */
 	char dir[4096];
@@ -312,13 +333,13 @@ bool cfg_load(const char *path, cfg_config *cfg, cbd_error *err)
 	char line[8192];
 	int lineno = 0;
 	bool ok = true;
-	cbd_error verr;
+	cb_error verr;
 	while (ok && fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		size_t len = strlen(line);
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			ok = cbd_fail(err, "%s:%d: line longer than %zu bytes; shorten it", path, lineno,
-			              sizeof(line) - 2);
+			ok = cb_fail(err, "%s:%d: line longer than %zu bytes; shorten it", path, lineno,
+			             sizeof(line) - 2);
 			break;
 		}
 		char *s = trim(line);
@@ -326,13 +347,13 @@ bool cfg_load(const char *path, cfg_config *cfg, cbd_error *err)
 			continue;
 		if (s[0] == '[') {
 			if (strcasecmp(s, "[cbcache]") != 0)
-				ok = cbd_fail(err, "%s:%d: unknown section %s: the only section is [cbcache]", path,
-				              lineno, s);
+				ok = cb_fail(err, "%s:%d: unknown section %s: the only section is [cbcache]", path,
+				             lineno, s);
 			continue;
 		}
 		char *eq = strchr(s, '=');
 		if (eq == NULL) {
-			ok = cbd_fail(err, "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
+			ok = cb_fail(err, "%s:%d: expected \"key = value\", got \"%s\"", path, lineno, s);
 			break;
 		}
 		*eq = '\0';
@@ -347,46 +368,53 @@ bool cfg_load(const char *path, cfg_config *cfg, cbd_error *err)
 		for (k = 0; k < CB_ARRAY_LEN(cfg_params); k++)
 			if (strcmp(cfg_params[k].name, key) == 0)
 				break;
+		if (k == CB_ARRAY_LEN(cfg_params) && strcmp(key, "workers") == 0) {
+			ok = cb_fail(err,
+			             "%s:%d: workers is no longer a key: cache hits are answered in each session's "
+			             "own thread; remove the line",
+			             path, lineno);
+			break;
+		}
 		if (k == CB_ARRAY_LEN(cfg_params)) {
 			char keys[1024] = "";
 			size_t kl = 0;
 			for (size_t i = 0; i < CB_ARRAY_LEN(cfg_params) && kl < sizeof(keys); i++)
 				kl += (size_t)snprintf(keys + kl, sizeof(keys) - kl, "%s%s", i ? ", " : "",
 				                       cfg_params[i].name);
-			ok = cbd_fail(err, "%s:%d: unknown key \"%s\"; the keys are: %s (see doc/config.md)", path,
-			              lineno, key, keys);
+			ok = cb_fail(err, "%s:%d: unknown key \"%s\"; the keys are: %s (see doc/config.md)", path,
+			             lineno, key, keys);
 			break;
 		}
 		if (set_line[k] != 0) {
-			ok = cbd_fail(err, "%s:%d: %s is set twice (first on line %d); keep one", path, lineno, key,
-			              set_line[k]);
+			ok = cb_fail(err, "%s:%d: %s is set twice (first on line %d); keep one", path, lineno, key,
+			             set_line[k]);
 			break;
 		}
 		set_line[k] = lineno;
 		if (!set_value(cfg, &cfg_params[k], value, dir, &verr)) {
-			ok = cbd_fail(err, "%s:%d: %s", path, lineno, verr.msg);
+			ok = cb_fail(err, "%s:%d: %s", path, lineno, verr.msg);
 			break;
 		}
 	}
 	if (ok && ferror(f))
-		ok = cbd_fail(err, "%s: read error: %s", path, strerror(errno));
+		ok = cb_fail(err, "%s: read error: %s", path, strerror(errno));
 	fclose(f);
 
 	for (size_t k = 0; ok && k < CB_ARRAY_LEN(cfg_params); k++) {
 		if (set_line[k] != 0)
 			continue;
 		if (cfg_params[k].deflt == NULL) {
-			ok = cbd_fail(err, "%s:%d: required key %s is missing; add \"%s = ...\" (see doc/config.md)",
-			              path, lineno, cfg_params[k].name, cfg_params[k].name);
+			ok = cb_fail(err, "%s:%d: required key %s is missing; add \"%s = ...\" (see doc/config.md)",
+			             path, lineno, cfg_params[k].name, cfg_params[k].name);
 			break;
 		}
 		if (!set_value(cfg, &cfg_params[k], cfg_params[k].deflt, dir, &verr))
-			ok = cbd_fail(err, "%s: default of %s: %s", path, cfg_params[k].name, verr.msg);
+			ok = cb_fail(err, "%s: default of %s: %s", path, cfg_params[k].name, verr.msg);
 	}
 	if (ok) {
 		cfg->path = strdup(path);
 		if (cfg->path == NULL)
-			ok = cbd_fail(err, "%s: out of memory", path);
+			ok = cb_fail(err, "%s: out of memory", path);
 	}
 	if (!ok)
 		cfg_free(cfg);
@@ -421,7 +449,7 @@ const char *cfg_key_value(const cfg_config *cfg, size_t i, char *buf, size_t n)
 
 bool cfg_apply_reload(cfg_config *cur, const cfg_config *next,
                       void (*restart_needed)(const char *key, const char *old_value, const char *new_value, void *arg),
-                      void *arg, cbd_error *err)
+                      void *arg, cb_error *err)
 {
 	char a[4096], b[4096];
 	for (size_t i = 0; i < CB_ARRAY_LEN(cfg_params); i++) {
@@ -438,7 +466,7 @@ bool cfg_apply_reload(cfg_config *cur, const cfg_config *next,
 		if (is_string_type(p->type)) {
 			char *s = strdup(*cstr_field(next, p));
 			if (s == NULL)
-				return cbd_fail(err, "reload: out of memory copying %s", p->name);
+				return cb_fail(err, "reload: out of memory copying %s", p->name);
 			char **f = str_field(cur, p);
 			free(*f);
 			*f = s;

@@ -15,14 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/log.h"
 #include "src/daemon.h"
-
-typedef enum cfg_log_level {
-	CFG_LOG_ERROR = 0,
-	CFG_LOG_WARNING = 1,
-	CFG_LOG_INFO = 2,
-	CFG_LOG_DEBUG = 3
-} cfg_log_level;
 
 struct cfg_config {
 	char *path; /* the file this was loaded from (absolute or as given) */
@@ -43,7 +37,9 @@ struct cfg_config {
 	char *cache_database; /* the database the cache groups describe */
 	char *cache_user;     /* the role the cache reads the backend with */
 	char *cache_passfile; /* libpq passfile for cache_user, "" = none */
-	int workers;
+	char *instance_name;  /* the replication slot and publication are cbcache_<instance_name> */
+	bool require_stream;  /* no answers from the cache without the change stream */
+	int max_lag_ms;       /* no answers while the stream is down longer than this */
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;
@@ -54,7 +50,7 @@ struct cfg_config {
 	int shutdown_timeout;
 
 	/* logging and process */
-	int log_level;  /* cfg_log_level */
+	int log_level;  /* LOG_ERROR .. LOG_DEBUG (common/log.h) */
 	char *log_file; /* "" = stderr */
 	char *pid_file; /* "" = none */
 };
@@ -64,7 +60,7 @@ struct cfg_config {
  * "FILE:LINE: message" and cfg is left empty (nothing to free).
  * On success free cfg with cfg_free().
  */
-CB_MUSTCHECK bool cfg_load(const char *path, cfg_config *cfg, cbd_error *err);
+CB_MUSTCHECK bool cfg_load(const char *path, cfg_config *cfg, cb_error *err);
 
 /* Free the strings of cfg; cfg may be zeroed or loaded. */
 void cfg_free(cfg_config *cfg);
@@ -86,7 +82,7 @@ const char *cfg_key_value(const cfg_config *cfg, size_t i, char *buf, size_t n);
 CB_MUSTCHECK bool cfg_apply_reload(cfg_config *cur, const cfg_config *next,
                                    void (*restart_needed)(const char *key, const char *old_value, const char *new_value,
                                                           void *arg),
-                                   void *arg, cbd_error *err);
+                                   void *arg, cb_error *err);
 
 /* The name of a log level ("error" ... "debug"). */
 const char *cfg_log_level_name(int level);

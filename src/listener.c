@@ -19,43 +19,43 @@
 
 #define LSN_BACKLOG 1024
 
-bool lsn_pg_socket_path(const char *dir, int port, char *buf, size_t n, cbd_error *err)
+bool lsn_pg_socket_path(const char *dir, int port, char *buf, size_t n, cb_error *err)
 {
 	struct sockaddr_un sun;
 	int len = snprintf(buf, n, "%s/.s.PGSQL.%d", dir, port);
 	if (len < 0 || (size_t)len >= n || (size_t)len >= sizeof(sun.sun_path))
-		return cbd_fail(err, "socket path %s/.s.PGSQL.%d is longer than %zu bytes; use a shorter listen_dir",
-		                dir, port, sizeof(sun.sun_path) - 1);
+		return cb_fail(err, "socket path %s/.s.PGSQL.%d is longer than %zu bytes; use a shorter listen_dir",
+		               dir, port, sizeof(sun.sun_path) - 1);
 	return true;
 }
 
-bool lsn_unix(const char *path, mode_t mode, int *fd, cbd_error *err)
+bool lsn_unix(const char *path, mode_t mode, int *fd, cb_error *err)
 {
 	struct sockaddr_un sun;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return cbd_fail(err, "socket path %s is longer than %zu bytes; choose a shorter path", path,
-		                sizeof(sun.sun_path) - 1);
+		return cb_fail(err, "socket path %s is longer than %zu bytes; choose a shorter path", path,
+		               sizeof(sun.sun_path) - 1);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		return cbd_fail(err, "cannot create a UNIX socket: %s", strerror(errno));
+		return cb_fail(err, "cannot create a UNIX socket: %s", strerror(errno));
 
 	/* a socket file that still answers belongs to a running daemon */
 	struct stat st;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			close(s);
-			return cbd_fail(err, "%s exists and is not a socket; remove it or choose another path", path);
+			return cb_fail(err, "%s exists and is not a socket; remove it or choose another path", path);
 		}
 		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 			close(probe);
 			close(s);
-			return cbd_fail(err, "%s is in use by a running server; stop it or choose another port or path",
-			                path);
+			return cb_fail(err, "%s is in use by a running server; stop it or choose another port or path",
+			               path);
 		}
 		if (probe >= 0)
 			close(probe);
@@ -67,20 +67,20 @@ bool lsn_unix(const char *path, mode_t mode, int *fd, cbd_error *err)
 	umask(old);
 	if (rc != 0) {
 		close(s);
-		return cbd_fail(err, "cannot bind %s: %s; check that the directory exists and is writable", path,
-		                strerror(bind_errno));
+		return cb_fail(err, "cannot bind %s: %s; check that the directory exists and is writable", path,
+		               strerror(bind_errno));
 	}
 	if (chmod(path, mode) != 0 || listen(s, LSN_BACKLOG) != 0) {
 		int e = errno;
 		close(s);
 		unlink(path);
-		return cbd_fail(err, "cannot listen on %s: %s", path, strerror(e));
+		return cb_fail(err, "cannot listen on %s: %s", path, strerror(e));
 	}
 	*fd = s;
 	return true;
 }
 
-bool lsn_tcp(const char *addr, int port, int *fd, cbd_error *err)
+bool lsn_tcp(const char *addr, int port, int *fd, cb_error *err)
 {
 	struct addrinfo hints, *res = NULL;
 	memset(&hints, 0, sizeof(hints));
@@ -91,11 +91,11 @@ bool lsn_tcp(const char *addr, int port, int *fd, cbd_error *err)
 	snprintf(ports, sizeof(ports), "%d", port);
 	int gai = getaddrinfo(strcmp(addr, "*") == 0 ? NULL : addr, ports, &hints, &res);
 	if (gai != 0)
-		return cbd_fail(err, "listen_addr %s: %s; give a numeric address", addr, gai_strerror(gai));
+		return cb_fail(err, "listen_addr %s: %s; give a numeric address", addr, gai_strerror(gai));
 	int s = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		freeaddrinfo(res);
-		return cbd_fail(err, "cannot create a TCP socket: %s", strerror(errno));
+		return cb_fail(err, "cannot create a TCP socket: %s", strerror(errno));
 	}
 	int one = 1;
 	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -103,9 +103,9 @@ bool lsn_tcp(const char *addr, int port, int *fd, cbd_error *err)
 		int e = errno;
 		close(s);
 		freeaddrinfo(res);
-		return cbd_fail(err,
-		                "cannot listen on %s port %d: %s; choose another listen_port or stop the other server",
-		                addr, port, strerror(e));
+		return cb_fail(err,
+		               "cannot listen on %s port %d: %s; choose another listen_port or stop the other server",
+		               addr, port, strerror(e));
 	}
 	freeaddrinfo(res);
 	*fd = s;

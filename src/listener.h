@@ -17,13 +17,13 @@
  * Listen on the UNIX socket path with the given file mode.  A stale socket
  * file is replaced; one a live process listens on is an error.
  */
-CB_MUSTCHECK bool lsn_unix(const char *path, mode_t mode, int *fd, cbd_error *err);
+CB_MUSTCHECK bool lsn_unix(const char *path, mode_t mode, int *fd, cb_error *err);
 
 /* Listen on TCP addr ("*" = every address) and port. */
-CB_MUSTCHECK bool lsn_tcp(const char *addr, int port, int *fd, cbd_error *err);
+CB_MUSTCHECK bool lsn_tcp(const char *addr, int port, int *fd, cb_error *err);
 
 /* The PostgreSQL socket path for dir and port into buf; false if too long. */
-CB_MUSTCHECK bool lsn_pg_socket_path(const char *dir, int port, char *buf, size_t n, cbd_error *err);
+CB_MUSTCHECK bool lsn_pg_socket_path(const char *dir, int port, char *buf, size_t n, cb_error *err);
 
 /*
  * Accept one connection (non-blocking, close-on-exec); -1 when none is

@@ -23,9 +23,10 @@
 #include "src/admin.h"
 #include "src/cachesvc.h"
 #include "src/check.h"
+#include "src/install.h"
 #include "src/config.h"
 #include "src/listener.h"
-#include "src/log.h"
+#include "common/log.h"
 #include "src/session.h"
 #include "src/stats.h"
 
@@ -34,7 +35,7 @@
 #define MAIN_REJECT_SLACK 64
 
 static cfg_config main_cfg;
-static csvc *main_cache; /* NULL when no cache is configured */
+static cachesvc *main_cache; /* NULL when no cache is configured */
 static int main_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t main_got_hup;
 static volatile sig_atomic_t main_got_term;
@@ -59,7 +60,15 @@ static void main_usage(FILE *f)
 	        "cbcached - cbcache daemon: a PostgreSQL-protocol middleware in front of a PostgreSQL backend\n\n"
 	        "Usage:\n"
 	        "  cbcached -c CONFIG [-d]     run (in the foreground; -d: as a daemon, needs pid_file and log_file)\n"
-	        "  cbcached --check -c CONFIG  validate the configuration and the cache group files, then exit\n"
+	        "  cbcached --check -c CONFIG  validate the configuration and the cache group files, and say what\n"
+	        "                              the backend lacks for the change stream, then exit\n"
+	        "  cbcached --install-backend[=CONNINFO] -c CONFIG\n"
+	        "                              install the DDL event triggers (a superuser's CONNINFO, else "
+	        "cache_user's)\n"
+	        "  cbcached --uninstall -c CONFIG\n"
+	        "                              drop this instance's replication slot and publication (cbcached "
+	        "stopped),\n"
+	        "                              and the DDL event triggers when no other instance uses them\n"
 	        "  cbcached --version          print the version\n"
 	        "  cbcached --help             print this help\n\n"
 	        "Signals: SIGHUP reloads the configuration, SIGTERM or SIGINT shut down gracefully.\n"
@@ -73,7 +82,7 @@ static void main_restart_note(const char *key, const char *old_value, const char
 	            old_value, new_value);
 }
 
-static bool main_reload(cbd_error *err)
+static bool main_reload(cb_error *err)
 {
 	cfg_config next;
 	if (!cfg_load(main_cfg.path, &next, err)) {
@@ -107,13 +116,13 @@ static const cfg_config *main_config(void)
 	return &main_cfg;
 }
 
-static csvc *main_cache_service(void)
+static cachesvc *main_cache_service(void)
 {
 	return main_cache;
 }
 
 /* Create the pid file; a live process in an existing one is an error. */
-static bool main_write_pid(const char *path, cbd_error *err)
+static bool main_write_pid(const char *path, cb_error *err)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -123,13 +132,13 @@ static bool main_write_pid(const char *path, cbd_error *err)
 			bool ok = write(fd, buf, (size_t)n) == n;
 			close(fd);
 			if (!ok)
-				return cbd_fail(err, "cannot write the pid file %s: %s", path, strerror(errno));
+				return cb_fail(err, "cannot write the pid file %s: %s", path, strerror(errno));
 			return true;
 		}
 		if (errno != EEXIST)
-			return cbd_fail(
-			        err, "cannot create the pid file %s: %s; fix pid_file or the directory's permissions",
-			        path, strerror(errno));
+			return cb_fail(err,
+			               "cannot create the pid file %s: %s; fix pid_file or the directory's permissions",
+			               path, strerror(errno));
 		FILE *f = fopen(path, "r");
 		int pid = 0;
 		if (f != NULL) {
@@ -138,24 +147,24 @@ static bool main_write_pid(const char *path, cbd_error *err)
 			fclose(f);
 		}
 		if (pid > 0 && kill(pid, 0) == 0)
-			return cbd_fail(err, "cbcached is already running (pid %d in %s); stop it first", pid, path);
+			return cb_fail(err, "cbcached is already running (pid %d in %s); stop it first", pid, path);
 		unlink(path); /* stale */
 	}
-	return cbd_fail(err, "cannot create the pid file %s", path);
+	return cb_fail(err, "cannot create the pid file %s", path);
 }
 
 /* Fork into the background; the parent exits with the child's start-up status. */
-static bool main_daemonize(int *notify_fd, cbd_error *err)
+static bool main_daemonize(int *notify_fd, cb_error *err)
 {
 	int p[2];
 	if (pipe(p) != 0)
-		return cbd_fail(err, "pipe: %s", strerror(errno));
+		return cb_fail(err, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
-		return cbd_fail(err, "fork: %s", strerror(errno));
+		return cb_fail(err, "fork: %s", strerror(errno));
 	if (pid > 0) {
 		close(p[1]);
-		char msg[CBD_ERROR_MAX + 1];
+		char msg[CB_ERROR_MAX + 1];
 		ssize_t n = 0, r;
 		while ((r = read(p[0], msg + n, sizeof(msg) - 1 - (size_t)n)) > 0)
 			n += r;
@@ -168,9 +177,9 @@ static bool main_daemonize(int *notify_fd, cbd_error *err)
 	close(p[0]);
 	*notify_fd = p[1];
 	if (setsid() < 0)
-		return cbd_fail(err, "setsid: %s", strerror(errno));
+		return cb_fail(err, "setsid: %s", strerror(errno));
 	if (chdir("/") != 0)
-		return cbd_fail(err, "chdir /: %s", strerror(errno));
+		return cb_fail(err, "chdir /: %s", strerror(errno));
 	int devnull = open("/dev/null", O_RDWR);
 	if (devnull >= 0) {
 		dup2(devnull, 0);
@@ -228,7 +237,7 @@ static void main_accept(int lfd, bool is_tcp)
 			STATS_ADD(refused, 1);
 			continue;
 		}
-		cbd_error err;
+		cb_error err;
 		if (!sess_start(fd, is_tcp, peer, n >= main_cfg.max_clients, &err))
 			log_error("%s", err.msg);
 	}
@@ -236,7 +245,7 @@ static void main_accept(int lfd, bool is_tcp)
 
 static int main_run(bool daemonize)
 {
-	cbd_error err;
+	cb_error err;
 	int notify = -1;
 	int pg_fd = -1, tcp_fd = -1;
 	adm_server *admin = NULL;
@@ -261,7 +270,7 @@ static int main_run(bool daemonize)
 		pid_written = true;
 	}
 	if (pipe2(main_sigpipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-		cbd_fail(&err, "pipe: %s", strerror(errno));
+		cb_fail(&err, "pipe: %s", strerror(errno));
 		goto fail;
 	}
 	struct sigaction sa;
@@ -284,8 +293,8 @@ static int main_run(bool daemonize)
 	                    .login_timeout_ms = MAIN_LOGIN_TIMEOUT_MS};
 	if (!sess_init(&ss, &err))
 		goto fail;
-	if (csvc_configured(&main_cfg)) {
-		if (!csvc_start(&main_cfg, &main_cache, &err))
+	if (cachesvc_configured(&main_cfg)) {
+		if (!cachesvc_start(&main_cfg, &main_cache, &err))
 			goto fail;
 		sess_set_cache(main_cache);
 	} else if (main_cfg.cache_db[0] != '\0' || main_cfg.cache_groups[0] != '\0') {
@@ -376,7 +385,7 @@ fail:
 done:
 	adm_close(admin);
 	sess_set_cache(NULL);
-	csvc_stop(main_cache);
+	cachesvc_stop(main_cache);
 	main_cache = NULL;
 	if (pg_fd >= 0) {
 		close(pg_fd);
@@ -389,14 +398,39 @@ done:
 	return status;
 }
 
+static void main_say(const char *line)
+{
+	printf("cbcached: %s\n", line);
+}
+
+/* --install-backend and --uninstall (see src/install.h). */
+static bool main_backend_setup(bool install, const char *conninfo, cb_error *err)
+{
+	char own[4096];
+	if (!chk_backend_conninfo(&main_cfg, own, sizeof(own), err))
+		return false;
+	if (!install)
+		return inst_uninstall(own, main_cfg.instance_name, main_say, err);
+	char super[4400];
+	/* a superuser's conninfo names the role; the database is the cache's */
+	if (conninfo != NULL)
+		snprintf(super, sizeof(super), "%s %s dbname='%s'", main_cfg.backend, conninfo,
+		         main_cfg.cache_database);
+	if (!inst_install(conninfo != NULL ? super : own, err))
+		return false;
+	printf("cbcached: DDL event triggers installed on database %s\n", main_cfg.cache_database);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"config", required_argument, NULL, 'c'}, {"daemon", no_argument, NULL, 'd'},
 	        {"check", no_argument, NULL, 'k'},        {"version", no_argument, NULL, 'V'},
-	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-	const char *config = NULL;
-	bool daemonize = false, check = false;
+	        {"help", no_argument, NULL, 'h'},         {"install-backend", optional_argument, NULL, 'I'},
+	        {"uninstall", no_argument, NULL, 'U'},    {NULL, 0, NULL, 0}};
+	const char *config = NULL, *install_conninfo = NULL;
+	bool daemonize = false, check = false, install = false, uninstall = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "c:dVh", opts, NULL)) != -1) {
 		switch (c) {
@@ -408,6 +442,13 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			check = true;
+			break;
+		case 'I':
+			install = true;
+			install_conninfo = optarg;
+			break;
+		case 'U':
+			uninstall = true;
 			break;
 		case 'V':
 			printf("cbcached %s\n", CBD_VERSION);
@@ -430,14 +471,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	log_set_level(LOG_INFO); /* until the config says otherwise */
 	main_clear_pg_env();
 	char *abs = realpath(config, NULL);
-	cbd_error err;
+	cb_error err;
 	bool ok = cfg_load(abs != NULL ? abs : config, &main_cfg, &err);
 	free(abs);
 	if (!ok) {
 		fprintf(stderr, "cbcached: %s\n", err.msg);
 		return 1;
+	}
+	if (install || uninstall) {
+		ok = main_backend_setup(install, install_conninfo, &err);
+		if (!ok)
+			fprintf(stderr, "cbcached: %s\n", err.msg);
+		cfg_free(&main_cfg);
+		return ok ? 0 : 1;
 	}
 	if (check) {
 		ok = chk_cache_groups(&main_cfg, stdout, &err);

@@ -2,7 +2,7 @@
  * sesscache.c - a session's side of the cache (see the DESIGN in
  * sesscache.h).
  *
- * Functions prefix: scache_
+ * Functions prefix: sesscache_
  */
 #include "src/sesscache.h"
 
@@ -12,13 +12,17 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "cachegroup/strbuf.h"
-#include "src/hitpath.h"
-#include "src/log.h"
+#include "common/array.h"
+#include "common/log.h"
+#include "common/sb.h"
+#include "cache/reach.h"
+#include "hit/hitpath.h"
+#include "sql/lexer.h"
+#include "sql/stmtclass.h"
+#include "sql/types.h"
 #include "src/stats.h"
-#include "src/stmtclass.h"
 
-/* The reserved name of the settings check's prepared statement. */
+/* The reserved names of the settings check's prepared statement and portal. */
 #define CHECK_STMT "__cbcache_settings_check"
 /* Most parameters a held Bind may carry to be answered from the cache. */
 #define HELD_MAX_PARAMS 128
@@ -27,8 +31,30 @@ typedef enum check_state {
 	CHK_UNKNOWN, /* must be run before the cache answers */
 	CHK_PENDING, /* sent, answer not in */
 	CHK_OK,
-	CHK_FAILED /* the backend refused it: the session relays only until settings change */
+	CHK_FAILED /* the backend refused it (a failed transaction): run again after the next statement */
 } check_state;
+
+/* What one exchange with the backend is: it ends with the backend's ReadyForQuery. */
+typedef enum unit_kind {
+	UNIT_QUERY,    /* the client's simple Query */
+	UNIT_EXTENDED, /* the client's extended messages up to their Sync */
+	UNIT_FUNCTION, /* the client's FunctionCall */
+	UNIT_CHECK     /* the settings check: the client sees none of it */
+} unit_kind;
+
+typedef struct unit {
+	unit_kind kind;
+	bool open;                     /* UNIT_EXTENDED before its Sync */
+	bool seen;                     /* the backend's first answer to it was read */
+	bool explicit_;                /* a transaction block was open when it began, or it began one */
+	bool probe;                    /* a settings check must follow it before the client sees its ReadyForQuery */
+	bool probe_sent;               /* that check is in bout behind it */
+	bool error;                    /* the backend answered it with an error */
+	unsigned completed;            /* its statements' CommandComplete messages read */
+	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds */
+	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
+	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
+} unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
 typedef struct pstmt {
@@ -37,61 +63,63 @@ typedef struct pstmt {
 	size_t len;
 	int ntypes;
 	uint32_t *types;
-	sclass_result eff; /* what executing it may do to the cache, judged once at Parse */
-	bool ambiguous;    /* named twice: what the backend holds is not known */
+	sqlfe_stmtclass_result eff; /* what executing it may do to the cache, judged once at Parse */
+	bool ambiguous;             /* named twice: what the backend holds is not known */
 	UT_hash_handle hh;
 } pstmt;
 
-struct scache {
-	csvc *cs;
+struct sesscache {
+	cachesvc *cs;
 	cachedb *db;
-	hp_engine *eng;
-	hp_conn *hp; /* opened at the first statement the cache may answer */
+	hitpath_engine *eng;
+	hitpath_conn *hp; /* opened at the first statement the cache may answer */
 	bool hp_failed;
 
 	/* the cache tables, for the check and the write judgement */
 	size_t ngroups;
-	sclass_tables tables;
-	uint32_t *oids[SCLASS_MAX_GROUPS];
-	char **quoted[SCLASS_MAX_GROUPS]; /* "name" as an identifier */
-	size_t ncheck;                    /* tables in the check */
+	sqlfe_stmtclass_tables tables;
+	uint32_t *oids[SQLFE_STMTCLASS_MAX_GROUPS];
+	char **quoted[SQLFE_STMTCLASS_MAX_GROUPS]; /* "name" as an identifier */
+	size_t ncheck;                             /* tables in the check */
+	reach *reach;                              /* the catalog's word on writes and calls (cache/reach.h) */
+	unsigned reach_gen;
+	unsigned ddl_gen; /* cachesvc_ddl_generation() when the settings were last checked */
 
 	/* settings */
+	hitpath_session ss; /* what the hit path must know; its strings point at the arrays below */
 	char timezone[64];
 	char datestyle[64];
 	char intervalstyle[64];
-	bool std_strings;
-	bool client_utf8;
-	int extra_float_digits;
-	uint64_t readable[SCLASS_MAX_GROUPS];
+	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS];
 	check_state check;
-	int check_inflight; /* check exchanges whose ReadyForQuery is not in */
-	bool check_row;     /* the check's DataRow was read */
+	bool check_prepared; /* the backend holds CHECK_STMT */
+	bool check_row;      /* the running check's DataRow was read */
 	bool check_error;
+	char held_ready;  /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
+	char wal_lsn[32]; /* pg_current_wal_lsn() as the last check read it */
 
-	/* the backend's progress */
-	int rfq_expected;   /* Query, Sync and FunctionCall messages not answered by ReadyForQuery yet */
-	uint64_t rfq_kinds; /* bit i: the i-th expected ReadyForQuery ends a simple Query */
-	bool unsynced;      /* extended messages sent since the last Sync */
-	char txn;           /* the last ReadyForQuery's status */
-	int swallow_parse;  /* ParseComplete messages the client must not see */
+	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
+	unit *units;
+	size_t cap, head, nunits;
+	char txn;          /* the last ReadyForQuery's status */
+	int swallow_parse; /* ParseComplete messages the client must not see */
 
 	/* extended messages held until Sync */
-	pgp_buf held;
+	wire_buf held;
 	bool holding;
 
 	/* prepared statements */
 	pstmt *stmts;
-	pstmt *unnamed;      /* the unnamed statement, NULL when none */
-	pgp_buf stale_parse; /* a Parse answered here that the backend has not seen */
+	pstmt *unnamed;       /* the unnamed statement, NULL when none */
+	wire_buf stale_parse; /* a Parse answered here that the backend has not seen */
+	wire_buf probe_out;   /* scratch of probe_bind(): never sent */
 	bool stale;
 
-	/* writes waiting for their commit */
-	bool pend;
-	bool pend_all;
-	uint64_t pend_tables[SCLASS_MAX_GROUPS];
+	/* writes done, waiting for their commit */
+	sqlfe_stmtclass_result pend;
 	bool cc_invalidated; /* the last backend message was a CommandComplete that invalidated */
 	bool counted;        /* the next Query or Execute sent on was counted already (a miss) */
+	bool failed;         /* out of memory: the session must end */
 };
 
 /* --- set-up ---------------------------------------------------------------------- */
@@ -106,11 +134,11 @@ static void free_stmt(pstmt *p)
 	free(p);
 }
 
-void scache_free(scache *sc)
+void sesscache_free(sesscache *sc)
 {
 	if (sc == NULL)
 		return;
-	hp_conn_free(sc->hp);
+	hitpath_conn_free(sc->hp);
 	for (size_t g = 0; g < sc->ngroups; g++) {
 		for (size_t t = 0; sc->quoted[g] != NULL && t < sc->tables.ntables[g]; t++)
 			free(sc->quoted[g][t]);
@@ -125,21 +153,24 @@ void scache_free(scache *sc)
 		free_stmt(p);
 	}
 	free_stmt(sc->unnamed);
-	pgp_buf_free(&sc->held);
-	pgp_buf_free(&sc->stale_parse);
+	free(sc->units);
+	reach_unref(sc->reach);
+	wire_buf_free(&sc->held);
+	wire_buf_free(&sc->stale_parse);
+	wire_buf_free(&sc->probe_out);
 	free(sc);
 }
 
 /* name as a quoted identifier ("a""b"); NULL when out of memory. */
 static char *quote_ident(const char *name)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_ident(&sb, name);
-	return cg_sb_finish(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_ident(&sb, name);
+	return cb_sb_finish(&sb);
 }
 
-scache *scache_new(csvc *cache, const char *database, const char **why)
+sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why)
 {
 	const char *dummy;
 	if (why == NULL)
@@ -149,32 +180,41 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 		*why = "no cache is configured";
 		return NULL;
 	}
-	if (strcmp(database, csvc_database(cache)) != 0) {
+	if (strcmp(database, cachesvc_database(cache)) != 0) {
 		*why = "the session's database is not the cache's (cache_database)";
 		return NULL;
 	}
-	hp_engine *eng = csvc_hit_engine(cache);
+	if (!cachesvc_answers(cache)) {
+		*why = "the change stream is not running and require_stream is on (see the log)";
+		return NULL;
+	}
+	hitpath_engine *eng = cachesvc_hit_engine(cache);
 	if (eng == NULL) {
 		*why = "the hit path is not available";
 		return NULL;
 	}
-	scache *sc = calloc(1, sizeof(*sc));
+	sesscache *sc = calloc(1, sizeof(*sc));
 	if (sc == NULL) {
 		*why = "out of memory";
 		return NULL;
 	}
 	sc->cs = cache;
-	sc->db = csvc_cachedb(cache);
+	sc->db = cachesvc_cachedb(cache);
 	sc->eng = eng;
 	sc->txn = 'I';
-	sc->client_utf8 = true;
-	sc->std_strings = true;
-	sc->extra_float_digits = 1;
+	sc->ss.client_utf8 = true;
+	sc->ss.std_strings = true;
+	sc->ss.extra_float_digits = 1;
+	sc->ss.timezone = sc->timezone;
+	sc->ss.datestyle = sc->datestyle;
+	sc->ss.intervalstyle = sc->intervalstyle;
+	sc->ss.readable = sc->readable;
 	size_t ng = 0;
 	cg_group *const *groups = cachedb_groups(sc->db, &ng);
-	if (ng > SCLASS_MAX_GROUPS)
-		ng = SCLASS_MAX_GROUPS;
+	if (ng > SQLFE_STMTCLASS_MAX_GROUPS)
+		ng = SQLFE_STMTCLASS_MAX_GROUPS;
 	sc->ngroups = ng;
+	sc->ss.ngroups = ng;
 	sc->tables.ngroups = ng;
 	bool ok = true;
 	for (size_t g = 0; ok && g < ng; g++) {
@@ -194,114 +234,202 @@ scache *scache_new(csvc *cache, const char *database, const char **why)
 		}
 	}
 	if (!ok) {
-		scache_free(sc);
+		sesscache_free(sc);
 		*why = "out of memory";
 		return NULL;
 	}
+	sc->reach = cachesvc_reach(cache, &sc->reach_gen);
+	reach_apply(sc->reach, &sc->tables);
 	return sc;
+}
+
+/* What text may do (sql/stmtclass.h), judged with the catalog as last read. */
+static void judge(sesscache *sc, const char *text, size_t len, sqlfe_stmtclass_result *r)
+{
+	if (cachesvc_reach_generation(sc->cs) != sc->reach_gen) {
+		reach_unref(sc->reach);
+		sc->reach = cachesvc_reach(sc->cs, &sc->reach_gen);
+		reach_apply(sc->reach, &sc->tables);
+	}
+	sqlfe_stmtclass_classify(text, len, sc->ss.std_strings, &sc->tables, r);
+}
+
+/* --- the exchanges the backend owes ------------------------------------------------- */
+
+/* Append a unit of kind; NULL when out of memory (the session then ends). */
+static unit *push_unit(sesscache *sc, unit_kind kind)
+{
+	if (sc->head + sc->nunits == sc->cap) {
+		if (sc->head > 0) {
+			memmove(sc->units, sc->units + sc->head, sc->nunits * sizeof(*sc->units));
+			sc->head = 0;
+		} else if (!CB_ARRAY_GROW(sc->units, sc->cap, sc->nunits + 1)) {
+			sc->failed = true;
+			return NULL;
+		}
+	}
+	unit *u = &sc->units[sc->head + sc->nunits++];
+	memset(u, 0, sizeof(*u));
+	u->kind = kind;
+	return u;
+}
+
+static unit *head_unit(sesscache *sc)
+{
+	return sc->nunits > 0 ? &sc->units[sc->head] : NULL;
+}
+
+static unit *tail_unit(sesscache *sc)
+{
+	return sc->nunits > 0 ? &sc->units[sc->head + sc->nunits - 1] : NULL;
+}
+
+static void pop_unit(sesscache *sc)
+{
+	sc->head++;
+	if (--sc->nunits == 0)
+		sc->head = 0;
+}
+
+/* The unit the client's extended messages belong to (opened by the first of them). */
+static unit *open_extended(sesscache *sc)
+{
+	unit *u = tail_unit(sc);
+	if (u != NULL && u->kind == UNIT_EXTENDED && u->open)
+		return u;
+	if ((u = push_unit(sc, UNIT_EXTENDED)) != NULL)
+		u->open = true;
+	return u;
+}
+
+static void merge_effects(sqlfe_stmtclass_result *into, const sqlfe_stmtclass_result *r, size_t ngroups)
+{
+	into->effects |= r->effects;
+	into->statements += r->statements;
+	for (size_t g = 0; g < ngroups; g++)
+		into->tables[g] |= r->tables[g];
+}
+
+static bool backend_idle(const sesscache *sc)
+{
+	return sc->nunits == 0;
 }
 
 /* --- the settings check --------------------------------------------------------------- */
 
-static void put_int16(pgp_buf *b, int v)
+static void put_int16(wire_buf *b, int v)
 {
-	pgp_put_int16(b, (int16_t)v);
+	wire_put_int16(b, (int16_t)v);
 }
 
-/* Parse, Bind, Execute, Close and Sync of the check into bout. */
-static void send_check(scache *sc, pgp_buf *bout)
+/* The check's statement: extra_float_digits, the WAL position, then one boolean per table. */
+static void put_check_parse(sesscache *sc, wire_buf *bout)
 {
-	char sql[64 + 260 * 64 * SCLASS_MAX_GROUPS];
-	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT pg_catalog.current_setting('extra_float_digits')");
+	cb_sb sql;
+	cb_sb_init(&sql);
+	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), CASE WHEN "
+	                "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
-		for (size_t t = 0; t < sc->tables.ntables[g] && n < sizeof(sql); t++) {
-			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-			                      ", coalesce(pg_catalog.to_regclass($%d)::pg_catalog.oid = $%d AND "
-			                      "pg_catalog.has_table_privilege($%d, 'SELECT') AND NOT (SELECT "
-			                      "c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = $%d), false)",
-			                      param, param + 1, param + 1, param + 1);
+		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
+			cb_sb_printf(&sql,
+			             ", coalesce(pg_catalog.to_regclass($%d)::pg_catalog.oid = $%d AND "
+			             "pg_catalog.has_table_privilege($%d, 'SELECT') AND NOT (SELECT "
+			             "c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = $%d), false)",
+			             param, param + 1, param + 1, param + 1);
 			param += 2;
 		}
+	char *text = cb_sb_finish(&sql);
+	if (text == NULL) {
+		sc->failed = true;
+		return;
+	}
 	int nparams = param - 1;
-	size_t m = pgp_begin(bout, 'P');
-	pgp_put_str(bout, CHECK_STMT);
-	pgp_put_str(bout, sql);
+	size_t m = wire_begin(bout, 'C'); /* a DISCARD or DEALLOCATE may have dropped it, or not */
+	wire_put_byte(bout, 'S');
+	wire_put_str(bout, CHECK_STMT);
+	wire_end(bout, m);
+	m = wire_begin(bout, 'P');
+	wire_put_str(bout, CHECK_STMT);
+	wire_put_str(bout, text);
 	put_int16(bout, nparams);
 	for (int i = 0; i < nparams; i++)
-		pgp_put_int32(bout, i % 2 == 0 ? 25 /* text */ : 26 /* oid */);
-	pgp_end(bout, m);
+		wire_put_int32(bout, i % 2 == 0 ? 25 /* text */ : 26 /* oid */);
+	wire_end(bout, m);
+	free(text);
+}
 
-	m = pgp_begin(bout, 'B');
-	pgp_put_str(bout, "");
-	pgp_put_str(bout, CHECK_STMT);
+/*
+ * The check as one unit into bout: [Close, Parse,] Bind and Execute of a
+ * portal of its own (the client's unnamed portal stays), Close of the
+ * portal, Sync.  It runs inside the client's transaction when one is
+ * open, and cannot fail there unless the transaction has failed.
+ */
+static void send_check(sesscache *sc, wire_buf *bout)
+{
+	if (push_unit(sc, UNIT_CHECK) == NULL)
+		return;
+	if (!sc->check_prepared)
+		put_check_parse(sc, bout);
+	size_t m = wire_begin(bout, 'B');
+	wire_put_str(bout, CHECK_STMT);
+	wire_put_str(bout, CHECK_STMT);
 	put_int16(bout, 0);
-	put_int16(bout, nparams);
+	put_int16(bout, (int)sc->ncheck * 2);
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
 			const char *q = sc->quoted[g][t];
-			pgp_put_int32(bout, (int32_t)strlen(q));
-			pgp_buf_append(bout, q, strlen(q));
+			wire_put_int32(bout, (int32_t)strlen(q));
+			wire_buf_append(bout, q, strlen(q));
 			char oid[16];
 			int ol = snprintf(oid, sizeof(oid), "%u", sc->oids[g][t]);
-			pgp_put_int32(bout, ol);
-			pgp_buf_append(bout, oid, (size_t)ol);
+			wire_put_int32(bout, ol);
+			wire_buf_append(bout, oid, (size_t)ol);
 		}
 	put_int16(bout, 0);
-	pgp_end(bout, m);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'E');
-	pgp_put_str(bout, "");
-	pgp_put_int32(bout, 0);
-	pgp_end(bout, m);
+	m = wire_begin(bout, 'E');
+	wire_put_str(bout, CHECK_STMT);
+	wire_put_int32(bout, 0);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'C');
-	pgp_put_byte(bout, 'S');
-	pgp_put_str(bout, CHECK_STMT);
-	pgp_end(bout, m);
+	m = wire_begin(bout, 'C');
+	wire_put_byte(bout, 'P');
+	wire_put_str(bout, CHECK_STMT);
+	wire_end(bout, m);
 
-	m = pgp_begin(bout, 'S');
-	pgp_end(bout, m);
+	m = wire_begin(bout, 'S');
+	wire_end(bout, m);
 
 	sc->check = CHK_PENDING;
-	sc->check_inflight++;
 	sc->check_row = false;
 	sc->check_error = false;
+	sc->ddl_gen = cachesvc_ddl_generation(sc->cs);
 }
 
-static bool backend_idle(const scache *sc)
-{
-	return sc->rfq_expected == 0 && !sc->unsynced && sc->check_inflight == 0;
-}
-
-static void maybe_check(scache *sc, pgp_buf *bout)
-{
-	if (sc->check == CHK_UNKNOWN && backend_idle(sc) && sc->txn == 'I' && !sc->holding)
-		send_check(sc, bout);
-}
-
-/* The check's DataRow: extra_float_digits, then one boolean per table. */
-static void read_check_row(scache *sc, const char *msg, size_t n)
+/* The check's DataRow: extra_float_digits, the WAL position, then one boolean per table. */
+static void read_check_row(sesscache *sc, const char *msg, size_t n)
 {
 	const char *p = msg + 5, *end = msg + n;
 	if (p + 2 > end)
 		return;
 	int ncols = (int16_t)((unsigned char)p[0] << 8 | (unsigned char)p[1]);
 	p += 2;
-	if ((size_t)ncols != sc->ncheck + 1)
+	if ((size_t)ncols != sc->ncheck + 2)
 		return;
-	uint64_t readable[SCLASS_MAX_GROUPS] = {0};
+	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
 	size_t g = 0, t = 0;
 	for (int c = 0; c < ncols; c++) {
 		if (p + 4 > end)
 			return;
-		int32_t len = (int32_t)pgp_get_uint32(p);
+		int32_t len = (int32_t)wire_get_uint32(p);
 		p += 4;
-		if (len < 0 || p + len > end)
+		if (len > 0 && p + len > end)
 			return;
 		if (c == 0) {
 			char v[16];
-			if ((size_t)len >= sizeof(v))
+			if (len < 0 || (size_t)len >= sizeof(v))
 				return;
 			memcpy(v, p, (size_t)len);
 			v[len] = '\0';
@@ -309,28 +437,48 @@ static void read_check_row(scache *sc, const char *msg, size_t n)
 			long efd = strtol(v, &e, 10);
 			if (*e != '\0' || efd < -15 || efd > 3)
 				return;
-			sc->extra_float_digits = (int)efd;
+			sc->ss.extra_float_digits = (int)efd;
+		} else if (c == 1) {
+			size_t l = len < 0 ? 0 : (size_t)len;
+			if (l >= sizeof(sc->wal_lsn))
+				return;
+			memcpy(sc->wal_lsn, p, l);
+			sc->wal_lsn[l] = '\0';
 		} else {
 			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
 				g++;
 				t = 0;
 			}
-			if (g >= sc->ngroups)
+			if (g >= sc->ngroups || len < 0)
 				return;
 			if (len == 1 && p[0] == 't')
 				readable[g] |= (uint64_t)1 << t;
 			t++;
 		}
-		p += len;
+		if (len > 0)
+			p += len;
 	}
 	memcpy(sc->readable, readable, sizeof(readable));
 	sc->check_row = true;
 }
 
-/* A backend message while the check is in flight; false: the client does not see it. */
-static bool check_message(scache *sc, char type, const char *msg, size_t n)
+/* The client's ReadyForQuery held back for a check goes out now. */
+static void release_ready(sesscache *sc, wire_buf *cout, char *ready)
+{
+	if (sc->held_ready == '\0')
+		return;
+	wire_put_ready(cout, sc->held_ready);
+	*ready = sc->held_ready;
+	sc->held_ready = '\0';
+}
+
+/* A backend message of the check; false: the client does not see it. */
+static bool check_message(sesscache *sc, char type, const char *msg, size_t n, wire_buf *cout, char *ready)
 {
 	switch (type) {
+	case '1':
+		sc->check_prepared = true;
+		return false;
 	case 'D':
 		read_check_row(sc, msg, n);
 		return false;
@@ -338,75 +486,121 @@ static bool check_message(scache *sc, char type, const char *msg, size_t n)
 		sc->check_error = true;
 		return false;
 	case 'Z':
-		sc->check_inflight--;
+		pop_unit(sc);
 		sc->txn = msg[5];
 		if (sc->check == CHK_PENDING) {
 			if (sc->check_row && !sc->check_error) {
 				sc->check = CHK_OK;
 			} else {
 				sc->check = CHK_FAILED;
-				log_warning("the cache's settings check failed on a session's backend connection; "
-				            "the session's statements go to the backend until its settings change");
+				if (sc->txn != 'E')
+					log_warning(
+					        "the cache's settings check failed on a session's backend connection; "
+					        "the session's statements go to the backend until the check passes");
 			}
 		}
+		release_ready(sc, cout, ready);
 		return false;
 	case 'N': /* notices and notifications are the client's */
 	case 'A':
 		return true;
-	default: /* ParseComplete, BindComplete, CommandComplete, CloseComplete */
+	default: /* BindComplete, CommandComplete, CloseComplete */
 		return false;
 	}
 }
 
-/* --- the backend's answers ------------------------------------------------------------ */
+static void forgotten(sesscache *sc, const unit *u);
 
-static void set_param(scache *sc, const char *name, const char *value)
-{
-	if (strcmp(name, "TimeZone") == 0)
-		snprintf(sc->timezone, sizeof(sc->timezone), "%s", value);
-	else if (strcmp(name, "DateStyle") == 0)
-		snprintf(sc->datestyle, sizeof(sc->datestyle), "%s", value);
-	else if (strcmp(name, "IntervalStyle") == 0)
-		snprintf(sc->intervalstyle, sizeof(sc->intervalstyle), "%s", value);
-	else if (strcmp(name, "standard_conforming_strings") == 0)
-		sc->std_strings = strcmp(value, "on") == 0;
-	else if (strcmp(name, "client_encoding") == 0)
-		sc->client_utf8 = strcmp(value, "UTF8") == 0;
-}
+/* --- writes and their commit -------------------------------------------------------- */
 
-void scache_login(scache *sc, PGconn *be, pgp_buf *bout)
+static void invalidate_writes(sesscache *sc)
 {
-	static const char *const names[] = {"TimeZone", "DateStyle", "IntervalStyle", "standard_conforming_strings",
-	                                    "client_encoding"};
-	for (size_t i = 0; i < CB_ARRAY_LEN(names); i++) {
-		const char *v = PQparameterStatus(be, names[i]);
-		set_param(sc, names[i], v != NULL ? v : "");
-	}
-	maybe_check(sc, bout);
-}
-
-static void invalidate(scache *sc)
-{
-	if (sc->pend_all) {
-		csvc_invalidate_all(sc->cs);
+	if (sc->pend.effects & SQLFE_STMTCLASS_WRITES_ALL) {
+		cachesvc_invalidate_all(sc->cs);
 		return;
 	}
 	for (size_t g = 0; g < sc->ngroups; g++)
-		if (sc->pend_tables[g] != 0)
-			csvc_invalidate(sc->cs, g, sc->pend_tables[g]);
+		if (sc->pend.tables[g] != 0)
+			cachesvc_invalidate(sc->cs, g, sc->pend.tables[g]);
 }
 
-bool scache_backend(scache *sc, char type, const char *msg, size_t n)
+static bool pending(const sesscache *sc)
 {
-	if (type == 'S') {
-		const char *name = msg + 5;
-		const char *value = memchr(name, '\0', n - 5);
-		if (value != NULL && value + 1 < msg + n)
-			set_param(sc, name, value + 1);
+	return (sc->pend.effects & (SQLFE_STMTCLASS_WRITES | SQLFE_STMTCLASS_WRITES_ALL)) != 0;
+}
+
+static void forget_pending(sesscache *sc)
+{
+	memset(&sc->pend, 0, sizeof(sc->pend));
+}
+
+/*
+ * The writes done so far are committed: invalidate before the client
+ * learns of it (unless that was done already), and read the catalog again
+ * after DDL.
+ */
+static void commit_pending(sesscache *sc, bool invalidated)
+{
+	if (pending(sc) && !invalidated)
+		invalidate_writes(sc);
+	if (sc->pend.effects & SQLFE_STMTCLASS_DDL)
+		cachesvc_catalog_changed(sc->cs);
+	forget_pending(sc);
+}
+
+/* A statement of unit u completed (CommandComplete tag, "" for other completions). */
+static void statement_done(sesscache *sc, unit *u, const char *tag)
+{
+	merge_effects(&sc->pend, &u->eff, sc->ngroups);
+	if (strncmp(tag, "BEGIN", 5) == 0 || strncmp(tag, "START TRANSACTION", 17) == 0) {
+		u->explicit_ = true;
+	} else if (strcmp(tag, "COMMIT") == 0 || strcmp(tag, "PREPARE TRANSACTION") == 0) {
+		commit_pending(sc, false); /* a prepared transaction's writes are judged committed now */
+	} else if (strcmp(tag, "ROLLBACK") == 0) {
+		forget_pending(sc);
+	} else if (u->kind == UNIT_QUERY && !u->explicit_ && ++u->completed == u->eff.statements && pending(sc)) {
+		/* the last statement of a simple Query commits its implicit transaction
+		 * before its CommandComplete (should the count be wrong, ReadyForQuery
+		 * invalidates again: cc_invalidated holds only when nothing came between) */
+		invalidate_writes(sc);
+		sc->cc_invalidated = true;
+		return;
+	}
+	sc->cc_invalidated = false;
+}
+
+/*
+ * At unit u's ReadyForQuery: whether a check directly follows it (sent
+ * behind it, sent now, or the next unit is one).  A check u needed but
+ * could not have sent behind it is sent now when nothing else is queued,
+ * and otherwise left to the next unit.
+ */
+static bool check_follows(sesscache *sc, unit *u, wire_buf *bout)
+{
+	if (!u->probe)
+		return false;
+	if (u->probe_sent)
+		return true;
+	if (sc->nunits == 1) {
+		send_check(sc, bout);
 		return true;
 	}
-	if (sc->check_inflight > 0)
-		return check_message(sc, type, msg, n);
+	unit *next = &sc->units[sc->head + 1];
+	if (next->kind == UNIT_CHECK)
+		return true;
+	next->probe = true;
+	sc->check = CHK_UNKNOWN;
+	return false;
+}
+
+/* A backend message of the client's unit u; false: the client does not see it. */
+static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout, char *ready)
+{
+	if (!u->seen) {
+		/* the status of the last ReadyForQuery is the one this unit began in */
+		u->seen = true;
+		u->explicit_ = sc->txn != 'I';
+	}
 	switch (type) {
 	case '1':
 		if (sc->swallow_parse > 0) {
@@ -414,31 +608,34 @@ bool scache_backend(scache *sc, char type, const char *msg, size_t n)
 			return false;
 		}
 		break;
-	case 'N':
-	case 'A':
-		return true; /* asynchronous: says nothing of the statement */
 	case 'C':
-		/* a simple Query's CommandComplete follows the commit of its implicit
-		 * transaction, or of COMMIT: invalidate before the client learns of it */
-		if (sc->pend && sc->rfq_expected > 0 && (sc->rfq_kinds & 1)) {
-			invalidate(sc);
-			sc->cc_invalidated = true;
-			return true;
-		}
+		statement_done(sc, u, n > 5 ? msg + 5 : "");
+		return true;
+	case 's': /* PortalSuspended: the statement ran (in part) */
+	case 'V': /* FunctionCallResponse */
+		statement_done(sc, u, "");
+		return true;
+	case 'E':
+		/* an implicit transaction is rolled back: its writes never happened */
+		u->error = true;
+		if (!u->explicit_)
+			forget_pending(sc);
 		break;
 	case 'Z':
-		if (sc->rfq_expected > 0) {
-			sc->rfq_expected--;
-			sc->rfq_kinds >>= 1;
-		}
 		sc->txn = msg[5];
-		if (sc->txn == 'I' && sc->pend) {
-			if (!sc->cc_invalidated)
-				invalidate(sc);
-			sc->pend = sc->pend_all = false;
-			memset(sc->pend_tables, 0, sizeof(sc->pend_tables));
-		}
+		if (sc->txn == 'I')
+			commit_pending(sc, sc->cc_invalidated);
 		sc->cc_invalidated = false;
+		if (!u->error)
+			forgotten(sc, u);
+		bool hold = check_follows(sc, u, bout);
+		pop_unit(sc);
+		if (hold) {
+			/* the check behind it ends first: the client's next statement finds its settings known */
+			sc->held_ready = msg[5];
+			return false;
+		}
+		*ready = msg[5];
 		return true;
 	default:
 		break;
@@ -447,137 +644,194 @@ bool scache_backend(scache *sc, char type, const char *msg, size_t n)
 	return true;
 }
 
-bool scache_failed(const scache *sc)
+/* --- the backend's answers ------------------------------------------------------------ */
+
+static void set_param(sesscache *sc, const char *name, const char *value)
 {
-	return sc->held.failed || sc->stale_parse.failed;
+	if (strcmp(name, "TimeZone") == 0)
+		snprintf(sc->timezone, sizeof(sc->timezone), "%s", value);
+	else if (strcmp(name, "DateStyle") == 0)
+		snprintf(sc->datestyle, sizeof(sc->datestyle), "%s", value);
+	else if (strcmp(name, "IntervalStyle") == 0)
+		snprintf(sc->intervalstyle, sizeof(sc->intervalstyle), "%s", value);
+	else if (strcmp(name, "standard_conforming_strings") == 0)
+		sc->ss.std_strings = strcmp(value, "on") == 0;
+	else if (strcmp(name, "client_encoding") == 0)
+		sc->ss.client_utf8 = strcmp(value, "UTF8") == 0;
 }
 
-bool scache_backend_busy(const scache *sc)
+void sesscache_login(sesscache *sc, wire_buf *bout)
+{
+	/* the client's first ReadyForQuery waits for the check: its first statement may be a hit */
+	send_check(sc, bout);
+	sc->held_ready = 'I';
+}
+
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout, char *ready)
+{
+	*ready = '\0';
+	bool pass;
+	if (type == 'S') {
+		const char *name = msg + 5;
+		const char *value = memchr(name, '\0', n - 5);
+		if (value != NULL && value + 1 < msg + n)
+			set_param(sc, name, value + 1);
+		pass = true;
+	} else if (type == 'N' || type == 'A') {
+		pass = true; /* asynchronous: says nothing of the statement */
+	} else {
+		unit *u = head_unit(sc);
+		if (u == NULL)
+			pass = true; /* nothing expected: the backend's own (FATAL before it closes) */
+		else if (u->kind == UNIT_CHECK)
+			pass = check_message(sc, type, msg, n, cout, ready);
+		else
+			pass = unit_message(sc, u, type, msg, n, bout, ready);
+	}
+	if (pass)
+		wire_buf_append(cout, msg, n);
+	return pass;
+}
+
+bool sesscache_failed(const sesscache *sc)
+{
+	return sc->failed || sc->held.failed || sc->stale_parse.failed;
+}
+
+bool sesscache_backend_busy(const sesscache *sc)
 {
 	return !backend_idle(sc);
 }
 
+bool sesscache_backend_owes(const sesscache *sc)
+{
+	return sc->nunits > 1 || (sc->nunits == 1 && !sc->units[sc->head].open);
+}
+
+void sesscache_end(sesscache *sc)
+{
+	if (sc->txn != 'I')
+		forget_pending(sc); /* the open transaction ends with the connection: rolled back */
+	for (size_t i = 0; i < sc->nunits; i++)
+		merge_effects(&sc->pend, &sc->units[sc->head + i].eff, sc->ngroups);
+	commit_pending(sc, false);
+	sc->nunits = sc->head = 0;
+}
+
 /* --- client messages to the backend ----------------------------------------------------- */
 
-/* Remember what a statement sent to the backend may do (src/stmtclass.h). */
-static void apply_effects(scache *sc, const sclass_result *r)
+/*
+ * What a statement sent to the backend may do, added to unit u
+ * (sql/stmtclass.h); text (NULL: not known) says which prepared
+ * statements it drops: they are unknown until it succeeds, then gone.
+ */
+static void add_effects(sesscache *sc, unit *u, const sqlfe_stmtclass_result *r, const char *text, size_t len)
 {
-	if (r->effects & SCLASS_WRITES_ALL) {
-		sc->pend = sc->pend_all = true;
-	} else if (r->effects & SCLASS_WRITES) {
-		sc->pend = true;
-		for (size_t g = 0; g < sc->ngroups; g++)
-			sc->pend_tables[g] |= r->tables[g];
+	if (u == NULL)
+		return;
+	merge_effects(&u->eff, r, sc->ngroups);
+	if (!(r->effects & SQLFE_STMTCLASS_FORGET_STMTS))
+		return;
+	char name[SQLFE_IDENT_MAX + 1];
+	sqlfe_stmtclass_forget f = text != NULL
+	                                   ? sqlfe_stmtclass_forgets(text, len, sc->ss.std_strings, name, sizeof(name))
+	                                   : SQLFE_FORGET_ALL;
+	if (f == SQLFE_FORGET_ONE && u->forget == SQLFE_FORGET_NONE) {
+		u->forget = f;
+		memcpy(u->forget_name, name, sizeof(name));
+		pstmt *p;
+		HASH_FIND_STR(sc->stmts, name, p);
+		if (p != NULL)
+			p->ambiguous = true;
+		if (strcmp(name, CHECK_STMT) == 0)
+			sc->check_prepared = false;
+		return;
 	}
-	if (r->effects & SCLASS_SETTINGS)
-		sc->check = CHK_UNKNOWN;
-	if (r->effects & SCLASS_FORGET_STMTS) {
-		/* DEALLOCATE name: which one is not worth parsing; forget the whole table */
-		pstmt *p, *tmp;
+	u->forget = SQLFE_FORGET_ALL;
+	pstmt *p, *tmp;
+	HASH_ITER(hh, sc->stmts, p, tmp)
+	{
+		p->ambiguous = true;
+	}
+	sc->check_prepared = false;
+}
+
+/* Unit u succeeded: the prepared statements it drops are gone from the backend. */
+static void forgotten(sesscache *sc, const unit *u)
+{
+	pstmt *p, *tmp;
+	if (u->forget == SQLFE_FORGET_ONE) {
+		HASH_FIND_STR(sc->stmts, u->forget_name, p);
+		if (p != NULL) {
+			HASH_DEL(sc->stmts, p);
+			free_stmt(p);
+		}
+	} else if (u->forget == SQLFE_FORGET_ALL) {
 		HASH_ITER(hh, sc->stmts, p, tmp)
 		{
-			p->ambiguous = true;
+			HASH_DEL(sc->stmts, p);
+			free_stmt(p);
 		}
 	}
 }
 
-static const char *cstr(const char **p, const char *end)
+static uint32_t *copy_types(const wire_parse *ps)
 {
-	const char *s = *p;
-	const char *z = memchr(s, '\0', (size_t)(end - s));
-	if (z == NULL)
-		return NULL;
-	*p = z + 1;
-	return s;
-}
-
-static bool get16(const char **p, const char *end, int *out)
-{
-	if (*p + 2 > end)
-		return false;
-	*out = (int16_t)((unsigned char)(*p)[0] << 8 | (unsigned char)(*p)[1]);
-	*p += 2;
-	return true;
-}
-
-static bool get32(const char **p, const char *end, int32_t *out)
-{
-	if (*p + 4 > end)
-		return false;
-	*out = (int32_t)pgp_get_uint32(*p);
-	*p += 4;
-	return true;
-}
-
-/* A Parse message's parts; false when malformed (the backend will say so). */
-static bool read_parse(const char *msg, size_t n, const char **name, const char **text, int *ntypes, const char **types)
-{
-	const char *p = msg + 5, *end = msg + n;
-	if ((*name = cstr(&p, end)) == NULL || (*text = cstr(&p, end)) == NULL || !get16(&p, end, ntypes) ||
-	    *ntypes < 0 || p + 4 * (size_t)*ntypes > end)
-		return false;
-	*types = p;
-	return true;
-}
-
-static uint32_t *copy_types(const char *types, int n)
-{
-	uint32_t *t = malloc(sizeof(uint32_t) * (size_t)(n > 0 ? n : 1));
+	uint32_t *t = malloc(sizeof(uint32_t) * (size_t)(ps->ntypes > 0 ? ps->ntypes : 1));
 	if (t != NULL)
-		for (int i = 0; i < n; i++)
-			t[i] = pgp_get_uint32(types + 4 * i);
+		for (int i = 0; i < ps->ntypes; i++)
+			t[i] = wire_parse_type(ps, i);
 	return t;
 }
 
-static void drop_unnamed(scache *sc)
+static void drop_unnamed(sesscache *sc)
 {
 	free_stmt(sc->unnamed);
 	sc->unnamed = NULL;
 }
 
 /* A statement as a Parse message describes it, judged once; NULL when out of memory. */
-static pstmt *new_stmt(scache *sc, const char *name, const char *text, int ntypes, const char *types)
+static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
 {
 	pstmt *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return NULL;
-	p->name = strdup(name);
-	p->text = strdup(text);
-	p->len = p->text ? strlen(p->text) : 0;
-	p->types = copy_types(types, ntypes);
-	p->ntypes = ntypes;
+	p->name = strdup(ps->name);
+	p->text = strdup(ps->text);
+	p->len = ps->text_len;
+	p->types = copy_types(ps);
+	p->ntypes = ps->ntypes;
 	if (p->name == NULL || p->text == NULL || p->types == NULL) {
 		free_stmt(p);
 		return NULL;
 	}
-	sclass_classify(p->text, p->len, &sc->tables, &p->eff);
+	judge(sc, p->text, p->len, &p->eff);
 	return p;
 }
 
 /* Remember a Parse the backend gets (or that was answered here). */
-static void record_parse(scache *sc, const char *msg, size_t n)
+static void record_parse(sesscache *sc, const char *msg, size_t n)
 {
-	const char *name, *text, *types;
-	int ntypes;
-	if (!read_parse(msg, n, &name, &text, &ntypes, &types))
+	wire_parse ps;
+	if (!wire_read_parse(msg, n, &ps))
 		return;
-	if (name[0] == '\0') {
+	if (ps.name[0] == '\0') {
 		drop_unnamed(sc);
-		sc->unnamed = new_stmt(sc, name, text, ntypes, types);
+		sc->unnamed = new_stmt(sc, &ps);
 		return;
 	}
 	pstmt *p;
-	HASH_FIND_STR(sc->stmts, name, p);
+	HASH_FIND_STR(sc->stmts, ps.name, p);
 	if (p != NULL) {
 		p->ambiguous = true; /* the backend refuses a second Parse of the name */
 		return;
 	}
-	if ((p = new_stmt(sc, name, text, ntypes, types)) != NULL)
+	if ((p = new_stmt(sc, &ps)) != NULL)
 		HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
 }
 
 /* Prepared statement name ("" the unnamed one), NULL when unknown. */
-static const pstmt *find_stmt(scache *sc, const char *name)
+static const pstmt *find_stmt(sesscache *sc, const char *name)
 {
 	if (name[0] == '\0')
 		return sc->unnamed;
@@ -587,163 +841,200 @@ static const pstmt *find_stmt(scache *sc, const char *name)
 }
 
 /* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
-static void unstale(scache *sc, pgp_buf *bout)
+static void unstale(sesscache *sc, wire_buf *bout)
 {
 	if (!sc->stale)
 		return;
-	pgp_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, pgp_buf_avail(&sc->stale_parse));
+	wire_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, wire_buf_avail(&sc->stale_parse));
 	sc->swallow_parse++;
 	sc->stale = false;
-	sc->unsynced = true;
 }
 
-static void expect_rfq(scache *sc, bool simple)
+/* Everything a statement the backend cannot be judged on may do. */
+static const sqlfe_stmtclass_result anything = {.effects = SQLFE_STMTCLASS_WRITES_ALL | SQLFE_STMTCLASS_SETTINGS};
+
+/*
+ * The unit u ends here: unless it is harmless (its statements cannot have
+ * changed a setting, a privilege or a row of the cache) and the settings
+ * are known, the check follows it in the same round trip, so its answer is
+ * in before the client's ReadyForQuery.  A unit that may copy from the
+ * client gets its check at its ReadyForQuery instead: the backend reads
+ * nothing but copy data while it copies.
+ */
+static void end_unit(sesscache *sc, unit *u, wire_buf *bout)
 {
-	if (sc->rfq_expected < 64) {
-		if (simple)
-			sc->rfq_kinds |= (uint64_t)1 << sc->rfq_expected;
-		else
-			sc->rfq_kinds &= ~((uint64_t)1 << sc->rfq_expected);
+	if (u == NULL)
+		return;
+	u->open = false;
+	if (u->eff.effects == 0 && (sc->check == CHK_OK || sc->check == CHK_PENDING))
+		return;
+	u->probe = true;
+	if (u->eff.effects & SQLFE_STMTCLASS_COPY) {
+		sc->check = CHK_UNKNOWN;
+		return;
 	}
-	sc->rfq_expected++;
+	u->probe_sent = true;
+	send_check(sc, bout);
 }
 
 /* Send one client message to the backend, keeping the books. */
-static void forward(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout)
+static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout)
 {
-	const char *p = msg + 5, *end = msg + n;
 	if (type == 'Q' || type == 'E') {
 		if (!sc->counted)
 			STATS_ADD(queries_backend, 1);
 		sc->counted = false;
 	}
+	unit *u = NULL;
 	switch (type) {
 	case 'Q': {
-		sclass_result r;
-		sclass_classify(p, n > 6 ? n - 6 : 0, &sc->tables, &r);
-		apply_effects(sc, &r);
-	}
+		const char *text;
+		size_t len;
+		sqlfe_stmtclass_result r;
+		u = push_unit(sc, UNIT_QUERY);
+		if (wire_read_query(msg, n, &text, &len)) {
+			judge(sc, text, len, &r);
+			add_effects(sc, u, &r, text, len);
+		} else {
+			add_effects(sc, u, &anything, NULL, 0);
+		}
 		/* a simple Query drops the unnamed statement on the backend */
 		sc->stale = false;
 		drop_unnamed(sc);
-		expect_rfq(sc, true);
-		break;
+		wire_buf_append(bout, msg, n);
+		end_unit(sc, u, bout);
+		return;
+	}
 	case 'P': {
-		const char *name = cstr(&p, end);
-		if (name != NULL && name[0] == '\0')
+		wire_parse ps;
+		if (wire_read_parse(msg, n, &ps) && ps.name[0] == '\0')
 			sc->stale = false;
 		record_parse(sc, msg, n);
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
 	}
 	case 'B': {
-		const char *portal = cstr(&p, end);
-		const char *stmt = portal ? cstr(&p, end) : NULL;
-		if (stmt != NULL) {
-			if (stmt[0] == '\0')
+		wire_bind b;
+		const pstmt *ps = NULL;
+		if (wire_read_bind(msg, n, &b)) {
+			if (b.stmt[0] == '\0')
 				unstale(sc, bout);
-			const pstmt *ps = find_stmt(sc, stmt);
-			if (ps != NULL)
-				apply_effects(sc, &ps->eff);
-			else
-				sc->pend = sc->pend_all = true; /* an unknown statement may write anything */
+			ps = find_stmt(sc, b.stmt);
 		}
-		sc->unsynced = true;
+		u = open_extended(sc);
+		/* an unknown statement may do anything */
+		add_effects(sc, u, ps != NULL ? &ps->eff : &anything, ps != NULL ? ps->text : NULL,
+		            ps != NULL ? ps->len : 0);
 		break;
 	}
-	case 'D':
-		if (n >= 7 && msg[5] == 'S' && msg[6] == '\0')
+	case 'D': {
+		char kind;
+		const char *name;
+		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] == '\0')
 			unstale(sc, bout);
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
-	case 'C':
-		if (n >= 7 && msg[5] == 'S') {
-			const char *q = msg + 6;
-			const char *name = cstr(&q, end);
-			if (name != NULL && name[0] != '\0') {
-				pstmt *ps;
-				HASH_FIND_STR(sc->stmts, name, ps);
-				if (ps != NULL) {
-					HASH_DEL(sc->stmts, ps);
-					free_stmt(ps);
-				}
-			}
+	}
+	case 'C': {
+		char kind;
+		const char *name;
+		pstmt *ps = NULL;
+		if (wire_read_target(msg, n, &kind, &name) && kind == 'S' && name[0] != '\0') {
+			HASH_FIND_STR(sc->stmts, name, ps);
+			if (strcmp(name, CHECK_STMT) == 0)
+				sc->check_prepared = false;
 		}
-		sc->unsynced = true;
+		if (ps != NULL) {
+			HASH_DEL(sc->stmts, ps);
+			free_stmt(ps);
+		}
+		u = open_extended(sc);
 		break;
+	}
 	case 'S':
-		expect_rfq(sc, false);
-		sc->unsynced = false;
-		break;
+		u = open_extended(sc);
+		wire_buf_append(bout, msg, n);
+		end_unit(sc, u, bout);
+		return;
 	case 'F':
-		sc->pend = sc->pend_all = true; /* a function call may write anything */
-		expect_rfq(sc, false);
-		break;
+		u = push_unit(sc, UNIT_FUNCTION);
+		add_effects(sc, u, &anything, NULL, 0); /* a function call may do anything */
+		wire_buf_append(bout, msg, n);
+		end_unit(sc, u, bout);
+		return;
 	case 'E':
 	case 'H':
-		sc->unsynced = true;
+		u = open_extended(sc);
 		break;
-	default: /* CopyData, CopyDone, CopyFail */
+	default: /* CopyData, CopyDone, CopyFail: the running unit's */
 		break;
 	}
-	pgp_buf_append(bout, msg, n);
+	wire_buf_append(bout, msg, n);
 }
 
 /* Send the held messages on, in order. */
-static void release_held(scache *sc, pgp_buf *bout)
+static void release_held(sesscache *sc, wire_buf *bout)
 {
 	sc->holding = false;
-	pgp_buf *h = &sc->held;
-	while (pgp_buf_avail(h) >= 5) {
+	wire_buf *h = &sc->held;
+	while (wire_buf_avail(h) >= 5) {
 		const char *m = h->data + h->start;
-		size_t len = (size_t)pgp_get_uint32(m + 1) + 1;
+		size_t len = (size_t)wire_get_uint32(m + 1) + 1;
 		forward(sc, m[0], m, len, bout);
-		pgp_buf_consume(h, len);
+		wire_buf_consume(h, len);
 	}
 	h->start = h->len = 0;
 }
 
 /* --- answering ------------------------------------------------------------------------ */
 
-static bool may_answer(scache *sc)
+/* Why the session cannot take an answer from the cache now; NULL when it can. */
+static const char *refusal(const sesscache *sc)
 {
-	if (sc->check != CHK_OK || !backend_idle(sc) || sc->txn != 'I' || sc->hp_failed)
+	if (sc->check == CHK_FAILED)
+		return "the session's settings check failed: its statements go to the backend until its settings "
+		       "change";
+	if (sc->check != CHK_OK)
+		return "the session's settings (role, search_path, privileges) are being checked";
+	if (!backend_idle(sc))
+		return "the backend still owes the session answers (pipelined statements)";
+	if (sc->txn != 'I')
+		return "a transaction is open";
+	return NULL;
+}
+
+/* The session's hit path connection, opened at first use; false when the cache cannot be opened. */
+static bool hit_ready(sesscache *sc)
+{
+	if (sc->hp != NULL)
+		return true;
+	if (sc->hp_failed)
 		return false;
-	if (sc->hp == NULL) {
-		cache_err err;
-		sc->hp = hp_conn_new(sc->eng, &err);
-		if (sc->hp == NULL) {
-			sc->hp_failed = true;
-			log_warning("cannot open the cache for a session, its statements go to the backend: %s",
-			            err.msg);
-			return false;
-		}
+	cb_error err;
+	if ((sc->hp = hitpath_conn_new(sc->eng, &err)) == NULL) {
+		sc->hp_failed = true;
+		log_warning("cannot open the cache for a session, its statements go to the backend: %s", err.msg);
+		return false;
 	}
 	return true;
 }
 
-static void fill_session(const scache *sc, hp_session *ss)
+/* Whether the cache may answer now (and can be read). */
+static bool may_answer(sesscache *sc)
 {
-	ss->timezone = sc->timezone;
-	ss->datestyle = sc->datestyle;
-	ss->intervalstyle = sc->intervalstyle;
-	ss->extra_float_digits = sc->extra_float_digits;
-	ss->std_strings = sc->std_strings;
-	ss->client_utf8 = sc->client_utf8;
-	ss->readable = sc->readable;
-	ss->ngroups = sc->ngroups;
+	return refusal(sc) == NULL && hit_ready(sc);
 }
 
 /* Count and act on a hit path outcome that did not answer. */
-static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const cache_err *err)
+static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
-	if (o == HP_MISS) {
+	if (o == HITPATH_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
 		sc->counted = true;
 		for (int i = 0; i < res->nfills; i++)
-			(void)csvc_post_fill(sc->cs, res->fills[i].group, res->fills[i].fill, res->fills[i].value);
+			(void)cachesvc_post_fill(sc->cs, res->fills[i].group, res->fills[i].fill, res->fills[i].value);
 	} else {
-		if (o == HP_ERROR)
+		if (o == HITPATH_ERROR)
 			log_warning("the cache could not answer a statement, the backend does: %s", err->msg);
 	}
 }
@@ -753,101 +1044,211 @@ static void not_answered(scache *sc, const hp_result *res, hp_outcome o, const c
  * (the messages a batch answers first).  On a hit ReadyForQuery follows;
  * otherwise cout is cut back to mark and the miss or backend is counted.
  */
-static bool answer_with(scache *sc, const hp_request *rq, pgp_buf *cout, size_t mark)
+static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
 {
-	hp_session ss;
-	fill_session(sc, &ss);
-	hp_result res;
-	cache_err err;
+	hitpath_result res;
+	cb_error err;
 	err.msg[0] = '\0';
-	hp_outcome o = hp_execute(sc->hp, rq, &ss, cout, &res, &err);
-	if (o != HP_HIT) {
+	hitpath_outcome o = hitpath_execute(sc->hp, rq, &sc->ss, cout, &res, &err);
+	if (o != HITPATH_HIT) {
 		cout->len = mark;
 		not_answered(sc, &res, o, &err);
 		return false;
 	}
-	pgp_put_ready(cout, 'I');
+	wire_put_ready(cout, 'I');
 	STATS_ADD(queries_cache_hits, 1);
 	return true;
 }
 
-static bool answer_query(scache *sc, const char *msg, size_t n, pgp_buf *cout)
+/* A simple Query: answered here (true), or sent on after its misses were queued (refuse: why it must be). */
+static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cout, const char *refuse)
 {
-	if (n < 6 || msg[n - 1] != '\0')
-		return false;
-	if (!sclass_is_select(msg + 5, n - 6))
-		return false; /* counted when sent on */
-	hp_request rq;
+	hitpath_request rq;
 	memset(&rq, 0, sizeof(rq));
-	rq.text = msg + 5;
-	rq.len = n - 6;
+	if (!wire_read_query(msg, n, &rq.text, &rq.len))
+		return false;
+	if (!sqlfe_stmtclass_is_select(rq.text, rq.len, sc->ss.std_strings))
+		return false; /* counted when sent on */
 	rq.simple = true;
+	rq.refuse = refuse;
 	if (!answer_with(sc, &rq, cout, cout->len))
 		return false;
 	drop_unnamed(sc); /* PostgreSQL drops the unnamed statement on a simple Query */
 	return true;
 }
 
-/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
-static bool answer_batch(scache *sc, pgp_buf *cout)
+/* A Bind's values as the hit path reads them (text; binary integers, booleans and text decoded). */
+typedef struct bound_params {
+	const char *vals[HELD_MAX_PARAMS];
+	int lens[HELD_MAX_PARAMS];
+	int16_t rfmt[HELD_MAX_PARAMS];
+	char text[HELD_MAX_PARAMS][24]; /* binary integers and booleans as text */
+} bound_params;
+
+/* One binary parameter of declared type oid as text into out (24 bytes); false when the cache cannot read it. */
+static bool binary_param(uint32_t oid, const char *v, int32_t len, char *out, const char **val, int *vlen)
 {
-	const pgp_buf *h = &sc->held;
+	int64_t i;
+	switch (oid) {
+	case PGTYPE_OID_INT2:
+		if (len != 2)
+			return false;
+		i = wire_get_int16(v);
+		break;
+	case PGTYPE_OID_INT4:
+		if (len != 4)
+			return false;
+		i = (int32_t)wire_get_uint32(v);
+		break;
+	case PGTYPE_OID_INT8:
+		if (len != 8)
+			return false;
+		i = (int64_t)(((uint64_t)wire_get_uint32(v) << 32) | wire_get_uint32(v + 4));
+		break;
+	case PGTYPE_OID_BOOL:
+		if (len != 1)
+			return false;
+		*val = v[0] ? "t" : "f";
+		*vlen = 1;
+		return true;
+	case PGTYPE_OID_TEXT:
+	case PGTYPE_OID_VARCHAR: /* the binary form of text is the text */
+		*val = v;
+		*vlen = len;
+		return true;
+	default:
+		return false;
+	}
+	*vlen = (int)sqlfe_types_format_int(i, out);
+	*val = out;
+	return true;
+}
+
+/*
+ * The request of a Bind of statement text (types: declared at Parse) into
+ * rq, its values in bp; false when the cache cannot read them (too many,
+ * a binary value of a type it does not decode).
+ */
+static bool bind_request(const wire_bind *b, const char *text, size_t len, const uint32_t *types, int ntypes,
+                         hitpath_request *rq, bound_params *bp)
+{
+	if (b->nparams > HELD_MAX_PARAMS || b->nresult_formats > HELD_MAX_PARAMS)
+		return false;
+	const char *cursor = b->params;
+	for (int k = 0; k < b->nparams; k++) {
+		int32_t l;
+		const char *v = wire_bind_next_param(&cursor, &l);
+		bp->vals[k] = v;
+		bp->lens[k] = l < 0 ? 0 : l;
+		if (v != NULL && wire_bind_format(b, k) != 0 &&
+		    (wire_bind_format(b, k) != 1 || k >= ntypes ||
+		     !binary_param(types[k], v, l, bp->text[k], &bp->vals[k], &bp->lens[k])))
+			return false;
+	}
+	for (int k = 0; k < b->nresult_formats; k++)
+		bp->rfmt[k] = wire_bind_result_format(b, k);
+	memset(rq, 0, sizeof(*rq));
+	rq->text = text;
+	rq->len = len;
+	rq->param_types = types;
+	rq->nparam_types = ntypes;
+	rq->nparams = b->nparams;
+	rq->params = bp->vals;
+	rq->param_len = bp->lens;
+	rq->nresult_formats = b->nresult_formats;
+	rq->result_formats = bp->rfmt;
+	return true;
+}
+
+/*
+ * A Bind sent on while the session cannot take a cache answer (refuse):
+ * probe its statement all the same, so its misses queue their fills and
+ * SHOW QUERIES says why it was not answered.
+ */
+static void probe_bind(sesscache *sc, const wire_bind *b, const char *refuse)
+{
+	const pstmt *ps = find_stmt(sc, b->stmt);
+	hitpath_request rq;
+	bound_params bp;
+	if (ps == NULL || !sqlfe_stmtclass_is_select(ps->text, ps->len, sc->ss.std_strings) || !hit_ready(sc) ||
+	    !bind_request(b, ps->text, ps->len, ps->types, ps->ntypes, &rq, &bp))
+		return;
+	rq.refuse = refuse;
+	size_t mark = sc->probe_out.len;
+	(void)answer_with(sc, &rq, &sc->probe_out, mark); /* never answers: rq.refuse is set */
+	sc->probe_out.start = sc->probe_out.len = 0;
+}
+
+/* The held batch, split: [Parse ""] Bind [Describe portal] Execute. */
+typedef struct batch {
+	const char *parse; /* NULL when the batch binds a statement parsed before */
+	size_t parse_len;
+	wire_parse ps;
+	wire_bind bind;
+	bool describe;
+} batch;
+
+/* Split the held messages into a batch the cache may answer; false when they are something else. */
+static bool split_batch(const wire_buf *h, batch *b)
+{
 	const char *p = h->data + h->start, *end = h->data + h->len;
 	const char *msgs[4];
 	size_t lens[4];
-	int nm = 0;
-	while (p + 5 <= end && nm < 4) {
-		size_t len = (size_t)pgp_get_uint32(p + 1) + 1;
-		msgs[nm] = p;
-		lens[nm++] = len;
-		p += len;
+	int nm = 0, i = 0;
+	while (end - p >= 5 && nm < 4) {
+		lens[nm] = (size_t)wire_get_uint32(p + 1) + 1;
+		msgs[nm++] = p;
+		p += lens[nm - 1];
 	}
 	if (p != end || nm < 2)
 		return false;
-	int i = 0;
-	const char *parse = NULL;
-	size_t parse_len = 0;
+	memset(b, 0, sizeof(*b));
 	if (msgs[i][0] == 'P') {
-		parse = msgs[i];
-		parse_len = lens[i++];
-	}
-	if (i >= nm || msgs[i][0] != 'B')
-		return false;
-	const char *bind = msgs[i], *bend = msgs[i] + lens[i];
-	i++;
-	bool describe = false;
-	if (i < nm && msgs[i][0] == 'D') {
-		if (lens[i] != 7 || msgs[i][5] != 'P' || msgs[i][6] != '\0')
+		b->parse = msgs[i];
+		b->parse_len = lens[i++];
+		if (!wire_read_parse(b->parse, b->parse_len, &b->ps) || b->ps.name[0] != '\0')
 			return false;
-		describe = true;
+	}
+	if (msgs[i][0] != 'B' || !wire_read_bind(msgs[i], lens[i], &b->bind) || b->bind.portal[0] != '\0' ||
+	    (b->parse != NULL && b->bind.stmt[0] != '\0'))
+		return false;
+	i++;
+	char kind;
+	const char *name;
+	if (i < nm && msgs[i][0] == 'D') {
+		if (!wire_read_target(msgs[i], lens[i], &kind, &name) || kind != 'P' || name[0] != '\0')
+			return false;
+		b->describe = true;
 		i++;
 	}
-	if (i != nm - 1 || msgs[i][0] != 'E' || lens[i] != 10 || msgs[i][5] != '\0' || pgp_get_uint32(msgs[i] + 6) != 0)
-		return false;
+	const char *portal;
+	int32_t max_rows;
+	return i == nm - 1 && msgs[i][0] == 'E' && wire_read_execute(msgs[i], lens[i], &portal, &max_rows) &&
+	       portal[0] == '\0' && max_rows == 0;
+}
 
-	/* the statement */
+/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
+static bool answer_batch(sesscache *sc, wire_buf *cout)
+{
+	batch b;
+	if (!split_batch(&sc->held, &b))
+		return false;
+	uint32_t ptypes[HELD_MAX_PARAMS];
 	const char *text;
 	size_t tlen;
-	const uint32_t *types = NULL;
-	int ntypes = 0;
-	uint32_t ptypes[HELD_MAX_PARAMS];
-	const char *q = bind + 5;
-	const char *portal = cstr(&q, bend);
-	const char *sname = portal ? cstr(&q, bend) : NULL;
-	if (portal == NULL || sname == NULL || portal[0] != '\0')
-		return false;
-	if (parse != NULL) {
-		const char *pname, *ptext, *praw;
-		if (sname[0] != '\0' || !read_parse(parse, parse_len, &pname, &ptext, &ntypes, &praw) ||
-		    ntypes > HELD_MAX_PARAMS)
+	const uint32_t *types;
+	int ntypes;
+	if (b.parse != NULL) {
+		if (b.ps.ntypes > HELD_MAX_PARAMS)
 			return false;
-		for (int k = 0; k < ntypes; k++)
-			ptypes[k] = pgp_get_uint32(praw + 4 * k);
+		for (int k = 0; k < b.ps.ntypes; k++)
+			ptypes[k] = wire_parse_type(&b.ps, k);
+		text = b.ps.text;
+		tlen = b.ps.text_len;
 		types = ptypes;
-		text = ptext;
-		tlen = strlen(ptext);
+		ntypes = b.ps.ntypes;
 	} else {
-		const pstmt *ps = find_stmt(sc, sname);
+		const pstmt *ps = find_stmt(sc, b.bind.stmt);
 		if (ps == NULL)
 			return false;
 		text = ps->text;
@@ -855,124 +1256,84 @@ static bool answer_batch(scache *sc, pgp_buf *cout)
 		types = ps->types;
 		ntypes = ps->ntypes;
 	}
+	if (!sqlfe_stmtclass_is_select(text, tlen, sc->ss.std_strings))
+		return false;
+	hitpath_request rq;
+	bound_params bp;
+	if (!bind_request(&b.bind, text, tlen, types, ntypes, &rq, &bp))
+		return false;
+	rq.describe = b.describe;
 
-	if (!sclass_is_select(text, tlen))
-		return false;
-
-	/* the Bind: text parameters only */
-	int nfmt, nparams, nrfmt;
-	if (!get16(&q, bend, &nfmt) || nfmt < 0 || q + 2 * (size_t)nfmt > bend)
-		return false;
-	for (int k = 0; k < nfmt; k++)
-		if (q[2 * k] != 0 || q[2 * k + 1] != 0)
-			return false;
-	q += 2 * nfmt;
-	if (!get16(&q, bend, &nparams) || nparams < 0 || nparams > HELD_MAX_PARAMS)
-		return false;
-	const char *vals[HELD_MAX_PARAMS];
-	int vlens[HELD_MAX_PARAMS];
-	for (int k = 0; k < nparams; k++) {
-		int32_t l;
-		if (!get32(&q, bend, &l))
-			return false;
-		if (l < 0) {
-			vals[k] = NULL;
-			vlens[k] = 0;
-			continue;
-		}
-		if (q + l > bend)
-			return false;
-		vals[k] = q;
-		vlens[k] = l;
-		q += l;
-	}
-	if (!get16(&q, bend, &nrfmt) || nrfmt < 0 || q + 2 * (size_t)nrfmt != bend)
-		return false;
-	int16_t rfmt[HELD_MAX_PARAMS];
-	if (nrfmt > HELD_MAX_PARAMS)
-		return false;
-	for (int k = 0; k < nrfmt; k++)
-		rfmt[k] = (int16_t)((unsigned char)q[2 * k] << 8 | (unsigned char)q[2 * k + 1]);
-
-	hp_request rq;
-	memset(&rq, 0, sizeof(rq));
-	rq.text = text;
-	rq.len = tlen;
-	rq.nparams = nparams;
-	rq.params = vals;
-	rq.param_len = vlens;
-	rq.param_types = types;
-	rq.nparam_types = ntypes;
-	rq.nresult_formats = nrfmt;
-	rq.result_formats = rfmt;
-	rq.simple = false;
-	rq.describe = describe;
 	size_t mark = cout->len;
-	if (parse != NULL) {
-		size_t m = pgp_begin(cout, '1');
-		pgp_end(cout, m);
-	}
-	size_t m = pgp_begin(cout, '2');
-	pgp_end(cout, m);
+	if (b.parse != NULL)
+		wire_put_empty(cout, '1'); /* ParseComplete */
+	wire_put_empty(cout, '2');         /* BindComplete */
 	if (!answer_with(sc, &rq, cout, mark))
 		return false;
-	if (parse != NULL) {
+	if (b.parse != NULL) {
 		/* the client's unnamed statement is now this one; the backend learns it when needed */
-		record_parse(sc, parse, parse_len);
+		record_parse(sc, b.parse, b.parse_len);
 		sc->stale_parse.start = sc->stale_parse.len = 0;
-		pgp_buf_append(&sc->stale_parse, parse, parse_len);
+		wire_buf_append(&sc->stale_parse, b.parse, b.parse_len);
 		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
-		if (!sc->stale && sc->unnamed != NULL) {
+		if (!sc->stale && sc->unnamed != NULL)
 			drop_unnamed(sc);
-		}
 	}
 	return true;
 }
 
-scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout, pgp_buf *cout)
+sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
 		if (type == 'B' || type == 'D' || type == 'E') {
-			pgp_buf_append(&sc->held, msg, n);
-			return SCACHE_HELD;
+			wire_buf_append(&sc->held, msg, n);
+			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
 			if (may_answer(sc) && answer_batch(sc, cout)) {
 				sc->holding = false;
 				sc->held.start = sc->held.len = 0;
-				return SCACHE_ANSWERED;
+				return SESSCACHE_ANSWERED;
 			}
 			release_held(sc, bout);
 			forward(sc, type, msg, n, bout);
-			return SCACHE_FORWARDED;
+			return SESSCACHE_FORWARDED;
 		}
 		release_held(sc, bout);
 	}
-	maybe_check(sc, bout);
+	if (sc->check == CHK_OK && sc->ddl_gen != cachesvc_ddl_generation(sc->cs))
+		sc->check = CHK_UNKNOWN; /* DDL on the backend (GRANT, REVOKE, row security): privileges may differ */
+	if (sc->check == CHK_UNKNOWN && backend_idle(sc))
+		send_check(sc, bout); /* the settings changed outside the session's statements */
 	switch (type) {
 	case 'Q':
-		if (may_answer(sc) && answer_query(sc, msg, n, cout))
-			return SCACHE_ANSWERED;
+		if (hit_ready(sc) && answer_query(sc, msg, n, cout, refusal(sc)))
+			return SESSCACHE_ANSWERED;
 		break;
 	case 'P':
 		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
-			pgp_buf_append(&sc->held, msg, n);
-			return SCACHE_HELD;
+			wire_buf_append(&sc->held, msg, n);
+			return SESSCACHE_HELD;
 		}
 		break;
-	case 'B':
-		if (may_answer(sc)) {
+	case 'B': {
+		const char *refuse = refusal(sc);
+		wire_bind b;
+		if (refuse == NULL && hit_ready(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
-			pgp_buf_append(&sc->held, msg, n);
-			return SCACHE_HELD;
+			wire_buf_append(&sc->held, msg, n);
+			return SESSCACHE_HELD;
 		}
+		if (refuse != NULL && wire_read_bind(msg, n, &b))
+			probe_bind(sc, &b, refuse);
 		break;
+	}
 	default:
 		break;
 	}
 	forward(sc, type, msg, n, bout);
-	return SCACHE_FORWARDED;
+	return SESSCACHE_FORWARDED;
 }

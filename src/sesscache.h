@@ -2,17 +2,17 @@
  * sesscache.h - a session's side of the cache: which client messages the
  * cache answers, what the backend must learn, and what writes invalidate.
  *
- * Functions prefix: scache_
+ * Functions prefix: sesscache_
  *
  * DESIGN
  *
  * The session thread hands every complete client message to
- * scache_client() and every complete backend message to scache_backend();
+ * sesscache_client() and every complete backend message to sesscache_backend();
  * they decide, in the thread that read the socket (no hand-off):
  *
  *  - A simple Query, or an extended-protocol batch [Parse ""] Bind
  *    [Describe portal] Execute Sync on the unnamed portal, is answered by
- *    the hit path (src/hitpath.h) when the session is idle (no answer of
+ *    the hit path (hit/hitpath.h) when the session is idle (no answer of
  *    the backend outstanding, no transaction open), its settings are known
  *    and the hit path can answer exactly.  Extended messages from Bind on
  *    are held until Sync (or until a message that does not fit, which sends
@@ -30,54 +30,80 @@
  *    check the session runs on its backend connection (an extended-protocol
  *    exchange under a reserved statement name, invisible to the client) at
  *    login and again after any statement that may change them
- *    (src/stmtclass.h).  Until the check's answer is in, nothing is
+ *    (sql/stmtclass.h).  Until the check's answer is in, nothing is
  *    answered from the cache.
- *  - Writes: statements that may write cache tables (src/stmtclass.h) are
+ *  - Writes: statements that may write cache tables (sql/stmtclass.h) are
  *    remembered; when the backend reports the write committed (the
  *    CommandComplete of a simple Query, which PostgreSQL sends after the
  *    commit of an implicit transaction or COMMIT, and the ReadyForQuery
  *    that ends the transaction) the written tables are invalidated
- *    (csvc_invalidate) before the message reaches the client.
+ *    (cachesvc_invalidate) before the message reaches the client.
  */
 #ifndef CBD_SESSCACHE_H
 #define CBD_SESSCACHE_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "src/cachesvc.h"
-#include "src/pgproto.h"
+#include "hit/wire.h"
 
-typedef struct scache scache;
+typedef struct sesscache sesscache;
 
 /*
  * The cache side of a new session of user on database, or NULL when the
  * cache cannot answer it (no cache, another database, out of memory:
  * then the session relays only; *why says which, may be NULL).
  */
-scache *scache_new(csvc *cache, const char *database, const char **why);
-void scache_free(scache *sc);
+sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why);
+void sesscache_free(sesscache *sc);
 
-/* After login: the backend's reported settings; queues the first check into bout. */
-void scache_login(scache *sc, PGconn *be, pgp_buf *bout);
+/*
+ * The login is done (the backend's ParameterStatus messages went through
+ * sesscache_backend()): queues the first check into bout; the client's
+ * ReadyForQuery follows its answer (sesscache_backend() adds it).
+ */
+void sesscache_login(sesscache *sc, wire_buf *bout);
 
-typedef enum scache_action {
-	SCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */
-	SCACHE_HELD,      /* kept until Sync */
-	SCACHE_ANSWERED   /* the answer, ending in ReadyForQuery, is in cout */
-} scache_action;
+typedef enum sesscache_action {
+	SESSCACHE_FORWARDED, /* appended to bout (maybe with held messages before it) */
+	SESSCACHE_HELD,      /* kept until Sync */
+	SESSCACHE_ANSWERED   /* the answer, ending in ReadyForQuery, is in cout */
+} sesscache_action;
 
 /* A complete client message (type, whole message of n bytes). */
-scache_action scache_client(scache *sc, char type, const char *msg, size_t n, pgp_buf *bout, pgp_buf *cout);
+sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout);
 
-/* A complete backend message; false when it must not reach the client. */
-bool scache_backend(scache *sc, char type, const char *msg, size_t n);
+/*
+ * A complete backend message: appends to cout what the client gets (the
+ * message, nothing when it belongs to the cache's own exchange, and a
+ * ReadyForQuery held back for the settings check when that ends) and to
+ * bout a check that must follow now.  *ready is the status of a
+ * ReadyForQuery the client got ('\0' none); returns whether the message
+ * itself went to the client.
+ */
+bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout,
+                       char *ready);
+
+/*
+ * The session ends (the client and the backend are done with, or the
+ * backend is gone): writes whose commit was never seen are invalidated as
+ * if committed, writes of a transaction the backend rolls back at the end
+ * are dropped.
+ */
+void sesscache_end(sesscache *sc);
 
 /* Whether a buffer of the cache side ran out of memory (the session must end). */
-bool scache_failed(const scache *sc);
+bool sesscache_failed(const sesscache *sc);
 
 /* Whether the backend owes answers (the session is busy on the backend). */
-bool scache_backend_busy(const scache *sc);
+bool sesscache_backend_busy(const sesscache *sc);
+
+/*
+ * Whether the backend owes answers to exchanges the client completed
+ * (everything but extended messages without their Sync, which PostgreSQL
+ * rolls back when the client goes).
+ */
+bool sesscache_backend_owes(const sesscache *sc);
 
 #endif /* CBD_SESSCACHE_H */

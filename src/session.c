@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "src/backend.h"
-#include "src/pgproto.h"
+#include "hit/wire.h"
 #include "src/sesscache.h"
 #include "src/stats.h"
 
@@ -43,7 +43,7 @@ static const char *const state_names[] = {
 struct sess_session {
 	uint64_t id;
 	int cfd; /* client socket */
-	int bfd; /* backend socket (PQsocket of be), -1 before connect */
+	int bfd; /* backend socket, -1 before connect */
 	bool is_tcp;
 	bool reject;
 	pthread_t thread;
@@ -57,13 +57,15 @@ struct sess_session {
 	char prefix[192];
 	int backend_pid;
 
-	/* our BackendKeyData and the backend's cancel handle (under reg_lock) */
+	/* our BackendKeyData, and the backend's with its address for cancel requests (under reg_lock) */
 	int32_t key_pid;
 	int32_t key_secret;
-	PGcancel *cancel;
+	bool cancellable;
+	be_addr baddr;
+	int32_t be_pid;
+	int32_t be_key;
 
-	PGconn *be;
-	scache *sc; /* the cache's side of the session, NULL when it only relays */
+	sesscache *sc; /* the cache's side of the session, NULL when it only relays */
 	atomic_int state;
 	atomic_llong statements;
 	atomic_llong bytes_in;
@@ -71,12 +73,14 @@ struct sess_session {
 
 	bool busy;       /* the client sent messages since the last ReadyForQuery */
 	bool closing;    /* send what is queued for the client, then end */
-	bool client_eof; /* the client is gone */
+	bool client_eof; /* the client is gone (end of file, an error, or Terminate): drain the backend */
 	bool backend_eof;
-	pgp_buf cin;  /* from the client, not yet framed */
-	pgp_buf bout; /* to the backend */
-	pgp_buf bin;  /* from the backend, not yet framed */
-	pgp_buf cout; /* to the client */
+	bool copy_in;  /* the backend reads COPY data from the client */
+	int owed;      /* a relaying session's Query, Sync and FunctionCall messages not yet answered */
+	wire_buf cin;  /* from the client, not yet framed */
+	wire_buf bout; /* to the backend */
+	wire_buf bin;  /* from the backend, not yet framed */
+	wire_buf cout; /* to the client */
 
 	sess_session *prev, *next;
 };
@@ -90,16 +94,19 @@ static atomic_bool forcing;
 static atomic_bool allow_tcp_password;
 static atomic_ullong next_id = 1;
 static sess_settings settings;
-static csvc *_Atomic cache_service;
+static be_target *target; /* where the backend is (sess_init) */
+static cachesvc *_Atomic cache_service;
 
 static void wake_handler(int sig)
 {
 	(void)sig;
 }
 
-bool sess_init(const sess_settings *st, cbd_error *err)
+bool sess_init(const sess_settings *st, cb_error *err)
 {
 	settings = *st;
+	if ((target = be_target_parse(st->backend, err)) == NULL)
+		return false;
 	atomic_store(&allow_tcp_password, st->allow_tcp_password);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -107,11 +114,11 @@ bool sess_init(const sess_settings *st, cbd_error *err)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: ppoll returns EINTR */
 	if (sigaction(SIGUSR1, &sa, NULL) != 0)
-		return cbd_fail(err, "cannot install the SIGUSR1 handler: %s", strerror(errno));
+		return cb_fail(err, "cannot install the SIGUSR1 handler: %s", strerror(errno));
 	return true;
 }
 
-void sess_set_cache(csvc *cache)
+void sess_set_cache(cachesvc *cache)
 {
 	atomic_store(&cache_service, cache);
 }
@@ -162,9 +169,9 @@ static long long now_ms(void)
 }
 
 /* Receive once into b; returns bytes, 0 at EOF, -1 on error, -2 when nothing is there. */
-static ssize_t recv_into(int fd, pgp_buf *b)
+static ssize_t recv_into(int fd, wire_buf *b)
 {
-	if (!pgp_buf_reserve(b, 65536))
+	if (!wire_buf_reserve(b, 65536))
 		return -1;
 	for (;;) {
 		ssize_t n = recv(fd, b->data + b->len, b->cap - b->len, 0);
@@ -181,16 +188,16 @@ static ssize_t recv_into(int fd, pgp_buf *b)
 }
 
 /* Send what b holds without blocking; false on a send error. */
-static bool send_from(int fd, pgp_buf *b)
+static bool send_from(int fd, wire_buf *b)
 {
-	while (pgp_buf_avail(b) > 0) {
-		ssize_t n = send(fd, b->data + b->start, pgp_buf_avail(b), MSG_NOSIGNAL);
+	while (wire_buf_avail(b) > 0) {
+		ssize_t n = send(fd, b->data + b->start, wire_buf_avail(b), MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno == EAGAIN || errno == EWOULDBLOCK;
 		}
-		pgp_buf_consume(b, (size_t)n);
+		wire_buf_consume(b, (size_t)n);
 	}
 	return true;
 }
@@ -198,9 +205,9 @@ static bool send_from(int fd, pgp_buf *b)
 /* Send what cout holds to the client without blocking, counting bytes; false on error. */
 static bool send_client(sess_session *s)
 {
-	long long before = (long long)pgp_buf_avail(&s->cout);
+	long long before = (long long)wire_buf_avail(&s->cout);
 	bool ok = send_from(s->cfd, &s->cout);
-	long long n = before - (long long)pgp_buf_avail(&s->cout);
+	long long n = before - (long long)wire_buf_avail(&s->cout);
 	if (n > 0) {
 		STATS_ADD(bytes_out, n);
 		atomic_fetch_add_explicit(&s->bytes_out, n, memory_order_relaxed);
@@ -213,12 +220,12 @@ static bool flush_client(sess_session *s, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	bool ok = !s->cout.failed;
-	while (ok && pgp_buf_avail(&s->cout) > 0) {
+	while (ok && wire_buf_avail(&s->cout) > 0) {
 		if (!send_client(s)) {
 			ok = false;
 			break;
 		}
-		if (pgp_buf_avail(&s->cout) == 0)
+		if (wire_buf_avail(&s->cout) == 0)
 			break;
 		long long left = deadline - now_ms();
 		if (left <= 0) {
@@ -237,7 +244,7 @@ static bool flush_client(sess_session *s, int timeout_ms)
 static void queue_error(sess_session *s, const char *severity, const char *sqlstate, const char *message,
                         const char *hint)
 {
-	pgp_put_error(&s->cout, severity, sqlstate, message, hint);
+	wire_put_error(&s->cout, severity, sqlstate, message, hint);
 	STATS_ADD(errors, 1);
 }
 
@@ -285,32 +292,41 @@ static bool read_exact(sess_session *s, char *buf, size_t n, long long deadline)
 static void forward_cancel(sess_session *s, int32_t pid, int32_t key)
 {
 	bool found = false;
-	char errbuf[256] = "";
-	int ok = 0;
+	be_addr addr;
+	int32_t bpid = 0, bkey = 0;
 	pthread_mutex_lock(&reg_lock);
 	for (sess_session *t = reg_head; t != NULL; t = t->next) {
-		if (t->cancel != NULL && t->key_pid == pid && t->key_secret == key) {
+		if (t->cancellable && t->key_pid == pid && t->key_secret == key) {
 			found = true;
-			ok = PQcancel(t->cancel, errbuf, (int)sizeof(errbuf));
+			addr = t->baddr;
+			bpid = t->be_pid;
+			bkey = t->be_key;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
-	if (!found)
+	cb_error err;
+	if (!found) {
 		slog_info(s, "cancel request for an unknown session (pid %d) ignored", (int)pid);
-	else if (!ok)
-		slog_warning(s, "forwarding a cancel request to the backend failed: %s", errbuf);
-	else {
+	} else if (!be_cancel(&addr, bpid, bkey, &err)) {
+		slog_warning(s, "forwarding a cancel request to the backend failed: %s", err.msg);
+	} else {
 		STATS_ADD(cancels, 1);
 		slog_debug(s, "cancel request for session pid %d forwarded", (int)pid);
 	}
 }
 
+/* One startup parameter of the client. */
+typedef struct startup_param {
+	const char *name;
+	const char *value;
+} startup_param;
+
 typedef struct startup_info {
 	char *packet; /* owned: the body after the length */
 	const char *user;
-	const char *database;
-	be_param params[64];
+	const char *database; /* as the client sent it, NULL when it sent none */
+	startup_param params[64];
 	int nparams;
 } startup_info;
 
@@ -322,8 +338,8 @@ static bool read_startup(sess_session *s, startup_info *si)
 		char hdr[4];
 		if (!read_exact(s, hdr, 4, deadline))
 			return false;
-		uint32_t len = pgp_get_uint32(hdr);
-		if (len < 8 || len > PGP_MAX_STARTUP) {
+		uint32_t len = wire_get_uint32(hdr);
+		if (len < 8 || len > WIRE_MAX_STARTUP) {
 			protocol_error(s, "invalid length of startup packet");
 			return false;
 		}
@@ -337,17 +353,18 @@ static bool read_startup(sess_session *s, startup_info *si)
 			return false;
 		}
 		body[len - 4] = '\0';
-		uint32_t code = pgp_get_uint32(body);
-		if (code == PGP_SSL_CODE || code == PGP_GSSENC_CODE) {
+		uint32_t code = wire_get_uint32(body);
+		if (code == WIRE_SSL_CODE || code == WIRE_GSSENC_CODE) {
 			free(body);
-			pgp_buf_append(&s->cout, "N", 1);
+			wire_buf_append(&s->cout, "N", 1);
 			if (!flush_client(s, settings.login_timeout_ms))
 				return false;
 			continue;
 		}
-		if (code == PGP_CANCEL_CODE) {
+		if (code == WIRE_CANCEL_CODE) {
 			if (len == 16)
-				forward_cancel(s, (int32_t)pgp_get_uint32(body + 4), (int32_t)pgp_get_uint32(body + 8));
+				forward_cancel(s, (int32_t)wire_get_uint32(body + 4),
+				               (int32_t)wire_get_uint32(body + 8));
 			free(body);
 			return false;
 		}
@@ -380,7 +397,7 @@ static bool read_startup(sess_session *s, startup_info *si)
 				si->user = value;
 			else if (strcmp(name, "database") == 0)
 				si->database = value;
-			else if (strcmp(name, "replication") == 0) {
+			if (strcmp(name, "replication") == 0) {
 				if (strcmp(value, "false") != 0 && strcmp(value, "off") != 0 &&
 				    strcmp(value, "0") != 0 && strcmp(value, "no") != 0) {
 					queue_error(s, "FATAL", "0A000",
@@ -406,56 +423,242 @@ static bool read_startup(sess_session *s, startup_info *si)
 		}
 		if ((code & 0xffff) != 0 || nunknown > 0) {
 			/* NegotiateProtocolVersion: we speak 3.0 and none of the _pq_ options */
-			size_t off = pgp_begin(&s->cout, 'v');
-			pgp_put_int32(&s->cout, (int32_t)PGP_PROTOCOL_3_0);
-			pgp_put_int32(&s->cout, nunknown);
+			size_t off = wire_begin(&s->cout, 'v');
+			wire_put_int32(&s->cout, (int32_t)WIRE_PROTOCOL_3_0);
+			wire_put_int32(&s->cout, nunknown);
 			for (int i = 0; i < nunknown; i++)
-				pgp_put_str(&s->cout, unknown[i]);
-			pgp_end(&s->cout, off);
+				wire_put_str(&s->cout, unknown[i]);
+			wire_end(&s->cout, off);
 		}
 		if (si->user == NULL || si->user[0] == '\0') {
 			queue_error(s, "FATAL", "28000", "no PostgreSQL user name specified in startup packet",
 			            "Give a user name (psql -U NAME, libpq user=NAME).");
 			return false;
 		}
-		if (si->database == NULL || si->database[0] == '\0')
-			si->database = si->user;
 		return true;
 	}
 }
 
-/* Ask the client for a cleartext password; NULL when it gave none (caller frees). */
-static char *ask_password(sess_session *s)
+/* Write all of b to the backend within the login deadline; false on error or timeout. */
+static bool login_send(sess_session *s, wire_buf *b, long long deadline)
 {
-	pgp_put_auth(&s->cout, 3); /* AuthenticationCleartextPassword */
-	if (!flush_client(s, settings.login_timeout_ms))
-		return NULL;
-	long long deadline = now_ms() + settings.login_timeout_ms;
-	char hdr[5];
-	if (!read_exact(s, hdr, 5, deadline))
-		return NULL; /* clients close here to prompt their user, then reconnect */
-	uint32_t len = pgp_get_uint32(hdr + 1);
-	if (hdr[0] != 'p' || len < 5 || len > PGP_MAX_STARTUP) {
-		protocol_error(s, "expected a password message");
-		return NULL;
+	while (wire_buf_avail(b) > 0) {
+		if (!send_from(s->bfd, b))
+			return false;
+		if (wire_buf_avail(b) == 0)
+			break;
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd p = {.fd = s->bfd, .events = POLLOUT};
+		if (sess_wait(s, &p, 1, (int)left) == -1)
+			return false;
 	}
-	char *pw = malloc(len - 4);
-	if (pw == NULL)
-		return NULL;
-	if (!read_exact(s, pw, len - 4, deadline) || pw[len - 5] != '\0') {
-		if (pw[len - 5] != '\0')
-			protocol_error(s, "invalid password message: not NUL-terminated");
-		free(pw);
-		return NULL;
-	}
-	return pw;
+	return true;
 }
 
-/* Startup and authentication; on success s->be is connected and the client has ReadyForQuery. */
+/*
+ * The next complete message from fd (the backend's socket, or the client's)
+ * into in, before deadline: its type, *msg and *n (the whole message), or
+ * '\0' at end of file, error or timeout.  The caller consumes it.
+ */
+static char login_read(sess_session *s, int fd, wire_buf *in, long long deadline, const char **msg, size_t *n)
+{
+	for (;;) {
+		if (wire_buf_avail(in) >= 5) {
+			const char *p = in->data + in->start;
+			uint32_t len = wire_get_uint32(p + 1);
+			if (len < 4 || len > WIRE_MAX_STARTUP * 16)
+				return '\0';
+			if (wire_buf_avail(in) >= (size_t)len + 1) {
+				*msg = p;
+				*n = (size_t)len + 1;
+				return p[0];
+			}
+		}
+		ssize_t r = recv_into(fd, in);
+		if (r > 0)
+			continue;
+		if (r == 0 || r == -1)
+			return '\0';
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return '\0';
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int w = sess_wait(s, &p, 1, (int)left);
+		if (w == -1 || (w == -2 && atomic_load(&shutting_down)))
+			return '\0';
+	}
+}
+
+/* The backend's StartupMessage: protocol 3.0 and the client's parameters (user and database among them). */
+static void put_startup(wire_buf *b, const startup_info *si)
+{
+	size_t start = b->len;
+	wire_put_int32(b, 0);
+	wire_put_int32(b, (int32_t)WIRE_PROTOCOL_3_0);
+	for (int i = 0; i < si->nparams; i++) {
+		wire_put_str(b, si->params[i].name);
+		wire_put_str(b, si->params[i].value);
+	}
+	wire_put_byte(b, '\0');
+	uint32_t len = (uint32_t)(b->len - start);
+	if (!b->failed) {
+		b->data[start] = (char)(len >> 24);
+		b->data[start + 1] = (char)(len >> 16);
+		b->data[start + 2] = (char)(len >> 8);
+		b->data[start + 3] = (char)len;
+	}
+}
+
+/* The SQLSTATE field of an ErrorResponse, "" when none. */
+static void error_code(const char *msg, size_t n, char *code)
+{
+	code[0] = '\0';
+	for (const char *p = msg + 5, *end = msg + n; p < end && *p != '\0';) {
+		const char *v = p + 1, *z = memchr(v, '\0', (size_t)(end - v));
+		if (z == NULL)
+			return;
+		if (*p == 'C' && z - v == 5) {
+			memcpy(code, v, 5);
+			code[5] = '\0';
+		}
+		p = z + 1;
+	}
+}
+
+/*
+ * The login, relayed: the backend gets the client's startup parameters,
+ * the client the backend's authentication requests and answers them
+ * itself (its password messages pass through), and everything the backend
+ * says, errors included, reaches the client as the backend said it, except
+ * BackendKeyData (the client gets the session's own, so its cancel
+ * requests come here) and ReadyForQuery when the cache holds it back for
+ * the settings check.  True when the session is logged in.
+ */
+static bool relay_login(sess_session *s, const startup_info *si, long long deadline)
+{
+	wire_buf out = {0};
+	put_startup(&out, si);
+	bool ok = !out.failed && login_send(s, &out, deadline);
+	wire_buf_free(&out);
+	if (!ok) {
+		queue_error(s, "FATAL", "08006", "cbcached lost its backend connection during the login", NULL);
+		return false;
+	}
+	for (;;) {
+		const char *m;
+		size_t n;
+		char type = login_read(s, s->bfd, &s->bin, deadline, &m, &n);
+		if (type == '\0') {
+			queue_error(s, "FATAL", "08006", "the backend closed the connection during the login", NULL);
+			return false;
+		}
+		if (type == 'R' && n >= 9) {
+			int32_t code = (int32_t)wire_get_uint32(m + 5);
+			if (code == 3 && s->is_tcp && !atomic_load(&allow_tcp_password)) {
+				wire_buf_consume(&s->bin, n);
+				queue_error(
+				        s, "FATAL", "28000",
+				        "password authentication in clear text is not allowed on the TCP listener of "
+				        "cbcached",
+				        "Connect through the UNIX socket, have the backend ask for SCRAM or MD5, or "
+				        "set "
+				        "allow_tcp_password = on in cbcache.conf (the password then crosses the "
+				        "network "
+				        "in clear text).");
+				STATS_ADD(auth_failures, 1);
+				return false;
+			}
+			if (code != 0 && code != 3 && code != 5 && code != 10 && code != 11 && code != 12) {
+				wire_buf_consume(&s->bin, n);
+				char text[160];
+				snprintf(text, sizeof(text),
+				         "the backend asks for an authentication method cbcached cannot relay (request "
+				         "%d)",
+				         (int)code);
+				queue_error(s, "FATAL", "28000", text,
+				            "Use trust, scram-sha-256, md5 or password for cbcached's connections in "
+				            "pg_hba.conf.");
+				STATS_ADD(auth_failures, 1);
+				return false;
+			}
+			wire_buf_append(&s->cout, m, n);
+			wire_buf_consume(&s->bin, n);
+			if (code == 3 || code == 5 || code == 10 || code == 11) {
+				/* the client answers with a password (or SASL) message */
+				if (!flush_client(s, (int)(deadline - now_ms())))
+					return false;
+				type = login_read(s, s->cfd, &s->cin, deadline, &m, &n);
+				if (type == '\0')
+					return false; /* clients close here to prompt their user, then come back */
+				if (type != 'p') {
+					protocol_error(s, "expected a password message during authentication");
+					return false;
+				}
+				wire_buf_append(&s->bout, m, n);
+				wire_buf_consume(&s->cin, n);
+				if (!login_send(s, &s->bout, deadline)) {
+					queue_error(s, "FATAL", "08006",
+					            "cbcached lost its backend connection during the login", NULL);
+					return false;
+				}
+			}
+			continue;
+		}
+		if (type == 'K' && n == 13) {
+			pthread_mutex_lock(&reg_lock);
+			s->be_pid = (int32_t)wire_get_uint32(m + 5);
+			s->be_key = (int32_t)wire_get_uint32(m + 9);
+			s->backend_pid = s->be_pid;
+			s->cancellable = true;
+			pthread_mutex_unlock(&reg_lock);
+			wire_put_key_data(&s->cout, s->key_pid, s->key_secret);
+			wire_buf_consume(&s->bin, n);
+			continue;
+		}
+		if (type == 'S' && s->sc != NULL) {
+			char ready;
+			(void)sesscache_backend(s->sc, type, m, n, &s->bout, &s->cout, &ready);
+			wire_buf_consume(&s->bin, n);
+			continue;
+		}
+		if (type == 'E') {
+			char code[6];
+			error_code(m, n, code);
+			if (strncmp(code, "28", 2) == 0)
+				STATS_ADD(auth_failures, 1);
+			STATS_ADD(errors, 1);
+			wire_buf_append(&s->cout, m, n);
+			wire_buf_consume(&s->bin, n);
+			slog_info(s, "the backend refused the session (SQLSTATE %s)", code);
+			return false;
+		}
+		if (type == 'Z') {
+			wire_buf_consume(&s->bin, n);
+			if (s->sc != NULL)
+				sesscache_login(s->sc, &s->bout); /* ReadyForQuery follows the settings check */
+			else
+				wire_put_ready(&s->cout, 'I');
+			return true;
+		}
+		if (type == 'v') { /* NegotiateProtocolVersion: we ask for 3.0 without options; cannot be */
+			wire_buf_consume(&s->bin, n);
+			queue_error(s, "FATAL", "08P01", "the backend does not speak protocol 3.0", NULL);
+			return false;
+		}
+		/* ParameterStatus, NoticeResponse */
+		wire_buf_append(&s->cout, m, n);
+		wire_buf_consume(&s->bin, n);
+	}
+}
+
+/* Startup and authentication; on success the backend socket is open and the client has (or gets) ReadyForQuery. */
 static bool sess_login(sess_session *s)
 {
 	startup_info si;
 	memset(&si, 0, sizeof(si));
+	long long deadline = now_ms() + settings.login_timeout_ms;
 	bool ok = read_startup(s, &si);
 	if (ok && s->reject) {
 		queue_error(s, "FATAL", "53300", "sorry, too many clients already",
@@ -465,77 +668,36 @@ static bool sess_login(sess_session *s)
 		ok = false;
 	}
 	if (ok) {
+		const char *database = si.database != NULL && si.database[0] != '\0' ? si.database : si.user;
 		pthread_mutex_lock(&reg_lock);
 		snprintf(s->user, sizeof(s->user), "%s", si.user);
-		snprintf(s->database, sizeof(s->database), "%s", si.database);
+		snprintf(s->database, sizeof(s->database), "%s", database);
 		snprintf(s->prefix, sizeof(s->prefix), "S-%llu %s@%s", (unsigned long long)s->id, s->user, s->database);
+		int32_t secret = 0;
+		if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+			secret = (int32_t)(now_ms() ^ (long long)s->id * 2654435761LL);
+		s->key_pid = (int32_t)(s->id & 0x7fffffff);
+		s->key_secret = secret;
 		pthread_mutex_unlock(&reg_lock);
 
-		be_result res;
-		const char *hint = NULL;
-		be_connect(settings.backend, si.user, si.database, NULL, si.params, si.nparams, &res);
-		if (res.status == BE_NEED_PASSWORD) {
-			if (s->is_tcp && !atomic_load(&allow_tcp_password)) {
-				res.status = BE_REFUSED;
-				snprintf(res.sqlstate, sizeof(res.sqlstate), "28000");
-				snprintf(res.message, sizeof(res.message),
-				         "password authentication is not allowed on the TCP listener of cbcached");
-				hint = "Connect through the UNIX socket, or set allow_tcp_password = on in "
-				       "cbcache.conf "
-				       "(the password then crosses the network in clear text).";
-			} else {
-				char *pw = ask_password(s);
-				if (pw == NULL) {
-					ok = false;
-				} else {
-					be_connect(settings.backend, si.user, si.database, pw, si.params, si.nparams,
-					           &res);
-					explicit_bzero(pw, strlen(pw));
-					free(pw);
-					if (res.status == BE_NEED_PASSWORD) {
-						res.status = BE_REFUSED;
-						snprintf(res.sqlstate, sizeof(res.sqlstate), "28P01");
-						snprintf(res.message, sizeof(res.message),
-						         "password authentication failed for user \"%s\"", s->user);
-					}
-				}
-			}
-		}
-		if (ok && res.status == BE_REFUSED) {
-			queue_error(s, "FATAL", res.sqlstate, res.message, hint);
-			STATS_ADD(auth_failures, 1);
-			slog_info(s, "backend refused the session: %s", res.message);
+		cb_error err;
+		be_addr addr;
+		s->bfd = be_open(target, &addr, &err);
+		if (s->bfd < 0) {
+			queue_error(s, "FATAL", "08006", err.msg, NULL);
+			slog_warning(s, "%s", err.msg);
 			ok = false;
-		}
-		if (ok && res.status == BE_OK) {
-			s->be = res.conn;
-			s->bfd = PQsocket(s->be);
-			int fl = fcntl(s->bfd, F_GETFL);
-			if (fl >= 0 && !(fl & O_NONBLOCK))
-				(void)fcntl(s->bfd, F_SETFL, fl | O_NONBLOCK);
-			int32_t secret = 0;
-			if (getrandom(&secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
-				secret = (int32_t)(now_ms() ^ (long long)s->id * 2654435761LL);
-			pgp_put_auth(&s->cout, 0); /* AuthenticationOk */
-			for (int i = 0; be_reported_params[i] != NULL; i++) {
-				const char *v = PQparameterStatus(s->be, be_reported_params[i]);
-				if (v != NULL)
-					pgp_put_param_status(&s->cout, be_reported_params[i], v);
-			}
+		} else {
 			pthread_mutex_lock(&reg_lock);
-			s->key_pid = (int32_t)(s->id & 0x7fffffff);
-			s->key_secret = secret;
-			s->cancel = PQgetCancel(s->be);
-			s->backend_pid = PQbackendPID(s->be);
+			s->baddr = addr;
 			pthread_mutex_unlock(&reg_lock);
-			pgp_put_key_data(&s->cout, s->key_pid, secret);
-			pgp_put_ready(&s->cout, 'I');
 			const char *why = NULL;
-			s->sc = scache_new(atomic_load(&cache_service), s->database, &why);
-			if (s->sc != NULL)
-				scache_login(s->sc, s->be, &s->bout);
-			else
+			s->sc = sesscache_new(atomic_load(&cache_service), s->database, &why);
+			if (s->sc == NULL)
 				slog_debug(s, "statements go to the backend: %s", why);
+			ok = relay_login(s, &si, deadline);
+		}
+		if (ok) {
 			set_state(s, SESS_IDLE);
 			STATS_ADD(sessions_total, 1);
 			STATS_ADD(sessions_active, 1);
@@ -545,7 +707,7 @@ static bool sess_login(sess_session *s)
 	free(si.packet);
 	if (!flush_client(s, settings.login_timeout_ms))
 		ok = false;
-	return ok && s->be != NULL;
+	return ok;
 }
 
 /*
@@ -555,15 +717,20 @@ static bool sess_login(sess_session *s)
  */
 static bool sess_client_message(sess_session *s, char type, const char *msg, size_t n)
 {
-	if (type == 'X') /* Terminate: PQfinish sends the backend its own */
+	if (type == 'X') {
+		/* Terminate: what came before it is finished first; the session sends the backend its own */
+		s->client_eof = true;
 		return false;
+	}
+	if (type == 'c' || type == 'f')
+		s->copy_in = false;
 	if (type == 'Q' || type == 'E') {
 		STATS_ADD(statements, 1);
 		atomic_fetch_add_explicit(&s->statements, 1, memory_order_relaxed);
 	}
-	if (s->sc != NULL && scache_client(s->sc, type, msg, n, &s->bout, &s->cout) == SCACHE_ANSWERED) {
+	if (s->sc != NULL && sesscache_client(s->sc, type, msg, n, &s->bout, &s->cout) == SESSCACHE_ANSWERED) {
 		/* answered here, ending in ReadyForQuery: the session is idle as before */
-		if (s->busy && !scache_backend_busy(s->sc)) {
+		if (s->busy && !sesscache_backend_busy(s->sc)) {
 			s->busy = false;
 			set_state(s, SESS_IDLE);
 		}
@@ -576,7 +743,9 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 	if (s->sc == NULL) {
 		if (type == 'Q' || type == 'E')
 			STATS_ADD(queries_backend, 1);
-		pgp_buf_append(&s->bout, msg, n);
+		if (type == 'Q' || type == 'S' || type == 'F')
+			s->owed++;
+		wire_buf_append(&s->bout, msg, n);
 	}
 	return true;
 }
@@ -584,27 +753,27 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 /* Frame the client's input; false when the session must end. */
 static bool process_client(sess_session *s)
 {
-	pgp_buf *b = &s->cin;
-	while (pgp_buf_avail(b) >= 5) {
+	wire_buf *b = &s->cin;
+	while (wire_buf_avail(b) >= 5) {
 		const char *p = b->data + b->start;
-		uint32_t len = pgp_get_uint32(p + 1);
-		if (!pgp_frontend_type_ok(p[0])) {
+		uint32_t len = wire_get_uint32(p + 1);
+		if (!wire_frontend_type_ok(p[0])) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)p[0]);
 			protocol_error(s, msg);
 			return false;
 		}
-		if (len < 4 || len > PGP_MAX_MESSAGE) {
+		if (len < 4 || len > WIRE_MAX_MESSAGE) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "invalid message length %u for message type \"%c\"", len, p[0]);
 			protocol_error(s, msg);
 			return false;
 		}
-		if (pgp_buf_avail(b) < (size_t)len + 1)
+		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
 		if (!sess_client_message(s, p[0], p, (size_t)len + 1))
 			return false;
-		pgp_buf_consume(b, (size_t)len + 1);
+		wire_buf_consume(b, (size_t)len + 1);
 	}
 	return true;
 }
@@ -612,43 +781,80 @@ static bool process_client(sess_session *s)
 /* Frame the backend's output into cout; false when the backend stream is broken. */
 static bool process_backend(sess_session *s)
 {
-	pgp_buf *b = &s->bin;
-	while (pgp_buf_avail(b) >= 5) {
+	wire_buf *b = &s->bin;
+	while (wire_buf_avail(b) >= 5) {
 		const char *p = b->data + b->start;
-		uint32_t len = pgp_get_uint32(p + 1);
-		if (len < 4 || len > PGP_MAX_MESSAGE) {
+		uint32_t len = wire_get_uint32(p + 1);
+		if (len < 4 || len > WIRE_MAX_MESSAGE) {
 			slog_error(s, "invalid message from the backend (type %d, length %u)", (unsigned char)p[0],
 			           len);
 			queue_error(s, "FATAL", "08P01", "lost synchronization with the backend", NULL);
 			return false;
 		}
-		if (pgp_buf_avail(b) < (size_t)len + 1)
+		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
-		if (s->sc != NULL && !scache_backend(s->sc, p[0], p, (size_t)len + 1)) {
-			pgp_buf_consume(b, (size_t)len + 1); /* the cache's own exchange */
-			continue;
+		char ready = '\0';
+		bool passed = true;
+		if (s->sc != NULL) {
+			passed = sesscache_backend(s->sc, p[0], p, (size_t)len + 1, &s->bout, &s->cout, &ready);
+		} else {
+			wire_buf_append(&s->cout, p, (size_t)len + 1);
+			if (p[0] == 'Z' && len == 5) {
+				ready = p[5];
+				if (s->owed > 0)
+					s->owed--;
+			}
 		}
-		if (p[0] == 'Z' && len == 5) {
-			char txn = p[5];
-			s->busy = false;
-			set_state(s, txn == 'T' ? SESS_IDLE_TXN : txn == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
-		} else if (p[0] == 'E') {
+		if (passed && p[0] == 'E')
 			STATS_ADD(errors, 1);
+		if (p[0] == 'G')
+			s->copy_in = true;
+		else if (p[0] == 'Z' || p[0] == 'E')
+			s->copy_in = false;
+		if (ready != '\0') {
+			s->busy = false;
+			set_state(s, ready == 'T' ? SESS_IDLE_TXN : ready == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
 		}
-		pgp_buf_append(&s->cout, p, (size_t)len + 1);
-		pgp_buf_consume(b, (size_t)len + 1);
+		wire_buf_consume(b, (size_t)len + 1);
 	}
 	return true;
+}
+
+/* Whether the backend still owes answers to what the client sent complete. */
+static bool backend_owes(const sess_session *s)
+{
+	return s->sc != NULL ? sesscache_backend_owes(s->sc) : s->owed > 0;
+}
+
+/*
+ * The client is gone: as PostgreSQL does for a client that goes, finish
+ * what it sent (so that a write commits and its invalidation happens) but
+ * no more.  A COPY from the client fails; extended messages without their
+ * Sync are left to the backend, which rolls them back when the connection
+ * closes.
+ */
+static void start_drain(sess_session *s)
+{
+	s->cout.start = s->cout.len = 0;
+	s->closing = true;
+	set_state(s, SESS_CLOSING);
+	if (s->copy_in) {
+		size_t m = wire_begin(&s->bout, 'f');
+		wire_put_str(&s->bout, "the client of cbcached went away during COPY");
+		wire_end(&s->bout, m);
+		s->copy_in = false;
+	}
 }
 
 /* Relay messages until one side ends. */
 static void sess_relay(sess_session *s)
 {
+	bool draining = false;
 	bool cancel_backend = false;
 	long long closing_deadline = 0;
 	for (;;) {
 		if (s->cout.failed || s->bout.failed || s->cin.failed || s->bin.failed ||
-		    (s->sc != NULL && scache_failed(s->sc))) {
+		    (s->sc != NULL && sesscache_failed(s->sc))) {
 			slog_error(s, "out of memory buffering messages; closing the session");
 			break;
 		}
@@ -663,13 +869,18 @@ static void sess_relay(sess_session *s)
 			set_state(s, SESS_CLOSING);
 		}
 		if (s->client_eof) {
-			cancel_backend = s->busy;
+			if (!draining) {
+				draining = true;
+				start_drain(s);
+			}
+			s->cout.start = s->cout.len = 0; /* nobody reads it */
+			if (s->backend_eof || !backend_owes(s))
+				break;
+		} else if ((s->closing || s->backend_eof) && wire_buf_avail(&s->cout) == 0) {
 			break;
 		}
-		if ((s->closing || s->backend_eof) && pgp_buf_avail(&s->cout) == 0)
-			break;
 		int timeout = -1;
-		if (s->closing) {
+		if (s->closing && !draining) {
 			/* a client that does not read its last messages is not waited for long */
 			if (closing_deadline == 0)
 				closing_deadline = now_ms() + 5000;
@@ -679,12 +890,12 @@ static void sess_relay(sess_session *s)
 		}
 
 		struct pollfd fds[2];
-		fds[0].fd = s->cfd;
-		fds[0].events = (short)((pgp_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
-		                        (!s->closing && pgp_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
+		fds[0].fd = draining ? -1 : s->cfd;
+		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
+		                        (!s->closing && wire_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
 		fds[1].fd = s->backend_eof ? -1 : s->bfd;
-		fds[1].events = (short)((pgp_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
-		                        (pgp_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
+		fds[1].events = (short)((wire_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
+		                        (wire_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
 		fds[0].revents = fds[1].revents = 0;
 		int r = sess_wait(s, fds, 2, timeout);
 		if (r == -2)
@@ -729,28 +940,24 @@ static void sess_relay(sess_session *s)
 				s->client_eof = true;
 				continue;
 			}
-			if (!process_client(s)) {
-				if (!s->closing) /* Terminate */
-					break;
-			}
-			if (pgp_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
+			(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
+			if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
 				s->backend_eof = true;
 				s->closing = true;
 			}
 		}
 		/* try the client at once: the common case is one send per batch */
-		if (pgp_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
+		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
 			s->client_eof = true;
 	}
-	if (pgp_buf_avail(&s->cout) > 0 && !s->client_eof)
+	if (wire_buf_avail(&s->cout) > 0 && !s->client_eof)
 		(void)flush_client(s, 1000);
-	if (cancel_backend && s->cancel != NULL) {
-		char errbuf[256];
-		pthread_mutex_lock(&reg_lock);
-		int ok = PQcancel(s->cancel, errbuf, (int)sizeof(errbuf));
-		pthread_mutex_unlock(&reg_lock);
-		if (!ok)
-			slog_warning(s, "cancelling the running statement failed: %s", errbuf);
+	if (s->sc != NULL)
+		sesscache_end(s->sc);
+	if (cancel_backend && s->cancellable) {
+		cb_error err;
+		if (!be_cancel(&s->baddr, s->be_pid, s->be_key, &err))
+			slog_warning(s, "cancelling the running statement failed: %s", err.msg);
 	}
 }
 
@@ -789,20 +996,21 @@ static void *sess_main(void *arg)
 		reg_head = s->next;
 	if (s->next != NULL)
 		s->next->prev = s->prev;
-	PGcancel *cancel = s->cancel;
-	s->cancel = NULL;
+	s->cancellable = false;
 	pthread_mutex_unlock(&reg_lock);
 
-	if (cancel != NULL)
-		PQfreeCancel(cancel);
-	scache_free(s->sc);
-	if (s->be != NULL)
-		PQfinish(s->be);
+	sesscache_free(s->sc);
+	if (s->bfd >= 0) {
+		/* Terminate, as a client that ends its session sends it */
+		static const char terminate[5] = {'X', 0, 0, 0, 4};
+		(void)send(s->bfd, terminate, sizeof(terminate), MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(s->bfd);
+	}
 	close(s->cfd);
-	pgp_buf_free(&s->cin);
-	pgp_buf_free(&s->cout);
-	pgp_buf_free(&s->bin);
-	pgp_buf_free(&s->bout);
+	wire_buf_free(&s->cin);
+	wire_buf_free(&s->cout);
+	wire_buf_free(&s->bin);
+	wire_buf_free(&s->bout);
 	free(s);
 
 	pthread_mutex_lock(&reg_lock);
@@ -813,12 +1021,12 @@ static void *sess_main(void *arg)
 	return NULL;
 }
 
-bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cbd_error *err)
+bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cb_error *err)
 {
 	sess_session *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		close(fd);
-		return cbd_fail(err, "out of memory for a new session");
+		return cb_fail(err, "out of memory for a new session");
 	}
 	s->id = atomic_fetch_add(&next_id, 1);
 	s->cfd = fd;
@@ -847,8 +1055,8 @@ bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cbd_error *e
 		pthread_mutex_unlock(&reg_lock);
 		close(fd);
 		free(s);
-		return cbd_fail(err, "cannot start a session thread: %s; lower max_clients or raise the process limits",
-		                strerror(rc));
+		return cb_fail(err, "cannot start a session thread: %s; lower max_clients or raise the process limits",
+		               strerror(rc));
 	}
 	return true;
 }

@@ -30,13 +30,13 @@
 #include <stdint.h>
 
 #include "src/daemon.h"
-#include "src/log.h"
+#include "common/log.h"
 
 /* Per-session logging: "S-<id> user@db: message". */
-#define slog_error(s, ...) LOG_AT(CFG_LOG_ERROR, sess_log_prefix(s), __VA_ARGS__)
-#define slog_warning(s, ...) LOG_AT(CFG_LOG_WARNING, sess_log_prefix(s), __VA_ARGS__)
-#define slog_info(s, ...) LOG_AT(CFG_LOG_INFO, sess_log_prefix(s), __VA_ARGS__)
-#define slog_debug(s, ...) LOG_AT(CFG_LOG_DEBUG, sess_log_prefix(s), __VA_ARGS__)
+#define slog_error(s, ...) LOG_AT(LOG_ERROR, sess_log_prefix(s), __VA_ARGS__)
+#define slog_warning(s, ...) LOG_AT(LOG_WARNING, sess_log_prefix(s), __VA_ARGS__)
+#define slog_info(s, ...) LOG_AT(LOG_INFO, sess_log_prefix(s), __VA_ARGS__)
+#define slog_debug(s, ...) LOG_AT(LOG_DEBUG, sess_log_prefix(s), __VA_ARGS__)
 
 /* What a session needs from the config; fixed for the daemon's life. */
 typedef struct sess_settings {
@@ -46,7 +46,7 @@ typedef struct sess_settings {
 } sess_settings;
 
 /* Install the SIGUSR1 handler; call once in main before any session starts. */
-CB_MUSTCHECK bool sess_init(const sess_settings *settings, cbd_error *err);
+CB_MUSTCHECK bool sess_init(const sess_settings *settings, cb_error *err);
 
 /*
  * Start a session thread for an accepted client socket (ownership of fd
@@ -54,14 +54,14 @@ CB_MUSTCHECK bool sess_init(const sess_settings *settings, cbd_error *err);
  * listener; peer: a printable client address; reject: answer the startup
  * with "too many clients" and close.
  */
-CB_MUSTCHECK bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cbd_error *err);
+CB_MUSTCHECK bool sess_start(int fd, bool is_tcp, const char *peer, bool reject, cb_error *err);
 
 /* Session threads alive now (including those still in startup). */
 int sess_count(void);
 
 /* The cache sessions consult from now on (NULL: none); set once the cache is started. */
-typedef struct csvc csvc;
-void sess_set_cache(csvc *cache);
+typedef struct cachesvc cachesvc;
+void sess_set_cache(cachesvc *cache);
 /* Change allow_tcp_password (reloadable). */
 void sess_set_allow_tcp_password(bool allow);
 

@@ -93,9 +93,10 @@ FROM sizes, vornamen v, nachnamen n, generate_series(1, n_reg) AS i;
 
 -- Films: the director is skewed (u^3: director 1 made the most), every
 -- 50th film has no director, every 23rd no place; years and ratings tie
--- often; budgets and ratings are sometimes NULL.
+-- often; budgets and ratings are sometimes NULL; colour (farbe) is true,
+-- false or unknown.
 INSERT INTO film (id, titel, ort, genre, regie, jahr, laenge_min, budget,
-                  bewertung, erschienen, geaendert)
+                  bewertung, erschienen, geaendert, farbe)
 SELECT i,
        pg_temp.pick('film.adj', i, t.adj) || ' ' || pg_temp.pick('film.nom', i, t.nom)
            || CASE WHEN i % 4 = 0 THEN '' ELSE ' ' || (i % 97)::text END,
@@ -113,7 +114,8 @@ SELECT i,
             ELSE 1 + 9 * pg_temp.u('film.bew', i) END,
        make_date(1950 + floor(75 * pg_temp.u('film.jahr', i))::int, 1, 1)
            + floor(365 * pg_temp.u('film.tag', i))::int,
-       timestamptz '2020-01-01 00:00:00+00' + i * interval '37 minutes 13.5 seconds'
+       timestamptz '2020-01-01 00:00:00+00' + i * interval '37 minutes 13.5 seconds',
+       CASE WHEN i % 13 = 0 THEN NULL ELSE pg_temp.u('film.farbe', i) < 0.7 END
 FROM sizes, titelwoerter t, generate_series(1, n_film) AS i;
 
 INSERT INTO darsteller (id, vname, nname, wohnort)

@@ -29,7 +29,8 @@ CREATE TABLE film (
     budget      numeric(12,2),
     bewertung   double precision,
     erschienen  date,
-    geaendert   timestamptz NOT NULL
+    geaendert   timestamptz NOT NULL,
+    farbe       boolean
 );
 
 CREATE TABLE darsteller (

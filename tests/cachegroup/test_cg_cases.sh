@@ -7,14 +7,12 @@
 # Adding a case is adding these two files.  The examples under examples/
 # are checked too: examples/cachegroups/*-rejected.cg must be rejected,
 # every other example must be valid.
+# shellcheck disable=SC2154 # tool and out: set by need_built and scratch_dir
 set -u
-srcdir="${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}"
-builddir="${top_builddir:-$srcdir}"
-tool="$builddir/src/cbcache-cg"
-[ -x "$tool" ] || { echo "FAIL: $tool not built"; exit 1; }
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/harness/standalone.sh"
+need_built tool src/cbcache-cg
 cases="$srcdir/tests/cachegroup"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+scratch_dir out
 
 fail=0
 count=0

@@ -38,7 +38,7 @@ static bool add_column(cg_table *t, const char *name)
 	c->type_base = strdup("integer");
 	c->type_oid = c->base_oid = 23;
 	c->array_oid = 1007;
-	c->storage = CG_STORE_INTEGER;
+	c->storage = PGTYPE_ST_INTEGER;
 	c->category = 'N';
 	t->ncols++;
 	return c->name && c->type_name && c->type_base;

@@ -3,25 +3,11 @@
 # corpus (tests/fuzz/corpus).  New inputs go to a temporary directory, so
 # the source tree stays untouched.  Fails on any crash, leak or sanitizer
 # report (libFuzzer exits non-zero and leaves a crash-* file).
+# shellcheck disable=SC2154 # fuzzer and work: set by need_built and scratch_dir
 set -u
-srcdir="${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}"
-builddir="${top_builddir:-$srcdir}"
-fuzzer="$builddir/tests/fuzz/fuzz_cg_parse"
-[ -x "$fuzzer" ] || { echo "FAIL: $fuzzer not built"; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/harness/standalone.sh"
+need_built fuzzer tests/fuzz/fuzz_cg_parse \
+	"configure did not find clang; install the Debian package clang (scripts/install-deps.sh does), then run configure again"
+scratch_dir work
 mkdir "$work/corpus"
-cd "$work" || exit 1
-"$fuzzer" -runs=20000 -max_total_time=30 -max_len=2048 -timeout=10 -rss_limit_mb=1024 \
-	-artifact_prefix="$work/" "$work/corpus" "$srcdir/tests/fuzz/corpus" 2>"$work/log"
-rc=$?
-tail -n 5 "$work/log"
-if [ "$rc" != 0 ]; then
-	echo "FAIL: the fuzzer found a problem (exit $rc):"
-	tail -n 60 "$work/log"
-	for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-		[ -f "$f" ] && { echo "input $f:"; od -c "$f" | head -20; }
-	done
-	exit 1
-fi
-exit 0
+run_fuzzer "$fuzzer" "$work" 5 -runs=20000 -max_total_time=30 -max_len=2048 "$work/corpus" "$srcdir/tests/fuzz/corpus"

@@ -19,7 +19,8 @@
 # The cluster has wal_level=logical and replication slots, so change
 # propagation can be tested without a new harness.  Authentication: local
 # connections are trusted, except for members of the role `pwusers`, who
-# must give their password (scram-sha-256); TCP on 127.0.0.1 likewise.
+# must give their password (scram-sha-256), and of `pwplain` (password, in
+# clear text); TCP on 127.0.0.1 likewise.
 #
 # When the caller is root, the server runs as the `postgres` user (the
 # server refuses to run as root).  If the server cannot start, the server
@@ -132,8 +133,10 @@ fi
 cat >"$data/pg_hba.conf" <<HBA
 # written by tests/harness/with-pg.sh
 local   all   +pwusers                 scram-sha-256
+local   all   +pwplain                 password
 local   all   all                      trust
 host    all   +pwusers   127.0.0.1/32  scram-sha-256
+host    all   +pwplain   127.0.0.1/32  password
 host    all   all        127.0.0.1/32  trust
 local   replication all                trust
 host    replication all  127.0.0.1/32  trust
@@ -162,7 +165,7 @@ fi
 # --- start on a free port (retry when another process took it) ----------
 port_in_use() {
 	# the socket file of another cluster, or a TCP listener on 127.0.0.1
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+	grep -q . <<<"$(ss -Hltn "sport = :$1" 2>/dev/null)" && return 0
 	return 1
 }
 for attempt in 1 2 3 4 5 6 7 8; do
@@ -188,7 +191,7 @@ export CB_PG_DIR="$dir" CB_PG_DATA="$data" CB_PG_LOG="$log" CB_PG_BINDIR="$bindi
 
 # --- the movie database ----------------------------------------------------
 if ! "$psql" -X -q -d postgres -v ON_ERROR_STOP=1 \
-	-c "CREATE DATABASE movies" -c "CREATE ROLE pwusers NOLOGIN" >"$dir/load.log" 2>&1; then
+	-c "CREATE DATABASE movies" -c "CREATE ROLE pwusers NOLOGIN" -c "CREATE ROLE pwplain NOLOGIN" >"$dir/load.log" 2>&1; then
 	cat "$dir/load.log" >&2
 	show_log
 	die "could not create the movies database"

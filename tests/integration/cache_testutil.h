@@ -22,11 +22,15 @@
 
 #include "cachegroup/cachegroup.h"
 #include "tests/integration/pg_testutil.h"
-#include "src/cachedb.h"
-#include "src/fill.h"
-#include "src/gc.h"
-#include "src/hitcount.h"
-#include "src/verify.h"
+#include "cache/cachedb.h"
+#include "cache/control.h"
+#include "cache/fill.h"
+#include "cache/gc.h"
+#include "cache/hitcount.h"
+#include "cache/invalidate.h"
+#include "cache/pgconn.h"
+#include "cache/verify.h"
+#include "common/clock.h"
 
 static void exec_ok(const char *sql)
 {
@@ -74,10 +78,10 @@ static cachedb *open_cache(tgroups *t, const char *name)
 	unlink(wal);
 	snprintf(wal, sizeof(wal), "%s-shm", path);
 	unlink(wal);
-	cachedb_settings s = {path, 0, NULL, NULL};
+	cachedb_settings s = {.path = path};
 	cachedb *db = NULL;
 	char *why = NULL;
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	if (!cachedb_open(&s, t->g, t->n, &db, &why, &err))
 		fail_msg("%s", err.msg);
 	assert_non_null(why); /* a new file is always built */
@@ -88,7 +92,7 @@ static cachedb *open_cache(tgroups *t, const char *name)
 static fill_daemon *new_fill(cachedb *db)
 {
 	fill_settings s = {conninfo, 0, 20, 200, 0};
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	fill_daemon *fd = fill_create(db, &s, &err);
 	if (fd == NULL)
 		fail_msg("%s", err.msg);
@@ -123,9 +127,9 @@ static long run_checker(cachedb *db, verify_report_fn fn, void *arg)
 {
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(db, &ng);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err))
+	if (!pgconn_connect(conninfo, &pg, &err))
 		fail_msg("%s", err.msg);
 	sqlite3 *lite = NULL;
 	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -144,15 +148,23 @@ static long check_cache(cachedb *db, vcollect *out)
 	return run_checker(db, collect_violation, out ? out : &local);
 }
 
+/* A read-only connection to the cache file with statement sql prepared on it (fails the test on an error). */
+static sqlite3_stmt *lite_prepare(cachedb *db, const char *sql, sqlite3 **lite)
+{
+	*lite = NULL;
+	assert_int_equal(sqlite3_open_v2(cachedb_path(db), lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(*lite, 10000);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(*lite, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(*lite));
+	return st;
+}
+
 /* One integer from the cache file. */
 static long long lite_int(cachedb *db, const char *sql)
 {
-	sqlite3 *lite = NULL;
-	assert_int_equal(sqlite3_open_v2(cachedb_path(db), &lite, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(lite, 10000);
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(lite, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(lite));
+	sqlite3 *lite;
+	sqlite3_stmt *st = lite_prepare(db, sql, &lite);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	long long v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -163,7 +175,7 @@ static long long lite_int(cachedb *db, const char *sql)
 static size_t fill_index(tgroups *t, const char *name)
 {
 	size_t g, f;
-	assert_true(cachedb_find_fill(t->g, t->n, name, &g, &f));
+	assert_true(control_find_fill(t->g, t->n, name, &g, &f));
 	assert_int_equal(g, 0);
 	return f;
 }

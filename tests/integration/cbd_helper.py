@@ -2,10 +2,13 @@
 
 Daemon: start cbcached on a new directory under $CB_PG_DIR, poll its admin
 socket until it answers (bounded), stop it with SIGTERM and check the exit
-status (the sanitizer build reports leaks there).
+status (the sanitizer build reports leaks there); as a context manager it
+kills the daemon when the test fails before stopping it.
 
 Client: a minimal PostgreSQL protocol 3.0 client on raw sockets, so the
-tests can send exactly the bytes they want, good or bad.
+tests can send exactly the bytes they want, good or bad; msg, Q, P, B,
+D_portal, D_stmt, E and S build frontend messages, exchange() sends them
+and reads the answers up to the ReadyForQuery they cause.
 """
 import json
 import os
@@ -21,6 +24,10 @@ CBCACHED = os.path.join(BUILD, "src", "cbcached")
 ADMIN = os.path.join(BUILD, "src", "cbcache-admin")
 
 
+# PostgreSQL's own socket (the harness's server), for answers straight from it.
+DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
+
+
 def fail(msg, daemon=None):
     print("FAIL: " + msg, file=sys.stderr)
     if daemon is not None:
@@ -28,10 +35,46 @@ def fail(msg, daemon=None):
     sys.exit(1)
 
 
+_checks = [0]
+
+
+def check(cond, what, daemon=None, on_fail=None):
+    """One TAP line: "ok N - what", or fail (calling on_fail first, then
+    showing daemon's log)."""
+    _checks[0] += 1
+    if not cond:
+        if on_fail is not None:
+            on_fail()
+        fail(what, daemon)
+    print("ok %d - %s" % (_checks[0], what))
+
+
+def plan():
+    """The TAP plan line, at the end."""
+    print("1..%d" % _checks[0])
+
+
+def direct():
+    """A logged-in connection straight to PostgreSQL."""
+    return Conn(DIRECT).login()
+
+
+def rows_of(conn, sql):
+    """The rows of a simple query (text values); raises on an error."""
+    rows, errors = conn.query(sql)
+    if errors:
+        raise RuntimeError("%s: %r" % (sql, errors))
+    return rows
+
+
 class Daemon:
-    def __init__(self, extra="", port=6433):
-        self.dir = tempfile.mkdtemp(prefix="cbd.", dir=os.environ["CB_PG_DIR"])
-        os.chmod(self.dir, 0o755)
+    def __init__(self, extra="", port=6433, dir=None):
+        """Start cbcached with `extra` config lines; dir: the directory of a
+        stopped or killed Daemon to start again on its files (cache file)."""
+        if dir is None:
+            dir = tempfile.mkdtemp(prefix="cbd.", dir=os.environ["CB_PG_DIR"])
+            os.chmod(dir, 0o755)
+        self.dir = dir
         self.port = port
         self.conf = os.path.join(self.dir, "cbcache.conf")
         self.log = os.path.join(self.dir, "cbcached.log")
@@ -41,20 +84,25 @@ class Daemon:
             f.write("listen_dir = %s\nlisten_port = %d\nadmin_socket = admin.sock\n"
                     "backend = host=%s port=%s\nlog_file = cbcached.log\n%s\n"
                     % (self.dir, port, os.environ["PGHOST"], os.environ["PGPORT"], extra))
-        self.stderr = open(os.path.join(self.dir, "stderr"), "w")
+        self.stderr = open(os.path.join(self.dir, "stderr"), "a")
         wrap = []
         if os.environ.get("CB_VALGRIND") == "1":  # make check-valgrind
             wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "--max-threads=1200", "--quiet"]
         self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
-        deadline = time.monotonic() + 20
+        limit = 120 if wrap else 20  # valgrind starts slowly
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 fail("cbcached exited during start-up", self)
-            if self.admin("SHOW", "STATS", check=False) is not None:
+            st = self.admin("SHOW", "STATS", check=False)
+            if st is not None:
+                # ready = also caught up with the change stream (the start-up fence fell)
+                if any(r["name"] == "repl_stream" and int(r["value"]) == 1 for r in st["rows"]):
+                    self.admin("WAIT", "FILLS", "20000")
                 return
             time.sleep(0.05)
-        fail("cbcached did not answer on its admin socket within 20 s", self)
+        fail("cbcached did not answer on its admin socket within %d s" % limit, self)
 
     def admin(self, *words, check=True):
         r = subprocess.run([ADMIN, "-s", self.admin_sock, "--json"] + list(words),
@@ -99,6 +147,21 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if not self.stderr.closed:
+            self.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        """Ends `with Daemon() as d:`, whose block stops the daemon itself
+        (d.stop()): when the block raised, kill the daemon, and show its log
+        unless the exception is fail()'s exit, which has shown it."""
+        if exc_type is not None:
+            self.kill()
+            if not issubclass(exc_type, SystemExit):
+                self.dump_log()
+        return False
 
 
 def startup_packet(user, database, extra=None):
@@ -191,6 +254,69 @@ class Conn:
 
     def close(self):
         self.s.close()
+
+
+# --- raw protocol messages (frontend) -----------------------------------------------
+
+
+def msg(t, body):
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def Q(sql):
+    return msg(b"Q", sql.encode() + b"\0")
+
+
+def P(name, sql, types=()):
+    return msg(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!H", len(types)) +
+               b"".join(struct.pack("!I", t) for t in types))
+
+
+def B(stmt, params=(), rformats=(), portal=""):
+    body = portal.encode() + b"\0" + stmt.encode() + b"\0" + struct.pack("!H", 0)
+    body += struct.pack("!H", len(params))
+    for p in params:
+        if p is None:
+            body += struct.pack("!i", -1)
+        else:
+            v = str(p).encode()
+            body += struct.pack("!i", len(v)) + v
+    body += struct.pack("!H", len(rformats)) + b"".join(struct.pack("!h", f) for f in rformats)
+    return msg(b"B", body)
+
+
+def D_portal():
+    return msg(b"D", b"P\0")
+
+
+def D_stmt(name):
+    return msg(b"D", b"S" + name.encode() + b"\0")
+
+
+def E():
+    return msg(b"E", b"\0" + struct.pack("!I", 0))
+
+
+S = msg(b"S", b"")
+
+
+def exchange(conn, data):
+    """Send data, return the raw messages up to the last ReadyForQuery it causes
+    (NoticeResponse left out: its timing may differ)."""
+    conn.send(data)
+    want, pos = 0, 0
+    while pos + 5 <= len(data):  # Query, Sync and FunctionCall each end in a ReadyForQuery
+        want += data[pos:pos + 1] in (b"Q", b"S", b"F")
+        pos += 1 + struct.unpack("!I", data[pos + 1:pos + 5])[0]
+    out = []
+    while want > 0:
+        t, body = conn.read_msg()
+        if t == b"N":  # notices may differ in timing; none expected here
+            continue
+        out.append(t + body)
+        if t == b"Z":
+            want -= 1
+    return out
 
 
 def error_fields(body):

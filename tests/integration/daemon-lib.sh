@@ -31,7 +31,7 @@ cbd_free_port() {
 	local p
 	for _ in $(seq 50); do
 		p=$((20000 + RANDOM % 40000))
-		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+		if ! grep -q . <<<"$(ss -Hltn "sport = :$p" 2>/dev/null)"; then
 			echo "$p"
 			return 0
 		fi
@@ -68,7 +68,12 @@ CONF
 # cbd_wait_ready: poll the admin socket for up to 20 s.
 cbd_wait_ready() {
 	for _ in $(seq 400); do
-		if "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" SHOW STATS >/dev/null 2>&1; then
+		if "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" --json SHOW STATS >"$CBD_DIR/ready.json" 2>/dev/null; then
+			# ready = also caught up with the change stream (the start-up fence fell)
+			if grep -q '"repl_stream", *"value": *"1"' "$CBD_DIR/ready.json"; then
+				"$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" WAIT FILLS 20000 >/dev/null ||
+					fail "cbcached did not catch up with its change stream within 20 s"
+			fi
 			return 0
 		fi
 		kill -0 "$CBD_PID" 2>/dev/null || fail "cbcached exited during start-up"

@@ -1,8 +1,9 @@
 /*
  * pg_testutil.h - the backend connection of the C integration tests (run
  * inside tests/harness/with-pg.sh): the settings the harness exports, a
- * connection opened by the group set-up and closed by its tear-down, and
- * a one-value query.  Header only (static functions).
+ * connection opened by the group set-up and closed by its tear-down, a
+ * one-value query, and files written to the harness's directory.  Header
+ * only (static functions).
  */
 #ifndef TEST_PG_UTIL_H
 #define TEST_PG_UTIL_H
@@ -59,6 +60,16 @@ static inline long long pg_int(const char *sql)
 	long long v = atoll(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return v;
+}
+
+/* Write text to CB_PG_DIR/name; the file's path goes to path (sz bytes). */
+static inline void write_file(const char *name, const char *text, char *path, size_t sz)
+{
+	snprintf(path, sz, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
 }
 
 #endif /* TEST_PG_UTIL_H */

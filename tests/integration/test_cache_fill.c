@@ -37,12 +37,12 @@ static void push_row(rowlist *l, char *row)
 	l->rows[l->n++] = row;
 }
 
-/* The backend's rows of a query, with the cache's session settings. */
+/* The backend's rows of a query, with the cache's session settings (booleans as the cache stores them: 1/0). */
 static rowlist pg_rows(const char *sql)
 {
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err))
+	if (!pgconn_connect(conninfo, &pg, &err))
 		fail_msg("%s", err.msg);
 	PGresult *res = PQexec(pg, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -51,9 +51,12 @@ static rowlist pg_rows(const char *sql)
 	for (int i = 0; i < PQntuples(res); i++) {
 		char buf[4096] = "";
 		size_t used = 0;
-		for (int c = 0; c < PQnfields(res); c++)
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", c ? "|" : "",
-			                         PQgetisnull(res, i, c) ? "\\N" : PQgetvalue(res, i, c));
+		for (int c = 0; c < PQnfields(res); c++) {
+			const char *v = PQgetisnull(res, i, c) ? "\\N" : PQgetvalue(res, i, c);
+			if (PQftype(res, c) == PGTYPE_OID_BOOL && !PQgetisnull(res, i, c))
+				v = v[0] == 't' ? "1" : "0";
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", c ? "|" : "", v);
+		}
 		push_row(&l, strdup(buf));
 	}
 	PQclear(res);
@@ -115,7 +118,7 @@ static void test_fill_closure(void **state)
 	                     "regie LIMIT 1");
 	char val[32];
 	snprintf(val, sizeof(val), "%lld", v);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "regisseur.id"), val, &err), FILL_OK);
 
 	char sql[1024];
@@ -200,7 +203,7 @@ static void test_checker_detects(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "detect.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "film.genre"), "2", &err), FILL_OK);
 	assert_int_equal(check_cache(db, NULL), 0);
 	char out[8192];
@@ -286,7 +289,7 @@ static void test_zones_valid(void **state)
 	fill_daemon *fd = new_fill(db);
 	zonecheck z = {db, 0, 0, 0, 0};
 	fill_set_hook(fd, zone_hook, &z);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	/* three directors with films: five zones with rows each (ort, darsteller,
 	 * darst_film, film, regisseur), later ones partly cached already */
 	PGresult *res = PQexec(conn, "SELECT regie FROM film WHERE regie IS NOT NULL GROUP BY regie ORDER BY regie "
@@ -344,7 +347,7 @@ static void test_backend_killed(void **state)
 	fill_daemon *fd = new_fill(db);
 	killer k = {fd, 1, 0};
 	fill_set_hook(fd, kill_hook, &k);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	size_t fi = fill_index(&t, "regisseur.id");
 	/* synchronous: the run fails, nothing is written */
 	assert_int_equal(fill_run_one(fd, 0, fi, "7", &err), FILL_FAILED);
@@ -387,7 +390,7 @@ static void test_refused_and_complete(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "refused.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	size_t fg = fill_index(&t, "film.genre"), fr = fill_index(&t, "regisseur.id");
 	assert_int_equal(fill_enqueue(fd, 0, fg, "7", &err), FILL_NOT_QUEUED);
 	assert_non_null(strstr(err.msg, "not in the permitted values"));
@@ -440,7 +443,7 @@ static void test_queue_threaded(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "queue.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	size_t fr = fill_index(&t, "regisseur.id");
 	const char *vals[] = {"11", "12", "11", "13", "12", "11", "14"};
 	int queued = 0, merged = 0;
@@ -508,7 +511,7 @@ static void test_hitcount(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "hits.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	size_t fr = fill_index(&t, "regisseur.id");
 	long long a = pg_int("SELECT min(regie) FROM film");
 	long long b = pg_int("SELECT max(regie) FROM film");
@@ -564,7 +567,7 @@ static void test_hitcount(void **state)
 	cachedb_conn *cc = NULL;
 	assert_true(cachedb_conn_open(db, &cc, &err));
 	ctlsum sum[2] = {{0, 0, 0}, {0, 0, 0}};
-	assert_true(cachedb_controls(cc, ctl_row, sum, &err));
+	assert_true(control_summary(cc, ctl_row, sum, &err));
 	cachedb_conn_close(cc);
 	assert_int_equal(sum[fr].values, 2);
 	assert_int_equal(sum[fr].hits, 7);
@@ -587,14 +590,14 @@ static void test_fingerprint(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "fp.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "regisseur.id"), "5", &err), FILL_OK);
 	fill_free(fd);
 	char path[1024];
 	snprintf(path, sizeof(path), "%s", cachedb_path(db));
 	cachedb_close(db);
 	/* same groups: kept */
-	cachedb_settings s = {path, 0, NULL, NULL};
+	cachedb_settings s = {.path = path};
 	char *why = NULL;
 	assert_true(cachedb_open(&s, t.g, t.n, &db, &why, &err));
 	assert_null(why);

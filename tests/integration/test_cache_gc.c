@@ -44,7 +44,7 @@ static void test_lru(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "lru.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	size_t fr = fill_index(&t, "regisseur.id");
 	long long v[6];
 	directors(6, v);
@@ -66,7 +66,7 @@ static void test_lru(void **state)
 
 	long long rows = cache_rows_now(db);
 	gc_settings gs = {rows - 1, 0, 90, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	uint64_t evicted = 0;
 	assert_true(gc_run_once(c, &evicted, &err));
@@ -98,10 +98,10 @@ static void test_stream_under_mark(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "stream.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	const long long mark = 400;
 	gc_settings gs = {mark, 0, 90, 5};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	assert_true(gc_start(c, &err));
 	assert_true(fill_start(fd, &err));
@@ -137,7 +137,7 @@ static void test_bytes_mark(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "bytes.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	/* film.genre values: hundreds of films each, many pages */
 	for (int g = 1; g <= 3; g++) {
 		char val[8];
@@ -151,7 +151,7 @@ static void test_bytes_mark(void **state)
 	assert_int_equal(rows, cache_rows_now(db));
 	assert_true(bytes > 0);
 	gc_settings gs = {0, bytes / 2, 90, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	uint64_t evicted = 0;
 	assert_true(gc_run_once(c, &evicted, &err));
@@ -181,26 +181,23 @@ static void test_homogeneous_cycle(void **state)
 	        "INSERT INTO hc_team SELECT g, 'team ' || g FROM generate_series(1, 3) g;"
 	        "INSERT INTO hc_member SELECT g, (g - 1) / 3 + 1, 'member ' || g FROM generate_series(1, 9) g;");
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/teams.cg", tmpdir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("# a homogeneous cycle: team and member enter and leave by tid\n"
-	      "cachegroup teams\n"
-	      "table hc_team\n"
-	      "table hc_member\n"
-	      "fill hc_member.mid\n"
-	      "rcc hc_member.tid -> hc_team.tid\n"
-	      "rcc hc_team.tid -> hc_member.tid\n",
-	      f);
-	assert_int_equal(fclose(f), 0);
+	write_file("teams.cg",
+	           "# a homogeneous cycle: team and member enter and leave by tid\n"
+	           "cachegroup teams\n"
+	           "table hc_team\n"
+	           "table hc_member\n"
+	           "fill hc_member.mid\n"
+	           "rcc hc_member.tid -> hc_team.tid\n"
+	           "rcc hc_team.tid -> hc_member.tid\n",
+	           path, sizeof(path));
 	tgroups t = compile_groups(path);
 	assert_int_equal(t.g[0]->nzones, 1);
 	assert_int_equal(t.g[0]->zones[0].kind, CG_CYCLE_HOMOGENEOUS);
 	cachedb *db = open_cache(&t, "teams.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	gc_settings gs = {0, 0, 0, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	size_t fm = fill_index(&t, "hc_member.mid");
 	const char *count_sql = "SELECT (SELECT count(*) FROM hc_team) + (SELECT count(*) FROM hc_member)";
@@ -249,11 +246,11 @@ static void test_evict_all(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "evictall.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "film.genre"), "1", &err), FILL_OK);
 	assert_int_equal(fill_run_one(fd, 0, fill_index(&t, "regisseur.id"), "3", &err), FILL_OK);
 	gc_settings gs = {0, 0, 0, 0};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	/* evict film.genre 1: the director's films stay (his control value reaches them) */
 	bool found = false;
@@ -291,7 +288,7 @@ static void *stress_producer(void *arg)
 	size_t fr = fill_index(s->t, "regisseur.id"), fg = fill_index(s->t, "film.genre");
 	char val[32];
 	while (mono_ms() < s->until_ms) {
-		cache_err err;
+		cb_error err;
 		if (rand_r(&seed) % 8 == 0) {
 			snprintf(val, sizeof(val), "%d", 1 + rand_r(&seed) % 3);
 			(void)fill_enqueue(s->fd, 0, fg, val, &err);
@@ -311,7 +308,7 @@ static void *stress_evicter(void *arg)
 	size_t fr = fill_index(s->t, "regisseur.id");
 	char val[32];
 	while (mono_ms() < s->until_ms) {
-		cache_err err;
+		cb_error err;
 		bool found;
 		snprintf(val, sizeof(val), "%d", 1 + rand_r(&seed) % 200);
 		if (gc_evict_value(s->c, 0, fr, val, &found, &err))
@@ -348,9 +345,9 @@ static void *stress_checker(void *arg)
 	stress *s = arg;
 	size_t ng;
 	cg_group *const *groups = cachedb_groups(s->db, &ng);
-	cache_err err;
+	cb_error err;
 	PGconn *pg = NULL;
-	if (!cachedb_backend_connect(conninfo, &pg, &err)) {
+	if (!pgconn_connect(conninfo, &pg, &err)) {
 		atomic_fetch_add(&s->check_errors, 1);
 		return NULL;
 	}
@@ -382,9 +379,9 @@ static void test_stress(void **state)
 	tgroups t = compile_groups("examples/movies/movies.cg");
 	cachedb *db = open_cache(&t, "stress.db");
 	fill_daemon *fd = new_fill(db);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	gc_settings gs = {600, 0, 80, 10};
-	gc *c = gc_create(db, &gs, &err);
+	gc *c = gc_create(db, &gs, NULL, &err);
 	assert_non_null(c);
 	assert_true(fill_start(fd, &err));
 	assert_true(gc_start(c, &err));

@@ -87,7 +87,7 @@ static void fill_value(fill_daemon *fd, size_t fill, long long v)
 {
 	char val[32];
 	snprintf(val, sizeof(val), "%lld", v);
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	if (fill_run_one(fd, 0, fill, val, &err) != FILL_OK)
 		fail_msg("fill %lld: %s", v, err.msg);
 }
@@ -99,33 +99,81 @@ typedef struct reloader {
 	atomic_int calls;
 } reloader;
 
-static bool reload_cb(void *arg, size_t group, uint64_t tables, cache_err *err)
+static bool reload_cb(void *arg, size_t group, uint64_t tables, cb_error *err)
 {
 	reloader *r = arg;
 	atomic_fetch_add(&r->calls, 1);
 	if (atomic_load(&r->fail)) {
-		cache_err_set(err, "reload switched off by the test");
+		cb_error_set(err, "reload switched off by the test");
 		return false;
 	}
 	return fill_load_complete_locked(r->fd, group, tables, err) == FILL_OK;
 }
 
-static gc *start_gc(cachedb *db, reloader *r, int interval_ms)
+/* The garbage collector and the invalidation queue it applies, as the daemon runs them. */
+typedef struct collector {
+	invalidate *inv;
+	gc *gc;
+} collector;
+
+static collector *start_gc(cachedb *db, reloader *r, int interval_ms)
 {
 	gc_settings gs = {0, 0, 0, interval_ms};
-	cache_err err = {{0}};
-	gc *c = gc_create(db, &gs, &err);
-	if (c == NULL)
+	cb_error err = {{0}};
+	collector *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	if ((c->inv = invalidate_create(db, &err)) == NULL || (c->gc = gc_create(db, &gs, c->inv, &err)) == NULL)
 		fail_msg("%s", err.msg);
-	gc_set_reload(c, reload_cb, r);
-	if (!gc_start(c, &err))
+	invalidate_set_reload(c->inv, reload_cb, r);
+	if (!gc_start(c->gc, &err))
 		fail_msg("%s", err.msg);
 	return c;
 }
 
-static uint64_t applied(gc *c)
+static void stop_gc(collector *c)
 {
-	return atomic_load(&gc_get_stats(c)->invalidations_applied);
+	gc_free(c->gc);
+	invalidate_free(c->inv);
+	free(c);
+}
+
+/* What each test runs on: the cache of a group file, its fill daemon, and the
+ * garbage collector applying invalidations with the reload function. */
+typedef struct inval_env {
+	tgroups t;
+	cachedb *db;
+	fill_daemon *fd;
+	reloader r;
+	collector *c;
+} inval_env;
+
+static void env_open(inval_env *e, const char *groups, const char *cache, int gc_interval_ms)
+{
+	e->t = compile_groups(groups);
+	e->db = open_cache(&e->t, cache);
+	e->fd = new_fill(e->db);
+	e->r.fd = e->fd;
+	atomic_init(&e->r.fail, false);
+	atomic_init(&e->r.calls, 0);
+	e->c = start_gc(e->db, &e->r, gc_interval_ms);
+}
+
+static void env_close(inval_env *e)
+{
+	stop_gc(e->c);
+	fill_free(e->fd);
+	cachedb_close(e->db);
+	cg_groups_free(e->t.g, e->t.n);
+}
+
+static const invalidate_stats *inv_stats(collector *c)
+{
+	return invalidate_get_stats(c->inv);
+}
+
+static uint64_t applied(collector *c)
+{
+	return atomic_load(&inv_stats(c)->applied);
 }
 
 static void sleep_ms(int ms)
@@ -135,7 +183,7 @@ static void sleep_ms(int ms)
 }
 
 /* Poll (bounded) until the thread has applied n jobs. */
-static void wait_applied(gc *c, uint64_t n)
+static void wait_applied(collector *c, uint64_t n)
 {
 	int64_t end = mono_ms() + 15000;
 	while (applied(c) < n) {
@@ -151,65 +199,59 @@ static void wait_applied(gc *c, uint64_t n)
 static void test_update_film(void **state)
 {
 	(void)state;
-	tgroups t = compile_groups("examples/movies/movies.cg");
-	cachedb *db = open_cache(&t, "inval-film.db");
-	fill_daemon *fd = new_fill(db);
-	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 0);
-	size_t fr = fill_index(&t, "regisseur.id"), fg = fill_index(&t, "film.genre");
-	size_t film = table_index(&t, "film"), regisseur = table_index(&t, "regisseur"),
-	       genre = table_index(&t, "genre");
+	inval_env e;
+	env_open(&e, "examples/movies/movies.cg", "inval-film.db", 0);
+	size_t fr = fill_index(&e.t, "regisseur.id"), fg = fill_index(&e.t, "film.genre");
+	size_t film = table_index(&e.t, "film"), regisseur = table_index(&e.t, "regisseur"),
+	       genre = table_index(&e.t, "genre");
 	long long v[3];
 	directors(0, 3, v);
 	for (int i = 0; i < 3; i++)
-		fill_value(fd, fr, v[i]);
-	fill_value(fd, fg, 1);
-	assert_int_equal(check_cache(db, NULL), 0);
-	long long genre_at = lite_int(db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'");
-	long long genre_rows = lite_int(db, "SELECT count(*) FROM genre");
+		fill_value(e.fd, fr, v[i]);
+	fill_value(e.fd, fg, 1);
+	assert_int_equal(check_cache(e.db, NULL), 0);
+	long long genre_at = lite_int(e.db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'");
+	long long genre_rows = lite_int(e.db, "SELECT count(*) FROM genre");
 	assert_true(genre_rows > 0);
 
 	long long x = pg_intf("SELECT min(id) FROM film WHERE regie = $V", v[0]);
-	assert_int_equal(lite_intf(db, "SELECT count(*) FROM film WHERE id = $V", x), 1);
+	assert_int_equal(lite_intf(e.db, "SELECT count(*) FROM film WHERE id = $V", x), 1);
 	exec_okf("UPDATE film SET titel = titel || ' [inval 1]' WHERE id = $V", x);
 	/* the cached row is stale now: the checker sees it */
-	assert_true(stale_count(db) > 0);
+	assert_true(stale_count(e.db) > 0);
 
 	/* hold the cache write lock: the job cannot be applied yet */
-	cachedb_write_lock(db);
-	gc_invalidate_post(c, 0, bit(film));
-	assert_true(cachedb_dirty(db, 0, film));
-	assert_false(cachedb_dirty(db, 0, regisseur));
-	assert_false(cachedb_dirty(db, 0, genre));
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidations), 1);
-	assert_int_equal(applied(c), 0);
-	cachedb_write_unlock(db);
-	wait_applied(c, 1);
-	assert_false(cachedb_dirty(db, 0, film));
+	cachedb_write_lock(e.db);
+	invalidate_post(e.c->inv, 0, bit(film));
+	assert_true(invalidate_fenced(e.c->inv, 0, film));
+	assert_false(invalidate_fenced(e.c->inv, 0, regisseur));
+	assert_false(invalidate_fenced(e.c->inv, 0, genre));
+	assert_int_equal(atomic_load(&inv_stats(e.c)->posted), 1);
+	assert_int_equal(applied(e.c), 0);
+	cachedb_write_unlock(e.db);
+	wait_applied(e.c, 1);
+	assert_false(invalidate_fenced(e.c->inv, 0, film));
 
 	/* no stale row, every control value whose closure reached film is gone */
-	assert_int_equal(lite_intf(db, "SELECT count(*) FROM film WHERE id = $V AND titel NOT LIKE '% [inval 1]'", x),
+	assert_int_equal(lite_intf(e.db, "SELECT count(*) FROM film WHERE id = $V AND titel NOT LIKE '% [inval 1]'", x),
 	                 0);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM film"), 0);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 0);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_film_genre"), 0);
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidation_evictions), 4);
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidation_failures), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM film"), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM cbcache_ctl_film_genre"), 0);
+	assert_int_equal(atomic_load(&inv_stats(e.c)->evictions), 4);
+	assert_int_equal(atomic_load(&inv_stats(e.c)->failures), 0);
 	/* genre reaches nothing written: untouched, not reloaded */
-	assert_int_equal(lite_int(db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'"), genre_at);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), genre_rows);
-	assert_int_equal(atomic_load(&r.calls), 0);
-	assert_int_equal(check_cache(db, NULL), 0);
+	assert_int_equal(lite_int(e.db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'"), genre_at);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM genre"), genre_rows);
+	assert_int_equal(atomic_load(&e.r.calls), 0);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
 	/* loading the director again brings the new row */
-	fill_value(fd, fr, v[0]);
-	assert_int_equal(lite_intf(db, "SELECT count(*) FROM film WHERE id = $V AND titel LIKE '% [inval 1]'", x), 1);
-	assert_int_equal(check_cache(db, NULL), 0);
+	fill_value(e.fd, fr, v[0]);
+	assert_int_equal(lite_intf(e.db, "SELECT count(*) FROM film WHERE id = $V AND titel LIKE '% [inval 1]'", x), 1);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
-	gc_free(c);
-	fill_free(fd);
-	cachedb_close(db);
-	cg_groups_free(t.g, t.n);
+	env_close(&e);
 }
 
 /* R reaches up the RCCs: fill columns that reach nothing written stay. */
@@ -217,72 +259,66 @@ static void test_unrelated_stays(void **state)
 {
 	(void)state;
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/inval.cg", tmpdir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("cachegroup inval\n"
-	      "table ort\ntable regisseur\ntable film\ntable darsteller\n"
-	      "fill regisseur.id\nfill darsteller.id\n"
-	      "rcc regisseur.id -> film.regie\nrcc film.ort -> ort.plz\nrcc darsteller.wohnort -> ort.plz\n",
-	      f);
-	fclose(f);
-	tgroups t = compile_groups(path);
-	cachedb *db = open_cache(&t, "inval-unrelated.db");
-	fill_daemon *fd = new_fill(db);
-	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 0);
-	size_t fr = fill_index(&t, "regisseur.id"), fdst = fill_index(&t, "darsteller.id");
+	write_file("inval.cg",
+	           "cachegroup inval\n"
+	           "table ort\ntable regisseur\ntable film\ntable darsteller\n"
+	           "fill regisseur.id\nfill darsteller.id\n"
+	           "rcc regisseur.id -> film.regie\nrcc film.ort -> ort.plz\nrcc darsteller.wohnort -> ort.plz\n",
+	           path, sizeof(path));
+	inval_env e;
+	env_open(&e, path, "inval-unrelated.db", 0);
+	size_t fr = fill_index(&e.t, "regisseur.id"), fdst = fill_index(&e.t, "darsteller.id");
 	long long v[2];
 	directors(3, 2, v);
-	fill_value(fd, fr, v[0]);
-	fill_value(fd, fr, v[1]);
+	fill_value(e.fd, fr, v[0]);
+	fill_value(e.fd, fr, v[1]);
 	long long d0 = pg_int("SELECT min(id) FROM darsteller WHERE wohnort IS NOT NULL");
 	long long d1 = pg_intf("SELECT min(id) FROM darsteller WHERE wohnort IS NOT NULL AND id > $V", d0);
-	fill_value(fd, fdst, d0);
-	fill_value(fd, fdst, d1);
-	assert_int_equal(check_cache(db, NULL), 0);
-	assert_true(lite_int(db, "SELECT count(*) FROM film") > 0);
+	fill_value(e.fd, fdst, d0);
+	fill_value(e.fd, fdst, d1);
+	assert_int_equal(check_cache(e.db, NULL), 0);
+	assert_true(lite_int(e.db, "SELECT count(*) FROM film") > 0);
 
 	exec_okf("UPDATE film SET laenge_min = coalesce(laenge_min, 0) + 1 WHERE regie = $V", v[1]);
-	gc_invalidate_post(c, 0, bit(table_index(&t, "film")));
-	wait_applied(c, 1);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 0);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM regisseur"), 0);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM film"), 0);
+	invalidate_post(e.c->inv, 0, bit(table_index(&e.t, "film")));
+	wait_applied(e.c, 1);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM cbcache_ctl_regisseur_id"), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM regisseur"), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM film"), 0);
 	/* darsteller reaches ort only: its values, rows and their ort rows stay */
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_ctl_darsteller_id"), 2);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM darsteller"), 2);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM ort WHERE plz IN (SELECT wohnort FROM darsteller)"),
-	                 lite_int(db, "SELECT count(DISTINCT wohnort) FROM darsteller"));
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM ort WHERE plz NOT IN (SELECT wohnort FROM darsteller)"), 0);
-	assert_int_equal(check_cache(db, NULL), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM cbcache_ctl_darsteller_id"), 2);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM darsteller"), 2);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM ort WHERE plz IN (SELECT wohnort FROM darsteller)"),
+	                 lite_int(e.db, "SELECT count(DISTINCT wohnort) FROM darsteller"));
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM ort WHERE plz NOT IN (SELECT wohnort FROM darsteller)"),
+	                 0);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
 	/* a write to ort reaches everything: film and darsteller both lead to it */
-	fill_value(fd, fr, v[0]);
+	fill_value(e.fd, fr, v[0]);
 	exec_okf("UPDATE ort SET name = name || ' [inval 2]' WHERE plz = (SELECT wohnort FROM darsteller WHERE id = "
 	         "$V)",
 	         d0);
-	gc_invalidate_post(c, 0, bit(table_index(&t, "ort")));
-	wait_applied(c, 2);
-	assert_int_equal(lite_int(db, "SELECT (SELECT count(*) FROM cbcache_ctl_regisseur_id) + (SELECT count(*) FROM "
-	                              "cbcache_ctl_darsteller_id)"),
+	invalidate_post(e.c->inv, 0, bit(table_index(&e.t, "ort")));
+	wait_applied(e.c, 2);
+	assert_int_equal(lite_int(e.db,
+	                          "SELECT (SELECT count(*) FROM cbcache_ctl_regisseur_id) + (SELECT count(*) FROM "
+	                          "cbcache_ctl_darsteller_id)"),
 	                 0);
-	assert_int_equal(lite_int(db, "SELECT (SELECT count(*) FROM ort) + (SELECT count(*) FROM regisseur) + (SELECT "
-	                              "count(*) FROM film) + (SELECT count(*) FROM darsteller)"),
+	assert_int_equal(lite_int(e.db,
+	                          "SELECT (SELECT count(*) FROM ort) + (SELECT count(*) FROM regisseur) + (SELECT "
+	                          "count(*) FROM film) + (SELECT count(*) FROM darsteller)"),
 	                 0);
-	assert_int_equal(check_cache(db, NULL), 0);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
-	gc_free(c);
-	fill_free(fd);
-	cachedb_close(db);
-	cg_groups_free(t.g, t.n);
+	env_close(&e);
 }
 
 /* --- the fill/write race ------------------------------------------------------------ */
 
 typedef struct race {
 	tgroups *t;
-	gc *c;
+	collector *c;
 	PGconn *pg; /* the writer's connection */
 	char sql[512];
 	size_t table; /* the table written */
@@ -307,21 +343,18 @@ static void race_hook(void *arg, fill_hook_point point, size_t group, size_t zon
 	PQclear(res);
 	rc->applied_before = applied(rc->c);
 	if (rc->post)
-		gc_invalidate_post(rc->c, group, bit(rc->table));
+		invalidate_post(rc->c->inv, group, bit(rc->table));
 }
 
 static void test_fill_write_race(void **state)
 {
 	(void)state;
-	tgroups t = compile_groups("examples/movies/movies.cg");
-	cachedb *db = open_cache(&t, "inval-race.db");
-	fill_daemon *fd = new_fill(db);
-	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 0);
-	race rc = {&t, c, PQconnectdb(conninfo), "", 0, false, false, 0, 0};
+	inval_env e;
+	env_open(&e, "examples/movies/movies.cg", "inval-race.db", 0);
+	race rc = {&e.t, e.c, PQconnectdb(conninfo), "", 0, false, false, 0, 0};
 	assert_int_equal(PQstatus(rc.pg), CONNECTION_OK);
-	fill_set_hook(fd, race_hook, &rc);
-	size_t fr = fill_index(&t, "regisseur.id");
+	fill_set_hook(e.fd, race_hook, &rc);
+	size_t fr = fill_index(&e.t, "regisseur.id");
 	long long v[6];
 	directors(5, 6, v);
 	struct {
@@ -347,44 +380,42 @@ static void test_fill_write_race(void **state)
 	};
 	for (int i = 0; i < 6; i++) {
 		subst(rc.sql, sizeof(rc.sql), writes[i].sql, v[i]);
-		rc.table = table_index(&t, writes[i].table);
+		rc.table = table_index(&e.t, writes[i].table);
 		rc.post = i > 0; /* the first run shows the race is real: no invalidation */
 		rc.armed = true;
-		uint64_t posted = atomic_load(&gc_get_stats(c)->invalidations);
-		fill_value(fd, fr, v[i]);
+		uint64_t posted = atomic_load(&inv_stats(e.c)->posted);
+		fill_value(e.fd, fr, v[i]);
 		assert_int_equal(rc.fired, i + 1);
 		if (!rc.post) {
 			/* the fill installed what its snapshot saw: stale now */
-			assert_true(stale_count(db) > 0);
-			assert_int_equal(atomic_load(&gc_get_stats(c)->invalidations), posted);
-			gc_invalidate_post(c, 0, bit(rc.table));
+			assert_true(stale_count(e.db) > 0);
+			assert_int_equal(atomic_load(&inv_stats(e.c)->posted), posted);
+			invalidate_post(e.c->inv, 0, bit(rc.table));
 		}
-		wait_applied(c, posted + 1);
+		wait_applied(e.c, posted + 1);
 		/* applied only after the fill had released the lock */
 		assert_int_equal(rc.applied_before, posted);
 		if (writes[i].stale != NULL)
-			assert_int_equal(lite_intf(db, writes[i].stale, v[i]), 0);
-		assert_int_equal(check_cache(db, NULL), 0);
+			assert_int_equal(lite_intf(e.db, writes[i].stale, v[i]), 0);
+		assert_int_equal(check_cache(e.db, NULL), 0);
 		/* loaded again: the new rows */
-		fill_value(fd, fr, v[i]);
+		fill_value(e.fd, fr, v[i]);
 		if (writes[i].stale != NULL)
-			assert_int_equal(lite_intf(db, writes[i].stale, v[i]), 0);
-		assert_true(lite_intf(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id WHERE value = $V", v[i]) == 1);
+			assert_int_equal(lite_intf(e.db, writes[i].stale, v[i]), 0);
+		assert_true(lite_intf(e.db, "SELECT count(*) FROM cbcache_ctl_regisseur_id WHERE value = $V", v[i]) ==
+		            1);
 		if (i == 4) /* the row inserted during the first fill is there now */
 			assert_int_equal(
 			        lite_intf(
-			                db,
+			                e.db,
 			                "SELECT count(*) FROM film WHERE regie = $V AND titel = 'inserted in the race'",
 			                v[i]),
 			        1);
-		assert_int_equal(check_cache(db, NULL), 0);
+		assert_int_equal(check_cache(e.db, NULL), 0);
 	}
-	fill_set_hook(fd, NULL, NULL);
+	fill_set_hook(e.fd, NULL, NULL);
 	PQfinish(rc.pg);
-	gc_free(c);
-	fill_free(fd);
-	cachedb_close(db);
-	cg_groups_free(t.g, t.n);
+	env_close(&e);
 }
 
 /* --- a complete table ------------------------------------------------------------------ */
@@ -392,56 +423,52 @@ static void test_fill_write_race(void **state)
 static void test_complete_table(void **state)
 {
 	(void)state;
-	tgroups t = compile_groups("examples/movies/movies.cg");
-	cachedb *db = open_cache(&t, "inval-genre.db");
-	fill_daemon *fd = new_fill(db);
-	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 50);
-	size_t genre = table_index(&t, "genre");
-	size_t fr = fill_index(&t, "regisseur.id");
+	inval_env e;
+	env_open(&e, "examples/movies/movies.cg", "inval-genre.db", 50);
+	size_t genre = table_index(&e.t, "genre");
+	size_t fr = fill_index(&e.t, "regisseur.id");
 	long long v[1];
 	directors(12, 1, v);
-	fill_value(fd, fr, v[0]);
-	long long at = lite_int(db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'");
+	fill_value(e.fd, fr, v[0]);
+	long long at = lite_int(e.db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'");
 	long long gid = pg_int("SELECT min(id) FROM genre");
 
 	exec_okf("UPDATE genre SET name = name || ' [inval 3]' WHERE id = $V", gid);
-	assert_true(stale_count(db) > 0);
-	gc_invalidate_post(c, 0, bit(genre));
-	wait_applied(c, 1);
-	assert_false(cachedb_dirty(db, 0, genre));
+	assert_true(stale_count(e.db) > 0);
+	invalidate_post(e.c->inv, 0, bit(genre));
+	wait_applied(e.c, 1);
+	assert_false(invalidate_fenced(e.c->inv, 0, genre));
 	/* loaded again from a new snapshot: marker back, the new value cached */
-	assert_true(lite_int(db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'") > at);
-	assert_int_equal(lite_intf(db, "SELECT count(*) FROM genre WHERE id = $V AND name LIKE '% [inval 3]'", gid), 1);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), pg_int("SELECT count(*) FROM genre"));
+	assert_true(lite_int(e.db, "SELECT loaded_at FROM cbcache_complete WHERE \"table\" = 'genre'") > at);
+	assert_int_equal(lite_intf(e.db, "SELECT count(*) FROM genre WHERE id = $V AND name LIKE '% [inval 3]'", gid),
+	                 1);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM genre"), pg_int("SELECT count(*) FROM genre"));
 	/* nothing reaches genre: the director's value stays */
-	assert_int_equal(lite_intf(db, "SELECT count(*) FROM cbcache_ctl_regisseur_id WHERE value = $V", v[0]), 1);
-	assert_int_equal(check_cache(db, NULL), 0);
+	assert_int_equal(lite_intf(e.db, "SELECT count(*) FROM cbcache_ctl_regisseur_id WHERE value = $V", v[0]), 1);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
 	/* the reload fails: genre stays unloaded (valid), then the thread retries */
-	atomic_store(&r.fail, true);
+	atomic_store(&e.r.fail, true);
 	exec_okf("UPDATE genre SET name = name || ' [inval 4]' WHERE id = $V", gid);
-	gc_invalidate_post(c, 0, bit(genre));
-	wait_applied(c, 2);
-	assert_false(cachedb_dirty(db, 0, genre));
-	assert_true(atomic_load(&gc_get_stats(c)->reload_failures) >= 1);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM cbcache_complete WHERE \"table\" = 'genre'"), 0);
-	assert_int_equal(lite_int(db, "SELECT count(*) FROM genre"), 0);
-	assert_int_equal(check_cache(db, NULL), 0);
-	atomic_store(&r.fail, false);
+	invalidate_post(e.c->inv, 0, bit(genre));
+	wait_applied(e.c, 2);
+	assert_false(invalidate_fenced(e.c->inv, 0, genre));
+	assert_true(atomic_load(&inv_stats(e.c)->reload_failures) >= 1);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM cbcache_complete WHERE \"table\" = 'genre'"), 0);
+	assert_int_equal(lite_int(e.db, "SELECT count(*) FROM genre"), 0);
+	assert_int_equal(check_cache(e.db, NULL), 0);
+	atomic_store(&e.r.fail, false);
 	int64_t end = mono_ms() + 15000;
-	while (lite_int(db, "SELECT count(*) FROM cbcache_complete WHERE \"table\" = 'genre'") == 0) {
+	while (lite_int(e.db, "SELECT count(*) FROM cbcache_complete WHERE \"table\" = 'genre'") == 0) {
 		if (mono_ms() > end)
 			fail_msg("genre was not loaded again within 15 s");
 		sleep_ms(5);
 	}
-	assert_int_equal(lite_intf(db, "SELECT count(*) FROM genre WHERE id = $V AND name LIKE '% [inval 4]'", gid), 1);
-	assert_int_equal(check_cache(db, NULL), 0);
+	assert_int_equal(lite_intf(e.db, "SELECT count(*) FROM genre WHERE id = $V AND name LIKE '% [inval 4]'", gid),
+	                 1);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
-	gc_free(c);
-	fill_free(fd);
-	cachedb_close(db);
-	cg_groups_free(t.g, t.n);
+	env_close(&e);
 }
 
 /* --- concurrent writers while fills run ---------------------------------------------------- */
@@ -449,7 +476,7 @@ static void test_complete_table(void **state)
 typedef struct writer {
 	int id;
 	tgroups *t;
-	gc *c;
+	collector *c;
 	const long long *dirs;
 	int ndirs;
 	int rounds;
@@ -484,7 +511,7 @@ static void *writer_main(void *arg)
 		PQclear(res);
 		/* committed: invalidate before "telling the client" */
 		int ti = cg_model_find_table(w->t->g[0], NULL, tables[k]);
-		gc_invalidate_post(w->c, 0, bit((size_t)ti));
+		invalidate_post(w->c->inv, 0, bit((size_t)ti));
 		sleep_ms(3);
 	}
 	PQfinish(pg);
@@ -494,21 +521,18 @@ static void *writer_main(void *arg)
 static void test_concurrent_writers(void **state)
 {
 	(void)state;
-	tgroups t = compile_groups("examples/movies/movies.cg");
-	cachedb *db = open_cache(&t, "inval-concurrent.db");
-	fill_daemon *fd = new_fill(db);
-	reloader r = {fd, false, 0};
-	gc *c = start_gc(db, &r, 100);
-	cache_err err = {{0}};
-	assert_true(fill_start(fd, &err));
-	size_t fr = fill_index(&t, "regisseur.id"), fg = fill_index(&t, "film.genre");
+	inval_env e;
+	env_open(&e, "examples/movies/movies.cg", "inval-concurrent.db", 100);
+	cb_error err = {{0}};
+	assert_true(fill_start(e.fd, &err));
+	size_t fr = fill_index(&e.t, "regisseur.id"), fg = fill_index(&e.t, "film.genre");
 	enum { NDIRS = 24, NW = 3 };
 	long long dirs[NDIRS];
 	directors(20, NDIRS, dirs);
 	writer w[NW];
 	pthread_t th[NW];
 	for (int i = 0; i < NW; i++) {
-		w[i] = (writer){i, &t, c, dirs, NDIRS, 25, ""};
+		w[i] = (writer){i, &e.t, e.c, dirs, NDIRS, 25, ""};
 		assert_int_equal(pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
 	}
 	/* fills keep coming while the writers write */
@@ -516,10 +540,10 @@ static void test_concurrent_writers(void **state)
 		char val[32];
 		for (int i = 0; i < NDIRS; i++) {
 			snprintf(val, sizeof(val), "%lld", dirs[i]);
-			(void)fill_enqueue(fd, 0, fr, val, &err);
+			(void)fill_enqueue(e.fd, 0, fr, val, &err);
 		}
 		snprintf(val, sizeof(val), "%d", 1 + round % 3);
-		(void)fill_enqueue(fd, 0, fg, val, &err);
+		(void)fill_enqueue(e.fd, 0, fg, val, &err);
 		sleep_ms(20);
 	}
 	for (int i = 0; i < NW; i++) {
@@ -527,25 +551,22 @@ static void test_concurrent_writers(void **state)
 		if (w[i].error[0] != '\0')
 			fail_msg("writer %d: %s", i, w[i].error);
 	}
-	assert_true(fill_wait_idle(fd, 30000));
-	uint64_t posted = atomic_load(&gc_get_stats(c)->invalidations);
+	assert_true(fill_wait_idle(e.fd, 30000));
+	uint64_t posted = atomic_load(&inv_stats(e.c)->posted);
 	assert_int_equal(posted, NW * 25);
-	wait_applied(c, posted);
-	for (size_t ti = 0; ti < t.g[0]->ntables; ti++)
-		assert_false(cachedb_dirty(db, 0, ti));
-	assert_int_equal(atomic_load(&gc_get_stats(c)->invalidation_failures), 0);
-	assert_true(atomic_load(&fill_get_stats(fd)->done) > 0);
-	assert_int_equal(check_cache(db, NULL), 0);
+	wait_applied(e.c, posted);
+	for (size_t ti = 0; ti < e.t.g[0]->ntables; ti++)
+		assert_false(invalidate_fenced(e.c->inv, 0, ti));
+	assert_int_equal(atomic_load(&inv_stats(e.c)->failures), 0);
+	assert_true(atomic_load(&fill_get_stats(e.fd)->done) > 0);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 	/* and the cache still works: load everything again, still clean */
 	for (int i = 0; i < NDIRS; i++)
-		fill_value(fd, fr, dirs[i]);
-	assert_int_equal(check_cache(db, NULL), 0);
+		fill_value(e.fd, fr, dirs[i]);
+	assert_int_equal(check_cache(e.db, NULL), 0);
 
-	fill_stop(fd);
-	gc_free(c);
-	fill_free(fd);
-	cachedb_close(db);
-	cg_groups_free(t.g, t.n);
+	fill_stop(e.fd);
+	env_close(&e);
 }
 
 int main(void)

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "cachegroup/cachegroup.h"
-#include "cachegroup/strbuf.h"
+#include "common/sb.h"
 #include "tests/integration/pg_testutil.h"
 
 static void exec_ok(const char *sql)
@@ -28,16 +28,6 @@ static void exec_ok(const char *sql)
 		fail();
 	}
 	PQclear(res);
-}
-
-/* Write text to CB_PG_DIR/name and return the path (static buffer per call site). */
-static void write_file(const char *name, const char *text, char *path, size_t sz)
-{
-	snprintf(path, sz, "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
 }
 
 static void render_diags(const cg_diags *d, char *buf, size_t sz)
@@ -157,11 +147,11 @@ static char *keyset_render(keyset *ks)
 {
 	if (ks->n > 1)
 		qsort(ks->keys, ks->n, sizeof(char *), cmp_str);
-	cg_sb sb;
-	cg_sb_init(&sb);
+	cb_sb sb;
+	cb_sb_init(&sb);
 	for (size_t i = 0; i < ks->n; i++)
-		cg_sb_printf(&sb, "%s\n", ks->keys[i]);
-	char *s = cg_sb_finish(&sb);
+		cb_sb_printf(&sb, "%s\n", ks->keys[i]);
+	char *s = cb_sb_finish(&sb);
 	assert_non_null(s);
 	return s;
 }
@@ -179,11 +169,11 @@ static void take_rows(closure *c, int t, PGresult *res)
 	const cg_table *tab = &c->g->tables[t];
 	assert_int_equal(PQnfields(res), (int)tab->ncols);
 	for (int r = 0; r < PQntuples(res); r++) {
-		cg_sb sb;
-		cg_sb_init(&sb);
+		cb_sb sb;
+		cb_sb_init(&sb);
 		for (size_t k = 0; k < tab->npk; k++)
-			cg_sb_printf(&sb, "%s%s", k ? "," : "", PQgetvalue(res, r, tab->pk[k]));
-		char *key = cg_sb_finish(&sb);
+			cb_sb_printf(&sb, "%s%s", k ? "," : "", PQgetvalue(res, r, tab->pk[k]));
+		char *key = cb_sb_finish(&sb);
 		assert_non_null(key);
 		bool is_new = keyset_add(&c->rows[t], key);
 		free(key);
@@ -206,19 +196,19 @@ static void take_rows(closure *c, int t, PGresult *res)
 /* An array literal {"v1","v2"} of the values. */
 static char *array_literal(const keyset *ks)
 {
-	cg_sb sb;
-	cg_sb_init(&sb);
-	cg_sb_put(&sb, "{");
+	cb_sb sb;
+	cb_sb_init(&sb);
+	cb_sb_put(&sb, "{");
 	for (size_t i = 0; i < ks->n; i++) {
-		cg_sb_put(&sb, i ? ",\"" : "\"");
+		cb_sb_put(&sb, i ? ",\"" : "\"");
 		for (const char *p = ks->keys[i]; *p; p++) {
 			char ch[3] = {'\\', *p, '\0'};
-			cg_sb_put(&sb, (*p == '"' || *p == '\\') ? ch : ch + 1);
+			cb_sb_put(&sb, (*p == '"' || *p == '\\') ? ch : ch + 1);
 		}
-		cg_sb_put(&sb, "\"");
+		cb_sb_put(&sb, "\"");
 	}
-	cg_sb_put(&sb, "}");
-	char *s = cg_sb_finish(&sb);
+	cb_sb_put(&sb, "}");
+	char *s = cb_sb_finish(&sb);
 	assert_non_null(s);
 	return s;
 }

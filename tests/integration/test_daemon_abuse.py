@@ -16,8 +16,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "integration"))
 from cbd_helper import Conn, Daemon, fail, startup_packet  # noqa: E402
 
-d = Daemon()
-try:
+with Daemon() as d:
     good = Conn(d.sock).login()
 
     def check_good(what):
@@ -135,11 +134,4 @@ try:
         fail("SHOW STATS cancels = %d, expected 1" % st["cancels"], d)
     good.close()
     d.stop()
-except SystemExit:
-    d.kill()
-    raise
-except BaseException:
-    d.kill()
-    d.dump_log()
-    raise
 print("ok: protocol abuse handled")

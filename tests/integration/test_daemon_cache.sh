@@ -4,9 +4,11 @@
 # against hand-written SQL on the backend); VERIFY is clean; a value
 # outside a fill's permitted list and an unknown fill column are refused;
 # EVICT and EVICT ALL; the garbage collector keeps a small max_cache_rows
-# under its mark with VERIFY clean; a restart keeps the cache, a changed
-# cache group rebuilds it (reason in the log); a cache group error stops
-# start-up with file:line:col.  Every daemon stops with SIGTERM, status 0.
+# under its mark with VERIFY clean; writes straight to PostgreSQL reach the
+# cache (the change stream), VERIFY finds a corrupted row; a restart keeps
+# the cache, also after kill -9 (and applies the writes made while it was
+# down); a changed cache group rebuilds it (reason in the log); a cache
+# group error stops start-up with file:line:col.  Every daemon stops with SIGTERM, status 0.
 set -uo pipefail
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
@@ -49,7 +51,7 @@ cbd_launch
 [ "$(lite 'SELECT count(*) FROM regisseur')" = 0 ] || fail "regisseur loaded before any FILL"
 grep -q "cache DB .* rebuilt" "$CBD_LOG" || fail "the first start does not log that the cache was built"
 grep -q "no fingerprint" "$CBD_LOG" || fail "the first start does not log why the cache was built"
-adm SHOW STATS | grep -q "cache_rows " || fail "SHOW STATS has no cache counters"
+grep -q "cache_rows " <<<"$(adm SHOW STATS)" || fail "SHOW STATS has no cache counters"
 
 # --- FILL regisseur.id 1: exactly director 1's closure -------------------------
 films="$(pg 'SELECT count(*) FROM film WHERE regie = 1')"
@@ -72,35 +74,41 @@ want="$(pg 'SELECT count(*) FROM ort WHERE plz IN (SELECT wohnort FROM regisseur
 	"$(pg 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM film WHERE regie = 1')" ] || fail "film ids differ"
 [ "$(stat_of cache_fills_done)" -ge 1 ] || fail "cache_fills_done"
 out="$(adm VERIFY)" || fail "VERIFY after FILL: $out"
-echo "$out" | grep -q "the cache is valid" || fail "VERIFY: $out"
-# a backend change behind the cache's back is a violation: rows and an error status
+grep -q -- "the cache is valid" <<<"$out" || fail "VERIFY: $out"
+# a write straight to PostgreSQL reaches the cache through the change stream
 fid="$(pg 'SELECT min(id) FROM film WHERE regie = 1')"
 pg "UPDATE film SET titel = titel || ' (changed)' WHERE id = $fid"
-out="$(adm VERIFY 2>&1)" && fail "VERIFY passed with a changed film row: $out"
-echo "$out" | grep -q "different row" || fail "VERIFY does not show the different row: $out"
-echo "$out" | grep -q "changed" || fail "VERIFY does not show the backend's row: $out"
-echo "$out" | grep -q "1 violation" || fail "VERIFY's error line: $out"
+cached_title() { [ "$(lite "SELECT titel FROM film WHERE id = $fid")" = "$(pg "SELECT titel FROM film WHERE id = $fid")" ]; }
+poll_until 30 cached_title || fail "a write straight to PostgreSQL did not reach the cache: $(lite "SELECT titel FROM film WHERE id = $fid")"
+adm VERIFY >/dev/null || fail "VERIFY after a write straight to PostgreSQL: $(adm VERIFY)"
+# a cache row that differs from the backend's is a violation: rows and an error status
+lite "UPDATE film SET titel = 'corrupted' WHERE id = $fid"
+out="$(adm VERIFY 2>&1)" && fail "VERIFY passed with a corrupted film row: $out"
+grep -q -- "different row" <<<"$out" || fail "VERIFY does not show the different row: $out"
+grep -q -- "changed" <<<"$out" || fail "VERIFY does not show the backend's row: $out"
+grep -q -- "1 violation" <<<"$out" || fail "VERIFY's error line: $out"
 pg "UPDATE film SET titel = left(titel, length(titel) - length(' (changed)')) WHERE id = $fid"
-adm VERIFY >/dev/null || fail "VERIFY after the backend change was undone: $(adm VERIFY)"
+poll_until 30 cached_title || fail "the second write did not reach the cache"
+adm VERIFY >/dev/null || fail "VERIFY after the backend's row was written again: $(adm VERIFY)"
 
 # --- refusals --------------------------------------------------------------------
 out="$(adm FILL film.genre 7 2>&1)" && fail "FILL film.genre 7 (not in values (1,2,3)) was accepted: $out"
-echo "$out" | grep -q "refused" || fail "FILL film.genre 7: $out"
+grep -q -- "refused" <<<"$out" || fail "FILL film.genre 7: $out"
 out="$(adm FILL film.titel x 2>&1)" && fail "FILL of a column that is no fill column was accepted: $out"
-echo "$out" | grep -q "not a fill column" || fail "FILL film.titel: $out"
-echo "$out" | grep -q "regisseur.id" || fail "the unknown fill column error does not list the fill columns: $out"
+grep -q -- "not a fill column" <<<"$out" || fail "FILL film.titel: $out"
+grep -q -- "regisseur.id" <<<"$out" || fail "the unknown fill column error does not list the fill columns: $out"
 out="$(adm FILL regisseur.id 2>&1)" && fail "FILL without a value was accepted"
-echo "$out" | grep -q "usage: FILL" || fail "FILL without a value: $out"
+grep -q -- "usage: FILL" <<<"$out" || fail "FILL without a value: $out"
 
 # --- EVICT ------------------------------------------------------------------------
 out="$(adm EVICT regisseur.id 1)" || fail "EVICT regisseur.id 1: $out"
-echo "$out" | grep -q "evicted" || fail "EVICT: $out"
+grep -q -- "evicted" <<<"$out" || fail "EVICT: $out"
 [ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 0 ] || fail "control row left after EVICT"
 [ "$(lite 'SELECT count(*) FROM film')" = 0 ] || fail "film rows left after EVICT"
 [ "$(lite 'SELECT count(*) FROM genre')" = "$(pg 'SELECT count(*) FROM genre')" ] || fail "EVICT removed genre"
 adm VERIFY >/dev/null || fail "VERIFY after EVICT: $(adm VERIFY)"
 out="$(adm EVICT regisseur.id 1)" || fail "EVICT of a value not loaded: $out"
-echo "$out" | grep -q "was not loaded" || fail "EVICT of a value not loaded: $out"
+grep -q -- "was not loaded" <<<"$out" || fail "EVICT of a value not loaded: $out"
 # film.genre 2, then EVICT ALL
 adm FILL film.genre 2 >/dev/null || fail "FILL film.genre 2"
 poll_until 30 fill_done film.genre 2 || fail "FILL film.genre 2 not done: $(adm SHOW FILLS)"
@@ -128,16 +136,19 @@ cbd_launch_in "$dir1"
 grep -q "cache DB .* kept" "$CBD_LOG" || fail "restart did not keep the cache: $(cat "$CBD_LOG")"
 [ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 1 ] || fail "the control row did not survive a restart"
 adm VERIFY >/dev/null || fail "VERIFY after restart: $(adm VERIFY)"
-# a daemon that is killed may not have applied the invalidations of writes its
-# clients were told had committed: the next start empties the cache
+# a daemon that is killed keeps its cache: the file says how far it applied
+# the change stream, and the slot sends what came after, also the writes
+# made while it was down
 kill -KILL "$CBD_PID"
 wait "$CBD_PID" 2>/dev/null
 CBD_PID=""
+fid="$(pg 'SELECT min(id) FROM film WHERE regie = 1')"
+pg "UPDATE film SET titel = titel || ' (while down)' WHERE id = $fid"
 : >"$CBD_LOG"
 cbd_launch_in "$dir1"
-grep -q "was not closed cleanly" "$CBD_LOG" || fail "a killed daemon's cache was kept: $(cat "$CBD_LOG")"
-[ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 0 ] || fail "the control row survived a kill"
-[ "$(lite 'SELECT count(*) FROM genre')" = "$(pg 'SELECT count(*) FROM genre')" ] || fail "genre not reloaded"
+grep -q "cache DB .* kept" "$CBD_LOG" || fail "a killed daemon's cache was not kept: $(cat "$CBD_LOG")"
+[ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 1 ] || fail "the control row did not survive a kill"
+poll_until 30 cached_title || fail "a write made while cbcached was down was not applied at its start"
 adm VERIFY >/dev/null || fail "VERIFY after a kill: $(adm VERIFY)"
 cbd_stop
 : >"$CBD_LOG"

@@ -7,14 +7,20 @@
 # the fill queue is drained (admin WAIT FILLS), then phase 2 runs them warm
 # in a shuffled order; writes through cbcached are interleaved and their
 # rows read back at once.  Two daemons: a roomy cache, then a small
-# max_cache_rows so the garbage collector evicts during the run.  After
-# each run the hit ratio from SHOW STATS is printed.
+# max_cache_rows so the garbage collector evicts during the run.  The hit
+# ratio of each phase (SHOW STATS queries_* counters, read between the
+# phases and after) must reach a minimum: a cache that answers nothing
+# would pass the comparison trivially.
 #
 #   CB_SEED=N          the seed (printed first; the same seed repeats the run)
 #   CB_DIFF_COUNT=N    statements per phase in the first run (default 2500:
 #                      5000 statements plus the reads after writes)
 #   CB_DIFF_GC_COUNT=N the same for the garbage collector run (default 1500)
 #   CB_DIFF_WRITES=P   percent of the steps that are writes (default 2)
+#   CB_DIFF_MIN_COLD=P, CB_DIFF_MIN_WARM=P
+#                      the least hit ratio (percent of Query/Execute
+#                      messages) of phase 1 and of phase 2 with the reads
+#                      after writes (defaults below)
 set -uo pipefail
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
@@ -26,12 +32,40 @@ diffgen="$top_builddir/tests/differential/diffgen"
 
 adm() { "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" "$@"; }
 
-# stat NAME: a SHOW STATS counter, empty when the daemon has none of that name
+# stat NAME: a SHOW STATS counter (fails the test when the daemon has none of that name)
 stat() {
-	adm --json SHOW STATS | python3 -c "
+	local v
+	v="$(adm --json SHOW STATS | /usr/bin/python3 -c "
 import json, sys
 rows = [r['value'] for r in json.load(sys.stdin)['rows'] if r['name'] == sys.argv[1]]
-print(rows[0] if rows else '')" "$1"
+print(rows[0] if rows else '')" "$1")"
+	[ -n "$v" ] || fail "SHOW STATS has no counter $1"
+	echo "$v"
+}
+
+min_cold="${CB_DIFF_MIN_COLD:-8}"
+min_warm="${CB_DIFF_MIN_WARM:-8}"
+
+# counters FILE: the hits, misses and backend counters into FILE ("h m b")
+counters() {
+	echo "$(stat queries_cache_hits) $(stat queries_cache_misses) $(stat queries_backend)" >"$1"
+}
+
+# check_ratio LABEL PHASE FROM-FILE TO-FILE MIN: the phase's hit ratio must reach MIN percent
+check_ratio() {
+	local label="$1" phase="$2" min="$5" line
+	line="$(/usr/bin/python3 - "$3" "$4" "$min" <<'PY'
+import sys
+a = list(map(int, open(sys.argv[1]).read().split())) if sys.argv[1] != "-" else [0, 0, 0]
+b = list(map(int, open(sys.argv[2]).read().split()))
+h, m, k = (b[i] - a[i] for i in range(3))
+ratio = 100.0 * h / max(1, h + m + k)
+print("%.1f %d %d %d %s" % (ratio, h, m, k, "ok" if ratio >= float(sys.argv[3]) else "low"))
+PY
+)"
+	read -r ratio h m k verdict <<<"$line"
+	echo "$label: $phase: hit ratio $ratio% (hits $h, misses $m, backend $k; at least $min% required)"
+	[ "$verdict" = ok ] || fail "$label: $phase answered $ratio% from the cache, less than $min%: the cache answers too little for the comparison to mean much (seed $seed)"
 }
 
 cache_conf() {
@@ -44,56 +78,41 @@ ${1:-}
 CONF
 }
 
-# The command diffgen runs between its phases: wait until the fills queued
-# in phase 1 are done.  cbcached answers "WAIT FILLS ms" once its queue is
-# drained; a daemon that does not know the command yet is polled with SHOW
-# FILLS instead (bounded, 30 s).
+# The command diffgen runs between its phases: the counters at the end of
+# phase 1, then wait until the fills queued in phase 1 are done (WAIT FILLS).
 write_wait_script() {
 	cat >"$CBD_DIR/wait-fills.sh" <<SCRIPT
 #!/usr/bin/env bash
-out="\$("$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" "WAIT FILLS 30000" 2>&1)"
-st=\$?
-if [ \$st -eq 0 ]; then
-	echo "wait between the phases: WAIT FILLS: \$out"
-	exit 0
-fi
-if ! grep -q "unknown command" <<<"\$out"; then
-	echo "wait between the phases: WAIT FILLS 30000 failed (status \$st): \$out" >&2
+"$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" --json SHOW STATS >"$CBD_DIR/after-phase1.json" || exit 1
+out="\$("$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" "WAIT FILLS 30000" 2>&1)" || {
+	echo "wait between the phases: WAIT FILLS 30000 failed: \$out" >&2
 	exit 1
-fi
-for _ in \$(seq 300); do
-	if ! "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" SHOW FILLS | grep -Eq "^ *(queued|running) +\\|"; then
-		echo "wait between the phases: this cbcached has no WAIT FILLS; SHOW FILLS shows an empty queue"
-		exit 0
-	fi
-	sleep 0.1
-done
-echo "wait between the phases: fills still queued after 30 s: \$("$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" SHOW FILLS)" >&2
-exit 1
+}
+echo "wait between the phases: WAIT FILLS: \$out"
 SCRIPT
 }
 
-# The queries_* counters and the hit ratio; their absence is reported, not failed.
+# The counters "h m b" of a SHOW STATS --json file.
+json_counters() {
+	/usr/bin/python3 -c "
+import json, sys
+rows = {r['name']: r['value'] for r in json.load(open(sys.argv[1]))['rows']}
+print(rows['queries_cache_hits'], rows['queries_cache_misses'], rows['queries_backend'])" "$1" >"$2"
+}
+
+# The hit ratio of each phase (it must reach the minimum) and why statements went to the backend.
 report_hits() {
-	local label="$1" table hits misses backend
+	local label="$1" table
 	table="$(adm SHOW STATS)" || fail "SHOW STATS failed after the $label run"
-	if grep -Eq "^ *queries_" <<<"$table"; then
-		echo "$label: $(grep -E '^ *queries_' <<<"$table" | tr -s ' ' | tr '\n' ';')"
-	else
-		echo "$label: SHOW STATS has no queries_* counters"
-	fi
-	hits="$(stat queries_cache_hits)"
-	misses="$(stat queries_cache_misses)"
-	backend="$(stat queries_backend)"
-	if [ -n "$hits" ] && [ -n "$misses" ] && [ -n "$backend" ]; then
-		echo "$label: hit ratio $(python3 -c "import sys; h, m, b = map(int, sys.argv[1:]); print('%.1f%%' % (100.0 * h / max(1, h + m + b)))" "$hits" "$misses" "$backend") (hits $hits, misses $misses, backend $backend)"
-	else
-		echo "$label: hit ratio not available (this cbcached does not count queries_cache_hits, queries_cache_misses and queries_backend)"
-	fi
+	[ -f "$CBD_DIR/after-phase1.json" ] || fail "$label: the wait command did not read the counters after phase 1"
+	json_counters "$CBD_DIR/after-phase1.json" "$CBD_DIR/c1"
+	counters "$CBD_DIR/c2"
+	check_ratio "$label" "phase 1 (cold)" "$CBD_DIR/c0" "$CBD_DIR/c1" "$min_cold"
+	check_ratio "$label" "phase 2 (warm) and the reads after writes" "$CBD_DIR/c1" "$CBD_DIR/c2" "$min_warm"
 	echo "$label: $(grep -E '^ *(statements|cache_fills_done|cache_evictions|cache_rows) ' <<<"$table" | tr -s ' ' | tr '\n' ';')"
 	# why statements went to the backend (SHOW QUERIES), the most frequent reasons first
-	if adm --json SHOW QUERIES >"$CBD_DIR/queries.json" 2>/dev/null; then
-		python3 - "$label" "$CBD_DIR/queries.json" <<'PY'
+	adm --json SHOW QUERIES >"$CBD_DIR/queries.json" || fail "$label: SHOW QUERIES failed"
+	/usr/bin/python3 - "$label" "$CBD_DIR/queries.json" <<'PY'
 import collections, json, sys
 label, path = sys.argv[1], sys.argv[2]
 rows = json.load(open(path)).get("rows", [])
@@ -105,9 +124,6 @@ for r in rows:
 for reason, n in why.most_common(12):
     print("%s: %6d not from the cache: %s" % (label, n, reason))
 PY
-	else
-		echo "$label: SHOW QUERIES is not available"
-	fi
 }
 
 # run_diff LABEL COUNT WRITES [EXTRA-CONFIG]
@@ -115,6 +131,8 @@ run_diff() {
 	local label="$1" n="$2" writes="$3" t0
 	t0=$SECONDS
 	echo "--- $label: $n statements per phase, $writes% writes"
+	rm -f "$CBD_DIR/after-phase1.json"
+	counters "$CBD_DIR/c0"
 	"$diffgen" --target "host=$CBD_DIR port=$CBD_PORT user=postgres dbname=movies" \
 		--direct "$CB_PG_CONNINFO" --count "$n" --writes "$writes" --seed "$seed" \
 		--wait-cmd "bash $CBD_DIR/wait-fills.sh" ||

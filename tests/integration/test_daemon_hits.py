@@ -24,71 +24,13 @@ import cbd_helper as h  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 DIRECT = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
-checks = 0
 
 
 def check(cond, msg):
-    global checks
-    checks += 1
-    if not cond:
-        h.fail(msg, daemon)
-    print("ok %d - %s" % (checks, msg))
+    h.check(cond, msg, daemon)
 
 
-def msg(t, body):
-    return t + struct.pack("!I", len(body) + 4) + body
-
-
-def Q(sql):
-    return msg(b"Q", sql.encode() + b"\0")
-
-
-def P(name, sql, types=()):
-    return msg(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!H", len(types)) +
-               b"".join(struct.pack("!I", t) for t in types))
-
-
-def B(stmt, params=(), rformats=(), portal=""):
-    body = portal.encode() + b"\0" + stmt.encode() + b"\0" + struct.pack("!H", 0)
-    body += struct.pack("!H", len(params))
-    for p in params:
-        if p is None:
-            body += struct.pack("!i", -1)
-        else:
-            v = str(p).encode()
-            body += struct.pack("!i", len(v)) + v
-    body += struct.pack("!H", len(rformats)) + b"".join(struct.pack("!h", f) for f in rformats)
-    return msg(b"B", body)
-
-
-def D_portal():
-    return msg(b"D", b"P\0")
-
-
-def D_stmt(name):
-    return msg(b"D", b"S" + name.encode() + b"\0")
-
-
-def E():
-    return msg(b"E", b"\0" + struct.pack("!I", 0))
-
-
-S = msg(b"S", b"")
-
-
-def exchange(conn, data):
-    """Send data, return the raw messages up to the last ReadyForQuery it causes."""
-    conn.send(data)
-    want = data.count(b"S\0\0\0\4") if not data.startswith(b"Q") else 1
-    out = []
-    while want > 0:
-        t, body = conn.read_msg()
-        if t == b"N":  # notices may differ in timing; none expected here
-            continue
-        out.append(t + body)
-        if t == b"Z":
-            want -= 1
-    return out
+msg, Q, P, B, D_portal, D_stmt, E, S, exchange = h.msg, h.Q, h.P, h.B, h.D_portal, h.D_stmt, h.E, h.S, h.exchange
 
 
 def same(data, label, conns=None):
@@ -184,6 +126,46 @@ try:
     same(B("named1", [r2]) + E() + S, "Bind of a closed statement: the backend's error")
     s1 = stats()
     check(delta(s0, s1, "queries_cache_hits") >= 4, "extended-protocol executions are answered from the cache")
+
+    # --- parameters declared with other types, bound in binary --------------------------
+    # (a client binding 64-bit integers declares $1 int8: the cache answered none of them)
+    exchange(cb, P("", ext) + B("", [r2]) + E() + S)
+    wait_fills()
+    s0 = stats()
+    same(P("", ext, [20]) + B("", [r2]) + E() + S, "$1 declared int8 against the int4 key")
+    same(P("", ext, [1700]) + B("", ["%d.000" % r2]) + E() + S, "$1 declared numeric holding an integer")
+    bin8 = msg(b"B", b"\0\0" + struct.pack("!HHH", 1, 1, 1) + struct.pack("!iq", 8, r2) + struct.pack("!H", 0))
+    same(P("", ext, [20]) + bin8 + E() + S, "$1 bound in binary as int8")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 3,
+          "parameters declared int8 or numeric, or bound in binary, are answered from the cache")
+    same(P("", ext, [21]) + B("", [70000]) + E() + S, "$1 declared int2 out of its range: the backend's error")
+    s2 = stats()
+    check(delta(s1, s2, "queries_cache_hits") == 0, "a value PostgreSQL refuses is not answered from the cache")
+
+    # --- inside a transaction: the miss queues its fill, SHOW QUERIES says why -----------
+    rows, _ = direct.query("SELECT max(id) FROM regisseur")
+    cold = int(rows[0][0])
+    txn_q = "SELECT nname, vname, wohnort FROM regisseur WHERE id = %d"
+    exchange(cb, Q(txn_q % r1))
+    wait_fills()
+    exchange(cb, Q("BEGIN"))
+    exchange(direct, Q("BEGIN"))
+    s0 = stats()
+    same(Q(txn_q % cold), "a cold lookup inside a transaction")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_misses") == 1 and delta(s0, s1, "cache_fills_posted") == 1,
+          "a miss inside a transaction queues its fill")
+    same(Q(txn_q % r1), "a warm lookup inside a transaction")
+    exchange(cb, Q("COMMIT"))
+    exchange(direct, Q("COMMIT"))
+    rows = {r["query"]: r for r in daemon.admin("SHOW", "QUERIES")["rows"]}
+    row = rows.get(txn_q.replace("%d", "$?"))
+    check(row is not None and "transaction" in row["reason"], "SHOW QUERIES says a transaction was open")
+    wait_fills()
+    s0 = stats()
+    same(Q(txn_q % cold), "the value loaded from inside the transaction")
+    check(delta(s0, stats(), "queries_cache_hits") == 1, "after the commit it is answered from the cache")
 
     # --- writes through cbcached are seen at once ----------------------------------
     other = h.Conn(daemon.sock).login()
@@ -282,4 +264,4 @@ try:
 finally:
     if daemon.alive():
         daemon.stop()
-print("1..%d" % checks)
+h.plan()

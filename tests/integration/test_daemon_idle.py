@@ -10,9 +10,8 @@ sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests", "integration"
 from cbd_helper import Conn, Daemon, fail  # noqa: E402
 
 N = 500
-d = Daemon()
 conns = []
-try:
+with Daemon() as d:
     for i in range(N):
         try:
             conns.append(Conn(d.sock).login())
@@ -47,11 +46,4 @@ try:
     for c in conns:
         c.close()
     d.stop()
-except SystemExit:
-    d.kill()
-    raise
-except BaseException:
-    d.kill()
-    d.dump_log()
-    raise
 print("ok: %d idle sessions" % N)

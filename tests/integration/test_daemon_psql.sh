@@ -52,8 +52,8 @@ for want in "ERROR:  22012: division by zero" "ERROR:  42P01: relation \"no_such
 	"ERROR:  23505: duplicate key value" "NOTICE:  00000: a notice with 42" "2	two" "payload" "cbtest"; do
 	grep -qF "$want" "$CBD_DIR/proxy.out" || fail "expected \"$want\" in the output through cbcached"
 done
-grep -A2 "after_rollback" "$CBD_DIR/proxy.out" | grep -q "^ *3$" || fail "the rolled-back insert is visible"
-grep -A2 "in_txn" "$CBD_DIR/proxy.out" | grep -q "^ *4$" || fail "the insert inside the transaction is not visible"
+grep -q "^ *3$" <<<"$(grep -A2 "after_rollback" "$CBD_DIR/proxy.out")" || fail "the rolled-back insert is visible"
+grep -q "^ *4$" <<<"$(grep -A2 "in_txn" "$CBD_DIR/proxy.out")" || fail "the insert inside the transaction is not visible"
 
 # The server's error message with ON_ERROR_STOP: the exit status reaches the client.
 if cbd_psql -v ON_ERROR_STOP=1 -c "SELECT 1/0" >/dev/null 2>&1; then

@@ -167,8 +167,7 @@ def run(conn):
     return out
 
 
-d = Daemon()
-try:
+with Daemon() as d:
     direct_path = os.path.join(os.environ["PGHOST"], ".s.PGSQL.%s" % os.environ["PGPORT"])
     direct = run(Conn(direct_path, timeout=60).login())
     proxied = run(Conn(d.sock, timeout=60).login())
@@ -205,11 +204,4 @@ try:
     listener.close()
     notifier.close()
     d.stop()
-except SystemExit:
-    d.kill()
-    raise
-except BaseException:
-    d.kill()
-    d.dump_log()
-    raise
 print("ok: %d scenarios byte-identical through cbcached" % (len(SCENARIOS) + 1))

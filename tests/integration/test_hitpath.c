@@ -13,15 +13,16 @@
 #include "tests/integration/cache_testutil.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "sql/types.h"
-#include "src/hitpath.h"
+#include "hit/hitpath.h"
 
 static tgroups tg;
 static cachedb *db;
 static fill_daemon *fd;
-static hp_engine *eng;
-static hp_conn *hc;
+static hitpath_engine *eng;
+static hitpath_conn *hc;
 static PGconn *pgc; /* the backend under the cache's session settings */
 static char fill_tz[128];
 static long long r1, r2, r3;               /* directors with films: r1, r2 loaded, r3 not */
@@ -29,6 +30,16 @@ static const long long r_none = 987654321; /* loaded, no such director */
 static uint64_t readable_all[1];
 static int hit_calls;
 static char hit_last[64];
+
+/* The table the test fences (an invalidation pending), -1: none. */
+static atomic_int fenced_table = -1;
+
+static bool test_fenced(void *arg, size_t group, size_t table)
+{
+	(void)arg;
+	(void)group;
+	return (int)table == atomic_load(&fenced_table);
+}
 
 static void on_hit(void *arg, size_t group, size_t entry, const char *value)
 {
@@ -39,9 +50,9 @@ static void on_hit(void *arg, size_t group, size_t entry, const char *value)
 	snprintf(hit_last, sizeof(hit_last), "%s", value);
 }
 
-static hp_session session(void)
+static hitpath_session session(void)
 {
-	hp_session s = {fill_tz, "ISO, MDY", "postgres", 1, true, true, readable_all, 1};
+	hitpath_session s = {fill_tz, "ISO, MDY", "postgres", 1, true, true, readable_all, 1};
 	return s;
 }
 
@@ -72,8 +83,8 @@ static int setup(void **state)
 	tg = compile_groups("examples/movies/movies.cg");
 	db = open_cache(&tg, "hitpath.db");
 	fd = new_fill(db);
-	cache_err err = {{0}};
-	if (!cachedb_backend_connect(conninfo, &pgc, &err)) {
+	cb_error err = {{0}};
+	if (!pgconn_connect(conninfo, &pgc, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
@@ -105,13 +116,19 @@ static int setup(void **state)
 		}
 	}
 	readable_all[0] = (tg.g[0]->ntables >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << tg.g[0]->ntables) - 1);
-	hp_engine_settings es = {collation_c, fill_tz, 0, on_hit, NULL};
-	eng = hp_engine_new(db, &es, &err);
+	hitpath_settings es = {.cache_path = cachedb_path(db),
+	                       .groups = tg.g,
+	                       .ngroups = tg.n,
+	                       .collation_c = collation_c,
+	                       .fill_timezone = fill_tz,
+	                       .on_hit = on_hit,
+	                       .fenced = test_fenced};
+	eng = hitpath_engine_new(&es, &err);
 	if (eng == NULL) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
 	}
-	hc = hp_conn_new(eng, &err);
+	hc = hitpath_conn_new(eng, &err);
 	if (hc == NULL) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
@@ -121,8 +138,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	hp_conn_free(hc);
-	hp_engine_free(eng);
+	hitpath_conn_free(hc);
+	hitpath_engine_free(eng);
 	fill_free(fd);
 	cachedb_close(db);
 	cg_groups_free(tg.g, tg.n);
@@ -143,13 +160,13 @@ typedef struct msgs {
 	size_t n;
 } msgs;
 
-static void split(const pgp_buf *b, msgs *out)
+static void split(const wire_buf *b, msgs *out)
 {
 	out->n = 0;
 	size_t p = b->start;
 	while (p < b->len) {
 		assert_true(b->len - p >= 5);
-		size_t l = pgp_get_uint32(b->data + p + 1);
+		size_t l = wire_get_uint32(b->data + p + 1);
 		assert_true(l >= 4 && p + 1 + l <= b->len);
 		assert_true(out->n < CB_ARRAY_LEN(out->m));
 		out->m[out->n++] = (msg){b->data[p], b->data + p + 5, l - 4};
@@ -158,39 +175,39 @@ static void split(const pgp_buf *b, msgs *out)
 }
 
 /* The messages PostgreSQL sent, rebuilt from libpq's result. */
-static void expected_from(PGresult *res, bool describe, pgp_buf *b)
+static void expected_from(PGresult *res, bool describe, wire_buf *b)
 {
 	int nf = PQnfields(res);
 	if (describe) {
-		size_t m = pgp_begin(b, 'T');
-		pgp_put_int16(b, (int16_t)nf);
+		size_t m = wire_begin(b, 'T');
+		wire_put_int16(b, (int16_t)nf);
 		for (int i = 0; i < nf; i++) {
-			pgp_put_str(b, PQfname(res, i));
-			pgp_put_int32(b, (int32_t)PQftable(res, i));
-			pgp_put_int16(b, (int16_t)PQftablecol(res, i));
-			pgp_put_int32(b, (int32_t)PQftype(res, i));
-			pgp_put_int16(b, (int16_t)PQfsize(res, i));
-			pgp_put_int32(b, PQfmod(res, i));
-			pgp_put_int16(b, (int16_t)PQfformat(res, i));
+			wire_put_str(b, PQfname(res, i));
+			wire_put_int32(b, (int32_t)PQftable(res, i));
+			wire_put_int16(b, (int16_t)PQftablecol(res, i));
+			wire_put_int32(b, (int32_t)PQftype(res, i));
+			wire_put_int16(b, (int16_t)PQfsize(res, i));
+			wire_put_int32(b, PQfmod(res, i));
+			wire_put_int16(b, (int16_t)PQfformat(res, i));
 		}
-		pgp_end(b, m);
+		wire_end(b, m);
 	}
 	for (int r = 0; r < PQntuples(res); r++) {
-		size_t m = pgp_begin(b, 'D');
-		pgp_put_int16(b, (int16_t)nf);
+		size_t m = wire_begin(b, 'D');
+		wire_put_int16(b, (int16_t)nf);
 		for (int i = 0; i < nf; i++) {
 			if (PQgetisnull(res, r, i)) {
-				pgp_put_int32(b, -1);
+				wire_put_int32(b, -1);
 			} else {
-				pgp_put_int32(b, PQgetlength(res, r, i));
-				pgp_buf_append(b, PQgetvalue(res, r, i), (size_t)PQgetlength(res, r, i));
+				wire_put_int32(b, PQgetlength(res, r, i));
+				wire_buf_append(b, PQgetvalue(res, r, i), (size_t)PQgetlength(res, r, i));
 			}
 		}
-		pgp_end(b, m);
+		wire_end(b, m);
 	}
-	size_t m = pgp_begin(b, 'C');
-	pgp_put_str(b, PQcmdStatus(res));
-	pgp_end(b, m);
+	size_t m = wire_begin(b, 'C');
+	wire_put_str(b, PQcmdStatus(res));
+	wire_end(b, m);
 	assert_false(b->failed);
 }
 
@@ -205,7 +222,7 @@ static int cmp_msg(const void *a, const void *b)
 static msgs got_m, want_m;
 
 /* got and want carry the same messages; DataRows in order or as multisets. */
-static void same_messages(const char *sql, const pgp_buf *got, const pgp_buf *want, bool ordered)
+static void same_messages(const char *sql, const wire_buf *got, const wire_buf *want, bool ordered)
 {
 	split(got, &got_m);
 	split(want, &want_m);
@@ -230,43 +247,43 @@ static void same_messages(const char *sql, const pgp_buf *got, const pgp_buf *wa
 	}
 }
 
-static hp_outcome run_simple(const char *sql, const hp_session *ss, pgp_buf *out, hp_result *res)
+static hitpath_outcome run_simple(const char *sql, const hitpath_session *ss, wire_buf *out, hitpath_result *res)
 {
-	hp_request rq = {0};
+	hitpath_request rq = {0};
 	rq.text = sql;
 	rq.len = strlen(sql);
 	rq.simple = true;
-	cache_err err = {{0}};
-	hp_outcome o = hp_execute(hc, &rq, ss, out, res, &err);
-	if (o == HP_ERROR)
+	cb_error err = {{0}};
+	hitpath_outcome o = hitpath_execute(hc, &rq, ss, out, res, &err);
+	if (o == HITPATH_ERROR)
 		fail_msg("%s: error %s", sql, err.msg);
 	return o;
 }
 
 /* sql answers from the cache under ss exactly as from PostgreSQL; returns the rows. */
-static uint64_t check_hit_s(const char *sql, bool ordered, hp_session ss)
+static uint64_t check_hit_s(const char *sql, bool ordered, hitpath_session ss)
 {
-	pgp_buf out = {0};
-	pgp_buf_append(&out, "junk!", 5); /* answers append after what the caller had */
-	pgp_buf_consume(&out, 2);
-	hp_result res;
-	hp_outcome o = run_simple(sql, &ss, &out, &res);
-	if (o != HP_HIT)
+	wire_buf out = {0};
+	wire_buf_append(&out, "junk!", 5); /* answers append after what the caller had */
+	wire_buf_consume(&out, 2);
+	hitpath_result res;
+	hitpath_outcome o = run_simple(sql, &ss, &out, &res);
+	if (o != HITPATH_HIT)
 		fail_msg("%s: outcome %d, reason %s, %d fills", sql, o, res.reason, res.nfills);
 	assert_true(out.len - out.start >= 3);
 	assert_memory_equal(out.data + out.start, "nk!", 3);
-	pgp_buf_consume(&out, 3);
+	wire_buf_consume(&out, 3);
 	PGresult *pr = PQexec(pgc, sql);
 	if (PQresultStatus(pr) != PGRES_TUPLES_OK)
 		fail_msg("%s: %s", sql, PQerrorMessage(pgc));
-	pgp_buf want = {0};
+	wire_buf want = {0};
 	expected_from(pr, true, &want);
 	assert_int_equal(res.rows, (uint64_t)PQntuples(pr));
 	same_messages(sql, &out, &want, ordered);
 	uint64_t rows = res.rows;
 	PQclear(pr);
-	pgp_buf_free(&out);
-	pgp_buf_free(&want);
+	wire_buf_free(&out);
+	wire_buf_free(&want);
 	return rows;
 }
 
@@ -276,19 +293,19 @@ static uint64_t check_hit(const char *sql, bool ordered)
 }
 
 /* sql is not answered with outcome o; out stays as it was. */
-static hp_result check_not(const char *sql, const hp_session *ss, hp_outcome want)
+static hitpath_result check_not(const char *sql, const hitpath_session *ss, hitpath_outcome want)
 {
-	pgp_buf out = {0};
-	pgp_buf_append(&out, "abc", 3);
-	hp_result res;
-	hp_outcome o = run_simple(sql, ss, &out, &res);
+	wire_buf out = {0};
+	wire_buf_append(&out, "abc", 3);
+	hitpath_result res;
+	hitpath_outcome o = run_simple(sql, ss, &out, &res);
 	if (o != want)
 		fail_msg("%s: outcome %d, want %d (reason %s)", sql, o, want, res.reason);
 	assert_int_equal(out.len - out.start, 3);
 	assert_memory_equal(out.data + out.start, "abc", 3);
-	if (want == HP_BACKEND)
+	if (want == HITPATH_BACKEND)
 		assert_true(strlen(res.reason) > 0);
-	pgp_buf_free(&out);
+	wire_buf_free(&out);
 	return res;
 }
 
@@ -335,6 +352,15 @@ static void test_hits_match_postgres(void **state)
 	/* numeric, float8, date, timestamptz as the backend prints them */
 	HIT(true, "SELECT id, budget, bewertung, erschienen, geaendert FROM film WHERE regie = %lld ORDER BY id", r1);
 	HIT(true, "SELECT 1, 'x', true FROM regisseur WHERE id = %lld", r1);
+	/* booleans: stored 0/1, compared and rendered as the backend does (they were text, and
+	 * farbe = false answered no rows) */
+	HIT(true, "SELECT id, farbe FROM film WHERE regie IN (%lld, %lld) ORDER BY id", r1, r2);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe = false ORDER BY id", r1, r2);
+	assert_true(n >= 1);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe = 't' ORDER BY id", r1, r2);
+	assert_true(n >= 1);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe IN (true, false) ORDER BY id", r1, r2);
+	HIT(true, "SELECT id FROM film WHERE regie IN (%lld, %lld) AND farbe IS NULL ORDER BY id", r1, r2);
 	/* a complete table */
 	HIT(true, "SELECT name FROM genre WHERE id = 2");
 	HIT(true, "SELECT * FROM genre ORDER BY id");
@@ -346,7 +372,7 @@ static void test_hits_match_postgres(void **state)
 		char set[64];
 		snprintf(set, sizeof(set), "SET extra_float_digits = %d", efds[i]);
 		PQclear(PQexec(pgc, set));
-		hp_session ss = session();
+		hitpath_session ss = session();
 		ss.extra_float_digits = efds[i];
 		snprintf(sql, sizeof(sql), "SELECT id, bewertung FROM film WHERE regie IN (%lld, %lld) ORDER BY id", r1,
 		         r2);
@@ -361,18 +387,18 @@ static void test_hits_match_postgres(void **state)
 	assert_false(PQgetisnull(pr, 0, 0)); /* a place of a loaded film: loaded along film.ort -> ort.plz */
 	snprintf(plz, sizeof(plz), "%s", PQgetvalue(pr, 0, 0));
 	PQclear(pr);
-	hp_stats before, after;
-	hp_get_stats(eng, &before);
+	hitpath_stats before, after;
+	hitpath_get_stats(eng, &before);
 	snprintf(sql, sizeof(sql), "SELECT plz, name FROM ort WHERE plz = U&'%s'", plz);
 	assert_int_equal(check_hit(sql, true), 1);
 	assert_int_equal(check_hit(sql, true), 1);
-	hp_get_stats(eng, &after);
+	hitpath_get_stats(eng, &after);
 	assert_int_equal(after.no_key - before.no_key, 2);
 	assert_int_equal(after.parses - before.parses, 2);
-	assert_int_equal(after.shapes, before.shapes);
-	hp_session ss = session();
+	assert_int_equal(after.plans, before.plans);
+	hitpath_session ss = session();
 	ss.std_strings = false;
-	check_not(sql, &ss, HP_BACKEND);
+	check_not(sql, &ss, HITPATH_BACKEND);
 #undef HIT
 }
 
@@ -380,7 +406,7 @@ static void test_negative_and_misses(void **state)
 {
 	(void)state;
 	char sql[256];
-	hp_session ss = session();
+	hitpath_session ss = session();
 	size_t fill_reg = fill_index(&tg, "regisseur.id");
 	size_t fill_genre = fill_index(&tg, "film.genre");
 	char v[32];
@@ -391,7 +417,7 @@ static void test_negative_and_misses(void **state)
 
 	/* an unloaded director: miss, fill regisseur.id */
 	snprintf(sql, sizeof(sql), "SELECT * FROM regisseur WHERE id = %lld", r3);
-	hp_result res = check_not(sql, &ss, HP_MISS);
+	hitpath_result res = check_not(sql, &ss, HITPATH_MISS);
 	snprintf(v, sizeof(v), "%lld", r3);
 	assert_int_equal(res.nfills, 1);
 	assert_int_equal(res.fills[0].group, 0);
@@ -400,7 +426,7 @@ static void test_negative_and_misses(void **state)
 
 	/* film.regie is reached along the RCC regisseur.id -> film.regie */
 	snprintf(sql, sizeof(sql), "SELECT titel FROM film WHERE regie IN (%lld, %lld, %lld)", r1, r3, r3 + 1);
-	res = check_not(sql, &ss, HP_MISS);
+	res = check_not(sql, &ss, HITPATH_MISS);
 	assert_int_equal(res.nfills, 2);
 	assert_int_equal(res.fills[0].fill, fill_reg);
 	assert_string_equal(res.fills[0].value, v);
@@ -408,18 +434,18 @@ static void test_negative_and_misses(void **state)
 	assert_string_equal(res.fills[1].value, v);
 
 	/* film.genre may load 1, 2, 3 only */
-	res = check_not("SELECT titel FROM film WHERE genre = 2", &ss, HP_MISS);
+	res = check_not("SELECT titel FROM film WHERE genre = 2", &ss, HITPATH_MISS);
 	assert_int_equal(res.nfills, 1);
 	assert_int_equal(res.fills[0].fill, fill_genre);
 	assert_string_equal(res.fills[0].value, "2");
-	res = check_not("SELECT titel FROM film WHERE genre = 7", &ss, HP_MISS);
+	res = check_not("SELECT titel FROM film WHERE genre = 7", &ss, HITPATH_MISS);
 	assert_int_equal(res.nfills, 0);
-	res = check_not("SELECT titel FROM film WHERE genre IN (7, 3)", &ss, HP_MISS);
+	res = check_not("SELECT titel FROM film WHERE genre IN (7, 3)", &ss, HITPATH_MISS);
 	assert_int_equal(res.nfills, 1);
 	assert_string_equal(res.fills[0].value, "3");
 
 	/* ort.plz has no fill behind it: miss without fills */
-	res = check_not("SELECT name FROM ort WHERE plz = 'zzzzz'", &ss, HP_MISS);
+	res = check_not("SELECT name FROM ort WHERE plz = 'zzzzz'", &ss, HITPATH_MISS);
 	assert_int_equal(res.nfills, 0);
 }
 
@@ -427,106 +453,106 @@ static void test_backend_reasons(void **state)
 {
 	(void)state;
 	char sql[256];
-	hp_session ss = session();
-	hp_result res;
+	hitpath_session ss = session();
+	hitpath_result res;
 
-	res = check_not("SELECT titel FROM film WHERE jahr = 1990", &ss, HP_BACKEND);
-	res = check_not("SELECT now()", &ss, HP_BACKEND);
+	res = check_not("SELECT titel FROM film WHERE jahr = 1990", &ss, HITPATH_BACKEND);
+	res = check_not("SELECT now()", &ss, HITPATH_BACKEND);
 	/* several statements in one Query */
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; SELECT 1", r1);
-	check_not(sql, &ss, HP_BACKEND);
+	check_not(sql, &ss, HITPATH_BACKEND);
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld; DELETE FROM genre", r1);
-	check_not(sql, &ss, HP_BACKEND);
-	check_not("SELECT nname FROM regisseur WHERE id = 1 FOR UPDATE", &ss, HP_BACKEND);
+	check_not(sql, &ss, HITPATH_BACKEND);
+	check_not("SELECT nname FROM regisseur WHERE id = 1 FOR UPDATE", &ss, HITPATH_BACKEND);
 	{
 		static const char nul[] = "SELECT nname FROM regisseur WHERE id = 1\0; DELETE FROM genre";
-		hp_request rq = {0};
+		hitpath_request rq = {0};
 		rq.text = nul;
 		rq.len = sizeof(nul) - 1;
 		rq.simple = true;
-		pgp_buf out = {0};
-		cache_err err = {{0}};
-		assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
+		wire_buf out = {0};
+		cb_error err = {{0}};
+		assert_int_equal(hitpath_execute(hc, &rq, &ss, &out, &res, &err), HITPATH_BACKEND);
 		assert_int_equal(out.len, 0);
 	}
 
 	/* the session may not read regisseur */
 	snprintf(sql, sizeof(sql), "SELECT nname FROM regisseur WHERE id = %lld", r1);
 	uint64_t some[1] = {readable_all[0] & ~((uint64_t)1 << table_index("regisseur"))};
-	hp_session s2 = ss;
+	hitpath_session s2 = ss;
 	s2.readable = some;
-	res = check_not(sql, &s2, HP_BACKEND);
+	res = check_not(sql, &s2, HITPATH_BACKEND);
 	assert_non_null(strstr(res.reason, "regisseur"));
 	s2.readable = NULL;
-	check_not(sql, &s2, HP_BACKEND);
+	check_not(sql, &s2, HITPATH_BACKEND);
 	check_hit(sql, true);
 
 	/* an invalidation pending on regisseur */
-	cachedb_dirty_add(db, 0, (size_t)table_index("regisseur"), 1);
-	res = check_not(sql, &ss, HP_BACKEND);
+	atomic_store(&fenced_table, table_index("regisseur"));
+	res = check_not(sql, &ss, HITPATH_BACKEND);
 	assert_non_null(strstr(res.reason, "regisseur"));
-	cachedb_dirty_add(db, 0, (size_t)table_index("regisseur"), -1);
+	atomic_store(&fenced_table, -1);
 	check_hit(sql, true);
 
 	/* timestamptz output under another TimeZone */
 	snprintf(sql, sizeof(sql), "SELECT geaendert FROM film WHERE regie = %lld", r1);
 	s2 = ss;
 	s2.timezone = strcmp(fill_tz, "Asia/Tokyo") == 0 ? "UTC" : "Asia/Tokyo";
-	res = check_not(sql, &s2, HP_BACKEND);
+	res = check_not(sql, &s2, HITPATH_BACKEND);
 	assert_non_null(strstr(res.reason, "TimeZone"));
 	/* ... but integers do not care */
 	snprintf(sql, sizeof(sql), "SELECT id FROM film WHERE regie = %lld", r1);
-	pgp_buf out = {0};
-	assert_int_equal(run_simple(sql, &s2, &out, &res), HP_HIT);
-	pgp_buf_free(&out);
+	wire_buf out = {0};
+	assert_int_equal(run_simple(sql, &s2, &out, &res), HITPATH_HIT);
+	wire_buf_free(&out);
 	/* dates under another DateStyle, other client encodings */
 	snprintf(sql, sizeof(sql), "SELECT erschienen FROM film WHERE regie = %lld", r1);
 	s2 = ss;
 	s2.datestyle = "German, DMY";
-	check_not(sql, &s2, HP_BACKEND);
+	check_not(sql, &s2, HITPATH_BACKEND);
 	s2 = ss;
 	s2.client_utf8 = false;
-	check_not(sql, &s2, HP_BACKEND);
+	check_not(sql, &s2, HITPATH_BACKEND);
 
 	/* an out-of-range value: PostgreSQL decides */
-	check_not("SELECT nname FROM regisseur WHERE id = 99999999999999999999", &ss, HP_BACKEND);
+	check_not("SELECT nname FROM regisseur WHERE id = 99999999999999999999", &ss, HITPATH_BACKEND);
 }
 
 /* Extended protocol: text parameters, binary results, compared with PQexecParams. */
-static void check_ext(const char *sql, int nparams, const char *const *params, int fmt, hp_outcome want)
+static void check_ext(const char *sql, int nparams, const char *const *params, int fmt, hitpath_outcome want)
 {
-	hp_session ss = session();
+	hitpath_session ss = session();
 	int16_t formats[1] = {(int16_t)fmt};
 	int lens[8];
 	for (int i = 0; i < nparams; i++)
 		lens[i] = (int)strlen(params[i]);
-	hp_request rq = {sql, strlen(sql), nparams, params, lens, NULL, 0, 1, formats, false, true};
-	pgp_buf out = {0};
-	hp_result res;
-	cache_err err = {{0}};
-	hp_outcome o = hp_execute(hc, &rq, &ss, &out, &res, &err);
+	hitpath_request rq = {sql, strlen(sql), nparams, params, lens, NULL, 0, 1, formats, false, true, NULL};
+	wire_buf out = {0};
+	hitpath_result res;
+	cb_error err = {{0}};
+	hitpath_outcome o = hitpath_execute(hc, &rq, &ss, &out, &res, &err);
 	if (o != want)
 		fail_msg("%s: outcome %d, want %d (%s %s)", sql, o, want, res.reason, err.msg);
-	if (o == HP_HIT) {
+	if (o == HITPATH_HIT) {
 		PGresult *pr = PQexecParams(pgc, sql, nparams, NULL, params, NULL, NULL, fmt);
 		if (PQresultStatus(pr) != PGRES_TUPLES_OK)
 			fail_msg("%s: %s", sql, PQerrorMessage(pgc));
-		pgp_buf w = {0};
+		wire_buf w = {0};
 		expected_from(pr, true, &w);
 		same_messages(sql, &out, &w, true);
 		PQclear(pr);
-		pgp_buf_free(&w);
+		wire_buf_free(&w);
 		/* Execute without Describe: no RowDescription */
 		rq.describe = false;
-		pgp_buf out2 = {0};
-		assert_int_equal(hp_execute(hc, &rq, &ss, &out2, &res, &err), HP_HIT);
-		assert_int_equal(out2.len, out.len - (1 + pgp_get_uint32(out.data + 1)));
-		assert_memory_equal(out2.data, out.data + 1 + pgp_get_uint32(out.data + 1), out2.len);
-		pgp_buf_free(&out2);
+		wire_buf out2 = {0};
+		assert_int_equal(hitpath_execute(hc, &rq, &ss, &out2, &res, &err), HITPATH_HIT);
+		assert_int_equal(out2.len, out.len - (1 + wire_get_uint32(out.data + 1)));
+		assert_memory_equal(out2.data, out.data + 1 + wire_get_uint32(out.data + 1), out2.len);
+		wire_buf_free(&out2);
 	} else {
 		assert_int_equal(out.len, 0);
 	}
-	pgp_buf_free(&out);
+	wire_buf_free(&out);
 }
 
 static void test_extended(void **state)
@@ -537,46 +563,47 @@ static void test_extended(void **state)
 	snprintf(b, sizeof(b), "%lld", r2);
 	const char *p1[] = {a};
 	const char *p2[] = {a, b};
-	check_ext("SELECT id, regie, titel, bewertung, jahr FROM film WHERE regie = $1 ORDER BY id", 1, p1, 1, HP_HIT);
-	check_ext("SELECT id, regie, titel, bewertung FROM film WHERE regie = $1 ORDER BY id", 1, p1, 0, HP_HIT);
-	check_ext("SELECT count(*), sum(laenge_min) FROM film WHERE regie IN ($1, $2)", 2, p2, 1, HP_HIT);
+	check_ext("SELECT id, regie, titel, bewertung, jahr FROM film WHERE regie = $1 ORDER BY id", 1, p1, 1,
+	          HITPATH_HIT);
+	check_ext("SELECT id, regie, titel, bewertung FROM film WHERE regie = $1 ORDER BY id", 1, p1, 0, HITPATH_HIT);
+	check_ext("SELECT count(*), sum(laenge_min) FROM film WHERE regie IN ($1, $2)", 2, p2, 1, HITPATH_HIT);
 	check_ext("SELECT o.plz, o.name FROM regisseur r, ort o WHERE r.id = $1 AND o.plz = r.wohnort", 1, p1, 1,
-	          HP_HIT);
+	          HITPATH_HIT);
 	/* no binary encoding of date or numeric here */
-	check_ext("SELECT erschienen FROM film WHERE regie = $1", 1, p1, 1, HP_BACKEND);
-	check_ext("SELECT budget FROM film WHERE regie = $1", 1, p1, 1, HP_BACKEND);
+	check_ext("SELECT erschienen FROM film WHERE regie = $1", 1, p1, 1, HITPATH_BACKEND);
+	check_ext("SELECT budget FROM film WHERE regie = $1", 1, p1, 1, HITPATH_BACKEND);
 	/* a parameter that is no integer */
 	const char *bad[] = {"12x"};
-	check_ext("SELECT id FROM film WHERE regie = $1", 1, bad, 0, HP_BACKEND);
+	check_ext("SELECT id FROM film WHERE regie = $1", 1, bad, 0, HITPATH_BACKEND);
 
 	/* a declared type that differs from the one the cache reads */
-	hp_session ss = session();
-	uint32_t types[1] = {SQLFE_OID_TEXT};
+	hitpath_session ss = session();
+	uint32_t types[1] = {PGTYPE_OID_TEXT};
 	int lens[1] = {(int)strlen(a)};
 	const char *sql = "SELECT id FROM film WHERE regie = $1";
-	hp_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true};
-	pgp_buf out = {0};
-	hp_result res;
-	cache_err err = {{0}};
-	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
-	types[0] = SQLFE_OID_INT4;
-	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_HIT);
+	hitpath_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true, NULL};
+	wire_buf out = {0};
+	hitpath_result res;
+	cb_error err = {{0}};
+	assert_int_equal(hitpath_execute(hc, &rq, &ss, &out, &res, &err), HITPATH_BACKEND);
+	types[0] = PGTYPE_OID_INT4;
+	assert_int_equal(hitpath_execute(hc, &rq, &ss, &out, &res, &err), HITPATH_HIT);
 	/* a parameter count that does not match */
 	rq.nparams = 0;
 	rq.nparam_types = 0;
 	out.len = 0;
-	assert_int_equal(hp_execute(hc, &rq, &ss, &out, &res, &err), HP_BACKEND);
+	assert_int_equal(hitpath_execute(hc, &rq, &ss, &out, &res, &err), HITPATH_BACKEND);
 	assert_int_equal(out.len, 0);
-	pgp_buf_free(&out);
+	wire_buf_free(&out);
 }
 
 typedef struct shape_find {
 	const char *key;
-	hp_shape_info info;
+	hitpath_plan_info info;
 	int found;
 } shape_find;
 
-static void find_shape(void *arg, const hp_shape_info *info)
+static void find_shape(void *arg, const hitpath_plan_info *info)
 {
 	shape_find *f = arg;
 	if (strcmp(info->key, f->key) == 0) {
@@ -588,30 +615,30 @@ static void find_shape(void *arg, const hp_shape_info *info)
 static void test_plan_cache(void **state)
 {
 	(void)state;
-	hp_session ss = session();
-	hp_stats before, after;
-	hp_get_stats(eng, &before);
+	hitpath_session ss = session();
+	hitpath_stats before, after;
+	hitpath_get_stats(eng, &before);
 	int hits = 0, misses = 0, parsed = 0;
 	hit_calls = 0;
 	for (int i = 0; i < 100; i++) {
 		char sql[128];
 		long long id = i % 2 ? r1 : 100000 + i;
 		snprintf(sql, sizeof(sql), "select vname   from regisseur where id = %lld", id);
-		pgp_buf out = {0};
-		hp_result res;
-		hp_outcome o = run_simple(sql, &ss, &out, &res);
-		hits += o == HP_HIT;
-		misses += o == HP_MISS;
+		wire_buf out = {0};
+		hitpath_result res;
+		hitpath_outcome o = run_simple(sql, &ss, &out, &res);
+		hits += o == HITPATH_HIT;
+		misses += o == HITPATH_MISS;
 		parsed += res.parsed;
 		if (i == 0)
 			assert_true(res.parsed);
-		pgp_buf_free(&out);
+		wire_buf_free(&out);
 	}
-	hp_get_stats(eng, &after);
+	hitpath_get_stats(eng, &after);
 	assert_int_equal(parsed, 1);
 	assert_int_equal(after.parses - before.parses, 1);
 	assert_int_equal(after.plan_hits - before.plan_hits, 99);
-	assert_int_equal(after.shapes, before.shapes + 1);
+	assert_int_equal(after.plans, before.plans + 1);
 	assert_int_equal(hits, 50);
 	assert_int_equal(misses, 50);
 	assert_int_equal(after.hits - before.hits, 50);
@@ -623,7 +650,7 @@ static void test_plan_cache(void **state)
 	assert_string_equal(hit_last, v);
 
 	shape_find f = {"select vname from regisseur where id = $?", {0}, 0};
-	hp_foreach_shape(eng, find_shape, &f);
+	hitpath_foreach_plan(eng, find_shape, &f);
 	assert_int_equal(f.found, 1);
 	assert_int_equal(f.info.executions, 100);
 	assert_int_equal(f.info.hits, 50);
@@ -633,78 +660,82 @@ static void test_plan_cache(void **state)
 	assert_int_equal(f.info.group, 0);
 
 	/* a shape no group answers keeps its reason */
-	hp_result res;
-	pgp_buf out = {0};
-	assert_int_equal(run_simple("SELECT titel FROM film WHERE jahr = 1991", &ss, &out, &res), HP_BACKEND);
+	hitpath_result res;
+	wire_buf out = {0};
+	assert_int_equal(run_simple("SELECT titel FROM film WHERE jahr = 1991", &ss, &out, &res), HITPATH_BACKEND);
 	shape_find g = {"SELECT titel FROM film WHERE jahr = $?", {0}, 0};
-	hp_foreach_shape(eng, find_shape, &g);
+	hitpath_foreach_plan(eng, find_shape, &g);
 	assert_int_equal(g.found, 1);
 	assert_true(strlen(g.info.reason) > 0);
 	assert_int_equal(g.info.group, -1);
 	assert_true(g.info.backend >= 1);
-	pgp_buf_free(&out);
+	wire_buf_free(&out);
 }
 
 /* A full plan cache still answers, without keeping new shapes. */
 static void test_plan_cache_full(void **state)
 {
 	(void)state;
-	cache_err err = {{0}};
-	hp_engine_settings es = {false, fill_tz, 1, NULL, NULL};
-	hp_engine *e = hp_engine_new(db, &es, &err);
+	cb_error err = {{0}};
+	hitpath_settings es = {.cache_path = cachedb_path(db),
+	                       .groups = tg.g,
+	                       .ngroups = tg.n,
+	                       .fill_timezone = fill_tz,
+	                       .max_plans = 1};
+	hitpath_engine *e = hitpath_engine_new(&es, &err);
 	assert_non_null(e);
-	hp_conn *c = hp_conn_new(e, &err);
+	hitpath_conn *c = hitpath_conn_new(e, &err);
 	assert_non_null(c);
-	hp_session ss = session();
+	hitpath_session ss = session();
 	char sql[2][128];
 	snprintf(sql[0], sizeof(sql[0]), "SELECT nname FROM regisseur WHERE id = %lld", r1);
 	snprintf(sql[1], sizeof(sql[1]), "SELECT id FROM film WHERE regie = %lld", r1);
 	for (int round = 0; round < 2; round++)
 		for (int i = 0; i < 2; i++) {
-			hp_request rq = {0};
+			hitpath_request rq = {0};
 			rq.text = sql[i];
 			rq.len = strlen(sql[i]);
 			rq.simple = true;
-			pgp_buf out = {0};
-			hp_result res;
-			assert_int_equal(hp_execute(c, &rq, &ss, &out, &res, &err), HP_HIT);
+			wire_buf out = {0};
+			hitpath_result res;
+			assert_int_equal(hitpath_execute(c, &rq, &ss, &out, &res, &err), HITPATH_HIT);
 			assert_int_equal(res.parsed, round == 0 || i == 1);
-			pgp_buf_free(&out);
+			wire_buf_free(&out);
 		}
-	hp_stats st;
-	hp_get_stats(e, &st);
-	assert_int_equal(st.shapes, 1);
+	hitpath_stats st;
+	hitpath_get_stats(e, &st);
+	assert_int_equal(st.plans, 1);
 	assert_int_equal(st.uncached, 2);
 	assert_int_equal(st.parses, 3);
-	hp_conn_free(c);
-	hp_engine_free(e);
+	hitpath_conn_free(c);
+	hitpath_engine_free(e);
 }
 
 /* Threads with their own connections share one engine: one shape, counters add up. */
 typedef struct worker {
-	hp_conn *c;
+	hitpath_conn *c;
 	int hits, errors;
 } worker;
 
 static void *work(void *arg)
 {
 	worker *w = arg;
-	hp_session ss = session();
+	hitpath_session ss = session();
 	for (int i = 0; i < 40; i++) {
 		char sql[128];
 		snprintf(sql, sizeof(sql), "SELECT id, titel FROM film WHERE regie = %lld  ORDER BY id",
 		         i % 2 ? r1 : r2);
-		hp_request rq = {0};
+		hitpath_request rq = {0};
 		rq.text = sql;
 		rq.len = strlen(sql);
 		rq.simple = true;
-		pgp_buf out = {0};
-		hp_result res;
-		cache_err err = {{0}};
-		hp_outcome o = hp_execute(w->c, &rq, &ss, &out, &res, &err);
-		w->hits += o == HP_HIT;
-		w->errors += o == HP_ERROR;
-		pgp_buf_free(&out);
+		wire_buf out = {0};
+		hitpath_result res;
+		cb_error err = {{0}};
+		hitpath_outcome o = hitpath_execute(w->c, &rq, &ss, &out, &res, &err);
+		w->hits += o == HITPATH_HIT;
+		w->errors += o == HITPATH_ERROR;
+		wire_buf_free(&out);
 	}
 	return NULL;
 }
@@ -712,13 +743,13 @@ static void *work(void *arg)
 static void test_threads(void **state)
 {
 	(void)state;
-	hp_stats before, after;
-	hp_get_stats(eng, &before);
+	hitpath_stats before, after;
+	hitpath_get_stats(eng, &before);
 	worker w[4];
 	pthread_t th[4];
-	cache_err err = {{0}};
+	cb_error err = {{0}};
 	for (int i = 0; i < 4; i++) {
-		w[i] = (worker){hp_conn_new(eng, &err), 0, 0};
+		w[i] = (worker){hitpath_conn_new(eng, &err), 0, 0};
 		assert_non_null(w[i].c);
 	}
 	for (int i = 0; i < 4; i++)
@@ -727,14 +758,14 @@ static void test_threads(void **state)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(w[i].hits, 40);
 		assert_int_equal(w[i].errors, 0);
-		hp_conn_free(w[i].c);
+		hitpath_conn_free(w[i].c);
 	}
-	hp_get_stats(eng, &after);
-	assert_int_equal(after.shapes, before.shapes + 1);
+	hitpath_get_stats(eng, &after);
+	assert_int_equal(after.plans, before.plans + 1);
 	assert_int_equal(after.hits - before.hits, 160);
 	assert_int_equal(after.plan_hits + after.parses - before.plan_hits - before.parses, 160);
 	shape_find f = {"SELECT id, titel FROM film WHERE regie = $? ORDER BY id", {0}, 0};
-	hp_foreach_shape(eng, find_shape, &f);
+	hitpath_foreach_plan(eng, find_shape, &f);
 	assert_int_equal(f.found, 1);
 	assert_int_equal(f.info.executions, 160);
 	assert_int_equal(f.info.hits, 160);

@@ -16,7 +16,7 @@
 
 #include "cachegroup/cachegroup.h"
 #include "sql/plan.h"
-#include "src/hitschema.h"
+#include "hit/hitschema.h"
 #include "tests/integration/pg_testutil.h"
 
 sqlfe_schema *movies_schema(bool collation_c);
@@ -49,8 +49,9 @@ static int teardown(void **state)
 static void test_same_as_hand_made(void **state)
 {
 	(void)state;
-	char err[256] = "";
-	sqlfe_schema *got = hschema_build(groups[0], true, err, sizeof(err));
+	cb_error err = {{0}};
+	bool oom = false;
+	sqlfe_schema *got = hitschema_build(groups[0], true, &oom, &err);
 	assert_non_null(got);
 	sqlfe_schema *want = movies_schema(true);
 	assert_non_null(want);
@@ -104,14 +105,15 @@ static void test_plans_alike(void **state)
 	        "SELECT d.nname FROM darst_film df, darsteller d WHERE d.id = df.did AND df.fid = 12",
 	        "SELECT id, name FROM genre ORDER BY id",
 	};
-	char err[256] = "";
-	sqlfe_schema *got = hschema_build(groups[0], true, err, sizeof(err));
+	cb_error err = {{0}};
+	bool oom = false;
+	sqlfe_schema *got = hitschema_build(groups[0], true, &oom, &err);
 	sqlfe_schema *want = movies_schema(true);
 	assert_non_null(got);
 	int cacheable = 0;
 	for (size_t i = 0; i < CB_ARRAY_LEN(stmts); i++) {
 		sqlfe_plan *a = NULL, *b = NULL;
-		sqlfe_error e;
+		cb_error e;
 		assert_true(sqlfe_plan_build(stmts[i], NULL, got, &a, &e));
 		assert_true(sqlfe_plan_build(stmts[i], NULL, want, &b, &e));
 		if (a->cacheable != b->cacheable)

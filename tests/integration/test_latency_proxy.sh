@@ -9,7 +9,7 @@ free_port() {
 	local p
 	for _ in $(seq 1 50); do
 		p=$((20000 + RANDOM % 40000))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+		grep -q . <<<"$(ss -Hltn "sport = :$p")" || { echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -19,7 +19,7 @@ start_proxy() { # start_proxy DELAY_MS -> sets lport, ppid_
 	"$proxy" -q -l "$lport" -t "127.0.0.1:$PGPORT" -d "$1" &
 	ppid_=$!
 	for _ in $(seq 1 100); do
-		ss -Hltn "sport = :$lport" | grep -q . && return 0
+		grep -q . <<<"$(ss -Hltn "sport = :$lport")" && return 0
 		sleep 0.05
 	done
 	echo "latency-proxy did not start listening" >&2

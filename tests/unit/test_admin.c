@@ -22,10 +22,10 @@ static cfg_config cfg;
 static int reloads, shutdowns;
 static bool reload_ok;
 
-static bool hook_reload(cbd_error *err)
+static bool hook_reload(cb_error *err)
 {
 	reloads++;
-	return reload_ok ? true : cbd_fail(err, "x.conf:3: broken");
+	return reload_ok ? true : cb_fail(err, "x.conf:3: broken");
 }
 
 static void hook_shutdown(void)
@@ -52,7 +52,7 @@ static int setup(void **state)
 	FILE *f = fopen(conf, "w");
 	fputs("listen_dir = /tmp\nadmin_socket = /tmp/a\nbackend = \"host=/tmp application_name='a\tb'\"\n", f);
 	fclose(f);
-	cbd_error err;
+	cb_error err;
 	if (!cfg_load(conf, &cfg, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return -1;
@@ -81,12 +81,12 @@ static const char *run(const char *line)
 	static char out[65536];
 	adm_reply r = {0};
 	adm_execute(srv, line, &r);
-	size_t n = pgp_buf_avail(&r.buf);
+	size_t n = wire_buf_avail(&r.buf);
 	assert_true(n < sizeof(out));
 	if (n > 0)
 		memcpy(out, r.buf.data + r.buf.start, n);
 	out[n] = '\0';
-	pgp_buf_free(&r.buf);
+	wire_buf_free(&r.buf);
 	return out;
 }
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/fillqueue.h"
-#include "src/hitring.h"
+#include "cache/fillqueue.h"
+#include "cache/hitring.h"
 
 static void test_queue_dedup(void **state)
 {

@@ -16,18 +16,13 @@
 
 #include "cachegroup/generate.h"
 #include "cachegroup/graph.h"
+#include "tests/unit/cg_testmodel.h"
 
 /* --- building resolved models --------------------------------------------- */
 
 static cg_group *group(void)
 {
-	cg_group *g = cg_model_new("gen.cg");
-	assert_non_null(g);
-	g->name = strdup("gen");
-	g->tables = calloc(8, sizeof(cg_table));
-	g->fills = calloc(8, sizeof(cg_fill));
-	g->rccs = calloc(8, sizeof(cg_rcc));
-	return g;
+	return model_group("gen.cg", "gen");
 }
 
 /* cols: "name:int" or "name:text", the first is the primary key. */
@@ -52,7 +47,7 @@ static size_t table(cg_group *g, const char *name, const char *const *cols, size
 		c->type_name = strdup(is_int ? "integer" : "text");
 		c->type_base = strdup(c->type_name);
 		c->category = is_int ? 'N' : 'S';
-		c->storage = is_int ? CG_STORE_INTEGER : CG_STORE_TEXT;
+		c->storage = is_int ? PGTYPE_ST_INTEGER : PGTYPE_ST_TEXT;
 		c->attnum = (int)i + 1;
 	}
 	t->ncols = ncols;
@@ -63,27 +58,22 @@ static size_t table(cg_group *g, const char *name, const char *const *cols, size
 	return g->ntables++;
 }
 
+/* A fill column with its column resolved. */
 static size_t fill(cg_group *g, size_t t, const char *col)
 {
-	cg_fill *f = &g->fills[g->nfills];
-	f->table = t;
-	f->column = strdup(col);
-	f->col = cg_model_find_column(&g->tables[t], col);
-	assert_true(f->col >= 0);
-	return g->nfills++;
+	size_t i = model_fill(g, t, col);
+	g->fills[i].col = cg_model_find_column(&g->tables[t], col);
+	assert_true(g->fills[i].col >= 0);
+	return i;
 }
 
+/* An RCC with its columns resolved. */
 static size_t rcc(cg_group *g, size_t s, const char *a, size_t t, const char *b)
 {
-	cg_rcc *r = &g->rccs[g->nrccs];
-	r->src = s;
-	r->src_column = strdup(a);
-	r->src_col = cg_model_find_column(&g->tables[s], a);
-	r->dst = t;
-	r->dst_column = strdup(b);
-	r->dst_col = cg_model_find_column(&g->tables[t], b);
-	r->pos.line = 30 + (int)g->nrccs;
-	return g->nrccs++;
+	size_t i = model_rcc(g, s, a, t, b);
+	g->rccs[i].src_col = cg_model_find_column(&g->tables[s], a);
+	g->rccs[i].dst_col = cg_model_find_column(&g->tables[t], b);
+	return i;
 }
 
 static void compile(cg_group *g)
@@ -141,8 +131,8 @@ static long run(sqlite3 *db, const cg_stmt *s, int nargs, ...)
 	return result;
 }
 
-/* The primary keys left in a table, "1,2,3". */
-static void keys(sqlite3 *db, const char *table, char *buf, size_t sz)
+/* The primary keys left in a table must be want, "1,2,3". */
+static void assert_keys(sqlite3 *db, const char *table, const char *want)
 {
 	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT group_concat(id, ',') FROM (SELECT id FROM \"%s\" ORDER BY id)", table);
@@ -150,7 +140,7 @@ static void keys(sqlite3 *db, const char *table, char *buf, size_t sz)
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	const unsigned char *v = sqlite3_column_text(st, 0);
-	snprintf(buf, sz, "%s", v ? (const char *)v : "");
+	assert_string_equal(v ? (const char *)v : "", want);
 	sqlite3_finalize(st);
 }
 
@@ -242,13 +232,9 @@ static void test_acyclic_lifecycle(void **state)
 	const cg_stmt *evict = cg_gen_find(g, CG_STMT_EVICT_CONTROL, -1, (int)f, -1, -1);
 	run(db, evict, 1, "#1");
 	sweep(db, g);
-	char buf[128];
-	keys(db, "regisseur", buf, sizeof(buf));
-	assert_string_equal(buf, "2");
-	keys(db, "film", buf, sizeof(buf));
-	assert_string_equal(buf, "11");
-	keys(db, "ort", buf, sizeof(buf));
-	assert_string_equal(buf, "B,C");
+	assert_keys(db, "regisseur", "2");
+	assert_keys(db, "film", "11");
+	assert_keys(db, "ort", "B,C");
 	/* the probe now says 1 is no longer complete */
 	assert_int_equal(run(db, probe_regie, 1, "#1"), 0);
 	sqlite3_close(db);
@@ -284,24 +270,17 @@ static void test_cycle_sweep(void **state)
 	run(db, ins_a, 2, "3", "6");
 	run(db, ins_b, 2, "2", "6");
 	run(db, ins_c, 2, "3", "#2");
-	char buf[128];
 	sweep(db, g); /* nothing evicted: nothing swept */
-	keys(db, "a", buf, sizeof(buf));
-	assert_string_equal(buf, "1,2,3");
-	keys(db, "b", buf, sizeof(buf));
-	assert_string_equal(buf, "1,2");
+	assert_keys(db, "a", "1,2,3");
+	assert_keys(db, "b", "1,2");
 	run(db, cg_gen_find(g, CG_STMT_EVICT_CONTROL, -1, (int)f, -1, -1), 1, "#3");
 	sweep(db, g);
-	keys(db, "a", buf, sizeof(buf));
-	assert_string_equal(buf, "1,2");
-	keys(db, "b", buf, sizeof(buf));
-	assert_string_equal(buf, "1");
+	assert_keys(db, "a", "1,2");
+	assert_keys(db, "b", "1");
 	run(db, cg_gen_find(g, CG_STMT_EVICT_CONTROL, -1, (int)f, -1, -1), 1, "#1");
 	sweep(db, g);
-	keys(db, "a", buf, sizeof(buf));
-	assert_string_equal(buf, "");
-	keys(db, "b", buf, sizeof(buf));
-	assert_string_equal(buf, "");
+	assert_keys(db, "a", "");
+	assert_keys(db, "b", "");
 	sqlite3_close(db);
 	cg_model_free(g);
 }
@@ -341,11 +320,8 @@ static void test_complete_table(void **state)
 	run(db, cg_gen_find(g, CG_STMT_INSERT_CONTROL, -1, (int)f, -1, -1), 2, "7", "#6");
 	run(db, cg_gen_find(g, CG_STMT_EVICT_CONTROL, -1, (int)f, -1, -1), 1, "#7");
 	sweep(db, g);
-	char buf[64];
-	keys(db, "a", buf, sizeof(buf));
-	assert_string_equal(buf, "");
-	keys(db, "k", buf, sizeof(buf));
-	assert_string_equal(buf, "1,2");
+	assert_keys(db, "a", "");
+	assert_keys(db, "k", "1,2");
 	sqlite3_close(db);
 	cg_model_free(g);
 }

@@ -13,19 +13,13 @@
 #include <string.h>
 
 #include "cachegroup/graph.h"
+#include "tests/unit/cg_testmodel.h"
 
 /* --- building models ------------------------------------------------------ */
 
 static cg_group *group(void)
 {
-	cg_group *g = cg_model_new("model.cg");
-	assert_non_null(g);
-	g->name = strdup("test");
-	g->tables = calloc(16, sizeof(cg_table));
-	g->fills = calloc(16, sizeof(cg_fill));
-	g->rccs = calloc(32, sizeof(cg_rcc));
-	assert_non_null(g->tables);
-	return g;
+	return model_group("model.cg", "test");
 }
 
 static size_t table(cg_group *g, const char *name, bool complete)
@@ -50,32 +44,6 @@ static void unique(cg_group *g, size_t t, const char *name)
 	nc[tab->ncols].name = strdup(name);
 	nc[tab->ncols].unique = true;
 	tab->ncols++;
-}
-
-static size_t fill(cg_group *g, size_t t, const char *col)
-{
-	cg_fill *f = &g->fills[g->nfills];
-	f->table = t;
-	f->column = strdup(col);
-	f->col = -1;
-	f->pos.file = g->file;
-	f->pos.line = 20 + (int)g->nfills;
-	f->pos.col = 1;
-	return g->nfills++;
-}
-
-static size_t rcc(cg_group *g, size_t s, const char *a, size_t t, const char *b)
-{
-	cg_rcc *r = &g->rccs[g->nrccs];
-	r->src = s;
-	r->src_column = strdup(a);
-	r->dst = t;
-	r->dst_column = strdup(b);
-	r->src_col = r->dst_col = -1;
-	r->pos.file = g->file;
-	r->pos.line = 40 + (int)g->nrccs;
-	r->pos.col = 1;
-	return g->nrccs++;
 }
 
 static const cg_entry *entry(const cg_group *g, size_t t, const char *col)
@@ -124,9 +92,9 @@ static void test_chain_order(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t a = table(g, "a", false), b = table(g, "b", false), c = table(g, "c", false);
-	fill(g, a, "x");
-	rcc(g, a, "x", b, "y");
-	rcc(g, b, "z", c, "w");
+	model_fill(g, a, "x");
+	model_rcc(g, a, "x", b, "y");
+	model_rcc(g, b, "z", c, "w");
 	assert_true(analyse(g, &d));
 	assert_int_equal(d.n, 0);
 	assert_int_equal(g->nzones, 3);
@@ -148,13 +116,13 @@ static void test_diamond_and_disconnected(void **state)
 	cg_group *g = group();
 	size_t a = table(g, "a", false), b = table(g, "b", false), c = table(g, "c", false), dd = table(g, "d", false);
 	size_t p = table(g, "p", false), q = table(g, "q", false), k = table(g, "k", true);
-	fill(g, a, "id");
-	rcc(g, a, "id", b, "a_id");
-	rcc(g, a, "id", c, "a_id");
-	rcc(g, b, "d_id", dd, "id");
-	rcc(g, c, "d_id", dd, "id");
-	fill(g, p, "id");
-	rcc(g, p, "id", q, "p_id");
+	model_fill(g, a, "id");
+	model_rcc(g, a, "id", b, "a_id");
+	model_rcc(g, a, "id", c, "a_id");
+	model_rcc(g, b, "d_id", dd, "id");
+	model_rcc(g, c, "d_id", dd, "id");
+	model_fill(g, p, "id");
+	model_rcc(g, p, "id", q, "p_id");
 	assert_true(analyse(g, &d));
 	assert_int_equal(g->nzones, 7);
 	assert_true(g->tables[dd].zone < g->tables[b].zone);
@@ -182,11 +150,11 @@ static void test_homogeneous_cycle(void **state)
 	cg_group *g = group();
 	size_t top = table(g, "top", false);
 	size_t a = table(g, "a", false), b = table(g, "b", false), c = table(g, "c", false);
-	fill(g, top, "id");
-	rcc(g, top, "id", a, "k");
-	rcc(g, a, "k", b, "k2");
-	rcc(g, b, "k2", c, "k3");
-	rcc(g, c, "k3", a, "k");
+	model_fill(g, top, "id");
+	model_rcc(g, top, "id", a, "k");
+	model_rcc(g, a, "k", b, "k2");
+	model_rcc(g, b, "k2", c, "k3");
+	model_rcc(g, c, "k3", a, "k");
 	assert_true(analyse(g, &d));
 	assert_int_equal(d.n, 0);
 	assert_int_equal(g->nzones, 2);
@@ -210,9 +178,9 @@ static void test_heterogeneous_cycle(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t a = table(g, "a", false), b = table(g, "b", false);
-	fill(g, a, "x");
-	rcc(g, a, "x", b, "y"); /* line 40 */
-	rcc(g, b, "z", a, "x"); /* line 41: b enters by y, leaves by z */
+	model_fill(g, a, "x");
+	model_rcc(g, a, "x", b, "y"); /* line 40 */
+	model_rcc(g, b, "z", a, "x"); /* line 41: b enters by y, leaves by z */
 	assert_false(analyse(g, &d));
 	assert_int_equal(d.n, 1);
 	assert_int_equal(g->zones[g->tables[a].zone].kind, CG_CYCLE_HETEROGENEOUS);
@@ -231,11 +199,11 @@ static void test_table_on_two_cycles(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t a = table(g, "a", false), b = table(g, "b", false), c = table(g, "c", false);
-	fill(g, a, "k");
-	rcc(g, a, "k", b, "k");
-	rcc(g, b, "k", a, "k");
-	rcc(g, a, "m", c, "m");
-	rcc(g, c, "m", a, "m");
+	model_fill(g, a, "k");
+	model_rcc(g, a, "k", b, "k");
+	model_rcc(g, b, "k", a, "k");
+	model_rcc(g, a, "m", c, "m");
+	model_rcc(g, c, "m", a, "m");
 	assert_false(analyse(g, &d));
 	assert_int_equal(g->nzones, 1);
 	assert_int_equal(g->zones[0].kind, CG_CYCLE_HETEROGENEOUS);
@@ -249,11 +217,11 @@ static void test_table_on_two_cycles(void **state)
 	a = table(g, "a", false);
 	b = table(g, "b", false);
 	c = table(g, "c", false);
-	fill(g, a, "k");
-	rcc(g, a, "k", b, "k");
-	rcc(g, b, "k", a, "k");
-	rcc(g, a, "k", c, "m");
-	rcc(g, c, "m", a, "k");
+	model_fill(g, a, "k");
+	model_rcc(g, a, "k", b, "k");
+	model_rcc(g, b, "k", a, "k");
+	model_rcc(g, a, "k", c, "m");
+	model_rcc(g, c, "m", a, "k");
 	assert_true(analyse(g, &d));
 	assert_int_equal(d.n, 0);
 	assert_int_equal(g->nzones, 1);
@@ -269,8 +237,8 @@ static void test_self_loops(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t a = table(g, "a", false);
-	fill(g, a, "id");
-	rcc(g, a, "grp", a, "grp"); /* homogeneous: rows sharing a group */
+	model_fill(g, a, "id");
+	model_rcc(g, a, "grp", a, "grp"); /* homogeneous: rows sharing a group */
 	assert_true(analyse(g, &d));
 	assert_int_equal(g->nzones, 1);
 	assert_int_equal(g->zones[0].kind, CG_CYCLE_HOMOGENEOUS);
@@ -278,8 +246,8 @@ static void test_self_loops(void **state)
 
 	g = group();
 	a = table(g, "emp", false);
-	fill(g, a, "id");
-	rcc(g, a, "id", a, "boss"); /* every subordinate, recursively */
+	model_fill(g, a, "id");
+	model_rcc(g, a, "id", a, "boss"); /* every subordinate, recursively */
 	assert_false(analyse(g, &d));
 	assert_int_equal(g->zones[0].kind, CG_CYCLE_HETEROGENEOUS);
 	assert_int_equal(d.n, 1);
@@ -295,8 +263,8 @@ static void test_unloadable(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t a = table(g, "a", false), b = table(g, "b", false), c = table(g, "c", false);
-	fill(g, a, "id");
-	rcc(g, b, "x", c, "y"); /* b is never loaded, so neither is c */
+	model_fill(g, a, "id");
+	model_rcc(g, b, "x", c, "y"); /* b is never loaded, so neither is c */
 	assert_false(analyse(g, &d));
 	assert_int_equal(d.n, 2);
 	assert_non_null(strstr(d.items[0].msg, "table \"b\" can never be loaded"));
@@ -319,10 +287,10 @@ static void test_entries_movies(void **state)
 	unique(g, r, "id");
 	unique(g, f, "id");
 	unique(g, gen, "id");
-	fill(g, r, "id");
-	size_t r0 = rcc(g, r, "id", f, "regie");
-	size_t r1 = rcc(g, f, "id", df, "fid");
-	size_t r2 = rcc(g, gen, "id", f, "genre");
+	model_fill(g, r, "id");
+	size_t r0 = model_rcc(g, r, "id", f, "regie");
+	size_t r1 = model_rcc(g, f, "id", df, "fid");
+	size_t r2 = model_rcc(g, gen, "id", f, "genre");
 	assert_true(analyse(g, &d));
 	assert_int_equal(g->nentries, 6);
 	char want[128];
@@ -377,10 +345,10 @@ static void test_backpaths_cycle(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t a = table(g, "a", false), b = table(g, "b", false);
-	fill(g, a, "k");
-	fill(g, b, "x");
-	size_t ab = rcc(g, a, "k", b, "k");
-	size_t ba = rcc(g, b, "k", a, "k");
+	model_fill(g, a, "k");
+	model_fill(g, b, "x");
+	size_t ab = model_rcc(g, a, "k", b, "k");
+	size_t ba = model_rcc(g, b, "k", a, "k");
 	assert_true(analyse(g, &d));
 	const cg_entry *e = entry(g, b, "k");
 	assert_non_null(e);
@@ -412,8 +380,8 @@ static void test_backpaths_unique_rcc_target(void **state)
 	size_t a = table(g, "a", false), b = table(g, "b", false);
 	unique(g, b, "k");
 	unique(g, b, "id");
-	fill(g, a, "id");
-	size_t ab = rcc(g, a, "x", b, "k");
+	model_fill(g, a, "id");
+	size_t ab = model_rcc(g, a, "x", b, "k");
 	assert_true(analyse(g, &d));
 	char want[64];
 	const cg_entry *e = entry(g, b, "k");
@@ -439,14 +407,14 @@ static void test_backpaths_capped(void **state)
 	cg_diags d = {0};
 	cg_group *g = group();
 	size_t prev = table(g, "t0", false);
-	fill(g, prev, "id");
+	model_fill(g, prev, "id");
 	char name[16];
 	/* 8 layers, each joined twice to the next: 2^7 routes to the last */
 	for (int i = 1; i < 8; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
 		size_t t = table(g, name, false);
-		rcc(g, prev, "a", t, "x");
-		rcc(g, prev, "b", t, "x");
+		model_rcc(g, prev, "a", t, "x");
+		model_rcc(g, prev, "b", t, "x");
 		prev = t;
 	}
 	assert_true(analyse(g, &d));

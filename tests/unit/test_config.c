@@ -51,7 +51,7 @@ static void expect_error(const char *text, const char *want)
 {
 	write_conf(text);
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	assert_false(cfg_load(conf_path, &cfg, &err));
 	char full[1200];
 	snprintf(full, sizeof(full), "%s:%s", conf_path, want);
@@ -73,8 +73,8 @@ static void test_good_file(void **state)
 	           "backend = \"host=/var/run/postgresql port=5433 connect_timeout=5\"\n"
 	           "cache_db = cache.db\n"
 	           "cache_groups = a.cg, /abs/b.cg\n"
+	           "instance_name = shop_2\n"
 	           "max_clients = 50\n"
-	           "workers = 4\n"
 	           "max_cache_rows = 5000000000\n"
 	           "max_cache_mb = 0\n"
 	           "gc_interval = 60\n"
@@ -84,7 +84,7 @@ static void test_good_file(void **state)
 	           "pid_file = cbcached.pid\n"
 	           "shutdown_timeout = 0\n");
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	if (!cfg_load(conf_path, &cfg, &err))
 		fail_msg("%s", err.msg);
 	char want[512];
@@ -103,13 +103,13 @@ static void test_good_file(void **state)
 	assert_true(cfg_list_item(cfg.cache_groups, 1, item, sizeof(item)));
 	assert_string_equal(item, "/abs/b.cg");
 	assert_false(cfg_list_item(cfg.cache_groups, 2, item, sizeof(item)));
+	assert_string_equal(cfg.instance_name, "shop_2");
 	assert_int_equal(cfg.max_clients, 50);
-	assert_int_equal(cfg.workers, 4);
 	assert_true(cfg.max_cache_rows == 5000000000L);
 	assert_int_equal(cfg.max_cache_mb, 0);
 	assert_int_equal(cfg.gc_interval, 60);
 	assert_int_equal(cfg.gc_low_water, 70);
-	assert_int_equal(cfg.log_level, CFG_LOG_DEBUG);
+	assert_int_equal(cfg.log_level, LOG_DEBUG);
 	assert_string_equal(cfg.log_file, "/var/log/cbcached.log");
 	assert_int_equal(cfg.shutdown_timeout, 0);
 	cfg_free(&cfg);
@@ -120,7 +120,7 @@ static void test_defaults(void **state)
 	(void)state;
 	write_conf(REQUIRED);
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	if (!cfg_load(conf_path, &cfg, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(cfg.listen_port, 6433);
@@ -128,8 +128,9 @@ static void test_defaults(void **state)
 	assert_false(cfg.allow_tcp_password);
 	assert_string_equal(cfg.cache_db, "");
 	assert_string_equal(cfg.cache_groups, "");
+	assert_string_equal(cfg.instance_name, "default");
 	assert_int_equal(cfg.max_clients, 1000);
-	assert_int_equal(cfg.log_level, CFG_LOG_INFO);
+	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_string_equal(cfg.log_file, "");
 	assert_string_equal(cfg.pid_file, "");
 	assert_int_equal(cfg.shutdown_timeout, 30);
@@ -144,6 +145,10 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_error(REQUIRED "frobnicate = 1\n", "4: unknown key \"frobnicate\"; the keys are: listen_dir, ");
+	/* a removed key says why and what to do */
+	expect_error(
+	        REQUIRED "workers = 2\n",
+	        "4: workers is no longer a key: cache hits are answered in each session's own thread; remove the line");
 	expect_error(REQUIRED "listen_port = 0\n",
 	             "4: listen_port: invalid value \"0\": give an integer from 1 to 65535");
 	expect_error(REQUIRED "listen_port = 12ab\n", "4: listen_port: invalid value \"12ab\"");
@@ -167,11 +172,48 @@ static void test_errors(void **state)
 	expect_error(REQUIRED "just words\n", "4: expected \"key = value\", got \"just words\"");
 }
 
+/* instance_name: 1 to 40 of [a-z0-9_], because it names the slot and the publication. */
+static void test_instance_name(void **state)
+{
+	(void)state;
+	static const char *const good[] = {"a", "shop_1", "0", "_", "abcdefghijklmnopqrstuvwxyz0123456789____"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), REQUIRED "instance_name = %s\n", good[i]);
+		write_conf(text);
+		cfg_config cfg;
+		cb_error err;
+		if (!cfg_load(conf_path, &cfg, &err))
+			fail_msg("instance_name = %s: %s", good[i], err.msg);
+		assert_string_equal(cfg.instance_name, good[i]);
+		char buf[64];
+		for (size_t k = 0; k < cfg_key_count(); k++)
+			if (strcmp(cfg_key_name(k), "instance_name") == 0) {
+				assert_string_equal(cfg_key_value(&cfg, k, buf, sizeof(buf)), good[i]);
+				assert_false(cfg_key_reloadable(k));
+			}
+		cfg_free(&cfg);
+	}
+	static const char *const bad[] = {
+	        "Shop", "a-b", "caf\xc3\xa9", "a b", "a.b", "\"\"", "abcdefghijklmnopqrstuvwxyz0123456789_____"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512], want[512];
+		snprintf(text, sizeof(text), REQUIRED "\ninstance_name = %s\n", bad[i]);
+		const char *shown = strcmp(bad[i], "\"\"") == 0 ? "" : bad[i];
+		snprintf(want, sizeof(want),
+		         "5: instance_name: invalid value \"%s\": give 1 to 40 lower-case letters, digits or "
+		         "underscores; it names the backend's replication slot and publication "
+		         "cbcache_<instance_name>, so each cbcached on one backend needs its own",
+		         shown);
+		expect_error(text, want);
+	}
+}
+
 static void test_missing_file(void **state)
 {
 	(void)state;
 	cfg_config cfg;
-	cbd_error err;
+	cb_error err;
 	assert_false(cfg_load("/nonexistent/cbcache.conf", &cfg, &err));
 	assert_non_null(strstr(err.msg, "/nonexistent/cbcache.conf: cannot open the config file"));
 }
@@ -192,18 +234,18 @@ static void test_reload(void **state)
 {
 	(void)state;
 	cfg_config cur, next;
-	cbd_error err;
-	write_conf(REQUIRED "log_level = info\nworkers = 2\n");
+	cb_error err;
+	write_conf(REQUIRED "log_level = info\ngc_interval = 2\n");
 	assert_true(cfg_load(conf_path, &cur, &err));
-	write_conf(REQUIRED "log_level = debug\nworkers = 5\nmax_clients = 7\n");
+	write_conf(REQUIRED "log_level = debug\ngc_interval = 5\nmax_clients = 7\n");
 	assert_true(cfg_load(conf_path, &next, &err));
 	restart_calls = 0;
 	assert_true(cfg_apply_reload(&cur, &next, note_restart, NULL, &err));
-	assert_int_equal(cur.log_level, CFG_LOG_DEBUG);
+	assert_int_equal(cur.log_level, LOG_DEBUG);
 	assert_int_equal(cur.max_clients, 7);
-	assert_int_equal(cur.workers, 2); /* needs a restart: unchanged */
+	assert_int_equal(cur.gc_interval, 2); /* needs a restart: unchanged */
 	assert_int_equal(restart_calls, 1);
-	assert_string_equal(restart_key, "workers");
+	assert_string_equal(restart_key, "gc_interval");
 	cfg_free(&cur);
 	cfg_free(&next);
 }
@@ -211,8 +253,9 @@ static void test_reload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_good_file),    cmocka_unit_test(test_defaults), cmocka_unit_test(test_errors),
-	        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_good_file), cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_errors),    cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_reload),    cmocka_unit_test(test_instance_name),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -144,9 +144,9 @@ static void describe(const sqlfe_plan *p, const sqlfe_schema *s, tcase *got)
 		    p->cols[i].typmod);
 	for (int n = 1; n <= p->nparams; n++)
 		cat(got->params, FIELD_MAX, "%s$%d:%u", n > 1 ? " " : "", n, p->param_types[n]);
-	if (p->depends & SQLFE_T_TIMEZONE)
+	if (p->depends & PGTYPE_T_TIMEZONE)
 		cat(got->depends, FIELD_MAX, "timezone");
-	if (p->depends & SQLFE_T_DATESTYLE)
+	if (p->depends & PGTYPE_T_DATESTYLE)
 		cat(got->depends, FIELD_MAX, "%sdatestyle", got->depends[0] ? " " : "");
 	if (got->depends[0] == '\0')
 		cat(got->depends, FIELD_MAX, "none");
@@ -188,7 +188,7 @@ static void run_case(tcase *c, const sqlfe_schema *s_default, const sqlfe_schema
 	char *key = malloc(2 * len + 1);
 	sqlfe_plankey pk;
 	sqlfe_plan *p = NULL;
-	sqlfe_error err;
+	cb_error err;
 	tcase *got = calloc(1, sizeof(*got));
 
 	assert_non_null(key);

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "sql/plan.h"
+#include "tests/unit/testrand.h"
 
 /* tests/unit/test_sqlfe_movies.c */
 sqlfe_schema *movies_schema(bool collation_c);
@@ -30,16 +31,6 @@ sqlite3 *movies_cache_db(const sqlfe_schema *s);
 
 #define MAX_BASE 512
 #define ITERATIONS 4000
-
-static uint64_t rng_state;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
 
 static const char *words[] = {
         "(",      ")",       ",",       "*",        "=",        "<",          "AND",    "OR",    "NOT",     "IN",
@@ -169,7 +160,7 @@ static void run(const sqlfe_schema *s, sqlite3 *db, const char *sql)
 	char *key = malloc(2 * len + 1);
 	sqlfe_plankey pk;
 	sqlfe_plan *p = NULL;
-	sqlfe_error err;
+	cb_error err;
 	bool has_key;
 
 	assert_non_null(key);
@@ -183,8 +174,6 @@ static void run(const sqlfe_schema *s, sqlite3 *db, const char *sql)
 
 static void test_mutations(void **state)
 {
-	const char *env = getenv("SQLFE_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 777;
 	sqlfe_schema *s = movies_schema(false);
 	sqlite3 *db;
 	char sql[8192];
@@ -194,8 +183,7 @@ static void test_mutations(void **state)
 	db = movies_cache_db(s);
 	assert_non_null(db);
 	load_bases();
-	fprintf(stderr, "seed %llu (set SQLFE_SEED to reproduce)\n", (unsigned long long)seed);
-	rng_state = seed ? seed : 1;
+	rnd_seed(777);
 	for (int i = 0; i < ITERATIONS; i++) {
 		mutate(bases[rnd((uint32_t)nbase)], sql, sizeof(sql));
 		run(s, db, sql);
@@ -223,7 +211,7 @@ static void test_poison(void **state)
 		for (size_t k = 0; k < sizeof(poison) / sizeof(poison[0]); k++) {
 			char sql[2048];
 			sqlfe_plan *p;
-			sqlfe_error err;
+			cb_error err;
 			snprintf(sql, sizeof(sql), "%.1000s%.100s", bases[b], poison[k]);
 			assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
 			if (p->cacheable)

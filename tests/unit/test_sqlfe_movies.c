@@ -38,37 +38,38 @@ sqlfe_schema *movies_schema(bool collation_c)
 		return NULL;
 	s->collation_c = collation_c;
 	t = sqlfe_schema_add_table(s, "ort", 16001, false);
-	good &= movies_col(s, t, "plz", SQLFE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", SQLFE_COL_UNIQUE) >= 0;
-	good &= movies_col(s, t, "name", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "plz", PGTYPE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", SQLFE_COL_UNIQUE) >= 0;
+	good &= movies_col(s, t, "name", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
 	t = sqlfe_schema_add_table(s, "genre", 16002, true);
-	good &= movies_col(s, t, "id", SQLFE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
-	good &= movies_col(s, t, "name", SQLFE_OID_TEXT, -1, "text", SQLFE_COL_UNIQUE) >= 0;
+	good &= movies_col(s, t, "id", PGTYPE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
+	good &= movies_col(s, t, "name", PGTYPE_OID_TEXT, -1, "text", SQLFE_COL_UNIQUE) >= 0;
 	t = sqlfe_schema_add_table(s, "regisseur", 16003, false);
-	good &= movies_col(s, t, "id", SQLFE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE | SQLFE_COL_FILL) >= 0;
-	good &= movies_col(s, t, "vname", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
-	good &= movies_col(s, t, "nname", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
-	good &= movies_col(s, t, "wohnort", SQLFE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", 0) >= 0;
+	good &= movies_col(s, t, "id", PGTYPE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE | SQLFE_COL_FILL) >= 0;
+	good &= movies_col(s, t, "vname", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "nname", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "wohnort", PGTYPE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", 0) >= 0;
 	t = sqlfe_schema_add_table(s, "film", 16004, false);
-	good &= movies_col(s, t, "id", SQLFE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
-	good &= movies_col(s, t, "titel", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
-	good &= movies_col(s, t, "ort", SQLFE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", 0) >= 0;
-	good &= movies_col(s, t, "genre", SQLFE_OID_INT4, -1, "int4", SQLFE_COL_FILL) >= 0;
-	good &= movies_col(s, t, "regie", SQLFE_OID_INT4, -1, "int4", 0) >= 0;
-	good &= movies_col(s, t, "jahr", SQLFE_OID_INT4, -1, "int4", 0) >= 0;
-	good &= movies_col(s, t, "laenge_min", SQLFE_OID_INT4, -1, "int4", 0) >= 0;
-	good &= movies_col(s, t, "budget", SQLFE_OID_NUMERIC, NUMERIC_TYPMOD(12, 2), "numeric", 0) >= 0;
-	good &= movies_col(s, t, "bewertung", SQLFE_OID_FLOAT8, -1, "float8", 0) >= 0;
-	good &= movies_col(s, t, "erschienen", SQLFE_OID_DATE, -1, "date", 0) >= 0;
-	good &= movies_col(s, t, "geaendert", SQLFE_OID_TIMESTAMPTZ, -1, "timestamptz", 0) >= 0;
+	good &= movies_col(s, t, "id", PGTYPE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
+	good &= movies_col(s, t, "titel", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "ort", PGTYPE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", 0) >= 0;
+	good &= movies_col(s, t, "genre", PGTYPE_OID_INT4, -1, "int4", SQLFE_COL_FILL) >= 0;
+	good &= movies_col(s, t, "regie", PGTYPE_OID_INT4, -1, "int4", 0) >= 0;
+	good &= movies_col(s, t, "jahr", PGTYPE_OID_INT4, -1, "int4", 0) >= 0;
+	good &= movies_col(s, t, "laenge_min", PGTYPE_OID_INT4, -1, "int4", 0) >= 0;
+	good &= movies_col(s, t, "budget", PGTYPE_OID_NUMERIC, NUMERIC_TYPMOD(12, 2), "numeric", 0) >= 0;
+	good &= movies_col(s, t, "bewertung", PGTYPE_OID_FLOAT8, -1, "float8", 0) >= 0;
+	good &= movies_col(s, t, "erschienen", PGTYPE_OID_DATE, -1, "date", 0) >= 0;
+	good &= movies_col(s, t, "geaendert", PGTYPE_OID_TIMESTAMPTZ, -1, "timestamptz", 0) >= 0;
+	good &= movies_col(s, t, "farbe", PGTYPE_OID_BOOL, -1, "boolean", 0) >= 0;
 	t = sqlfe_schema_add_table(s, "darsteller", 16005, false);
-	good &= movies_col(s, t, "id", SQLFE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
-	good &= movies_col(s, t, "vname", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
-	good &= movies_col(s, t, "nname", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
-	good &= movies_col(s, t, "wohnort", SQLFE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", 0) >= 0;
+	good &= movies_col(s, t, "id", PGTYPE_OID_INT4, -1, "int4", SQLFE_COL_UNIQUE) >= 0;
+	good &= movies_col(s, t, "vname", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "nname", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "wohnort", PGTYPE_OID_VARCHAR, VARCHAR_TYPMOD(5), "varchar", 0) >= 0;
 	t = sqlfe_schema_add_table(s, "darst_film", 16006, false);
-	good &= movies_col(s, t, "did", SQLFE_OID_INT4, -1, "int4", 0) >= 0;
-	good &= movies_col(s, t, "fid", SQLFE_OID_INT4, -1, "int4", 0) >= 0;
-	good &= movies_col(s, t, "rolle", SQLFE_OID_TEXT, -1, "text", 0) >= 0;
+	good &= movies_col(s, t, "did", PGTYPE_OID_INT4, -1, "int4", 0) >= 0;
+	good &= movies_col(s, t, "fid", PGTYPE_OID_INT4, -1, "int4", 0) >= 0;
+	good &= movies_col(s, t, "rolle", PGTYPE_OID_TEXT, -1, "text", 0) >= 0;
 	good &= sqlfe_schema_add_rcc(s, "regisseur", "id", "film", "regie");
 	good &= sqlfe_schema_add_rcc(s, "regisseur", "wohnort", "ort", "plz");
 	good &= sqlfe_schema_add_rcc(s, "film", "ort", "ort", "plz");
@@ -92,14 +93,11 @@ sqlite3 *movies_cache_db(const sqlfe_schema *s)
 	for (int t = 0; t < s->ntables; t++) {
 		size_t n = (size_t)snprintf(ddl, sizeof(ddl), "CREATE TABLE \"%s\" (", s->tables[t].name);
 		for (int c = 0; c < s->tables[t].ncols; c++) {
-			const sqlfe_type *ty = sqlfe_types_lookup(s->tables[t].cols[c].type_oid);
+			const pgtype *ty = pgtype_output(s->tables[t].cols[c].type_oid);
 			if (ty == NULL || n >= sizeof(ddl))
 				goto fail;
 			n += (size_t)snprintf(ddl + n, sizeof(ddl) - n, "%s\"%s\" %s", c ? ", " : "",
-			                      s->tables[t].cols[c].name,
-			                      ty->storage == SQLFE_ST_INTEGER ? "INTEGER"
-			                      : ty->storage == SQLFE_ST_REAL  ? "REAL"
-			                                                      : "TEXT");
+			                      s->tables[t].cols[c].name, pgtype_sqlite_decl(ty->storage));
 		}
 		if (n >= sizeof(ddl))
 			goto fail;

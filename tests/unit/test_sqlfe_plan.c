@@ -38,7 +38,7 @@ static void test_plan_serves_its_key(void **state)
 	sqlfe_schema *s = movies_schema(false);
 	keyed a, b;
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 	char buf[64];
 
 	(void)state;
@@ -83,7 +83,7 @@ static void test_plan_without_key(void **state)
 	const char *sql = "SELECT nname FROM regisseur WHERE id = 5 AND vname = 'x'";
 	sqlfe_schema *s = movies_schema(false);
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 	char buf[16];
 
 	(void)state;
@@ -104,7 +104,7 @@ static void test_backend_plan(void **state)
 {
 	sqlfe_schema *s = movies_schema(false);
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 
 	(void)state;
 	assert_non_null(s);
@@ -122,7 +122,8 @@ static sqlfe_bind_status bind1(const sqlfe_plan *p, int i, const char *text, con
 	static char scratch[256];
 	size_t used = 0;
 
-	return sqlfe_plan_bind_value(&p->binds[i], text, pk, params, lens, n, scratch, sizeof(scratch), &used, out);
+	sqlfe_bind_input in = {text, pk, params, lens, NULL, n};
+	return sqlfe_plan_bind_value(&p->binds[i], &in, scratch, sizeof(scratch), &used, out);
 }
 
 static void test_bind_values(void **state)
@@ -131,7 +132,7 @@ static void test_bind_values(void **state)
 	const char *lit = "SELECT titel FROM film WHERE regie = 7 AND titel LIKE 'a*b%' AND ort = 'x' LIMIT 3";
 	sqlfe_schema *s = movies_schema(false);
 	sqlfe_plan *p, *q;
-	sqlfe_error err;
+	cb_error err;
 	sqlfe_bound out;
 	keyed k;
 	char small[4];
@@ -169,6 +170,50 @@ static void test_bind_values(void **state)
 		assert_int_equal(bind1(p, 0, sql, NULL, params, lens, 4, &out), SQLFE_BOUND_BACKEND);
 		assert_int_equal(bind1(p, 3, sql, NULL, params, lens, 3, &out), SQLFE_BOUND_BACKEND);
 	}
+	{
+		/* parameters declared with another type: read as PostgreSQL reads them */
+		const char *params[] = {NULL, "5000000000", "x", "y", "5"};
+		const int lens[] = {0, 10, 1, 1, 1};
+		uint32_t types[] = {0, PGTYPE_OID_INT8, 0, 0, 0};
+		char scratch[64];
+		size_t u = 0;
+		sqlfe_bind_input in = {sql, NULL, params, lens, types, 4};
+		/* int8 against the int4 column: read as int8, compared exactly (no row can equal it) */
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		assert_true(out.is_int && out.i == 5000000000LL);
+		/* int2: PostgreSQL refuses 40000 at Bind, so must the cache */
+		types[1] = PGTYPE_OID_INT2;
+		params[1] = "40000";
+		const int lens2[] = {0, 5, 1, 1, 1};
+		in.param_len = lens2;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_BACKEND);
+		/* numeric holding an integer equals it; a fraction goes to the backend */
+		types[1] = PGTYPE_OID_NUMERIC;
+		params[1] = "12.000";
+		const int lens3[] = {0, 6, 1, 1, 1};
+		in.param_len = lens3;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		assert_true(out.is_int && out.i == 12);
+		params[1] = "12.5";
+		const int lens4[] = {0, 4, 1, 1, 1};
+		in.param_len = lens4;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_BACKEND);
+	}
+	/* which declared types a parameter may arrive with */
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 0));
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 705)); /* unknown */
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_INT8));
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_INT2));
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_NUMERIC));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_NUMERIC)); /* LIMIT rounds numerics */
+	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_BPCHAR));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_TEXT));
+	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_BOOL, PGTYPE_OID_INT4));
 	/* literals of the statement, decoded into scratch */
 	scan(lit, &k);
 	assert_true(sqlfe_plan_build(lit, &k.pk, s, &q, &err));
@@ -178,9 +223,9 @@ static void test_bind_values(void **state)
 	assert_int_equal(bind1(q, 1, lit, &k.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
 	assert_int_equal(out.len, 6);
 	assert_memory_equal(out.s, "a[*]b*", 6);
-	assert_int_equal(
-	        sqlfe_plan_bind_value(&q->binds[1], lit, &k.pk, NULL, NULL, 0, small, sizeof(small), &used, &out),
-	        SQLFE_BOUND_NOSPACE);
+	assert_int_equal(sqlfe_plan_bind_value(&q->binds[1], &(sqlfe_bind_input){lit, &k.pk, NULL, NULL, NULL, 0},
+	                                       small, sizeof(small), &used, &out),
+	                 SQLFE_BOUND_NOSPACE);
 	sqlfe_plan_free(q);
 	sqlfe_plan_free(p);
 	sqlfe_schema_free(s);
@@ -192,7 +237,7 @@ static void test_bool_and_opaque_types(void **state)
 	sqlfe_schema *s = sqlfe_schema_new("public");
 	int t;
 	sqlfe_plan *p;
-	sqlfe_error err;
+	cb_error err;
 	sqlfe_bound out;
 	const char *params[] = {NULL, "1", "true"};
 	const int lens[] = {0, 1, 4};
@@ -201,10 +246,10 @@ static void test_bool_and_opaque_types(void **state)
 	assert_non_null(s);
 	t = sqlfe_schema_add_table(s, "flags", 17001, false);
 	assert_int_equal(
-	        sqlfe_schema_add_column(s, t, "id", SQLFE_OID_INT4, -1, "int4", 1, SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+	        sqlfe_schema_add_column(s, t, "id", PGTYPE_OID_INT4, -1, "int4", 1, SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
 	        0);
-	assert_int_equal(sqlfe_schema_add_column(s, t, "active", SQLFE_OID_BOOL, -1, "bool", 2, 0), 1);
-	assert_int_equal(sqlfe_schema_add_column(s, t, "code", SQLFE_OID_BPCHAR, 7, "bpchar", 3, 0), 2);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "active", PGTYPE_OID_BOOL, -1, "bool", 2, 0), 1);
+	assert_int_equal(sqlfe_schema_add_column(s, t, "code", PGTYPE_OID_BPCHAR, 7, "bpchar", 3, 0), 2);
 	assert_int_equal(sqlfe_schema_add_column(s, t, "doc", 3802, -1, "jsonb", 4, 0), 3);
 
 	assert_true(
@@ -213,9 +258,9 @@ static void test_bool_and_opaque_types(void **state)
 	assert_string_equal(p->sql, "SELECT \"flags\".\"active\", \"flags\".\"code\" FROM \"flags\" AS \"flags\" "
 	                            "WHERE \"flags\".\"id\" = ?1 AND \"flags\".\"active\" = ?2");
 	assert_int_equal(p->binds[1].as, SQLFE_BIND_BOOL);
-	assert_int_equal(p->cols[0].type_oid, SQLFE_OID_BOOL);
+	assert_int_equal(p->cols[0].type_oid, PGTYPE_OID_BOOL);
 	assert_int_equal(p->cols[0].typlen, 1);
-	assert_int_equal(p->cols[1].type_oid, SQLFE_OID_BPCHAR);
+	assert_int_equal(p->cols[1].type_oid, PGTYPE_OID_BPCHAR);
 	assert_int_equal(p->cols[1].typmod, 7);
 	assert_int_equal(bind1(p, 1, "", NULL, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
 	assert_true(out.is_int && out.i == 1);
@@ -223,9 +268,15 @@ static void test_bool_and_opaque_types(void **state)
 
 	assert_true(sqlfe_plan_build("SELECT id FROM flags WHERE id = $1 AND active = $2", NULL, s, &p, &err));
 	assert_true(p->cacheable);
-	assert_int_equal(p->param_types[2], SQLFE_OID_BOOL);
+	assert_int_equal(p->param_types[2], PGTYPE_OID_BOOL);
 	assert_int_equal(bind1(p, 1, "", NULL, params, lens, 2, &out), SQLFE_BOUND_OK);
 	assert_true(out.is_int && out.i == 1);
+	sqlfe_plan_free(p);
+
+	/* a string compared with a boolean is read as boolin reads it, when it is bound */
+	assert_true(sqlfe_plan_build("SELECT id FROM flags WHERE id = 1 AND active = 't'", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->binds[1].as, SQLFE_BIND_BOOL);
 	sqlfe_plan_free(p);
 
 	/* what SQLite would not evaluate exactly */
@@ -233,7 +284,7 @@ static void test_bool_and_opaque_types(void **state)
 		const char *sql, *reason;
 	} backend[] = {
 	        {"SELECT id FROM flags WHERE id = 1 AND active", "condition"},
-	        {"SELECT id FROM flags WHERE id = 1 AND active = 't'", "bool compared with a non-boolean constant"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active = 1", "bool compared with a non-boolean constant"},
 	        {"SELECT id FROM flags WHERE id = 1 AND active < true", "ordering on type bool"},
 	        {"SELECT id FROM flags WHERE id = 1 AND code = 'ab'", "equality on type bpchar"},
 	        {"SELECT id FROM flags WHERE id = 1 ORDER BY active", "ORDER BY on type bool"},
@@ -250,6 +301,75 @@ static void test_bool_and_opaque_types(void **state)
 		sqlfe_plan_free(p);
 	}
 	sqlfe_schema_free(s);
+}
+
+/* Whether sql is answered from the cache over s; the reason when not, into why. */
+static bool cacheable(sqlfe_schema *s, const char *sql, char *why, size_t cap)
+{
+	sqlfe_plan *p;
+	cb_error err;
+	bool c;
+
+	assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
+	c = p->cacheable;
+	snprintf(why, cap, "%s", c ? "" : p->reason);
+	sqlfe_plan_free(p);
+	return c;
+}
+
+/*
+ * Text is ordered in SQLite (bytewise) only when the column's own
+ * collation is C: a column declared COLLATE "en-x-icu" in a database
+ * whose default is C was ordered bytewise (A B Z a ...) where PostgreSQL
+ * answers a A b B ... (found by tests/integration/test_cache_types.py).
+ */
+static void test_column_collation(void **state)
+{
+	static const char *const ordering[] = {
+	        "SELECT id, name FROM words WHERE id IN (1, 2) ORDER BY name",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name < 'b'",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name BETWEEN 'a' AND 'b'",
+	        "SELECT min(name) FROM words WHERE id IN (1, 2)",
+	        "SELECT max(name) FROM words WHERE id IN (1, 2)",
+	};
+	static const char *const equality[] = {
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name = 'a'",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name IN ('a', 'b')",
+	        "SELECT id FROM words WHERE id IN (1, 2) AND name LIKE 'a%'",
+	};
+	/* the column's collation flag, the database's default is C, may SQLite order the column? */
+	static const struct {
+		unsigned flag;
+		bool db_c, order;
+	} cases[] = {
+	        {0, true, true},   {SQLFE_COL_COLL_OTHER, true, false},  {SQLFE_COL_COLL_C, true, true},
+	        {0, false, false}, {SQLFE_COL_COLL_OTHER, false, false}, {SQLFE_COL_COLL_C, false, true},
+	};
+	char why[128];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		sqlfe_schema *s = sqlfe_schema_new("public");
+		int t;
+		assert_non_null(s);
+		s->collation_c = cases[k].db_c;
+		t = sqlfe_schema_add_table(s, "words", 17002, false);
+		assert_int_equal(sqlfe_schema_add_column(s, t, "id", PGTYPE_OID_INT4, -1, "int4", 1,
+		                                         SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+		                 0);
+		assert_int_equal(sqlfe_schema_add_column(s, t, "name", PGTYPE_OID_TEXT, -1, "text", 2, cases[k].flag),
+		                 1);
+		assert_int_equal(sqlfe_schema_column_c(s, &s->tables[t].cols[1]), cases[k].order);
+		for (size_t i = 0; i < sizeof(ordering) / sizeof(ordering[0]); i++)
+			if (cacheable(s, ordering[i], why, sizeof(why)) != cases[k].order)
+				fail_msg("case %zu: %s: want %s, got %s", k, ordering[i],
+				         cases[k].order ? "cache" : "backend", why[0] ? why : "cache");
+		/* equality and LIKE are bytewise under every deterministic collation */
+		for (size_t i = 0; i < sizeof(equality) / sizeof(equality[0]); i++)
+			if (!cacheable(s, equality[i], why, sizeof(why)))
+				fail_msg("case %zu: %s: want cache, got %s", k, equality[i], why);
+		sqlfe_schema_free(s);
+	}
 }
 
 static void test_schema_refusals(void **state)
@@ -284,6 +404,7 @@ int main(void)
 	        cmocka_unit_test(test_plan_serves_its_key),   cmocka_unit_test(test_plan_without_key),
 	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
 	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
+	        cmocka_unit_test(test_column_collation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,8 +103,8 @@ static void test_quoting(void **state)
 	/* quoted identifiers are copied verbatim, digits and quotes inside included */
 	expect_key("SELECT \"col 5\", \"a\"\"b\" FROM \"T\" WHERE x = 5",
 	           "SELECT \"col 5\", \"a\"\"b\" FROM \"T\" WHERE x = ?I");
-	/* B'', X'' and N'' literals stay */
-	expect_key("SELECT B'101', X'1F', N'abc', 7", "SELECT B'101', X'1F', N'abc', ?I");
+	/* B'' and X'' literals stay; N'' is the keyword NCHAR and a string */
+	expect_key("SELECT B'101', X'1F', N'abc', 7", "SELECT B'101', X'1F', N?S, ?I");
 	/* the '--' inside a string is not a comment */
 	expect_key("SELECT '--x' FROM t", "SELECT ?S FROM t");
 	/* string contents never leak into the key */
@@ -120,10 +120,10 @@ static void test_comments_and_casts(void **state)
 	expect_key("SELECT '5'::int, a::text FROM t", "SELECT ?S::int, a::text FROM t");
 	/* typmods are stripped; the parse sends such statements to the backend */
 	expect_key("SELECT a::varchar(5) FROM t", "SELECT a::varchar(?I) FROM t");
-	/* numbers glued to identifiers and identifiers with digits stay */
-	expect_key("SELECT 5abc, t1.c2, a$1 FROM t2", "SELECT 5abc, t1.c2, a$1 FROM t2");
-	/* "1..": the 1 stays (PostgreSQL splits it oddly), ".2" is a literal */
-	expect_key("SELECT 1..2", "SELECT 1.?N");
+	/* identifiers with digits and dollars stay */
+	expect_key("SELECT t1.c2, a$1 FROM t2", "SELECT t1.c2, a$1 FROM t2");
+	/* "1..2" is PostgreSQL's integer, "..", integer */
+	expect_key("SELECT 1..2", "SELECT ?I..?I");
 }
 
 static void expect_nokey(const char *sql, bool std_strings)
@@ -148,6 +148,10 @@ static void test_no_key(void **state)
 	expect_nokey("SELECT $x$abc", true);
 	expect_nokey("SELECT 1 /* open", true);
 	expect_nokey("SELECT '\x01'", true);
+	/* PostgreSQL 15 refuses junk after a number or a parameter */
+	expect_nokey("SELECT 5abc FROM t", true);
+	expect_nokey("SELECT 1e+ FROM t", true);
+	expect_nokey("SELECT $1x FROM t", true);
 	expect_nokey("SELECT 'a\\'b'", false);
 	/* with standard_conforming_strings off, a string without backslashes is fine */
 	{
@@ -155,6 +159,28 @@ static void test_no_key(void **state)
 		scan_std("SELECT 'ab' FROM t", false, &s);
 		assert_true(s.ok);
 		assert_string_equal(s.shown, "SELECT ?S FROM t");
+	}
+}
+
+/* Both statements of each pair get a plan key; the two keys (and their
+ * hashes and literal counts) are the same when same, else they differ. */
+static void check_pairs(const char *(*pairs)[2], size_t n, bool same)
+{
+	for (size_t i = 0; i < n; i++) {
+		scanned a, b;
+		scan(pairs[i][0], &a);
+		scan(pairs[i][1], &b);
+		assert_true(a.ok && b.ok);
+		if (same) {
+			if (strcmp(a.key, b.key) != 0)
+				fail_msg("different keys for\n  %s\n  %s", pairs[i][0], pairs[i][1]);
+			assert_true(a.pk.hash == b.pk.hash);
+			assert_int_equal(a.pk.nlits, b.pk.nlits);
+		} else {
+			if (a.pk.key_len == b.pk.key_len && memcmp(a.key, b.key, a.pk.key_len) == 0)
+				fail_msg("same key for\n  %s\n  %s", pairs[i][0], pairs[i][1]);
+			assert_true(a.pk.hash != b.pk.hash);
+		}
 	}
 }
 
@@ -178,15 +204,7 @@ static void test_different_meaning_different_key(void **state)
 	        {"SELECT 1 FROM t", "SELECT B'1' FROM t"},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		scanned a, b;
-		scan(pairs[i][0], &a);
-		scan(pairs[i][1], &b);
-		assert_true(a.ok && b.ok);
-		if (a.pk.key_len == b.pk.key_len && memcmp(a.key, b.key, a.pk.key_len) == 0)
-			fail_msg("same key for\n  %s\n  %s", pairs[i][0], pairs[i][1]);
-		assert_true(a.pk.hash != b.pk.hash);
-	}
+	check_pairs(pairs, sizeof(pairs) / sizeof(pairs[0]), false);
 }
 
 static void test_same_shape_same_key(void **state)
@@ -200,16 +218,7 @@ static void test_same_shape_same_key(void **state)
 	        {"SELECT a FROM t WHERE b = $$x$$", "SELECT a FROM t WHERE b = 'y'"},
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		scanned a, b;
-		scan(pairs[i][0], &a);
-		scan(pairs[i][1], &b);
-		assert_true(a.ok && b.ok);
-		if (strcmp(a.key, b.key) != 0)
-			fail_msg("different keys for\n  %s\n  %s", pairs[i][0], pairs[i][1]);
-		assert_true(a.pk.hash == b.pk.hash);
-		assert_int_equal(a.pk.nlits, b.pk.nlits);
-	}
+	check_pairs(pairs, sizeof(pairs) / sizeof(pairs[0]), true);
 }
 
 static void test_positions(void **state)

@@ -25,20 +25,11 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "sql/plankey.h"
+#include "tests/unit/testrand.h"
 
 #define SHAPES 300
 #define PER_SHAPE 12
 #define MAX_STMT 1024
-
-static uint64_t rng_state;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
 
 static const char *fixed_tokens[] = {
         "SELECT", "a",   "t1",    "\"Q x\"", "\"a\"\"b\"", "FROM",    "WHERE", "AND", "IN", "(",   ")",  ",",
@@ -182,15 +173,12 @@ static bool signature(const char *sql, const sqlfe_plankey *pk, char *sig, size_
 
 static void test_against_postgresql_scanner(void **state)
 {
-	const char *env = getenv("SQLFE_SEED");
-	uint64_t seed = env ? strtoull(env, NULL, 10) : 20261127;
 	rec *recs = calloc(SHAPES * PER_SHAPE, sizeof(*recs));
 	int nrec = 0, nokey = 0, same = 0, stripped = 0;
 
 	(void)state;
 	assert_non_null(recs);
-	fprintf(stderr, "seed %llu (set SQLFE_SEED to reproduce)\n", (unsigned long long)seed);
-	rng_state = seed ? seed : 1;
+	rnd_seed(20261127);
 	for (int s = 0; s < SHAPES; s++) {
 		shape sh;
 		make_shape(&sh);

@@ -74,7 +74,7 @@ static void test_floats_from_postgresql(void **state)
 
 static long render(uint32_t oid, sqlfe_sqlval v, char *out, size_t cap)
 {
-	const sqlfe_type *t = sqlfe_types_lookup(oid);
+	const pgtype *t = pgtype_output(oid);
 
 	assert_non_null(t);
 	return sqlfe_types_render(t, &v, 1, out, cap);
@@ -112,36 +112,36 @@ static void test_render(void **state)
 	char small[4];
 
 	(void)state;
-	EXPECT_RENDER(SQLFE_OID_INT4, vint(-42), "-42");
-	EXPECT_RENDER(SQLFE_OID_INT8, vint(INT64_MIN), "-9223372036854775808");
-	EXPECT_RENDER(SQLFE_OID_INT2, vint(32767), "32767");
-	EXPECT_RENDER(SQLFE_OID_BOOL, vint(1), "t");
-	EXPECT_RENDER(SQLFE_OID_BOOL, vint(0), "f");
-	EXPECT_RENDER(SQLFE_OID_TEXT, vtext("Grüße"), "Grüße");
-	EXPECT_RENDER(SQLFE_OID_VARCHAR, vtext(""), "");
-	EXPECT_RENDER(SQLFE_OID_NUMERIC, vtext("1234.50"), "1234.50");
-	EXPECT_RENDER(SQLFE_OID_TIMESTAMPTZ, vtext("2020-01-02 03:04:05+01"), "2020-01-02 03:04:05+01");
-	EXPECT_RENDER(SQLFE_OID_FLOAT8, vreal(0.1), "0.1");
-	EXPECT_RENDER(SQLFE_OID_FLOAT8, vreal(1e16), "1e+16");
+	EXPECT_RENDER(PGTYPE_OID_INT4, vint(-42), "-42");
+	EXPECT_RENDER(PGTYPE_OID_INT8, vint(INT64_MIN), "-9223372036854775808");
+	EXPECT_RENDER(PGTYPE_OID_INT2, vint(32767), "32767");
+	EXPECT_RENDER(PGTYPE_OID_BOOL, vint(1), "t");
+	EXPECT_RENDER(PGTYPE_OID_BOOL, vint(0), "f");
+	EXPECT_RENDER(PGTYPE_OID_TEXT, vtext("Grüße"), "Grüße");
+	EXPECT_RENDER(PGTYPE_OID_VARCHAR, vtext(""), "");
+	EXPECT_RENDER(PGTYPE_OID_NUMERIC, vtext("1234.50"), "1234.50");
+	EXPECT_RENDER(PGTYPE_OID_TIMESTAMPTZ, vtext("2020-01-02 03:04:05+01"), "2020-01-02 03:04:05+01");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT8, vreal(0.1), "0.1");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT8, vreal(1e16), "1e+16");
 	/* SQLite keeps integral REAL values as integers */
-	EXPECT_RENDER(SQLFE_OID_FLOAT8, vint(100), "100");
-	EXPECT_RENDER(SQLFE_OID_FLOAT8, vtext("NaN"), "NaN");
-	EXPECT_RENDER(SQLFE_OID_FLOAT8, vtext("-0"), "-0");
-	EXPECT_RENDER(SQLFE_OID_FLOAT8, vreal(-INFINITY), "-Infinity");
-	EXPECT_RENDER(SQLFE_OID_FLOAT4, vreal((double)3.1415927f), "3.1415927");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT8, vint(100), "100");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT8, vtext("NaN"), "NaN");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT8, vtext("-0"), "-0");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT8, vreal(-INFINITY), "-Infinity");
+	EXPECT_RENDER(PGTYPE_OID_FLOAT4, vreal((double)3.1415927f), "3.1415927");
 	/* NULL and values that cannot be rendered exactly */
-	assert_int_equal(render(SQLFE_OID_INT4, null, small, sizeof(small)), SQLFE_RENDER_NULL);
-	assert_int_equal(render(SQLFE_OID_TEXT, null, small, sizeof(small)), SQLFE_RENDER_NULL);
-	assert_int_equal(render(SQLFE_OID_INT4, vreal(1.5), small, sizeof(small)), SQLFE_RENDER_INEXACT);
-	assert_int_equal(render(SQLFE_OID_INT4, vtext("1"), small, sizeof(small)), SQLFE_RENDER_INEXACT);
-	assert_int_equal(render(SQLFE_OID_BOOL, vint(2), small, sizeof(small)), SQLFE_RENDER_INEXACT);
-	assert_int_equal(render(SQLFE_OID_TEXT, vint(5), small, sizeof(small)), SQLFE_RENDER_INEXACT);
-	assert_int_equal(render(SQLFE_OID_FLOAT8, vtext("abc"), small, sizeof(small)), SQLFE_RENDER_INEXACT);
-	assert_int_equal(render(SQLFE_OID_FLOAT4, vreal(0.1), small, sizeof(small)), SQLFE_RENDER_INEXACT);
+	assert_int_equal(render(PGTYPE_OID_INT4, null, small, sizeof(small)), SQLFE_RENDER_NULL);
+	assert_int_equal(render(PGTYPE_OID_TEXT, null, small, sizeof(small)), SQLFE_RENDER_NULL);
+	assert_int_equal(render(PGTYPE_OID_INT4, vreal(1.5), small, sizeof(small)), SQLFE_RENDER_INEXACT);
+	assert_int_equal(render(PGTYPE_OID_INT4, vtext("1"), small, sizeof(small)), SQLFE_RENDER_INEXACT);
+	assert_int_equal(render(PGTYPE_OID_BOOL, vint(2), small, sizeof(small)), SQLFE_RENDER_INEXACT);
+	assert_int_equal(render(PGTYPE_OID_TEXT, vint(5), small, sizeof(small)), SQLFE_RENDER_INEXACT);
+	assert_int_equal(render(PGTYPE_OID_FLOAT8, vtext("abc"), small, sizeof(small)), SQLFE_RENDER_INEXACT);
+	assert_int_equal(render(PGTYPE_OID_FLOAT4, vreal(0.1), small, sizeof(small)), SQLFE_RENDER_INEXACT);
 	/* too small a buffer: the needed length, the output cut and terminated */
-	assert_int_equal(render(SQLFE_OID_TEXT, vtext("abcdef"), small, sizeof(small)), 6);
+	assert_int_equal(render(PGTYPE_OID_TEXT, vtext("abcdef"), small, sizeof(small)), 6);
 	assert_string_equal(small, "abc");
-	assert_int_equal(render(SQLFE_OID_INT4, vint(123456), small, sizeof(small)), 6);
+	assert_int_equal(render(PGTYPE_OID_INT4, vint(123456), small, sizeof(small)), 6);
 	assert_string_equal(small, "123");
 }
 
@@ -163,35 +163,55 @@ static void test_extra_float_digits(void **state)
 
 static void test_table(void **state)
 {
-	const sqlfe_type *t;
+	const pgtype *t;
 
 	(void)state;
-	t = sqlfe_types_lookup(SQLFE_OID_INT4);
+	t = pgtype_output(PGTYPE_OID_INT4);
 	assert_non_null(t);
-	assert_int_equal(t->storage, SQLFE_ST_INTEGER);
+	assert_int_equal(t->storage, PGTYPE_ST_INTEGER);
 	assert_int_equal(t->typlen, 4);
-	assert_true(sqlfe_types_can_order(t, false));
-	t = sqlfe_types_lookup(SQLFE_OID_TEXT);
-	assert_false(sqlfe_types_can_order(t, false));
-	assert_true(sqlfe_types_can_order(t, true));
-	assert_true(t->ops & SQLFE_OPS_EQ);
-	t = sqlfe_types_lookup(SQLFE_OID_NUMERIC);
-	assert_int_equal(t->storage, SQLFE_ST_TEXT);
-	assert_false(t->ops & SQLFE_OPS_EQ);
-	assert_false(sqlfe_types_can_order(t, true));
-	t = sqlfe_types_lookup(SQLFE_OID_FLOAT8);
-	assert_int_equal(t->storage, SQLFE_ST_REAL);
-	assert_false(sqlfe_types_can_order(t, true));
-	t = sqlfe_types_lookup(SQLFE_OID_TIMESTAMPTZ);
-	assert_true(t->ops & SQLFE_T_TIMEZONE);
-	assert_null(sqlfe_types_lookup(3802)); /* jsonb */
-	assert_null(sqlfe_types_lookup(17));   /* bytea */
+	assert_true(pgtype_can_order(t, false));
+	t = pgtype_output(PGTYPE_OID_TEXT);
+	assert_false(pgtype_can_order(t, false));
+	assert_true(pgtype_can_order(t, true));
+	assert_true(t->flags & PGTYPE_OPS_EQ);
+	t = pgtype_output(PGTYPE_OID_NUMERIC);
+	assert_int_equal(t->storage, PGTYPE_ST_TEXT);
+	assert_false(t->flags & PGTYPE_OPS_EQ);
+	assert_false(pgtype_can_order(t, true));
+	t = pgtype_output(PGTYPE_OID_FLOAT8);
+	assert_int_equal(t->storage, PGTYPE_ST_TEXT); /* the shortest exact text; NaN, -0 kept */
+	assert_false(pgtype_can_order(t, true));
+	t = pgtype_output(PGTYPE_OID_TIMESTAMPTZ);
+	assert_true(t->flags & PGTYPE_T_TIMEZONE);
+	assert_null(pgtype_output(3802)); /* jsonb: stored, never rendered by the cache */
+	assert_null(pgtype_output(17));   /* bytea: its output depends on bytea_output */
+	assert_non_null(pgtype_lookup(17));
+	/* one storage for booleans everywhere: 0/1, declared INTEGER, rendered f/t */
+	t = pgtype_output(PGTYPE_OID_BOOL);
+	assert_int_equal(t->storage, PGTYPE_ST_BOOL);
+	assert_string_equal(pgtype_sqlite_decl(t->storage), "INTEGER");
+	assert_true(t->flags & PGTYPE_EXACT_EQ);
+	int b = -1;
+	assert_true(pgtype_parse_bool("t", &b) && b == 1);
+	assert_true(pgtype_parse_bool("f", &b) && b == 0);
+	assert_false(pgtype_parse_bool("yes please", &b));
+	/* PostgreSQL's boolin: any case, unique prefixes, whitespace around */
+	static const char *const yes[] = {"TRUE", "tr", " t ", "y", "Yes", "on", "1"};
+	static const char *const no[] = {"False", "fa", "n", "NO", "off", "of", "0", "\tf\n"};
+	static const char *const bad[] = {"o", "tx", "truex", "2", "", "  ", "yess", "10"};
+	for (size_t i = 0; i < CB_ARRAY_LEN(yes); i++)
+		assert_true(pgtype_parse_bool(yes[i], &b) && b == 1);
+	for (size_t i = 0; i < CB_ARRAY_LEN(no); i++)
+		assert_true(pgtype_parse_bool(no[i], &b) && b == 0);
+	for (size_t i = 0; i < CB_ARRAY_LEN(bad); i++)
+		assert_false(pgtype_parse_bool(bad[i], &b));
 }
 
 static void test_parse_int(void **state)
 {
-	const sqlfe_type *i2 = sqlfe_types_lookup(SQLFE_OID_INT2), *i4 = sqlfe_types_lookup(SQLFE_OID_INT4),
-	                 *i8 = sqlfe_types_lookup(SQLFE_OID_INT8);
+	const pgtype *i2 = pgtype_output(PGTYPE_OID_INT2), *i4 = pgtype_output(PGTYPE_OID_INT4),
+	             *i8 = pgtype_output(PGTYPE_OID_INT8);
 	int64_t v = 0;
 
 	(void)state;
@@ -216,7 +236,7 @@ static void test_parse_int(void **state)
 	BAD(i4, "");
 	BAD(i4, "-");
 	BAD(i4, "5x");
-	BAD(sqlfe_types_lookup(SQLFE_OID_TEXT), "5");
+	BAD(pgtype_output(PGTYPE_OID_TEXT), "5");
 #undef OK
 #undef BAD
 }

@@ -1,0 +1,695 @@
+/*
+ * hitpath.c - the hit path: answer a SELECT from the SQLite cache exactly
+ * as PostgreSQL would, or say why not (see the DESIGN in hitpath.h).
+ *
+ * Functions prefix: hitpath_
+ */
+#include "hit/hitpath.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "common/array.h"
+#include "hit/plancache.h"
+#include "hit/reader.h"
+#include "hit/render.h"
+#include "sql/plan.h"
+
+struct hitpath_engine {
+	hitpath_settings s; /* its strings are the engine's own copies */
+	plancache *plans;
+	_Atomic uint64_t no_key, hits, misses, backend, errors;
+};
+
+/* A translated statement prepared on one connection, per plan. */
+typedef struct conn_stmt {
+	UT_hash_handle hh;
+	const plancache_plan *plan;
+	sqlite3_stmt *st;
+} conn_stmt;
+
+struct hitpath_conn {
+	hitpath_engine *e;
+	reader *rd;
+	conn_stmt *stmts;
+	/* scratch buffers, grown as needed and reused by every statement */
+	char *text, *key, *scratch;
+	size_t text_cap, key_cap, scratch_cap;
+	const char **pv; /* parameters shifted to 1..n */
+	int *pl;
+	uint32_t *pt; /* their declared types */
+	size_t pv_cap, pl_cap, pt_cap;
+	sqlfe_bound *bound; /* resolved probe values, then binds */
+	size_t bound_cap;
+	render_scratch render;
+};
+
+/* --- small helpers --------------------------------------------------------- */
+
+static CB_PRINTF(2, 3) hitpath_outcome to_backend(hitpath_result *res, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+	res->outcome = HITPATH_BACKEND;
+	return HITPATH_BACKEND;
+}
+
+static hitpath_outcome failed(hitpath_result *res, cb_error *err, const char *msg)
+{
+	cb_error_set(err, "%s", msg);
+	res->outcome = HITPATH_ERROR;
+	return HITPATH_ERROR;
+}
+
+/* The text of a resolved value as the cache stores it, into buf; false when it does not fit. */
+static bool value_text(const sqlfe_bound *b, char *buf, size_t cap)
+{
+	if (b->is_int) {
+		if (cap < 21)
+			return false;
+		sqlfe_types_format_int(b->i, buf);
+		return true;
+	}
+	if (b->len >= cap || memchr(b->s, '\0', b->len) != NULL)
+		return false;
+	memcpy(buf, b->s, b->len);
+	buf[b->len] = '\0';
+	return true;
+}
+
+/* --- engine ----------------------------------------------------------------- */
+
+hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
+{
+	hitpath_engine *e = calloc(1, sizeof(*e));
+	if (e != NULL) {
+		e->s = *s;
+		e->s.cache_path = strdup(s->cache_path ? s->cache_path : "");
+		e->s.fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "");
+	}
+	if (e == NULL || e->s.cache_path == NULL || e->s.fill_timezone == NULL) {
+		cb_error_set(err, "out of memory creating the hit path");
+		hitpath_engine_free(e);
+		return NULL;
+	}
+	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, s->max_plans, err)) == NULL) {
+		hitpath_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void hitpath_engine_free(hitpath_engine *e)
+{
+	if (e == NULL)
+		return;
+	plancache_free(e->plans);
+	free((char *)e->s.fill_timezone);
+	free((char *)e->s.cache_path);
+	free(e);
+}
+
+void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	plancache_stats ps;
+	plancache_get_stats(e->plans, &ps);
+	out->parses = ps.parses;
+	out->plan_hits = ps.plan_hits;
+	out->uncached = ps.uncached;
+	out->plans = ps.plans;
+	out->no_key = atomic_load(&e->no_key);
+	out->hits = atomic_load(&e->hits);
+	out->misses = atomic_load(&e->misses);
+	out->backend = atomic_load(&e->backend);
+	out->errors = atomic_load(&e->errors);
+}
+
+typedef struct foreach_arg {
+	void (*fn)(void *arg, const hitpath_plan_info *info);
+	void *arg;
+} foreach_arg;
+
+static void plan_visit(void *arg, const plancache_plan *p)
+{
+	foreach_arg *fa = arg;
+	hitpath_plan_info info = {
+	        .key = p->display,
+	        .executions = atomic_load(&p->executions),
+	        .hits = atomic_load(&p->hits),
+	        .misses = atomic_load(&p->misses),
+	        .backend = atomic_load(&p->backend),
+	        .reason = p->sql ? p->last_reason : p->reason,
+	        .group = p->group,
+	};
+	fa->fn(fa->arg, &info);
+}
+
+void hitpath_foreach_plan(hitpath_engine *e, void (*fn)(void *arg, const hitpath_plan_info *info), void *arg)
+{
+	foreach_arg fa = {fn, arg};
+	plancache_foreach(e->plans, plan_visit, &fa);
+}
+
+/* --- connections ------------------------------------------------------------ */
+
+hitpath_conn *hitpath_conn_new(hitpath_engine *e, cb_error *err)
+{
+	hitpath_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cb_error_set(err, "out of memory creating a hit path connection");
+		return NULL;
+	}
+	c->e = e;
+	if ((c->rd = reader_open(e->s.cache_path, e->s.groups, e->s.ngroups, 0, err)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void hitpath_conn_free(hitpath_conn *c)
+{
+	if (c == NULL)
+		return;
+	conn_stmt *cs, *tmp;
+	HASH_ITER(hh, c->stmts, cs, tmp)
+	{
+		HASH_DEL(c->stmts, cs);
+		sqlite3_finalize(cs->st);
+		free(cs);
+	}
+	reader_close(c->rd);
+	free(c->text);
+	free(c->key);
+	free(c->scratch);
+	free(c->pv);
+	free(c->pl);
+	free(c->pt);
+	free(c->bound);
+	render_scratch_free(&c->render);
+	free(c);
+}
+
+/* The translated statement of plan p prepared on c: kept per plan, or (a plan used once) made for this run. */
+static sqlite3_stmt *plan_stmt(hitpath_conn *c, const plancache_plan *p, cb_error *err)
+{
+	if (p->key == NULL)
+		return reader_prepare(c->rd, p->sql->sql, false, err);
+	conn_stmt *cs = NULL;
+	HASH_FIND_PTR(c->stmts, &p, cs);
+	if (cs != NULL)
+		return cs->st;
+	sqlite3_stmt *st = reader_prepare(c->rd, p->sql->sql, true, err);
+	if (st == NULL)
+		return NULL;
+	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
+		sqlite3_finalize(st);
+		cb_error_set(err, "out of memory preparing a cache statement");
+		return NULL;
+	}
+	cs->plan = p;
+	cs->st = st;
+	HASH_ADD_PTR(c->stmts, plan, cs);
+	return st;
+}
+
+/* Done with a statement of plan_stmt(). */
+static void plan_stmt_done(const plancache_plan *p, sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (p->key == NULL)
+		sqlite3_finalize(st);
+}
+
+/* --- values ------------------------------------------------------------------- */
+
+static int16_t result_format(const hitpath_request *rq, int col)
+{
+	if (rq->simple || rq->nresult_formats == 0 || rq->result_formats == NULL)
+		return 0;
+	return rq->nresult_formats == 1 ? rq->result_formats[0] : rq->result_formats[col];
+}
+
+/*
+ * Resolve every probe value and bind of the plan into c->bound (probe
+ * values first, in probe order, then binds).  HITPATH_HIT means resolved.
+ */
+static hitpath_outcome resolve_values(hitpath_conn *c, const sqlfe_plan *p, const hitpath_request *rq,
+                                      const sqlfe_plankey *pk, hitpath_result *res, cb_error *err)
+{
+	size_t n = (size_t)p->nbinds;
+	for (int i = 0; i < p->nprobes; i++)
+		n += (size_t)p->probes[i].nvalues;
+	if (!CB_ARRAY_GROW(c->bound, c->bound_cap, n + 1))
+		return failed(res, err, "out of memory resolving statement values");
+	size_t need = 4 * rq->len + 256;
+	for (int i = 0; i < rq->nparams; i++)
+		need += 4 * (size_t)(rq->param_len && rq->param_len[i] > 0 ? rq->param_len[i] : 0) + 4;
+	sqlfe_bind_input in = {c->text, pk, c->pv, c->pl, c->pt, rq->nparams};
+	for (;;) {
+		if (!CB_ARRAY_GROW(c->scratch, c->scratch_cap, need))
+			return failed(res, err, "out of memory resolving statement values");
+		size_t used = 0, k = 0;
+		sqlfe_bind_status st = SQLFE_BOUND_OK;
+		for (int i = 0; i < p->nprobes && st == SQLFE_BOUND_OK; i++)
+			for (int v = 0; v < p->probes[i].nvalues && st == SQLFE_BOUND_OK; v++)
+				st = sqlfe_plan_bind_value(&p->probes[i].values[v], &in, c->scratch, c->scratch_cap,
+				                           &used, &c->bound[k++]);
+		for (int i = 0; i < p->nbinds && st == SQLFE_BOUND_OK; i++)
+			st = sqlfe_plan_bind_value(&p->binds[i], &in, c->scratch, c->scratch_cap, &used,
+			                           &c->bound[k++]);
+		if (st == SQLFE_BOUND_OK)
+			return HITPATH_HIT;
+		if (st == SQLFE_BOUND_BACKEND)
+			return to_backend(res,
+			                  "a value of the statement is NULL, invalid or out of range for the cache");
+		need = c->scratch_cap * 2;
+	}
+}
+
+static bool bind_bound(sqlite3_stmt *st, int idx, const sqlfe_bound *b)
+{
+	if (b->is_int)
+		return sqlite3_bind_int64(st, idx, b->i) == SQLITE_OK;
+	return sqlite3_bind_text(st, idx, b->s, (int)b->len, SQLITE_STATIC) == SQLITE_OK;
+}
+
+/* --- probes and misses ----------------------------------------------------------- */
+
+/* 1 complete, 0 not, -1 error (err set). */
+static int run_probe(hitpath_conn *c, size_t group, int stmt, const sqlfe_bound *b, cb_error *err)
+{
+	sqlite3_stmt *st = reader_stmt(c->rd, group, (size_t)stmt, err);
+	if (st == NULL)
+		return -1;
+	if (b != NULL && sqlite3_bind_parameter_count(st) >= 1 && !bind_bound(st, 1, b)) {
+		cb_error_set(err, "cannot bind a probe value: %s", sqlite3_errmsg(c->rd->lite));
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	int r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+	if (r < 0)
+		cb_error_set(err, "cache probe failed: %s; the cache answers again once SQLite does",
+		             sqlite3_errmsg(c->rd->lite));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+static void add_fill(hitpath_result *res, size_t group, size_t fill, const char *value)
+{
+	for (int i = 0; i < res->nfills; i++)
+		if (res->fills[i].group == group && res->fills[i].fill == fill &&
+		    strcmp(res->fills[i].value, value) == 0)
+			return;
+	if (res->nfills >= HITPATH_MAX_FILLS)
+		return;
+	hitpath_fill *f = &res->fills[res->nfills++];
+	f->group = group;
+	f->fill = fill;
+	snprintf(f->value, sizeof(f->value), "%s", value);
+}
+
+static int fill_on(const cg_group *g, size_t table, const char *column)
+{
+	for (size_t f = 0; f < g->nfills; f++)
+		if (g->fills[f].table == table && strcmp(g->fills[f].column, column) == 0)
+			return (int)f;
+	return -1;
+}
+
+/* The fills that would make value complete at entry point e. */
+static void fills_for(const cg_group *g, size_t gi, const cg_entry *e, const sqlfe_bound *b, hitpath_result *res)
+{
+	char text[sizeof(res->fills[0].value)];
+	if (!value_text(b, text, sizeof(text)))
+		return;
+	if (e->fill >= 0) {
+		if (cg_model_fill_permits(&g->fills[e->fill], text))
+			add_fill(res, gi, (size_t)e->fill, text);
+		return;
+	}
+	for (size_t r = 0; r < g->nrccs; r++) {
+		const cg_rcc *rc = &g->rccs[r];
+		if (rc->dst != e->table || strcmp(rc->dst_column, e->column) != 0)
+			continue;
+		int f = fill_on(g, rc->src, rc->src_column);
+		if (f >= 0 && cg_model_fill_permits(&g->fills[f], text))
+			add_fill(res, gi, (size_t)f, text);
+	}
+}
+
+/*
+ * Inside the read transaction: are the complete tables loaded and every
+ * entry-point value complete?  HITPATH_HIT yes, HITPATH_MISS (with the
+ * fills to queue), HITPATH_ERROR.
+ */
+static hitpath_outcome probe_all(hitpath_conn *c, const plancache_plan *p, hitpath_result *res, cb_error *err)
+{
+	size_t gi = (size_t)p->group;
+	const cg_group *g = c->e->s.groups[gi];
+	for (int i = 0; i < p->ncomplete; i++) {
+		int r = run_probe(c, gi, p->complete_stmt[i], NULL, err);
+		if (r <= 0)
+			return r < 0 ? HITPATH_ERROR : HITPATH_MISS;
+	}
+	bool miss = false;
+	size_t k = 0;
+	for (int i = 0; i < p->sql->nprobes; i++)
+		for (int v = 0; v < p->sql->probes[i].nvalues; v++, k++) {
+			int r = run_probe(c, gi, p->probe_stmt[i], &c->bound[k], err);
+			if (r < 0)
+				return HITPATH_ERROR;
+			if (r == 0) {
+				miss = true;
+				fills_for(g, gi, &g->entries[p->probe_entry[i]], &c->bound[k], res);
+			}
+		}
+	return miss ? HITPATH_MISS : HITPATH_HIT;
+}
+
+/* Tell the hit counter which entry-point values the answer used. */
+static void count_hits(hitpath_conn *c, const plancache_plan *p)
+{
+	hitpath_engine *e = c->e;
+	if (e->s.on_hit == NULL)
+		return;
+	size_t k = 0;
+	for (int i = 0; i < p->sql->nprobes; i++)
+		for (int v = 0; v < p->sql->probes[i].nvalues; v++, k++) {
+			char text[64];
+			if (value_text(&c->bound[k], text, sizeof(text)))
+				e->s.on_hit(e->s.hit_arg, (size_t)p->group, (size_t)p->probe_entry[i], text);
+		}
+}
+
+/* --- the answer ------------------------------------------------------------------ */
+
+static void describe(const sqlfe_plan *sp, const hitpath_request *rq, wire_buf *out)
+{
+	size_t m = wire_begin_row_description(out, sp->ncols);
+	for (int i = 0; i < sp->ncols; i++) {
+		const sqlfe_outcol *col = &sp->cols[i];
+		wire_put_field(out, col->name, col->table_oid, col->attnum, col->type_oid, col->typlen, col->typmod,
+		               result_format(rq, i));
+	}
+	wire_end(out, m);
+}
+
+/* Column i of the current row as the renderer reads it; false for a blob (never stored). */
+static bool column_value(sqlite3_stmt *st, int i, sqlfe_sqlval *v)
+{
+	*v = (sqlfe_sqlval){SQLFE_V_NULL, 0, 0, NULL, 0};
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		v->kind = SQLFE_V_INT;
+		v->i = sqlite3_column_int64(st, i);
+		return true;
+	case SQLITE_FLOAT:
+		v->kind = SQLFE_V_REAL;
+		v->d = sqlite3_column_double(st, i);
+		return true;
+	case SQLITE_TEXT:
+		v->kind = SQLFE_V_TEXT;
+		v->s = (const char *)sqlite3_column_text(st, i);
+		v->len = (size_t)sqlite3_column_bytes(st, i);
+		return true;
+	case SQLITE_NULL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Step st and write a DataRow per row, then CommandComplete.  HITPATH_HIT,
+ * HITPATH_BACKEND (a value the cache cannot render: reason set) or
+ * HITPATH_ERROR (err set).
+ */
+static hitpath_outcome emit_rows(hitpath_conn *c, sqlite3_stmt *st, const sqlfe_plan *sp, const hitpath_request *rq,
+                                 const hitpath_session *ss, wire_buf *out, hitpath_result *res, cb_error *err)
+{
+	uint64_t rows = 0;
+	int rc;
+	bool oom = false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t m = wire_begin_data_row(out, sp->ncols);
+		for (int i = 0; i < sp->ncols; i++) {
+			sqlfe_sqlval v;
+			if (!column_value(st, i, &v) ||
+			    !render_value(&c->render, out, &sp->cols[i], &v, result_format(rq, i),
+			                  ss->extra_float_digits, &oom)) {
+				if (oom)
+					return failed(res, err, "out of memory rendering a cache answer");
+				return to_backend(res, "a value of column %s is not stored exactly in the cache",
+				                  sp->cols[i].name);
+			}
+		}
+		wire_end(out, m);
+		rows++;
+		if (out->failed)
+			return failed(res, err, "out of memory rendering a cache answer");
+	}
+	if (rc != SQLITE_DONE) {
+		cb_error_set(err, "reading the cache failed: %s; the cache answers again once SQLite does",
+		             sqlite3_errmsg(c->rd->lite));
+		res->outcome = HITPATH_ERROR;
+		return HITPATH_ERROR;
+	}
+	wire_put_select_complete(out, rows);
+	if (out->failed)
+		return failed(res, err, "out of memory rendering a cache answer");
+	res->rows = rows;
+	return HITPATH_HIT;
+}
+
+/* Run the translated statement of p and render its answer (inside the read transaction). */
+static hitpath_outcome answer(hitpath_conn *c, const plancache_plan *p, const hitpath_request *rq,
+                              const hitpath_session *ss, wire_buf *out, hitpath_result *res, cb_error *err)
+{
+	const sqlfe_plan *sp = p->sql;
+	size_t nprobe_values = 0;
+	for (int i = 0; i < sp->nprobes; i++)
+		nprobe_values += (size_t)sp->probes[i].nvalues;
+	sqlite3_stmt *st = plan_stmt(c, p, err);
+	if (st == NULL) {
+		res->outcome = HITPATH_ERROR;
+		return HITPATH_ERROR;
+	}
+	hitpath_outcome o = HITPATH_HIT;
+	for (int i = 0; i < sp->nbinds && o == HITPATH_HIT; i++)
+		if (!bind_bound(st, i + 1, &c->bound[nprobe_values + (size_t)i])) {
+			cb_error_set(err, "cannot bind a value to a cache statement: %s", sqlite3_errmsg(c->rd->lite));
+			o = res->outcome = HITPATH_ERROR;
+		}
+	if (o == HITPATH_HIT) {
+		if (rq->simple || rq->describe)
+			describe(sp, rq, out);
+		o = emit_rows(c, st, sp, rq, ss, out, res, err);
+	}
+	plan_stmt_done(p, st);
+	return o;
+}
+
+/* Probe and answer in ONE read transaction; out is cut back to mark unless answered. */
+static hitpath_outcome run_plan(hitpath_conn *c, const plancache_plan *p, const hitpath_request *rq,
+                                const hitpath_session *ss, wire_buf *out, hitpath_result *res, cb_error *err)
+{
+	size_t mark = out->len;
+	if (!reader_begin(c->rd, err)) {
+		res->outcome = HITPATH_ERROR;
+		return HITPATH_ERROR;
+	}
+	hitpath_outcome o = probe_all(c, p, res, err);
+	if (o == HITPATH_HIT && rq->refuse != NULL)
+		o = to_backend(res, "%s", rq->refuse); /* complete, but the session cannot take it now */
+	if (o == HITPATH_HIT)
+		o = answer(c, p, rq, ss, out, res, err);
+	if (o == HITPATH_HIT && !reader_end(c->rd, err))
+		o = HITPATH_ERROR;
+	if (o != HITPATH_HIT) {
+		reader_abort(c->rd);
+		out->len = mark;
+		out->failed = false;
+		res->outcome = o;
+		return o;
+	}
+	count_hits(c, p);
+	res->outcome = HITPATH_HIT;
+	return HITPATH_HIT;
+}
+
+/* --- checks before SQLite ---------------------------------------------------------- */
+
+/* Tables the session may not read from the cache, or being invalidated. */
+static hitpath_outcome check_tables(hitpath_engine *e, const plancache_plan *p, const hitpath_session *ss,
+                                    hitpath_result *res)
+{
+	size_t gi = (size_t)p->group;
+	const cg_group *g = e->s.groups[gi];
+	for (int i = 0; i < p->sql->nocc; i++) {
+		int t = p->sql->occ[i].table;
+		bool readable = ss->readable != NULL && gi < ss->ngroups && t < 64 &&
+		                (ss->readable[gi] & ((uint64_t)1 << t)) != 0;
+		if (!readable)
+			return to_backend(res,
+			                  "table %s is not readable from the cache for this session (privileges, "
+			                  "row security or search_path)",
+			                  g->tables[t].name);
+		if (e->s.fenced != NULL && e->s.fenced(e->s.fenced_arg, gi, (size_t)t))
+			return to_backend(res, "table %s has a write whose invalidation is pending", g->tables[t].name);
+	}
+	return HITPATH_HIT;
+}
+
+/* Settings under which the cache renders differently from the backend. */
+static hitpath_outcome check_settings(hitpath_engine *e, const sqlfe_plan *sp, const hitpath_session *ss,
+                                      hitpath_result *res)
+{
+	if (!ss->client_utf8)
+		return to_backend(res, "client_encoding is not UTF8");
+	if ((sp->depends & PGTYPE_T_TIMEZONE) &&
+	    (ss->timezone == NULL || strcmp(ss->timezone, e->s.fill_timezone) != 0))
+		return to_backend(res, "TimeZone %s differs from the cache's %s",
+		                  ss->timezone ? ss->timezone : "(unknown)", e->s.fill_timezone);
+	if ((sp->depends & PGTYPE_T_DATESTYLE) && (ss->datestyle == NULL || strncmp(ss->datestyle, "ISO,", 4) != 0))
+		return to_backend(res, "DateStyle %s is not the cache's ISO",
+		                  ss->datestyle ? ss->datestyle : "(unknown)");
+	if ((sp->depends & PGTYPE_T_INTERVALSTYLE) &&
+	    (ss->intervalstyle == NULL || strcmp(ss->intervalstyle, "postgres") != 0))
+		return to_backend(res, "IntervalStyle %s is not the cache's postgres",
+		                  ss->intervalstyle ? ss->intervalstyle : "(unknown)");
+	return HITPATH_HIT;
+}
+
+/* Parameters and result formats the request brings. */
+static hitpath_outcome check_request(const sqlfe_plan *sp, const hitpath_request *rq, hitpath_result *res)
+{
+	if (rq->nparams != sp->nparams)
+		return to_backend(res, "the statement has %d parameter values, its text uses %d", rq->nparams,
+		                  sp->nparams);
+	for (int i = 0; rq->param_types != NULL && i < rq->nparam_types; i++) {
+		if (i >= sp->nparams)
+			return to_backend(res, "more parameter types declared than the statement uses");
+		if (!sqlfe_plan_param_fits(sp->param_types[i + 1], rq->param_types[i]))
+			return to_backend(res, "parameter $%d declared as type %u, the cache compares it as %u", i + 1,
+			                  rq->param_types[i], sp->param_types[i + 1]);
+	}
+	if (!rq->simple && rq->nresult_formats != 0 && rq->nresult_formats != 1 && rq->nresult_formats != sp->ncols)
+		return to_backend(res, "%d result formats for %d columns", rq->nresult_formats, sp->ncols);
+	for (int i = 0; i < sp->ncols; i++) {
+		int16_t f = result_format(rq, i);
+		if (f != 0 && (f != 1 || !render_binary_ok(sp->cols[i].type_oid)))
+			return to_backend(res, "result format %d of column %s (type %s) is not encoded by the cache", f,
+			                  sp->cols[i].name, sp->cols[i].type ? sp->cols[i].type->name : "?");
+	}
+	return HITPATH_HIT;
+}
+
+/* The parameters as 1..n, for the front end's binder. */
+static hitpath_outcome shift_params(hitpath_conn *c, const hitpath_request *rq, hitpath_result *res, cb_error *err)
+{
+	if (!CB_ARRAY_GROW(c->pv, c->pv_cap, (size_t)rq->nparams + 1) ||
+	    !CB_ARRAY_GROW(c->pl, c->pl_cap, (size_t)rq->nparams + 1) ||
+	    !CB_ARRAY_GROW(c->pt, c->pt_cap, (size_t)rq->nparams + 1))
+		return failed(res, err, "out of memory reading parameters");
+	c->pv[0] = NULL;
+	c->pl[0] = -1;
+	c->pt[0] = 0;
+	for (int i = 0; i < rq->nparams; i++) {
+		c->pv[i + 1] = rq->params ? rq->params[i] : NULL;
+		c->pl[i + 1] = rq->param_len ? rq->param_len[i] : (c->pv[i + 1] ? (int)strlen(c->pv[i + 1]) : -1);
+		c->pt[i + 1] = rq->param_types != NULL && i < rq->nparam_types ? rq->param_types[i] : 0;
+	}
+	return HITPATH_HIT;
+}
+
+/* Everything that decides without SQLite, then run_plan. */
+static hitpath_outcome execute_plan(hitpath_conn *c, const plancache_plan *p, const hitpath_request *rq,
+                                    const hitpath_session *ss, const sqlfe_plankey *pk, wire_buf *out,
+                                    hitpath_result *res, cb_error *err)
+{
+	if (p->sql == NULL)
+		return to_backend(res, "%s", p->reason);
+	hitpath_outcome o;
+	if ((o = check_tables(c->e, p, ss, res)) != HITPATH_HIT ||
+	    (o = check_settings(c->e, p->sql, ss, res)) != HITPATH_HIT ||
+	    (o = check_request(p->sql, rq, res)) != HITPATH_HIT || (o = shift_params(c, rq, res, err)) != HITPATH_HIT ||
+	    (o = resolve_values(c, p->sql, rq, pk, res, err)) != HITPATH_HIT)
+		return o;
+	return run_plan(c, p, rq, ss, out, res, err);
+}
+
+static void count(hitpath_engine *e, plancache_plan *p, hitpath_outcome o, const char *reason)
+{
+	_Atomic uint64_t *ec = o == HITPATH_HIT       ? &e->hits
+	                       : o == HITPATH_MISS    ? &e->misses
+	                       : o == HITPATH_BACKEND ? &e->backend
+	                                              : &e->errors;
+	atomic_fetch_add(ec, 1);
+	if (p == NULL || p->key == NULL || o == HITPATH_ERROR)
+		return;
+	_Atomic uint64_t *pc = o == HITPATH_HIT ? &p->hits : o == HITPATH_MISS ? &p->misses : &p->backend;
+	atomic_fetch_add(pc, 1);
+	if (o == HITPATH_BACKEND && p->sql != NULL)
+		plancache_note_reason(e->plans, p, reason);
+}
+
+hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, const hitpath_session *ss, wire_buf *out,
+                                hitpath_result *res, cb_error *err)
+{
+	hitpath_engine *e = c->e;
+	memset(res, 0, sizeof(*res));
+	res->outcome = HITPATH_BACKEND;
+	/* compact out so offsets stay valid and "as it was" is its length */
+	if (out->start > 0) {
+		memmove(out->data, out->data + out->start, out->len - out->start);
+		out->len -= out->start;
+		out->start = 0;
+	}
+	size_t mark = out->len;
+	if (!CB_ARRAY_GROW(c->text, c->text_cap, rq->len + 1) || !CB_ARRAY_GROW(c->key, c->key_cap, 2 * rq->len + 1)) {
+		count(e, NULL, HITPATH_ERROR, NULL);
+		return failed(res, err, "out of memory reading a statement");
+	}
+	memcpy(c->text, rq->text, rq->len);
+	c->text[rq->len] = '\0';
+
+	sqlfe_plankey pk;
+	plancache_plan once;
+	memset(&once, 0, sizeof(once));
+	plancache_plan *p = NULL;
+	hitpath_outcome o;
+	if (memchr(rq->text, '\0', rq->len) != NULL) {
+		o = to_backend(res, "the statement text contains a NUL byte");
+	} else {
+		bool keyed = sqlfe_plankey_scan(c->text, rq->len, ss->std_strings, c->key, c->key_cap, &pk);
+		if (!keyed)
+			atomic_fetch_add(&e->no_key, 1);
+		if (!keyed && !ss->std_strings) {
+			o = to_backend(res, "statement without a plan key and standard_conforming_strings off");
+		} else if ((p = plancache_get(e->plans, c->text, keyed ? &pk : NULL, &once, &res->parsed, err)) ==
+		           NULL) {
+			o = res->outcome = HITPATH_ERROR;
+		} else {
+			if (p->key != NULL)
+				atomic_fetch_add(&p->executions, 1);
+			o = execute_plan(c, p, rq, ss, keyed ? &pk : NULL, out, res, err);
+		}
+	}
+	if (p == &once)
+		plancache_release_once(&once);
+	if (o != HITPATH_HIT)
+		out->len = mark;
+	count(e, p == &once ? NULL : p, o, res->reason);
+	res->outcome = o;
+	return o;
+}

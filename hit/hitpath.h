@@ -1,0 +1,185 @@
+/*
+ * hitpath.h - the hit path: answer a SELECT from the SQLite cache exactly
+ * as PostgreSQL would, or say why not.
+ *
+ * Functions prefix: hitpath_
+ *
+ * DESIGN
+ *
+ * Library code (DESIGN.md section 2, "hits without a hop"): no threads of
+ * its own, no sockets, no globals, nothing of the daemon, so cbcached and
+ * the ODBC driver link it alike.  Two objects:
+ *
+ *  - hitpath_engine: shared by every thread; immutable after
+ *    hitpath_engine_new() except the plan cache (hit/plancache.h) and the
+ *    counters (atomics).  It knows the compiled groups, the cache file's
+ *    path, the settings the fill session renders values under, and two
+ *    callbacks of its owner: on_hit (the hit counter) and fenced (tables
+ *    being invalidated, never read).  Misses are returned to the caller.
+ *  - hitpath_conn: one per thread (session), not thread safe: its
+ *    read-only connection to the cache file (hit/reader.h) with the
+ *    translated statements prepared once per plan, and scratch buffers
+ *    reused by every statement (no allocation per row).
+ *
+ * Per statement (hitpath_execute): scan the text into a plan key
+ * (sqlfe_plankey_scan, no parse) and look its plan up in the plan cache
+ * (the only place that parses, once per shape).  Then, inside ONE SQLite
+ * read transaction: probe every entry-point value (the generated
+ * CG_STMT_PROBE statements), and when all are complete run the translated
+ * statement and render RowDescription / DataRow / CommandComplete into the
+ * caller's buffer (hit/wire.h, hit/render.h), byte-identical to
+ * PostgreSQL's.  Anything the cache cannot render exactly (a setting that
+ * differs from the fill session's, a value stored inexactly, a result
+ * format it does not encode, a parameter it cannot read) answers
+ * HITPATH_BACKEND with a reason and leaves the buffer as it was.  A probe
+ * miss answers HITPATH_MISS with the fill values the caller should queue
+ * (only values a fill may load).
+ */
+#ifndef CB_HITPATH_H
+#define CB_HITPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cachegroup/model.h"
+#include "common/contract.h"
+#include "common/error.h"
+#include "hit/wire.h"
+
+typedef struct hitpath_engine hitpath_engine;
+typedef struct hitpath_conn hitpath_conn;
+
+/* Called for each entry-point value a cache answer used (may be NULL). */
+typedef void (*hitpath_hit_fn)(void *arg, size_t group, size_t entry, const char *value);
+/* Whether table of group must not be read now (an invalidation is pending); NULL: none is. */
+typedef bool (*hitpath_fenced_fn)(void *arg, size_t group, size_t table);
+
+typedef struct hitpath_settings {
+	const char *cache_path;  /* the cache file */
+	cg_group *const *groups; /* the compiled groups (borrowed: they must outlive the engine) */
+	size_t ngroups;
+	bool collation_c;          /* the backend database compares text under the C collation */
+	const char *fill_timezone; /* TimeZone of the fill session (timestamptz is stored under it) */
+	size_t max_plans;          /* plans the plan cache keeps; 0: 10000 */
+	hitpath_hit_fn on_hit;
+	void *hit_arg;
+	hitpath_fenced_fn fenced;
+	void *fenced_arg;
+} hitpath_settings;
+
+/* An engine; NULL with the cause in err. */
+CB_MUSTCHECK hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err);
+void hitpath_engine_free(hitpath_engine *e);
+
+/* A connection for the calling thread; NULL with err. */
+CB_MUSTCHECK hitpath_conn *hitpath_conn_new(hitpath_engine *e, cb_error *err);
+void hitpath_conn_free(hitpath_conn *c);
+
+/*
+ * The session state that changes what a SELECT returns.  The caller keeps
+ * it current (cbcached: ParameterStatus from the backend, and a check
+ * query for the settings PostgreSQL does not report).
+ */
+typedef struct hitpath_session {
+	const char *timezone;      /* ParameterStatus TimeZone */
+	const char *datestyle;     /* ParameterStatus DateStyle, e.g. "ISO, MDY" */
+	const char *intervalstyle; /* ParameterStatus IntervalStyle */
+	int extra_float_digits;    /* current_setting('extra_float_digits') */
+	bool std_strings;          /* standard_conforming_strings on */
+	bool client_utf8;          /* client_encoding is UTF8 */
+	/*
+	 * readable[g] is a bit set over group g's tables (bit t for
+	 * g->tables[t]): the session's role may SELECT the table, no row
+	 * security applies to it, and its unqualified name resolves to it under
+	 * the session's search_path.  NULL: no table is readable.
+	 */
+	const uint64_t *readable;
+	size_t ngroups;
+} hitpath_session;
+
+typedef enum hitpath_outcome {
+	HITPATH_HIT,     /* answered: messages appended to out */
+	HITPATH_MISS,    /* cacheable, some entry-point value not complete: ask the backend, queue the fills */
+	HITPATH_BACKEND, /* not answered from the cache (reason says why) */
+	HITPATH_ERROR    /* the cache failed (err says why): ask the backend */
+} hitpath_outcome;
+
+/* A fill the caller should queue after a miss. */
+typedef struct hitpath_fill {
+	size_t group;
+	size_t fill;
+	char value[64]; /* the value's text (normalized as the cache stores it) */
+} hitpath_fill;
+
+#define HITPATH_MAX_FILLS 16
+
+typedef struct hitpath_request {
+	const char *text; /* the statement (simple Query or the Parse text) */
+	size_t len;
+	/* extended protocol; simple Query: nparams 0, formats NULL */
+	int nparams;
+	const char *const *params; /* text-format values, params[i] for $(i+1); NULL: SQL NULL */
+	const int *param_len;
+	const uint32_t *param_types; /* the types declared at Parse (0: unspecified); may be NULL */
+	int nparam_types;
+	int nresult_formats; /* Bind's result format codes: 0 (all text), 1 (one for all) or one per column */
+	const int16_t *result_formats;
+	/*
+	 * simple: RowDescription, DataRows, CommandComplete (what a simple
+	 * Query answers before ReadyForQuery).  Extended: RowDescription only
+	 * when describe is set (Describe of the portal), then DataRows and
+	 * CommandComplete (what Execute answers).
+	 */
+	bool simple;
+	bool describe;
+	/*
+	 * Non-NULL: the session cannot take an answer from the cache now (the
+	 * reason: a transaction is open, its settings are being checked, the
+	 * backend owes it answers, ...).  The plan is looked up and the entry
+	 * points probed all the same, so a miss still returns the fills to
+	 * queue; nothing is answered, and the reason is kept for SHOW QUERIES.
+	 */
+	const char *refuse;
+} hitpath_request;
+
+typedef struct hitpath_result {
+	hitpath_outcome outcome;
+	char reason[128]; /* HITPATH_BACKEND: why (also kept per plan for SHOW QUERIES) */
+	uint64_t rows;    /* HITPATH_HIT: rows sent */
+	int nfills;       /* HITPATH_MISS: fills to queue */
+	hitpath_fill fills[HITPATH_MAX_FILLS];
+	bool parsed; /* this call built a plan (the plan cache did not know the statement) */
+} hitpath_result;
+
+/*
+ * Answer rq from the cache under session settings ss, appending the
+ * messages to out on HITPATH_HIT (out is left as it was otherwise).  err
+ * is set on HITPATH_ERROR.
+ */
+hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, const hitpath_session *ss, wire_buf *out,
+                                hitpath_result *res, cb_error *err);
+
+/* Engine counters. */
+typedef struct hitpath_stats {
+	uint64_t parses;    /* plans built (statements parsed) */
+	uint64_t plan_hits; /* statements whose plan the plan cache knew */
+	uint64_t no_key;    /* statements without a plan key (analysed every time) */
+	uint64_t uncached;  /* statements analysed without keeping the plan: the plan cache was full */
+	uint64_t hits, misses, backend, errors;
+	size_t plans; /* plans in the plan cache */
+} hitpath_stats;
+void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out);
+
+/* One plan, for SHOW QUERIES. */
+typedef struct hitpath_plan_info {
+	const char *key; /* normalized text: literals shown as $? */
+	uint64_t executions, hits, misses, backend;
+	const char *reason; /* why the cache cannot answer it, or why it last went to the backend; "" neither */
+	int group;          /* the group the plan was built for, -1 when none */
+} hitpath_plan_info;
+
+/* Call fn for every plan (under the plan-cache lock: fn must not block). */
+void hitpath_foreach_plan(hitpath_engine *e, void (*fn)(void *arg, const hitpath_plan_info *info), void *arg);
+
+#endif /* CB_HITPATH_H */

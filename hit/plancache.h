@@ -1,0 +1,97 @@
+/*
+ * plancache.h - the plan cache: every statement the cache may answer is
+ * analysed once per plan key and kept as a plan.
+ *
+ * Functions prefix: plancache_
+ *
+ * DESIGN
+ *
+ * A statement's plan key (sql/plankey.h: the text with its literals taken
+ * out, found by a scan, no parse) finds its plan here.  On a plan-cache
+ * miss the statement is parsed and analysed (sqlfe_plan_build, the only
+ * place that parses) against each cache group's schema (hit/hitschema.h),
+ * the first group that can answer it wins, and the generated cache
+ * statements the plan needs are looked up: the probe of each entry point,
+ * the probes of the complete tables it reads.  A plan that no group can
+ * answer is kept too, with the reason (SHOW QUERIES shows it), so such a
+ * statement is not analysed again either.
+ *
+ * Shared by every thread: lookups and inserts under one mutex, the plan
+ * built outside it (a racing thread's plan wins, the loser's is freed);
+ * plans are immutable once added except their counters (atomics).  When
+ * the cache holds max_plans plans a new shape is analysed for one use and
+ * not kept (counted as uncached).
+ */
+#ifndef CB_PLANCACHE_H
+#define CB_PLANCACHE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/contract.h" /* before uthash.h: its out-of-memory policy */
+#include <uthash.h>
+
+#include "cachegroup/model.h"
+#include "common/error.h"
+#include "sql/plan.h"
+
+typedef struct plancache plancache;
+
+/* A plan: the front end's analysis plus the cache statements it needs. */
+typedef struct plancache_plan {
+	UT_hash_handle hh;
+	char *key; /* the plan key (placeholders 0x01 + kind letter); NULL for a plan used once */
+	size_t key_len;
+	char *display;   /* the key with placeholders shown as $? */
+	sqlfe_plan *sql; /* NULL when no group can answer the statement */
+	int group;       /* the group that answers it, -1 when none */
+	char reason[SQLFE_REASON_MAX];
+	int probe_entry[SQLFE_MAX_FROM]; /* per probe of sql: the group's entry point */
+	int probe_stmt[SQLFE_MAX_FROM];  /* and its CG_STMT_PROBE */
+	int ncomplete;
+	int complete_stmt[SQLFE_MAX_FROM]; /* probes of the complete tables the statement reads */
+	_Atomic uint64_t executions, hits, misses, backend;
+	char last_reason[128]; /* why it last went to the backend, for a plan the cache can answer (under the lock) */
+} plancache_plan;
+
+/*
+ * A plan cache over the compiled groups (borrowed: they must outlive it);
+ * collation_c: the backend database's default collation is C;
+ * max_plans 0: 10000.  NULL with err when out of memory.
+ */
+CB_MUSTCHECK plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, size_t max_plans,
+                                      cb_error *err);
+void plancache_free(plancache *pc);
+
+/*
+ * The plan of text (NUL-terminated) with key pk: found, or built and
+ * kept.  When the cache is full the plan is built into *once (the caller
+ * releases it with plancache_release_once) and returned.  pk NULL: a
+ * statement without a plan key, always built into *once.  *built tells
+ * whether this call parsed.  NULL with err only when out of memory.
+ */
+plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plankey *pk, plancache_plan *once,
+                              bool *built, cb_error *err);
+void plancache_release_once(plancache_plan *once);
+
+/* Counters. */
+typedef struct plancache_stats {
+	uint64_t parses;    /* plans built (statements parsed) */
+	uint64_t plan_hits; /* lookups that found a plan */
+	uint64_t uncached;  /* plans built for one use: the cache was full */
+	size_t plans;       /* plans kept */
+} plancache_stats;
+void plancache_get_stats(plancache *pc, plancache_stats *out);
+
+/* Remember why plan p (a kept one) last went to the backend. */
+void plancache_note_reason(plancache *pc, plancache_plan *p, const char *reason);
+
+/* Call fn for every plan (under the plan-cache lock: fn must not block). */
+void plancache_foreach(plancache *pc, void (*fn)(void *arg, const plancache_plan *p), void *arg);
+
+/* The reason a group could not be described ("" when all could). */
+const char *plancache_first_error(const plancache *pc);
+
+#endif /* CB_PLANCACHE_H */

@@ -1,0 +1,119 @@
+/*
+ * reader.c - read-only connections to the cache file (see reader.h).
+ *
+ * Functions prefix: reader_
+ */
+#include "hit/reader.h"
+
+#include <stdlib.h>
+
+void reader_close(reader *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t g = 0; r->stmts != NULL && g < r->ngroups; g++) {
+		for (size_t i = 0; r->stmts[g] != NULL && i < r->groups[g]->nstmts; i++)
+			sqlite3_finalize(r->stmts[g][i]);
+		free(r->stmts[g]);
+	}
+	free(r->stmts);
+	sqlite3_finalize(r->begin);
+	sqlite3_finalize(r->commit);
+	sqlite3_finalize(r->rollback);
+	sqlite3_close(r->lite);
+	free(r);
+}
+
+sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(r->lite, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
+		cb_error_set(err,
+		             "preparing a cache statement failed: %s; the cache file may be damaged or of another "
+		             "version: delete it to have it rebuilt",
+		             sqlite3_errmsg(r->lite));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, int busy_timeout_ms, cb_error *err)
+{
+	reader *r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->stmts = calloc(ngroups ? ngroups : 1, sizeof(*r->stmts))) == NULL) {
+		free(r);
+		cb_error_set(err, "out of memory opening the cache file");
+		return NULL;
+	}
+	r->groups = groups;
+	r->ngroups = ngroups;
+	for (size_t g = 0; g < ngroups; g++)
+		if ((r->stmts[g] = calloc(groups[g]->nstmts ? groups[g]->nstmts : 1, sizeof(**r->stmts))) == NULL) {
+			reader_close(r);
+			cb_error_set(err, "out of memory opening the cache file");
+			return NULL;
+		}
+	int rc = sqlite3_open_v2(path, &r->lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		cb_error_set(err, "cannot open the cache file %s for reading: %s; check that it exists and is readable",
+		             path, r->lite ? sqlite3_errmsg(r->lite) : sqlite3_errstr(rc));
+		reader_close(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->lite, busy_timeout_ms > 0 ? busy_timeout_ms : 5000);
+	sqlite3_extended_result_codes(r->lite, 1);
+	if ((r->begin = reader_prepare(r, "BEGIN", true, err)) == NULL ||
+	    (r->commit = reader_prepare(r, "COMMIT", true, err)) == NULL ||
+	    (r->rollback = reader_prepare(r, "ROLLBACK", true, err)) == NULL) {
+		reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+sqlite3_stmt *reader_stmt(reader *r, size_t group, size_t stmt, cb_error *err)
+{
+	sqlite3_stmt *st = r->stmts[group][stmt];
+	if (st != NULL)
+		return st; /* reset and unbound after each use by the caller */
+	const cg_stmt *gs = &r->groups[group]->stmts[stmt];
+	if (gs->target != CG_ON_CACHE) {
+		cb_error_set(err, "internal error: statement \"%s\" runs on the backend, not in the cache", gs->label);
+		return NULL;
+	}
+	if ((st = reader_prepare(r, gs->sql, true, err)) == NULL)
+		return NULL;
+	r->stmts[group][stmt] = st;
+	return st;
+}
+
+static bool run(reader *r, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+bool reader_begin(reader *r, cb_error *err)
+{
+	if (run(r, r->begin))
+		return true;
+	return cb_fail(err, "cannot begin a cache read: %s; the cache answers again once SQLite does",
+	               sqlite3_errmsg(r->lite));
+}
+
+bool reader_end(reader *r, cb_error *err)
+{
+	if (run(r, r->commit))
+		return true;
+	cb_error_set(err, "ending a cache read failed: %s", sqlite3_errmsg(r->lite));
+	reader_abort(r);
+	return false;
+}
+
+void reader_abort(reader *r)
+{
+	if (!sqlite3_get_autocommit(r->lite))
+		run(r, r->rollback);
+}

@@ -1,0 +1,171 @@
+/*
+ * wire.h - the PostgreSQL protocol 3.0 codec: message framing, the
+ * messages cbcache writes (RowDescription, DataRow, CommandComplete,
+ * ReadyForQuery, ErrorResponse, authentication requests, ParameterStatus,
+ * BackendKeyData, ParseComplete, BindComplete) and the decoding of the
+ * client messages it reads (Query, Parse, Bind, Describe, Execute, Close).
+ *
+ * Functions prefix: wire_
+ *
+ * Every encoder and decoder of the protocol lives here (STYLE.md item 15):
+ * the session loop and the hit path only call them.
+ *
+ * A wire_buf is a byte buffer with a consumed prefix: data[start, len) is
+ * unread.  Appends never fail visibly: on out of memory the buffer sets
+ * `failed` and ignores further appends; check it once after building.
+ *
+ * Decoders take a whole message (type byte, length, body: n bytes, as
+ * framed by the caller) and return false when it is malformed; what they
+ * return points into the message (no copies, no allocation).
+ */
+#ifndef CB_WIRE_H
+#define CB_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common/contract.h"
+
+#define WIRE_PROTOCOL_3_0 196608
+#define WIRE_CANCEL_CODE 80877102
+#define WIRE_SSL_CODE 80877103
+#define WIRE_GSSENC_CODE 80877104
+
+/* Startup packets are small; PostgreSQL allows 10000 bytes. */
+#define WIRE_MAX_STARTUP 10000
+/* The largest message accepted, PostgreSQL's own limit (1 GB - 1). */
+#define WIRE_MAX_MESSAGE 0x3fffffff
+
+typedef struct wire_buf {
+	char *data;
+	size_t start; /* first unread byte */
+	size_t len;   /* end of data */
+	size_t cap;
+	bool failed; /* an append ran out of memory */
+} wire_buf;
+
+void wire_buf_free(wire_buf *b);
+/* Bytes not yet consumed. */
+static inline size_t wire_buf_avail(const wire_buf *b)
+{
+	return b->len - b->start;
+}
+/* Make room for n more bytes at the end (compacting first); false on OOM. */
+CB_MUSTCHECK bool wire_buf_reserve(wire_buf *b, size_t n);
+void wire_buf_append_slow(wire_buf *b, const void *p, size_t n);
+/* Append n bytes (inline when they fit, which is the common case). */
+static inline void wire_buf_append(wire_buf *b, const void *p, size_t n)
+{
+	if (!b->failed && b->cap - b->len >= n) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return;
+	}
+	wire_buf_append_slow(b, p, n);
+}
+void wire_buf_consume(wire_buf *b, size_t n);
+
+/* Message building: begin writes the type and a length placeholder. */
+size_t wire_begin(wire_buf *b, char type);
+void wire_put_int32(wire_buf *b, int32_t v);
+void wire_put_int16(wire_buf *b, int16_t v);
+void wire_put_byte(wire_buf *b, char c);
+void wire_put_str(wire_buf *b, const char *s); /* with its NUL */
+void wire_end(wire_buf *b, size_t begin_offset);
+
+/* ErrorResponse with severity (ERROR/FATAL), SQLSTATE, message and optional hint. */
+void wire_put_error(wire_buf *b, const char *severity, const char *sqlstate, const char *message, const char *hint);
+void wire_put_auth(wire_buf *b, int32_t code);
+void wire_put_param_status(wire_buf *b, const char *name, const char *value);
+void wire_put_key_data(wire_buf *b, int32_t pid, int32_t key);
+void wire_put_ready(wire_buf *b, char txn_status);
+
+static inline uint32_t wire_get_uint32(const void *p)
+{
+	const unsigned char *c = p;
+	return ((uint32_t)c[0] << 24) | ((uint32_t)c[1] << 16) | ((uint32_t)c[2] << 8) | (uint32_t)c[3];
+}
+
+/* Whether c is a message type a client may send after startup. */
+bool wire_frontend_type_ok(char c);
+
+static inline int16_t wire_get_int16(const void *p)
+{
+	const unsigned char *c = p;
+	return (int16_t)(((unsigned)c[0] << 8) | (unsigned)c[1]);
+}
+
+/* --- results ------------------------------------------------------------------ */
+
+/* RowDescription: begin with the column count, one wire_put_field per column, then wire_end. */
+size_t wire_begin_row_description(wire_buf *b, int ncols);
+void wire_put_field(wire_buf *b, const char *name, uint32_t table_oid, int16_t attnum, uint32_t type_oid,
+                    int16_t typlen, int32_t typmod, int16_t format);
+/* DataRow: begin with the column count, one value or NULL per column, then wire_end. */
+size_t wire_begin_data_row(wire_buf *b, int ncols);
+static inline void wire_put_value(wire_buf *b, const void *bytes, size_t len)
+{
+	wire_put_int32(b, (int32_t)len);
+	wire_buf_append(b, bytes, len);
+}
+static inline void wire_put_null(wire_buf *b)
+{
+	wire_put_int32(b, -1);
+}
+/* CommandComplete "SELECT n". */
+void wire_put_select_complete(wire_buf *b, uint64_t rows);
+/* A message without a body: ParseComplete '1', BindComplete '2', NoData 'n', ... */
+void wire_put_empty(wire_buf *b, char type);
+
+/* --- client messages ------------------------------------------------------------ */
+
+/* Query: the statement text (NUL-terminated inside the message) and its length. */
+CB_MUSTCHECK bool wire_read_query(const char *msg, size_t n, const char **text, size_t *len);
+
+/* Parse: statement name, text, and the declared parameter types. */
+typedef struct wire_parse {
+	const char *name;
+	const char *text;
+	size_t text_len;
+	int ntypes;
+	const char *types; /* ntypes big-endian OIDs: wire_parse_type() */
+} wire_parse;
+CB_MUSTCHECK bool wire_read_parse(const char *msg, size_t n, wire_parse *out);
+static inline uint32_t wire_parse_type(const wire_parse *p, int i)
+{
+	return wire_get_uint32(p->types + 4 * i);
+}
+
+/* Bind: portal, statement, parameter formats and values, result formats. */
+typedef struct wire_bind {
+	const char *portal;
+	const char *stmt;
+	int nformats;        /* parameter format codes: 0 (all text), 1 (one for all) or one each */
+	const char *formats; /* big-endian int16s: wire_bind_format() */
+	int nparams;
+	const char *params; /* the values: walk them with wire_bind_next_param() */
+	int nresult_formats;
+	const char *result_formats; /* big-endian int16s: wire_bind_result_format() */
+} wire_bind;
+CB_MUSTCHECK bool wire_read_bind(const char *msg, size_t n, wire_bind *out);
+static inline int16_t wire_bind_format(const wire_bind *b, int i)
+{
+	return b->nformats == 0 ? 0 : wire_get_int16(b->formats + 2 * (b->nformats == 1 ? 0 : i));
+}
+static inline int16_t wire_bind_result_format(const wire_bind *b, int i)
+{
+	return wire_get_int16(b->result_formats + 2 * i);
+}
+/* The parameter at *cursor (start with b->params), advancing it: its bytes
+ * (NULL for SQL NULL) and length.  wire_read_bind() checked the bounds. */
+const char *wire_bind_next_param(const char **cursor, int32_t *len);
+
+/* Describe and Close: 'S' (statement) or 'P' (portal), and the name. */
+CB_MUSTCHECK bool wire_read_target(const char *msg, size_t n, char *kind, const char **name);
+
+/* Execute: portal and the row limit (0: all). */
+CB_MUSTCHECK bool wire_read_execute(const char *msg, size_t n, const char **portal, int32_t *max_rows);
+
+#endif /* CB_WIRE_H */
