@@ -681,6 +681,16 @@ SQLRETURN conn_browse_connect(cbo_dbc *dbc, const char *in, SQLCHAR *out, SQLSMA
 	return conn_string_connect(dbc, in, out, outmax, outlen);
 }
 
+/* The kept cursors went with the session. */
+static void conn_forget_orphans(cbo_dbc *dbc)
+{
+	for (int i = 0; i < dbc->norphans; i++)
+		free(dbc->orphans[i]);
+	free(dbc->orphans);
+	dbc->orphans = NULL;
+	dbc->norphans = 0;
+}
+
 SQLRETURN conn_disconnect(cbo_dbc *dbc)
 {
 	if (dbc->pg == NULL)
@@ -695,6 +705,7 @@ SQLRETURN conn_disconnect(cbo_dbc *dbc)
 	pthread_mutex_unlock(&dbc->cancel_lock);
 	PQfinish(dbc->pg);
 	dbc->pg = NULL;
+	conn_forget_orphans(dbc);
 	conn_forget_tables(dbc);
 	free(dbc->types);
 	dbc->types = NULL;
@@ -736,6 +747,71 @@ SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)
 	return ret;
 }
 
+/* Whether the session has the cursor `quoted` names (a lookup that cannot
+ * fail a transaction). */
+static bool conn_has_cursor(cbo_dbc *dbc, const char *quoted)
+{
+	char name[160];
+	size_t k = 0;
+	for (const char *q = quoted + (quoted[0] == '"'); *q && k + 1 < sizeof(name); q++) {
+		if (*q == '"' && q[1] != '"')
+			break;
+		if (*q == '"')
+			q++; /* a doubled quote */
+		name[k++] = *q;
+	}
+	name[k] = '\0';
+	const char *vals[1] = {name};
+	PGresult *r = PQexecParams(dbc->pg, "SELECT 1 FROM pg_catalog.pg_cursors WHERE name = $1", 1, NULL, vals, NULL,
+	                           NULL, 0);
+	bool has = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+	PQclear(r);
+	return has;
+}
+
+void conn_close_cursor(cbo_dbc *dbc, const char *quoted)
+{
+	if (dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK)
+		return;
+	PGTransactionStatusType ts = PQtransactionStatus(dbc->pg);
+	if (ts == PQTRANS_INERROR) {
+		char *c = strdup(quoted);
+		char **n = c ? realloc(dbc->orphans, (size_t)(dbc->norphans + 1) * sizeof(*n)) : NULL;
+		if (n == NULL) {
+			free(c); /* (the cursor goes with the session) */
+			return;
+		}
+		dbc->orphans = n;
+		dbc->orphans[dbc->norphans++] = c;
+		return;
+	}
+	if (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS)
+		return;
+	cbo_diag *saved = dbc->notice_diag;
+	dbc->notice_diag = NULL;
+	if (ts == PQTRANS_IDLE || conn_has_cursor(dbc, quoted)) {
+		char sql[200];
+		snprintf(sql, sizeof(sql), "CLOSE %s", quoted);
+		PQclear(PQexec(dbc->pg, sql));
+	}
+	dbc->notice_diag = saved;
+}
+
+void conn_close_orphans(cbo_dbc *dbc)
+{
+	if (dbc->norphans == 0 || dbc->pg == NULL || PQtransactionStatus(dbc->pg) == PQTRANS_INERROR)
+		return;
+	int n = dbc->norphans;
+	char **names = dbc->orphans;
+	dbc->orphans = NULL;
+	dbc->norphans = 0;
+	for (int i = 0; i < n; i++) {
+		conn_close_cursor(dbc, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 SQLRETURN conn_end_tran(cbo_dbc *dbc, SQLSMALLINT completion)
 {
 	if (completion != SQL_COMMIT && completion != SQL_ROLLBACK)
@@ -752,8 +828,11 @@ SQLRETURN conn_end_tran(cbo_dbc *dbc, SQLSMALLINT completion)
 	/* psqlODBC sends COMMIT even in a failed transaction: the server rolls
 	 * it back and answers ROLLBACK, a success */
 	SQLRETURN r = conn_exec_simple(dbc, &dbc->diag, completion == SQL_COMMIT ? "COMMIT" : "ROLLBACK");
+	/* (a commit of a failed transaction rolls it back) */
+	bool committed = completion == SQL_COMMIT && ts == PQTRANS_INTRANS && SQL_SUCCEEDED(r);
 	for (cbo_stmt *st = dbc->stmts; st; st = st->next)
-		stmt_txn_ended(st, completion == SQL_COMMIT);
+		stmt_txn_ended(st, committed);
+	conn_close_orphans(dbc);
 	return r;
 }
 

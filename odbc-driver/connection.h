@@ -158,6 +158,10 @@ struct cbo_dbc {
 	cbo_stmt_defaults stmt_defaults;
 	SQLULEN timeout_in_effect;                                /* statement_timeout the session has (seconds) */
 	SQLINTEGER pgopt[CONN_PGOPT_LAST - CONN_PGOPT_FIRST + 1]; /* psqlODBC's attributes, as set */
+	/* server cursors (quoted names, malloc'd) of statements that went while
+	 * the transaction had failed: closed once it has ended */
+	char **orphans;
+	int norphans;
 };
 
 /* Free the prepared-statement cache (the server's statements die with the connection). */
@@ -180,6 +184,13 @@ SQLRETURN conn_cancel(cbo_dbc *dbc, cbo_diag *d);
 bool conn_is_open(cbo_dbc *dbc, cbo_diag *d);
 /* Whether a transaction is open on the server (or failed and not ended). */
 bool conn_in_txn(const cbo_dbc *dbc);
+/* Close the server cursor `quoted` (a quoted name) without failing the
+ * session's transaction: outside one a failed CLOSE costs nothing, inside
+ * one only a cursor the server has is closed, in a failed one the name is
+ * kept (copied) and closed by conn_close_orphans once it has ended. */
+void conn_close_cursor(cbo_dbc *dbc, const char *quoted);
+/* Close the kept cursors when no failed transaction is open. */
+void conn_close_orphans(cbo_dbc *dbc);
 /* Run a utility statement (BEGIN, SET ...) on the connection; errors into d. */
 SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql);
 /* The pg_type entry of a type the driver does not know by OID (cached),

@@ -94,21 +94,20 @@ static void stmt_res_free(stmt_res *r)
 }
 
 /* Close a cursor declared for UseDeclareFetch, and end the transaction
- * opened for it in autocommit mode. */
+ * opened for it in autocommit mode.  The cursor is WITH HOLD: whether it
+ * is still open depends on how its transaction ended (a commit in a
+ * statement's text keeps it, a rollback drops it), so it is closed
+ * whatever the driver saw (conn_close_cursor). */
 static void stmt_close_declared(cbo_stmt *st, stmt_res *r)
 {
 	cbo_dbc *dbc = st->dbc;
 	if (!r->declared || r->cursor[0] == '\0' || dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK)
 		return;
-	PGTransactionStatusType ts = PQtransactionStatus(dbc->pg);
-	if (ts == PQTRANS_INTRANS || (ts == PQTRANS_IDLE && r->held)) {
-		char sql[200];
-		snprintf(sql, sizeof(sql), "CLOSE %s", r->cursor);
+	conn_close_cursor(dbc, r->cursor);
+	if (st->cursor_txn && dbc->autocommit && PQtransactionStatus(dbc->pg) == PQTRANS_INTRANS) {
 		cbo_diag *saved = dbc->notice_diag;
 		dbc->notice_diag = NULL;
-		PQclear(PQexec(dbc->pg, sql));
-		if (st->cursor_txn && dbc->autocommit && PQtransactionStatus(dbc->pg) == PQTRANS_INTRANS)
-			PQclear(PQexec(dbc->pg, "COMMIT"));
+		PQclear(PQexec(dbc->pg, "COMMIT"));
 		dbc->notice_diag = saved;
 	}
 	st->cursor_txn = false;
@@ -1133,7 +1132,8 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		st->cursor_type = SQL_CURSOR_STATIC;
 	}
 
-	/* the transaction around it */
+	/* the transaction around it (cursors left by a failed one closed first) */
+	conn_close_orphans(dbc);
 	bool in_txn = conn_in_txn(dbc);
 	bool special = false, txn_stmt = false;
 	for (int p = 0; p < st->nparts; p++) {

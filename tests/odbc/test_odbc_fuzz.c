@@ -1531,6 +1531,85 @@ static void test_descriptors(void **state)
 	assert_int_equal(fz_failures, 0);
 }
 
+/* --- declared cursors outliving their statement ------------------------------------------------ */
+
+/* The driver's cursors (SQL_CUR...) open on the connection's session,
+ * but for the one of the statement counting them. */
+static int fz_cursors(SQLHDBC dbc)
+{
+	SQLHSTMT st = ot_stmt(dbc);
+	SQLINTEGER n = -1;
+	SQLLEN ind = 0;
+	SQLRETURN r = SQLExecDirect(st,
+	                            (SQLCHAR *)"SELECT count(*)::int FROM pg_cursors WHERE name LIKE 'SQL\\_CUR%' AND "
+	                                       "statement NOT LIKE '%pg\\_cursors%'",
+	                            SQL_NTS);
+	if (SQL_SUCCEEDED(r))
+		r = SQLFetch(st);
+	if (SQL_SUCCEEDED(r))
+		SQLGetData(st, 1, SQL_C_SLONG, &n, 0, &ind);
+	if (!SQL_SUCCEEDED(r)) {
+		char msg[512];
+		fz_fail("counting the cursors: %d [%s] %s", (int)r, ot_state(SQL_HANDLE_STMT, st, msg, sizeof(msg)),
+		        msg);
+	}
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+	return n;
+}
+
+/* A statement that goes while its WITH HOLD cursor (UseDeclareFetch) is
+ * held, after a transaction ended by a statement's text or while a
+ * transaction has failed, leaves no cursor behind: a later statement
+ * with the same handle address (the cursor's name) would find the name
+ * taken.  Closing it never fails the application's transaction.  (The
+ * statements read rows of their own: the tests before delete fz's.) */
+static void test_held_cursors(void **state)
+{
+	fz *z = *state;
+	SQLHDBC dbc;
+	snprintf(fz_context, sizeof(fz_context), "held cursors");
+	SQLAllocHandle(SQL_HANDLE_DBC, z->env, &dbc);
+	ot_ok(SQLDriverConnect(dbc, NULL, (SQLCHAR *)"DSN=cbtest;UseDeclareFetch=1;Fetch=2;Protocol=7.4-0", SQL_NTS,
+	                       NULL, 0, NULL, SQL_DRIVER_NOPROMPT),
+	      SQL_HANDLE_DBC, dbc, "SQLDriverConnect");
+	/* autocommit: the cursor's transaction committed by another statement */
+	SQLHSTMT s1 = ot_stmt(dbc), s2 = ot_stmt(dbc);
+	FZS(RC_S, s1, SQLExecDirect(s1, (SQLCHAR *)"SELECT g FROM generate_series(1, 10) g", SQL_NTS));
+	FZS(RC_S, s1, SQLFetch(s1));
+	FZS(RC_S | RC_I, s2, SQLExecDirect(s2, (SQLCHAR *)"COMMIT", SQL_NTS));
+	FZS(RC_S, s2, SQLFreeHandle(SQL_HANDLE_STMT, s2));
+	FZS(RC_S, s1, SQLFreeHandle(SQL_HANDLE_STMT, s1));
+	assert_int_equal(fz_cursors(dbc), 0);
+	/* manual commit: a held cursor's statement freed in a failed transaction */
+	FZC(RC_S, dbc, SQLSetConnectAttr(dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0));
+	s1 = ot_stmt(dbc);
+	s2 = ot_stmt(dbc);
+	FZS(RC_S, s1, SQLExecDirect(s1, (SQLCHAR *)"SELECT g FROM generate_series(1, 10) g", SQL_NTS));
+	FZS(RC_S, s1, SQLFetch(s1));
+	FZC(RC_S, dbc, SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_COMMIT));
+	FZS(RC_E, s2, SQLExecDirect(s2, (SQLCHAR *)"SELECT 1/0", SQL_NTS));
+	FZS(RC_S, s1, SQLFreeHandle(SQL_HANDLE_STMT, s1));
+	FZC(RC_S, dbc, SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_ROLLBACK));
+	assert_int_equal(fz_cursors(dbc), 0);
+	/* a commit of a failed transaction (the server rolls back): the
+	 * statement's cursor is gone, and freeing the statement in the next
+	 * transaction leaves that transaction working */
+	FZS(RC_S, s2, SQLExecDirect(s2, (SQLCHAR *)"SELECT g FROM generate_series(1, 10) g", SQL_NTS));
+	s1 = ot_stmt(dbc);
+	FZS(RC_E, s1, SQLExecDirect(s1, (SQLCHAR *)"SELECT 1/0", SQL_NTS));
+	FZC(RC_S | RC_I | RC_E, dbc, SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_COMMIT));
+	FZS(RC_S, s1, SQLExecDirect(s1, (SQLCHAR *)"SELECT 1", SQL_NTS));
+	FZS(RC_S, s2, SQLFreeHandle(SQL_HANDLE_STMT, s2));
+	FZS(RC_S, s1, SQLFreeStmt(s1, SQL_CLOSE));
+	FZS(RC_S, s1, SQLExecDirect(s1, (SQLCHAR *)"SELECT 2", SQL_NTS));
+	FZS(RC_S, s1, SQLFreeHandle(SQL_HANDLE_STMT, s1));
+	FZC(RC_S, dbc, SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_ROLLBACK));
+	assert_int_equal(fz_cursors(dbc), 0);
+	SQLDisconnect(dbc);
+	SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+	assert_int_equal(fz_failures, 0);
+}
+
 /* --- connections: odd connection strings, sequences ------------------------------------------------ */
 
 static void test_connections(void **state)
@@ -1851,6 +1930,7 @@ int main(void)
 	        cmocka_unit_test(test_info),
 	        cmocka_unit_test(test_descriptors),
 	        cmocka_unit_test(test_states),
+	        cmocka_unit_test(test_held_cursors),
 	        cmocka_unit_test(test_connections),
 	        cmocka_unit_test(test_random),
 	};
