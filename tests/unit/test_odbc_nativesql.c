@@ -77,6 +77,29 @@ static const struct {
         {"SELECT '{d ''x''}'", "SELECT '{d ''x''}'", 1, 0},
         {"SELECT ARRAY[1]::int[], '{1,2}'", "SELECT ARRAY[1]::int[], '{1,2}'", 1, 0},
         {"SELECT {x}", "SELECT {x}", 1, 0},
+        /* dollar quotes: nothing inside is a marker, an escape or a statement end */
+        {"SELECT $a$ {fn UCASE(?)} ; $a$, ?", "SELECT $a$ {fn UCASE(?)} ; $a$, $1", 1, 1},
+        {"SELECT $$ ' $$, ?", "SELECT $$ ' $$, $1", 1, 1},
+        {"SELECT $q${d '2020-01-01'}$q$, {d '2020-01-02'}", "SELECT $q${d '2020-01-01'}$q$, '2020-01-02'::date", 1, 0},
+        {"SELECT a$$b, ?", "SELECT a$$b, $1", 1, 1},
+        {"SELECT $1, ?", "SELECT $1, $1", 1, 1},
+        {"SELECT $x$ unterminated ?", "SELECT $x$ unterminated ?", 1, 0},
+        /* nested comments */
+        {"SELECT /* a /* {fn UCASE(?)} */ still ? */ {fn LCASE(?)}", "SELECT /* a /* {fn UCASE(?)} */ still ? */ lower($1)",
+         1, 1},
+        {"SELECT 1 /* ; */; SELECT /* /* */ ; */ 2", "SELECT 1 /* ; */ |  SELECT /* /* */ ; */ 2", 2, 0},
+        {"SELECT ? /* /* */ unterminated ?", "SELECT $1 /* /* */ unterminated ?", 1, 1},
+        {"SELECT ?--?\n?", "SELECT $1--?\n$2", 1, 2},
+        /* E'' strings: backslash escapes whatever standard_conforming_strings says */
+        {"SELECT E'\\'{d ''x''}?', {d '2020-01-01'}", "SELECT E'\\'{d ''x''}?', '2020-01-01'::date", 1, 0},
+        {"SELECT e'\\'?;', ?", "SELECT e'\\'?;', $1", 1, 1},
+        {"SELECT typE'\\', ?", "SELECT typE'\\', $1", 1, 1},
+        /* quoted identifiers holding braces */
+        {"SELECT \"{fn x}\", \"a\"\"{\", ? FROM \"t{\"", "SELECT \"{fn x}\", \"a\"\"{\", $1 FROM \"t{\"", 1, 1},
+        {"SELECT {fn UCASE(\"col{\")}", "SELECT upper(\"col{\")", 1, 0},
+        {"{call \"my{proc\"(?)}", "SELECT \"my{proc\"($1)", 1, 1},
+        /* operators around markers, and ODBC's {?=call} */
+        {"SELECT a=?, b<>?, c::text||?", "SELECT a=$1, b<>$2, c::text||$3", 1, 3},
         /* SQL Server's last identity value */
         {"SELECT @@IDENTITY AS id", "SELECT lastval() AS id", 1, 0},
         {"SELECT '@@identity'", "SELECT '@@identity'", 1, 0},
@@ -219,6 +242,20 @@ static void test_call(void **state)
 	assert_int_equal(kept[2], 2);
 	free(b);
 	nsql_free(s, n);
+
+	/* written without spaces ("?=" is one operator to PostgreSQL) */
+	static const char *const compact[] = {"{?=call f(?)}", "{ ?=call f(?)}", "{?= call f (?) }"};
+	for (size_t i = 0; i < sizeof(compact) / sizeof(compact[0]); i++) {
+		assert_true(nsql_parse(compact[i], strlen(compact[i]), true, &s, &n));
+		assert_int_equal(n, 1);
+		assert_true(s[0].is_call);
+		assert_true(s[0].proc_return);
+		assert_int_equal(s[0].nmarkers, 2);
+		b = nsql_build(&s[0], &o, kept);
+		assert_string_equal(b, "SELECT f($1)");
+		free(b);
+		nsql_free(s, n);
+	}
 
 	t = "{call p(?, ?, ?)}";
 	assert_true(nsql_parse(t, strlen(t), true, &s, &n));
