@@ -3,16 +3,16 @@
  *
  * Functions prefix: nsql_
  *
- * Two layers.  The scanning (nsql_token_at, nsql_split, nsql_find_keyword,
- * nsql_classify) sees the text the way PostgreSQL's own scanner does:
- * '...' (with '' inside, and backslash escapes in E'...' or when
- * standard_conforming_strings is off), "..." identifiers, $tag$...$tag$
- * strings, -- line comments and nested block comments are single tokens.
- * It is kept small and separate, to move onto the shared SQL lexer of
- * sql/.  The translation on top walks the tokens of each statement:
- * `?` becomes a marker sentinel, an ODBC escape's braces and keyword are
- * rewritten (recursively, escapes nest), and nsql_build renders the
- * markers as $n with the casts and {call} arguments an execution needs.
+ * Two layers.  The scanning (nsql_token_at and the walks on it:
+ * nsql_split, nsql_find_keyword, nsql_classify) reads the text with the
+ * one SQL lexer of cbcache (sql/lexer.h), so strings of every quoting
+ * (with the connection's standard_conforming_strings), quoted identifiers,
+ * dollar quotes and nested comments end exactly where PostgreSQL ends them.
+ * The translation on top walks the tokens of each statement: `?` becomes
+ * a marker sentinel, an ODBC escape's braces and keyword are rewritten
+ * (recursively, escapes nest), and nsql_build renders the markers as $n
+ * with the casts and {call} arguments an execution needs.  Output is
+ * built with common/'s string builder.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -20,20 +20,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/sb.h"
 #include "odbc-driver/nativesql.h"
+#include "sql/lexer.h"
 
 /* --- scanning ------------------------------------------------------------------ */
 
 typedef enum nsql_tok_kind {
 	NT_END,
-	NT_SPACE,
-	NT_COMMENT,
-	NT_STRING, /* '...' and its prefixed forms (the prefix is a NT_WORD before it) */
-	NT_QIDENT, /* "..." */
-	NT_DOLLAR, /* $tag$...$tag$ */
-	NT_WORD,   /* identifier, keyword or number (letters, digits, _, $, non-ASCII) */
+	NT_BLANK,  /* whitespace and comments */
+	NT_STRING, /* a string constant of any quoting; also the rest of a text the lexer cannot read */
+	NT_QIDENT, /* "..." and U&"..." */
+	NT_WORD,   /* identifier, keyword, number or $n */
 	NT_MARKER, /* ? */
-	NT_CHAR,   /* any other single character */
+	NT_CHAR,   /* one character of punctuation or of an operator */
 } nsql_tok_kind;
 
 typedef struct nsql_tok {
@@ -41,102 +41,58 @@ typedef struct nsql_tok {
 	size_t start, len;
 } nsql_tok;
 
-static bool nsql_ident_char(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
-
-/* Length of a dollar-quote opening tag at s ("$$" or "$tag$"), 0 if none. */
-static size_t nsql_dollar_tag(const char *s, size_t rem)
-{
-	if (rem < 2 || s[0] != '$')
-		return 0;
-	if (isdigit((unsigned char)s[1]))
-		return 0; /* $1: a parameter */
-	size_t i = 1;
-	while (i < rem && s[i] != '$') {
-		unsigned char c = (unsigned char)s[i];
-		if (!(isalnum(c) || c == '_' || c >= 0x80))
-			return 0;
-		i++;
-	}
-	return i < rem ? i + 1 : 0;
-}
-
-/* The token starting at pos. */
+/*
+ * The token of s[0..len) at pos, read by the SQL lexer.  The blank before
+ * a token (whitespace, comments) is a token of its own, so that text is
+ * copied as it is.  An operator is taken one character at a time: an ODBC
+ * `?` is a marker wherever it stands (PostgreSQL reads "=?" and "?=" as
+ * one operator; ODBC means `{?=call ...}`).  What the lexer cannot read
+ * (an unterminated quote or comment, junk after a number) makes the rest
+ * of the text one token: a comment when it starts as one, else a string.
+ */
 static nsql_tok nsql_token_at(const char *s, size_t len, size_t pos, bool std_strings)
 {
 	nsql_tok t = {NT_END, pos, 0};
 	if (pos >= len)
 		return t;
-	unsigned char c = (unsigned char)s[pos];
-	size_t i = pos;
-	if (isspace(c)) {
-		while (i < len && isspace((unsigned char)s[i]))
-			i++;
-		t.kind = NT_SPACE;
-	} else if (c == '-' && i + 1 < len && s[i + 1] == '-') {
-		while (i < len && s[i] != '\n')
-			i++;
-		t.kind = NT_COMMENT;
-	} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-		int level = 0;
-		while (i < len) {
-			if (s[i] == '/' && i + 1 < len && s[i + 1] == '*') {
-				level++;
-				i += 2;
-			} else if (s[i] == '*' && i + 1 < len && s[i + 1] == '/') {
-				i += 2;
-				if (--level == 0)
-					break;
-			} else {
-				i++;
-			}
-		}
-		t.kind = NT_COMMENT;
-	} else if (c == '\'' || c == '"') {
-		/* E'...' (a lone E or e before the quote) allows backslash escapes;
-		 * so does any '...' when standard_conforming_strings is off */
-		bool escape_prefix = c == '\'' && pos > 0 && (s[pos - 1] == 'E' || s[pos - 1] == 'e') &&
-		                     (pos < 2 || !nsql_ident_char((unsigned char)s[pos - 2]));
-		bool backslash = c == '\'' && (escape_prefix || !std_strings);
-		i++;
-		while (i < len) {
-			if (backslash && s[i] == '\\' && i + 1 < len) {
-				i += 2;
-				continue;
-			}
-			if (s[i] == (char)c) {
-				if (i + 1 < len && s[i + 1] == (char)c) {
-					i += 2;
-					continue;
-				}
-				i++;
-				break;
-			}
-			i++;
-		}
-		t.kind = c == '\'' ? NT_STRING : NT_QIDENT;
-	} else if (c == '$' && (pos == 0 || !nsql_ident_char((unsigned char)s[pos - 1])) &&
-	           nsql_dollar_tag(s + pos, len - pos) > 0) {
-		size_t tl = nsql_dollar_tag(s + pos, len - pos);
-		i += tl;
-		while (i < len && !(s[i] == '$' && len - i >= tl && memcmp(s + i, s + pos, tl) == 0))
-			i++;
-		i = i < len ? i + tl : len;
-		t.kind = NT_DOLLAR;
-	} else if (nsql_ident_char(c)) {
-		while (i < len && nsql_ident_char((unsigned char)s[i]))
-			i++;
-		t.kind = NT_WORD;
-	} else if (c == '?') {
-		i++;
-		t.kind = NT_MARKER;
-	} else {
-		i++;
-		t.kind = NT_CHAR;
+	/* the lexer never looks behind its start: reading from pos is reading on at pos */
+	sqlfe_lexer lx;
+	sqlfe_token k;
+	sqlfe_lexer_init(&lx, s + pos, len - pos, std_strings);
+	sqlfe_lexer_next(&lx, &k);
+	if (k.start > 0) {
+		t.kind = NT_BLANK;
+		t.len = k.start;
+		return t;
 	}
-	t.len = i - pos;
+	t.len = k.end - k.start;
+	switch (k.kind) {
+	case SQLFE_TOK_END:
+		t.len = 0;
+		break;
+	case SQLFE_TOK_ERROR:
+		t.len = len - pos;
+		t.kind = len - pos >= 2 && s[pos] == '/' && s[pos + 1] == '*' ? NT_BLANK : NT_STRING;
+		break;
+	case SQLFE_TOK_WORD:
+	case SQLFE_TOK_NUMBER:
+	case SQLFE_TOK_PARAM:
+		t.kind = NT_WORD;
+		break;
+	case SQLFE_TOK_QIDENT:
+		t.kind = NT_QIDENT;
+		break;
+	case SQLFE_TOK_STRING:
+		t.kind = NT_STRING;
+		break;
+	case SQLFE_TOK_OP:
+		t.len = 1;
+		t.kind = s[pos] == '?' ? NT_MARKER : NT_CHAR;
+		break;
+	case SQLFE_TOK_CHAR:
+		t.kind = NT_CHAR;
+		break;
+	}
 	return t;
 }
 
@@ -157,7 +113,7 @@ static nsql_tok nsql_next_solid(const char *s, size_t len, size_t pos, bool std)
 	do {
 		t = nsql_token_at(s, len, pos, std);
 		pos += t.len;
-	} while (t.kind == NT_SPACE || t.kind == NT_COMMENT);
+	} while (t.kind == NT_BLANK);
 	return t;
 }
 
@@ -198,7 +154,7 @@ static bool nsql_split(const char *s, size_t len, bool std, nsql_range **out, in
 			start = t.start + 1;
 			solid = false;
 		} else {
-			if (t.kind != NT_SPACE && t.kind != NT_COMMENT)
+			if (t.kind != NT_BLANK)
 				solid = true;
 			if (nsql_is_char(s, &t, '(') || nsql_is_char(s, &t, '{'))
 				depth++;
@@ -291,51 +247,6 @@ nsql_kind nsql_classify(const char *s, size_t len)
 	return NSQL_OTHER;
 }
 
-/* --- output buffers ----------------------------------------------------------- */
-
-typedef struct nsql_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} nsql_buf;
-
-static void nsql_put(nsql_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 64;
-		while (b->len + n + 1 > ncap)
-			ncap *= 2;
-		char *np = realloc(b->p, ncap);
-		if (np == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void nsql_puts(nsql_buf *b, const char *s)
-{
-	nsql_put(b, s, strlen(s));
-}
-
-static char *nsql_take(nsql_buf *b)
-{
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	if (b->p == NULL)
-		return strdup("");
-	return b->p;
-}
-
 /* --- translation ---------------------------------------------------------------- */
 
 typedef struct nsql_ctx {
@@ -353,10 +264,10 @@ typedef struct nsql_ctx {
 	int nargs;
 } nsql_ctx;
 
-static void nsql_translate(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool top);
+static void nsql_translate(nsql_ctx *c, size_t a, size_t b, cb_sb *out, bool top);
 
 /* Record a new marker (whether the text casts it) and emit its sentinel. */
-static void nsql_marker(nsql_ctx *c, size_t after, size_t b, nsql_buf *out)
+static void nsql_marker(nsql_ctx *c, size_t after, size_t b, cb_sb *out)
 {
 	if (c->nmarkers == c->cast_cap) {
 		int ncap = c->cast_cap ? c->cast_cap * 2 : 8;
@@ -375,9 +286,7 @@ static void nsql_marker(nsql_ctx *c, size_t after, size_t b, nsql_buf *out)
 	else if (nsql_is_word(c->s, &t, "AS"))
 		cast = true;
 	c->has_cast[c->nmarkers] = cast;
-	char m[24];
-	int k = snprintf(m, sizeof(m), "%c%d%c", NSQL_MARK, c->nmarkers, NSQL_MARK);
-	nsql_put(out, m, (size_t)k);
+	cb_sb_printf(out, "%c%d%c", NSQL_MARK, c->nmarkers, NSQL_MARK);
 	c->nmarkers++;
 }
 
@@ -555,7 +464,7 @@ static nsql_range nsql_trim(const nsql_ctx *c, nsql_range r)
 		t = nsql_token_at(c->s, r.end, pos, c->std);
 		if (t.kind == NT_END)
 			break;
-		if (t.kind != NT_SPACE && t.kind != NT_COMMENT)
+		if (t.kind != NT_BLANK)
 			last = t.start + t.len;
 		pos += t.len;
 	}
@@ -564,7 +473,7 @@ static nsql_range nsql_trim(const nsql_ctx *c, nsql_range r)
 }
 
 /* {fn name(args)} */
-static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, nsql_buf *out)
+static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, cb_sb *out)
 {
 	nsql_tok name = nsql_next_solid(c->s, b, pos, c->std);
 	if (name.kind != NT_WORD) {
@@ -576,9 +485,9 @@ static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, nsql_buf *out)
 		/* a function constant: {fn CURDATE} and the like */
 		const char *m = nsql_map_fn(c->s + name.start, name.len, 0, "", 0);
 		if (m != NULL && strchr(m, '$') == NULL)
-			nsql_puts(out, m);
+			cb_sb_put(out, m);
 		else
-			nsql_put(out, c->s + name.start, name.len);
+			cb_sb_putn(out, c->s + name.start, name.len);
 		nsql_translate(c, name.start + name.len, b, out, false);
 		return;
 	}
@@ -606,36 +515,35 @@ static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, nsql_buf *out)
 	int n = nsql_args(c, open.start + 1, close, r, MAXARGS);
 	if (n > MAXARGS)
 		n = MAXARGS;
-	nsql_buf args[MAXARGS];
-	memset(args, 0, sizeof(args));
+	cb_sb args[MAXARGS];
 	for (int i = 0; i < n; i++) {
 		nsql_range tr = nsql_trim(c, r[i]);
-		nsql_put(&args[i], "", 0);
+		cb_sb_init(&args[i]);
 		nsql_translate(c, tr.start, tr.end, &args[i], false);
-		if (args[i].oom)
+		if (args[i].failed)
 			c->oom = true;
 	}
 	const char *name_s = c->s + name.start;
 	if (name.len == 7 && strncasecmp(name_s, "CONVERT", 7) == 0 && n == 2) {
 		nsql_range tr = nsql_trim(c, r[1]);
 		const char *pgt = nsql_convert_type(c->s + tr.start, tr.end - tr.start);
-		const char *v = args[0].p ? args[0].p : "";
+		const char *v = args[0].s ? args[0].s : "";
 		/* psqlODBC's rule: a quoted literal stays as it is, a number
 		 * becomes a quoted literal (the server picks its type), anything
 		 * else is cast */
 		if (v[0] == '\'') {
-			nsql_puts(out, v);
+			cb_sb_put(out, v);
 		} else if (v[0] == '-' || isdigit((unsigned char)v[0])) {
-			nsql_puts(out, "'");
-			nsql_puts(out, v);
-			nsql_puts(out, "'");
+			cb_sb_put(out, "'");
+			cb_sb_put(out, v);
+			cb_sb_put(out, "'");
 		} else {
-			nsql_puts(out, "(");
-			nsql_puts(out, v);
-			nsql_puts(out, ")");
+			cb_sb_put(out, "(");
+			cb_sb_put(out, v);
+			cb_sb_put(out, ")");
 			if (pgt != NULL) {
-				nsql_puts(out, "::");
-				nsql_puts(out, pgt);
+				cb_sb_put(out, "::");
+				cb_sb_put(out, pgt);
 			}
 		}
 	} else {
@@ -648,36 +556,36 @@ static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, nsql_buf *out)
 		}
 		const char *m = nsql_map_fn(name_s, name.len, n, kw, kwlen);
 		if (m == NULL) {
-			nsql_put(out, name_s, name.len);
-			nsql_puts(out, "(");
+			cb_sb_putn(out, name_s, name.len);
+			cb_sb_put(out, "(");
 			for (int i = 0; i < n; i++) {
 				if (i > 0)
-					nsql_puts(out, ", ");
-				nsql_puts(out, args[i].p ? args[i].p : "");
+					cb_sb_put(out, ", ");
+				cb_sb_put(out, args[i].s ? args[i].s : "");
 			}
-			nsql_puts(out, ")");
+			cb_sb_put(out, ")");
 		} else {
 			for (const char *q = m; *q; q++) {
 				if (q[0] == '$' && q[1] == '*') {
 					for (int i = 0; i < n; i++) {
 						if (i > 0)
-							nsql_puts(out, ", ");
-						nsql_puts(out, args[i].p ? args[i].p : "");
+							cb_sb_put(out, ", ");
+						cb_sb_put(out, args[i].s ? args[i].s : "");
 					}
 					q++;
 				} else if (q[0] == '$' && isdigit((unsigned char)q[1])) {
 					int k = q[1] - '1';
 					if (k >= 0 && k < n)
-						nsql_puts(out, args[k].p ? args[k].p : "");
+						cb_sb_put(out, args[k].s ? args[k].s : "");
 					q++;
 				} else {
-					nsql_put(out, q, 1);
+					cb_sb_putn(out, q, 1);
 				}
 			}
 		}
 	}
 	for (int i = 0; i < n; i++)
-		free(args[i].p);
+		cb_sb_free(&args[i]);
 	/* anything after the call inside the braces */
 	nsql_translate(c, close + 1, b, out, false);
 }
@@ -738,8 +646,8 @@ static bool nsql_escape_call(nsql_ctx *c, size_t pos, size_t b)
 	}
 	for (int i = 0; i < n; i++) {
 		nsql_range tr = nsql_trim(c, r[i]);
-		nsql_buf a = {0};
-		nsql_put(&a, "", 0);
+		cb_sb a;
+		cb_sb_init(&a);
 		int before = c->nmarkers;
 		nsql_translate(c, tr.start, tr.end, &a, false);
 		nsql_tok only = nsql_next_solid(c->s, tr.end, tr.start, c->std);
@@ -747,7 +655,7 @@ static bool nsql_escape_call(nsql_ctx *c, size_t pos, size_t b)
 		        (c->nmarkers == before + 1 && only.kind == NT_MARKER && only.start + only.len == tr.end)
 		                ? before
 		                : -1;
-		c->args[i].tmpl = nsql_take(&a);
+		c->args[i].tmpl = cb_sb_finish(&a);
 		if (c->args[i].tmpl == NULL)
 			c->oom = true;
 	}
@@ -757,7 +665,7 @@ static bool nsql_escape_call(nsql_ctx *c, size_t pos, size_t b)
 }
 
 /* The escape whose body is [a, b) (inside the braces). */
-static void nsql_escape(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool whole)
+static void nsql_escape(nsql_ctx *c, size_t a, size_t b, cb_sb *out, bool whole)
 {
 	nsql_tok t = nsql_next_solid(c->s, b, a, c->std);
 	size_t pos = t.start;
@@ -771,9 +679,9 @@ static void nsql_escape(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool who
 		}
 	}
 	if (t.kind != NT_WORD) {
-		nsql_puts(out, "{");
+		cb_sb_put(out, "{");
 		nsql_translate(c, a, b, out, false);
-		nsql_puts(out, "}");
+		cb_sb_put(out, "}");
 		return;
 	}
 	const char *kw = c->s + t.start;
@@ -783,15 +691,16 @@ static void nsql_escape(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool who
 		if (whole) {
 			if (ret) {
 				c->proc_return = true;
-				nsql_buf dummy = {0};
+				cb_sb dummy;
+				cb_sb_init(&dummy);
 				nsql_marker(c, a + 1, b, &dummy); /* the return value is marker 0 */
-				free(dummy.p);
+				cb_sb_free(&dummy);
 			}
 			if (nsql_escape_call(c, rest, b))
 				return;
 		}
 		/* a call inside other text: rows of the routine */
-		nsql_puts(out, "SELECT * FROM ");
+		cb_sb_put(out, "SELECT * FROM ");
 		nsql_translate(c, rest, b, out, false);
 		return;
 	}
@@ -799,7 +708,7 @@ static void nsql_escape(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool who
 	    (kwlen == 2 && strncasecmp(kw, "ts", 2) == 0)) {
 		nsql_range lit = nsql_trim(c, (nsql_range){rest, b});
 		nsql_translate(c, lit.start, lit.end, out, false);
-		nsql_puts(out, kwlen == 2 ? "::timestamp" : (kw[0] == 'd' || kw[0] == 'D') ? "::date" : "::time");
+		cb_sb_put(out, kwlen == 2 ? "::timestamp" : (kw[0] == 'd' || kw[0] == 'D') ? "::date" : "::time");
 		return;
 	}
 	if (kwlen == 2 && strncasecmp(kw, "oj", 2) == 0) {
@@ -807,7 +716,7 @@ static void nsql_escape(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool who
 		return;
 	}
 	if (kwlen == 6 && strncasecmp(kw, "escape", 6) == 0) {
-		nsql_puts(out, "escape ");
+		cb_sb_put(out, "escape ");
 		nsql_range lit = nsql_trim(c, (nsql_range){rest, b});
 		nsql_translate(c, lit.start, lit.end, out, false);
 		return;
@@ -817,13 +726,22 @@ static void nsql_escape(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool who
 		return;
 	}
 	/* not an ODBC escape: braces stay (array literals and the like) */
-	nsql_puts(out, "{");
+	cb_sb_put(out, "{");
 	nsql_translate(c, a, b, out, false);
-	nsql_puts(out, "}");
+	cb_sb_put(out, "}");
+}
+
+/* Whether "@@identity" (a whole word) stands at pos. */
+static bool nsql_is_identity(const nsql_ctx *c, size_t pos, size_t b)
+{
+	if (b - pos < 10 || c->s[pos + 1] != '@')
+		return false;
+	nsql_tok w = nsql_token_at(c->s, b, pos + 2, c->std);
+	return nsql_is_word(c->s, &w, "identity");
 }
 
 /* Translate [a, b); top: the range is a whole statement (a {call} may be it). */
-static void nsql_translate(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool top)
+static void nsql_translate(nsql_ctx *c, size_t a, size_t b, cb_sb *out, bool top)
 {
 	size_t pos = a;
 	for (;;) {
@@ -835,7 +753,7 @@ static void nsql_translate(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool 
 		} else if (nsql_is_char(c->s, &t, '{')) {
 			size_t close = nsql_brace_end(c, t.start, b);
 			if (close == (size_t)-1) {
-				nsql_put(out, c->s + t.start, t.len);
+				cb_sb_putn(out, c->s + t.start, t.len);
 			} else {
 				bool whole = false;
 				if (top) {
@@ -846,14 +764,12 @@ static void nsql_translate(nsql_ctx *c, size_t a, size_t b, nsql_buf *out, bool 
 				nsql_escape(c, t.start + 1, close, out, whole);
 				t.len = close + 1 - t.start;
 			}
-		} else if (nsql_is_char(c->s, &t, '@') && b - t.start >= 10 &&
-		           strncasecmp(c->s + t.start, "@@identity", 10) == 0 &&
-		           (b - t.start == 10 || !nsql_ident_char((unsigned char)c->s[t.start + 10]))) {
+		} else if (nsql_is_char(c->s, &t, '@') && nsql_is_identity(c, t.start, b)) {
 			/* SQL Server's last identity value, as psqlODBC offers it */
-			nsql_puts(out, "lastval()");
+			cb_sb_put(out, "lastval()");
 			t.len = 10;
 		} else {
-			nsql_put(out, c->s + t.start, t.len);
+			cb_sb_putn(out, c->s + t.start, t.len);
 		}
 		pos = t.start + t.len;
 	}
@@ -889,11 +805,11 @@ bool nsql_parse(const char *text, size_t len, bool std, nsql_stmt **out, int *no
 	for (int i = 0; i < n && ok; i++) {
 		nsql_range tr = r[i];
 		nsql_ctx c = {.s = text, .len = len, .std = std};
-		nsql_buf b = {0};
-		nsql_put(&b, "", 0);
+		cb_sb b;
+		cb_sb_init(&b);
 		nsql_translate(&c, tr.start, tr.end, &b, true);
 		nsql_stmt *s = &st[i];
-		s->tmpl = nsql_take(&b);
+		s->tmpl = cb_sb_finish(&b);
 		s->nmarkers = c.nmarkers;
 		s->first_marker = markers;
 		s->has_cast = c.has_cast;
@@ -927,27 +843,27 @@ bool nsql_parse(const char *text, size_t len, bool std, nsql_stmt **out, int *no
 	return true;
 }
 
-/* Render a template: sentinels as $n (with casts), kept[] numbering. */
-static void nsql_render(nsql_buf *out, const char *tmpl, const nsql_build_opts *o, int *numbers)
+/* Render the first n bytes of a template (a sentinel is never cut):
+ * sentinels as $n (with casts), kept[] numbering. */
+static void nsql_render(cb_sb *out, const char *tmpl, size_t n, const nsql_build_opts *o, int *numbers)
 {
-	for (const char *p = tmpl; *p; p++) {
+	const char *stop = tmpl + n;
+	for (const char *p = tmpl; p < stop; p++) {
 		if (*p != NSQL_MARK) {
 			const char *q = p;
-			while (*q && *q != NSQL_MARK)
+			while (q < stop && *q != NSQL_MARK)
 				q++;
-			nsql_put(out, p, (size_t)(q - p));
+			cb_sb_putn(out, p, (size_t)(q - p));
 			p = q - 1;
 			continue;
 		}
 		int idx = atoi(p + 1);
-		const char *end = strchr(p + 1, NSQL_MARK);
+		const char *end = memchr(p + 1, NSQL_MARK, (size_t)(stop - (p + 1)));
 		if (end == NULL)
 			break;
-		char m[24];
-		int k = snprintf(m, sizeof(m), "$%d", numbers[idx]);
-		nsql_put(out, m, (size_t)k);
+		cb_sb_printf(out, "$%d", numbers[idx]);
 		if (o && o->casts && o->casts[idx] && o->casts[idx][0])
-			nsql_puts(out, o->casts[idx]);
+			cb_sb_put(out, o->casts[idx]);
 		p = end;
 	}
 }
@@ -965,8 +881,8 @@ char *nsql_build(const nsql_stmt *s, const nsql_build_opts *o, int *kept)
 	for (int i = 0; i < n; i++)
 		casts[i] = (o && o->casts && !s->has_cast[i]) ? o->casts[i] : NULL;
 	nsql_build_opts ro = {.casts = casts};
-	nsql_buf out = {0};
-	nsql_put(&out, "", 0);
+	cb_sb out;
+	cb_sb_init(&out);
 	int next = 0;
 	if (s->is_call) {
 		/* numbering: the arguments kept, in order; the return value is never sent */
@@ -985,46 +901,40 @@ char *nsql_build(const nsql_stmt *s, const nsql_build_opts *o, int *kept)
 		}
 		for (int i = 0; i < n; i++)
 			numbers[i] = drop[i] ? 0 : ++next;
-		nsql_puts(&out, (o && o->call_as_rows) ? "SELECT * FROM " : "SELECT ");
-		nsql_puts(&out, s->call_name);
-		nsql_puts(&out, "(");
+		cb_sb_put(&out, (o && o->call_as_rows) ? "SELECT * FROM " : "SELECT ");
+		cb_sb_put(&out, s->call_name);
+		cb_sb_put(&out, "(");
 		bool first = true;
 		for (int a = 0; a < s->nargs; a++) {
 			int m = s->args[a].marker;
 			if (m >= 0 && drop[m])
 				continue;
 			if (!first)
-				nsql_puts(&out, ", ");
+				cb_sb_put(&out, ", ");
 			first = false;
 			if (m >= 0 && o && o->names && o->names[m] && o->names[m][0]) {
-				nsql_puts(&out, "\"");
-				nsql_puts(&out, o->names[m]);
-				nsql_puts(&out, "\" := ");
+				cb_sb_ident(&out, o->names[m]);
+				cb_sb_put(&out, " := ");
 			}
-			nsql_render(&out, s->args[a].tmpl, &ro, numbers);
+			nsql_render(&out, s->args[a].tmpl, strlen(s->args[a].tmpl), &ro, numbers);
 		}
-		nsql_puts(&out, ")");
+		cb_sb_put(&out, ")");
 		free(drop);
 	} else {
 		for (int i = 0; i < n; i++)
 			numbers[i] = ++next;
-		if (o && o->insert && o->insert_at != (size_t)-1 && o->insert_at <= strlen(s->tmpl)) {
-			char *head = strndup(s->tmpl, o->insert_at);
-			if (head == NULL) {
-				out.oom = true;
-			} else {
-				nsql_render(&out, head, &ro, numbers);
-				free(head);
-				nsql_puts(&out, o->insert);
-				nsql_render(&out, s->tmpl + o->insert_at, &ro, numbers);
-			}
+		size_t tl = strlen(s->tmpl);
+		if (o && o->insert && o->insert_at != (size_t)-1 && o->insert_at <= tl) {
+			nsql_render(&out, s->tmpl, o->insert_at, &ro, numbers);
+			cb_sb_put(&out, o->insert);
+			nsql_render(&out, s->tmpl + o->insert_at, tl - o->insert_at, &ro, numbers);
 		} else {
-			nsql_render(&out, s->tmpl, &ro, numbers);
+			nsql_render(&out, s->tmpl, tl, &ro, numbers);
 		}
 	}
 	if (kept)
 		memcpy(kept, numbers, (size_t)n * sizeof(int));
 	free(numbers);
 	free(casts);
-	return nsql_take(&out);
+	return cb_sb_finish(&out);
 }

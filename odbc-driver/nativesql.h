@@ -9,9 +9,9 @@
  *
  * Functions prefix: nsql_
  *
- * Pure: no handles, no I/O, so the unit tests call it directly.  The
- * scanning is kept in the small functions at the top of nativesql.c
- * (nsql_token_at, nsql_split), ready to move onto the shared SQL lexer.
+ * Pure: no handles, no I/O, so the unit tests call it directly.  The text
+ * is read with cbcache's one SQL lexer (sql/lexer.h), so quotes and
+ * comments end where PostgreSQL ends them.
  */
 #ifndef CBO_NATIVESQL_H
 #define CBO_NATIVESQL_H

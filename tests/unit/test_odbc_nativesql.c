@@ -85,8 +85,8 @@ static const struct {
         {"SELECT $1, ?", "SELECT $1, $1", 1, 1},
         {"SELECT $x$ unterminated ?", "SELECT $x$ unterminated ?", 1, 0},
         /* nested comments */
-        {"SELECT /* a /* {fn UCASE(?)} */ still ? */ {fn LCASE(?)}", "SELECT /* a /* {fn UCASE(?)} */ still ? */ lower($1)",
-         1, 1},
+        {"SELECT /* a /* {fn UCASE(?)} */ still ? */ {fn LCASE(?)}",
+         "SELECT /* a /* {fn UCASE(?)} */ still ? */ lower($1)", 1, 1},
         {"SELECT 1 /* ; */; SELECT /* /* */ ; */ 2", "SELECT 1 /* ; */ |  SELECT /* /* */ ; */ 2", 2, 0},
         {"SELECT ? /* /* */ unterminated ?", "SELECT $1 /* /* */ unterminated ?", 1, 1},
         {"SELECT ?--?\n?", "SELECT $1--?\n$2", 1, 2},
