@@ -20,12 +20,12 @@
  * lower case (any name with upper-case letters under LowerCaseIdentifier).
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/sb.h"
 #include "odbc-driver/catalog.h"
 #include "odbc-driver/connection.h"
 #include "odbc-driver/environ.h"
@@ -185,27 +185,16 @@ static bool cat_name_make(cbo_stmt *st, const char *arg, bool pattern, cat_name 
 
 /* --- queries with bound parameters --------------------------------------------------------- */
 
+/* A catalog query: its text (q_add) and its parameters (q_param), run
+ * once by q_run.  Zero-initialised it is empty. */
 typedef struct cat_q {
-	char sql[6144];
-	size_t len;
+	cb_sb sql;
 	const char *vals[12];
 	int n;
 	bool overflow;
 } cat_q;
 
-static void q_add(cat_q *q, const char *fmt, ...) CB_PRINTF(2, 3);
-static void q_add(cat_q *q, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(q->sql + q->len, sizeof(q->sql) - q->len, fmt, ap);
-	va_end(ap);
-	if (w < 0 || (size_t)w >= sizeof(q->sql) - q->len) {
-		q->overflow = true;
-		return;
-	}
-	q->len += (size_t)w;
-}
+#define q_add(q, ...) cb_sb_printf(&(q)->sql, __VA_ARGS__)
 
 /* A parameter's number ($n). */
 static int q_param(cat_q *q, const char *v)
@@ -218,13 +207,19 @@ static int q_param(cat_q *q, const char *v)
 	return q->n;
 }
 
-static PGresult *q_run(cbo_stmt *st, const cat_q *q)
+/* Run the query (its text goes): the result, or NULL with a diagnostic. */
+static PGresult *q_run(cbo_stmt *st, cat_q *q)
 {
-	if (q->overflow) {
-		diag_add(&st->diag, "HY000", "internal error: a catalog query is too long");
-		return NULL;
-	}
-	return stmt_query(st, q->sql, q->n, q->vals);
+	char *sql = cb_sb_finish(&q->sql);
+	PGresult *r = NULL;
+	if (q->overflow)
+		diag_add(&st->diag, "HY000", "internal error: a catalog query has too many parameters");
+	else if (sql == NULL)
+		diag_add(&st->diag, "HY001", "out of memory building a catalog query");
+	else
+		r = stmt_query(st, sql, q->n, q->vals);
+	free(sql);
+	return r;
 }
 
 /* " AND col op $n" for a name (none when no argument). */
@@ -414,7 +409,7 @@ static SQLRETURN cat_tables_impl(cbo_stmt *st, const cat_args *a)
 			free(nsp.v);
 			nsp.v = NULL;
 		}
-		cat_q q = {.len = 0};
+		cat_q q = {.n = 0};
 		if (list_cat)
 			q_add(&q, "SELECT NULL::text, NULL::text, NULL::text");
 		else if (list_types)
@@ -543,7 +538,7 @@ static PGresult *cat_columns_query(cbo_stmt *st, const cat_args *a, const char *
 		cat_oom(st);
 		return NULL;
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q, "SELECT n.nspname::text, c.relname::text, a.attname::text, a.atttypid, t.typname::text, a.attnum, "
 	          "a.atttypmod, a.attnotnull, c.relkind::text, c.oid, pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
 	          "CASE t.typtype WHEN 'd' THEN t.typbasetype ELSE 0 END, t.typtypmod, a.attidentity::text, "
@@ -670,7 +665,7 @@ static PGresult *cat_relkind_query(cbo_stmt *st, const char *table, const char *
 		cat_oom(st);
 		return NULL;
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q, "SELECT c.relkind::text FROM pg_catalog.pg_namespace u JOIN pg_catalog.pg_class c ON u.oid = "
 	          "c.relnamespace WHERE true");
 	q_name(&q, "c.relname", &rel);
@@ -785,7 +780,7 @@ static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
 		PQclear(res);
 		return cat_oom(st);
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q,
 	      "SELECT c.relname::text, i.indkey::int2[], i.indisunique, i.indisclustered, a.amname::text, c.oid, "
 	      "i.indoption::int2[] FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class d, "
@@ -886,7 +881,7 @@ static const cat_def cat_pk_defs[] = {
 
 static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schema, bool table_valid, bool by_name)
 {
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	if (!by_name) {
 		q_add(&q,
 		      "SELECT ta.attname::text, ic.relname::text, n.nspname::text FROM pg_catalog.pg_attribute ta, "
@@ -979,7 +974,7 @@ static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
 		return diag_set(&st->diag, "HY000", DIAG_N_INTERNAL,
 		                "neither a primary-key nor a foreign-key table given to SQLForeignKeys");
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	int dbp = q_param(&q, cat_db(st));
 	q_add(&q,
 	      "SELECT $%d::name AS \"PKTABLE_CAT\", n2.nspname AS \"PKTABLE_SCHEM\", c2.relname AS \"PKTABLE_NAME\", "
@@ -1039,7 +1034,7 @@ static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
 		free(pro.v);
 		return cat_oom(st);
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q, "SELECT ''::varchar AS procedure_cat, nspname AS procedure_schem, proname AS procedure_name, "
 	          "''::varchar AS num_input_params, ''::varchar AS num_output_params, ''::varchar AS "
 	          "num_result_sets, ''::varchar AS remarks, CASE WHEN prorettype = 0 THEN 1::int2 ELSE 2::int2 END "
@@ -1151,7 +1146,7 @@ static SQLRETURN cat_procedure_columns_impl(cbo_stmt *st, const cat_args *a)
 		free(pro.v);
 		return cat_oom(st);
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q, "SELECT p.proname::text, p.proretset, p.prorettype, p.pronargs, p.proargtypes::text, "
 	          "n.nspname::text, p.oid, a.atttypid, a.attname::text, p.proargnames::text, p.proargmodes::text, "
 	          "p.proallargtypes::text FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_proc p ON "
@@ -1310,7 +1305,7 @@ static SQLRETURN cat_table_privileges_impl(cbo_stmt *st, const cat_args *a)
 		free(rel.v);
 		return cat_oom(st);
 	}
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q, "SELECT c.relname::text, u.usename::text, c.relacl::text, n.nspname::text FROM "
 	          "pg_catalog.pg_namespace n, pg_catalog.pg_class c, pg_catalog.pg_user u WHERE true");
 	if (nsp.v != NULL)
@@ -1420,7 +1415,7 @@ static SQLRETURN cat_column_privileges_impl(cbo_stmt *st, const cat_args *a)
 	cat_name col = {0};
 	if (!cat_name_make(st, a->s[3], pattern, &col))
 		return cat_oom(st);
-	cat_q q = {.len = 0};
+	cat_q q = {.n = 0};
 	q_add(&q, "SELECT ''::text AS table_cat, table_schema AS table_schem, table_name, column_name, grantor, "
 	          "grantee, privilege_type AS privilege, is_grantable FROM information_schema.column_privileges "
 	          "WHERE true");

@@ -13,52 +13,15 @@
  * cursor sees its own changes (as psqlODBC's keyset-driven cursors do).
  * Bookmarks are row numbers from 1.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sb.h"
 #include "odbc-driver/setpos.h"
 #include "odbc-driver/connection.h"
 #include "odbc-driver/convert.h"
 #include "odbc-driver/results.h"
 #include "odbc-driver/statement.h"
-
-typedef struct setpos_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} setpos_buf;
-
-static void sp_put(setpos_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 256;
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		char *np = realloc(b->p, nc);
-		if (np == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n + 1);
-	b->len += n;
-}
-
-static void sp_ident(setpos_buf *b, const char *id)
-{
-	sp_put(b, "\"");
-	for (const char *c = id; *c; c++) {
-		char one[3] = {*c, *c == '"' ? '"' : '\0', '\0'};
-		sp_put(b, one);
-	}
-	sp_put(b, "\"");
-}
 
 /* The updatable result, or NULL with a diagnostic. */
 static stmt_res *sp_updatable(cbo_stmt *st)
@@ -79,7 +42,7 @@ static stmt_res *sp_updatable(cbo_stmt *st)
 }
 
 /* "schema"."table" of the cursor's table. */
-static bool sp_table(cbo_stmt *st, stmt_res *cur, setpos_buf *b)
+static bool sp_table(cbo_stmt *st, stmt_res *cur, cb_sb *b)
 {
 	int nf = PQnfields(cur->res) - cur->hidden;
 	for (int c = 0; c < nf; c++) {
@@ -87,9 +50,9 @@ static bool sp_table(cbo_stmt *st, stmt_res *cur, setpos_buf *b)
 			continue;
 		res_table t = res_table_col(st, cur->table, PQftablecol(cur->res, c));
 		if (t.found) {
-			sp_ident(b, t.nspname);
-			sp_put(b, ".");
-			sp_ident(b, t.relname);
+			cb_sb_ident(b, t.nspname);
+			cb_sb_put(b, ".");
+			cb_sb_ident(b, t.relname);
 			return true;
 		}
 	}
@@ -106,20 +69,20 @@ static const char *sp_colname(cbo_stmt *st, stmt_res *cur, int c)
 	return t.found ? t.attname : NULL;
 }
 
-/* RETURNING ctid and the table's columns of the result, in result order. */
-static void sp_returning(cbo_stmt *st, stmt_res *cur, setpos_buf *b)
+/* The row as the cursor has it: the table's columns of the result in
+ * result order (NULL for expressions), then ctid. */
+static void sp_columns(cbo_stmt *st, stmt_res *cur, cb_sb *b)
 {
 	int nf = PQnfields(cur->res) - cur->hidden;
-	sp_put(b, " RETURNING ");
 	for (int c = 0; c < nf; c++) {
 		const char *n = sp_colname(st, cur, c);
 		if (n)
-			sp_ident(b, n);
+			cb_sb_ident(b, n);
 		else
-			sp_put(b, "NULL");
-		sp_put(b, ", ");
+			cb_sb_put(b, "NULL");
+		cb_sb_put(b, ", ");
 	}
-	sp_put(b, "ctid");
+	cb_sb_put(b, "ctid");
 }
 
 static bool sp_grow_state(stmt_res *cur, long rows)
@@ -230,12 +193,19 @@ static bool sp_collect(cbo_stmt *st, stmt_res *cur, SQLULEN i, sp_values *v)
 }
 
 /* Run a row statement (the transaction rules of the connection apply). */
-static PGresult *sp_run(cbo_stmt *st, const char *sql, int n, const char *const *vals, const int *lens, const int *fmts)
+/* Run the statement built in b (which goes): its result, or NULL with a
+ * diagnostic. */
+static PGresult *sp_run(cbo_stmt *st, cb_sb *b, int n, const char *const *vals, const int *lens, const int *fmts)
 {
 	cbo_dbc *dbc = st->dbc;
-	if (!dbc->autocommit && !conn_in_txn(dbc) && conn_exec_simple(dbc, &st->diag, "BEGIN") != SQL_SUCCESS)
-		return NULL;
-	return stmt_run_internal(st, sql, n, vals, lens, fmts);
+	char *sql = cb_sb_finish(b);
+	PGresult *r = NULL;
+	if (sql == NULL)
+		diag_add(&st->diag, "HY001", "out of memory");
+	else if (dbc->autocommit || conn_in_txn(dbc) || conn_exec_simple(dbc, &st->diag, "BEGIN") == SQL_SUCCESS)
+		r = stmt_run_internal(st, sql, n, vals, lens, fmts);
+	free(sql);
+	return r;
 }
 
 static const char *sp_ctid(stmt_res *cur, long row)
@@ -258,73 +228,71 @@ static SQLRETURN sp_update(cbo_stmt *st, stmt_res *cur, long row, SQLULEN i)
 		sp_values_free(&v);
 		return SQL_SUCCESS; /* nothing bound: nothing to change */
 	}
-	setpos_buf b = {0};
-	sp_put(&b, "UPDATE ONLY ");
+	cb_sb b;
+	cb_sb_init(&b);
+	cb_sb_put(&b, "UPDATE ONLY ");
 	if (!sp_table(st, cur, &b)) {
-		free(b.p);
+		cb_sb_free(&b);
 		sp_values_free(&v);
 		return SQL_ERROR;
 	}
-	sp_put(&b, " SET ");
+	cb_sb_put(&b, " SET ");
 	const char *vals[1026];
 	int lens[1026], fmts[1026];
 	for (int k = 0; k < v.n; k++) {
-		char num[32];
 		if (k)
-			sp_put(&b, ", ");
-		sp_ident(&b, v.names[k]);
-		snprintf(num, sizeof(num), " = $%d", k + 1);
-		sp_put(&b, num);
+			cb_sb_put(&b, ", ");
+		cb_sb_ident(&b, v.names[k]);
+		cb_sb_printf(&b, " = $%d", k + 1);
 		vals[k] = v.vals[k].value;
 		lens[k] = v.vals[k].len;
 		fmts[k] = v.vals[k].format;
 	}
-	char w[48];
-	snprintf(w, sizeof(w), " WHERE ctid = $%d::tid", v.n + 1);
-	sp_put(&b, w);
+	cb_sb_printf(&b, " WHERE ctid = $%d::tid RETURNING ", v.n + 1);
 	vals[v.n] = sp_ctid(cur, row);
 	lens[v.n] = 0;
 	fmts[v.n] = 0;
-	sp_returning(st, cur, &b);
+	sp_columns(st, cur, &b);
 	SQLRETURN ret = SQL_SUCCESS;
-	if (b.oom) {
+	PGresult *r = sp_run(st, &b, v.n + 1, vals, lens, fmts);
+	if (r == NULL) {
+		ret = SQL_ERROR;
+	} else if (PQntuples(r) != 1) {
+		ret = diag_set(&st->diag, "HY000", DIAG_N_EXEC,
+		               "the row was changed or deleted by someone else since it was fetched");
+	} else if (!sp_store(st, cur, row, r) || !sp_grow_state(cur, PQntuples(cur->res))) {
 		ret = diag_add(&st->diag, "HY001", "out of memory");
 	} else {
-		PGresult *r = sp_run(st, b.p, v.n + 1, vals, lens, fmts);
-		if (r == NULL) {
-			ret = SQL_ERROR;
-		} else if (PQntuples(r) != 1) {
-			ret = diag_set(&st->diag, "HY000", DIAG_N_EXEC,
-			               "the row was changed or deleted by someone else since it was fetched");
-		} else if (!sp_store(st, cur, row, r) || !sp_grow_state(cur, PQntuples(cur->res))) {
-			ret = diag_add(&st->diag, "HY001", "out of memory");
-		} else {
-			if (cur->row_state[row] != STMT_ROW_ADDED)
-				cur->row_state[row] = STMT_ROW_UPDATED;
-			sp_status(st, i, SQL_ROW_UPDATED);
-		}
-		PQclear(r);
+		if (cur->row_state[row] != STMT_ROW_ADDED)
+			cur->row_state[row] = STMT_ROW_UPDATED;
+		sp_status(st, i, SQL_ROW_UPDATED);
 	}
-	free(b.p);
+	PQclear(r);
 	sp_values_free(&v);
 	return ret;
 }
 
+/* Run b, a statement about the cursor's table whose text goes on with the
+ * table's name, for `row` (b goes): the result, or NULL with a diagnostic. */
+static PGresult *sp_run_at_row(cbo_stmt *st, stmt_res *cur, long row, cb_sb *b)
+{
+	if (!sp_table(st, cur, b)) {
+		cb_sb_free(b);
+		return NULL;
+	}
+	cb_sb_put(b, " WHERE ctid = $1::tid");
+	const char *vals[1] = {sp_ctid(cur, row)};
+	return sp_run(st, b, 1, vals, NULL, NULL);
+}
+
 static SQLRETURN sp_delete(cbo_stmt *st, stmt_res *cur, long row, SQLULEN i)
 {
-	setpos_buf b = {0};
-	sp_put(&b, "DELETE FROM ONLY ");
-	if (!sp_table(st, cur, &b)) {
-		free(b.p);
-		return SQL_ERROR;
-	}
-	sp_put(&b, " WHERE ctid = $1::tid");
-	const char *vals[1] = {sp_ctid(cur, row)};
+	cb_sb b;
+	cb_sb_init(&b);
+	cb_sb_put(&b, "DELETE FROM ONLY ");
+	PGresult *r = sp_run_at_row(st, cur, row, &b);
 	SQLRETURN ret = SQL_SUCCESS;
-	PGresult *r = b.oom ? NULL : sp_run(st, b.p, 1, vals, NULL, NULL);
-	if (b.oom)
-		ret = diag_add(&st->diag, "HY001", "out of memory");
-	else if (r == NULL)
+	if (r == NULL)
 		ret = SQL_ERROR;
 	else if (atol(PQcmdTuples(r)) != 1)
 		ret = diag_set(&st->diag, "HY000", DIAG_N_EXEC,
@@ -336,7 +304,6 @@ static SQLRETURN sp_delete(cbo_stmt *st, stmt_res *cur, long row, SQLULEN i)
 		sp_status(st, i, SQL_ROW_DELETED);
 	}
 	PQclear(r);
-	free(b.p);
 	return ret;
 }
 
@@ -344,26 +311,12 @@ static SQLRETURN sp_refresh(cbo_stmt *st, stmt_res *cur, long row, SQLULEN i)
 {
 	if (cur->hidden > 0 && cur->table != 0 &&
 	    (cur->row_state == NULL || row >= cur->nstate || cur->row_state[row] != STMT_ROW_DELETED)) {
-		setpos_buf b = {0};
-		sp_put(&b, "SELECT ");
-		int nf = PQnfields(cur->res) - cur->hidden;
-		for (int c = 0; c < nf; c++) {
-			const char *n = sp_colname(st, cur, c);
-			if (n)
-				sp_ident(&b, n);
-			else
-				sp_put(&b, "NULL");
-			sp_put(&b, ", ");
-		}
-		sp_put(&b, "ctid FROM ONLY ");
-		if (!sp_table(st, cur, &b)) {
-			free(b.p);
-			return SQL_ERROR;
-		}
-		sp_put(&b, " WHERE ctid = $1::tid");
-		const char *vals[1] = {sp_ctid(cur, row)};
-		PGresult *r = b.oom ? NULL : sp_run(st, b.p, 1, vals, NULL, NULL);
-		free(b.p);
+		cb_sb b;
+		cb_sb_init(&b);
+		cb_sb_put(&b, "SELECT ");
+		sp_columns(st, cur, &b);
+		cb_sb_put(&b, " FROM ONLY ");
+		PGresult *r = sp_run_at_row(st, cur, row, &b);
 		if (r == NULL)
 			return SQL_ERROR;
 		if (PQntuples(r) == 1 && !sp_store(st, cur, row, r)) {
@@ -380,41 +333,39 @@ static SQLRETURN sp_add(cbo_stmt *st, stmt_res *cur, SQLULEN i, long *added)
 	sp_values v;
 	if (!sp_collect(st, cur, i, &v))
 		return SQL_ERROR;
-	setpos_buf b = {0};
-	sp_put(&b, "INSERT INTO ");
+	cb_sb b;
+	cb_sb_init(&b);
+	cb_sb_put(&b, "INSERT INTO ");
 	if (!sp_table(st, cur, &b)) {
-		free(b.p);
+		cb_sb_free(&b);
 		sp_values_free(&v);
 		return SQL_ERROR;
 	}
 	const char *vals[1024];
 	int lens[1024], fmts[1024];
 	if (v.n == 0) {
-		sp_put(&b, " DEFAULT VALUES");
+		cb_sb_put(&b, " DEFAULT VALUES");
 	} else {
-		sp_put(&b, " (");
+		cb_sb_put(&b, " (");
 		for (int k = 0; k < v.n; k++) {
 			if (k)
-				sp_put(&b, ", ");
-			sp_ident(&b, v.names[k]);
+				cb_sb_put(&b, ", ");
+			cb_sb_ident(&b, v.names[k]);
 		}
-		sp_put(&b, ") VALUES (");
+		cb_sb_put(&b, ") VALUES (");
 		for (int k = 0; k < v.n; k++) {
-			char num[16];
-			snprintf(num, sizeof(num), "%s$%d", k ? ", " : "", k + 1);
-			sp_put(&b, num);
+			cb_sb_printf(&b, "%s$%d", k ? ", " : "", k + 1);
 			vals[k] = v.vals[k].value;
 			lens[k] = v.vals[k].len;
 			fmts[k] = v.vals[k].format;
 		}
-		sp_put(&b, ")");
+		cb_sb_put(&b, ")");
 	}
-	sp_returning(st, cur, &b);
+	cb_sb_put(&b, " RETURNING ");
+	sp_columns(st, cur, &b);
 	SQLRETURN ret = SQL_SUCCESS;
-	PGresult *r = b.oom ? NULL : sp_run(st, b.p, v.n, vals, lens, fmts);
-	if (b.oom) {
-		ret = diag_add(&st->diag, "HY001", "out of memory");
-	} else if (r == NULL) {
+	PGresult *r = sp_run(st, &b, v.n, vals, lens, fmts);
+	if (r == NULL) {
 		ret = SQL_ERROR;
 	} else {
 		long row = PQntuples(cur->res);
@@ -428,7 +379,6 @@ static SQLRETURN sp_add(cbo_stmt *st, stmt_res *cur, SQLULEN i, long *added)
 		}
 	}
 	PQclear(r);
-	free(b.p);
 	sp_values_free(&v);
 	return ret;
 }
