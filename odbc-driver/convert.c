@@ -928,6 +928,18 @@ static char *conv_lf(const char *s, size_t n, size_t *out)
 	return r;
 }
 
+/* The bytes of a bytea value (a large object's data are its bytes), malloc'd. */
+static unsigned char *conv_value_bytes(const conv_out *o, const char *s, size_t slen, size_t *n)
+{
+	if (!o->lo_data)
+		return conv_bytea_bytes(s, slen, n);
+	unsigned char *b = malloc(slen + 1);
+	if (b != NULL)
+		memcpy(b, s, slen);
+	*n = slen;
+	return b;
+}
+
 /* The bytes a character/binary C type receives for the value: *owned when made. */
 static conv_status conv_text_form(const conv_out *o, const char *s, size_t slen, char **form, size_t *flen)
 {
@@ -936,15 +948,7 @@ static conv_status conv_text_form(const conv_out *o, const char *s, size_t slen,
 	*form = NULL;
 	if (bytea && o->ctype == SQL_C_BINARY) {
 		size_t n;
-		unsigned char *b;
-		if (o->lo_data) {
-			b = malloc(slen + 1);
-			if (b != NULL)
-				memcpy(b, s, slen);
-			n = slen;
-		} else {
-			b = conv_bytea_bytes(s, slen, &n);
-		}
+		unsigned char *b = conv_value_bytes(o, s, slen, &n);
 		if (b == NULL)
 			return CONV_OOM;
 		*form = (char *)b;
@@ -960,15 +964,7 @@ static conv_status conv_text_form(const conv_out *o, const char *s, size_t slen,
 			tlen -= 2;
 		} else {
 			size_t n;
-			unsigned char *b;
-			if (o->lo_data) {
-				b = malloc(slen + 1);
-				if (b != NULL)
-					memcpy(b, s, slen);
-				n = slen;
-			} else {
-				b = conv_bytea_bytes(s, slen, &n);
-			}
+			unsigned char *b = conv_value_bytes(o, s, slen, &n);
 			if (b == NULL)
 				return CONV_OOM;
 			owned = conv_hex_upper(b, n);
@@ -1095,6 +1091,18 @@ static conv_status conv_put_text(const conv_out *o, const char *s, size_t slen)
 static bool conv_is_date_type(Oid t)
 {
 	return t == CBO_DATEOID || t == CBO_TIMESTAMPTZOID || t == CBO_TIMESTAMPOID;
+}
+
+/* A value of n bytes as SQL_C_BINARY: whole or not at all (truncated). */
+static conv_status conv_put_binary(const conv_out *o, const void *v, size_t n)
+{
+	conv_set_len(o, (SQLLEN)n);
+	if (o->buflen < (SQLLEN)n || o->buf == NULL)
+		return CONV_TRUNCATED;
+	memcpy(o->buf, v, n);
+	if (o->gd)
+		o->gd->left = 0;
+	return CONV_OK;
 }
 
 conv_status conv_to_c(const conv_out *o)
@@ -1388,31 +1396,13 @@ conv_status conv_to_c(const conv_out *o)
 		/* the non-character types: an int4 is a bookmark, a uuid its struct */
 		if (o->type == CBO_INT4OID) {
 			SQLUINTEGER v = (SQLUINTEGER)strtoul(neut, NULL, 10);
-			conv_set_len(o, sizeof(v));
-			if (o->buflen >= (SQLLEN)sizeof(v) && b) {
-				memcpy(b, &v, sizeof(v));
-				result = CONV_OK;
-			} else {
-				result = CONV_TRUNCATED;
-			}
-			if (result == CONV_OK && o->gd)
-				o->gd->left = 0;
-			return result;
+			return conv_put_binary(o, &v, sizeof(v));
 		}
 		if (o->type == CBO_UUIDOID) {
 			SQLGUID g;
 			if (!conv_guid(neut, &g))
 				return CONV_UNSUPPORTED;
-			conv_set_len(o, sizeof(g));
-			if (o->buflen >= (SQLLEN)sizeof(g) && b) {
-				memcpy(b, &g, sizeof(g));
-				result = CONV_OK;
-			} else {
-				result = CONV_TRUNCATED;
-			}
-			if (result == CONV_OK && o->gd)
-				o->gd->left = 0;
-			return result;
+			return conv_put_binary(o, &g, sizeof(g));
 		}
 		return CONV_UNSUPPORTED;
 	case SQL_C_GUID: {

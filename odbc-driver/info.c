@@ -481,46 +481,20 @@ static const SQLSMALLINT info_sql_types[] = {
 
 static long info_min_scale(Oid oid)
 {
-	switch (oid) {
-	case CBO_INT2OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_INT4OID:
-	case CBO_INT8OID:
-	case CBO_FLOAT4OID:
-	case CBO_FLOAT8OID:
-	case CBO_MONEYOID:
-	case CBO_BOOLOID:
-	case CBO_TIMESTAMPTZOID:
-	case CBO_TIMESTAMPOID:
-	case CBO_NUMERICOID:
+	if (pgt_is_number(oid) || oid == CBO_BOOLOID || oid == CBO_TIMESTAMPTZOID || oid == CBO_TIMESTAMPOID)
 		return 0;
-	default:
-		return -1;
-	}
+	return -1;
 }
 
 static long info_max_scale(Oid oid)
 {
-	switch (oid) {
-	case CBO_INT2OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_INT4OID:
-	case CBO_INT8OID:
-	case CBO_FLOAT4OID:
-	case CBO_FLOAT8OID:
-	case CBO_MONEYOID:
-	case CBO_BOOLOID:
-		return 0;
-	case CBO_TIMESTAMPTZOID:
-	case CBO_TIMESTAMPOID:
-		return 38;
-	case CBO_NUMERICOID:
+	if (oid == CBO_NUMERICOID)
 		return 6;
-	default:
-		return -1;
-	}
+	if (pgt_is_number(oid) || oid == CBO_BOOLOID)
+		return 0;
+	if (oid == CBO_TIMESTAMPTZOID || oid == CBO_TIMESTAMPOID)
+		return 38;
+	return -1;
 }
 
 SQLRETURN info_get_type_info(cbo_stmt *st, SQLSMALLINT sqltype)

@@ -529,27 +529,64 @@ static SQLINTEGER pgt_char_octets(const pgt_ctx *c, int size)
 	return coef * size;
 }
 
-SQLINTEGER pgt_buffer_length(const pgt_ctx *c, const pgt_col *col)
+bool pgt_is_number(Oid oid)
 {
-	int mod = pgt_colmod(col);
-	switch (col->oid) {
+	switch (oid) {
 	case CBO_INT2OID:
-		return 2;
 	case CBO_OIDOID:
 	case CBO_XIDOID:
 	case CBO_INT4OID:
-		return 4;
 	case CBO_INT8OID:
-		return 8;
-	case CBO_NUMERICOID: {
-		int d = pgt_numeric_size(c, mod, col->longest, col->unknowns);
-		return d <= 0 ? d : d + 2;
-	}
+	case CBO_NUMERICOID:
 	case CBO_FLOAT4OID:
+	case CBO_FLOAT8OID:
 	case CBO_MONEYOID:
-		return 4;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The character types: case-sensitive and searchable with LIKE. */
+static bool pgt_is_text(Oid oid)
+{
+	switch (oid) {
+	case CBO_CHAROID:
+	case CBO_VARCHAROID:
+	case CBO_BPCHAROID:
+	case CBO_TEXTOID:
+	case CBO_NAMEOID:
+	case CBO_REFCURSOROID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The buffer length of a number type (pgt_is_number): its binary C form,
+ * a numeric's characters with sign and point. */
+static SQLINTEGER pgt_number_length(const pgt_ctx *c, const pgt_col *col)
+{
+	switch (col->oid) {
+	case CBO_INT2OID:
+		return 2;
+	case CBO_INT8OID:
 	case CBO_FLOAT8OID:
 		return 8;
+	case CBO_NUMERICOID: {
+		int d = pgt_numeric_size(c, pgt_colmod(col), col->longest, col->unknowns);
+		return d <= 0 ? d : d + 2;
+	}
+	default: /* oid, xid, int4, float4, money */
+		return 4;
+	}
+}
+
+SQLINTEGER pgt_buffer_length(const pgt_ctx *c, const pgt_col *col)
+{
+	if (pgt_is_number(col->oid))
+		return pgt_number_length(c, col);
+	switch (col->oid) {
 	case CBO_DATEOID:
 	case CBO_TIMEOID:
 		return 6;
@@ -573,28 +610,11 @@ SQLINTEGER pgt_buffer_length(const pgt_ctx *c, const pgt_col *col)
 
 SQLINTEGER pgt_desc_length(const pgt_ctx *c, const pgt_col *col)
 {
-	int mod = pgt_colmod(col);
-	switch (col->oid) {
-	case CBO_INT2OID:
-		return 2;
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_INT4OID:
-		return 4;
-	case CBO_INT8OID:
-		return 20;
-	case CBO_NUMERICOID: {
-		int d = pgt_numeric_size(c, mod, col->longest, col->unknowns);
-		return d <= 0 ? d : d + 2;
-	}
-	case CBO_FLOAT4OID:
-	case CBO_MONEYOID:
-		return 4;
-	case CBO_FLOAT8OID:
-		return 8;
-	default:
-		return pgt_column_size(c, col);
-	}
+	if (col->oid == CBO_INT8OID)
+		return 20; /* (psqlODBC's: int8's characters) */
+	if (pgt_is_number(col->oid))
+		return pgt_number_length(c, col);
+	return pgt_column_size(c, col);
 }
 
 SQLINTEGER pgt_octet_length(const pgt_ctx *c, const pgt_col *col)
@@ -624,17 +644,9 @@ SQLSMALLINT pgt_decimal_digits(const pgt_ctx *c, const pgt_col *col)
 {
 	(void)c;
 	int mod = pgt_colmod(col);
-	switch (col->oid) {
-	case CBO_INT2OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_INT4OID:
-	case CBO_INT8OID:
-	case CBO_FLOAT4OID:
-	case CBO_FLOAT8OID:
-	case CBO_MONEYOID:
-	case CBO_BOOLOID:
+	if (col->oid == CBO_BOOLOID || (pgt_is_number(col->oid) && col->oid != CBO_NUMERICOID))
 		return 0;
+	switch (col->oid) {
 	case CBO_TIMEOID:
 	case CBO_TIMESTAMPTZOID:
 	case CBO_TIMESTAMPOID:
@@ -656,84 +668,34 @@ SQLSMALLINT pgt_scale(const pgt_ctx *c, const pgt_col *col)
 
 SQLSMALLINT pgt_radix(Oid oid)
 {
-	switch (oid) {
-	case CBO_INT2OID:
-	case CBO_XIDOID:
-	case CBO_OIDOID:
-	case CBO_INT4OID:
-	case CBO_INT8OID:
-	case CBO_NUMERICOID:
-	case CBO_FLOAT4OID:
-	case CBO_MONEYOID:
-	case CBO_FLOAT8OID:
-		return 10;
-	default:
-		return -1;
-	}
+	return pgt_is_number(oid) ? 10 : -1;
 }
 
 SQLSMALLINT pgt_unsigned(Oid oid)
 {
-	switch (oid) {
-	case CBO_OIDOID:
-	case CBO_XIDOID:
+	if (oid == CBO_OIDOID || oid == CBO_XIDOID)
 		return SQL_TRUE;
-	case CBO_INT2OID:
-	case CBO_INT4OID:
-	case CBO_INT8OID:
-	case CBO_NUMERICOID:
-	case CBO_FLOAT4OID:
-	case CBO_FLOAT8OID:
-	case CBO_MONEYOID:
-		return SQL_FALSE;
-	default:
-		return -1;
-	}
+	return pgt_is_number(oid) ? SQL_FALSE : -1;
 }
 
 SQLSMALLINT pgt_case_sensitive(Oid oid)
 {
-	switch (oid) {
-	case CBO_CHAROID:
-	case CBO_VARCHAROID:
-	case CBO_BPCHAROID:
-	case CBO_TEXTOID:
-	case CBO_NAMEOID:
-	case CBO_REFCURSOROID:
-		return SQL_TRUE;
-	default:
-		return SQL_FALSE;
-	}
+	return pgt_is_text(oid) ? SQL_TRUE : SQL_FALSE;
 }
 
 SQLSMALLINT pgt_searchable(const pgt_ctx *c, Oid oid)
 {
-	switch (oid) {
-	case CBO_CHAROID:
-	case CBO_VARCHAROID:
-	case CBO_BPCHAROID:
-	case CBO_TEXTOID:
-	case CBO_NAMEOID:
-	case CBO_REFCURSOROID:
+	if (pgt_is_text(oid))
 		return SQL_SEARCHABLE;
-	default:
-		return c && c->lo ? SQL_UNSEARCHABLE : SQL_ALL_EXCEPT_LIKE;
-	}
+	return c && c->lo ? SQL_UNSEARCHABLE : SQL_ALL_EXCEPT_LIKE;
 }
 
 SQLSMALLINT pgt_auto_increment(Oid oid)
 {
+	if (pgt_is_number(oid))
+		return SQL_FALSE;
 	switch (oid) {
-	case CBO_INT2OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_INT4OID:
-	case CBO_FLOAT4OID:
-	case CBO_MONEYOID:
 	case CBO_BOOLOID:
-	case CBO_FLOAT8OID:
-	case CBO_INT8OID:
-	case CBO_NUMERICOID:
 	case CBO_DATEOID:
 	case CBO_TIMETZOID:
 	case CBO_TIMEOID:
@@ -747,20 +709,7 @@ SQLSMALLINT pgt_auto_increment(Oid oid)
 
 const char *pgt_literal_quote(Oid oid)
 {
-	switch (oid) {
-	case CBO_INT2OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_INT4OID:
-	case CBO_INT8OID:
-	case CBO_NUMERICOID:
-	case CBO_FLOAT4OID:
-	case CBO_FLOAT8OID:
-	case CBO_MONEYOID:
-		return NULL;
-	default:
-		return "'";
-	}
+	return pgt_is_number(oid) ? NULL : "'";
 }
 
 const char *pgt_create_params(Oid oid)

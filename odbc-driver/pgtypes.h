@@ -102,6 +102,8 @@ SQLINTEGER pgt_octet_length(const pgt_ctx *c, const pgt_col *col);
 SQLSMALLINT pgt_decimal_digits(const pgt_ctx *c, const pgt_col *col);
 /* SQL_DESC_SCALE, -1 when the type has none */
 SQLSMALLINT pgt_scale(const pgt_ctx *c, const pgt_col *col);
+/* The number types (integers, oid, xid, numeric, floats, money). */
+bool pgt_is_number(Oid oid);
 SQLSMALLINT pgt_radix(Oid oid);
 SQLSMALLINT pgt_unsigned(Oid oid);
 SQLSMALLINT pgt_case_sensitive(Oid oid);

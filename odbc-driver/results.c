@@ -839,7 +839,6 @@ static SQLRETURN res_fill_rowset(cbo_stmt *st, stmt_res *cur, long start, SQLULE
 	return (errors > 0 || info) ? SQL_SUCCESS_WITH_INFO : SQL_SUCCESS;
 }
 
-/* SQLFetchScroll and SQLExtendedFetch: position the rowset, then fill it. */
 /* The first row that is not deleted (0 when there is none). */
 static long res_first_valid(cbo_stmt *st, stmt_res *cur)
 {
@@ -849,6 +848,25 @@ static long res_first_valid(cbo_stmt *st, stmt_res *cur)
 	return nearest;
 }
 
+/* The start of a rowset `count` valid rows back from row `from`: false
+ * before the first row; with fewer rows than that the first valid row,
+ * and *warn (01S06). */
+static bool res_back(cbo_stmt *st, stmt_res *cur, long from, long count, long *start, bool *warn)
+{
+	long nearest = 0;
+	long m = res_nth_valid(st, cur, from, true, count, &nearest);
+	if (m == 0)
+		return false;
+	if (m < 0) {
+		*warn = true;
+		*start = res_first_valid(st, cur);
+	} else {
+		*start = nearest;
+	}
+	return true;
+}
+
+/* SQLFetchScroll and SQLExtendedFetch: position the rowset, then fill it. */
 static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset, SQLULEN size, SQLULEN *rows,
                             SQLUSMALLINT *status, SQLLEN bookmark_offset, bool extended)
 {
@@ -919,16 +937,8 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		if (start >= num && (long)size > num) {
 			warn_bof = true;
 			start = res_first_valid(st, cur);
-		} else {
-			m = res_nth_valid(st, cur, start - 1, true, (long)size, &nearest);
-			if (m == 0)
-				RES_BOF();
-			if (m < 0) {
-				warn_bof = true;
-				start = res_first_valid(st, cur);
-			} else {
-				start = nearest;
-			}
+		} else if (!res_back(st, cur, start - 1, (long)size, &start, &warn_bof)) {
+			RES_BOF();
 		}
 		break;
 	case SQL_FETCH_FIRST:
@@ -957,15 +967,8 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		} else {
 			res_nth_valid(st, cur, LONG_MAX / 2, false, LONG_MAX, &nearest);
 			num = res_ntuples(st, cur);
-			m = res_nth_valid(st, cur, num - 1, true, offset == LONG_MIN ? LONG_MAX : -offset, &nearest);
-			if (m == 0)
+			if (!res_back(st, cur, num - 1, offset == LONG_MIN ? LONG_MAX : -offset, &start, &warn_bof))
 				RES_BOF();
-			if (m < 0) {
-				warn_bof = true;
-				start = res_first_valid(st, cur);
-			} else {
-				start = nearest;
-			}
 		}
 		break;
 	case SQL_FETCH_RELATIVE:
@@ -978,16 +981,8 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 			if (res_nth_valid(st, cur, start + 1, false, offset, &nearest) <= 0)
 				RES_EOF();
 			start = nearest;
-		} else {
-			m = res_nth_valid(st, cur, start - 1, true, offset == LONG_MIN ? LONG_MAX : -offset, &nearest);
-			if (m == 0)
-				RES_BOF();
-			if (m < 0) {
-				warn_bof = true;
-				start = res_first_valid(st, cur);
-			} else {
-				start = nearest;
-			}
+		} else if (!res_back(st, cur, start - 1, offset == LONG_MIN ? LONG_MAX : -offset, &start, &warn_bof)) {
+			RES_BOF();
 		}
 		break;
 	case SQL_FETCH_BOOKMARK: {
