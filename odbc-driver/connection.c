@@ -25,6 +25,7 @@
 
 #include <odbcinst.h>
 
+#include "common/sb.h"
 #include "odbc-driver/connection.h"
 #include "odbc-driver/convert.h"
 #include "odbc-driver/desc.h"
@@ -747,20 +748,10 @@ SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)
 	return ret;
 }
 
-/* Whether the session has the cursor `quoted` names (a lookup that cannot
- * fail a transaction). */
-static bool conn_has_cursor(cbo_dbc *dbc, const char *quoted)
+/* Whether the session has the cursor `name` (a lookup that cannot fail a
+ * transaction). */
+static bool conn_has_cursor(cbo_dbc *dbc, const char *name)
 {
-	char name[160];
-	size_t k = 0;
-	for (const char *q = quoted + (quoted[0] == '"'); *q && k + 1 < sizeof(name); q++) {
-		if (*q == '"' && q[1] != '"')
-			break;
-		if (*q == '"')
-			q++; /* a doubled quote */
-		name[k++] = *q;
-	}
-	name[k] = '\0';
 	const char *vals[1] = {name};
 	PGresult *r = PQexecParams(dbc->pg, "SELECT 1 FROM pg_catalog.pg_cursors WHERE name = $1", 1, NULL, vals, NULL,
 	                           NULL, 0);
@@ -769,13 +760,13 @@ static bool conn_has_cursor(cbo_dbc *dbc, const char *quoted)
 	return has;
 }
 
-void conn_close_cursor(cbo_dbc *dbc, const char *quoted)
+void conn_close_cursor(cbo_dbc *dbc, const char *name)
 {
 	if (dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK)
 		return;
 	PGTransactionStatusType ts = PQtransactionStatus(dbc->pg);
 	if (ts == PQTRANS_INERROR) {
-		char *c = strdup(quoted);
+		char *c = strdup(name);
 		char **n = c ? realloc(dbc->orphans, (size_t)(dbc->norphans + 1) * sizeof(*n)) : NULL;
 		if (n == NULL) {
 			free(c); /* (the cursor goes with the session) */
@@ -789,10 +780,15 @@ void conn_close_cursor(cbo_dbc *dbc, const char *quoted)
 		return;
 	cbo_diag *saved = dbc->notice_diag;
 	dbc->notice_diag = NULL;
-	if (ts == PQTRANS_IDLE || conn_has_cursor(dbc, quoted)) {
-		char sql[200];
-		snprintf(sql, sizeof(sql), "CLOSE %s", quoted);
-		PQclear(PQexec(dbc->pg, sql));
+	if (ts == PQTRANS_IDLE || conn_has_cursor(dbc, name)) {
+		cb_sb q;
+		cb_sb_init(&q);
+		cb_sb_put(&q, "CLOSE ");
+		cb_sb_ident(&q, name);
+		char *sql = cb_sb_finish(&q);
+		if (sql != NULL)
+			PQclear(PQexec(dbc->pg, sql));
+		free(sql);
 	}
 	dbc->notice_diag = saved;
 }

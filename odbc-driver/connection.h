@@ -158,8 +158,8 @@ struct cbo_dbc {
 	cbo_stmt_defaults stmt_defaults;
 	SQLULEN timeout_in_effect;                                /* statement_timeout the session has (seconds) */
 	SQLINTEGER pgopt[CONN_PGOPT_LAST - CONN_PGOPT_FIRST + 1]; /* psqlODBC's attributes, as set */
-	/* server cursors (quoted names, malloc'd) of statements that went while
-	 * the transaction had failed: closed once it has ended */
+	/* server cursors (names, malloc'd) of statements that went while the
+	 * transaction had failed: closed once it has ended */
 	char **orphans;
 	int norphans;
 };
@@ -184,11 +184,11 @@ SQLRETURN conn_cancel(cbo_dbc *dbc, cbo_diag *d);
 bool conn_is_open(cbo_dbc *dbc, cbo_diag *d);
 /* Whether a transaction is open on the server (or failed and not ended). */
 bool conn_in_txn(const cbo_dbc *dbc);
-/* Close the server cursor `quoted` (a quoted name) without failing the
- * session's transaction: outside one a failed CLOSE costs nothing, inside
- * one only a cursor the server has is closed, in a failed one the name is
- * kept (copied) and closed by conn_close_orphans once it has ended. */
-void conn_close_cursor(cbo_dbc *dbc, const char *quoted);
+/* Close the server cursor `name` without failing the session's
+ * transaction: outside one a failed CLOSE costs nothing, inside one only a
+ * cursor the server has is closed, in a failed one the name is kept
+ * (copied) and closed by conn_close_orphans once it has ended. */
+void conn_close_cursor(cbo_dbc *dbc, const char *name);
 /* Close the kept cursors when no failed transaction is open. */
 void conn_close_orphans(cbo_dbc *dbc);
 /* Run a utility statement (BEGIN, SET ...) on the connection; errors into d. */

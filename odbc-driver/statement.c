@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/sb.h"
 #include "odbc-driver/statement.h"
 #include "odbc-driver/connection.h"
 #include "odbc-driver/convert.h"
@@ -174,11 +175,21 @@ static bool stmt_fetch_more(cbo_stmt *st, stmt_res *r, bool *failed)
 	cbo_dbc *dbc = st->dbc;
 	if (r->eof || r->cursor[0] == '\0')
 		return false;
-	char sql[200];
-	snprintf(sql, sizeof(sql), "FETCH %d IN %s", dbc->opts.fetch, r->cursor);
+	cb_sb q;
+	cb_sb_init(&q);
+	cb_sb_printf(&q, "FETCH %d IN ", dbc->opts.fetch);
+	cb_sb_ident(&q, r->cursor);
+	char *sql = cb_sb_finish(&q);
+	if (sql == NULL) {
+		diag_add(&st->diag, "HY001", "out of memory fetching the next rows");
+		*failed = true;
+		r->eof = true;
+		return false;
+	}
 	dbc->notice_diag = &st->diag;
 	PGresult *res = PQexec(dbc->pg, sql);
 	dbc->notice_diag = NULL;
+	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		diag_add_pg(&st->diag, dbc->pg, res, "Error while fetching the next rows");
 		PQclear(res);
@@ -330,7 +341,7 @@ void stmt_dae_reset(cbo_stmt *st)
 	st->pending_op = 0;
 }
 
-static void stmt_quoted_cursor(cbo_stmt *st, char *out, size_t n);
+static void stmt_server_cursor(cbo_stmt *st, char out[64]);
 
 /* Forget the statement text and any prepared statement. */
 static void stmt_reset_text(cbo_stmt *st)
@@ -1237,27 +1248,35 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 				fmts[k - 1] = v->format;
 			}
 			if (xp[p].declare) {
-				size_t l = strlen(xp[p].sql) + 128;
-				char *d = malloc(l);
-				if (d == NULL) {
+				char name[64];
+				stmt_server_cursor(st, name);
+				bool forward = st->cursor_type == SQL_CURSOR_FORWARD_ONLY;
+				cb_sb d, f;
+				cb_sb_init(&d);
+				cb_sb_init(&f);
+				cb_sb_put(&d, "DECLARE ");
+				cb_sb_ident(&d, name);
+				cb_sb_put(&d, forward ? " CURSOR WITH HOLD FOR " : " SCROLL CURSOR WITH HOLD FOR ");
+				cb_sb_put(&d, xp[p].sql);
+				if (forward)
+					cb_sb_printf(&f, "FETCH %d IN ", dbc->opts.fetch);
+				else
+					cb_sb_put(&f, "FETCH ALL IN ");
+				cb_sb_ident(&f, name);
+				char *ds = cb_sb_finish(&d), *fs = cb_sb_finish(&f);
+				if (ds == NULL || fs == NULL) {
+					free(ds);
+					free(fs);
 					free(names);
 					ret = diag_add(&st->diag, "HY001", "out of memory sending the statements");
 					goto out;
 				}
-				char qname[sizeof(((stmt_res *)0)->cursor)];
-				stmt_quoted_cursor(st, qname, sizeof(qname));
-				snprintf(d, l, "DECLARE %s%s CURSOR WITH HOLD FOR %s", qname,
-				         st->cursor_type == SQL_CURSOR_FORWARD_ONLY ? "" : " SCROLL", xp[p].sql);
-				sent = stmt_send(dbc, NULL, d, np, vals, lens, fmts);
-				free(d);
+				sent = stmt_send(dbc, NULL, ds, np, vals, lens, fmts);
 				qs[nq++] = (stmt_q){Q_DECLARE, p};
-				char f[256];
-				if (st->cursor_type == SQL_CURSOR_FORWARD_ONLY)
-					snprintf(f, sizeof(f), "FETCH %d IN %s", dbc->opts.fetch, qname);
-				else
-					snprintf(f, sizeof(f), "FETCH ALL IN %s", qname);
-				sent = sent && stmt_send(dbc, NULL, f, 0, NULL, NULL, NULL);
+				sent = sent && stmt_send(dbc, NULL, fs, 0, NULL, NULL, NULL);
 				qs[nq++] = (stmt_q){Q_FETCH, p};
+				free(ds);
+				free(fs);
 			} else {
 				sent = stmt_send(dbc, names[p], xp[p].sql, np, vals, lens, fmts);
 				qs[nq++] = (stmt_q){Q_STMT, p};
@@ -1333,7 +1352,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 				stmt_res *r = &st->results[st->nresults - 1];
 				if (qs[q].kind == Q_FETCH) {
 					r->declared = true;
-					stmt_quoted_cursor(st, r->cursor, sizeof(r->cursor));
+					stmt_server_cursor(st, r->cursor);
 					r->row_count = -1;
 					if (st->cursor_type != SQL_CURSOR_FORWARD_ONLY ||
 					    PQntuples(kept) < dbc->opts.fetch)
@@ -1802,22 +1821,11 @@ const char *stmt_cursor_name(cbo_stmt *st)
 	return st->cursor_name;
 }
 
-/* The cursor name as a quoted identifier (names the server cursor of
- * UseDeclareFetch, as psqlODBC names it). */
-static void stmt_quoted_cursor(cbo_stmt *st, char *out, size_t n)
+/* The name of the server cursor of UseDeclareFetch (the statement's cursor
+ * name, as psqlODBC names it), cut to PostgreSQL's 63 bytes. */
+static void stmt_server_cursor(cbo_stmt *st, char out[64])
 {
-	const char *name = stmt_cursor_name(st);
-	size_t k = 0;
-	if (n < 3)
-		return;
-	out[k++] = '"';
-	for (size_t i = 0; name[i] && i < 63 && k + 3 < n; i++) {
-		if (name[i] == '"')
-			out[k++] = '"';
-		out[k++] = name[i];
-	}
-	out[k++] = '"';
-	out[k] = '\0';
+	snprintf(out, 64, "%s", stmt_cursor_name(st));
 }
 
 SQLRETURN stmt_get_cursor_name(cbo_stmt *st, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *len)

@@ -51,8 +51,8 @@ typedef struct stmt_res {
 	bool held; /* the (WITH HOLD) cursor outlived a commit */
 	bool eof;
 	long base;
-	long total;       /* rows known so far (all of them once eof) */
-	char cursor[160]; /* the server cursor, quoted */
+	long total;      /* rows known so far (all of them once eof) */
+	char cursor[64]; /* the server cursor's name (quoted where it is used) */
 	/* an updatable cursor: the table and the rows' states */
 	Oid table;
 	unsigned char *row_state;
