@@ -67,6 +67,24 @@ static void tp(tr *t, const char *fmt, ...)
 	}
 }
 
+/* A temporary table's schema is its session's (pg_temp_<backend>): written
+ * as pg_temp_N, so that the two drivers' sessions compare.  The bytes
+ * taken out. */
+static int mask_temp_schema(char *s)
+{
+	char *p = strstr(s, "pg_temp_");
+	if (p == NULL)
+		return 0;
+	char *d = p + 8, *e = d;
+	while (*e >= '0' && *e <= '9')
+		e++;
+	if (e == d)
+		return 0;
+	*d = 'N';
+	memmove(d + 1, e, strlen(e) + 1);
+	return (int)(e - d) - 1;
+}
+
 static void thex(tr *t, const void *p, size_t n)
 {
 	const unsigned char *b = p;
@@ -405,9 +423,10 @@ static void tcolumn(tr *t, SQLHSTMT st, SQLUSMALLINT col)
 		SQLLEN num = -12345;
 		r = SQLColAttribute(st, col, fields[i].f, fields[i].str ? s : NULL, fields[i].str ? sizeof(s) : 0, &sl,
 		                    &num);
-		if (fields[i].str)
-			tp(t, " %s: %d \"%s\" (%d)\n", fields[i].name, (int)r, s, (int)sl);
-		else
+		if (fields[i].str) {
+			int cut = mask_temp_schema(s);
+			tp(t, " %s: %d \"%s\" (%d)\n", fields[i].name, (int)r, s, sl >= 0 ? (int)sl - cut : (int)sl);
+		} else
 			tp(t, " %s: %d %ld\n", fields[i].name, (int)r, (long)num);
 	}
 }
