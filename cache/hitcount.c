@@ -149,7 +149,7 @@ static bool prepare(hitcount *h, cb_error *err)
 	return true;
 }
 
-static bool apply(hitcount *h, agg *all, cb_error *err)
+static bool apply_locked(hitcount *h, agg *all, cb_error *err)
 {
 	size_t ng;
 	cachedb_groups(h->db, &ng);
@@ -188,6 +188,21 @@ static bool apply(hitcount *h, agg *all, cb_error *err)
 	atomic_fetch_add(&h->stats.updates, updates);
 	atomic_fetch_add(&h->stats.applied, applied);
 	return true;
+}
+
+/*
+ * Under the cache write lock, like every other writer of the file: SQLite
+ * lets one writer in at a time and makes the others sleep and retry (its
+ * busy handler, 1 to 100 ms a try), which cost the change stream's applier
+ * up to 100 ms per collision; a mutex hands the file over at once.  Only
+ * this thread waits: sessions post hits to the ring and go on.
+ */
+static bool apply(hitcount *h, agg *all, cb_error *err)
+{
+	cachedb_write_lock(h->db);
+	bool ok = apply_locked(h, all, err);
+	cachedb_write_unlock(h->db);
+	return ok;
 }
 
 bool hitcount_flush(hitcount *h, cb_error *err)

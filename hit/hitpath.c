@@ -545,7 +545,10 @@ static hitpath_outcome check_tables(hitpath_engine *e, const plancache_plan *p, 
 			                  "row security or search_path)",
 			                  g->tables[t].name);
 		if (e->s.fenced != NULL && e->s.fenced(e->s.fenced_arg, gi, (size_t)t))
-			return to_backend(res, "table %s has a write whose invalidation is pending", g->tables[t].name);
+			return to_backend(res,
+			                  "table %s is fenced: a write through cbcached not yet applied by the change "
+			                  "stream, an invalidation, or the stream down",
+			                  g->tables[t].name);
 	}
 	return HITPATH_HIT;
 }

@@ -6,7 +6,8 @@
 #
 #   install-deps.sh          what the build, the tests and the demo need
 #   install-deps.sh --bench  and what bench/run.sh compares with (pgpool-II,
-#                            gnuplot for the plots)
+#                            gnuplot for the plots) and the HTTP load tool
+#                            of bench/webshop.sh (wrk)
 set -euo pipefail
 
 packages=(
@@ -23,9 +24,12 @@ packages=(
 	odbc-postgresql python3 python3-pyodbc php-cli php-odbc
 	# used by scripts and tests
 	sqlite3 procps iproute2 util-linux
+	# the web shop's test opens its pages in headless Chromium and
+	# fetches them with curl (tests/integration/test_webshop.sh)
+	chromium curl
 )
 if [ "${1:-}" = "--bench" ]; then
-	packages+=(pgpool2 gnuplot-nox)
+	packages+=(pgpool2 gnuplot-nox wrk)
 fi
 
 missing=()

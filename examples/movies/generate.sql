@@ -19,17 +19,8 @@
 
 BEGIN;
 
--- u(salt, i): a deterministic uniform number in [0, 1).
-CREATE FUNCTION pg_temp.u(salt text, i bigint) RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT ('x' || substr(md5(salt || ':' || i::text), 1, 8))::bit(32)::bigint / 4294967296.0
-$$;
-
--- pick(salt, i, arr): a deterministic element of arr.
-CREATE FUNCTION pg_temp.pick(salt text, i bigint, arr text[]) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT arr[1 + floor(pg_temp.u(salt, i) * array_length(arr, 1))::int]
-$$;
+-- u(salt, i) and pick(salt, i, arr): deterministic random numbers and choices
+\ir ../generate-common.sql
 
 -- plz(j): the postal code of place j (1-based); distinct for j < 99999.
 CREATE FUNCTION pg_temp.plz(j bigint) RETURNS varchar
