@@ -65,6 +65,7 @@
 #define PGTYPE_OID_OID 26
 #define PGTYPE_OID_FLOAT4 700
 #define PGTYPE_OID_FLOAT8 701
+#define PGTYPE_OID_UNKNOWN 705 /* no row: a parameter declared so is typed by PostgreSQL, as one not declared */
 #define PGTYPE_OID_BPCHAR 1042
 #define PGTYPE_OID_VARCHAR 1043
 #define PGTYPE_OID_DATE 1082

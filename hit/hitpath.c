@@ -582,7 +582,7 @@ static hitpath_outcome check_request(const sqlfe_plan *sp, const hitpath_request
 	for (int i = 0; rq->param_types != NULL && i < rq->nparam_types; i++) {
 		if (i >= sp->nparams)
 			return to_backend(res, "more parameter types declared than the statement uses");
-		if (!sqlfe_plan_param_fits(sp->param_types[i + 1], rq->param_types[i]))
+		if (!sqlfe_subset_param_fits(sp->param_types[i + 1], rq->param_types[i]))
 			return to_backend(res, "parameter $%d declared as type %u, the cache compares it as %u", i + 1,
 			                  rq->param_types[i], sp->param_types[i + 1]);
 	}

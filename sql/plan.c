@@ -184,22 +184,9 @@ static bool utf8_ok(const char *p, size_t len)
 	return true;
 }
 
-#define OID_UNKNOWN 705
-
 static bool is_int_oid(uint32_t oid)
 {
 	return oid == PGTYPE_OID_INT2 || oid == PGTYPE_OID_INT4 || oid == PGTYPE_OID_INT8;
-}
-
-bool sqlfe_plan_param_fits(uint32_t plan_type, uint32_t declared)
-{
-	if (declared == 0 || declared == OID_UNKNOWN || declared == plan_type)
-		return true;
-	if (is_int_oid(plan_type))
-		return is_int_oid(declared) || (declared == PGTYPE_OID_NUMERIC && plan_type != PGTYPE_OID_INT8);
-	if (plan_type == PGTYPE_OID_TEXT || plan_type == PGTYPE_OID_VARCHAR)
-		return declared == PGTYPE_OID_TEXT || declared == PGTYPE_OID_VARCHAR;
-	return false;
 }
 
 /* A numeric's text that is an integer ("-12", "12.000"): its integer part's length, else 0. */

@@ -88,6 +88,19 @@ static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 	return resolve_in(st, s, res, e, 0, SQLFE_MAX_FROM - 1);
 }
 
+bool sqlfe_subset_param_fits(uint32_t plan_type, uint32_t declared)
+{
+	const pgtype *p = pgtype_lookup(plan_type), *d = pgtype_lookup(declared);
+
+	if (declared == 0 || declared == PGTYPE_OID_UNKNOWN || declared == plan_type)
+		return true;
+	if (p == NULL || d == NULL)
+		return false;
+	if (p->family == PGTYPE_FAM_INT)
+		return d->family == PGTYPE_FAM_INT || (declared == PGTYPE_OID_NUMERIC && plan_type != PGTYPE_OID_INT8);
+	return p->family == PGTYPE_FAM_TEXT && d->family == PGTYPE_FAM_TEXT;
+}
+
 static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
 {
 	if (n > SQLFE_MAX_PARAMS)

@@ -46,6 +46,14 @@ typedef struct sqlfe_resolved {
  */
 bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res);
 
+/*
+ * Whether a parameter compared as type plan_type (param_type[n]) may be
+ * declared as type declared (0 and unknown: not declared): the same type,
+ * integers of another width, numeric for int2/int4, text and varchar for
+ * each other.  Anything else is answered by the backend.
+ */
+bool sqlfe_subset_param_fits(uint32_t plan_type, uint32_t declared);
+
 /* The schema column of a resolved column expression. */
 const sqlfe_column *sqlfe_subset_column(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e);
 

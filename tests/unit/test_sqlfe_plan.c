@@ -204,16 +204,16 @@ static void test_bind_values(void **state)
 		                 SQLFE_BOUND_BACKEND);
 	}
 	/* which declared types a parameter may arrive with */
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 0));
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 705)); /* unknown */
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_INT8));
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_INT2));
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_NUMERIC));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_NUMERIC)); /* LIMIT rounds numerics */
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_BPCHAR));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_TEXT));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_BOOL, PGTYPE_OID_INT4));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, 0));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, 705)); /* unknown */
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_INT8));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_INT2));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_NUMERIC));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_NUMERIC)); /* LIMIT rounds numerics */
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_BPCHAR));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_TEXT));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_BOOL, PGTYPE_OID_INT4));
 	/* literals of the statement, decoded into scratch */
 	scan(lit, &k);
 	assert_true(sqlfe_plan_build(lit, &k.pk, s, &q, &err));
