@@ -118,6 +118,8 @@ typedef struct pgtype {
 
 /* The row of base type oid, or NULL (a type kept as opaque text). */
 const pgtype *pgtype_lookup(uint32_t oid);
+/* The row whose pg_type.typname is name ("int4", never "integer"), or NULL. */
+const pgtype *pgtype_lookup_name(const char *name);
 /* The row of oid when the hit path renders the type exactly, else NULL. */
 const pgtype *pgtype_output(uint32_t oid);
 /* The storage of base type oid. */

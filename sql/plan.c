@@ -106,6 +106,7 @@ bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_sch
 		}
 		p->nparams = res.nparams;
 		memcpy(p->param_types, res.param_type, sizeof(p->param_types));
+		memcpy(p->param_casts, res.param_cast, sizeof(p->param_casts));
 		if (!copy_probes(st, s, &res, &anch, p))
 			good = oom(err);
 		else
@@ -219,7 +220,10 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind
 			return SQLFE_BOUND_BACKEND;
 		v = in->params[n];
 		len = (size_t)in->param_len[n];
-		declared = in->param_types != NULL ? in->param_types[n] : 0;
+		/* $n::T is $n declared as T */
+		if (!sqlfe_subset_param_declared(b->val.cast, in->param_types != NULL ? in->param_types[n] : 0,
+		                                 &declared))
+			return SQLFE_BOUND_BACKEND;
 	} else {
 		if (b->val.src == SQLFE_SRC_LITERAL && in->pk == NULL)
 			return SQLFE_BOUND_BACKEND;
