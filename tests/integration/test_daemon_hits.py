@@ -9,7 +9,8 @@ fill (queries_cache_misses) or sent the statement on (queries_backend).
 Covered: simple Query hits after a miss and its fill; joins along RCCs;
 the plan cache (many literals of one shape, one parse); the extended
 protocol (unnamed and named statements, text and binary results, a Bind on
-the unnamed statement after a batch answered from the cache); writes
+the unnamed statement after a batch answered from the cache); parameters
+declared with other types at Parse or cast in the text ($1::int4); writes
 through cbcached seen at once by the writer and another session;
 transactions; session settings (TimeZone, DateStyle, extra_float_digits,
 search_path); privileges (a role without SELECT gets the backend's error);
@@ -142,6 +143,31 @@ try:
     same(P("", ext, [21]) + B("", [70000]) + E() + S, "$1 declared int2 out of its range: the backend's error")
     s2 = stats()
     check(delta(s1, s2, "queries_cache_hits") == 0, "a value PostgreSQL refuses is not answered from the cache")
+
+    # --- parameters cast in the text: $1::int4 is $1 declared int4 -----------------------
+    # (the cbcache ODBC driver, like psqlODBC, sends each bound SQL_INTEGER as $n::int4)
+    cast = "SELECT id, nname, wohnort FROM regisseur WHERE id = $1::int4"
+    s0 = stats()
+    same(P("", cast) + B("", [r2]) + D_portal() + E() + S, "$1::int4 against the int4 key")
+    same(P("", cast, [23]) + B("", [r2]) + E() + S, "$1::int4 declared int4 at Parse as well")
+    same(P("", "SELECT id, nname FROM regisseur WHERE id = CAST($1 AS integer)") + B("", [r2]) + E() + S,
+         "CAST($1 AS integer)")
+    same(P("", "SELECT id, nname FROM regisseur WHERE id = $1::int8") + B("", [r2]) + E() + S,
+         "$1::int8 against the int4 key")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 4, "parameters cast to int4 or int8 are answered from the cache")
+    same(P("", cast) + B("", [3000000000]) + E() + S, "$1::int4 out of its range: the backend's error")
+    same(P("", cast, [20]) + B("", [r2]) + E() + S, "$1::int4 declared int8 at Parse: the backend converts it")
+    same(P("", "SELECT id, nname FROM regisseur WHERE id = $1::int8") + B("", [3000000000]) + E() + S,
+         "$1::int8 out of int4's range: the backend's answer")
+    same(P("", "SELECT id FROM regisseur WHERE id = $1::int4 AND id = $1") + B("", [r2]) + E() + S,
+         "$1 cast in one place only: the backend's answer")
+    s2 = stats()
+    check(delta(s1, s2, "queries_cache_hits") == 0,
+          "a cast value PostgreSQL refuses or converts, or a $n cast in one place only, is not answered from the cache")
+    shapes = {r["query"]: r for r in daemon.admin("SHOW", "QUERIES")["rows"]}
+    row = shapes.get("SELECT id FROM regisseur WHERE id = $1::int4 AND id = $1")
+    check(row is not None and "cast in one place only" in row["reason"], "SHOW QUERIES says why the mixed cast is refused")
 
     # --- inside a transaction: the miss queues its fill, SHOW QUERIES says why -----------
     rows, _ = direct.query("SELECT max(id) FROM regisseur")
