@@ -162,7 +162,9 @@ def hit_section(a, lines):
     lines.append("")
     lines.append("Hit ratio = queries_cache_hits / (queries_cache_hits + queries_cache_misses + backend reads), "
                  "deltas of cbcached's SHOW STATS over the run, backend reads = queries_backend - writes through "
-                 "cbcached (repl_fences_made: one fence per write through cbcached that committed). cbbench's "
+                 "cbcached (repl_commit_holds + repl_fences_made - repl_commit_hold_timeouts: each write through "
+                 "cbcached that committed either held its acknowledgement until applied or fenced its table; a "
+                 "hold that timed out fenced too). cbbench's "
                  "own ratio, which counts the writes through cbcached as backend queries, is given too. The "
                  "default mix has 5 % `uncached` statements (a LEFT JOIN the cache does not answer): 95 % is the "
                  "ceiling.")
@@ -181,7 +183,8 @@ def hit_section(a, lines):
             if r is None:
                 continue
             ad = r.get("admin_deltas") or {}
-            fences = ad.get("repl_fences_made", 0)
+            fences = (ad.get("repl_fences_made", 0) + ad.get("repl_commit_holds", 0) -
+                      ad.get("repl_commit_hold_timeouts", 0))
             hits, misses = r["cache_hits"] or 0, r["cache_misses"] or 0
             breads = (r["backend_queries"] or 0) - fences
             w = writes.get(rnd) if run == "b" else None
@@ -221,6 +224,15 @@ def hit_section(a, lines):
                  f"{pct(share_b)} of all statements. Statement errors: a {tot['a']['errors']}, "
                  f"b {tot['b']['errors']}.")
     lines.append("")
+    holds = sum((hit[rnd]["b"].get("admin_deltas") or {}).get("repl_commit_holds", 0) for rnd in hit
+                if "b" in hit[rnd])
+    hold_to = sum((hit[rnd]["b"].get("admin_deltas") or {}).get("repl_commit_hold_timeouts", 0) for rnd in hit
+                  if "b" in hit[rnd])
+    if holds:
+        lines.append(f"In b, {num(holds)} commits through cbcached held their acknowledgement until the change "
+                     f"stream had applied them (commit_wait_ms; the other sessions kept reading the cache), "
+                     f"{num(hold_to)} of them timed out and fenced.")
+        lines.append("")
     # reads of a table written through cbcached go to the backend while its fence stands
     fenced = [d for d in shapes["b"].values() if "invalidation is pending" in d["reason"]]
     fexec = sum(d["executions"] for d in fenced)

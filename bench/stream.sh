@@ -38,7 +38,8 @@
 #         share/2 times the throughput of the round's a run.
 #    Hit ratio = queries_cache_hits / (hits + misses + backend reads), the
 #    deltas over a run in SHOW STATS, the backend reads being
-#    queries_backend less the writes through cbcached (repl_fences_made).
+#    queries_backend less the writes through cbcached (repl_commit_holds
+#    + repl_fences_made - repl_commit_hold_timeouts).
 #
 # Writes bench/results/<date>-<host>-stream.md (or --out) and the raw
 # records beside it (.jsonl).  The defaults take about 4 minutes on 2

@@ -45,6 +45,7 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
+	int commit_wait_ms;
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
@@ -190,6 +191,7 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .ddl_arg = s};
 	cb_error err;
 	if ((s->rep = replica_start(&rs, &err)) != NULL) {
+		s->commit_wait_ms = cfg->commit_wait_ms;
 		int inst = inst_installed(s->conninfo, &err);
 		s->ddl_triggers = inst == 1;
 		if (inst == 0)
@@ -551,6 +553,26 @@ void cachesvc_invalidate_all(cachesvc *s)
 		replica_fence_all(s->rep);
 	else
 		invalidate_post_all(s->inv);
+}
+
+int cachesvc_commit_wait_ms(cachesvc *s)
+{
+	return s->rep != NULL ? s->commit_wait_ms : 0;
+}
+
+uint64_t cachesvc_hold(cachesvc *s, int notify_fd)
+{
+	return s->rep != NULL && s->commit_wait_ms > 0 ? replica_hold(s->rep, notify_fd) : 0;
+}
+
+bool cachesvc_hold_passed(cachesvc *s, uint64_t id)
+{
+	return replica_hold_passed(s->rep, id);
+}
+
+void cachesvc_hold_cancel(cachesvc *s, uint64_t id, bool timed_out)
+{
+	replica_hold_cancel(s->rep, id, timed_out);
 }
 
 unsigned cachesvc_ddl_generation(cachesvc *s)

@@ -87,6 +87,20 @@ void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables);
 /* Every table of every group (a write that cannot be attributed: DO, CALL, ...). */
 void cachesvc_invalidate_all(cachesvc *s);
 
+/*
+ * Instead of cachesvc_invalidate: hold the client's acknowledgement of a
+ * commit until the change stream has applied it (src/replica.h, Holds).
+ * cachesvc_hold returns the hold's id, 0 when there is no stream, it is
+ * not streaming or commit_wait_ms is 0 (then invalidate).  notify_fd (an
+ * eventfd) is written to when the hold falls; cachesvc_hold_passed says
+ * whether it has; cachesvc_hold_cancel takes it away (after the session
+ * invalidated instead: timed_out, or at its end).
+ */
+int cachesvc_commit_wait_ms(cachesvc *s);
+uint64_t cachesvc_hold(cachesvc *s, int notify_fd);
+bool cachesvc_hold_passed(cachesvc *s, uint64_t id);
+void cachesvc_hold_cancel(cachesvc *s, uint64_t id, bool timed_out);
+
 /* Read at start on a connection with the fill's session settings:
  * whether the cache database compares text under the C (or POSIX)
  * collation, and the fill session's TimeZone. */

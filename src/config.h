@@ -40,6 +40,7 @@ struct cfg_config {
 	char *instance_name;  /* the replication slot and publication are cbcache_<instance_name> */
 	bool require_stream;  /* no answers from the cache without the change stream */
 	int max_lag_ms;       /* no answers while the stream is down longer than this */
+	int commit_wait_ms;   /* a commit through cbcached waits this long for the applier, then fences */
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cache/pgconn.h"
 #include "common/array.h"
@@ -29,6 +30,7 @@ typedef struct fence {
 	uint64_t tables; /* INVALIDATE_ALL_TABLES with all set */
 	bool all;        /* every group */
 	uint64_t lsn;    /* 0 until the sync thread has a position past the commit */
+	int notify_fd;   /* a commit's hold (fences nothing): the eventfd told when it falls; -1 for a fence */
 } fence;
 
 struct replica {
@@ -46,9 +48,10 @@ struct replica {
 	fence *fences;
 	size_t nfences, fcap;
 	uint64_t next_fence;
-	atomic_size_t fences_up;
+	atomic_size_t fences_up;   /* fences among them (holds fence nothing) */
+	atomic_size_t entries;     /* nfences */
 	_Atomic uint64_t progress; /* the applier's position: last commit's end, or last sync message */
-	_Atomic uint64_t fences_made, syncs;
+	_Atomic uint64_t fences_made, syncs, holds_made, hold_timeouts;
 
 	/* the sync thread */
 	cb_worker sync;
@@ -69,16 +72,24 @@ struct replica {
 
 /* --- fences ------------------------------------------------------------------------- */
 
-/* Take down the fences the applier has passed (caller holds mu). */
+/* Take down the fences and holds the applier has passed, telling the holds' sessions (caller holds mu). */
 static void drop_passed(replica *r)
 {
 	uint64_t p = atomic_load(&r->progress);
-	size_t k = 0;
-	for (size_t i = 0; i < r->nfences; i++)
-		if (r->fences[i].lsn == 0 || r->fences[i].lsn > p)
-			r->fences[k++] = r->fences[i];
+	size_t k = 0, up = 0;
+	for (size_t i = 0; i < r->nfences; i++) {
+		fence *f = &r->fences[i];
+		if (f->lsn == 0 || f->lsn > p) {
+			up += f->notify_fd < 0;
+			r->fences[k++] = *f;
+		} else if (f->notify_fd >= 0) {
+			uint64_t one = 1;
+			(void)!write(f->notify_fd, &one, sizeof(one)); /* full counter: it is readable anyway */
+		}
+	}
 	r->nfences = k;
-	atomic_store(&r->fences_up, k);
+	atomic_store(&r->fences_up, up);
+	atomic_store(&r->entries, k);
 }
 
 static void advance(replica *r, uint64_t lsn)
@@ -86,7 +97,7 @@ static void advance(replica *r, uint64_t lsn)
 	uint64_t cur = atomic_load(&r->progress);
 	while (lsn > cur && !atomic_compare_exchange_weak(&r->progress, &cur, lsn))
 		;
-	if (atomic_load(&r->fences_up) > 0) {
+	if (atomic_load(&r->entries) > 0) {
 		pthread_mutex_lock(&r->mu);
 		drop_passed(r);
 		pthread_mutex_unlock(&r->mu);
@@ -103,12 +114,23 @@ static void add_fence(replica *r, size_t group, uint64_t tables, bool all)
 		f->tables = tables;
 		f->all = all;
 		f->lsn = 0;
+		f->notify_fd = -1;
 	} else if (r->nfences > 0) {
-		/* out of memory: widen the newest unsynced fence to everything (still correct) */
-		r->fences[r->nfences - 1].all = true;
-		r->fences[r->nfences - 1].lsn = 0;
+		/* out of memory: widen the newest entry to a fence of everything, unsynced (still correct) */
+		fence *f = &r->fences[r->nfences - 1];
+		if (f->notify_fd >= 0) {
+			uint64_t one = 1; /* a hold no more: its session finds it gone and goes on */
+			(void)!write(f->notify_fd, &one, sizeof(one));
+		}
+		f->all = true;
+		f->lsn = 0;
+		f->notify_fd = -1;
 	}
-	atomic_store(&r->fences_up, r->nfences);
+	size_t up = 0;
+	for (size_t i = 0; i < r->nfences; i++)
+		up += r->fences[i].notify_fd < 0;
+	atomic_store(&r->fences_up, up);
+	atomic_store(&r->entries, r->nfences);
 	pthread_mutex_unlock(&r->mu);
 	atomic_fetch_add(&r->fences_made, 1);
 	cb_worker_wake(&r->sync);
@@ -122,6 +144,54 @@ void replica_fence(replica *r, size_t group, uint64_t tables)
 void replica_fence_all(replica *r)
 {
 	add_fence(r, 0, INVALIDATE_ALL_TABLES, true);
+}
+
+uint64_t replica_hold(replica *r, int notify_fd)
+{
+	if (atomic_load(&r->dropped) || atomic_load(&r->down_since_us) != 0)
+		return 0; /* not streaming: the caller fences */
+	uint64_t id = 0;
+	pthread_mutex_lock(&r->mu);
+	if (CB_ARRAY_GROW(r->fences, r->fcap, r->nfences + 1)) {
+		fence *f = &r->fences[r->nfences++];
+		id = f->id = ++r->next_fence;
+		f->group = SIZE_MAX;
+		f->tables = 0;
+		f->all = false;
+		f->lsn = 0;
+		f->notify_fd = notify_fd;
+		atomic_store(&r->entries, r->nfences);
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (id != 0) {
+		atomic_fetch_add(&r->holds_made, 1);
+		cb_worker_wake(&r->sync);
+	}
+	return id;
+}
+
+bool replica_hold_passed(replica *r, uint64_t id)
+{
+	bool found = false;
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->nfences && !found; i++)
+		found = r->fences[i].id == id && r->fences[i].notify_fd >= 0;
+	pthread_mutex_unlock(&r->mu);
+	return !found;
+}
+
+void replica_hold_cancel(replica *r, uint64_t id, bool timed_out)
+{
+	pthread_mutex_lock(&r->mu);
+	size_t k = 0;
+	for (size_t i = 0; i < r->nfences; i++)
+		if (!(r->fences[i].id == id && r->fences[i].notify_fd >= 0))
+			r->fences[k++] = r->fences[i];
+	r->nfences = k;
+	atomic_store(&r->entries, k);
+	pthread_mutex_unlock(&r->mu);
+	if (timed_out)
+		atomic_fetch_add(&r->hold_timeouts, 1);
 }
 
 size_t replica_fences(replica *r)
@@ -571,6 +641,8 @@ void replica_get_counters(replica *r, replica_counters *c)
 	c->syncs = atomic_load(&r->syncs);
 	c->fences_made = atomic_load(&r->fences_made);
 	c->fences_up = atomic_load(&r->fences_up);
+	c->holds_made = atomic_load(&r->holds_made);
+	c->hold_timeouts = atomic_load(&r->hold_timeouts);
 	c->state = atomic_load(&r->dropped) ? "slot dropped" : stream_state_name(stream_get_state(r->st));
 	int64_t down = atomic_load(&r->down_since_us);
 	c->healthy = down == 0 || cb_clock_mono_us() - down <= (int64_t)r->set.max_lag_ms * 1000;

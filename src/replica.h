@@ -39,6 +39,17 @@
  * bumps replica_ddl_generation() (sessions check their privileges again)
  * and calls on_ddl (the cache reads where writes reach again).
  *
+ * Holds (read-your-writes without fences): instead of a fence, a session
+ * may hold its client's acknowledgement of the commit (CommandComplete and
+ * what follows) until the applier has passed it; the hold takes its
+ * position from the sync thread as a fence does, and the session's
+ * eventfd is written to when it falls.  Until the client sees the commit
+ * no other session needs to see the write, so nothing is fenced and
+ * the other sessions go on reading the cache; the session itself sends
+ * its reads to the backend meanwhile.  A hold not fallen within
+ * commit_wait_ms turns into fences (the session's) and the client gets
+ * its answer.
+ *
  * Catching up: at start and after each reconnection every table is fenced
  * (a sync message emitted then): the changes committed while cbcached was
  * stopped or the stream was down are applied before the cache answers.
@@ -97,7 +108,19 @@ bool replica_fenced(replica *r, size_t group, size_t table);
 void replica_fence(replica *r, size_t group, uint64_t tables);
 /* ... every table of every group. */
 void replica_fence_all(replica *r);
-/* Fences up (for tests and SHOW STATS). */
+/*
+ * A session's write committed and its client waits for the commit's
+ * acknowledgement until the applier has passed it (see the DESIGN): a
+ * hold, which fences nothing.  Returns its id, 0 when the stream is not
+ * streaming or memory ran out (then fence instead).  notify_fd (an
+ * eventfd) is written to when the hold falls.
+ */
+uint64_t replica_hold(replica *r, int notify_fd);
+/* Whether hold id has fallen (the applier passed the commit), or was never made. */
+bool replica_hold_passed(replica *r, uint64_t id);
+/* Take hold id away (fallen or not): its session fenced instead (timed_out) or ended. */
+void replica_hold_cancel(replica *r, uint64_t id, bool timed_out);
+/* Fences up (for tests and SHOW STATS; holds are not fences). */
 size_t replica_fences(replica *r);
 
 /* Bumped when the backend reports a privilege or schema change (DDL): sessions check their settings again. */
@@ -109,7 +132,7 @@ typedef struct replica_counters {
 	int64_t lag_ms;    /* age of the newest transaction not yet applied (0 when caught up) */
 	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
 	        schema_changes, failures, skipped;
-	uint64_t reconnects, slots_lost, syncs, fences_made, fences_up;
+	uint64_t reconnects, slots_lost, syncs, fences_made, fences_up, holds_made, hold_timeouts;
 	uint64_t messages; /* pgoutput messages the stream decoded (counted before the applier takes each) */
 	const char *state; /* stream_state_name */
 	bool healthy;      /* streaming, or down for less than max_lag_ms */

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <uthash.h>
 
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sb.h"
 #include "cache/reach.h"
@@ -118,8 +121,14 @@ struct sesscache {
 	/* writes done, waiting for their commit */
 	sqlfe_stmtclass_result pend;
 	bool cc_invalidated; /* the last backend message was a CommandComplete that invalidated */
-	bool counted;        /* the next Query or Execute sent on was counted already (a miss) */
-	bool failed;         /* out of memory: the session must end */
+
+	/* a commit whose acknowledgement waits for the change stream (cachesvc_hold) */
+	uint64_t hold_id;                   /* 0: none */
+	int64_t hold_deadline_us;           /* then it turns into fences */
+	sqlfe_stmtclass_result hold_writes; /* what the held commits wrote */
+	int hold_fd;                        /* eventfd the stream writes to when the hold falls; -1 before the first */
+	bool counted;                       /* the next Query or Execute sent on was counted already (a miss) */
+	bool failed;                        /* out of memory: the session must end */
 };
 
 /* --- set-up ---------------------------------------------------------------------- */
@@ -138,6 +147,9 @@ void sesscache_free(sesscache *sc)
 {
 	if (sc == NULL)
 		return;
+	sesscache_hold_end(sc);
+	if (sc->hold_fd >= 0)
+		close(sc->hold_fd);
 	hitpath_conn_free(sc->hp);
 	for (size_t g = 0; g < sc->ngroups; g++) {
 		for (size_t t = 0; sc->quoted[g] != NULL && t < sc->tables.ntables[g]; t++)
@@ -202,6 +214,7 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 	sc->db = cachesvc_cachedb(cache);
 	sc->eng = eng;
 	sc->txn = 'I';
+	sc->hold_fd = -1;
 	sc->ss.client_utf8 = true;
 	sc->ss.std_strings = true;
 	sc->ss.extra_float_digits = 1;
@@ -513,15 +526,91 @@ static void forgotten(sesscache *sc, const unit *u);
 
 /* --- writes and their commit -------------------------------------------------------- */
 
-static void invalidate_writes(sesscache *sc)
+/* Invalidate (with the stream: fence) what w wrote. */
+static void fence_writes(sesscache *sc, const sqlfe_stmtclass_result *w)
 {
-	if (sc->pend.effects & SQLFE_STMTCLASS_WRITES_ALL) {
+	if (w->effects & SQLFE_STMTCLASS_WRITES_ALL) {
 		cachesvc_invalidate_all(sc->cs);
 		return;
 	}
 	for (size_t g = 0; g < sc->ngroups; g++)
-		if (sc->pend.tables[g] != 0)
-			cachesvc_invalidate(sc->cs, g, sc->pend.tables[g]);
+		if (w->tables[g] != 0)
+			cachesvc_invalidate(sc->cs, g, w->tables[g]);
+}
+
+/*
+ * Hold the client's acknowledgement of the pending writes' commit until
+ * the change stream has applied it (cachesvc_hold); false when that
+ * cannot be done (no stream, not streaming, commit_wait_ms 0): fence.  A
+ * second commit while one is held takes the hold's place (its position
+ * is past both) and keeps its deadline.
+ */
+static bool hold_commit(sesscache *sc)
+{
+	int wait_ms = cachesvc_commit_wait_ms(sc->cs);
+	if (wait_ms <= 0)
+		return false;
+	if (sc->hold_fd < 0 && (sc->hold_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		log_warning("eventfd failed (%m): the session's commits fence their tables instead of waiting");
+		return false;
+	}
+	uint64_t id = cachesvc_hold(sc->cs, sc->hold_fd);
+	if (id == 0)
+		return false;
+	if (sc->hold_id != 0) {
+		cachesvc_hold_cancel(sc->cs, sc->hold_id, false);
+	} else {
+		memset(&sc->hold_writes, 0, sizeof(sc->hold_writes));
+		sc->hold_deadline_us = cb_clock_mono_us() + (int64_t)wait_ms * 1000;
+	}
+	merge_effects(&sc->hold_writes, &sc->pend, sc->ngroups);
+	sc->hold_id = id;
+	return true;
+}
+
+static void invalidate_writes(sesscache *sc)
+{
+	if (!hold_commit(sc))
+		fence_writes(sc, &sc->pend);
+}
+
+/* The hold is over: fallen, or (fence) given up for fences. */
+static void hold_release(sesscache *sc, bool fence)
+{
+	if (fence)
+		fence_writes(sc, &sc->hold_writes);
+	cachesvc_hold_cancel(sc->cs, sc->hold_id, fence);
+	sc->hold_id = 0;
+}
+
+int sesscache_hold_fd(const sesscache *sc)
+{
+	return sc->hold_id != 0 ? sc->hold_fd : -1;
+}
+
+int sesscache_hold_poll(sesscache *sc)
+{
+	if (sc->hold_id == 0)
+		return -1;
+	uint64_t n;
+	while (read(sc->hold_fd, &n, sizeof(n)) > 0)
+		;
+	if (cachesvc_hold_passed(sc->cs, sc->hold_id)) {
+		hold_release(sc, false);
+		return -1;
+	}
+	int64_t left = sc->hold_deadline_us - cb_clock_mono_us();
+	if (left <= 0) {
+		hold_release(sc, true);
+		return -1;
+	}
+	return (int)((left + 999) / 1000);
+}
+
+void sesscache_hold_end(sesscache *sc)
+{
+	if (sc->hold_id != 0)
+		hold_release(sc, !cachesvc_hold_passed(sc->cs, sc->hold_id));
 }
 
 static bool pending(const sesscache *sc)
@@ -715,6 +804,7 @@ void sesscache_end(sesscache *sc)
 	for (size_t i = 0; i < sc->nunits; i++)
 		merge_effects(&sc->pend, &sc->units[sc->head + i].eff, sc->ngroups);
 	commit_pending(sc, false);
+	sesscache_hold_end(sc);
 	sc->nunits = sc->head = 0;
 }
 
@@ -1000,6 +1090,9 @@ static const char *refusal(const sesscache *sc)
 		return "the backend still owes the session answers (pipelined statements)";
 	if (sc->txn != 'I')
 		return "a transaction is open";
+	if (sc->hold_id != 0)
+		return "the session's own write is not applied to the cache yet (its commit waits for the change "
+		       "stream)";
 	return NULL;
 }
 

@@ -37,7 +37,13 @@
  *    CommandComplete of a simple Query, which PostgreSQL sends after the
  *    commit of an implicit transaction or COMMIT, and the ReadyForQuery
  *    that ends the transaction) the written tables are invalidated
- *    (cachesvc_invalidate) before the message reaches the client.
+ *    (cachesvc_invalidate) before the message reaches the client.  With
+ *    the change stream the commit is held instead (cachesvc_hold): the
+ *    session sends the client nothing more until the stream has applied
+ *    the commit (sesscache_hold_fd, sesscache_hold_poll), its own reads go
+ *    to the backend meanwhile, and other sessions keep reading the cache
+ *    (they need not see a commit no client has seen); after
+ *    commit_wait_ms the tables are fenced and the client gets its answer.
  */
 #ifndef CBD_SESSCACHE_H
 #define CBD_SESSCACHE_H
@@ -92,6 +98,19 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
  * are dropped.
  */
 void sesscache_end(sesscache *sc);
+
+/*
+ * A commit's acknowledgement is held (see the DESIGN): while
+ * sesscache_hold_fd() is not -1, the session sends the client nothing and
+ * polls that descriptor; sesscache_hold_poll() (call it after every wake)
+ * returns -1 when the hold is over (the client may be sent to), else the
+ * milliseconds left until the hold turns into fences (wait no longer).
+ * sesscache_hold_end() ends a hold at once (fencing when the stream has
+ * not applied the commit), before the session's last output is flushed.
+ */
+int sesscache_hold_fd(const sesscache *sc);
+int sesscache_hold_poll(sesscache *sc);
+void sesscache_hold_end(sesscache *sc);
 
 /* Whether a buffer of the cache side ran out of memory (the session must end). */
 bool sesscache_failed(const sesscache *sc);

@@ -889,15 +889,23 @@ static void sess_relay(sess_session *s)
 				break;
 		}
 
-		struct pollfd fds[2];
+		/* a commit held for the change stream: the client gets nothing until it is applied */
+		int hold_ms = s->sc != NULL ? sesscache_hold_poll(s->sc) : -1;
+		bool held = hold_ms >= 0;
+		if (held && (timeout < 0 || hold_ms < timeout))
+			timeout = hold_ms;
+
+		struct pollfd fds[3];
 		fds[0].fd = draining ? -1 : s->cfd;
-		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 ? POLLOUT : 0) |
+		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 && !held ? POLLOUT : 0) |
 		                        (!s->closing && wire_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
 		fds[1].fd = s->backend_eof ? -1 : s->bfd;
 		fds[1].events = (short)((wire_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
 		                        (wire_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
-		fds[0].revents = fds[1].revents = 0;
-		int r = sess_wait(s, fds, 2, timeout);
+		fds[2].fd = held ? sesscache_hold_fd(s->sc) : -1;
+		fds[2].events = POLLIN;
+		fds[0].revents = fds[1].revents = fds[2].revents = 0;
+		int r = sess_wait(s, fds, 3, timeout);
 		if (r == -2)
 			continue;
 		if (r < 0) {
@@ -947,9 +955,12 @@ static void sess_relay(sess_session *s)
 			}
 		}
 		/* try the client at once: the common case is one send per batch */
-		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) && !send_client(s))
+		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) &&
+		    (s->sc == NULL || sesscache_hold_poll(s->sc) < 0) && !send_client(s))
 			s->client_eof = true;
 	}
+	if (s->sc != NULL)
+		sesscache_hold_end(s->sc); /* fenced if not applied: the client may learn of the commit now */
 	if (wire_buf_avail(&s->cout) > 0 && !s->client_eof)
 		(void)flush_client(s, 1000);
 	if (s->sc != NULL)

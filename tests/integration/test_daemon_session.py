@@ -53,9 +53,9 @@ def stats():
 
 
 def writes_seen(st):
-    """Committed writes through cbcached the cache acted on: fences (with the change
-    stream) or invalidations (without one)."""
-    return st["cache_invalidations"] + st.get("repl_fences_made", 0)
+    """Committed writes through cbcached the cache acted on: held commits and fences
+    (with the change stream) or invalidations (without one)."""
+    return st["cache_invalidations"] + st.get("repl_fences_made", 0) + st.get("repl_commit_holds", 0)
 
 
 def wait_fills():

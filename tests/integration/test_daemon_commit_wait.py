@@ -1,0 +1,180 @@
+"""A commit through cbcached waits for the change stream (commit_wait_ms).
+
+With the change stream, a session whose write commits does not fence the
+tables it wrote: its client gets the commit's answer only once the applier
+has applied the commit to the cache, and meanwhile every other session
+keeps reading the cache (no client has seen the commit).  The race is made
+certain by holding the cache file's write lock from this test (BEGIN
+IMMEDIATE on the SQLite file, as any process may): the applier cannot
+apply the commit until the test lets it.
+
+1. commit_wait_ms = 30000.  A cached director is renamed through session W
+   while the lock is held.  Once SHOW STATS counts the hold (the commit
+   happened on the backend: PostgreSQL answers the new name), W has
+   received nothing; another session R reads the director from the cache
+   (a hit, the old name: nothing was fenced); W's read sent behind the
+   UPDATE waits too.  The lock is released: W gets UPDATE 1 and then the
+   new name, and from then on R reads the new name.
+2. commit_wait_ms = 300, lock held: W gets its answer after the wait
+   although the applier is stuck; the hold timed out and fenced the table,
+   so R reads the new name (from the backend) while the lock is still
+   held.
+3. commit_wait_ms = 0: no hold at all, the write fences at once (the
+   answer comes while the applier is stuck) and R reads the new name.
+"""
+import os
+import select
+import sqlite3
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cbd_helper as h  # noqa: E402
+from cbd_helper import Q  # noqa: E402
+
+SRC = os.environ["top_srcdir"]
+check, direct, rows_of = h.check, h.direct, h.rows_of
+LOOKUP = "SELECT nname FROM regisseur WHERE id = %d"
+
+
+def conf(instance, wait_ms):
+    return ("cache_db = cache.db\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n"
+            "instance_name = %s\ncommit_wait_ms = %d\n" %
+            (os.path.join(SRC, "examples/movies/movies.cg"), instance, wait_ms))
+
+
+def wait_for(d, what, cond, seconds=20):
+    """Poll SHOW STATS until cond(stats) holds (bounded)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        st = d.stats()
+        if cond(st):
+            return st
+        time.sleep(0.01)
+    h.fail("%s within %d s" % (what, seconds), d)
+
+
+def pending(conn):
+    """Whether anything from cbcached is readable on conn now."""
+    if conn.pos < len(conn.buf):
+        return True
+    r, _, _ = select.select([conn.s], [], [], 0)
+    return bool(r)
+
+
+def read_answer(conn):
+    """Messages up to ReadyForQuery: (tags, rows, errors)."""
+    tags, rows, errors = [], [], []
+    while True:
+        t, body = conn.read_msg()
+        if t == b"C":
+            tags.append(body.rstrip(b"\0").decode())
+        elif t == b"D":
+            (ln,) = struct.unpack("!i", body[2:6])
+            rows.append(body[6:6 + ln].decode())
+        elif t == b"E":
+            errors.append(h.error_fields(body))
+        elif t == b"Z":
+            return tags, rows, errors
+
+
+def warm(d, ident):
+    """Load director ident into the cache; True when the next read is a hit."""
+    r = h.Conn(d.sock).login()
+    rows_of(r, LOOKUP % ident)
+    d.admin("WAIT", "FILLS", "20000")
+    hits = d.stats()["queries_cache_hits"]
+    name = rows_of(r, LOOKUP % ident)[0][0]
+    return r, name, d.stats()["queries_cache_hits"] == hits + 1
+
+
+def lock_cache(d):
+    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), isolation_level=None, timeout=20)
+    lite.execute("BEGIN IMMEDIATE")
+    return lite
+
+
+setup = direct()
+ids = [int(r[0]) for r in rows_of(setup, "SELECT id FROM regisseur ORDER BY id LIMIT 3")]
+setup.close()
+
+# --- 1. the commit waits, the other sessions read on -------------------------------------
+with h.Daemon(conf("wa", 30000), port=6451) as d:
+    ident = ids[0]
+    r, old, hit = warm(d, ident)
+    check(hit, "the director is answered from the cache before the write", d)
+    w = h.Conn(d.sock).login()
+    before = d.stats()
+    lite = lock_cache(d)
+    w.send(Q("UPDATE regisseur SET nname = 'held-1' WHERE id = %d" % ident) + Q(LOOKUP % ident))
+    wait_for(d, "the commit was held", lambda st: st["repl_commit_holds"] == before["repl_commit_holds"] + 1)
+    pg = direct()
+    check(rows_of(pg, LOOKUP % ident) == [["held-1"]], "the write committed on the backend", d)
+    check(not pending(w), "the writer has no answer while the applier cannot apply its commit", d)
+    hits = d.stats()["queries_cache_hits"]
+    check(rows_of(r, LOOKUP % ident) == [[old]], "another session reads the cache meanwhile (old name)", d)
+    st = d.stats()
+    check(st["queries_cache_hits"] == hits + 1, "that read was a cache hit: nothing was fenced", d)
+    check(st["repl_fences"] == 0 and st["repl_fences_made"] == before["repl_fences_made"],
+          "the commit made no fence", d)
+    check(not pending(w), "the writer still has no answer", d)
+    lite.rollback()
+    lite.close()
+    tags, rows, errors = read_answer(w)
+    check(tags == ["UPDATE 1"] and not errors, "the writer gets UPDATE 1 once the commit is applied", d)
+    tags, rows, errors = read_answer(w)
+    check(rows == ["held-1"] and not errors, "the writer's own read behind it answers the new name", d)
+    check(rows_of(r, LOOKUP % ident) == [["held-1"]], "the other session reads the new name at once", d)
+    st = d.stats()
+    check(st["repl_commit_hold_timeouts"] == before["repl_commit_hold_timeouts"], "the hold did not time out", d)
+    check(st["repl_fences_made"] == before["repl_fences_made"], "and made no fence", d)
+    w.close()
+    r.close()
+    pg.close()
+    d.stop()
+
+# --- 2. the wait times out: fences, then the answer ------------------------------------
+with h.Daemon(conf("wb", 300), port=6452) as d:
+    ident = ids[1]
+    r, old, hit = warm(d, ident)
+    check(hit, "timeout: the director is cached", d)
+    w = h.Conn(d.sock).login()
+    before = d.stats()
+    lite = lock_cache(d)
+    w.send(Q("UPDATE regisseur SET nname = 'held-2' WHERE id = %d" % ident))
+    tags, rows, errors = read_answer(w)  # arrives after 300 ms although the applier is stuck
+    st = d.stats()
+    check(tags == ["UPDATE 1"] and st["repl_commit_hold_timeouts"] == before["repl_commit_hold_timeouts"] + 1,
+          "timeout: the writer is answered after commit_wait_ms, the hold timed out", d)
+    check(st["repl_fences"] >= 1, "timeout: the table is fenced instead", d)
+    check(rows_of(r, LOOKUP % ident) == [["held-2"]], "timeout: another session reads the new name", d)
+    check(d.stats()["queries_cache_hits"] == st["queries_cache_hits"], "timeout: from the backend", d)
+    lite.rollback()
+    lite.close()
+    w.close()
+    r.close()
+    d.stop()
+
+# --- 3. commit_wait_ms = 0: fence at once --------------------------------------------------
+with h.Daemon(conf("wc", 0), port=6453) as d:
+    ident = ids[2]
+    r, old, hit = warm(d, ident)
+    check(hit, "no wait: the director is cached", d)
+    w = h.Conn(d.sock).login()
+    before = d.stats()
+    lite = lock_cache(d)
+    w.send(Q("UPDATE regisseur SET nname = 'held-3' WHERE id = %d" % ident))
+    tags, rows, errors = read_answer(w)
+    st = d.stats()
+    check(tags == ["UPDATE 1"] and st["repl_commit_holds"] == before["repl_commit_holds"],
+          "no wait: answered without a hold", d)
+    check(st["repl_fences_made"] == before["repl_fences_made"] + 1, "no wait: the write fenced", d)
+    check(rows_of(r, LOOKUP % ident) == [["held-3"]], "no wait: another session reads the new name", d)
+    lite.rollback()
+    lite.close()
+    w.close()
+    r.close()
+    d.stop()
+
+h.plan()
