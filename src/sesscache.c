@@ -42,7 +42,8 @@ typedef enum unit_kind {
 	UNIT_QUERY,    /* the client's simple Query */
 	UNIT_EXTENDED, /* the client's extended messages up to their Sync */
 	UNIT_FUNCTION, /* the client's FunctionCall */
-	UNIT_CHECK     /* the settings check: the client sees none of it */
+	UNIT_CHECK,    /* the settings check: the client sees none of it */
+	UNIT_REPLAY    /* a named Parse answered here, sent on with its own Sync: the client sees none of it */
 } unit_kind;
 
 typedef struct unit {
@@ -54,7 +55,7 @@ typedef struct unit {
 	bool probe_sent;               /* that check is in bout behind it */
 	bool error;                    /* the backend answered it with an error */
 	unsigned completed;            /* its statements' CommandComplete messages read */
-	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds */
+	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds (UNIT_REPLAY: when it fails) */
 	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
 	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
 } unit;
@@ -328,6 +329,15 @@ static bool backend_idle(const sesscache *sc)
 	return sc->nunits == 0;
 }
 
+/* Whether the backend owes the client answers (replays of Parses answered here owe it none). */
+static bool client_owed(const sesscache *sc)
+{
+	for (size_t i = 0; i < sc->nunits; i++)
+		if (sc->units[sc->head + i].kind != UNIT_REPLAY)
+			return true;
+	return false;
+}
+
 /* --- the settings check --------------------------------------------------------------- */
 
 static void put_int16(wire_buf *b, int v)
@@ -523,6 +533,28 @@ static bool check_message(sesscache *sc, char type, const char *msg, size_t n, w
 }
 
 static void forgotten(sesscache *sc, const unit *u);
+
+/* A backend message of a replayed Parse (UNIT_REPLAY); false: the client does not see it. */
+static bool replay_message(sesscache *sc, unit *u, char type, const char *msg)
+{
+	switch (type) {
+	case 'E': /* the backend does not hold the statement: its next use goes there and gets the error */
+		log_warning("the backend refused prepared statement \"%s\" after the cache answered its first "
+		            "execution; its next use goes to the backend",
+		            u->forget_name);
+		forgotten(sc, u);
+		return false;
+	case 'Z':
+		sc->txn = msg[5];
+		pop_unit(sc);
+		return false;
+	case 'N': /* notices and notifications are the client's */
+	case 'A':
+		return true;
+	default: /* ParseComplete */
+		return false;
+	}
+}
 
 /* --- writes and their commit -------------------------------------------------------- */
 
@@ -774,6 +806,8 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
 			pass = true; /* nothing expected: the backend's own (FATAL before it closes) */
 		else if (u->kind == UNIT_CHECK)
 			pass = check_message(sc, type, msg, n, cout, ready);
+		else if (u->kind == UNIT_REPLAY)
+			pass = replay_message(sc, u, type, msg);
 		else
 			pass = unit_message(sc, u, type, msg, n, bout, ready);
 	}
@@ -1086,7 +1120,7 @@ static const char *refusal(const sesscache *sc)
 		       "change";
 	if (sc->check != CHK_OK)
 		return "the session's settings (role, search_path, privileges) are being checked";
-	if (!backend_idle(sc))
+	if (client_owed(sc))
 		return "the backend still owes the session answers (pipelined statements)";
 	if (sc->txn != 'I')
 		return "a transaction is open";
@@ -1299,11 +1333,11 @@ static bool split_batch(const wire_buf *h, batch *b)
 	if (msgs[i][0] == 'P') {
 		b->parse = msgs[i];
 		b->parse_len = lens[i++];
-		if (!wire_read_parse(b->parse, b->parse_len, &b->ps) || b->ps.name[0] != '\0')
+		if (!wire_read_parse(b->parse, b->parse_len, &b->ps))
 			return false;
 	}
 	if (msgs[i][0] != 'B' || !wire_read_bind(msgs[i], lens[i], &b->bind) || b->bind.portal[0] != '\0' ||
-	    (b->parse != NULL && b->bind.stmt[0] != '\0'))
+	    (b->parse != NULL && strcmp(b->bind.stmt, b->ps.name) != 0))
 		return false;
 	i++;
 	char kind;
@@ -1320,12 +1354,33 @@ static bool split_batch(const wire_buf *h, batch *b)
 	       portal[0] == '\0' && max_rows == 0;
 }
 
-/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
-static bool answer_batch(sesscache *sc, wire_buf *cout)
+/*
+ * Send the backend a named Parse answered here (with a Sync of its own, in
+ * a unit whose answers the client does not see), so that it holds the
+ * statement the client now knows.
+ */
+static void replay_parse(sesscache *sc, const batch *b, wire_buf *bout)
+{
+	unit *u = push_unit(sc, UNIT_REPLAY);
+	if (u == NULL)
+		return;
+	u->forget = SQLFE_FORGET_ONE;
+	snprintf(u->forget_name, sizeof(u->forget_name), "%s", b->ps.name);
+	wire_buf_append(bout, b->parse, b->parse_len);
+	wire_put_empty(bout, 'S');
+}
+
+/* The held batch [Parse] Bind [Describe portal] Execute, then Sync: answer it here? */
+static bool answer_batch(sesscache *sc, wire_buf *cout, wire_buf *bout)
 {
 	batch b;
+	pstmt *known = NULL;
 	if (!split_batch(&sc->held, &b))
 		return false;
+	if (b.parse != NULL && b.ps.name[0] != '\0')
+		HASH_FIND_STR(sc->stmts, b.ps.name, known);
+	if (known != NULL)
+		return false; /* the backend refuses a second Parse of the name */
 	uint32_t ptypes[HELD_MAX_PARAMS];
 	const char *text;
 	size_t tlen;
@@ -1363,7 +1418,10 @@ static bool answer_batch(sesscache *sc, wire_buf *cout)
 	wire_put_empty(cout, '2');         /* BindComplete */
 	if (!answer_with(sc, &rq, cout, mark))
 		return false;
-	if (b.parse != NULL) {
+	if (b.parse != NULL && b.ps.name[0] != '\0') {
+		record_parse(sc, b.parse, b.parse_len);
+		replay_parse(sc, &b, bout);
+	} else if (b.parse != NULL) {
 		/* the client's unnamed statement is now this one; the backend learns it when needed */
 		record_parse(sc, b.parse, b.parse_len);
 		sc->stale_parse.start = sc->stale_parse.len = 0;
@@ -1383,7 +1441,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
-			if (may_answer(sc) && answer_batch(sc, cout)) {
+			if (may_answer(sc) && answer_batch(sc, cout, bout)) {
 				sc->holding = false;
 				sc->held.start = sc->held.len = 0;
 				return SESSCACHE_ANSWERED;
@@ -1404,7 +1462,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 			return SESSCACHE_ANSWERED;
 		break;
 	case 'P':
-		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
+		if (may_answer(sc)) {
 			sc->holding = true;
 			sc->held.start = sc->held.len = 0;
 			wire_buf_append(&sc->held, msg, n);

@@ -127,6 +127,19 @@ try:
     same(B("named1", [r2]) + E() + S, "Bind of a closed statement: the backend's error")
     s1 = stats()
     check(delta(s0, s1, "queries_cache_hits") >= 4, "extended-protocol executions are answered from the cache")
+    # a named statement parsed in the batch that runs it (a driver's first execution of a
+    # statement it prepares): answered from the cache, and the backend holds the statement after
+    s0 = stats()
+    same(P("named2", ext) + B("named2", [r2]) + D_portal() + E() + S, "named Parse, Bind, Execute in one batch")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 1, "a batch with a named Parse is answered from the cache")
+    same(D_stmt("named2") + S, "Describe of the statement the cache answered: the backend holds it")
+    same(Q("EXECUTE named2(%d)" % r3), "EXECUTE of it")
+    same(B("named2", [r3]) + E() + S, "a later Bind of it")
+    same(P("named2", ext) + B("named2", [r2]) + E() + S, "a second Parse of the name: the backend's error")
+    same(msg(b"C", b"Snamed2\0") + S, "Close of it")
+    s2 = stats()
+    check(delta(s1, s2, "queries_cache_hits") == 1, "the later Bind is answered from the cache, the second Parse is not")
 
     # --- parameters declared with other types, bound in binary --------------------------
     # (a client binding 64-bit integers declares $1 int8: the cache answered none of them)
