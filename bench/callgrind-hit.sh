@@ -91,20 +91,7 @@ instance=""
 if grep -aq instance_name "$build/src/cbcached"; then
 	instance="instance_name = cgbench"
 fi
-cat >"$work/cbcache.conf" <<CONF
-[cbcache]
-listen_dir = $work
-listen_port = $port
-admin_socket = $sock_admin
-backend = host=$PGHOST port=$PGPORT
-cache_db = $work/cache.db
-cache_groups = $root/examples/movies/movies.cg
-cache_database = movies
-cache_user = postgres
-log_file = $work/cbcached.log
-log_level = warning
-$instance
-CONF
+cbcached_conf "$work" "$PGHOST" "$PGPORT" "$port" "$instance"
 
 cbd_pid=""
 cleanup() {

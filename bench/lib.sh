@@ -84,23 +84,30 @@ free_port() {
 	return 1
 }
 
+# cbcached_conf DIR HOST BPORT PORT [EXTRA-LINES]: DIR/cbcache.conf for the
+# movie cache group, listening in DIR on PORT, backend HOST:BPORT.
+cbcached_conf() {
+	cat >"$1/cbcache.conf" <<CONF
+[cbcache]
+listen_dir = $1
+listen_port = $4
+admin_socket = $1/admin.sock
+backend = host=$2 port=$3
+cache_db = $1/cache.db
+cache_groups = $root/examples/movies/movies.cg
+cache_database = movies
+cache_user = postgres
+log_file = $1/cbcached.log
+log_level = warning
+${5:-}
+CONF
+}
+
 cbcached_start() {
 	local dir="$1" host="$2" bport="$3" port
 	mkdir -p "$dir"
 	port="$(free_port)"
-	cat >"$dir/cbcache.conf" <<CONF
-[cbcache]
-listen_dir = $dir
-listen_port = $port
-admin_socket = $dir/admin.sock
-backend = host=$host port=$bport
-cache_db = $dir/cache.db
-cache_groups = $root/examples/movies/movies.cg
-cache_database = movies
-cache_user = postgres
-log_file = $dir/cbcached.log
-log_level = warning
-CONF
+	cbcached_conf "$dir" "$host" "$bport" "$port"
 	${CBCACHED_WRAP:-} "$build/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
 	echo $! >"$dir/pid"
 	echo "$port" >"$dir/port"

@@ -19,8 +19,14 @@
 /* Make *items hold at least need elements of elem bytes; false when out of memory. */
 CB_MUSTCHECK bool cb_array_grow(void **items, size_t *cap, size_t need, size_t elem);
 
-/* cb_array_grow for a typed pointer: CB_ARRAY_GROW(v->items, v->cap, v->n + 1). */
-#define CB_ARRAY_GROW(items, cap, need) cb_array_grow((void **)&(items), &(cap), (need), sizeof(*(items)))
+/*
+ * cb_array_grow for a typed pointer: CB_ARRAY_GROW(v->items, v->cap, v->n + 1).
+ * An array with room already costs a compare, not a call (the hit path
+ * checks its scratch arrays several times per statement); cap and need
+ * may be evaluated twice, so they must have no side effects.
+ */
+#define CB_ARRAY_GROW(items, cap, need) \
+	((need) <= (cap) || cb_array_grow((void **)&(items), &(cap), (need), sizeof(*(items))))
 
 /*
  * For an array that keeps only its length n (its capacity is implied: the

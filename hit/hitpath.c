@@ -39,6 +39,14 @@ struct hitpath_conn {
 	/* scratch buffers, grown as needed and reused by every statement */
 	char *text, *key, *scratch;
 	size_t text_cap, key_cap, scratch_cap;
+	/*
+	 * The last statement: its text (text[0, text_len)), whether it holds a
+	 * NUL, and its plan key (pk, its key in key; keyed: it has one) under
+	 * std_strings.  Valid when scanned; kept for the next statement.
+	 */
+	bool scanned, nul, keyed, std_strings;
+	size_t text_len;
+	sqlfe_plankey pk;
 	const char **pv; /* parameters shifted to 1..n */
 	int *pl;
 	uint32_t *pt; /* their declared types */
@@ -509,8 +517,10 @@ static hitpath_outcome run_plan(hitpath_conn *c, const plancache_plan *p, const 
 		return HITPATH_ERROR;
 	}
 	hitpath_outcome o = probe_all(c, p, res, err);
-	if (o == HITPATH_HIT && rq->refuse != NULL)
+	if (o == HITPATH_HIT && rq->refuse != NULL) {
 		o = to_backend(res, "%s", rq->refuse); /* complete, but the session cannot take it now */
+		res->answerable = true;
+	}
 	if (o == HITPATH_HIT)
 		o = answer(c, p, rq, ss, out, res, err);
 	if (o == HITPATH_HIT && !reader_end(c->rd, err))
@@ -650,6 +660,32 @@ static void count(hitpath_engine *e, plancache_plan *p, hitpath_outcome o, const
 		plancache_note_reason(e->plans, p, reason);
 }
 
+/*
+ * rq's text into c->text and its plan key into c->pk (see the scanned
+ * fields of hitpath_conn).  The text of the last statement again, under
+ * the same standard_conforming_strings, keeps its key: a prepared
+ * statement's Binds and a client that sends the same Parse with every
+ * statement cost a compare, not a scan (the key depends on nothing else).
+ * False when out of memory.
+ */
+static bool scan_text(hitpath_conn *c, const hitpath_request *rq, bool std_strings)
+{
+	if (c->scanned && c->text_len == rq->len && c->std_strings == std_strings &&
+	    memcmp(c->text, rq->text, rq->len) == 0)
+		return true;
+	c->scanned = false;
+	if (!CB_ARRAY_GROW(c->text, c->text_cap, rq->len + 1) || !CB_ARRAY_GROW(c->key, c->key_cap, 2 * rq->len + 1))
+		return false;
+	memcpy(c->text, rq->text, rq->len);
+	c->text[rq->len] = '\0';
+	c->nul = memchr(rq->text, '\0', rq->len) != NULL;
+	c->keyed = !c->nul && sqlfe_plankey_scan(c->text, rq->len, std_strings, c->key, c->key_cap, &c->pk);
+	c->text_len = rq->len;
+	c->std_strings = std_strings;
+	c->scanned = true;
+	return true;
+}
+
 hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, const hitpath_session *ss, wire_buf *out,
                                 hitpath_result *res, cb_error *err)
 {
@@ -663,33 +699,29 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 		out->start = 0;
 	}
 	size_t mark = out->len;
-	if (!CB_ARRAY_GROW(c->text, c->text_cap, rq->len + 1) || !CB_ARRAY_GROW(c->key, c->key_cap, 2 * rq->len + 1)) {
+	if (!scan_text(c, rq, ss->std_strings)) {
 		count(e, NULL, HITPATH_ERROR, NULL);
 		return failed(res, err, "out of memory reading a statement");
 	}
-	memcpy(c->text, rq->text, rq->len);
-	c->text[rq->len] = '\0';
 
-	sqlfe_plankey pk;
+	const sqlfe_plankey *pk = c->keyed ? &c->pk : NULL;
 	plancache_plan once;
 	memset(&once, 0, sizeof(once));
 	plancache_plan *p = NULL;
 	hitpath_outcome o;
-	if (memchr(rq->text, '\0', rq->len) != NULL) {
+	if (c->nul) {
 		o = to_backend(res, "the statement text contains a NUL byte");
 	} else {
-		bool keyed = sqlfe_plankey_scan(c->text, rq->len, ss->std_strings, c->key, c->key_cap, &pk);
-		if (!keyed)
+		if (pk == NULL)
 			atomic_fetch_add(&e->no_key, 1);
-		if (!keyed && !ss->std_strings) {
+		if (pk == NULL && !ss->std_strings) {
 			o = to_backend(res, "statement without a plan key and standard_conforming_strings off");
-		} else if ((p = plancache_get(e->plans, c->text, keyed ? &pk : NULL, &once, &res->parsed, err)) ==
-		           NULL) {
+		} else if ((p = plancache_get(e->plans, c->text, pk, &once, &res->parsed, err)) == NULL) {
 			o = res->outcome = HITPATH_ERROR;
 		} else {
 			if (p->key != NULL)
 				atomic_fetch_add(&p->executions, 1);
-			o = execute_plan(c, p, rq, ss, keyed ? &pk : NULL, out, res, err);
+			o = execute_plan(c, p, rq, ss, pk, out, res, err);
 		}
 	}
 	if (p == &once)

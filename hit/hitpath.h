@@ -22,8 +22,10 @@
  *    reused by every statement (no allocation per row).
  *
  * Per statement (hitpath_execute): scan the text into a plan key
- * (sqlfe_plankey_scan, no parse) and look its plan up in the plan cache
- * (the only place that parses, once per shape).  Then, inside ONE SQLite
+ * (sqlfe_plankey_scan, no parse; the connection keeps the last
+ * statement's key, so the same text again, as a prepared statement's
+ * Binds bring it, is compared, not scanned) and look its plan up in the
+ * plan cache (the only place that parses, once per shape).  Then, inside ONE SQLite
  * read transaction: probe every entry-point value (the generated
  * CG_STMT_PROBE statements), and when all are complete run the translated
  * statement and render RowDescription / DataRow / CommandComplete into the
@@ -149,7 +151,8 @@ typedef struct hitpath_result {
 	uint64_t rows;    /* HITPATH_HIT: rows sent */
 	int nfills;       /* HITPATH_MISS: fills to queue */
 	hitpath_fill fills[HITPATH_MAX_FILLS];
-	bool parsed; /* this call built a plan (the plan cache did not know the statement) */
+	bool parsed;     /* this call built a plan (the plan cache did not know the statement) */
+	bool answerable; /* HITPATH_BACKEND only because of rq->refuse: the cache held the whole answer */
 } hitpath_result;
 
 /*

@@ -215,6 +215,12 @@ void plancache_release_once(plancache_plan *once)
 	plan_clear(once);
 }
 
+/* uthash's hash of a key: the scan's own (sqlfe_plankey_hash), folded, so a lookup hashes the key once. */
+static unsigned key_hash(const sqlfe_plankey *pk)
+{
+	return (unsigned)(pk->hash ^ (pk->hash >> 32));
+}
+
 plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plankey *pk, plancache_plan *once,
                               bool *built, cb_error *err)
 {
@@ -225,7 +231,7 @@ plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plank
 	}
 	plancache_plan *p = NULL;
 	pthread_mutex_lock(&pc->lock);
-	HASH_FIND(hh, pc->plans, pk->key, pk->key_len, p);
+	HASH_FIND_BYHASHVALUE(hh, pc->plans, pk->key, pk->key_len, key_hash(pk), p);
 	pthread_mutex_unlock(&pc->lock);
 	if (p != NULL) {
 		atomic_fetch_add(&pc->plan_hits, 1);
@@ -252,9 +258,9 @@ plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plank
 	n->key[pk->key_len] = '\0';
 	n->key_len = pk->key_len;
 	pthread_mutex_lock(&pc->lock);
-	HASH_FIND(hh, pc->plans, pk->key, pk->key_len, p);
+	HASH_FIND_BYHASHVALUE(hh, pc->plans, pk->key, pk->key_len, key_hash(pk), p);
 	if (p == NULL && pc->nplans < pc->max_plans) {
-		HASH_ADD_KEYPTR(hh, pc->plans, n->key, n->key_len, n);
+		HASH_ADD_KEYPTR_BYHASHVALUE(hh, pc->plans, n->key, n->key_len, key_hash(pk), n);
 		pc->nplans++;
 		p = n;
 		n = NULL;

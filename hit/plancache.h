@@ -7,7 +7,8 @@
  * DESIGN
  *
  * A statement's plan key (sql/plankey.h: the text with its literals taken
- * out, found by a scan, no parse) finds its plan here.  On a plan-cache
+ * out, found by a scan, no parse) finds its plan here, by the hash the
+ * scan computed with it (the key is not hashed again).  On a plan-cache
  * miss the statement is parsed and analysed (sqlfe_plan_build, the only
  * place that parses) against each cache group's schema (hit/hitschema.h),
  * the first group that can answer it wins, and the generated cache

@@ -5,6 +5,7 @@
  */
 #include "hit/wire.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,12 @@ void wire_buf_free(wire_buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
+}
+
+void wire_buf_shrink(wire_buf *b, size_t keep)
+{
+	if (b->start == b->len && b->cap > keep && !b->failed)
+		wire_buf_free(b);
 }
 
 bool wire_buf_reserve(wire_buf *b, size_t n)
@@ -170,6 +177,11 @@ bool wire_frontend_type_ok(char c)
 	}
 }
 
+bool wire_frontend_type_large(char c)
+{
+	return c == 'Q' || c == 'F' || c == 'P' || c == 'B' || c == 'd';
+}
+
 /* --- results ------------------------------------------------------------------ */
 
 size_t wire_begin_row_description(wire_buf *b, int ncols)
@@ -179,16 +191,37 @@ size_t wire_begin_row_description(wire_buf *b, int ncols)
 	return m;
 }
 
+/* In network byte order at p: a byte swap and one store each (byte stores compile to far more). */
+static inline char *put_be32(char *p, uint32_t u)
+{
+	u = htonl(u);
+	memcpy(p, &u, 4);
+	return p + 4;
+}
+
+static inline char *put_be16(char *p, uint16_t u)
+{
+	u = htons(u);
+	memcpy(p, &u, 2);
+	return p + 2;
+}
+
 void wire_put_field(wire_buf *b, const char *name, uint32_t table_oid, int16_t attnum, uint32_t type_oid,
                     int16_t typlen, int32_t typmod, int16_t format)
 {
-	wire_put_str(b, name);
-	wire_put_int32(b, (int32_t)table_oid);
-	wire_put_int16(b, attnum);
-	wire_put_int32(b, (int32_t)type_oid);
-	wire_put_int16(b, typlen);
-	wire_put_int32(b, typmod);
-	wire_put_int16(b, format);
+	/* name, NUL, then 18 bytes of numbers: written in place after one reserve */
+	size_t n = strlen(name) + 1;
+	if (!wire_buf_reserve(b, n + 18))
+		return;
+	char *p = b->data + b->len;
+	memcpy(p, name, n);
+	p = put_be32(p + n, table_oid);
+	p = put_be16(p, (uint16_t)attnum);
+	p = put_be32(p, type_oid);
+	p = put_be16(p, (uint16_t)typlen);
+	p = put_be32(p, (uint32_t)typmod);
+	put_be16(p, (uint16_t)format);
+	b->len += n + 18;
 }
 
 size_t wire_begin_data_row(wire_buf *b, int ncols)

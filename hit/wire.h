@@ -37,6 +37,13 @@
 #define WIRE_MAX_STARTUP 10000
 /* The largest message accepted, PostgreSQL's own limit (1 GB - 1). */
 #define WIRE_MAX_MESSAGE 0x3fffffff
+/*
+ * PostgreSQL's limits on the length word of a client message (libpq.h:
+ * PQ_SMALL_MESSAGE_LIMIT, PQ_LARGE_MESSAGE_LIMIT = MaxAllocSize - 1); its
+ * backend closes the connection when one is passed.
+ */
+#define WIRE_SMALL_MESSAGE 10000
+#define WIRE_LARGE_MESSAGE (0x3fffffff - 1)
 
 typedef struct wire_buf {
 	char *data;
@@ -47,6 +54,8 @@ typedef struct wire_buf {
 } wire_buf;
 
 void wire_buf_free(wire_buf *b);
+/* Free b's memory when b is empty and has grown past keep bytes (a large message went through). */
+void wire_buf_shrink(wire_buf *b, size_t keep);
 /* Bytes not yet consumed. */
 static inline size_t wire_buf_avail(const wire_buf *b)
 {
@@ -90,6 +99,12 @@ static inline uint32_t wire_get_uint32(const void *p)
 
 /* Whether c is a message type a client may send after startup. */
 bool wire_frontend_type_ok(char c);
+/*
+ * Whether a client message of this type may be long (PostgreSQL allows it
+ * WIRE_LARGE_MESSAGE): Query, FunctionCall, Parse, Bind and CopyData; the
+ * other types are held to WIRE_SMALL_MESSAGE.
+ */
+bool wire_frontend_type_large(char c);
 
 static inline int16_t wire_get_int16(const void *p)
 {

@@ -4,7 +4,11 @@
  * Functions prefix: sqlfe_lexer_
  *
  * One character-class table, one cursor; each token is found by the rule
- * scan.l applies at its first byte.
+ * scan.l applies at its first byte.  sqlfe_lexer_next() skips whitespace
+ * and takes the most frequent tokens itself (a plain word, punctuation);
+ * comments and every other token are scan_token()'s, kept out of line so
+ * that the common path is a small function (the plan key scan of every
+ * cached lookup runs it once per token).
  */
 #include "sql/lexer.h"
 
@@ -18,6 +22,7 @@
 #define C_DIGIT 0x10
 #define C_OP 0x20    /* ~ ! @ # ^ & | ` ? + - * / % < > = */
 #define C_OPSQL 0x40 /* operator characters that make a trailing + or - stay: ~ ! @ # ^ & | ` ? % */
+#define C_PUNCT 0x80 /* ( ) [ ] , ; always a token of one character */
 #define ID (C_IDSTART | C_IDCONT)
 #define OP (C_OP | C_OPSQL)
 
@@ -51,6 +56,12 @@ static const unsigned char cclass[256] = {
         ['`'] = OP,
         ['?'] = OP,
         ['%'] = OP,
+        ['('] = C_PUNCT,
+        [')'] = C_PUNCT,
+        ['['] = C_PUNCT,
+        [']'] = C_PUNCT,
+        [','] = C_PUNCT,
+        [';'] = C_PUNCT,
 };
 
 static inline bool is(unsigned char c, unsigned cls)
@@ -377,26 +388,31 @@ static bool word_token(sqlfe_lexer *lx, sqlfe_token *t)
 	return true;
 }
 
-bool sqlfe_lexer_next(sqlfe_lexer *lx, sqlfe_token *t)
+/*
+ * The token at pos, after whitespace (blank: some stood before it):
+ * comments, and every token sqlfe_lexer_next() does not take itself.
+ * Not inlined there: its registers would make every call dearer.
+ */
+__attribute__((noinline)) static bool scan_token(sqlfe_lexer *lx, sqlfe_token *t, bool blank)
 {
-	memset(t, 0, sizeof(*t));
-	if (lx->failed) {
-		t->kind = SQLFE_TOK_ERROR;
-		t->start = t->end = (uint32_t)lx->len;
-		return false;
+	size_t i = lx->pos;
+	bool closed = true;
+	int c0 = at(lx, i);
+	if ((c0 == '-' || c0 == '/') && at(lx, i + 1) == (c0 == '-' ? '-' : '*')) {
+		bool comment = false;
+		closed = skip_blank(lx, &comment);
+		blank = blank || comment;
+		i = lx->pos;
 	}
-	bool blank = false;
-	bool closed = skip_blank(lx, &blank);
 	t->blank_before = blank;
-	t->start = (uint32_t)lx->pos;
+	t->start = (uint32_t)i;
 	if (!closed)
 		return error_token(lx, t);
-	if (lx->pos >= lx->len) {
+	if (i >= lx->len) {
 		t->kind = SQLFE_TOK_END;
 		t->end = t->start;
 		return false;
 	}
-	size_t i = lx->pos;
 	unsigned char c = (unsigned char)lx->text[i];
 	if (is(c, C_IDSTART))
 		return word_token(lx, t);
@@ -461,20 +477,41 @@ bool sqlfe_lexer_next(sqlfe_lexer *lx, sqlfe_token *t)
 	return true;
 }
 
-bool sqlfe_lexer_word_is(const sqlfe_lexer *lx, const sqlfe_token *t, const char *w)
+bool sqlfe_lexer_next(sqlfe_lexer *lx, sqlfe_token *t)
 {
-	if (t->kind != SQLFE_TOK_WORD)
+	memset(t, 0, sizeof(*t));
+	if (lx->failed) {
+		t->kind = SQLFE_TOK_ERROR;
+		t->start = t->end = (uint32_t)lx->len;
 		return false;
-	size_t n = t->end - t->start;
-	const char *p = lx->text + t->start;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (w[i] == '\0' || w[i] != c)
-			return false;
 	}
-	return w[n] == '\0';
+	size_t i = lx->pos;
+	while (i < lx->len && is((unsigned char)lx->text[i], C_SPACE))
+		i++;
+	bool blank = i > lx->pos;
+	lx->pos = i;
+	/* the most frequent tokens here: a word that starts no string (E'', U&'', ...), punctuation */
+	int c = at(lx, i), next = at(lx, i + 1);
+	if (c >= 0 && is((unsigned char)c, C_IDSTART) && next != '\'' && next != '&') {
+		size_t e = i + 1;
+		while (e < lx->len && is((unsigned char)lx->text[e], C_IDCONT))
+			e++;
+		t->kind = SQLFE_TOK_WORD;
+		t->blank_before = blank;
+		t->start = (uint32_t)i;
+		t->end = (uint32_t)e;
+		lx->pos = e;
+		return true;
+	}
+	if (c >= 0 && is((unsigned char)c, C_PUNCT)) {
+		t->kind = SQLFE_TOK_CHAR;
+		t->blank_before = blank;
+		t->start = (uint32_t)i;
+		t->end = (uint32_t)(i + 1);
+		lx->pos = i + 1;
+		return true;
+	}
+	return scan_token(lx, t, blank);
 }
 
 /* Append the code point cp as UTF-8 to out at *n (capacity cap, one byte kept for the NUL). */

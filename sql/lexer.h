@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/contract.h"
 
@@ -93,8 +94,27 @@ void sqlfe_lexer_init(sqlfe_lexer *lx, const char *text, size_t len, bool std_st
 /* The next token into *t; false at the end or after an error token (t says which). */
 bool sqlfe_lexer_next(sqlfe_lexer *lx, sqlfe_token *t);
 
-/* Whether t is the word w (ASCII letters, compared without case; w in lower case). */
-bool sqlfe_lexer_word_is(const sqlfe_lexer *lx, const sqlfe_token *t, const char *w);
+/*
+ * Whether t is the word w (ASCII letters, compared without case; w in
+ * lower case).  Inline and length first: with w a constant the compiler
+ * knows its length, so a word of another length costs two compares and
+ * no call (the plan key scan asks this of every word).
+ */
+static inline bool sqlfe_lexer_word_is(const sqlfe_lexer *lx, const sqlfe_token *t, const char *w)
+{
+	size_t n = t->end - t->start;
+	if (t->kind != SQLFE_TOK_WORD || n != strlen(w))
+		return false;
+	const char *p = lx->text + t->start;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != w[i])
+			return false;
+	}
+	return true;
+}
 
 /*
  * The identifier t names, as PostgreSQL reads it, into out (capacity cap,

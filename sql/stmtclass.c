@@ -384,3 +384,94 @@ sqlfe_stmtclass_forget sqlfe_stmtclass_forgets(const char *text, size_t len, boo
 	}
 	return t.kind != SQLFE_TOK_ERROR && named && step >= 3 ? SQLFE_FORGET_ONE : SQLFE_FORGET_ALL;
 }
+
+/* The transaction mode starting at words w[i..n) (lower case); the words it used, 0 when none fits. */
+static int begin_mode(const char *const *w, int i, int n, sqlfe_stmtclass_begin *level)
+{
+#define W(k, s) (i + (k) < n && strcmp(w[i + (k)], s) == 0)
+	if (W(0, "isolation") && W(1, "level")) {
+		if (W(2, "serializable")) {
+			*level = SQLFE_BEGIN_STRICTER;
+			return 3;
+		}
+		if (W(2, "repeatable") && W(3, "read")) {
+			*level = SQLFE_BEGIN_STRICTER;
+			return 4;
+		}
+		if (W(2, "read") && (W(3, "committed") || W(3, "uncommitted"))) {
+			if (*level == SQLFE_BEGIN_DEFAULT)
+				*level = SQLFE_BEGIN_READ_COMMITTED;
+			return 4;
+		}
+		return 0;
+	}
+	if (W(0, "read") && (W(1, "write") || W(1, "only")))
+		return 2;
+	if (W(0, "deferrable"))
+		return 1;
+	if (W(0, "not") && W(1, "deferrable"))
+		return 2;
+	return 0;
+#undef W
+}
+
+sqlfe_stmtclass_begin sqlfe_stmtclass_begins(const char *text, size_t len, bool std_strings)
+{
+	static const char *const known[] = {"begin",        "start", "work",      "transaction", "isolation",
+	                                    "level",        "read",  "committed", "uncommitted", "repeatable",
+	                                    "serializable", "write", "only",      "deferrable",  "not"};
+	enum { MAX_WORDS = 24 };
+	const char *w[MAX_WORDS];
+	bool comma_before[MAX_WORDS];
+	int n = 0;
+	bool comma = false, ended = false;
+	sqlfe_lexer lx;
+	sqlfe_token t;
+	sqlfe_lexer_init(&lx, text, len, std_strings);
+	while (sqlfe_lexer_next(&lx, &t)) {
+		if (ended)
+			return SQLFE_BEGIN_NONE; /* something after the semicolon */
+		if (t.kind == SQLFE_TOK_CHAR && text[t.start] == ';') {
+			ended = true;
+			continue;
+		}
+		if (t.kind == SQLFE_TOK_CHAR && text[t.start] == ',' && n > 0 && !comma) {
+			comma = true;
+			continue;
+		}
+		if (t.kind != SQLFE_TOK_WORD || n == MAX_WORDS)
+			return SQLFE_BEGIN_NONE;
+		const char *k = NULL;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && k == NULL; i++)
+			if (sqlfe_lexer_word_is(&lx, &t, known[i]))
+				k = known[i];
+		if (k == NULL)
+			return SQLFE_BEGIN_NONE;
+		comma_before[n] = comma;
+		comma = false;
+		w[n++] = k;
+	}
+	if (t.kind == SQLFE_TOK_ERROR || comma || n == 0)
+		return SQLFE_BEGIN_NONE;
+	int i;
+	if (strcmp(w[0], "begin") == 0)
+		i = n > 1 && (strcmp(w[1], "work") == 0 || strcmp(w[1], "transaction") == 0) ? 2 : 1;
+	else if (strcmp(w[0], "start") == 0 && n > 1 && strcmp(w[1], "transaction") == 0)
+		i = 2;
+	else
+		return SQLFE_BEGIN_NONE;
+	if (i < n && comma_before[i])
+		return SQLFE_BEGIN_NONE; /* a comma before the first mode */
+	/* several levels: the last one counts in PostgreSQL; here any stricter one does (never less strict) */
+	sqlfe_stmtclass_begin level = SQLFE_BEGIN_DEFAULT;
+	while (i < n) {
+		int used = begin_mode(w, i, n, &level);
+		if (used == 0)
+			return SQLFE_BEGIN_NONE;
+		for (int k = i + 1; k < i + used; k++)
+			if (comma_before[k])
+				return SQLFE_BEGIN_NONE; /* a comma inside a mode */
+		i += used;
+	}
+	return level;
+}

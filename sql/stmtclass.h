@@ -128,4 +128,20 @@ typedef enum sqlfe_stmtclass_forget {
  */
 sqlfe_stmtclass_forget sqlfe_stmtclass_forgets(const char *text, size_t len, bool std_strings, char *name, size_t cap);
 
+typedef enum sqlfe_stmtclass_begin {
+	SQLFE_BEGIN_NONE,           /* not a transaction start this judge reads (or more than one statement) */
+	SQLFE_BEGIN_DEFAULT,        /* BEGIN or START TRANSACTION without an isolation level */
+	SQLFE_BEGIN_READ_COMMITTED, /* ... ISOLATION LEVEL READ COMMITTED or READ UNCOMMITTED */
+	SQLFE_BEGIN_STRICTER        /* ... ISOLATION LEVEL REPEATABLE READ or SERIALIZABLE */
+} sqlfe_stmtclass_begin;
+
+/*
+ * Whether text is exactly one BEGIN [WORK | TRANSACTION] or START
+ * TRANSACTION with transaction modes (ISOLATION LEVEL ..., READ WRITE,
+ * READ ONLY, [NOT] DEFERRABLE, separated by commas or blanks) and an
+ * optional semicolon, and which isolation level it names.  Anything else,
+ * even a valid statement, is SQLFE_BEGIN_NONE.
+ */
+sqlfe_stmtclass_begin sqlfe_stmtclass_begins(const char *text, size_t len, bool std_strings);
+
 #endif /* SQLFE_STMTCLASS_H */

@@ -27,20 +27,31 @@
 
 #define ADM_MAX_CONNS 16
 #define ADM_MAX_LINE 4096
+/* Connections past ADM_MAX_CONNS kept to be told so (beyond: told in one try and closed). */
+#define ADM_MAX_REFUSED 8
+/* How long a connection being ended gracefully may take to close its side. */
+#define ADM_LINGER_MS 2000
+/* How long the listener rests after accept() fails for want of descriptors. */
+#define ADM_ACCEPT_PAUSE_MS 1000
 
 typedef struct adm_conn {
 	int fd;
 	wire_buf in;
 	adm_reply out;
-	bool eof; /* close once the reply is sent */
+	bool eof;       /* the client closed its side: close once the reply is sent */
+	bool skipping;  /* in a line longer than ADM_MAX_LINE: discard up to its end, then answer and end */
+	bool ending;    /* answer what is queued, then end gracefully (adm_end) */
+	bool shut;      /* ending: our side is closed (shutdown), the client's input is discarded until it closes */
+	int64_t linger; /* ending: close at this time (cb_clock_mono_us) at the latest */
 } adm_conn;
 
 struct adm_server {
 	int lfd;
 	char *path;
 	adm_hooks hooks;
-	adm_conn conns[ADM_MAX_CONNS];
+	adm_conn conns[ADM_MAX_CONNS + ADM_MAX_REFUSED];
 	int nconns;
+	int64_t accept_pause; /* cb_clock_mono_us until which the listener rests, 0 none */
 };
 
 /* --- reply building -------------------------------------------------------- */
@@ -50,19 +61,31 @@ static void put_text(adm_reply *r, const char *s)
 	wire_buf_append(&r->buf, s, strlen(s));
 }
 
-static void put_value(adm_reply *r, const char *v)
+/* s escaped as the protocol says (admin.h): backslash, tab, newline, carriage return and other control bytes. */
+static void put_escaped(adm_reply *r, const char *s)
 {
-	wire_buf_append(&r->buf, "\t", 1);
-	for (const char *p = v; *p != '\0'; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		char esc[8];
 		if (*p == '\\')
 			put_text(r, "\\\\");
 		else if (*p == '\t')
 			put_text(r, "\\t");
 		else if (*p == '\n')
 			put_text(r, "\\n");
-		else
+		else if (*p == '\r')
+			put_text(r, "\\r");
+		else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			put_text(r, esc);
+		} else
 			wire_buf_append(&r->buf, p, 1);
 	}
+}
+
+static void put_value(adm_reply *r, const char *v)
+{
+	wire_buf_append(&r->buf, "\t", 1);
+	put_escaped(r, v);
 }
 
 /* COLUMNS line from a NULL-terminated list. */
@@ -93,13 +116,10 @@ static CB_PRINTF(3, 4) void put_status(adm_reply *r, bool ok, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	for (char *p = msg; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
 	put_text(r, ok ? "OK" : "ERROR");
 	if (msg[0] != '\0') {
 		put_text(r, " ");
-		put_text(r, msg);
+		put_escaped(r, msg);
 	}
 	put_text(r, "\n");
 }
@@ -671,11 +691,36 @@ void adm_close(adm_server *a)
 	free(a);
 }
 
+/*
+ * End c gracefully: what is queued for it goes out, then our side is shut
+ * down (the client reads the reply, then end of file), and what the
+ * client still sends is read and thrown away until it closes or
+ * ADM_LINGER_MS pass.  Closing with its input unread would reset the
+ * connection instead, and a client still writing (a long line) would get
+ * an error in place of the reply.
+ */
+static void conn_end(adm_conn *c)
+{
+	if (c->ending)
+		return;
+	c->ending = true;
+	c->linger = cb_clock_mono_us() + (int64_t)ADM_LINGER_MS * 1000;
+}
+
+/* Connections served (not being ended): at most ADM_MAX_CONNS. */
+static int conns_served(const adm_server *a)
+{
+	int n = 0;
+	for (int i = 0; i < a->nconns; i++)
+		n += !a->conns[i].ending;
+	return n;
+}
+
 int adm_pollfds(adm_server *a, struct pollfd *fds, int max)
 {
 	int n = 0;
 	if (n < max) {
-		fds[n].fd = a->nconns < ADM_MAX_CONNS ? a->lfd : -1;
+		fds[n].fd = a->accept_pause == 0 ? a->lfd : -1;
 		fds[n].events = POLLIN;
 		fds[n++].revents = 0;
 	}
@@ -688,12 +733,29 @@ int adm_pollfds(adm_server *a, struct pollfd *fds, int max)
 	return n;
 }
 
-/* Run every complete line in c->in. */
+int adm_timeout_ms(const adm_server *a)
+{
+	int64_t next = a->accept_pause;
+	for (int i = 0; i < a->nconns; i++)
+		if (a->conns[i].ending && (next == 0 || a->conns[i].linger < next))
+			next = a->conns[i].linger;
+	if (next == 0)
+		return -1;
+	int64_t left = next - cb_clock_mono_us();
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
+/* Run every complete line in c->in; past ADM_MAX_LINE without a newline: an error, and c ends. */
 static void conn_lines(adm_server *a, adm_conn *c)
 {
-	for (;;) {
+	while (!c->ending && wire_buf_avail(&c->in) > 0) {
 		char *start = c->in.data + c->in.start;
 		char *nl = memchr(start, '\n', wire_buf_avail(&c->in));
+		if ((nl != NULL ? (size_t)(nl - start) : wire_buf_avail(&c->in)) > ADM_MAX_LINE) {
+			put_status(&c->out, false, "command line longer than %d bytes", ADM_MAX_LINE);
+			conn_end(c);
+			break;
+		}
 		if (nl == NULL)
 			break;
 		*nl = '\0';
@@ -702,9 +764,73 @@ static void conn_lines(adm_server *a, adm_conn *c)
 		adm_execute(a, start, &c->out);
 		wire_buf_consume(&c->in, (size_t)(nl - start) + 1);
 	}
-	if (wire_buf_avail(&c->in) > ADM_MAX_LINE) {
-		put_status(&c->out, false, "command line longer than %d bytes", ADM_MAX_LINE);
+	if (c->ending)
+		c->in.start = c->in.len = 0; /* the rest is thrown away */
+}
+
+/* Read what c's client sent and run its lines; false when c must close now. */
+static bool conn_read(adm_server *a, adm_conn *c)
+{
+	if (!wire_buf_reserve(&c->in, 4096))
+		return false;
+	ssize_t r = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
+	if (r > 0) {
+		c->in.len += (size_t)r;
+		conn_lines(a, c);
+	} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 		c->eof = true;
+	}
+	return true;
+}
+
+/* Send what is queued for c without blocking, then shut our side if c ends; false when c broke. */
+static bool conn_send(adm_conn *c)
+{
+	while (wire_buf_avail(&c->out.buf) > 0) {
+		ssize_t w = send(c->fd, c->out.buf.data + c->out.buf.start, wire_buf_avail(&c->out.buf), MSG_NOSIGNAL);
+		if (w < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+		wire_buf_consume(&c->out.buf, (size_t)w);
+	}
+	if (c->ending && !c->shut) {
+		(void)shutdown(c->fd, SHUT_WR);
+		c->shut = true;
+	}
+	return true;
+}
+
+#define ADM_REFUSAL "too many admin connections: cbcached serves %d at once; close one and try again"
+
+/* Accept a connection: served, or (past ADM_MAX_CONNS) told so and ended. */
+static void adm_accept(adm_server *a)
+{
+	char peer[64];
+	int fd = lsn_accept(a->lfd, peer, sizeof(peer));
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			log_warning("admin socket: cannot accept a connection (%s); trying again in %d ms",
+			            strerror(errno), ADM_ACCEPT_PAUSE_MS);
+			a->accept_pause = cb_clock_mono_us() + (int64_t)ADM_ACCEPT_PAUSE_MS * 1000;
+		}
+		return;
+	}
+	bool refuse = conns_served(a) >= ADM_MAX_CONNS;
+	if (refuse && a->nconns == (int)CB_ARRAY_LEN(a->conns)) {
+		/* no room even to end it gracefully: one try */
+		char line[160];
+		int n = snprintf(line, sizeof(line), "ERROR " ADM_REFUSAL "\n", ADM_MAX_CONNS);
+		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return;
+	}
+	adm_conn *c = &a->conns[a->nconns++];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	if (refuse) {
+		log_info("admin socket: a connection past the %d served at once refused", ADM_MAX_CONNS);
+		put_status(&c->out, false, ADM_REFUSAL, ADM_MAX_CONNS);
+		conn_end(c);
+		(void)conn_send(c);
 	}
 }
 
@@ -712,6 +838,7 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n)
 {
 	if (n < 1)
 		return;
+	int64_t now = cb_clock_mono_us();
 	/* connections first: their indexes match fds[1..] until one closes */
 	for (int k = n - 1; k >= 1; k--) {
 		int i = k - 1;
@@ -719,40 +846,20 @@ void adm_serve(adm_server *a, const struct pollfd *fds, int n)
 			continue;
 		adm_conn *c = &a->conns[i];
 		bool drop = false;
-		if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (!wire_buf_reserve(&c->in, 4096)) {
-				drop = true;
-			} else {
-				ssize_t r = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
-				if (r > 0) {
-					c->in.len += (size_t)r;
-					conn_lines(a, c);
-				} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-					c->eof = true;
-				}
-			}
-		}
-		while (!drop && wire_buf_avail(&c->out.buf) > 0) {
-			ssize_t w = send(c->fd, c->out.buf.data + c->out.buf.start, wire_buf_avail(&c->out.buf),
-			                 MSG_NOSIGNAL);
-			if (w < 0) {
-				drop = errno != EAGAIN && errno != EINTR;
-				break;
-			}
-			wire_buf_consume(&c->out.buf, (size_t)w);
-		}
+		if (fds[k].revents & (POLLIN | POLLHUP | POLLERR))
+			drop = !conn_read(a, c);
+		if (!drop)
+			drop = !conn_send(c);
 		if (c->out.buf.failed || c->in.failed)
 			drop = true;
 		if (drop || (c->eof && wire_buf_avail(&c->out.buf) == 0))
 			conn_close(a, i);
 	}
-	if ((fds[0].revents & POLLIN) && a->nconns < ADM_MAX_CONNS) {
-		char peer[64];
-		int fd = lsn_accept(a->lfd, peer, sizeof(peer));
-		if (fd >= 0) {
-			memset(&a->conns[a->nconns], 0, sizeof(adm_conn));
-			a->conns[a->nconns].fd = fd;
-			a->nconns++;
-		}
-	}
+	for (int i = a->nconns - 1; i >= 0; i--)
+		if (a->conns[i].ending && now >= a->conns[i].linger)
+			conn_close(a, i);
+	if (a->accept_pause != 0 && now >= a->accept_pause)
+		a->accept_pause = 0;
+	if (fds[0].revents & POLLIN)
+		adm_accept(a);
 }

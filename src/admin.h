@@ -8,8 +8,13 @@
  * a trailing ';' is ignored).  The reply is zero or more lines
  *     COLUMNS<TAB>name<TAB>name...
  *     ROW<TAB>value<TAB>value...
- * and one final line "OK[ message]" or "ERROR message".  In values a
- * backslash, tab and newline are written as \\, \t and \n.
+ * and one final line "OK[ message]" or "ERROR message".  In values and
+ * messages a backslash, tab, newline and carriage return are written as
+ * \\, \t, \n and \r, other control bytes as \xHH.  At most 16
+ * connections are served at once (a further one gets an ERROR line and is
+ * closed); a line longer than 4096 bytes gets an ERROR line and ends the
+ * connection gracefully (the rest of the client's input is read and
+ * thrown away, so the client gets the reply, not a reset).
  * doc/admin.md documents every command and column.
  */
 #ifndef CBD_ADMIN_H
@@ -43,7 +48,12 @@ void adm_close(adm_server *a);
 
 /* The pollfds the server needs (at most max), written to fds; returns the count. */
 int adm_pollfds(adm_server *a, struct pollfd *fds, int max);
-/* Serve what the pollfds from adm_pollfds (with revents) report. */
+/*
+ * The poll timeout the server needs (milliseconds, -1 none): when a
+ * connection being ended must be closed, or the listener may accept again.
+ */
+int adm_timeout_ms(const adm_server *a);
+/* Serve what the pollfds from adm_pollfds (with revents) report, and what is due (adm_timeout_ms). */
 void adm_serve(adm_server *a, const struct pollfd *fds, int n);
 
 /* The reply to one command, in the wire format above. */

@@ -41,19 +41,62 @@ static void cla_usage(FILE *f)
 	           "  -h, --help           print this help\n");
 }
 
-/* Undo the \\, \t, \n escapes in place. */
+static int cla_hex(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/* Undo the protocol's escapes (\\, \t, \n, \r, \xHH; src/admin.h) in place. */
 static void cla_unescape(char *s)
 {
 	char *w = s;
 	for (char *r = s; *r != '\0'; r++) {
-		if (*r == '\\' && r[1] != '\0') {
-			r++;
-			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
-		} else {
+		if (*r != '\\' || r[1] == '\0') {
 			*w++ = *r;
+			continue;
+		}
+		r++;
+		if (*r == 'x' && cla_hex(r[1]) >= 0 && cla_hex(r[2]) >= 0 && (cla_hex(r[1]) | cla_hex(r[2])) != 0) {
+			*w++ = (char)(cla_hex(r[1]) * 16 + cla_hex(r[2]));
+			r += 2;
+		} else {
+			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
 		}
 	}
 	*w = '\0';
+}
+
+/*
+ * Print s as the table shows it, padded with spaces to width: control
+ * bytes as \n, \t, \r or \xHH, so that a value never breaks its row or
+ * drives the terminal.  Returns the width printed before the padding;
+ * with out NULL only measures.
+ */
+static size_t cla_show(FILE *out, const char *s, size_t width)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		char esc[8];
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			snprintf(esc, sizeof(esc), "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else
+			esc[0] = '\0';
+		if (out != NULL) {
+			if (esc[0] != '\0')
+				fputs(esc, out);
+			else
+				putc(*p, out);
+		}
+		n += esc[0] != '\0' ? strlen(esc) : 1;
+	}
+	for (size_t k = n; out != NULL && k < width; k++)
+		putc(' ', out);
+	return n;
 }
 
 /* Split a tab-separated line after its tag into fields (in place). */
@@ -97,6 +140,7 @@ static bool cla_parse(char *reply, cla_table *t)
 			t->ok = line[0] == 'O';
 			char *m = line + (t->ok ? 2 : 5);
 			t->message = *m == ' ' ? m + 1 : m;
+			cla_unescape(t->message);
 			return true;
 		}
 	}
@@ -110,10 +154,29 @@ static void cla_free(cla_table *t)
 	free(t->rows);
 }
 
+/* Length of the valid UTF-8 sequence at p (1 to 4), 0 when the bytes there are not one. */
+static int cla_utf8_len(const unsigned char *p)
+{
+	int n = p[0] < 0x80                             ? 1
+	        : (p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2 ? 2
+	        : (p[0] & 0xf0) == 0xe0                 ? 3
+	        : (p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4 ? 4
+	                                                : 0;
+	for (int i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) ||
+	    (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))))
+		return 0; /* overlong, surrogate, past U+10FFFF */
+	return n;
+}
+
+/* s as a JSON string; a byte that is not UTF-8 (a value cut short, say) becomes U+FFFD, so the output stays JSON. */
 static void cla_json_string(const char *s)
 {
 	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+		int n = cla_utf8_len(p);
 		if (*p == '"' || *p == '\\')
 			printf("\\%c", *p);
 		else if (*p == '\n')
@@ -122,8 +185,11 @@ static void cla_json_string(const char *s)
 			fputs("\\t", stdout);
 		else if (*p < 0x20)
 			printf("\\u%04x", *p);
+		else if (n == 0)
+			fputs("\\ufffd", stdout);
 		else
-			putchar(*p);
+			fwrite(p, 1, (size_t)n, stdout);
+		p += n > 0 ? n : 1;
 	}
 	putchar('"');
 }
@@ -155,13 +221,17 @@ static void cla_print_table(const cla_table *t)
 	if (t->ncols > 0) {
 		size_t w[CLA_MAX_COLS];
 		for (int c = 0; c < t->ncols; c++) {
-			w[c] = strlen(t->cols[c]);
-			for (int r = 0; r < t->nrows; r++)
-				if (strlen(t->rows[r][c]) > w[c])
-					w[c] = strlen(t->rows[r][c]);
+			w[c] = cla_show(NULL, t->cols[c], 0);
+			for (int r = 0; r < t->nrows; r++) {
+				size_t n = cla_show(NULL, t->rows[r][c], 0);
+				if (n > w[c])
+					w[c] = n;
+			}
 		}
-		for (int c = 0; c < t->ncols; c++)
-			printf("%s%-*s", c > 0 ? " | " : " ", c + 1 < t->ncols ? (int)w[c] : 0, t->cols[c]);
+		for (int c = 0; c < t->ncols; c++) {
+			fputs(c > 0 ? " | " : " ", stdout);
+			cla_show(stdout, t->cols[c], c + 1 < t->ncols ? w[c] : 0);
+		}
 		putchar('\n');
 		for (int c = 0; c < t->ncols; c++) {
 			fputs(c > 0 ? "-+-" : "-", stdout);
@@ -170,14 +240,18 @@ static void cla_print_table(const cla_table *t)
 		}
 		putchar('\n');
 		for (int r = 0; r < t->nrows; r++) {
-			for (int c = 0; c < t->ncols; c++)
-				printf("%s%-*s", c > 0 ? " | " : " ", c + 1 < t->ncols ? (int)w[c] : 0, t->rows[r][c]);
+			for (int c = 0; c < t->ncols; c++) {
+				fputs(c > 0 ? " | " : " ", stdout);
+				cla_show(stdout, t->rows[r][c], c + 1 < t->ncols ? w[c] : 0);
+			}
 			putchar('\n');
 		}
 		printf("(%d row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
 	}
-	if (t->message != NULL && t->message[0] != '\0')
-		printf("%s\n", t->message);
+	if (t->message != NULL && t->message[0] != '\0') {
+		cla_show(stdout, t->message, 0);
+		putchar('\n');
+	}
 }
 
 int main(int argc, char **argv)
@@ -255,11 +329,9 @@ int main(int argc, char **argv)
 	}
 	struct timeval tv = {.tv_sec = 30};
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, command, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		fprintf(stderr, "cbcache-admin: cannot send to %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 1;
-	}
+	/* should the send fail, the daemon may have answered and closed (a refused connection): read on */
+	ssize_t sent = send(fd, command, len, MSG_NOSIGNAL);
+	int send_errno = sent == (ssize_t)len ? 0 : sent < 0 ? errno : EIO;
 	shutdown(fd, SHUT_WR);
 	size_t cap = 65536, n = 0;
 	char *reply = malloc(cap);
@@ -272,8 +344,14 @@ int main(int argc, char **argv)
 		ssize_t r = recv(fd, reply + n, cap - n - 1, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			fprintf(stderr, "cbcache-admin: reading the reply from %s failed: %s\n", path, strerror(errno));
+		if (r < 0 && n > 0 && errno == ECONNRESET)
+			break; /* the daemon closed without reading all we sent: its reply may be whole */
+		if (r < 0 || (r == 0 && n == 0 && send_errno != 0)) {
+			if (send_errno != 0)
+				fprintf(stderr, "cbcache-admin: cannot send to %s: %s\n", path, strerror(send_errno));
+			else
+				fprintf(stderr, "cbcache-admin: reading the reply from %s failed: %s\n", path,
+				        strerror(errno));
 			free(reply);
 			close(fd);
 			return 1;
@@ -304,7 +382,9 @@ int main(int argc, char **argv)
 		else {
 			if (t.ncols > 0) /* an error after rows (VERIFY's violations): show them */
 				cla_print_table(&t);
-			fprintf(stderr, "cbcache-admin: ERROR %s\n", t.message);
+			fputs("cbcache-admin: ERROR ", stderr);
+			cla_show(stderr, t.message, 0);
+			putc('\n', stderr);
 		}
 		status = t.ok ? 0 : 1;
 	}

@@ -64,6 +64,7 @@ static const cfg_param cfg_params[] = {
         {"max_lag_ms", CFG_INT, OFF(max_lag_ms), "5000", 100, 3600000, false},
         {"commit_wait_ms", CFG_INT, OFF(commit_wait_ms), "500", 0, 60000, false},
         {"max_clients", CFG_INT, OFF(max_clients), "1000", 1, 100000, true},
+        {"max_message_mb", CFG_INT, OFF(max_message_mb), "64", 1, 1023, true},
         {"max_cache_rows", CFG_LONG, OFF(max_cache_rows), "1000000", 0, LONG_MAX, false},
         {"max_cache_mb", CFG_INT, OFF(max_cache_mb), "256", 0, 1048576, false},
         {"gc_interval", CFG_INT, OFF(gc_interval), "10", 1, 86400, false},

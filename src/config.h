@@ -48,6 +48,7 @@ struct cfg_config {
 
 	/* limits and lifecycle */
 	int max_clients;
+	int max_message_mb; /* the longest Query, Parse, Bind, FunctionCall or CopyData a client may send */
 	int shutdown_timeout;
 
 	/* logging and process */

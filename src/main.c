@@ -101,6 +101,7 @@ static bool main_reload(cb_error *err)
 		return false;
 	}
 	sess_set_allow_tcp_password(main_cfg.allow_tcp_password);
+	sess_set_max_message((size_t)main_cfg.max_message_mb * 1024 * 1024);
 	log_info("configuration reloaded from %s (log_level %s)", main_cfg.path,
 	         cfg_log_level_name(main_cfg.log_level));
 	return true;
@@ -290,7 +291,8 @@ static int main_run(bool daemonize)
 
 	sess_settings ss = {.backend = main_cfg.backend,
 	                    .allow_tcp_password = main_cfg.allow_tcp_password,
-	                    .login_timeout_ms = MAIN_LOGIN_TIMEOUT_MS};
+	                    .login_timeout_ms = MAIN_LOGIN_TIMEOUT_MS,
+	                    .max_message = (size_t)main_cfg.max_message_mb * 1024 * 1024};
 	if (!sess_init(&ss, &err))
 		goto fail;
 	if (cachesvc_configured(&main_cfg)) {
@@ -328,7 +330,7 @@ static int main_run(bool daemonize)
 		fds[1] = (struct pollfd){.fd = pg_fd, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = tcp_fd, .events = POLLIN};
 		int na = adm_pollfds(admin, fds + 3, 32);
-		int r = poll(fds, (nfds_t)(3 + na), -1);
+		int r = poll(fds, (nfds_t)(3 + na), adm_timeout_ms(admin));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

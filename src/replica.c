@@ -72,24 +72,43 @@ struct replica {
 
 /* --- fences ------------------------------------------------------------------------- */
 
+/* Publish how many entries there are and how many of them are fences (caller holds mu). */
+static void publish_counts(replica *r)
+{
+	size_t up = 0;
+	for (size_t i = 0; i < r->nfences; i++)
+		up += r->fences[i].notify_fd < 0;
+	atomic_store(&r->fences_up, up);
+	atomic_store(&r->entries, r->nfences);
+}
+
+/* Tell a hold's session that its hold is gone (the eventfd's counter full: it is readable anyway). */
+static void notify_hold(const fence *f)
+{
+	uint64_t one = 1;
+	if (f->notify_fd >= 0)
+		(void)!write(f->notify_fd, &one, sizeof(one));
+}
+
+/* Whether f is hold id. */
+static bool is_hold(const fence *f, uint64_t id)
+{
+	return f->id == id && f->notify_fd >= 0;
+}
+
 /* Take down the fences and holds the applier has passed, telling the holds' sessions (caller holds mu). */
 static void drop_passed(replica *r)
 {
 	uint64_t p = atomic_load(&r->progress);
-	size_t k = 0, up = 0;
+	size_t k = 0;
 	for (size_t i = 0; i < r->nfences; i++) {
-		fence *f = &r->fences[i];
-		if (f->lsn == 0 || f->lsn > p) {
-			up += f->notify_fd < 0;
-			r->fences[k++] = *f;
-		} else if (f->notify_fd >= 0) {
-			uint64_t one = 1;
-			(void)!write(f->notify_fd, &one, sizeof(one)); /* full counter: it is readable anyway */
-		}
+		if (r->fences[i].lsn == 0 || r->fences[i].lsn > p)
+			r->fences[k++] = r->fences[i];
+		else
+			notify_hold(&r->fences[i]);
 	}
 	r->nfences = k;
-	atomic_store(&r->fences_up, up);
-	atomic_store(&r->entries, k);
+	publish_counts(r);
 }
 
 static void advance(replica *r, uint64_t lsn)
@@ -118,19 +137,12 @@ static void add_fence(replica *r, size_t group, uint64_t tables, bool all)
 	} else if (r->nfences > 0) {
 		/* out of memory: widen the newest entry to a fence of everything, unsynced (still correct) */
 		fence *f = &r->fences[r->nfences - 1];
-		if (f->notify_fd >= 0) {
-			uint64_t one = 1; /* a hold no more: its session finds it gone and goes on */
-			(void)!write(f->notify_fd, &one, sizeof(one));
-		}
+		notify_hold(f); /* a hold no more: its session finds it gone and goes on */
 		f->all = true;
 		f->lsn = 0;
 		f->notify_fd = -1;
 	}
-	size_t up = 0;
-	for (size_t i = 0; i < r->nfences; i++)
-		up += r->fences[i].notify_fd < 0;
-	atomic_store(&r->fences_up, up);
-	atomic_store(&r->entries, r->nfences);
+	publish_counts(r);
 	pthread_mutex_unlock(&r->mu);
 	atomic_fetch_add(&r->fences_made, 1);
 	cb_worker_wake(&r->sync);
@@ -160,7 +172,7 @@ uint64_t replica_hold(replica *r, int notify_fd)
 		f->all = false;
 		f->lsn = 0;
 		f->notify_fd = notify_fd;
-		atomic_store(&r->entries, r->nfences);
+		publish_counts(r);
 	}
 	pthread_mutex_unlock(&r->mu);
 	if (id != 0) {
@@ -175,7 +187,7 @@ bool replica_hold_passed(replica *r, uint64_t id)
 	bool found = false;
 	pthread_mutex_lock(&r->mu);
 	for (size_t i = 0; i < r->nfences && !found; i++)
-		found = r->fences[i].id == id && r->fences[i].notify_fd >= 0;
+		found = is_hold(&r->fences[i], id);
 	pthread_mutex_unlock(&r->mu);
 	return !found;
 }
@@ -185,10 +197,10 @@ void replica_hold_cancel(replica *r, uint64_t id, bool timed_out)
 	pthread_mutex_lock(&r->mu);
 	size_t k = 0;
 	for (size_t i = 0; i < r->nfences; i++)
-		if (!(r->fences[i].id == id && r->fences[i].notify_fd >= 0))
+		if (!is_hold(&r->fences[i], id))
 			r->fences[k++] = r->fences[i];
 	r->nfences = k;
-	atomic_store(&r->entries, k);
+	publish_counts(r);
 	pthread_mutex_unlock(&r->mu);
 	if (timed_out)
 		atomic_fetch_add(&r->hold_timeouts, 1);

@@ -6,6 +6,7 @@
  */
 #include "src/sesscache.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,10 @@
 #define CHECK_STMT "__cbcache_settings_check"
 /* Most parameters a held Bind may carry to be answered from the cache. */
 #define HELD_MAX_PARAMS 128
+/* Most messages held: a batch the cache answers is [Parse ""] Bind [Describe portal] Execute. */
+#define HELD_MAX_MESSAGES 12 /* three statements of Parse, Bind, Describe, Execute */
+/* held and stale_parse grown past this (by a long message) are freed once empty. */
+#define HELD_KEEP (64 * 1024)
 
 typedef enum check_state {
 	CHK_UNKNOWN, /* must be run before the cache answers */
@@ -58,6 +63,9 @@ typedef struct unit {
 	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds (UNIT_REPLAY: when it fails) */
 	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
 	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
+	unsigned execs;                        /* its Query or Execute messages */
+	unsigned misses;                       /* of those, reads the cache could answer (missed, or refused) */
+	sqlfe_stmtclass_begin begin;           /* UNIT_QUERY: the transaction start it is, if one */
 } unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
@@ -67,8 +75,15 @@ typedef struct pstmt {
 	size_t len;
 	int ntypes;
 	uint32_t *types;
-	sqlfe_stmtclass_result eff; /* what executing it may do to the cache, judged once at Parse */
-	bool ambiguous;             /* named twice: what the backend holds is not known */
+	/*
+	 * What executing it may do to the cache, judged once when the backend
+	 * parses it: at its Parse, or for an unnamed statement answered here
+	 * (stale) when unstale() sends its Parse on.  judged says eff is set;
+	 * only the stale unnamed statement is not judged yet.
+	 */
+	sqlfe_stmtclass_result eff;
+	bool judged;
+	bool ambiguous; /* named twice: what the backend holds is not known */
 	UT_hash_handle hh;
 } pstmt;
 
@@ -99,17 +114,19 @@ struct sesscache {
 	bool check_prepared; /* the backend holds CHECK_STMT */
 	bool check_row;      /* the running check's DataRow was read */
 	bool check_error;
-	char held_ready;  /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
-	char wal_lsn[32]; /* pg_current_wal_lsn() as the last check read it */
+	char held_ready; /* a ReadyForQuery the client gets when the running check ends ('\0' none) */
+	bool default_rc; /* default_transaction_isolation is read committed (or uncommitted), as last checked */
 
 	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
 	unit *units;
 	size_t cap, head, nunits;
 	char txn;          /* the last ReadyForQuery's status */
+	bool txn_reads;    /* the open transaction may be answered from the cache (see txn_readable) */
 	int swallow_parse; /* ParseComplete messages the client must not see */
 
 	/* extended messages held until Sync */
 	wire_buf held;
+	int nheld; /* messages in held, at most HELD_MAX_MESSAGES */
 	bool holding;
 
 	/* prepared statements */
@@ -129,7 +146,8 @@ struct sesscache {
 	sqlfe_stmtclass_result hold_writes; /* what the held commits wrote */
 	int hold_fd;                        /* eventfd the stream writes to when the hold falls; -1 before the first */
 	bool counted;                       /* the next Query or Execute sent on was counted already (a miss) */
-	bool failed;                        /* out of memory: the session must end */
+	bool subset_read; /* the next Query or Execute sent on is a read the cache could answer (txn_readable) */
+	bool failed;      /* out of memory: the session must end */
 };
 
 /* --- set-up ---------------------------------------------------------------------- */
@@ -345,13 +363,13 @@ static void put_int16(wire_buf *b, int v)
 	wire_put_int16(b, (int16_t)v);
 }
 
-/* The check's statement: extra_float_digits, the WAL position, then one boolean per table. */
+/* The check's statement: extra_float_digits, default_transaction_isolation, then one boolean per table. */
 static void put_check_parse(sesscache *sc, wire_buf *bout)
 {
 	cb_sb sql;
 	cb_sb_init(&sql);
-	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), CASE WHEN "
-	                "pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_current_wal_lsn() END");
+	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), "
+	                "pg_catalog.current_setting('default_transaction_isolation')");
 	int param = 1;
 	for (size_t g = 0; g < sc->ngroups; g++)
 		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
@@ -431,7 +449,7 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	sc->ddl_gen = cachesvc_ddl_generation(sc->cs);
 }
 
-/* The check's DataRow: extra_float_digits, the WAL position, then one boolean per table. */
+/* The check's DataRow: extra_float_digits, default_transaction_isolation, then one boolean per table. */
 static void read_check_row(sesscache *sc, const char *msg, size_t n)
 {
 	const char *p = msg + 5, *end = msg + n;
@@ -442,6 +460,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 	if ((size_t)ncols != sc->ncheck + 2)
 		return;
 	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
+	bool default_rc = false;
 	size_t g = 0, t = 0;
 	for (int c = 0; c < ncols; c++) {
 		if (p + 4 > end)
@@ -463,10 +482,8 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			sc->ss.extra_float_digits = (int)efd;
 		} else if (c == 1) {
 			size_t l = len < 0 ? 0 : (size_t)len;
-			if (l >= sizeof(sc->wal_lsn))
-				return;
-			memcpy(sc->wal_lsn, p, l);
-			sc->wal_lsn[l] = '\0';
+			default_rc = (l == 14 && memcmp(p, "read committed", 14) == 0) ||
+			             (l == 16 && memcmp(p, "read uncommitted", 16) == 0);
 		} else {
 			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
 				g++;
@@ -482,6 +499,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 			p += len;
 	}
 	memcpy(sc->readable, readable, sizeof(readable));
+	sc->default_rc = default_rc;
 	sc->check_row = true;
 }
 
@@ -714,6 +732,37 @@ static bool check_follows(sesscache *sc, unit *u, wire_buf *bout)
 	return false;
 }
 
+/*
+ * Reads inside a transaction.  Under READ COMMITTED every statement sees
+ * what was committed before it began, which is what a cache answer gives
+ * (the cache is what the applier has applied; the same lag as outside a
+ * transaction, and the session's own earlier commits were applied before
+ * the client learned of them).  So a transaction may be answered from the
+ * cache while it is READ COMMITTED (a BEGIN that says so, or a plain
+ * BEGIN under a default_transaction_isolation of read committed as the
+ * settings check read it) and every statement in it so far was a read the
+ * cache answered or could have answered (a miss) and that may change
+ * nothing: no write, no lock (FOR UPDATE/SHARE and LOCK are never
+ * answerable, and functions only when known harmless), no SET, no
+ * SAVEPOINT, no error.  Anything else, up to the transaction's end, goes
+ * to the backend.  Unit u ended with ReadyForQuery status z.
+ */
+static void txn_readable(sesscache *sc, const unit *u, char z)
+{
+	if (z != 'T') {
+		sc->txn_reads = false;
+	} else if (sc->txn == 'I') {
+		/* u opened the transaction: a single BEGIN or START TRANSACTION */
+		sc->txn_reads = u->kind == UNIT_QUERY && !u->error &&
+		                (u->begin == SQLFE_BEGIN_READ_COMMITTED ||
+		                 (u->begin == SQLFE_BEGIN_DEFAULT && sc->default_rc && sc->check == CHK_OK));
+	} else if (u->kind != UNIT_EXTENDED && u->kind != UNIT_QUERY) {
+		sc->txn_reads = false;
+	} else if (u->error || u->eff.effects != 0 || u->misses != u->execs) {
+		sc->txn_reads = false;
+	}
+}
+
 /* A backend message of the client's unit u; false: the client does not see it. */
 static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, size_t n, wire_buf *bout, char *ready)
 {
@@ -743,6 +792,7 @@ static bool unit_message(sesscache *sc, unit *u, char type, const char *msg, siz
 			forget_pending(sc);
 		break;
 	case 'Z':
+		txn_readable(sc, u, msg[5]);
 		sc->txn = msg[5];
 		if (sc->txn == 'I')
 			commit_pending(sc, sc->cc_invalidated);
@@ -816,9 +866,20 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
 	return pass;
 }
 
+bool sesscache_backend_unread(const sesscache *sc, char type)
+{
+	const unit *u = sc->nunits > 0 ? &sc->units[sc->head] : NULL;
+	return (type == 'D' || type == 'd') && (u == NULL || u->kind != UNIT_CHECK);
+}
+
 bool sesscache_failed(const sesscache *sc)
 {
 	return sc->failed || sc->held.failed || sc->stale_parse.failed;
+}
+
+char sesscache_txn_status(const sesscache *sc)
+{
+	return sc->txn;
 }
 
 bool sesscache_backend_busy(const sesscache *sc)
@@ -914,8 +975,11 @@ static void drop_unnamed(sesscache *sc)
 	sc->unnamed = NULL;
 }
 
-/* A statement as a Parse message describes it, judged once; NULL when out of memory. */
-static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
+/*
+ * A statement as a Parse message describes it, judged now when the
+ * backend gets the Parse now (judge_now); NULL when out of memory.
+ */
+static pstmt *new_stmt(sesscache *sc, const wire_parse *ps, bool judge_now)
 {
 	pstmt *p = calloc(1, sizeof(*p));
 	if (p == NULL)
@@ -929,19 +993,26 @@ static pstmt *new_stmt(sesscache *sc, const wire_parse *ps)
 		free_stmt(p);
 		return NULL;
 	}
-	judge(sc, p->text, p->len, &p->eff);
+	if (judge_now) {
+		judge(sc, p->text, p->len, &p->eff);
+		p->judged = true;
+	}
 	return p;
 }
 
-/* Remember a Parse the backend gets (or that was answered here). */
-static void record_parse(sesscache *sc, const char *msg, size_t n)
+/*
+ * Remember a Parse the backend gets (judge_now), or that was answered
+ * here: its judgement waits until the backend parses it (unstale()), and
+ * a statement the next Parse replaces first is never judged.
+ */
+static void record_parse(sesscache *sc, const char *msg, size_t n, bool judge_now)
 {
 	wire_parse ps;
 	if (!wire_read_parse(msg, n, &ps))
 		return;
 	if (ps.name[0] == '\0') {
 		drop_unnamed(sc);
-		sc->unnamed = new_stmt(sc, &ps);
+		sc->unnamed = new_stmt(sc, &ps, judge_now);
 		return;
 	}
 	pstmt *p;
@@ -950,7 +1021,7 @@ static void record_parse(sesscache *sc, const char *msg, size_t n)
 		p->ambiguous = true; /* the backend refuses a second Parse of the name */
 		return;
 	}
-	if ((p = new_stmt(sc, &ps)) != NULL)
+	if ((p = new_stmt(sc, &ps, judge_now)) != NULL)
 		HASH_ADD_KEYPTR(hh, sc->stmts, p->name, strlen(p->name), p);
 }
 
@@ -964,14 +1035,25 @@ static const pstmt *find_stmt(sesscache *sc, const char *name)
 	return p == NULL || p->ambiguous ? NULL : p;
 }
 
-/* Before a message that uses the unnamed statement: let the backend parse what was answered here. */
+/*
+ * Before a message that uses the unnamed statement: let the backend parse
+ * what was answered here, and judge it now, under the settings and the
+ * catalog it is parsed with.
+ */
 static void unstale(sesscache *sc, wire_buf *bout)
 {
 	if (!sc->stale)
 		return;
+	pstmt *p = sc->unnamed; /* never NULL while stale (answer_batch) */
+	if (!p->judged) {
+		judge(sc, p->text, p->len, &p->eff);
+		p->judged = true;
+	}
 	wire_buf_append(bout, sc->stale_parse.data + sc->stale_parse.start, wire_buf_avail(&sc->stale_parse));
 	sc->swallow_parse++;
 	sc->stale = false;
+	sc->stale_parse.start = sc->stale_parse.len = 0;
+	wire_buf_shrink(&sc->stale_parse, HELD_KEEP);
 }
 
 /* Everything a statement the backend cannot be judged on may do. */
@@ -1004,10 +1086,12 @@ static void end_unit(sesscache *sc, unit *u, wire_buf *bout)
 /* Send one client message to the backend, keeping the books. */
 static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout)
 {
+	bool miss = false;
 	if (type == 'Q' || type == 'E') {
 		if (!sc->counted)
 			STATS_ADD(queries_backend, 1);
-		sc->counted = false;
+		miss = sc->subset_read;
+		sc->counted = sc->subset_read = false;
 	}
 	unit *u = NULL;
 	switch (type) {
@@ -1016,9 +1100,15 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		size_t len;
 		sqlfe_stmtclass_result r;
 		u = push_unit(sc, UNIT_QUERY);
+		if (u != NULL) {
+			u->execs = 1;
+			u->misses = miss;
+		}
 		if (wire_read_query(msg, n, &text, &len)) {
 			judge(sc, text, len, &r);
 			add_effects(sc, u, &r, text, len);
+			if (u != NULL)
+				u->begin = sqlfe_stmtclass_begins(text, len, sc->ss.std_strings);
 		} else {
 			add_effects(sc, u, &anything, NULL, 0);
 		}
@@ -1033,7 +1123,7 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		wire_parse ps;
 		if (wire_read_parse(msg, n, &ps) && ps.name[0] == '\0')
 			sc->stale = false;
-		record_parse(sc, msg, n);
+		record_parse(sc, msg, n, true);
 		u = open_extended(sc);
 		break;
 	}
@@ -1087,6 +1177,12 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		end_unit(sc, u, bout);
 		return;
 	case 'E':
+		u = open_extended(sc);
+		if (u != NULL) {
+			u->execs++;
+			u->misses += miss;
+		}
+		break;
 	case 'H':
 		u = open_extended(sc);
 		break;
@@ -1094,6 +1190,23 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		break;
 	}
 	wire_buf_append(bout, msg, n);
+}
+
+/* Hold nothing (any more). */
+static void held_clear(sesscache *sc)
+{
+	sc->holding = false;
+	sc->held.start = sc->held.len = 0;
+	sc->nheld = 0;
+	wire_buf_shrink(&sc->held, HELD_KEEP);
+}
+
+/* Hold the client's message (type, whole message of n bytes) until its Sync. */
+static void hold(sesscache *sc, const char *msg, size_t n)
+{
+	sc->holding = true;
+	wire_buf_append(&sc->held, msg, n);
+	sc->nheld++;
 }
 
 /* Send the held messages on, in order. */
@@ -1107,7 +1220,7 @@ static void release_held(sesscache *sc, wire_buf *bout)
 		forward(sc, m[0], m, len, bout);
 		wire_buf_consume(h, len);
 	}
-	h->start = h->len = 0;
+	held_clear(sc);
 }
 
 /* --- answering ------------------------------------------------------------------------ */
@@ -1122,8 +1235,9 @@ static const char *refusal(const sesscache *sc)
 		return "the session's settings (role, search_path, privileges) are being checked";
 	if (client_owed(sc))
 		return "the backend still owes the session answers (pipelined statements)";
-	if (sc->txn != 'I')
-		return "a transaction is open";
+	if (sc->txn != 'I' && !(sc->txn == 'T' && sc->txn_reads))
+		return "a transaction is open that is not READ COMMITTED, or wrote, locked, changed a setting or "
+		       "failed";
 	if (sc->hold_id != 0)
 		return "the session's own write is not applied to the cache yet (its commit waits for the change "
 		       "stream)";
@@ -1155,6 +1269,7 @@ static bool may_answer(sesscache *sc)
 /* Count and act on a hit path outcome that did not answer. */
 static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
+	sc->subset_read = o == HITPATH_MISS || (o == HITPATH_BACKEND && res->answerable);
 	if (o == HITPATH_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
 		sc->counted = true;
@@ -1171,7 +1286,7 @@ static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outco
  * (the messages a batch answers first).  On a hit ReadyForQuery follows;
  * otherwise cout is cut back to mark and the miss or backend is counted.
  */
-static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
+static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark, const wire_buf *tail)
 {
 	hitpath_result res;
 	cb_error err;
@@ -1182,7 +1297,9 @@ static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout
 		not_answered(sc, &res, o, &err);
 		return false;
 	}
-	wire_put_ready(cout, 'I');
+	if (tail != NULL)
+		wire_buf_append(cout, tail->data + tail->start, wire_buf_avail(tail));
+	wire_put_ready(cout, sc->txn); /* 'I', or 'T' in a transaction answered here */
 	STATS_ADD(queries_cache_hits, 1);
 	return true;
 }
@@ -1198,7 +1315,7 @@ static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cou
 		return false; /* counted when sent on */
 	rq.simple = true;
 	rq.refuse = refuse;
-	if (!answer_with(sc, &rq, cout, cout->len))
+	if (!answer_with(sc, &rq, cout, cout->len, NULL))
 		return false;
 	drop_unnamed(sc); /* PostgreSQL drops the unnamed statement on a simple Query */
 	return true;
@@ -1302,7 +1419,7 @@ static void probe_bind(sesscache *sc, const wire_bind *b, const char *refuse)
 		return;
 	rq.refuse = refuse;
 	size_t mark = sc->probe_out.len;
-	(void)answer_with(sc, &rq, &sc->probe_out, mark); /* never answers: rq.refuse is set */
+	(void)answer_with(sc, &rq, &sc->probe_out, mark, NULL); /* never answers: rq.refuse is set */
 	sc->probe_out.start = sc->probe_out.len = 0;
 }
 
@@ -1315,10 +1432,9 @@ typedef struct batch {
 	bool describe;
 } batch;
 
-/* Split the held messages into a batch the cache may answer; false when they are something else. */
-static bool split_batch(const wire_buf *h, batch *b)
+/* Split messages [p, end) into a batch the cache may answer; false when they are something else. */
+static bool split_batch(const char *p, const char *end, batch *b)
 {
-	const char *p = h->data + h->start, *end = h->data + h->len;
 	const char *msgs[4];
 	size_t lens[4];
 	int nm = 0, i = 0;
@@ -1357,7 +1473,12 @@ static bool split_batch(const wire_buf *h, batch *b)
 /*
  * Send the backend a named Parse answered here (with a Sync of its own, in
  * a unit whose answers the client does not see), so that it holds the
- * statement the client now knows.
+ * statement the client now knows.  Inside a transaction the Sync ends
+ * nothing.  The backend parses what the cache just answered against the
+ * same catalog, so it fails only when a DDL committed on the backend
+ * between the answer and the Parse; then, in a transaction block, the
+ * block is aborted and the client's next statement gets
+ * PostgreSQL's 25P02 (the warning in the log says why).
  */
 static void replay_parse(sesscache *sc, const batch *b, wire_buf *bout)
 {
@@ -1370,12 +1491,29 @@ static void replay_parse(sesscache *sc, const batch *b, wire_buf *bout)
 	wire_put_empty(bout, 'S');
 }
 
-/* The held batch [Parse] Bind [Describe portal] Execute, then Sync: answer it here? */
-static bool answer_batch(sesscache *sc, wire_buf *cout, wire_buf *bout)
+/* The client's unnamed statement is now the Parse msg answered here; the backend learns it when needed. */
+static void parsed_here(sesscache *sc, const char *msg, size_t n)
+{
+	record_parse(sc, msg, n, false);
+	sc->stale_parse.start = sc->stale_parse.len = 0;
+	wire_buf_append(&sc->stale_parse, msg, n);
+	sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
+	if (!sc->stale && sc->unnamed != NULL)
+		drop_unnamed(sc);
+}
+
+/*
+ * The batch [Parse] Bind [Describe portal] Execute in [p, end), then
+ * Sync: answered here (after what cout holds from mark: the answers of
+ * statements before it in the batch; tail, when not NULL, goes between
+ * the answer and ReadyForQuery)?  cout is cut back to mark when not.
+ */
+static bool answer_batch(sesscache *sc, const char *p, const char *end, size_t mark, const wire_buf *tail,
+                         wire_buf *cout, wire_buf *bout)
 {
 	batch b;
 	pstmt *known = NULL;
-	if (!split_batch(&sc->held, &b))
+	if (!split_batch(p, end, &b))
 		return false;
 	if (b.parse != NULL && b.ps.name[0] != '\0')
 		HASH_FIND_STR(sc->stmts, b.ps.name, known);
@@ -1412,38 +1550,166 @@ static bool answer_batch(sesscache *sc, wire_buf *cout, wire_buf *bout)
 		return false;
 	rq.describe = b.describe;
 
-	size_t mark = cout->len;
 	if (b.parse != NULL)
 		wire_put_empty(cout, '1'); /* ParseComplete */
 	wire_put_empty(cout, '2');         /* BindComplete */
-	if (!answer_with(sc, &rq, cout, mark))
+	if (!answer_with(sc, &rq, cout, mark, tail))
 		return false;
 	if (b.parse != NULL && b.ps.name[0] != '\0') {
-		record_parse(sc, b.parse, b.parse_len);
+		record_parse(sc, b.parse, b.parse_len, true); /* the backend parses it now */
 		replay_parse(sc, &b, bout);
 	} else if (b.parse != NULL) {
-		/* the client's unnamed statement is now this one; the backend learns it when needed */
-		record_parse(sc, b.parse, b.parse_len);
-		sc->stale_parse.start = sc->stale_parse.len = 0;
-		wire_buf_append(&sc->stale_parse, b.parse, b.parse_len);
-		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
-		if (!sc->stale && sc->unnamed != NULL)
-			drop_unnamed(sc);
+		parsed_here(sc, b.parse, b.parse_len);
 	}
 	return true;
+}
+
+/* One statement of a held pipeline: its messages [p, end). */
+typedef struct held_stmt {
+	const char *p, *end;
+} held_stmt;
+
+/* Split the held messages at each Execute; the number of statements, 0 when more than max or a tail is left. */
+static int split_statements(const wire_buf *h, held_stmt *st, int max)
+{
+	const char *p = h->data + h->start, *end = h->data + h->len, *from = p;
+	int n = 0;
+	while (end - p >= 5) {
+		size_t len = (size_t)wire_get_uint32(p + 1) + 1;
+		if ((size_t)(end - p) < len)
+			return 0;
+		char type = p[0];
+		p += len;
+		if (type == 'E') {
+			if (n == max)
+				return 0;
+			st[n++] = (held_stmt){from, p};
+			from = p;
+		}
+	}
+	return p == end && from == end ? n : 0;
+}
+
+/*
+ * Statement s is Parse "" of a transaction-control text without
+ * parameters, Bind of it to the unnamed portal, [Describe portal],
+ * Execute: its text into word (lower case, one space between words,
+ * at most cap bytes with the NUL), the Parse into *parse, and whether it
+ * was described.
+ */
+static bool utility_stmt(const held_stmt *s, char *word, size_t cap, const char **parse, size_t *parse_len,
+                         bool *described)
+{
+	batch b;
+	if (!split_batch(s->p, s->end, &b) || b.parse == NULL || b.ps.name[0] != '\0' || b.ps.ntypes != 0 ||
+	    b.bind.nparams != 0)
+		return false;
+	size_t k = 0;
+	bool space = false;
+	for (size_t i = 0; i < b.ps.text_len; i++) {
+		unsigned char ch = (unsigned char)b.ps.text[i];
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			space = k > 0;
+			continue;
+		}
+		if (!(isalnum(ch) || ch == '_') || k + 2 >= cap)
+			return false; /* quotes, comments, semicolons and the like: not this simple statement */
+		if (space)
+			word[k++] = ' ';
+		space = false;
+		word[k++] = (char)tolower(ch);
+	}
+	word[k] = '\0';
+	*parse = b.parse;
+	*parse_len = b.parse_len;
+	*described = b.describe;
+	return k > 0;
+}
+
+/* The answers PostgreSQL gives to Parse, Bind, [Describe: NoData], Execute of a utility statement with tag. */
+static void put_utility_answer(wire_buf *out, bool described, const char *tag)
+{
+	wire_put_empty(out, '1');
+	wire_put_empty(out, '2');
+	if (described)
+		wire_put_empty(out, 'n');
+	size_t m = wire_begin(out, 'C');
+	wire_buf_append(out, tag, strlen(tag) + 1);
+	wire_end(out, m);
+}
+
+/*
+ * The held pipeline, then Sync: answered here?  One statement: a batch
+ * (answer_batch).  Then the two pipelines a driver with psqlODBC's
+ * statement-level rollback sends around a read (odbc-driver/, doc/odbc.md):
+ *  - inside a transaction the cache may answer (txn_readable): SAVEPOINT x,
+ *    the read, RELEASE [SAVEPOINT] x.  A savepoint released after a read
+ *    that cannot fail leaves the backend as it was: all three are answered
+ *    here, the backend sees none of them.
+ *  - outside a transaction, when a plain BEGIN is READ COMMITTED: BEGIN,
+ *    the read.  The read is answered here in the transaction the BEGIN
+ *    opens; the BEGIN goes on to the backend with a Sync of its own, its
+ *    answers not shown (as a replayed Parse's).
+ * Anything else goes to the backend as it came.
+ */
+static bool answer_held(sesscache *sc, wire_buf *cout, wire_buf *bout)
+{
+	held_stmt st[3];
+	int n = split_statements(&sc->held, st, 3);
+	size_t mark = cout->len;
+	if (n == 1)
+		return answer_batch(sc, st[0].p, st[0].end, mark, NULL, cout, bout);
+	char w0[64], w2[64];
+	const char *p0, *p2;
+	size_t l0, l2;
+	bool d0, d2;
+	if (n == 3 && sc->txn == 'T' && sc->txn_reads && utility_stmt(&st[0], w0, sizeof(w0), &p0, &l0, &d0) &&
+	    utility_stmt(&st[2], w2, sizeof(w2), &p2, &l2, &d2) && strncmp(w0, "savepoint ", 10) == 0 &&
+	    strchr(w0 + 10, ' ') == NULL &&
+	    (strcmp(w2 + (strncmp(w2, "release savepoint ", 18) == 0 ? 18 : 8), w0 + 10) == 0) &&
+	    strncmp(w2, "release ", 8) == 0) {
+		wire_buf tail = {0};
+		put_utility_answer(&tail, d2, "RELEASE");
+		put_utility_answer(cout, d0, "SAVEPOINT");
+		bool ok = !tail.failed && answer_batch(sc, st[1].p, st[1].end, mark, &tail, cout, bout);
+		wire_buf_free(&tail);
+		if (ok)
+			parsed_here(sc, p2, l2); /* the client's unnamed statement is the RELEASE */
+		return ok;
+	}
+	if (n == 2 && sc->txn == 'I' && sc->default_rc && sc->check == CHK_OK &&
+	    utility_stmt(&st[0], w0, sizeof(w0), &p0, &l0, &d0) &&
+	    (strcmp(w0, "begin") == 0 || strcmp(w0, "begin transaction") == 0 ||
+	     strcmp(w0, "start transaction") == 0)) {
+		put_utility_answer(cout, d0, strncmp(w0, "start", 5) == 0 ? "START TRANSACTION" : "BEGIN");
+		sc->txn = 'T';
+		sc->txn_reads = true;
+		unit *u = NULL;
+		if (!answer_batch(sc, st[1].p, st[1].end, mark, NULL, cout, bout) ||
+		    (u = push_unit(sc, UNIT_REPLAY)) == NULL) {
+			cout->len = mark;
+			sc->txn = 'I';
+			sc->txn_reads = false;
+			return false;
+		}
+		u->forget = SQLFE_FORGET_NONE;
+		wire_buf_append(bout, st[0].p, (size_t)(st[0].end - st[0].p));
+		wire_put_empty(bout, 'S');
+		return true;
+	}
+	return false;
 }
 
 sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
-		if (type == 'B' || type == 'D' || type == 'E') {
-			wire_buf_append(&sc->held, msg, n);
+		if ((type == 'P' || type == 'B' || type == 'D' || type == 'E') && sc->nheld < HELD_MAX_MESSAGES) {
+			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
-			if (may_answer(sc) && answer_batch(sc, cout, bout)) {
-				sc->holding = false;
-				sc->held.start = sc->held.len = 0;
+			if (may_answer(sc) && answer_held(sc, cout, bout)) {
+				held_clear(sc);
 				return SESSCACHE_ANSWERED;
 			}
 			release_held(sc, bout);
@@ -1463,9 +1729,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		break;
 	case 'P':
 		if (may_answer(sc)) {
-			sc->holding = true;
-			sc->held.start = sc->held.len = 0;
-			wire_buf_append(&sc->held, msg, n);
+			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		break;
@@ -1473,9 +1737,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		const char *refuse = refusal(sc);
 		wire_bind b;
 		if (refuse == NULL && hit_ready(sc)) {
-			sc->holding = true;
-			sc->held.start = sc->held.len = 0;
-			wire_buf_append(&sc->held, msg, n);
+			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		if (refuse != NULL && wire_read_bind(msg, n, &b))

@@ -13,13 +13,17 @@
  *  - A simple Query, or an extended-protocol batch [Parse] Bind
  *    [Describe portal] Execute Sync on the unnamed portal, is answered by
  *    the hit path (hit/hitpath.h) when the session is idle (no answer of
- *    the backend outstanding, no transaction open), its settings are known
- *    and the hit path can answer exactly.  Extended messages from Bind on
+ *    the backend outstanding, and no transaction open or one that is READ
+ *    COMMITTED and has only read what the cache could answer: see
+ *    txn_readable in sesscache.c), its settings are known and the hit path
+ *    can answer exactly.  Extended messages from Bind on
  *    are held until Sync (or until a message that does not fit, which sends
  *    the held ones on); everything else goes to the backend at once.
  *    A batch answered here whose Parse of the unnamed statement the backend
  *    never saw is sent to the backend before a later message uses the
- *    unnamed statement (its ParseComplete is not shown to the client); a
+ *    unnamed statement (its ParseComplete is not shown to the client); what
+ *    the statement may do (sql/stmtclass.h) is judged then, when the backend
+ *    parses it, and not at all when the next Parse replaces it first.  A
  *    named Parse answered here is sent on at once with a Sync of its own
  *    (the client sees none of its answers, and the cache may answer again
  *    before they are in), so the backend holds every statement the client
@@ -96,6 +100,15 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
                        char *ready);
 
 /*
+ * Whether a backend message of this type may reach the client unread (a
+ * DataRow or CopyData of the client's own statement, not of the check):
+ * then the session may hand sesscache_backend() just its 5 header bytes
+ * and pass the body on as it arrives, so that a long value is not held
+ * whole.
+ */
+bool sesscache_backend_unread(const sesscache *sc, char type);
+
+/*
  * The session ends (the client and the backend are done with, or the
  * backend is gone): writes whose commit was never seen are invalidated as
  * if committed, writes of a transaction the backend rolls back at the end
@@ -118,6 +131,9 @@ void sesscache_hold_end(sesscache *sc);
 
 /* Whether a buffer of the cache side ran out of memory (the session must end). */
 bool sesscache_failed(const sesscache *sc);
+
+/* The transaction status of the last ReadyForQuery ('I', 'T' or 'E'). */
+char sesscache_txn_status(const sesscache *sc);
 
 /* Whether the backend owes answers (the session is busy on the backend). */
 bool sesscache_backend_busy(const sesscache *sc);

@@ -24,8 +24,17 @@
 #include "src/sesscache.h"
 #include "src/stats.h"
 
-/* Stop reading one side while this much output for the other is unsent. */
+/*
+ * Memory per session (doc/config.md, max_message_mb): a client message is
+ * framed whole, so it may take max_message_mb; every other buffer stays
+ * near SESS_HIGH_WATER.  Reading one side stops while this much output for
+ * the other is unsent, and the client's messages are not framed meanwhile.
+ */
 #define SESS_HIGH_WATER (256 * 1024)
+/* A backend DataRow or CopyData longer than this goes to the client as it arrives, not whole. */
+#define SESS_PASS_MIN SESS_HIGH_WATER
+/* A buffer grown past this (by a large message) is freed once it is empty. */
+#define SESS_BUF_KEEP (1024 * 1024)
 #define SESS_STACK_SIZE (1024 * 1024)
 
 typedef enum sess_state {
@@ -76,6 +85,7 @@ struct sess_session {
 	bool client_eof; /* the client is gone (end of file, an error, or Terminate): drain the backend */
 	bool backend_eof;
 	bool copy_in;  /* the backend reads COPY data from the client */
+	size_t bpass;  /* bytes of a long backend message still to go from bin to cout as they arrive */
 	int owed;      /* a relaying session's Query, Sync and FunctionCall messages not yet answered */
 	wire_buf cin;  /* from the client, not yet framed */
 	wire_buf bout; /* to the backend */
@@ -92,6 +102,7 @@ static int reg_count; /* threads started and not yet ended */
 static atomic_bool shutting_down;
 static atomic_bool forcing;
 static atomic_bool allow_tcp_password;
+static atomic_size_t max_message; /* bytes */
 static atomic_ullong next_id = 1;
 static sess_settings settings;
 static be_target *target; /* where the backend is (sess_init) */
@@ -108,6 +119,7 @@ bool sess_init(const sess_settings *st, cb_error *err)
 	if ((target = be_target_parse(st->backend, err)) == NULL)
 		return false;
 	atomic_store(&allow_tcp_password, st->allow_tcp_password);
+	atomic_store(&max_message, st->max_message);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = wake_handler;
@@ -126,6 +138,11 @@ void sess_set_cache(cachesvc *cache)
 void sess_set_allow_tcp_password(bool allow)
 {
 	atomic_store(&allow_tcp_password, allow);
+}
+
+void sess_set_max_message(size_t bytes)
+{
+	atomic_store(&max_message, bytes);
 }
 
 const char *sess_log_prefix(const sess_session *s)
@@ -248,14 +265,20 @@ static void queue_error(sess_session *s, const char *severity, const char *sqlst
 	STATS_ADD(errors, 1);
 }
 
-/* A client protocol violation: queue FATAL 08P01 and close the session. */
-static void protocol_error(sess_session *s, const char *message)
+/* The client broke a rule of the protocol or of cbcached: queue a FATAL error and close the session. */
+static void client_fatal(sess_session *s, const char *sqlstate, const char *message, const char *hint)
 {
-	slog_warning(s, "protocol violation: %s; closing the session", message);
-	queue_error(s, "FATAL", "08P01", message, NULL);
+	slog_warning(s, "FATAL %s %s; closing the session", sqlstate, message);
+	queue_error(s, "FATAL", sqlstate, message, hint);
 	STATS_ADD(protocol_errors, 1);
 	s->closing = true;
 	set_state(s, SESS_CLOSING);
+}
+
+/* A client protocol violation: queue FATAL 08P01 and close the session. */
+static void protocol_error(sess_session *s, const char *message)
+{
+	client_fatal(s, "08P01", message, NULL);
 }
 
 /* Read exactly n bytes from the client before deadline; false at EOF, timeout, error or shutdown. */
@@ -732,7 +755,7 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 		/* answered here, ending in ReadyForQuery: the session is idle as before */
 		if (s->busy && !sesscache_backend_busy(s->sc)) {
 			s->busy = false;
-			set_state(s, SESS_IDLE);
+			set_state(s, sesscache_txn_status(s->sc) == 'T' ? SESS_IDLE_TXN : SESS_IDLE);
 		}
 		return true;
 	}
@@ -750,25 +773,64 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 	return true;
 }
 
-/* Frame the client's input; false when the session must end. */
+/*
+ * Whether the client message whose header (type and length word) is at p
+ * may be framed; if not, queue the error and close the session.  Checked
+ * as soon as the 5 header bytes are in, so that a message declared too
+ * long costs nothing of its body.  Past PostgreSQL's own limit for the
+ * type: FATAL 08P01 "invalid message length" (PostgreSQL closes the
+ * connection there and says so in its log only).  Past max_message_mb:
+ * FATAL 54000, the class of PostgreSQL's error for a message it cannot
+ * hold ("out of memory", "Cannot enlarge string buffer").
+ */
+static bool client_header_ok(sess_session *s, const char *p)
+{
+	char type = p[0];
+	uint32_t len = wire_get_uint32(p + 1);
+	if (!wire_frontend_type_ok(type)) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)type);
+		protocol_error(s, msg);
+		return false;
+	}
+	uint32_t limit = wire_frontend_type_large(type) ? WIRE_LARGE_MESSAGE : WIRE_SMALL_MESSAGE;
+	if (len < 4 || len > limit) {
+		slog_info(s, "a \"%c\" message declares %u bytes, PostgreSQL takes at most %u", type, len, limit);
+		protocol_error(s, "invalid message length");
+		return false;
+	}
+	size_t cap = atomic_load(&max_message);
+	if (cap > 0 && len > cap) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "message too large: a \"%c\" message of %u bytes, max_message_mb is %zu",
+		         type, len, cap / (1024 * 1024));
+		client_fatal(s, "54000", msg,
+		             "Send smaller values, or raise max_message_mb in cbcache.conf (doc/config.md).");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether the client's input must wait: its answers or what it sends the
+ * backend are SESS_HIGH_WATER behind, or a long backend message is half
+ * passed to the client (nothing may come between its parts).
+ */
+static bool client_paused(const sess_session *s)
+{
+	return s->bpass > 0 || wire_buf_avail(&s->bout) >= SESS_HIGH_WATER ||
+	       wire_buf_avail(&s->cout) >= SESS_HIGH_WATER;
+}
+
+/* Frame the client's input while it need not wait; false when the session must end. */
 static bool process_client(sess_session *s)
 {
 	wire_buf *b = &s->cin;
-	while (wire_buf_avail(b) >= 5) {
+	while (wire_buf_avail(b) >= 5 && !client_paused(s)) {
 		const char *p = b->data + b->start;
+		if (!client_header_ok(s, p))
+			return false;
 		uint32_t len = wire_get_uint32(p + 1);
-		if (!wire_frontend_type_ok(p[0])) {
-			char msg[96];
-			snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)p[0]);
-			protocol_error(s, msg);
-			return false;
-		}
-		if (len < 4 || len > WIRE_MAX_MESSAGE) {
-			char msg[96];
-			snprintf(msg, sizeof(msg), "invalid message length %u for message type \"%c\"", len, p[0]);
-			protocol_error(s, msg);
-			return false;
-		}
 		if (wire_buf_avail(b) < (size_t)len + 1)
 			break;
 		if (!sess_client_message(s, p[0], p, (size_t)len + 1))
@@ -778,11 +840,33 @@ static bool process_client(sess_session *s)
 	return true;
 }
 
-/* Frame the backend's output into cout; false when the backend stream is broken. */
+/* Whether a backend message of this type may go to the client unread, as it arrives. */
+static bool backend_unread(const sess_session *s, char type)
+{
+	return s->sc != NULL ? sesscache_backend_unread(s->sc, type) : type == 'D' || type == 'd';
+}
+
+/*
+ * Frame the backend's output into cout; false when the backend stream is
+ * broken.  A DataRow or CopyData longer than SESS_PASS_MIN is not framed
+ * whole: its header goes through as a message of its own and its body to
+ * the client as it arrives (bpass), so a long value costs no more memory
+ * than a short one.  The client's input waits meanwhile (client_paused).
+ */
 static bool process_backend(sess_session *s)
 {
 	wire_buf *b = &s->bin;
-	while (wire_buf_avail(b) >= 5) {
+	for (;;) {
+		if (s->bpass > 0) {
+			size_t k = wire_buf_avail(b) < s->bpass ? wire_buf_avail(b) : s->bpass;
+			wire_buf_append(&s->cout, b->data + b->start, k);
+			wire_buf_consume(b, k);
+			s->bpass -= k;
+			if (s->bpass > 0)
+				break;
+		}
+		if (wire_buf_avail(b) < 5)
+			break;
 		const char *p = b->data + b->start;
 		uint32_t len = wire_get_uint32(p + 1);
 		if (len < 4 || len > WIRE_MAX_MESSAGE) {
@@ -791,14 +875,19 @@ static bool process_backend(sess_session *s)
 			queue_error(s, "FATAL", "08P01", "lost synchronization with the backend", NULL);
 			return false;
 		}
-		if (wire_buf_avail(b) < (size_t)len + 1)
-			break;
+		size_t n = (size_t)len + 1;
+		if (wire_buf_avail(b) < n) {
+			if (n <= SESS_PASS_MIN || !backend_unread(s, p[0]))
+				break;
+			s->bpass = n - 5;
+			n = 5;
+		}
 		char ready = '\0';
 		bool passed = true;
 		if (s->sc != NULL) {
-			passed = sesscache_backend(s->sc, p[0], p, (size_t)len + 1, &s->bout, &s->cout, &ready);
+			passed = sesscache_backend(s->sc, p[0], p, n, &s->bout, &s->cout, &ready);
 		} else {
-			wire_buf_append(&s->cout, p, (size_t)len + 1);
+			wire_buf_append(&s->cout, p, n);
 			if (p[0] == 'Z' && len == 5) {
 				ready = p[5];
 				if (s->owed > 0)
@@ -815,7 +904,7 @@ static bool process_backend(sess_session *s)
 			s->busy = false;
 			set_state(s, ready == 'T' ? SESS_IDLE_TXN : ready == 'E' ? SESS_FAILED_TXN : SESS_IDLE);
 		}
-		wire_buf_consume(b, (size_t)len + 1);
+		wire_buf_consume(b, n);
 	}
 	return true;
 }
@@ -843,6 +932,18 @@ static void start_drain(sess_session *s)
 		wire_put_str(&s->bout, "the client of cbcached went away during COPY");
 		wire_end(&s->bout, m);
 		s->copy_in = false;
+	}
+}
+
+/* Frame what the client sent, unless it must wait, and send the backend its share. */
+static void client_input(sess_session *s)
+{
+	if (s->closing || wire_buf_avail(&s->cin) < 5)
+		return;
+	(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
+	if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
+		s->backend_eof = true;
+		s->closing = true;
 	}
 }
 
@@ -879,6 +980,8 @@ static void sess_relay(sess_session *s)
 		} else if ((s->closing || s->backend_eof) && wire_buf_avail(&s->cout) == 0) {
 			break;
 		}
+		/* input that waited for buffers to drain (client_paused): the client may send nothing more */
+		client_input(s);
 		int timeout = -1;
 		if (s->closing && !draining) {
 			/* a client that does not read its last messages is not waited for long */
@@ -898,7 +1001,7 @@ static void sess_relay(sess_session *s)
 		struct pollfd fds[3];
 		fds[0].fd = draining ? -1 : s->cfd;
 		fds[0].events = (short)((wire_buf_avail(&s->cout) > 0 && !held ? POLLOUT : 0) |
-		                        (!s->closing && wire_buf_avail(&s->bout) < SESS_HIGH_WATER ? POLLIN : 0));
+		                        (!s->closing && !client_paused(s) ? POLLIN : 0));
 		fds[1].fd = s->backend_eof ? -1 : s->bfd;
 		fds[1].events = (short)((wire_buf_avail(&s->bout) > 0 ? POLLOUT : 0) |
 		                        (wire_buf_avail(&s->cout) < SESS_HIGH_WATER ? POLLIN : 0));
@@ -948,16 +1051,17 @@ static void sess_relay(sess_session *s)
 				s->client_eof = true;
 				continue;
 			}
-			(void)process_client(s); /* false: Terminate (client_eof) or a protocol error (closing) */
-			if (wire_buf_avail(&s->bout) > 0 && !s->backend_eof && !send_from(s->bfd, &s->bout)) {
-				s->backend_eof = true;
-				s->closing = true;
-			}
 		}
+		client_input(s);
 		/* try the client at once: the common case is one send per batch */
 		if (!draining && wire_buf_avail(&s->cout) > 0 && !(cev & POLLOUT) &&
 		    (s->sc == NULL || sesscache_hold_poll(s->sc) < 0) && !send_client(s))
 			s->client_eof = true;
+		/* a large message went through: an idle session keeps no large buffer */
+		wire_buf_shrink(&s->cin, SESS_BUF_KEEP);
+		wire_buf_shrink(&s->cout, SESS_BUF_KEEP);
+		wire_buf_shrink(&s->bin, SESS_BUF_KEEP);
+		wire_buf_shrink(&s->bout, SESS_BUF_KEEP);
 	}
 	if (s->sc != NULL)
 		sesscache_hold_end(s->sc); /* fenced if not applied: the client may learn of the commit now */

@@ -38,11 +38,12 @@
 #define slog_info(s, ...) LOG_AT(LOG_INFO, sess_log_prefix(s), __VA_ARGS__)
 #define slog_debug(s, ...) LOG_AT(LOG_DEBUG, sess_log_prefix(s), __VA_ARGS__)
 
-/* What a session needs from the config; fixed for the daemon's life. */
+/* What a session needs from the config; fixed for the daemon's life but for the reloadable ones (setters below). */
 typedef struct sess_settings {
 	const char *backend; /* conninfo; owned by the config */
 	bool allow_tcp_password;
 	int login_timeout_ms;
+	size_t max_message; /* max_message_mb in bytes */
 } sess_settings;
 
 /* Install the SIGUSR1 handler; call once in main before any session starts. */
@@ -64,6 +65,8 @@ typedef struct cachesvc cachesvc;
 void sess_set_cache(cachesvc *cache);
 /* Change allow_tcp_password (reloadable). */
 void sess_set_allow_tcp_password(bool allow);
+/* The longest client message a session takes, in bytes (max_message_mb; reloadable). */
+void sess_set_max_message(size_t bytes);
 
 /* Begin (force = false) or force (force = true) the shutdown of every session. */
 void sess_shutdown(bool force);

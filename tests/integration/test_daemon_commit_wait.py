@@ -134,47 +134,38 @@ with h.Daemon(conf("wa", 30000), port=6451) as d:
     pg.close()
     d.stop()
 
-# --- 2. the wait times out: fences, then the answer ------------------------------------
-with h.Daemon(conf("wb", 300), port=6452) as d:
-    ident = ids[1]
-    r, old, hit = warm(d, ident)
-    check(hit, "timeout: the director is cached", d)
-    w = h.Conn(d.sock).login()
-    before = d.stats()
-    lite = lock_cache(d)
-    w.send(Q("UPDATE regisseur SET nname = 'held-2' WHERE id = %d" % ident))
-    tags, rows, errors = read_answer(w)  # arrives after 300 ms although the applier is stuck
-    st = d.stats()
-    check(tags == ["UPDATE 1"] and st["repl_commit_hold_timeouts"] == before["repl_commit_hold_timeouts"] + 1,
-          "timeout: the writer is answered after commit_wait_ms, the hold timed out", d)
-    check(st["repl_fences"] >= 1, "timeout: the table is fenced instead", d)
-    check(rows_of(r, LOOKUP % ident) == [["held-2"]], "timeout: another session reads the new name", d)
-    check(d.stats()["queries_cache_hits"] == st["queries_cache_hits"], "timeout: from the backend", d)
-    lite.rollback()
-    lite.close()
-    w.close()
-    r.close()
-    d.stop()
+# --- 2. and 3. the applier stuck: the write fences, then the client gets its answer --------
+def fenced(instance, port, wait_ms, ident, name, what):
+    """commit_wait_ms = wait_ms with the cache file locked: the writer is
+    answered anyway (a hold times out, or none is made), the table is fenced
+    and another session reads the new name from the backend."""
+    with h.Daemon(conf(instance, wait_ms), port=port) as d:
+        r, old, hit = warm(d, ident)
+        check(hit, "%s: the director is cached" % what, d)
+        w = h.Conn(d.sock).login()
+        before = d.stats()
+        lite = lock_cache(d)
+        w.send(Q("UPDATE regisseur SET nname = '%s' WHERE id = %d" % (name, ident)))
+        tags, rows, errors = read_answer(w)  # arrives although the applier is stuck
+        st = d.stats()
+        check(tags == ["UPDATE 1"], "%s: the writer is answered while the applier is stuck" % what, d)
+        holds = st["repl_commit_holds"] - before["repl_commit_holds"]
+        timeouts = st["repl_commit_hold_timeouts"] - before["repl_commit_hold_timeouts"]
+        want = 1 if wait_ms > 0 else 0
+        check(holds == want and timeouts == want,
+              "%s: %s" % (what, "the hold timed out" if want else "no hold was made"), d)
+        check(st["repl_fences_made"] == before["repl_fences_made"] + 1 and st["repl_fences"] >= 1,
+              "%s: the table is fenced instead" % what, d)
+        check(rows_of(r, LOOKUP % ident) == [[name]], "%s: another session reads the new name" % what, d)
+        check(d.stats()["queries_cache_hits"] == st["queries_cache_hits"], "%s: from the backend" % what, d)
+        lite.rollback()
+        lite.close()
+        w.close()
+        r.close()
+        d.stop()
 
-# --- 3. commit_wait_ms = 0: fence at once --------------------------------------------------
-with h.Daemon(conf("wc", 0), port=6453) as d:
-    ident = ids[2]
-    r, old, hit = warm(d, ident)
-    check(hit, "no wait: the director is cached", d)
-    w = h.Conn(d.sock).login()
-    before = d.stats()
-    lite = lock_cache(d)
-    w.send(Q("UPDATE regisseur SET nname = 'held-3' WHERE id = %d" % ident))
-    tags, rows, errors = read_answer(w)
-    st = d.stats()
-    check(tags == ["UPDATE 1"] and st["repl_commit_holds"] == before["repl_commit_holds"],
-          "no wait: answered without a hold", d)
-    check(st["repl_fences_made"] == before["repl_fences_made"] + 1, "no wait: the write fenced", d)
-    check(rows_of(r, LOOKUP % ident) == [["held-3"]], "no wait: another session reads the new name", d)
-    lite.rollback()
-    lite.close()
-    w.close()
-    r.close()
-    d.stop()
+
+fenced("wb", 6452, 300, ids[1], "held-2", "timeout")
+fenced("wc", 6453, 0, ids[2], "held-3", "no wait")
 
 h.plan()

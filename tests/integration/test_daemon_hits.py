@@ -9,8 +9,10 @@ fill (queries_cache_misses) or sent the statement on (queries_backend).
 Covered: simple Query hits after a miss and its fill; joins along RCCs;
 the plan cache (many literals of one shape, one parse); the extended
 protocol (unnamed and named statements, text and binary results, a Bind on
-the unnamed statement after a batch answered from the cache); parameters
-declared with other types at Parse or cast in the text ($1::int4); writes
+the unnamed statement after a batch answered from the cache, and a
+Describe of it and a Bind of it in a transaction, which the backend must
+parse first); parameters declared with other types at Parse or cast in the
+text ($1::int4); writes
 through cbcached seen at once by the writer and another session;
 transactions; session settings (TimeZone, DateStyle, extra_float_digits,
 search_path); privileges (a role without SELECT gets the backend's error);
@@ -120,6 +122,15 @@ try:
     same(P("", ext) + B("", [r2]) + D_portal() + E() + S, "extended, unnamed, text")
     same(P("", ext, [23]) + B("", [r2], [1]) + D_portal() + E() + S, "extended, binary int result")
     same(B("", [r3]) + D_portal() + E() + S, "Bind on the unnamed statement after a cache answer")
+    # an unnamed statement answered from the cache reaches the backend (and is judged) only when used there
+    s2 = stats()
+    same(P("", ext) + B("", [r1]) + E() + S, "extended, unnamed, answered from the cache")
+    same(D_stmt("") + S, "Describe of that statement: the backend parses it first")
+    same(P("", ext) + B("", [r2]) + E() + S, "extended, unnamed, answered from the cache again")
+    same(P("begin", "BEGIN") + B("begin") + E() + S, "BEGIN as a named statement (the unnamed one stays)")
+    same(B("", [r3]) + E() + S, "Bind of the unnamed statement in the transaction: the backend parses it first")
+    same(P("commit", "COMMIT") + B("commit") + E() + S, "COMMIT as a named statement")
+    check(delta(s2, stats(), "queries_cache_hits") == 2, "the two unnamed batches were answered from the cache")
     same(P("named1", ext) + D_stmt("named1") + S, "named Parse and Describe")
     same(B("named1", [r1]) + E() + S, "named statement, no Describe")
     same(B("named1", [r2]) + D_portal() + E() + S, "named statement with Describe")
@@ -188,14 +199,17 @@ try:
     txn_q = "SELECT nname, vname, wohnort FROM regisseur WHERE id = %d"
     exchange(cb, Q(txn_q % r1))
     wait_fills()
-    exchange(cb, Q("BEGIN"))
-    exchange(direct, Q("BEGIN"))
+    # (REPEATABLE READ: a READ COMMITTED transaction that only reads is answered from the
+    # cache, test_daemon_txn.py)
+    exchange(cb, Q("BEGIN ISOLATION LEVEL REPEATABLE READ"))
+    exchange(direct, Q("BEGIN ISOLATION LEVEL REPEATABLE READ"))
     s0 = stats()
     same(Q(txn_q % cold), "a cold lookup inside a transaction")
     s1 = stats()
     check(delta(s0, s1, "queries_cache_misses") == 1 and delta(s0, s1, "cache_fills_posted") == 1,
           "a miss inside a transaction queues its fill")
     same(Q(txn_q % r1), "a warm lookup inside a transaction")
+    check(delta(s1, stats(), "queries_cache_hits") == 0, "a REPEATABLE READ transaction is not answered from the cache")
     exchange(cb, Q("COMMIT"))
     exchange(direct, Q("COMMIT"))
     rows = {r["query"]: r for r in daemon.admin("SHOW", "QUERIES")["rows"]}
@@ -227,14 +241,18 @@ try:
          (other, direct2))
     wait_fills()
 
-    # --- transactions go to the backend -----------------------------------------------
+    # --- transactions: READ COMMITTED reads from the cache, a write ends that ----------
+    # (every case in test_daemon_txn.py)
     exchange(cb, Q(point))
     exchange(direct, Q("BEGIN"))
     exchange(cb, Q("BEGIN"))
     s0 = stats()
     same(Q(point), "a read inside a transaction")
     s1 = stats()
-    check(delta(s0, s1, "queries_cache_hits") == 0, "inside a transaction nothing comes from the cache")
+    check(delta(s0, s1, "queries_cache_hits") == 1, "a read inside a READ COMMITTED transaction is a hit")
+    same(Q("UPDATE film SET jahr = 1999 WHERE id = -1"), "a write inside the transaction (no row: no lock)")
+    same(Q(point), "a read after the write")
+    check(delta(s1, stats(), "queries_cache_hits") == 0, "after a write the transaction reads from the backend")
     same(Q("COMMIT"), "commit")
 
     # --- settings --------------------------------------------------------------------

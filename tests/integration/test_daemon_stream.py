@@ -14,8 +14,9 @@ database.  For 30 seconds (CB_STREAM_SECONDS) writers race readers:
   visibility lag is reported;
 - readers: director lookups and director-film joins through both.
 
-Writers pause 20-80 ms after each write (a write through cbcached fences its
-tables until it is applied), so that the readers are answered from the
+Writers pause 20-80 ms after each write (with commit_wait_ms = 0 on b, a
+write through b fences its tables until it is applied; through a, its
+commit waits for the stream), so that the readers are answered from the
 caches in between.
 
 At the end the caches are quiesced (WAIT FILLS), every director and its
@@ -81,7 +82,7 @@ FILMS = ("SELECT f.id, f.titel, f.regie, f.ort FROM regisseur r JOIN film f ON f
          "ORDER BY f.id")
 
 a = h.Daemon(conf("a"), port=6441)
-b = h.Daemon(conf("b"), port=6442)
+b = h.Daemon(conf("b", "commit_wait_ms = 0\n"), port=6442)  # fences instead of held commits
 with a, b:
     for d in (a, b):
         c = h.Conn(d.sock).login()

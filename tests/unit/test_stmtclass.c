@@ -281,6 +281,46 @@ static void test_forgets(void **state)
 		                 SQLFE_FORGET_ALL);
 }
 
+static void test_begins(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		sqlfe_stmtclass_begin want;
+	} cases[] = {
+	        {"BEGIN", SQLFE_BEGIN_DEFAULT},
+	        {"begin;", SQLFE_BEGIN_DEFAULT},
+	        {" /* c */ BEGIN WORK -- x", SQLFE_BEGIN_DEFAULT},
+	        {"BEGIN TRANSACTION READ ONLY", SQLFE_BEGIN_DEFAULT},
+	        {"START TRANSACTION READ WRITE, NOT DEFERRABLE", SQLFE_BEGIN_DEFAULT},
+	        {"BEGIN ISOLATION LEVEL READ COMMITTED", SQLFE_BEGIN_READ_COMMITTED},
+	        {"start transaction read only isolation level read uncommitted;", SQLFE_BEGIN_READ_COMMITTED},
+	        {"BEGIN ISOLATION LEVEL REPEATABLE READ", SQLFE_BEGIN_STRICTER},
+	        {"BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE", SQLFE_BEGIN_STRICTER},
+	        {"BEGIN ISOLATION LEVEL SERIALIZABLE ISOLATION LEVEL READ COMMITTED", SQLFE_BEGIN_STRICTER},
+	        {"BEGIN ISOLATION LEVEL READ COMMITTED, ISOLATION LEVEL REPEATABLE READ", SQLFE_BEGIN_STRICTER},
+	        {"BEGIN; SELECT 1", SQLFE_BEGIN_NONE},
+	        {"BEGIN;;", SQLFE_BEGIN_NONE},
+	        {"BEGIN, READ ONLY", SQLFE_BEGIN_NONE},
+	        {"BEGIN READ, ONLY", SQLFE_BEGIN_NONE},
+	        {"BEGIN READ ONLY,", SQLFE_BEGIN_NONE},
+	        {"BEGIN ISOLATION LEVEL", SQLFE_BEGIN_NONE},
+	        {"BEGIN ISOLATION LEVEL SNAPSHOT", SQLFE_BEGIN_NONE},
+	        {"START", SQLFE_BEGIN_NONE},
+	        {"START WORK", SQLFE_BEGIN_NONE},
+	        {"\"begin\"", SQLFE_BEGIN_NONE},
+	        {"BEGIN 'x", SQLFE_BEGIN_NONE},
+	        {"COMMIT", SQLFE_BEGIN_NONE},
+	        {"SELECT 1", SQLFE_BEGIN_NONE},
+	        {"", SQLFE_BEGIN_NONE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sqlfe_stmtclass_begin got = sqlfe_stmtclass_begins(cases[i].text, strlen(cases[i].text), true);
+		if (got != cases[i].want)
+			fail_msg("%s: %d, want %d", cases[i].text, (int)got, (int)cases[i].want);
+	}
+}
+
 static void test_unknown(void **state)
 {
 	static const char *const unknown[] = {
@@ -317,6 +357,7 @@ int main(void)
 	        cmocka_unit_test(test_reach),
 	        cmocka_unit_test(test_calls),
 	        cmocka_unit_test(test_forgets),
+	        cmocka_unit_test(test_begins),
 	        cmocka_unit_test(test_unknown),
 	        cmocka_unit_test(test_is_select),
 	};

@@ -1,7 +1,7 @@
 /*
  * Unit tests of hit/wire.c: buffer growth, consumption and compaction,
- * the exact bytes of the messages cbcached writes itself, and the set of
- * frontend message types.
+ * the exact bytes of the messages cbcached writes itself (a RowDescription
+ * too), and the set of frontend message types.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +57,27 @@ static void test_messages(void **state)
 	wire_buf_free(&b);
 }
 
+static void test_row_description(void **state)
+{
+	(void)state;
+	wire_buf b = {0};
+	size_t m = wire_begin_row_description(&b, 2);
+	wire_put_field(&b, "id", 16384, 1, 23, 4, -1, 0);
+	wire_put_field(&b, "", 0x01020304, -2, 0xfffffffe, -1, 0x7fffffff, 1);
+	wire_end(&b, m);
+	static const unsigned char want[] = {
+	        'T',  0,    0,    0,    46,   0,    2,                       /* RowDescription, 2 fields */
+	        'i',  'd',  0,    0,    0,    0x40, 0,    0, 1, 0, 0, 0, 23, /* id: table 16384, column 1, int4 */
+	        0,    4,    0xff, 0xff, 0xff, 0xff, 0,    0,                 /* length 4, typmod -1, text */
+	        0,    1,    2,    3,    4,    0xff, 0xfe,                    /* "": table, column -2 */
+	        0xff, 0xff, 0xff, 0xfe, 0xff, 0xff,                          /* type, length -1 */
+	        0x7f, 0xff, 0xff, 0xff, 0,    1,                             /* typmod, binary */
+	};
+	assert_int_equal(wire_buf_avail(&b), sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+	wire_buf_free(&b);
+}
+
 static void test_error(void **state)
 {
 	(void)state;
@@ -92,9 +113,8 @@ static void test_frontend_types(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_buffer),
-	        cmocka_unit_test(test_messages),
-	        cmocka_unit_test(test_error),
+	        cmocka_unit_test(test_buffer),          cmocka_unit_test(test_messages),
+	        cmocka_unit_test(test_row_description), cmocka_unit_test(test_error),
 	        cmocka_unit_test(test_frontend_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
