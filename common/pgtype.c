@@ -58,6 +58,14 @@ const pgtype *pgtype_lookup(uint32_t oid)
 	return NULL;
 }
 
+const pgtype *pgtype_lookup_name(const char *name)
+{
+	for (size_t i = 0; i < CB_ARRAY_LEN(type_table); i++)
+		if (strcmp(type_table[i].name, name) == 0)
+			return &type_table[i];
+	return NULL;
+}
+
 const pgtype *pgtype_output(uint32_t oid)
 {
 	const pgtype *t = pgtype_lookup(oid);

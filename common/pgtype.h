@@ -65,6 +65,7 @@
 #define PGTYPE_OID_OID 26
 #define PGTYPE_OID_FLOAT4 700
 #define PGTYPE_OID_FLOAT8 701
+#define PGTYPE_OID_UNKNOWN 705 /* no row: a parameter declared so is typed by PostgreSQL, as one not declared */
 #define PGTYPE_OID_BPCHAR 1042
 #define PGTYPE_OID_VARCHAR 1043
 #define PGTYPE_OID_DATE 1082
@@ -117,6 +118,8 @@ typedef struct pgtype {
 
 /* The row of base type oid, or NULL (a type kept as opaque text). */
 const pgtype *pgtype_lookup(uint32_t oid);
+/* The row whose pg_type.typname is name ("int4", never "integer"), or NULL. */
+const pgtype *pgtype_lookup_name(const char *name);
 /* The row of oid when the hit path renders the type exactly, else NULL. */
 const pgtype *pgtype_output(uint32_t oid);
 /* The storage of base type oid. */

@@ -794,11 +794,15 @@ static hitpath_outcome check_request(const sqlfe_plan *sp, const hitpath_request
 		return to_backend(res, "the statement has %d parameter values, its text uses %d", rq->nparams,
 		                  sp->nparams);
 	for (int i = 0; rq->param_types != NULL && i < rq->nparam_types; i++) {
+		uint32_t as;
 		if (i >= sp->nparams)
 			return to_backend(res, "more parameter types declared than the statement uses");
-		if (!sqlfe_plan_param_fits(sp->param_types[i + 1], rq->param_types[i]))
+		if (!sqlfe_subset_param_fits(sp->param_types[i + 1], rq->param_types[i]))
 			return to_backend(res, "parameter $%d declared as type %u, the cache compares it as %u", i + 1,
 			                  rq->param_types[i], sp->param_types[i + 1]);
+		if (!sqlfe_subset_param_declared(sp->param_casts[i + 1], rq->param_types[i], &as))
+			return to_backend(res, "parameter $%d declared as type %u, the text casts it to %u", i + 1,
+			                  rq->param_types[i], sp->param_casts[i + 1]);
 	}
 	if (!rq->simple && rq->nresult_formats != 0 && rq->nresult_formats != 1 && rq->nresult_formats != sp->ncols)
 		return to_backend(res, "%d result formats for %d columns", rq->nresult_formats, sp->ncols);

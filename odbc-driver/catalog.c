@@ -1,44 +1,61 @@
 /*
- * catalog.c - the ODBC catalog functions as queries on pg_catalog with
- * bound parameters, and a builder for result sets made in the driver.
+ * catalog.c - the ODBC catalog functions, answering what psqlODBC answers.
  *
  * Functions prefix: cat_
  *
- * Every name or pattern the application passes reaches PostgreSQL as a
- * bound parameter.  Search patterns (SQLTables, SQLColumns) use LIKE with
- * ODBC's escape character '\', which is also LIKE's default; with
- * SQL_ATTR_METADATA_ID on, arguments are identifiers and their LIKE
- * metacharacters are escaped so they match exactly.  Result sets whose
- * columns need the driver's type mapping (SQLColumns, SQLSpecialColumns)
- * are built in the driver from the query's rows.
+ * Most result sets are built in the driver (as psqlODBC builds them): the
+ * rows of a query on pg_catalog are turned into the ODBC columns, whose
+ * types and sizes are psqlODBC's (VARCHAR(128) names, INT2/INT4 numbers)
+ * and whose type columns follow the type rules of pgtypes.c.  SQLProcedures,
+ * SQLForeignKeys and SQLColumnPrivileges hand out a query's own result, as
+ * psqlODBC does.  Every name or pattern the application passes reaches
+ * PostgreSQL as a bound parameter.
+ *
+ * psqlODBC's argument rules, kept here: a search pattern uses '\' as its
+ * escape (a '\' before anything but '%' and '_' is a literal backslash);
+ * SQL_ATTR_METADATA_ID makes arguments exact names; a missing schema means
+ * current_schema() when a table name is given; when the schema is the
+ * user's name and nothing was found, "public" is tried; and when a
+ * function found nothing, it runs again with upper-case names folded to
+ * lower case (any name with upper-case letters under LowerCaseIdentifier).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "common/sb.h"
 #include "odbc-driver/catalog.h"
-#include "odbc-driver/convert.h"
 #include "odbc-driver/connection.h"
 #include "odbc-driver/environ.h"
+#include "odbc-driver/pgtypes.h"
+#include "odbc-driver/results.h"
 #include "odbc-driver/statement.h"
 
-PGresult *cat_result_new(const cat_col *cols, int ncols)
+#define CAT_NAME 128    /* psqlODBC's MAX_INFO_STRING */
+#define CAT_VARCHAR 254 /* psqlODBC's INFO_VARCHAR_SIZE */
+
+/* --- building result sets ----------------------------------------------------------------- */
+
+PGresult *cat_result_new(cbo_stmt *st, const cat_def *defs, int n)
 {
+	bool odbc2 = st->dbc->env->odbc_version == SQL_OV_ODBC2;
 	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 	if (res == NULL)
 		return NULL;
-	PGresAttDesc *att = calloc((size_t)ncols, sizeof(*att));
+	PGresAttDesc *att = calloc((size_t)n, sizeof(*att));
 	if (att == NULL) {
 		PQclear(res);
 		return NULL;
 	}
-	for (int i = 0; i < ncols; i++) {
-		att[i].name = (char *)cols[i].name;
-		att[i].typid = cols[i].type;
-		att[i].typlen = cols[i].type == CBO_INT2OID ? 2 : cols[i].type == CBO_INT4OID ? 4 : -1;
+	for (int i = 0; i < n; i++) {
+		att[i].name = (char *)(odbc2 && defs[i].name2 ? defs[i].name2 : defs[i].name3);
+		att[i].typid = defs[i].type;
+		att[i].typlen = defs[i].type == CBO_INT2OID ? 2 : defs[i].type == CBO_INT4OID ? 4 : -1;
 		att[i].atttypmod = -1;
 	}
-	int ok = PQsetResultAttrs(res, ncols, att);
+	int ok = PQsetResultAttrs(res, n, att);
 	free(att);
 	if (!ok) {
 		PQclear(res);
@@ -61,386 +78,1360 @@ bool cat_set_int(PGresult *res, int row, int col, long value)
 	return cat_set(res, row, col, buf);
 }
 
+bool cat_set_nint(PGresult *res, int row, int col, long value)
+{
+	return value == -1 ? cat_set(res, row, col, NULL) : cat_set_int(res, row, col, value);
+}
+
 static SQLRETURN cat_oom(cbo_stmt *st)
 {
 	return diag_add(&st->diag, "HY001", "out of memory building a catalog result");
 }
 
-/* A LIKE pattern for an argument: '%' for NULL, escaped when it is an
- * identifier (SQL_ATTR_METADATA_ID).  *owned is freed by the caller. */
-static const char *cat_pattern(cbo_stmt *st, const char *arg, char **owned)
+SQLRETURN cat_install(cbo_stmt *st, PGresult *res, const cat_def *defs, int n)
 {
-	*owned = NULL;
-	if (arg == NULL)
-		return "%";
-	if (st->metadata_id != SQL_TRUE)
-		return arg;
-	char *e = malloc(2 * strlen(arg) + 1);
-	if (e == NULL)
-		return NULL;
-	size_t n = 0;
-	for (const char *p = arg; *p; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			e[n++] = '\\';
-		e[n++] = *p;
-	}
-	e[n] = '\0';
-	*owned = e;
-	return e;
-}
-
-/* Run sql and make its rows the statement's result set. */
-static SQLRETURN cat_run(cbo_stmt *st, const char *sql, int n, const char *const *values)
-{
-	PGresult *res = stmt_query(st, sql, n, values);
-	if (res == NULL)
+	stmt_set_result(st, res, true);
+	if (!st->executed)
 		return SQL_ERROR;
-	stmt_set_result(st, res);
-	return st->executed ? SQL_SUCCESS : SQL_ERROR;
-}
-
-static SQLRETURN cat_install(cbo_stmt *st, PGresult *res)
-{
-	stmt_set_result(st, res);
-	return st->executed ? SQL_SUCCESS : SQL_ERROR;
-}
-
-/* --- SQLTables ------------------------------------------------------------ */
-
-static const cat_col cat_tables_cols[] = {
-        {"TABLE_CAT", CBO_VARCHAROID},  {"TABLE_SCHEM", CBO_VARCHAROID}, {"TABLE_NAME", CBO_VARCHAROID},
-        {"TABLE_TYPE", CBO_VARCHAROID}, {"REMARKS", CBO_VARCHAROID},
-};
-
-static const char cat_tables_sql[] =
-        "SELECT current_database()::varchar AS \"TABLE_CAT\", n.nspname::varchar AS \"TABLE_SCHEM\", "
-        "c.relname::varchar AS \"TABLE_NAME\", t.typ::varchar AS \"TABLE_TYPE\", "
-        "d.description::varchar AS \"REMARKS\" "
-        "FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "CROSS JOIN LATERAL (SELECT CASE WHEN n.nspname IN ('pg_catalog', 'information_schema') "
-        "THEN 'SYSTEM ' ELSE '' END || CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'p' THEN 'TABLE' "
-        "WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'FOREIGN TABLE' END AS typ) t "
-        "LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.objsubid = 0 "
-        "AND d.classoid = 'pg_catalog.pg_class'::regclass "
-        "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname LIKE $1 AND c.relname LIKE $2 "
-        "AND ($3::text IS NULL OR t.typ = ANY (ARRAY(SELECT upper(btrim(x, ' ''')) "
-        "FROM unnest(string_to_array($3, ',')) AS x))) "
-        "ORDER BY 4, 2, 3";
-
-static const char cat_schemas_sql[] =
-        "SELECT NULL::varchar AS \"TABLE_CAT\", nspname::varchar AS \"TABLE_SCHEM\", NULL::varchar AS "
-        "\"TABLE_NAME\", NULL::varchar AS \"TABLE_TYPE\", NULL::varchar AS \"REMARKS\" "
-        "FROM pg_catalog.pg_namespace ORDER BY 2";
-
-SQLRETURN cat_tables(cbo_stmt *st, const char *cat, const char *schema, const char *table, const char *types)
-{
-	bool cat_empty = cat && !cat[0], schema_empty = schema && !schema[0], table_empty = table && !table[0];
-	if (cat && strcmp(cat, SQL_ALL_CATALOGS) == 0 && schema_empty && table_empty) {
-		PGresult *r = cat_result_new(cat_tables_cols, 5);
-		if (r == NULL || !cat_set(r, 0, 0, PQdb(st->dbc->pg))) {
-			PQclear(r);
-			return cat_oom(st);
-		}
-		for (int c = 1; c < 5; c++)
-			if (!cat_set(r, 0, c, NULL)) {
-				PQclear(r);
-				return cat_oom(st);
-			}
-		return cat_install(st, r);
-	}
-	if (schema && strcmp(schema, SQL_ALL_SCHEMAS) == 0 && cat_empty && table_empty)
-		return cat_run(st, cat_schemas_sql, 0, NULL);
-	if (types && strcmp(types, SQL_ALL_TABLE_TYPES) == 0 && cat_empty && schema_empty && table_empty) {
-		static const char *const kinds[] = {
-		        "FOREIGN TABLE", "MATERIALIZED VIEW", "SYSTEM TABLE", "SYSTEM VIEW", "TABLE", "VIEW"};
-		PGresult *r = cat_result_new(cat_tables_cols, 5);
-		if (r == NULL)
-			return cat_oom(st);
-		for (int i = 0; i < 6; i++)
-			for (int c = 0; c < 5; c++)
-				if (!cat_set(r, i, c, c == 3 ? kinds[i] : NULL)) {
-					PQclear(r);
-					return cat_oom(st);
-				}
-		return cat_install(st, r);
-	}
-	char *o1, *o2;
-	const char *vals[3];
-	vals[0] = cat_pattern(st, schema, &o1);
-	vals[1] = cat_pattern(st, table, &o2);
-	vals[2] = types && types[0] ? types : NULL;
-	SQLRETURN r = (vals[0] && vals[1]) ? cat_run(st, cat_tables_sql, 3, vals) : cat_oom(st);
-	free(o1);
-	free(o2);
-	return r;
-}
-
-/* --- SQLColumns ----------------------------------------------------------- */
-
-static const cat_col cat_columns_cols[] = {
-        {"TABLE_CAT", CBO_VARCHAROID},      {"TABLE_SCHEM", CBO_VARCHAROID},   {"TABLE_NAME", CBO_VARCHAROID},
-        {"COLUMN_NAME", CBO_VARCHAROID},    {"DATA_TYPE", CBO_INT2OID},        {"TYPE_NAME", CBO_VARCHAROID},
-        {"COLUMN_SIZE", CBO_INT4OID},       {"BUFFER_LENGTH", CBO_INT4OID},    {"DECIMAL_DIGITS", CBO_INT2OID},
-        {"NUM_PREC_RADIX", CBO_INT2OID},    {"NULLABLE", CBO_INT2OID},         {"REMARKS", CBO_VARCHAROID},
-        {"COLUMN_DEF", CBO_VARCHAROID},     {"SQL_DATA_TYPE", CBO_INT2OID},    {"SQL_DATETIME_SUB", CBO_INT2OID},
-        {"CHAR_OCTET_LENGTH", CBO_INT4OID}, {"ORDINAL_POSITION", CBO_INT4OID}, {"IS_NULLABLE", CBO_VARCHAROID},
-};
-
-static const char cat_columns_sql[] =
-        "SELECT n.nspname, c.relname, a.attname, "
-        "CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, "
-        "CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
-        "a.attnotnull, d.description, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attnum, t.typname "
-        "FROM pg_catalog.pg_attribute a "
-        "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-        "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
-        "LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid AND d.objsubid = a.attnum "
-        "AND d.classoid = 'pg_catalog.pg_class'::regclass "
-        "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-        "AND n.nspname LIKE $1 AND c.relname LIKE $2 AND a.attname LIKE $3 "
-        "ORDER BY 1, 2, a.attnum";
-
-/* Fill the type columns shared by SQLColumns and SQLSpecialColumns. */
-static bool cat_type_cols(cbo_stmt *st, PGresult *out, int row, Oid oid, int mod, int c_type, int c_size, int c_buflen,
-                          int c_digits)
-{
-	const conv_pgtype *t = conv_pgtype_of(oid);
-	SQLSMALLINT sqltype = conv_sql_type(oid, st->dbc->env->odbc_version);
-	bool has_digits = t->cls == CONV_NUM || t->cls == CONV_TIME || t->cls == CONV_TS;
-	if (oid == CBO_FLOAT4OID || oid == CBO_FLOAT8OID)
-		has_digits = false;
-	return cat_set_int(out, row, c_type, sqltype) &&
-	       cat_set_int(out, row, c_size, (long)conv_column_size(oid, mod)) &&
-	       cat_set_int(out, row, c_buflen, (long)conv_octet_length(oid, mod)) &&
-	       (has_digits ? cat_set_int(out, row, c_digits, conv_decimal_digits(oid, mod))
-	                   : cat_set(out, row, c_digits, NULL));
-}
-
-SQLRETURN cat_columns(cbo_stmt *st, const char *cat, const char *schema, const char *table, const char *column)
-{
-	char *o1, *o2, *o3;
-	const char *vals[3];
-	vals[0] = cat_pattern(st, schema, &o1);
-	vals[1] = cat_pattern(st, table, &o2);
-	vals[2] = cat_pattern(st, column, &o3);
-	PGresult *q = (vals[0] && vals[1] && vals[2]) ? stmt_query(st, cat_columns_sql, 3, vals) : NULL;
-	free(o1);
-	free(o2);
-	free(o3);
-	if (q == NULL)
-		return st->diag.n ? SQL_ERROR : cat_oom(st);
-	PGresult *out = cat_result_new(cat_columns_cols, (int)CB_ARRAY_LEN(cat_columns_cols));
-	bool ok = out != NULL;
-	for (int i = 0; ok && i < PQntuples(q); i++) {
-		Oid oid = (Oid)strtoul(PQgetvalue(q, i, 3), NULL, 10);
-		int mod = atoi(PQgetvalue(q, i, 4));
-		bool notnull = PQgetvalue(q, i, 5)[0] == 't';
-		const conv_pgtype *t = conv_pgtype_of(oid);
-		SQLSMALLINT sqltype = conv_sql_type(oid, st->dbc->env->odbc_version);
-		SQLSMALLINT sub;
-		SQLSMALLINT verbose = conv_verbose_type(sqltype, &sub);
-		long radix = t->cls == CONV_NUM ? (oid == CBO_FLOAT4OID || oid == CBO_FLOAT8OID ? 2 : 10) : -1;
-		ok = cat_set(out, i, 0, PQdb(st->dbc->pg)) && cat_set(out, i, 1, PQgetvalue(q, i, 0)) &&
-		     cat_set(out, i, 2, PQgetvalue(q, i, 1)) && cat_set(out, i, 3, PQgetvalue(q, i, 2)) &&
-		     cat_set(out, i, 5, PQgetvalue(q, i, 9)) && cat_type_cols(st, out, i, oid, mod, 4, 6, 7, 8) &&
-		     (radix > 0 ? cat_set_int(out, i, 9, radix) : cat_set(out, i, 9, NULL)) &&
-		     cat_set_int(out, i, 10, notnull ? SQL_NO_NULLS : SQL_NULLABLE) &&
-		     cat_set(out, i, 11, PQgetisnull(q, i, 6) ? NULL : PQgetvalue(q, i, 6)) &&
-		     cat_set(out, i, 12, PQgetisnull(q, i, 7) ? NULL : PQgetvalue(q, i, 7)) &&
-		     cat_set_int(out, i, 13, verbose) &&
-		     (sub ? cat_set_int(out, i, 14, sub) : cat_set(out, i, 14, NULL)) &&
-		     ((t->cls == CONV_CHAR || t->cls == CONV_BIN)
-		              ? cat_set_int(out, i, 15, (long)conv_octet_length(oid, mod))
-		              : cat_set(out, i, 15, NULL)) &&
-		     cat_set(out, i, 16, PQgetvalue(q, i, 8)) && cat_set(out, i, 17, notnull ? "NO" : "YES");
-	}
-	PQclear(q);
-	if (!ok) {
-		PQclear(out);
+	stmt_res *r = &st->results[0];
+	r->fieldsize = malloc((size_t)n * sizeof(int));
+	if (r->fieldsize == NULL)
 		return cat_oom(st);
-	}
-	return cat_install(st, out);
-}
-
-/* --- SQLPrimaryKeys ------------------------------------------------------- */
-
-static const char cat_pk_sql[] =
-        "SELECT current_database()::varchar AS \"TABLE_CAT\", n.nspname::varchar AS \"TABLE_SCHEM\", "
-        "c.relname::varchar AS \"TABLE_NAME\", a.attname::varchar AS \"COLUMN_NAME\", "
-        "k.ord::int2 AS \"KEY_SEQ\", con.conname::varchar AS \"PK_NAME\" "
-        "FROM pg_catalog.pg_constraint con "
-        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
-        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
-        "WHERE con.contype = 'p' AND c.relname = $2 "
-        "AND (CASE WHEN $1::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = $1 END) "
-        "ORDER BY 2, 3, 5";
-
-static SQLRETURN cat_need_table(cbo_stmt *st, const char *table)
-{
-	if (table == NULL)
-		return diag_add(&st->diag, "HY009", "invalid use of null pointer: the table name is required");
+	for (int i = 0; i < n; i++)
+		r->fieldsize[i] = defs[i].size;
+	r->nfieldsize = n;
 	return SQL_SUCCESS;
 }
 
-SQLRETURN cat_primary_keys(cbo_stmt *st, const char *cat, const char *schema, const char *table)
+/* A query's own result as the statement's result set. */
+static SQLRETURN cat_install_query(cbo_stmt *st, PGresult *res)
 {
-	if (cat_need_table(st, table) != SQL_SUCCESS)
-		return SQL_ERROR;
-	const char *vals[2] = {schema, table};
-	return cat_run(st, cat_pk_sql, 2, vals);
+	stmt_set_result(st, res, false);
+	return st->executed ? SQL_SUCCESS : SQL_ERROR;
 }
 
-/* --- SQLForeignKeys ------------------------------------------------------- */
+/* --- arguments ---------------------------------------------------------------------------- */
 
-#define CAT_RULE(col)                                                                                        \
-	"(CASE con." col " WHEN 'c' THEN 0 WHEN 'r' THEN 1 WHEN 'n' THEN 2 WHEN 'a' THEN 3 WHEN 'd' THEN 4 " \
-	"END)::int2"
-
-static const char cat_fk_sql_head[] =
-        "SELECT current_database()::varchar AS \"PKTABLE_CAT\", pn.nspname::varchar AS \"PKTABLE_SCHEM\", "
-        "pc.relname::varchar AS \"PKTABLE_NAME\", pa.attname::varchar AS \"PKCOLUMN_NAME\", "
-        "current_database()::varchar AS \"FKTABLE_CAT\", fn.nspname::varchar AS \"FKTABLE_SCHEM\", "
-        "fc.relname::varchar AS \"FKTABLE_NAME\", fa.attname::varchar AS \"FKCOLUMN_NAME\", "
-        "k.ord::int2 AS \"KEY_SEQ\", " CAT_RULE("confupdtype") " AS \"UPDATE_RULE\", " CAT_RULE(
-                "confdeltype") " AS \"DELETE_RULE\", "
-                               "con.conname::varchar AS \"FK_NAME\", ic.relname::varchar AS \"PK_NAME\", "
-                               "(CASE WHEN con.condeferred THEN 5 WHEN con.condeferrable THEN 6 ELSE 7 END)::int2 AS "
-                               "\"DEFERRABILITY\" "
-                               "FROM pg_catalog.pg_constraint con "
-                               "JOIN pg_catalog.pg_class fc ON fc.oid = con.conrelid "
-                               "JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace "
-                               "JOIN pg_catalog.pg_class pc ON pc.oid = con.confrelid "
-                               "JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
-                               "LEFT JOIN pg_catalog.pg_class ic ON ic.oid = con.conindid "
-                               "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(fk, pk, ord) "
-                               "JOIN pg_catalog.pg_attribute fa ON fa.attrelid = fc.oid AND fa.attnum = k.fk "
-                               "JOIN pg_catalog.pg_attribute pa ON pa.attrelid = pc.oid AND pa.attnum = k.pk "
-                               "WHERE con.contype = 'f' "
-                               "AND ($1::text IS NULL OR pn.nspname = $1) AND ($2::text IS NULL OR pc.relname = $2) "
-                               "AND ($3::text IS NULL OR fn.nspname = $3) AND ($4::text IS NULL OR fc.relname = $4) ";
-
-SQLRETURN cat_foreign_keys(cbo_stmt *st, const char *pkcat, const char *pkschema, const char *pktable,
-                           const char *fkcat, const char *fkschema, const char *fktable)
+char *cat_like_pattern(const char *p)
 {
-	if ((pktable == NULL || !pktable[0]) && (fktable == NULL || !fktable[0]))
-		return diag_add(&st->diag, "HY009",
-		                "invalid use of null pointer: give the primary-key table, the foreign-key table or "
-		                "both");
-	bool by_pk = pktable != NULL && pktable[0];
-	char sql[sizeof(cat_fk_sql_head) + 64];
-	snprintf(sql, sizeof(sql), "%sORDER BY %s", cat_fk_sql_head, by_pk ? "5, 6, 7, 9" : "1, 2, 3, 9");
-	const char *vals[4] = {pkschema && pkschema[0] ? pkschema : NULL, by_pk ? pktable : NULL,
-	                       fkschema && fkschema[0] ? fkschema : NULL, fktable && fktable[0] ? fktable : NULL};
-	return cat_run(st, sql, 4, vals);
+	if (p == NULL)
+		return NULL;
+	char *out = malloc(2 * strlen(p) + 2);
+	if (out == NULL)
+		return NULL;
+	size_t n = 0;
+	bool esc = false;
+	for (; *p; p++) {
+		if (esc && *p != '%' && *p != '_')
+			out[n++] = '\\';
+		if (*p == '\\') {
+			esc = true;
+			out[n++] = '\\';
+		} else {
+			esc = false;
+			out[n++] = *p;
+		}
+	}
+	if (esc)
+		out[n++] = '\\';
+	out[n] = '\0';
+	return out;
 }
 
-/* --- SQLStatistics -------------------------------------------------------- */
-
-static const char cat_stats_sql[] =
-        "SELECT * FROM ("
-        "SELECT current_database()::varchar AS \"TABLE_CAT\", n.nspname::varchar AS \"TABLE_SCHEM\", "
-        "c.relname::varchar AS \"TABLE_NAME\", NULL::int2 AS \"NON_UNIQUE\", NULL::varchar AS "
-        "\"INDEX_QUALIFIER\", NULL::varchar AS \"INDEX_NAME\", 0::int2 AS \"TYPE\", NULL::int2 AS "
-        "\"ORDINAL_POSITION\", NULL::varchar AS \"COLUMN_NAME\", NULL::varchar AS \"ASC_OR_DESC\", "
-        "greatest(c.reltuples, 0)::int4 AS \"CARDINALITY\", c.relpages::int4 AS \"PAGES\", "
-        "NULL::varchar AS \"FILTER_CONDITION\" "
-        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind IN ('r', 'p', 'm') AND c.relname = $2 "
-        "AND (CASE WHEN $1::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = $1 END) "
-        "UNION ALL "
-        "SELECT current_database()::varchar, n.nspname::varchar, c.relname::varchar, "
-        "(NOT i.indisunique)::int::int2, n.nspname::varchar, ic.relname::varchar, "
-        "(CASE WHEN i.indisclustered THEN 1 WHEN am.amname = 'hash' THEN 2 ELSE 3 END)::int2, "
-        "k.ord::int2, (CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true) "
-        "ELSE a.attname::text END)::varchar, "
-        "(CASE WHEN am.amname = 'btree' THEN CASE WHEN i.indoption[(k.ord - 1)::int] & 1 = 1 THEN 'D' "
-        "ELSE 'A' END END)::varchar, "
-        "greatest(ic.reltuples, 0)::int4, ic.relpages::int4, "
-        "pg_catalog.pg_get_expr(i.indpred, i.indrelid)::varchar "
-        "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
-        "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
-        "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
-        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
-        "WHERE c.relname = $2 AND k.ord <= i.indnkeyatts "
-        "AND (CASE WHEN $1::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = $1 END) "
-        "AND ($3::int = 0 OR i.indisunique)"
-        ") s ORDER BY 4 NULLS FIRST, 7, 5, 6, 8";
-
-SQLRETURN cat_statistics(cbo_stmt *st, const char *cat, const char *schema, const char *table, SQLUSMALLINT unique)
+char *cat_lower_retry_name(const char *name, bool any_case)
 {
-	if (cat_need_table(st, table) != SQL_SUCCESS)
-		return SQL_ERROR;
-	if (unique != SQL_INDEX_UNIQUE && unique != SQL_INDEX_ALL)
-		return diag_add(&st->diag, "HY100",
-		                "uniqueness option %u out of range; use SQL_INDEX_UNIQUE or SQL_INDEX_ALL",
-		                (unsigned)unique);
-	const char *vals[3] = {schema, table, unique == SQL_INDEX_UNIQUE ? "1" : "0"};
-	return cat_run(st, cat_stats_sql, 3, vals);
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	char *out = NULL;
+	for (size_t i = 0; name[i]; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c >= 0x80)
+			continue;
+		if (!any_case && islower(c)) {
+			free(out);
+			return NULL;
+		}
+		if (tolower(c) != c) {
+			if (out == NULL && (out = strdup(name)) == NULL)
+				return NULL;
+			out[i] = (char)tolower(c);
+		}
+	}
+	return out;
 }
 
-/* --- SQLSpecialColumns ---------------------------------------------------- */
+/* Whether an argument names something: given, and not an empty string of
+ * length 0 (psqlODBC's TABLE_IS_VALID). */
+static bool cat_valid(const cat_args *a, int i)
+{
+	return a->s[i] != NULL && (a->len[i] > 0 || a->len[i] == SQL_NTS);
+}
 
-static const cat_col cat_special_cols[] = {
-        {"SCOPE", CBO_INT2OID},          {"COLUMN_NAME", CBO_VARCHAROID}, {"DATA_TYPE", CBO_INT2OID},
-        {"TYPE_NAME", CBO_VARCHAROID},   {"COLUMN_SIZE", CBO_INT4OID},    {"BUFFER_LENGTH", CBO_INT4OID},
-        {"DECIMAL_DIGITS", CBO_INT2OID}, {"PSEUDO_COLUMN", CBO_INT2OID},
+/* A search pattern or, under SQL_ATTR_METADATA_ID, an exact name. */
+typedef struct cat_name {
+	char *v;        /* the parameter value; NULL when no argument */
+	const char *op; /* "LIKE" or "=" */
+} cat_name;
+
+static bool cat_name_make(cbo_stmt *st, const char *arg, bool pattern, cat_name *out)
+{
+	out->op = pattern ? "LIKE" : "=";
+	out->v = NULL;
+	if (arg == NULL)
+		return true;
+	out->v = pattern ? cat_like_pattern(arg) : strdup(arg);
+	return out->v != NULL;
+}
+
+/* --- queries with bound parameters --------------------------------------------------------- */
+
+/* A catalog query: its text (q_add) and its parameters (q_param), run
+ * once by q_run.  Zero-initialised it is empty. */
+typedef struct cat_q {
+	cb_sb sql;
+	const char *vals[12];
+	int n;
+	bool overflow;
+} cat_q;
+
+#define q_add(q, ...) cb_sb_printf(&(q)->sql, __VA_ARGS__)
+
+/* A parameter's number ($n). */
+static int q_param(cat_q *q, const char *v)
+{
+	if (q->n >= (int)(sizeof(q->vals) / sizeof(q->vals[0]))) {
+		q->overflow = true;
+		return 1;
+	}
+	q->vals[q->n++] = v;
+	return q->n;
+}
+
+/* Run the query (its text goes): the result, or NULL with a diagnostic. */
+static PGresult *q_run(cbo_stmt *st, cat_q *q)
+{
+	char *sql = cb_sb_finish(&q->sql);
+	PGresult *r = NULL;
+	if (q->overflow)
+		diag_add(&st->diag, "HY000", "internal error: a catalog query has too many parameters");
+	else if (sql == NULL)
+		diag_add(&st->diag, "HY001", "out of memory building a catalog query");
+	else
+		r = stmt_query(st, sql, q->n, q->vals);
+	free(sql);
+	return r;
+}
+
+/* " AND col op $n" for a name (none when no argument). */
+static void q_name(cat_q *q, const char *col, const cat_name *nm)
+{
+	if (nm->v != NULL)
+		q_add(q, " AND %s %s $%d", col, nm->op, q_param(q, nm->v));
+}
+
+/* The schema condition: the given schema, else current_schema() when a
+ * table is named, else none. */
+static void q_schema(cat_q *q, const char *col, const cat_name *nm, bool table_valid)
+{
+	if (nm->v != NULL && nm->v[0] != '\0')
+		q_add(q, " AND %s %s $%d", col, nm->op, q_param(q, nm->v));
+	else if (table_valid)
+		q_add(q, " AND %s %s pg_catalog.current_schema()", col, nm->op);
+}
+
+/* One value of the session (current_schema() ...), malloc'd; NULL when it
+ * is NULL or the query failed (diagnostic set when failed is given). */
+static char *cat_scalar(cbo_stmt *st, const char *sql)
+{
+	PGresult *r = stmt_query(st, sql, 0, NULL);
+	char *v = NULL;
+	if (r != NULL && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+		v = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+/* psqlODBC's second try: a schema named like the user, with "public"
+ * current, means "public". */
+static bool cat_public_retry(cbo_stmt *st, const char *schema)
+{
+	if (schema == NULL)
+		return false;
+	const char *user = PQuser(st->dbc->pg);
+	if (user == NULL || strlen(user) != strlen(schema) || strcasecmp(user, schema) != 0)
+		return false;
+	char *cur = cat_scalar(st, "SELECT pg_catalog.current_schema()");
+	bool pub = cur != NULL && strcasecmp(cur, "public") == 0;
+	free(cur);
+	return pub;
+}
+
+static const char *cat_db(cbo_stmt *st)
+{
+	const char *db = PQdb(st->dbc->pg);
+	return db ? db : "";
+}
+
+/* The type rules for a column type of a catalog (typmod as psqlODBC keeps it). */
+static void cat_type(cbo_stmt *st, Oid oid, int mod, pgt_ctx *ctx, pgt_col *col)
+{
+	res_pgt_ctx(st, oid, ctx);
+	*col = (pgt_col){
+	        .oid = oid, .typmod = mod, .longest = PGT_UNSET, .unknowns = PGT_UNKNOWNS_MAX, .adjusted = true};
+}
+
+/* CHAR_OCTET_LENGTH: bytes of character and binary types, -1 for others. */
+static long cat_octets(const pgt_ctx *ctx, const pgt_col *col)
+{
+	switch (col->oid) {
+	case CBO_VARCHAROID:
+	case CBO_BPCHAROID:
+	case CBO_TEXTOID:
+	case CBO_UNKNOWNOID:
+	case CBO_BYTEAOID:
+		return pgt_octet_length(ctx, col);
+	default:
+		return ctx->lo ? pgt_octet_length(ctx, col) : -1;
+	}
+}
+
+/* Run impl; when it succeeded with no rows, run it again with upper-case
+ * names folded (psqlODBC's second try). */
+typedef SQLRETURN (*cat_impl)(cbo_stmt *st, const cat_args *a);
+
+static SQLRETURN cat_run(cbo_stmt *st, const cat_args *a, int nargs, cat_impl impl)
+{
+	SQLRETURN r = impl(st, a);
+	if (r != SQL_SUCCESS || st->nresults < 1 || st->results[0].res == NULL || PQntuples(st->results[0].res) > 0)
+		return r;
+	cat_args low = *a;
+	char *owned[6] = {0};
+	bool again = false;
+	for (int i = 0; i < nargs; i++) {
+		owned[i] = cat_lower_retry_name(a->s[i], st->dbc->opts.lower_case_identifier);
+		if (owned[i] != NULL) {
+			low.s[i] = owned[i];
+			low.len[i] = SQL_NTS;
+			again = true;
+		}
+	}
+	if (again)
+		r = impl(st, &low);
+	for (int i = 0; i < nargs; i++)
+		free(owned[i]);
+	return r;
+}
+
+/* --- SQLTables ------------------------------------------------------------------------------ */
+
+static const cat_def cat_tables_defs[] = {
+        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_TYPE", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"REMARKS", NULL, CBO_VARCHAROID, CAT_VARCHAR},
 };
 
-static const char cat_special_sql[] =
-        "SELECT a.attname, a.atttypid, a.atttypmod, t.typname "
-        "FROM pg_catalog.pg_constraint con "
-        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
-        "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
-        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-        "WHERE con.contype = 'p' AND c.relname = $2 "
-        "AND (CASE WHEN $1::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = $1 END) "
-        "ORDER BY k.ord";
+enum { CT_SYSTEM = 1, CT_TABLE = 2, CT_VIEW = 4, CT_FOREIGN = 8, CT_MATVIEW = 16 };
 
-SQLRETURN cat_special_columns(cbo_stmt *st, SQLUSMALLINT idtype, const char *cat, const char *schema, const char *table,
-                              SQLUSMALLINT scope, SQLUSMALLINT nullable)
+static int cat_table_types(const char *types)
 {
-	if (cat_need_table(st, table) != SQL_SUCCESS)
-		return SQL_ERROR;
-	if (idtype != SQL_BEST_ROWID && idtype != SQL_ROWVER)
-		return diag_add(&st->diag, "HY097", "column type %u out of range; use SQL_BEST_ROWID or SQL_ROWVER",
-		                (unsigned)idtype);
-	PGresult *out = cat_result_new(cat_special_cols, (int)CB_ARRAY_LEN(cat_special_cols));
-	if (out == NULL)
-		return cat_oom(st);
-	bool ok = true;
-	if (idtype == SQL_ROWVER) {
-		/* xmin changes whenever the row is updated */
-		ok = cat_set_int(out, 0, 0, SQL_SCOPE_CURROW) && cat_set(out, 0, 1, "xmin") &&
-		     cat_set(out, 0, 3, "xid") && cat_type_cols(st, out, 0, CBO_XIDOID, -1, 2, 4, 5, 6) &&
-		     cat_set_int(out, 0, 7, SQL_PC_PSEUDO);
-	} else {
-		const char *vals[2] = {schema, table};
-		PGresult *q = stmt_query(st, cat_special_sql, 2, vals);
-		if (q == NULL) {
-			PQclear(out);
+	int show = 0;
+	const char *p = types;
+	while (*p) {
+		while (*p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		const char *t = p;
+		while (t < p + n && isspace((unsigned char)*t))
+			t++;
+		if (t < p + n && *t == '\'')
+			t++;
+		size_t tn = (size_t)(p + n - t);
+		if (tn >= 12 && strncasecmp(t, "SYSTEM TABLE", 12) == 0)
+			show |= CT_SYSTEM;
+		else if (tn >= 5 && strncasecmp(t, "TABLE", 5) == 0)
+			show |= CT_TABLE;
+		else if (tn >= 4 && strncasecmp(t, "VIEW", 4) == 0)
+			show |= CT_VIEW;
+		else if (tn >= 13 && strncasecmp(t, "FOREIGN TABLE", 13) == 0)
+			show |= CT_FOREIGN;
+		else if (tn >= 7 && strncasecmp(t, "MATVIEW", 7) == 0)
+			show |= CT_MATVIEW;
+		p += n;
+	}
+	return show;
+}
+
+static bool cat_system_schema(const char *nsp)
+{
+	return strcasecmp(nsp, "pg_catalog") == 0 || strcasecmp(nsp, "pg_toast") == 0 ||
+	       strncasecmp(nsp, "pg_temp_", 8) == 0 || strcasecmp(nsp, "information_schema") == 0;
+}
+
+static SQLRETURN cat_tables_impl(cbo_stmt *st, const cat_args *a)
+{
+	bool pattern = st->metadata_id != SQL_TRUE;
+	const char *cat = a->s[0], *schema = a->s[1], *table = a->s[2], *types = a->s[3];
+	bool show_sys_dsn = st->dbc->opts.show_system_tables;
+	bool list_cat = false, list_schemas = false, list_types = false;
+	if (pattern && table != NULL && table[0] == '\0' && cat != NULL && schema != NULL) {
+		if (schema[0] == '\0') {
+			if (strcmp(cat, SQL_ALL_CATALOGS) == 0)
+				list_cat = true;
+			else if (cat[0] == '\0' && types != NULL && strcmp(types, SQL_ALL_TABLE_TYPES) == 0)
+				list_types = true;
+		} else if (cat[0] == '\0' && strcmp(schema, SQL_ALL_SCHEMAS) == 0) {
+			list_schemas = true;
+		}
+	}
+	bool list_some = list_cat || list_schemas || list_types;
+	int show;
+	if (types == NULL || list_some || strcmp(types, SQL_ALL_TABLE_TYPES) == 0)
+		show = CT_TABLE | CT_VIEW | CT_FOREIGN | CT_MATVIEW;
+	else
+		show = cat_table_types(types);
+
+	const char *schema_arg = schema;
+	SQLSMALLINT schema_len = a->len[1];
+	PGresult *rows = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		cat_name nsp = {0}, rel = {0};
+		if (!cat_name_make(st, schema_arg, pattern, &nsp) || !cat_name_make(st, table, pattern, &rel)) {
+			free(nsp.v);
+			free(rel.v);
+			return cat_oom(st);
+		}
+		if (schema_arg != NULL && schema_len == 0) {
+			free(nsp.v);
+			nsp.v = NULL;
+		}
+		cat_q q = {.n = 0};
+		if (list_cat)
+			q_add(&q, "SELECT NULL::text, NULL::text, NULL::text");
+		else if (list_types)
+			q_add(&q,
+			      "SELECT NULL::text, NULL::text, k FROM (SELECT 'r' AS k UNION SELECT 'v' UNION SELECT "
+			      "'m' UNION SELECT 'f' UNION SELECT 'p') AS a");
+		else if (list_schemas)
+			q_add(&q,
+			      "SELECT NULL::text, nspname::text, NULL::text FROM pg_catalog.pg_namespace n WHERE true");
+		else
+			q_add(&q, "SELECT c.relname::text, n.nspname::text, c.relkind::text FROM pg_catalog.pg_class c "
+			          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+			          "WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')");
+		if (!list_some) {
+			q_schema(&q, "n.nspname", &nsp, cat_valid(a, 2));
+			if (rel.v != NULL && rel.v[0] != '\0')
+				q_name(&q, "c.relname", &rel);
+		}
+		if ((list_schemas || !list_some) && !show_sys_dsn && !(show & CT_SYSTEM))
+			q_add(&q,
+			      " AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'pg_temp_1')");
+		if (list_schemas)
+			q_add(&q, " ORDER BY n.nspname");
+		else if (!list_some)
+			q_add(&q, " ORDER BY n.nspname, c.relname");
+		rows = q_run(st, &q);
+		free(nsp.v);
+		free(rel.v);
+		if (rows == NULL)
 			return SQL_ERROR;
+		if (attempt == 0 && PQntuples(rows) == 0 && cat_public_retry(st, schema_arg)) {
+			PQclear(rows);
+			rows = NULL;
+			schema_arg = "public";
+			schema_len = SQL_NTS;
+			continue;
 		}
-		for (int i = 0; ok && i < PQntuples(q); i++) {
-			Oid oid = (Oid)strtoul(PQgetvalue(q, i, 1), NULL, 10);
-			ok = cat_set_int(out, i, 0, SQL_SCOPE_SESSION) && cat_set(out, i, 1, PQgetvalue(q, i, 0)) &&
-			     cat_set(out, i, 3, PQgetvalue(q, i, 3)) &&
-			     cat_type_cols(st, out, i, oid, atoi(PQgetvalue(q, i, 2)), 2, 4, 5, 6) &&
-			     cat_set_int(out, i, 7, SQL_PC_NOT_PSEUDO);
-		}
-		PQclear(q);
+		break;
 	}
-	if (!ok) {
-		PQclear(out);
+
+	PGresult *res = cat_result_new(st, cat_tables_defs, 5);
+	if (res == NULL) {
+		PQclear(rows);
 		return cat_oom(st);
 	}
-	return cat_install(st, out);
+	int out = 0;
+	bool ok = true;
+	for (int i = 0; i < PQntuples(rows) && ok; i++) {
+		const char *relname = PQgetisnull(rows, i, 0) ? "" : PQgetvalue(rows, i, 0);
+		const char *nspname = PQgetisnull(rows, i, 1) ? "" : PQgetvalue(rows, i, 1);
+		const char *kind = PQgetisnull(rows, i, 2) ? "" : PQgetvalue(rows, i, 2);
+		bool sys = !show_sys_dsn && cat_system_schema(nspname);
+		bool view = kind[0] == 'v', foreign = kind[0] == 'f', matview = kind[0] == 'm';
+		bool regular = !sys && !view;
+		if (!((sys && (show & CT_SYSTEM)) || (view && (show & CT_VIEW)) || (foreign && (show & CT_FOREIGN)) ||
+		      (matview && (show & CT_MATVIEW)) || (regular && (show & CT_TABLE))))
+			continue;
+		const char *type = sys       ? "SYSTEM TABLE"
+		                   : view    ? "VIEW"
+		                   : matview ? "MATVIEW"
+		                   : foreign ? "FOREIGN TABLE"
+		                             : "TABLE";
+		ok = cat_set(res, out, 0, list_cat || !list_some ? cat_db(st) : NULL) &&
+		     cat_set(res, out, 1, list_schemas || !list_some ? nspname : NULL) &&
+		     cat_set(res, out, 2, list_some ? NULL : relname) &&
+		     cat_set(res, out, 3, list_types || !list_some ? type : NULL) && cat_set(res, out, 4, "");
+		out++;
+	}
+	PQclear(rows);
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, cat_tables_defs, 5);
+}
+
+SQLRETURN cat_tables(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 3, cat_tables_impl);
+}
+
+/* --- SQLColumns ----------------------------------------------------------------------------- */
+
+static const cat_def cat_columns_defs[] = {
+        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
+        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_SIZE", "PRECISION", CBO_INT4OID, 4},
+        {"BUFFER_LENGTH", "LENGTH", CBO_INT4OID, 4},
+        {"DECIMAL_DIGITS", "SCALE", CBO_INT2OID, 2},
+        {"NUM_PREC_RADIX", "RADIX", CBO_INT2OID, 2},
+        {"NULLABLE", NULL, CBO_INT2OID, 2},
+        {"REMARKS", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        {"COLUMN_DEF", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        {"SQL_DATA_TYPE", NULL, CBO_INT2OID, 2},
+        {"SQL_DATETIME_SUB", NULL, CBO_INT2OID, 2},
+        {"CHAR_OCTET_LENGTH", NULL, CBO_INT4OID, 4},
+        {"ORDINAL_POSITION", NULL, CBO_INT4OID, 4},
+        {"IS_NULLABLE", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        /* psqlODBC's own columns */
+        {"DISPLAY_SIZE", NULL, CBO_INT4OID, 4},
+        {"FIELD_TYPE", NULL, CBO_INT4OID, 4},
+        {"AUTO_INCREMENT", NULL, CBO_INT4OID, 4},
+        {"PHYSICAL NUMBER", NULL, CBO_INT2OID, 2},
+        {"TABLE OID", NULL, CBO_OIDOID, 4},
+        {"BASE TYPEID", NULL, CBO_OIDOID, 4},
+        {"TYPMOD", NULL, CBO_INT4OID, 4},
+        {"TABLE INFO", NULL, CBO_INT4OID, 4},
+};
+#define CAT_NCOLUMNS ((int)(sizeof(cat_columns_defs) / sizeof(cat_columns_defs[0])))
+
+/* The columns' query: nspname, relname, attname, atttypid, typname, attnum,
+ * atttypmod, attnotnull, relkind, oid, default, domain base type, domain
+ * typmod, attidentity, relhassubclass. */
+static PGresult *cat_columns_query(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern)
+{
+	cat_name nsp = {0}, rel = {0}, col = {0};
+	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &rel) ||
+	    !cat_name_make(st, a->s[3], pattern, &col)) {
+		free(nsp.v);
+		free(rel.v);
+		free(col.v);
+		cat_oom(st);
+		return NULL;
+	}
+	cat_q q = {.n = 0};
+	q_add(&q, "SELECT n.nspname::text, c.relname::text, a.attname::text, a.atttypid, t.typname::text, a.attnum, "
+	          "a.atttypmod, a.attnotnull, c.relkind::text, c.oid, pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
+	          "CASE t.typtype WHEN 'd' THEN t.typbasetype ELSE 0 END, t.typtypmod, a.attidentity::text, "
+	          "c.relhassubclass FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
+	          "c.relnamespace");
+	q_name(&q, "c.relname", &rel);
+	q_schema(&q, "n.nspname", &nsp, cat_valid(a, 2));
+	q_add(&q, " JOIN pg_catalog.pg_attribute a ON NOT a.attisdropped");
+	if (col.v == NULL || pattern)
+		q_add(&q, " AND a.attnum > 0");
+	q_name(&q, "a.attname", &col);
+	q_add(&q, " AND a.attrelid = c.oid JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+	          "LEFT JOIN pg_catalog.pg_attrdef d ON a.atthasdef AND d.adrelid = a.attrelid AND d.adnum = "
+	          "a.attnum ORDER BY n.nspname, c.relname, a.attnum");
+	PGresult *r = q_run(st, &q);
+	free(nsp.v);
+	free(rel.v);
+	free(col.v);
+	return r;
+}
+
+static SQLRETURN cat_columns_impl(cbo_stmt *st, const cat_args *a)
+{
+	bool pattern = st->metadata_id != SQL_TRUE;
+	const char *schema = a->s[1];
+	if (schema != NULL && a->len[1] == 0)
+		schema = NULL;
+	PGresult *rows = cat_columns_query(st, a, schema, pattern);
+	if (rows == NULL)
+		return SQL_ERROR;
+	if (PQntuples(rows) == 0 && cat_public_retry(st, schema)) {
+		PQclear(rows);
+		if ((rows = cat_columns_query(st, a, "public", pattern)) == NULL)
+			return SQL_ERROR;
+	}
+	PGresult *res = cat_result_new(st, cat_columns_defs, CAT_NCOLUMNS);
+	if (res == NULL) {
+		PQclear(rows);
+		return cat_oom(st);
+	}
+	/* psqlODBC reads the table's flags from the first row only */
+	int table_info = PQntuples(rows) > 0 && PQgetvalue(rows, 0, 14)[0] == 't' ? 2 : 0;
+	bool ok = true;
+	for (int i = 0; i < PQntuples(rows) && ok; i++) {
+		Oid type = (Oid)strtoul(PQgetvalue(rows, i, 3), NULL, 10);
+		Oid base = (Oid)strtoul(PQgetvalue(rows, i, 11), NULL, 10);
+		int mod = atoi(PQgetvalue(rows, i, 6));
+		bool notnull = PQgetvalue(rows, i, 7)[0] == 't';
+		const char *def = PQgetisnull(rows, i, 10) ? NULL : PQgetvalue(rows, i, 10);
+		const char *identity = PQgetvalue(rows, i, 13);
+		/* a domain is its base type, except the large-object domain */
+		if (base != 0 && !conn_is_lo_type(st->dbc, type)) {
+			type = base;
+			mod = atoi(PQgetvalue(rows, i, 12));
+		}
+		bool auto_unique = false;
+		if ((type == CBO_INT4OID || type == CBO_INT8OID || type == CBO_OIDOID) &&
+		    (identity[0] != '\0' || (def != NULL && strncasecmp(def, "nextval(", 8) == 0 && notnull)))
+			auto_unique = true;
+		switch (type) {
+		case CBO_TIMESTAMPTZOID:
+		case CBO_TIMESTAMPOID:
+		case CBO_TIMEOID:
+		case CBO_TIMETZOID:
+		case CBO_BITOID:
+			break;
+		default:
+			if (mod >= 4)
+				mod -= 4;
+		}
+		pgt_ctx ctx;
+		pgt_col c;
+		cat_type(st, type, mod, &ctx, &c);
+		ok = cat_set(res, i, 0, cat_db(st)) && cat_set(res, i, 1, PQgetvalue(rows, i, 0)) &&
+		     cat_set(res, i, 2, PQgetvalue(rows, i, 1)) && cat_set(res, i, 3, PQgetvalue(rows, i, 2)) &&
+		     cat_set_int(res, i, 4, pgt_sql_type(&ctx, &c)) && cat_set(res, i, 5, PQgetvalue(rows, i, 4)) &&
+		     cat_set_int(res, i, 6, pgt_column_size(&ctx, &c)) &&
+		     cat_set_int(res, i, 7, pgt_buffer_length(&ctx, &c)) &&
+		     cat_set_nint(res, i, 8, pgt_decimal_digits(&ctx, &c)) &&
+		     cat_set_nint(res, i, 9, pgt_radix(type)) &&
+		     cat_set_int(res, i, 10, notnull ? SQL_NO_NULLS : SQL_NULLABLE) && cat_set(res, i, 11, "") &&
+		     cat_set(res, i, 12, def != NULL && strlen(def) > CAT_VARCHAR ? "TRUNCATE" : def) &&
+		     cat_set_int(res, i, 13, pgt_desc_type(&ctx, &c)) &&
+		     cat_set_nint(res, i, 14, pgt_datetime_sub(&ctx, &c)) &&
+		     cat_set_int(res, i, 15, cat_octets(&ctx, &c)) && cat_set_int(res, i, 16, i + 1) &&
+		     cat_set(res, i, 17, NULL) && cat_set_int(res, i, 18, pgt_display_size(&ctx, &c)) &&
+		     cat_set_int(res, i, 19, (long)type) && cat_set_int(res, i, 20, auto_unique) &&
+		     cat_set(res, i, 21, PQgetvalue(rows, i, 5)) && cat_set(res, i, 22, PQgetvalue(rows, i, 9)) &&
+		     cat_set_int(res, i, 23, (long)base) && cat_set_int(res, i, 24, mod) &&
+		     cat_set_int(res, i, 25, table_info);
+	}
+	PQclear(rows);
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, cat_columns_defs, CAT_NCOLUMNS);
+}
+
+SQLRETURN cat_columns(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 4, cat_columns_impl);
+}
+
+/* --- SQLSpecialColumns ---------------------------------------------------------------------- */
+
+static const cat_def cat_special_defs[] = {
+        {"SCOPE", NULL, CBO_INT2OID, 2},
+        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
+        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_SIZE", "PRECISION", CBO_INT4OID, 4},
+        {"BUFFER_LENGTH", "LENGTH", CBO_INT4OID, 4},
+        {"DECIMAL_DIGITS", "SCALE", CBO_INT2OID, 2},
+        {"PSEUDO_COLUMN", NULL, CBO_INT2OID, 2},
+};
+
+static PGresult *cat_relkind_query(cbo_stmt *st, const char *table, const char *schema, bool table_valid)
+{
+	cat_name nsp = {0}, rel = {0};
+	if (!cat_name_make(st, schema, false, &nsp) || !cat_name_make(st, table, false, &rel)) {
+		free(nsp.v);
+		free(rel.v);
+		cat_oom(st);
+		return NULL;
+	}
+	cat_q q = {.n = 0};
+	q_add(&q, "SELECT c.relkind::text FROM pg_catalog.pg_namespace u JOIN pg_catalog.pg_class c ON u.oid = "
+	          "c.relnamespace WHERE true");
+	q_name(&q, "c.relname", &rel);
+	q_schema(&q, "u.nspname", &nsp, table_valid);
+	PGresult *r = q_run(st, &q);
+	free(nsp.v);
+	free(rel.v);
+	return r;
+}
+
+static SQLRETURN cat_special_impl(cbo_stmt *st, const cat_args *a)
+{
+	const char *table = a->s[2], *schema = a->s[1];
+	if (table == NULL)
+		return diag_set(&st->diag, "HY009", DIAG_N_NULL_ARG,
+		                "invalid use of null pointer: a table name is required");
+	if (schema != NULL && a->len[1] == 0)
+		schema = NULL;
+	PGresult *rows = cat_relkind_query(st, table, schema, cat_valid(a, 2));
+	if (rows == NULL)
+		return SQL_ERROR;
+	if (PQntuples(rows) == 0 && cat_public_retry(st, schema)) {
+		PQclear(rows);
+		if ((rows = cat_relkind_query(st, table, "public", cat_valid(a, 2))) == NULL)
+			return SQL_ERROR;
+	}
+	if (PQntuples(rows) == 0) {
+		PQclear(rows);
+		return diag_set(&st->diag, "07009", DIAG_N_BAD_PARAMETER_NUMBER, "no such table: %s", table);
+	}
+	bool view = PQgetvalue(rows, 0, 0)[0] == 'v';
+	PQclear(rows);
+	PGresult *res = cat_result_new(st, cat_special_defs, 8);
+	if (res == NULL)
+		return cat_oom(st);
+	/* tables have no OIDs (PostgreSQL 12): nothing is the best row id; the
+	 * row version is xmin, of a view ctid */
+	if (a->opt == SQL_ROWVER) {
+		Oid type = view ? 27 /* tid */ : CBO_XIDOID;
+		pgt_ctx ctx;
+		pgt_col c;
+		cat_type(st, type, -1, &ctx, &c);
+		bool ok = cat_set(res, 0, 0, NULL) && cat_set(res, 0, 1, view ? "ctid" : "xmin") &&
+		          cat_set_int(res, 0, 2, pgt_sql_type(&ctx, &c)) &&
+		          cat_set(res, 0, 3, pgt_name_mod(&ctx, type, -1, NULL)) &&
+		          cat_set_int(res, 0, 4, pgt_column_size(&ctx, &c)) &&
+		          cat_set_int(res, 0, 5, pgt_buffer_length(&ctx, &c)) &&
+		          cat_set_int(res, 0, 6, pgt_decimal_digits(&ctx, &c)) &&
+		          cat_set_int(res, 0, 7, view ? SQL_PC_NOT_PSEUDO : SQL_PC_PSEUDO);
+		if (!ok) {
+			PQclear(res);
+			return cat_oom(st);
+		}
+	}
+	return cat_install(st, res, cat_special_defs, 8);
+}
+
+SQLRETURN cat_special_columns(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 3, cat_special_impl);
+}
+
+/* --- SQLStatistics -------------------------------------------------------------------------- */
+
+static const cat_def cat_stats_defs[] = {
+        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"NON_UNIQUE", NULL, CBO_INT2OID, 2},
+        {"INDEX_QUALIFIER", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"INDEX_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"TYPE", NULL, CBO_INT2OID, 2},
+        {"ORDINAL_POSITION", "SEQ_IN_INDEX", CBO_INT2OID, 2},
+        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"ASC_OR_DESC", "COLLATION", CBO_CHAROID, 1},
+        {"CARDINALITY", NULL, CBO_INT4OID, 4},
+        {"PAGES", NULL, CBO_INT4OID, 4},
+        {"FILTER_CONDITION", NULL, CBO_VARCHAROID, CAT_NAME},
+};
+
+static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
+{
+	const char *table = a->s[2];
+	if (table == NULL)
+		return diag_set(&st->diag, "HY009", DIAG_N_NULL_ARG,
+		                "invalid use of null pointer: a table name is required");
+	/* the table's columns, the way SQLColumns finds them (exact names) */
+	cat_args ca = {.s = {NULL, a->s[1], table, NULL}, .len = {0, a->len[1], a->len[2], 0}};
+	const char *schema = a->s[1];
+	if (schema != NULL && a->len[1] == 0)
+		schema = NULL;
+	PGresult *cols = cat_columns_query(st, &ca, schema, false);
+	if (cols == NULL)
+		return SQL_ERROR;
+	if (PQntuples(cols) == 0 && cat_public_retry(st, schema)) {
+		PQclear(cols);
+		if ((cols = cat_columns_query(st, &ca, "public", false)) == NULL)
+			return SQL_ERROR;
+	}
+	PGresult *res = cat_result_new(st, cat_stats_defs, 13);
+	if (res == NULL) {
+		PQclear(cols);
+		return cat_oom(st);
+	}
+	if (PQntuples(cols) == 0) {
+		PQclear(cols);
+		return cat_install(st, res, cat_stats_defs, 13);
+	}
+	char *nspname = strdup(PQgetvalue(cols, 0, 0));
+	if (nspname == NULL) {
+		PQclear(cols);
+		PQclear(res);
+		return cat_oom(st);
+	}
+	cat_q q = {.n = 0};
+	q_add(&q,
+	      "SELECT c.relname::text, i.indkey::int2[], i.indisunique, i.indisclustered, a.amname::text, c.oid, "
+	      "i.indoption::int2[] FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class d, "
+	      "pg_catalog.pg_am a, pg_catalog.pg_namespace n WHERE d.relname = $%d AND n.nspname = $%d AND n.oid = "
+	      "d.relnamespace AND d.oid = i.indrelid AND i.indexrelid = c.oid AND c.relam = a.oid "
+	      "ORDER BY i.indisprimary DESC, i.indisunique, n.nspname, c.relname",
+	      q_param(&q, table), q_param(&q, nspname));
+	PGresult *idx = q_run(st, &q);
+	if (idx == NULL) {
+		free(nspname);
+		PQclear(cols);
+		PQclear(res);
+		return SQL_ERROR;
+	}
+	int out = 0;
+	bool ok = true;
+	for (int i = 0; i < PQntuples(idx) && ok; i++) {
+		bool unique = PQgetvalue(idx, i, 2)[0] == 't';
+		if (!(a->opt == SQL_INDEX_ALL || (a->opt == SQL_INDEX_UNIQUE && unique)))
+			continue;
+		/* indkey and indoption as int2[] text: [0:n]={a,b,...} */
+		const char *keys = PQgetvalue(idx, i, 1), *opts = PQgetvalue(idx, i, 6);
+		const char *kp = strchr(keys, '{'), *op = strchr(opts, '{');
+		kp = kp ? kp + 1 : keys;
+		op = op ? op + 1 : opts;
+		int seq = 0;
+		while (*kp && *kp != '}' && ok) {
+			char *end;
+			long attnum = strtol(kp, &end, 10);
+			if (end == kp)
+				break;
+			kp = end + (*end == ',');
+			long opt = 0;
+			if (*op && *op != '}') {
+				opt = strtol(op, &end, 10);
+				op = end + (*end == ',');
+			}
+			seq++;
+			const char *colname = "UNKNOWN";
+			char *expr = NULL;
+			if (attnum == 0) {
+				char oidbuf[16], seqbuf[16];
+				snprintf(oidbuf, sizeof(oidbuf), "%s", PQgetvalue(idx, i, 5));
+				snprintf(seqbuf, sizeof(seqbuf), "%d", seq);
+				const char *v[2] = {oidbuf, seqbuf};
+				PGresult *e = stmt_query(
+				        st, "SELECT pg_catalog.pg_get_indexdef($1::oid, $2::int4, true)", 2, v);
+				if (e != NULL && PQntuples(e) > 0)
+					expr = strdup(PQgetvalue(e, 0, 0));
+				PQclear(e);
+				colname = expr;
+			} else if (attnum > 0) {
+				for (int k = 0; k < PQntuples(cols); k++)
+					if (atol(PQgetvalue(cols, k, 5)) == attnum) {
+						colname = PQgetvalue(cols, k, 2);
+						break;
+					}
+			}
+			const char *am = PQgetvalue(idx, i, 4);
+			int type = PQgetvalue(idx, i, 3)[0] == 't' ? SQL_INDEX_CLUSTERED
+			           : strncmp(am, "hash", 4) == 0   ? SQL_INDEX_HASHED
+			                                           : SQL_INDEX_OTHER;
+			ok = cat_set(res, out, 0, cat_db(st)) && cat_set(res, out, 1, nspname) &&
+			     cat_set(res, out, 2, table) && cat_set_int(res, out, 3, unique ? 0 : 1) &&
+			     cat_set(res, out, 4, nspname) && cat_set(res, out, 5, PQgetvalue(idx, i, 0)) &&
+			     cat_set_int(res, out, 6, type) && cat_set_int(res, out, 7, seq) &&
+			     cat_set(res, out, 8, colname) && cat_set(res, out, 9, (opt & 1) ? "D" : "A") &&
+			     cat_set(res, out, 10, NULL) && cat_set(res, out, 11, NULL) && cat_set(res, out, 12, NULL);
+			free(expr);
+			out++;
+		}
+	}
+	free(nspname);
+	PQclear(idx);
+	PQclear(cols);
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, cat_stats_defs, 13);
+}
+
+SQLRETURN cat_statistics(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 3, cat_statistics_impl);
+}
+
+/* --- SQLPrimaryKeys ------------------------------------------------------------------------- */
+
+static const cat_def cat_pk_defs[] = {
+        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"KEY_SEQ", NULL, CBO_INT2OID, 2},
+        {"PK_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+};
+
+static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schema, bool table_valid, bool by_name)
+{
+	cat_q q = {.n = 0};
+	if (!by_name) {
+		q_add(&q,
+		      "SELECT ta.attname::text, ic.relname::text, n.nspname::text FROM pg_catalog.pg_attribute ta, "
+		      "pg_catalog.pg_attribute ia, pg_catalog.pg_class tc, pg_catalog.pg_index i, "
+		      "pg_catalog.pg_namespace n, pg_catalog.pg_class ic WHERE tc.relname = $%d",
+		      q_param(&q, table));
+		if (schema != NULL && schema[0] != '\0')
+			q_add(&q, " AND n.nspname = $%d", q_param(&q, schema));
+		else
+			q_add(&q, " AND n.nspname = %s", table_valid ? "pg_catalog.current_schema()" : "''");
+		q_add(&q, " AND tc.oid = i.indrelid AND n.oid = tc.relnamespace AND i.indisprimary AND ia.attrelid = "
+		          "i.indexrelid AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND NOT "
+		          "ta.attisdropped AND NOT ia.attisdropped AND ic.oid = i.indexrelid ORDER BY ia.attnum");
+	} else {
+		/* the old way: an index named <table>_pkey */
+		q_add(&q,
+		      "SELECT ta.attname::text, ic.relname::text, n.nspname::text FROM pg_catalog.pg_attribute ta, "
+		      "pg_catalog.pg_attribute ia, pg_catalog.pg_class ic, pg_catalog.pg_index i, "
+		      "pg_catalog.pg_namespace n WHERE ic.relname = $%d || '_pkey'",
+		      q_param(&q, table));
+		if (schema != NULL && schema[0] != '\0')
+			q_add(&q, " AND n.nspname = $%d", q_param(&q, schema));
+		else
+			q_add(&q, " AND n.nspname = %s", table_valid ? "pg_catalog.current_schema()" : "''");
+		q_add(&q,
+		      " AND ic.oid = i.indexrelid AND n.oid = ic.relnamespace AND ia.attrelid = i.indexrelid AND "
+		      "ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND NOT ta.attisdropped AND "
+		      "NOT ia.attisdropped ORDER BY ia.attnum");
+	}
+	return q_run(st, &q);
+}
+
+static SQLRETURN cat_primary_keys_impl(cbo_stmt *st, const cat_args *a)
+{
+	const char *table = a->s[2], *schema = a->s[1];
+	if (table == NULL || table[0] == '\0')
+		return diag_set(&st->diag, "HY000", DIAG_N_INTERNAL, "no table name given to SQLPrimaryKeys");
+	if (schema != NULL && a->len[1] == 0)
+		schema = NULL;
+	PGresult *rows = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (int by_name = 0; by_name < 2; by_name++) {
+			PQclear(rows);
+			if ((rows = cat_pk_query(st, table, schema, cat_valid(a, 2), by_name)) == NULL)
+				return SQL_ERROR;
+			if (PQntuples(rows) > 0)
+				break;
+		}
+		if (attempt == 0 && PQntuples(rows) == 0 && cat_public_retry(st, schema)) {
+			schema = "public";
+			continue;
+		}
+		break;
+	}
+	PGresult *res = cat_result_new(st, cat_pk_defs, 6);
+	bool ok = res != NULL;
+	for (int i = 0; i < PQntuples(rows) && ok; i++)
+		ok = cat_set(res, i, 0, cat_db(st)) && cat_set(res, i, 1, PQgetvalue(rows, i, 2)) &&
+		     cat_set(res, i, 2, table) && cat_set(res, i, 3, PQgetvalue(rows, i, 0)) &&
+		     cat_set_int(res, i, 4, i + 1) && cat_set(res, i, 5, PQgetvalue(rows, i, 1));
+	PQclear(rows);
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, cat_pk_defs, 6);
+}
+
+SQLRETURN cat_primary_keys(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 3, cat_primary_keys_impl);
+}
+
+/* --- SQLForeignKeys ------------------------------------------------------------------------- */
+
+static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
+{
+	const char *pktable = a->s[2], *fktable = a->s[5];
+	const char *table, *schema, *relcol;
+	bool table_valid;
+	if (fktable != NULL) {
+		table = fktable, schema = a->s[4], relcol = "conrelid", table_valid = cat_valid(a, 5);
+		if (schema != NULL && a->len[4] == 0)
+			schema = NULL;
+	} else if (pktable != NULL) {
+		table = pktable, schema = a->s[1], relcol = "confrelid", table_valid = cat_valid(a, 2);
+		if (schema != NULL && a->len[1] == 0)
+			schema = NULL;
+	} else {
+		return diag_set(&st->diag, "HY000", DIAG_N_INTERNAL,
+		                "neither a primary-key nor a foreign-key table given to SQLForeignKeys");
+	}
+	cat_q q = {.n = 0};
+	int dbp = q_param(&q, cat_db(st));
+	q_add(&q,
+	      "SELECT $%d::name AS \"PKTABLE_CAT\", n2.nspname AS \"PKTABLE_SCHEM\", c2.relname AS \"PKTABLE_NAME\", "
+	      "a2.attname AS \"PKCOLUMN_NAME\", $%d::name AS \"FKTABLE_CAT\", n1.nspname AS \"FKTABLE_SCHEM\", "
+	      "c1.relname AS \"FKTABLE_NAME\", a1.attname AS \"FKCOLUMN_NAME\", i::int2 AS \"KEY_SEQ\", "
+	      "CASE ref.confupdtype WHEN 'c' THEN %d::int2 WHEN 'n' THEN %d::int2 WHEN 'd' THEN %d::int2 "
+	      "WHEN 'r' THEN %d::int2 ELSE %d::int2 END AS \"UPDATE_RULE\", "
+	      "CASE ref.confdeltype WHEN 'c' THEN %d::int2 WHEN 'n' THEN %d::int2 WHEN 'd' THEN %d::int2 "
+	      "WHEN 'r' THEN %d::int2 ELSE %d::int2 END AS \"DELETE_RULE\", "
+	      "ref.conname AS \"FK_NAME\", cn.conname AS \"PK_NAME\", "
+	      "CASE WHEN ref.condeferrable THEN CASE WHEN ref.condeferred THEN %d::int2 ELSE %d::int2 END "
+	      "ELSE %d::int2 END AS \"DEFERRABILITY\" "
+	      "FROM (SELECT cn.oid, conrelid, conkey, confrelid, confkey, "
+	      "generate_series(array_lower(conkey, 1), array_upper(conkey, 1)) AS i, confupdtype, confdeltype, "
+	      "conname, condeferrable, condeferred FROM pg_catalog.pg_constraint cn, pg_catalog.pg_class c, "
+	      "pg_catalog.pg_namespace n WHERE contype = 'f' AND %s = c.oid AND relname = $%d AND n.oid = "
+	      "c.relnamespace",
+	      dbp, dbp, SQL_CASCADE, SQL_SET_NULL, SQL_SET_DEFAULT, SQL_RESTRICT, SQL_NO_ACTION, SQL_CASCADE,
+	      SQL_SET_NULL, SQL_SET_DEFAULT, SQL_RESTRICT, SQL_NO_ACTION, SQL_INITIALLY_DEFERRED,
+	      SQL_INITIALLY_IMMEDIATE, SQL_NOT_DEFERRABLE, relcol, q_param(&q, table));
+	if (schema != NULL && schema[0] != '\0')
+		q_add(&q, " AND n.nspname = $%d", q_param(&q, schema));
+	else
+		q_add(&q, " AND n.nspname = %s", table_valid ? "pg_catalog.current_schema()" : "''");
+	q_add(&q, ") ref JOIN pg_catalog.pg_class c1 ON c1.oid = ref.conrelid "
+	          "JOIN pg_catalog.pg_namespace n1 ON n1.oid = c1.relnamespace "
+	          "JOIN pg_catalog.pg_attribute a1 ON a1.attrelid = c1.oid AND a1.attnum = conkey[i] "
+	          "JOIN pg_catalog.pg_class c2 ON c2.oid = ref.confrelid "
+	          "JOIN pg_catalog.pg_namespace n2 ON n2.oid = c2.relnamespace "
+	          "JOIN pg_catalog.pg_attribute a2 ON a2.attrelid = c2.oid AND a2.attnum = confkey[i] "
+	          "LEFT JOIN pg_catalog.pg_constraint cn ON cn.conrelid = ref.confrelid AND cn.contype = 'p'");
+	if (pktable != NULL && fktable != NULL)
+		q_add(&q, " WHERE c2.relname = $%d", q_param(&q, pktable));
+	q_add(&q, " ORDER BY ref.oid, ref.i");
+	PGresult *r = q_run(st, &q);
+	if (r == NULL)
+		return SQL_ERROR;
+	return cat_install_query(st, r);
+}
+
+SQLRETURN cat_foreign_keys(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 6, cat_foreign_keys_impl);
+}
+
+/* --- SQLProcedures -------------------------------------------------------------------------- */
+
+static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
+{
+	bool pattern = st->metadata_id != SQL_TRUE;
+	cat_name nsp = {0}, pro = {0};
+	const char *schema = a->s[1];
+	if (schema != NULL && a->len[1] == 0)
+		schema = NULL;
+	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &pro)) {
+		free(nsp.v);
+		free(pro.v);
+		return cat_oom(st);
+	}
+	cat_q q = {.n = 0};
+	q_add(&q, "SELECT ''::varchar AS procedure_cat, nspname AS procedure_schem, proname AS procedure_name, "
+	          "''::varchar AS num_input_params, ''::varchar AS num_output_params, ''::varchar AS "
+	          "num_result_sets, ''::varchar AS remarks, CASE WHEN prorettype = 0 THEN 1::int2 ELSE 2::int2 END "
+	          "AS procedure_type FROM pg_catalog.pg_namespace, pg_catalog.pg_proc WHERE pg_proc.pronamespace = "
+	          "pg_namespace.oid");
+	q_schema(&q, "nspname", &nsp, cat_valid(a, 2));
+	if (pro.v != NULL && pro.v[0] != '\0')
+		q_name(&q, "proname", &pro);
+	PGresult *r = q_run(st, &q);
+	free(nsp.v);
+	free(pro.v);
+	if (r == NULL)
+		return SQL_ERROR;
+	return cat_install_query(st, r);
+}
+
+SQLRETURN cat_procedures(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 3, cat_procedures_impl);
+}
+
+/* --- SQLProcedureColumns -------------------------------------------------------------------- */
+
+static const cat_def cat_procols_defs[] = {
+        {"PROCEDURE_CAT", NULL, CBO_VARCHAROID, CAT_NAME},
+        /* psqlODBC's spelling */
+        {"PROCEDUR_SCHEM", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"PROCEDURE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_TYPE", NULL, CBO_INT2OID, 2},
+        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
+        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_SIZE", NULL, CBO_INT4OID, 4},
+        {"BUFFER_LENGTH", NULL, CBO_INT4OID, 4},
+        {"DECIMAL_DIGITS", NULL, CBO_INT2OID, 2},
+        {"NUM_PREC_RADIX", NULL, CBO_INT2OID, 2},
+        {"NULLABLE", NULL, CBO_INT2OID, 2},
+        {"REMARKS", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"COLUMN_DEF", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"SQL_DATA_TYPE", NULL, CBO_INT2OID, 2},
+        {"SQL_DATETIME_SUB", NULL, CBO_INT2OID, 2},
+        {"CHAR_OCTET_LENGTH", NULL, CBO_INT4OID, 4},
+        {"ORDINAL_POSITION", NULL, CBO_INT4OID, 4},
+        {"IS_NULLABLE", NULL, CBO_VARCHAROID, CAT_NAME},
+};
+#define CAT_NPROCOLS ((int)(sizeof(cat_procols_defs) / sizeof(cat_procols_defs[0])))
+
+/* One row of SQLProcedureColumns for a parameter or result of type `type`. */
+static bool cat_procol_row(cbo_stmt *st, PGresult *res, int row, const char *schema, const char *proc,
+                           const char *colname, int coltype, Oid type, int ordinal)
+{
+	pgt_ctx ctx;
+	pgt_col c;
+	cat_type(st, type, PGT_UNSET, &ctx, &c);
+	long octets = cat_octets(&ctx, &c);
+	return cat_set(res, row, 0, cat_db(st)) && cat_set(res, row, 1, schema) && cat_set(res, row, 2, proc) &&
+	       cat_set(res, row, 3, colname) && cat_set_int(res, row, 4, coltype) &&
+	       cat_set_int(res, row, 5, pgt_sql_type(&ctx, &c)) &&
+	       cat_set(res, row, 6, pgt_name_mod(&ctx, type, PGT_UNSET, NULL)) &&
+	       cat_set_nint(res, row, 7, pgt_column_size(&ctx, &c)) &&
+	       cat_set_int(res, row, 8, pgt_buffer_length(&ctx, &c)) &&
+	       cat_set_nint(res, row, 9, pgt_decimal_digits(&ctx, &c)) && cat_set_nint(res, row, 10, pgt_radix(type)) &&
+	       cat_set_int(res, row, 11, SQL_NULLABLE_UNKNOWN) && cat_set(res, row, 12, NULL) &&
+	       cat_set(res, row, 13, NULL) && cat_set_int(res, row, 14, pgt_desc_type(&ctx, &c)) &&
+	       cat_set_nint(res, row, 15, pgt_datetime_sub(&ctx, &c)) && cat_set_nint(res, row, 16, octets) &&
+	       cat_set_int(res, row, 17, ordinal) && cat_set(res, row, 18, "");
+}
+
+/* The next element of a PostgreSQL array text ({a,"b c",d}); false at its end. */
+static bool cat_array_next(const char **p, char *out, size_t outsize)
+{
+	const char *s = *p;
+	if (s == NULL)
+		return false;
+	while (*s == '{' || *s == ',' || isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == '}')
+		return false;
+	size_t n = 0;
+	if (*s == '"') {
+		s++;
+		while (*s && *s != '"') {
+			if (*s == '\\' && s[1])
+				s++;
+			if (n + 1 < outsize)
+				out[n++] = *s;
+			s++;
+		}
+		if (*s == '"')
+			s++;
+	} else {
+		while (*s && *s != ',' && *s != '}') {
+			if (n + 1 < outsize)
+				out[n++] = *s;
+			s++;
+		}
+	}
+	out[n] = '\0';
+	*p = s;
+	return true;
+}
+
+static SQLRETURN cat_procedure_columns_impl(cbo_stmt *st, const cat_args *a)
+{
+	bool pattern = st->metadata_id != SQL_TRUE;
+	cat_name nsp = {0}, pro = {0};
+	if (!cat_name_make(st, a->s[1], pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &pro)) {
+		free(nsp.v);
+		free(pro.v);
+		return cat_oom(st);
+	}
+	cat_q q = {.n = 0};
+	q_add(&q, "SELECT p.proname::text, p.proretset, p.prorettype, p.pronargs, p.proargtypes::text, "
+	          "n.nspname::text, p.oid, a.atttypid, a.attname::text, p.proargnames::text, p.proargmodes::text, "
+	          "p.proallargtypes::text FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_proc p ON "
+	          "p.pronamespace = n.oid JOIN pg_catalog.pg_type t ON t.oid = p.prorettype LEFT JOIN "
+	          "pg_catalog.pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped "
+	          "WHERE pg_catalog.has_function_privilege(p.oid, 'EXECUTE')");
+	if (nsp.v != NULL && nsp.v[0] != '\0')
+		q_name(&q, "n.nspname", &nsp);
+	q_name(&q, "p.proname", &pro);
+	q_add(&q, " ORDER BY n.nspname, p.proname, p.oid, a.attnum");
+	PGresult *rows = q_run(st, &q);
+	free(nsp.v);
+	free(pro.v);
+	if (rows == NULL)
+		return SQL_ERROR;
+	PGresult *res = cat_result_new(st, cat_procols_defs, CAT_NPROCOLS);
+	if (res == NULL) {
+		PQclear(rows);
+		return cat_oom(st);
+	}
+	/* psqlODBC lists nothing when a column name is given */
+	int n = a->s[3] != NULL ? 0 : PQntuples(rows);
+	int out = 0;
+	bool ok = true;
+	Oid last = 0;
+	for (int i = 0; i < n && ok; i++) {
+		bool outpara = false;
+		const char *schema = PQgetvalue(rows, i, 5), *proc = PQgetvalue(rows, i, 0);
+		bool retset = PQgetvalue(rows, i, 1)[0] == 't';
+		Oid rettype = (Oid)strtoul(PQgetvalue(rows, i, 2), NULL, 10);
+		Oid poid = (Oid)strtoul(PQgetvalue(rows, i, 6), NULL, 10);
+		bool has_att = !PQgetisnull(rows, i, 7);
+		/* psqlODBC's result column of a set-returning function without
+		 * columns takes the type of the last parameter read */
+		Oid pgtype = rettype;
+		if (last == 0 || poid != last) {
+			last = poid;
+			const char *modes = PQgetisnull(rows, i, 10) ? NULL : PQgetvalue(rows, i, 10);
+			const char *names = PQgetisnull(rows, i, 9) ? NULL : PQgetvalue(rows, i, 9);
+			outpara = modes != NULL && strpbrk(modes, "obt") != NULL;
+			if (rettype != 0 && rettype != CBO_VOIDOID && !retset && !has_att && !outpara)
+				ok = cat_procol_row(st, res, out++, schema, proc, "", SQL_RETURN_VALUE, rettype, 0);
+			const char *types;
+			int count = 0;
+			if (modes != NULL) {
+				count = 1;
+				for (const char *p = modes; *p; p++)
+					count += *p == ',';
+				types = PQgetisnull(rows, i, 11) ? NULL : PQgetvalue(rows, i, 11);
+			} else {
+				count = atoi(PQgetvalue(rows, i, 3));
+				types = PQgetvalue(rows, i, 4);
+			}
+			const char *tp = types, *mp = modes, *np = names;
+			for (int j = 0; j < count && ok; j++) {
+				char tbuf[32], mbuf[8], nbuf[256];
+				Oid ptype = 0;
+				if (tp != NULL) {
+					/* oidvector text separates by spaces, oid[] by commas */
+					while (*tp == ' ' || *tp == ',' || *tp == '{')
+						tp++;
+					if (*tp == '\0' || *tp == '}') {
+						tp = NULL;
+					} else {
+						size_t k = 0;
+						while (isdigit((unsigned char)*tp) && k + 1 < sizeof(tbuf))
+							tbuf[k++] = *tp++;
+						tbuf[k] = '\0';
+						ptype = (Oid)strtoul(tbuf, NULL, 10);
+					}
+				}
+				pgtype = ptype;
+				int ptypecol = SQL_PARAM_INPUT;
+				if (mp != NULL && cat_array_next(&mp, mbuf, sizeof(mbuf))) {
+					if (mbuf[0] == 'o' || mbuf[0] == 't')
+						ptypecol = retset ? SQL_RESULT_COL : SQL_PARAM_OUTPUT;
+					else if (mbuf[0] == 'b')
+						ptypecol = SQL_PARAM_INPUT_OUTPUT;
+				} else {
+					mp = NULL;
+				}
+				const char *pname = "";
+				if (np != NULL && cat_array_next(&np, nbuf, sizeof(nbuf)))
+					pname = nbuf;
+				else
+					np = NULL;
+				ok = cat_procol_row(st, res, out++, schema, proc, pname, ptypecol, ptype, j + 1);
+			}
+		}
+		if (ok && !outpara && (has_att || retset)) {
+			Oid typ = has_att ? (Oid)strtoul(PQgetvalue(rows, i, 7), NULL, 10) : pgtype;
+			const char *attname = has_att ? PQgetvalue(rows, i, 8) : NULL;
+			ok = cat_procol_row(st, res, out++, schema, proc, attname,
+			                    retset ? SQL_RESULT_COL : SQL_PARAM_OUTPUT, typ, 0);
+		}
+	}
+	PQclear(rows);
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, cat_procols_defs, CAT_NPROCOLS);
+}
+
+SQLRETURN cat_procedure_columns(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 4, cat_procedure_columns_impl);
+}
+
+/* --- SQLTablePrivileges --------------------------------------------------------------------- */
+
+static const cat_def cat_tabpriv_defs[] = {
+        {"TABLE_CAT", NULL, CBO_VARCHAROID, CAT_NAME},    {"TABLE_SCHEM", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},   {"GRANTOR", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"GRANTEE", NULL, CBO_VARCHAROID, CAT_NAME},      {"PRIVILEGE", NULL, CBO_VARCHAROID, CAT_NAME},
+        {"IS_GRANTABLE", NULL, CBO_VARCHAROID, CAT_NAME},
+};
+
+#define CAT_ACLMAX 8
+
+/* Add the privilege letters of auth to one user's list (no duplicates). */
+static void cat_acl_add(char acl[CAT_ACLMAX], const char *auth, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (int j = 0; j < CAT_ACLMAX; j++) {
+			if (acl[j] == auth[i])
+				break;
+			if (acl[j] == '\0') {
+				acl[j] = auth[i];
+				break;
+			}
+		}
+	}
+}
+
+/* Give the privileges to the user named (every user for ""). */
+static void cat_acl_grant(char (*acl)[CAT_ACLMAX], PGresult *users, const char *user, size_t ulen, const char *auth,
+                          size_t alen)
+{
+	for (int i = 0; i < PQntuples(users); i++) {
+		const char *u = PQgetvalue(users, i, 0);
+		if (ulen == 0 || (strlen(u) == ulen && strncmp(u, user, ulen) == 0)) {
+			cat_acl_add(acl[i], auth, alen);
+			if (ulen != 0)
+				break;
+		}
+	}
+}
+
+static SQLRETURN cat_table_privileges_impl(cbo_stmt *st, const cat_args *a)
+{
+	bool pattern = st->metadata_id != SQL_TRUE;
+	cat_name nsp = {0}, rel = {0};
+	if (!cat_name_make(st, a->s[1], pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &rel)) {
+		free(nsp.v);
+		free(rel.v);
+		return cat_oom(st);
+	}
+	cat_q q = {.n = 0};
+	q_add(&q, "SELECT c.relname::text, u.usename::text, c.relacl::text, n.nspname::text FROM "
+	          "pg_catalog.pg_namespace n, pg_catalog.pg_class c, pg_catalog.pg_user u WHERE true");
+	if (nsp.v != NULL)
+		q_schema(&q, "n.nspname", &nsp, cat_valid(a, 2));
+	q_name(&q, "c.relname", &rel);
+	q_add(&q, " AND n.oid = c.relnamespace AND c.relkind IN ('r', 'v', 'm', 'f', 'p')");
+	if (rel.v == NULL && nsp.v == NULL)
+		q_add(&q, " AND n.nspname NOT IN ('pg_catalog', 'information_schema')");
+	q_add(&q, " AND u.usesysid = c.relowner");
+	PGresult *tabs = q_run(st, &q);
+	free(nsp.v);
+	free(rel.v);
+	if (tabs == NULL)
+		return SQL_ERROR;
+	PGresult *users = stmt_query(st, "SELECT usename::text, usesysid, usesuper FROM pg_catalog.pg_user", 0, NULL);
+	if (users == NULL) {
+		PQclear(tabs);
+		return SQL_ERROR;
+	}
+	int nusers = PQntuples(users);
+	char(*acl)[CAT_ACLMAX] = calloc((size_t)(nusers ? nusers : 1), CAT_ACLMAX);
+	PGresult *res = cat_result_new(st, cat_tabpriv_defs, 7);
+	bool ok = acl != NULL && res != NULL;
+	int out = 0;
+	for (int t = 0; t < PQntuples(tabs) && ok; t++) {
+		memset(acl, 0, (size_t)(nusers ? nusers : 1) * CAT_ACLMAX);
+		const char *relname = PQgetvalue(tabs, t, 0), *owner = PQgetvalue(tabs, t, 1);
+		const char *nspname = PQgetvalue(tabs, t, 3);
+		/* relacl: {user=privs/grantor,...}; "" is PUBLIC */
+		const char *p = PQgetisnull(tabs, t, 2) ? "" : PQgetvalue(tabs, t, 2);
+		if (*p == '{')
+			p++;
+		while (*p && *p != '}') {
+			/* as psqlODBC reads an entry: the user before '=', the letters
+			 * after it up to the next entry (the grantor's name included) */
+			const char *eq = strchr(p, '=');
+			if (eq == NULL)
+				break;
+			const char *auth = eq + 1;
+			size_t alen = strcspn(auth, ",}");
+			cat_acl_grant(acl, users, p, (size_t)(eq - p), auth, alen);
+			if (auth[alen] != ',')
+				break;
+			p = auth + alen + 1;
+		}
+		static const char all[] = "arwdRxt";
+		cat_acl_grant(acl, users, owner, strlen(owner), all, sizeof(all) - 1);
+		for (int u = 0; u < nusers && ok; u++) {
+			const char *user = PQgetvalue(users, u, 0);
+			bool su = strcmp(PQgetvalue(users, u, 2), "t") == 0;
+			bool sys = strcmp(user, owner) == 0;
+			if (su)
+				cat_acl_grant(acl, users, user, strlen(user), all, sizeof(all) - 1);
+			for (int k = 0; k < CAT_ACLMAX && acl[u][k] && ok; k++) {
+				const char *priv;
+				switch (acl[u][k]) {
+				case 'R':
+				case 't':
+					continue;
+				case 'a':
+					priv = "INSERT";
+					break;
+				case 'r':
+					priv = "SELECT";
+					break;
+				case 'w':
+					priv = "UPDATE";
+					break;
+				case 'd':
+					priv = "DELETE";
+					break;
+				case 'x':
+					priv = "REFERENCES";
+					break;
+				default:
+					priv = "";
+				}
+				ok = cat_set(res, out, 0, cat_db(st)) && cat_set(res, out, 1, nspname) &&
+				     cat_set(res, out, 2, relname) &&
+				     cat_set(res, out, 3, su || sys ? "_SYSTEM" : owner) &&
+				     cat_set(res, out, 4, user) && cat_set(res, out, 5, priv) &&
+				     cat_set(res, out, 6, sys || su ? "YES" : "NO");
+				out++;
+			}
+		}
+	}
+	free(acl);
+	PQclear(users);
+	PQclear(tabs);
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, cat_tabpriv_defs, 7);
+}
+
+SQLRETURN cat_table_privileges(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 3, cat_table_privileges_impl);
+}
+
+/* --- SQLColumnPrivileges -------------------------------------------------------------------- */
+
+static SQLRETURN cat_column_privileges_impl(cbo_stmt *st, const cat_args *a)
+{
+	bool pattern = st->metadata_id != SQL_TRUE;
+	cat_name col = {0};
+	if (!cat_name_make(st, a->s[3], pattern, &col))
+		return cat_oom(st);
+	cat_q q = {.n = 0};
+	q_add(&q, "SELECT ''::text AS table_cat, table_schema AS table_schem, table_name, column_name, grantor, "
+	          "grantee, privilege_type AS privilege, is_grantable FROM information_schema.column_privileges "
+	          "WHERE true");
+	if (a->s[1] != NULL && a->s[1][0] != '\0')
+		q_add(&q, " AND table_schema = $%d", q_param(&q, a->s[1]));
+	if (a->s[2] != NULL && a->s[2][0] != '\0')
+		q_add(&q, " AND table_name = $%d", q_param(&q, a->s[2]));
+	q_name(&q, "column_name", &col);
+	PGresult *r = q_run(st, &q);
+	free(col.v);
+	if (r == NULL)
+		return SQL_ERROR;
+	return cat_install_query(st, r);
+}
+
+SQLRETURN cat_column_privileges(cbo_stmt *st, const cat_args *a)
+{
+	return cat_run(st, a, 4, cat_column_privileges_impl);
 }

@@ -1,6 +1,8 @@
 /*
- * catalog.h - the ODBC catalog functions as queries on pg_catalog with
- * bound parameters, and a builder for result sets made in the driver.
+ * catalog.h - the ODBC catalog functions, answering what psqlODBC answers:
+ * the same columns (names, types, sizes), rows and order, read from
+ * pg_catalog with the application's names and patterns as bound
+ * parameters.
  *
  * Functions prefix: cat_
  */
@@ -9,26 +11,51 @@
 
 #include "odbc-driver/driver.h"
 
-/* A column of a result set built in the driver. */
-typedef struct cat_col {
-	const char *name;
-	Oid type; /* CBO_VARCHAROID, CBO_INT2OID or CBO_INT4OID */
-} cat_col;
+/* A column of a result set built in the driver: its ODBC 3 and ODBC 2
+ * names, type (CBO_VARCHAROID, CBO_INT2OID, ...) and declared size. */
+typedef struct cat_def {
+	const char *name3;
+	const char *name2;
+	Oid type;
+	int size;
+} cat_def;
 
-/* An empty result set with these columns; NULL when out of memory. */
-PGresult *cat_result_new(const cat_col *cols, int ncols) CB_MUSTCHECK;
-/* Set a value (NULL for SQL NULL) / an integer; false when out of memory. */
+/* An empty result set with these columns (names by the environment's ODBC
+ * version); NULL when out of memory. */
+PGresult *cat_result_new(cbo_stmt *st, const cat_def *defs, int n) CB_MUSTCHECK;
+/* Set a value (NULL for SQL NULL) / an integer / an integer that is SQL
+ * NULL when -1; false when out of memory. */
 bool cat_set(PGresult *res, int row, int col, const char *value) CB_MUSTCHECK;
 bool cat_set_int(PGresult *res, int row, int col, long value) CB_MUSTCHECK;
+bool cat_set_nint(PGresult *res, int row, int col, long value) CB_MUSTCHECK;
+/* Make res (built from defs) the statement's result set. */
+SQLRETURN cat_install(cbo_stmt *st, PGresult *res, const cat_def *defs, int n);
 
-/* The catalog functions; string arguments are NUL-terminated or NULL. */
-SQLRETURN cat_tables(cbo_stmt *st, const char *cat, const char *schema, const char *table, const char *types);
-SQLRETURN cat_columns(cbo_stmt *st, const char *cat, const char *schema, const char *table, const char *column);
-SQLRETURN cat_primary_keys(cbo_stmt *st, const char *cat, const char *schema, const char *table);
-SQLRETURN cat_foreign_keys(cbo_stmt *st, const char *pkcat, const char *pkschema, const char *pktable,
-                           const char *fkcat, const char *fkschema, const char *fktable);
-SQLRETURN cat_statistics(cbo_stmt *st, const char *cat, const char *schema, const char *table, SQLUSMALLINT unique);
-SQLRETURN cat_special_columns(cbo_stmt *st, SQLUSMALLINT idtype, const char *cat, const char *schema, const char *table,
-                              SQLUSMALLINT scope, SQLUSMALLINT nullable);
+/* The catalog functions.  String arguments are NUL-terminated or NULL
+ * (NULL pointer); `lens` carry the lengths the application passed, which
+ * psqlODBC tells apart (an empty name given with length 0 is no name). */
+typedef struct cat_args {
+	const char *s[6];
+	SQLSMALLINT len[6];
+	SQLUSMALLINT opt; /* SQLStatistics: Unique; SQLSpecialColumns: IdentifierType */
+} cat_args;
+
+SQLRETURN cat_tables(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_columns(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_primary_keys(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_foreign_keys(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_statistics(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_special_columns(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_procedures(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_procedure_columns(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_table_privileges(cbo_stmt *st, const cat_args *a);
+SQLRETURN cat_column_privileges(cbo_stmt *st, const cat_args *a);
+
+/* Catalog-argument rules shared with the unit tests: an ODBC search
+ * pattern (escape '\') as a LIKE pattern with LIKE's escape '\'; and
+ * psqlODBC's retry name (lower case when the name has upper-case letters
+ * and, unless any_case, no lower-case ones), NULL when there is none. */
+char *cat_like_pattern(const char *odbc_pattern) CB_MUSTCHECK;
+char *cat_lower_retry_name(const char *name, bool any_case) CB_MUSTCHECK;
 
 #endif /* CBO_CATALOG_H */

@@ -1,219 +1,35 @@
 /*
- * convert.c - PostgreSQL types as ODBC SQL types, and conversions between
- * PostgreSQL's text output and the ODBC C types (both directions).
+ * convert.c - values between PostgreSQL's text form and the ODBC C types.
  *
  * Functions prefix: conv_
  *
- * The rules follow the ODBC conversion tables (appendix D of the ODBC
- * reference): every value converts to SQL_C_CHAR, SQL_C_WCHAR and
- * SQL_C_BINARY; numbers, booleans and number-looking text convert to the
- * numeric C types; dates, times, timestamps and date-looking text to the
- * datetime structs; everything else is 07006.  Sizes follow psqlODBC's
- * defaults where the type has no declared length (8190 for text).
+ * The rules are psqlODBC's (convert.h), so an application reads the same
+ * bytes through either driver: numbers are read with the C library's
+ * atoi/strtol/strtod (text that is no number gives 0, a value too large
+ * for the C type wraps), dates and times are taken apart from their ISO
+ * text (a date or time missing from the source is today's), character
+ * data is copied piecewise with SQLGetData's bookkeeping, bytea gives its
+ * hex digits to SQL_C_CHAR and its bytes to SQL_C_BINARY.  Parameters are
+ * turned into the text PostgreSQL reads, bytea parameters into binary.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "odbc-driver/convert.h"
-#include "odbc-driver/diag.h"
+#include "odbc-driver/connection.h"
 
-#define CONV_UNBOUNDED_TEXT 8190
-
-static const conv_pgtype conv_types[] = {
-        {CBO_BOOLOID, "bool", SQL_BIT, CONV_BIT},
-        {CBO_BYTEAOID, "bytea", SQL_LONGVARBINARY, CONV_BIN},
-        {CBO_CHAROID, "char", SQL_CHAR, CONV_CHAR},
-        {CBO_NAMEOID, "name", SQL_VARCHAR, CONV_CHAR},
-        {CBO_INT8OID, "int8", SQL_BIGINT, CONV_NUM},
-        {CBO_INT2OID, "int2", SQL_SMALLINT, CONV_NUM},
-        {CBO_INT4OID, "int4", SQL_INTEGER, CONV_NUM},
-        {CBO_TEXTOID, "text", SQL_LONGVARCHAR, CONV_CHAR},
-        {CBO_OIDOID, "oid", SQL_INTEGER, CONV_NUM},
-        {CBO_XIDOID, "xid", SQL_INTEGER, CONV_NUM},
-        {CBO_FLOAT4OID, "float4", SQL_REAL, CONV_NUM},
-        {CBO_FLOAT8OID, "float8", SQL_FLOAT, CONV_NUM}, /* as psqlODBC reports it */
-        {CBO_BPCHAROID, "bpchar", SQL_CHAR, CONV_CHAR},
-        {CBO_VARCHAROID, "varchar", SQL_VARCHAR, CONV_CHAR},
-        {CBO_DATEOID, "date", SQL_TYPE_DATE, CONV_DATE},
-        {CBO_TIMEOID, "time", SQL_TYPE_TIME, CONV_TIME},
-        {CBO_TIMESTAMPOID, "timestamp", SQL_TYPE_TIMESTAMP, CONV_TS},
-        {CBO_TIMESTAMPTZOID, "timestamptz", SQL_TYPE_TIMESTAMP, CONV_TS},
-        {CBO_INTERVALOID, "interval", SQL_VARCHAR, CONV_CHAR},
-        {CBO_TIMETZOID, "timetz", SQL_TYPE_TIME, CONV_TIME},
-        {CBO_NUMERICOID, "numeric", SQL_NUMERIC, CONV_NUM},
-        {CBO_UUIDOID, "uuid", SQL_VARCHAR, CONV_CHAR},
-};
-
-static const conv_pgtype conv_unknown = {0, "unknown", SQL_VARCHAR, CONV_CHAR};
-
-const conv_pgtype *conv_pgtype_of(Oid oid)
+SQLSMALLINT conv_verbose_type(SQLSMALLINT concise, SQLSMALLINT *datetime_sub)
 {
-	for (size_t i = 0; i < CB_ARRAY_LEN(conv_types); i++)
-		if (conv_types[i].oid == oid)
-			return &conv_types[i];
-	return &conv_unknown;
-}
-
-SQLSMALLINT conv_sql_type(Oid oid, SQLINTEGER odbc_ver)
-{
-	SQLSMALLINT t = conv_pgtype_of(oid)->sqltype;
-	if (odbc_ver == SQL_OV_ODBC2) {
-		switch (t) {
-		case SQL_TYPE_DATE:
-			return SQL_DATE;
-		case SQL_TYPE_TIME:
-			return SQL_TIME;
-		case SQL_TYPE_TIMESTAMP:
-			return SQL_TIMESTAMP;
-		default:
-			break;
-		}
-	}
-	return t;
-}
-
-static int conv_numeric_precision(int typmod)
-{
-	return typmod >= 4 ? ((typmod - 4) >> 16) & 0xffff : 28;
-}
-
-static int conv_numeric_scale(int typmod)
-{
-	return typmod >= 4 ? (typmod - 4) & 0xffff : 6;
-}
-
-/* Fractional-second digits of time/timestamp: the typmod, 6 by default. */
-static int conv_frac_digits(int typmod)
-{
-	return typmod >= 0 && typmod <= 6 ? typmod : 6;
-}
-
-SQLULEN conv_column_size(Oid oid, int typmod)
-{
-	switch (oid) {
-	case CBO_BOOLOID:
-	case CBO_CHAROID:
-		return 1;
-	case CBO_NAMEOID:
-		return 63;
-	case CBO_INT2OID:
-		return 5;
-	case CBO_INT4OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-		return 10;
-	case CBO_INT8OID:
-		return 19;
-	case CBO_FLOAT4OID:
-		return 7;
-	case CBO_FLOAT8OID:
-		return 15;
-	case CBO_BPCHAROID:
-	case CBO_VARCHAROID:
-		return typmod >= 4 ? (SQLULEN)(typmod - 4) : CONV_UNBOUNDED_TEXT;
-	case CBO_DATEOID:
-		return 10;
-	case CBO_TIMEOID:
-	case CBO_TIMETZOID: {
-		int p = conv_frac_digits(typmod);
-		return 8 + (p > 0 ? 1 + p : 0);
-	}
-	case CBO_TIMESTAMPOID:
-	case CBO_TIMESTAMPTZOID: {
-		int p = conv_frac_digits(typmod);
-		return 19 + (p > 0 ? 1 + p : 0);
-	}
-	case CBO_NUMERICOID:
-		return (SQLULEN)conv_numeric_precision(typmod);
-	case CBO_UUIDOID:
-		return 36;
-	case CBO_INTERVALOID:
-		return 49;
-	default:
-		return CONV_UNBOUNDED_TEXT;
-	}
-}
-
-SQLSMALLINT conv_decimal_digits(Oid oid, int typmod)
-{
-	switch (oid) {
-	case CBO_NUMERICOID:
-		return (SQLSMALLINT)conv_numeric_scale(typmod);
-	case CBO_TIMEOID:
-	case CBO_TIMETZOID:
-	case CBO_TIMESTAMPOID:
-	case CBO_TIMESTAMPTZOID:
-		return (SQLSMALLINT)conv_frac_digits(typmod);
-	default:
-		return 0;
-	}
-}
-
-SQLLEN conv_display_size(Oid oid, int typmod)
-{
-	switch (oid) {
-	case CBO_INT2OID:
-		return 6;
-	case CBO_INT4OID:
-		return 11;
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-		return 10;
-	case CBO_INT8OID:
-		return 20;
-	case CBO_FLOAT4OID:
-		return 14;
-	case CBO_FLOAT8OID:
-		return 24;
-	case CBO_NUMERICOID:
-		return conv_numeric_precision(typmod) + 2;
-	case CBO_BYTEAOID:
-		return 2 * (SQLLEN)conv_column_size(oid, typmod);
-	default:
-		return (SQLLEN)conv_column_size(oid, typmod);
-	}
-}
-
-SQLLEN conv_octet_length(Oid oid, int typmod)
-{
-	switch (oid) {
-	case CBO_BOOLOID:
-		return 1;
-	case CBO_INT2OID:
-		return 2;
-	case CBO_INT4OID:
-	case CBO_OIDOID:
-	case CBO_XIDOID:
-	case CBO_FLOAT4OID:
-		return 4;
-	case CBO_INT8OID:
-	case CBO_FLOAT8OID:
-		return 8;
-	case CBO_DATEOID:
-	case CBO_TIMEOID:
-	case CBO_TIMETZOID:
-		return 6;
-	case CBO_TIMESTAMPOID:
-	case CBO_TIMESTAMPTZOID:
-		return 16;
-	case CBO_NUMERICOID:
-		return conv_numeric_precision(typmod) + 2;
-	default:
-		return (SQLLEN)conv_column_size(oid, typmod);
-	}
-}
-
-SQLSMALLINT conv_verbose_type(SQLSMALLINT sqltype, SQLSMALLINT *datetime_sub)
-{
-	SQLSMALLINT sub = 0, verbose = sqltype;
-	switch (sqltype) {
+	SQLSMALLINT sub = 0, verbose = concise;
+	switch (concise) {
 	case SQL_TYPE_DATE:
 	case SQL_DATE:
 		verbose = SQL_DATETIME;
@@ -230,6 +46,10 @@ SQLSMALLINT conv_verbose_type(SQLSMALLINT sqltype, SQLSMALLINT *datetime_sub)
 		sub = SQL_CODE_TIMESTAMP;
 		break;
 	default:
+		if (concise >= SQL_INTERVAL_YEAR && concise <= SQL_INTERVAL_MINUTE_TO_SECOND) {
+			verbose = SQL_INTERVAL;
+			sub = (SQLSMALLINT)(concise - 100);
+		}
 		break;
 	}
 	if (datetime_sub)
@@ -237,13 +57,31 @@ SQLSMALLINT conv_verbose_type(SQLSMALLINT sqltype, SQLSMALLINT *datetime_sub)
 	return verbose;
 }
 
-SQLSMALLINT conv_default_ctype(SQLSMALLINT sqltype)
+SQLSMALLINT conv_concise_from_verbose(SQLSMALLINT verbose, SQLSMALLINT sub, bool c_type)
+{
+	(void)c_type; /* the C and SQL codes of these types are the same numbers */
+	if (verbose == SQL_DATETIME) {
+		switch (sub) {
+		case SQL_CODE_DATE:
+			return SQL_TYPE_DATE;
+		case SQL_CODE_TIME:
+			return SQL_TYPE_TIME;
+		case SQL_CODE_TIMESTAMP:
+			return SQL_TYPE_TIMESTAMP;
+		default:
+			return verbose;
+		}
+	}
+	if (verbose == SQL_INTERVAL && sub >= SQL_CODE_YEAR && sub <= SQL_CODE_MINUTE_TO_SECOND)
+		return (SQLSMALLINT)(sub + 100);
+	return verbose;
+}
+
+SQLSMALLINT conv_default_ctype_for_sql(SQLSMALLINT sqltype)
 {
 	switch (sqltype) {
-	case SQL_WCHAR:
-	case SQL_WVARCHAR:
-	case SQL_WLONGVARCHAR:
-		return SQL_C_WCHAR;
+	case SQL_BIGINT:
+		return SQL_C_SBIGINT;
 	case SQL_BIT:
 		return SQL_C_BIT;
 	case SQL_TINYINT:
@@ -252,8 +90,6 @@ SQLSMALLINT conv_default_ctype(SQLSMALLINT sqltype)
 		return SQL_C_SSHORT;
 	case SQL_INTEGER:
 		return SQL_C_SLONG;
-	case SQL_BIGINT:
-		return SQL_C_SBIGINT;
 	case SQL_REAL:
 		return SQL_C_FLOAT;
 	case SQL_FLOAT:
@@ -263,17 +99,22 @@ SQLSMALLINT conv_default_ctype(SQLSMALLINT sqltype)
 	case SQL_VARBINARY:
 	case SQL_LONGVARBINARY:
 		return SQL_C_BINARY;
-	case SQL_TYPE_DATE:
 	case SQL_DATE:
+		return SQL_C_DATE;
+	case SQL_TIME:
+		return SQL_C_TIME;
+	case SQL_TIMESTAMP:
+		return SQL_C_TIMESTAMP;
+	case SQL_TYPE_DATE:
 		return SQL_C_TYPE_DATE;
 	case SQL_TYPE_TIME:
-	case SQL_TIME:
 		return SQL_C_TYPE_TIME;
 	case SQL_TYPE_TIMESTAMP:
-	case SQL_TIMESTAMP:
 		return SQL_C_TYPE_TIMESTAMP;
+	case SQL_GUID:
+		return SQL_C_GUID;
 	default:
-		return SQL_C_CHAR;
+		return SQL_C_CHAR; /* character, wide (as psqlODBC: C for everybody), decimal, numeric */
 	}
 }
 
@@ -304,10 +145,12 @@ bool conv_ctype_valid(SQLSMALLINT ctype)
 	case SQL_C_TYPE_DATE:
 	case SQL_C_TYPE_TIME:
 	case SQL_C_TYPE_TIMESTAMP:
+	case SQL_C_GUID:
 	case SQL_C_DEFAULT:
+	case SQL_ARD_TYPE:
 		return true;
 	default:
-		return false;
+		return ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND;
 	}
 }
 
@@ -342,11 +185,52 @@ bool conv_sqltype_valid(SQLSMALLINT sqltype)
 	case SQL_GUID:
 		return true;
 	default:
-		return false;
+		return sqltype >= SQL_INTERVAL_YEAR && sqltype <= SQL_INTERVAL_MINUTE_TO_SECOND;
 	}
 }
 
-/* --- output strings ------------------------------------------------------ */
+SQLLEN conv_ctype_size(SQLSMALLINT ctype)
+{
+	switch (ctype) {
+	case SQL_C_BIT:
+	case SQL_C_TINYINT:
+	case SQL_C_STINYINT:
+	case SQL_C_UTINYINT:
+		return 1;
+	case SQL_C_SHORT:
+	case SQL_C_SSHORT:
+	case SQL_C_USHORT:
+		return 2;
+	case SQL_C_LONG:
+	case SQL_C_SLONG:
+	case SQL_C_ULONG:
+	case SQL_C_FLOAT:
+		return 4;
+	case SQL_C_SBIGINT:
+	case SQL_C_UBIGINT:
+	case SQL_C_DOUBLE:
+		return 8;
+	case SQL_C_NUMERIC:
+		return sizeof(SQL_NUMERIC_STRUCT);
+	case SQL_C_DATE:
+	case SQL_C_TYPE_DATE:
+		return sizeof(SQL_DATE_STRUCT);
+	case SQL_C_TIME:
+	case SQL_C_TYPE_TIME:
+		return sizeof(SQL_TIME_STRUCT);
+	case SQL_C_TIMESTAMP:
+	case SQL_C_TYPE_TIMESTAMP:
+		return sizeof(SQL_TIMESTAMP_STRUCT);
+	case SQL_C_GUID:
+		return sizeof(SQLGUID);
+	default:
+		if (ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND)
+			return sizeof(SQL_INTERVAL_STRUCT);
+		return 0;
+	}
+}
+
+/* --- strings ------------------------------------------------------------------ */
 
 bool conv_put_str(const char *s, SQLPOINTER dst, SQLLEN buflen, SQLLEN *outlen)
 {
@@ -389,7 +273,7 @@ bool conv_in_str(const SQLCHAR *s, SQLINTEGER len, char **out)
 	if (len == SQL_NTS)
 		n = strlen((const char *)s);
 	else if (len >= 0)
-		n = (size_t)len;
+		n = strnlen((const char *)s, (size_t)len);
 	else
 		return false;
 	char *c = malloc(n + 1);
@@ -425,7 +309,7 @@ static uint32_t conv_utf8_next(const unsigned char *s, size_t len, size_t *i)
 		(*i)++;
 		return 0xfffd;
 	}
-	if (*i + (size_t)extra >= len) {
+	if (*i + (size_t)extra >= len + 0 && *i + (size_t)extra > len - 1) {
 		(*i)++;
 		return 0xfffd;
 	}
@@ -499,234 +383,471 @@ char *conv_utf16_to_utf8(const SQLWCHAR *s, size_t nunits, size_t *nbytes)
 	return out;
 }
 
-/* --- parsers ---------------------------------------------------------------- */
+/* --- date and time text ------------------------------------------------------- */
 
-static bool conv_digits(const char **p, int n, int *out)
+typedef struct conv_time {
+	int infinity; /* 1 infinity, -1 -infinity */
+	int y, m, d, hh, mm, ss;
+	int fr; /* nanoseconds */
+} conv_time;
+
+/* "YYYY-MM-DD[ HH:MM:SS[.frac][zone]][ BC]" or "HH:MM:SS[.frac]"; the zone is ignored. */
+static bool conv_parse_ts(const char *str, conv_time *t)
 {
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
+	char rest[64] = "", bc[16] = "";
+	int y, m, d, hh, mm, ss;
+	t->fr = 0;
+	t->infinity = 0;
+	int n = sscanf(str, "%4d-%2d-%2d %2d:%2d:%2d%31s %15s", &y, &m, &d, &hh, &mm, &ss, rest, bc);
+	if (n < 6) {
+		if (n == 3) {
+			t->y = y, t->m = m, t->d = d;
+			t->hh = t->mm = t->ss = 0;
+			return true;
+		}
+		n = sscanf(str, "%2d:%2d:%2d%31s %15s", &hh, &mm, &ss, rest, bc);
+		if (n < 3)
 			return false;
-		v = v * 10 + ((*p)[i] - '0');
+		t->hh = hh, t->mm = mm, t->ss = ss;
+		if (n == 3)
+			return true;
+	} else {
+		t->y = y, t->m = m, t->d = d;
+		t->hh = hh, t->mm = mm, t->ss = ss;
+		if (n == 6)
+			return true;
 	}
-	*p += n;
-	*out = v;
+	switch (rest[0]) {
+	case '.': {
+		char *z = strpbrk(rest, "+-");
+		if (z)
+			*z = '\0';
+		int i;
+		for (i = 1; i < 10 && isdigit((unsigned char)rest[i]); i++)
+			;
+		for (; i < 10; i++)
+			rest[i] = '0';
+		rest[10] = '\0';
+		t->fr = atoi(rest + 1);
+		break;
+	}
+	case 'B':
+		if (strcasecmp(rest, "BC") == 0)
+			t->y = -t->y;
+		return true;
+	case '+':
+	case '-':
+		break;
+	default:
+		return true;
+	}
+	if (strcasecmp(bc, "BC") == 0)
+		t->y = -t->y;
 	return true;
 }
 
-bool conv_parse_timestamp(const char *s, SQL_TIMESTAMP_STRUCT *ts, bool *has_date, bool *has_time)
+/* A parameter's date/time text in the forms psqlODBC accepts. */
+static bool conv_parse_datetime(const char *buf, conv_time *t)
 {
-	memset(ts, 0, sizeof(*ts));
-	*has_date = *has_time = false;
-	const char *p = s;
-	while (*p == ' ')
-		p++;
-	int y, mo, d, h, mi, sec = 0;
-	/* a date: at least 4 year digits, then -MM-DD */
-	size_t ylen = 0;
-	while (isdigit((unsigned char)p[ylen]))
-		ylen++;
-	if (ylen >= 4 && p[ylen] == '-') {
-		if (!conv_digits(&p, (int)ylen, &y) || *p++ != '-' || !conv_digits(&p, 2, &mo) || *p++ != '-' ||
-		    !conv_digits(&p, 2, &d))
+	int y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
+	t->fr = 0;
+	t->infinity = 0;
+	if (buf[0] == '{') {
+		while (*++buf && *buf != '\'')
+			;
+		if (!*buf)
 			return false;
-		if (y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31)
-			return false;
-		ts->year = (SQLSMALLINT)y;
-		ts->month = (SQLUSMALLINT)mo;
-		ts->day = (SQLUSMALLINT)d;
-		*has_date = true;
-		if (*p == ' ' || *p == 'T')
-			p++;
+		buf++;
 	}
-	if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == ':') {
-		if (!conv_digits(&p, 2, &h) || *p++ != ':' || !conv_digits(&p, 2, &mi))
-			return false;
-		if (*p == ':') {
-			p++;
-			if (!conv_digits(&p, 2, &sec))
-				return false;
-		}
-		if (h > 24 || mi > 59 || sec > 60)
-			return false;
-		ts->hour = (SQLUSMALLINT)h;
-		ts->minute = (SQLUSMALLINT)mi;
-		ts->second = (SQLUSMALLINT)sec;
-		if (*p == '.') {
-			p++;
-			SQLUINTEGER frac = 0;
-			int nd = 0;
-			while (isdigit((unsigned char)*p)) {
-				if (nd < 9) {
-					frac = frac * 10 + (SQLUINTEGER)(*p - '0');
-					nd++;
-				}
-				p++;
-			}
-			while (nd++ < 9)
-				frac *= 10;
-			ts->fraction = frac;
-		}
-		*has_time = true;
-		/* a time zone offset is dropped: the value is in the session's zone */
-		if (*p == '+' || *p == '-') {
-			p++;
-			while (isdigit((unsigned char)*p) || *p == ':')
-				p++;
-		}
+	if (conv_parse_ts(buf, t))
+		return true;
+	int n;
+	bool ymd = strlen(buf) > 4 && buf[4] == '-';
+	if (ymd)
+		n = sscanf(buf, "%4d-%2d-%2d %2d:%2d:%2d", &y, &m, &d, &hh, &mm, &ss);
+	else
+		n = sscanf(buf, "%2d-%2d-%4d %2d:%2d:%2d", &m, &d, &y, &hh, &mm, &ss);
+	if (n == 5 || n == 6) {
+		t->y = y, t->m = m, t->d = d, t->hh = hh, t->mm = mm, t->ss = ss;
+		return true;
 	}
-	while (*p == ' ')
-		p++;
-	return *p == '\0' && (*has_date || *has_time);
+	if (ymd)
+		n = sscanf(buf, "%4d-%2d-%2d", &y, &m, &d);
+	else
+		n = sscanf(buf, "%2d-%2d-%4d", &m, &d, &y);
+	if (n == 3) {
+		t->y = y, t->m = m, t->d = d;
+		return true;
+	}
+	n = sscanf(buf, "%2d:%2d:%2d", &hh, &mm, &ss);
+	if (n == 2 || n == 3) {
+		t->hh = hh, t->mm = mm, t->ss = ss;
+		return true;
+	}
+	return false;
 }
 
-bool conv_numeric_from_text(const char *s, SQL_NUMERIC_STRUCT *ns, bool *overflow)
+/* Trailing zeros of a fraction of nanoseconds dropped: digits and value. */
+static int conv_fraction(int fr, int *width)
 {
-	unsigned __int128 v = 0;
-	const unsigned __int128 limit = ~(unsigned __int128)0 / 10;
-	int scale = 0, ndig = 0;
-	bool neg = false, any = false, point = false;
+	for (*width = 9; fr % 10 == 0; (*width)--, fr /= 10)
+		;
+	return fr;
+}
+
+static int conv_ts_text(const conv_time *t, char *s, size_t n, int precision)
+{
+	char frac[16] = "";
+	if (t->infinity > 0)
+		return snprintf(s, n, "infinity");
+	if (t->infinity < 0)
+		return snprintf(s, n, "-infinity");
+	if (precision > 0 && t->fr) {
+		snprintf(frac, sizeof(frac), ".%09d", t->fr);
+		if (precision < 9)
+			frac[precision + 1] = '\0';
+		else
+			precision = 9;
+		int i;
+		for (i = precision; i > 0 && frac[i] == '0'; i--)
+			frac[i] = '\0';
+		if (i == 0)
+			frac[0] = '\0';
+	}
+	if (t->y < 0)
+		return snprintf(s, n, "%.4d-%.2d-%.2d %.2d:%.2d:%.2d%s BC", -t->y, t->m, t->d, t->hh, t->mm, t->ss,
+		                frac);
+	return snprintf(s, n, "%.4d-%.2d-%.2d %.2d:%.2d:%.2d%s", t->y, t->m, t->d, t->hh, t->mm, t->ss, frac);
+}
+
+static void conv_today(conv_time *t)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	if (t->m == 0)
+		t->m = tm.tm_mon + 1;
+	if (t->d == 0)
+		t->d = tm.tm_mday;
+	if (t->y == 0)
+		t->y = tm.tm_year + 1900;
+}
+
+/* --- intervals -------------------------------------------------------------------- */
+
+static SQLINTERVAL conv_interval_kind(SQLSMALLINT ctype)
+{
+	switch (ctype) {
+	case SQL_C_INTERVAL_YEAR:
+		return SQL_IS_YEAR;
+	case SQL_C_INTERVAL_MONTH:
+		return SQL_IS_MONTH;
+	case SQL_C_INTERVAL_YEAR_TO_MONTH:
+		return SQL_IS_YEAR_TO_MONTH;
+	case SQL_C_INTERVAL_DAY:
+		return SQL_IS_DAY;
+	case SQL_C_INTERVAL_HOUR:
+		return SQL_IS_HOUR;
+	case SQL_C_INTERVAL_DAY_TO_HOUR:
+		return SQL_IS_DAY_TO_HOUR;
+	case SQL_C_INTERVAL_MINUTE:
+		return SQL_IS_MINUTE;
+	case SQL_C_INTERVAL_DAY_TO_MINUTE:
+		return SQL_IS_DAY_TO_MINUTE;
+	case SQL_C_INTERVAL_HOUR_TO_MINUTE:
+		return SQL_IS_HOUR_TO_MINUTE;
+	case SQL_C_INTERVAL_SECOND:
+		return SQL_IS_SECOND;
+	case SQL_C_INTERVAL_DAY_TO_SECOND:
+		return SQL_IS_DAY_TO_SECOND;
+	case SQL_C_INTERVAL_HOUR_TO_SECOND:
+		return SQL_IS_HOUR_TO_SECOND;
+	case SQL_C_INTERVAL_MINUTE_TO_SECOND:
+		return SQL_IS_MINUTE_TO_SECOND;
+	default:
+		return 0;
+	}
+}
+
+/* Fractional seconds of "123456..." at a precision (default 6). */
+static int conv_interval_fraction(int precision, const char *digits)
+{
+	char f[10] = "000000000";
+	if (precision < 0)
+		precision = 6;
+	if (precision == 0)
+		return 0;
+	size_t n = strlen(digits);
+	if (n > 9)
+		n = 9;
+	memcpy(f, digits, n);
+	if (precision < 9)
+		f[precision] = '\0';
+	return atoi(f);
+}
+
+bool conv_interval_from_text(SQLSMALLINT ctype, int precision, const char *s, SQL_INTERVAL_STRUCT *iv)
+{
+	char w1[64], w2[64];
+	int a, b, c, d, e;
+	SQLINTERVAL kind = conv_interval_kind(ctype);
+	memset(iv, 0, sizeof(*iv));
+	int n = sscanf(s, "%d-%d", &a, &b);
+	if (n >= 2) {
+		/* SQL standard year-month: "1-2" */
+		if (kind != SQL_IS_YEAR_TO_MONTH)
+			return false;
+		iv->interval_type = kind;
+		iv->interval_sign = a < 0 ? SQL_TRUE : SQL_FALSE;
+		iv->intval.year_month.year = (SQLUINTEGER)(a < 0 ? -a : a);
+		iv->intval.year_month.month = (SQLUINTEGER)b;
+		return true;
+	}
+	n = sscanf(s, "%d %02d:%02d:%02d.%9s", &a, &b, &c, &d, w2);
+	if (n == 4 || n == 5) {
+		/* SQL standard day-time: "1 02:03:04.5" */
+		iv->interval_type = kind;
+		iv->interval_sign = a < 0 ? SQL_TRUE : SQL_FALSE;
+		iv->intval.day_second.day = (SQLUINTEGER)(a < 0 ? -a : a);
+		iv->intval.day_second.hour = (SQLUINTEGER)b;
+		iv->intval.day_second.minute = (SQLUINTEGER)c;
+		iv->intval.day_second.second = (SQLUINTEGER)d;
+		if (n > 4)
+			iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, w2);
+		return true;
+	}
+	n = sscanf(s, "%d %10s %d %10s", &a, w1, &b, w2);
+	if (n >= 4) {
+		/* "1 year 2 mons" */
+		if (strncasecmp(w1, "year", 4) == 0 && strncasecmp(w2, "mon", 2) == 0 &&
+		    (kind == SQL_IS_MONTH || kind == SQL_IS_YEAR_TO_MONTH)) {
+			bool neg = a < 0;
+			iv->interval_type = kind;
+			iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+			iv->intval.year_month.year = (SQLUINTEGER)(neg ? -a : a);
+			iv->intval.year_month.month = (SQLUINTEGER)(neg ? -b : b);
+			return true;
+		}
+		return false;
+	}
+	n = sscanf(s, "%d %10s %d", &a, w1, &b);
+	if (n == 2) {
+		bool neg = a < 0;
+		SQLUINTEGER v = (SQLUINTEGER)(neg ? -a : a);
+		if (kind == SQL_IS_YEAR && (strcasecmp(w1, "year") == 0 || strcasecmp(w1, "years") == 0)) {
+			iv->interval_type = kind, iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+			iv->intval.year_month.year = v;
+			return true;
+		}
+		if (kind == SQL_IS_MONTH && (strcasecmp(w1, "mon") == 0 || strcasecmp(w1, "mons") == 0)) {
+			iv->interval_type = kind, iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+			iv->intval.year_month.month = v;
+			return true;
+		}
+		if (kind == SQL_IS_DAY && (strcasecmp(w1, "day") == 0 || strcasecmp(w1, "days") == 0)) {
+			iv->interval_type = kind, iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+			iv->intval.day_second.day = v;
+			return true;
+		}
+		return false;
+	}
+	if (kind == SQL_IS_YEAR || kind == SQL_IS_MONTH || kind == SQL_IS_YEAR_TO_MONTH)
+		return false;
+	n = sscanf(s, "%d %10s %02d:%02d:%02d.%9s", &a, w1, &b, &c, &d, w2);
+	if (n == 5 || n == 6) {
+		/* "1 day 02:03:04.5" */
+		if (strncasecmp(w1, "day", 3) != 0)
+			return false;
+		bool neg = a < 0;
+		iv->interval_type = kind;
+		iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+		iv->intval.day_second.day = (SQLUINTEGER)(neg ? -a : a);
+		iv->intval.day_second.hour = (SQLUINTEGER)(neg ? -b : b);
+		iv->intval.day_second.minute = (SQLUINTEGER)c;
+		iv->intval.day_second.second = (SQLUINTEGER)d;
+		if (n > 5)
+			iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, w2);
+		return true;
+	}
+	n = sscanf(s, "%02d:%02d:%02d.%9s", &b, &c, &d, w2);
+	if (n == 3 || n == 4) {
+		/* "02:03:04.5" */
+		bool neg = b < 0;
+		iv->interval_type = kind;
+		iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+		iv->intval.day_second.hour = (SQLUINTEGER)(neg ? -b : b);
+		iv->intval.day_second.minute = (SQLUINTEGER)c;
+		iv->intval.day_second.second = (SQLUINTEGER)d;
+		if (n > 3)
+			iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, w2);
+		return true;
+	}
+	(void)e;
+	return false;
+}
+
+/* --- numbers ------------------------------------------------------------------------ */
+
+void conv_numeric_from_text(const char *s, SQL_NUMERIC_STRUCT *ns, bool *overflow)
+{
+	char digits[SQL_MAX_NUMERIC_LEN * 3];
+	int nd = 0;
+	bool dot = false;
 	*overflow = false;
-	memset(ns, 0, sizeof(*ns));
-	const char *p = s;
-	while (*p == ' ')
-		p++;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	for (;; p++) {
-		if (*p == '.' && !point) {
-			point = true;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	ns->sign = 1;
+	if (*s == '-') {
+		ns->sign = 0;
+		s++;
+	} else if (*s == '+') {
+		s++;
+	}
+	while (*s == '0')
+		s++;
+	ns->precision = 0;
+	ns->scale = 0;
+	for (;; s++) {
+		if (*s == '.') {
+			if (dot)
+				break;
+			dot = true;
 			continue;
 		}
-		if (!isdigit((unsigned char)*p))
+		if (!isdigit((unsigned char)*s))
 			break;
-		any = true;
-		if (v == 0 && *p == '0' && !point)
-			continue;
-		if (v > limit) {
+		if (nd >= (int)sizeof(digits)) {
+			if (dot)
+				break;
+			ns->scale--;
 			*overflow = true;
-			return false;
+			continue;
 		}
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v != 0)
-			ndig++;
-		if (point)
-			scale++;
+		if (dot)
+			ns->scale++;
+		digits[nd++] = *s;
 	}
-	if (!any)
-		return false;
-	if (*p == 'e' || *p == 'E') {
-		char *end;
-		long e = strtol(p + 1, &end, 10);
-		p = end;
-		if (e > 0) {
-			for (long k = 0; k < e && scale > 0; k++)
-				scale--, e--;
-			for (long k = 0; k < e; k++) {
-				if (v > limit) {
-					*overflow = true;
-					return false;
-				}
-				v *= 10;
-				ndig++;
-			}
-		} else {
-			scale += (int)-e;
+	ns->precision = (SQLCHAR)nd;
+	memset(ns->val, 0, sizeof(ns->val));
+	for (int k = 0; k < nd; k++) {
+		unsigned carry = (unsigned)(digits[k] - '0');
+		for (size_t i = 0; i < sizeof(ns->val); i++) {
+			unsigned v = (unsigned)ns->val[i] * 10 + carry;
+			ns->val[i] = (SQLCHAR)(v & 0xff);
+			carry = v >> 8;
 		}
+		if (carry != 0)
+			*overflow = true;
 	}
-	while (*p == ' ')
-		p++;
-	if (*p != '\0' || scale > 127 || ndig > 38) {
-		*overflow = *p == '\0';
-		return false;
-	}
-	ns->precision = (SQLCHAR)(ndig > scale ? ndig : scale > 0 ? scale : 1);
-	ns->scale = (SQLSCHAR)scale;
-	ns->sign = neg ? 0 : 1;
-	for (int i = 0; i < SQL_MAX_NUMERIC_LEN; i++) {
-		ns->val[i] = (SQLCHAR)(v & 0xff);
-		v >>= 8;
-	}
-	return true;
 }
 
 void conv_numeric_to_text(const SQL_NUMERIC_STRUCT *ns, char *out, size_t outsize)
 {
-	unsigned __int128 v = 0;
-	for (int i = SQL_MAX_NUMERIC_LEN - 1; i >= 0; i--)
-		v = (v << 8) | ns->val[i];
-	char digits[48];
-	int nd = 0;
+	enum { MAXDIG = 40 };
+	if (ns->precision == 0) {
+		snprintf(out, outsize, "0");
+		return;
+	}
+	int precision = ns->precision > MAXDIG ? MAXDIG : ns->precision;
+	unsigned char v[SQL_MAX_NUMERIC_LEN];
+	memcpy(v, ns->val, sizeof(v));
+	unsigned char digit[MAXDIG];
+	int nd = 0, vlen = SQL_MAX_NUMERIC_LEN, top;
+	/* divide by 10 repeatedly, the remainders are the digits, lowest first */
 	do {
-		digits[nd++] = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v != 0);
-	char buf[200];
+		unsigned r = 0;
+		top = -1;
+		for (int i = vlen - 1; i >= 0; i--) {
+			unsigned x = v[i] + (r << 8);
+			v[i] = (unsigned char)(x / 10);
+			r = x % 10;
+			if (v[i] != 0 && top == -1)
+				top = i;
+		}
+		digit[nd++] = (unsigned char)r;
+		vlen = top + 1;
+	} while (top >= 0 && nd < precision);
+	char buf[320];
 	size_t n = 0;
 	if (ns->sign == 0)
 		buf[n++] = '-';
-	int scale = ns->scale;
-	if (scale <= 0) {
-		for (int i = nd - 1; i >= 0; i--)
-			buf[n++] = digits[i];
-		for (int i = 0; i < -scale && n < sizeof(buf) - 1; i++)
-			buf[n++] = '0';
-	} else {
-		int intdig = nd - scale;
-		if (intdig <= 0) {
-			buf[n++] = '0';
-			buf[n++] = '.';
-			for (int i = 0; i < -intdig; i++)
-				buf[n++] = '0';
-			for (int i = nd - 1; i >= 0; i--)
-				buf[n++] = digits[i];
-		} else {
-			for (int i = nd - 1; i >= 0; i--) {
-				buf[n++] = digits[i];
-				if (i == scale)
-					buf[n++] = '.';
-			}
-		}
+	int i = nd - 1;
+	if (i < ns->scale)
+		i = ns->scale;
+	for (; i >= ns->scale && n < sizeof(buf) - 3; i--)
+		buf[n++] = (char)(i >= nd ? '0' : '0' + digit[i]);
+	if (ns->scale > 0) {
+		buf[n++] = '.';
+		for (; i >= 0 && n < sizeof(buf) - 2; i--)
+			buf[n++] = (char)(i >= nd ? '0' : '0' + digit[i]);
 	}
+	if (nd == 0)
+		buf[n++] = '0';
 	buf[n] = '\0';
 	snprintf(out, outsize, "%s", buf);
 }
 
-/* --- result value -> C -------------------------------------------------- */
-
-/* Copy a variable-length value, from *offset on, with a terminator of
- * `unit` bytes when nul; 01004 when it does not fit. */
-static SQLRETURN conv_put_var(cbo_diag *d, const void *data, size_t len, size_t unit, bool nul, SQLPOINTER buf,
-                              SQLLEN buflen, SQLLEN *ind, size_t *offset)
+static double conv_double(const char *s)
 {
-	size_t off = offset ? *offset : 0;
-	size_t rem = len - off;
-	if (ind)
-		*ind = (SQLLEN)rem;
-	size_t room = 0;
-	if (buf != NULL && buflen > 0) {
-		room = (size_t)buflen;
-		if (nul)
-			room = room >= unit ? room - unit : 0;
-		room -= room % unit;
+	if (strcasecmp(s, "NaN") == 0)
+		return NAN;
+	if (strcasecmp(s, "Infinity") == 0)
+		return INFINITY;
+	if (strcasecmp(s, "-Infinity") == 0)
+		return -INFINITY;
+	return atof(s);
+}
+
+/* money text ("$1,234.56", "($3.00)") as a plain number */
+static void conv_money(const char *s, char *out, size_t outsize)
+{
+	int num = -1, period = -1, comma = -1;
+	char decp = 0;
+	for (int i = 0; s[i]; i++) {
+		if (s[i] == '.' && period < 0)
+			period = i;
+		else if (s[i] == ',' && comma < 0)
+			comma = i;
+		else if (isdigit((unsigned char)s[i]))
+			num = i;
 	}
-	size_t n = rem < room ? rem : room;
-	if (buf != NULL && buflen > 0) {
-		memcpy(buf, (const char *)data + off, n);
-		if (nul && (size_t)buflen >= unit)
-			memset((char *)buf + n, 0, unit);
+	if (period > comma) {
+		if (period >= num - 2)
+			decp = '.';
+	} else if (comma >= 0 && comma >= num - 2) {
+		decp = ',';
 	}
-	if (n < rem) {
-		if (offset)
-			*offset = off + n;
-		return diag_add(d, "01004",
-		                "string data, right truncated: %zu of %zu bytes returned; call SQLGetData again for "
-		                "the rest or use a larger buffer",
-		                n, rem);
+	size_t n = 0;
+	for (int i = 0; s[i] && n + 1 < outsize; i++) {
+		if (s[i] == '(' || s[i] == '-')
+			out[n++] = '-';
+		else if (isdigit((unsigned char)s[i]))
+			out[n++] = s[i];
+		else if (s[i] == decp)
+			out[n++] = '.';
 	}
-	if (offset)
-		*offset = SIZE_MAX;
-	return SQL_SUCCESS;
+	out[n] = '\0';
+}
+
+static bool conv_guid(const char *s, SQLGUID *g)
+{
+	unsigned int d1;
+	if (sscanf(s, "%08X-%04hX-%04hX-%02hhX%02hhX-%02hhX%02hhX%02hhX%02hhX%02hhX%02hhX", &d1, &g->Data2, &g->Data3,
+	           &g->Data4[0], &g->Data4[1], &g->Data4[2], &g->Data4[3], &g->Data4[4], &g->Data4[5], &g->Data4[6],
+	           &g->Data4[7]) < 11)
+		return false;
+	g->Data1 = d1;
+	return true;
+}
+
+/* --- character and binary output ---------------------------------------------------------- */
+
+void conv_gd_reset(conv_gd *g)
+{
+	free(g->buf);
+	g->buf = NULL;
+	g->len = 0;
+	g->left = -1;
 }
 
 static int conv_hexval(char c)
@@ -740,580 +861,900 @@ static int conv_hexval(char c)
 	return -1;
 }
 
-/* Decode PostgreSQL's bytea text output (hex or escape format). */
-static unsigned char *conv_bytea_decode(const char *s, size_t len, size_t *outlen)
+/* Bytes of bytea's text output (hex or escape); *n their count. */
+static unsigned char *conv_bytea_bytes(const char *s, size_t len, size_t *n)
 {
-	unsigned char *out = malloc(len / 2 + 1);
+	unsigned char *out = malloc(len + 1);
 	if (out == NULL)
 		return NULL;
-	size_t n = 0;
+	size_t k = 0;
 	if (len >= 2 && s[0] == '\\' && s[1] == 'x') {
 		for (size_t i = 2; i + 1 < len; i += 2) {
 			int hi = conv_hexval(s[i]), lo = conv_hexval(s[i + 1]);
 			if (hi < 0 || lo < 0)
 				break;
-			out[n++] = (unsigned char)(hi * 16 + lo);
+			out[k++] = (unsigned char)(hi * 16 + lo);
 		}
 	} else {
-		free(out);
-		out = malloc(len + 1);
-		if (out == NULL)
-			return NULL;
 		for (size_t i = 0; i < len; i++) {
 			if (s[i] == '\\' && i + 1 < len && s[i + 1] == '\\') {
-				out[n++] = '\\';
+				out[k++] = '\\';
 				i++;
 			} else if (s[i] == '\\' && i + 3 < len) {
-				out[n++] = (unsigned char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+				out[k++] = (unsigned char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
 				                           (s[i + 3] - '0'));
 				i += 3;
 			} else {
-				out[n++] = (unsigned char)s[i];
+				out[k++] = (unsigned char)s[i];
 			}
 		}
 	}
-	*outlen = n;
+	*n = k;
 	return out;
 }
 
-/* The text a value shows as SQL_C_CHAR: bytea as hex digits, bool as 1/0.
- * Returns a malloc'd string in *owned when it differs from val. */
-static const char *conv_char_form(Oid type, const char *val, size_t vlen, size_t *outlen, char **owned)
+static char *conv_hex_upper(const unsigned char *b, size_t n)
 {
-	*owned = NULL;
-	*outlen = vlen;
-	if (type == CBO_BOOLOID) {
-		*outlen = 1;
-		return val[0] == 't' ? "1" : "0";
+	static const char hex[] = "0123456789ABCDEF";
+	char *h = malloc(2 * n + 1);
+	if (h == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		h[2 * i] = hex[b[i] >> 4];
+		h[2 * i + 1] = hex[b[i] & 0xf];
 	}
-	if (type == CBO_TIMESTAMPTZOID || type == CBO_TIMETZOID) {
-		/* shown like the SQL_TYPE_TIMESTAMP/TIME it is reported as: without
-		 * the zone offset (as psqlODBC does) */
-		size_t from = type == CBO_TIMESTAMPTZOID ? 11 : 1;
-		for (size_t i = vlen; i > from; i--) {
-			if (val[i - 1] == '+' || val[i - 1] == '-') {
-				*outlen = i - 1;
-				break;
-			}
-		}
-		return val;
+	h[2 * n] = '\0';
+	return h;
+}
+
+/* LF to CR LF (LFConversion), an LF already after a CR stays. */
+static char *conv_lf(const char *s, size_t n, size_t *out)
+{
+	size_t extra = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\n' && !(i > 0 && s[i - 1] == '\r'))
+			extra++;
+	char *r = malloc(n + extra + 1);
+	if (r == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n' && !(i > 0 && s[i - 1] == '\r'))
+			r[k++] = '\r';
+		r[k++] = s[i];
 	}
-	if (type == CBO_BYTEAOID) {
+	r[k] = '\0';
+	*out = k;
+	return r;
+}
+
+/* The bytes of a bytea value (a large object's data are its bytes), malloc'd. */
+static unsigned char *conv_value_bytes(const conv_out *o, const char *s, size_t slen, size_t *n)
+{
+	if (!o->lo_data)
+		return conv_bytea_bytes(s, slen, n);
+	unsigned char *b = malloc(slen + 1);
+	if (b != NULL)
+		memcpy(b, s, slen);
+	*n = slen;
+	return b;
+}
+
+/* The bytes a character/binary C type receives for the value: *owned when made. */
+static conv_status conv_text_form(const conv_out *o, const char *s, size_t slen, char **form, size_t *flen)
+{
+	bool bytea = o->type == CBO_BYTEAOID || o->lo_data;
+	bool lf = o->types->opts->lf_conversion;
+	*form = NULL;
+	if (bytea && o->ctype == SQL_C_BINARY) {
 		size_t n;
-		unsigned char *b = conv_bytea_decode(val, vlen, &n);
+		unsigned char *b = conv_value_bytes(o, s, slen, &n);
 		if (b == NULL)
-			return NULL;
-		char *hex = malloc(2 * n + 1);
-		if (hex == NULL) {
-			free(b);
-			return NULL;
-		}
-		for (size_t i = 0; i < n; i++)
-			snprintf(hex + 2 * i, 3, "%02X", b[i]);
-		hex[2 * n] = '\0';
-		free(b);
-		*owned = hex;
-		*outlen = 2 * n;
-		return hex;
+			return CONV_OOM;
+		*form = (char *)b;
+		*flen = n;
+		return CONV_OK;
 	}
-	return val;
-}
-
-static SQLRETURN conv_oom(cbo_diag *d)
-{
-	return diag_add(d, "HY001", "out of memory converting a value; free memory or fetch smaller values");
-}
-
-static SQLRETURN conv_bad_conversion(cbo_diag *d, Oid type, SQLSMALLINT ctype)
-{
-	return diag_add(d, "07006",
-	                "restricted data type attribute violation: a %s value cannot be converted to C type %d; "
-	                "fetch it as SQL_C_CHAR or a matching C type",
-	                conv_pgtype_of(type)->name, (int)ctype);
-}
-
-/* Parse text as a number: exact integer when possible, else a double. */
-static bool conv_parse_number(const char *s, long long *iv, double *dv, bool *is_int)
-{
-	char *end;
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return false;
-	errno = 0;
-	*iv = strtoll(s, &end, 10);
-	if (errno == 0 && end != s) {
-		while (*end == ' ')
-			end++;
-		if (*end == '\0') {
-			*is_int = true;
-			*dv = (double)*iv;
-			return true;
-		}
-	}
-	errno = 0;
-	*dv = strtod(s, &end);
-	if (end == s)
-		return false;
-	while (*end == ' ')
-		end++;
-	*is_int = false;
-	return *end == '\0';
-}
-
-static SQLRETURN conv_to_int(cbo_diag *d, const char *text, long long lo, long long hi, unsigned long long uhi,
-                             long long *out, bool *frac)
-{
-	long long iv;
-	double dv;
-	bool is_int;
-	*frac = false;
-	if (!conv_parse_number(text, &iv, &dv, &is_int))
-		return diag_add(d, "22018",
-		                "invalid character value for cast: \"%s\" is not a number; fetch it as SQL_C_CHAR",
-		                text);
-	if (!is_int) {
-		if (isnan(dv) || dv < (double)lo - 1.0 || dv > (double)uhi + 1.0)
-			goto range;
-		double t = trunc(dv);
-		*frac = t != dv;
-		if (t < (double)lo || t > (double)(uhi > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)uhi))
-			goto range;
-		iv = (long long)t;
-	}
-	if (iv < lo || (iv >= 0 && (unsigned long long)iv > uhi) || (hi < 0 && iv > hi))
-		goto range;
-	*out = iv;
-	return SQL_SUCCESS;
-range:
-	return diag_add(d, "22003", "numeric value out of range: %s does not fit the C type; use a wider C type", text);
-}
-
-SQLRETURN conv_to_c(cbo_diag *d, Oid type, const char *val, size_t vlen, SQLSMALLINT ctype, SQLPOINTER buf,
-                    SQLLEN buflen, SQLLEN *ind, size_t *offset)
-{
-	if (offset && *offset == SIZE_MAX)
-		return SQL_NO_DATA;
-	const conv_pgtype *t = conv_pgtype_of(type);
-	if (val == NULL) {
-		if (ind == NULL)
-			return diag_add(d, "22002",
-			                "indicator variable required but not supplied: the value is NULL; pass a "
-			                "StrLen_or_IndPtr to SQLBindCol/SQLGetData");
-		*ind = SQL_NULL_DATA;
-		if (offset)
-			*offset = SIZE_MAX;
-		return SQL_SUCCESS;
-	}
-	if (ctype == SQL_C_DEFAULT)
-		ctype = conv_default_ctype(t->sqltype);
-
-	switch (ctype) {
-	case SQL_C_CHAR:
-	case SQL_C_WCHAR: {
-		char *owned;
-		size_t n;
-		const char *s = conv_char_form(type, val, vlen, &n, &owned);
-		if (s == NULL)
-			return conv_oom(d);
-		SQLRETURN r;
-		if (ctype == SQL_C_CHAR) {
-			r = conv_put_var(d, s, n, 1, true, buf, buflen, ind, offset);
+	const char *text = s;
+	size_t tlen = strnlen(s, slen);
+	char *owned = NULL;
+	if (bytea) {
+		if (!o->lo_data && tlen >= 2 && s[0] == '\\' && s[1] == 'x') {
+			text = s + 2; /* hex output: its digits as they are */
+			tlen -= 2;
 		} else {
-			size_t units;
-			SQLWCHAR *w = conv_utf8_to_utf16(s, n, &units);
-			if (w == NULL) {
-				free(owned);
-				return conv_oom(d);
-			}
-			r = conv_put_var(d, w, units * sizeof(SQLWCHAR), sizeof(SQLWCHAR), true, buf, buflen, ind,
-			                 offset);
-			free(w);
-		}
-		free(owned);
-		return r;
-	}
-	case SQL_C_BINARY: {
-		if (type == CBO_BYTEAOID) {
 			size_t n;
-			unsigned char *b = conv_bytea_decode(val, vlen, &n);
+			unsigned char *b = conv_value_bytes(o, s, slen, &n);
 			if (b == NULL)
-				return conv_oom(d);
-			SQLRETURN r = conv_put_var(d, b, n, 1, false, buf, buflen, ind, offset);
+				return CONV_OOM;
+			owned = conv_hex_upper(b, n);
 			free(b);
-			return r;
+			if (owned == NULL)
+				return CONV_OOM;
+			text = owned;
+			tlen = 2 * n;
 		}
-		return conv_put_var(d, val, vlen, 1, false, buf, buflen, ind, offset);
+		lf = false;
 	}
-	default:
+	if (o->ctype == SQL_C_WCHAR) {
+		const char *src = text;
+		size_t srclen = tlen;
+		char *lfd = NULL;
+		if (lf) {
+			lfd = conv_lf(text, tlen, &srclen);
+			if (lfd == NULL) {
+				free(owned);
+				return CONV_OOM;
+			}
+			src = lfd;
+		}
+		size_t units;
+		SQLWCHAR *w = conv_utf8_to_utf16(src, srclen, &units);
+		free(lfd);
+		free(owned);
+		if (w == NULL)
+			return CONV_OOM;
+		*form = (char *)w;
+		*flen = units * sizeof(SQLWCHAR);
+		return CONV_OK;
+	}
+	if (lf) {
+		size_t n;
+		char *l = conv_lf(text, tlen, &n);
+		free(owned);
+		if (l == NULL)
+			return CONV_OOM;
+		*form = l;
+		*flen = n;
+		return CONV_OK;
+	}
+	char *c = owned;
+	if (c == NULL) {
+		c = malloc(tlen + 1);
+		if (c == NULL)
+			return CONV_OOM;
+		memcpy(c, text, tlen);
+		c[tlen] = '\0';
+	}
+	*form = c;
+	*flen = tlen;
+	return CONV_OK;
+}
+
+static void conv_set_len(const conv_out *o, SQLLEN n)
+{
+	if (o->len_ptr)
+		*o->len_ptr = n;
+	if (o->ind_ptr && o->ind_ptr != o->len_ptr)
+		*o->ind_ptr = n;
+}
+
+/* Character or binary data, piecewise for SQLGetData. */
+static conv_status conv_put_text(const conv_out *o, const char *s, size_t slen)
+{
+	conv_gd local = {.left = -1};
+	conv_gd *g = o->gd ? o->gd : &local;
+	size_t term = o->ctype == SQL_C_WCHAR ? 2 : o->ctype == SQL_C_BINARY ? 0 : 1;
+	if (g->left < 0) {
+		char *form;
+		size_t flen;
+		conv_status st = conv_text_form(o, s, slen, &form, &flen);
+		if (st != CONV_OK)
+			return st;
+		if (o->buflen == 0) {
+			/* only the length is asked for */
+			free(form);
+			conv_set_len(o, (SQLLEN)flen);
+			return CONV_TRUNCATED;
+		}
+		free(g->buf);
+		g->buf = form;
+		g->len = flen;
+		g->left = (long)flen;
+	}
+	size_t len = (size_t)g->left;
+	const char *ptr = g->buf + (g->len - len);
+	size_t need = len + term;
+	size_t copy = 0;
+	if (o->buflen > 0 && o->buf != NULL) {
+		size_t max = (size_t)o->buflen;
+		if (term >= max)
+			copy = 0;
+		else if (len + term > max)
+			copy = o->ctype == SQL_C_WCHAR ? ((max - term) / 2) * 2 : max - term;
+		else
+			copy = len;
+		if (copy > 0)
+			memcpy(o->buf, ptr, copy);
+		for (size_t i = 0; i < term && copy + i < max; i++)
+			((char *)o->buf)[copy + i] = '\0';
+		g->left -= (long)copy;
+	}
+	conv_set_len(o, (SQLLEN)len);
+	if (o->buflen > 0 && need > (size_t)o->buflen) {
+		/* a bound column has no later piece: its copy goes */
+		free(local.buf);
+		return CONV_TRUNCATED;
+	}
+	if (o->gd == NULL) {
+		free(local.buf);
+	} else {
+		g->left = 0;
+		free(g->buf);
+		g->buf = NULL;
+	}
+	return CONV_OK;
+}
+
+/* --- result value -> C ---------------------------------------------------------------- */
+
+static bool conv_is_date_type(Oid t)
+{
+	return t == CBO_DATEOID || t == CBO_TIMESTAMPTZOID || t == CBO_TIMESTAMPOID;
+}
+
+/* A value of n bytes as SQL_C_BINARY: whole or not at all (truncated). */
+static conv_status conv_put_binary(const conv_out *o, const void *v, size_t n)
+{
+	conv_set_len(o, (SQLLEN)n);
+	if (o->buflen < (SQLLEN)n || o->buf == NULL)
+		return CONV_TRUNCATED;
+	memcpy(o->buf, v, n);
+	if (o->gd)
+		o->gd->left = 0;
+	return CONV_OK;
+}
+
+conv_status conv_to_c(const conv_out *o)
+{
+	SQLSMALLINT ctype = o->ctype;
+	/* a NULL answers SQL_NULL_DATA on every call (psqlODBC) */
+	if (o->gd != NULL && o->val != NULL) {
+		if (o->gd->left == -2)
+			o->gd->left = o->buflen > 0 ? 0 : -1;
+		if (o->gd->left == 0) {
+			o->gd->left = -2;
+			free(o->gd->buf);
+			o->gd->buf = NULL;
+			return CONV_NO_DATA;
+		}
+	}
+	if (o->ind_ptr)
+		*o->ind_ptr = 0;
+
+	if (o->val == NULL) {
+		/* FoxPro's NULL dates as empty strings (CvtNullDate) */
+		if (o->types->opts->cvt_null_date && conv_is_date_type(o->type) &&
+		    (ctype == SQL_C_CHAR || ctype == SQL_C_WCHAR || ctype == SQL_C_DATE || ctype == SQL_C_TYPE_DATE ||
+		     ctype == SQL_C_DEFAULT)) {
+			if (o->len_ptr)
+				*o->len_ptr = 0;
+			switch (ctype) {
+			case SQL_C_CHAR:
+				if (o->buf && o->buflen > 0)
+					*(char *)o->buf = '\0';
+				else
+					return CONV_TRUNCATED;
+				break;
+			case SQL_C_WCHAR:
+				if (o->buf && o->buflen >= 2)
+					memset(o->buf, 0, 2);
+				else
+					return CONV_TRUNCATED;
+				break;
+			default:
+				if (o->buf && o->buflen >= (SQLLEN)sizeof(SQL_DATE_STRUCT)) {
+					memset(o->buf, 0, (size_t)o->buflen);
+					if (o->len_ptr)
+						*o->len_ptr = sizeof(SQL_DATE_STRUCT);
+				} else {
+					return CONV_TRUNCATED;
+				}
+			}
+			return CONV_OK;
+		}
+		if (o->ind_ptr == NULL)
+			return CONV_NULL_NO_IND;
+		*o->ind_ptr = SQL_NULL_DATA;
+		return CONV_OK;
+	}
+
+	/* what the value means, before the C type is looked at */
+	conv_time tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *neut = o->val;
+	char small[80];
+	switch (o->type) {
+	case CBO_DATEOID:
+		sscanf(o->val, "%4d-%2d-%2d", &tm.y, &tm.m, &tm.d);
 		break;
-	}
-
-	if (buf == NULL)
-		return diag_add(d, "HY009",
-		                "invalid use of null pointer: no buffer for the value; pass TargetValuePtr");
-
-	SQLRETURN info = SQL_SUCCESS;
-	switch (ctype) {
-	case SQL_C_BIT:
-	case SQL_C_TINYINT:
-	case SQL_C_STINYINT:
-	case SQL_C_UTINYINT:
-	case SQL_C_SHORT:
-	case SQL_C_SSHORT:
-	case SQL_C_USHORT:
-	case SQL_C_LONG:
-	case SQL_C_SLONG:
-	case SQL_C_ULONG:
-	case SQL_C_SBIGINT:
-	case SQL_C_UBIGINT: {
-		if (t->cls != CONV_NUM && t->cls != CONV_BIT && t->cls != CONV_CHAR)
-			return conv_bad_conversion(d, type, ctype);
-		const char *text = val;
-		if (t->cls == CONV_BIT)
-			text = val[0] == 't' ? "1" : "0";
-		long long lo, hi = 0, v = 0;
-		unsigned long long uhi;
-		SQLLEN size;
-		switch (ctype) {
-		case SQL_C_BIT:
-			lo = 0, uhi = 1, size = 1;
-			break;
-		case SQL_C_TINYINT:
-		case SQL_C_STINYINT:
-			lo = SCHAR_MIN, uhi = SCHAR_MAX, size = 1;
-			break;
-		case SQL_C_UTINYINT:
-			lo = 0, uhi = UCHAR_MAX, size = 1;
-			break;
-		case SQL_C_SHORT:
-		case SQL_C_SSHORT:
-			lo = SHRT_MIN, uhi = SHRT_MAX, size = 2;
-			break;
-		case SQL_C_USHORT:
-			lo = 0, uhi = USHRT_MAX, size = 2;
-			break;
-		case SQL_C_LONG:
-		case SQL_C_SLONG:
-			lo = INT_MIN, uhi = INT_MAX, size = 4;
-			break;
-		case SQL_C_ULONG:
-			lo = 0, uhi = UINT_MAX, size = 4;
-			break;
-		case SQL_C_SBIGINT:
-			lo = LLONG_MIN, uhi = LLONG_MAX, size = 8;
-			break;
-		default: /* SQL_C_UBIGINT */
-			lo = 0, uhi = ULLONG_MAX, size = 8;
-			break;
+	case CBO_TIMEOID:
+		conv_parse_ts(o->val, &tm);
+		break;
+	case CBO_TIMESTAMPTZOID:
+	case CBO_TIMESTAMPOID:
+		if (strncasecmp(o->val, "infinity", 8) == 0) {
+			tm = (conv_time){.infinity = 1, .y = 9999, .m = 12, .d = 31, .hh = 23, .mm = 59, .ss = 59};
+		} else if (strncasecmp(o->val, "-infinity", 9) == 0) {
+			tm = (conv_time){.infinity = -1, .y = -9999, .m = 1, .d = 1};
+		} else {
+			conv_parse_ts(o->val, &tm);
 		}
-		bool frac;
-		SQLRETURN r = conv_to_int(d, text, lo, hi, uhi, &v, &frac);
-		if (r != SQL_SUCCESS)
-			return r;
-		switch (size) {
-		case 1:
-			*(signed char *)buf = (signed char)v;
-			break;
-		case 2:
-			*(short *)buf = (short)v;
-			break;
-		case 4:
-			*(int *)buf = (int)v;
+		break;
+	case CBO_BOOLOID:
+		switch (o->val[0]) {
+		case 'f':
+		case 'F':
+		case 'n':
+		case 'N':
+		case '0':
+			neut = "0";
 			break;
 		default:
-			*(long long *)buf = v;
+			neut = o->types->opts->true_is_minus1 ? "-1" : "1";
 			break;
 		}
-		if (ind)
-			*ind = size;
-		if (frac)
-			info = diag_add(d, "01S07", "fractional truncation: %s was truncated to %lld", text, v);
+		break;
+	default:
 		break;
 	}
-	case SQL_C_FLOAT:
-	case SQL_C_DOUBLE: {
-		if (t->cls != CONV_NUM && t->cls != CONV_BIT && t->cls != CONV_CHAR)
-			return conv_bad_conversion(d, type, ctype);
-		long long iv;
-		double dv;
-		bool is_int;
-		const char *text = t->cls == CONV_BIT ? (val[0] == 't' ? "1" : "0") : val;
-		if (!conv_parse_number(text, &iv, &dv, &is_int))
-			return diag_add(d, "22018",
-			                "invalid character value for cast: \"%s\" is not a number; fetch it as "
-			                "SQL_C_CHAR",
-			                text);
-		if (is_int)
-			dv = strtod(text, NULL);
-		if (ctype == SQL_C_FLOAT) {
-			if (isfinite(dv) && fabs(dv) > FLT_MAX)
-				return diag_add(d, "22003",
-				                "numeric value out of range: %s does not fit SQL_C_FLOAT; use "
-				                "SQL_C_DOUBLE",
-				                text);
-			*(float *)buf = (float)dv;
-			if (ind)
-				*ind = sizeof(float);
-		} else {
-			*(double *)buf = dv;
-			if (ind)
-				*ind = sizeof(double);
+
+	if (ctype == SQL_C_DEFAULT && o->type == CBO_INT2VECTOROID) {
+		/* psqlODBC's own layout: the count, then the values, as shorts */
+		short *arr = o->buf;
+		int maxc = arr ? (int)(o->buflen / (SQLLEN)sizeof(short)) : 0, nval = 0;
+		const char *vp = o->val;
+		short v;
+		while (sscanf(vp, "%hi", &v) == 1) {
+			nval++;
+			if (nval < maxc)
+				arr[nval] = v;
+			while (*vp && !isspace((unsigned char)*vp))
+				vp++;
+			while (*vp && isspace((unsigned char)*vp))
+				vp++;
+			if (!*vp)
+				break;
 		}
-		break;
+		if (maxc > 0)
+			arr[0] = (short)nval;
+		SQLLEN len = (SQLLEN)(nval + 1) * (SQLLEN)sizeof(short);
+		conv_set_len(o, len);
+		if (o->gd)
+			o->gd->left = 0;
+		return len <= o->buflen ? CONV_OK : CONV_TRUNCATED;
 	}
-	case SQL_C_NUMERIC: {
-		if (t->cls != CONV_NUM && t->cls != CONV_BIT && t->cls != CONV_CHAR)
-			return conv_bad_conversion(d, type, ctype);
-		const char *text = t->cls == CONV_BIT ? (val[0] == 't' ? "1" : "0") : val;
-		bool overflow;
-		if (!conv_numeric_from_text(text, (SQL_NUMERIC_STRUCT *)buf, &overflow)) {
-			if (overflow)
-				return diag_add(d, "22003",
-				                "numeric value out of range: %s has more than 38 digits; fetch it as "
-				                "SQL_C_CHAR",
-				                text);
-			return diag_add(d, "22018",
-			                "invalid character value for cast: \"%s\" is not a number; fetch it as "
-			                "SQL_C_CHAR",
-			                text);
+	if (ctype == SQL_C_DEFAULT)
+		ctype = pgt_default_ctype(o->types, o->type, o->typmod);
+	conv_out oo = *o;
+	oo.ctype = ctype;
+
+	bool text = ctype == SQL_C_CHAR || ctype == SQL_C_WCHAR;
+	if (ctype == SQL_C_BINARY) {
+		switch (o->type) {
+		case CBO_UNKNOWNOID:
+		case CBO_BPCHAROID:
+		case CBO_VARCHAROID:
+		case CBO_TEXTOID:
+		case CBO_XMLOID:
+		case CBO_BPCHARARRAYOID:
+		case CBO_VARCHARARRAYOID:
+		case CBO_TEXTARRAYOID:
+		case CBO_XMLARRAYOID:
+		case CBO_BYTEAOID:
+			text = true;
+			break;
+		default:
+			text = o->lo_data;
+			break;
 		}
-		if (ind)
-			*ind = sizeof(SQL_NUMERIC_STRUCT);
-		break;
 	}
+	if (text) {
+		switch (o->type) {
+		case CBO_DATEOID:
+			snprintf(small, sizeof(small), "%.4d-%.2d-%.2d", tm.y, tm.m, tm.d);
+			neut = small;
+			break;
+		case CBO_TIMEOID: {
+			int n = snprintf(small, sizeof(small), "%.2d:%.2d:%.2d", tm.hh, tm.mm, tm.ss);
+			if (tm.fr > 0) {
+				int w;
+				int fr = conv_fraction(tm.fr, &w);
+				snprintf(small + n, sizeof(small) - (size_t)n, ".%0*d", w, fr);
+			}
+			neut = small;
+			break;
+		}
+		case CBO_TIMESTAMPTZOID:
+		case CBO_TIMESTAMPOID:
+			conv_ts_text(&tm, small, sizeof(small), 9);
+			neut = small;
+			break;
+		case CBO_UUIDOID: {
+			size_t i;
+			for (i = 0; o->val[i] && i < sizeof(small) - 1; i++)
+				small[i] = (char)toupper((unsigned char)o->val[i]);
+			small[i] = '\0';
+			neut = small;
+			break;
+		}
+		default:
+			break;
+		}
+		size_t nlen = (neut == o->val) ? o->vlen : strlen(neut);
+		return conv_put_text(&oo, neut, nlen);
+	}
+
+	char money[80];
+	if (o->type == CBO_MONEYOID) {
+		conv_money(neut, money, sizeof(money));
+		neut = money;
+	}
+	SQLLEN len = 0;
+	void *b = o->buf;
+	conv_status result = CONV_OK;
+	switch (ctype) {
 	case SQL_C_DATE:
 	case SQL_C_TYPE_DATE:
+		len = 6;
+		conv_today(&tm);
+		if (b) {
+			SQL_DATE_STRUCT *ds = b;
+			ds->year = (SQLSMALLINT)tm.y;
+			ds->month = (SQLUSMALLINT)tm.m;
+			ds->day = (SQLUSMALLINT)tm.d;
+		}
+		break;
 	case SQL_C_TIME:
 	case SQL_C_TYPE_TIME:
+		len = 6;
+		if (b) {
+			SQL_TIME_STRUCT *ts = b;
+			ts->hour = (SQLUSMALLINT)tm.hh;
+			ts->minute = (SQLUSMALLINT)tm.mm;
+			ts->second = (SQLUSMALLINT)tm.ss;
+		}
+		break;
 	case SQL_C_TIMESTAMP:
-	case SQL_C_TYPE_TIMESTAMP: {
-		if (t->cls == CONV_NUM || t->cls == CONV_BIT || t->cls == CONV_BIN)
-			return conv_bad_conversion(d, type, ctype);
-		bool want_date = ctype == SQL_C_DATE || ctype == SQL_C_TYPE_DATE;
-		bool want_time = ctype == SQL_C_TIME || ctype == SQL_C_TYPE_TIME;
-		if ((want_date && t->cls == CONV_TIME) || (!want_time && t->cls == CONV_TIME) ||
-		    (want_time && t->cls == CONV_DATE))
-			return conv_bad_conversion(d, type, ctype);
-		SQL_TIMESTAMP_STRUCT ts;
-		bool hd, ht;
-		if (!conv_parse_timestamp(val, &ts, &hd, &ht) || (!want_time && !hd) || (want_time && !ht)) {
-			if (t->cls == CONV_CHAR)
-				return diag_add(d, "22018",
-				                "invalid character value for cast: \"%s\" is not a date/time in ISO "
-				                "format (YYYY-MM-DD HH:MM:SS)",
-				                val);
-			return diag_add(d, "22008",
-			                "datetime field overflow: \"%s\" has no ODBC representation; fetch it as "
-			                "SQL_C_CHAR",
-			                val);
+	case SQL_C_TYPE_TIMESTAMP:
+		len = 16;
+		conv_today(&tm);
+		if (b) {
+			SQL_TIMESTAMP_STRUCT *ts = b;
+			ts->year = (SQLSMALLINT)tm.y;
+			ts->month = (SQLUSMALLINT)tm.m;
+			ts->day = (SQLUSMALLINT)tm.d;
+			ts->hour = (SQLUSMALLINT)tm.hh;
+			ts->minute = (SQLUSMALLINT)tm.mm;
+			ts->second = (SQLUSMALLINT)tm.ss;
+			ts->fraction = (SQLUINTEGER)tm.fr;
 		}
-		if (want_date) {
-			SQL_DATE_STRUCT *ds = buf;
-			ds->year = ts.year;
-			ds->month = ts.month;
-			ds->day = ts.day;
-			if (ind)
-				*ind = sizeof(*ds);
-			if (ts.hour || ts.minute || ts.second || ts.fraction)
-				info = diag_add(d, "01S07", "fractional truncation: the time part of %s was dropped",
-				                val);
-		} else if (want_time) {
-			SQL_TIME_STRUCT *tm = buf;
-			tm->hour = ts.hour;
-			tm->minute = ts.minute;
-			tm->second = ts.second;
-			if (ind)
-				*ind = sizeof(*tm);
-			if (ts.fraction)
-				info = diag_add(d, "01S07",
-				                "fractional truncation: the fractional seconds of %s were dropped",
-				                val);
-		} else {
-			*(SQL_TIMESTAMP_STRUCT *)buf = ts;
-			if (ind)
-				*ind = sizeof(ts);
+		break;
+	case SQL_C_BIT:
+	case SQL_C_UTINYINT:
+		len = 1;
+		if (b)
+			*(unsigned char *)b = (unsigned char)atoi(neut);
+		break;
+	case SQL_C_STINYINT:
+	case SQL_C_TINYINT:
+		len = 1;
+		if (b)
+			*(signed char *)b = (signed char)atoi(neut);
+		break;
+	case SQL_C_FLOAT:
+		len = 4;
+		if (b)
+			*(float *)b = (float)conv_double(neut);
+		break;
+	case SQL_C_DOUBLE:
+		len = 8;
+		if (b)
+			*(double *)b = conv_double(neut);
+		break;
+	case SQL_C_NUMERIC: {
+		bool overflow = false;
+		if (b)
+			conv_numeric_from_text(neut, b, &overflow);
+		if (overflow)
+			result = CONV_TRUNCATED;
+		break;
+	}
+	case SQL_C_SSHORT:
+	case SQL_C_SHORT:
+		len = 2;
+		if (b)
+			*(SQLSMALLINT *)b = (SQLSMALLINT)atoi(neut);
+		break;
+	case SQL_C_USHORT:
+		len = 2;
+		if (b)
+			*(SQLUSMALLINT *)b = (SQLUSMALLINT)atoi(neut);
+		break;
+	case SQL_C_SLONG:
+	case SQL_C_LONG:
+		len = 4;
+		if (b)
+			*(SQLINTEGER *)b = (SQLINTEGER)atol(neut);
+		break;
+	case SQL_C_ULONG:
+		len = 4;
+		if (b)
+			*(SQLUINTEGER *)b = (SQLUINTEGER)strtoul(neut, NULL, 10);
+		break;
+	case SQL_C_SBIGINT:
+		len = 8;
+		if (b)
+			*(SQLBIGINT *)b = (SQLBIGINT)strtol(neut, NULL, 10);
+		break;
+	case SQL_C_UBIGINT:
+		len = 8;
+		if (b)
+			*(SQLUBIGINT *)b = (SQLUBIGINT)strtoul(neut, NULL, 10);
+		break;
+	case SQL_C_BINARY:
+		/* the non-character types: an int4 is a bookmark, a uuid its struct */
+		if (o->type == CBO_INT4OID) {
+			SQLUINTEGER v = (SQLUINTEGER)strtoul(neut, NULL, 10);
+			return conv_put_binary(o, &v, sizeof(v));
 		}
+		if (o->type == CBO_UUIDOID) {
+			SQLGUID g;
+			if (!conv_guid(neut, &g))
+				return CONV_UNSUPPORTED;
+			return conv_put_binary(o, &g, sizeof(g));
+		}
+		return CONV_UNSUPPORTED;
+	case SQL_C_GUID: {
+		SQLGUID g;
+		if (!conv_guid(neut, &g))
+			return CONV_UNSUPPORTED;
+		len = sizeof(g);
+		if (b)
+			memcpy(b, &g, sizeof(g));
 		break;
 	}
 	default:
-		return diag_add(d, "HY003",
-		                "invalid application buffer type %d: use one of the SQL_C_ types this driver converts "
-		                "(CHAR, WCHAR, BINARY, integers, FLOAT, DOUBLE, NUMERIC, DATE, TIME, TIMESTAMP)",
-		                (int)ctype);
+		/* psqlODBC converts results to every interval type but DAY TO MINUTE */
+		if (ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND &&
+		    ctype != SQL_C_INTERVAL_DAY_TO_MINUTE) {
+			SQL_INTERVAL_STRUCT iv;
+			conv_interval_from_text(ctype, o->precision, neut,
+			                        &iv); /* no match leaves it zero, as psqlODBC */
+			if (b)
+				memcpy(b, &iv, sizeof(iv));
+			break;
+		}
+		return CONV_UNSUPPORTED;
 	}
-	if (offset)
-		*offset = SIZE_MAX;
-	return info;
+	conv_set_len(o, len);
+	if (result == CONV_OK && o->gd)
+		o->gd->left = 0;
+	return result;
 }
 
-/* --- C -> parameter text ---------------------------------------------------- */
+/* --- parameters --------------------------------------------------------------------- */
 
-static bool conv_is_binary_sql(SQLSMALLINT sqltype)
+static bool conv_fail(const char **state, const char **msg, const char *s, const char *m)
 {
-	return sqltype == SQL_BINARY || sqltype == SQL_VARBINARY || sqltype == SQL_LONGVARBINARY;
+	*state = s;
+	*msg = m;
+	return false;
 }
 
-static SQLRETURN conv_param_fmt(cbo_diag *d, char **out, int *outlen, const char *fmt, ...) CB_PRINTF(4, 5);
-
-static SQLRETURN conv_param_fmt(cbo_diag *d, char **out, int *outlen, const char *fmt, ...)
+/* Character data for a binary parameter, read as psqlODBC reads it: two
+ * characters a byte, each worth its hexadecimal digit (a-f, A-F) or else
+ * its distance from '0' (so text that is not hexadecimal still makes
+ * bytes, the ones psqlODBC sends); a NUL ends the text, and the value is
+ * half its length long (an odd last character is dropped). */
+static bool conv_hex_to_bin(const char *h, size_t n, char **out, size_t *outlen)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(out, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		*out = NULL;
-		return conv_oom(d);
-	}
-	*outlen = n;
-	return SQL_SUCCESS;
-}
-
-static SQLRETURN conv_param_bytes(cbo_diag *d, const void *src, size_t n, char **out, int *outlen)
-{
-	char *c = malloc(n + 1);
-	if (c == NULL)
-		return conv_oom(d);
-	memcpy(c, src, n);
-	c[n] = '\0';
-	*out = c;
-	*outlen = (int)n;
-	return SQL_SUCCESS;
-}
-
-SQLRETURN conv_param(cbo_diag *d, SQLSMALLINT ctype, SQLSMALLINT sqltype, const void *buf, SQLLEN buflen,
-                     SQLLEN len_or_ind, char **out, int *outlen, int *format)
-{
-	*out = NULL;
-	*outlen = 0;
-	*format = 0;
-	if (len_or_ind == SQL_NULL_DATA)
-		return SQL_SUCCESS;
-	if (len_or_ind == SQL_DATA_AT_EXEC || len_or_ind <= SQL_LEN_DATA_AT_EXEC_OFFSET)
-		return diag_add(d, "HY000",
-		                "internal error: a data-at-execution parameter reached conversion; report this as a "
-		                "bug of the cbcache driver");
-	if (buf == NULL)
-		return diag_add(d, "HY009",
-		                "invalid use of null pointer: a parameter has no value buffer and is not NULL; bind a "
-		                "buffer or set the indicator to SQL_NULL_DATA");
-	if (ctype == SQL_C_DEFAULT)
-		ctype = conv_default_ctype(sqltype);
-
-	switch (ctype) {
-	case SQL_C_CHAR: {
-		size_t n;
-		if (len_or_ind == SQL_NTS)
-			n = buflen > 0 ? strnlen(buf, (size_t)buflen) : strlen(buf);
-		else if (len_or_ind >= 0)
-			n = (size_t)len_or_ind;
+	size_t blen = n / 2;
+	char *b = calloc(blen + 1, 1);
+	if (b == NULL)
+		return false;
+	for (size_t i = 0; i < n && i / 2 < blen && h[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)h[i];
+		int v = c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : (int)c - '0';
+		if (i % 2 == 0)
+			b[i / 2] = (char)(unsigned char)((unsigned)v << 4);
 		else
-			return diag_add(d, "HY090", "invalid string or buffer length %ld for a parameter",
-			                (long)len_or_ind);
-		if (conv_is_binary_sql(sqltype)) {
-			/* hex digits to bytea's hex input format */
-			char *c = malloc(n + 3);
-			if (c == NULL)
-				return conv_oom(d);
-			c[0] = '\\';
-			c[1] = 'x';
-			memcpy(c + 2, buf, n);
-			c[n + 2] = '\0';
-			*out = c;
-			*outlen = (int)n + 2;
-			return SQL_SUCCESS;
-		}
-		return conv_param_bytes(d, buf, n, out, outlen);
+			b[i / 2] = (char)(unsigned char)((unsigned char)b[i / 2] + (unsigned)v);
 	}
+	*out = b;
+	*outlen = blen;
+	return true;
+}
+
+bool conv_param_value(const conv_in *in, conv_param *out, const char **state, const char **msg)
+{
+	memset(out, 0, sizeof(*out));
+	SQLSMALLINT ctype = in->ctype;
+	if (ctype == SQL_C_DEFAULT)
+		ctype = conv_default_ctype_for_sql(in->sqltype);
+	if (in->ind == SQL_NULL_DATA || in->ind == SQL_DEFAULT_PARAM)
+		return true;
+	if (in->buf == NULL)
+		return conv_fail(state, msg, "HY000", "a parameter has no value buffer and is not NULL");
+
+	char num[320] = "";
+	const char *send = NULL; /* bytes to send, slen of them */
+	size_t slen = 0;
+	char *alloc = NULL;
+	conv_time tm;
+	memset(&tm, 0, sizeof(tm));
+	bool have_time = false;
+	const void *b = in->buf;
+	switch (ctype) {
+	case SQL_C_BINARY:
+		send = b;
+		slen = in->ind >= 0 ? (size_t)in->ind : (in->ind == SQL_NTS ? strlen(b) : 0);
+		break;
+	case SQL_C_CHAR:
+		send = b;
+		slen = in->ind >= 0 ? (size_t)in->ind : strlen(b);
+		break;
 	case SQL_C_WCHAR: {
-		size_t units;
-		const SQLWCHAR *w = buf;
-		if (len_or_ind == SQL_NTS) {
-			units = 0;
-			while (w[units] != 0 && (buflen <= 0 || (SQLLEN)((units + 1) * sizeof(SQLWCHAR)) <= buflen))
-				units++;
-		} else if (len_or_ind >= 0) {
-			units = (size_t)len_or_ind / sizeof(SQLWCHAR);
+		const SQLWCHAR *w = b;
+		size_t units = 0;
+		if (in->ind >= 0) {
+			units = (size_t)in->ind / sizeof(SQLWCHAR);
 		} else {
-			return diag_add(d, "HY090", "invalid string or buffer length %ld for a parameter",
-			                (long)len_or_ind);
+			while (w[units] != 0)
+				units++;
 		}
-		size_t nb;
-		char *s = conv_utf16_to_utf8(w, units, &nb);
-		if (s == NULL)
-			return conv_oom(d);
-		*out = s;
-		*outlen = (int)nb;
-		return SQL_SUCCESS;
+		alloc = conv_utf16_to_utf8(w, units, &slen);
+		if (alloc == NULL)
+			return conv_fail(state, msg, "HY001", "out of memory converting a parameter");
+		send = alloc;
+		break;
 	}
-	case SQL_C_BINARY: {
-		if (len_or_ind < 0)
-			return diag_add(d, "HY090",
-			                "invalid length %ld for a binary parameter: give its length in bytes in the "
-			                "indicator",
-			                (long)len_or_ind);
-		*format = 1;
-		return conv_param_bytes(d, buf, (size_t)len_or_ind, out, outlen);
-	}
-	case SQL_C_BIT:
-		return conv_param_fmt(d, out, outlen, "%d", *(const unsigned char *)buf ? 1 : 0);
-	case SQL_C_TINYINT:
-	case SQL_C_STINYINT:
-		return conv_param_fmt(d, out, outlen, "%d", *(const signed char *)buf);
-	case SQL_C_UTINYINT:
-		return conv_param_fmt(d, out, outlen, "%u", *(const unsigned char *)buf);
-	case SQL_C_SHORT:
-	case SQL_C_SSHORT:
-		return conv_param_fmt(d, out, outlen, "%d", *(const short *)buf);
-	case SQL_C_USHORT:
-		return conv_param_fmt(d, out, outlen, "%u", *(const unsigned short *)buf);
-	case SQL_C_LONG:
-	case SQL_C_SLONG:
-		return conv_param_fmt(d, out, outlen, "%d", *(const int *)buf);
-	case SQL_C_ULONG:
-		return conv_param_fmt(d, out, outlen, "%u", *(const unsigned int *)buf);
-	case SQL_C_SBIGINT:
-		return conv_param_fmt(d, out, outlen, "%lld", *(const long long *)buf);
-	case SQL_C_UBIGINT:
-		return conv_param_fmt(d, out, outlen, "%llu", *(const unsigned long long *)buf);
+	case SQL_C_DOUBLE:
+		snprintf(num, sizeof(num), "%.*g", 17, *(const double *)b);
+		break;
 	case SQL_C_FLOAT:
-	case SQL_C_DOUBLE: {
-		double v = ctype == SQL_C_FLOAT ? *(const float *)buf : *(const double *)buf;
-		if (isnan(v))
-			return conv_param_fmt(d, out, outlen, "NaN");
-		if (isinf(v))
-			return conv_param_fmt(d, out, outlen, "%sInfinity", v < 0 ? "-" : "");
-		return conv_param_fmt(d, out, outlen, "%.*g", ctype == SQL_C_FLOAT ? 9 : 17, v);
-	}
-	case SQL_C_NUMERIC: {
-		char text[200];
-		conv_numeric_to_text(buf, text, sizeof(text));
-		return conv_param_fmt(d, out, outlen, "%s", text);
-	}
+		snprintf(num, sizeof(num), "%.*g", 9, (double)*(const float *)b);
+		break;
+	case SQL_C_SLONG:
+	case SQL_C_LONG:
+		snprintf(num, sizeof(num), "%d", (int)*(const SQLINTEGER *)b);
+		break;
+	case SQL_C_SBIGINT:
+		snprintf(num, sizeof(num), "%lld", (long long)*(const SQLBIGINT *)b);
+		break;
+	case SQL_C_UBIGINT:
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)*(const SQLUBIGINT *)b);
+		break;
+	case SQL_C_SSHORT:
+	case SQL_C_SHORT:
+		snprintf(num, sizeof(num), "%d", *(const SQLSMALLINT *)b);
+		break;
+	case SQL_C_STINYINT:
+	case SQL_C_TINYINT:
+		snprintf(num, sizeof(num), "%d", *(const signed char *)b);
+		break;
+	case SQL_C_ULONG:
+		snprintf(num, sizeof(num), "%u", (unsigned)*(const SQLUINTEGER *)b);
+		break;
+	case SQL_C_USHORT:
+		snprintf(num, sizeof(num), "%u", *(const SQLUSMALLINT *)b);
+		break;
+	case SQL_C_UTINYINT:
+		snprintf(num, sizeof(num), "%u", *(const unsigned char *)b);
+		break;
+	case SQL_C_BIT:
+		snprintf(num, sizeof(num), "%d", *(const unsigned char *)b ? 1 : 0);
+		break;
 	case SQL_C_DATE:
 	case SQL_C_TYPE_DATE: {
-		const SQL_DATE_STRUCT *ds = buf;
-		return conv_param_fmt(d, out, outlen, "%04d-%02u-%02u", ds->year, ds->month, ds->day);
+		const SQL_DATE_STRUCT *d = b;
+		tm.y = d->year, tm.m = d->month, tm.d = d->day;
+		have_time = true;
+		break;
 	}
 	case SQL_C_TIME:
 	case SQL_C_TYPE_TIME: {
-		const SQL_TIME_STRUCT *tm = buf;
-		return conv_param_fmt(d, out, outlen, "%02u:%02u:%02u", tm->hour, tm->minute, tm->second);
+		const SQL_TIME_STRUCT *t = b;
+		tm.hh = t->hour, tm.mm = t->minute, tm.ss = t->second;
+		conv_today(&tm);
+		have_time = true;
+		break;
 	}
 	case SQL_C_TIMESTAMP:
 	case SQL_C_TYPE_TIMESTAMP: {
-		const SQL_TIMESTAMP_STRUCT *ts = buf;
-		if (ts->fraction == 0)
-			return conv_param_fmt(d, out, outlen, "%04d-%02u-%02u %02u:%02u:%02u", ts->year, ts->month,
-			                      ts->day, ts->hour, ts->minute, ts->second);
-		return conv_param_fmt(d, out, outlen, "%04d-%02u-%02u %02u:%02u:%02u.%09u", ts->year, ts->month,
-		                      ts->day, ts->hour, ts->minute, ts->second, (unsigned)ts->fraction);
+		const SQL_TIMESTAMP_STRUCT *t = b;
+		tm.y = t->year, tm.m = t->month, tm.d = t->day;
+		tm.hh = t->hour, tm.mm = t->minute, tm.ss = t->second, tm.fr = (int)t->fraction;
+		have_time = true;
+		break;
+	}
+	case SQL_C_NUMERIC:
+		conv_numeric_to_text(b, num, sizeof(num));
+		break;
+	case SQL_C_GUID: {
+		const SQLGUID *g = b;
+		snprintf(num, sizeof(num), "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", (unsigned)g->Data1,
+		         g->Data2, g->Data3, g->Data4[0], g->Data4[1], g->Data4[2], g->Data4[3], g->Data4[4],
+		         g->Data4[5], g->Data4[6], g->Data4[7]);
+		break;
 	}
 	default:
-		return diag_add(d, "HY003",
-		                "invalid application buffer type %d for a parameter: use one of the SQL_C_ types "
-		                "this driver converts",
-		                (int)ctype);
+		if (ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND) {
+			const SQL_INTERVAL_STRUCT *iv = b;
+			const char *sg = iv->interval_sign ? "-" : "";
+			const unsigned ds_day = iv->intval.day_second.day, ds_h = iv->intval.day_second.hour,
+			               ds_m = iv->intval.day_second.minute, ds_s = iv->intval.day_second.second;
+			switch (ctype) {
+			case SQL_C_INTERVAL_YEAR:
+				snprintf(num, sizeof(num), "%s%u years", sg, (unsigned)iv->intval.year_month.year);
+				break;
+			case SQL_C_INTERVAL_MONTH:
+			case SQL_C_INTERVAL_YEAR_TO_MONTH:
+				snprintf(num, sizeof(num), "%s%u years %s%u mons", sg,
+				         (unsigned)iv->intval.year_month.year, sg,
+				         (unsigned)iv->intval.year_month.month);
+				break;
+			case SQL_C_INTERVAL_DAY:
+				snprintf(num, sizeof(num), "%s%u days", sg, ds_day);
+				break;
+			case SQL_C_INTERVAL_HOUR:
+			case SQL_C_INTERVAL_DAY_TO_HOUR:
+				snprintf(num, sizeof(num), "%s%u days %s%02u:00:00", sg, ds_day, sg, ds_h);
+				break;
+			case SQL_C_INTERVAL_MINUTE:
+			case SQL_C_INTERVAL_HOUR_TO_MINUTE:
+			case SQL_C_INTERVAL_DAY_TO_MINUTE:
+				snprintf(num, sizeof(num), "%s%u days %s%02u:%02u:00", sg, ds_day, sg, ds_h, ds_m);
+				break;
+			default: {
+				int n = snprintf(num, sizeof(num), "%s%u days %s%02u:%02u:%02u", sg, ds_day, sg, ds_h,
+				                 ds_m, ds_s);
+				int fr = (int)iv->intval.day_second.fraction, prec = in->precision;
+				if (fr > 0) {
+					while (fr % 10 == 0) {
+						fr /= 10;
+						prec--;
+					}
+					if (prec < 1)
+						prec = 1;
+					if (prec > 9)
+						prec = 9;
+					if (n > 0 && (size_t)n < sizeof(num))
+						snprintf(num + n, sizeof(num) - (size_t)n, ".%0*d", prec, fr);
+				}
+				break;
+			}
+			}
+			break;
+		}
+		return conv_fail(state, msg, "HYC00", "the C type of a parameter is not one the driver converts");
 	}
+
+	/* FoxPro's empty strings for NULL dates (CvtNullDate) */
+	if (in->opts->cvt_null_date &&
+	    (in->pgtype == CBO_DATEOID || in->pgtype == CBO_TIMESTAMPTZOID || in->pgtype == CBO_TIMESTAMPOID) &&
+	    send != NULL && slen == 0 && (ctype == SQL_C_CHAR || ctype == SQL_C_WCHAR)) {
+		free(alloc);
+		return true;
+	}
+	if (send == NULL && num[0]) {
+		send = num;
+		slen = strlen(num);
+	}
+
+	char tmp[128];
+	char cbuf[128];
+	switch (in->sqltype) {
+	case SQL_CHAR:
+	case SQL_VARCHAR:
+	case SQL_LONGVARCHAR:
+	case SQL_WCHAR:
+	case SQL_WVARCHAR:
+	case SQL_WLONGVARCHAR:
+	case SQL_BIT:
+		if (in->pgtype == CBO_BOOLOID && send != NULL && slen >= 2 && send[0] == '-' && send[1] == '1') {
+			send = "1";
+			slen = 1;
+		}
+		if (send == NULL && have_time) {
+			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d %.2d:%.2d:%.2d", tm.y, tm.m, tm.d, tm.hh, tm.mm,
+			         tm.ss);
+			send = tmp;
+			slen = strlen(tmp);
+		}
+		break;
+	case SQL_DATE:
+	case SQL_TYPE_DATE:
+		if (send != NULL) {
+			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
+			         send);
+			conv_parse_datetime(cbuf, &tm);
+		}
+		if (tm.y < 0)
+			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d BC", -tm.y, tm.m, tm.d);
+		else
+			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d", tm.y, tm.m, tm.d);
+		send = tmp;
+		slen = strlen(tmp);
+		break;
+	case SQL_TIME:
+	case SQL_TYPE_TIME:
+		if (send != NULL) {
+			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
+			         send);
+			conv_parse_datetime(cbuf, &tm);
+		}
+		if (tm.fr > 0) {
+			int w;
+			int fr = conv_fraction(tm.fr, &w);
+			snprintf(tmp, sizeof(tmp), "%.2d:%.2d:%.2d.%0*d", tm.hh, tm.mm, tm.ss, w, fr);
+		} else {
+			snprintf(tmp, sizeof(tmp), "%.2d:%.2d:%.2d", tm.hh, tm.mm, tm.ss);
+		}
+		send = tmp;
+		slen = strlen(tmp);
+		break;
+	case SQL_TIMESTAMP:
+	case SQL_TYPE_TIMESTAMP:
+		if (send != NULL) {
+			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
+			         send);
+			conv_parse_datetime(cbuf, &tm);
+		}
+		conv_ts_text(&tm, tmp, sizeof(tmp), 6);
+		send = tmp;
+		slen = strlen(tmp);
+		break;
+	case SQL_BINARY:
+	case SQL_VARBINARY:
+	case SQL_LONGVARBINARY:
+		if (ctype == SQL_C_CHAR || ctype == SQL_C_WCHAR) {
+			char *bin;
+			size_t blen;
+			if (!conv_hex_to_bin(send ? send : "", send ? slen : 0, &bin, &blen)) {
+				free(alloc);
+				return conv_fail(state, msg, "HY001", "out of memory converting a parameter");
+			}
+			free(alloc);
+			alloc = bin;
+			send = bin;
+			slen = blen;
+		} else if (ctype != SQL_C_BINARY) {
+			free(alloc);
+			return conv_fail(state, msg, "HY000",
+			                 "the C type of a parameter cannot be converted to binary");
+		}
+		if (in->pgtype == CBO_BYTEAOID || in->pgtype == 0) {
+			out->format = 1;
+		} else if (in->pgtype == CBO_OIDOID || in->pgtype >= CBO_FIRST_USER_OID) {
+			out->lo = true; /* a large object: statement.c makes it */
+			out->format = 1;
+		} else {
+			free(alloc);
+			return conv_fail(state, msg, "HY000",
+			                 "binary data can only go to bytea or a large object (lo) parameter");
+		}
+		break;
+	default:
+		break;
+	}
+	if (send == NULL) {
+		free(alloc);
+		return conv_fail(state, msg, "HY000", "the parameter could not be converted to its SQL type");
+	}
+	char *v = malloc(slen + 1);
+	if (v == NULL) {
+		free(alloc);
+		return conv_fail(state, msg, "HY001", "out of memory converting a parameter");
+	}
+	memcpy(v, send, slen);
+	v[slen] = '\0';
+	if (out->format == 0) {
+		/* text parameters end at the first NUL, as libpq sends them */
+		slen = strlen(v);
+	}
+	free(alloc);
+	out->value = v;
+	out->len = (int)slen;
+	return true;
 }

@@ -1,74 +1,33 @@
 /*
- * convert.h - PostgreSQL types as ODBC SQL types, and conversions between
- * PostgreSQL's text output and the ODBC C types (both directions).
+ * convert.h - values between PostgreSQL's text form and the ODBC C types,
+ * both directions, with psqlODBC's rules.
  *
  * Functions prefix: conv_
  *
- * Values travel as PostgreSQL text (result format 0); conversions parse
- * that text.  The connection sets client_encoding UTF8 and DateStyle ISO,
- * which these parsers rely on.  SQL_C_WCHAR is UTF-16 (unixODBC's
- * SQLWCHAR is 2 bytes).
+ * Values travel as PostgreSQL text (result format 0) and are converted
+ * from that text, the way psqlODBC converts them: numbers through the C
+ * library's atoi/strtod family (no range errors), dates and times through
+ * their ISO text, booleans as 1/0, bytea as its hex digits, anything to
+ * SQL_C_CHAR and SQL_C_WCHAR, piecewise for SQLGetData.  The connection
+ * sets client_encoding UTF8 and DateStyle ISO, which the parsers rely on.
+ * SQL_C_WCHAR is UTF-16 (unixODBC's SQLWCHAR is 2 bytes).
  */
 #ifndef CBO_CONVERT_H
 #define CBO_CONVERT_H
 
 #include "odbc-driver/driver.h"
+#include "odbc-driver/pgtypes.h"
 
-/* PostgreSQL type OIDs the driver knows (pg_type.dat). */
-#define CBO_BOOLOID 16
-#define CBO_BYTEAOID 17
-#define CBO_CHAROID 18
-#define CBO_NAMEOID 19
-#define CBO_INT8OID 20
-#define CBO_INT2OID 21
-#define CBO_INT4OID 23
-#define CBO_TEXTOID 25
-#define CBO_OIDOID 26
-#define CBO_XIDOID 28
-#define CBO_FLOAT4OID 700
-#define CBO_FLOAT8OID 701
-#define CBO_BPCHAROID 1042
-#define CBO_VARCHAROID 1043
-#define CBO_DATEOID 1082
-#define CBO_TIMEOID 1083
-#define CBO_TIMESTAMPOID 1114
-#define CBO_TIMESTAMPTZOID 1184
-#define CBO_INTERVALOID 1186
-#define CBO_TIMETZOID 1266
-#define CBO_NUMERICOID 1700
-#define CBO_UUIDOID 2950
-
-/* What a value is, for the conversion rules. */
-typedef enum conv_class {
-	CONV_CHAR,
-	CONV_NUM,
-	CONV_BIT,
-	CONV_DATE,
-	CONV_TIME,
-	CONV_TS,
-	CONV_BIN,
-} conv_class;
-
-typedef struct conv_pgtype {
-	Oid oid;
-	const char *name;    /* PostgreSQL type name */
-	SQLSMALLINT sqltype; /* ODBC 3 concise SQL type */
-	conv_class cls;
-} conv_pgtype;
-
-/* The entry for oid; unknown types are reported as long varchar text. */
-const conv_pgtype *conv_pgtype_of(Oid oid);
-/* The SQL type of oid as an application of ODBC version odbc_ver sees it. */
-SQLSMALLINT conv_sql_type(Oid oid, SQLINTEGER odbc_ver);
-SQLULEN conv_column_size(Oid oid, int typmod);
-SQLSMALLINT conv_decimal_digits(Oid oid, int typmod);
-SQLLEN conv_display_size(Oid oid, int typmod);
-SQLLEN conv_octet_length(Oid oid, int typmod);
 /* The verbose type and datetime subcode of a concise type (SQL_DESC_TYPE). */
-SQLSMALLINT conv_verbose_type(SQLSMALLINT sqltype, SQLSMALLINT *datetime_sub);
-SQLSMALLINT conv_default_ctype(SQLSMALLINT sqltype);
+SQLSMALLINT conv_verbose_type(SQLSMALLINT concise, SQLSMALLINT *datetime_sub);
+/* The concise type of SQL_DATETIME/SQL_INTERVAL and a subcode (C types when c_type). */
+SQLSMALLINT conv_concise_from_verbose(SQLSMALLINT verbose, SQLSMALLINT sub, bool c_type);
+/* The C type SQL_C_DEFAULT means for a parameter of an SQL type. */
+SQLSMALLINT conv_default_ctype_for_sql(SQLSMALLINT sqltype);
 bool conv_ctype_valid(SQLSMALLINT ctype);
 bool conv_sqltype_valid(SQLSMALLINT sqltype);
+/* Bytes of one element of a fixed-size C type, 0 for variable-size ones. */
+SQLLEN conv_ctype_size(SQLSMALLINT ctype);
 
 /*
  * Copy the NUL-terminated string s to an ODBC output buffer of buflen
@@ -91,30 +50,72 @@ bool conv_in_str(const SQLCHAR *s, SQLINTEGER len, char **out) CB_MUSTCHECK;
 SQLWCHAR *conv_utf8_to_utf16(const char *s, size_t len, size_t *nunits) CB_MUSTCHECK;
 char *conv_utf16_to_utf8(const SQLWCHAR *s, size_t nunits, size_t *nbytes) CB_MUSTCHECK;
 
-/*
- * Convert one result value (PostgreSQL text of type `type`, NULL for SQL
- * NULL) into a C buffer of type ctype.  `offset` is NULL for bound columns;
- * for SQLGetData it carries how much of the value earlier calls returned
- * (SIZE_MAX once it is complete, which makes the next call SQL_NO_DATA).
- * Returns SQL_SUCCESS, SQL_SUCCESS_WITH_INFO (01004 truncation, 01S07
- * fractional truncation), SQL_NO_DATA or SQL_ERROR (07006, 22003, 22018,
- * 22002 ...) with the record added to d.
- */
-SQLRETURN conv_to_c(cbo_diag *d, Oid type, const char *val, size_t vlen, SQLSMALLINT ctype, SQLPOINTER buf,
-                    SQLLEN buflen, SQLLEN *ind, size_t *offset);
+/* --- result values to C ------------------------------------------------------ */
 
-/*
- * Convert a bound parameter value into what PQexecParams takes: *out is a
- * malloc'd value (NULL for SQL NULL), *outlen its length, *format 0 text or
- * 1 binary.  len_or_ind is the indicator's value (SQL_NTS when the
- * application gave none).
- */
-SQLRETURN conv_param(cbo_diag *d, SQLSMALLINT ctype, SQLSMALLINT sqltype, const void *buf, SQLLEN buflen,
-                     SQLLEN len_or_ind, char **out, int *outlen, int *format);
+/* SQLGetData's progress on one column (data_left as psqlODBC keeps it). */
+typedef struct conv_gd {
+	long left; /* -1: not started; >0 bytes still to hand out; 0: done; -2: done and said so */
+	char *buf; /* the converted value */
+	size_t len;
+} conv_gd;
+
+void conv_gd_reset(conv_gd *g);
+
+typedef enum conv_status {
+	CONV_OK,
+	CONV_TRUNCATED,   /* 01004 */
+	CONV_UNSUPPORTED, /* 07006 */
+	CONV_NO_DATA,     /* SQLGetData: nothing left */
+	CONV_NULL_NO_IND, /* 22002 */
+	CONV_OOM,         /* HY001 */
+} conv_status;
+
+/* One value to convert: a result value (text; NULL for SQL NULL) of a
+ * PostgreSQL type into an application buffer of a C type. */
+typedef struct conv_out {
+	const pgt_ctx *types;
+	Oid type;
+	int typmod;
+	const char *val;
+	size_t vlen;
+	SQLSMALLINT ctype;
+	int precision; /* fractional digits for intervals (the ARD record's precision), -1 for the default */
+	SQLPOINTER buf;
+	SQLLEN buflen;
+	SQLLEN *len_ptr; /* SQL_DESC_OCTET_LENGTH_PTR */
+	SQLLEN *ind_ptr; /* SQL_DESC_INDICATOR_PTR */
+	conv_gd *gd;     /* SQLGetData state, NULL for bound columns */
+	bool lo_data;    /* val is the bytes of a large object (already read) */
+} conv_out;
+
+conv_status conv_to_c(const conv_out *o);
+
+/* --- parameters ------------------------------------------------------------------- */
+
+typedef struct conv_in {
+	const cbo_options *opts;
+	SQLSMALLINT ctype;
+	SQLSMALLINT sqltype;
+	Oid pgtype; /* what the server expects (described), 0 when unknown */
+	const void *buf;
+	SQLLEN buflen;
+	SQLLEN ind;            /* the indicator's value (SQL_NTS when none) */
+	SQLSMALLINT precision; /* fractional digits of an interval (APD) */
+} conv_in;
+
+typedef struct conv_param {
+	char *value; /* malloc'd; NULL for SQL NULL */
+	int len;
+	int format; /* 0 text, 1 binary */
+	bool lo;    /* binary data for a large object: the caller makes it and sends its OID */
+} conv_param;
+
+/* Convert one parameter value; on failure *state and *msg say why. */
+bool conv_param_value(const conv_in *in, conv_param *out, const char **state, const char **msg);
 
 /* Parsers shared with the unit tests. */
-bool conv_parse_timestamp(const char *s, SQL_TIMESTAMP_STRUCT *ts, bool *has_date, bool *has_time);
-bool conv_numeric_from_text(const char *s, SQL_NUMERIC_STRUCT *ns, bool *overflow);
+void conv_numeric_from_text(const char *s, SQL_NUMERIC_STRUCT *ns, bool *overflow);
 void conv_numeric_to_text(const SQL_NUMERIC_STRUCT *ns, char *out, size_t outsize);
+bool conv_interval_from_text(SQLSMALLINT ctype, int precision, const char *s, SQL_INTERVAL_STRUCT *iv);
 
 #endif /* CBO_CONVERT_H */

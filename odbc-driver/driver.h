@@ -22,17 +22,19 @@
 
 #define CBO_DRIVER_NAME "libcbcacheodbc.so"
 #define CBO_DRIVER_VER "00.01.0000"
-#define CBO_MSG_PREFIX "[cbcache][ODBC]"
 
 /* First member of every handle: checked before a handle is trusted. */
 #define CBO_MAGIC_ENV 0x43424f45u
 #define CBO_MAGIC_DBC 0x43424f43u
 #define CBO_MAGIC_STMT 0x43424f53u
+#define CBO_MAGIC_DESC 0x43424f44u
 #define CBO_MAGIC_DEAD 0xdeadbeefu
 
 typedef struct cbo_env cbo_env;
 typedef struct cbo_dbc cbo_dbc;
 typedef struct cbo_stmt cbo_stmt;
+typedef struct cbo_desc cbo_desc;
 typedef struct cbo_diag cbo_diag;
+typedef struct cbo_options cbo_options;
 
 #endif /* CBO_DRIVER_H */

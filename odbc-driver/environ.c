@@ -16,7 +16,7 @@ SQLRETURN env_alloc(cbo_env **out)
 		return SQL_ERROR;
 	env->magic = CBO_MAGIC_ENV;
 	pthread_mutex_init(&env->lock, NULL);
-	diag_init(&env->diag);
+	diag_init(&env->diag, DIAG_ENV);
 	env->odbc_version = SQL_OV_ODBC3;
 	env->pooling = SQL_CP_OFF;
 	env->cp_match = SQL_CP_STRICT_MATCH;

@@ -11,7 +11,8 @@
  * does the work.  Errors live on the handle (diag.c); the return code is
  * recorded for SQL_DIAG_RETURNCODE.  Only the ANSI functions exist:
  * unixODBC maps the W functions onto them, and SQL_C_WCHAR data is
- * converted by convert.c.
+ * converted by convert.c.  Descriptor handles share their connection's
+ * lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,12 @@
 #include "odbc-driver/catalog.h"
 #include "odbc-driver/connection.h"
 #include "odbc-driver/convert.h"
+#include "odbc-driver/desc.h"
 #include "odbc-driver/diag.h"
 #include "odbc-driver/environ.h"
 #include "odbc-driver/info.h"
 #include "odbc-driver/results.h"
+#include "odbc-driver/setpos.h"
 #include "odbc-driver/statement.h"
 
 /* --- handle checks, locks and diagnostics --------------------------------- */
@@ -75,6 +78,23 @@ static SQLRETURN api_stmt_done(cbo_stmt *st, SQLRETURN r)
 {
 	st->diag.ret = r;
 	pthread_mutex_unlock(&st->dbc->lock);
+	return r;
+}
+
+static cbo_desc *api_desc(SQLHANDLE h)
+{
+	cbo_desc *d = h;
+	if (d == NULL || d->magic != CBO_MAGIC_DESC)
+		return NULL;
+	pthread_mutex_lock(&d->dbc->lock);
+	diag_clear(&d->diag);
+	return d;
+}
+
+static SQLRETURN api_desc_done(cbo_desc *d, SQLRETURN r)
+{
+	d->diag.ret = r;
+	pthread_mutex_unlock(&d->dbc->lock);
 	return r;
 }
 
@@ -141,9 +161,17 @@ SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input, SQLHANDLE *o
 		cbo_dbc *dbc = api_dbc(input);
 		if (dbc == NULL)
 			return SQL_INVALID_HANDLE;
-		return api_dbc_done(dbc, diag_add(&dbc->diag, "HYC00",
-		                                  "optional feature not implemented: explicit descriptors; bind with "
-		                                  "SQLBindCol and SQLBindParameter"));
+		if (output == NULL)
+			return api_dbc_done(
+			        dbc, diag_add(&dbc->diag, "HY009", "invalid use of null pointer: OutputHandlePtr"));
+		if (!conn_is_open(dbc, &dbc->diag)) {
+			*output = SQL_NULL_HDESC;
+			return api_dbc_done(dbc, SQL_ERROR);
+		}
+		cbo_desc *d = NULL;
+		SQLRETURN r = desc_alloc(dbc, &d);
+		*output = r == SQL_SUCCESS ? (SQLHANDLE)d : SQL_NULL_HDESC;
+		return api_dbc_done(dbc, r);
 	}
 	default:
 		return SQL_ERROR;
@@ -181,6 +209,19 @@ SQLRETURN SQL_API SQLFreeHandle(SQLSMALLINT type, SQLHANDLE handle)
 			return SQL_INVALID_HANDLE;
 		cbo_dbc *dbc = st->dbc;
 		stmt_free(st);
+		pthread_mutex_unlock(&dbc->lock);
+		return SQL_SUCCESS;
+	}
+	case SQL_HANDLE_DESC: {
+		cbo_desc *d = api_desc(handle);
+		if (d == NULL)
+			return SQL_INVALID_HANDLE;
+		if (d->stmt != NULL)
+			return api_desc_done(d,
+			                     diag_add(&d->diag, "HY017",
+			                              "invalid use of an automatically allocated descriptor handle"));
+		cbo_dbc *dbc = d->dbc;
+		desc_free(d);
 		pthread_mutex_unlock(&dbc->lock);
 		return SQL_SUCCESS;
 	}
@@ -318,8 +359,8 @@ static SQLRETURN api_end_tran_env(cbo_env *env, SQLSMALLINT completion)
 		pthread_mutex_lock(&dbc->lock);
 		diag_clear(&dbc->diag);
 		SQLRETURN cr = conn_end_tran(dbc, completion);
-		for (int i = 0; i < dbc->diag.n; i++)
-			diag_add(&env->diag, dbc->diag.recs[i].state, "%s", dbc->diag.recs[i].msg);
+		if (cr != SQL_SUCCESS)
+			diag_copy(&env->diag, &dbc->diag);
 		pthread_mutex_unlock(&dbc->lock);
 		if (cr == SQL_ERROR)
 			r = SQL_ERROR;
@@ -529,7 +570,7 @@ SQLRETURN SQL_API SQLCancel(SQLHSTMT h)
 		return api_stmt_done(st, SQL_SUCCESS);
 	}
 	cbo_diag scratch;
-	diag_init(&scratch);
+	diag_init(&scratch, DIAG_STMT);
 	SQLRETURN r = conn_cancel(dbc, &scratch);
 	diag_free(&scratch);
 	return r;
@@ -565,6 +606,14 @@ static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **
 		pthread_mutex_lock(*lock);
 		return &st->diag;
 	}
+	case SQL_HANDLE_DESC: {
+		cbo_desc *d = h;
+		if (d == NULL || d->magic != CBO_MAGIC_DESC)
+			return NULL;
+		*lock = &d->dbc->lock;
+		pthread_mutex_lock(*lock);
+		return &d->diag;
+	}
 	default:
 		return NULL;
 	}
@@ -589,19 +638,34 @@ SQLRETURN SQL_API SQLGetDiagField(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT rec
 	cbo_diag *d = api_diag_lock(type, h, &lock);
 	if (d == NULL)
 		return SQL_INVALID_HANDLE;
-	SQLRETURN r = diag_get_field(d, type, recno, id, info, buflen, len);
+	SQLRETURN r;
+	if (id == SQL_DIAG_SERVER_NAME) {
+		/* psqlODBC answers the data source name, whatever the record */
+		cbo_dbc *dbc = type == SQL_HANDLE_DBC    ? (cbo_dbc *)h
+		               : type == SQL_HANDLE_STMT ? ((cbo_stmt *)h)->dbc
+		               : type == SQL_HANDLE_DESC ? ((cbo_desc *)h)->dbc
+		                                         : NULL;
+		const char *dsn = dbc && dbc->settings[CONN_DSN] ? dbc->settings[CONN_DSN] : "";
+		r = conv_put_str_small(dsn, info, buflen, len) ? SQL_SUCCESS_WITH_INFO : SQL_SUCCESS;
+	} else
+		r = diag_get_field(d, recno, id, info, buflen, len);
 	pthread_mutex_unlock(lock);
 	return r;
 }
 
 /* --- catalog ---------------------------------------------------------------- */
 
-/* Copy up to six name arguments; false (with a diagnostic) on failure. */
-static bool api_names(cbo_stmt *st, char *out[6], const SQLCHAR *const in[6], const SQLSMALLINT len[6], int n)
+/* Copy up to six name arguments (kept with the lengths passed); false
+ * (with a diagnostic) on failure. */
+static bool api_names(cbo_stmt *st, cat_args *a, char *owned[6], const SQLCHAR *const in[6], const SQLSMALLINT len[6],
+                      int n)
 {
 	bool ok = true;
-	for (int i = 0; i < n; i++)
-		out[i] = api_str(in[i], len[i], &st->diag, &ok);
+	for (int i = 0; i < n; i++) {
+		owned[i] = api_str(in[i], len[i], &st->diag, &ok);
+		a->s[i] = owned[i];
+		a->len[i] = len[i];
+	}
 	if (ok && !conn_is_open(st->dbc, &st->diag))
 		ok = false;
 	return ok;
@@ -613,46 +677,43 @@ static void api_names_free(char *s[6])
 		free(s[i]);
 }
 
-SQLRETURN SQL_API SQLTables(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
-                            SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *types, SQLSMALLINT typeslen)
+typedef SQLRETURN (*api_cat_fn)(cbo_stmt *st, const cat_args *a);
+
+static SQLRETURN api_catalog(SQLHSTMT h, api_cat_fn fn, int n, const SQLCHAR *const in[6], const SQLSMALLINT len[6],
+                             SQLUSMALLINT opt)
 {
 	cbo_stmt *st = api_stmt(h);
 	if (st == NULL)
 		return SQL_INVALID_HANDLE;
-	char *s[6] = {0};
+	char *owned[6] = {0};
+	cat_args a = {.opt = opt};
+	SQLRETURN r = api_names(st, &a, owned, in, len, n) ? fn(st, &a) : SQL_ERROR;
+	api_names_free(owned);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLTables(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
+                            SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *types, SQLSMALLINT typeslen)
+{
 	const SQLCHAR *in[6] = {cat, schema, table, types};
 	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, typeslen};
-	SQLRETURN r = api_names(st, s, in, len, 4) ? cat_tables(st, s[0], s[1], s[2], s[3]) : SQL_ERROR;
-	api_names_free(s);
-	return api_stmt_done(st, r);
+	return api_catalog(h, cat_tables, 4, in, len, 0);
 }
 
 SQLRETURN SQL_API SQLColumns(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                              SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *column, SQLSMALLINT columnlen)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	char *s[6] = {0};
 	const SQLCHAR *in[6] = {cat, schema, table, column};
 	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, columnlen};
-	SQLRETURN r = api_names(st, s, in, len, 4) ? cat_columns(st, s[0], s[1], s[2], s[3]) : SQL_ERROR;
-	api_names_free(s);
-	return api_stmt_done(st, r);
+	return api_catalog(h, cat_columns, 4, in, len, 0);
 }
 
 SQLRETURN SQL_API SQLPrimaryKeys(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                                  SQLCHAR *table, SQLSMALLINT tablelen)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	char *s[6] = {0};
 	const SQLCHAR *in[6] = {cat, schema, table};
 	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	SQLRETURN r = api_names(st, s, in, len, 3) ? cat_primary_keys(st, s[0], s[1], s[2]) : SQL_ERROR;
-	api_names_free(s);
-	return api_stmt_done(st, r);
+	return api_catalog(h, cat_primary_keys, 3, in, len, 0);
 }
 
 SQLRETURN SQL_API SQLForeignKeys(SQLHSTMT h, SQLCHAR *pkcat, SQLSMALLINT pkcatlen, SQLCHAR *pkschema,
@@ -660,46 +721,63 @@ SQLRETURN SQL_API SQLForeignKeys(SQLHSTMT h, SQLCHAR *pkcat, SQLSMALLINT pkcatle
                                  SQLSMALLINT fkcatlen, SQLCHAR *fkschema, SQLSMALLINT fkschemalen, SQLCHAR *fktable,
                                  SQLSMALLINT fktablelen)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	char *s[6] = {0};
 	const SQLCHAR *in[6] = {pkcat, pkschema, pktable, fkcat, fkschema, fktable};
 	const SQLSMALLINT len[6] = {pkcatlen, pkschemalen, pktablelen, fkcatlen, fkschemalen, fktablelen};
-	SQLRETURN r =
-	        api_names(st, s, in, len, 6) ? cat_foreign_keys(st, s[0], s[1], s[2], s[3], s[4], s[5]) : SQL_ERROR;
-	api_names_free(s);
-	return api_stmt_done(st, r);
+	return api_catalog(h, cat_foreign_keys, 6, in, len, 0);
 }
 
 SQLRETURN SQL_API SQLStatistics(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                                 SQLCHAR *table, SQLSMALLINT tablelen, SQLUSMALLINT unique, SQLUSMALLINT reserved)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	char *s[6] = {0};
+	(void)reserved;
 	const SQLCHAR *in[6] = {cat, schema, table};
 	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	SQLRETURN r = api_names(st, s, in, len, 3) ? cat_statistics(st, s[0], s[1], s[2], unique) : SQL_ERROR;
-	api_names_free(s);
-	return api_stmt_done(st, r);
+	return api_catalog(h, cat_statistics, 3, in, len, unique);
 }
 
 SQLRETURN SQL_API SQLSpecialColumns(SQLHSTMT h, SQLUSMALLINT idtype, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
                                     SQLSMALLINT schemalen, SQLCHAR *table, SQLSMALLINT tablelen, SQLUSMALLINT scope,
                                     SQLUSMALLINT nullable)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	char *s[6] = {0};
+	(void)scope;
+	(void)nullable;
 	const SQLCHAR *in[6] = {cat, schema, table};
 	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	SQLRETURN r = api_names(st, s, in, len, 3) ? cat_special_columns(st, idtype, s[0], s[1], s[2], scope, nullable)
-	                                           : SQL_ERROR;
-	api_names_free(s);
-	return api_stmt_done(st, r);
+	return api_catalog(h, cat_special_columns, 3, in, len, idtype);
+}
+
+SQLRETURN SQL_API SQLProcedures(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
+                                SQLCHAR *proc, SQLSMALLINT proclen)
+{
+	const SQLCHAR *in[6] = {cat, schema, proc};
+	const SQLSMALLINT len[6] = {catlen, schemalen, proclen};
+	return api_catalog(h, cat_procedures, 3, in, len, 0);
+}
+
+SQLRETURN SQL_API SQLProcedureColumns(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
+                                      SQLSMALLINT schemalen, SQLCHAR *proc, SQLSMALLINT proclen, SQLCHAR *column,
+                                      SQLSMALLINT columnlen)
+{
+	const SQLCHAR *in[6] = {cat, schema, proc, column};
+	const SQLSMALLINT len[6] = {catlen, schemalen, proclen, columnlen};
+	return api_catalog(h, cat_procedure_columns, 4, in, len, 0);
+}
+
+SQLRETURN SQL_API SQLTablePrivileges(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
+                                     SQLSMALLINT schemalen, SQLCHAR *table, SQLSMALLINT tablelen)
+{
+	const SQLCHAR *in[6] = {cat, schema, table};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
+	return api_catalog(h, cat_table_privileges, 3, in, len, 0);
+}
+
+SQLRETURN SQL_API SQLColumnPrivileges(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
+                                      SQLSMALLINT schemalen, SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *column,
+                                      SQLSMALLINT columnlen)
+{
+	const SQLCHAR *in[6] = {cat, schema, table, column};
+	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, columnlen};
+	return api_catalog(h, cat_column_privileges, 4, in, len, 0);
 }
 
 SQLRETURN SQL_API SQLGetTypeInfo(SQLHSTMT h, SQLSMALLINT sqltype)
@@ -708,4 +786,123 @@ SQLRETURN SQL_API SQLGetTypeInfo(SQLHSTMT h, SQLSMALLINT sqltype)
 	if (st == NULL)
 		return SQL_INVALID_HANDLE;
 	return api_stmt_done(st, conn_is_open(st->dbc, &st->diag) ? info_get_type_info(st, sqltype) : SQL_ERROR);
+}
+
+/* --- cursors: names, positioning, ODBC 2 block fetch -------------------------------- */
+
+SQLRETURN SQL_API SQLGetCursorName(SQLHSTMT h, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, stmt_get_cursor_name(st, name, buflen, len));
+}
+
+SQLRETURN SQL_API SQLSetCursorName(SQLHSTMT h, SQLCHAR *name, SQLSMALLINT len)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *s = api_str(name, len, &st->diag, &ok);
+	SQLRETURN r = ok ? stmt_set_cursor_name(st, s) : SQL_ERROR;
+	free(s);
+	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLSetPos(SQLHSTMT h, SQLSETPOSIROW row, SQLUSMALLINT op, SQLUSMALLINT lock)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, setpos_set_pos(st, row, op, lock));
+}
+
+SQLRETURN SQL_API SQLBulkOperations(SQLHSTMT h, SQLSMALLINT op)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, setpos_bulk(st, op));
+}
+
+SQLRETURN SQL_API SQLExtendedFetch(SQLHSTMT h, SQLUSMALLINT orientation, SQLLEN offset, SQLULEN *rows,
+                                   SQLUSMALLINT *status)
+{
+	cbo_stmt *st = api_stmt(h);
+	if (st == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_stmt_done(st, res_extended_fetch(st, orientation, offset, rows, status));
+}
+
+/* --- descriptors ---------------------------------------------------------------- */
+
+SQLRETURN SQL_API SQLGetDescField(SQLHDESC h, SQLSMALLINT recno, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER buflen,
+                                  SQLINTEGER *len)
+{
+	cbo_desc *d = api_desc(h);
+	if (d == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_desc_done(d, desc_get_field(d, recno, field, value, buflen, len));
+}
+
+SQLRETURN SQL_API SQLSetDescField(SQLHDESC h, SQLSMALLINT recno, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER buflen)
+{
+	cbo_desc *d = api_desc(h);
+	if (d == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_desc_done(d, desc_set_field(d, recno, field, value, buflen));
+}
+
+SQLRETURN SQL_API SQLGetDescRec(SQLHDESC h, SQLSMALLINT recno, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *namelen,
+                                SQLSMALLINT *type, SQLSMALLINT *subtype, SQLLEN *length, SQLSMALLINT *precision,
+                                SQLSMALLINT *scale, SQLSMALLINT *nullable)
+{
+	cbo_desc *d = api_desc(h);
+	if (d == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_desc_done(
+	        d, desc_get_rec(d, recno, name, buflen, namelen, type, subtype, length, precision, scale, nullable));
+}
+
+SQLRETURN SQL_API SQLSetDescRec(SQLHDESC h, SQLSMALLINT recno, SQLSMALLINT type, SQLSMALLINT subtype, SQLLEN length,
+                                SQLSMALLINT precision, SQLSMALLINT scale, SQLPOINTER data, SQLLEN *strlen_ptr,
+                                SQLLEN *ind_ptr)
+{
+	cbo_desc *d = api_desc(h);
+	if (d == NULL)
+		return SQL_INVALID_HANDLE;
+	return api_desc_done(
+	        d, desc_set_rec(d, recno, type, subtype, length, precision, scale, data, strlen_ptr, ind_ptr));
+}
+
+SQLRETURN SQL_API SQLCopyDesc(SQLHDESC src, SQLHDESC dst)
+{
+	cbo_desc *s = src, *d = dst;
+	if (s == NULL || s->magic != CBO_MAGIC_DESC || d == NULL || d->magic != CBO_MAGIC_DESC)
+		return SQL_INVALID_HANDLE;
+	if (s->dbc != d->dbc)
+		pthread_mutex_lock(&s->dbc->lock);
+	api_desc(d);
+	SQLRETURN r = desc_copy(s, d);
+	if (s->dbc != d->dbc)
+		pthread_mutex_unlock(&s->dbc->lock);
+	return api_desc_done(d, r);
+}
+
+/* --- SQLBrowseConnect ------------------------------------------------------------ */
+
+SQLRETURN SQL_API SQLBrowseConnect(SQLHDBC h, SQLCHAR *in, SQLSMALLINT inlen, SQLCHAR *out, SQLSMALLINT outmax,
+                                   SQLSMALLINT *outlen)
+{
+	cbo_dbc *dbc = api_dbc(h);
+	if (dbc == NULL)
+		return SQL_INVALID_HANDLE;
+	bool ok = true;
+	char *s = api_str(in, inlen, &dbc->diag, &ok);
+	SQLRETURN r = ok ? conn_browse_connect(dbc, s, out, outmax, outlen) : SQL_ERROR;
+	if (s)
+		memset(s, 0, strlen(s));
+	free(s);
+	return api_dbc_done(dbc, r);
 }

@@ -17,6 +17,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "common/pgtype.h"
 #include "sql/parse.h"
 
 typedef struct arena_block arena_block;
@@ -98,6 +99,16 @@ static const char *str_of(const PgQuery__Node *n)
 	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_STRING)
 		return NULL;
 	return n->string->sval;
+}
+
+/* The last part of a name that is unqualified or qualified by pg_catalog, else NULL. */
+static const char *catalog_name(PgQuery__Node *const *names, size_t n)
+{
+	if (n == 1)
+		return str_of(names[0]);
+	if (n == 2 && str_of(names[0]) != NULL && strcmp(str_of(names[0]), "pg_catalog") == 0)
+		return str_of(names[1]);
+	return NULL;
 }
 
 static bool nonempty(const char *s)
@@ -257,14 +268,10 @@ static sqlfe_expr *conv_func(ctx *c, const PgQuery__FuncCall *f, bool allow_agg)
 	            {"max", SQLFE_AGG_MAX},
 	            {"sum", SQLFE_AGG_SUM},
 	            {"avg", SQLFE_AGG_AVG}};
-	const char *name = NULL;
+	const char *name = catalog_name(f->funcname, f->n_funcname);
 	sqlfe_expr *e;
 	size_t i;
 
-	if (f->n_funcname == 1)
-		name = str_of(f->funcname[0]);
-	else if (f->n_funcname == 2 && str_of(f->funcname[0]) && strcmp(str_of(f->funcname[0]), "pg_catalog") == 0)
-		name = str_of(f->funcname[1]);
 	for (i = 0; name != NULL && i < CB_ARRAY_LEN(aggs); i++)
 		if (strcmp(aggs[i].name, name) == 0)
 			break;
@@ -310,6 +317,64 @@ static sqlfe_expr *conv_func(ctx *c, const PgQuery__FuncCall *f, bool allow_agg)
 	return e;
 }
 
+static sqlfe_expr *conv_param(ctx *c, const PgQuery__ParamRef *pr)
+{
+	sqlfe_expr *e;
+
+	if (pr->number < 1) {
+		sqlfe_parse_backend(c->st, "parameter $%d", (int)pr->number);
+		return NULL;
+	}
+	e = new_expr(c, SQLFE_X_VALUE, pr->location);
+	if (e == NULL)
+		return NULL;
+	e->val.src = SQLFE_SRC_PARAM;
+	e->val.kind = SQLFE_VK_PARAM;
+	e->val.index = pr->number;
+	if (e->val.index > c->st->max_param)
+		c->st->max_param = e->val.index;
+	return e;
+}
+
+/*
+ * $n::T and CAST($n AS T): the one cast kept.  With $n's type left open at
+ * Parse PostgreSQL infers T for it, so the cast is the type $n is declared
+ * with (subset.c and the binder treat it so).  T must be a type table row,
+ * unqualified or in pg_catalog (the grammar writes integer, bigint,
+ * character varying ... as pg_catalog.int4, pg_catalog.int8,
+ * pg_catalog.varchar), without a type modifier or array bounds.
+ */
+static sqlfe_expr *conv_param_cast(ctx *c, const PgQuery__TypeCast *tc)
+{
+	const PgQuery__TypeName *tn = tc->type_name;
+	const char *name;
+	const pgtype *t;
+	sqlfe_expr *e;
+
+	if (tc->arg == NULL || tc->arg->node_case != PG_QUERY__NODE__NODE_PARAM_REF || tn == NULL) {
+		sqlfe_parse_backend(c->st, "type cast");
+		return NULL;
+	}
+	if (tn->n_typmods > 0 || tn->n_array_bounds > 0 || tn->setof || tn->pct_type) {
+		sqlfe_parse_backend(c->st, "cast of a parameter with a type modifier or to an array");
+		return NULL;
+	}
+	name = catalog_name(tn->names, tn->n_names);
+	if (name == NULL) {
+		sqlfe_parse_backend(c->st, "cast of a parameter to a type outside pg_catalog");
+		return NULL;
+	}
+	t = pgtype_lookup_name(name);
+	if (t == NULL) {
+		sqlfe_parse_backend(c->st, "cast of a parameter to type %s", name);
+		return NULL;
+	}
+	e = conv_param(c, tc->arg->param_ref);
+	if (e != NULL)
+		e->val.cast = t->oid;
+	return e;
+}
+
 static sqlfe_expr *conv_expr(ctx *c, const PgQuery__Node *n, bool allow_agg)
 {
 	sqlfe_expr *e;
@@ -325,24 +390,11 @@ static sqlfe_expr *conv_expr(ctx *c, const PgQuery__Node *n, bool allow_agg)
 			return NULL;
 		return e;
 	case PG_QUERY__NODE__NODE_PARAM_REF:
-		if (n->param_ref->number < 1) {
-			sqlfe_parse_backend(c->st, "parameter $%d", (int)n->param_ref->number);
-			return NULL;
-		}
-		e = new_expr(c, SQLFE_X_VALUE, n->param_ref->location);
-		if (e == NULL)
-			return NULL;
-		e->val.src = SQLFE_SRC_PARAM;
-		e->val.kind = SQLFE_VK_PARAM;
-		e->val.index = n->param_ref->number;
-		if (e->val.index > c->st->max_param)
-			c->st->max_param = e->val.index;
-		return e;
+		return conv_param(c, n->param_ref);
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
 		return conv_func(c, n->func_call, allow_agg);
 	case PG_QUERY__NODE__NODE_TYPE_CAST:
-		sqlfe_parse_backend(c->st, "type cast");
-		return NULL;
+		return conv_param_cast(c, n->type_cast);
 	case PG_QUERY__NODE__NODE_A_EXPR:
 		sqlfe_parse_backend(c->st, "expression");
 		return NULL;

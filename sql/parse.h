@@ -9,9 +9,12 @@
  * *, t.*, literals and the aggregates count(*), count(col), min, max, sum,
  * avg; FROM with comma joins and INNER JOIN ... ON; WHERE as an AND of
  * comparisons, IN lists, BETWEEN, IS [NOT] NULL and LIKE; ORDER BY, LIMIT,
- * OFFSET; $n parameters.  Anything else gives a statement of kind
- * SQLFE_STMT_BACKEND with a short reason.  Names are not resolved here
- * (see subset.h).
+ * OFFSET; $n parameters, also cast to a type of the type table ($n::int4,
+ * CAST($n AS text): PostgreSQL then infers T as $n's type, so the cast is
+ * kept as the type $n is declared with; a type modifier, an array or a
+ * type the table does not know goes to the backend).  Anything else gives
+ * a statement of kind SQLFE_STMT_BACKEND with a short reason.  Names are
+ * not resolved here (see subset.h).
  *
  * Every constant in the tree says where its value comes from: a literal
  * the plan key stripped (its index, so a plan serves every statement of
@@ -53,6 +56,7 @@ typedef struct sqlfe_value {
 	char kind;        /* sqlfe_lit_kind letter, SQLFE_VK_BOOL or SQLFE_VK_PARAM */
 	bool negate;      /* a '-' the key kept in front of the literal */
 	int index;        /* SQLFE_SRC_LITERAL: literal index; SQLFE_SRC_PARAM: n */
+	uint32_t cast;    /* SQLFE_SRC_PARAM: the type OID of $n::T, 0 when not cast */
 	const char *text; /* SQLFE_SRC_CONST: the value ("t"/"f" for bool) */
 } sqlfe_value;
 

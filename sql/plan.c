@@ -106,6 +106,7 @@ bool sqlfe_plan_build(const char *text, const sqlfe_plankey *pk, const sqlfe_sch
 		}
 		p->nparams = res.nparams;
 		memcpy(p->param_types, res.param_type, sizeof(p->param_types));
+		memcpy(p->param_casts, res.param_cast, sizeof(p->param_casts));
 		if (!copy_probes(st, s, &res, &anch, p))
 			good = oom(err);
 		else
@@ -184,22 +185,9 @@ static bool utf8_ok(const char *p, size_t len)
 	return true;
 }
 
-#define OID_UNKNOWN 705
-
 static bool is_int_oid(uint32_t oid)
 {
 	return oid == PGTYPE_OID_INT2 || oid == PGTYPE_OID_INT4 || oid == PGTYPE_OID_INT8;
-}
-
-bool sqlfe_plan_param_fits(uint32_t plan_type, uint32_t declared)
-{
-	if (declared == 0 || declared == OID_UNKNOWN || declared == plan_type)
-		return true;
-	if (is_int_oid(plan_type))
-		return is_int_oid(declared) || (declared == PGTYPE_OID_NUMERIC && plan_type != PGTYPE_OID_INT8);
-	if (plan_type == PGTYPE_OID_TEXT || plan_type == PGTYPE_OID_VARCHAR)
-		return declared == PGTYPE_OID_TEXT || declared == PGTYPE_OID_VARCHAR;
-	return false;
 }
 
 /* A numeric's text that is an integer ("-12", "12.000"): its integer part's length, else 0. */
@@ -232,7 +220,10 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind
 			return SQLFE_BOUND_BACKEND;
 		v = in->params[n];
 		len = (size_t)in->param_len[n];
-		declared = in->param_types != NULL ? in->param_types[n] : 0;
+		/* $n::T is $n declared as T */
+		if (!sqlfe_subset_param_declared(b->val.cast, in->param_types != NULL ? in->param_types[n] : 0,
+		                                 &declared))
+			return SQLFE_BOUND_BACKEND;
 	} else {
 		if (b->val.src == SQLFE_SRC_LITERAL && in->pk == NULL)
 			return SQLFE_BOUND_BACKEND;

@@ -13,8 +13,9 @@
  * probe, each of its values must be complete in the cache (by one of its
  * ways); then the translated SQL runs with binds[i] bound to ?(i+1).  A
  * value comes from the statement's literal, a parameter $n (its text form
- * must be valid for param_types[n]; a client that declared another type
- * for $n gets the backend) or a constant of the plan;
+ * must be valid for param_types[n]; a client that declared $n with a type
+ * sqlfe_subset_param_fits refuses, or other than the T of a cast $n::T in
+ * the text (param_casts[n]), gets the backend) or a constant of the plan;
  * sqlfe_plan_bind_value() resolves it, bound as bind_as says:
  *   INT    parsed with sqlfe_types_parse_int for type_oid (failure: backend)
  *   TEXT   as is, when valid UTF-8 (the database encoding is taken to be UTF8)
@@ -97,6 +98,8 @@ typedef struct sqlfe_plan {
 	sqlfe_outcol *cols;
 	int nparams;
 	uint32_t param_types[SQLFE_MAX_PARAMS + 1];
+	/* The T of $n::T, 0: not cast (sqlfe_subset_param_declared). */
+	uint32_t param_casts[SQLFE_MAX_PARAMS + 1];
 	unsigned depends; /* SQLFE_T_* of the output types */
 	int nlits;        /* literals of the key */
 } sqlfe_plan;
@@ -143,21 +146,14 @@ typedef struct sqlfe_bind_input {
 
 /*
  * Resolve binding b for one execution (in).  A parameter's text is read
- * as the type the client declared for it when that is another integer
- * type (PostgreSQL reads it so, then compares across the types exactly),
- * or numeric holding an integer; else as the plan's type.  Decoded text
- * goes into scratch (capacity cap, *used advanced); out points into
- * scratch or the input.  Allocates nothing.
+ * as the type the client declared for it (at Parse, or by a cast $n::T in
+ * the text; the two differing: backend) when that is another integer type
+ * (PostgreSQL reads it so, then compares across the types exactly), or
+ * numeric holding an integer; else as the plan's type.  Decoded text goes
+ * into scratch (capacity cap, *used advanced); out points into scratch or
+ * the input.  Allocates nothing.
  */
 sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind_input *in, char *scratch, size_t cap,
                                         size_t *used, sqlfe_bound *out) CB_MUSTCHECK;
-
-/*
- * Whether a parameter the plan reads as type plan_type may arrive
- * declared as type declared (0 and unknown: not declared): the same type,
- * integers of another width, numeric for int2/int4, text and varchar for
- * each other.  Anything else is answered by the backend.
- */
-bool sqlfe_plan_param_fits(uint32_t plan_type, uint32_t declared);
 
 #endif /* SQLFE_PLAN_H */

@@ -88,13 +88,48 @@ static bool resolve_col(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 	return resolve_in(st, s, res, e, 0, SQLFE_MAX_FROM - 1);
 }
 
-static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
+bool sqlfe_subset_param_fits(uint32_t plan_type, uint32_t declared)
+{
+	const pgtype *p = pgtype_lookup(plan_type), *d = pgtype_lookup(declared);
+
+	if (declared == 0 || declared == PGTYPE_OID_UNKNOWN || declared == plan_type)
+		return true;
+	if (p == NULL || d == NULL)
+		return false;
+	if (p->family == PGTYPE_FAM_INT)
+		return d->family == PGTYPE_FAM_INT || (declared == PGTYPE_OID_NUMERIC && plan_type != PGTYPE_OID_INT8);
+	return p->family == PGTYPE_FAM_TEXT && d->family == PGTYPE_FAM_TEXT;
+}
+
+bool sqlfe_subset_param_declared(uint32_t cast, uint32_t declared, uint32_t *out)
+{
+	if (declared == 0 || declared == PGTYPE_OID_UNKNOWN) {
+		*out = cast;
+		return true;
+	}
+	*out = declared;
+	return cast == 0 || cast == declared;
+}
+
+/*
+ * $n compared as type oid, cast in the text to type cast (0: not cast).
+ * PostgreSQL types $n at its first use and converts it at the others, so
+ * a $n cast in one place must be cast alike in all (a = $1 AND b = $1::int8
+ * reads $1 as a's type, then converts it): otherwise the backend answers.
+ */
+static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid, uint32_t cast)
 {
 	if (n > SQLFE_MAX_PARAMS)
 		return sqlfe_parse_backend(st, "parameter $%d beyond $%d", n, SQLFE_MAX_PARAMS);
 	if (res->param_type[n] != 0 && res->param_type[n] != oid)
 		return sqlfe_parse_backend(st, "parameter $%d used with two types", n);
+	if (res->param_type[n] != 0 && res->param_cast[n] != cast)
+		return sqlfe_parse_backend(st, "parameter $%d cast to two types, or cast in one place only", n);
+	if (!sqlfe_subset_param_fits(oid, cast))
+		return sqlfe_parse_backend(st, "parameter $%d cast to %s, compared with %s", n,
+		                           pgtype_lookup(cast)->name, pgtype_lookup(oid)->name);
 	res->param_type[n] = oid;
+	res->param_cast[n] = cast;
 	if (n > res->nparams)
 		res->nparams = n;
 	return true;
@@ -104,7 +139,7 @@ static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid)
 static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const pgtype *t, const sqlfe_value *v)
 {
 	if (v->src == SQLFE_SRC_PARAM) /* PostgreSQL types $n compared with varchar as text */
-		return note_param(st, res, v->index, t->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : t->oid);
+		return note_param(st, res, v->index, t->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : t->oid, v->cast);
 	switch (t->family) {
 	case PGTYPE_FAM_INT:
 		if (v->kind == SQLFE_LIT_INT4 || v->kind == SQLFE_LIT_INT8)
@@ -326,7 +361,7 @@ static bool check_value_limit(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_e
 	if (e == NULL)
 		return true;
 	if (e->val.src == SQLFE_SRC_PARAM)
-		return note_param(st, res, e->val.index, PGTYPE_OID_INT8);
+		return note_param(st, res, e->val.index, PGTYPE_OID_INT8, 0);
 	if (e->val.kind != SQLFE_LIT_INT4 && e->val.kind != SQLFE_LIT_INT8)
 		return sqlfe_parse_backend(st, "LIMIT/OFFSET not an integer");
 	if (e->val.negate || (e->val.src == SQLFE_SRC_CONST && e->val.text[0] == '-'))

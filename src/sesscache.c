@@ -6,6 +6,7 @@
  */
 #include "src/sesscache.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
 /* Most parameters a held Bind may carry to be answered from the cache. */
 #define HELD_MAX_PARAMS 128
 /* Most messages held: a batch the cache answers is [Parse ""] Bind [Describe portal] Execute. */
-#define HELD_MAX_MESSAGES 4
+#define HELD_MAX_MESSAGES 12 /* three statements of Parse, Bind, Describe, Execute */
 /* held and stale_parse grown past this (by a long message) are freed once empty. */
 #define HELD_KEEP (64 * 1024)
 
@@ -46,7 +47,8 @@ typedef enum unit_kind {
 	UNIT_QUERY,    /* the client's simple Query */
 	UNIT_EXTENDED, /* the client's extended messages up to their Sync */
 	UNIT_FUNCTION, /* the client's FunctionCall */
-	UNIT_CHECK     /* the settings check: the client sees none of it */
+	UNIT_CHECK,    /* the settings check: the client sees none of it */
+	UNIT_REPLAY    /* a named Parse answered here, sent on with its own Sync: the client sees none of it */
 } unit_kind;
 
 typedef struct unit {
@@ -58,7 +60,7 @@ typedef struct unit {
 	bool probe_sent;               /* that check is in bout behind it */
 	bool error;                    /* the backend answered it with an error */
 	unsigned completed;            /* its statements' CommandComplete messages read */
-	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds */
+	sqlfe_stmtclass_forget forget; /* prepared statements it drops when it succeeds (UNIT_REPLAY: when it fails) */
 	char forget_name[SQLFE_IDENT_MAX + 1]; /* SQLFE_FORGET_ONE: which */
 	sqlfe_stmtclass_result eff;            /* what its statements may do (their union) */
 	unsigned execs;                        /* its Query or Execute messages */
@@ -345,6 +347,15 @@ static bool backend_idle(const sesscache *sc)
 	return sc->nunits == 0;
 }
 
+/* Whether the backend owes the client answers (replays of Parses answered here owe it none). */
+static bool client_owed(const sesscache *sc)
+{
+	for (size_t i = 0; i < sc->nunits; i++)
+		if (sc->units[sc->head + i].kind != UNIT_REPLAY)
+			return true;
+	return false;
+}
+
 /* --- the settings check --------------------------------------------------------------- */
 
 static void put_int16(wire_buf *b, int v)
@@ -540,6 +551,28 @@ static bool check_message(sesscache *sc, char type, const char *msg, size_t n, w
 }
 
 static void forgotten(sesscache *sc, const unit *u);
+
+/* A backend message of a replayed Parse (UNIT_REPLAY); false: the client does not see it. */
+static bool replay_message(sesscache *sc, unit *u, char type, const char *msg)
+{
+	switch (type) {
+	case 'E': /* the backend does not hold the statement: its next use goes there and gets the error */
+		log_warning("the backend refused prepared statement \"%s\" after the cache answered its first "
+		            "execution; its next use goes to the backend",
+		            u->forget_name);
+		forgotten(sc, u);
+		return false;
+	case 'Z':
+		sc->txn = msg[5];
+		pop_unit(sc);
+		return false;
+	case 'N': /* notices and notifications are the client's */
+	case 'A':
+		return true;
+	default: /* ParseComplete */
+		return false;
+	}
+}
 
 /* --- writes and their commit -------------------------------------------------------- */
 
@@ -823,6 +856,8 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
 			pass = true; /* nothing expected: the backend's own (FATAL before it closes) */
 		else if (u->kind == UNIT_CHECK)
 			pass = check_message(sc, type, msg, n, cout, ready);
+		else if (u->kind == UNIT_REPLAY)
+			pass = replay_message(sc, u, type, msg);
 		else
 			pass = unit_message(sc, u, type, msg, n, bout, ready);
 	}
@@ -1198,7 +1233,7 @@ static const char *refusal(const sesscache *sc)
 		       "change";
 	if (sc->check != CHK_OK)
 		return "the session's settings (role, search_path, privileges) are being checked";
-	if (!backend_idle(sc))
+	if (client_owed(sc))
 		return "the backend still owes the session answers (pipelined statements)";
 	if (sc->txn != 'I' && !(sc->txn == 'T' && sc->txn_reads))
 		return "a transaction is open that is not READ COMMITTED, or wrote, locked, changed a setting or "
@@ -1251,7 +1286,7 @@ static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outco
  * (the messages a batch answers first).  On a hit ReadyForQuery follows;
  * otherwise cout is cut back to mark and the miss or backend is counted.
  */
-static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark)
+static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout, size_t mark, const wire_buf *tail)
 {
 	hitpath_result res;
 	cb_error err;
@@ -1262,6 +1297,8 @@ static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout
 		not_answered(sc, &res, o, &err);
 		return false;
 	}
+	if (tail != NULL)
+		wire_buf_append(cout, tail->data + tail->start, wire_buf_avail(tail));
 	wire_put_ready(cout, sc->txn); /* 'I', or 'T' in a transaction answered here */
 	STATS_ADD(queries_cache_hits, 1);
 	return true;
@@ -1278,7 +1315,7 @@ static bool answer_query(sesscache *sc, const char *msg, size_t n, wire_buf *cou
 		return false; /* counted when sent on */
 	rq.simple = true;
 	rq.refuse = refuse;
-	if (!answer_with(sc, &rq, cout, cout->len))
+	if (!answer_with(sc, &rq, cout, cout->len, NULL))
 		return false;
 	drop_unnamed(sc); /* PostgreSQL drops the unnamed statement on a simple Query */
 	return true;
@@ -1382,7 +1419,7 @@ static void probe_bind(sesscache *sc, const wire_bind *b, const char *refuse)
 		return;
 	rq.refuse = refuse;
 	size_t mark = sc->probe_out.len;
-	(void)answer_with(sc, &rq, &sc->probe_out, mark); /* never answers: rq.refuse is set */
+	(void)answer_with(sc, &rq, &sc->probe_out, mark, NULL); /* never answers: rq.refuse is set */
 	sc->probe_out.start = sc->probe_out.len = 0;
 }
 
@@ -1395,10 +1432,9 @@ typedef struct batch {
 	bool describe;
 } batch;
 
-/* Split the held messages into a batch the cache may answer; false when they are something else. */
-static bool split_batch(const wire_buf *h, batch *b)
+/* Split messages [p, end) into a batch the cache may answer; false when they are something else. */
+static bool split_batch(const char *p, const char *end, batch *b)
 {
-	const char *p = h->data + h->start, *end = h->data + h->len;
 	const char *msgs[4];
 	size_t lens[4];
 	int nm = 0, i = 0;
@@ -1413,11 +1449,11 @@ static bool split_batch(const wire_buf *h, batch *b)
 	if (msgs[i][0] == 'P') {
 		b->parse = msgs[i];
 		b->parse_len = lens[i++];
-		if (!wire_read_parse(b->parse, b->parse_len, &b->ps) || b->ps.name[0] != '\0')
+		if (!wire_read_parse(b->parse, b->parse_len, &b->ps))
 			return false;
 	}
 	if (msgs[i][0] != 'B' || !wire_read_bind(msgs[i], lens[i], &b->bind) || b->bind.portal[0] != '\0' ||
-	    (b->parse != NULL && b->bind.stmt[0] != '\0'))
+	    (b->parse != NULL && strcmp(b->bind.stmt, b->ps.name) != 0))
 		return false;
 	i++;
 	char kind;
@@ -1434,12 +1470,55 @@ static bool split_batch(const wire_buf *h, batch *b)
 	       portal[0] == '\0' && max_rows == 0;
 }
 
-/* The held batch [Parse ""] Bind [Describe portal] Execute, then Sync: answer it here? */
-static bool answer_batch(sesscache *sc, wire_buf *cout)
+/*
+ * Send the backend a named Parse answered here (with a Sync of its own, in
+ * a unit whose answers the client does not see), so that it holds the
+ * statement the client now knows.  Inside a transaction the Sync ends
+ * nothing.  The backend parses what the cache just answered against the
+ * same catalog, so it fails only when a DDL committed on the backend
+ * between the answer and the Parse; then, in a transaction block, the
+ * block is aborted and the client's next statement gets
+ * PostgreSQL's 25P02 (the warning in the log says why).
+ */
+static void replay_parse(sesscache *sc, const batch *b, wire_buf *bout)
+{
+	unit *u = push_unit(sc, UNIT_REPLAY);
+	if (u == NULL)
+		return;
+	u->forget = SQLFE_FORGET_ONE;
+	snprintf(u->forget_name, sizeof(u->forget_name), "%s", b->ps.name);
+	wire_buf_append(bout, b->parse, b->parse_len);
+	wire_put_empty(bout, 'S');
+}
+
+/* The client's unnamed statement is now the Parse msg answered here; the backend learns it when needed. */
+static void parsed_here(sesscache *sc, const char *msg, size_t n)
+{
+	record_parse(sc, msg, n, false);
+	sc->stale_parse.start = sc->stale_parse.len = 0;
+	wire_buf_append(&sc->stale_parse, msg, n);
+	sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
+	if (!sc->stale && sc->unnamed != NULL)
+		drop_unnamed(sc);
+}
+
+/*
+ * The batch [Parse] Bind [Describe portal] Execute in [p, end), then
+ * Sync: answered here (after what cout holds from mark: the answers of
+ * statements before it in the batch; tail, when not NULL, goes between
+ * the answer and ReadyForQuery)?  cout is cut back to mark when not.
+ */
+static bool answer_batch(sesscache *sc, const char *p, const char *end, size_t mark, const wire_buf *tail,
+                         wire_buf *cout, wire_buf *bout)
 {
 	batch b;
-	if (!split_batch(&sc->held, &b))
+	pstmt *known = NULL;
+	if (!split_batch(p, end, &b))
 		return false;
+	if (b.parse != NULL && b.ps.name[0] != '\0')
+		HASH_FIND_STR(sc->stmts, b.ps.name, known);
+	if (known != NULL)
+		return false; /* the backend refuses a second Parse of the name */
 	uint32_t ptypes[HELD_MAX_PARAMS];
 	const char *text;
 	size_t tlen;
@@ -1471,33 +1550,165 @@ static bool answer_batch(sesscache *sc, wire_buf *cout)
 		return false;
 	rq.describe = b.describe;
 
-	size_t mark = cout->len;
 	if (b.parse != NULL)
 		wire_put_empty(cout, '1'); /* ParseComplete */
 	wire_put_empty(cout, '2');         /* BindComplete */
-	if (!answer_with(sc, &rq, cout, mark))
+	if (!answer_with(sc, &rq, cout, mark, tail))
 		return false;
-	if (b.parse != NULL) {
-		/* the client's unnamed statement is now this one; the backend learns it when needed */
-		record_parse(sc, b.parse, b.parse_len, false);
-		sc->stale_parse.start = sc->stale_parse.len = 0;
-		wire_buf_append(&sc->stale_parse, b.parse, b.parse_len);
-		sc->stale = !sc->stale_parse.failed && sc->unnamed != NULL;
-		if (!sc->stale && sc->unnamed != NULL)
-			drop_unnamed(sc);
+	if (b.parse != NULL && b.ps.name[0] != '\0') {
+		record_parse(sc, b.parse, b.parse_len, true); /* the backend parses it now */
+		replay_parse(sc, &b, bout);
+	} else if (b.parse != NULL) {
+		parsed_here(sc, b.parse, b.parse_len);
 	}
 	return true;
+}
+
+/* One statement of a held pipeline: its messages [p, end). */
+typedef struct held_stmt {
+	const char *p, *end;
+} held_stmt;
+
+/* Split the held messages at each Execute; the number of statements, 0 when more than max or a tail is left. */
+static int split_statements(const wire_buf *h, held_stmt *st, int max)
+{
+	const char *p = h->data + h->start, *end = h->data + h->len, *from = p;
+	int n = 0;
+	while (end - p >= 5) {
+		size_t len = (size_t)wire_get_uint32(p + 1) + 1;
+		if ((size_t)(end - p) < len)
+			return 0;
+		char type = p[0];
+		p += len;
+		if (type == 'E') {
+			if (n == max)
+				return 0;
+			st[n++] = (held_stmt){from, p};
+			from = p;
+		}
+	}
+	return p == end && from == end ? n : 0;
+}
+
+/*
+ * Statement s is Parse "" of a transaction-control text without
+ * parameters, Bind of it to the unnamed portal, [Describe portal],
+ * Execute: its text into word (lower case, one space between words,
+ * at most cap bytes with the NUL), the Parse into *parse, and whether it
+ * was described.
+ */
+static bool utility_stmt(const held_stmt *s, char *word, size_t cap, const char **parse, size_t *parse_len,
+                         bool *described)
+{
+	batch b;
+	if (!split_batch(s->p, s->end, &b) || b.parse == NULL || b.ps.name[0] != '\0' || b.ps.ntypes != 0 ||
+	    b.bind.nparams != 0)
+		return false;
+	size_t k = 0;
+	bool space = false;
+	for (size_t i = 0; i < b.ps.text_len; i++) {
+		unsigned char ch = (unsigned char)b.ps.text[i];
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			space = k > 0;
+			continue;
+		}
+		if (!(isalnum(ch) || ch == '_') || k + 2 >= cap)
+			return false; /* quotes, comments, semicolons and the like: not this simple statement */
+		if (space)
+			word[k++] = ' ';
+		space = false;
+		word[k++] = (char)tolower(ch);
+	}
+	word[k] = '\0';
+	*parse = b.parse;
+	*parse_len = b.parse_len;
+	*described = b.describe;
+	return k > 0;
+}
+
+/* The answers PostgreSQL gives to Parse, Bind, [Describe: NoData], Execute of a utility statement with tag. */
+static void put_utility_answer(wire_buf *out, bool described, const char *tag)
+{
+	wire_put_empty(out, '1');
+	wire_put_empty(out, '2');
+	if (described)
+		wire_put_empty(out, 'n');
+	size_t m = wire_begin(out, 'C');
+	wire_buf_append(out, tag, strlen(tag) + 1);
+	wire_end(out, m);
+}
+
+/*
+ * The held pipeline, then Sync: answered here?  One statement: a batch
+ * (answer_batch).  Then the two pipelines a driver with psqlODBC's
+ * statement-level rollback sends around a read (odbc-driver/, doc/odbc.md):
+ *  - inside a transaction the cache may answer (txn_readable): SAVEPOINT x,
+ *    the read, RELEASE [SAVEPOINT] x.  A savepoint released after a read
+ *    that cannot fail leaves the backend as it was: all three are answered
+ *    here, the backend sees none of them.
+ *  - outside a transaction, when a plain BEGIN is READ COMMITTED: BEGIN,
+ *    the read.  The read is answered here in the transaction the BEGIN
+ *    opens; the BEGIN goes on to the backend with a Sync of its own, its
+ *    answers not shown (as a replayed Parse's).
+ * Anything else goes to the backend as it came.
+ */
+static bool answer_held(sesscache *sc, wire_buf *cout, wire_buf *bout)
+{
+	held_stmt st[3];
+	int n = split_statements(&sc->held, st, 3);
+	size_t mark = cout->len;
+	if (n == 1)
+		return answer_batch(sc, st[0].p, st[0].end, mark, NULL, cout, bout);
+	char w0[64], w2[64];
+	const char *p0, *p2;
+	size_t l0, l2;
+	bool d0, d2;
+	if (n == 3 && sc->txn == 'T' && sc->txn_reads && utility_stmt(&st[0], w0, sizeof(w0), &p0, &l0, &d0) &&
+	    utility_stmt(&st[2], w2, sizeof(w2), &p2, &l2, &d2) && strncmp(w0, "savepoint ", 10) == 0 &&
+	    strchr(w0 + 10, ' ') == NULL &&
+	    (strcmp(w2 + (strncmp(w2, "release savepoint ", 18) == 0 ? 18 : 8), w0 + 10) == 0) &&
+	    strncmp(w2, "release ", 8) == 0) {
+		wire_buf tail = {0};
+		put_utility_answer(&tail, d2, "RELEASE");
+		put_utility_answer(cout, d0, "SAVEPOINT");
+		bool ok = !tail.failed && answer_batch(sc, st[1].p, st[1].end, mark, &tail, cout, bout);
+		wire_buf_free(&tail);
+		if (ok)
+			parsed_here(sc, p2, l2); /* the client's unnamed statement is the RELEASE */
+		return ok;
+	}
+	if (n == 2 && sc->txn == 'I' && sc->default_rc && sc->check == CHK_OK &&
+	    utility_stmt(&st[0], w0, sizeof(w0), &p0, &l0, &d0) &&
+	    (strcmp(w0, "begin") == 0 || strcmp(w0, "begin transaction") == 0 ||
+	     strcmp(w0, "start transaction") == 0)) {
+		put_utility_answer(cout, d0, strncmp(w0, "start", 5) == 0 ? "START TRANSACTION" : "BEGIN");
+		sc->txn = 'T';
+		sc->txn_reads = true;
+		unit *u = NULL;
+		if (!answer_batch(sc, st[1].p, st[1].end, mark, NULL, cout, bout) ||
+		    (u = push_unit(sc, UNIT_REPLAY)) == NULL) {
+			cout->len = mark;
+			sc->txn = 'I';
+			sc->txn_reads = false;
+			return false;
+		}
+		u->forget = SQLFE_FORGET_NONE;
+		wire_buf_append(bout, st[0].p, (size_t)(st[0].end - st[0].p));
+		wire_put_empty(bout, 'S');
+		return true;
+	}
+	return false;
 }
 
 sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
-		if ((type == 'B' || type == 'D' || type == 'E') && sc->nheld < HELD_MAX_MESSAGES) {
+		if ((type == 'P' || type == 'B' || type == 'D' || type == 'E') && sc->nheld < HELD_MAX_MESSAGES) {
 			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
-			if (may_answer(sc) && answer_batch(sc, cout)) {
+			if (may_answer(sc) && answer_held(sc, cout, bout)) {
 				held_clear(sc);
 				return SESSCACHE_ANSWERED;
 			}
@@ -1517,7 +1728,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 			return SESSCACHE_ANSWERED;
 		break;
 	case 'P':
-		if (n > 6 && msg[5] == '\0' && may_answer(sc)) {
+		if (may_answer(sc)) {
 			hold(sc, msg, n);
 			return SESSCACHE_HELD;
 		}

@@ -10,7 +10,7 @@
  * sesscache_client() and every complete backend message to sesscache_backend();
  * they decide, in the thread that read the socket (no hand-off):
  *
- *  - A simple Query, or an extended-protocol batch [Parse ""] Bind
+ *  - A simple Query, or an extended-protocol batch [Parse] Bind
  *    [Describe portal] Execute Sync on the unnamed portal, is answered by
  *    the hit path (hit/hitpath.h) when the session is idle (no answer of
  *    the backend outstanding, and no transaction open or one that is READ
@@ -19,11 +19,15 @@
  *    can answer exactly.  Extended messages from Bind on
  *    are held until Sync (or until a message that does not fit, which sends
  *    the held ones on); everything else goes to the backend at once.
- *    A batch answered here whose Parse the backend never saw is sent to the
- *    backend before a later message uses the unnamed statement (its
- *    ParseComplete is not shown to the client); what the statement may do
- *    (sql/stmtclass.h) is judged then, when the backend parses it, and
- *    not at all when the next Parse replaces it first.
+ *    A batch answered here whose Parse of the unnamed statement the backend
+ *    never saw is sent to the backend before a later message uses the
+ *    unnamed statement (its ParseComplete is not shown to the client); what
+ *    the statement may do (sql/stmtclass.h) is judged then, when the backend
+ *    parses it, and not at all when the next Parse replaces it first.  A
+ *    named Parse answered here is sent on at once with a Sync of its own
+ *    (the client sees none of its answers, and the cache may answer again
+ *    before they are in), so the backend holds every statement the client
+ *    made.
  *  - On a miss the statement goes to the backend and the missing fill
  *    values are queued (never waited for).
  *  - Settings: TimeZone, DateStyle, IntervalStyle, client_encoding and

@@ -11,7 +11,8 @@ the plan cache (many literals of one shape, one parse); the extended
 protocol (unnamed and named statements, text and binary results, a Bind on
 the unnamed statement after a batch answered from the cache, and a
 Describe of it and a Bind of it in a transaction, which the backend must
-parse first); writes
+parse first); parameters declared with other types at Parse or cast in the
+text ($1::int4); writes
 through cbcached seen at once by the writer and another session;
 transactions; session settings (TimeZone, DateStyle, extra_float_digits,
 search_path); privileges (a role without SELECT gets the backend's error);
@@ -137,6 +138,19 @@ try:
     same(B("named1", [r2]) + E() + S, "Bind of a closed statement: the backend's error")
     s1 = stats()
     check(delta(s0, s1, "queries_cache_hits") >= 4, "extended-protocol executions are answered from the cache")
+    # a named statement parsed in the batch that runs it (a driver's first execution of a
+    # statement it prepares): answered from the cache, and the backend holds the statement after
+    s0 = stats()
+    same(P("named2", ext) + B("named2", [r2]) + D_portal() + E() + S, "named Parse, Bind, Execute in one batch")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 1, "a batch with a named Parse is answered from the cache")
+    same(D_stmt("named2") + S, "Describe of the statement the cache answered: the backend holds it")
+    same(Q("EXECUTE named2(%d)" % r3), "EXECUTE of it")
+    same(B("named2", [r3]) + E() + S, "a later Bind of it")
+    same(P("named2", ext) + B("named2", [r2]) + E() + S, "a second Parse of the name: the backend's error")
+    same(msg(b"C", b"Snamed2\0") + S, "Close of it")
+    s2 = stats()
+    check(delta(s1, s2, "queries_cache_hits") == 1, "the later Bind is answered from the cache, the second Parse is not")
 
     # --- parameters declared with other types, bound in binary --------------------------
     # (a client binding 64-bit integers declares $1 int8: the cache answered none of them)
@@ -153,6 +167,31 @@ try:
     same(P("", ext, [21]) + B("", [70000]) + E() + S, "$1 declared int2 out of its range: the backend's error")
     s2 = stats()
     check(delta(s1, s2, "queries_cache_hits") == 0, "a value PostgreSQL refuses is not answered from the cache")
+
+    # --- parameters cast in the text: $1::int4 is $1 declared int4 -----------------------
+    # (the cbcache ODBC driver, like psqlODBC, sends each bound SQL_INTEGER as $n::int4)
+    cast = "SELECT id, nname, wohnort FROM regisseur WHERE id = $1::int4"
+    s0 = stats()
+    same(P("", cast) + B("", [r2]) + D_portal() + E() + S, "$1::int4 against the int4 key")
+    same(P("", cast, [23]) + B("", [r2]) + E() + S, "$1::int4 declared int4 at Parse as well")
+    same(P("", "SELECT id, nname FROM regisseur WHERE id = CAST($1 AS integer)") + B("", [r2]) + E() + S,
+         "CAST($1 AS integer)")
+    same(P("", "SELECT id, nname FROM regisseur WHERE id = $1::int8") + B("", [r2]) + E() + S,
+         "$1::int8 against the int4 key")
+    s1 = stats()
+    check(delta(s0, s1, "queries_cache_hits") == 4, "parameters cast to int4 or int8 are answered from the cache")
+    same(P("", cast) + B("", [3000000000]) + E() + S, "$1::int4 out of its range: the backend's error")
+    same(P("", cast, [20]) + B("", [r2]) + E() + S, "$1::int4 declared int8 at Parse: the backend converts it")
+    same(P("", "SELECT id, nname FROM regisseur WHERE id = $1::int8") + B("", [3000000000]) + E() + S,
+         "$1::int8 out of int4's range: the backend's answer")
+    same(P("", "SELECT id FROM regisseur WHERE id = $1::int4 AND id = $1") + B("", [r2]) + E() + S,
+         "$1 cast in one place only: the backend's answer")
+    s2 = stats()
+    check(delta(s1, s2, "queries_cache_hits") == 0,
+          "a cast value PostgreSQL refuses or converts, or a $n cast in one place only, is not answered from the cache")
+    shapes = {r["query"]: r for r in daemon.admin("SHOW", "QUERIES")["rows"]}
+    row = shapes.get("SELECT id FROM regisseur WHERE id = $1::int4 AND id = $1")
+    check(row is not None and "cast in one place only" in row["reason"], "SHOW QUERIES says why the mixed cast is refused")
 
     # --- inside a transaction: the miss queues its fill, SHOW QUERIES says why -----------
     rows, _ = direct.query("SELECT max(id) FROM regisseur")

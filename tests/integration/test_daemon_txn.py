@@ -19,14 +19,20 @@ as hits:
   SELECT ... FOR UPDATE, an advisory lock, a SAVEPOINT, a SET, or an
   error: no hit up to the end of the transaction; the next transaction
   is answered again;
-- "BEGIN; SELECT ..." in one Query: no hit.
+- "BEGIN; SELECT ..." in one Query: no hit;
+- the pipelines of a driver with psqlODBC's statement-level rollback
+  (odbc-driver/): BEGIN and a lookup in one pipeline, then SAVEPOINT x,
+  a lookup, RELEASE SAVEPOINT x in one: hits, and the client's unnamed
+  statement is the RELEASE (bound again it fails as on PostgreSQL: the
+  savepoint is gone); a RELEASE of another savepoint, a write in the
+  pipeline: no hit.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbd_helper as h  # noqa: E402
-from cbd_helper import B, E, P, Q, S, exchange  # noqa: E402
+from cbd_helper import B, D_portal, E, P, Q, S, exchange  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 check = h.check
@@ -108,6 +114,28 @@ with d:
                   (look(), "lookup in the failed transaction", False), (Q("ROLLBACK"), "rollback", False)])
     seq("one Query", [(Q("BEGIN; " + LOOK % next(w)), "begin and lookup", False),
                       (look(), "lookup", False), (Q("COMMIT"), "commit", False)])
+    def util(sql):
+        return P("", sql) + B("") + D_portal() + E()
+
+    def named(name, i, parse=True):
+        return (P(name, LOOK.replace("%d", "$1")) if parse else b"") + B(name, [i]) + D_portal() + E()
+
+    seq("pipelined BEGIN", [(util("BEGIN") + named("", next(w)) + S, "begin and lookup", True),
+                            (util("SAVEPOINT cbo_svp") + named("txn_s1", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
+                             + S, "savepoint, prepare and lookup, release", True),
+                            (util("SAVEPOINT cbo_svp") + named("txn_s1", next(w), False) + util("RELEASE cbo_svp")
+                             + S, "savepoint, lookup, release", True),
+                            (B("") + D_portal() + E() + S, "the unnamed RELEASE bound again", False),
+                            (Q("ROLLBACK"), "rollback", False)])
+    seq("pipelined savepoints", [(util("BEGIN") + named("", next(w)) + S, "begin and lookup", True),
+                                 (util("SAVEPOINT a") + named("", next(w)) + util("RELEASE SAVEPOINT b") + S,
+                                  "release of another savepoint", False),
+                                 (Q("ROLLBACK"), "rollback", False)])
+    seq("pipelined write", [(util("BEGIN") + util("UPDATE regisseur SET nname = nname WHERE id = %d" % mine)
+                             + S, "begin and update", False),
+                            (util("SAVEPOINT cbo_svp") + named("", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
+                             + S, "lookup after the write", False),
+                            (Q("COMMIT"), "commit", False)])
     seq("after", [(Q("BEGIN"), "begin", False), (look(), "lookup", True), (Q("COMMIT"), "commit", False),
                   (look(), "autocommit lookup", True)])
     cb.close()

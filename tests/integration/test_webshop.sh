@@ -301,8 +301,9 @@ echo "$me: [after-order-warm] ok: VERIFY finds the cache equal to PostgreSQL"
 #
 # The product's row must be answered from the cache before the write, so
 # that the write changes something the cache holds: the order form looks
-# up the product by id (a cache hit once the product is loaded).
-lookup='SELECT name, price FROM product WHERE id = $1'
+# up the product by id (a cache hit once the product is loaded); the
+# driver sends the id, bound by PDO as an integer (SQL_INTEGER), as $1::int4.
+lookup='SELECT name, price FROM product WHERE id = $1::int4'
 # lookup_hit OUT: the order form of the target through cbcached into OUT;
 # true when its product lookup was answered from the cache.
 lookup_hit() {

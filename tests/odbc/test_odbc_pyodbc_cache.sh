@@ -66,6 +66,8 @@ for rnd in range(5):
 warm = hits() - h0
 print("ok - pyodbc, autocommit off: %d of %d warm lookups answered from the cache" % (warm, n))
 if warm < n * 0.95:
+    print(subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"], "SHOW", "QUERIES"],
+                         capture_output=True, text=True, env={"PATH": os.environ["PATH"]}).stdout, file=sys.stderr)
     fail("only %d of %d warm lookups in READ COMMITTED transactions were cache hits" % (warm, n))
 
 i = ids[0]

@@ -16,7 +16,7 @@
  *   sqlite:    the translated SQLite statement
  *   binds:     per ?N: value:as (as: int text bool glob limit), '-' before a negated literal
  *   columns:   output columns name:type-oid:typmod
- *   params:    $N:type-oid for every parameter
+ *   params:    $N:type-oid for every parameter, $N:type-oid::cast-oid for one cast in the text ($N::T)
  *   depends:   timezone, datestyle (space separated) or none
  * Only the fields present are checked.  Adding a case is one block.
  * Every cacheable translation is also prepared by SQLite on empty cache
@@ -142,8 +142,11 @@ static void describe(const sqlfe_plan *p, const sqlfe_schema *s, tcase *got)
 	for (int i = 0; i < p->ncols; i++)
 		cat(got->columns, FIELD_MAX, "%s%s:%u:%d", i ? " " : "", p->cols[i].name, p->cols[i].type_oid,
 		    p->cols[i].typmod);
-	for (int n = 1; n <= p->nparams; n++)
+	for (int n = 1; n <= p->nparams; n++) {
 		cat(got->params, FIELD_MAX, "%s$%d:%u", n > 1 ? " " : "", n, p->param_types[n]);
+		if (p->param_casts[n] != 0)
+			cat(got->params, FIELD_MAX, "::%u", p->param_casts[n]);
+	}
 	if (p->depends & PGTYPE_T_TIMEZONE)
 		cat(got->depends, FIELD_MAX, "timezone");
 	if (p->depends & PGTYPE_T_DATESTYLE)

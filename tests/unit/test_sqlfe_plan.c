@@ -204,16 +204,16 @@ static void test_bind_values(void **state)
 		                 SQLFE_BOUND_BACKEND);
 	}
 	/* which declared types a parameter may arrive with */
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 0));
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, 705)); /* unknown */
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_INT8));
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_INT2));
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_NUMERIC));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_NUMERIC)); /* LIMIT rounds numerics */
-	assert_true(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_BPCHAR));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_TEXT));
-	assert_false(sqlfe_plan_param_fits(PGTYPE_OID_BOOL, PGTYPE_OID_INT4));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, 0));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, 705)); /* unknown */
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_INT8));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_INT2));
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_NUMERIC));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_INT8, PGTYPE_OID_NUMERIC)); /* LIMIT rounds numerics */
+	assert_true(sqlfe_subset_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_TEXT, PGTYPE_OID_BPCHAR));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_INT4, PGTYPE_OID_TEXT));
+	assert_false(sqlfe_subset_param_fits(PGTYPE_OID_BOOL, PGTYPE_OID_INT4));
 	/* literals of the statement, decoded into scratch */
 	scan(lit, &k);
 	assert_true(sqlfe_plan_build(lit, &k.pk, s, &q, &err));
@@ -227,6 +227,59 @@ static void test_bind_values(void **state)
 	                                       small, sizeof(small), &used, &out),
 	                 SQLFE_BOUND_NOSPACE);
 	sqlfe_plan_free(q);
+	sqlfe_plan_free(p);
+	sqlfe_schema_free(s);
+}
+
+/* $n::T is $n declared as T: read as T when Parse left $n open, refused when Parse said otherwise */
+static void test_cast_params(void **state)
+{
+	const char *sql = "SELECT titel FROM film WHERE regie = $1::int2 AND ort = CAST($2 AS character varying)";
+	const char *params[] = {NULL, "40000", "10115"};
+	const int lens[] = {0, 5, 5};
+	uint32_t types[] = {0, 0, 0}, as;
+	sqlfe_bind_input in = {sql, NULL, params, lens, types, 2};
+	sqlfe_schema *s = movies_schema(false);
+	sqlfe_plan *p;
+	sqlfe_bound out;
+	cb_error err;
+	char scratch[64];
+	size_t u = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(sqlfe_plan_build(sql, NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_int_equal(p->param_types[1], PGTYPE_OID_INT4);
+	assert_int_equal(p->param_casts[1], PGTYPE_OID_INT2);
+	assert_int_equal(p->param_types[2], PGTYPE_OID_TEXT);
+	assert_int_equal(p->param_casts[2], PGTYPE_OID_VARCHAR);
+	/* read as int2: PostgreSQL refuses 40000, so the backend answers */
+	assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+	                 SQLFE_BOUND_BACKEND);
+	params[1] = "-7";
+	const int lens2[] = {0, 2, 5};
+	in.param_len = lens2;
+	for (int i = 0; i < 2; i++) {
+		types[1] = i == 0 ? PGTYPE_OID_INT2 : PGTYPE_OID_UNKNOWN; /* the cast's own type, or left open */
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		assert_true(out.is_int && out.i == -7);
+	}
+	/* declared int4 and cast to int2: PostgreSQL converts the value, the backend answers */
+	types[1] = PGTYPE_OID_INT4;
+	assert_int_equal(sqlfe_plan_bind_value(&p->binds[0], &in, scratch, sizeof(scratch), &u, &out),
+	                 SQLFE_BOUND_BACKEND);
+	assert_int_equal(sqlfe_plan_bind_value(&p->binds[1], &in, scratch, sizeof(scratch), &u, &out), SQLFE_BOUND_OK);
+	assert_memory_equal(out.s, "10115", 5);
+	/* the type a parameter is read as */
+	assert_true(sqlfe_subset_param_declared(0, 0, &as) && as == 0);
+	assert_true(sqlfe_subset_param_declared(0, PGTYPE_OID_INT8, &as) && as == PGTYPE_OID_INT8);
+	assert_true(sqlfe_subset_param_declared(PGTYPE_OID_INT4, 0, &as) && as == PGTYPE_OID_INT4);
+	assert_true(sqlfe_subset_param_declared(PGTYPE_OID_INT4, PGTYPE_OID_UNKNOWN, &as) && as == PGTYPE_OID_INT4);
+	assert_true(sqlfe_subset_param_declared(PGTYPE_OID_INT4, PGTYPE_OID_INT4, &as) && as == PGTYPE_OID_INT4);
+	assert_false(sqlfe_subset_param_declared(PGTYPE_OID_INT4, PGTYPE_OID_INT8, &as));
+	assert_false(sqlfe_subset_param_declared(PGTYPE_OID_TEXT, PGTYPE_OID_VARCHAR, &as));
 	sqlfe_plan_free(p);
 	sqlfe_schema_free(s);
 }
@@ -404,7 +457,7 @@ int main(void)
 	        cmocka_unit_test(test_plan_serves_its_key),   cmocka_unit_test(test_plan_without_key),
 	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
 	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
-	        cmocka_unit_test(test_column_collation),
+	        cmocka_unit_test(test_column_collation),      cmocka_unit_test(test_cast_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
