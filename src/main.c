@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "hit/wire.h"
 #include "src/admin.h"
 #include "src/cachesvc.h"
 #include "src/check.h"
@@ -40,6 +42,22 @@ static int main_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t main_got_hup;
 static volatile sig_atomic_t main_got_term;
 static bool main_stop;
+
+/*
+ * Out of file descriptors (EMFILE, ENFILE): a connection left in the
+ * listen backlog keeps the socket readable, and polling it again would
+ * spin.  A descriptor is kept in reserve: given up to accept the
+ * connection, which is refused with an ErrorResponse saying why, then
+ * taken back.  While even that fails, the listening sockets are not
+ * polled for MAIN_FD_PAUSE_MS.  The log says so at most every
+ * MAIN_FD_LOG_S seconds, with the count refused since.
+ */
+#define MAIN_FD_PAUSE_MS 100
+#define MAIN_FD_LOG_S 10
+static int main_reserve_fd = -1;
+static int64_t main_accept_paused_until_us;
+static int64_t main_fd_logged_us;
+static long main_fd_refused;
 
 static void main_signal(int sig)
 {
@@ -224,13 +242,58 @@ static void main_clear_pg_env(void)
 	}
 }
 
+static void main_reserve(void)
+{
+	if (main_reserve_fd < 0)
+		main_reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* accept failed with errno e (EMFILE or ENFILE): refuse the waiting connection, or pause accepting. */
+static void main_out_of_fds(int lfd, int e)
+{
+	char peer[64];
+	int fd = -1;
+	if (main_reserve_fd >= 0) {
+		close(main_reserve_fd);
+		main_reserve_fd = -1;
+		fd = lsn_accept(lfd, peer, sizeof(peer));
+	}
+	if (fd >= 0) {
+		wire_buf b = {0};
+		wire_put_error(&b, "FATAL", "53000", "cbcached is out of file descriptors: the connection is refused",
+		               "Raise cbcached's limit of open files (ulimit -n, LimitNOFILE), or lower max_clients.");
+		if (!b.failed)
+			(void)!write(fd, b.data, b.len); /* best effort: the socket is new and its buffer empty */
+		wire_buf_free(&b);
+		close(fd);
+		STATS_ADD(connections, 1);
+		STATS_ADD(refused, 1);
+	} else {
+		main_accept_paused_until_us = cb_clock_mono_us() + MAIN_FD_PAUSE_MS * 1000;
+	}
+	main_fd_refused++;
+	main_reserve();
+	int64_t now = cb_clock_mono_us();
+	if (main_fd_logged_us == 0 || now - main_fd_logged_us >= (int64_t)MAIN_FD_LOG_S * 1000000) {
+		log_error("out of file descriptors accepting connections (%s; %d sessions): %ld connection%s refused "
+		          "or delayed since the last report; raise the open files limit (ulimit -n, LimitNOFILE) or "
+		          "lower max_clients",
+		          strerror(e), sess_count(), main_fd_refused, main_fd_refused == 1 ? "" : "s");
+		main_fd_logged_us = now;
+		main_fd_refused = 0;
+	}
+}
+
 static void main_accept(int lfd, bool is_tcp)
 {
 	for (int k = 0; k < 64; k++) {
 		char peer[64];
 		int fd = lsn_accept(lfd, peer, sizeof(peer));
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				main_out_of_fds(lfd, errno);
 			return;
+		}
 		STATS_ADD(connections, 1);
 		int n = sess_count();
 		if (n >= main_cfg.max_clients + MAIN_REJECT_SLACK) {
@@ -324,13 +387,19 @@ static int main_run(bool daemonize)
 	         main_cfg.backend);
 	main_notify(&notify, "OK");
 
+	main_reserve();
 	while (!main_stop) {
 		struct pollfd fds[3 + 32];
+		int64_t pause_us = main_accept_paused_until_us - cb_clock_mono_us();
+		bool accepting = pause_us <= 0;
 		fds[0] = (struct pollfd){.fd = main_sigpipe[0], .events = POLLIN};
-		fds[1] = (struct pollfd){.fd = pg_fd, .events = POLLIN};
-		fds[2] = (struct pollfd){.fd = tcp_fd, .events = POLLIN};
+		fds[1] = (struct pollfd){.fd = accepting ? pg_fd : -1, .events = POLLIN};
+		fds[2] = (struct pollfd){.fd = accepting ? tcp_fd : -1, .events = POLLIN};
 		int na = adm_pollfds(admin, fds + 3, 32);
-		int r = poll(fds, (nfds_t)(3 + na), adm_timeout_ms(admin));
+		int timeout = adm_timeout_ms(admin);
+		if (!accepting && (timeout < 0 || timeout > pause_us / 1000 + 1))
+			timeout = (int)(pause_us / 1000) + 1;
+		int r = poll(fds, (nfds_t)(3 + na), timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

@@ -12,6 +12,7 @@ and reads the answers up to the ReadyForQuery they cause.
 """
 import json
 import os
+import resource
 import socket
 import struct
 import subprocess
@@ -68,7 +69,7 @@ def rows_of(conn, sql):
 
 
 class Daemon:
-    def __init__(self, extra="", port=6433, dir=None):
+    def __init__(self, extra="", port=6433, dir=None, nofile=None):
         """Start cbcached with `extra` config lines; dir: the directory of a
         stopped or killed Daemon to start again on its files (cache file)."""
         if dir is None:
@@ -89,7 +90,12 @@ class Daemon:
         if os.environ.get("CB_VALGRIND") == "1":  # make check-valgrind
             wrap = ["valgrind", "--error-exitcode=3", "--leak-check=full",
                     "--errors-for-leak-kinds=definite", "--max-threads=1200", "--quiet"]
-        self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr)
+        limit_fds = None
+        if nofile is not None:  # the daemon's open files limit (ulimit -n)
+            def limit_fds():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr,
+                                     preexec_fn=limit_fds)
         limit = 120 if wrap else 20  # valgrind starts slowly
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
