@@ -7,13 +7,13 @@
 
 #include <string.h>
 
+/* Run one statement; a DELETE adds the rows it deleted to *deleted (not what its triggers changed). */
 static bool run_sql(cachedb_conn *c, const char *sql, uint64_t *deleted, cb_error *err)
 {
-	sqlite3_int64 before = sqlite3_total_changes64(c->lite);
 	if (!cachedb_exec(c, sql, err))
 		return false;
 	if (deleted && strncmp(sql, "DELETE", 6) == 0)
-		*deleted += (uint64_t)(sqlite3_total_changes64(c->lite) - before);
+		*deleted += (uint64_t)sqlite3_changes64(c->lite);
 	return true;
 }
 
