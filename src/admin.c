@@ -136,7 +136,14 @@ static cachesvc *adm_cache(adm_server *a)
 static cachesvc *adm_need_cache(adm_server *a, adm_reply *r)
 {
 	cachesvc *cs = adm_cache(a);
-	if (cs == NULL)
+	const char *why = a->hooks.cache_error ? a->hooks.cache_error() : "";
+	if (cs == NULL && why[0] != '\0')
+		put_status(r, false,
+		           "the cache did not start, so cbcached relays every statement to the backend: %s; fix the "
+		           "cause, "
+		           "then RELOAD starts the cache",
+		           why);
+	else if (cs == NULL)
 		put_status(r, false,
 		           "this cbcached runs without a cache: set cache_db and cache_groups in %s and restart it "
 		           "(doc/config.md)",
@@ -185,6 +192,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "memo_bytes", (long long)hs.memo_bytes);
 	stat_row(r, "memo_max_bytes", (long long)hs.memo_max_bytes);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
+	stat_row(r, "cache_running", adm_cache(a) != NULL ? 1 : 0);
 	cachesvc *cs = adm_cache(a);
 	if (cs != NULL) {
 		cachesvc_counters c;
@@ -284,10 +292,15 @@ static void cmd_reload(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
 	cb_error err;
-	if (a->hooks.reload(&err))
-		put_status(r, true, "reloaded %s", a->hooks.config()->path);
-	else
+	const char *why = "";
+	if (!a->hooks.reload(&err))
 		put_status(r, false, "reload failed, the old configuration stays: %s", err.msg);
+	else if (a->hooks.cache_error != NULL && (why = a->hooks.cache_error())[0] != '\0')
+		put_status(r, false,
+		           "reloaded %s, but the cache still does not start (cbcached relays every statement): %s",
+		           a->hooks.config()->path, why);
+	else
+		put_status(r, true, "reloaded %s", a->hooks.config()->path);
 }
 
 static void cmd_shutdown(adm_server *a, const char *args, adm_reply *r)

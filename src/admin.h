@@ -40,6 +40,8 @@ typedef struct adm_hooks {
 	/* the cache service (src/cachesvc.h), NULL when no cache is configured;
 	 * the hook itself may be NULL too */
 	struct cachesvc *(*cache)(void);
+	/* why the configured cache is not running ("" when it runs or none is configured); may be NULL */
+	const char *(*cache_error)(void);
 } adm_hooks;
 
 CB_MUSTCHECK bool adm_open(const char *path, const adm_hooks *hooks, adm_server **out, cb_error *err);

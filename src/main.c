@@ -37,7 +37,9 @@
 #define MAIN_REJECT_SLACK 64
 
 static cfg_config main_cfg;
-static cachesvc *main_cache; /* NULL when no cache is configured */
+static cachesvc *main_cache;              /* NULL when no cache is configured, or it did not start */
+static char main_cache_why[CB_ERROR_MAX]; /* why the configured cache is not running; "" when it runs */
+static void main_start_cache(void);
 static int main_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t main_got_hup;
 static volatile sig_atomic_t main_got_term;
@@ -122,6 +124,12 @@ static bool main_reload(cb_error *err)
 	sess_set_max_message((size_t)main_cfg.max_message_mb * 1024 * 1024);
 	log_info("configuration reloaded from %s (log_level %s)", main_cfg.path,
 	         cfg_log_level_name(main_cfg.log_level));
+	if (main_cache == NULL && main_cache_why[0] != '\0') {
+		log_info("reload: starting the cache, which did not start before");
+		main_start_cache();
+		if (main_cache != NULL)
+			log_info("the cache is running now");
+	}
 	return true;
 }
 
@@ -138,6 +146,36 @@ static const cfg_config *main_config(void)
 static cachesvc *main_cache_service(void)
 {
 	return main_cache;
+}
+
+static const char *main_cache_error(void)
+{
+	return main_cache_why;
+}
+
+/*
+ * Start the configured cache.  When it cannot start (a cached table
+ * dropped or changed on the backend, so a group no longer compiles; the
+ * backend down; the cache file unwritable) cbcached still relays every
+ * statement: the cause is logged loudly and shown by the admin socket,
+ * and RELOAD (or SIGHUP) tries again.
+ */
+static void main_start_cache(void)
+{
+	cb_error err;
+	if (main_cache != NULL || !cachesvc_configured(&main_cfg))
+		return;
+	if (!cachesvc_start(&main_cfg, &main_cache, &err)) {
+		main_cache = NULL;
+		snprintf(main_cache_why, sizeof(main_cache_why), "%s", err.msg);
+		log_error("the cache did not start: %s; cbcached relays every statement to the backend and answers "
+		          "nothing from the cache; fix the cause, then run cbcache-admin RELOAD (or send SIGHUP) to "
+		          "start the cache",
+		          err.msg);
+		return;
+	}
+	main_cache_why[0] = '\0';
+	sess_set_cache(main_cache);
 }
 
 /* Create the pid file; a live process in an existing one is an error. */
@@ -359,9 +397,7 @@ static int main_run(bool daemonize)
 	if (!sess_init(&ss, &err))
 		goto fail;
 	if (cachesvc_configured(&main_cfg)) {
-		if (!cachesvc_start(&main_cfg, &main_cache, &err))
-			goto fail;
-		sess_set_cache(main_cache);
+		main_start_cache();
 	} else if (main_cfg.cache_db[0] != '\0' || main_cfg.cache_groups[0] != '\0') {
 		log_warning("%s sets only one of cache_db and cache_groups: running without a cache; set both to "
 		            "cache",
@@ -377,7 +413,8 @@ static int main_run(bool daemonize)
 	adm_hooks hooks = {.reload = main_reload,
 	                   .shutdown = main_request_shutdown,
 	                   .config = main_config,
-	                   .cache = main_cache_service};
+	                   .cache = main_cache_service,
+	                   .cache_error = main_cache_error};
 	if (!adm_open(main_cfg.admin_socket, &hooks, &admin, &err))
 		goto fail;
 
