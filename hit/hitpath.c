@@ -27,11 +27,13 @@ struct hitpath_engine {
 	plancache *plans;
 	memo *memo; /* NULL: no memo */
 	_Atomic uint64_t no_key, hits, misses, backend, errors;
+	_Atomic uint64_t conn_stmts, conn_stmts_evicted; /* prepared per connection and plan, now; dropped for room */
 };
 
 /* What one connection prepared for a plan. */
 typedef struct conn_stmt {
 	UT_hash_handle hh;
+	struct conn_stmt *prev, *next; /* recency on the connection: head most recently used */
 	const plancache_plan *plan;
 	sqlite3_stmt *st;  /* the translated statement, or NULL */
 	sqlite3_stmt *pos; /* the change position of the tables it reads (the memo's), or NULL */
@@ -43,6 +45,8 @@ struct hitpath_conn {
 	hitpath_engine *e;
 	reader *rd;
 	conn_stmt *stmts;
+	conn_stmt *recent, *oldest; /* stmts by recency */
+	size_t nstmts;
 	/* scratch buffers, grown as needed and reused by every statement */
 	char *text, *key, *scratch;
 	size_t text_cap, key_cap, scratch_cap;
@@ -152,6 +156,8 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out)
 	out->misses = atomic_load(&e->misses);
 	out->backend = atomic_load(&e->backend);
 	out->errors = atomic_load(&e->errors);
+	out->session_statements = atomic_load(&e->conn_stmts);
+	out->session_statements_evicted = atomic_load(&e->conn_stmts_evicted);
 	if (e->memo != NULL) {
 		memo_stats ms;
 		memo_get_stats(e->memo, &ms);
@@ -222,6 +228,7 @@ void hitpath_conn_free(hitpath_conn *c)
 		sqlite3_finalize(cs->pos);
 		free(cs);
 	}
+	atomic_fetch_sub(&c->e->conn_stmts, c->nstmts);
 	reader_close(c->rd);
 	free(c->text);
 	free(c->key);
@@ -235,19 +242,67 @@ void hitpath_conn_free(hitpath_conn *c)
 	free(c);
 }
 
-/* What c prepared for plan p (a kept one), made empty when new; NULL with err. */
+static void recency_unlink(hitpath_conn *c, conn_stmt *cs)
+{
+	if (cs->prev != NULL)
+		cs->prev->next = cs->next;
+	else
+		c->recent = cs->next;
+	if (cs->next != NULL)
+		cs->next->prev = cs->prev;
+	else
+		c->oldest = cs->prev;
+	cs->prev = cs->next = NULL;
+}
+
+static void recency_front(hitpath_conn *c, conn_stmt *cs)
+{
+	cs->next = c->recent;
+	if (c->recent != NULL)
+		c->recent->prev = cs;
+	c->recent = cs;
+	if (c->oldest == NULL)
+		c->oldest = cs;
+}
+
+/*
+ * What c prepared for plan p (a kept one), made empty when new; NULL with
+ * err.  A connection keeps at most max_session_statements of them: the
+ * least recently used one is finalized to make room (each holds SQLite's
+ * compiled statements, a few KB).
+ */
 static conn_stmt *conn_entry(hitpath_conn *c, const plancache_plan *p, cb_error *err)
 {
 	conn_stmt *cs = NULL;
 	HASH_FIND_PTR(c->stmts, &p, cs);
-	if (cs != NULL)
+	if (cs != NULL) {
+		if (cs != c->recent) {
+			recency_unlink(c, cs);
+			recency_front(c, cs);
+		}
 		return cs;
+	}
+	size_t max = c->e->s.max_session_statements ? c->e->s.max_session_statements : 256;
+	while (c->nstmts >= max && c->oldest != NULL) {
+		conn_stmt *old = c->oldest;
+		recency_unlink(c, old);
+		HASH_DEL(c->stmts, old);
+		sqlite3_finalize(old->st);
+		sqlite3_finalize(old->pos);
+		free(old);
+		c->nstmts--;
+		atomic_fetch_sub(&c->e->conn_stmts, 1);
+		atomic_fetch_add(&c->e->conn_stmts_evicted, 1);
+	}
 	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
 		cb_error_set(err, "out of memory preparing a cache statement");
 		return NULL;
 	}
 	cs->plan = p;
 	HASH_ADD_PTR(c->stmts, plan, cs);
+	recency_front(c, cs);
+	c->nstmts++;
+	atomic_fetch_add(&c->e->conn_stmts, 1);
 	return cs;
 }
 

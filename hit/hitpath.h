@@ -71,10 +71,11 @@ typedef struct hitpath_settings {
 	const char *cache_path;  /* the cache file */
 	cg_group *const *groups; /* the compiled groups (borrowed: they must outlive the engine) */
 	size_t ngroups;
-	bool collation_c;          /* the backend database compares text under the C collation */
-	const char *fill_timezone; /* TimeZone of the fill session (timestamptz is stored under it) */
-	size_t max_plans;          /* plans the plan cache keeps; 0: 10000 */
-	size_t memo_max_bytes;     /* the memo of rendered answers (hit/memo.h); 0: none */
+	bool collation_c;              /* the backend database compares text under the C collation */
+	const char *fill_timezone;     /* TimeZone of the fill session (timestamptz is stored under it) */
+	size_t max_plans;              /* plans the plan cache keeps; 0: 10000 */
+	size_t max_session_statements; /* prepared SQLite statements a connection keeps (LRU); 0: 256 */
+	size_t memo_max_bytes;         /* the memo of rendered answers (hit/memo.h); 0: none */
 	/* tests: called after an answer is rendered and its read transaction ended, before the memo keeps it */
 	void (*memo_hook)(void *arg);
 	void *memo_hook_arg;
@@ -185,7 +186,9 @@ typedef struct hitpath_stats {
 	uint64_t no_key;    /* statements without a plan key (analysed every time) */
 	uint64_t uncached;  /* statements analysed without keeping the plan: the plan cache was full */
 	uint64_t hits, misses, backend, errors;
-	size_t plans; /* plans in the plan cache */
+	size_t plans;                        /* plans in the plan cache */
+	uint64_t session_statements;         /* prepared on the connections now, one per connection and plan */
+	uint64_t session_statements_evicted; /* finalized to stay within max_session_statements */
 	/* the memo of rendered answers (all 0 without one): see memo_stats in hit/memo.h */
 	uint64_t memo_hits, memo_misses, memo_stale, memo_stored, memo_evictions;
 	size_t memo_entries, memo_bytes, memo_max_bytes;

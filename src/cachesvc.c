@@ -297,6 +297,8 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 	                        .collation_c = s->collation_c,
 	                        .fill_timezone = s->fill_tz,
 	                        .memo_max_bytes = (size_t)cfg->memo_max_mb << 20,
+	                        .max_plans = (size_t)cfg->max_plans,
+	                        .max_session_statements = (size_t)cfg->max_session_statements,
 	                        .on_hit = cachesvc_on_hit,
 	                        .hit_arg = s,
 	                        .fenced = cachesvc_fenced,

@@ -32,16 +32,18 @@ struct cfg_config {
 	char *backend; /* libpq conninfo without user, dbname, password */
 
 	/* cache */
-	char *cache_db;       /* "" = no cache */
-	char *cache_groups;   /* comma separated list of resolved paths */
-	char *cache_database; /* the database the cache groups describe */
-	char *cache_user;     /* the role the cache reads the backend with */
-	char *cache_passfile; /* libpq passfile for cache_user, "" = none */
-	char *instance_name;  /* the replication slot and publication are cbcache_<instance_name> */
-	bool require_stream;  /* no answers from the cache without the change stream */
-	int max_lag_ms;       /* no answers while the stream is down longer than this */
-	int commit_wait_ms;   /* a commit through cbcached waits this long for the applier, then fences */
-	int memo_max_mb;      /* the memo of rendered answers (hit/memo.h); 0 = none */
+	char *cache_db;             /* "" = no cache */
+	char *cache_groups;         /* comma separated list of resolved paths */
+	char *cache_database;       /* the database the cache groups describe */
+	char *cache_user;           /* the role the cache reads the backend with */
+	char *cache_passfile;       /* libpq passfile for cache_user, "" = none */
+	char *instance_name;        /* the replication slot and publication are cbcache_<instance_name> */
+	bool require_stream;        /* no answers from the cache without the change stream */
+	int max_lag_ms;             /* no answers while the stream is down longer than this */
+	int commit_wait_ms;         /* a commit through cbcached waits this long for the applier, then fences */
+	int memo_max_mb;            /* the memo of rendered answers (hit/memo.h); 0 = none */
+	int max_plans;              /* statement shapes the plan cache keeps */
+	int max_session_statements; /* prepared cache statements a session keeps */
 	long max_cache_rows;
 	int max_cache_mb;
 	int gc_interval;

@@ -711,6 +711,53 @@ static void test_plan_cache_full(void **state)
 	hitpath_engine_free(e);
 }
 
+/* A connection keeps max_session_statements prepared statements: the least recently used go, answers stay right. */
+static void test_session_statements(void **state)
+{
+	(void)state;
+	cb_error err = {{0}};
+	hitpath_settings es = {.cache_path = cachedb_path(db),
+	                       .groups = tg.g,
+	                       .ngroups = tg.n,
+	                       .fill_timezone = fill_tz,
+	                       .max_session_statements = 2};
+	hitpath_engine *e = hitpath_engine_new(&es, &err);
+	assert_non_null(e);
+	hitpath_conn *c = hitpath_conn_new(e, &err);
+	assert_non_null(c);
+	hitpath_session ss = session();
+	char sql[3][128];
+	snprintf(sql[0], sizeof(sql[0]), "SELECT nname FROM regisseur WHERE id = %lld", r1);
+	snprintf(sql[1], sizeof(sql[1]), "SELECT id FROM film WHERE regie = %lld ORDER BY id", r1);
+	snprintf(sql[2], sizeof(sql[2]), "SELECT vname, nname FROM regisseur WHERE id = %lld", r2);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 3; i++) {
+			hitpath_request rq = {0};
+			rq.text = sql[i];
+			rq.len = strlen(sql[i]);
+			rq.simple = true;
+			wire_buf got = {0}, want = {0};
+			hitpath_result res;
+			assert_int_equal(hitpath_execute(c, &rq, &ss, &got, &res, &err), HITPATH_HIT);
+			assert_int_equal(hitpath_execute(hc, &rq, &ss, &want, &res, &err), HITPATH_HIT);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, want.len);
+			wire_buf_free(&got);
+			wire_buf_free(&want);
+			hitpath_stats st;
+			hitpath_get_stats(e, &st);
+			assert_true(st.session_statements <= 2);
+		}
+	hitpath_stats st;
+	hitpath_get_stats(e, &st);
+	assert_int_equal(st.session_statements, 2);
+	assert_int_equal(st.session_statements_evicted, 7); /* 9 statements, 3 shapes in turn, room for 2 */
+	hitpath_conn_free(c);
+	hitpath_get_stats(e, &st);
+	assert_int_equal(st.session_statements, 0);
+	hitpath_engine_free(e);
+}
+
 /* Threads with their own connections share one engine: one shape, counters add up. */
 typedef struct worker {
 	hitpath_conn *c;
@@ -969,6 +1016,7 @@ int main(void)
 	        cmocka_unit_test(test_extended),
 	        cmocka_unit_test(test_plan_cache),
 	        cmocka_unit_test(test_plan_cache_full),
+	        cmocka_unit_test(test_session_statements),
 	        cmocka_unit_test(test_threads),
 	        cmocka_unit_test(test_memo),
 	};
