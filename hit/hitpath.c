@@ -34,11 +34,11 @@ struct hitpath_engine {
 typedef struct conn_stmt {
 	UT_hash_handle hh;
 	struct conn_stmt *prev, *next; /* recency on the connection: head most recently used */
-	const plancache_plan *plan;
-	sqlite3_stmt *st;  /* the translated statement, or NULL */
-	sqlite3_stmt *pos; /* the change position of the tables it reads (the memo's), or NULL */
-	bool pos_failed;   /* pos cannot be read: no memo for the plan on this connection */
-	int npos;          /* tables the position sums */
+	uint64_t plan_id;              /* plancache_plan.id: a plan evicted since leaves an entry no plan finds */
+	sqlite3_stmt *st;              /* the translated statement, or NULL */
+	sqlite3_stmt *pos;             /* the change position of the tables it reads (the memo's), or NULL */
+	bool pos_failed;               /* pos cannot be read: no memo for the plan on this connection */
+	int npos;                      /* tables the position sums */
 } conn_stmt;
 
 struct hitpath_conn {
@@ -149,7 +149,7 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out)
 	plancache_get_stats(e->plans, &ps);
 	out->parses = ps.parses;
 	out->plan_hits = ps.plan_hits;
-	out->uncached = ps.uncached;
+	out->plans_evicted = ps.evicted;
 	out->plans = ps.plans;
 	out->no_key = atomic_load(&e->no_key);
 	out->hits = atomic_load(&e->hits);
@@ -274,7 +274,7 @@ static void recency_front(hitpath_conn *c, conn_stmt *cs)
 static conn_stmt *conn_entry(hitpath_conn *c, const plancache_plan *p, cb_error *err)
 {
 	conn_stmt *cs = NULL;
-	HASH_FIND_PTR(c->stmts, &p, cs);
+	HASH_FIND(hh, c->stmts, &p->id, sizeof(p->id), cs);
 	if (cs != NULL) {
 		if (cs != c->recent) {
 			recency_unlink(c, cs);
@@ -298,8 +298,8 @@ static conn_stmt *conn_entry(hitpath_conn *c, const plancache_plan *p, cb_error 
 		cb_error_set(err, "out of memory preparing a cache statement");
 		return NULL;
 	}
-	cs->plan = p;
-	HASH_ADD_PTR(c->stmts, plan, cs);
+	cs->plan_id = p->id;
+	HASH_ADD(hh, c->stmts, plan_id, sizeof(cs->plan_id), cs);
 	recency_front(c, cs);
 	c->nstmts++;
 	atomic_fetch_add(&c->e->conn_stmts, 1);
@@ -592,8 +592,8 @@ static bool mkey_put(hitpath_conn *c, const void *p, size_t n)
 
 /*
  * The memo key of rq on plan p into c->mkey: everything the answer's
- * bytes depend on besides the cache's content.  The plan (kept plans live
- * as long as the engine, so its address names it), whether the answer is
+ * bytes depend on besides the cache's content.  The plan (by its id, never
+ * reused, so an entry of an evicted plan is never found), whether the answer is
  * a simple Query's or an Execute's with or without a RowDescription, each
  * column's result format, extra_float_digits, and every value resolved
  * into the plan (c->bound: probe values and binds).  TimeZone, DateStyle
@@ -604,7 +604,7 @@ static bool memo_key(hitpath_conn *c, const plancache_plan *p, const hitpath_req
 {
 	const sqlfe_plan *sp = p->sql;
 	c->mkey_len = 0;
-	uintptr_t id = (uintptr_t)p;
+	uint64_t id = p->id;
 	int32_t efd = ss->extra_float_digits;
 	char flags = (char)((rq->simple ? 1 : 0) | (rq->describe ? 2 : 0));
 	bool ok = mkey_put(c, &id, sizeof(id)) && mkey_put(c, &flags, 1) && mkey_put(c, &efd, sizeof(efd));
@@ -983,11 +983,10 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 			o = execute_plan(c, p, rq, ss, pk, out, res, err);
 		}
 	}
-	if (p == &once)
-		plancache_release_once(&once);
 	if (o != HITPATH_HIT)
 		out->len = mark;
 	count(e, p == &once ? NULL : p, o, res->reason);
+	plancache_release(e->plans, p, &once);
 	res->outcome = o;
 	return o;
 }

@@ -181,10 +181,10 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 
 /* Engine counters. */
 typedef struct hitpath_stats {
-	uint64_t parses;    /* plans built (statements parsed) */
-	uint64_t plan_hits; /* statements whose plan the plan cache knew */
-	uint64_t no_key;    /* statements without a plan key (analysed every time) */
-	uint64_t uncached;  /* statements analysed without keeping the plan: the plan cache was full */
+	uint64_t parses;        /* plans built (statements parsed) */
+	uint64_t plan_hits;     /* statements whose plan the plan cache knew */
+	uint64_t no_key;        /* statements without a plan key (analysed every time) */
+	uint64_t plans_evicted; /* plans dropped from the plan cache to stay within max_plans */
 	uint64_t hits, misses, backend, errors;
 	size_t plans;                        /* plans in the plan cache */
 	uint64_t session_statements;         /* prepared on the connections now, one per connection and plan */

@@ -22,10 +22,12 @@ struct plancache {
 	sqlfe_schema **schemas; /* NULL for a group the front end cannot describe */
 	char first_err[256];    /* why the first such group cannot be described */
 	size_t max_plans;
-	pthread_mutex_t lock; /* plans, nplans */
+	pthread_mutex_t lock; /* plans, nplans, the recency list, next_id, every plan's refs and gone */
 	plancache_plan *plans;
+	plancache_plan *recent, *oldest; /* the kept plans by recency: recent most recently used */
 	size_t nplans;
-	_Atomic uint64_t parses, plan_hits, uncached;
+	uint64_t next_id;
+	_Atomic uint64_t parses, plan_hits, evicted;
 };
 
 plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, size_t max_plans, cb_error *err)
@@ -65,6 +67,30 @@ static void plan_clear(plancache_plan *p)
 	free(p->key);
 	free(p->display);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Recency list (under the lock). */
+static void lru_unlink(plancache *pc, plancache_plan *p)
+{
+	if (p->lru_prev != NULL)
+		p->lru_prev->lru_next = p->lru_next;
+	else
+		pc->recent = p->lru_next;
+	if (p->lru_next != NULL)
+		p->lru_next->lru_prev = p->lru_prev;
+	else
+		pc->oldest = p->lru_prev;
+	p->lru_prev = p->lru_next = NULL;
+}
+
+static void lru_front(plancache *pc, plancache_plan *p)
+{
+	p->lru_next = pc->recent;
+	if (pc->recent != NULL)
+		pc->recent->lru_prev = p;
+	pc->recent = p;
+	if (pc->oldest == NULL)
+		pc->oldest = p;
 }
 
 void plancache_free(plancache *pc)
@@ -210,9 +236,21 @@ static char *display_key(const char *key, size_t len)
 	return d;
 }
 
-void plancache_release_once(plancache_plan *once)
+void plancache_release(plancache *pc, plancache_plan *p, plancache_plan *once)
 {
-	plan_clear(once);
+	if (p == NULL)
+		return;
+	if (p == once) {
+		plan_clear(once);
+		return;
+	}
+	pthread_mutex_lock(&pc->lock);
+	bool free_it = --p->refs == 0 && p->gone;
+	pthread_mutex_unlock(&pc->lock);
+	if (free_it) {
+		plan_clear(p);
+		free(p);
+	}
 }
 
 /* uthash's hash of a key: the scan's own (sqlfe_plankey_hash), folded, so a lookup hashes the key once. */
@@ -232,6 +270,13 @@ plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plank
 	plancache_plan *p = NULL;
 	pthread_mutex_lock(&pc->lock);
 	HASH_FIND_BYHASHVALUE(hh, pc->plans, pk->key, pk->key_len, key_hash(pk), p);
+	if (p != NULL) {
+		p->refs++;
+		if (p != pc->recent) {
+			lru_unlink(pc, p);
+			lru_front(pc, p);
+		}
+	}
 	pthread_mutex_unlock(&pc->lock);
 	if (p != NULL) {
 		atomic_fetch_add(&pc->plan_hits, 1);
@@ -257,36 +302,57 @@ plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plank
 	memcpy(n->key, pk->key, pk->key_len);
 	n->key[pk->key_len] = '\0';
 	n->key_len = pk->key_len;
+	/*
+	 * Keep it, then make room: the least recently used plans go.  A plan
+	 * still in use by another thread (refs) leaves the hash and the list
+	 * now and is freed by its last plancache_release().
+	 */
+	plancache_plan *victims = NULL;
 	pthread_mutex_lock(&pc->lock);
 	HASH_FIND_BYHASHVALUE(hh, pc->plans, pk->key, pk->key_len, key_hash(pk), p);
-	if (p == NULL && pc->nplans < pc->max_plans) {
+	if (p == NULL) {
+		n->id = ++pc->next_id;
+		n->refs = 1;
 		HASH_ADD_KEYPTR_BYHASHVALUE(hh, pc->plans, n->key, n->key_len, key_hash(pk), n);
+		lru_front(pc, n);
 		pc->nplans++;
+		while (pc->nplans > pc->max_plans && pc->oldest != n) {
+			plancache_plan *v = pc->oldest;
+			lru_unlink(pc, v);
+			HASH_DEL(pc->plans, v);
+			pc->nplans--;
+			atomic_fetch_add(&pc->evicted, 1);
+			if (v->refs == 0) {
+				v->lru_next = victims;
+				victims = v;
+			} else {
+				v->gone = true;
+			}
+		}
 		p = n;
 		n = NULL;
+	} else {
+		p->refs++; /* another thread added it meanwhile */
 	}
 	pthread_mutex_unlock(&pc->lock);
-	if (n == NULL)
-		return p;
-	if (p != NULL) { /* another thread added it meanwhile */
+	while (victims != NULL) {
+		plancache_plan *v = victims;
+		victims = v->lru_next;
+		plan_clear(v);
+		free(v);
+	}
+	if (n != NULL) {
 		plan_clear(n);
 		free(n);
-		return p;
 	}
-	/* the cache is full: used once */
-	atomic_fetch_add(&pc->uncached, 1);
-	free(n->key);
-	n->key = NULL;
-	memcpy(once, n, sizeof(*once));
-	free(n);
-	return once;
+	return p;
 }
 
 void plancache_get_stats(plancache *pc, plancache_stats *out)
 {
 	out->parses = atomic_load(&pc->parses);
 	out->plan_hits = atomic_load(&pc->plan_hits);
-	out->uncached = atomic_load(&pc->uncached);
+	out->evicted = atomic_load(&pc->evicted);
 	pthread_mutex_lock(&pc->lock);
 	out->plans = pc->nplans;
 	pthread_mutex_unlock(&pc->lock);

@@ -19,9 +19,12 @@
  *
  * Shared by every thread: lookups and inserts under one mutex, the plan
  * built outside it (a racing thread's plan wins, the loser's is freed);
- * plans are immutable once added except their counters (atomics).  When
- * the cache holds max_plans plans a new shape is analysed for one use and
- * not kept (counted as uncached).
+ * plans are immutable once added except their counters (atomics).  A
+ * plan is lent to the caller (plancache_get) until plancache_release().
+ * Past max_plans the least recently used plans are evicted (counted); one
+ * still lent out is freed by its last release.  A kept plan has an id
+ * that is never reused, so what others keep per plan (prepared
+ * statements, memo entries) can name it safely after it is gone.
  */
 #ifndef CB_PLANCACHE_H
 #define CB_PLANCACHE_H
@@ -43,7 +46,11 @@ typedef struct plancache plancache;
 /* A plan: the front end's analysis plus the cache statements it needs. */
 typedef struct plancache_plan {
 	UT_hash_handle hh;
-	char *key; /* the plan key (placeholders 0x01 + kind letter); NULL for a plan used once */
+	char *key;   /* the plan key (placeholders 0x01 + kind letter); NULL for a plan used once */
+	uint64_t id; /* a kept plan's number, never reused (0 for a plan used once) */
+	int refs;    /* threads using the plan (under the plan-cache lock) */
+	bool gone;   /* evicted while in use: the last plancache_release() frees it */
+	struct plancache_plan *lru_prev, *lru_next;
 	size_t key_len;
 	char *display;   /* the key with placeholders shown as $? */
 	sqlfe_plan *sql; /* NULL when no group can answer the statement */
@@ -70,20 +77,20 @@ void plancache_free(plancache *pc);
 
 /*
  * The plan of text (NUL-terminated) with key pk: found, or built and
- * kept.  When the cache is full the plan is built into *once (the caller
- * releases it with plancache_release_once) and returned.  pk NULL: a
+ * kept (evicting the least recently used past max_plans).  pk NULL: a
  * statement without a plan key, always built into *once.  *built tells
- * whether this call parsed.  NULL with err only when out of memory.
+ * whether this call parsed.  NULL with err only when out of memory.  The
+ * caller gives the plan back with plancache_release(pc, plan, once).
  */
 plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plankey *pk, plancache_plan *once,
                               bool *built, cb_error *err);
-void plancache_release_once(plancache_plan *once);
+void plancache_release(plancache *pc, plancache_plan *p, plancache_plan *once);
 
 /* Counters. */
 typedef struct plancache_stats {
 	uint64_t parses;    /* plans built (statements parsed) */
 	uint64_t plan_hits; /* lookups that found a plan */
-	uint64_t uncached;  /* plans built for one use: the cache was full */
+	uint64_t evicted;   /* plans dropped, least recently used first, to stay within max_plans */
 	size_t plans;       /* plans kept */
 } plancache_stats;
 void plancache_get_stats(plancache *pc, plancache_stats *out);

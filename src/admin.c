@@ -183,7 +183,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		hitpath_get_stats(cachesvc_hit_engine(hcs), &hs);
 	stat_row(r, "queries_parsed", (long long)hs.parses);
 	stat_row(r, "query_shapes", (long long)hs.plans);
-	stat_row(r, "query_shapes_uncached", (long long)hs.uncached);
+	stat_row(r, "query_shapes_evicted", (long long)hs.plans_evicted);
 	stat_row(r, "session_statements", (long long)hs.session_statements);
 	stat_row(r, "session_statements_evicted", (long long)hs.session_statements_evicted);
 	stat_row(r, "memo_hits", (long long)hs.memo_hits);

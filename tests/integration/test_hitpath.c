@@ -17,6 +17,8 @@
 
 #include "sql/types.h"
 #include "hit/hitpath.h"
+#include "hit/plancache.h"
+#include "sql/plankey.h"
 
 static tgroups tg;
 static cachedb *db;
@@ -699,16 +701,64 @@ static void test_plan_cache_full(void **state)
 			wire_buf out = {0};
 			hitpath_result res;
 			assert_int_equal(hitpath_execute(c, &rq, &ss, &out, &res, &err), HITPATH_HIT);
-			assert_int_equal(res.parsed, round == 0 || i == 1);
+			assert_true(res.parsed); /* room for one plan: each shape evicts the other */
 			wire_buf_free(&out);
 		}
 	hitpath_stats st;
 	hitpath_get_stats(e, &st);
 	assert_int_equal(st.plans, 1);
-	assert_int_equal(st.uncached, 2);
-	assert_int_equal(st.parses, 3);
+	assert_int_equal(st.plans_evicted, 3);
+	assert_int_equal(st.parses, 4);
+	/* the kept one is found again */
+	hitpath_request rq = {0};
+	rq.text = sql[1];
+	rq.len = strlen(sql[1]);
+	rq.simple = true;
+	wire_buf out = {0};
+	hitpath_result res;
+	assert_int_equal(hitpath_execute(c, &rq, &ss, &out, &res, &err), HITPATH_HIT);
+	assert_false(res.parsed);
+	wire_buf_free(&out);
 	hitpath_conn_free(c);
 	hitpath_engine_free(e);
+}
+
+/* A plan evicted while it is lent out stays whole until its release, which frees it. */
+static void test_plan_evicted_in_use(void **state)
+{
+	(void)state;
+	cb_error err = {{0}};
+	plancache *pc = plancache_new(tg.g, tg.n, true, 1, &err);
+	assert_non_null(pc);
+	const char *text[2] = {"SELECT nname FROM regisseur WHERE id = 1", "SELECT id FROM film WHERE regie = 1"};
+	sqlfe_plankey pk[2];
+	char key[2][256];
+	plancache_plan once[2];
+	plancache_plan *p[2];
+	bool built;
+	for (int i = 0; i < 2; i++)
+		assert_true(sqlfe_plankey_scan(text[i], strlen(text[i]), true, key[i], sizeof(key[i]), &pk[i]));
+	p[0] = plancache_get(pc, text[0], &pk[0], &once[0], &built, &err);
+	assert_non_null(p[0]);
+	assert_true(built);
+	p[1] = plancache_get(pc, text[1], &pk[1], &once[1], &built, &err); /* evicts p[0], still lent out */
+	assert_non_null(p[1]);
+	assert_true(p[0]->gone);
+	assert_non_null(p[0]->sql); /* still whole */
+	assert_string_equal(p[0]->display, "SELECT nname FROM regisseur WHERE id = $?");
+	plancache_stats st;
+	plancache_get_stats(pc, &st);
+	assert_int_equal(st.plans, 1);
+	assert_int_equal(st.evicted, 1);
+	plancache_release(pc, p[0], &once[0]); /* frees it (AddressSanitizer and valgrind see a leak otherwise) */
+	plancache_release(pc, p[1], &once[1]);
+	/* the first shape again: built anew, with a new id */
+	uint64_t id1 = p[1]->id;
+	p[0] = plancache_get(pc, text[0], &pk[0], &once[0], &built, &err);
+	assert_true(built);
+	assert_true(p[0]->id > id1);
+	plancache_release(pc, p[0], &once[0]);
+	plancache_free(pc);
 }
 
 /* A connection keeps max_session_statements prepared statements: the least recently used go, answers stay right. */
@@ -1016,6 +1066,7 @@ int main(void)
 	        cmocka_unit_test(test_extended),
 	        cmocka_unit_test(test_plan_cache),
 	        cmocka_unit_test(test_plan_cache_full),
+	        cmocka_unit_test(test_plan_evicted_in_use),
 	        cmocka_unit_test(test_session_statements),
 	        cmocka_unit_test(test_threads),
 	        cmocka_unit_test(test_memo),
