@@ -315,8 +315,7 @@ static const char *cat_db(cbo_stmt *st)
 	return db ? db : "";
 }
 
-/* The type rules for a column type of a catalog (typmod as psqlODBC keeps it). */
-static void cat_type(cbo_stmt *st, Oid oid, int mod, pgt_ctx *ctx, pgt_col *col)
+void cat_type(cbo_stmt *st, Oid oid, int mod, pgt_ctx *ctx, pgt_col *col)
 {
 	res_pgt_ctx(st, oid, ctx);
 	*col = (pgt_col){
