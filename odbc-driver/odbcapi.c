@@ -515,42 +515,25 @@ SQLRETURN SQL_API SQLCancel(SQLHSTMT h)
 /* The diagnostics of a handle, locked (not cleared); NULL when invalid. */
 static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **lock)
 {
-	switch (type) {
-	case SQL_HANDLE_ENV: {
-		cbo_env *env = h;
-		if (env == NULL || env->magic != CBO_MAGIC_ENV)
-			return NULL;
-		*lock = &env->lock;
-		pthread_mutex_lock(*lock);
-		return &env->diag;
-	}
-	case SQL_HANDLE_DBC: {
-		cbo_dbc *dbc = h;
-		if (dbc == NULL || dbc->magic != CBO_MAGIC_DBC)
-			return NULL;
-		*lock = &dbc->lock;
-		pthread_mutex_lock(*lock);
-		return &dbc->diag;
-	}
-	case SQL_HANDLE_STMT: {
-		cbo_stmt *st = h;
-		if (st == NULL || st->magic != CBO_MAGIC_STMT)
-			return NULL;
-		*lock = &st->dbc->lock;
-		pthread_mutex_lock(*lock);
-		return &st->diag;
-	}
-	case SQL_HANDLE_DESC: {
-		cbo_desc *d = h;
-		if (d == NULL || d->magic != CBO_MAGIC_DESC)
-			return NULL;
-		*lock = &d->dbc->lock;
-		pthread_mutex_lock(*lock);
-		return &d->diag;
-	}
-	default:
+	cbo_env *env = h;
+	cbo_dbc *dbc = h;
+	cbo_stmt *st = h;
+	cbo_desc *d = h;
+	cbo_diag *diag = NULL;
+	if (h == NULL)
 		return NULL;
-	}
+	/* only the kind asked for is read: a handle of another kind is invalid */
+	if (type == SQL_HANDLE_ENV && env->magic == CBO_MAGIC_ENV)
+		*lock = &env->lock, diag = &env->diag;
+	else if (type == SQL_HANDLE_DBC && dbc->magic == CBO_MAGIC_DBC)
+		*lock = &dbc->lock, diag = &dbc->diag;
+	else if (type == SQL_HANDLE_STMT && st->magic == CBO_MAGIC_STMT)
+		*lock = &st->dbc->lock, diag = &st->diag;
+	else if (type == SQL_HANDLE_DESC && d->magic == CBO_MAGIC_DESC)
+		*lock = &d->dbc->lock, diag = &d->diag;
+	if (diag != NULL)
+		pthread_mutex_lock(*lock);
+	return diag;
 }
 
 SQLRETURN SQL_API SQLGetDiagRec(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT recno, SQLCHAR *state, SQLINTEGER *native,
