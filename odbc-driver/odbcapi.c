@@ -30,72 +30,88 @@
 
 /* --- handle checks, locks and diagnostics --------------------------------- */
 
-static cbo_env *api_env(SQLHANDLE h)
+/* The diagnostics of a handle, locked (not cleared); NULL when invalid. */
+static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **lock)
 {
 	cbo_env *env = h;
-	if (env == NULL || env->magic != CBO_MAGIC_ENV)
+	cbo_dbc *dbc = h;
+	cbo_stmt *st = h;
+	cbo_desc *d = h;
+	cbo_diag *diag = NULL;
+	if (h == NULL)
 		return NULL;
-	pthread_mutex_lock(&env->lock);
-	diag_clear(&env->diag);
-	return env;
+	/* only the kind asked for is read: a handle of another kind is invalid */
+	if (type == SQL_HANDLE_ENV && env->magic == CBO_MAGIC_ENV)
+		*lock = &env->lock, diag = &env->diag;
+	else if (type == SQL_HANDLE_DBC && dbc->magic == CBO_MAGIC_DBC)
+		*lock = &dbc->lock, diag = &dbc->diag;
+	else if (type == SQL_HANDLE_STMT && st->magic == CBO_MAGIC_STMT)
+		*lock = &st->dbc->lock, diag = &st->diag;
+	else if (type == SQL_HANDLE_DESC && d->magic == CBO_MAGIC_DESC)
+		*lock = &d->dbc->lock, diag = &d->diag;
+	if (diag != NULL)
+		pthread_mutex_lock(*lock);
+	return diag;
+}
+
+/* Check handle h of the type, lock it and clear its diagnostics; NULL when
+ * invalid. */
+static void *api_enter(SQLSMALLINT type, SQLHANDLE h)
+{
+	pthread_mutex_t *lock;
+	cbo_diag *d = api_diag_lock(type, h, &lock);
+	if (d == NULL)
+		return NULL;
+	diag_clear(d);
+	return h;
+}
+
+/* Record the return code for SQL_DIAG_RETURNCODE and unlock. */
+static SQLRETURN api_leave(cbo_diag *d, pthread_mutex_t *lock, SQLRETURN r)
+{
+	d->ret = r;
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+static cbo_env *api_env(SQLHANDLE h)
+{
+	return api_enter(SQL_HANDLE_ENV, h);
 }
 
 static SQLRETURN api_env_done(cbo_env *env, SQLRETURN r)
 {
-	env->diag.ret = r;
-	pthread_mutex_unlock(&env->lock);
-	return r;
+	return api_leave(&env->diag, &env->lock, r);
 }
 
 static cbo_dbc *api_dbc(SQLHANDLE h)
 {
-	cbo_dbc *dbc = h;
-	if (dbc == NULL || dbc->magic != CBO_MAGIC_DBC)
-		return NULL;
-	pthread_mutex_lock(&dbc->lock);
-	diag_clear(&dbc->diag);
-	return dbc;
+	return api_enter(SQL_HANDLE_DBC, h);
 }
 
 static SQLRETURN api_dbc_done(cbo_dbc *dbc, SQLRETURN r)
 {
-	dbc->diag.ret = r;
-	pthread_mutex_unlock(&dbc->lock);
-	return r;
+	return api_leave(&dbc->diag, &dbc->lock, r);
 }
 
 static cbo_stmt *api_stmt(SQLHANDLE h)
 {
-	cbo_stmt *st = h;
-	if (st == NULL || st->magic != CBO_MAGIC_STMT)
-		return NULL;
-	pthread_mutex_lock(&st->dbc->lock);
-	diag_clear(&st->diag);
-	return st;
+	return api_enter(SQL_HANDLE_STMT, h);
 }
 
 static SQLRETURN api_stmt_done(cbo_stmt *st, SQLRETURN r)
 {
-	st->diag.ret = r;
-	pthread_mutex_unlock(&st->dbc->lock);
-	return r;
+	return api_leave(&st->diag, &st->dbc->lock, r);
 }
 
 static cbo_desc *api_desc(SQLHANDLE h)
 {
-	cbo_desc *d = h;
-	if (d == NULL || d->magic != CBO_MAGIC_DESC)
-		return NULL;
-	pthread_mutex_lock(&d->dbc->lock);
-	diag_clear(&d->diag);
-	return d;
+	return api_enter(SQL_HANDLE_DESC, h);
 }
 
 static SQLRETURN api_desc_done(cbo_desc *d, SQLRETURN r)
 {
-	d->diag.ret = r;
-	pthread_mutex_unlock(&d->dbc->lock);
-	return r;
+	return api_leave(&d->diag, &d->dbc->lock, r);
 }
 
 /*
@@ -511,30 +527,6 @@ SQLRETURN SQL_API SQLCancel(SQLHSTMT h)
 }
 
 /* --- diagnostics ---------------------------------------------------------- */
-
-/* The diagnostics of a handle, locked (not cleared); NULL when invalid. */
-static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **lock)
-{
-	cbo_env *env = h;
-	cbo_dbc *dbc = h;
-	cbo_stmt *st = h;
-	cbo_desc *d = h;
-	cbo_diag *diag = NULL;
-	if (h == NULL)
-		return NULL;
-	/* only the kind asked for is read: a handle of another kind is invalid */
-	if (type == SQL_HANDLE_ENV && env->magic == CBO_MAGIC_ENV)
-		*lock = &env->lock, diag = &env->diag;
-	else if (type == SQL_HANDLE_DBC && dbc->magic == CBO_MAGIC_DBC)
-		*lock = &dbc->lock, diag = &dbc->diag;
-	else if (type == SQL_HANDLE_STMT && st->magic == CBO_MAGIC_STMT)
-		*lock = &st->dbc->lock, diag = &st->diag;
-	else if (type == SQL_HANDLE_DESC && d->magic == CBO_MAGIC_DESC)
-		*lock = &d->dbc->lock, diag = &d->diag;
-	if (diag != NULL)
-		pthread_mutex_lock(*lock);
-	return diag;
-}
 
 SQLRETURN SQL_API SQLGetDiagRec(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT recno, SQLCHAR *state, SQLINTEGER *native,
                                 SQLCHAR *msg, SQLSMALLINT buflen, SQLSMALLINT *textlen)
