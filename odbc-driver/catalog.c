@@ -103,6 +103,17 @@ SQLRETURN cat_install(cbo_stmt *st, PGresult *res, const cat_def *defs, int n)
 	return SQL_SUCCESS;
 }
 
+/* Install a result whose rows were filled (ok false: memory ran out and
+ * the result goes). */
+static SQLRETURN cat_finish(cbo_stmt *st, PGresult *res, bool ok, const cat_def *defs, int n)
+{
+	if (!ok) {
+		PQclear(res);
+		return cat_oom(st);
+	}
+	return cat_install(st, res, defs, n);
+}
+
 /* A query's own result as the statement's result set. */
 static SQLRETURN cat_install_query(cbo_stmt *st, PGresult *res)
 {
@@ -165,6 +176,12 @@ char *cat_lower_retry_name(const char *name, bool any_case)
 static bool cat_valid(const cat_args *a, int i)
 {
 	return a->s[i] != NULL && (a->len[i] > 0 || a->len[i] == SQL_NTS);
+}
+
+/* The schema argument i; one passed with length 0 counts as not given. */
+static const char *cat_schema_arg(const cat_args *a, int i)
+{
+	return a->s[i] != NULL && a->len[i] == 0 ? NULL : a->s[i];
 }
 
 /* A search pattern or, under SQL_ATTR_METADATA_ID, an exact name. */
@@ -239,6 +256,16 @@ static void q_schema(cat_q *q, const char *col, const cat_name *nm, bool table_v
 		q_add(q, " AND %s %s pg_catalog.current_schema()", col, nm->op);
 }
 
+/* The schema condition by exact name: the given schema, else
+ * current_schema() when a table is named, else '' (which names none). */
+static void q_schema_exact(cat_q *q, const char *col, const char *schema, bool table_valid)
+{
+	if (schema != NULL && schema[0] != '\0')
+		q_add(q, " AND %s = $%d", col, q_param(q, schema));
+	else
+		q_add(q, " AND %s = %s", col, table_valid ? "pg_catalog.current_schema()" : "''");
+}
+
 /* One value of the session (current_schema() ...), malloc'd; NULL when it
  * is NULL or the query failed (diagnostic set when failed is given). */
 static char *cat_scalar(cbo_stmt *st, const char *sql)
@@ -266,14 +293,29 @@ static bool cat_public_retry(cbo_stmt *st, const char *schema)
 	return pub;
 }
 
+/* A query on the arguments for one schema (a pattern or an exact name). */
+typedef PGresult *(*cat_schema_query)(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern);
+
+/* Run query for the schema and, when it found nothing, for "public" where
+ * psqlODBC tries that too; NULL (with a diagnostic) when a query failed. */
+static PGresult *cat_query_or_public(cbo_stmt *st, cat_schema_query query, const cat_args *a, const char *schema,
+                                     bool pattern)
+{
+	PGresult *rows = query(st, a, schema, pattern);
+	if (rows != NULL && PQntuples(rows) == 0 && cat_public_retry(st, schema)) {
+		PQclear(rows);
+		rows = query(st, a, "public", pattern);
+	}
+	return rows;
+}
+
 static const char *cat_db(cbo_stmt *st)
 {
 	const char *db = PQdb(st->dbc->pg);
 	return db ? db : "";
 }
 
-/* The type rules for a column type of a catalog (typmod as psqlODBC keeps it). */
-static void cat_type(cbo_stmt *st, Oid oid, int mod, pgt_ctx *ctx, pgt_col *col)
+void cat_type(cbo_stmt *st, Oid oid, int mod, pgt_ctx *ctx, pgt_col *col)
 {
 	res_pgt_ctx(st, oid, ctx);
 	*col = (pgt_col){
@@ -479,11 +521,7 @@ static SQLRETURN cat_tables_impl(cbo_stmt *st, const cat_args *a)
 		out++;
 	}
 	PQclear(rows);
-	if (!ok) {
-		PQclear(res);
-		return cat_oom(st);
-	}
-	return cat_install(st, res, cat_tables_defs, 5);
+	return cat_finish(st, res, ok, cat_tables_defs, 5);
 }
 
 SQLRETURN cat_tables(cbo_stmt *st, const cat_args *a)
@@ -563,17 +601,10 @@ static PGresult *cat_columns_query(cbo_stmt *st, const cat_args *a, const char *
 static SQLRETURN cat_columns_impl(cbo_stmt *st, const cat_args *a)
 {
 	bool pattern = st->metadata_id != SQL_TRUE;
-	const char *schema = a->s[1];
-	if (schema != NULL && a->len[1] == 0)
-		schema = NULL;
-	PGresult *rows = cat_columns_query(st, a, schema, pattern);
+	const char *schema = cat_schema_arg(a, 1);
+	PGresult *rows = cat_query_or_public(st, cat_columns_query, a, schema, pattern);
 	if (rows == NULL)
 		return SQL_ERROR;
-	if (PQntuples(rows) == 0 && cat_public_retry(st, schema)) {
-		PQclear(rows);
-		if ((rows = cat_columns_query(st, a, "public", pattern)) == NULL)
-			return SQL_ERROR;
-	}
 	PGresult *res = cat_result_new(st, cat_columns_defs, CAT_NCOLUMNS);
 	if (res == NULL) {
 		PQclear(rows);
@@ -631,11 +662,7 @@ static SQLRETURN cat_columns_impl(cbo_stmt *st, const cat_args *a)
 		     cat_set_int(res, i, 25, table_info);
 	}
 	PQclear(rows);
-	if (!ok) {
-		PQclear(res);
-		return cat_oom(st);
-	}
-	return cat_install(st, res, cat_columns_defs, CAT_NCOLUMNS);
+	return cat_finish(st, res, ok, cat_columns_defs, CAT_NCOLUMNS);
 }
 
 SQLRETURN cat_columns(cbo_stmt *st, const cat_args *a)
@@ -656,10 +683,10 @@ static const cat_def cat_special_defs[] = {
         {"PSEUDO_COLUMN", NULL, CBO_INT2OID, 2},
 };
 
-static PGresult *cat_relkind_query(cbo_stmt *st, const char *table, const char *schema, bool table_valid)
+static PGresult *cat_relkind_query(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern)
 {
 	cat_name nsp = {0}, rel = {0};
-	if (!cat_name_make(st, schema, false, &nsp) || !cat_name_make(st, table, false, &rel)) {
+	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &rel)) {
 		free(nsp.v);
 		free(rel.v);
 		cat_oom(st);
@@ -669,7 +696,7 @@ static PGresult *cat_relkind_query(cbo_stmt *st, const char *table, const char *
 	q_add(&q, "SELECT c.relkind::text FROM pg_catalog.pg_namespace u JOIN pg_catalog.pg_class c ON u.oid = "
 	          "c.relnamespace WHERE true");
 	q_name(&q, "c.relname", &rel);
-	q_schema(&q, "u.nspname", &nsp, table_valid);
+	q_schema(&q, "u.nspname", &nsp, cat_valid(a, 2));
 	PGresult *r = q_run(st, &q);
 	free(nsp.v);
 	free(rel.v);
@@ -678,20 +705,13 @@ static PGresult *cat_relkind_query(cbo_stmt *st, const char *table, const char *
 
 static SQLRETURN cat_special_impl(cbo_stmt *st, const cat_args *a)
 {
-	const char *table = a->s[2], *schema = a->s[1];
+	const char *table = a->s[2], *schema = cat_schema_arg(a, 1);
 	if (table == NULL)
 		return diag_set(&st->diag, "HY009", DIAG_N_NULL_ARG,
 		                "invalid use of null pointer: a table name is required");
-	if (schema != NULL && a->len[1] == 0)
-		schema = NULL;
-	PGresult *rows = cat_relkind_query(st, table, schema, cat_valid(a, 2));
+	PGresult *rows = cat_query_or_public(st, cat_relkind_query, a, schema, false);
 	if (rows == NULL)
 		return SQL_ERROR;
-	if (PQntuples(rows) == 0 && cat_public_retry(st, schema)) {
-		PQclear(rows);
-		if ((rows = cat_relkind_query(st, table, "public", cat_valid(a, 2))) == NULL)
-			return SQL_ERROR;
-	}
 	if (PQntuples(rows) == 0) {
 		PQclear(rows);
 		return diag_set(&st->diag, "07009", DIAG_N_BAD_PARAMETER_NUMBER, "no such table: %s", table);
@@ -754,17 +774,10 @@ static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
 		                "invalid use of null pointer: a table name is required");
 	/* the table's columns, the way SQLColumns finds them (exact names) */
 	cat_args ca = {.s = {NULL, a->s[1], table, NULL}, .len = {0, a->len[1], a->len[2], 0}};
-	const char *schema = a->s[1];
-	if (schema != NULL && a->len[1] == 0)
-		schema = NULL;
-	PGresult *cols = cat_columns_query(st, &ca, schema, false);
+	const char *schema = cat_schema_arg(a, 1);
+	PGresult *cols = cat_query_or_public(st, cat_columns_query, &ca, schema, false);
 	if (cols == NULL)
 		return SQL_ERROR;
-	if (PQntuples(cols) == 0 && cat_public_retry(st, schema)) {
-		PQclear(cols);
-		if ((cols = cat_columns_query(st, &ca, "public", false)) == NULL)
-			return SQL_ERROR;
-	}
 	PGresult *res = cat_result_new(st, cat_stats_defs, 13);
 	if (res == NULL) {
 		PQclear(cols);
@@ -856,11 +869,7 @@ static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
 	free(nspname);
 	PQclear(idx);
 	PQclear(cols);
-	if (!ok) {
-		PQclear(res);
-		return cat_oom(st);
-	}
-	return cat_install(st, res, cat_stats_defs, 13);
+	return cat_finish(st, res, ok, cat_stats_defs, 13);
 }
 
 SQLRETURN cat_statistics(cbo_stmt *st, const cat_args *a)
@@ -888,10 +897,7 @@ static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schem
 		      "pg_catalog.pg_attribute ia, pg_catalog.pg_class tc, pg_catalog.pg_index i, "
 		      "pg_catalog.pg_namespace n, pg_catalog.pg_class ic WHERE tc.relname = $%d",
 		      q_param(&q, table));
-		if (schema != NULL && schema[0] != '\0')
-			q_add(&q, " AND n.nspname = $%d", q_param(&q, schema));
-		else
-			q_add(&q, " AND n.nspname = %s", table_valid ? "pg_catalog.current_schema()" : "''");
+		q_schema_exact(&q, "n.nspname", schema, table_valid);
 		q_add(&q, " AND tc.oid = i.indrelid AND n.oid = tc.relnamespace AND i.indisprimary AND ia.attrelid = "
 		          "i.indexrelid AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND NOT "
 		          "ta.attisdropped AND NOT ia.attisdropped AND ic.oid = i.indexrelid ORDER BY ia.attnum");
@@ -902,10 +908,7 @@ static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schem
 		      "pg_catalog.pg_attribute ia, pg_catalog.pg_class ic, pg_catalog.pg_index i, "
 		      "pg_catalog.pg_namespace n WHERE ic.relname = $%d || '_pkey'",
 		      q_param(&q, table));
-		if (schema != NULL && schema[0] != '\0')
-			q_add(&q, " AND n.nspname = $%d", q_param(&q, schema));
-		else
-			q_add(&q, " AND n.nspname = %s", table_valid ? "pg_catalog.current_schema()" : "''");
+		q_schema_exact(&q, "n.nspname", schema, table_valid);
 		q_add(&q,
 		      " AND ic.oid = i.indexrelid AND n.oid = ic.relnamespace AND ia.attrelid = i.indexrelid AND "
 		      "ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND NOT ta.attisdropped AND "
@@ -916,11 +919,9 @@ static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schem
 
 static SQLRETURN cat_primary_keys_impl(cbo_stmt *st, const cat_args *a)
 {
-	const char *table = a->s[2], *schema = a->s[1];
+	const char *table = a->s[2], *schema = cat_schema_arg(a, 1);
 	if (table == NULL || table[0] == '\0')
 		return diag_set(&st->diag, "HY000", DIAG_N_INTERNAL, "no table name given to SQLPrimaryKeys");
-	if (schema != NULL && a->len[1] == 0)
-		schema = NULL;
 	PGresult *rows = NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		for (int by_name = 0; by_name < 2; by_name++) {
@@ -943,11 +944,7 @@ static SQLRETURN cat_primary_keys_impl(cbo_stmt *st, const cat_args *a)
 		     cat_set(res, i, 2, table) && cat_set(res, i, 3, PQgetvalue(rows, i, 0)) &&
 		     cat_set_int(res, i, 4, i + 1) && cat_set(res, i, 5, PQgetvalue(rows, i, 1));
 	PQclear(rows);
-	if (!ok) {
-		PQclear(res);
-		return cat_oom(st);
-	}
-	return cat_install(st, res, cat_pk_defs, 6);
+	return cat_finish(st, res, ok, cat_pk_defs, 6);
 }
 
 SQLRETURN cat_primary_keys(cbo_stmt *st, const cat_args *a)
@@ -963,13 +960,9 @@ static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
 	const char *table, *schema, *relcol;
 	bool table_valid;
 	if (fktable != NULL) {
-		table = fktable, schema = a->s[4], relcol = "conrelid", table_valid = cat_valid(a, 5);
-		if (schema != NULL && a->len[4] == 0)
-			schema = NULL;
+		table = fktable, schema = cat_schema_arg(a, 4), relcol = "conrelid", table_valid = cat_valid(a, 5);
 	} else if (pktable != NULL) {
-		table = pktable, schema = a->s[1], relcol = "confrelid", table_valid = cat_valid(a, 2);
-		if (schema != NULL && a->len[1] == 0)
-			schema = NULL;
+		table = pktable, schema = cat_schema_arg(a, 1), relcol = "confrelid", table_valid = cat_valid(a, 2);
 	} else {
 		return diag_set(&st->diag, "HY000", DIAG_N_INTERNAL,
 		                "neither a primary-key nor a foreign-key table given to SQLForeignKeys");
@@ -995,10 +988,7 @@ static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
 	      dbp, dbp, SQL_CASCADE, SQL_SET_NULL, SQL_SET_DEFAULT, SQL_RESTRICT, SQL_NO_ACTION, SQL_CASCADE,
 	      SQL_SET_NULL, SQL_SET_DEFAULT, SQL_RESTRICT, SQL_NO_ACTION, SQL_INITIALLY_DEFERRED,
 	      SQL_INITIALLY_IMMEDIATE, SQL_NOT_DEFERRABLE, relcol, q_param(&q, table));
-	if (schema != NULL && schema[0] != '\0')
-		q_add(&q, " AND n.nspname = $%d", q_param(&q, schema));
-	else
-		q_add(&q, " AND n.nspname = %s", table_valid ? "pg_catalog.current_schema()" : "''");
+	q_schema_exact(&q, "n.nspname", schema, table_valid);
 	q_add(&q, ") ref JOIN pg_catalog.pg_class c1 ON c1.oid = ref.conrelid "
 	          "JOIN pg_catalog.pg_namespace n1 ON n1.oid = c1.relnamespace "
 	          "JOIN pg_catalog.pg_attribute a1 ON a1.attrelid = c1.oid AND a1.attnum = conkey[i] "
@@ -1026,9 +1016,7 @@ static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
 {
 	bool pattern = st->metadata_id != SQL_TRUE;
 	cat_name nsp = {0}, pro = {0};
-	const char *schema = a->s[1];
-	if (schema != NULL && a->len[1] == 0)
-		schema = NULL;
+	const char *schema = cat_schema_arg(a, 1);
 	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &pro)) {
 		free(nsp.v);
 		free(pro.v);
@@ -1244,11 +1232,7 @@ static SQLRETURN cat_procedure_columns_impl(cbo_stmt *st, const cat_args *a)
 		}
 	}
 	PQclear(rows);
-	if (!ok) {
-		PQclear(res);
-		return cat_oom(st);
-	}
-	return cat_install(st, res, cat_procols_defs, CAT_NPROCOLS);
+	return cat_finish(st, res, ok, cat_procols_defs, CAT_NPROCOLS);
 }
 
 SQLRETURN cat_procedure_columns(cbo_stmt *st, const cat_args *a)
@@ -1395,11 +1379,7 @@ static SQLRETURN cat_table_privileges_impl(cbo_stmt *st, const cat_args *a)
 	free(acl);
 	PQclear(users);
 	PQclear(tabs);
-	if (!ok) {
-		PQclear(res);
-		return cat_oom(st);
-	}
-	return cat_install(st, res, cat_tabpriv_defs, 7);
+	return cat_finish(st, res, ok, cat_tabpriv_defs, 7);
 }
 
 SQLRETURN cat_table_privileges(cbo_stmt *st, const cat_args *a)

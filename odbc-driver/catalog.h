@@ -10,6 +10,7 @@
 #define CBO_CATALOG_H
 
 #include "odbc-driver/driver.h"
+#include "odbc-driver/pgtypes.h"
 
 /* A column of a result set built in the driver: its ODBC 3 and ODBC 2
  * names, type (CBO_VARCHAROID, CBO_INT2OID, ...) and declared size. */
@@ -30,6 +31,8 @@ bool cat_set_int(PGresult *res, int row, int col, long value) CB_MUSTCHECK;
 bool cat_set_nint(PGresult *res, int row, int col, long value) CB_MUSTCHECK;
 /* Make res (built from defs) the statement's result set. */
 SQLRETURN cat_install(cbo_stmt *st, PGresult *res, const cat_def *defs, int n);
+/* The type rules for a column type of a catalog (typmod as psqlODBC keeps it). */
+void cat_type(cbo_stmt *st, Oid oid, int mod, pgt_ctx *ctx, pgt_col *col);
 
 /* The catalog functions.  String arguments are NUL-terminated or NULL
  * (NULL pointer); `lens` carry the lengths the application passed, which

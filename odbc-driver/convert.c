@@ -124,33 +124,12 @@ bool conv_ctype_valid(SQLSMALLINT ctype)
 	case SQL_C_CHAR:
 	case SQL_C_WCHAR:
 	case SQL_C_BINARY:
-	case SQL_C_BIT:
-	case SQL_C_TINYINT:
-	case SQL_C_STINYINT:
-	case SQL_C_UTINYINT:
-	case SQL_C_SHORT:
-	case SQL_C_SSHORT:
-	case SQL_C_USHORT:
-	case SQL_C_LONG:
-	case SQL_C_SLONG:
-	case SQL_C_ULONG:
-	case SQL_C_SBIGINT:
-	case SQL_C_UBIGINT:
-	case SQL_C_FLOAT:
-	case SQL_C_DOUBLE:
-	case SQL_C_NUMERIC:
-	case SQL_C_DATE:
-	case SQL_C_TIME:
-	case SQL_C_TIMESTAMP:
-	case SQL_C_TYPE_DATE:
-	case SQL_C_TYPE_TIME:
-	case SQL_C_TYPE_TIMESTAMP:
-	case SQL_C_GUID:
 	case SQL_C_DEFAULT:
 	case SQL_ARD_TYPE:
 		return true;
 	default:
-		return ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND;
+		/* every other C type the driver converts has a fixed size */
+		return conv_ctype_size(ctype) != 0;
 	}
 }
 

@@ -514,14 +514,10 @@ SQLRETURN info_get_type_info(cbo_stmt *st, SQLSMALLINT sqltype)
 			continue;
 		Oid oid = pgt_from_sql_type(&st->dbc->opts, t);
 		pgt_ctx ctx;
-		res_pgt_ctx(st, oid, &ctx);
+		pgt_col c;
+		cat_type(st, oid, PGT_UNSET, &ctx, &c);
 		if (t == SQL_LONGVARBINARY && oid == 0)
 			ctx.lo = true; /* psqlODBC's large-object type, known or not */
-		pgt_col c = {.oid = oid,
-		             .typmod = PGT_UNSET,
-		             .longest = PGT_UNSET,
-		             .unknowns = PGT_UNKNOWNS_MAX,
-		             .adjusted = true};
 		const char *quote = pgt_literal_quote(oid);
 		ok = cat_set(out, row, 0, pgt_name_mod(&ctx, oid, PGT_UNSET, NULL)) && cat_set_int(out, row, 1, t) &&
 		     cat_set_nint(out, row, 2, pgt_column_size(&ctx, &c)) && cat_set(out, row, 3, quote) &&

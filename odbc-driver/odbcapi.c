@@ -30,80 +30,101 @@
 
 /* --- handle checks, locks and diagnostics --------------------------------- */
 
-static cbo_env *api_env(SQLHANDLE h)
+/* The diagnostics of a handle, locked (not cleared); NULL when invalid. */
+static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **lock)
 {
 	cbo_env *env = h;
-	if (env == NULL || env->magic != CBO_MAGIC_ENV)
+	cbo_dbc *dbc = h;
+	cbo_stmt *st = h;
+	cbo_desc *d = h;
+	cbo_diag *diag = NULL;
+	if (h == NULL)
 		return NULL;
-	pthread_mutex_lock(&env->lock);
-	diag_clear(&env->diag);
-	return env;
+	/* only the kind asked for is read: a handle of another kind is invalid */
+	if (type == SQL_HANDLE_ENV && env->magic == CBO_MAGIC_ENV)
+		*lock = &env->lock, diag = &env->diag;
+	else if (type == SQL_HANDLE_DBC && dbc->magic == CBO_MAGIC_DBC)
+		*lock = &dbc->lock, diag = &dbc->diag;
+	else if (type == SQL_HANDLE_STMT && st->magic == CBO_MAGIC_STMT)
+		*lock = &st->dbc->lock, diag = &st->diag;
+	else if (type == SQL_HANDLE_DESC && d->magic == CBO_MAGIC_DESC)
+		*lock = &d->dbc->lock, diag = &d->diag;
+	if (diag != NULL)
+		pthread_mutex_lock(*lock);
+	return diag;
+}
+
+/* Check handle h of the type, lock it and clear its diagnostics; NULL when
+ * invalid. */
+static void *api_enter(SQLSMALLINT type, SQLHANDLE h)
+{
+	pthread_mutex_t *lock;
+	cbo_diag *d = api_diag_lock(type, h, &lock);
+	if (d == NULL)
+		return NULL;
+	diag_clear(d);
+	return h;
+}
+
+/* Record the return code for SQL_DIAG_RETURNCODE and unlock. */
+static SQLRETURN api_leave(cbo_diag *d, pthread_mutex_t *lock, SQLRETURN r)
+{
+	d->ret = r;
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
+static cbo_env *api_env(SQLHANDLE h)
+{
+	return api_enter(SQL_HANDLE_ENV, h);
 }
 
 static SQLRETURN api_env_done(cbo_env *env, SQLRETURN r)
 {
-	env->diag.ret = r;
-	pthread_mutex_unlock(&env->lock);
-	return r;
+	return api_leave(&env->diag, &env->lock, r);
 }
 
 static cbo_dbc *api_dbc(SQLHANDLE h)
 {
-	cbo_dbc *dbc = h;
-	if (dbc == NULL || dbc->magic != CBO_MAGIC_DBC)
-		return NULL;
-	pthread_mutex_lock(&dbc->lock);
-	diag_clear(&dbc->diag);
-	return dbc;
+	return api_enter(SQL_HANDLE_DBC, h);
 }
 
 static SQLRETURN api_dbc_done(cbo_dbc *dbc, SQLRETURN r)
 {
-	dbc->diag.ret = r;
-	pthread_mutex_unlock(&dbc->lock);
-	return r;
+	return api_leave(&dbc->diag, &dbc->lock, r);
 }
 
 static cbo_stmt *api_stmt(SQLHANDLE h)
 {
-	cbo_stmt *st = h;
-	if (st == NULL || st->magic != CBO_MAGIC_STMT)
-		return NULL;
-	pthread_mutex_lock(&st->dbc->lock);
-	diag_clear(&st->diag);
-	return st;
+	return api_enter(SQL_HANDLE_STMT, h);
 }
 
 static SQLRETURN api_stmt_done(cbo_stmt *st, SQLRETURN r)
 {
-	st->diag.ret = r;
-	pthread_mutex_unlock(&st->dbc->lock);
-	return r;
+	return api_leave(&st->diag, &st->dbc->lock, r);
 }
 
 static cbo_desc *api_desc(SQLHANDLE h)
 {
-	cbo_desc *d = h;
-	if (d == NULL || d->magic != CBO_MAGIC_DESC)
-		return NULL;
-	pthread_mutex_lock(&d->dbc->lock);
-	diag_clear(&d->diag);
-	return d;
+	return api_enter(SQL_HANDLE_DESC, h);
 }
 
 static SQLRETURN api_desc_done(cbo_desc *d, SQLRETURN r)
 {
-	d->diag.ret = r;
-	pthread_mutex_unlock(&d->dbc->lock);
-	return r;
+	return api_leave(&d->diag, &d->dbc->lock, r);
 }
 
-#define API_STMT(h, call)                             \
-	do {                                          \
-		cbo_stmt *st_ = api_stmt(h);          \
-		if (st_ == NULL)                      \
-			return SQL_INVALID_HANDLE;    \
-		return api_stmt_done(st_, call(st_)); \
+/*
+ * The body of a thin wrapper: check handle h of the kind (env, dbc, stmt
+ * or desc), lock it as var, return what call (which uses var) returns and
+ * unlock.  A macro because each kind has its own handle type.
+ */
+#define API_CALL(kind, h, var, call)                 \
+	do {                                         \
+		cbo_##kind *var = api_##kind(h);     \
+		if (var == NULL)                     \
+			return SQL_INVALID_HANDLE;   \
+		return api_##kind##_done(var, call); \
 	} while (0)
 
 /* A string argument; *ok false when its length is invalid or memory ran out. */
@@ -118,6 +139,14 @@ static char *api_str(const SQLCHAR *s, SQLINTEGER len, cbo_diag *d, bool *ok)
 		return NULL;
 	}
 	return out;
+}
+
+/* Free a string that may hold a password, wiped first. */
+static void api_free_secret(char *s)
+{
+	if (s)
+		memset(s, 0, strlen(s));
+	free(s);
 }
 
 /* --- handles ---------------------------------------------------------------- */
@@ -234,60 +263,39 @@ SQLRETURN SQL_API SQLFreeStmt(SQLHSTMT h, SQLUSMALLINT option)
 {
 	if (option == SQL_DROP)
 		return SQLFreeHandle(SQL_HANDLE_STMT, h);
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_free_stmt(st, option));
+	API_CALL(stmt, h, st, stmt_free_stmt(st, option));
 }
 
 /* --- attributes -------------------------------------------------------------- */
 
 SQLRETURN SQL_API SQLSetEnvAttr(SQLHENV h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
 {
-	cbo_env *env = api_env(h);
-	if (env == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_env_done(env, env_set_attr(env, attr, value, len));
+	API_CALL(env, h, env, env_set_attr(env, attr, value, len));
 }
 
 SQLRETURN SQL_API SQLGetEnvAttr(SQLHENV h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER buflen, SQLINTEGER *len)
 {
-	cbo_env *env = api_env(h);
-	if (env == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_env_done(env, env_get_attr(env, attr, value, buflen, len));
+	API_CALL(env, h, env, env_get_attr(env, attr, value, buflen, len));
 }
 
 SQLRETURN SQL_API SQLSetConnectAttr(SQLHDBC h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
 {
-	cbo_dbc *dbc = api_dbc(h);
-	if (dbc == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_dbc_done(dbc, conn_set_attr(dbc, attr, value, len));
+	API_CALL(dbc, h, dbc, conn_set_attr(dbc, attr, value, len));
 }
 
 SQLRETURN SQL_API SQLGetConnectAttr(SQLHDBC h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER buflen, SQLINTEGER *len)
 {
-	cbo_dbc *dbc = api_dbc(h);
-	if (dbc == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_dbc_done(dbc, conn_get_attr(dbc, attr, value, buflen, len));
+	API_CALL(dbc, h, dbc, conn_get_attr(dbc, attr, value, buflen, len));
 }
 
 SQLRETURN SQL_API SQLSetStmtAttr(SQLHSTMT h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER len)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_set_attr(st, attr, value, len));
+	API_CALL(stmt, h, st, stmt_set_attr(st, attr, value, len));
 }
 
 SQLRETURN SQL_API SQLGetStmtAttr(SQLHSTMT h, SQLINTEGER attr, SQLPOINTER value, SQLINTEGER buflen, SQLINTEGER *len)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_get_attr(st, attr, value, buflen, len));
+	API_CALL(stmt, h, st, stmt_get_attr(st, attr, value, buflen, len));
 }
 
 /* --- connections ------------------------------------------------------------ */
@@ -305,9 +313,7 @@ SQLRETURN SQL_API SQLConnect(SQLHDBC h, SQLCHAR *dsn, SQLSMALLINT dsnlen, SQLCHA
 	SQLRETURN r = ok ? conn_connect(dbc, d, u, p) : SQL_ERROR;
 	free(d);
 	free(u);
-	if (p)
-		memset(p, 0, strlen(p));
-	free(p);
+	api_free_secret(p);
 	return api_dbc_done(dbc, r);
 }
 
@@ -320,34 +326,23 @@ SQLRETURN SQL_API SQLDriverConnect(SQLHDBC h, SQLHWND hwnd, SQLCHAR *in, SQLSMAL
 	bool ok = true;
 	char *s = api_str(in, inlen, &dbc->diag, &ok);
 	SQLRETURN r = ok ? conn_driver_connect(dbc, s, out, outmax, outlen, completion) : SQL_ERROR;
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
+	api_free_secret(s);
 	return api_dbc_done(dbc, r);
 }
 
 SQLRETURN SQL_API SQLDisconnect(SQLHDBC h)
 {
-	cbo_dbc *dbc = api_dbc(h);
-	if (dbc == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_dbc_done(dbc, conn_disconnect(dbc));
+	API_CALL(dbc, h, dbc, conn_disconnect(dbc));
 }
 
 SQLRETURN SQL_API SQLGetInfo(SQLHDBC h, SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT buflen, SQLSMALLINT *len)
 {
-	cbo_dbc *dbc = api_dbc(h);
-	if (dbc == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_dbc_done(dbc, info_get_info(dbc, type, value, buflen, len));
+	API_CALL(dbc, h, dbc, info_get_info(dbc, type, value, buflen, len));
 }
 
 SQLRETURN SQL_API SQLGetFunctions(SQLHDBC h, SQLUSMALLINT id, SQLUSMALLINT *supported)
 {
-	cbo_dbc *dbc = api_dbc(h);
-	if (dbc == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_dbc_done(dbc, info_get_functions(dbc, id, supported));
+	API_CALL(dbc, h, dbc, info_get_functions(dbc, id, supported));
 }
 
 static SQLRETURN api_end_tran_env(cbo_env *env, SQLSMALLINT completion)
@@ -378,10 +373,7 @@ SQLRETURN SQL_API SQLEndTran(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT completi
 	}
 	if (type != SQL_HANDLE_DBC)
 		return SQL_INVALID_HANDLE;
-	cbo_dbc *dbc = api_dbc(h);
-	if (dbc == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_dbc_done(dbc, conn_end_tran(dbc, completion));
+	API_CALL(dbc, h, dbc, conn_end_tran(dbc, completion));
 }
 
 SQLRETURN SQL_API SQLNativeSql(SQLHDBC h, SQLCHAR *in, SQLINTEGER inlen, SQLCHAR *out, SQLINTEGER outmax,
@@ -399,157 +391,115 @@ SQLRETURN SQL_API SQLNativeSql(SQLHDBC h, SQLCHAR *in, SQLINTEGER inlen, SQLCHAR
 
 /* --- statements --------------------------------------------------------------- */
 
-SQLRETURN SQL_API SQLExecDirect(SQLHSTMT h, SQLCHAR *sql, SQLINTEGER len)
+typedef SQLRETURN (*api_sql_fn)(cbo_stmt *st, const char *sql, size_t len);
+
+/* SQLExecDirect and SQLPrepare: the statement's text, on an open connection. */
+static SQLRETURN api_stmt_sql(SQLHSTMT h, SQLCHAR *sql, SQLINTEGER len, api_sql_fn fn)
 {
 	cbo_stmt *st = api_stmt(h);
 	if (st == NULL)
 		return SQL_INVALID_HANDLE;
 	bool ok = true;
 	char *s = api_str(sql, len, &st->diag, &ok);
-	SQLRETURN r = !ok                                 ? SQL_ERROR
-	              : !conn_is_open(st->dbc, &st->diag) ? SQL_ERROR
-	                                                  : stmt_exec_direct(st, s, s ? strlen(s) : 0);
+	SQLRETURN r = !ok ? SQL_ERROR : !conn_is_open(st->dbc, &st->diag) ? SQL_ERROR : fn(st, s, s ? strlen(s) : 0);
 	free(s);
 	return api_stmt_done(st, r);
+}
+
+SQLRETURN SQL_API SQLExecDirect(SQLHSTMT h, SQLCHAR *sql, SQLINTEGER len)
+{
+	return api_stmt_sql(h, sql, len, stmt_exec_direct);
 }
 
 SQLRETURN SQL_API SQLPrepare(SQLHSTMT h, SQLCHAR *sql, SQLINTEGER len)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	bool ok = true;
-	char *s = api_str(sql, len, &st->diag, &ok);
-	SQLRETURN r = !ok                                 ? SQL_ERROR
-	              : !conn_is_open(st->dbc, &st->diag) ? SQL_ERROR
-	                                                  : stmt_prepare(st, s, s ? strlen(s) : 0);
-	free(s);
-	return api_stmt_done(st, r);
+	return api_stmt_sql(h, sql, len, stmt_prepare);
 }
 
 SQLRETURN SQL_API SQLExecute(SQLHSTMT h)
 {
-	API_STMT(h, stmt_execute);
+	API_CALL(stmt, h, st, stmt_execute(st));
 }
 
 SQLRETURN SQL_API SQLBindParameter(SQLHSTMT h, SQLUSMALLINT num, SQLSMALLINT io, SQLSMALLINT ctype, SQLSMALLINT sqltype,
                                    SQLULEN colsize, SQLSMALLINT digits, SQLPOINTER buf, SQLLEN buflen, SQLLEN *ind)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_bind_param(st, num, io, ctype, sqltype, colsize, digits, buf, buflen, ind));
+	API_CALL(stmt, h, st, stmt_bind_param(st, num, io, ctype, sqltype, colsize, digits, buf, buflen, ind));
 }
 
 SQLRETURN SQL_API SQLParamData(SQLHSTMT h, SQLPOINTER *token)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_param_data(st, token));
+	API_CALL(stmt, h, st, stmt_param_data(st, token));
 }
 
 SQLRETURN SQL_API SQLPutData(SQLHSTMT h, SQLPOINTER data, SQLLEN len)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_put_data(st, data, len));
+	API_CALL(stmt, h, st, stmt_put_data(st, data, len));
 }
 
 SQLRETURN SQL_API SQLNumParams(SQLHSTMT h, SQLSMALLINT *count)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_num_params(st, count));
+	API_CALL(stmt, h, st, stmt_num_params(st, count));
 }
 
 SQLRETURN SQL_API SQLDescribeParam(SQLHSTMT h, SQLUSMALLINT num, SQLSMALLINT *type, SQLULEN *size, SQLSMALLINT *digits,
                                    SQLSMALLINT *nullable)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_describe_param(st, num, type, size, digits, nullable));
+	API_CALL(stmt, h, st, stmt_describe_param(st, num, type, size, digits, nullable));
 }
 
 SQLRETURN SQL_API SQLNumResultCols(SQLHSTMT h, SQLSMALLINT *count)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_num_cols(st, count));
+	API_CALL(stmt, h, st, res_num_cols(st, count));
 }
 
 SQLRETURN SQL_API SQLDescribeCol(SQLHSTMT h, SQLUSMALLINT col, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *namelen,
                                  SQLSMALLINT *type, SQLULEN *size, SQLSMALLINT *digits, SQLSMALLINT *nullable)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_describe_col(st, col, name, buflen, namelen, type, size, digits, nullable));
+	API_CALL(stmt, h, st, res_describe_col(st, col, name, buflen, namelen, type, size, digits, nullable));
 }
 
 SQLRETURN SQL_API SQLColAttribute(SQLHSTMT h, SQLUSMALLINT col, SQLUSMALLINT field, SQLPOINTER charattr,
                                   SQLSMALLINT buflen, SQLSMALLINT *outlen, SQLLEN *numattr)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_col_attribute(st, col, field, charattr, buflen, outlen, numattr));
+	API_CALL(stmt, h, st, res_col_attribute(st, col, field, charattr, buflen, outlen, numattr));
 }
 
 SQLRETURN SQL_API SQLBindCol(SQLHSTMT h, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOINTER buf, SQLLEN buflen,
                              SQLLEN *ind)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_bind_col(st, col, ctype, buf, buflen, ind));
+	API_CALL(stmt, h, st, res_bind_col(st, col, ctype, buf, buflen, ind));
 }
 
 SQLRETURN SQL_API SQLFetch(SQLHSTMT h)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_fetch(st, SQL_FETCH_NEXT, 0));
+	API_CALL(stmt, h, st, res_fetch(st, SQL_FETCH_NEXT, 0));
 }
 
 SQLRETURN SQL_API SQLFetchScroll(SQLHSTMT h, SQLSMALLINT orientation, SQLLEN offset)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_fetch(st, orientation, offset));
+	API_CALL(stmt, h, st, res_fetch(st, orientation, offset));
 }
 
 SQLRETURN SQL_API SQLGetData(SQLHSTMT h, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOINTER buf, SQLLEN buflen,
                              SQLLEN *ind)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_get_data(st, col, ctype, buf, buflen, ind));
+	API_CALL(stmt, h, st, res_get_data(st, col, ctype, buf, buflen, ind));
 }
 
 SQLRETURN SQL_API SQLRowCount(SQLHSTMT h, SQLLEN *count)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_row_count(st, count));
+	API_CALL(stmt, h, st, res_row_count(st, count));
 }
 
 SQLRETURN SQL_API SQLMoreResults(SQLHSTMT h)
 {
-	API_STMT(h, res_more_results);
+	API_CALL(stmt, h, st, res_more_results(st));
 }
 
 SQLRETURN SQL_API SQLCloseCursor(SQLHSTMT h)
 {
-	API_STMT(h, res_close_cursor);
+	API_CALL(stmt, h, st, res_close_cursor(st));
 }
 
 /*
@@ -577,47 +527,6 @@ SQLRETURN SQL_API SQLCancel(SQLHSTMT h)
 }
 
 /* --- diagnostics ---------------------------------------------------------- */
-
-/* The diagnostics of a handle, locked (not cleared); NULL when invalid. */
-static cbo_diag *api_diag_lock(SQLSMALLINT type, SQLHANDLE h, pthread_mutex_t **lock)
-{
-	switch (type) {
-	case SQL_HANDLE_ENV: {
-		cbo_env *env = h;
-		if (env == NULL || env->magic != CBO_MAGIC_ENV)
-			return NULL;
-		*lock = &env->lock;
-		pthread_mutex_lock(*lock);
-		return &env->diag;
-	}
-	case SQL_HANDLE_DBC: {
-		cbo_dbc *dbc = h;
-		if (dbc == NULL || dbc->magic != CBO_MAGIC_DBC)
-			return NULL;
-		*lock = &dbc->lock;
-		pthread_mutex_lock(*lock);
-		return &dbc->diag;
-	}
-	case SQL_HANDLE_STMT: {
-		cbo_stmt *st = h;
-		if (st == NULL || st->magic != CBO_MAGIC_STMT)
-			return NULL;
-		*lock = &st->dbc->lock;
-		pthread_mutex_lock(*lock);
-		return &st->diag;
-	}
-	case SQL_HANDLE_DESC: {
-		cbo_desc *d = h;
-		if (d == NULL || d->magic != CBO_MAGIC_DESC)
-			return NULL;
-		*lock = &d->dbc->lock;
-		pthread_mutex_lock(*lock);
-		return &d->diag;
-	}
-	default:
-		return NULL;
-	}
-}
 
 SQLRETURN SQL_API SQLGetDiagRec(SQLSMALLINT type, SQLHANDLE h, SQLSMALLINT recno, SQLCHAR *state, SQLINTEGER *native,
                                 SQLCHAR *msg, SQLSMALLINT buflen, SQLSMALLINT *textlen)
@@ -782,20 +691,14 @@ SQLRETURN SQL_API SQLColumnPrivileges(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catl
 
 SQLRETURN SQL_API SQLGetTypeInfo(SQLHSTMT h, SQLSMALLINT sqltype)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, conn_is_open(st->dbc, &st->diag) ? info_get_type_info(st, sqltype) : SQL_ERROR);
+	API_CALL(stmt, h, st, conn_is_open(st->dbc, &st->diag) ? info_get_type_info(st, sqltype) : SQL_ERROR);
 }
 
 /* --- cursors: names, positioning, ODBC 2 block fetch -------------------------------- */
 
 SQLRETURN SQL_API SQLGetCursorName(SQLHSTMT h, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *len)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, stmt_get_cursor_name(st, name, buflen, len));
+	API_CALL(stmt, h, st, stmt_get_cursor_name(st, name, buflen, len));
 }
 
 SQLRETURN SQL_API SQLSetCursorName(SQLHSTMT h, SQLCHAR *name, SQLSMALLINT len)
@@ -812,27 +715,18 @@ SQLRETURN SQL_API SQLSetCursorName(SQLHSTMT h, SQLCHAR *name, SQLSMALLINT len)
 
 SQLRETURN SQL_API SQLSetPos(SQLHSTMT h, SQLSETPOSIROW row, SQLUSMALLINT op, SQLUSMALLINT lock)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, setpos_set_pos(st, row, op, lock));
+	API_CALL(stmt, h, st, setpos_set_pos(st, row, op, lock));
 }
 
 SQLRETURN SQL_API SQLBulkOperations(SQLHSTMT h, SQLSMALLINT op)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, setpos_bulk(st, op));
+	API_CALL(stmt, h, st, setpos_bulk(st, op));
 }
 
 SQLRETURN SQL_API SQLExtendedFetch(SQLHSTMT h, SQLUSMALLINT orientation, SQLLEN offset, SQLULEN *rows,
                                    SQLUSMALLINT *status)
 {
-	cbo_stmt *st = api_stmt(h);
-	if (st == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_stmt_done(st, res_extended_fetch(st, orientation, offset, rows, status));
+	API_CALL(stmt, h, st, res_extended_fetch(st, orientation, offset, rows, status));
 }
 
 /* --- descriptors ---------------------------------------------------------------- */
@@ -840,40 +734,28 @@ SQLRETURN SQL_API SQLExtendedFetch(SQLHSTMT h, SQLUSMALLINT orientation, SQLLEN 
 SQLRETURN SQL_API SQLGetDescField(SQLHDESC h, SQLSMALLINT recno, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER buflen,
                                   SQLINTEGER *len)
 {
-	cbo_desc *d = api_desc(h);
-	if (d == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_desc_done(d, desc_get_field(d, recno, field, value, buflen, len));
+	API_CALL(desc, h, d, desc_get_field(d, recno, field, value, buflen, len));
 }
 
 SQLRETURN SQL_API SQLSetDescField(SQLHDESC h, SQLSMALLINT recno, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER buflen)
 {
-	cbo_desc *d = api_desc(h);
-	if (d == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_desc_done(d, desc_set_field(d, recno, field, value, buflen));
+	API_CALL(desc, h, d, desc_set_field(d, recno, field, value, buflen));
 }
 
 SQLRETURN SQL_API SQLGetDescRec(SQLHDESC h, SQLSMALLINT recno, SQLCHAR *name, SQLSMALLINT buflen, SQLSMALLINT *namelen,
                                 SQLSMALLINT *type, SQLSMALLINT *subtype, SQLLEN *length, SQLSMALLINT *precision,
                                 SQLSMALLINT *scale, SQLSMALLINT *nullable)
 {
-	cbo_desc *d = api_desc(h);
-	if (d == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_desc_done(
-	        d, desc_get_rec(d, recno, name, buflen, namelen, type, subtype, length, precision, scale, nullable));
+	API_CALL(desc, h, d,
+	         desc_get_rec(d, recno, name, buflen, namelen, type, subtype, length, precision, scale, nullable));
 }
 
 SQLRETURN SQL_API SQLSetDescRec(SQLHDESC h, SQLSMALLINT recno, SQLSMALLINT type, SQLSMALLINT subtype, SQLLEN length,
                                 SQLSMALLINT precision, SQLSMALLINT scale, SQLPOINTER data, SQLLEN *strlen_ptr,
                                 SQLLEN *ind_ptr)
 {
-	cbo_desc *d = api_desc(h);
-	if (d == NULL)
-		return SQL_INVALID_HANDLE;
-	return api_desc_done(
-	        d, desc_set_rec(d, recno, type, subtype, length, precision, scale, data, strlen_ptr, ind_ptr));
+	API_CALL(desc, h, d,
+	         desc_set_rec(d, recno, type, subtype, length, precision, scale, data, strlen_ptr, ind_ptr));
 }
 
 SQLRETURN SQL_API SQLCopyDesc(SQLHDESC src, SQLHDESC dst)
@@ -901,8 +783,6 @@ SQLRETURN SQL_API SQLBrowseConnect(SQLHDBC h, SQLCHAR *in, SQLSMALLINT inlen, SQ
 	bool ok = true;
 	char *s = api_str(in, inlen, &dbc->diag, &ok);
 	SQLRETURN r = ok ? conn_browse_connect(dbc, s, out, outmax, outlen) : SQL_ERROR;
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
+	api_free_secret(s);
 	return api_dbc_done(dbc, r);
 }

@@ -69,42 +69,44 @@ static SQLSMALLINT pgt_wide(const pgt_ctx *c, SQLSMALLINT t)
 	}
 }
 
+/*
+ * The intervals with fields, by leading field and then trailing field
+ * (0: any).  The first entry whose fields are set in the typmod wins, so
+ * each leading field ends with its plain interval.
+ */
+static const struct pgt_interval_def {
+	int lead, trail;
+	SQLSMALLINT type;
+	const char *name;
+} pgt_intervals[] = {
+        {PGT_YEAR, PGT_MONTH, SQL_INTERVAL_YEAR_TO_MONTH, "interval year to month"},
+        {PGT_YEAR, 0, SQL_INTERVAL_YEAR, "interval year"},
+        {PGT_MONTH, 0, SQL_INTERVAL_MONTH, "interval month"},
+        {PGT_DAY, PGT_SECOND, SQL_INTERVAL_DAY_TO_SECOND, "interval day to second"},
+        {PGT_DAY, PGT_MINUTE, SQL_INTERVAL_DAY_TO_MINUTE, "interval day to minute"},
+        {PGT_DAY, PGT_HOUR, SQL_INTERVAL_DAY_TO_HOUR, "interval day to hour"},
+        {PGT_DAY, 0, SQL_INTERVAL_DAY, "interval day"},
+        {PGT_HOUR, PGT_SECOND, SQL_INTERVAL_HOUR_TO_SECOND, "interval hour to second"},
+        {PGT_HOUR, PGT_MINUTE, SQL_INTERVAL_HOUR_TO_MINUTE, "interval hour to minute"},
+        {PGT_HOUR, 0, SQL_INTERVAL_HOUR, "interval hour"},
+        {PGT_MINUTE, PGT_SECOND, SQL_INTERVAL_MINUTE_TO_SECOND, "interval minute to second"},
+        {PGT_MINUTE, 0, SQL_INTERVAL_MINUTE, "interval minute"},
+        {PGT_SECOND, 0, SQL_INTERVAL_SECOND, "interval second"},
+};
+
 static SQLSMALLINT pgt_interval(int mod, const char **name)
 {
-	const char *n = NULL; /* psqlODBC names only the intervals with fields */
-	SQLSMALLINT t = 0;
-	if (mod == -1) {
-		t = 0;
-	} else if (mod & PGT_YEAR) {
-		t = (mod & PGT_MONTH) ? SQL_INTERVAL_YEAR_TO_MONTH : SQL_INTERVAL_YEAR;
-		n = (mod & PGT_MONTH) ? "interval year to month" : "interval year";
-	} else if (mod & PGT_MONTH) {
-		t = SQL_INTERVAL_MONTH, n = "interval month";
-	} else if (mod & PGT_DAY) {
-		if (mod & PGT_SECOND)
-			t = SQL_INTERVAL_DAY_TO_SECOND, n = "interval day to second";
-		else if (mod & PGT_MINUTE)
-			t = SQL_INTERVAL_DAY_TO_MINUTE, n = "interval day to minute";
-		else if (mod & PGT_HOUR)
-			t = SQL_INTERVAL_DAY_TO_HOUR, n = "interval day to hour";
-		else
-			t = SQL_INTERVAL_DAY, n = "interval day";
-	} else if (mod & PGT_HOUR) {
-		if (mod & PGT_SECOND)
-			t = SQL_INTERVAL_HOUR_TO_SECOND, n = "interval hour to second";
-		else if (mod & PGT_MINUTE)
-			t = SQL_INTERVAL_HOUR_TO_MINUTE, n = "interval hour to minute";
-		else
-			t = SQL_INTERVAL_HOUR, n = "interval hour";
-	} else if (mod & PGT_MINUTE) {
-		t = (mod & PGT_SECOND) ? SQL_INTERVAL_MINUTE_TO_SECOND : SQL_INTERVAL_MINUTE;
-		n = (mod & PGT_SECOND) ? "interval minute to second" : "interval minute";
-	} else if (mod & PGT_SECOND) {
-		t = SQL_INTERVAL_SECOND, n = "interval second";
+	const struct pgt_interval_def *found = NULL;
+	for (size_t i = 0; mod != -1 && i < sizeof(pgt_intervals) / sizeof(pgt_intervals[0]); i++) {
+		const struct pgt_interval_def *d = &pgt_intervals[i];
+		if ((mod & d->lead) && (d->trail == 0 || (mod & d->trail))) {
+			found = d;
+			break;
+		}
 	}
-	if (name)
-		*name = n;
-	return t;
+	if (name) /* psqlODBC names only the intervals with fields */
+		*name = found ? found->name : NULL;
+	return found ? found->type : 0;
 }
 
 SQLSMALLINT pgt_interval_type(int typmod)
@@ -253,6 +255,18 @@ static int pgt_interval_size(int mod)
 	return scale > 0 ? ttl + 1 + scale : ttl;
 }
 
+/* Text without a declared length: LONGVARCHAR when the option asks for it,
+ * unless the size is known and fits MaxVarcharSize. */
+static SQLSMALLINT pgt_text_type(const pgt_ctx *c, const pgt_col *col, int mod, bool as_long)
+{
+	if (as_long) {
+		int size = pgt_char_size(c, col->oid, mod, col->longest, col->unknowns);
+		if (size > 0 && size <= c->opts->max_varchar)
+			as_long = false;
+	}
+	return pgt_wide(c, as_long ? SQL_LONGVARCHAR : SQL_VARCHAR);
+}
+
 SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 {
 	const cbo_options *o = c->opts;
@@ -271,15 +285,8 @@ SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 		bool lv = pgt_char_size(c, col->oid, mod, col->longest, col->unknowns) > o->max_varchar;
 		return pgt_wide(c, lv ? SQL_LONGVARCHAR : col->oid == CBO_BPCHAROID ? SQL_CHAR : SQL_VARCHAR);
 	}
-	case CBO_TEXTOID: {
-		bool lv = o->text_as_longvarchar;
-		if (lv) {
-			int size = pgt_char_size(c, col->oid, mod, col->longest, col->unknowns);
-			if (size > 0 && size <= o->max_varchar)
-				lv = false;
-		}
-		return pgt_wide(c, lv ? SQL_LONGVARCHAR : SQL_VARCHAR);
-	}
+	case CBO_TEXTOID:
+		return pgt_text_type(c, col, mod, o->text_as_longvarchar);
 	case CBO_BYTEAOID:
 		return o->bytea_as_longvarbinary ? SQL_LONGVARBINARY : SQL_VARBINARY;
 	case CBO_INT2OID:
@@ -320,15 +327,8 @@ SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 		return pgt_wide(c, SQL_VARCHAR);
 	case CBO_BITOID:
 		return mod == 1 ? SQL_BIT : SQL_VARCHAR;
-	default: {
-		bool lv = o->unknowns_as_longvarchar;
-		if (lv) {
-			int size = pgt_char_size(c, col->oid, mod, col->longest, col->unknowns);
-			if (size > 0 && size <= o->max_varchar)
-				lv = false;
-		}
-		return pgt_wide(c, lv ? SQL_LONGVARCHAR : SQL_VARCHAR);
-	}
+	default:
+		return pgt_text_type(c, col, mod, o->unknowns_as_longvarchar);
 	}
 }
 

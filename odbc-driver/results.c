@@ -300,6 +300,18 @@ SQLRETURN res_describe_col(cbo_stmt *st, SQLUSMALLINT col, SQLCHAR *name, SQLSMA
 	return ret;
 }
 
+/* A size or count where psqlODBC answers 0 for "none" (negative). */
+static SQLLEN res_nonneg(SQLLEN v)
+{
+	return v < 0 ? 0 : v;
+}
+
+/* An attribute the type rules leave unknown (-1), given psqlODBC's answer. */
+static SQLLEN res_known(SQLLEN v, SQLLEN unknown)
+{
+	return v == -1 ? unknown : v;
+}
+
 SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT field, SQLPOINTER charattr,
                         SQLSMALLINT buflen, SQLSMALLINT *outlen, SQLLEN *num, bool *is_str)
 {
@@ -367,9 +379,7 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 	char catbuf[256];
 	switch (field) {
 	case SQL_COLUMN_AUTO_INCREMENT:
-		v = t.found && t.serial ? SQL_TRUE : pgt_auto_increment(oid);
-		if (v == -1)
-			v = SQL_FALSE;
+		v = res_known(t.found && t.serial ? SQL_TRUE : pgt_auto_increment(oid), SQL_FALSE);
 		break;
 	case SQL_COLUMN_CASE_SENSITIVE:
 		v = pgt_case_sensitive(oid);
@@ -383,9 +393,7 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		s = PQfname(r, c);
 		break;
 	case SQL_COLUMN_LENGTH:
-		v = pgt_buffer_length(&ctx, &pc);
-		if (v < 0)
-			v = 0;
+		v = res_nonneg(pgt_buffer_length(&ctx, &pc));
 		break;
 	case SQL_COLUMN_MONEY:
 		v = oid == CBO_MONEYOID;
@@ -397,16 +405,14 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		s = t.found ? t.nspname : "";
 		break;
 	case SQL_COLUMN_PRECISION:
-		v = column_size < 0 ? 0 : column_size;
+		v = res_nonneg(column_size);
 		break;
 	case SQL_COLUMN_QUALIFIER_NAME:
 		snprintf(catbuf, sizeof(catbuf), "%s", t.found && st->dbc->pg ? PQdb(st->dbc->pg) : "");
 		s = catbuf;
 		break;
 	case SQL_COLUMN_SCALE:
-		v = pgt_decimal_digits(&ctx, &pc);
-		if (v < 0)
-			v = 0;
+		v = res_nonneg(pgt_decimal_digits(&ctx, &pc));
 		break;
 	case SQL_COLUMN_SEARCHABLE:
 		v = pgt_searchable(&ctx, oid);
@@ -431,9 +437,7 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		break;
 	}
 	case SQL_COLUMN_UNSIGNED:
-		v = pgt_unsigned(oid);
-		if (v == -1)
-			v = SQL_TRUE;
+		v = res_known(pgt_unsigned(oid), SQL_TRUE);
 		break;
 	case SQL_COLUMN_UPDATABLE: {
 		/* psqlODBC's reading: a column of the table of a single-table
@@ -451,9 +455,7 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		s = t.found ? t.attname : PQfname(r, c);
 		break;
 	case SQL_DESC_LENGTH:
-		v = pgt_desc_length(&ctx, &pc);
-		if (v == -1)
-			v = 0;
+		v = res_known(pgt_desc_length(&ctx, &pc), 0);
 		break;
 	case SQL_DESC_OCTET_LENGTH: {
 		/* psqlODBC computes it from the column size taken as a typmod */
@@ -461,20 +463,14 @@ SQLRETURN res_col_field(cbo_stmt *st, cbo_diag *d, SQLSMALLINT col, SQLSMALLINT 
 		oc.typmod = column_size >= 0 ? column_size + 4 : column_size;
 		if (oid == CBO_TIMESTAMPTZOID || oid == CBO_TIMESTAMPOID || oid == CBO_TIMEOID || oid == CBO_TIMETZOID)
 			oc.typmod = column_size;
-		v = pgt_octet_length(&ctx, &oc);
-		if (v == -1)
-			v = 0;
+		v = res_known(pgt_octet_length(&ctx, &oc), 0);
 		break;
 	}
 	case SQL_DESC_PRECISION:
-		v = pgt_precision(&ctx, &pc);
-		if (v < 0)
-			v = 0;
+		v = res_nonneg(pgt_precision(&ctx, &pc));
 		break;
 	case SQL_DESC_SCALE:
-		v = pgt_scale(&ctx, &pc);
-		if (v < 0)
-			v = 0;
+		v = res_nonneg(pgt_scale(&ctx, &pc));
 		break;
 	case SQL_DESC_TYPE:
 		v = pgt_desc_type(&ctx, &pc);
