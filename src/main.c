@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,13 +51,19 @@ static bool main_stop;
  * listen backlog keeps the socket readable, and polling it again would
  * spin.  A descriptor is kept in reserve: given up to accept the
  * connection, which is refused with an ErrorResponse saying why, then
- * taken back.  While even that fails, the listening sockets are not
- * polled for MAIN_FD_PAUSE_MS.  The log says so at most every
- * MAIN_FD_LOG_S seconds, with the count refused since.
+ * taken back.  The refused connection is kept until the client's startup
+ * packet arrived (at most MAIN_FD_REFUSE_MS), so that the client reads
+ * the error instead of finding the socket closed under its first write;
+ * meanwhile the listening sockets rest (one refusal at a time).  While
+ * even the reserve fails, they rest for MAIN_FD_PAUSE_MS.  The log says
+ * so at most every MAIN_FD_LOG_S seconds, with the count refused since.
  */
 #define MAIN_FD_PAUSE_MS 100
+#define MAIN_FD_REFUSE_MS 1000
 #define MAIN_FD_LOG_S 10
 static int main_reserve_fd = -1;
+static int main_refusing_fd = -1; /* a connection being refused, or -1 */
+static int64_t main_refusing_until_us;
 static int64_t main_accept_paused_until_us;
 static int64_t main_fd_logged_us;
 static long main_fd_refused;
@@ -297,20 +304,14 @@ static void main_out_of_fds(int lfd, int e)
 		fd = lsn_accept(lfd, peer, sizeof(peer));
 	}
 	if (fd >= 0) {
-		wire_buf b = {0};
-		wire_put_error(&b, "FATAL", "53000", "cbcached is out of file descriptors: the connection is refused",
-		               "Raise cbcached's limit of open files (ulimit -n, LimitNOFILE), or lower max_clients.");
-		if (!b.failed)
-			(void)!write(fd, b.data, b.len); /* best effort: the socket is new and its buffer empty */
-		wire_buf_free(&b);
-		close(fd);
+		main_refusing_fd = fd; /* answered by main_refuse() once the client has spoken */
+		main_refusing_until_us = cb_clock_mono_us() + MAIN_FD_REFUSE_MS * 1000;
 		STATS_ADD(connections, 1);
 		STATS_ADD(refused, 1);
 	} else {
 		main_accept_paused_until_us = cb_clock_mono_us() + MAIN_FD_PAUSE_MS * 1000;
 	}
 	main_fd_refused++;
-	main_reserve();
 	int64_t now = cb_clock_mono_us();
 	if (main_fd_logged_us == 0 || now - main_fd_logged_us >= (int64_t)MAIN_FD_LOG_S * 1000000) {
 		log_error("out of file descriptors accepting connections (%s; %d sessions): %ld connection%s refused "
@@ -320,6 +321,23 @@ static void main_out_of_fds(int lfd, int e)
 		main_fd_logged_us = now;
 		main_fd_refused = 0;
 	}
+}
+
+/* The refused connection's startup packet arrived, or its time is up: the error, then the descriptor back. */
+static void main_refuse(void)
+{
+	char junk[512];
+	while (recv(main_refusing_fd, junk, sizeof(junk), MSG_DONTWAIT) > 0) {
+	}
+	wire_buf b = {0};
+	wire_put_error(&b, "FATAL", "53000", "cbcached is out of file descriptors: the connection is refused",
+	               "Raise cbcached's limit of open files (ulimit -n, LimitNOFILE), or lower max_clients.");
+	if (!b.failed)
+		(void)!send(main_refusing_fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL); /* a new socket: room */
+	wire_buf_free(&b);
+	close(main_refusing_fd);
+	main_refusing_fd = -1;
+	main_reserve();
 }
 
 static void main_accept(int lfd, bool is_tcp)
@@ -426,17 +444,22 @@ static int main_run(bool daemonize)
 
 	main_reserve();
 	while (!main_stop) {
-		struct pollfd fds[3 + 32];
-		int64_t pause_us = main_accept_paused_until_us - cb_clock_mono_us();
-		bool accepting = pause_us <= 0;
+		struct pollfd fds[4 + 32];
+		int64_t now_us = cb_clock_mono_us();
+		int64_t pause_us =
+		        main_refusing_fd >= 0 ? main_refusing_until_us - now_us : main_accept_paused_until_us - now_us;
+		bool accepting = pause_us <= 0 && main_refusing_fd < 0;
 		fds[0] = (struct pollfd){.fd = main_sigpipe[0], .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = accepting ? pg_fd : -1, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = accepting ? tcp_fd : -1, .events = POLLIN};
-		int na = adm_pollfds(admin, fds + 3, 32);
+		fds[3] = (struct pollfd){.fd = main_refusing_fd, .events = POLLIN};
+		int na = adm_pollfds(admin, fds + 4, 32);
 		int timeout = adm_timeout_ms(admin);
-		if (!accepting && (timeout < 0 || timeout > pause_us / 1000 + 1))
+		if (!accepting && pause_us > 0 && (timeout < 0 || timeout > pause_us / 1000 + 1))
 			timeout = (int)(pause_us / 1000) + 1;
-		int r = poll(fds, (nfds_t)(3 + na), timeout);
+		else if (!accepting && pause_us <= 0)
+			timeout = 0;
+		int r = poll(fds, (nfds_t)(4 + na), timeout);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -457,11 +480,13 @@ static int main_run(bool daemonize)
 				main_stop = true;
 			}
 		}
+		if (main_refusing_fd >= 0 && (fds[3].revents != 0 || cb_clock_mono_us() >= main_refusing_until_us))
+			main_refuse();
 		if (fds[1].revents & POLLIN)
 			main_accept(pg_fd, false);
 		if (tcp_fd >= 0 && (fds[2].revents & POLLIN))
 			main_accept(tcp_fd, true);
-		adm_serve(admin, fds + 3, na);
+		adm_serve(admin, fds + 4, na);
 	}
 
 	log_info("shutting down: no new connections; waiting up to %d s for running statements",
