@@ -674,20 +674,30 @@ static void test_plan_cache(void **state)
 	wire_buf_free(&out);
 }
 
-/* A full plan cache still answers, without keeping new shapes. */
-static void test_plan_cache_full(void **state)
+/* An engine over the test cache with these bounds (0: the defaults), and a connection on it. */
+static hitpath_engine *bounded_engine(size_t max_plans, size_t max_session_statements, hitpath_conn **c)
 {
-	(void)state;
 	cb_error err = {{0}};
 	hitpath_settings es = {.cache_path = cachedb_path(db),
 	                       .groups = tg.g,
 	                       .ngroups = tg.n,
 	                       .fill_timezone = fill_tz,
-	                       .max_plans = 1};
+	                       .max_plans = max_plans,
+	                       .max_session_statements = max_session_statements};
 	hitpath_engine *e = hitpath_engine_new(&es, &err);
 	assert_non_null(e);
-	hitpath_conn *c = hitpath_conn_new(e, &err);
-	assert_non_null(c);
+	*c = hitpath_conn_new(e, &err);
+	assert_non_null(*c);
+	return e;
+}
+
+/* A plan cache with room for one shape still answers: each new shape evicts the least recently used. */
+static void test_plan_cache_full(void **state)
+{
+	(void)state;
+	cb_error err = {{0}};
+	hitpath_conn *c;
+	hitpath_engine *e = bounded_engine(1, 0, &c);
 	hitpath_session ss = session();
 	char sql[2][128];
 	snprintf(sql[0], sizeof(sql[0]), "SELECT nname FROM regisseur WHERE id = %lld", r1);
@@ -766,15 +776,8 @@ static void test_session_statements(void **state)
 {
 	(void)state;
 	cb_error err = {{0}};
-	hitpath_settings es = {.cache_path = cachedb_path(db),
-	                       .groups = tg.g,
-	                       .ngroups = tg.n,
-	                       .fill_timezone = fill_tz,
-	                       .max_session_statements = 2};
-	hitpath_engine *e = hitpath_engine_new(&es, &err);
-	assert_non_null(e);
-	hitpath_conn *c = hitpath_conn_new(e, &err);
-	assert_non_null(c);
+	hitpath_conn *c;
+	hitpath_engine *e = bounded_engine(0, 2, &c);
 	hitpath_session ss = session();
 	char sql[3][128];
 	snprintf(sql[0], sizeof(sql[0]), "SELECT nname FROM regisseur WHERE id = %lld", r1);
