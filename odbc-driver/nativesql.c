@@ -186,6 +186,19 @@ size_t nsql_find_keyword(const char *s, size_t len, const char *kw, bool std)
 	}
 }
 
+/* The first token of a statement, past opening parentheses. */
+static nsql_tok nsql_first_solid(const char *s, size_t len)
+{
+	size_t pos = 0;
+	nsql_tok t;
+	for (;;) {
+		t = nsql_next_solid(s, len, pos, true);
+		if (!nsql_is_char(s, &t, '('))
+			return t;
+		pos = t.start + 1;
+	}
+}
+
 nsql_kind nsql_classify(const char *s, size_t len)
 {
 	static const struct {
@@ -229,16 +242,7 @@ nsql_kind nsql_classify(const char *s, size_t len)
 	        {"EXECUTE", NSQL_DDL},
 	        {"DEALLOCATE", NSQL_DDL},
 	};
-	size_t pos = 0;
-	nsql_tok t;
-	for (;;) {
-		t = nsql_next_solid(s, len, pos, true);
-		if (nsql_is_char(s, &t, '(')) {
-			pos = t.start + 1;
-			continue;
-		}
-		break;
-	}
+	nsql_tok t = nsql_first_solid(s, len);
 	if (t.kind != NT_WORD)
 		return nsql_is_char(s, &t, '{') ? NSQL_CALL : NSQL_OTHER;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -831,6 +835,13 @@ bool nsql_parse(const char *text, size_t len, bool std, nsql_stmt **out, int *no
 			size_t into = nsql_find_keyword(s->tmpl, tl, "INTO", std);
 			s->select_into = into != (size_t)-1 && (s->from_at == (size_t)-1 || into < s->from_at);
 			s->for_update = nsql_find_keyword(s->tmpl, tl, "FOR", std) != (size_t)-1;
+		}
+		if (s->kind == NSQL_DDL) {
+			size_t tl = strlen(s->tmpl);
+			nsql_tok first = nsql_first_solid(s->tmpl, tl);
+			s->copy_stdio = nsql_is_word(s->tmpl, &first, "COPY") &&
+			                (nsql_find_keyword(s->tmpl, tl, "STDIN", std) != (size_t)-1 ||
+			                 nsql_find_keyword(s->tmpl, tl, "STDOUT", std) != (size_t)-1);
 		}
 	}
 	free(r);

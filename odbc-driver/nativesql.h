@@ -56,6 +56,7 @@ typedef struct nsql_stmt {
 	nsql_kind kind;
 	bool select_into; /* SELECT ... INTO table */
 	bool for_update;  /* SELECT ... FOR UPDATE/SHARE */
+	bool copy_stdio;  /* COPY ... FROM STDIN / TO STDOUT (no ODBC form) */
 	size_t from_at;   /* offset in tmpl of the top-level FROM of a SELECT, (size_t)-1 when none */
 	/* a {call} or {? = call} escape making the whole statement */
 	bool is_call;

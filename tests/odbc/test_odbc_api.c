@@ -1135,6 +1135,46 @@ static void test_lost_connection(void **state)
 	SQLFreeHandle(SQL_HANDLE_ENV, e2);
 }
 
+/* COPY FROM STDIN / TO STDOUT has no ODBC form: the driver ends the copy
+ * and answers HYC00 with psqlODBC's words, and the connection goes on (the
+ * driver used to wait forever in the COPY state) */
+static void test_copy_refused(void **state)
+{
+	(void)state;
+	SQLHSTMT st = ot_stmt(dbc);
+	char msg[512], cnt[32];
+	SQLLEN ind;
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"CREATE TEMP TABLE copy_t (a int)", SQL_NTS), st);
+	const char *copies[] = {
+	        "COPY copy_t FROM STDIN",
+	        "COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 200000) g) TO STDOUT",
+	        "INSERT INTO copy_t VALUES (7); COPY copy_t TO STDOUT",
+	};
+	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
+		for (int prepared = 0; prepared < 2; prepared++) {
+			SQLRETURN rc = prepared ? SQLPrepare(st, (SQLCHAR *)copies[i], SQL_NTS)
+			                        : SQLExecDirect(st, (SQLCHAR *)copies[i], SQL_NTS);
+			if (prepared) {
+				OK_STMT(rc, st);
+				rc = SQLExecute(st);
+			}
+			assert_int_equal(rc, SQL_ERROR);
+			assert_string_equal(ot_state(SQL_HANDLE_STMT, st, msg, sizeof(msg)), "HYC00");
+			assert_non_null(strstr(msg, "COPY ... FROM STDIN / TO STDOUT is not supported in ODBC"));
+			SQLFreeStmt(st, SQL_CLOSE);
+			/* the same connection answers the next statement */
+			OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT count(*) FROM copy_t", SQL_NTS), st);
+			OK_STMT(SQLFetch(st), st);
+			OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, cnt, sizeof(cnt), &ind), st);
+			/* the copy-in ended with no rows; the failed batch undid its INSERT */
+			assert_string_equal(cnt, "0");
+			OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
+		}
+	}
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"DROP TABLE copy_t", SQL_NTS), st);
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+}
+
 static void test_diag_fields(void **state)
 {
 	(void)state;
@@ -1188,6 +1228,7 @@ int main(void)
 	        cmocka_unit_test(test_cancel),
 	        cmocka_unit_test(test_lost_connection),
 	        cmocka_unit_test(test_diag_fields),
+	        cmocka_unit_test(test_copy_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
