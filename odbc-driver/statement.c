@@ -1052,7 +1052,8 @@ static const char *stmt_timeout_sql(cbo_stmt *st, char *buf, size_t n)
 	return buf;
 }
 
-#define STMT_COPY_REFUSED "COPY ... FROM STDIN / TO STDOUT is not supported in ODBC"
+/* psqlODBC's words: its statement message, then its connection's */
+#define STMT_COPY_REFUSED "Error while executing the query;\nCOPY ... FROM STDIN / TO STDOUT is not supported in ODBC"
 
 /* Leave libpq's COPY state: fail a copy-in, drain a copy-out. */
 static void stmt_end_copy(PGconn *pg, ExecStatusType s)

@@ -1150,27 +1150,41 @@ static void test_copy_refused(void **state)
 	        "COPY (SELECT g, repeat('x', 100) FROM generate_series(1, 200000) g) TO STDOUT",
 	        "INSERT INTO copy_t VALUES (7); COPY copy_t TO STDOUT",
 	};
-	for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
-		for (int prepared = 0; prepared < 2; prepared++) {
-			SQLRETURN rc = prepared ? SQLPrepare(st, (SQLCHAR *)copies[i], SQL_NTS)
-			                        : SQLExecDirect(st, (SQLCHAR *)copies[i], SQL_NTS);
-			if (prepared) {
-				OK_STMT(rc, st);
-				rc = SQLExecute(st);
+	for (int manual = 0; manual < 2; manual++) {
+		/* in autocommit, then in a transaction the driver opens */
+		OK_DBC(SQLSetConnectAttr(dbc, SQL_ATTR_AUTOCOMMIT,
+		                         (SQLPOINTER)(uintptr_t)(manual ? SQL_AUTOCOMMIT_OFF : SQL_AUTOCOMMIT_ON),
+		                         SQL_IS_UINTEGER),
+		       dbc);
+		for (size_t i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
+			for (int prepared = 0; prepared < 2; prepared++) {
+				SQLRETURN rc = prepared ? SQLPrepare(st, (SQLCHAR *)copies[i], SQL_NTS)
+				                        : SQLExecDirect(st, (SQLCHAR *)copies[i], SQL_NTS);
+				if (prepared) {
+					OK_STMT(rc, st);
+					rc = SQLExecute(st);
+				}
+				assert_int_equal(rc, SQL_ERROR);
+				assert_string_equal(ot_state(SQL_HANDLE_STMT, st, msg, sizeof(msg)), "HYC00");
+				assert_non_null(
+				        strstr(msg, "COPY ... FROM STDIN / TO STDOUT is not supported in ODBC"));
+				SQLFreeStmt(st, SQL_CLOSE);
+				/* the same connection answers the next statement */
+				OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT count(*) FROM copy_t", SQL_NTS), st);
+				OK_STMT(SQLFetch(st), st);
+				OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, cnt, sizeof(cnt), &ind), st);
+				/* the copy-in ended with no rows; the failed batch undid its INSERT */
+				assert_string_equal(cnt, "0");
+				OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
 			}
-			assert_int_equal(rc, SQL_ERROR);
-			assert_string_equal(ot_state(SQL_HANDLE_STMT, st, msg, sizeof(msg)), "HYC00");
-			assert_non_null(strstr(msg, "COPY ... FROM STDIN / TO STDOUT is not supported in ODBC"));
-			SQLFreeStmt(st, SQL_CLOSE);
-			/* the same connection answers the next statement */
-			OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT count(*) FROM copy_t", SQL_NTS), st);
-			OK_STMT(SQLFetch(st), st);
-			OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, cnt, sizeof(cnt), &ind), st);
-			/* the copy-in ended with no rows; the failed batch undid its INSERT */
-			assert_string_equal(cnt, "0");
-			OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
 		}
 	}
+	OK_DBC(SQLEndTran(SQL_HANDLE_DBC, dbc, SQL_COMMIT), dbc);
+	OK_DBC(SQLSetConnectAttr(dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON, SQL_IS_UINTEGER), dbc);
+	/* a file COPY naming a column "stdin" is an ordinary COPY */
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"CREATE TEMP TABLE copy_col (stdin text, id int)", SQL_NTS), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"COPY copy_col (stdin, id) TO '/dev/null'", SQL_NTS), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"DROP TABLE copy_col", SQL_NTS), st);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"DROP TABLE copy_t", SQL_NTS), st);
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
