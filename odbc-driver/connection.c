@@ -1117,6 +1117,11 @@ SQLRETURN conn_set_attr(cbo_dbc *dbc, SQLINTEGER attr, SQLPOINTER value, SQLINTE
 	default:
 		if (attr >= CONN_PGOPT_FIRST && attr <= CONN_PGOPT_LAST)
 			return conn_set_pgopt(dbc, attr, (SQLINTEGER)(intptr_t)value);
+		/* psqlODBC: an attribute past the ODBC 2 options' range is not
+		 * for this driver (HY092), an unknown one within it HYC00 */
+		if (attr >= 65536)
+			return diag_set(&dbc->diag, "HY092", DIAG_N_CONN_OPTION_NOT_FOR_DRIVER,
+			                "Couldn't set unsupported connect attribute %d", (int)attr);
 		return diag_set(&dbc->diag, "HYC00", DIAG_N_CONN_UNSUPPORTED_OPTION,
 		                "connection attribute %d is not supported", (int)attr);
 	}

@@ -1594,12 +1594,24 @@ SQLRETURN stmt_param_data(cbo_stmt *st, SQLPOINTER *token)
 	return stmt_run(st);
 }
 
+static SQLRETURN stmt_put_piece(cbo_stmt *st, SQLPOINTER data, SQLLEN len);
+
 SQLRETURN stmt_put_data(cbo_stmt *st, SQLPOINTER data, SQLLEN len)
 {
 	if (!st->dae_active || st->dae_cur < 0 || st->dae_cur >= st->nmarkers)
 		return diag_set(&st->diag, "HY010", DIAG_N_SEQUENCE,
 		                "function sequence error: call SQLParamData to learn which parameter to send before "
 		                "SQLPutData");
+	SQLRETURN r = stmt_put_piece(st, data, len);
+	/* a failed SQLPutData cancels the execution (ODBC's state table; the
+	 * driver manager takes the statement back to prepared) */
+	if (r == SQL_ERROR)
+		stmt_dae_reset(st);
+	return r;
+}
+
+static SQLRETURN stmt_put_piece(cbo_stmt *st, SQLPOINTER data, SQLLEN len)
+{
 	int i = st->dae_cur;
 	stmt_dae *d = &st->dae[(int)st->dae_row * st->nmarkers + i];
 	desc_rec *a = stmt_apd_rec(st, i);
@@ -1609,6 +1621,10 @@ SQLRETURN stmt_put_data(cbo_stmt *st, SQLPOINTER data, SQLLEN len)
 		d->put = true;
 		return SQL_SUCCESS;
 	}
+	if (d->null && d->put) /* psqlODBC: nothing follows a NULL */
+		return diag_set(&st->diag, "HY010", DIAG_N_SEQUENCE,
+		                "function sequence error: the parameter was sent as NULL; call SQLParamData for the "
+		                "next one");
 	if (data == NULL && len != 0)
 		return diag_add(&st->diag, "HY009", "invalid use of null pointer: no data given to SQLPutData");
 	size_t n;
@@ -1621,7 +1637,8 @@ SQLRETURN stmt_put_data(cbo_stmt *st, SQLPOINTER data, SQLLEN len)
 	} else if (len >= 0) {
 		n = (size_t)len;
 	} else {
-		return diag_add(&st->diag, "HY090", "invalid length %ld for SQLPutData", (long)len);
+		/* psqlODBC answers HY024 (ODBC would say HY090) */
+		return diag_add(&st->diag, "HY024", "invalid length %ld for SQLPutData", (long)len);
 	}
 	bool piecewise = ctype == SQL_C_CHAR || ctype == SQL_C_WCHAR || ctype == SQL_C_BINARY;
 	if (!piecewise) {

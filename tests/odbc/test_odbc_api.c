@@ -217,6 +217,9 @@ static void test_attributes(void **state)
 	OK_DBC(SQLSetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION, (SQLPOINTER)SQL_TXN_READ_COMMITTED, 0), dbc);
 	assert_int_equal(SQLSetConnectAttr(dbc, 12345, (SQLPOINTER)1, 0), SQL_ERROR);
 	assert_string_equal(ot_state(SQL_HANDLE_DBC, dbc, NULL, 0), "HYC00");
+	/* past the ODBC 2 options' range: not for this driver (psqlODBC's HY092) */
+	assert_int_equal(SQLSetConnectAttr(dbc, 99999, (SQLPOINTER)1, 0), SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_DBC, dbc, NULL, 0), "HY092");
 
 	SQLULEN n;
 	OK_STMT(SQLSetStmtAttr(st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)7, 0), st);
@@ -789,6 +792,30 @@ static void test_data_at_exec(void **state)
 	assert_string_equal(got, "1");
 	OK_STMT(SQLGetData(st, 3, SQL_C_CHAR, got, sizeof(got), &ind), st);
 	assert_string_equal(got, "dead00"); /* psqlODBC's hex digits: the server's, lower case */
+	OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
+
+	/* a refused SQLPutData cancels the execution; the next one starts over */
+	OK_STMT(SQLPrepare(st, (SQLCHAR *)"SELECT ?::text IS NULL", SQL_NTS), st);
+	OK_STMT(SQLBindParameter(st, 1, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_LONGVARCHAR, 100, 0, tok1, 0, &dae), st);
+	/* a negative length that is no ODBC constant: psqlODBC's HY024 */
+	assert_int_equal(SQLExecute(st), SQL_NEED_DATA);
+	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
+	assert_int_equal(SQLPutData(st, (SQLPOINTER) "bad", -10), SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_STMT, st, NULL, 0), "HY024");
+	/* nothing is appended to a NULL (psqlODBC: HY010) */
+	assert_int_equal(SQLExecute(st), SQL_NEED_DATA);
+	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
+	OK_STMT(SQLPutData(st, NULL, SQL_NULL_DATA), st);
+	assert_int_equal(SQLPutData(st, (SQLPOINTER) "x", 1), SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_STMT, st, NULL, 0), "HY010");
+	/* and a whole execution after both */
+	assert_int_equal(SQLExecute(st), SQL_NEED_DATA);
+	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
+	OK_STMT(SQLPutData(st, NULL, SQL_NULL_DATA), st);
+	OK_STMT(SQLParamData(st, &token), st);
+	OK_STMT(SQLFetch(st), st);
+	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, "1");
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
