@@ -435,29 +435,44 @@ static void conn_notice(void *arg, const PGresult *res)
 		diag_notice(dbc->notice_diag, res);
 }
 
-/* Split "key=value key2=value2" (libpq conninfo words, psqlODBC's pqopt)
- * into the keyword arrays; returns the new count. */
-static int conn_pqopt(char *opt, const char **kw, const char **vals, int n, int max)
+/* Add psqlODBC's pqopt (a libpq conninfo string, parsed by libpq itself:
+ * quoting and backslash escapes as libpq has them) to the keyword arrays.
+ * Returns the parsed options, which own the values (PQconninfoFree), or
+ * NULL with the error recorded: a string libpq refuses, or a keyword that
+ * gives another value than the DSN's own key (psqlODBC's checks and words). */
+static PQconninfoOption *conn_pqopt(cbo_dbc *dbc, const char *opt, const char **kw, const char **vals, int *n, int max)
 {
-	char *p = opt;
-	while (*p && n < max) {
-		while (isspace((unsigned char)*p))
-			p++;
-		char *k = p;
-		while (*p && *p != '=' && !isspace((unsigned char)*p))
-			p++;
-		if (*p != '=')
-			break;
-		*p++ = '\0';
-		char *v = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-		kw[n] = k;
-		vals[n++] = v;
+	char *err = NULL;
+	PQconninfoOption *parsed = PQconninfoParse(opt, &err);
+	if (parsed == NULL) {
+		if (err == NULL)
+			diag_add(&dbc->diag, "HY001", "out of memory parsing pqopt");
+		else
+			diag_set(&dbc->diag, "08001", DIAG_N_CONN_OPENDB, "libpq connection parameter error:%s", err);
+		PQfreemem(err);
+		return NULL;
 	}
-	return n;
+	int given = *n;
+	for (PQconninfoOption *o = parsed; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		int j;
+		for (j = 0; j < given && strcasecmp(kw[j], o->keyword) != 0; j++)
+			;
+		if (j < given) {
+			if (strcmp(vals[j], o->val) == 0)
+				continue;
+			diag_set(&dbc->diag, "08001", DIAG_N_CONN_OPENDB,
+			         "%s parameter in pqopt option conflicts with other ordinary option", o->keyword);
+			PQconninfoFree(parsed);
+			return NULL;
+		}
+		if (*n < max) {
+			kw[*n] = o->keyword;
+			vals[(*n)++] = o->val;
+		}
+	}
+	return parsed;
 }
 
 /* Send ConnSettings, one statement at a time (split at ';' like
@@ -497,7 +512,7 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	const char *vals[MAXKW];
 	int n = 0;
 	char timeout[32];
-	char *pqopt = NULL;
+	PQconninfoOption *pqopt = NULL;
 	for (int i = 0; i < CONN_NSETTINGS; i++) {
 		if (conn_keys[i].pg == NULL || settings[i] == NULL || settings[i][0] == '\0')
 			continue;
@@ -513,8 +528,9 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 		kw[n] = "connect_timeout";
 		vals[n++] = timeout;
 	}
-	if (settings[CONN_PQOPT] != NULL && (pqopt = strdup(settings[CONN_PQOPT])) != NULL)
-		n = conn_pqopt(pqopt, kw, vals, n, MAXKW - 4);
+	if (settings[CONN_PQOPT] != NULL && settings[CONN_PQOPT][0] != '\0' &&
+	    (pqopt = conn_pqopt(dbc, settings[CONN_PQOPT], kw, vals, &n, MAXKW - 4)) == NULL)
+		return SQL_ERROR;
 	kw[n] = "client_encoding";
 	vals[n++] = "UTF8";
 	kw[n] = "fallback_application_name";
@@ -523,7 +539,7 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	vals[n] = NULL;
 
 	PGconn *pg = PQconnectdbParams(kw, vals, 0);
-	free(pqopt);
+	PQconninfoFree(pqopt);
 	if (pg == NULL)
 		return diag_add(&dbc->diag, "HY001", "out of memory creating a libpq connection");
 	if (PQstatus(pg) != CONNECTION_OK) {

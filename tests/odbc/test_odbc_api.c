@@ -111,6 +111,39 @@ static void test_driver_connect(void **state)
 	assert_int_equal(r, SQL_ERROR);
 	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
 	assert_non_null(strstr(msg, "closing"));
+
+	/* pqopt is a libpq conninfo string, parsed as libpq parses one */
+	static const struct {
+		const char *pqopt, *app;
+	} pq[] = {
+	        {"application_name=my\\ app", "my app"},
+	        {"application_name='my app'", "my app"},
+	        {"  application_name = 'it\\'s'  connect_timeout=5", "it's"},
+	};
+	for (size_t i = 0; i < sizeof(pq) / sizeof(pq[0]); i++) {
+		snprintf(in, sizeof(in), "DSN=cbtest;pqopt={%s}", pq[i].pqopt);
+		OK_DBC(SQLDriverConnect(d, NULL, (SQLCHAR *)in, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT), d);
+		st = ot_stmt(d);
+		OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SHOW application_name", SQL_NTS), st);
+		OK_STMT(SQLFetch(st), st);
+		OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, app, sizeof(app), &ind), st);
+		assert_string_equal(app, pq[i].app);
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+		OK_DBC(SQLDisconnect(d), d);
+	}
+	/* libpq refuses it: psqlODBC's words with libpq's reason */
+	r = SQLDriverConnect(d, NULL, (SQLCHAR *)"DSN=cbtest;pqopt={application_name='open}", SQL_NTS, NULL, 0, NULL,
+	                     SQL_DRIVER_NOPROMPT);
+	assert_int_equal(r, SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
+	assert_non_null(strstr(msg, "libpq connection parameter error:"));
+	assert_non_null(strstr(msg, "unterminated quoted string"));
+	/* a key the DSN gives otherwise */
+	r = SQLDriverConnect(d, NULL, (SQLCHAR *)"DSN=cbtest;pqopt={dbname=postgres}", SQL_NTS, NULL, 0, NULL,
+	                     SQL_DRIVER_NOPROMPT);
+	assert_int_equal(r, SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
+	assert_non_null(strstr(msg, "dbname parameter in pqopt option conflicts with other ordinary option"));
 	SQLFreeHandle(SQL_HANDLE_DBC, d);
 }
 
