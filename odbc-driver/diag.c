@@ -130,6 +130,19 @@ static SQLINTEGER diag_default_native(diag_kind kind, const char *state)
 	}
 }
 
+/* Cut a message to psqlODBC's length, back to the start of a UTF-8
+ * character (so the wide functions still get valid text). */
+static void diag_cap(char *msg)
+{
+	size_t n = strlen(msg);
+	if (n <= DIAG_MSG_MAX)
+		return;
+	n = DIAG_MSG_MAX;
+	while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+		n--;
+	msg[n] = '\0';
+}
+
 /* Takes ownership of msg (NULL: out of memory). */
 static SQLRETURN diag_store(cbo_diag *d, const char *state, SQLINTEGER native, char *msg)
 {
@@ -142,6 +155,7 @@ static SQLRETURN diag_store(cbo_diag *d, const char *state, SQLINTEGER native, c
 		d->lost = true;
 		return diag_ret_for(state);
 	}
+	diag_cap(msg);
 	free(d->msg);
 	d->msg = msg;
 	snprintf(d->state, sizeof(d->state), "%.5s", state);
@@ -237,6 +251,7 @@ void diag_notice(cbo_diag *d, const PGresult *res)
 		d->lost = true;
 		return;
 	}
+	diag_cap(msg);
 	free(d->msg);
 	d->msg = msg;
 	snprintf(d->state, sizeof(d->state), "%.5s", state ? state : "01000");

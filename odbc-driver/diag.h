@@ -96,6 +96,9 @@ struct cbo_diag {
 	SQLLEN row_count; /* SQL_DIAG_ROW_COUNT */
 };
 
+/* psqlODBC keeps a message in a 4096-byte buffer: longer ones are cut */
+#define DIAG_MSG_MAX 4095
+
 void diag_init(cbo_diag *d, diag_kind kind);
 /* Remove the record; the struct stays usable. */
 void diag_clear(cbo_diag *d);

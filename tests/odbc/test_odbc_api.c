@@ -1264,6 +1264,16 @@ static void test_diag_fields(void **state)
 	OK_STMT(SQLGetDiagField(SQL_HANDLE_STMT, st, 1, SQL_DIAG_MESSAGE_TEXT, msg, sizeof(msg), &len), st);
 	assert_non_null(strstr((char *)msg, "division by zero"));
 	assert_int_equal(SQLGetDiagRec(SQL_HANDLE_STMT, st, 2, state5, NULL, msg, sizeof(msg), &len), SQL_NO_DATA);
+	/* a message longer than psqlODBC's 4095 bytes is cut there */
+	static char longq[10000], longm[10000];
+	memset(longq, 'x', sizeof(longq) - 1);
+	assert_int_equal(SQLExecDirect(st, (SQLCHAR *)longq, SQL_NTS), SQL_ERROR);
+	SQLSMALLINT longlen;
+	OK_STMT(SQLGetDiagRec(SQL_HANDLE_STMT, st, 1, state5, NULL, (SQLCHAR *)longm, sizeof(longm), &longlen), st);
+	assert_string_equal((char *)state5, "42601");
+	assert_int_equal(longlen, 4095);
+	assert_int_equal(strlen(longm), 4095);
+	assert_non_null(strstr(longm, "syntax error"));
 	/* a success clears the records */
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT 1", SQL_NTS), st);
 	OK_STMT(SQLGetDiagField(SQL_HANDLE_STMT, st, 0, SQL_DIAG_NUMBER, &n, 0, NULL), st);
