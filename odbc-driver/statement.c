@@ -570,6 +570,11 @@ SQLRETURN stmt_bind_param(cbo_stmt *st, SQLUSMALLINT num, SQLSMALLINT io, SQLSMA
 	if (!conv_sqltype_valid(sqltype))
 		return diag_add(&st->diag, "HY004", "invalid SQL data type %d for parameter %u", (int)sqltype,
 		                (unsigned)num);
+	/* SQLSetParam reaches the driver as SQLBindParameter with
+	 * SQL_SETPARAM_VALUE_MAX: the length is the indicator's (psqlODBC
+	 * takes it); nothing is written back past a buffer of unknown size */
+	if (buflen == SQL_SETPARAM_VALUE_MAX)
+		buflen = 0;
 	if (buflen < 0)
 		return diag_add(&st->diag, "HY090", "invalid buffer length %ld for parameter %u", (long)buflen,
 		                (unsigned)num);

@@ -784,6 +784,23 @@ static void test_types_in(void **state)
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
+/* SQLSetParam (ODBC 1), which unixODBC passes on as SQLBindParameter with
+ * SQL_SETPARAM_VALUE_MAX as the buffer length */
+static void test_set_param(void **state)
+{
+	(void)state;
+	SQLHSTMT st = ot_stmt(dbc);
+	SQLSMALLINT v = 100;
+	char got[16];
+	SQLLEN ind;
+	OK_STMT(SQLSetParam(st, 1, SQL_C_SHORT, SQL_SMALLINT, 0, 0, &v, NULL), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT ?::int + 1 AS foo", SQL_NTS), st);
+	OK_STMT(SQLFetch(st), st);
+	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, "101");
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+}
+
 static void test_data_at_exec(void **state)
 {
 	(void)state;
@@ -1303,6 +1320,7 @@ int main(void)
 	        cmocka_unit_test(test_types_out),
 	        cmocka_unit_test(test_types_in),
 	        cmocka_unit_test(test_data_at_exec),
+	        cmocka_unit_test(test_set_param),
 	        cmocka_unit_test(test_prepare_cache),
 	        cmocka_unit_test(test_transactions),
 	        cmocka_unit_test(test_more_results),
