@@ -1006,6 +1006,9 @@ static SQLRETURN conn_set_pgopt(cbo_dbc *dbc, SQLINTEGER attr, SQLINTEGER v)
 	case PGOPT_BATCHSIZE:
 		o->batch_size = v > 0 ? v : 100;
 		break;
+	case PGOPT_MSJET:
+		o->ms_jet = v != 0;
+		break;
 	default:
 		break;
 	}
@@ -1035,6 +1038,8 @@ static SQLINTEGER conn_get_pgopt(cbo_dbc *dbc, SQLINTEGER attr)
 		return o->max_longvarchar;
 	case PGOPT_BATCHSIZE:
 		return o->batch_size;
+	case PGOPT_MSJET:
+		return o->ms_jet;
 	default:
 		return dbc->pgopt[attr - CONN_PGOPT_FIRST];
 	}

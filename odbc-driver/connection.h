@@ -82,6 +82,7 @@ struct cbo_options {
 	bool cvt_null_date;           /* NULL dates as empty strings (FoxPro) */
 	bool show_system_tables;      /* SQLTables lists pg_catalog's tables */
 	int batch_size;               /* executions of a parameter array per round trip */
+	bool ms_jet;                  /* SQL_ATTR_PGOPT_MSJET: ("b" = 1) is sent as ("b"='1') (MS Access) */
 };
 
 /*

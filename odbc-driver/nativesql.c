@@ -186,6 +186,67 @@ size_t nsql_find_keyword(const char *s, size_t len, const char *kw, bool std)
 	}
 }
 
+void nsql_msjet_bools(char *s, size_t len, bool std)
+{
+	/* the last six tokens, blanks included: ( "ident" ' ' = ' ' 1, then ) */
+	nsql_tok w[6] = {{NT_END, 0, 0}};
+	for (size_t pos = 0;;) {
+		nsql_tok t = nsql_token_at(s, len, pos, std);
+		if (t.kind == NT_END)
+			return;
+		pos += t.len;
+		if (nsql_is_char(s, &t, ')') && nsql_is_char(s, &w[0], '(') && w[1].kind == NT_QIDENT &&
+		    w[2].kind == NT_BLANK && w[2].len == 1 && s[w[2].start] == ' ' && nsql_is_char(s, &w[3], '=') &&
+		    w[4].kind == NT_BLANK && w[4].len == 1 && s[w[4].start] == ' ' && w[5].kind == NT_WORD &&
+		    w[5].len == 1 && s[w[5].start] == '1' && w[1].start == w[0].start + 1)
+			memcpy(s + w[2].start, "='1'", 4);
+		memmove(w, w + 1, 5 * sizeof(w[0]));
+		w[5] = t;
+	}
+}
+
+/* psqlODBC's rewrite of `INSERT INTO t () VALUES ()` (no column, no
+ * value: PostgreSQL has no such syntax) to `INSERT INTO t DEFAULT VALUES`.
+ * Returns the new text (malloc'd), or NULL when the pattern is not there
+ * or out of memory (*oom set). */
+static char *nsql_insert_defaults(const char *s, bool std, bool *oom)
+{
+	size_t len = strlen(s);
+	nsql_tok prev = {NT_END, 0, 0};
+	for (size_t pos = 0;;) {
+		nsql_tok t = nsql_token_at(s, len, pos, std);
+		if (t.kind == NT_END)
+			return NULL;
+		pos += t.len;
+		nsql_tok close = nsql_token_at(s, len, pos, std);
+		if (nsql_is_char(s, &t, '(') && nsql_is_char(s, &close, ')')) {
+			/* () VALUES (): one or more blanks before VALUES, at least
+			 * one after, and the end, a blank or ';' after the last ) */
+			size_t p = pos + 1;
+			nsql_tok b1 = nsql_token_at(s, len, p, std);
+			nsql_tok kw = nsql_token_at(s, len, p + b1.len, std);
+			nsql_tok b2 = nsql_token_at(s, len, kw.start + kw.len, std);
+			nsql_tok o = nsql_token_at(s, len, b2.start + b2.len, std);
+			nsql_tok c = nsql_token_at(s, len, o.start + o.len, std);
+			nsql_tok after = nsql_token_at(s, len, c.start + c.len, std);
+			if (b1.kind == NT_BLANK && nsql_is_word(s, &kw, "VALUES") && b2.kind == NT_BLANK &&
+			    nsql_is_char(s, &o, '(') && nsql_is_char(s, &c, ')') &&
+			    (after.kind == NT_END || after.kind == NT_BLANK || nsql_is_char(s, &after, ';'))) {
+				bool space = prev.kind == NT_BLANK;
+				size_t end = c.start + 1;
+				char *out = NULL;
+				if (asprintf(&out, "%.*s%sDEFAULT VALUES%s", (int)t.start, s, space ? "" : " ",
+				             s + end) < 0) {
+					*oom = true;
+					return NULL;
+				}
+				return out;
+			}
+		}
+		prev = t;
+	}
+}
+
 /* The first token of a statement, past opening parentheses. */
 static nsql_tok nsql_first_solid(const char *s, size_t len)
 {
@@ -835,6 +896,18 @@ bool nsql_parse(const char *text, size_t len, bool std, nsql_stmt **out, int *no
 			size_t into = nsql_find_keyword(s->tmpl, tl, "INTO", std);
 			s->select_into = into != (size_t)-1 && (s->from_at == (size_t)-1 || into < s->from_at);
 			s->for_update = nsql_find_keyword(s->tmpl, tl, "FOR", std) != (size_t)-1;
+		}
+		if (s->kind == NSQL_INSERT) {
+			bool oom = false;
+			char *d = nsql_insert_defaults(s->tmpl, std, &oom);
+			if (oom) {
+				ok = false;
+				break;
+			}
+			if (d != NULL) {
+				free(s->tmpl);
+				s->tmpl = d;
+			}
 		}
 		if (s->kind == NSQL_DDL) {
 			size_t tl = strlen(s->tmpl);

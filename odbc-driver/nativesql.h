@@ -97,6 +97,15 @@ char *nsql_build(const nsql_stmt *s, const nsql_build_opts *o, int *kept);
  * word, outside quotes, comments and parentheses) in sql, or (size_t)-1. */
 size_t nsql_find_keyword(const char *sql, size_t len, const char *kw, bool std_strings);
 
+/*
+ * psqlODBC's help for MS Access (SQL_ATTR_PGOPT_MSJET): VBA turns
+ * `a_boolean = True` into `("a_boolean" = 1)`, which PostgreSQL refuses
+ * (boolean = integer); every `("ident" = 1)`, spelled exactly so outside
+ * quotes and comments, becomes `("ident"='1')`.  In place: the length
+ * stays.
+ */
+void nsql_msjet_bools(char *sql, size_t len, bool std_strings);
+
 /* The classification of a statement text (first keyword). */
 nsql_kind nsql_classify(const char *sql, size_t len);
 

@@ -457,7 +457,17 @@ static SQLRETURN stmt_set_text(cbo_stmt *st, const char *sql, size_t len)
 	if (sql == NULL)
 		return diag_add(&st->diag, "HY009", "invalid use of null pointer: no SQL text given");
 	st->text = strndup(sql, len);
-	if (st->text == NULL || !nsql_parse(sql, len, stmt_std_strings(st), &st->parts, &st->nparts))
+	char *jet = NULL;
+	if (st->text != NULL && st->dbc->opts.ms_jet && (jet = malloc(len + 1)) != NULL) {
+		memcpy(jet, sql, len);
+		jet[len] = '\0';
+		nsql_msjet_bools(jet, len, stmt_std_strings(st));
+		sql = jet;
+	}
+	bool parsed = st->text != NULL && (!st->dbc->opts.ms_jet || jet != NULL) &&
+	              nsql_parse(sql, len, stmt_std_strings(st), &st->parts, &st->nparts);
+	free(jet);
+	if (!parsed)
 		return diag_add(&st->diag, "HY001", "out of memory translating the SQL text");
 	st->plans = calloc((size_t)st->nparts, sizeof(*st->plans));
 	if (st->plans == NULL)

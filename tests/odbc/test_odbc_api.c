@@ -786,6 +786,35 @@ static void test_types_in(void **state)
 
 /* SQLSetParam (ODBC 1), which unixODBC passes on as SQLBindParameter with
  * SQL_SETPARAM_VALUE_MAX as the buffer length */
+/* psqlODBC's rewrites: MS Access's ("b" = 1) under SQL_ATTR_PGOPT_MSJET
+ * (65549), and INSERT ... () VALUES () */
+static void test_psqlodbc_rewrites(void **state)
+{
+	(void)state;
+	SQLHSTMT st = ot_stmt(dbc);
+	const char *q = "SELECT count(*) FROM pg_class WHERE (\"relisshared\" = 1)";
+	assert_int_equal(SQLExecDirect(st, (SQLCHAR *)q, SQL_NTS), SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_STMT, st, NULL, 0), "42883"); /* boolean = integer */
+	OK_DBC(SQLSetConnectAttr(dbc, 65549, (SQLPOINTER)1, 0), dbc);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)q, SQL_NTS), st);
+	char got[32];
+	SQLLEN ind;
+	OK_STMT(SQLFetch(st), st);
+	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, ot_pg_value(pg, "SELECT count(*) FROM pg_class WHERE relisshared"));
+	OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
+	OK_DBC(SQLSetConnectAttr(dbc, 65549, (SQLPOINTER)0, 0), dbc);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"CREATE TEMP TABLE dv (id serial, t text DEFAULT 'd')", SQL_NTS), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"insert into dv () values ()", SQL_NTS), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT id || t FROM dv", SQL_NTS), st);
+	OK_STMT(SQLFetch(st), st);
+	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, "1d");
+	OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
+	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"DROP TABLE dv", SQL_NTS), st);
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+}
+
 static void test_set_param(void **state)
 {
 	(void)state;
@@ -1321,6 +1350,7 @@ int main(void)
 	        cmocka_unit_test(test_types_in),
 	        cmocka_unit_test(test_data_at_exec),
 	        cmocka_unit_test(test_set_param),
+	        cmocka_unit_test(test_psqlodbc_rewrites),
 	        cmocka_unit_test(test_prepare_cache),
 	        cmocka_unit_test(test_transactions),
 	        cmocka_unit_test(test_more_results),

@@ -330,14 +330,100 @@ static void test_lower_retry(void **state)
 	free(s);
 }
 
+/* COPY ... FROM STDIN / TO STDOUT is recognised by its words, not by a
+ * column or a string that has those names */
+static void test_copy_stdio(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sql;
+		bool copy_stdio;
+	} want[] = {
+	        {"COPY t FROM STDIN", true},
+	        {"copy t (a, b) from stdin with (format csv)", true},
+	        {"COPY (SELECT 'x') TO STDOUT", true},
+	        {"  /* c */ COPY t TO stdout", true},
+	        {"COPY t (stdin, id) TO '/dev/null'", false},
+	        {"COPY t FROM '/tmp/stdin'", false},
+	        {"SELECT stdin FROM t", false},
+	        {"COPY t TO PROGRAM 'cat'", false},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		nsql_stmt *st;
+		int n;
+		assert_true(nsql_parse(want[i].sql, strlen(want[i].sql), true, &st, &n));
+		assert_int_equal(n, 1);
+		if (st[0].copy_stdio != want[i].copy_stdio)
+			fail_msg("copy_stdio of %s: %d", want[i].sql, (int)st[0].copy_stdio);
+		nsql_free(st, n);
+	}
+}
+
+/* psqlODBC's MS Access rewrite: exactly ("ident" = 1), outside quotes */
+static void test_msjet_bools(void **state)
+{
+	(void)state;
+	static const char *want[][2] = {
+	        {"SELECT x FROM t WHERE (\"b\" = 1)", "SELECT x FROM t WHERE (\"b\"='1')"},
+	        {"SELECT 1 WHERE (\"a\" = 1) AND (\"b c\" = 1)", "SELECT 1 WHERE (\"a\"='1') AND (\"b c\"='1')"},
+	        {"SELECT 1 WHERE (\"a\" = 10)", NULL},
+	        {"SELECT 1 WHERE (\"a\"= 1)", NULL},
+	        {"SELECT 1 WHERE ( \"a\" = 1)", NULL},
+	        {"SELECT 1 WHERE (a = 1)", NULL},
+	        {"SELECT '(\"a\" = 1)'", NULL},
+	        {"SELECT 1 /* (\"a\" = 1) */", NULL},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char buf[128];
+		snprintf(buf, sizeof(buf), "%s", want[i][0]);
+		nsql_msjet_bools(buf, strlen(buf), true);
+		assert_string_equal(buf, want[i][1] ? want[i][1] : want[i][0]);
+	}
+}
+
+/* psqlODBC's INSERT INTO t () VALUES () => INSERT INTO t DEFAULT VALUES */
+static void test_insert_defaults(void **state)
+{
+	(void)state;
+	static const char *want[][2] = {
+	        {"insert into testtab2 () values ()", "insert into testtab2 DEFAULT VALUES"},
+	        {"INSERT INTO t() VALUES () RETURNING id", "INSERT INTO t DEFAULT VALUES RETURNING id"},
+	        {"INSERT INTO t ()  VALUES\t()", "INSERT INTO t DEFAULT VALUES"},
+	        {"INSERT INTO t () VALUES (1)", NULL},
+	        {"INSERT INTO t () VALUES()", NULL},
+	        {"INSERT INTO t (a) VALUES ()", NULL},
+	        {"INSERT INTO t VALUES ('() values ()')", NULL},
+	        {"SELECT f() values ()", NULL},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		nsql_stmt *st;
+		int n;
+		assert_true(nsql_parse(want[i][0], strlen(want[i][0]), true, &st, &n));
+		assert_int_equal(n, 1);
+		char *sql = nsql_build(&st[0], &(nsql_build_opts){.insert_at = (size_t)-1}, NULL);
+		assert_non_null(sql);
+		assert_string_equal(sql, want[i][1] ? want[i][1] : want[i][0]);
+		free(sql);
+		nsql_free(st, n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_cases),        cmocka_unit_test(test_std_strings_off),
-	        cmocka_unit_test(test_length),       cmocka_unit_test(test_first_marker),
-	        cmocka_unit_test(test_classify),     cmocka_unit_test(test_find_keyword),
-	        cmocka_unit_test(test_call),         cmocka_unit_test(test_casts_and_insert),
-	        cmocka_unit_test(test_like_pattern), cmocka_unit_test(test_lower_retry),
+	        cmocka_unit_test(test_cases),
+	        cmocka_unit_test(test_std_strings_off),
+	        cmocka_unit_test(test_length),
+	        cmocka_unit_test(test_first_marker),
+	        cmocka_unit_test(test_classify),
+	        cmocka_unit_test(test_find_keyword),
+	        cmocka_unit_test(test_call),
+	        cmocka_unit_test(test_casts_and_insert),
+	        cmocka_unit_test(test_like_pattern),
+	        cmocka_unit_test(test_lower_retry),
+	        cmocka_unit_test(test_copy_stdio),
+	        cmocka_unit_test(test_msjet_bools),
+	        cmocka_unit_test(test_insert_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
