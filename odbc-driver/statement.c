@@ -1448,6 +1448,11 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		for (int r = 0; st->ipd.array_status_ptr && r < vs.nsets; r++)
 			st->ipd.array_status_ptr[r] = SQL_PARAM_ERROR;
 	}
+	/* a server notice makes the batch's sets SUCCESS_WITH_INFO (psqlODBC) */
+	if (!failed && st->diag.is_notice && st->diag.msg != NULL)
+		for (int r = 0; st->ipd.array_status_ptr && r < vs.nsets; r++)
+			if (st->ipd.array_status_ptr[r] == SQL_PARAM_SUCCESS)
+				st->ipd.array_status_ptr[r] = SQL_PARAM_SUCCESS_WITH_INFO;
 	if (st->ipd.rows_processed_ptr)
 		*st->ipd.rows_processed_ptr = (SQLULEN)param_row;
 	if (timeout && !failed)

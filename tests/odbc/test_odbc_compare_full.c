@@ -1247,6 +1247,25 @@ static void case_param_arrays(cctx *c)
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
+/* a parameter array whose sets raise server notices: the sets' statuses
+ * (SUCCESS_WITH_INFO) and the return code */
+static void case_param_array_notices(cctx *c)
+{
+	tr *t = c->t;
+	SQLHSTMT st = ot_stmt(c->dbc);
+	SQLINTEGER a[3] = {1, 2, 3};
+	SQLUSMALLINT status[3] = {9, 9, 9};
+	SQLULEN processed = 99;
+	S(SQLSetStmtAttr(st, SQL_ATTR_PARAMSET_SIZE, (SQLPOINTER)3, 0));
+	S(SQLSetStmtAttr(st, SQL_ATTR_PARAM_STATUS_PTR, status, 0));
+	S(SQLSetStmtAttr(st, SQL_ATTR_PARAMS_PROCESSED_PTR, &processed, 0));
+	S(SQLBindParameter(st, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, a, 0, NULL));
+	/* only the second set raises a notice */
+	S(SQLExecDirect(st, (SQLCHAR *)"SELECT CASE WHEN ? = 2 THEN cmp.f_notice(2) ELSE 0 END", SQL_NTS));
+	tp(t, "processed %lu status %u %u %u\n", (unsigned long)processed, status[0], status[1], status[2]);
+	SQLFreeHandle(SQL_HANDLE_STMT, st);
+}
+
 static void case_data_at_exec(cctx *c)
 {
 	tr *t = c->t;
@@ -1506,6 +1525,7 @@ static const cmp_case cases[] = {
         {"cursor_names", case_cursor_names, NULL, NULL},
         {"setpos_update", case_setpos_update, NULL, NULL},
         {"param_arrays", case_param_arrays, NULL, NULL},
+        {"param_array_notices", case_param_array_notices, NULL, NULL},
         {"data_at_exec", case_data_at_exec, NULL, NULL},
         {"descriptors", case_descriptors, NULL, "Descriptors"},
         {"statement_states", case_statement_states, NULL, NULL},
