@@ -862,6 +862,18 @@ static bool res_back(cbo_stmt *st, stmt_res *cur, long from, long count, long *s
 	return true;
 }
 
+/* A fetch that leaves the result: an empty rowset before the first row
+ * (start -1) or after the last (start: the row count), no current row. */
+static SQLRETURN res_no_rowset(cbo_stmt *st, long start)
+{
+	st->rowset_start = start;
+	st->rowset_len = 0;
+	st->rowset_count = 0;
+	st->cur_row = -1;
+	res_gd_reset(st);
+	return SQL_NO_DATA;
+}
+
 /* SQLFetchScroll and SQLExtendedFetch: position the rowset, then fill it. */
 static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset, SQLULEN size, SQLULEN *rows,
                             SQLUSMALLINT *status, SQLLEN bookmark_offset, bool extended)
@@ -896,24 +908,6 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 	long nearest = 0, m;
 	bool warn_bof = false;
 	long num;
-#define RES_BOF()                      \
-	do {                           \
-		st->rowset_start = -1; \
-		st->rowset_len = 0;    \
-		st->rowset_count = 0;  \
-		st->cur_row = -1;      \
-		res_gd_reset(st);      \
-		return SQL_NO_DATA;    \
-	} while (0)
-#define RES_EOF()                                        \
-	do {                                             \
-		st->rowset_start = res_ntuples(st, cur); \
-		st->rowset_len = 0;                      \
-		st->rowset_count = 0;                    \
-		st->cur_row = -1;                        \
-		res_gd_reset(st);                        \
-		return SQL_NO_DATA;                      \
-	} while (0)
 	switch (orientation) {
 	case SQL_FETCH_NEXT:
 		if (start < 0)
@@ -923,18 +917,18 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 			        (st->rowset_len > 0 ? st->rowset_len : (long)(st->last_size ? st->last_size : size));
 		m = res_nth_valid(st, cur, start, false, 1, &nearest);
 		if (m <= 0)
-			RES_EOF();
+			return res_no_rowset(st, res_ntuples(st, cur));
 		start = nearest;
 		break;
 	case SQL_FETCH_PRIOR:
 		num = res_ntuples(st, cur);
 		if (start <= 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		if (start >= num && (long)size > num) {
 			warn_bof = true;
 			start = res_first_valid(st, cur);
 		} else if (!res_back(st, cur, start - 1, (long)size, &start, &warn_bof)) {
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		}
 		break;
 	case SQL_FETCH_FIRST:
@@ -945,7 +939,7 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		num = res_ntuples(st, cur);
 		m = res_nth_valid(st, cur, num - 1, true, (long)size, &nearest);
 		if (m == 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		if (m < 0) {
 			warn_bof = true;
 			start = 0;
@@ -955,16 +949,16 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		break;
 	case SQL_FETCH_ABSOLUTE:
 		if (offset == 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		if (offset > 0) {
 			if (res_nth_valid(st, cur, 0, false, offset, &nearest) <= 0)
-				RES_EOF();
+				return res_no_rowset(st, res_ntuples(st, cur));
 			start = nearest;
 		} else {
 			res_nth_valid(st, cur, LONG_MAX / 2, false, LONG_MAX, &nearest);
 			num = res_ntuples(st, cur);
 			if (!res_back(st, cur, num - 1, offset == LONG_MIN ? LONG_MAX : -offset, &start, &warn_bof))
-				RES_BOF();
+				return res_no_rowset(st, -1);
 		}
 		break;
 	case SQL_FETCH_RELATIVE:
@@ -975,10 +969,10 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		}
 		if (offset > 0) {
 			if (res_nth_valid(st, cur, start + 1, false, offset, &nearest) <= 0)
-				RES_EOF();
+				return res_no_rowset(st, res_ntuples(st, cur));
 			start = nearest;
 		} else if (!res_back(st, cur, start - 1, offset == LONG_MIN ? LONG_MAX : -offset, &start, &warn_bof)) {
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		}
 		break;
 	case SQL_FETCH_BOOKMARK: {
@@ -992,12 +986,12 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		SQLLEN boff = extended ? bookmark_offset : offset;
 		if (boff >= 0) {
 			if (res_nth_valid(st, cur, b, false, boff == LONG_MAX ? LONG_MAX : boff + 1, &nearest) <= 0)
-				RES_EOF();
+				return res_no_rowset(st, res_ntuples(st, cur));
 			start = nearest;
 		} else {
 			if (res_nth_valid(st, cur, b, true, boff < -(LONG_MAX - 1) ? LONG_MAX : 1 - boff, &nearest) <=
 			    0)
-				RES_BOF();
+				return res_no_rowset(st, -1);
 			start = nearest;
 		}
 		break;
@@ -1011,15 +1005,13 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		if (failed)
 			return SQL_ERROR;
 		if (start >= 0)
-			RES_EOF();
+			return res_no_rowset(st, res_ntuples(st, cur));
 	}
 	if (start < 0) {
 		if (start + (long)size <= 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		start = 0;
 	}
-#undef RES_BOF
-#undef RES_EOF
 	st->last_size = size;
 	SQLRETURN r = res_fill_rowset(st, cur, start, size, rows, status);
 	if (r == SQL_NO_DATA) {
