@@ -466,6 +466,17 @@ static bool conv_parse_datetime(const char *buf, conv_time *t)
 	return false;
 }
 
+/* A date/time parameter's text (slen bytes, no terminator needed; NULL
+ * for none) parsed over t: at most its first 127 bytes. */
+static void conv_parse_sent(const char *send, size_t slen, conv_time *t)
+{
+	char buf[128];
+	if (send == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(slen < sizeof(buf) ? slen : sizeof(buf) - 1), send);
+	conv_parse_datetime(buf, t);
+}
+
 /* Trailing zeros of a fraction of nanoseconds dropped: digits and value. */
 static int conv_fraction(int fr, int *width)
 {
@@ -1622,7 +1633,6 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 	}
 
 	char tmp[128];
-	char cbuf[128];
 	switch (in->sqltype) {
 	case SQL_CHAR:
 	case SQL_VARCHAR:
@@ -1644,11 +1654,7 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_DATE:
 	case SQL_TYPE_DATE:
-		if (send != NULL) {
-			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
-			         send);
-			conv_parse_datetime(cbuf, &tm);
-		}
+		conv_parse_sent(send, slen, &tm);
 		if (tm.y < 0)
 			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d BC", -tm.y, tm.m, tm.d);
 		else
@@ -1658,11 +1664,7 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_TIME:
 	case SQL_TYPE_TIME:
-		if (send != NULL) {
-			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
-			         send);
-			conv_parse_datetime(cbuf, &tm);
-		}
+		conv_parse_sent(send, slen, &tm);
 		if (tm.fr > 0) {
 			int w;
 			int fr = conv_fraction(tm.fr, &w);
@@ -1675,11 +1677,7 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_TIMESTAMP:
 	case SQL_TYPE_TIMESTAMP:
-		if (send != NULL) {
-			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
-			         send);
-			conv_parse_datetime(cbuf, &tm);
-		}
+		conv_parse_sent(send, slen, &tm);
 		conv_ts_text(&tm, tmp, sizeof(tmp), 6);
 		send = tmp;
 		slen = strlen(tmp);
