@@ -118,13 +118,8 @@ res_table res_table_col(cbo_stmt *st, Oid table, int attnum)
 		if (dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK ||
 		    PQtransactionStatus(dbc->pg) == PQTRANS_INERROR || PQtransactionStatus(dbc->pg) == PQTRANS_ACTIVE)
 			return t;
-		char oid[16];
-		snprintf(oid, sizeof(oid), "%u", (unsigned)table);
-		const char *vals[1] = {oid};
-		cbo_diag *saved = dbc->notice_diag;
-		dbc->notice_diag = NULL;
-		PGresult *r = PQexecParams(
-		        dbc->pg,
+		PGresult *r = conn_query_oid(
+		        dbc,
 		        "SELECT a.attnum, a.attname, a.attnotnull, c.relname, n.nspname, "
 		        "coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false) OR a.attidentity "
 		        "<> '', a.atttypid "
@@ -132,8 +127,7 @@ res_table res_table_col(cbo_stmt *st, Oid table, int attnum)
 		        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 		        "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-		        1, NULL, vals, NULL, NULL, 0);
-		dbc->notice_diag = saved;
+		        table);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			PQclear(r);
 			return t;

@@ -106,10 +106,7 @@ static void stmt_close_declared(cbo_stmt *st, stmt_res *r)
 		return;
 	conn_close_cursor(dbc, r->cursor);
 	if (st->cursor_txn && dbc->autocommit && PQtransactionStatus(dbc->pg) == PQTRANS_INTRANS) {
-		cbo_diag *saved = dbc->notice_diag;
-		dbc->notice_diag = NULL;
-		PQclear(PQexec(dbc->pg, "COMMIT"));
-		dbc->notice_diag = saved;
+		PQclear(conn_exec_quiet(dbc, "COMMIT"));
 	}
 	st->cursor_txn = false;
 	r->cursor[0] = '\0';
@@ -231,10 +228,7 @@ static void stmt_deallocate(cbo_dbc *dbc, const char *plan)
 	if (dbc->pg != NULL && PQstatus(dbc->pg) == CONNECTION_OK && PQtransactionStatus(dbc->pg) != PQTRANS_INERROR) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "DEALLOCATE \"%s\"", plan);
-		cbo_diag *saved = dbc->notice_diag;
-		dbc->notice_diag = NULL;
-		PQclear(PQexec(dbc->pg, sql));
-		dbc->notice_diag = saved;
+		PQclear(conn_exec_quiet(dbc, sql));
 	}
 }
 
