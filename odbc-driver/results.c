@@ -39,6 +39,19 @@ void res_pgt_ctx(cbo_stmt *st, Oid oid, pgt_ctx *c)
 	c->lo = oid >= CBO_FIRST_USER_OID && conn_is_lo_type(st->dbc, oid);
 }
 
+void res_value_out(cbo_stmt *st, const stmt_res *r, long row, int c, pgt_ctx *ctx, conv_out *o)
+{
+	const char *val;
+	int vlen;
+	stmt_value(r, row, c, &val, &vlen);
+	res_pgt_ctx(st, PQftype(r->res, c), ctx);
+	o->types = ctx;
+	o->type = PQftype(r->res, c);
+	o->typmod = PQfmod(r->res, c);
+	o->val = val;
+	o->vlen = (size_t)vlen;
+}
+
 void res_gd_reset(cbo_stmt *st)
 {
 	for (int i = 0; i < st->ngd; i++)
@@ -740,22 +753,14 @@ SQLRETURN res_fill_row(cbo_stmt *st, long row, SQLULEN i)
 		                                                    .odbc_version = st->dbc->env->odbc_version},
 		                                         PQftype(r, c - 1), PQfmod(r, c - 1))
 		                     : ctype);
-		const char *val;
-		int vlen;
-		stmt_value(cur, row, c - 1, &val, &vlen);
 		pgt_ctx ctx;
-		res_pgt_ctx(st, PQftype(r, c - 1), &ctx);
-		conv_out o = {.types = &ctx,
-		              .type = PQftype(r, c - 1),
-		              .typmod = PQfmod(r, c - 1),
-		              .val = val,
-		              .vlen = (size_t)vlen,
-		              .ctype = ctype,
+		conv_out o = {.ctype = ctype,
 		              .precision = b->precision,
 		              .buf = buf,
 		              .buflen = b->octet_length,
 		              .len_ptr = len,
 		              .ind_ptr = ind};
+		res_value_out(st, cur, row, c - 1, &ctx, &o);
 		if (st->max_length > 0 && o.buflen > (SQLLEN)st->max_length &&
 		    (ctype == SQL_C_CHAR || ctype == SQL_C_BINARY || ctype == SQL_C_WCHAR))
 			o.buflen = (SQLLEN)st->max_length;
@@ -1108,23 +1113,15 @@ SQLRETURN res_get_data(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 		st->gd = ng;
 		st->ngd = c + 1;
 	}
-	const char *val;
-	int vlen;
-	stmt_value(cur, row, c, &val, &vlen);
 	pgt_ctx ctx;
-	res_pgt_ctx(st, PQftype(cur->res, c), &ctx);
-	conv_out o = {.types = &ctx,
-	              .type = PQftype(cur->res, c),
-	              .typmod = PQfmod(cur->res, c),
-	              .val = val,
-	              .vlen = (size_t)vlen,
-	              .ctype = ctype,
+	conv_out o = {.ctype = ctype,
 	              .precision = precision,
 	              .buf = buf,
 	              .buflen = buflen,
 	              .len_ptr = ind,
 	              .ind_ptr = ind,
 	              .gd = &st->gd[c]};
+	res_value_out(st, cur, row, c, &ctx, &o);
 	return res_convert(st, &o);
 }
 

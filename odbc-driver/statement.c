@@ -1663,22 +1663,14 @@ SQLRETURN stmt_output_params(cbo_stmt *st)
 		SQLULEN off = apd->bind_offset_ptr ? *apd->bind_offset_ptr : 0;
 		SQLLEN *lenp = a->octet_length_ptr ? (SQLLEN *)((char *)a->octet_length_ptr + off) : NULL;
 		SQLLEN *indp = a->indicator_ptr ? (SQLLEN *)((char *)a->indicator_ptr + off) : NULL;
-		const char *v;
-		int vlen;
-		stmt_value(cur, 0, c, &v, &vlen);
 		pgt_ctx ctx;
-		res_pgt_ctx(st, PQftype(cur->res, c), &ctx);
-		conv_out o = {.types = &ctx,
-		              .type = PQftype(cur->res, c),
-		              .typmod = PQfmod(cur->res, c),
-		              .val = v,
-		              .vlen = (size_t)vlen,
-		              .ctype = a->concise_type,
+		conv_out o = {.ctype = a->concise_type,
 		              .precision = a->precision,
 		              .buf = (void *)val,
 		              .buflen = a->octet_length,
 		              .len_ptr = lenp,
 		              .ind_ptr = indp};
+		res_value_out(st, cur, 0, c, &ctx, &o);
 		conv_status cs = conv_to_c(&o);
 		if (cs == CONV_TRUNCATED)
 			ret = diag_add(&st->diag, "01004", "string data, right truncated: an output parameter");
