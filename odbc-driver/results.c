@@ -550,11 +550,7 @@ SQLRETURN res_bind_col(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 	desc_rec *r = desc_get(ard, col, true);
 	if (r == NULL)
 		return diag_add(&st->diag, "HY001", "out of memory binding a column");
-	desc_set_concise(r, ctype);
-	r->data_ptr = buf;
-	r->octet_length = buflen;
-	r->octet_length_ptr = ind;
-	r->indicator_ptr = ind;
+	desc_bind(r, ctype, buf, buflen, ind);
 	r->precision = ctype == SQL_C_NUMERIC ? 0 : r->precision;
 	r->scale = 0;
 	if (ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND)

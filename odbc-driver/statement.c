@@ -571,11 +571,7 @@ SQLRETURN stmt_bind_param(cbo_stmt *st, SQLUSMALLINT num, SQLSMALLINT io, SQLSMA
 	desc_rec *p = desc_get(&st->ipd, num, true);
 	if (a == NULL || p == NULL)
 		return diag_add(&st->diag, "HY001", "out of memory binding a parameter");
-	desc_set_concise(a, ctype);
-	a->data_ptr = buf;
-	a->octet_length = buflen;
-	a->octet_length_ptr = ind;
-	a->indicator_ptr = ind;
+	desc_bind(a, ctype, buf, buflen, ind);
 	a->precision = ctype == SQL_C_NUMERIC ? (SQLSMALLINT)colsize : digits;
 	a->scale = digits;
 	desc_set_concise(p, sqltype);
