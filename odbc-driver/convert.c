@@ -523,6 +523,22 @@ static void conv_today(conv_time *t)
 		t->y = tm.tm_year + 1900;
 }
 
+/* The date and the time of day of t into the fields of an ODBC date,
+ * time or timestamp struct. */
+static void conv_put_date(const conv_time *t, SQLSMALLINT *year, SQLUSMALLINT *month, SQLUSMALLINT *day)
+{
+	*year = (SQLSMALLINT)t->y;
+	*month = (SQLUSMALLINT)t->m;
+	*day = (SQLUSMALLINT)t->d;
+}
+
+static void conv_put_time(const conv_time *t, SQLUSMALLINT *hour, SQLUSMALLINT *minute, SQLUSMALLINT *second)
+{
+	*hour = (SQLUSMALLINT)t->hh;
+	*minute = (SQLUSMALLINT)t->mm;
+	*second = (SQLUSMALLINT)t->ss;
+}
+
 /* --- intervals -------------------------------------------------------------------- */
 
 static SQLINTERVAL conv_interval_kind(SQLSMALLINT ctype)
@@ -1290,9 +1306,7 @@ conv_status conv_to_c(const conv_out *o)
 		conv_today(&tm);
 		if (b) {
 			SQL_DATE_STRUCT *ds = b;
-			ds->year = (SQLSMALLINT)tm.y;
-			ds->month = (SQLUSMALLINT)tm.m;
-			ds->day = (SQLUSMALLINT)tm.d;
+			conv_put_date(&tm, &ds->year, &ds->month, &ds->day);
 		}
 		break;
 	case SQL_C_TIME:
@@ -1300,9 +1314,7 @@ conv_status conv_to_c(const conv_out *o)
 		len = 6;
 		if (b) {
 			SQL_TIME_STRUCT *ts = b;
-			ts->hour = (SQLUSMALLINT)tm.hh;
-			ts->minute = (SQLUSMALLINT)tm.mm;
-			ts->second = (SQLUSMALLINT)tm.ss;
+			conv_put_time(&tm, &ts->hour, &ts->minute, &ts->second);
 		}
 		break;
 	case SQL_C_TIMESTAMP:
@@ -1311,12 +1323,8 @@ conv_status conv_to_c(const conv_out *o)
 		conv_today(&tm);
 		if (b) {
 			SQL_TIMESTAMP_STRUCT *ts = b;
-			ts->year = (SQLSMALLINT)tm.y;
-			ts->month = (SQLUSMALLINT)tm.m;
-			ts->day = (SQLUSMALLINT)tm.d;
-			ts->hour = (SQLUSMALLINT)tm.hh;
-			ts->minute = (SQLUSMALLINT)tm.mm;
-			ts->second = (SQLUSMALLINT)tm.ss;
+			conv_put_date(&tm, &ts->year, &ts->month, &ts->day);
+			conv_put_time(&tm, &ts->hour, &ts->minute, &ts->second);
 			ts->fraction = (SQLUINTEGER)tm.fr;
 		}
 		break;
