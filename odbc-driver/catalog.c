@@ -114,9 +114,12 @@ static SQLRETURN cat_finish(cbo_stmt *st, PGresult *res, bool ok, const cat_def 
 	return cat_install(st, res, defs, n);
 }
 
-/* A query's own result as the statement's result set. */
+/* A query's own result as the statement's result set (NULL: the query
+ * failed, its diagnostic added). */
 static SQLRETURN cat_install_query(cbo_stmt *st, PGresult *res)
 {
+	if (res == NULL)
+		return SQL_ERROR;
 	stmt_set_result(st, res, false);
 	return st->executed ? SQL_SUCCESS : SQL_ERROR;
 }
@@ -1010,8 +1013,6 @@ static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
 		q_add(&q, " WHERE c2.relname = $%d", q_param(&q, pktable));
 	q_add(&q, " ORDER BY ref.oid, ref.i");
 	PGresult *r = q_run(st, &q);
-	if (r == NULL)
-		return SQL_ERROR;
 	return cat_install_query(st, r);
 }
 
@@ -1041,8 +1042,6 @@ static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
 	PGresult *r = q_run(st, &q);
 	free(nsp.v);
 	free(pro.v);
-	if (r == NULL)
-		return SQL_ERROR;
 	return cat_install_query(st, r);
 }
 
@@ -1407,8 +1406,6 @@ static SQLRETURN cat_column_privileges_impl(cbo_stmt *st, const cat_args *a)
 	q_name(&q, "column_name", &col);
 	PGresult *r = q_run(st, &q);
 	free(col.v);
-	if (r == NULL)
-		return SQL_ERROR;
 	return cat_install_query(st, r);
 }
 
