@@ -114,9 +114,12 @@ static SQLRETURN cat_finish(cbo_stmt *st, PGresult *res, bool ok, const cat_def 
 	return cat_install(st, res, defs, n);
 }
 
-/* A query's own result as the statement's result set. */
+/* A query's own result as the statement's result set (NULL: the query
+ * failed, its diagnostic added). */
 static SQLRETURN cat_install_query(cbo_stmt *st, PGresult *res)
 {
+	if (res == NULL)
+		return SQL_ERROR;
 	stmt_set_result(st, res, false);
 	return st->executed ? SQL_SUCCESS : SQL_ERROR;
 }
@@ -198,6 +201,23 @@ static bool cat_name_make(cbo_stmt *st, const char *arg, bool pattern, cat_name 
 		return true;
 	out->v = pattern ? cat_like_pattern(arg) : strdup(arg);
 	return out->v != NULL;
+}
+
+/* A schema's and an object's name (cat_name_make); false when memory ran
+ * out: the diagnostic added and neither kept. */
+static bool cat_names_make(cbo_stmt *st, bool pattern, const char *schema, const char *name, cat_name *nsp,
+                           cat_name *nm)
+{
+	nsp->v = NULL;
+	nm->v = NULL;
+	if (cat_name_make(st, schema, pattern, nsp) && cat_name_make(st, name, pattern, nm))
+		return true;
+	free(nsp->v);
+	free(nm->v);
+	nsp->v = NULL;
+	nm->v = NULL;
+	cat_oom(st);
+	return false;
 }
 
 /* --- queries with bound parameters --------------------------------------------------------- */
@@ -442,11 +462,8 @@ static SQLRETURN cat_tables_impl(cbo_stmt *st, const cat_args *a)
 	PGresult *rows = NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		cat_name nsp = {0}, rel = {0};
-		if (!cat_name_make(st, schema_arg, pattern, &nsp) || !cat_name_make(st, table, pattern, &rel)) {
-			free(nsp.v);
-			free(rel.v);
-			return cat_oom(st);
-		}
+		if (!cat_names_make(st, pattern, schema_arg, table, &nsp, &rel))
+			return SQL_ERROR;
 		if (schema_arg != NULL && schema_len == 0) {
 			free(nsp.v);
 			nsp.v = NULL;
@@ -568,11 +585,11 @@ static const cat_def cat_columns_defs[] = {
 static PGresult *cat_columns_query(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern)
 {
 	cat_name nsp = {0}, rel = {0}, col = {0};
-	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &rel) ||
-	    !cat_name_make(st, a->s[3], pattern, &col)) {
+	if (!cat_names_make(st, pattern, schema, a->s[2], &nsp, &rel))
+		return NULL;
+	if (!cat_name_make(st, a->s[3], pattern, &col)) {
 		free(nsp.v);
 		free(rel.v);
-		free(col.v);
 		cat_oom(st);
 		return NULL;
 	}
@@ -686,12 +703,8 @@ static const cat_def cat_special_defs[] = {
 static PGresult *cat_relkind_query(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern)
 {
 	cat_name nsp = {0}, rel = {0};
-	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &rel)) {
-		free(nsp.v);
-		free(rel.v);
-		cat_oom(st);
+	if (!cat_names_make(st, pattern, schema, a->s[2], &nsp, &rel))
 		return NULL;
-	}
 	cat_q q = {.n = 0};
 	q_add(&q, "SELECT c.relkind::text FROM pg_catalog.pg_namespace u JOIN pg_catalog.pg_class c ON u.oid = "
 	          "c.relnamespace WHERE true");
@@ -1000,8 +1013,6 @@ static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
 		q_add(&q, " WHERE c2.relname = $%d", q_param(&q, pktable));
 	q_add(&q, " ORDER BY ref.oid, ref.i");
 	PGresult *r = q_run(st, &q);
-	if (r == NULL)
-		return SQL_ERROR;
 	return cat_install_query(st, r);
 }
 
@@ -1017,11 +1028,8 @@ static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
 	bool pattern = st->metadata_id != SQL_TRUE;
 	cat_name nsp = {0}, pro = {0};
 	const char *schema = cat_schema_arg(a, 1);
-	if (!cat_name_make(st, schema, pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &pro)) {
-		free(nsp.v);
-		free(pro.v);
-		return cat_oom(st);
-	}
+	if (!cat_names_make(st, pattern, schema, a->s[2], &nsp, &pro))
+		return SQL_ERROR;
 	cat_q q = {.n = 0};
 	q_add(&q, "SELECT ''::varchar AS procedure_cat, nspname AS procedure_schem, proname AS procedure_name, "
 	          "''::varchar AS num_input_params, ''::varchar AS num_output_params, ''::varchar AS "
@@ -1034,8 +1042,6 @@ static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
 	PGresult *r = q_run(st, &q);
 	free(nsp.v);
 	free(pro.v);
-	if (r == NULL)
-		return SQL_ERROR;
 	return cat_install_query(st, r);
 }
 
@@ -1129,11 +1135,8 @@ static SQLRETURN cat_procedure_columns_impl(cbo_stmt *st, const cat_args *a)
 {
 	bool pattern = st->metadata_id != SQL_TRUE;
 	cat_name nsp = {0}, pro = {0};
-	if (!cat_name_make(st, a->s[1], pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &pro)) {
-		free(nsp.v);
-		free(pro.v);
-		return cat_oom(st);
-	}
+	if (!cat_names_make(st, pattern, a->s[1], a->s[2], &nsp, &pro))
+		return SQL_ERROR;
 	cat_q q = {.n = 0};
 	q_add(&q, "SELECT p.proname::text, p.proretset, p.prorettype, p.pronargs, p.proargtypes::text, "
 	          "n.nspname::text, p.oid, a.atttypid, a.attname::text, p.proargnames::text, p.proargmodes::text, "
@@ -1284,11 +1287,8 @@ static SQLRETURN cat_table_privileges_impl(cbo_stmt *st, const cat_args *a)
 {
 	bool pattern = st->metadata_id != SQL_TRUE;
 	cat_name nsp = {0}, rel = {0};
-	if (!cat_name_make(st, a->s[1], pattern, &nsp) || !cat_name_make(st, a->s[2], pattern, &rel)) {
-		free(nsp.v);
-		free(rel.v);
-		return cat_oom(st);
-	}
+	if (!cat_names_make(st, pattern, a->s[1], a->s[2], &nsp, &rel))
+		return SQL_ERROR;
 	cat_q q = {.n = 0};
 	q_add(&q, "SELECT c.relname::text, u.usename::text, c.relacl::text, n.nspname::text FROM "
 	          "pg_catalog.pg_namespace n, pg_catalog.pg_class c, pg_catalog.pg_user u WHERE true");
@@ -1406,8 +1406,6 @@ static SQLRETURN cat_column_privileges_impl(cbo_stmt *st, const cat_args *a)
 	q_name(&q, "column_name", &col);
 	PGresult *r = q_run(st, &q);
 	free(col.v);
-	if (r == NULL)
-		return SQL_ERROR;
 	return cat_install_query(st, r);
 }
 

@@ -870,6 +870,27 @@ SQLRETURN conn_cancel(cbo_dbc *dbc, cbo_diag *d)
 	return r;
 }
 
+PGresult *conn_exec_quiet(cbo_dbc *dbc, const char *sql)
+{
+	cbo_diag *saved = dbc->notice_diag;
+	dbc->notice_diag = NULL;
+	PGresult *r = PQexec(dbc->pg, sql);
+	dbc->notice_diag = saved;
+	return r;
+}
+
+PGresult *conn_query_oid(cbo_dbc *dbc, const char *sql, Oid oid)
+{
+	char oidtext[16];
+	snprintf(oidtext, sizeof(oidtext), "%u", (unsigned)oid);
+	const char *vals[1] = {oidtext};
+	cbo_diag *saved = dbc->notice_diag;
+	dbc->notice_diag = NULL;
+	PGresult *r = PQexecParams(dbc->pg, sql, 1, NULL, vals, NULL, NULL, 0);
+	dbc->notice_diag = saved;
+	return r;
+}
+
 /* --- types the driver does not know by OID ------------------------------------ */
 
 const cbo_typeinfo *conn_type_info(cbo_dbc *dbc, Oid oid)
@@ -880,14 +901,8 @@ const cbo_typeinfo *conn_type_info(cbo_dbc *dbc, Oid oid)
 	if (dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK || PQisBusy(dbc->pg) ||
 	    PQtransactionStatus(dbc->pg) == PQTRANS_ACTIVE || PQtransactionStatus(dbc->pg) == PQTRANS_INERROR)
 		return NULL;
-	char oidtext[16];
-	snprintf(oidtext, sizeof(oidtext), "%u", (unsigned)oid);
-	const char *vals[1] = {oidtext};
-	cbo_diag *saved = dbc->notice_diag;
-	dbc->notice_diag = NULL;
-	PGresult *r = PQexecParams(dbc->pg, "SELECT typname, typbasetype FROM pg_catalog.pg_type WHERE oid = $1::oid",
-	                           1, NULL, vals, NULL, NULL, 0);
-	dbc->notice_diag = saved;
+	PGresult *r =
+	        conn_query_oid(dbc, "SELECT typname, typbasetype FROM pg_catalog.pg_type WHERE oid = $1::oid", oid);
 	cbo_typeinfo t = {.oid = oid};
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (ok && PQntuples(r) == 1) {
@@ -913,11 +928,8 @@ bool conn_lo_domain(cbo_dbc *dbc)
 	if (dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK || PQtransactionStatus(dbc->pg) == PQTRANS_ACTIVE ||
 	    PQtransactionStatus(dbc->pg) == PQTRANS_INERROR)
 		return false;
-	cbo_diag *saved = dbc->notice_diag;
-	dbc->notice_diag = NULL;
-	PGresult *r = PQexec(dbc->pg, "SELECT 1 FROM pg_catalog.pg_type WHERE typname = 'lo' AND typbasetype = "
-	                              "'pg_catalog.oid'::pg_catalog.regtype");
-	dbc->notice_diag = saved;
+	PGresult *r = conn_exec_quiet(dbc, "SELECT 1 FROM pg_catalog.pg_type WHERE typname = 'lo' AND typbasetype = "
+	                                   "'pg_catalog.oid'::pg_catalog.regtype");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK)
 		dbc->lo_domain = PQntuples(r) > 0 ? 1 : 0;
 	PQclear(r);

@@ -194,6 +194,11 @@ void conn_close_cursor(cbo_dbc *dbc, const char *name);
 void conn_close_orphans(cbo_dbc *dbc);
 /* Run a utility statement (BEGIN, SET ...) on the connection; errors into d. */
 SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql);
+/* A lookup the application did not ask for, its notices dropped: sql run
+ * as it is (conn_exec_quiet) or with one parameter, oid
+ * (conn_query_oid).  The caller checks the session can take it. */
+PGresult *conn_exec_quiet(cbo_dbc *dbc, const char *sql);
+PGresult *conn_query_oid(cbo_dbc *dbc, const char *sql, Oid oid);
 /* The pg_type entry of a type the driver does not know by OID (cached),
  * NULL when it cannot be read. */
 const cbo_typeinfo *conn_type_info(cbo_dbc *dbc, Oid oid);

@@ -466,6 +466,17 @@ static bool conv_parse_datetime(const char *buf, conv_time *t)
 	return false;
 }
 
+/* A date/time parameter's text (slen bytes, no terminator needed; NULL
+ * for none) parsed over t: at most its first 127 bytes. */
+static void conv_parse_sent(const char *send, size_t slen, conv_time *t)
+{
+	char buf[128];
+	if (send == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(slen < sizeof(buf) ? slen : sizeof(buf) - 1), send);
+	conv_parse_datetime(buf, t);
+}
+
 /* Trailing zeros of a fraction of nanoseconds dropped: digits and value. */
 static int conv_fraction(int fr, int *width)
 {
@@ -510,6 +521,22 @@ static void conv_today(conv_time *t)
 		t->d = tm.tm_mday;
 	if (t->y == 0)
 		t->y = tm.tm_year + 1900;
+}
+
+/* The date and the time of day of t into the fields of an ODBC date,
+ * time or timestamp struct. */
+static void conv_put_date(const conv_time *t, SQLSMALLINT *year, SQLUSMALLINT *month, SQLUSMALLINT *day)
+{
+	*year = (SQLSMALLINT)t->y;
+	*month = (SQLUSMALLINT)t->m;
+	*day = (SQLUSMALLINT)t->d;
+}
+
+static void conv_put_time(const conv_time *t, SQLUSMALLINT *hour, SQLUSMALLINT *minute, SQLUSMALLINT *second)
+{
+	*hour = (SQLUSMALLINT)t->hh;
+	*minute = (SQLUSMALLINT)t->mm;
+	*second = (SQLUSMALLINT)t->ss;
 }
 
 /* --- intervals -------------------------------------------------------------------- */
@@ -1279,9 +1306,7 @@ conv_status conv_to_c(const conv_out *o)
 		conv_today(&tm);
 		if (b) {
 			SQL_DATE_STRUCT *ds = b;
-			ds->year = (SQLSMALLINT)tm.y;
-			ds->month = (SQLUSMALLINT)tm.m;
-			ds->day = (SQLUSMALLINT)tm.d;
+			conv_put_date(&tm, &ds->year, &ds->month, &ds->day);
 		}
 		break;
 	case SQL_C_TIME:
@@ -1289,9 +1314,7 @@ conv_status conv_to_c(const conv_out *o)
 		len = 6;
 		if (b) {
 			SQL_TIME_STRUCT *ts = b;
-			ts->hour = (SQLUSMALLINT)tm.hh;
-			ts->minute = (SQLUSMALLINT)tm.mm;
-			ts->second = (SQLUSMALLINT)tm.ss;
+			conv_put_time(&tm, &ts->hour, &ts->minute, &ts->second);
 		}
 		break;
 	case SQL_C_TIMESTAMP:
@@ -1300,12 +1323,8 @@ conv_status conv_to_c(const conv_out *o)
 		conv_today(&tm);
 		if (b) {
 			SQL_TIMESTAMP_STRUCT *ts = b;
-			ts->year = (SQLSMALLINT)tm.y;
-			ts->month = (SQLUSMALLINT)tm.m;
-			ts->day = (SQLUSMALLINT)tm.d;
-			ts->hour = (SQLUSMALLINT)tm.hh;
-			ts->minute = (SQLUSMALLINT)tm.mm;
-			ts->second = (SQLUSMALLINT)tm.ss;
+			conv_put_date(&tm, &ts->year, &ts->month, &ts->day);
+			conv_put_time(&tm, &ts->hour, &ts->minute, &ts->second);
 			ts->fraction = (SQLUINTEGER)tm.fr;
 		}
 		break;
@@ -1622,7 +1641,6 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 	}
 
 	char tmp[128];
-	char cbuf[128];
 	switch (in->sqltype) {
 	case SQL_CHAR:
 	case SQL_VARCHAR:
@@ -1644,11 +1662,7 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_DATE:
 	case SQL_TYPE_DATE:
-		if (send != NULL) {
-			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
-			         send);
-			conv_parse_datetime(cbuf, &tm);
-		}
+		conv_parse_sent(send, slen, &tm);
 		if (tm.y < 0)
 			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d BC", -tm.y, tm.m, tm.d);
 		else
@@ -1658,11 +1672,7 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_TIME:
 	case SQL_TYPE_TIME:
-		if (send != NULL) {
-			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
-			         send);
-			conv_parse_datetime(cbuf, &tm);
-		}
+		conv_parse_sent(send, slen, &tm);
 		if (tm.fr > 0) {
 			int w;
 			int fr = conv_fraction(tm.fr, &w);
@@ -1675,11 +1685,7 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_TIMESTAMP:
 	case SQL_TYPE_TIMESTAMP:
-		if (send != NULL) {
-			snprintf(cbuf, sizeof(cbuf), "%.*s", (int)(slen < sizeof(cbuf) ? slen : sizeof(cbuf) - 1),
-			         send);
-			conv_parse_datetime(cbuf, &tm);
-		}
+		conv_parse_sent(send, slen, &tm);
 		conv_ts_text(&tm, tmp, sizeof(tmp), 6);
 		send = tmp;
 		slen = strlen(tmp);

@@ -132,6 +132,15 @@ void desc_set_concise(desc_rec *r, SQLSMALLINT concise)
 	r->datetime_code = sub;
 }
 
+void desc_bind(desc_rec *r, SQLSMALLINT ctype, SQLPOINTER buf, SQLLEN buflen, SQLLEN *ind)
+{
+	desc_set_concise(r, ctype);
+	r->data_ptr = buf;
+	r->octet_length = buflen;
+	r->octet_length_ptr = ind;
+	r->indicator_ptr = ind;
+}
+
 /* --- SQLGetDescField / SQLSetDescField --------------------------------------- */
 
 static bool desc_is_app(const cbo_desc *d)

@@ -77,6 +77,10 @@ desc_rec *desc_get(cbo_desc *d, int n, bool grow);
 void desc_unbind(cbo_desc *d);
 /* Set a record's concise type and the verbose type and subcode it implies. */
 void desc_set_concise(desc_rec *r, SQLSMALLINT concise);
+/* Bind an application buffer of buflen bytes to a record (SQLBindCol,
+ * SQLBindParameter): its C type, data pointer and one pointer for both
+ * length and indicator. */
+void desc_bind(desc_rec *r, SQLSMALLINT ctype, SQLPOINTER buf, SQLLEN buflen, SQLLEN *ind);
 /* Drop records after the last bound one (SQL_DESC_COUNT of an ARD). */
 void desc_trim(cbo_desc *d);
 

@@ -355,8 +355,10 @@ static void nsql_marker(nsql_ctx *c, size_t after, size_t b, cb_sb *out)
 	c->nmarkers++;
 }
 
-/* The closing '}' of the '{' at open, or (size_t)-1. */
-static size_t nsql_brace_end(const nsql_ctx *c, size_t open, size_t b)
+/* Where the bracket at open (an `opening` character: '{' or '(') is
+ * closed by its `closing` one, nested pairs skipped; (size_t)-1 when [open,
+ * b) ends first. */
+static size_t nsql_closing(const nsql_ctx *c, size_t open, size_t b, char opening, char closing)
 {
 	int depth = 0;
 	size_t pos = open;
@@ -364,9 +366,9 @@ static size_t nsql_brace_end(const nsql_ctx *c, size_t open, size_t b)
 		nsql_tok t = nsql_token_at(c->s, b, pos, c->std);
 		if (t.kind == NT_END)
 			return (size_t)-1;
-		if (nsql_is_char(c->s, &t, '{'))
+		if (nsql_is_char(c->s, &t, opening))
 			depth++;
-		else if (nsql_is_char(c->s, &t, '}') && --depth == 0)
+		else if (nsql_is_char(c->s, &t, closing) && --depth == 0)
 			return t.start;
 		pos += t.len;
 	}
@@ -556,21 +558,7 @@ static void nsql_escape_fn(nsql_ctx *c, size_t pos, size_t b, cb_sb *out)
 		nsql_translate(c, name.start + name.len, b, out, false);
 		return;
 	}
-	/* the closing parenthesis */
-	int depth = 0;
-	size_t p = open.start, close = (size_t)-1;
-	for (;;) {
-		nsql_tok t = nsql_token_at(c->s, b, p, c->std);
-		if (t.kind == NT_END)
-			break;
-		if (nsql_is_char(c->s, &t, '('))
-			depth++;
-		else if (nsql_is_char(c->s, &t, ')') && --depth == 0) {
-			close = t.start;
-			break;
-		}
-		p += t.len;
-	}
+	size_t close = nsql_closing(c, open.start, b, '(', ')');
 	if (close == (size_t)-1) {
 		nsql_translate(c, name.start, b, out, false);
 		return;
@@ -680,20 +668,9 @@ static bool nsql_escape_call(nsql_ctx *c, size_t pos, size_t b)
 	c->is_call = true;
 	if (!nsql_is_char(c->s, &open, '('))
 		return true;
-	int depth = 0;
-	size_t q = open.start, close = b;
-	for (;;) {
-		nsql_tok u = nsql_token_at(c->s, b, q, c->std);
-		if (u.kind == NT_END)
-			break;
-		if (nsql_is_char(c->s, &u, '('))
-			depth++;
-		else if (nsql_is_char(c->s, &u, ')') && --depth == 0) {
-			close = u.start;
-			break;
-		}
-		q += u.len;
-	}
+	size_t close = nsql_closing(c, open.start, b, '(', ')');
+	if (close == (size_t)-1)
+		close = b;
 	enum { MAXARGS = 128 };
 	nsql_range *r = malloc(MAXARGS * sizeof(*r));
 	if (r == NULL) {
@@ -816,7 +793,7 @@ static void nsql_translate(nsql_ctx *c, size_t a, size_t b, cb_sb *out, bool top
 		if (t.kind == NT_MARKER) {
 			nsql_marker(c, t.start + 1, b, out);
 		} else if (nsql_is_char(c->s, &t, '{')) {
-			size_t close = nsql_brace_end(c, t.start, b);
+			size_t close = nsql_closing(c, t.start, b, '{', '}');
 			if (close == (size_t)-1) {
 				cb_sb_putn(out, c->s + t.start, t.len);
 			} else {

@@ -149,6 +149,12 @@ static void api_free_secret(char *s)
 	free(s);
 }
 
+/* SQLAllocHandle without OutputHandlePtr. */
+static SQLRETURN api_null_output(cbo_diag *d)
+{
+	return diag_add(d, "HY009", "invalid use of null pointer: OutputHandlePtr");
+}
+
 /* --- handles ---------------------------------------------------------------- */
 
 SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input, SQLHANDLE *output)
@@ -167,39 +173,32 @@ SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input, SQLHANDLE *o
 		if (env == NULL)
 			return SQL_INVALID_HANDLE;
 		if (output == NULL)
-			return api_env_done(
-			        env, diag_add(&env->diag, "HY009", "invalid use of null pointer: OutputHandlePtr"));
+			return api_env_done(env, api_null_output(&env->diag));
 		cbo_dbc *dbc = NULL;
 		SQLRETURN r = conn_alloc(env, &dbc);
 		*output = r == SQL_SUCCESS ? (SQLHANDLE)dbc : SQL_NULL_HDBC;
 		return api_env_done(env, r);
 	}
-	case SQL_HANDLE_STMT: {
-		cbo_dbc *dbc = api_dbc(input);
-		if (dbc == NULL)
-			return SQL_INVALID_HANDLE;
-		if (output == NULL)
-			return api_dbc_done(
-			        dbc, diag_add(&dbc->diag, "HY009", "invalid use of null pointer: OutputHandlePtr"));
-		cbo_stmt *st = NULL;
-		SQLRETURN r = stmt_alloc(dbc, &st);
-		*output = r == SQL_SUCCESS ? (SQLHANDLE)st : SQL_NULL_HSTMT;
-		return api_dbc_done(dbc, r);
-	}
+	case SQL_HANDLE_STMT:
 	case SQL_HANDLE_DESC: {
 		cbo_dbc *dbc = api_dbc(input);
 		if (dbc == NULL)
 			return SQL_INVALID_HANDLE;
 		if (output == NULL)
-			return api_dbc_done(
-			        dbc, diag_add(&dbc->diag, "HY009", "invalid use of null pointer: OutputHandlePtr"));
-		if (!conn_is_open(dbc, &dbc->diag)) {
+			return api_dbc_done(dbc, api_null_output(&dbc->diag));
+		SQLRETURN r;
+		if (type == SQL_HANDLE_STMT) {
+			cbo_stmt *st = NULL;
+			r = stmt_alloc(dbc, &st);
+			*output = r == SQL_SUCCESS ? (SQLHANDLE)st : SQL_NULL_HSTMT;
+		} else if (!conn_is_open(dbc, &dbc->diag)) {
 			*output = SQL_NULL_HDESC;
-			return api_dbc_done(dbc, SQL_ERROR);
+			r = SQL_ERROR;
+		} else {
+			cbo_desc *d = NULL;
+			r = desc_alloc(dbc, &d);
+			*output = r == SQL_SUCCESS ? (SQLHANDLE)d : SQL_NULL_HDESC;
 		}
-		cbo_desc *d = NULL;
-		SQLRETURN r = desc_alloc(dbc, &d);
-		*output = r == SQL_SUCCESS ? (SQLHANDLE)d : SQL_NULL_HDESC;
 		return api_dbc_done(dbc, r);
 	}
 	default:

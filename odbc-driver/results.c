@@ -39,6 +39,19 @@ void res_pgt_ctx(cbo_stmt *st, Oid oid, pgt_ctx *c)
 	c->lo = oid >= CBO_FIRST_USER_OID && conn_is_lo_type(st->dbc, oid);
 }
 
+void res_value_out(cbo_stmt *st, const stmt_res *r, long row, int c, pgt_ctx *ctx, conv_out *o)
+{
+	const char *val;
+	int vlen;
+	stmt_value(r, row, c, &val, &vlen);
+	res_pgt_ctx(st, PQftype(r->res, c), ctx);
+	o->types = ctx;
+	o->type = PQftype(r->res, c);
+	o->typmod = PQfmod(r->res, c);
+	o->val = val;
+	o->vlen = (size_t)vlen;
+}
+
 void res_gd_reset(cbo_stmt *st)
 {
 	for (int i = 0; i < st->ngd; i++)
@@ -118,13 +131,8 @@ res_table res_table_col(cbo_stmt *st, Oid table, int attnum)
 		if (dbc->pg == NULL || PQstatus(dbc->pg) != CONNECTION_OK ||
 		    PQtransactionStatus(dbc->pg) == PQTRANS_INERROR || PQtransactionStatus(dbc->pg) == PQTRANS_ACTIVE)
 			return t;
-		char oid[16];
-		snprintf(oid, sizeof(oid), "%u", (unsigned)table);
-		const char *vals[1] = {oid};
-		cbo_diag *saved = dbc->notice_diag;
-		dbc->notice_diag = NULL;
-		PGresult *r = PQexecParams(
-		        dbc->pg,
+		PGresult *r = conn_query_oid(
+		        dbc,
 		        "SELECT a.attnum, a.attname, a.attnotnull, c.relname, n.nspname, "
 		        "coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false) OR a.attidentity "
 		        "<> '', a.atttypid "
@@ -132,8 +140,7 @@ res_table res_table_col(cbo_stmt *st, Oid table, int attnum)
 		        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
 		        "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-		        1, NULL, vals, NULL, NULL, 0);
-		dbc->notice_diag = saved;
+		        table);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			PQclear(r);
 			return t;
@@ -543,11 +550,7 @@ SQLRETURN res_bind_col(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 	desc_rec *r = desc_get(ard, col, true);
 	if (r == NULL)
 		return diag_add(&st->diag, "HY001", "out of memory binding a column");
-	desc_set_concise(r, ctype);
-	r->data_ptr = buf;
-	r->octet_length = buflen;
-	r->octet_length_ptr = ind;
-	r->indicator_ptr = ind;
+	desc_bind(r, ctype, buf, buflen, ind);
 	r->precision = ctype == SQL_C_NUMERIC ? 0 : r->precision;
 	r->scale = 0;
 	if (ctype >= SQL_C_INTERVAL_YEAR && ctype <= SQL_C_INTERVAL_MINUTE_TO_SECOND)
@@ -746,22 +749,14 @@ SQLRETURN res_fill_row(cbo_stmt *st, long row, SQLULEN i)
 		                                                    .odbc_version = st->dbc->env->odbc_version},
 		                                         PQftype(r, c - 1), PQfmod(r, c - 1))
 		                     : ctype);
-		const char *val;
-		int vlen;
-		stmt_value(cur, row, c - 1, &val, &vlen);
 		pgt_ctx ctx;
-		res_pgt_ctx(st, PQftype(r, c - 1), &ctx);
-		conv_out o = {.types = &ctx,
-		              .type = PQftype(r, c - 1),
-		              .typmod = PQfmod(r, c - 1),
-		              .val = val,
-		              .vlen = (size_t)vlen,
-		              .ctype = ctype,
+		conv_out o = {.ctype = ctype,
 		              .precision = b->precision,
 		              .buf = buf,
 		              .buflen = b->octet_length,
 		              .len_ptr = len,
 		              .ind_ptr = ind};
+		res_value_out(st, cur, row, c - 1, &ctx, &o);
 		if (st->max_length > 0 && o.buflen > (SQLLEN)st->max_length &&
 		    (ctype == SQL_C_CHAR || ctype == SQL_C_BINARY || ctype == SQL_C_WCHAR))
 			o.buflen = (SQLLEN)st->max_length;
@@ -862,6 +857,18 @@ static bool res_back(cbo_stmt *st, stmt_res *cur, long from, long count, long *s
 	return true;
 }
 
+/* A fetch that leaves the result: an empty rowset before the first row
+ * (start -1) or after the last (start: the row count), no current row. */
+static SQLRETURN res_no_rowset(cbo_stmt *st, long start)
+{
+	st->rowset_start = start;
+	st->rowset_len = 0;
+	st->rowset_count = 0;
+	st->cur_row = -1;
+	res_gd_reset(st);
+	return SQL_NO_DATA;
+}
+
 /* SQLFetchScroll and SQLExtendedFetch: position the rowset, then fill it. */
 static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset, SQLULEN size, SQLULEN *rows,
                             SQLUSMALLINT *status, SQLLEN bookmark_offset, bool extended)
@@ -896,24 +903,6 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 	long nearest = 0, m;
 	bool warn_bof = false;
 	long num;
-#define RES_BOF()                      \
-	do {                           \
-		st->rowset_start = -1; \
-		st->rowset_len = 0;    \
-		st->rowset_count = 0;  \
-		st->cur_row = -1;      \
-		res_gd_reset(st);      \
-		return SQL_NO_DATA;    \
-	} while (0)
-#define RES_EOF()                                        \
-	do {                                             \
-		st->rowset_start = res_ntuples(st, cur); \
-		st->rowset_len = 0;                      \
-		st->rowset_count = 0;                    \
-		st->cur_row = -1;                        \
-		res_gd_reset(st);                        \
-		return SQL_NO_DATA;                      \
-	} while (0)
 	switch (orientation) {
 	case SQL_FETCH_NEXT:
 		if (start < 0)
@@ -923,18 +912,18 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 			        (st->rowset_len > 0 ? st->rowset_len : (long)(st->last_size ? st->last_size : size));
 		m = res_nth_valid(st, cur, start, false, 1, &nearest);
 		if (m <= 0)
-			RES_EOF();
+			return res_no_rowset(st, res_ntuples(st, cur));
 		start = nearest;
 		break;
 	case SQL_FETCH_PRIOR:
 		num = res_ntuples(st, cur);
 		if (start <= 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		if (start >= num && (long)size > num) {
 			warn_bof = true;
 			start = res_first_valid(st, cur);
 		} else if (!res_back(st, cur, start - 1, (long)size, &start, &warn_bof)) {
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		}
 		break;
 	case SQL_FETCH_FIRST:
@@ -945,7 +934,7 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		num = res_ntuples(st, cur);
 		m = res_nth_valid(st, cur, num - 1, true, (long)size, &nearest);
 		if (m == 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		if (m < 0) {
 			warn_bof = true;
 			start = 0;
@@ -955,16 +944,16 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		break;
 	case SQL_FETCH_ABSOLUTE:
 		if (offset == 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		if (offset > 0) {
 			if (res_nth_valid(st, cur, 0, false, offset, &nearest) <= 0)
-				RES_EOF();
+				return res_no_rowset(st, res_ntuples(st, cur));
 			start = nearest;
 		} else {
 			res_nth_valid(st, cur, LONG_MAX / 2, false, LONG_MAX, &nearest);
 			num = res_ntuples(st, cur);
 			if (!res_back(st, cur, num - 1, offset == LONG_MIN ? LONG_MAX : -offset, &start, &warn_bof))
-				RES_BOF();
+				return res_no_rowset(st, -1);
 		}
 		break;
 	case SQL_FETCH_RELATIVE:
@@ -975,10 +964,10 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		}
 		if (offset > 0) {
 			if (res_nth_valid(st, cur, start + 1, false, offset, &nearest) <= 0)
-				RES_EOF();
+				return res_no_rowset(st, res_ntuples(st, cur));
 			start = nearest;
 		} else if (!res_back(st, cur, start - 1, offset == LONG_MIN ? LONG_MAX : -offset, &start, &warn_bof)) {
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		}
 		break;
 	case SQL_FETCH_BOOKMARK: {
@@ -992,12 +981,12 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		SQLLEN boff = extended ? bookmark_offset : offset;
 		if (boff >= 0) {
 			if (res_nth_valid(st, cur, b, false, boff == LONG_MAX ? LONG_MAX : boff + 1, &nearest) <= 0)
-				RES_EOF();
+				return res_no_rowset(st, res_ntuples(st, cur));
 			start = nearest;
 		} else {
 			if (res_nth_valid(st, cur, b, true, boff < -(LONG_MAX - 1) ? LONG_MAX : 1 - boff, &nearest) <=
 			    0)
-				RES_BOF();
+				return res_no_rowset(st, -1);
 			start = nearest;
 		}
 		break;
@@ -1011,15 +1000,13 @@ static SQLRETURN res_scroll(cbo_stmt *st, SQLSMALLINT orientation, SQLLEN offset
 		if (failed)
 			return SQL_ERROR;
 		if (start >= 0)
-			RES_EOF();
+			return res_no_rowset(st, res_ntuples(st, cur));
 	}
 	if (start < 0) {
 		if (start + (long)size <= 0)
-			RES_BOF();
+			return res_no_rowset(st, -1);
 		start = 0;
 	}
-#undef RES_BOF
-#undef RES_EOF
 	st->last_size = size;
 	SQLRETURN r = res_fill_rowset(st, cur, start, size, rows, status);
 	if (r == SQL_NO_DATA) {
@@ -1122,23 +1109,15 @@ SQLRETURN res_get_data(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 		st->gd = ng;
 		st->ngd = c + 1;
 	}
-	const char *val;
-	int vlen;
-	stmt_value(cur, row, c, &val, &vlen);
 	pgt_ctx ctx;
-	res_pgt_ctx(st, PQftype(cur->res, c), &ctx);
-	conv_out o = {.types = &ctx,
-	              .type = PQftype(cur->res, c),
-	              .typmod = PQfmod(cur->res, c),
-	              .val = val,
-	              .vlen = (size_t)vlen,
-	              .ctype = ctype,
+	conv_out o = {.ctype = ctype,
 	              .precision = precision,
 	              .buf = buf,
 	              .buflen = buflen,
 	              .len_ptr = ind,
 	              .ind_ptr = ind,
 	              .gd = &st->gd[c]};
+	res_value_out(st, cur, row, c, &ctx, &o);
 	return res_convert(st, &o);
 }
 

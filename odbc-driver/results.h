@@ -9,8 +9,10 @@
 #define CBO_RESULTS_H
 
 #include "odbc-driver/driver.h"
+#include "odbc-driver/convert.h"
 #include "odbc-driver/desc.h"
 #include "odbc-driver/pgtypes.h"
+#include "odbc-driver/statement.h"
 
 SQLRETURN res_num_cols(cbo_stmt *st, SQLSMALLINT *count);
 /* The same without touching the diagnostics (descriptors). */
@@ -51,6 +53,10 @@ void res_bound_at(cbo_stmt *st, const desc_rec *b, SQLULEN i, char **buf, SQLLEN
 SQLRETURN res_fill_row(cbo_stmt *st, long row, SQLULEN i);
 /* How the types module sees a column of the current result. */
 void res_pgt_ctx(cbo_stmt *st, Oid oid, pgt_ctx *c);
+/* The value side of a conversion to C: the value at row `row` and column
+ * c (from 0) of result r, its type and typmod, and the types module's view
+ * of it in ctx (o->types).  The C side of o is the caller's. */
+void res_value_out(cbo_stmt *st, const stmt_res *r, long row, int c, pgt_ctx *ctx, conv_out *o);
 /* The bookmark of a row (its number from 1, as psqlODBC makes them). */
 SQLINTEGER res_bookmark(long row);
 /* The row a bookmark value names, -1 when it names none. */

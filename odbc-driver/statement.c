@@ -106,10 +106,7 @@ static void stmt_close_declared(cbo_stmt *st, stmt_res *r)
 		return;
 	conn_close_cursor(dbc, r->cursor);
 	if (st->cursor_txn && dbc->autocommit && PQtransactionStatus(dbc->pg) == PQTRANS_INTRANS) {
-		cbo_diag *saved = dbc->notice_diag;
-		dbc->notice_diag = NULL;
-		PQclear(PQexec(dbc->pg, "COMMIT"));
-		dbc->notice_diag = saved;
+		PQclear(conn_exec_quiet(dbc, "COMMIT"));
 	}
 	st->cursor_txn = false;
 	r->cursor[0] = '\0';
@@ -231,10 +228,7 @@ static void stmt_deallocate(cbo_dbc *dbc, const char *plan)
 	if (dbc->pg != NULL && PQstatus(dbc->pg) == CONNECTION_OK && PQtransactionStatus(dbc->pg) != PQTRANS_INERROR) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "DEALLOCATE \"%s\"", plan);
-		cbo_diag *saved = dbc->notice_diag;
-		dbc->notice_diag = NULL;
-		PQclear(PQexec(dbc->pg, sql));
-		dbc->notice_diag = saved;
+		PQclear(conn_exec_quiet(dbc, sql));
 	}
 }
 
@@ -592,11 +586,7 @@ SQLRETURN stmt_bind_param(cbo_stmt *st, SQLUSMALLINT num, SQLSMALLINT io, SQLSMA
 	desc_rec *p = desc_get(&st->ipd, num, true);
 	if (a == NULL || p == NULL)
 		return diag_add(&st->diag, "HY001", "out of memory binding a parameter");
-	desc_set_concise(a, ctype);
-	a->data_ptr = buf;
-	a->octet_length = buflen;
-	a->octet_length_ptr = ind;
-	a->indicator_ptr = ind;
+	desc_bind(a, ctype, buf, buflen, ind);
 	a->precision = ctype == SQL_C_NUMERIC ? (SQLSMALLINT)colsize : digits;
 	a->scale = digits;
 	desc_set_concise(p, sqltype);
@@ -1729,22 +1719,14 @@ SQLRETURN stmt_output_params(cbo_stmt *st)
 		SQLULEN off = apd->bind_offset_ptr ? *apd->bind_offset_ptr : 0;
 		SQLLEN *lenp = a->octet_length_ptr ? (SQLLEN *)((char *)a->octet_length_ptr + off) : NULL;
 		SQLLEN *indp = a->indicator_ptr ? (SQLLEN *)((char *)a->indicator_ptr + off) : NULL;
-		const char *v;
-		int vlen;
-		stmt_value(cur, 0, c, &v, &vlen);
 		pgt_ctx ctx;
-		res_pgt_ctx(st, PQftype(cur->res, c), &ctx);
-		conv_out o = {.types = &ctx,
-		              .type = PQftype(cur->res, c),
-		              .typmod = PQfmod(cur->res, c),
-		              .val = v,
-		              .vlen = (size_t)vlen,
-		              .ctype = a->concise_type,
+		conv_out o = {.ctype = a->concise_type,
 		              .precision = a->precision,
 		              .buf = (void *)val,
 		              .buflen = a->octet_length,
 		              .len_ptr = lenp,
 		              .ind_ptr = indp};
+		res_value_out(st, cur, 0, c, &ctx, &o);
 		conv_status cs = conv_to_c(&o);
 		if (cs == CONV_TRUNCATED)
 			ret = diag_add(&st->diag, "01004", "string data, right truncated: an output parameter");
