@@ -45,6 +45,7 @@ struct applier {
 	_Atomic uint64_t *changed; /* per group: bit t for a table whose backend columns changed */
 	bool in_txn;               /* BEGIN done, write lock held */
 	bool skip_txn;             /* the transaction was applied before */
+	uint64_t txn_changes;      /* stats.changes when the transaction began */
 	uint64_t *dropped;         /* per group: bit t for a table with a row not needed in this transaction */
 	/* scratch: the NUL-terminated copies of a change's values, and the rows */
 	char *text;
@@ -698,6 +699,7 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 		return true;
 	}
 	memset(a->dropped, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->dropped));
+	a->txn_changes = atomic_load(&a->stats.changes);
 	cachedb_write_lock(a->db);
 	if (!cachedb_begin(a->conn, true, err)) {
 		cachedb_write_unlock(a->db);
@@ -715,7 +717,11 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 	}
 	if (!a->in_txn)
 		return cb_fail(err, "the stream sent a commit outside a transaction");
-	bool ok = write_applied(a, m->end_lsn, err) && cachedb_commit(a->conn, err);
+	/* the fault point guards transactions that changed cache tables (not
+	 * the stream's own sync markers) */
+	bool changed = atomic_load(&a->stats.changes) != a->txn_changes;
+	bool ok = write_applied(a, m->end_lsn, err) &&
+	          (changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
 	if (!ok) {
 		apply_abort(a);
 		atomic_fetch_add(&a->stats.failures, 1);

@@ -4,6 +4,7 @@
  * Functions prefix: cachedb_, cache_err_
  */
 #include "cache/cachedb.h"
+#include "common/fault.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -218,7 +219,18 @@ bool cachedb_begin(cachedb_conn *c, bool write, cb_error *err)
 
 bool cachedb_commit(cachedb_conn *c, cb_error *err)
 {
-	if (lite_exec(c->lite, "COMMIT", err))
+	return cachedb_commit_at(c, "cachedb.commit", err);
+}
+
+bool cachedb_commit_at(cachedb_conn *c, const char *point, cb_error *err)
+{
+	/* a fault point fails the commit as a full disk does */
+	if (CB_FAULT(point) || (strcmp(point, "cachedb.commit") != 0 && CB_FAULT("cachedb.commit")))
+		cb_error_set(err,
+		             "cache DB statement failed: database or disk is full (fault point %s); check the "
+		             "cache file's disk and permissions",
+		             point);
+	else if (lite_exec(c->lite, "COMMIT", err))
 		return true;
 	cachedb_rollback(c);
 	return false;

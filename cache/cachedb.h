@@ -79,6 +79,9 @@ CB_MUSTCHECK bool cachedb_exec(cachedb_conn *c, const char *sql, cb_error *err);
 /* BEGIN IMMEDIATE (write) or BEGIN (read); COMMIT; ROLLBACK (never fails). */
 CB_MUSTCHECK bool cachedb_begin(cachedb_conn *c, bool write, cb_error *err);
 CB_MUSTCHECK bool cachedb_commit(cachedb_conn *c, cb_error *err);
+/* The same at a named fault point (common/fault.h): armed with `fail`,
+ * the commit fails as on a full disk and the transaction is rolled back. */
+CB_MUSTCHECK bool cachedb_commit_at(cachedb_conn *c, const char *point, cb_error *err);
 void cachedb_rollback(cachedb_conn *c);
 
 /* The cache write lock: held by a whole fill and a whole eviction. */

@@ -466,7 +466,7 @@ static fill_result write_promise(fill_daemon *fd, size_t gi, int fill, const cha
 		cachedb_rollback(fd->lite);
 		return FILL_FAILED;
 	}
-	if (!cachedb_commit(fd->lite, err))
+	if (!cachedb_commit_at(fd->lite, "fill.commit", err))
 		return FILL_FAILED;
 	call_hook(fd, FILL_HOOK_CONTROL, gi, 0);
 	return FILL_OK;

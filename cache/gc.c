@@ -76,7 +76,7 @@ static bool evict_locked(gc *c, const control_victim *v, size_t n, size_t *found
 		cachedb_rollback(c->lite);
 		return false;
 	}
-	if (!cachedb_commit(c->lite, err))
+	if (!cachedb_commit_at(c->lite, "gc.commit", err))
 		return false;
 	atomic_fetch_add(&c->stats.evictions, *found);
 	return sweep_locked(c, err);

@@ -182,7 +182,7 @@ static bool apply_locked(hitcount *h, agg *all, cb_error *err)
 		}
 		applied += a->count;
 	}
-	if (!cachedb_commit(h->lite, err))
+	if (!cachedb_commit_at(h->lite, "hitcount.commit", err))
 		return false;
 	atomic_fetch_add(&h->stats.batches, 1);
 	atomic_fetch_add(&h->stats.updates, updates);

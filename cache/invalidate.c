@@ -310,8 +310,9 @@ static bool clear_locked(invalidate *inv, cachedb_conn *c, bool all, cb_error *e
 		if (all || compute_r(inv, gi))
 			ok = clear_tables(inv, c, gi, &controls, &rows, err);
 	}
-	if (ok)
-		ok = cachedb_commit(c, err);
+	if (ok) /* the fault point guards an invalidation that removes something */
+		ok = all || controls + rows == 0 ? cachedb_commit(c, err)
+		                                 : cachedb_commit_at(c, "invalidate.commit", err);
 	else
 		cachedb_rollback(c);
 	if (ok) {
@@ -336,18 +337,30 @@ static uint64_t take_jobs(invalidate *inv)
 	return jobs;
 }
 
-/* Take the fences of the applied jobs back (or keep them for good). */
-static void release_fences(invalidate *inv, bool keep, uint64_t jobs)
+/* Put jobs taken but not applied back to pending; their fences stay. */
+static void requeue_jobs(invalidate *inv, uint64_t jobs)
+{
+	pthread_mutex_lock(&inv->mu);
+	inv->pending_jobs += jobs;
+	for (size_t gi = 0; gi < cachedb_ngroups(inv->db); gi++)
+		for (size_t t = 0; t < cachedb_group(inv->db, gi)->ntables; t++) {
+			inv->t.pending[gi][t] += inv->t.taking[gi][t];
+			inv->t.taking[gi][t] = 0;
+		}
+	pthread_mutex_unlock(&inv->mu);
+}
+
+/* Take the fences of the applied jobs back. */
+static void release_fences(invalidate *inv, uint64_t jobs)
 {
 	for (size_t gi = 0; gi < cachedb_ngroups(inv->db); gi++)
 		for (size_t t = 0; t < cachedb_group(inv->db, gi)->ntables; t++) {
 			uint32_t n = inv->t.taking[gi][t];
-			if (n > 0 && !keep)
+			if (n > 0)
 				atomic_fetch_sub_explicit(&inv->t.fence[gi][t], n, memory_order_seq_cst);
 			inv->t.taking[gi][t] = 0;
 		}
-	if (!keep)
-		atomic_fetch_add(&inv->stats.applied, jobs);
+	atomic_fetch_add(&inv->stats.applied, jobs);
 }
 
 bool invalidate_apply_locked(invalidate *inv, cachedb_conn *c, uint64_t *applied, cb_error *err)
@@ -369,12 +382,15 @@ bool invalidate_apply_locked(invalidate *inv, cachedb_conn *c, uint64_t *applied
 			keep = true;
 			LOG_AT(LOG_ERROR, "cache",
 			       "evicting the whole cache failed too: %s; the invalidated tables stay out of the "
-			       "cache's answers until RELOAD or a restart of cbcached",
+			       "cache's answers and the invalidation is tried again at the collector's next round",
 			       e2.msg);
 		}
 	}
 	invalidate_retry_reloads_locked(inv);
-	release_fences(inv, keep, jobs);
+	if (keep)
+		requeue_jobs(inv, jobs); /* a full disk: the next round tries again, fences held till then */
+	else
+		release_fences(inv, jobs);
 	return ok;
 }
 

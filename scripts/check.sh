@@ -6,8 +6,10 @@
 # Installs missing Debian packages (scripts/install-deps.sh), regenerates the
 # build system, configures in a separate build directory (build/, or
 # $CB_BUILD_DIR), builds and runs `make check`: the cmocka unit tests and the
-# integration tests, each on its own throwaway PostgreSQL.  Options are
-# passed to configure (CI passes --enable-werror, then --enable-sanitizers).
+# integration tests, each on its own throwaway PostgreSQL.  The test build
+# has the fault points (--enable-fault-injection, common/fault.h) the
+# crash tests arm; options are passed on to configure (CI passes
+# --enable-werror, then --enable-sanitizers).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +23,7 @@ autoreconf -fi >/dev/null
 
 mkdir -p "$build"
 cd "$build"
-"$root/configure" "$@"
+"$root/configure" --enable-fault-injection "$@"
 make -j"$jobs"
 if ! make -j"$jobs" check; then
 	echo "check.sh: tests failed; the logs of the failing tests follow" >&2

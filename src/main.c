@@ -29,6 +29,7 @@
 #include "src/install.h"
 #include "src/config.h"
 #include "src/listener.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "src/session.h"
 #include "src/stats.h"
@@ -606,8 +607,14 @@ int main(int argc, char **argv)
 
 	log_set_level(LOG_INFO); /* until the config says otherwise */
 	main_clear_pg_env();
-	char *abs = realpath(config, NULL);
 	cb_error err;
+	/* a test's fault points (common/fault.h): refused when malformed or
+	 * when this build has none */
+	if (!cb_fault_init(&err)) {
+		fprintf(stderr, "cbcached: %s\n", err.msg);
+		return 1;
+	}
+	char *abs = realpath(config, NULL);
 	bool ok = cfg_load(abs != NULL ? abs : config, &main_cfg, &err);
 	free(abs);
 	if (!ok) {

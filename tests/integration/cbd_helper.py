@@ -69,9 +69,10 @@ def rows_of(conn, sql):
 
 
 class Daemon:
-    def __init__(self, extra="", port=6433, dir=None, nofile=None):
+    def __init__(self, extra="", port=6433, dir=None, nofile=None, env=None):
         """Start cbcached with `extra` config lines; dir: the directory of a
-        stopped or killed Daemon to start again on its files (cache file)."""
+        stopped or killed Daemon to start again on its files (cache file);
+        env: variables added to cbcached's environment (CB_FAULTS)."""
         if dir is None:
             dir = tempfile.mkdtemp(prefix="cbd.", dir=os.environ["CB_PG_DIR"])
             os.chmod(dir, 0o755)
@@ -95,7 +96,7 @@ class Daemon:
             def limit_fds():
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen(wrap + [CBCACHED, "-c", self.conf], stderr=self.stderr,
-                                     preexec_fn=limit_fds)
+                                     preexec_fn=limit_fds, env=dict(os.environ, **(env or {})))
         limit = 120 if wrap else 20  # valgrind starts slowly
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
