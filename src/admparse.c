@@ -64,8 +64,11 @@ bool adm_parse_line(const char *line, adm_line *out)
 			space = n > 0;
 			continue;
 		}
-		if (space && n < sizeof(out->norm) - 1)
+		if (space) {
+			if (n + 2 > sizeof(out->norm) - 1)
+				break; /* no room for the space and the character after it */
 			norm[n++] = ' ';
+		}
 		space = false;
 		norm[n++] = (char)toupper((unsigned char)*p);
 	}
