@@ -357,3 +357,96 @@ bool wire_read_execute(const char *msg, size_t n, const char **portal, int32_t *
 	*max_rows = (int32_t)wire_get_uint32(p);
 	return true;
 }
+
+wire_header_check wire_frontend_header(const char *p, size_t cap, uint32_t *len, uint32_t *limit)
+{
+	*len = wire_get_uint32(p + 1);
+	*limit = wire_frontend_type_large(p[0]) ? WIRE_LARGE_MESSAGE : WIRE_SMALL_MESSAGE;
+	if (!wire_frontend_type_ok(p[0]))
+		return WIRE_HEADER_TYPE;
+	if (*len < 4 || *len > *limit)
+		return WIRE_HEADER_LENGTH;
+	if (cap > 0 && *len > cap)
+		return WIRE_HEADER_TOO_LARGE;
+	return WIRE_HEADER_OK;
+}
+
+/* --- startup packets ------------------------------------------------------------ */
+
+static wire_startup_kind startup_bad(wire_startup *out, const char *error)
+{
+	out->error = error;
+	return WIRE_STARTUP_BAD;
+}
+
+wire_startup_kind wire_read_startup(const char *body, size_t n, wire_startup *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (n < 4)
+		return startup_bad(out, "invalid length of startup packet");
+	out->code = wire_get_uint32(body);
+	if (out->code == WIRE_SSL_CODE || out->code == WIRE_GSSENC_CODE)
+		return WIRE_STARTUP_ENCRYPT;
+	if (out->code == WIRE_CANCEL_CODE) {
+		if (n == 12) {
+			out->cancel_ok = true;
+			out->cancel_pid = (int32_t)wire_get_uint32(body + 4);
+			out->cancel_key = (int32_t)wire_get_uint32(body + 8);
+		}
+		return WIRE_STARTUP_CANCEL;
+	}
+	if ((out->code >> 16) != 3)
+		return WIRE_STARTUP_VERSION;
+	/* name/value pairs, each NUL-terminated, then a final NUL */
+	size_t pos = 4;
+	while (pos < n && body[pos] != '\0') {
+		const char *name = body + pos;
+		pos += strnlen(name, n - pos) + 1;
+		if (pos >= n)
+			return startup_bad(out, "invalid startup packet layout: a parameter has no value");
+		const char *value = body + pos;
+		pos += strnlen(value, n - pos) + 1;
+		if (pos > n)
+			return startup_bad(out, "invalid startup packet layout: missing terminator");
+		if (strcmp(name, "user") == 0)
+			out->user = value;
+		else if (strcmp(name, "database") == 0)
+			out->database = value;
+		if (strcmp(name, "replication") == 0) {
+			if (strcmp(value, "false") != 0 && strcmp(value, "off") != 0 && strcmp(value, "0") != 0 &&
+			    strcmp(value, "no") != 0)
+				return WIRE_STARTUP_REPLICATION;
+		} else if (strncmp(name, "_pq_.", 5) == 0) {
+			if (out->nunknown < WIRE_STARTUP_MAX_UNKNOWN)
+				out->unknown[out->nunknown++] = name;
+		} else if (out->nparams < WIRE_STARTUP_MAX_PARAMS) {
+			out->params[out->nparams].name = name;
+			out->params[out->nparams].value = value;
+			out->nparams++;
+		} else {
+			return startup_bad(out, "too many parameters in the startup packet (at most 64)");
+		}
+	}
+	if (pos != n - 1)
+		return startup_bad(out, "invalid startup packet layout: expected terminator as last byte");
+	return WIRE_STARTUP_MESSAGE;
+}
+
+void wire_put_startup(wire_buf *b, const wire_startup *st)
+{
+	size_t start = b->len;
+	wire_put_int32(b, 0);
+	wire_put_int32(b, (int32_t)WIRE_PROTOCOL_3_0);
+	for (int i = 0; i < st->nparams; i++) {
+		wire_put_str(b, st->params[i].name);
+		wire_put_str(b, st->params[i].value);
+	}
+	wire_put_byte(b, '\0');
+	uint32_t len = (uint32_t)(b->len - start);
+	if (!b->failed) {
+		b->data[start] = (char)(len >> 24);
+		b->data[start + 1] = (char)(len >> 16);
+		b->data[start + 2] = (char)(len >> 8);
+		b->data[start + 3] = (char)len;
+	}
+}

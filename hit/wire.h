@@ -183,4 +183,67 @@ CB_MUSTCHECK bool wire_read_target(const char *msg, size_t n, char *kind, const 
 /* Execute: portal and the row limit (0: all). */
 CB_MUSTCHECK bool wire_read_execute(const char *msg, size_t n, const char **portal, int32_t *max_rows);
 
+/*
+ * The header (type byte and length word, 5 bytes at p) of a client
+ * message after startup, checked as soon as it is in, before the body:
+ * WIRE_HEADER_TYPE when the type is not one a client sends,
+ * WIRE_HEADER_LENGTH when the length word is below 4 or past PostgreSQL's
+ * limit for the type (wire_frontend_type_large), WIRE_HEADER_TOO_LARGE
+ * when it is past cap (cap 0: no limit of our own).  *len is the length
+ * word (the whole message is *len + 1 bytes).
+ */
+typedef enum wire_header_check {
+	WIRE_HEADER_OK,
+	WIRE_HEADER_TYPE,
+	WIRE_HEADER_LENGTH,
+	WIRE_HEADER_TOO_LARGE
+} wire_header_check;
+wire_header_check wire_frontend_header(const char *p, size_t cap, uint32_t *len, uint32_t *limit);
+
+/* --- startup packets ------------------------------------------------------------ */
+
+/* What the first packet(s) of a connection may hold. */
+#define WIRE_STARTUP_MAX_PARAMS 64  /* parameters kept (more: an error) */
+#define WIRE_STARTUP_MAX_UNKNOWN 16 /* _pq_. options listed in NegotiateProtocolVersion (more are ignored) */
+
+typedef enum wire_startup_kind {
+	WIRE_STARTUP_MESSAGE,     /* a StartupMessage of protocol 3.x, its parameters read */
+	WIRE_STARTUP_ENCRYPT,     /* SSLRequest or GSSENCRequest: answer 'N', then the next packet comes */
+	WIRE_STARTUP_CANCEL,      /* CancelRequest: pid and key are read when cancel_ok (16 bytes) */
+	WIRE_STARTUP_VERSION,     /* a protocol other than 3.x (code says which) */
+	WIRE_STARTUP_REPLICATION, /* a replication connection is asked for */
+	WIRE_STARTUP_BAD          /* malformed: error says how (PostgreSQL's words) */
+} wire_startup_kind;
+
+typedef struct wire_startup_param {
+	const char *name;
+	const char *value;
+} wire_startup_param;
+
+typedef struct wire_startup {
+	uint32_t code; /* the protocol version or request code (the first 4 bytes) */
+	bool cancel_ok;
+	int32_t cancel_pid, cancel_key;
+	const char *user;     /* NULL when the client sent none */
+	const char *database; /* as the client sent it, NULL when it sent none */
+	/* the parameters but replication and _pq_.* (user and database among them), in order */
+	wire_startup_param params[WIRE_STARTUP_MAX_PARAMS];
+	int nparams;
+	const char *unknown[WIRE_STARTUP_MAX_UNKNOWN]; /* _pq_.* option names */
+	int nunknown;
+	const char *error; /* WIRE_STARTUP_BAD */
+} wire_startup;
+
+/*
+ * Decode a startup packet's body (the n bytes after its length word; the
+ * caller checked the length word is within [8, WIRE_MAX_STARTUP]) into
+ * *out (zeroed first).  The strings point into body; on
+ * WIRE_STARTUP_MESSAGE every one of them ends with a NUL inside the n
+ * bytes.  Nothing is read past body[n - 1].
+ */
+wire_startup_kind wire_read_startup(const char *body, size_t n, wire_startup *out);
+
+/* A StartupMessage of protocol 3.0 with st's parameters (what the backend is sent). */
+void wire_put_startup(wire_buf *b, const wire_startup *st);
+
 #endif /* CB_WIRE_H */

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "hit/hitpath.h"
 #include "hit/wire.h"
+#include "src/admparse.h"
 #include "src/cachesvc.h"
 #include "src/listener.h"
 #include "src/replica.h"
@@ -26,7 +27,6 @@
 #include "src/stats.h"
 
 #define ADM_MAX_CONNS 16
-#define ADM_MAX_LINE 4096
 /* Connections past ADM_MAX_CONNS kept to be told so (beyond: told in one try and closed). */
 #define ADM_MAX_REFUSED 8
 /* How long a connection being ended gracefully may take to close its side. */
@@ -317,23 +317,10 @@ static void cmd_shutdown(adm_server *a, const char *args, adm_reply *r)
 static bool fill_args(adm_reply *r, const char *cmd, const char *args, char *name, size_t nlen, char *value,
                       size_t vlen)
 {
-	while (isspace((unsigned char)*args))
-		args++;
-	size_t n = strcspn(args, " \t");
-	const char *v = args + n;
-	while (isspace((unsigned char)*v))
-		v++;
-	size_t m = strlen(v);
-	while (m > 0 && (isspace((unsigned char)v[m - 1]) || v[m - 1] == ';'))
-		m--;
-	if (n == 0 || m == 0 || n >= nlen || m >= vlen) {
+	if (!adm_split_fill_args(args, name, nlen, value, vlen)) {
 		put_status(r, false, "usage: %s table.column value (for example: %s regisseur.id 1)", cmd, cmd);
 		return false;
 	}
-	memcpy(name, args, n);
-	name[n] = '\0';
-	memcpy(value, v, m);
-	value[m] = '\0';
 	return true;
 }
 
@@ -522,16 +509,9 @@ static void cmd_wait_fills(adm_server *a, const char *args, adm_reply *r)
 	long ms = 10000;
 	while (isspace((unsigned char)*args))
 		args++;
-	if (*args != '\0') {
-		char *end;
-		ms = strtol(args, &end, 10);
-		while (isspace((unsigned char)*end))
-			end++;
-		if (*end != '\0' || ms < 0 || ms > 600000) {
-			put_status(r, false, "WAIT FILLS takes a timeout in milliseconds (0 to 600000), not \"%s\"",
-			           args);
-			return;
-		}
+	if (!adm_parse_wait_ms(args, &ms)) {
+		put_status(r, false, "WAIT FILLS takes a timeout in milliseconds (0 to 600000), not \"%s\"", args);
+		return;
 	}
 	if (cachesvc_wait_idle(cs, (int)ms))
 		put_status(r, true, "%s", "the fill queue is empty and no invalidation is pending");
@@ -592,81 +572,39 @@ static void cmd_drop_slot(adm_server *a, const char *args, adm_reply *r)
 		put_status(r, false, "DROP SLOT: %s", err.msg);
 }
 
-typedef struct adm_command {
-	const char *words; /* normalized: upper case, single spaces */
-	bool args;         /* words are followed by arguments (passed as typed) */
-	void (*handler)(adm_server *a, const char *args, adm_reply *r);
-} adm_command;
-
-/* Exact commands before the ones taking arguments (EVICT ALL before EVICT). */
-static const adm_command adm_commands[] = {
-        {"SHOW STATS", false, cmd_show_stats},
-        {"SHOW SESSIONS", false, cmd_show_sessions},
-        {"SHOW CONFIG", false, cmd_show_config},
-        {"SHOW FILLS", false, cmd_show_fills},
-        {"SHOW CONTROLS", false, cmd_show_controls},
-        {"SHOW QUERIES", false, cmd_show_queries},
-        {"SHOW REPLICATION", false, cmd_show_replication},
-        {"DROP SLOT", false, cmd_drop_slot},
-        {"RELOAD", false, cmd_reload},
-        {"SHUTDOWN", false, cmd_shutdown},
-        {"EVICT ALL", false, cmd_evict_all},
-        {"VERIFY", false, cmd_verify},
-        {"WAIT FILLS", true, cmd_wait_fills},
-        {"FILL", true, cmd_fill},
-        {"EVICT", true, cmd_evict},
+/* The handlers of the commands (src/admparse.h reads which command a line is). */
+static void (*const adm_handlers[ADM_NCOMMANDS])(adm_server *a, const char *args, adm_reply *r) = {
+        [ADM_SHOW_STATS] = cmd_show_stats,
+        [ADM_SHOW_SESSIONS] = cmd_show_sessions,
+        [ADM_SHOW_CONFIG] = cmd_show_config,
+        [ADM_SHOW_FILLS] = cmd_show_fills,
+        [ADM_SHOW_CONTROLS] = cmd_show_controls,
+        [ADM_SHOW_QUERIES] = cmd_show_queries,
+        [ADM_SHOW_REPLICATION] = cmd_show_replication,
+        [ADM_DROP_SLOT] = cmd_drop_slot,
+        [ADM_RELOAD] = cmd_reload,
+        [ADM_SHUTDOWN] = cmd_shutdown,
+        [ADM_EVICT_ALL] = cmd_evict_all,
+        [ADM_VERIFY] = cmd_verify,
+        [ADM_WAIT_FILLS] = cmd_wait_fills,
+        [ADM_FILL] = cmd_fill,
+        [ADM_EVICT] = cmd_evict,
 };
-
-/* The text of line after its first nwords words (case as typed). */
-static const char *skip_words(const char *line, int nwords)
-{
-	const char *p = line;
-	for (int i = 0; i < nwords; i++) {
-		while (isspace((unsigned char)*p))
-			p++;
-		while (*p != '\0' && !isspace((unsigned char)*p))
-			p++;
-	}
-	return p;
-}
 
 void adm_execute(adm_server *a, const char *line, adm_reply *r)
 {
-	char norm[256];
-	size_t n = 0;
-	bool space = false;
-	for (const char *p = line; *p != '\0' && n < sizeof(norm) - 1; p++) {
-		if (isspace((unsigned char)*p)) {
-			space = n > 0;
-			continue;
-		}
-		if (space && n < sizeof(norm) - 1)
-			norm[n++] = ' ';
-		space = false;
-		norm[n++] = (char)toupper((unsigned char)*p);
-	}
-	norm[n] = '\0';
-	while (n > 0 && (norm[n - 1] == ';' || norm[n - 1] == ' '))
-		norm[--n] = '\0';
-	if (n == 0)
+	adm_line l;
+	if (!adm_parse_line(line, &l))
 		return; /* empty line: no reply */
-	for (size_t i = 0; i < CB_ARRAY_LEN(adm_commands); i++) {
-		const adm_command *c = &adm_commands[i];
-		size_t wl = strlen(c->words);
-		if (c->args ? strncmp(norm, c->words, wl) == 0 && (norm[wl] == ' ' || norm[wl] == '\0')
-		            : strcmp(norm, c->words) == 0) {
-			log_debug("admin: %s", norm);
-			int nwords = 1;
-			for (const char *w = c->words; *w != '\0'; w++)
-				nwords += *w == ' ';
-			c->handler(a, skip_words(line, c->args ? nwords : 0), r);
-			return;
-		}
+	if (l.cmd != ADM_UNKNOWN) {
+		log_debug("admin: %s", l.norm);
+		adm_handlers[l.cmd](a, l.args, r);
+		return;
 	}
 	put_status(
 	        r, false,
 	        "unknown command \"%s\": the commands are SHOW STATS, SHOW SESSIONS, SHOW CONFIG, %sRELOAD, SHUTDOWN",
-	        norm,
+	        l.norm,
 	        adm_cache(a) != NULL
 	                ? "SHOW FILLS, SHOW CONTROLS, SHOW QUERIES, SHOW REPLICATION, FILL table.column "
 	                  "value, EVICT table.column value, EVICT ALL, VERIFY, WAIT FILLS [ms], DROP SLOT, "
@@ -775,19 +713,18 @@ static void conn_lines(adm_server *a, adm_conn *c)
 {
 	while (!c->ending && wire_buf_avail(&c->in) > 0) {
 		char *start = c->in.data + c->in.start;
-		char *nl = memchr(start, '\n', wire_buf_avail(&c->in));
-		if ((nl != NULL ? (size_t)(nl - start) : wire_buf_avail(&c->in)) > ADM_MAX_LINE) {
+		size_t line_len, consumed;
+		adm_line_end e = adm_next_line(start, wire_buf_avail(&c->in), &line_len, &consumed);
+		if (e == ADM_LINE_TOO_LONG) {
 			put_status(&c->out, false, "command line longer than %d bytes", ADM_MAX_LINE);
 			conn_end(c);
 			break;
 		}
-		if (nl == NULL)
+		if (e == ADM_LINE_INCOMPLETE)
 			break;
-		*nl = '\0';
-		if (nl > start && nl[-1] == '\r')
-			nl[-1] = '\0';
+		start[line_len] = '\0';
 		adm_execute(a, start, &c->out);
-		wire_buf_consume(&c->in, (size_t)(nl - start) + 1);
+		wire_buf_consume(&c->in, consumed);
 	}
 	if (c->ending)
 		c->in.start = c->in.len = 0; /* the rest is thrown away */

@@ -313,36 +313,26 @@ static bool set_value(cfg_config *cfg, const cfg_param *p, const char *value, co
 	return true;
 }
 
-bool cfg_load(const char *path, cfg_config *cfg, cb_error *err)
+bool cfg_parse(const char *text, size_t len, const char *path, const char *dir, cfg_config *cfg, cb_error *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return cb_fail(err, "%s: cannot open the config file: %s; give an existing file with -c", path,
-		               strerror(errno));
-
-	/* relative paths in the file are relative to the file's directory */
-	char dir[4096];
-	char *real = realpath(path, NULL);
-	snprintf(dir, sizeof(dir), "%s", real != NULL ? real : path);
-	free(real);
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL)
-		dir[0] = '\0';
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-
 	int set_line[CB_ARRAY_LEN(cfg_params)] = {0};
 	char line[8192];
 	int lineno = 0;
 	bool ok = true;
 	cb_error verr;
-	while (ok && fgets(line, sizeof(line), f) != NULL) {
+	for (size_t pos = 0; ok && pos < len;) {
+		/* the next line as fgets() reads it: up to its newline, at most sizeof(line) - 1 bytes */
+		size_t take = len - pos < sizeof(line) - 1 ? len - pos : sizeof(line) - 1;
+		const char *nl = memchr(text + pos, '\n', take);
+		if (nl != NULL)
+			take = (size_t)(nl - (text + pos)) + 1;
+		memcpy(line, text + pos, take);
+		line[take] = '\0';
+		pos += take;
 		lineno++;
-		size_t len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		size_t ll = strlen(line);
+		if (ll == sizeof(line) - 1 && line[ll - 1] != '\n') {
 			ok = cb_fail(err, "%s:%d: line longer than %zu bytes; shorten it", path, lineno,
 			             sizeof(line) - 2);
 			break;
@@ -401,10 +391,6 @@ bool cfg_load(const char *path, cfg_config *cfg, cb_error *err)
 			break;
 		}
 	}
-	if (ok && ferror(f))
-		ok = cb_fail(err, "%s: read error: %s", path, strerror(errno));
-	fclose(f);
-
 	for (size_t k = 0; ok && k < CB_ARRAY_LEN(cfg_params); k++) {
 		if (set_line[k] != 0)
 			continue;
@@ -423,6 +409,58 @@ bool cfg_load(const char *path, cfg_config *cfg, cb_error *err)
 	}
 	if (!ok)
 		cfg_free(cfg);
+	return ok;
+}
+
+bool cfg_load(const char *path, cfg_config *cfg, cb_error *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return cb_fail(err, "%s: cannot open the config file: %s; give an existing file with -c", path,
+		               strerror(errno));
+
+	/* relative paths in the file are relative to the file's directory */
+	char dir[4096];
+	char *real = realpath(path, NULL);
+	snprintf(dir, sizeof(dir), "%s", real != NULL ? real : path);
+	free(real);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		dir[0] = '\0';
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+
+	/* the whole file, then parsed from memory */
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 8192) {
+			char *t = realloc(text, cap + 65536);
+			if (t == NULL) {
+				free(text);
+				fclose(f);
+				return cb_fail(err, "%s: out of memory", path);
+			}
+			text = t;
+			cap += 65536;
+		}
+		size_t r = fread(text + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(text);
+		fclose(f);
+		return cb_fail(err, "%s: read error: %s", path, strerror(e));
+	}
+	fclose(f);
+	bool ok = cfg_parse(text, len, path, dir, cfg, err);
+	free(text);
 	return ok;
 }
 

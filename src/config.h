@@ -66,6 +66,14 @@ struct cfg_config {
  * On success free cfg with cfg_free().
  */
 CB_MUSTCHECK bool cfg_load(const char *path, cfg_config *cfg, cb_error *err);
+/*
+ * The parsing part of cfg_load(), on text[0..len) (the file's bytes; no
+ * NUL needed after them): path names the file in messages, dir is the
+ * directory relative paths are resolved against ("" for none).  Same
+ * results and messages as cfg_load() of a file holding text.
+ */
+CB_MUSTCHECK bool cfg_parse(const char *text, size_t len, const char *path, const char *dir, cfg_config *cfg,
+                            cb_error *err);
 
 /* Free the strings of cfg; cfg may be zeroed or loaded. */
 void cfg_free(cfg_config *cfg);

@@ -339,18 +339,9 @@ static void forward_cancel(sess_session *s, int32_t pid, int32_t key)
 	}
 }
 
-/* One startup parameter of the client. */
-typedef struct startup_param {
-	const char *name;
-	const char *value;
-} startup_param;
-
 typedef struct startup_info {
-	char *packet; /* owned: the body after the length */
-	const char *user;
-	const char *database; /* as the client sent it, NULL when it sent none */
-	startup_param params[64];
-	int nparams;
+	char *packet;   /* owned: the body after the length */
+	wire_startup w; /* decoded: points into packet */
 } startup_info;
 
 /* Read the startup exchange; false when the session ends here (reply already queued/sent). */
@@ -376,84 +367,48 @@ static bool read_startup(sess_session *s, startup_info *si)
 			return false;
 		}
 		body[len - 4] = '\0';
-		uint32_t code = wire_get_uint32(body);
-		if (code == WIRE_SSL_CODE || code == WIRE_GSSENC_CODE) {
+		wire_startup *w = &si->w;
+		wire_startup_kind kind = wire_read_startup(body, len - 4, w);
+		if (kind == WIRE_STARTUP_ENCRYPT) {
 			free(body);
 			wire_buf_append(&s->cout, "N", 1);
 			if (!flush_client(s, settings.login_timeout_ms))
 				return false;
 			continue;
 		}
-		if (code == WIRE_CANCEL_CODE) {
-			if (len == 16)
-				forward_cancel(s, (int32_t)wire_get_uint32(body + 4),
-				               (int32_t)wire_get_uint32(body + 8));
+		if (kind == WIRE_STARTUP_CANCEL) {
+			if (w->cancel_ok)
+				forward_cancel(s, w->cancel_pid, w->cancel_key);
 			free(body);
 			return false;
 		}
 		si->packet = body;
-		if ((code >> 16) != 3) {
+		if (kind == WIRE_STARTUP_VERSION) {
 			char msg[160];
 			snprintf(msg, sizeof(msg), "unsupported frontend protocol %u.%u: cbcached supports 3.0",
-			         code >> 16, code & 0xffff);
+			         w->code >> 16, w->code & 0xffff);
 			protocol_error(s, msg);
 			return false;
 		}
-		/* name/value pairs, each NUL-terminated, then a final NUL */
-		const char *unknown[16];
-		int nunknown = 0;
-		size_t pos = 4, end = len - 4;
-		while (pos < end && body[pos] != '\0') {
-			const char *name = body + pos;
-			pos += strlen(name) + 1;
-			if (pos >= end) {
-				protocol_error(s, "invalid startup packet layout: a parameter has no value");
-				return false;
-			}
-			const char *value = body + pos;
-			pos += strlen(value) + 1;
-			if (pos > end) {
-				protocol_error(s, "invalid startup packet layout: missing terminator");
-				return false;
-			}
-			if (strcmp(name, "user") == 0)
-				si->user = value;
-			else if (strcmp(name, "database") == 0)
-				si->database = value;
-			if (strcmp(name, "replication") == 0) {
-				if (strcmp(value, "false") != 0 && strcmp(value, "off") != 0 &&
-				    strcmp(value, "0") != 0 && strcmp(value, "no") != 0) {
-					queue_error(s, "FATAL", "0A000",
-					            "replication connections are not supported by cbcached",
-					            "Connect to PostgreSQL directly for replication.");
-					return false;
-				}
-			} else if (strncmp(name, "_pq_.", 5) == 0) {
-				if (nunknown < (int)CB_ARRAY_LEN(unknown))
-					unknown[nunknown++] = name;
-			} else if (si->nparams < (int)CB_ARRAY_LEN(si->params)) {
-				si->params[si->nparams].name = name;
-				si->params[si->nparams].value = value;
-				si->nparams++;
-			} else {
-				protocol_error(s, "too many parameters in the startup packet (at most 64)");
-				return false;
-			}
-		}
-		if (pos != end - 1) {
-			protocol_error(s, "invalid startup packet layout: expected terminator as last byte");
+		if (kind == WIRE_STARTUP_REPLICATION) {
+			queue_error(s, "FATAL", "0A000", "replication connections are not supported by cbcached",
+			            "Connect to PostgreSQL directly for replication.");
 			return false;
 		}
-		if ((code & 0xffff) != 0 || nunknown > 0) {
+		if (kind == WIRE_STARTUP_BAD) {
+			protocol_error(s, w->error);
+			return false;
+		}
+		if ((w->code & 0xffff) != 0 || w->nunknown > 0) {
 			/* NegotiateProtocolVersion: we speak 3.0 and none of the _pq_ options */
 			size_t off = wire_begin(&s->cout, 'v');
 			wire_put_int32(&s->cout, (int32_t)WIRE_PROTOCOL_3_0);
-			wire_put_int32(&s->cout, nunknown);
-			for (int i = 0; i < nunknown; i++)
-				wire_put_str(&s->cout, unknown[i]);
+			wire_put_int32(&s->cout, w->nunknown);
+			for (int i = 0; i < w->nunknown; i++)
+				wire_put_str(&s->cout, w->unknown[i]);
 			wire_end(&s->cout, off);
 		}
-		if (si->user == NULL || si->user[0] == '\0') {
+		if (w->user == NULL || w->user[0] == '\0') {
 			queue_error(s, "FATAL", "28000", "no PostgreSQL user name specified in startup packet",
 			            "Give a user name (psql -U NAME, libpq user=NAME).");
 			return false;
@@ -514,26 +469,6 @@ static char login_read(sess_session *s, int fd, wire_buf *in, long long deadline
 	}
 }
 
-/* The backend's StartupMessage: protocol 3.0 and the client's parameters (user and database among them). */
-static void put_startup(wire_buf *b, const startup_info *si)
-{
-	size_t start = b->len;
-	wire_put_int32(b, 0);
-	wire_put_int32(b, (int32_t)WIRE_PROTOCOL_3_0);
-	for (int i = 0; i < si->nparams; i++) {
-		wire_put_str(b, si->params[i].name);
-		wire_put_str(b, si->params[i].value);
-	}
-	wire_put_byte(b, '\0');
-	uint32_t len = (uint32_t)(b->len - start);
-	if (!b->failed) {
-		b->data[start] = (char)(len >> 24);
-		b->data[start + 1] = (char)(len >> 16);
-		b->data[start + 2] = (char)(len >> 8);
-		b->data[start + 3] = (char)len;
-	}
-}
-
 /* The SQLSTATE field of an ErrorResponse, "" when none. */
 static void error_code(const char *msg, size_t n, char *code)
 {
@@ -562,7 +497,7 @@ static void error_code(const char *msg, size_t n, char *code)
 static bool relay_login(sess_session *s, const startup_info *si, long long deadline)
 {
 	wire_buf out = {0};
-	put_startup(&out, si);
+	wire_put_startup(&out, &si->w);
 	bool ok = !out.failed && login_send(s, &out, deadline);
 	wire_buf_free(&out);
 	if (!ok) {
@@ -691,9 +626,9 @@ static bool sess_login(sess_session *s)
 		ok = false;
 	}
 	if (ok) {
-		const char *database = si.database != NULL && si.database[0] != '\0' ? si.database : si.user;
+		const char *database = si.w.database != NULL && si.w.database[0] != '\0' ? si.w.database : si.w.user;
 		pthread_mutex_lock(&reg_lock);
-		snprintf(s->user, sizeof(s->user), "%s", si.user);
+		snprintf(s->user, sizeof(s->user), "%s", si.w.user);
 		snprintf(s->database, sizeof(s->database), "%s", database);
 		snprintf(s->prefix, sizeof(s->prefix), "S-%llu %s@%s", (unsigned long long)s->id, s->user, s->database);
 		int32_t secret = 0;
@@ -786,21 +721,22 @@ static bool sess_client_message(sess_session *s, char type, const char *msg, siz
 static bool client_header_ok(sess_session *s, const char *p)
 {
 	char type = p[0];
-	uint32_t len = wire_get_uint32(p + 1);
-	if (!wire_frontend_type_ok(type)) {
+	uint32_t len, limit;
+	size_t cap = atomic_load(&max_message);
+	switch (wire_frontend_header(p, cap, &len, &limit)) {
+	case WIRE_HEADER_OK:
+		return true;
+	case WIRE_HEADER_TYPE: {
 		char msg[96];
 		snprintf(msg, sizeof(msg), "invalid frontend message type %d", (unsigned char)type);
 		protocol_error(s, msg);
 		return false;
 	}
-	uint32_t limit = wire_frontend_type_large(type) ? WIRE_LARGE_MESSAGE : WIRE_SMALL_MESSAGE;
-	if (len < 4 || len > limit) {
+	case WIRE_HEADER_LENGTH:
 		slog_info(s, "a \"%c\" message declares %u bytes, PostgreSQL takes at most %u", type, len, limit);
 		protocol_error(s, "invalid message length");
 		return false;
-	}
-	size_t cap = atomic_load(&max_message);
-	if (cap > 0 && len > cap) {
+	case WIRE_HEADER_TOO_LARGE: {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "message too large: a \"%c\" message of %u bytes, max_message_mb is %zu",
 		         type, len, cap / (1024 * 1024));
@@ -808,7 +744,8 @@ static bool client_header_ok(sess_session *s, const char *p)
 		             "Send smaller values, or raise max_message_mb in cbcache.conf (doc/config.md).");
 		return false;
 	}
-	return true;
+	}
+	return false;
 }
 
 /*

@@ -7,6 +7,10 @@
 #                            VAR=$builddir/PROGRAM; fails the test (exit 1)
 #                            when PROGRAM is not built, saying WHY
 #   scratch_dir VAR          VAR=a new temporary directory, removed at exit
+#   fuzz_bounds RUNS SECONDS the libFuzzer bounds of a run under make check
+#                            (-runs=RUNS -max_total_time=SECONDS); with
+#                            FUZZ_SECONDS set (make fuzz): that long, no
+#                            limit on runs
 #   run_fuzzer FUZZER WORK LINES LIBFUZZER-ARGS...
 #                            a bounded libFuzzer run in WORK (its log and any
 #                            crash-*, leak-*, timeout-* input there); shows the
@@ -39,4 +43,12 @@ scratch_dir() {
 	printf -v "$1" '%s' "$(mktemp -d)"
 	# shellcheck disable=SC2064 # the variable's name goes in now, its value at exit
 	trap "rm -rf \"\$$1\"" EXIT
+}
+
+fuzz_bounds() {
+	if [ -n "${FUZZ_SECONDS:-}" ]; then
+		echo "-runs=-1 -max_total_time=$FUZZ_SECONDS"
+	else
+		echo "-runs=$1 -max_total_time=$2"
+	fi
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# A short, bounded libFuzzer run of the client-message decoder (hit/wire.c:
+# framing, Query, Parse, Bind, Describe, Close, Execute)
+# over its seed corpus (tests/fuzz/corpus-client-msg); tests/fuzz/fuzz_client_msg.c
+# says what it asserts.  New inputs go to a temporary directory, so the
+# source tree stays untouched.  Fails on any crash, failed property, leak
+# or sanitizer report.  FUZZ_SECONDS (make fuzz) runs it longer.
+# shellcheck disable=SC2154 # fuzzer and work: set by need_built and scratch_dir
+set -u
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/harness/standalone.sh"
+need_built fuzzer tests/fuzz/fuzz_client_msg \
+	"configure did not find clang; install the Debian package clang (scripts/install-deps.sh does), then run configure again"
+scratch_dir work
+mkdir "$work/corpus"
+# shellcheck disable=SC2046 # fuzz_bounds: two words
+run_fuzzer "$fuzzer" "$work" 5 $(fuzz_bounds 1000000 25) -max_len=2048 "$work/corpus" "$srcdir/tests/fuzz/corpus-client-msg"
