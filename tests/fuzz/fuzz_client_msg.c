@@ -27,16 +27,7 @@
 #include <string.h>
 
 #include "hit/wire.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                 \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                    \
-		}                                                                                   \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 /* Whether s, a string a decoder returned, starts and ends (its NUL) inside msg[0..n). */
 static bool inside_str(const char *msg, size_t n, const char *s)

@@ -20,16 +20,7 @@
 #include <string.h>
 
 #include "src/config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                 \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                    \
-		}                                                                                   \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 #define PATH "fuzz.conf"
 #define DIR "/etc/cbcache"

@@ -34,16 +34,7 @@
 #include "sql/lexer.h"
 #include "sql/plankey.h"
 #include "sql/stmtclass.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                 \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                    \
-		}                                                                                   \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 static bool space(char c)
 {

@@ -29,16 +29,7 @@
 #include <string.h>
 
 #include "hit/wire.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                 \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                    \
-		}                                                                                   \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 static void check_message(const char *body, size_t n, const wire_startup *st)
 {
