@@ -45,7 +45,7 @@
  *  - A Relation whose columns or types differ from the group's (ALTER
  *    TABLE): T is invalidated and marked changed (apply_table_changed):
  *    the cache answers nothing from it until the groups are compiled again
- *    (RELOAD or a restart).  A row of T that cannot be read (a column
+ *    (a restart of cbcached).  A row of T that cannot be read (a column
  *    missing) does the same.
  *
  * The fill/write race: a fill holds the cache write lock from before it
