@@ -199,7 +199,8 @@ with a, b:
     for t in threads:
         t.join(60)
     check(not errors, "the writers and readers ran without errors: %r" % errors[:3])
-    check(not failures, "0 stale reads after a writer's own commit (%d writes): %r" % (counts["writes"], failures[:3]))
+    check(not failures, "0 stale reads after a writer's own commit (%d writes): %r" % (counts["writes"], failures[:3]),
+          b if any(f.startswith(("cascade", "w writer 1")) for f in failures) else a)
     lags.sort()
     if lags:
         print("# %d direct writes seen through both caches; visibility lag p50 %.1f ms, p99 %.1f ms" %
@@ -220,7 +221,9 @@ with a, b:
                             daemon)
             c.close()
             v = daemon.admin("VERIFY")
-            check(v.get("ok", True) is not False and not v["rows"], "%s: VERIFY clean (port %d)" % (what, daemon.port))
+            check(v.get("ok", True) is not False and not v["rows"],
+                  "%s: VERIFY clean (port %d)%s" % (what, daemon.port, "" if not v["rows"] else ": %r" % v["rows"][:10]),
+                  daemon)
         d.close()
 
     compare_all("after the race")
