@@ -61,6 +61,17 @@ static int teardown(void **state)
 
 /* --- connections ------------------------------------------------------------ */
 
+/* SQLDriverConnect with in fails with 08001 and a message containing want. */
+static void connect_refused(SQLHDBC d, const char *in, const char *want)
+{
+	char msg[1024];
+	assert_int_equal(SQLDriverConnect(d, NULL, (SQLCHAR *)in, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT),
+	                 SQL_ERROR);
+	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
+	if (strstr(msg, want) == NULL)
+		fail_msg("connecting with %s: the message \"%s\" does not say \"%s\"", in, msg, want);
+}
+
 static void test_driver_connect(void **state)
 {
 	(void)state;
@@ -99,18 +110,9 @@ static void test_driver_connect(void **state)
 	OK_DBC(SQLDisconnect(d), d);
 
 	/* a database that does not exist: 08001 with the server's reason */
-	snprintf(in, sizeof(in), "DSN=cbtest;Database=no_such_db");
-	r = SQLDriverConnect(d, NULL, (SQLCHAR *)in, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
-	assert_int_equal(r, SQL_ERROR);
-	char msg[1024];
-	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
-	assert_non_null(strstr(msg, "no_such_db"));
+	connect_refused(d, "DSN=cbtest;Database=no_such_db", "no_such_db");
 	/* a malformed string */
-	r = SQLDriverConnect(d, NULL, (SQLCHAR *)"DSN=cbtest;Database={movies", SQL_NTS, NULL, 0, NULL,
-	                     SQL_DRIVER_NOPROMPT);
-	assert_int_equal(r, SQL_ERROR);
-	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
-	assert_non_null(strstr(msg, "closing"));
+	connect_refused(d, "DSN=cbtest;Database={movies", "closing");
 
 	/* pqopt is a libpq conninfo string, parsed as libpq parses one */
 	static const struct {
@@ -132,18 +134,11 @@ static void test_driver_connect(void **state)
 		OK_DBC(SQLDisconnect(d), d);
 	}
 	/* libpq refuses it: psqlODBC's words with libpq's reason */
-	r = SQLDriverConnect(d, NULL, (SQLCHAR *)"DSN=cbtest;pqopt={application_name='open}", SQL_NTS, NULL, 0, NULL,
-	                     SQL_DRIVER_NOPROMPT);
-	assert_int_equal(r, SQL_ERROR);
-	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
-	assert_non_null(strstr(msg, "libpq connection parameter error:"));
-	assert_non_null(strstr(msg, "unterminated quoted string"));
+	connect_refused(d, "DSN=cbtest;pqopt={application_name='open}",
+	                "libpq connection parameter error:unterminated quoted string");
 	/* a key the DSN gives otherwise */
-	r = SQLDriverConnect(d, NULL, (SQLCHAR *)"DSN=cbtest;pqopt={dbname=postgres}", SQL_NTS, NULL, 0, NULL,
-	                     SQL_DRIVER_NOPROMPT);
-	assert_int_equal(r, SQL_ERROR);
-	assert_string_equal(ot_state(SQL_HANDLE_DBC, d, msg, sizeof(msg)), "08001");
-	assert_non_null(strstr(msg, "dbname parameter in pqopt option conflicts with other ordinary option"));
+	connect_refused(d, "DSN=cbtest;pqopt={dbname=postgres}",
+	                "dbname parameter in pqopt option conflicts with other ordinary option");
 	SQLFreeHandle(SQL_HANDLE_DBC, d);
 }
 
