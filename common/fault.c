@@ -43,6 +43,7 @@ static int point_index(const char *name, size_t len)
 	return -1;
 }
 
+#ifdef CB_FAULT_INJECTION
 /* One `point=action[:skip[:times]]` of len bytes. */
 static bool parse_one(const char *s, size_t len)
 {
@@ -94,17 +95,14 @@ static bool parse_one(const char *s, size_t len)
 	return true;
 }
 
+#endif
+
 static void fault_read_env(void)
 {
 	const char *env = getenv("CB_FAULTS");
 	if (env == NULL || env[0] == '\0')
 		return;
-#ifndef CB_FAULT_INJECTION
-	snprintf(init_error, sizeof(init_error),
-	         "CB_FAULTS is set but this build has no fault injection; configure with --enable-fault-injection "
-	         "(scripts/check.sh does) or unset CB_FAULTS");
-	return;
-#endif
+#ifdef CB_FAULT_INJECTION
 	for (const char *s = env; *s;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
@@ -114,6 +112,11 @@ static void fault_read_env(void)
 		}
 		s += len + (comma ? 1 : 0);
 	}
+#else
+	snprintf(init_error, sizeof(init_error),
+	         "CB_FAULTS is set but this build has no fault injection; configure with --enable-fault-injection "
+	         "(scripts/check.sh does) or unset CB_FAULTS");
+#endif
 }
 
 bool cb_fault_init(cb_error *err)
@@ -139,13 +142,4 @@ bool cb_fault_hit(const char *point)
 		raise(SIGKILL);
 	}
 	return true;
-}
-
-bool cb_fault_built(void)
-{
-#ifdef CB_FAULT_INJECTION
-	return true;
-#else
-	return false;
-#endif
 }

@@ -41,9 +41,6 @@ bool cb_fault_init(cb_error *err);
  * return.  Thread-safe. */
 bool cb_fault_hit(const char *point);
 
-/* Whether this build has fault injection. */
-bool cb_fault_built(void);
-
 #ifdef CB_FAULT_INJECTION
 #define CB_FAULT(point) cb_fault_hit(point)
 #else

@@ -63,13 +63,10 @@ def wait_killed(d, what):
     d.kill()  # closes its files
 
 
-def touch_fills(c):
+def drive_fill(d, c):
+    """Cold lookups: their fills run."""
     for i in ids[:4]:
         exchange(c, Q(LOOK % i))
-
-
-def drive_fill(d, c):
-    touch_fills(c)
 
 
 def drive_apply(d, c):
@@ -77,19 +74,19 @@ def drive_apply(d, c):
 
 
 def drive_hitcount(d, c):
-    touch_fills(c)
+    drive_fill(d, c)
     d.admin("WAIT", "FILLS", "20000", check=False)
-    touch_fills(c)  # hits, counted by the hit counter's next batch
+    drive_fill(d, c)  # hits, counted by the hit counter's next batch
 
 
 def drive_gc(d, c):
-    touch_fills(c)
+    drive_fill(d, c)
     d.admin("WAIT", "FILLS", "20000", check=False)
     d.admin("EVICT", "regisseur.id", str(ids[0]), check=False)
 
 
 def drive_invalidate(d, c):
-    touch_fills(c)
+    drive_fill(d, c)
     d.admin("WAIT", "FILLS", "20000", check=False)
     h.rows_of(pg, "BEGIN; CREATE TEMP TABLE keep AS SELECT * FROM film; TRUNCATE film CASCADE; "
                   "INSERT INTO film SELECT * FROM keep; COMMIT")
