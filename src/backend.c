@@ -5,13 +5,16 @@
  */
 #include "src/backend.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,22 @@ static int count_items(const char *list)
 	return n;
 }
 
+/* connect_timeout as libpq's parse_int_param reads it: an int, surrounding blanks allowed. */
+static bool parse_timeout(const char *v, long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (end == v || errno != 0 || n < INT_MIN || n > INT_MAX)
+		return false;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0')
+		return false;
+	*out = n;
+	return true;
+}
+
 be_target *be_target_parse(const char *conninfo, cb_error *err)
 {
 	char *perr = NULL;
@@ -85,7 +104,13 @@ be_target *be_target_parse(const char *conninfo, cb_error *err)
 			sslmode = o->val;
 	}
 	be_target *t = NULL;
-	if (sslmode != NULL && (strcmp(sslmode, "require") == 0 || strcmp(sslmode, "verify-ca") == 0 ||
+	long tmo_s = 0;
+	if (timeout != NULL && !parse_timeout(timeout, &tmo_s)) {
+		cb_fail(err,
+		        "invalid integer value \"%s\" for connection option \"connect_timeout\" in the backend "
+		        "connection string; fix backend in cbcache.conf (whole seconds, as libpq takes them)",
+		        timeout);
+	} else if (sslmode != NULL && (strcmp(sslmode, "require") == 0 || strcmp(sslmode, "verify-ca") == 0 ||
 	                        strcmp(sslmode, "verify-full") == 0)) {
 		cb_fail(err,
 		        "sslmode=%s in the backend connection string: cbcached does not encrypt its sessions' "
@@ -108,10 +133,9 @@ be_target *be_target_parse(const char *conninfo, cb_error *err)
 			if (t->hosts[i].port[0] == '\0')
 				snprintf(t->hosts[i].port, sizeof(t->hosts[i].port), "5432");
 		}
-		if (timeout != NULL) {
-			int s = atoi(timeout);
-			t->connect_timeout_ms = s > 0 ? (s < 2 ? 2 : s) * 1000 : 0; /* libpq's minimum is 2 s */
-		}
+		/* libpq's minimum is 2 s; past INT_MAX ms (24 days) the wait is as good as unbounded */
+		if (tmo_s > 0)
+			t->connect_timeout_ms = tmo_s < 2 ? 2000 : tmo_s > INT_MAX / 1000 ? INT_MAX : (int)tmo_s * 1000;
 	}
 	PQconninfoFree(opts);
 	return t;

@@ -11,5 +11,5 @@ need_built fuzzer tests/fuzz/fuzz_admin_line \
 	"configure did not find clang; install the Debian package clang (scripts/install-deps.sh does), then run configure again"
 scratch_dir work
 mkdir "$work/corpus"
-# shellcheck disable=SC2046 # fuzz_bounds: two words
+# shellcheck disable=SC2046 # fuzz_bounds: several words
 run_fuzzer "$fuzzer" "$work" 5 $(fuzz_bounds 1000000 25) -max_len=8192 "$work/corpus" "$srcdir/tests/fuzz/corpus-admin"

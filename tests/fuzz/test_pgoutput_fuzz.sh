@@ -38,5 +38,5 @@ frame() {
 { frame "$rel"; frame "$trn"; frame "$ori"; } >"$work/seeds/truncate"
 { frame "w$hdr$rel"; frame "w$hdr$ins"; frame "$kal"; } >"$work/seeds/framed"
 
-# shellcheck disable=SC2046 # fuzz_bounds: two words
+# shellcheck disable=SC2046 # fuzz_bounds: several words
 run_fuzzer "$fuzzer" "$work" 3 $(fuzz_bounds 200000 30) -max_len=1024 "$work/corpus" "$work/seeds"

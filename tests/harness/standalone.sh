@@ -8,9 +8,12 @@
 #                            when PROGRAM is not built, saying WHY
 #   scratch_dir VAR          VAR=a new temporary directory, removed at exit
 #   fuzz_bounds RUNS SECONDS the libFuzzer bounds of a run under make check
-#                            (-runs=RUNS -max_total_time=SECONDS); with
-#                            FUZZ_SECONDS set (make fuzz): that long, no
-#                            limit on runs
+#                            (-runs=RUNS -max_total_time=SECONDS) and a fixed
+#                            seed (FUZZ_SEED, default 1), so that a CI run
+#                            tries the same inputs on the same code and a
+#                            failure can be replayed; with FUZZ_SECONDS set
+#                            (make fuzz): that long, no limit on runs, and a
+#                            random seed unless FUZZ_SEED is given
 #   run_fuzzer FUZZER WORK LINES LIBFUZZER-ARGS...
 #                            a bounded libFuzzer run in WORK (its log and any
 #                            crash-*, leak-*, timeout-* input there); shows the
@@ -47,8 +50,8 @@ scratch_dir() {
 
 fuzz_bounds() {
 	if [ -n "${FUZZ_SECONDS:-}" ]; then
-		echo "-runs=-1 -max_total_time=$FUZZ_SECONDS"
+		echo "-runs=-1 -max_total_time=$FUZZ_SECONDS -seed=${FUZZ_SEED:-0}"
 	else
-		echo "-runs=$1 -max_total_time=$2"
+		echo "-runs=$1 -max_total_time=$2 -seed=${FUZZ_SEED:-1}"
 	fi
 }

@@ -115,6 +115,18 @@ static void test_good_file(void **state)
 	cfg_free(&cfg);
 }
 
+/* A timeout whose milliseconds pass INT_MAX loads (it is a valid libpq value) and is capped, not wrapped. */
+static void test_long_connect_timeout(void **state)
+{
+	(void)state;
+	write_conf("listen_dir = /x\nadmin_socket = /y\nbackend = host=/tmp connect_timeout=' 17777777 '\n");
+	cfg_config cfg;
+	cb_error err;
+	if (!cfg_load(conf_path, &cfg, &err))
+		fail_msg("%s", err.msg);
+	cfg_free(&cfg);
+}
+
 static void test_defaults(void **state)
 {
 	(void)state;
@@ -166,6 +178,11 @@ static void test_errors(void **state)
 	             "3: backend: \"user\" may not be set in the backend connection string");
 	expect_error("listen_dir = /x\nadmin_socket = /y\nbackend = host=/tmp frob=1\n",
 	             "3: backend: invalid libpq connection string \"host=/tmp frob=1\"");
+	/* connect_timeout as libpq reads it: whole seconds; a value past int is refused, not wrapped */
+	expect_error("listen_dir = /x\nadmin_socket = /y\nbackend = host=/tmp connect_timeout=5s\n",
+	             "3: backend: invalid integer value \"5s\" for connection option \"connect_timeout\"");
+	expect_error("listen_dir = /x\nadmin_socket = /y\nbackend = host=/tmp connect_timeout=99999999999\n",
+	             "3: backend: invalid integer value \"99999999999\"");
 	expect_error("listen_dir = /x\nadmin_socket = /y\n", "2: required key backend is missing");
 	expect_error(REQUIRED "listen_port = 1\nlisten_port = 2\n", "5: listen_port is set twice (first on line 4)");
 	expect_error("[pgbouncer]\n" REQUIRED, "1: unknown section [pgbouncer]: the only section is [cbcache]");
@@ -256,6 +273,7 @@ int main(void)
 	        cmocka_unit_test(test_good_file), cmocka_unit_test(test_defaults),
 	        cmocka_unit_test(test_errors),    cmocka_unit_test(test_missing_file),
 	        cmocka_unit_test(test_reload),    cmocka_unit_test(test_instance_name),
+	        cmocka_unit_test(test_long_connect_timeout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
