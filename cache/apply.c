@@ -46,6 +46,8 @@ struct applier {
 	bool in_txn;               /* BEGIN done, write lock held */
 	bool skip_txn;             /* the transaction was applied before */
 	uint64_t txn_changes;      /* stats.changes when the transaction began */
+	uint32_t txn_xid;          /* its xid */
+	xidwatch *xids;            /* where applied xids are noted; NULL: nowhere */
 	uint64_t *dropped;         /* per group: bit t for a table with a row not needed in this transaction */
 	/* scratch: the NUL-terminated copies of a change's values, and the rows */
 	char *text;
@@ -134,6 +136,11 @@ void apply_free(applier *a)
 	free(a->dropped);
 	cachedb_conn_close(a->conn);
 	free(a);
+}
+
+void apply_set_xidwatch(applier *a, xidwatch *w)
+{
+	a->xids = w;
 }
 
 uint64_t apply_applied_lsn(const applier *a)
@@ -700,6 +707,7 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 	}
 	memset(a->dropped, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->dropped));
 	a->txn_changes = atomic_load(&a->stats.changes);
+	a->txn_xid = m->xid;
 	cachedb_write_lock(a->db);
 	if (!cachedb_begin(a->conn, true, err)) {
 		cachedb_write_unlock(a->db);
@@ -720,6 +728,13 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 	/* the fault point guards transactions that changed cache tables (not
 	 * the stream's own sync markers) */
 	bool changed = atomic_load(&a->stats.changes) != a->txn_changes;
+	/* noted before the lock falls, so a fill after it knows (noted and not
+	 * committed here is harmless: a fill then only waits to see it) */
+	if (changed && a->xids != NULL && !xidwatch_note(a->xids, a->txn_xid)) {
+		apply_abort(a);
+		atomic_fetch_add(&a->stats.failures, 1);
+		return cb_fail(err, "out of memory noting transaction %u", a->txn_xid);
+	}
 	bool ok = write_applied(a, m->end_lsn, err) &&
 	          (changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
 	if (!ok) {

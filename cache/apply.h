@@ -52,7 +52,10 @@
  * opens its backend snapshot until its rows are in, so no transaction is
  * applied in between; a transaction that committed after the snapshot is
  * applied after the fill's rows (row images are idempotent: one already
- * in the snapshot is applied again harmlessly).
+ * in the snapshot is applied again harmlessly).  The converse, a
+ * transaction applied before the fill whose commit the fill's snapshot
+ * does not show yet (durable before visible), is caught by the xids the
+ * applier notes (apply_set_xidwatch, xidwatch.h).
  */
 #ifndef CB_APPLY_H
 #define CB_APPLY_H
@@ -65,6 +68,7 @@
 #include "cache/cachedb.h"
 #include "cache/invalidate.h"
 #include "cache/pgoutput.h"
+#include "cache/xidwatch.h"
 #include "common/contract.h"
 #include "common/error.h"
 
@@ -92,6 +96,9 @@ typedef struct applier applier;
  */
 CB_MUSTCHECK applier *apply_create(cachedb *db, invalidate *inv, cb_error *err);
 void apply_free(applier *a);
+
+/* Note the xid of every applied transaction that changed cache tables in w (see xidwatch.h); NULL: none. */
+void apply_set_xidwatch(applier *a, xidwatch *w);
 
 /* The end LSN of the last applied transaction (0: none). */
 uint64_t apply_applied_lsn(const applier *a);

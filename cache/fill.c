@@ -377,6 +377,52 @@ static fill_result fetch_fixpoint(fill_daemon *fd, closure *cl, cb_error *err)
 	}
 }
 
+/* How long a fill waits for the backend to show a transaction the applier applied. */
+#define VISIBLE_WAIT_MS 100
+
+/*
+ * Whether the snapshot just opened shows every transaction the applier
+ * applied (xidwatch.h); FILL_FAILED with err when it did not within
+ * VISIBLE_WAIT_MS, each try a new snapshot.
+ */
+static fill_result snapshot_current(fill_daemon *fd, cb_error *err)
+{
+	int64_t deadline = cb_clock_mono_us() + VISIBLE_WAIT_MS * 1000;
+	long wait_us = 200;
+	for (;;) {
+		PGresult *res = PQexec(fd->pg, "SELECT pg_catalog.pg_current_snapshot()");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+			return backend_failure(fd, res, "reading the snapshot", err);
+		uint32_t hidden;
+		bool all = xidwatch_check(fd->s.xids, PQgetvalue(res, 0, 0), &hidden, err);
+		PQclear(res);
+		if (all)
+			return FILL_OK;
+		if (hidden == 0)
+			return FILL_FAILED;
+		if (cb_clock_mono_us() + wait_us > deadline) {
+			cb_error_set(
+			        err,
+			        "fill: transaction %u is in the cache (from the change stream) but new snapshots on "
+			        "the backend do not show it yet after %d ms (is its commit waiting for a synchronous "
+			        "standby?); the fill is retried",
+			        hidden, VISIBLE_WAIT_MS);
+			return FILL_FAILED;
+		}
+		/* a new snapshot: the repeatable read transaction keeps its first one */
+		res = PQexec(fd->pg, "ROLLBACK");
+		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		struct timespec ts = {0, wait_us * 1000};
+		nanosleep(&ts, NULL);
+		wait_us *= 2;
+		res = PQexec(fd->pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+		if (!ok || PQresultStatus(res) != PGRES_COMMAND_OK)
+			return backend_failure(fd, res, "BEGIN", err);
+		PQclear(res);
+	}
+}
+
 static fill_result backend_begin(fill_daemon *fd, cb_error *err)
 {
 	if (!backend_ready(fd, err))
@@ -385,7 +431,11 @@ static fill_result backend_begin(fill_daemon *fd, cb_error *err)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return backend_failure(fd, res, "BEGIN", err);
 	PQclear(res);
-	return FILL_OK;
+	/* nothing noted: nothing to check (the applier notes under the write lock this fill holds) */
+	fill_result fr = fd->s.xids != NULL && xidwatch_pending(fd->s.xids) > 0 ? snapshot_current(fd, err) : FILL_OK;
+	if (fr != FILL_OK)
+		backend_end(fd);
+	return fr;
 }
 
 /* --- the cache side ------------------------------------------------------------ */

@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "cache/cachedb.h"
+#include "cache/xidwatch.h"
 
 typedef struct fill_settings {
 	const char *backend_conninfo; /* libpq conninfo of the backend (copied) */
@@ -57,6 +58,7 @@ typedef struct fill_settings {
 	int retry_base_ms;            /* first retry delay, doubled per failure; 0: 200 */
 	int retry_max_ms;             /* delay cap; 0: 60000 */
 	int max_attempts;             /* give a request up after this many failed runs; 0: 10 */
+	xidwatch *xids;               /* the applier's transactions each snapshot must show; NULL: no stream */
 } fill_settings;
 
 /* Counters, written by the fill thread and callers, read by anyone. */

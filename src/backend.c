@@ -111,7 +111,7 @@ be_target *be_target_parse(const char *conninfo, cb_error *err)
 		        "connection string; fix backend in cbcache.conf (whole seconds, as libpq takes them)",
 		        timeout);
 	} else if (sslmode != NULL && (strcmp(sslmode, "require") == 0 || strcmp(sslmode, "verify-ca") == 0 ||
-	                        strcmp(sslmode, "verify-full") == 0)) {
+	                               strcmp(sslmode, "verify-full") == 0)) {
 		cb_fail(err,
 		        "sslmode=%s in the backend connection string: cbcached does not encrypt its sessions' "
 		        "connections to the backend; connect it over a UNIX socket or a trusted network and remove "

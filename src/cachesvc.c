@@ -32,6 +32,7 @@ struct cachesvc {
 	hitcount *hits;
 	invalidate *inv;
 	gc *gc;
+	xidwatch *xids; /* applied transactions the fills' snapshots must show */
 	char conninfo[4096];
 	char cfg_path[4096];
 	bool collation_c;    /* the cache database compares text under the C collation */
@@ -187,6 +188,7 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .db = s->db,
 	                       .inv = s->inv,
 	                       .max_lag_ms = cfg->max_lag_ms,
+	                       .xids = s->xids,
 	                       .on_ddl = cachesvc_on_ddl,
 	                       .ddl_arg = s};
 	cb_error err;
@@ -246,7 +248,11 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 	if (!cachedb_conn_open(s->db, &s->admin, err))
 		goto fail_cache;
 
-	fill_settings fs = {.backend_conninfo = s->conninfo};
+	if ((s->xids = xidwatch_new()) == NULL) {
+		cb_fail(err, "out of memory");
+		goto fail_cache;
+	}
+	fill_settings fs = {.backend_conninfo = s->conninfo, .xids = s->xids};
 	hitcount_settings hs = {0};
 	gc_settings gs = {.max_cache_rows = cfg->max_cache_rows,
 	                  .max_cache_bytes = (int64_t)cfg->max_cache_mb * 1048576,
@@ -393,6 +399,7 @@ void cachesvc_stop(cachesvc *s)
 		cachedb_conn_close(s->admin);
 	}
 	invalidate_free(s->inv);
+	xidwatch_free(s->xids);
 	if (s->db != NULL)
 		cachedb_close(s->db);
 	cg_groups_free(s->groups, s->ngroups);

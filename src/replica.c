@@ -66,7 +66,8 @@ struct replica {
 	bool txn_ddl;       /* the transaction being applied carries a DDL message */
 	uint32_t *ddl_oids; /* the relations its DDL messages name */
 	size_t nddl, ddlcap;
-	PGconn *cat_pg; /* the stream thread's catalog connection (DDL checks) */
+	PGconn *cat_pg;    /* the stream thread's catalog connection (DDL checks, pruning set.xids) */
+	size_t prune_next; /* prune set.xids when it notes more than this */
 	char last_error[256];
 };
 
@@ -365,6 +366,35 @@ static bool on_begin(void *arg, const pgoutput_begin *m)
 	return true;
 }
 
+/*
+ * Forget the applied transactions a snapshot shows now (xidwatch.h): the
+ * fills do that too, but between fills the set only grows.
+ */
+static void prune_xids(replica *r)
+{
+	xidwatch *w = r->set.xids;
+	if (w == NULL || xidwatch_pending(w) <= r->prune_next)
+		return;
+	cb_error err;
+	if (r->cat_pg == NULL && !pgconn_connect(r->conninfo, &r->cat_pg, &err))
+		return; /* the next commit tries again */
+	PGresult *res = PQexec(r->cat_pg, "SELECT pg_catalog.pg_current_snapshot()");
+	uint32_t hidden;
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		if (!xidwatch_check(w, PQgetvalue(res, 0, 0), &hidden, &err) && hidden == 0)
+			log_warning("cache: %s", err.msg);
+	PQclear(res);
+	if (!ok) { /* connected anew next time */
+		PQfinish(r->cat_pg);
+		r->cat_pg = NULL;
+		return;
+	}
+	/* the ones still hidden may stay a while (a commit waiting for a standby): not every commit */
+	size_t left = xidwatch_pending(w);
+	r->prune_next = left * 2 > xidwatch_prune_at ? left * 2 : xidwatch_prune_at;
+}
+
 static bool on_commit(void *arg, const pgoutput_commit *m)
 {
 	replica *r = arg;
@@ -382,6 +412,7 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 			r->set.on_ddl(r->set.ddl_arg);
 	}
 	advance(r, m->end_lsn);
+	prune_xids(r);
 	return true;
 }
 
@@ -548,6 +579,8 @@ replica *replica_start(const replica_settings *s, cb_error *err)
 	r->sync_ready = true;
 	if ((r->ap = apply_create(s->db, s->inv, err)) == NULL)
 		goto fail;
+	apply_set_xidwatch(r->ap, s->xids);
+	r->prune_next = xidwatch_prune_at;
 	stream_settings ss = {.conninfo = stream_conninfo,
 	                      .instance = s->instance,
 	                      .tables = r->tables,

@@ -81,6 +81,7 @@ typedef struct replica_settings {
 	cachedb *db;
 	invalidate *inv;
 	int max_lag_ms; /* 0: 5000 */
+	xidwatch *xids; /* where the applier notes applied transactions for the fills (xidwatch.h); NULL: nowhere */
 	/* DDL committed on the backend (after the columns of the cache tables it names were checked) */
 	void (*on_ddl)(void *arg);
 	void *ddl_arg;

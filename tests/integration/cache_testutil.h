@@ -89,9 +89,10 @@ static cachedb *open_cache(tgroups *t, const char *name)
 	return db;
 }
 
-static fill_daemon *new_fill(cachedb *db)
+/* A fill daemon whose snapshots must show the transactions noted in xids (NULL: no check). */
+static fill_daemon *new_fill_watched(cachedb *db, xidwatch *xids)
 {
-	fill_settings s = {conninfo, 0, 20, 200, 0};
+	fill_settings s = {conninfo, 0, 20, 200, 0, xids};
 	cb_error err = {{0}};
 	fill_daemon *fd = fill_create(db, &s, &err);
 	if (fd == NULL)
@@ -100,6 +101,11 @@ static fill_daemon *new_fill(cachedb *db)
 	if (fill_load_complete(fd, &err) != FILL_OK)
 		fail_msg("%s", err.msg);
 	return fd;
+}
+
+static fill_daemon *new_fill(cachedb *db)
+{
+	return new_fill_watched(db, NULL);
 }
 
 typedef struct vcollect {

@@ -72,9 +72,10 @@ static void race_hook(void *arg, fill_hook_point p, size_t group, size_t zone)
 	rc->decoded = c.applied_lsn < c.received_lsn;
 }
 
-static replica *start_replica(cachedb *db, invalidate *inv, const char *instance)
+static replica *start_replica(cachedb *db, invalidate *inv, const char *instance, xidwatch *xids)
 {
-	replica_settings rs = {.conninfo = conninfo, .instance = instance, .db = db, .inv = inv, .max_lag_ms = 5000};
+	replica_settings rs = {
+	        .conninfo = conninfo, .instance = instance, .db = db, .inv = inv, .max_lag_ms = 5000, .xids = xids};
 	cb_error err = {{0}};
 	replica *r = replica_start(&rs, &err);
 	if (r == NULL)
@@ -157,7 +158,7 @@ static void test_fill_write_race(void **state)
 	assert_non_null(inv);
 	fill_daemon *fd = new_fill(db);
 	race rc = {0};
-	rc.rep = start_replica(db, inv, "t_race");
+	rc.rep = start_replica(db, inv, "t_race", NULL);
 
 	long long v =
 	        pg_int("SELECT regie FROM film WHERE regie IS NOT NULL GROUP BY regie HAVING count(*) BETWEEN 3 AND 8 "
@@ -210,10 +211,129 @@ static void test_fill_write_race(void **state)
 	drop_instance("t_race");
 }
 
+/* Whether conn's query in flight has finished (its result is waiting); fails the test when the connection broke. */
+static bool query_done(PGconn *c)
+{
+	if (!PQconsumeInput(c))
+		fail_msg("the writer's connection broke: %s", PQerrorMessage(c));
+	return !PQisBusy(c);
+}
+
+/* The result of c's query in flight, which must be a success. */
+static void finish_query(PGconn *c)
+{
+	PGresult *res;
+	while ((res = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			fail_msg("the writer's COMMIT failed: %s", PQerrorMessage(c));
+		PQclear(res);
+	}
+}
+
+/*
+ * The converse race: a transaction the applier has applied that a fill's
+ * new snapshot does not show yet.  PostgreSQL makes a commit durable
+ * before it makes it visible; a commit waiting for a synchronous standby
+ * sits in between, decodable by the stream and invisible to snapshots.
+ * A standby that never answers (synchronous_standby_names naming nobody)
+ * keeps the writer there as long as the test wants.  With the applier
+ * past the write, a fill must not install the rows of its snapshot (the
+ * old name, which nothing would ever correct); it fails, and succeeds once
+ * the commit is visible.
+ */
+static void test_applied_before_visible(void **state)
+{
+	(void)state;
+	tgroups t = compile_groups("examples/movies/movies.cg");
+	cachedb *db = open_cache(&t, "visible.db");
+	cb_error err = {{0}};
+	invalidate *inv = invalidate_create(db, &err);
+	assert_non_null(inv);
+	xidwatch *w = xidwatch_new();
+	assert_non_null(w);
+	fill_daemon *fd = new_fill_watched(db, w);
+	replica *rep = start_replica(db, inv, "t_visible", w);
+	long long v = pg_int("SELECT min(id) FROM regisseur");
+	char val[32];
+	snprintf(val, sizeof(val), "%lld", v);
+	size_t fill = fill_index(&t, "regisseur.id");
+
+	exec_ok("ALTER SYSTEM SET synchronous_standby_names = 'cb_nobody'");
+	exec_ok("SELECT pg_catalog.pg_reload_conf()");
+	PGconn *wr = PQconnectdb(conninfo);
+	assert_int_equal(PQstatus(wr), CONNECTION_OK);
+	char sql[256], pid[16];
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(wr));
+	/* until a commit waits for the standby (the server reads the reload in its own time) */
+	int64_t deadline = mono_ms() + WAIT_MS;
+	bool waiting = false;
+	for (int n = 0; !waiting; n++) {
+		if (mono_ms() > deadline)
+			fail_msg("no commit waited for the synchronous standby within %d ms", WAIT_MS);
+		snprintf(
+		        sql, sizeof(sql),
+		        "BEGIN; SET LOCAL synchronous_commit = on; UPDATE regisseur SET nname = 'unseen %d' WHERE id = "
+		        "%lld",
+		        n, v);
+		PQclear(PQexec(wr, sql));
+		assert_int_equal(PQtransactionStatus(wr), PQTRANS_INTRANS);
+		assert_true(PQsendQuery(wr, "COMMIT"));
+		for (;;) {
+			if (query_done(wr)) {
+				finish_query(wr); /* it did not wait: the setting is not read yet */
+				break;
+			}
+			const char *params[1] = {pid};
+			PGresult *res =
+			        PQexecParams(conn,
+			                     "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = $1::int "
+			                     "AND wait_event = 'SyncRep'",
+			                     1, NULL, params, NULL, NULL, 0);
+			waiting = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+			PQclear(res);
+			if (waiting)
+				break;
+		}
+	}
+	/* the applier applied it (it notes the xid under the cache write lock, after the changes) */
+	while (xidwatch_pending(w) == 0) {
+		if (mono_ms() > deadline)
+			fail_msg("the change stream did not apply the waiting commit within %d ms", WAIT_MS);
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_false(query_done(wr)); /* still invisible */
+	fill_result fr = fill_run_one(fd, 0, fill, val, &err);
+	if (fr != FILL_FAILED || strstr(err.msg, "do not show it yet") == NULL)
+		fail_msg("a fill during the invisible commit: result %d, \"%s\"", (int)fr, err.msg);
+	assert_int_equal(lite_int(db, "SELECT count(*) FROM regisseur"), 0);
+
+	exec_ok("ALTER SYSTEM RESET synchronous_standby_names");
+	exec_ok("SELECT pg_catalog.pg_reload_conf()");
+	finish_query(wr); /* the waiter goes on once the server has read the reset */
+	PQfinish(wr);
+	assert_int_equal(fill_run_one(fd, 0, fill, val, &err), FILL_OK);
+	snprintf(sql, sizeof(sql), "SELECT id, nname FROM regisseur WHERE id = %lld", v);
+	assert_int_equal(xidwatch_pending(w), 0);
+	char lite_sql[256];
+	snprintf(lite_sql, sizeof(lite_sql), "SELECT id, nname FROM regisseur WHERE id = %lld", v);
+	assert_same(db, sql, lite_sql);
+	assert_int_equal(check_cache(db, NULL), 0);
+
+	replica_stop(rep);
+	fill_free(fd);
+	xidwatch_free(w);
+	invalidate_free(inv);
+	cachedb_close(db);
+	cg_groups_free(t.g, t.n);
+	drop_instance("t_visible");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fill_write_race),
+	        cmocka_unit_test(test_applied_before_visible),
 	};
 	return cmocka_run_group_tests(tests, pgt_setup, pgt_teardown);
 }

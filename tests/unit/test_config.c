@@ -270,9 +270,12 @@ static void test_reload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_good_file), cmocka_unit_test(test_defaults),
-	        cmocka_unit_test(test_errors),    cmocka_unit_test(test_missing_file),
-	        cmocka_unit_test(test_reload),    cmocka_unit_test(test_instance_name),
+	        cmocka_unit_test(test_good_file),
+	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_instance_name),
 	        cmocka_unit_test(test_long_connect_timeout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
