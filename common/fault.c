@@ -23,7 +23,7 @@ static const char *const CB_FAULT_POINTS[] = {
 };
 #define CB_NPOINTS (sizeof(CB_FAULT_POINTS) / sizeof(CB_FAULT_POINTS[0]))
 
-typedef enum { FAULT_OFF, FAULT_KILL, FAULT_FAIL } fault_action;
+typedef enum { FAULT_OFF, FAULT_KILL, FAULT_FAIL, FAULT_STOP } fault_action;
 
 typedef struct fault_arm {
 	fault_action action;
@@ -74,9 +74,12 @@ static bool parse_one(const char *s, size_t len)
 		a->action = FAULT_KILL;
 	else if (act != NULL && strcmp(act, "fail") == 0)
 		a->action = FAULT_FAIL;
+	else if (act != NULL && strcmp(act, "stop") == 0)
+		a->action = FAULT_STOP;
 	else {
-		snprintf(init_error, sizeof(init_error), "CB_FAULTS: the action of %s is \"%s\"; use kill or fail",
-		         CB_FAULT_POINTS[p], act ? act : "");
+		snprintf(init_error, sizeof(init_error),
+		         "CB_FAULTS: the action of %s is \"%s\"; use kill, fail or stop", CB_FAULT_POINTS[p],
+		         act ? act : "");
 		return false;
 	}
 	char *end = NULL;
@@ -140,6 +143,11 @@ bool cb_fault_hit(const char *point)
 	if (a->action == FAULT_KILL) {
 		fprintf(stderr, "cbcache: fault point %s: SIGKILL (CB_FAULTS)\n", point);
 		raise(SIGKILL);
+	}
+	if (a->action == FAULT_STOP) {
+		fprintf(stderr, "cbcache: fault point %s: SIGSTOP until SIGCONT (CB_FAULTS)\n", point);
+		raise(SIGSTOP); /* every thread stops here; SIGCONT goes on */
+		return false;
 	}
 	return true;
 }

@@ -16,6 +16,10 @@
  *   action  kill   the process ends with SIGKILL at the point (a crash)
  *           fail   the point fails as it says (a commit fails as on a full
  *                  disk); the caller takes its ordinary error path
+ *           stop   the process stops itself with SIGSTOP at the point (every
+ *                  thread); the test does what it wants to happen right
+ *                  there (stops the backend, say) and sends SIGCONT; then
+ *                  the point passes as if unarmed
  *   skip    passes let through before the action (default 0)
  *   times   passes acted on after that (default 1; 0 = every later pass)
  *
@@ -38,7 +42,7 @@
 bool cb_fault_init(cb_error *err);
 
 /* Whether the point acts on this pass: true for `fail`; `kill` does not
- * return.  Thread-safe. */
+ * return; `stop` returns false once continued.  Thread-safe. */
 bool cb_fault_hit(const char *point);
 
 #ifdef CB_FAULT_INJECTION

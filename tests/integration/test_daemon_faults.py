@@ -10,6 +10,14 @@ invalidates), requires cbcached to have died by SIGKILL, starts it again on
 the same cache file, and requires VERIFY to be clean and every lookup's
 answer to equal PostgreSQL's, before and after the fills it queues.
 
+Then the backend stopped at each point: CB_FAULTS=point=stop freezes
+cbcached (SIGSTOP) exactly there; PostgreSQL is stopped (immediate: a
+crash of the backend), cbcached goes on (SIGCONT) and finds its backend
+gone, then PostgreSQL starts again.  cbcached must stay up, reconnect its
+sessions' backends, its fills and its change stream by itself, apply a
+write made after the restart, answer every lookup as PostgreSQL does, and
+VERIFY clean.
+
 Then the disk-full case: CB_FAULTS=cachedb.commit=fail:0:N fails the
 first N commits of the cache file as a full disk does.  While they fail,
 every answer is still PostgreSQL's (misses, and fences while the stream
@@ -24,6 +32,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import threading  # noqa: E402
+
 import cbd_helper as h  # noqa: E402
 from cbd_helper import Q, exchange  # noqa: E402
 
@@ -97,7 +107,7 @@ POINTS = [("fill.commit", drive_fill), ("apply.commit", drive_apply), ("hitcount
 
 # a CB_FAULTS this build cannot do is refused at start, with the cause
 for spec, says in [("nosuch=kill", "names no fault point; the points are cachedb.commit, fill.commit"),
-                   ("fill.commit=explode", "the action of fill.commit is \"explode\"; use kill or fail"),
+                   ("fill.commit=explode", "the action of fill.commit is \"explode\"; use kill, fail or stop"),
                    ("fill.commit=fail:x", "the skip count of fill.commit is not a number")]:
     r = subprocess.run([h.CBCACHED, "-c", "/nonexistent.conf"], capture_output=True, text=True,
                        env=dict(os.environ, CB_FAULTS=spec))
@@ -124,6 +134,84 @@ for n, (point, drive) in enumerate(POINTS):
         same_answers(d2, "after a kill at %s, filled again" % point)
         verify_clean(d2, "after a kill at %s, filled again" % point)
         d2.stop()
+
+def as_pg(*args):
+    cmd = [os.path.join(os.environ["CB_PG_BINDIR"], args[0])] + list(args[1:])
+    if os.geteuid() == 0:  # the server refuses to run as root (the harness runs it as postgres)
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    check(r.returncode == 0, "%s: %s" % (" ".join(args[:2]), r.stderr.strip()))
+
+
+def backend_stop():
+    as_pg("pg_ctl", "-D", os.environ["CB_PG_DATA"], "-m", "immediate", "-w", "-t", "60", "stop")
+
+
+def backend_start():
+    global pg
+    as_pg("pg_ctl", "-D", os.environ["CB_PG_DATA"], "-l", os.environ["CB_PG_LOG"], "-w", "-t", "60", "start")
+    pg = h.direct()
+
+
+def wait_stopped(d, what):
+    """Until cbcached's process is stopped (SIGSTOP at its fault point)."""
+    deadline = time.monotonic() + 60
+    while True:
+        with open("/proc/%d/stat" % d.proc.pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        if state == "T":
+            return
+        if d.proc.poll() is not None:
+            h.fail("%s: cbcached ended (status %r) instead of stopping at its fault point" % (what, d.proc.returncode),
+                   d)
+        if time.monotonic() > deadline:
+            h.fail("%s: cbcached did not reach its fault point within 60 s" % what, d)
+        time.sleep(0.01)
+
+
+def applied_write(d, what):
+    """A write straight to PostgreSQL reaches the cache (the stream reconnected)."""
+    h.rows_of(pg, "UPDATE regisseur SET nname = nname WHERE id = %d" % ids[3])
+    lsn = int(h.rows_of(pg, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")[0][0])
+    deadline = time.monotonic() + 60
+    while d.stats()["repl_applied_lsn"] < lsn and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check(d.stats()["repl_applied_lsn"] >= lsn, "%s: the stream reconnected and applies a new write" % what, d)
+
+
+def quietly(drive, d, c):
+    try:
+        drive(d, c)
+    except Exception:  # noqa: BLE001 - the backend goes away under the driver's feet
+        pass
+
+
+for n, (point, drive) in enumerate(POINTS):
+    what = "backend stopped at " + point
+    conf = CONF + "instance_name = s%d\n" % n
+    d = h.Daemon(conf, port=6481 + n, env={"CB_FAULTS": point + "=stop"})
+    with d:
+        c = h.Conn(d.sock).login()
+        driver = threading.Thread(target=quietly, args=(drive, d, c))
+        driver.start()
+        wait_stopped(d, what)
+        pg.close()
+        backend_stop()
+        d.proc.send_signal(signal.SIGCONT)
+        driver.join(120)
+        check(not driver.is_alive(), "%s: the work that reached the point ended" % what, d)
+        check(d.alive(), "%s: cbcached runs on with its backend down" % what, d)
+        backend_start()
+        log = open(os.path.join(d.dir, "stderr")).read()
+        check("fault point %s: SIGSTOP" % point in log, "%s: cbcached stopped at that point" % point, d)
+        applied_write(d, what)
+        same_answers(d, what)
+        d.admin("WAIT", "FILLS", "20000")
+        same_answers(d, what + ", filled again")
+        verify_clean(d, what)
+        d.stop()
+    # the cluster has few replication slots: give this one back
+    h.rows_of(pg, "SELECT pg_drop_replication_slot('cbcache_s%d')" % n)
 
 # a full disk: the first FAILS commits of the cache file fail
 FAILS = 12
