@@ -30,8 +30,9 @@ static char fill_tz[128];
 static long long r1, r2, r3;               /* directors with films: r1, r2 loaded, r3 not */
 static const long long r_none = 987654321; /* loaded, no such director */
 static uint64_t readable_all[1];
-static int hit_calls;
+static int hit_calls; /* under hit_mu: test_threads counts hits from several threads */
 static char hit_last[64];
+static pthread_mutex_t hit_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* The table the test fences (an invalidation pending), -1: none. */
 static atomic_int fenced_table = -1;
@@ -48,8 +49,10 @@ static void on_hit(void *arg, size_t group, size_t entry, const char *value)
 	(void)arg;
 	assert_int_equal(group, 0);
 	assert_true(entry < tg.g[0]->nentries);
+	pthread_mutex_lock(&hit_mu);
 	hit_calls++;
 	snprintf(hit_last, sizeof(hit_last), "%s", value);
+	pthread_mutex_unlock(&hit_mu);
 }
 
 static hitpath_session session(void)
