@@ -118,7 +118,7 @@ cbd_stop() {
 		cat "$CBD_DIR/stderr" >&2
 		fail "cbcached exited with status $CBD_STATUS"
 	fi
-	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error\|definitely lost" "$CBD_DIR/stderr"; then
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer\|runtime error\|definitely lost" "$CBD_DIR/stderr"; then
 		cat "$CBD_DIR/stderr" >&2
 		fail "sanitizer report from cbcached"
 	fi
