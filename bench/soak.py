@@ -10,11 +10,14 @@ evicts all the time) in front of the harness's PostgreSQL, for N seconds:
   and films read back at once on the same session, inserts and deletes of
   their own films) with 0-20 ms think time, disconnect, and again;
 - two writers rename directors straight on PostgreSQL;
-- a sampler compares answers: it reads a row straight from PostgreSQL
-  together with the WAL insert position, waits until cbcached has applied
-  that position, reads the row through cbcached, and reads it straight
-  again; when both direct reads agree and cbcached's differs, that is a
-  wrong answer (when they disagree a write came between: not judged);
+- a sampler compares answers: holding the director's lock (every writer
+  of the director's rows takes it, so nothing changes them meanwhile) it
+  reads them straight from PostgreSQL together with the WAL insert
+  position, waits until cbcached has applied that position, reads them
+  through cbcached, and reads them straight again; cbcached's answer must
+  equal PostgreSQL's.  (The first soak judged without the lock, by the
+  two direct reads agreeing; a film inserted and deleted between them made
+  two false "wrong answers": bench/results/2026-12-05-vm-soak.md);
 - at 40 % of the time PostgreSQL restarts (pg_ctl restart -m fast), at
   45 % cbcached gets SIGHUP: the second half runs after both;
 - every 5 s cbcached's RSS, open descriptors and threads are sampled.
@@ -90,6 +93,9 @@ film_base = int(h.rows_of(setup, "SELECT max(id) FROM film")[0][0]) + 1000
 setup.close()
 random.seed(7)
 # the directors each writer owns (renames are read back; nobody else renames them)
+# a director's rows change only under its lock, and the sampler holds it across its three reads: a
+# change and its undoing between them (a film inserted and deleted) would otherwise look like a wrong answer
+dlock = {d: threading.Lock() for d in ids}
 owned = {}
 for i, d in enumerate(ids):
     owned.setdefault(i % (args.clients + 2), []).append(d)
@@ -126,12 +132,13 @@ def client(n):
                     seq += 1
                     d = random.choice(mine)
                     v = "soak%d-%d" % (n, seq)
-                    _, errs = c.query("UPDATE regisseur SET nname = '%s' WHERE id = %d" % (v, d))
-                    add("writes")
-                    if errs:
-                        error("client %d: rename: %r" % (n, errs[0]))
-                        continue
-                    rows, errs = c.query("SELECT nname FROM regisseur WHERE id = %d" % d)
+                    with dlock[d]:
+                        _, errs = c.query("UPDATE regisseur SET nname = '%s' WHERE id = %d" % (v, d))
+                        add("writes")
+                        if errs:
+                            error("client %d: rename: %r" % (n, errs[0]))
+                            continue
+                        rows, errs = c.query("SELECT nname FROM regisseur WHERE id = %d" % d)
                     if errs:
                         error("client %d: read back: %r" % (n, errs[0]))
                     elif rows != [[v]]:
@@ -141,14 +148,15 @@ def client(n):
                     seq += 1
                     fid = film_base + n * 1000000 + seq  # a film left by a delete the restart broke is harmless
                     d = random.choice(mine)
-                    _, errs = c.query("INSERT INTO film (id, titel, regie, geaendert) VALUES (%d, 'soak', %d, now())"
-                                      % (fid, d))
-                    if not errs:
-                        rows, errs = c.query(FILMS % d)
-                        if not errs and not any(row[0] == str(fid) for row in rows):
-                            add("ryw_fail")
-                            problem("client %d: film %d missing after its insert" % (n, fid))
-                        _, errs = c.query("DELETE FROM film WHERE id = %d" % fid)
+                    with dlock[d]:
+                        _, errs = c.query("INSERT INTO film (id, titel, regie, geaendert) VALUES (%d, 'soak', %d, "
+                                          "now())" % (fid, d))
+                        if not errs:
+                            rows, errs = c.query(FILMS % d)
+                            if not errs and not any(row[0] == str(fid) for row in rows):
+                                add("ryw_fail")
+                                problem("client %d: film %d missing after its insert" % (n, fid))
+                            _, errs = c.query("DELETE FROM film WHERE id = %d" % fid)
                     add("writes", 2)
                     if errs:
                         error("client %d: insert/delete: %r" % (n, errs[0]))
@@ -171,7 +179,9 @@ def direct_writer(n):
             if c is None:
                 c = h.direct()
             seq += 1
-            h.rows_of(c, "UPDATE regisseur SET nname = 'direct%d-%d' WHERE id = %d" % (n, seq, random.choice(mine)))
+            d = random.choice(mine)
+            with dlock[d]:
+                h.rows_of(c, "UPDATE regisseur SET nname = 'direct%d-%d' WHERE id = %d" % (n, seq, d))
             add("direct_writes")
         except Exception as e:  # noqa: BLE001
             error("direct writer %d: %r" % (n, e))
@@ -212,20 +222,24 @@ def sampler():
                 cb = h.Conn(daemon.sock, timeout=60).login()
             d = random.choice(ids)
             sql = (LOOKUP if random.random() < 0.5 else FILMS) % d
-            before, lsn = direct_read(pg, sql)
-            if not wait_applied(lsn):
-                add("lag_timeouts")
-                if not near_restart():
-                    problem("cbcached had not applied %d within 10 s" % lsn)
-                continue
-            got = h.rows_of(cb, sql)
-            after, _ = direct_read(pg, sql)
+            with dlock[d]:  # nobody changes the director's rows meanwhile
+                before, lsn = direct_read(pg, sql)
+                if not wait_applied(lsn):
+                    add("lag_timeouts")
+                    if not near_restart():
+                        problem("cbcached had not applied %d within 10 s" % lsn)
+                    continue
+                got = h.rows_of(cb, sql)
+                after, _ = direct_read(pg, sql)
             add("samples")
             if before == after:
                 add("samples_judged")
                 if got != before:
                     add("wrong")
-                    problem("wrong answer: %s: cbcached %r, PostgreSQL %r" % (sql, got[:3], before[:3]))
+                    problem("wrong answer: %s: cbcached %r, PostgreSQL %r" % (
+                        sql, [r for r in got if r not in before], [r for r in before if r not in got]))
+            else:
+                problem("the rows of %s changed under the sampler's lock" % sql)
         except Exception as e:  # noqa: BLE001
             error("sampler: %r" % e)
             pg = cb = None
