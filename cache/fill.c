@@ -411,13 +411,14 @@ static fill_result snapshot_current(fill_daemon *fd, cb_error *err)
 		}
 		/* a new snapshot: the repeatable read transaction keeps its first one */
 		res = PQexec(fd->pg, "ROLLBACK");
-		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			return backend_failure(fd, res, "ROLLBACK", err);
 		PQclear(res);
 		struct timespec ts = {0, wait_us * 1000};
 		nanosleep(&ts, NULL);
 		wait_us *= 2;
 		res = PQexec(fd->pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-		if (!ok || PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			return backend_failure(fd, res, "BEGIN", err);
 		PQclear(res);
 	}
