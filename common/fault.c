@@ -17,9 +17,11 @@ static const char *const CB_FAULT_POINTS[] = {
         "apply.commit",   /* a backend transaction that changed cache tables, applied, before the commit (cache/apply.c)
                            */
         "gc.commit",      /* control values evicted by the collector, before the commit (cache/gc.c) */
-        "hitcount.commit",  /* the hit counter's batch, before the commit (cache/hitcount.c) */
-        "invalidate.commit" /* invalidated tables' rows and control values removed, before the commit
-                               (cache/invalidate.c) */
+        "hitcount.commit",   /* the hit counter's batch, before the commit (cache/hitcount.c) */
+        "invalidate.commit", /* invalidated tables' rows and control values removed, before the commit
+                                (cache/invalidate.c) */
+        "accept.reserve"     /* out of descriptors, the reserve given up to accept a connection: another thread
+                                takes the freed descriptor first (`fail`; src/main.c) */
 };
 #define CB_NPOINTS (sizeof(CB_FAULT_POINTS) / sizeof(CB_FAULT_POINTS[0]))
 
@@ -149,5 +151,6 @@ bool cb_fault_hit(const char *point)
 		raise(SIGSTOP); /* every thread stops here; SIGCONT goes on */
 		return false;
 	}
+	fprintf(stderr, "cbcache: fault point %s: fails (CB_FAULTS)\n", point);
 	return true;
 }

@@ -199,6 +199,7 @@ int be_open(const be_target *t, be_addr *addr, cb_error *err)
 {
 	char tried[1024] = "";
 	size_t used = 0;
+	bool fds_short = false; /* a socket could not be made: this process is out of descriptors */
 	for (int i = 0; i < t->nhosts; i++) {
 		const be_host *h = &t->hosts[i];
 		int cause = 0, fd = -1;
@@ -249,9 +250,20 @@ int be_open(const be_target *t, be_addr *addr, cb_error *err)
 		}
 		if (fd >= 0)
 			return fd;
+		if (cause == EMFILE || cause == ENFILE)
+			fds_short = true;
+	}
+	if (fds_short) {
+		cb_fail(err,
+		        "cbcached is out of file descriptors opening a backend connection (%s); raise the open files "
+		        "limit (ulimit -n, LimitNOFILE) or lower max_clients",
+		        tried);
+		errno = EMFILE;
+		return -1;
 	}
 	cb_fail(err, "cbcached cannot reach its backend (%s); check backend in cbcache.conf and that PostgreSQL runs",
 	        tried);
+	errno = 0;
 	return -1;
 }
 

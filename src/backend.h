@@ -44,7 +44,8 @@ void be_target_free(be_target *t);
 /*
  * A connected socket to the backend (the first host that answers), in
  * non-blocking mode, its address in *addr; -1 with err ("cbcached cannot
- * reach its backend ...").
+ * reach its backend ..."), errno then EMFILE when no socket could be made
+ * for want of descriptors ("cbcached is out of file descriptors ...").
  */
 int be_open(const be_target *t, be_addr *addr, cb_error *err);
 

@@ -58,6 +58,12 @@ static bool main_stop;
  * meanwhile the listening sockets rest (one refusal at a time).  While
  * even the reserve fails, they rest for MAIN_FD_PAUSE_MS.  The log says
  * so at most every MAIN_FD_LOG_S seconds, with the count refused since.
+ *
+ * Other threads open descriptors too (a session's backend connection, a
+ * fill's, SQLite's files): one may take the descriptor the reserve just
+ * freed before accept does.  The reserve is then taken again on every
+ * turn of the loop until a descriptor is free, never given up for good
+ * (fault point accept.reserve makes that theft certain in a test).
  */
 #define MAIN_FD_PAUSE_MS 100
 #define MAIN_FD_REFUSE_MS 1000
@@ -68,6 +74,7 @@ static int64_t main_refusing_until_us;
 static int64_t main_accept_paused_until_us;
 static int64_t main_fd_logged_us;
 static long main_fd_refused;
+static int main_fault_fd = -1; /* accept.reserve: the descriptor "another thread" took, held for a pause */
 
 static void main_signal(int sig)
 {
@@ -302,6 +309,8 @@ static void main_out_of_fds(int lfd, int e)
 	if (main_reserve_fd >= 0) {
 		close(main_reserve_fd);
 		main_reserve_fd = -1;
+		if (CB_FAULT("accept.reserve") && main_fault_fd < 0)
+			main_fault_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* another thread was quicker */
 		fd = lsn_accept(lfd, peer, sizeof(peer));
 	}
 	if (fd >= 0) {
@@ -450,6 +459,12 @@ static int main_run(bool daemonize)
 		int64_t pause_us =
 		        main_refusing_fd >= 0 ? main_refusing_until_us - now_us : main_accept_paused_until_us - now_us;
 		bool accepting = pause_us <= 0 && main_refusing_fd < 0;
+		if (main_fault_fd >= 0 && pause_us <= 0) { /* the thread that took it is done with it */
+			close(main_fault_fd);
+			main_fault_fd = -1;
+		}
+		if (main_refusing_fd < 0)
+			main_reserve(); /* lost to another thread: taken again once a descriptor is free */
 		fds[0] = (struct pollfd){.fd = main_sigpipe[0], .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = accepting ? pg_fd : -1, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = accepting ? tcp_fd : -1, .events = POLLIN};

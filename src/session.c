@@ -642,7 +642,8 @@ static bool sess_login(sess_session *s)
 		be_addr addr;
 		s->bfd = be_open(target, &addr, &err);
 		if (s->bfd < 0) {
-			queue_error(s, "FATAL", "08006", err.msg, NULL);
+			/* out of descriptors: 53000 as for a connection refused at accept */
+			queue_error(s, "FATAL", errno == EMFILE ? "53000" : "08006", err.msg, NULL);
 			slog_warning(s, "%s", err.msg);
 			ok = false;
 		} else {
