@@ -203,7 +203,7 @@ static void table_changed(applier *a, const rel_entry *e, const char *why)
 	if (!(atomic_fetch_or(&a->changed[e->group], bit) & bit)) {
 		atomic_fetch_add(&a->stats.schema_changes, 1);
 		log_warning("cache: table %s changed on the backend (%s): nothing of it is answered from the cache "
-		            "until the cache groups are compiled again (restart cbcached)",
+		            "until the cache groups are compiled again (cbcache-admin RELOAD, or SIGHUP)",
 		            a->groups[e->group]->tables[e->table].name, why);
 	}
 	invalidate_post(a->inv, e->group, bit);

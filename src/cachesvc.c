@@ -51,6 +51,8 @@ struct cachesvc {
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
+	_Atomic int refs;     /* the main thread's and each session's (cachesvc_ref) */
+	_Atomic bool retired; /* replaced by RELOAD, or stopping: threads stopped, nothing answered */
 };
 
 static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
@@ -223,17 +225,39 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	return true;
 }
 
-bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
+bool cachesvc_prepare(const cfg_config *cfg, cachesvc **out, cb_error *err)
 {
 	*out = NULL;
 	cachesvc *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return cb_fail(err, "out of memory");
+	atomic_init(&s->refs, 1);
 	snprintf(s->cfg_path, sizeof(s->cfg_path), "%s", cfg->path);
 	pthread_mutex_init(&s->reach_lock, NULL);
-	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !cachesvc_compile(s, cfg, err))
-		goto fail;
+	if (!chk_backend_conninfo(cfg, s->conninfo, sizeof(s->conninfo), err) || !cachesvc_compile(s, cfg, err)) {
+		cachesvc_stop(s);
+		return false;
+	}
+	*out = s;
+	return true;
+}
 
+bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
+{
+	*out = NULL;
+	cachesvc *s;
+	if (!cachesvc_prepare(cfg, &s, err))
+		return false;
+	if (!cachesvc_launch(s, cfg, err)) {
+		cachesvc_stop(s);
+		return false;
+	}
+	*out = s;
+	return true;
+}
+
+bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
+{
 	cachedb_settings ds = {.path = cfg->cache_db};
 	char *rebuilt = NULL;
 	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, err)) {
@@ -317,13 +341,11 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
 		         (long long)rows, cfg->cache_db);
 	s->running = true;
-	*out = s;
 	return true;
 
 fail_cache:
 	cb_error_prefix(err, "cache: ");
 fail:
-	cachesvc_stop(s);
 	return false;
 }
 
@@ -337,6 +359,8 @@ static bool cachesvc_fenced(void *arg, size_t group, size_t table)
 static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value)
 {
 	cachesvc *s = arg;
+	if (cachesvc_retired(s))
+		return;
 	(void)hitcount_post(s->hits, group, entry, value);
 }
 
@@ -371,18 +395,45 @@ const char *cachesvc_database(cachesvc *s)
 	return s->dbname;
 }
 
-void cachesvc_stop(cachesvc *s)
+cachesvc *cachesvc_ref(cachesvc *s)
 {
-	if (s == NULL)
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+/*
+ * Stop what changes the cache file or talks to the backend: the change
+ * stream (its slot is free for a successor), the fill, collector and hit
+ * counter threads.  Everything stays allocated for the sessions that hold
+ * a reference; they relay every statement from now on (answers_off fences
+ * every table, holds are refused).
+ */
+void cachesvc_retire(cachesvc *s)
+{
+	if (s == NULL || atomic_exchange(&s->retired, true))
 		return;
-	replica_stop(s->rep);
-	s->rep = NULL;
+	atomic_store(&s->answers_off, true);
+	replica_halt(s->rep);
 	if (s->fill != NULL)
 		fill_stop(s->fill);
 	if (s->gc != NULL)
 		gc_stop(s->gc);
 	if (s->hits != NULL)
 		hitcount_stop(s->hits);
+	if (s->admin != NULL && s->running) {
+		/* clean unless an invalidation could not be applied */
+		bool dirty = s->inv != NULL && invalidate_any_fenced(s->inv);
+		cb_error ce;
+		if (!dirty && !cachedb_meta_set(s->admin, "in_use", "0", &ce))
+			log_warning("cache: %s", ce.msg);
+	}
+	s->running = false;
+}
+
+static void cachesvc_free(cachesvc *s)
+{
+	replica_stop(s->rep);
+	s->rep = NULL;
 	if (s->fill != NULL)
 		fill_free(s->fill);
 	if (s->gc != NULL)
@@ -390,14 +441,8 @@ void cachesvc_stop(cachesvc *s)
 	if (s->hits != NULL)
 		hitcount_free(s->hits);
 	hitpath_engine_free(s->hit);
-	if (s->admin != NULL) {
-		/* clean unless an invalidation could not be applied */
-		bool dirty = s->inv != NULL && invalidate_any_fenced(s->inv);
-		cb_error ce;
-		if (s->running && !dirty && !cachedb_meta_set(s->admin, "in_use", "0", &ce))
-			log_warning("cache: %s", ce.msg);
+	if (s->admin != NULL)
 		cachedb_conn_close(s->admin);
-	}
 	invalidate_free(s->inv);
 	xidwatch_free(s->xids);
 	if (s->db != NULL)
@@ -406,6 +451,34 @@ void cachesvc_stop(cachesvc *s)
 	reach_unref(s->reach);
 	pthread_mutex_destroy(&s->reach_lock);
 	free(s);
+}
+
+void cachesvc_unref(cachesvc *s)
+{
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	cachesvc_retire(s);
+	cachesvc_free(s);
+}
+
+void cachesvc_stop(cachesvc *s)
+{
+	cachesvc_retire(s);
+	cachesvc_unref(s);
+}
+
+bool cachesvc_retired(cachesvc *s)
+{
+	return atomic_load_explicit(&s->retired, memory_order_relaxed);
+}
+
+size_t cachesvc_tables_changed(cachesvc *s)
+{
+	if (s->rep == NULL)
+		return 0;
+	replica_counters rc;
+	replica_get_counters(s->rep, &rc);
+	return (size_t)rc.schema_changes;
 }
 
 reach *cachesvc_reach(cachesvc *s, unsigned *generation)
@@ -424,6 +497,8 @@ unsigned cachesvc_reach_generation(cachesvc *s)
 
 void cachesvc_catalog_changed(cachesvc *s)
 {
+	if (cachesvc_retired(s))
+		return; /* its sessions relay everything: how writes reach no longer matters */
 	PGconn *pg = NULL;
 	cb_error err;
 	reach *r = NULL;
@@ -551,6 +626,8 @@ bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *arg, cb_error *
 
 void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
 {
+	if (cachesvc_retired(s))
+		return; /* nothing is answered from it any more, and nothing would lift the fence */
 	if (s->rep != NULL)
 		replica_fence(s->rep, group, tables); /* the stream brings the change: fence until it is applied */
 	else
@@ -559,6 +636,8 @@ void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
 
 void cachesvc_invalidate_all(cachesvc *s)
 {
+	if (cachesvc_retired(s))
+		return;
 	if (s->rep != NULL)
 		replica_fence_all(s->rep);
 	else
@@ -572,7 +651,7 @@ int cachesvc_commit_wait_ms(cachesvc *s)
 
 uint64_t cachesvc_hold(cachesvc *s, int notify_fd)
 {
-	return s->rep != NULL && s->commit_wait_ms > 0 ? replica_hold(s->rep, notify_fd) : 0;
+	return !cachesvc_retired(s) && s->rep != NULL && s->commit_wait_ms > 0 ? replica_hold(s->rep, notify_fd) : 0;
 }
 
 bool cachesvc_hold_passed(cachesvc *s, uint64_t id)
@@ -667,6 +746,8 @@ hitcount *cachesvc_hitcount(cachesvc *s)
 
 bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value)
 {
+	if (cachesvc_retired(s))
+		return false; /* its fill thread is stopped: the successor's misses queue their own */
 	cb_error ce = {{0}};
 	fill_enqueue_result r = fill_enqueue(s->fill, group, fill, value, &ce);
 	if (r == FILL_NOT_QUEUED) {

@@ -8,10 +8,21 @@
  *
  * cachesvc_start() runs in the main thread before the daemon listens:
  * compile the cache groups as cache_user on cache_database, open (or
- * rebuild) the cache DB, load the complete tables, start the threads.
- * cachesvc_stop() stops the threads and frees everything.  The other functions
- * are for the admin socket, i.e. the main thread only: they share one
- * SQLite connection opened at start.
+ * rebuild) the cache DB, load the complete tables, start the threads.  The
+ * other functions are for the admin socket, i.e. the main thread only:
+ * they share one SQLite connection opened at start; those the sessions
+ * call say so.
+ *
+ * Lifetime.  The main thread holds one reference, each session bound to
+ * the service another (cachesvc_ref, taken by sesscache_new).  RELOAD
+ * replaces a running service whose tables changed on the backend (their
+ * groups must be compiled again): the successor is compiled first
+ * (cachesvc_prepare) while the old one runs on; then the old one is retired
+ * (its change stream, fill, collector and hit counter threads stopped, the
+ * replication slot released, nothing answered from it any more) and the
+ * successor launched (cachesvc_launch) on the same cache file and slot.
+ * Sessions that connected before keep their reference and relay every
+ * statement; the retired service is freed with the last of them.
  */
 #ifndef CBD_CACHESVC_H
 #define CBD_CACHESVC_H
@@ -34,10 +45,28 @@ typedef struct cachesvc cachesvc;
 /* Whether cfg asks for a cache (cache_db and cache_groups both set). */
 bool cachesvc_configured(const cfg_config *cfg);
 
-/* Start the cache of cfg; false with the cause and the fix in err. */
+/* Start the cache of cfg (prepare, then launch); false with the cause and the fix in err. */
 CB_MUSTCHECK bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err);
-/* Stop the threads (a fill in progress finishes first) and free; NULL is fine. */
+/* Compile the cache groups of cfg on the backend: a service not started
+ * yet (launch it, or cachesvc_stop it); false with the cause in err. */
+CB_MUSTCHECK bool cachesvc_prepare(const cfg_config *cfg, cachesvc **out, cb_error *err);
+/* Open the cache file, start the change stream and the threads of a
+ * prepared service; false with the cause in err (then cachesvc_stop it). */
+CB_MUSTCHECK bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err);
+/* Stop the threads (a fill in progress finishes first) and the change
+ * stream; from now on nothing is answered from s.  Idempotent. */
+void cachesvc_retire(cachesvc *s);
+/* Whether s was retired (sessions: relay everything). */
+bool cachesvc_retired(cachesvc *s);
+/* A reference for a session (any thread); cachesvc_unref gives it back,
+ * and the last one frees s (retiring it first). NULL is fine for unref. */
+cachesvc *cachesvc_ref(cachesvc *s);
+void cachesvc_unref(cachesvc *s);
+/* Retire s and give back the main thread's reference; NULL is fine. */
 void cachesvc_stop(cachesvc *s);
+/* Cache tables whose columns changed on the backend since s started: they
+ * are answered from the backend until the groups are compiled again. */
+size_t cachesvc_tables_changed(cachesvc *s);
 
 /* Counters for SHOW STATS. */
 typedef struct cachesvc_counters {

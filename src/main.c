@@ -42,6 +42,7 @@ static cfg_config main_cfg;
 static cachesvc *main_cache;              /* NULL when no cache is configured, or it did not start */
 static char main_cache_why[CB_ERROR_MAX]; /* why the configured cache is not running; "" when it runs */
 static void main_start_cache(void);
+static bool main_recompile_cache(cb_error *err);
 static int main_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t main_got_hup;
 static volatile sig_atomic_t main_got_term;
@@ -144,7 +145,49 @@ static bool main_reload(cb_error *err)
 		main_start_cache();
 		if (main_cache != NULL)
 			log_info("the cache is running now");
+	} else if (main_cache != NULL && cachesvc_tables_changed(main_cache) > 0) {
+		return main_recompile_cache(err);
 	}
+	return true;
+}
+
+/*
+ * RELOAD with cache tables changed on the backend: compile the groups
+ * again and replace the running cache (src/cachesvc.h, Lifetime).  While
+ * they do not compile the running cache goes on, the changed tables
+ * answered from the backend.
+ */
+static bool main_recompile_cache(cb_error *err)
+{
+	size_t changed = cachesvc_tables_changed(main_cache);
+	log_info("reload: %zu cache table%s changed on the backend: compiling the cache groups again", changed,
+	         changed == 1 ? "" : "s");
+	cachesvc *next = NULL;
+	if (!cachesvc_prepare(&main_cfg, &next, err)) {
+		log_error(
+		        "reload: the cache groups do not compile again: %s; the running cache goes on and the changed "
+		        "tables are answered from the backend; fix the cause, then RELOAD again",
+		        err->msg);
+		return false;
+	}
+	sess_set_cache(NULL); /* sessions that connect meanwhile relay */
+	cachesvc_stop(main_cache);
+	main_cache = NULL;
+	if (!cachesvc_launch(next, &main_cfg, err)) {
+		cachesvc_stop(next);
+		snprintf(main_cache_why, sizeof(main_cache_why), "%s", err->msg);
+		log_error("reload: the cache did not start again: %s; cbcached relays every statement to the backend "
+		          "and answers nothing from the cache; fix the cause, then run cbcache-admin RELOAD (or send "
+		          "SIGHUP) to start the cache",
+		          err->msg);
+		return false;
+	}
+	main_cache = next;
+	main_cache_why[0] = '\0';
+	sess_set_cache(main_cache);
+	log_info("reload: the cache groups are compiled again and the cache runs anew; sessions that connect from "
+	         "now on are answered from it, sessions connected before relay every statement until they "
+	         "reconnect");
 	return true;
 }
 

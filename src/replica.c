@@ -636,6 +636,16 @@ bool replica_drop_slot(replica *r, bool *slot_dropped, bool *publication_dropped
 	return stream_drop(&ss, slot_dropped, publication_dropped, err);
 }
 
+void replica_halt(replica *r)
+{
+	if (r == NULL)
+		return;
+	atomic_store(&r->dropped, true); /* fenced from now on, holds refused, as after DROP SLOT */
+	stream_stop(r->st);              /* the slot's connection is closed: a successor may stream from it */
+	if (r->sync_ready)
+		cb_worker_stop(&r->sync);
+}
+
 void replica_slot_name(replica *r, char *buf, size_t n)
 {
 	stream_object_name(r->instance, buf, n);

@@ -91,6 +91,10 @@ typedef struct replica_settings {
 CB_MUSTCHECK replica *replica_start(const replica_settings *s, cb_error *err);
 /* Stop the stream and the sync thread, free; NULL is fine. */
 void replica_stop(replica *r);
+/* Stop streaming for good and release the slot's connection, keeping r
+ * for the sessions that still call it: every table fenced, holds refused
+ * (cachesvc_retire); replica_stop frees it later.  NULL is fine. */
+void replica_halt(replica *r);
 
 /*
  * cbcache-admin DROP SLOT: stop the stream for good and drop the slot and

@@ -189,7 +189,9 @@ void sesscache_free(sesscache *sc)
 	wire_buf_free(&sc->held);
 	wire_buf_free(&sc->stale_parse);
 	wire_buf_free(&sc->probe_out);
+	cachesvc *cs = sc->cs;
 	free(sc);
+	cachesvc_unref(cs); /* the last reference to a service RELOAD replaced frees it */
 }
 
 /* name as a quoted identifier ("a""b"); NULL when out of memory. */
@@ -229,7 +231,7 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 		*why = "out of memory";
 		return NULL;
 	}
-	sc->cs = cache;
+	sc->cs = cachesvc_ref(cache); /* given back by sesscache_free */
 	sc->db = cachesvc_cachedb(cache);
 	sc->eng = eng;
 	sc->txn = 'I';

@@ -67,7 +67,8 @@ typedef struct sesscache sesscache;
 /*
  * The cache side of a new session of user on database, or NULL when the
  * cache cannot answer it (no cache, another database, out of memory:
- * then the session relays only; *why says which, may be NULL).
+ * then the session relays only; *why says which, may be NULL).  It keeps a
+ * reference to cache (cachesvc_ref) until sesscache_free.
  */
 sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why);
 void sesscache_free(sesscache *sc);

@@ -106,7 +106,9 @@ static atomic_size_t max_message; /* bytes */
 static atomic_ullong next_id = 1;
 static sess_settings settings;
 static be_target *target; /* where the backend is (sess_init) */
-static cachesvc *_Atomic cache_service;
+/* The cache new sessions bind to, a reference of its own; NULL: none (relay).  Swapped by RELOAD. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static cachesvc *cache_service;
 
 static void wake_handler(int sig)
 {
@@ -132,7 +134,20 @@ bool sess_init(const sess_settings *st, cb_error *err)
 
 void sess_set_cache(cachesvc *cache)
 {
-	atomic_store(&cache_service, cache);
+	pthread_mutex_lock(&cache_lock);
+	cachesvc *old = cache_service;
+	cache_service = cache != NULL ? cachesvc_ref(cache) : NULL;
+	pthread_mutex_unlock(&cache_lock);
+	cachesvc_unref(old);
+}
+
+/* A reference to the cache new sessions bind to, or NULL. */
+static cachesvc *sess_cache_acquire(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	cachesvc *c = cache_service != NULL ? cachesvc_ref(cache_service) : NULL;
+	pthread_mutex_unlock(&cache_lock);
+	return c;
 }
 
 void sess_set_allow_tcp_password(bool allow)
@@ -651,7 +666,9 @@ static bool sess_login(sess_session *s)
 			s->baddr = addr;
 			pthread_mutex_unlock(&reg_lock);
 			const char *why = NULL;
-			s->sc = sesscache_new(atomic_load(&cache_service), s->database, &why);
+			cachesvc *cs = sess_cache_acquire();
+			s->sc = sesscache_new(cs, s->database, &why); /* takes a reference of its own */
+			cachesvc_unref(cs);
 			if (s->sc == NULL)
 				slog_debug(s, "statements go to the backend: %s", why);
 			ok = relay_login(s, &si, deadline);

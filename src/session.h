@@ -60,7 +60,9 @@ CB_MUSTCHECK bool sess_start(int fd, bool is_tcp, const char *peer, bool reject,
 /* Session threads alive now (including those still in startup). */
 int sess_count(void);
 
-/* The cache sessions consult from now on (NULL: none); set once the cache is started. */
+/* The cache sessions that connect from now on bind to (NULL: none; they relay); a
+ * reference of its own is kept, the previous cache's given back.  Sessions
+ * bound before keep theirs (see src/cachesvc.h, Lifetime). */
 typedef struct cachesvc cachesvc;
 void sess_set_cache(cachesvc *cache);
 /* Change allow_tcp_password (reloadable). */

@@ -8,7 +8,16 @@ start and how to fix it, SHOW STATS says cache_running 0, and RELOAD
 answers with the cause while it persists.  Once the table has its name
 again, RELOAD starts the cache: a new session's warm lookups are cache hits
 with PostgreSQL's answer.
+
+Then a cached table changes on the backend while the cache runs (a column's
+type, straight to PostgreSQL): once the change stream has seen it, SHOW
+STATS counts it (repl_schema_changes) and the table is answered from the
+backend, with PostgreSQL's new row description.  RELOAD compiles the groups
+again and replaces the running cache: a session that connects afterwards
+gets cache hits with PostgreSQL's answer, and the session connected before
+goes on (reads and writes) with PostgreSQL's answers, from the backend.
 """
+import time
 import os
 import sys
 
@@ -63,8 +72,58 @@ with d:
     got = exchange(c2, look)
     check(got == exchange(pg, look), "the answer is PostgreSQL's", d)
     check(d.stats()["queries_cache_hits"] == before + 1, "a new session's warm lookup is a cache hit", d)
+
+    # the table changes on the backend while the cache runs
+    star = Q("SELECT * FROM bg_item WHERE id = 7")
+    exchange(c2, star)
+    d.admin("WAIT", "FILLS", "30000")
+    h.rows_of(pg, "ALTER TABLE bg_item ALTER COLUMN name TYPE varchar(40)")
+    h.rows_of(pg, "UPDATE bg_item SET name = 'item 8b' WHERE id = 8")  # its Relation message shows the change
+    deadline = time.monotonic() + 30
+    while d.stats()["repl_schema_changes"] == 0:
+        if time.monotonic() > deadline:
+            h.fail("the change stream did not report the changed table within 30 s", d)
+        time.sleep(0.05)  # polling the daemon's counter, with a deadline
+    before = d.stats()["queries_cache_hits"]
+    got = exchange(c2, star)
+    check(got == exchange(pg, star) and d.stats()["queries_cache_hits"] == before,
+          "the changed table is answered from the backend, with PostgreSQL's row description", d)
+    r = d.admin("RELOAD", check=False)
+    check(r is not None and r.get("ok", False), "RELOAD compiles the groups again (%r)" % (r,), d)
+    st = d.stats()
+    check(st["cache_running"] == 1 and st["repl_schema_changes"] == 0,
+          "the cache runs anew, no changed table left (cache_running %d, repl_schema_changes %d)"
+          % (st["cache_running"], st["repl_schema_changes"]), d)
+    with open(d.log) as f:
+        log = f.read()
+    check("compiling the cache groups again" in log and "compiled again and the cache runs anew" in log,
+          "the log says what RELOAD did", d)
+    c3 = h.Conn(d.sock).login()
+    exchange(c3, star)
+    d.admin("WAIT", "FILLS", "30000")
+    before = d.stats()["queries_cache_hits"]
+    got = exchange(c3, star)
+    check(got == exchange(pg, star), "after RELOAD a new session gets PostgreSQL's answer", d)
+    check(d.stats()["queries_cache_hits"] == before + 1, "... from the cache (a hit)", d)
+    before = d.stats()["queries_cache_hits"]
+    got = exchange(c2, star)
+    check(got == exchange(pg, star) and d.stats()["queries_cache_hits"] == before,
+          "the session connected before gets PostgreSQL's answer, from the backend", d)
+    rows, errors = c2.query("UPDATE bg_item SET name = 'seven again' WHERE id = 7")
+    check(not errors, "... and writes", d)
+    got = exchange(c2, star)
+    check(got == exchange(pg, star) and b"seven again" in b"".join(got), "... and reads its write", d)
     c.close()
     c2.close()
+    c3.close()
+    # its write reaches the new cache by the change stream, as a write made straight to PostgreSQL does
+    lsn = int(h.rows_of(pg, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")[0][0])
+    deadline = time.monotonic() + 30
+    while d.stats()["repl_applied_lsn"] < lsn and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling the daemon's position, with a deadline
+    check(d.stats()["repl_applied_lsn"] >= lsn, "the new cache's change stream applies the write", d)
+    v = d.admin("VERIFY")
+    check(not v["rows"], "VERIFY is clean after the replacement (%r)" % (v["rows"][:3],), d)
     d.stop()
 h.rows_of(pg, "DROP TABLE bg_item")
 pg.close()
