@@ -9,14 +9,14 @@ import subprocess
 import sys
 import unittest
 
-# In a sanitizer build the driver carries AddressSanitizer, whose runtime
-# must be loaded first: start again with it preloaded (leak checking off:
-# Python's leaks are not ours).
+# In a sanitizer build the driver carries AddressSanitizer (or
+# ThreadSanitizer), whose runtime must be loaded first: start again with it
+# preloaded (leak checking off: Python's leaks are not ours).
 DRIVER = os.path.join(os.environ["top_builddir"], "odbc-driver/.libs/libcbcacheodbc.so")
 if "LD_PRELOAD" not in os.environ:
     for line in subprocess.run(["ldd", DRIVER], check=True, capture_output=True, text=True).stdout.splitlines():
-        if "libasan" in line:
-            env = dict(os.environ, LD_PRELOAD=line.split()[2], ASAN_OPTIONS="detect_leaks=0", CB_ODBC_ASAN="1")
+        if "libasan" in line or "libtsan" in line:
+            env = dict(os.environ, LD_PRELOAD=line.split()[2], ASAN_OPTIONS="detect_leaks=0", CB_ODBC_SANITIZER="1")
             os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 DIR = os.path.join(os.environ["CB_PG_DIR"], "odbc-pyodbc")

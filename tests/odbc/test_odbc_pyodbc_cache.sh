@@ -14,8 +14,8 @@ cache_database = movies
 cache_user = postgres"
 dir="$CB_PG_DIR/odbc-pyodbc-cache"
 CB_ODBC_SOCKET="$CBD_DIR" CB_ODBC_PORT="$CBD_PORT" env -u LD_PRELOAD bash "$top_srcdir/tests/odbc/odbcini-gen.sh" "$dir" || fail "odbcini-gen"
-# a sanitizer build of the driver needs AddressSanitizer's runtime loaded first (as test_odbc_pyodbc.py does)
-preload="$(ldd "$top_builddir/odbc-driver/.libs/libcbcacheodbc.so" | awk '/libasan/ {print $3}')"
+# a sanitizer build of the driver needs its sanitizer's runtime loaded first (as test_odbc_pyodbc.py does)
+preload="$(ldd "$top_builddir/odbc-driver/.libs/libcbcacheodbc.so" | awk '/libasan|libtsan/ {print $3}')"
 stats() { "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" --json SHOW STATS; }
 export CBD_ADMIN CBD_ADMIN_SOCK
 ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" CB_ODBC_SOCKET="$CBD_DIR" CB_ODBC_PORT="$CBD_PORT" \

@@ -17,10 +17,10 @@ loop="$top_builddir/tests/odbc/odbc_loop"
 . "$top_srcdir/tests/odbc/odbc-env.sh"
 cb_odbc_env odbc-valgrind || fail "odbcini-gen.sh failed"
 
-if [ "$CB_ODBC_ASAN" = 1 ]; then
+if [ "$CB_ODBC_SANITIZER" = 1 ]; then
 	# odbc_loop itself is built with the sanitizers: no preload needed
-	echo "test_odbc_valgrind: sanitizer build: running the loop under AddressSanitizer/LeakSanitizer"
-	"$loop" cbtest 20 || fail "the loop failed under AddressSanitizer"
+	echo "test_odbc_valgrind: sanitizer build: running the loop under its sanitizer instead of valgrind"
+	"$loop" cbtest 20 || fail "the loop failed under the sanitizer"
 	exit 0
 fi
 
