@@ -53,7 +53,52 @@ struct cachesvc {
 	_Atomic uint64_t fills_posted, fills_post_dropped;
 	_Atomic int refs;     /* the main thread's and each session's (cachesvc_ref) */
 	_Atomic bool retired; /* replaced by RELOAD, or stopping: threads stopped, nothing answered */
+	/* a retired cache's sessions wrote: fence every table (cachesvc_fence_current) */
+	_Atomic bool rep_ready;         /* rep is set */
+	_Atomic bool pending_fence_all; /* asked before rep was set: launch fences once it is */
 };
+
+/*
+ * The cache being launched or running, a reference of its own: where the
+ * writes of sessions bound to a retired cache are fenced (see
+ * cachesvc_fence_current).  Set when a launch begins, cleared when it is
+ * retired.
+ */
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static cachesvc *current;
+
+static void cachesvc_set_current(cachesvc *s)
+{
+	pthread_mutex_lock(&current_lock);
+	cachesvc *old = current;
+	current = s != NULL ? cachesvc_ref(s) : NULL;
+	pthread_mutex_unlock(&current_lock);
+	cachesvc_unref(old);
+}
+
+/*
+ * A session bound to retired cache `from` committed writes: the current
+ * cache fences every table until its stream has applied them, so that no
+ * session reads the old rows from it after the writer was told of the
+ * commit (table numbers differ between compilations: all of them).  A
+ * cache still launching takes the request once its stream exists (seq_cst
+ * on both flags: one side sees the other); a commit made before the
+ * stream's start-up fence is covered by that fence.
+ */
+static void cachesvc_fence_current(cachesvc *from)
+{
+	pthread_mutex_lock(&current_lock);
+	cachesvc *t = current != NULL && current != from ? cachesvc_ref(current) : NULL;
+	pthread_mutex_unlock(&current_lock);
+	if (t == NULL)
+		return;
+	if (!cachesvc_retired(t)) {
+		atomic_store(&t->pending_fence_all, true);
+		if (atomic_load(&t->rep_ready))
+			replica_fence_all(t->rep);
+	}
+	cachesvc_unref(t);
+}
 
 static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
 static bool cachesvc_fenced(void *arg, size_t group, size_t table);
@@ -195,6 +240,9 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .ddl_arg = s};
 	cb_error err;
 	if ((s->rep = replica_start(&rs, &err)) != NULL) {
+		atomic_store(&s->rep_ready, true);
+		if (atomic_exchange(&s->pending_fence_all, false))
+			replica_fence_all(s->rep); /* a retired cache's session wrote while this one was launching */
 		s->commit_wait_ms = cfg->commit_wait_ms;
 		int inst = inst_installed(s->conninfo, &err);
 		s->ddl_triggers = inst == 1;
@@ -258,6 +306,7 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 
 bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 {
+	cachesvc_set_current(s);
 	cachedb_settings ds = {.path = cfg->cache_db};
 	char *rebuilt = NULL;
 	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, err)) {
@@ -413,6 +462,13 @@ void cachesvc_retire(cachesvc *s)
 	if (s == NULL || atomic_exchange(&s->retired, true))
 		return;
 	atomic_store(&s->answers_off, true);
+	pthread_mutex_lock(&current_lock);
+	bool was_current = current == s;
+	if (was_current)
+		current = NULL;
+	pthread_mutex_unlock(&current_lock);
+	if (was_current)
+		cachesvc_unref(s); /* the caller holds another: not the last */
 	replica_halt(s->rep);
 	if (s->fill != NULL)
 		fill_stop(s->fill);
@@ -626,8 +682,10 @@ bool cachesvc_controls(cachesvc *s, control_summary_fn fn, void *arg, cb_error *
 
 void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
 {
-	if (cachesvc_retired(s))
-		return; /* nothing is answered from it any more, and nothing would lift the fence */
+	if (cachesvc_retired(s)) {
+		cachesvc_fence_current(s); /* nothing is answered from s any more; its successor must not be stale */
+		return;
+	}
 	if (s->rep != NULL)
 		replica_fence(s->rep, group, tables); /* the stream brings the change: fence until it is applied */
 	else
@@ -636,8 +694,10 @@ void cachesvc_invalidate(cachesvc *s, size_t group, uint64_t tables)
 
 void cachesvc_invalidate_all(cachesvc *s)
 {
-	if (cachesvc_retired(s))
+	if (cachesvc_retired(s)) {
+		cachesvc_fence_current(s);
 		return;
+	}
 	if (s->rep != NULL)
 		replica_fence_all(s->rep);
 	else

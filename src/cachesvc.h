@@ -22,7 +22,9 @@
  * replication slot released, nothing answered from it any more) and the
  * successor launched (cachesvc_launch) on the same cache file and slot.
  * Sessions that connected before keep their reference and relay every
- * statement; the retired service is freed with the last of them.
+ * statement; their commits that wrote fence every table of the current
+ * service (cachesvc_invalidate on a retired service).  The retired
+ * service is freed with the last of them.
  */
 #ifndef CBD_CACHESVC_H
 #define CBD_CACHESVC_H

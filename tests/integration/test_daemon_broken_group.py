@@ -17,6 +17,7 @@ again and replaces the running cache: a session that connects afterwards
 gets cache hits with PostgreSQL's answer, and the session connected before
 goes on (reads and writes) with PostgreSQL's answers, from the backend.
 """
+import sqlite3
 import time
 import os
 import sys
@@ -109,10 +110,19 @@ with d:
     got = exchange(c2, star)
     check(got == exchange(pg, star) and d.stats()["queries_cache_hits"] == before,
           "the session connected before gets PostgreSQL's answer, from the backend", d)
+    # Its write fences the new cache until the stream has applied it.  The cache file's write lock is
+    # held from outside meanwhile, so the applier cannot apply it before the new session reads.
+    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), timeout=30, isolation_level=None)
+    lite.execute("BEGIN IMMEDIATE")
     rows, errors = c2.query("UPDATE bg_item SET name = 'seven again' WHERE id = 7")
     check(not errors, "... and writes", d)
     got = exchange(c2, star)
     check(got == exchange(pg, star) and b"seven again" in b"".join(got), "... and reads its write", d)
+    got = exchange(c3, star)
+    check(got == exchange(pg, star) and b"seven again" in b"".join(got),
+          "a new session reads that write at once, the stream not having applied it (%r)" % (got[1:2],), d)
+    lite.execute("ROLLBACK")
+    lite.close()
     c.close()
     c2.close()
     c3.close()
