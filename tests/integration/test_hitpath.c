@@ -897,7 +897,7 @@ static void memo_hook(void *arg)
 }
 
 /* sql on connection c: the outcome, the bytes into out, whether the memo answered. */
-static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out, bool *memo)
+static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out, bool *from_memo)
 {
 	hitpath_request rq = {0};
 	rq.text = sql;
@@ -910,7 +910,7 @@ static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out,
 	hitpath_outcome o = hitpath_execute(c, &rq, &ss, out, &res, &err);
 	if (o == HITPATH_ERROR)
 		fail_msg("%s: %s", sql, err.msg);
-	*memo = res.memo;
+	*from_memo = res.memo;
 	return o;
 }
 
@@ -918,12 +918,12 @@ static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out,
 static void memo_same(hitpath_conn *c, const char *sql, bool want_memo)
 {
 	wire_buf got = {0}, want = {0};
-	bool memo = false, plain_memo = false;
-	assert_int_equal(memo_run(c, sql, &got, &memo), HITPATH_HIT);
+	bool from_memo = false, plain_memo = false;
+	assert_int_equal(memo_run(c, sql, &got, &from_memo), HITPATH_HIT);
 	assert_int_equal(memo_run(hc, sql, &want, &plain_memo), HITPATH_HIT);
 	assert_false(plain_memo);
-	if (memo != want_memo)
-		fail_msg("%s: answered %s the memo", sql, memo ? "from" : "not from");
+	if (from_memo != want_memo)
+		fail_msg("%s: answered %s the memo", sql, from_memo ? "from" : "not from");
 	assert_int_equal(got.len, want.len);
 	assert_memory_equal(got.data, want.data, want.len);
 	wire_buf_free(&got);
@@ -933,8 +933,8 @@ static void memo_same(hitpath_conn *c, const char *sql, bool want_memo)
 static bool answer_has(hitpath_conn *c, const char *sql, const char *text)
 {
 	wire_buf out = {0};
-	bool memo;
-	assert_int_equal(memo_run(c, sql, &out, &memo), HITPATH_HIT);
+	bool from_memo;
+	assert_int_equal(memo_run(c, sql, &out, &from_memo), HITPATH_HIT);
 	bool found = memmem(out.data, out.len, text, strlen(text)) != NULL;
 	wire_buf_free(&out);
 	return found;
@@ -987,8 +987,8 @@ static void test_memo(void **state)
 	wire_buf_free(&once);
 	hitpath_stats st;
 	hitpath_get_stats(e, &st);
-	assert_int_equal(st.memo_hits, 2);
-	assert_int_equal(st.memo_stored, 1);
+	assert_int_equal(st.memo.hits, 2);
+	assert_int_equal(st.memo.stored, 1);
 	shape_find f = {"SELECT f.id, f.titel, r.nname FROM film f JOIN regisseur r ON r.id = f.regie WHERE r.id = "
 	                "$? ORDER BY f.id",
 	                {0},
@@ -1019,7 +1019,7 @@ static void test_memo(void **state)
 
 	/* the race: a change commits after the answer was read, before the memo keeps it */
 	hitpath_get_stats(e, &st);
-	uint64_t stale = st.memo_stale;
+	uint64_t stale = st.memo.stale;
 	snprintf(upd, sizeof(upd), "UPDATE film SET titel = 'memo three' WHERE id = %s", film_id);
 	char touch[200];
 	snprintf(touch, sizeof(touch), "UPDATE film SET titel = 'memo four' WHERE id = %s", film_id);
@@ -1029,7 +1029,7 @@ static void test_memo(void **state)
 	assert_null(memo_hook_sql);
 	assert_true(answer_has(c, films, "memo three")); /* not the "memo four" kept behind the write */
 	hitpath_get_stats(e, &st);
-	assert_int_equal(st.memo_stale, stale + 2);
+	assert_int_equal(st.memo.stale, stale + 2);
 	memo_same(c, films, true);
 
 	/* an evicted control value (of a director with no row: only the control value makes it complete) */
@@ -1040,9 +1040,9 @@ static void test_memo(void **state)
 	snprintf(upd, sizeof(upd), "DELETE FROM \"%s\" WHERE value = %lld", ctl, r_none);
 	cache_write(upd);
 	wire_buf out = {0};
-	bool memo = true;
-	assert_int_equal(memo_run(c, dir2, &out, &memo), HITPATH_MISS);
-	assert_false(memo);
+	from_memo = true;
+	assert_int_equal(memo_run(c, dir2, &out, &from_memo), HITPATH_MISS);
+	assert_false(from_memo);
 	wire_buf_free(&out);
 	char v[32];
 	snprintf(v, sizeof(v), "%lld", r_none);
