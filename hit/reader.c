@@ -7,6 +7,9 @@
 
 #include <stdlib.h>
 
+#include "common/pgtime.h"
+#include "sql/translate.h"
+
 void reader_close(reader *r)
 {
 	if (r == NULL)
@@ -22,6 +25,31 @@ void reader_close(reader *r)
 	sqlite3_finalize(r->rollback);
 	sqlite3_close(r->lite);
 	free(r);
+}
+
+static void time_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int64_t key;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+	} else if (sqlite3_value_type(argv[0]) == SQLITE_TEXT &&
+	           pgtime_sort_key((const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+	                           &key)) {
+		sqlite3_result_int64(ctx, key);
+	} else {
+		bool *untimely = sqlite3_user_data(ctx);
+		if (untimely != NULL)
+			*untimely = true;
+		sqlite3_result_error(ctx, "a stored value is not a date or time the cache can order", -1);
+	}
+}
+
+bool reader_add_functions(sqlite3 *lite, bool *untimely)
+{
+	return sqlite3_create_function_v2(lite, SQLFE_TIME_KEY_FUNCTION, 1,
+	                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, untimely, time_key,
+	                                  NULL, NULL, NULL) == SQLITE_OK;
 }
 
 sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_error *err)
@@ -58,6 +86,11 @@ reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, i
 	if (rc != SQLITE_OK) {
 		cb_error_set(err, "cannot open the cache file %s for reading: %s; check that it exists and is readable",
 		             path, r->lite ? sqlite3_errmsg(r->lite) : sqlite3_errstr(rc));
+		reader_close(r);
+		return NULL;
+	}
+	if (!reader_add_functions(r->lite, &r->untimely)) {
+		cb_error_set(err, "cannot register the cache's SQL functions: %s", sqlite3_errmsg(r->lite));
 		reader_close(r);
 		return NULL;
 	}

@@ -405,7 +405,7 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
 		t = col_type(s, res, e);
-		if (!can_order(s, res, e))
+		if (!can_order(s, res, e) && !(t->flags & PGTYPE_OPS_TIME_KEY))
 			return sqlfe_parse_backend(st, "ORDER BY on type %s%s", t->name,
 			                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
 		if (st->distinct && !target_has(st, e))

@@ -1063,12 +1063,43 @@ static void test_memo(void **state)
 	cachedb_conn_close(memo_writer);
 }
 
+/* --- ORDER BY a date or time: the time key of the stored text ------------------------- */
+
+static void test_time_order(void **state)
+{
+	(void)state;
+	char sql[256], film_id[32], q[256], write[320];
+	cb_error err = {{0}};
+	hitpath_session ss = session();
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, erschienen, geaendert FROM film WHERE regie = %lld ORDER BY erschienen DESC, id", r1);
+	assert_true(check_hit(sql, true) > 1);
+	snprintf(q, sizeof(q), "SELECT id FROM film WHERE regie = %lld ORDER BY geaendert, id", r1);
+	check_hit(q, true);
+
+	/* a stored text that is no date (the fill never writes one): the backend answers, not an error */
+	snprintf(q, sizeof(q), "SELECT min(id) FROM film WHERE regie = %lld AND erschienen IS NOT NULL", r1);
+	snprintf(film_id, sizeof(film_id), "%s", pg_text(q));
+	cachedb_conn *w;
+	assert_true(cachedb_conn_open(db, &w, &err));
+	snprintf(write, sizeof(write), "UPDATE film SET erschienen = 'next Tuesday' WHERE id = %s", film_id);
+	assert_true(cachedb_exec(w, write, &err));
+	hitpath_result res = check_not(sql, &ss, HITPATH_BACKEND);
+	assert_non_null(strstr(res.reason, "not a date or time"));
+	snprintf(q, sizeof(q), "SELECT erschienen::text FROM film WHERE id = %s", film_id);
+	snprintf(write, sizeof(write), "UPDATE film SET erschienen = '%s' WHERE id = %s", pg_text(q), film_id);
+	assert_true(cachedb_exec(w, write, &err));
+	cachedb_conn_close(w);
+	check_hit(sql, true); /* the same plan answers again */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_hits_match_postgres),
 	        cmocka_unit_test(test_negative_and_misses),
 	        cmocka_unit_test(test_backend_reasons),
+	        cmocka_unit_test(test_time_order),
 	        cmocka_unit_test(test_extended),
 	        cmocka_unit_test(test_plan_cache),
 	        cmocka_unit_test(test_plan_cache_full),
