@@ -639,8 +639,8 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 		return sqlfe_parse_backend(st, "FOR UPDATE/SHARE");
 	if (s->n_values_lists > 0)
 		return sqlfe_parse_backend(st, "VALUES");
-	if (s->n_group_clause > 0)
-		return sqlfe_parse_backend(st, "GROUP BY");
+	if (s->group_distinct)
+		return sqlfe_parse_backend(st, "GROUP BY DISTINCT");
 	if (s->having_clause != NULL)
 		return sqlfe_parse_backend(st, "HAVING");
 	if (s->n_window_clause > 0)
@@ -675,6 +675,15 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 			return false;
 	if (s->where_clause != NULL && !conv_where(c, s->where_clause, false))
 		return false;
+	for (size_t i = 0; i < s->n_group_clause; i++) {
+		/* plain columns only: positions, expressions, ROLLUP, CUBE and GROUPING SETS are the backend's */
+		if (s->group_clause[i]->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+			return sqlfe_parse_backend(st, "GROUP BY expression");
+		if (st->ngroups >= SQLFE_MAX_SORTS)
+			return sqlfe_parse_backend(st, "more than %d GROUP BY terms", SQLFE_MAX_SORTS);
+		if ((st->groups[st->ngroups++] = conv_expr(c, s->group_clause[i], false)) == NULL)
+			return false;
+	}
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
 		const PgQuery__SortBy *sb;
 		sqlfe_sort *so;

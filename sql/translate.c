@@ -270,6 +270,10 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 		cb_sb_put(&t.sql, i == 0 ? " WHERE " : " AND ");
 		translate_pred(&t, &st->preds[i]);
 	}
+	for (int i = 0; i < st->ngroups; i++) {
+		cb_sb_put(&t.sql, i == 0 ? " GROUP BY " : ", ");
+		col_ref(&t, st->groups[i]->occ, st->groups[i]->col);
+	}
 	for (int i = 0; i < st->nsorts; i++) {
 		const sqlfe_sort *so = &st->sorts[i];
 		bool nulls_first = so->nulls == SQLFE_NULLS_DEFAULT ? so->desc : so->nulls == SQLFE_NULLS_FIRST;

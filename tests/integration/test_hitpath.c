@@ -328,6 +328,12 @@ static void test_hits_match_postgres(void **state)
 	} while (0)
 	HIT(true, "SELECT * FROM regisseur WHERE id = %lld", r1);
 	HIT(true, "SELECT id, titel, jahr FROM film WHERE regie = %lld ORDER BY id", r1);
+	HIT(false, "SELECT jahr, count(*), min(laenge_min), sum(laenge_min) FROM film WHERE regie = %lld GROUP BY jahr",
+	    r1);
+	HIT(true,
+	    "SELECT genre, jahr, count(titel) FROM film WHERE regie = %lld GROUP BY jahr, genre ORDER BY jahr DESC, "
+	    "genre",
+	    r1);
 	assert_true(n >= 2);
 	HIT(false, "SELECT * FROM film WHERE regie = %lld", r2);
 	assert_true(n >= 2);
