@@ -44,7 +44,8 @@ sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_err
 /* A read transaction: begin, then end (commit) or abort (rollback, never fails). */
 /*
  * Register on lite the functions translated SQL calls (sql/translate.h):
- * SQLFE_TIME_KEY_FUNCTION.  When it meets text that is no date or time
+ * SQLFE_TIME_KEY_FUNCTION and the aggregates SQLFE_TIME_MIN/MAX_FUNCTION.
+ * When one meets text that is no date or time
  * (pgtime_sort_key refuses it) the statement fails and *untimely is set, so
  * the caller can tell that from a damaged file and ask the backend.
  */

@@ -293,7 +293,7 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			return true;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
-			if (!can_order(s, res, e->arg))
+			if (!can_order(s, res, e->arg) && !(t->flags & PGTYPE_OPS_TIME_KEY))
 				return sqlfe_parse_backend(st, "min/max on type %s%s", t->name,
 				                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)"
 				                                                              : "");

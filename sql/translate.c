@@ -183,7 +183,11 @@ static void translate_target(tctx *t, const sqlfe_target *tg, size_t *cap, bool 
 			/* PostgreSQL has no min/max for varchar: it uses text's */
 			out_typed(t, e->agg == SQLFE_AGG_MIN ? "min" : "max", tg->alias,
 			          ty->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : ty->oid, cap);
-			cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
+			if (ty->flags & PGTYPE_OPS_TIME_KEY) /* the stored text of the earliest or latest value */
+				cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? SQLFE_TIME_MIN_FUNCTION "("
+				                                           : SQLFE_TIME_MAX_FUNCTION "(");
+			else
+				cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
 			break;
 		default:
 			return;

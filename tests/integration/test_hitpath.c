@@ -1082,6 +1082,14 @@ static void test_time_order(void **state)
 	assert_true(check_hit(sql, true) > 1);
 	snprintf(q, sizeof(q), "SELECT id FROM film WHERE regie = %lld ORDER BY geaendert, id", r1);
 	check_hit(q, true);
+	char agg[256];
+	snprintf(agg, sizeof(agg),
+	         "SELECT min(erschienen), max(erschienen), min(geaendert), max(geaendert), count(*) FROM film "
+	         "WHERE regie = %lld",
+	         r1);
+	check_hit(agg, true);
+	snprintf(q, sizeof(q), "SELECT jahr, max(geaendert) FROM film WHERE regie = %lld GROUP BY jahr", r1);
+	check_hit(q, false);
 
 	/* a stored text that is no date (the fill never writes one): the backend answers, not an error */
 	snprintf(q, sizeof(q), "SELECT min(id) FROM film WHERE regie = %lld AND erschienen IS NOT NULL", r1);
@@ -1092,11 +1100,14 @@ static void test_time_order(void **state)
 	assert_true(cachedb_exec(w, write, &err));
 	hitpath_result res = check_not(sql, &ss, HITPATH_BACKEND);
 	assert_non_null(strstr(res.reason, "not a date or time"));
+	res = check_not(agg, &ss, HITPATH_BACKEND);
+	assert_non_null(strstr(res.reason, "not a date or time"));
 	snprintf(q, sizeof(q), "SELECT erschienen::text FROM film WHERE id = %s", film_id);
 	snprintf(write, sizeof(write), "UPDATE film SET erschienen = '%s' WHERE id = %s", pg_text(q), film_id);
 	assert_true(cachedb_exec(w, write, &err));
 	cachedb_conn_close(w);
-	check_hit(sql, true); /* the same plan answers again */
+	check_hit(sql, true); /* the same plans answer again */
+	check_hit(agg, true);
 }
 
 int main(void)
