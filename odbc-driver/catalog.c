@@ -33,9 +33,6 @@
 #include "odbc-driver/results.h"
 #include "odbc-driver/statement.h"
 
-#define CAT_NAME 128    /* psqlODBC's MAX_INFO_STRING */
-#define CAT_VARCHAR 254 /* psqlODBC's INFO_VARCHAR_SIZE */
-
 /* --- building result sets ----------------------------------------------------------------- */
 
 PGresult *cat_result_new(cbo_stmt *st, const cat_def *defs, int n)
@@ -387,11 +384,11 @@ static SQLRETURN cat_run(cbo_stmt *st, const cat_args *a, int nargs, cat_impl im
 /* --- SQLTables ------------------------------------------------------------------------------ */
 
 static const cat_def cat_tables_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_TYPE", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"REMARKS", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        CAT_NAME("TABLE_CAT", "TABLE_QUALIFIER"),
+        CAT_NAME("TABLE_SCHEM", "TABLE_OWNER"),
+        CAT_NAME("TABLE_NAME", NULL),
+        CAT_NAME("TABLE_TYPE", NULL),
+        CAT_VARCHAR("REMARKS", NULL),
 };
 
 enum { CT_SYSTEM = 1, CT_TABLE = 2, CT_VIEW = 4, CT_FOREIGN = 8, CT_MATVIEW = 16 };
@@ -549,33 +546,33 @@ SQLRETURN cat_tables(cbo_stmt *st, const cat_args *a)
 /* --- SQLColumns ----------------------------------------------------------------------------- */
 
 static const cat_def cat_columns_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_SIZE", "PRECISION", CBO_INT4OID, 4},
-        {"BUFFER_LENGTH", "LENGTH", CBO_INT4OID, 4},
-        {"DECIMAL_DIGITS", "SCALE", CBO_INT2OID, 2},
-        {"NUM_PREC_RADIX", "RADIX", CBO_INT2OID, 2},
-        {"NULLABLE", NULL, CBO_INT2OID, 2},
-        {"REMARKS", NULL, CBO_VARCHAROID, CAT_VARCHAR},
-        {"COLUMN_DEF", NULL, CBO_VARCHAROID, CAT_VARCHAR},
-        {"SQL_DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"SQL_DATETIME_SUB", NULL, CBO_INT2OID, 2},
-        {"CHAR_OCTET_LENGTH", NULL, CBO_INT4OID, 4},
-        {"ORDINAL_POSITION", NULL, CBO_INT4OID, 4},
-        {"IS_NULLABLE", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        CAT_NAME("TABLE_CAT", "TABLE_QUALIFIER"),
+        CAT_NAME("TABLE_SCHEM", "TABLE_OWNER"),
+        CAT_NAME("TABLE_NAME", NULL),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_INT2("DATA_TYPE", NULL),
+        CAT_NAME("TYPE_NAME", NULL),
+        CAT_INT4("COLUMN_SIZE", "PRECISION"),
+        CAT_INT4("BUFFER_LENGTH", "LENGTH"),
+        CAT_INT2("DECIMAL_DIGITS", "SCALE"),
+        CAT_INT2("NUM_PREC_RADIX", "RADIX"),
+        CAT_INT2("NULLABLE", NULL),
+        CAT_VARCHAR("REMARKS", NULL),
+        CAT_VARCHAR("COLUMN_DEF", NULL),
+        CAT_INT2("SQL_DATA_TYPE", NULL),
+        CAT_INT2("SQL_DATETIME_SUB", NULL),
+        CAT_INT4("CHAR_OCTET_LENGTH", NULL),
+        CAT_INT4("ORDINAL_POSITION", NULL),
+        CAT_VARCHAR("IS_NULLABLE", NULL),
         /* psqlODBC's own columns */
-        {"DISPLAY_SIZE", NULL, CBO_INT4OID, 4},
-        {"FIELD_TYPE", NULL, CBO_INT4OID, 4},
-        {"AUTO_INCREMENT", NULL, CBO_INT4OID, 4},
-        {"PHYSICAL NUMBER", NULL, CBO_INT2OID, 2},
-        {"TABLE OID", NULL, CBO_OIDOID, 4},
-        {"BASE TYPEID", NULL, CBO_OIDOID, 4},
-        {"TYPMOD", NULL, CBO_INT4OID, 4},
-        {"TABLE INFO", NULL, CBO_INT4OID, 4},
+        CAT_INT4("DISPLAY_SIZE", NULL),
+        CAT_INT4("FIELD_TYPE", NULL),
+        CAT_INT4("AUTO_INCREMENT", NULL),
+        CAT_INT2("PHYSICAL NUMBER", NULL),
+        CAT_OID("TABLE OID", NULL),
+        CAT_OID("BASE TYPEID", NULL),
+        CAT_INT4("TYPMOD", NULL),
+        CAT_INT4("TABLE INFO", NULL),
 };
 #define CAT_NCOLUMNS ((int)(sizeof(cat_columns_defs) / sizeof(cat_columns_defs[0])))
 
@@ -668,7 +665,7 @@ static SQLRETURN cat_columns_impl(cbo_stmt *st, const cat_args *a)
 		     cat_set_nint(res, i, 8, pgt_decimal_digits(&ctx, &c)) &&
 		     cat_set_nint(res, i, 9, pgt_radix(type)) &&
 		     cat_set_int(res, i, 10, notnull ? SQL_NO_NULLS : SQL_NULLABLE) && cat_set(res, i, 11, "") &&
-		     cat_set(res, i, 12, def != NULL && strlen(def) > CAT_VARCHAR ? "TRUNCATE" : def) &&
+		     cat_set(res, i, 12, def != NULL && strlen(def) > CAT_VARCHAR_SIZE ? "TRUNCATE" : def) &&
 		     cat_set_int(res, i, 13, pgt_desc_type(&ctx, &c)) &&
 		     cat_set_nint(res, i, 14, pgt_datetime_sub(&ctx, &c)) &&
 		     cat_set_int(res, i, 15, cat_octets(&ctx, &c)) && cat_set_int(res, i, 16, i + 1) &&
@@ -690,14 +687,14 @@ SQLRETURN cat_columns(cbo_stmt *st, const cat_args *a)
 /* --- SQLSpecialColumns ---------------------------------------------------------------------- */
 
 static const cat_def cat_special_defs[] = {
-        {"SCOPE", NULL, CBO_INT2OID, 2},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_SIZE", "PRECISION", CBO_INT4OID, 4},
-        {"BUFFER_LENGTH", "LENGTH", CBO_INT4OID, 4},
-        {"DECIMAL_DIGITS", "SCALE", CBO_INT2OID, 2},
-        {"PSEUDO_COLUMN", NULL, CBO_INT2OID, 2},
+        CAT_INT2("SCOPE", NULL),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_INT2("DATA_TYPE", NULL),
+        CAT_NAME("TYPE_NAME", NULL),
+        CAT_INT4("COLUMN_SIZE", "PRECISION"),
+        CAT_INT4("BUFFER_LENGTH", "LENGTH"),
+        CAT_INT2("DECIMAL_DIGITS", "SCALE"),
+        CAT_INT2("PSEUDO_COLUMN", NULL),
 };
 
 static PGresult *cat_relkind_query(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern)
@@ -764,19 +761,19 @@ SQLRETURN cat_special_columns(cbo_stmt *st, const cat_args *a)
 /* --- SQLStatistics -------------------------------------------------------------------------- */
 
 static const cat_def cat_stats_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"NON_UNIQUE", NULL, CBO_INT2OID, 2},
-        {"INDEX_QUALIFIER", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"INDEX_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"TYPE", NULL, CBO_INT2OID, 2},
-        {"ORDINAL_POSITION", "SEQ_IN_INDEX", CBO_INT2OID, 2},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"ASC_OR_DESC", "COLLATION", CBO_CHAROID, 1},
-        {"CARDINALITY", NULL, CBO_INT4OID, 4},
-        {"PAGES", NULL, CBO_INT4OID, 4},
-        {"FILTER_CONDITION", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("TABLE_CAT", "TABLE_QUALIFIER"),
+        CAT_NAME("TABLE_SCHEM", "TABLE_OWNER"),
+        CAT_NAME("TABLE_NAME", NULL),
+        CAT_INT2("NON_UNIQUE", NULL),
+        CAT_NAME("INDEX_QUALIFIER", NULL),
+        CAT_NAME("INDEX_NAME", NULL),
+        CAT_INT2("TYPE", NULL),
+        CAT_INT2("ORDINAL_POSITION", "SEQ_IN_INDEX"),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_CHAR("ASC_OR_DESC", "COLLATION"),
+        CAT_INT4("CARDINALITY", NULL),
+        CAT_INT4("PAGES", NULL),
+        CAT_NAME("FILTER_CONDITION", NULL),
 };
 
 static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
@@ -893,12 +890,12 @@ SQLRETURN cat_statistics(cbo_stmt *st, const cat_args *a)
 /* --- SQLPrimaryKeys ------------------------------------------------------------------------- */
 
 static const cat_def cat_pk_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"KEY_SEQ", NULL, CBO_INT2OID, 2},
-        {"PK_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("TABLE_CAT", "TABLE_QUALIFIER"),
+        CAT_NAME("TABLE_SCHEM", "TABLE_OWNER"),
+        CAT_NAME("TABLE_NAME", NULL),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_INT2("KEY_SEQ", NULL),
+        CAT_NAME("PK_NAME", NULL),
 };
 
 static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schema, bool table_valid, bool by_name)
@@ -1053,26 +1050,26 @@ SQLRETURN cat_procedures(cbo_stmt *st, const cat_args *a)
 /* --- SQLProcedureColumns -------------------------------------------------------------------- */
 
 static const cat_def cat_procols_defs[] = {
-        {"PROCEDURE_CAT", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("PROCEDURE_CAT", NULL),
         /* psqlODBC's spelling */
-        {"PROCEDUR_SCHEM", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"PROCEDURE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_TYPE", NULL, CBO_INT2OID, 2},
-        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_SIZE", NULL, CBO_INT4OID, 4},
-        {"BUFFER_LENGTH", NULL, CBO_INT4OID, 4},
-        {"DECIMAL_DIGITS", NULL, CBO_INT2OID, 2},
-        {"NUM_PREC_RADIX", NULL, CBO_INT2OID, 2},
-        {"NULLABLE", NULL, CBO_INT2OID, 2},
-        {"REMARKS", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_DEF", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"SQL_DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"SQL_DATETIME_SUB", NULL, CBO_INT2OID, 2},
-        {"CHAR_OCTET_LENGTH", NULL, CBO_INT4OID, 4},
-        {"ORDINAL_POSITION", NULL, CBO_INT4OID, 4},
-        {"IS_NULLABLE", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("PROCEDUR_SCHEM", NULL),
+        CAT_NAME("PROCEDURE_NAME", NULL),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_INT2("COLUMN_TYPE", NULL),
+        CAT_INT2("DATA_TYPE", NULL),
+        CAT_NAME("TYPE_NAME", NULL),
+        CAT_INT4("COLUMN_SIZE", NULL),
+        CAT_INT4("BUFFER_LENGTH", NULL),
+        CAT_INT2("DECIMAL_DIGITS", NULL),
+        CAT_INT2("NUM_PREC_RADIX", NULL),
+        CAT_INT2("NULLABLE", NULL),
+        CAT_NAME("REMARKS", NULL),
+        CAT_NAME("COLUMN_DEF", NULL),
+        CAT_INT2("SQL_DATA_TYPE", NULL),
+        CAT_INT2("SQL_DATETIME_SUB", NULL),
+        CAT_INT4("CHAR_OCTET_LENGTH", NULL),
+        CAT_INT4("ORDINAL_POSITION", NULL),
+        CAT_NAME("IS_NULLABLE", NULL),
 };
 #define CAT_NPROCOLS ((int)(sizeof(cat_procols_defs) / sizeof(cat_procols_defs[0])))
 
@@ -1246,10 +1243,9 @@ SQLRETURN cat_procedure_columns(cbo_stmt *st, const cat_args *a)
 /* --- SQLTablePrivileges --------------------------------------------------------------------- */
 
 static const cat_def cat_tabpriv_defs[] = {
-        {"TABLE_CAT", NULL, CBO_VARCHAROID, CAT_NAME},    {"TABLE_SCHEM", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},   {"GRANTOR", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"GRANTEE", NULL, CBO_VARCHAROID, CAT_NAME},      {"PRIVILEGE", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"IS_GRANTABLE", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("TABLE_CAT", NULL),    CAT_NAME("TABLE_SCHEM", NULL), CAT_NAME("TABLE_NAME", NULL),
+        CAT_NAME("GRANTOR", NULL),      CAT_NAME("GRANTEE", NULL),     CAT_NAME("PRIVILEGE", NULL),
+        CAT_NAME("IS_GRANTABLE", NULL),
 };
 
 #define CAT_ACLMAX 8
