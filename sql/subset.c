@@ -399,8 +399,8 @@ static bool check_value_limit(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_e
 {
 	if (e == NULL)
 		return true;
-	if (e->val.src == SQLFE_SRC_PARAM)
-		return note_param(st, res, e->val.index, PGTYPE_OID_INT8, 0);
+	if (e->val.src == SQLFE_SRC_PARAM) /* $n, or $n::T with T an integer type PostgreSQL widens to bigint */
+		return note_param(st, res, e->val.index, PGTYPE_OID_INT8, e->val.cast);
 	if (e->val.kind != SQLFE_LIT_INT4 && e->val.kind != SQLFE_LIT_INT8)
 		return sqlfe_parse_backend(st, "LIMIT/OFFSET not an integer");
 	if (e->val.negate || (e->val.src == SQLFE_SRC_CONST && e->val.text[0] == '-'))

@@ -328,6 +328,8 @@ static void test_hits_match_postgres(void **state)
 	} while (0)
 	HIT(true, "SELECT * FROM regisseur WHERE id = %lld", r1);
 	HIT(true, "SELECT id, titel, jahr FROM film WHERE regie = %lld ORDER BY id", r1);
+	HIT(true, "SELECT id, farbe FROM film WHERE regie = %lld AND farbe ORDER BY id", r1);
+	HIT(true, "SELECT id, farbe FROM film f WHERE f.regie = %lld AND NOT f.farbe ORDER BY id", r1);
 	HIT(false, "SELECT jahr, count(*), min(laenge_min), sum(laenge_min) FROM film WHERE regie = %lld GROUP BY jahr",
 	    r1);
 	HIT(true,
@@ -580,6 +582,13 @@ static void test_extended(void **state)
 	check_ext("SELECT count(*), sum(laenge_min) FROM film WHERE regie IN ($1, $2)", 2, p2, 1, HITPATH_HIT);
 	check_ext("SELECT o.plz, o.name FROM regisseur r, ort o WHERE r.id = $1 AND o.plz = r.wohnort", 1, p1, 1,
 	          HITPATH_HIT);
+	/* LIMIT/OFFSET $n::T with T an integer type; a value T cannot hold is PostgreSQL's error to give */
+	const char *lim[] = {a, "2", "1"};
+	check_ext("SELECT id, titel FROM film WHERE regie = $1 ORDER BY id LIMIT $2::int8 OFFSET $3::int4", 3, lim, 0,
+	          HITPATH_HIT);
+	const char *lim_big[] = {a, "2", "3000000000"};
+	check_ext("SELECT id, titel FROM film WHERE regie = $1 ORDER BY id LIMIT $2::int8 OFFSET $3::int4", 3, lim_big,
+	          0, HITPATH_BACKEND);
 	/* no binary encoding of date or numeric here */
 	check_ext("SELECT erschienen FROM film WHERE regie = $1", 1, p1, 1, HITPATH_BACKEND);
 	check_ext("SELECT budget FROM film WHERE regie = $1", 1, p1, 1, HITPATH_BACKEND);
