@@ -686,7 +686,8 @@ static hitpath_outcome emit_rows(hitpath_conn *c, sqlite3_stmt *st, const sqlfe_
 	if (rc != SQLITE_DONE && c->rd->untimely) {
 		c->rd->untimely = false;
 		return to_backend(res,
-		                  "a stored value of an ORDER BY column is not a date or time the cache can order");
+		                  "a stored value the statement orders by time is not a date or time the cache can "
+		                  "order");
 	}
 	if (rc != SQLITE_DONE) {
 		cb_error_set(err, "reading the cache failed: %s; the cache answers again once SQLite does",

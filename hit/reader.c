@@ -28,6 +28,15 @@ void reader_close(reader *r)
 	free(r);
 }
 
+/* Fail the statement over a stored text that is no time, and tell the reader (hit/reader.h). */
+static void refuse_untimely(sqlite3_context *ctx)
+{
+	bool *untimely = sqlite3_user_data(ctx);
+	if (untimely != NULL)
+		*untimely = true;
+	sqlite3_result_error(ctx, "a stored value is not a date or time the cache can order", -1);
+}
+
 static void time_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -39,10 +48,7 @@ static void time_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	                           &key)) {
 		sqlite3_result_int64(ctx, key);
 	} else {
-		bool *untimely = sqlite3_user_data(ctx);
-		if (untimely != NULL)
-			*untimely = true;
-		sqlite3_result_error(ctx, "a stored value is not a date or time the cache can order", -1);
+		refuse_untimely(ctx);
 	}
 }
 
@@ -67,10 +73,7 @@ static void time_extreme_step(sqlite3_context *ctx, sqlite3_value *v, bool want_
 	int len = sqlite3_value_bytes(v);
 	int64_t key;
 	if (sqlite3_value_type(v) != SQLITE_TEXT || text == NULL || !pgtime_sort_key(text, (size_t)len, &key)) {
-		bool *untimely = sqlite3_user_data(ctx);
-		if (untimely != NULL)
-			*untimely = true;
-		sqlite3_result_error(ctx, "a stored value is not a date or time the cache can order", -1);
+		refuse_untimely(ctx);
 		return;
 	}
 	if (x->have && (want_max ? key <= x->key : key >= x->key))

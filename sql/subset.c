@@ -164,6 +164,12 @@ static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sq
 	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, sqlfe_subset_column(s, res, e)));
 }
 
+/* May SQLite sort by the column of e (ORDER BY, min, max): ordered as stored, or by its time key? */
+static bool can_sort(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
+{
+	return can_order(s, res, e) || (col_type(s, res, e)->flags & PGTYPE_OPS_TIME_KEY);
+}
+
 static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e,
                        sqlfe_op op)
 {
@@ -293,7 +299,7 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			return true;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
-			if (!can_order(s, res, e->arg) && !(t->flags & PGTYPE_OPS_TIME_KEY))
+			if (!can_sort(s, res, e->arg))
 				return sqlfe_parse_backend(st, "min/max on type %s%s", t->name,
 				                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)"
 				                                                              : "");
@@ -448,7 +454,7 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
 		t = col_type(s, res, e);
-		if (!can_order(s, res, e) && !(t->flags & PGTYPE_OPS_TIME_KEY))
+		if (!can_sort(s, res, e))
 			return sqlfe_parse_backend(st, "ORDER BY on type %s%s", t->name,
 			                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
 		if (st->distinct && !target_has(st, e))

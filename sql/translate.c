@@ -281,9 +281,7 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 	for (int i = 0; i < st->nsorts; i++) {
 		const sqlfe_sort *so = &st->sorts[i];
 		bool nulls_first = so->nulls == SQLFE_NULLS_DEFAULT ? so->desc : so->nulls == SQLFE_NULLS_FIRST;
-		const sqlfe_column *sc = &s->tables[res->occ[so->e->occ].table].cols[so->e->col];
-		const pgtype *ty = pgtype_lookup(sc->type_oid);
-		bool time_key = ty != NULL && (ty->flags & PGTYPE_OPS_TIME_KEY); /* its text is not in time order */
+		bool time_key = type_of(&t, so->e)->flags & PGTYPE_OPS_TIME_KEY; /* its text is not in time order */
 		cb_sb_put(&t.sql, i == 0 ? " ORDER BY " : ", ");
 		if (time_key)
 			cb_sb_put(&t.sql, SQLFE_TIME_KEY_FUNCTION "(");
