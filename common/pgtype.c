@@ -18,6 +18,7 @@
 #define EXACT PGTYPE_EXACT_EQ
 #define SEND PGTYPE_SEND
 #define TKEY PGTYPE_OPS_TIME_KEY
+#define NORD PGTYPE_OPS_NUM_ORDER
 
 static const pgtype type_table[] = {
         {PGTYPE_OID_BOOL, "bool", "boolean", 1, PGTYPE_ST_BOOL, PGTYPE_FAM_BOOL, EQ | OUT | EXACT | SEND},
@@ -47,7 +48,7 @@ static const pgtype type_table[] = {
         {PGTYPE_OID_INTERVAL, "interval", "interval", 16, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
          PGTYPE_T_INTERVALSTYLE | OUT},
         {1266, "timetz", "time with time zone", 12, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, 0},
-        {PGTYPE_OID_NUMERIC, "numeric", "numeric", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, OUT},
+        {PGTYPE_OID_NUMERIC, "numeric", "numeric", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, NORD | OUT},
         {PGTYPE_OID_UUID, "uuid", "uuid", 16, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, OUT | EXACT},
         {3802, "jsonb", "jsonb", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, EXACT},
 };

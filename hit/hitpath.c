@@ -683,11 +683,9 @@ static hitpath_outcome emit_rows(hitpath_conn *c, sqlite3_stmt *st, const sqlfe_
 		if (out->failed)
 			return failed(res, err, "out of memory rendering a cache answer");
 	}
-	if (rc != SQLITE_DONE && c->rd->untimely) {
-		c->rd->untimely = false;
-		return to_backend(res,
-		                  "a stored value the statement orders by time is not a date or time the cache can "
-		                  "order");
+	if (c->rd->unsortable) { /* the statement failed over it (a time), or placed it by its bytes (a numeric) */
+		c->rd->unsortable = false;
+		return to_backend(res, "a stored value the statement orders by is not one the cache can place");
 	}
 	if (rc != SQLITE_DONE) {
 		cb_error_set(err, "reading the cache failed: %s; the cache answers again once SQLite does",

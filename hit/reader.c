@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pgnumeric.h"
 #include "common/pgtime.h"
 #include "sql/translate.h"
 
@@ -31,9 +32,9 @@ void reader_close(reader *r)
 /* Fail the statement over a stored text that is no time, and tell the reader (hit/reader.h). */
 static void refuse_untimely(sqlite3_context *ctx)
 {
-	bool *untimely = sqlite3_user_data(ctx);
-	if (untimely != NULL)
-		*untimely = true;
+	bool *unsortable = sqlite3_user_data(ctx);
+	if (unsortable != NULL)
+		*unsortable = true;
 	sqlite3_result_error(ctx, "a stored value is not a date or time the cache can order", -1);
 }
 
@@ -111,15 +112,31 @@ static void time_extreme_final(sqlite3_context *ctx)
 	x->text = NULL;
 }
 
-bool reader_add_functions(sqlite3 *lite, bool *untimely)
+/*
+ * The numeric collation: a collation cannot fail its statement, so text
+ * that is no numeric output is placed by its bytes and the reader told
+ * (the caller then discards the answer).
+ */
+static int numeric_collate(void *arg, int alen, const void *a, int blen, const void *b)
+{
+	bool ok = true;
+	int c = pgnumeric_cmp(a, (size_t)alen, b, (size_t)blen, &ok);
+	if (!ok && arg != NULL)
+		*(bool *)arg = true;
+	return c;
+}
+
+bool reader_add_functions(sqlite3 *lite, bool *unsortable)
 {
 	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-	return sqlite3_create_function_v2(lite, SQLFE_TIME_KEY_FUNCTION, 1, flags, untimely, time_key, NULL, NULL,
+	return sqlite3_create_function_v2(lite, SQLFE_TIME_KEY_FUNCTION, 1, flags, unsortable, time_key, NULL, NULL,
 	                                  NULL) == SQLITE_OK &&
-	       sqlite3_create_function_v2(lite, SQLFE_TIME_MIN_FUNCTION, 1, flags, untimely, NULL, time_min_step,
+	       sqlite3_create_function_v2(lite, SQLFE_TIME_MIN_FUNCTION, 1, flags, unsortable, NULL, time_min_step,
 	                                  time_extreme_final, NULL) == SQLITE_OK &&
-	       sqlite3_create_function_v2(lite, SQLFE_TIME_MAX_FUNCTION, 1, flags, untimely, NULL, time_max_step,
-	                                  time_extreme_final, NULL) == SQLITE_OK;
+	       sqlite3_create_function_v2(lite, SQLFE_TIME_MAX_FUNCTION, 1, flags, unsortable, NULL, time_max_step,
+	                                  time_extreme_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_collation_v2(lite, SQLFE_NUMERIC_COLLATION, SQLITE_UTF8, unsortable, numeric_collate,
+	                                   NULL) == SQLITE_OK;
 }
 
 sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_error *err)
@@ -159,7 +176,7 @@ reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, i
 		reader_close(r);
 		return NULL;
 	}
-	if (!reader_add_functions(r->lite, &r->untimely)) {
+	if (!reader_add_functions(r->lite, &r->unsortable)) {
 		cb_error_set(err, "cannot register the cache's SQL functions: %s", sqlite3_errmsg(r->lite));
 		reader_close(r);
 		return NULL;

@@ -28,7 +28,7 @@ typedef struct reader {
 	size_t ngroups;
 	sqlite3_stmt ***stmts; /* [group][statement index], prepared lazily */
 	sqlite3_stmt *begin, *commit, *rollback;
-	bool untimely; /* a time function (reader_add_functions) met a stored text that is no time */
+	bool unsortable; /* a sort function or collation (reader_add_functions) met a stored text it cannot place */
 } reader;
 
 /* Open path read-only for the compiled groups (borrowed: they must outlive the reader). */
@@ -43,12 +43,15 @@ sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_err
 
 /*
  * Register on lite the functions translated SQL calls (sql/translate.h):
- * SQLFE_TIME_KEY_FUNCTION and the aggregates SQLFE_TIME_MIN/MAX_FUNCTION.
- * When one meets text that is no date or time (pgtime_sort_key refuses it)
- * the statement fails and *untimely is set, so the caller can tell that
- * from a damaged file and ask the backend.
+ * SQLFE_TIME_KEY_FUNCTION, the aggregates SQLFE_TIME_MIN/MAX_FUNCTION and
+ * the collation SQLFE_NUMERIC_COLLATION.  When a time function meets text
+ * that is no date or time (pgtime_sort_key refuses it) the statement fails;
+ * when the collation meets text that is no numeric (pgnumeric_cmp) it
+ * orders it by its bytes.  Either way *unsortable is set, so the caller
+ * discards the answer and asks the backend (a failed statement is then not
+ * taken for a damaged file).
  */
-CB_MUSTCHECK bool reader_add_functions(sqlite3 *lite, bool *untimely);
+CB_MUSTCHECK bool reader_add_functions(sqlite3 *lite, bool *unsortable);
 
 /* A read transaction: begin, then end (commit) or abort (rollback, never fails). */
 CB_MUSTCHECK bool reader_begin(reader *r, cb_error *err);

@@ -164,10 +164,23 @@ static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sq
 	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, sqlfe_subset_column(s, res, e)));
 }
 
-/* May SQLite sort by the column of e (ORDER BY, min, max): ordered as stored, or by its time key? */
+/* May SQLite sort by the column of e (ORDER BY): ordered as stored, by its time key, or in numeric order? */
 static bool can_sort(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
-	return can_order(s, res, e) || (col_type(s, res, e)->flags & PGTYPE_OPS_TIME_KEY);
+	return can_order(s, res, e) || (col_type(s, res, e)->flags & (PGTYPE_OPS_TIME_KEY | PGTYPE_OPS_NUM_ORDER));
+}
+
+/*
+ * May min/max of the column of e be taken in SQLite?  As ORDER BY may sort
+ * it, except a numeric without a fixed scale: its equal values may print
+ * differently ("1.0", "1.00"), and which of them PostgreSQL returns depends
+ * on the order it reads the rows in.
+ */
+static bool can_extreme(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
+{
+	if (col_type(s, res, e)->flags & PGTYPE_OPS_NUM_ORDER)
+		return sqlfe_subset_column(s, res, e)->typmod >= 0;
+	return can_sort(s, res, e);
 }
 
 static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e,
@@ -299,10 +312,12 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			return true;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
-			if (!can_sort(s, res, e->arg))
+			if (!can_extreme(s, res, e->arg))
 				return sqlfe_parse_backend(st, "min/max on type %s%s", t->name,
 				                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)"
-				                                                              : "");
+				                           : (t->flags & PGTYPE_OPS_NUM_ORDER)
+				                                   ? " without a fixed scale"
+				                                   : "");
 			return true;
 		case SQLFE_AGG_SUM:
 			if (!(t->flags & PGTYPE_OPS_SUM))

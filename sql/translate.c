@@ -193,6 +193,10 @@ static void translate_target(tctx *t, const sqlfe_target *tg, size_t *cap, bool 
 			return;
 		}
 		col_ref(t, e->arg->occ, e->arg->col);
+		if ((e->agg == SQLFE_AGG_MIN || e->agg == SQLFE_AGG_MAX) &&
+		    (ty->flags &
+		     PGTYPE_OPS_NUM_ORDER)) /* SQLite's min and max compare under the argument's collation */
+			cb_sb_put(&t->sql, " COLLATE " SQLFE_NUMERIC_COLLATION);
 		cb_sb_put(&t->sql, ")");
 		return;
 	}
@@ -288,6 +292,8 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 		col_ref(&t, so->e->occ, so->e->col);
 		if (time_key)
 			cb_sb_put(&t.sql, ")");
+		if (type_of(&t, so->e)->flags & PGTYPE_OPS_NUM_ORDER) /* its text is not in numeric order */
+			cb_sb_put(&t.sql, " COLLATE " SQLFE_NUMERIC_COLLATION);
 		cb_sb_put(&t.sql, so->desc ? " DESC" : " ASC");
 		cb_sb_put(&t.sql, nulls_first ? " NULLS FIRST" : " NULLS LAST");
 	}

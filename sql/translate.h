@@ -10,9 +10,10 @@
  * every value is a ?N parameter bound in order (plan.h says how); ORDER BY
  * terms get PostgreSQL's NULL placement spelled out, and a date, timestamp
  * or timestamptz term is ordered by SQLFE_TIME_KEY_FUNCTION of its stored
- * text, and its min/max are SQLFE_TIME_MIN/MAX_FUNCTION (common/pgtime.h;
- * whoever runs the SQL registers them, as hit/reader.c does); LIKE becomes
- * GLOB;
+ * text, and its min/max are SQLFE_TIME_MIN/MAX_FUNCTION (common/pgtime.h);
+ * a numeric term, and the argument of its min/max, is compared under the
+ * collation SQLFE_NUMERIC_COLLATION (common/pgnumeric.h); whoever runs the
+ * SQL registers them, as hit/reader.c does; LIKE becomes GLOB;
  * OFFSET without LIMIT becomes LIMIT -1 OFFSET.  The output columns carry
  * what RowDescription needs.
  */
@@ -29,6 +30,8 @@
 /* The SQLite aggregates min() and max() of a date or time become: the stored text of the least/greatest key. */
 #define SQLFE_TIME_MIN_FUNCTION "cb_time_min"
 #define SQLFE_TIME_MAX_FUNCTION "cb_time_max"
+/* The SQLite collation of numeric text: pgnumeric_cmp. */
+#define SQLFE_NUMERIC_COLLATION "cb_numeric"
 
 /*
  * Fill plan->sql, binds, cols and depends from the resolved statement.

@@ -1080,12 +1080,39 @@ static void test_memo(void **state)
 
 /* --- ORDER BY a date or time: the time key of the stored text ------------------------- */
 
+/*
+ * A stored text of column col of one of r1's films that the sort cannot
+ * place (the fill never writes one: junk): the ordered statement sql and
+ * the aggregate agg go to the backend with the reason, not an error; with
+ * the backend's text back in the cache both are hits again.
+ */
+static void check_unplaceable(const char *col, const char *junk, const char *sql, const char *agg)
+{
+	char q[256], film_id[32], write[320];
+	cb_error err = {{0}};
+	hitpath_session ss = session();
+	snprintf(q, sizeof(q), "SELECT min(id) FROM film WHERE regie = %lld AND %s IS NOT NULL", r1, col);
+	snprintf(film_id, sizeof(film_id), "%s", pg_text(q));
+	cachedb_conn *w;
+	assert_true(cachedb_conn_open(db, &w, &err));
+	snprintf(write, sizeof(write), "UPDATE film SET %s = '%s' WHERE id = %s", col, junk, film_id);
+	assert_true(cachedb_exec(w, write, &err));
+	hitpath_result res = check_not(sql, &ss, HITPATH_BACKEND);
+	assert_non_null(strstr(res.reason, "not one the cache can place"));
+	res = check_not(agg, &ss, HITPATH_BACKEND);
+	assert_non_null(strstr(res.reason, "not one the cache can place"));
+	snprintf(q, sizeof(q), "SELECT %s::text FROM film WHERE id = %s", col, film_id);
+	snprintf(write, sizeof(write), "UPDATE film SET %s = '%s' WHERE id = %s", col, pg_text(q), film_id);
+	assert_true(cachedb_exec(w, write, &err));
+	cachedb_conn_close(w);
+	check_hit(sql, true); /* the same plans answer again */
+	check_hit(agg, true);
+}
+
 static void test_time_order(void **state)
 {
 	(void)state;
-	char sql[256], film_id[32], q[256], write[320];
-	cb_error err = {{0}};
-	hitpath_session ss = session();
+	char sql[256], q[256];
 	snprintf(sql, sizeof(sql),
 	         "SELECT id, erschienen, geaendert FROM film WHERE regie = %lld ORDER BY erschienen DESC, id", r1);
 	assert_true(check_hit(sql, true) > 1);
@@ -1101,22 +1128,59 @@ static void test_time_order(void **state)
 	check_hit(q, false);
 
 	/* a stored text that is no date (the fill never writes one): the backend answers, not an error */
-	snprintf(q, sizeof(q), "SELECT min(id) FROM film WHERE regie = %lld AND erschienen IS NOT NULL", r1);
-	snprintf(film_id, sizeof(film_id), "%s", pg_text(q));
+	check_unplaceable("erschienen", "next Tuesday", sql, agg);
+}
+
+/*
+ * ORDER BY and min/max of a numeric column: the stored text is not in
+ * numeric order ("-5.50" after "-0.50", "9.50" after "10.00"), the
+ * collation of common/pgnumeric.h is.  The budgets of r1's films are set
+ * on the backend to such values (and NULL) and copied into the cache as
+ * the backend prints them.
+ */
+static void test_numeric_order(void **state)
+{
+	(void)state;
+	char q[320];
+	cb_error err = {{0}};
+	snprintf(q, sizeof(q),
+	         "UPDATE film SET budget = CASE WHEN id %% 6 = 0 THEN NULL ELSE ((id %% 5) - 2) * 10 ^ (id %% 4) + 0.5 "
+	         "END WHERE regie = %lld",
+	         r1);
+	PGresult *pr = PQexec(pgc, q);
+	assert_int_equal(PQresultStatus(pr), PGRES_COMMAND_OK);
+	PQclear(pr);
+	snprintf(q, sizeof(q), "SELECT id, budget FROM film WHERE regie = %lld", r1);
+	pr = PQexec(pgc, q);
+	assert_int_equal(PQresultStatus(pr), PGRES_TUPLES_OK);
+	assert_true(PQntuples(pr) > 3);
 	cachedb_conn *w;
 	assert_true(cachedb_conn_open(db, &w, &err));
-	snprintf(write, sizeof(write), "UPDATE film SET erschienen = 'next Tuesday' WHERE id = %s", film_id);
-	assert_true(cachedb_exec(w, write, &err));
-	hitpath_result res = check_not(sql, &ss, HITPATH_BACKEND);
-	assert_non_null(strstr(res.reason, "not a date or time"));
-	res = check_not(agg, &ss, HITPATH_BACKEND);
-	assert_non_null(strstr(res.reason, "not a date or time"));
-	snprintf(q, sizeof(q), "SELECT erschienen::text FROM film WHERE id = %s", film_id);
-	snprintf(write, sizeof(write), "UPDATE film SET erschienen = '%s' WHERE id = %s", pg_text(q), film_id);
-	assert_true(cachedb_exec(w, write, &err));
-	cachedb_conn_close(w);
-	check_hit(sql, true); /* the same plans answer again */
+	for (int i = 0; i < PQntuples(pr); i++) {
+		char write[200];
+		if (PQgetisnull(pr, i, 1))
+			snprintf(write, sizeof(write), "UPDATE film SET budget = NULL WHERE id = %s",
+			         PQgetvalue(pr, i, 0));
+		else
+			snprintf(write, sizeof(write), "UPDATE film SET budget = '%s' WHERE id = %s",
+			         PQgetvalue(pr, i, 1), PQgetvalue(pr, i, 0));
+		assert_true(cachedb_exec(w, write, &err));
+	}
+	PQclear(pr);
+
+	char sql[256], agg[256];
+	snprintf(sql, sizeof(sql), "SELECT id, budget FROM film WHERE regie = %lld ORDER BY budget DESC, id", r1);
+	assert_true(check_hit(sql, true) > 3);
+	snprintf(q, sizeof(q), "SELECT budget FROM film WHERE regie = %lld ORDER BY budget NULLS FIRST, id LIMIT 4",
+	         r1);
+	check_hit(q, true);
+	snprintf(agg, sizeof(agg), "SELECT min(budget), max(budget), count(budget) FROM film WHERE regie = %lld", r1);
 	check_hit(agg, true);
+
+	cachedb_conn_close(w);
+
+	/* a stored text that is no numeric output (the fill never writes one): the backend answers */
+	check_unplaceable("budget", "1e5", sql, agg);
 }
 
 int main(void)
@@ -1126,6 +1190,7 @@ int main(void)
 	        cmocka_unit_test(test_negative_and_misses),
 	        cmocka_unit_test(test_backend_reasons),
 	        cmocka_unit_test(test_time_order),
+	        cmocka_unit_test(test_numeric_order),
 	        cmocka_unit_test(test_extended),
 	        cmocka_unit_test(test_plan_cache),
 	        cmocka_unit_test(test_plan_cache_full),

@@ -426,6 +426,58 @@ static void test_column_collation(void **state)
 	}
 }
 
+/*
+ * numeric sorts in numeric order (the collation of common/pgnumeric.h)
+ * under every typmod; min/max only at a fixed scale, where equal values
+ * print alike (which of "1.0" and "1.00" PostgreSQL's min returns depends on
+ * the order it reads them in).
+ */
+static void test_numeric_order(void **state)
+{
+	static const char *const sorted[] = {
+	        "SELECT id, amount FROM prices WHERE id IN (1, 2) ORDER BY amount",
+	        "SELECT id FROM prices WHERE id IN (1, 2) ORDER BY amount DESC NULLS LAST, id",
+	};
+	static const char *const extremes[] = {
+	        "SELECT min(amount) FROM prices WHERE id IN (1, 2)",
+	        "SELECT max(amount), count(*) FROM prices WHERE id IN (1, 2)",
+	};
+	static const char *const never[] = {
+	        "SELECT id FROM prices WHERE id IN (1, 2) AND amount < 5",
+	        "SELECT id FROM prices WHERE id IN (1, 2) AND amount = 5",
+	        "SELECT DISTINCT amount FROM prices WHERE id IN (1, 2)",
+	};
+	char why[128];
+
+	(void)state;
+	for (int scaled = 0; scaled < 2; scaled++) {
+		sqlfe_schema *s = sqlfe_schema_new("public");
+		assert_non_null(s);
+		int t = sqlfe_schema_add_table(s, "prices", 17003, false);
+		assert_int_equal(sqlfe_schema_add_column(s, t, "id", PGTYPE_OID_INT4, -1, "int4", 1,
+		                                         SQLFE_COL_UNIQUE | SQLFE_COL_FILL),
+		                 0);
+		assert_int_equal(sqlfe_schema_add_column(s, t, "amount", PGTYPE_OID_NUMERIC,
+		                                         scaled ? ((10 << 16) | 2) + 4 : -1, "numeric", 2, 0),
+		                 1);
+		for (size_t i = 0; i < sizeof(sorted) / sizeof(sorted[0]); i++)
+			if (!cacheable(s, sorted[i], why, sizeof(why)))
+				fail_msg("%s (scaled %d): want cache, got %s", sorted[i], scaled, why);
+		for (size_t i = 0; i < sizeof(extremes) / sizeof(extremes[0]); i++) {
+			bool c = cacheable(s, extremes[i], why, sizeof(why));
+			if (c != (scaled == 1))
+				fail_msg("%s (scaled %d): want %s, got %s", extremes[i], scaled,
+				         scaled ? "cache" : "backend", c ? "cache" : why);
+			if (!c)
+				assert_string_equal(why, "min/max on type numeric without a fixed scale");
+		}
+		for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+			if (cacheable(s, never[i], why, sizeof(why)))
+				fail_msg("%s (scaled %d): want backend, got cache", never[i], scaled);
+		sqlfe_schema_free(s);
+	}
+}
+
 static void test_schema_refusals(void **state)
 {
 	sqlfe_schema *s = sqlfe_schema_new(NULL);
@@ -459,6 +511,7 @@ int main(void)
 	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
 	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
 	        cmocka_unit_test(test_column_collation),      cmocka_unit_test(test_cast_params),
+	        cmocka_unit_test(test_numeric_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
