@@ -92,9 +92,14 @@ struct cbo_options {
  * pyodbc alternating statements) costs no Parse/Describe/DEALLOCATE round
  * trips.  The least recently used unused entry is deallocated when the
  * cache is full; DEALLOCATE ALL and DISCARD sent through the driver empty
- * it.
+ * it.  A web application sends more distinct texts than one would guess
+ * (an IN list of every length, one text per page size and sort order):
+ * the web shop of examples/webshop/ about 40, and with 32 entries a
+ * persistent connection deallocated and prepared again on nearly every
+ * page (a DEALLOCATE round trip each).  An entry costs the backend a few
+ * kilobytes.
  */
-#define CBO_PCACHE_MAX 32
+#define CBO_PCACHE_MAX 128
 typedef struct cbo_pcache_entry {
 	char *sql; /* NULL: the slot is free */
 	char plan[32];

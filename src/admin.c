@@ -177,6 +177,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "queries_cache_hits", STATS_GET(queries_cache_hits));
 	stat_row(r, "queries_cache_misses", STATS_GET(queries_cache_misses));
 	stat_row(r, "queries_backend", STATS_GET(queries_backend));
+	stat_row(r, "settings_checks", STATS_GET(settings_checks));
 	hitpath_stats hs = {0};
 	cachesvc *hcs = adm_cache(a);
 	if (hcs != NULL && cachesvc_hit_engine(hcs) != NULL)

@@ -445,6 +445,7 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	m = wire_begin(bout, 'S');
 	wire_end(bout, m);
 
+	STATS_ADD(settings_checks, 1);
 	sc->check = CHK_PENDING;
 	sc->check_row = false;
 	sc->check_error = false;
@@ -1063,9 +1064,11 @@ static const sqlfe_stmtclass_result anything = {.effects = SQLFE_STMTCLASS_WRITE
 
 /*
  * The unit u ends here: unless it is harmless (its statements cannot have
- * changed a setting, a privilege or a row of the cache) and the settings
- * are known, the check follows it in the same round trip, so its answer is
- * in before the client's ReadyForQuery.  A unit that may copy from the
+ * changed a setting, a privilege or a row of the cache: dropping prepared
+ * statements is harmless, add_effects notes which, and the check's own
+ * statement is prepared again when it is among them) and the settings are
+ * known, the check follows it in the same round trip, so its answer is in
+ * before the client's ReadyForQuery.  A unit that may copy from the
  * client gets its check at its ReadyForQuery instead: the backend reads
  * nothing but copy data while it copies.
  */
@@ -1074,7 +1077,8 @@ static void end_unit(sesscache *sc, unit *u, wire_buf *bout)
 	if (u == NULL)
 		return;
 	u->open = false;
-	if (u->eff.effects == 0 && (sc->check == CHK_OK || sc->check == CHK_PENDING))
+	if ((u->eff.effects & ~(unsigned)SQLFE_STMTCLASS_FORGET_STMTS) == 0 &&
+	    (sc->check == CHK_OK || sc->check == CHK_PENDING))
 		return;
 	u->probe = true;
 	if (u->eff.effects & SQLFE_STMTCLASS_COPY) {

@@ -336,7 +336,18 @@ with daemon:
     wait_fills()
     for i in range(3):
         exchange(c, B("s%d" % i, [ids[i]]) + E() + S)
+    c0 = stats()
     exchange(c, Q("DEALLOCATE s0"))
+    s0 = stats()
+    check(s0["settings_checks"] == c0["settings_checks"],
+          "DEALLOCATE of one statement needs no settings check (%d ran)" % (
+              s0["settings_checks"] - c0["settings_checks"]))
+    exchange(c, Q("SET extra_float_digits = 1"))
+    check(stats()["settings_checks"] == s0["settings_checks"] + 1, "a SET is followed by one settings check")
+    exchange(c, Q("DEALLOCATE ALL"))
+    exchange(c, P("s1", lookup.replace("%d", "$1")) + S)
+    exchange(c, P("s2", lookup.replace("%d", "$1")) + S)
+    exchange(c, Q("SET extra_float_digits = 0"))
     s0 = stats()
     for i in (1, 2):
         exchange(c, B("s%d" % i, [ids[i]]) + E() + S)
