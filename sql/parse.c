@@ -724,7 +724,7 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING)
 			return sqlfe_parse_backend(st, "ORDER BY USING");
 		so = &st->sorts[st->nsorts++];
-		so->e = conv_expr(c, sb->node, false);
+		so->e = conv_expr(c, sb->node, true); /* an aggregate: subset.c finds it in the select list */
 		if (so->e == NULL)
 			return false;
 		if (so->e->kind == SQLFE_X_VALUE) {
@@ -732,7 +732,7 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 			if (so->e->val.src != SQLFE_SRC_CONST || so->e->val.kind != SQLFE_LIT_INT4 ||
 			    so->e->val.text[0] == '-')
 				return sqlfe_parse_backend(st, "ORDER BY position");
-		} else if (so->e->kind != SQLFE_X_COLUMN) {
+		} else if (so->e->kind != SQLFE_X_COLUMN && so->e->kind != SQLFE_X_AGG) {
 			return sqlfe_parse_backend(st, "ORDER BY expression");
 		}
 		so->desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;

@@ -135,9 +135,10 @@ typedef enum sqlfe_nulls {
 } sqlfe_nulls;
 
 typedef struct sqlfe_sort {
-	sqlfe_expr *e; /* a column, or a constant position (ORDER BY 2) until subset resolves it */
+	sqlfe_expr *e; /* a column, an aggregate, or a constant position (ORDER BY 2) until subset resolves it */
 	bool desc;
 	sqlfe_nulls nulls;
+	int target; /* set by subset: >= 0 orders by that output column (an aggregate), -1 by e's column */
 } sqlfe_sort;
 
 typedef enum sqlfe_stmt_kind {

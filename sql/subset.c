@@ -343,6 +343,45 @@ static bool target_has(const sqlfe_stmt *st, const sqlfe_expr *e)
 	return false;
 }
 
+/*
+ * The output column an ORDER BY term names, or -1: an unqualified name
+ * that is an output alias (PostgreSQL takes the output column over an
+ * input column of the same name), or an aggregate the select list has.
+ */
+static int sort_target(const sqlfe_stmt *st, const sqlfe_expr *e)
+{
+	for (int k = 0; k < st->ntargets; k++) {
+		const sqlfe_target *tg = &st->targets[k];
+		const sqlfe_expr *t = tg->e;
+		if (e->kind == SQLFE_X_COLUMN && e->qual == NULL && tg->alias != NULL &&
+		    strcmp(tg->alias, e->name) == 0)
+			return k;
+		if (e->kind == SQLFE_X_AGG && t->kind == SQLFE_X_AGG && t->agg == e->agg &&
+		    (e->arg == NULL || (t->arg->occ == e->arg->occ && t->arg->col == e->arg->col)))
+			return k;
+	}
+	return -1;
+}
+
+/*
+ * ORDER BY the aggregate of output column k (with GROUP BY): count and sum
+ * are integers in SQLite; min and max only of a column SQLite orders as
+ * stored (their value is the stored text: a time key or numeric order
+ * would not apply to it).
+ */
+static bool check_sort_aggregate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, int k)
+{
+	const sqlfe_expr *t = st->targets[k].e;
+	if (st->ngroups == 0)
+		return sqlfe_parse_backend(st, "ORDER BY an aggregate without GROUP BY");
+	for (int i = 0; i < k; i++)
+		if (st->targets[i].e->kind == SQLFE_X_STAR)
+			return sqlfe_parse_backend(st, "ORDER BY an aggregate after *");
+	if ((t->agg == SQLFE_AGG_MIN || t->agg == SQLFE_AGG_MAX) && !can_order(s, res, t->arg))
+		return sqlfe_parse_backend(st, "ORDER BY min/max on type %s", col_type(s, res, t->arg)->name);
+	return true;
+}
+
 /* Is the column of e one of the GROUP BY columns? */
 static bool group_has(const sqlfe_stmt *st, const sqlfe_expr *e)
 {
@@ -458,13 +497,37 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		const pgtype *t;
 		if (res->has_agg && st->ngroups == 0)
 			return sqlfe_parse_backend(st, "ORDER BY with aggregates");
+		st->sorts[i].target = -1;
 		if (e->kind == SQLFE_X_VALUE) {
+			long n = strtol(e->val.text, NULL, 10);
+			if (n >= 1 && n <= st->ntargets && st->targets[n - 1].e->kind == SQLFE_X_AGG) {
+				if (!check_sort_aggregate(st, s, res, (int)n - 1))
+					return false;
+				st->sorts[i].target = (int)n - 1;
+				continue;
+			}
 			if (!resolve_position(st, s, res, e))
 				return false;
-		} else if (e->qual == NULL) {
-			for (int k = 0; k < st->ntargets; k++)
-				if (st->targets[k].alias != NULL && strcmp(st->targets[k].alias, e->name) == 0)
-					return sqlfe_parse_backend(st, "ORDER BY an output alias");
+		} else {
+			if (e->kind == SQLFE_X_AGG && e->arg != NULL && e->arg->occ < 0 &&
+			    !resolve_col(st, s, res, e->arg))
+				return false;
+			int k = sort_target(st, e);
+			const sqlfe_expr *out = k >= 0 ? st->targets[k].e : NULL;
+			if (out != NULL && out->kind == SQLFE_X_AGG) {
+				if (!check_sort_aggregate(st, s, res, k))
+					return false;
+				st->sorts[i].target = k;
+				continue;
+			}
+			if (e->kind == SQLFE_X_AGG)
+				return sqlfe_parse_backend(st, "ORDER BY an aggregate not in the select list");
+			if (out != NULL && out->kind != SQLFE_X_COLUMN)
+				return sqlfe_parse_backend(st, "ORDER BY an output alias of a non-column");
+			if (out != NULL) { /* an alias of a column orders by that column */
+				e->occ = out->occ;
+				e->col = out->col;
+			}
 		}
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;

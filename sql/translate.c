@@ -285,8 +285,13 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 	for (int i = 0; i < st->nsorts; i++) {
 		const sqlfe_sort *so = &st->sorts[i];
 		bool nulls_first = so->nulls == SQLFE_NULLS_DEFAULT ? so->desc : so->nulls == SQLFE_NULLS_FIRST;
-		bool time_key = type_of(&t, so->e)->flags & PGTYPE_OPS_TIME_KEY; /* its text is not in time order */
 		cb_sb_put(&t.sql, i == 0 ? " ORDER BY " : ", ");
+		if (so->target >= 0) { /* an aggregate: its output column, one per target before it (subset.c) */
+			cb_sb_printf(&t.sql, "%d%s%s", so->target + 1, so->desc ? " DESC" : " ASC",
+			             nulls_first ? " NULLS FIRST" : " NULLS LAST");
+			continue;
+		}
+		bool time_key = type_of(&t, so->e)->flags & PGTYPE_OPS_TIME_KEY; /* its text is not in time order */
 		if (time_key)
 			cb_sb_put(&t.sql, SQLFE_TIME_KEY_FUNCTION "(");
 		col_ref(&t, so->e->occ, so->e->col);

@@ -948,7 +948,10 @@ static void generate(stmt *s, const sizes *z)
 			reg_ids(g, "f.regie");
 			filters(g, &g->occs[0]);
 			add(s, " GROUP BY %s", by);
-			if (chance(50)) { /* one row per group: ordering by all group columns fixes the order */
+			if (chance(25)) { /* by the first aggregate (its position), the group columns fixing ties */
+				add(s, " ORDER BY %d DESC, %s", strchr(by, ',') != NULL ? 3 : 2, by);
+				s->ordered = true;
+			} else if (chance(50)) { /* one row per group: ordering by all group columns fixes the order */
 				add(s, " ORDER BY %s", by);
 				s->ordered = true;
 			}

@@ -337,6 +337,17 @@ static void test_hits_match_postgres(void **state)
 	    "genre",
 	    r1);
 	assert_true(n >= 2);
+	/* ORDER BY an aggregate: its alias, the aggregate itself, its position (ties broken by the group column) */
+	HIT(true,
+	    "SELECT jahr, count(*) AS n, max(laenge_min) AS longest FROM film WHERE regie = %lld GROUP BY jahr "
+	    "ORDER BY n DESC, longest NULLS FIRST, jahr",
+	    r1);
+	assert_true(n >= 2);
+	HIT(true,
+	    "SELECT genre, sum(laenge_min) FROM film WHERE regie = %lld GROUP BY genre ORDER BY sum(laenge_min), 1",
+	    r1);
+	HIT(true, "SELECT jahr, count(titel) FROM film WHERE regie = %lld GROUP BY jahr ORDER BY 2 DESC, 1 LIMIT 2",
+	    r1);
 	HIT(false, "SELECT * FROM film WHERE regie = %lld", r2);
 	assert_true(n >= 2);
 	HIT(true,
