@@ -14,15 +14,9 @@ build="${CB_BUILD_DIR:-$root/build}"
 seconds="${CB_DEMO_SECONDS:-8}"
 scale="${CB_DEMO_SCALE:-1}"
 inner=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--seconds) seconds="$2"; shift 2 ;;
-	--scale) scale="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=lib.sh
+. "$root/scripts/lib.sh"
+parse_options demo "seconds scale" "$@"
 
 if [ "$inner" -eq 0 ]; then
 	CB_BUILD_DIR="$build" "$root/scripts/build.sh"

@@ -22,16 +22,9 @@ scale=1
 port=8080
 workers=1
 inner=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--scale) scale="$2"; shift 2 ;;
-	--port) port="$2"; shift 2 ;;
-	--workers) workers="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "webshop: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
+# shellcheck source=lib.sh
+. "$root/scripts/lib.sh"
+parse_options webshop "scale port workers" "$@"
 
 if [ "$inner" -eq 0 ]; then
 	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
