@@ -29,19 +29,13 @@ cbadmin="$build/src/cbcache-admin"
 . "$root/scripts/lib.sh"
 
 run_in_pg() {
-	local suffix="$1" pg_options=()
-	shift
-	while [ "$1" != -- ]; do
-		pg_options+=("$1")
-		shift
-	done
+	local suffix="$1"
 	shift
 	[ "$inner" -eq 0 ] || return 0
 	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
 	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix"
 	mkdir -p "$(dirname "$out")"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" "${pg_options[@]}" -- "$0" "$@" --inner --out "$out"
+	in_pg "$@" --out "$out"
 }
 
 free_port() {

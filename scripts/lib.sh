@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# lib.sh - option parsing shared by scripts/demo.sh, scripts/webshop.sh and
-# the benchmarks (bench/lib.sh sources it); sourced, not run.
+# lib.sh - option parsing and the start in a throwaway PostgreSQL, shared
+# by scripts/demo.sh, scripts/webshop.sh and the benchmarks (bench/lib.sh
+# sources it); sourced, not run.  Expects $root and $build to be set.
 #
 #   parse_options PROG SPEC ARG...   the script's options into variables:
 #                                    SPEC lists its options, NAME for an
@@ -30,4 +31,33 @@ parse_options() {
 		fi
 		[ "$found" = 1 ] || { echo "$prog: unknown option $1 (see --help)" >&2; exit 2; }
 	done
+}
+
+# in_pg [WITH-PG-OPTION...] -- ARG...
+#                                    run the script again with ARG... and
+#                                    --inner in a throwaway PostgreSQL
+#                                    (tests/harness/with-pg.sh, given the
+#                                    WITH-PG-OPTIONs), CB_BUILD_DIR=$build
+#                                    exported; does not return
+in_pg() {
+	local pg_options=()
+	while [ "$1" != -- ]; do
+		pg_options+=("$1")
+		shift
+	done
+	shift
+	export CB_BUILD_DIR="$build"
+	exec "$root/tests/harness/with-pg.sh" "${pg_options[@]}" -- "$0" "$@" --inner
+}
+
+# start_in_pg MESSAGE [WITH-PG-OPTION...] -- ARG...
+#                                    unless --inner: build in $build
+#                                    (scripts/build.sh), print MESSAGE and
+#                                    in_pg the rest
+start_in_pg() {
+	[ "$inner" -eq 0 ] || return 0
+	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
+	echo "$1"
+	shift
+	in_pg "$@"
 }
