@@ -17,13 +17,8 @@ inner=0
 # shellcheck source=lib.sh
 . "$root/scripts/lib.sh"
 parse_options demo "seconds scale" "$@"
-
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
-	echo "demo: starting a throwaway PostgreSQL with the movie database at scale $scale"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" --scale "$scale"
-fi
+start_in_pg "demo: starting a throwaway PostgreSQL with the movie database at scale $scale" \
+	--scale "$scale" -- --seconds "$seconds" --scale "$scale"
 
 # ---- inside the throwaway PostgreSQL ----------------------------------------
 d="$CB_PG_DIR/demo"

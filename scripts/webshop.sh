@@ -25,13 +25,8 @@ inner=0
 # shellcheck source=lib.sh
 . "$root/scripts/lib.sh"
 parse_options webshop "scale port workers" "$@"
-
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
-	echo "webshop: starting a throwaway PostgreSQL with the shop at scale $scale"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" --no-data -- "$0" --inner --scale "$scale" --port "$port" --workers "$workers"
-fi
+start_in_pg "webshop: starting a throwaway PostgreSQL with the shop at scale $scale" \
+	--no-data -- --scale "$scale" --port "$port" --workers "$workers"
 
 # ---- inside the throwaway PostgreSQL ----------------------------------------
 export WS_ROOT="$root" WS_BUILD="$build"
