@@ -8,14 +8,17 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "common/array.h"
 
 struct xidwatch {
 	pthread_mutex_t mu;
-	uint32_t *xids;
-	size_t n, cap;
+	uint32_t *xids; /* under mu */
+	size_t n, cap;  /* under mu */
+	/* n, also readable without mu: every fill asks, and nearly always nothing is noted */
+	_Atomic size_t pending;
 };
 
 /* a before b, modulo 2^32 (PostgreSQL's TransactionIdPrecedes for normal xids) */
@@ -45,18 +48,17 @@ bool xidwatch_note(xidwatch *w, uint32_t xid)
 {
 	pthread_mutex_lock(&w->mu);
 	bool ok = CB_ARRAY_GROW(w->xids, w->cap, w->n + 1);
-	if (ok)
+	if (ok) {
 		w->xids[w->n++] = xid;
+		atomic_store(&w->pending, w->n);
+	}
 	pthread_mutex_unlock(&w->mu);
 	return ok;
 }
 
 size_t xidwatch_pending(xidwatch *w)
 {
-	pthread_mutex_lock(&w->mu);
-	size_t n = w->n;
-	pthread_mutex_unlock(&w->mu);
-	return n;
+	return atomic_load(&w->pending);
 }
 
 /* One decimal xid8 at *p, reduced to 32 bits; *p moves past it.  False when there is none. */
@@ -129,6 +131,7 @@ bool xidwatch_check(xidwatch *w, const char *snapshot, uint32_t *hidden, cb_erro
 		if (!shows(w->xids[i], xmin, xmax, xip, nxip))
 			w->xids[k++] = w->xids[i];
 	w->n = k;
+	atomic_store(&w->pending, k);
 	if (k > 0)
 		*hidden = w->xids[0];
 	pthread_mutex_unlock(&w->mu);

@@ -17,6 +17,7 @@
 #define OUT PGTYPE_RENDER
 #define EXACT PGTYPE_EXACT_EQ
 #define SEND PGTYPE_SEND
+#define TKEY PGTYPE_OPS_TIME_KEY
 
 static const pgtype type_table[] = {
         {PGTYPE_OID_BOOL, "bool", "boolean", 1, PGTYPE_ST_BOOL, PGTYPE_FAM_BOOL, EQ | OUT | EXACT | SEND},
@@ -35,13 +36,14 @@ static const pgtype type_table[] = {
         {PGTYPE_OID_BPCHAR, "bpchar", "character", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, OUT | EXACT | SEND},
         {PGTYPE_OID_VARCHAR, "varchar", "character varying", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_TEXT,
          EQ | ORDC | LIKE | OUT | EXACT | SEND},
-        {PGTYPE_OID_DATE, "date", "date", 4, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, PGTYPE_T_DATESTYLE | OUT | EXACT},
+        {PGTYPE_OID_DATE, "date", "date", 4, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
+         PGTYPE_T_DATESTYLE | TKEY | OUT | EXACT},
         {PGTYPE_OID_TIME, "time", "time without time zone", 8, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
          PGTYPE_T_DATESTYLE | OUT | EXACT},
         {PGTYPE_OID_TIMESTAMP, "timestamp", "timestamp without time zone", 8, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
-         PGTYPE_T_DATESTYLE | OUT | EXACT},
+         PGTYPE_T_DATESTYLE | TKEY | OUT | EXACT},
         {PGTYPE_OID_TIMESTAMPTZ, "timestamptz", "timestamp with time zone", 8, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
-         PGTYPE_T_DATESTYLE | PGTYPE_T_TIMEZONE | OUT | EXACT},
+         PGTYPE_T_DATESTYLE | PGTYPE_T_TIMEZONE | TKEY | OUT | EXACT},
         {PGTYPE_OID_INTERVAL, "interval", "interval", 16, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE,
          PGTYPE_T_INTERVALSTYLE | OUT},
         {1266, "timetz", "time with time zone", 12, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, 0},

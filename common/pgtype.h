@@ -105,6 +105,7 @@ typedef enum pgtype_family {
 #define PGTYPE_RENDER 0x100         /* the hit path prints it exactly */
 #define PGTYPE_EXACT_EQ 0x200       /* equal values have equal stored forms: may be a fill column or RCC end */
 #define PGTYPE_SEND 0x400           /* the hit path also sends PostgreSQL's binary format (hit/render.c) */
+#define PGTYPE_OPS_TIME_KEY 0x800   /* ORDER BY, min, max through the time key of the stored text (common/pgtime.h) */
 
 typedef struct pgtype {
 	uint32_t oid;

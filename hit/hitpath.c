@@ -109,26 +109,25 @@ static bool value_text(const sqlfe_bound *b, char *buf, size_t cap)
 hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
 {
 	hitpath_engine *e = calloc(1, sizeof(*e));
-	if (e != NULL) {
-		e->s = *s;
-		e->s.cache_path = strdup(s->cache_path ? s->cache_path : "");
-		e->s.fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "");
-	}
-	if (e == NULL || e->s.cache_path == NULL || e->s.fill_timezone == NULL) {
-		cb_error_set(err, "out of memory creating the hit path");
-		hitpath_engine_free(e);
-		return NULL;
-	}
-	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, s->max_plans, err)) == NULL) {
-		hitpath_engine_free(e);
-		return NULL;
-	}
+	if (e == NULL)
+		goto oom;
+	e->s = *s;
+	e->s.cache_path = strdup(s->cache_path ? s->cache_path : "");
+	e->s.fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "");
+	if (e->s.cache_path == NULL || e->s.fill_timezone == NULL)
+		goto oom;
+	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, s->max_plans, err)) == NULL)
+		goto fail;
 	if (s->memo_max_bytes > 0 && (e->memo = memo_new(s->memo_max_bytes)) == NULL) {
 		cb_error_set(err, "out of memory creating the memo of answers");
-		hitpath_engine_free(e);
-		return NULL;
+		goto fail;
 	}
 	return e;
+oom:
+	cb_error_set(err, "out of memory creating the hit path");
+fail:
+	hitpath_engine_free(e);
+	return NULL;
 }
 
 void hitpath_engine_free(hitpath_engine *e)
@@ -158,18 +157,8 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out)
 	out->errors = atomic_load(&e->errors);
 	out->session_statements = atomic_load(&e->conn_stmts);
 	out->session_statements_evicted = atomic_load(&e->conn_stmts_evicted);
-	if (e->memo != NULL) {
-		memo_stats ms;
-		memo_get_stats(e->memo, &ms);
-		out->memo_hits = ms.hits;
-		out->memo_misses = ms.misses;
-		out->memo_stale = ms.stale;
-		out->memo_stored = ms.stored;
-		out->memo_evictions = ms.evictions;
-		out->memo_entries = ms.entries;
-		out->memo_bytes = ms.bytes;
-		out->memo_max_bytes = ms.max_bytes;
-	}
+	if (e->memo != NULL)
+		memo_get_stats(e->memo, &out->memo);
 }
 
 typedef struct foreach_arg {
@@ -693,6 +682,12 @@ static hitpath_outcome emit_rows(hitpath_conn *c, sqlite3_stmt *st, const sqlfe_
 		rows++;
 		if (out->failed)
 			return failed(res, err, "out of memory rendering a cache answer");
+	}
+	if (rc != SQLITE_DONE && c->rd->untimely) {
+		c->rd->untimely = false;
+		return to_backend(res,
+		                  "a stored value the statement orders by time is not a date or time the cache can "
+		                  "order");
 	}
 	if (rc != SQLITE_DONE) {
 		cb_error_set(err, "reading the cache failed: %s; the cache answers again once SQLite does",

@@ -57,6 +57,7 @@
 #include "cachegroup/model.h"
 #include "common/contract.h"
 #include "common/error.h"
+#include "hit/memo.h"
 #include "hit/wire.h"
 
 typedef struct hitpath_engine hitpath_engine;
@@ -189,9 +190,7 @@ typedef struct hitpath_stats {
 	size_t plans;                        /* plans in the plan cache */
 	uint64_t session_statements;         /* prepared on the connections now, one per connection and plan */
 	uint64_t session_statements_evicted; /* finalized to stay within max_session_statements */
-	/* the memo of rendered answers (all 0 without one): see memo_stats in hit/memo.h */
-	uint64_t memo_hits, memo_misses, memo_stale, memo_stored, memo_evictions;
-	size_t memo_entries, memo_bytes, memo_max_bytes;
+	memo_stats memo;                     /* the memo of rendered answers (hit/memo.h); all 0 without one */
 } hitpath_stats;
 void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out);
 

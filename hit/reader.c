@@ -6,6 +6,10 @@
 #include "hit/reader.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/pgtime.h"
+#include "sql/translate.h"
 
 void reader_close(reader *r)
 {
@@ -22,6 +26,100 @@ void reader_close(reader *r)
 	sqlite3_finalize(r->rollback);
 	sqlite3_close(r->lite);
 	free(r);
+}
+
+/* Fail the statement over a stored text that is no time, and tell the reader (hit/reader.h). */
+static void refuse_untimely(sqlite3_context *ctx)
+{
+	bool *untimely = sqlite3_user_data(ctx);
+	if (untimely != NULL)
+		*untimely = true;
+	sqlite3_result_error(ctx, "a stored value is not a date or time the cache can order", -1);
+}
+
+static void time_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int64_t key;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+	} else if (sqlite3_value_type(argv[0]) == SQLITE_TEXT &&
+	           pgtime_sort_key((const char *)sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+	                           &key)) {
+		sqlite3_result_int64(ctx, key);
+	} else {
+		refuse_untimely(ctx);
+	}
+}
+
+/* The state of cb_time_min/cb_time_max: the text of the least/greatest key so far. */
+typedef struct time_extreme {
+	bool have;
+	int64_t key;
+	char *text; /* malloc'd */
+	int len;
+} time_extreme;
+
+static void time_extreme_step(sqlite3_context *ctx, sqlite3_value *v, bool want_max)
+{
+	if (sqlite3_value_type(v) == SQLITE_NULL)
+		return; /* min and max skip NULLs */
+	time_extreme *x = sqlite3_aggregate_context(ctx, sizeof(*x));
+	if (x == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	const char *text = (const char *)sqlite3_value_text(v);
+	int len = sqlite3_value_bytes(v);
+	int64_t key;
+	if (sqlite3_value_type(v) != SQLITE_TEXT || text == NULL || !pgtime_sort_key(text, (size_t)len, &key)) {
+		refuse_untimely(ctx);
+		return;
+	}
+	if (x->have && (want_max ? key <= x->key : key >= x->key))
+		return;
+	char *copy = malloc((size_t)len + 1);
+	if (copy == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	memcpy(copy, text, (size_t)len + 1);
+	free(x->text);
+	*x = (time_extreme){.have = true, .key = key, .text = copy, .len = len};
+}
+
+static void time_min_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	time_extreme_step(ctx, argv[0], false);
+}
+
+static void time_max_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	time_extreme_step(ctx, argv[0], true);
+}
+
+static void time_extreme_final(sqlite3_context *ctx)
+{
+	time_extreme *x = sqlite3_aggregate_context(ctx, 0);
+	if (x == NULL || !x->have) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, x->text, x->len, free);
+	x->text = NULL;
+}
+
+bool reader_add_functions(sqlite3 *lite, bool *untimely)
+{
+	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	return sqlite3_create_function_v2(lite, SQLFE_TIME_KEY_FUNCTION, 1, flags, untimely, time_key, NULL, NULL,
+	                                  NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(lite, SQLFE_TIME_MIN_FUNCTION, 1, flags, untimely, NULL, time_min_step,
+	                                  time_extreme_final, NULL) == SQLITE_OK &&
+	       sqlite3_create_function_v2(lite, SQLFE_TIME_MAX_FUNCTION, 1, flags, untimely, NULL, time_max_step,
+	                                  time_extreme_final, NULL) == SQLITE_OK;
 }
 
 sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_error *err)
@@ -58,6 +156,11 @@ reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, i
 	if (rc != SQLITE_OK) {
 		cb_error_set(err, "cannot open the cache file %s for reading: %s; check that it exists and is readable",
 		             path, r->lite ? sqlite3_errmsg(r->lite) : sqlite3_errstr(rc));
+		reader_close(r);
+		return NULL;
+	}
+	if (!reader_add_functions(r->lite, &r->untimely)) {
+		cb_error_set(err, "cannot register the cache's SQL functions: %s", sqlite3_errmsg(r->lite));
 		reader_close(r);
 		return NULL;
 	}

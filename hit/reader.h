@@ -28,6 +28,7 @@ typedef struct reader {
 	size_t ngroups;
 	sqlite3_stmt ***stmts; /* [group][statement index], prepared lazily */
 	sqlite3_stmt *begin, *commit, *rollback;
+	bool untimely; /* a time function (reader_add_functions) met a stored text that is no time */
 } reader;
 
 /* Open path read-only for the compiled groups (borrowed: they must outlive the reader). */
@@ -39,6 +40,15 @@ void reader_close(reader *r);
 sqlite3_stmt *reader_stmt(reader *r, size_t group, size_t stmt, cb_error *err);
 /* A statement of r's own SQL (kept by the caller); NULL with err. */
 sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_error *err);
+
+/*
+ * Register on lite the functions translated SQL calls (sql/translate.h):
+ * SQLFE_TIME_KEY_FUNCTION and the aggregates SQLFE_TIME_MIN/MAX_FUNCTION.
+ * When one meets text that is no date or time (pgtime_sort_key refuses it)
+ * the statement fails and *untimely is set, so the caller can tell that
+ * from a damaged file and ask the backend.
+ */
+CB_MUSTCHECK bool reader_add_functions(sqlite3 *lite, bool *untimely);
 
 /* A read transaction: begin, then end (commit) or abort (rollback, never fails). */
 CB_MUSTCHECK bool reader_begin(reader *r, cb_error *err);

@@ -79,22 +79,23 @@ static bool send_float(wire_buf *out, const sqlfe_outcol *col, const sqlfe_sqlva
 	}
 	if (isnan(d))
 		return false;
+	uint64_t bits;
+	int size;
 	if (col->type_oid == PGTYPE_OID_FLOAT4) {
 		float f = (float)d;
 		uint32_t u;
 		if ((double)f != d)
 			return false;
-		memcpy(&u, &f, 4);
-		put_be(b, u, 4);
-		wire_put_int32(out, 4);
-		wire_buf_append(out, b, 4);
-		return true;
+		memcpy(&u, &f, sizeof(u));
+		bits = u;
+		size = 4;
+	} else {
+		memcpy(&bits, &d, sizeof(bits));
+		size = 8;
 	}
-	uint64_t u;
-	memcpy(&u, &d, 8);
-	put_be(b, u, 8);
-	wire_put_int32(out, 8);
-	wire_buf_append(out, b, 8);
+	put_be(b, bits, size);
+	wire_put_int32(out, size);
+	wire_buf_append(out, b, (size_t)size);
 	return true;
 }
 

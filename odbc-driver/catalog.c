@@ -33,9 +33,6 @@
 #include "odbc-driver/results.h"
 #include "odbc-driver/statement.h"
 
-#define CAT_NAME 128    /* psqlODBC's MAX_INFO_STRING */
-#define CAT_VARCHAR 254 /* psqlODBC's INFO_VARCHAR_SIZE */
-
 /* --- building result sets ----------------------------------------------------------------- */
 
 PGresult *cat_result_new(cbo_stmt *st, const cat_def *defs, int n)
@@ -103,10 +100,11 @@ SQLRETURN cat_install(cbo_stmt *st, PGresult *res, const cat_def *defs, int n)
 	return SQL_SUCCESS;
 }
 
-/* Install a result whose rows were filled (ok false: memory ran out and
- * the result goes). */
-static SQLRETURN cat_finish(cbo_stmt *st, PGresult *res, bool ok, const cat_def *defs, int n)
+/* Install a result whose rows were filled from the query's rows, which go
+ * (ok false: memory ran out and the result goes too). */
+static SQLRETURN cat_finish(cbo_stmt *st, PGresult *rows, PGresult *res, bool ok, const cat_def *defs, int n)
 {
+	PQclear(rows);
 	if (!ok) {
 		PQclear(res);
 		return cat_oom(st);
@@ -384,14 +382,31 @@ static SQLRETURN cat_run(cbo_stmt *st, const cat_args *a, int nargs, cat_impl im
 	return r;
 }
 
+/* A catalog function of catalog.h: name##_impl run by cat_run, whose
+ * second try folds the first nargs names. */
+#define CAT_FUNCTION(name, nargs)                          \
+	SQLRETURN name(cbo_stmt *st, const cat_args *a)    \
+	{                                                  \
+		return cat_run(st, a, nargs, name##_impl); \
+	}
+
+/* The three columns that name a table, the first of SQLTables',
+ * SQLColumns', SQLStatistics' and SQLPrimaryKeys' result sets. */
+#define CAT_TABLE_DEFS \
+	CAT_NAME("TABLE_CAT", "TABLE_QUALIFIER"), CAT_NAME("TABLE_SCHEM", "TABLE_OWNER"), CAT_NAME("TABLE_NAME", NULL)
+
+/* The five columns that describe a column's type in SQLColumns' and
+ * SQLSpecialColumns' result sets (SQLProcedureColumns' have no ODBC 2 names). */
+#define CAT_TYPE_DEFS                                                                                   \
+	CAT_INT2("DATA_TYPE", NULL), CAT_NAME("TYPE_NAME", NULL), CAT_INT4("COLUMN_SIZE", "PRECISION"), \
+	        CAT_INT4("BUFFER_LENGTH", "LENGTH"), CAT_INT2("DECIMAL_DIGITS", "SCALE")
+
 /* --- SQLTables ------------------------------------------------------------------------------ */
 
 static const cat_def cat_tables_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_TYPE", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"REMARKS", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        CAT_TABLE_DEFS,
+        CAT_NAME("TABLE_TYPE", NULL),
+        CAT_VARCHAR("REMARKS", NULL),
 };
 
 enum { CT_SYSTEM = 1, CT_TABLE = 2, CT_VIEW = 4, CT_FOREIGN = 8, CT_MATVIEW = 16 };
@@ -537,45 +552,33 @@ static SQLRETURN cat_tables_impl(cbo_stmt *st, const cat_args *a)
 		     cat_set(res, out, 3, list_types || !list_some ? type : NULL) && cat_set(res, out, 4, "");
 		out++;
 	}
-	PQclear(rows);
-	return cat_finish(st, res, ok, cat_tables_defs, 5);
-}
-
-SQLRETURN cat_tables(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 3, cat_tables_impl);
+	return cat_finish(st, rows, res, ok, cat_tables_defs, 5);
 }
 
 /* --- SQLColumns ----------------------------------------------------------------------------- */
 
 static const cat_def cat_columns_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_SIZE", "PRECISION", CBO_INT4OID, 4},
-        {"BUFFER_LENGTH", "LENGTH", CBO_INT4OID, 4},
-        {"DECIMAL_DIGITS", "SCALE", CBO_INT2OID, 2},
-        {"NUM_PREC_RADIX", "RADIX", CBO_INT2OID, 2},
-        {"NULLABLE", NULL, CBO_INT2OID, 2},
-        {"REMARKS", NULL, CBO_VARCHAROID, CAT_VARCHAR},
-        {"COLUMN_DEF", NULL, CBO_VARCHAROID, CAT_VARCHAR},
-        {"SQL_DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"SQL_DATETIME_SUB", NULL, CBO_INT2OID, 2},
-        {"CHAR_OCTET_LENGTH", NULL, CBO_INT4OID, 4},
-        {"ORDINAL_POSITION", NULL, CBO_INT4OID, 4},
-        {"IS_NULLABLE", NULL, CBO_VARCHAROID, CAT_VARCHAR},
+        CAT_TABLE_DEFS,
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_TYPE_DEFS,
+        CAT_INT2("NUM_PREC_RADIX", "RADIX"),
+        CAT_INT2("NULLABLE", NULL),
+        CAT_VARCHAR("REMARKS", NULL),
+        CAT_VARCHAR("COLUMN_DEF", NULL),
+        CAT_INT2("SQL_DATA_TYPE", NULL),
+        CAT_INT2("SQL_DATETIME_SUB", NULL),
+        CAT_INT4("CHAR_OCTET_LENGTH", NULL),
+        CAT_INT4("ORDINAL_POSITION", NULL),
+        CAT_VARCHAR("IS_NULLABLE", NULL),
         /* psqlODBC's own columns */
-        {"DISPLAY_SIZE", NULL, CBO_INT4OID, 4},
-        {"FIELD_TYPE", NULL, CBO_INT4OID, 4},
-        {"AUTO_INCREMENT", NULL, CBO_INT4OID, 4},
-        {"PHYSICAL NUMBER", NULL, CBO_INT2OID, 2},
-        {"TABLE OID", NULL, CBO_OIDOID, 4},
-        {"BASE TYPEID", NULL, CBO_OIDOID, 4},
-        {"TYPMOD", NULL, CBO_INT4OID, 4},
-        {"TABLE INFO", NULL, CBO_INT4OID, 4},
+        CAT_INT4("DISPLAY_SIZE", NULL),
+        CAT_INT4("FIELD_TYPE", NULL),
+        CAT_INT4("AUTO_INCREMENT", NULL),
+        CAT_INT2("PHYSICAL NUMBER", NULL),
+        CAT_OID("TABLE OID", NULL),
+        CAT_OID("BASE TYPEID", NULL),
+        CAT_INT4("TYPMOD", NULL),
+        CAT_INT4("TABLE INFO", NULL),
 };
 #define CAT_NCOLUMNS ((int)(sizeof(cat_columns_defs) / sizeof(cat_columns_defs[0])))
 
@@ -668,7 +671,7 @@ static SQLRETURN cat_columns_impl(cbo_stmt *st, const cat_args *a)
 		     cat_set_nint(res, i, 8, pgt_decimal_digits(&ctx, &c)) &&
 		     cat_set_nint(res, i, 9, pgt_radix(type)) &&
 		     cat_set_int(res, i, 10, notnull ? SQL_NO_NULLS : SQL_NULLABLE) && cat_set(res, i, 11, "") &&
-		     cat_set(res, i, 12, def != NULL && strlen(def) > CAT_VARCHAR ? "TRUNCATE" : def) &&
+		     cat_set(res, i, 12, def != NULL && strlen(def) > CAT_VARCHAR_SIZE ? "TRUNCATE" : def) &&
 		     cat_set_int(res, i, 13, pgt_desc_type(&ctx, &c)) &&
 		     cat_set_nint(res, i, 14, pgt_datetime_sub(&ctx, &c)) &&
 		     cat_set_int(res, i, 15, cat_octets(&ctx, &c)) && cat_set_int(res, i, 16, i + 1) &&
@@ -678,26 +681,16 @@ static SQLRETURN cat_columns_impl(cbo_stmt *st, const cat_args *a)
 		     cat_set_int(res, i, 23, (long)base) && cat_set_int(res, i, 24, mod) &&
 		     cat_set_int(res, i, 25, table_info);
 	}
-	PQclear(rows);
-	return cat_finish(st, res, ok, cat_columns_defs, CAT_NCOLUMNS);
-}
-
-SQLRETURN cat_columns(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 4, cat_columns_impl);
+	return cat_finish(st, rows, res, ok, cat_columns_defs, CAT_NCOLUMNS);
 }
 
 /* --- SQLSpecialColumns ---------------------------------------------------------------------- */
 
 static const cat_def cat_special_defs[] = {
-        {"SCOPE", NULL, CBO_INT2OID, 2},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_SIZE", "PRECISION", CBO_INT4OID, 4},
-        {"BUFFER_LENGTH", "LENGTH", CBO_INT4OID, 4},
-        {"DECIMAL_DIGITS", "SCALE", CBO_INT2OID, 2},
-        {"PSEUDO_COLUMN", NULL, CBO_INT2OID, 2},
+        CAT_INT2("SCOPE", NULL),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_TYPE_DEFS,
+        CAT_INT2("PSEUDO_COLUMN", NULL),
 };
 
 static PGresult *cat_relkind_query(cbo_stmt *st, const cat_args *a, const char *schema, bool pattern)
@@ -716,7 +709,7 @@ static PGresult *cat_relkind_query(cbo_stmt *st, const cat_args *a, const char *
 	return r;
 }
 
-static SQLRETURN cat_special_impl(cbo_stmt *st, const cat_args *a)
+static SQLRETURN cat_special_columns_impl(cbo_stmt *st, const cat_args *a)
 {
 	const char *table = a->s[2], *schema = cat_schema_arg(a, 1);
 	if (table == NULL)
@@ -756,27 +749,20 @@ static SQLRETURN cat_special_impl(cbo_stmt *st, const cat_args *a)
 	return cat_install(st, res, cat_special_defs, 8);
 }
 
-SQLRETURN cat_special_columns(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 3, cat_special_impl);
-}
-
 /* --- SQLStatistics -------------------------------------------------------------------------- */
 
 static const cat_def cat_stats_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"NON_UNIQUE", NULL, CBO_INT2OID, 2},
-        {"INDEX_QUALIFIER", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"INDEX_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"TYPE", NULL, CBO_INT2OID, 2},
-        {"ORDINAL_POSITION", "SEQ_IN_INDEX", CBO_INT2OID, 2},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"ASC_OR_DESC", "COLLATION", CBO_CHAROID, 1},
-        {"CARDINALITY", NULL, CBO_INT4OID, 4},
-        {"PAGES", NULL, CBO_INT4OID, 4},
-        {"FILTER_CONDITION", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_TABLE_DEFS,
+        CAT_INT2("NON_UNIQUE", NULL),
+        CAT_NAME("INDEX_QUALIFIER", NULL),
+        CAT_NAME("INDEX_NAME", NULL),
+        CAT_INT2("TYPE", NULL),
+        CAT_INT2("ORDINAL_POSITION", "SEQ_IN_INDEX"),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_CHAR("ASC_OR_DESC", "COLLATION"),
+        CAT_INT4("CARDINALITY", NULL),
+        CAT_INT4("PAGES", NULL),
+        CAT_NAME("FILTER_CONDITION", NULL),
 };
 
 static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
@@ -881,52 +867,44 @@ static SQLRETURN cat_statistics_impl(cbo_stmt *st, const cat_args *a)
 	}
 	free(nspname);
 	PQclear(idx);
-	PQclear(cols);
-	return cat_finish(st, res, ok, cat_stats_defs, 13);
-}
-
-SQLRETURN cat_statistics(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 3, cat_statistics_impl);
+	return cat_finish(st, cols, res, ok, cat_stats_defs, 13);
 }
 
 /* --- SQLPrimaryKeys ------------------------------------------------------------------------- */
 
 static const cat_def cat_pk_defs[] = {
-        {"TABLE_CAT", "TABLE_QUALIFIER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_SCHEM", "TABLE_OWNER", CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"KEY_SEQ", NULL, CBO_INT2OID, 2},
-        {"PK_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_TABLE_DEFS,
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_INT2("KEY_SEQ", NULL),
+        CAT_NAME("PK_NAME", NULL),
 };
 
 static PGresult *cat_pk_query(cbo_stmt *st, const char *table, const char *schema, bool table_valid, bool by_name)
 {
+	/* the key's columns by the table's primary-key index or, the old way,
+	 * by an index named <table>_pkey */
 	cat_q q = {.n = 0};
-	if (!by_name) {
+	q_add(&q, "SELECT ta.attname::text, ic.relname::text, n.nspname::text FROM pg_catalog.pg_attribute ta, "
+	          "pg_catalog.pg_attribute ia, ");
+	if (!by_name)
 		q_add(&q,
-		      "SELECT ta.attname::text, ic.relname::text, n.nspname::text FROM pg_catalog.pg_attribute ta, "
-		      "pg_catalog.pg_attribute ia, pg_catalog.pg_class tc, pg_catalog.pg_index i, "
-		      "pg_catalog.pg_namespace n, pg_catalog.pg_class ic WHERE tc.relname = $%d",
+		      "pg_catalog.pg_class tc, pg_catalog.pg_index i, pg_catalog.pg_namespace n, "
+		      "pg_catalog.pg_class ic WHERE tc.relname = $%d",
 		      q_param(&q, table));
-		q_schema_exact(&q, "n.nspname", schema, table_valid);
-		q_add(&q, " AND tc.oid = i.indrelid AND n.oid = tc.relnamespace AND i.indisprimary AND ia.attrelid = "
-		          "i.indexrelid AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND NOT "
-		          "ta.attisdropped AND NOT ia.attisdropped AND ic.oid = i.indexrelid ORDER BY ia.attnum");
-	} else {
-		/* the old way: an index named <table>_pkey */
+	else
 		q_add(&q,
-		      "SELECT ta.attname::text, ic.relname::text, n.nspname::text FROM pg_catalog.pg_attribute ta, "
-		      "pg_catalog.pg_attribute ia, pg_catalog.pg_class ic, pg_catalog.pg_index i, "
-		      "pg_catalog.pg_namespace n WHERE ic.relname = $%d || '_pkey'",
+		      "pg_catalog.pg_class ic, pg_catalog.pg_index i, pg_catalog.pg_namespace n WHERE ic.relname = $%d "
+		      "|| '_pkey'",
 		      q_param(&q, table));
-		q_schema_exact(&q, "n.nspname", schema, table_valid);
-		q_add(&q,
-		      " AND ic.oid = i.indexrelid AND n.oid = ic.relnamespace AND ia.attrelid = i.indexrelid AND "
-		      "ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND NOT ta.attisdropped AND "
-		      "NOT ia.attisdropped ORDER BY ia.attnum");
-	}
+	q_schema_exact(&q, "n.nspname", schema, table_valid);
+	if (!by_name)
+		q_add(&q, " AND tc.oid = i.indrelid AND n.oid = tc.relnamespace AND i.indisprimary");
+	else
+		q_add(&q, " AND ic.oid = i.indexrelid AND n.oid = ic.relnamespace");
+	q_add(&q,
+	      " AND ia.attrelid = i.indexrelid AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] "
+	      "AND NOT ta.attisdropped AND NOT ia.attisdropped%s ORDER BY ia.attnum",
+	      by_name ? "" : " AND ic.oid = i.indexrelid");
 	return q_run(st, &q);
 }
 
@@ -956,13 +934,7 @@ static SQLRETURN cat_primary_keys_impl(cbo_stmt *st, const cat_args *a)
 		ok = cat_set(res, i, 0, cat_db(st)) && cat_set(res, i, 1, PQgetvalue(rows, i, 2)) &&
 		     cat_set(res, i, 2, table) && cat_set(res, i, 3, PQgetvalue(rows, i, 0)) &&
 		     cat_set_int(res, i, 4, i + 1) && cat_set(res, i, 5, PQgetvalue(rows, i, 1));
-	PQclear(rows);
-	return cat_finish(st, res, ok, cat_pk_defs, 6);
-}
-
-SQLRETURN cat_primary_keys(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 3, cat_primary_keys_impl);
+	return cat_finish(st, rows, res, ok, cat_pk_defs, 6);
 }
 
 /* --- SQLForeignKeys ------------------------------------------------------------------------- */
@@ -1016,11 +988,6 @@ static SQLRETURN cat_foreign_keys_impl(cbo_stmt *st, const cat_args *a)
 	return cat_install_query(st, r);
 }
 
-SQLRETURN cat_foreign_keys(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 6, cat_foreign_keys_impl);
-}
-
 /* --- SQLProcedures -------------------------------------------------------------------------- */
 
 static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
@@ -1045,34 +1012,29 @@ static SQLRETURN cat_procedures_impl(cbo_stmt *st, const cat_args *a)
 	return cat_install_query(st, r);
 }
 
-SQLRETURN cat_procedures(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 3, cat_procedures_impl);
-}
-
 /* --- SQLProcedureColumns -------------------------------------------------------------------- */
 
 static const cat_def cat_procols_defs[] = {
-        {"PROCEDURE_CAT", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("PROCEDURE_CAT", NULL),
         /* psqlODBC's spelling */
-        {"PROCEDUR_SCHEM", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"PROCEDURE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_TYPE", NULL, CBO_INT2OID, 2},
-        {"DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"TYPE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_SIZE", NULL, CBO_INT4OID, 4},
-        {"BUFFER_LENGTH", NULL, CBO_INT4OID, 4},
-        {"DECIMAL_DIGITS", NULL, CBO_INT2OID, 2},
-        {"NUM_PREC_RADIX", NULL, CBO_INT2OID, 2},
-        {"NULLABLE", NULL, CBO_INT2OID, 2},
-        {"REMARKS", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"COLUMN_DEF", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"SQL_DATA_TYPE", NULL, CBO_INT2OID, 2},
-        {"SQL_DATETIME_SUB", NULL, CBO_INT2OID, 2},
-        {"CHAR_OCTET_LENGTH", NULL, CBO_INT4OID, 4},
-        {"ORDINAL_POSITION", NULL, CBO_INT4OID, 4},
-        {"IS_NULLABLE", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("PROCEDUR_SCHEM", NULL),
+        CAT_NAME("PROCEDURE_NAME", NULL),
+        CAT_NAME("COLUMN_NAME", NULL),
+        CAT_INT2("COLUMN_TYPE", NULL),
+        CAT_INT2("DATA_TYPE", NULL),
+        CAT_NAME("TYPE_NAME", NULL),
+        CAT_INT4("COLUMN_SIZE", NULL),
+        CAT_INT4("BUFFER_LENGTH", NULL),
+        CAT_INT2("DECIMAL_DIGITS", NULL),
+        CAT_INT2("NUM_PREC_RADIX", NULL),
+        CAT_INT2("NULLABLE", NULL),
+        CAT_NAME("REMARKS", NULL),
+        CAT_NAME("COLUMN_DEF", NULL),
+        CAT_INT2("SQL_DATA_TYPE", NULL),
+        CAT_INT2("SQL_DATETIME_SUB", NULL),
+        CAT_INT4("CHAR_OCTET_LENGTH", NULL),
+        CAT_INT4("ORDINAL_POSITION", NULL),
+        CAT_NAME("IS_NULLABLE", NULL),
 };
 #define CAT_NPROCOLS ((int)(sizeof(cat_procols_defs) / sizeof(cat_procols_defs[0])))
 
@@ -1234,22 +1196,15 @@ static SQLRETURN cat_procedure_columns_impl(cbo_stmt *st, const cat_args *a)
 			                    retset ? SQL_RESULT_COL : SQL_PARAM_OUTPUT, typ, 0);
 		}
 	}
-	PQclear(rows);
-	return cat_finish(st, res, ok, cat_procols_defs, CAT_NPROCOLS);
-}
-
-SQLRETURN cat_procedure_columns(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 4, cat_procedure_columns_impl);
+	return cat_finish(st, rows, res, ok, cat_procols_defs, CAT_NPROCOLS);
 }
 
 /* --- SQLTablePrivileges --------------------------------------------------------------------- */
 
 static const cat_def cat_tabpriv_defs[] = {
-        {"TABLE_CAT", NULL, CBO_VARCHAROID, CAT_NAME},    {"TABLE_SCHEM", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"TABLE_NAME", NULL, CBO_VARCHAROID, CAT_NAME},   {"GRANTOR", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"GRANTEE", NULL, CBO_VARCHAROID, CAT_NAME},      {"PRIVILEGE", NULL, CBO_VARCHAROID, CAT_NAME},
-        {"IS_GRANTABLE", NULL, CBO_VARCHAROID, CAT_NAME},
+        CAT_NAME("TABLE_CAT", NULL),    CAT_NAME("TABLE_SCHEM", NULL), CAT_NAME("TABLE_NAME", NULL),
+        CAT_NAME("GRANTOR", NULL),      CAT_NAME("GRANTEE", NULL),     CAT_NAME("PRIVILEGE", NULL),
+        CAT_NAME("IS_GRANTABLE", NULL),
 };
 
 #define CAT_ACLMAX 8
@@ -1378,13 +1333,7 @@ static SQLRETURN cat_table_privileges_impl(cbo_stmt *st, const cat_args *a)
 	}
 	free(acl);
 	PQclear(users);
-	PQclear(tabs);
-	return cat_finish(st, res, ok, cat_tabpriv_defs, 7);
-}
-
-SQLRETURN cat_table_privileges(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 3, cat_table_privileges_impl);
+	return cat_finish(st, tabs, res, ok, cat_tabpriv_defs, 7);
 }
 
 /* --- SQLColumnPrivileges -------------------------------------------------------------------- */
@@ -1409,7 +1358,17 @@ static SQLRETURN cat_column_privileges_impl(cbo_stmt *st, const cat_args *a)
 	return cat_install_query(st, r);
 }
 
-SQLRETURN cat_column_privileges(cbo_stmt *st, const cat_args *a)
-{
-	return cat_run(st, a, 4, cat_column_privileges_impl);
-}
+/* --- the catalog functions ---------------------------------------------------------------- */
+
+/* Each with the number of its name arguments that the second try of
+ * cat_run folds to lower case. */
+CAT_FUNCTION(cat_tables, 3)
+CAT_FUNCTION(cat_columns, 4)
+CAT_FUNCTION(cat_special_columns, 3)
+CAT_FUNCTION(cat_statistics, 3)
+CAT_FUNCTION(cat_primary_keys, 3)
+CAT_FUNCTION(cat_foreign_keys, 6)
+CAT_FUNCTION(cat_procedures, 3)
+CAT_FUNCTION(cat_procedure_columns, 4)
+CAT_FUNCTION(cat_table_privileges, 3)
+CAT_FUNCTION(cat_column_privileges, 4)

@@ -21,6 +21,24 @@ typedef struct cat_def {
 	int size;
 } cat_def;
 
+#define CAT_NAME_SIZE 128    /* psqlODBC's MAX_INFO_STRING */
+#define CAT_VARCHAR_SIZE 254 /* psqlODBC's INFO_VARCHAR_SIZE */
+
+/* cat_def rows by the column's type, given its ODBC 3 and ODBC 2 names
+ * (NULL: the ODBC 3 name in both): names are psqlODBC's
+ * VARCHAR(MAX_INFO_STRING), other text its VARCHAR(INFO_VARCHAR_SIZE), and
+ * a fixed-width type's declared size is its width in bytes. */
+#define CAT_DEF(name3, name2, type, size) \
+	{                                 \
+		name3, name2, type, size  \
+	}
+#define CAT_NAME(name3, name2) CAT_DEF(name3, name2, CBO_VARCHAROID, CAT_NAME_SIZE)
+#define CAT_VARCHAR(name3, name2) CAT_DEF(name3, name2, CBO_VARCHAROID, CAT_VARCHAR_SIZE)
+#define CAT_CHAR(name3, name2) CAT_DEF(name3, name2, CBO_CHAROID, 1)
+#define CAT_INT2(name3, name2) CAT_DEF(name3, name2, CBO_INT2OID, 2)
+#define CAT_INT4(name3, name2) CAT_DEF(name3, name2, CBO_INT4OID, 4)
+#define CAT_OID(name3, name2) CAT_DEF(name3, name2, CBO_OIDOID, 4)
+
 /* An empty result set with these columns (names by the environment's ODBC
  * version); NULL when out of memory. */
 PGresult *cat_result_new(cbo_stmt *st, const cat_def *defs, int n) CB_MUSTCHECK;

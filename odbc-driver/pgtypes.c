@@ -94,6 +94,12 @@ static const struct pgt_interval_def {
         {PGT_SECOND, 0, SQL_INTERVAL_SECOND, "interval second"},
 };
 
+/* Whether an SQL type code is one of the interval types. */
+static bool pgt_is_sql_interval(SQLSMALLINT t)
+{
+	return t >= SQL_INTERVAL_YEAR && t <= SQL_INTERVAL_MINUTE_TO_SECOND;
+}
+
 static SQLSMALLINT pgt_interval(int mod, const char **name)
 {
 	const struct pgt_interval_def *found = NULL;
@@ -112,6 +118,13 @@ static SQLSMALLINT pgt_interval(int mod, const char **name)
 SQLSMALLINT pgt_interval_type(int typmod)
 {
 	return pgt_interval(pgt_mod(CBO_INTERVALOID, typmod), NULL);
+}
+
+/* The network address types' size, which psqlODBC gives as column size,
+ * display size and buffer length alike. */
+static int pgt_address_size(Oid oid)
+{
+	return oid == CBO_MACADDROID ? 17 : PGT_INET_LEN;
 }
 
 /* Size of character and unknown types. */
@@ -255,6 +268,25 @@ static int pgt_interval_size(int mod)
 	return scale > 0 ? ttl + 1 + scale : ttl;
 }
 
+/* The SQL type of the date and time types (0 for other types): ODBC 3's
+ * SQL_TYPE_* codes, or ODBC 2's.  They are their default C types too, the
+ * C codes being the same (SQL_C_TYPE_DATE is SQL_TYPE_DATE, ...). */
+static SQLSMALLINT pgt_datetime_type(const pgt_ctx *c, Oid oid)
+{
+	bool odbc3 = c->odbc_version != SQL_OV_ODBC2;
+	switch (oid) {
+	case CBO_DATEOID:
+		return odbc3 ? SQL_TYPE_DATE : SQL_DATE;
+	case CBO_TIMEOID:
+		return odbc3 ? SQL_TYPE_TIME : SQL_TIME;
+	case CBO_TIMESTAMPOID:
+	case CBO_TIMESTAMPTZOID:
+		return odbc3 ? SQL_TYPE_TIMESTAMP : SQL_TIMESTAMP;
+	default:
+		return 0;
+	}
+}
+
 /* Text without a declared length: LONGVARCHAR when the option asks for it,
  * unless the size is known and fits MaxVarcharSize. */
 static SQLSMALLINT pgt_text_type(const pgt_ctx *c, const pgt_col *col, int mod, bool as_long)
@@ -271,9 +303,11 @@ SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 {
 	const cbo_options *o = c->opts;
 	int mod = pgt_colmod(col);
-	bool odbc3 = c->odbc_version != SQL_OV_ODBC2;
 	if (c->lo)
 		return SQL_LONGVARBINARY;
+	SQLSMALLINT datetime = pgt_datetime_type(c, col->oid);
+	if (datetime != 0)
+		return datetime;
 	switch (col->oid) {
 	case CBO_CHAROID:
 		return pgt_wide(c, SQL_CHAR);
@@ -303,13 +337,6 @@ SQLSMALLINT pgt_sql_type(const pgt_ctx *c, const pgt_col *col)
 		return SQL_REAL;
 	case CBO_FLOAT8OID:
 		return SQL_FLOAT;
-	case CBO_DATEOID:
-		return odbc3 ? SQL_TYPE_DATE : SQL_DATE;
-	case CBO_TIMEOID:
-		return odbc3 ? SQL_TYPE_TIME : SQL_TIME;
-	case CBO_TIMESTAMPOID:
-	case CBO_TIMESTAMPTZOID:
-		return odbc3 ? SQL_TYPE_TIMESTAMP : SQL_TIMESTAMP;
 	case CBO_MONEYOID:
 		return SQL_FLOAT;
 	case CBO_BOOLOID:
@@ -358,18 +385,18 @@ SQLSMALLINT pgt_datetime_sub(const pgt_ctx *c, const pgt_col *col)
 		return SQL_CODE_TIME;
 	case SQL_TYPE_TIMESTAMP:
 		return SQL_CODE_TIMESTAMP;
-	default:
-		if (t >= SQL_INTERVAL_YEAR && t <= SQL_INTERVAL_MINUTE_TO_SECOND)
-			return (SQLSMALLINT)(t - 100);
-		return -1;
+	default: /* an interval's subcode is its type less 100 */
+		return pgt_is_sql_interval(t) ? (SQLSMALLINT)(t - 100) : -1;
 	}
 }
 
 SQLSMALLINT pgt_default_ctype(const pgt_ctx *c, Oid oid, int typmod)
 {
-	bool odbc3 = c->odbc_version != SQL_OV_ODBC2;
 	if (c->lo)
 		return SQL_C_BINARY;
+	SQLSMALLINT datetime = pgt_datetime_type(c, oid);
+	if (datetime != 0)
+		return datetime;
 	switch (oid) {
 	case CBO_INT8OID:
 		return SQL_C_SBIGINT;
@@ -386,13 +413,6 @@ SQLSMALLINT pgt_default_ctype(const pgt_ctx *c, Oid oid, int typmod)
 		return SQL_C_FLOAT;
 	case CBO_FLOAT8OID:
 		return SQL_C_DOUBLE;
-	case CBO_DATEOID:
-		return odbc3 ? SQL_C_TYPE_DATE : SQL_C_DATE;
-	case CBO_TIMEOID:
-		return odbc3 ? SQL_C_TYPE_TIME : SQL_C_TIME;
-	case CBO_TIMESTAMPOID:
-	case CBO_TIMESTAMPTZOID:
-		return odbc3 ? SQL_C_TYPE_TIMESTAMP : SQL_C_TIMESTAMP;
 	case CBO_MONEYOID:
 		return SQL_C_FLOAT;
 	case CBO_BOOLOID:
@@ -443,10 +463,9 @@ SQLINTEGER pgt_column_size(const pgt_ctx *c, const pgt_col *col)
 	case CBO_BOOLOID:
 		return c->opts->bools_as_char ? PGT_BOOLS_AS_CHAR_WIDTH : 1;
 	case CBO_MACADDROID:
-		return 17;
 	case CBO_INETOID:
 	case CBO_CIDROID:
-		return PGT_INET_LEN;
+		return pgt_address_size(col->oid);
 	case CBO_UUIDOID:
 		return PGT_UUID_LEN;
 	case CBO_INTERVALOID:
@@ -499,10 +518,9 @@ SQLINTEGER pgt_display_size(const pgt_ctx *c, const pgt_col *col)
 	case CBO_FLOAT8OID:
 		return 1 + PGT_DOUBLE_DIGITS + 1 + 1 + 1 + 3;
 	case CBO_MACADDROID:
-		return 17;
 	case CBO_INETOID:
 	case CBO_CIDROID:
-		return PGT_INET_LEN;
+		return pgt_address_size(col->oid);
 	case CBO_UUIDOID:
 		return 36;
 	case CBO_INTERVALOID:
@@ -594,10 +612,9 @@ SQLINTEGER pgt_buffer_length(const pgt_ctx *c, const pgt_col *col)
 	case CBO_TIMESTAMPOID:
 		return 16;
 	case CBO_MACADDROID:
-		return 17;
 	case CBO_INETOID:
 	case CBO_CIDROID:
-		return PGT_INET_LEN;
+		return pgt_address_size(col->oid);
 	case CBO_UUIDOID:
 		return 16;
 	case CBO_VARCHAROID:
@@ -714,15 +731,9 @@ const char *pgt_literal_quote(Oid oid)
 
 const char *pgt_create_params(Oid oid)
 {
-	switch (oid) {
-	case CBO_BPCHAROID:
-	case CBO_VARCHAROID:
+	if (oid == CBO_BPCHAROID || oid == CBO_VARCHAROID)
 		return "max. length";
-	case CBO_NUMERICOID:
-		return "precision, scale";
-	default:
-		return NULL;
-	}
+	return oid == CBO_NUMERICOID ? "precision, scale" : NULL;
 }
 
 const char *pgt_name(const pgt_ctx *c, Oid oid, int typmod, const char *catalog_name)
@@ -851,9 +862,7 @@ Oid pgt_from_sql_type(const cbo_options *o, SQLSMALLINT sqltype)
 	case SQL_GUID:
 		return CBO_UUIDOID;
 	default:
-		if (sqltype >= SQL_INTERVAL_YEAR && sqltype <= SQL_INTERVAL_MINUTE_TO_SECOND)
-			return CBO_INTERVALOID;
-		return 0;
+		return pgt_is_sql_interval(sqltype) ? CBO_INTERVALOID : 0;
 	}
 }
 
@@ -887,8 +896,6 @@ const char *pgt_param_cast(SQLSMALLINT sqltype)
 	case SQL_GUID:
 		return "::uuid";
 	default:
-		if (sqltype >= SQL_INTERVAL_YEAR && sqltype <= SQL_INTERVAL_MINUTE_TO_SECOND)
-			return "::interval";
-		return "";
+		return pgt_is_sql_interval(sqltype) ? "::interval" : "";
 	}
 }

@@ -1110,13 +1110,8 @@ SQLRETURN res_get_data(cbo_stmt *st, SQLUSMALLINT col, SQLSMALLINT ctype, SQLPOI
 		st->ngd = c + 1;
 	}
 	pgt_ctx ctx;
-	conv_out o = {.ctype = ctype,
-	              .precision = precision,
-	              .buf = buf,
-	              .buflen = buflen,
-	              .len_ptr = ind,
-	              .ind_ptr = ind,
-	              .gd = &st->gd[c]};
+	conv_out o = {.ctype = ctype, .precision = precision, .buf = buf, .buflen = buflen, .gd = &st->gd[c]};
+	o.len_ptr = o.ind_ptr = ind; /* SQLGetData has one pointer for the length and the indicator */
 	res_value_out(st, cur, row, c, &ctx, &o);
 	return res_convert(st, &o);
 }

@@ -522,6 +522,28 @@ static bool conv_aexpr(ctx *c, const PgQuery__AExpr *a, bool from_join)
 	return p->r != NULL;
 }
 
+/*
+ * A column as a whole condition (WHERE active, WHERE NOT active): the
+ * comparison col = true (false), which keeps and drops the same rows, NULL
+ * included.  The subset check refuses it unless col is boolean (PostgreSQL
+ * then reports the error).
+ */
+static bool conv_bool_column(ctx *c, const PgQuery__Node *col, bool value, bool from_join)
+{
+	sqlfe_pred *p = NULL;
+	if (!add_pred(c, &p))
+		return false;
+	p->kind = SQLFE_P_CMP;
+	p->op = SQLFE_OP_EQ;
+	p->from_join = from_join;
+	if ((p->l = conv_expr(c, col, false)) == NULL || (p->r = new_expr(c, SQLFE_X_VALUE, -1)) == NULL)
+		return false;
+	p->r->val.src = SQLFE_SRC_CONST;
+	p->r->val.kind = SQLFE_VK_BOOL;
+	p->r->val.text = value ? "t" : "f";
+	return ok(c);
+}
+
 static bool conv_where(ctx *c, const PgQuery__Node *n, bool from_join)
 {
 	sqlfe_pred *p = NULL;
@@ -529,9 +551,14 @@ static bool conv_where(ctx *c, const PgQuery__Node *n, bool from_join)
 	if (!ok(c))
 		return false;
 	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF:
+		return conv_bool_column(c, n, true, from_join);
 	case PG_QUERY__NODE__NODE_BOOL_EXPR:
 		if (n->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR)
 			return sqlfe_parse_backend(c->st, "OR");
+		if (n->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR && n->bool_expr->n_args == 1 &&
+		    n->bool_expr->args[0]->node_case == PG_QUERY__NODE__NODE_COLUMN_REF)
+			return conv_bool_column(c, n->bool_expr->args[0], false, from_join);
 		if (n->bool_expr->boolop != PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR)
 			return sqlfe_parse_backend(c->st, "NOT");
 		for (size_t i = 0; i < n->bool_expr->n_args; i++)
@@ -619,7 +646,9 @@ static bool conv_limit(ctx *c, const PgQuery__Node *n, sqlfe_expr **out)
 		return true;
 	if (n->node_case == PG_QUERY__NODE__NODE_A_CONST && n->a_const->isnull)
 		return true;
-	if (n->node_case != PG_QUERY__NODE__NODE_A_CONST && n->node_case != PG_QUERY__NODE__NODE_PARAM_REF)
+	if (n->node_case != PG_QUERY__NODE__NODE_A_CONST && n->node_case != PG_QUERY__NODE__NODE_PARAM_REF &&
+	    !(n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && n->type_cast->arg != NULL &&
+	      n->type_cast->arg->node_case == PG_QUERY__NODE__NODE_PARAM_REF))
 		return sqlfe_parse_backend(c->st, "LIMIT/OFFSET expression");
 	*out = conv_expr(c, n, false);
 	return *out != NULL;
@@ -639,8 +668,8 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 		return sqlfe_parse_backend(st, "FOR UPDATE/SHARE");
 	if (s->n_values_lists > 0)
 		return sqlfe_parse_backend(st, "VALUES");
-	if (s->n_group_clause > 0)
-		return sqlfe_parse_backend(st, "GROUP BY");
+	if (s->group_distinct)
+		return sqlfe_parse_backend(st, "GROUP BY DISTINCT");
 	if (s->having_clause != NULL)
 		return sqlfe_parse_backend(st, "HAVING");
 	if (s->n_window_clause > 0)
@@ -675,6 +704,15 @@ static bool conv_select(ctx *c, const PgQuery__SelectStmt *s)
 			return false;
 	if (s->where_clause != NULL && !conv_where(c, s->where_clause, false))
 		return false;
+	for (size_t i = 0; i < s->n_group_clause; i++) {
+		/* plain columns only: positions, expressions, ROLLUP, CUBE and GROUPING SETS are the backend's */
+		if (s->group_clause[i]->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+			return sqlfe_parse_backend(st, "GROUP BY expression");
+		if (st->ngroups >= SQLFE_MAX_SORTS)
+			return sqlfe_parse_backend(st, "more than %d GROUP BY terms", SQLFE_MAX_SORTS);
+		if ((st->groups[st->ngroups++] = conv_expr(c, s->group_clause[i], false)) == NULL)
+			return false;
+	}
 	for (size_t i = 0; i < s->n_sort_clause; i++) {
 		const PgQuery__SortBy *sb;
 		sqlfe_sort *so;

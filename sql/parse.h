@@ -159,10 +159,12 @@ typedef struct sqlfe_stmt {
 	sqlfe_pred preds[SQLFE_MAX_PREDS];
 	int nsorts;
 	sqlfe_sort sorts[SQLFE_MAX_SORTS];
-	sqlfe_expr *limit;  /* NULL: none (also LIMIT ALL) */
-	sqlfe_expr *offset; /* NULL: none */
-	int max_param;      /* highest $n seen */
-	sqlfe_arena *arena; /* owns every string and node */
+	int ngroups;
+	sqlfe_expr *groups[SQLFE_MAX_SORTS]; /* GROUP BY: columns */
+	sqlfe_expr *limit;                   /* NULL: none (also LIMIT ALL) */
+	sqlfe_expr *offset;                  /* NULL: none */
+	int max_param;                       /* highest $n seen */
+	sqlfe_arena *arena;                  /* owns every string and node */
 } sqlfe_stmt;
 
 /*

@@ -164,6 +164,12 @@ static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sq
 	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, sqlfe_subset_column(s, res, e)));
 }
 
+/* May SQLite sort by the column of e (ORDER BY, min, max): ordered as stored, or by its time key? */
+static bool can_sort(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
+{
+	return can_order(s, res, e) || (col_type(s, res, e)->flags & PGTYPE_OPS_TIME_KEY);
+}
+
 static bool op_allowed(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e,
                        sqlfe_op op)
 {
@@ -293,7 +299,7 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			return true;
 		case SQLFE_AGG_MIN:
 		case SQLFE_AGG_MAX:
-			if (!can_order(s, res, e->arg))
+			if (!can_sort(s, res, e->arg))
 				return sqlfe_parse_backend(st, "min/max on type %s%s", t->name,
 				                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)"
 				                                                              : "");
@@ -320,6 +326,45 @@ static bool target_has(const sqlfe_stmt *st, const sqlfe_expr *e)
 			return true;
 	}
 	return false;
+}
+
+/* Is the column of e one of the GROUP BY columns? */
+static bool group_has(const sqlfe_stmt *st, const sqlfe_expr *e)
+{
+	for (int i = 0; i < st->ngroups; i++)
+		if (st->groups[i]->occ == e->occ && st->groups[i]->col == e->col)
+			return true;
+	return false;
+}
+
+/*
+ * GROUP BY columns: each compared exactly by SQLite's equality (the type's
+ * eq operation, as for =), so the groups are PostgreSQL's; every output is
+ * an aggregate, a constant or one of them (PostgreSQL also takes a column
+ * its primary key determines, or refuses: the backend decides that).
+ */
+static bool check_groups(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res)
+{
+	if (st->distinct)
+		return sqlfe_parse_backend(st, "DISTINCT with GROUP BY");
+	for (int i = 0; i < st->ngroups; i++) {
+		sqlfe_expr *g = st->groups[i];
+		if (g->kind != SQLFE_X_COLUMN)
+			return sqlfe_parse_backend(st, "GROUP BY *");
+		if (!resolve_col(st, s, res, g))
+			return false;
+		const pgtype *t = col_type(s, res, g);
+		if (!(t->flags & PGTYPE_OPS_EQ))
+			return sqlfe_parse_backend(st, "GROUP BY on type %s", t->name);
+	}
+	for (int i = 0; i < st->ntargets; i++) {
+		const sqlfe_expr *e = st->targets[i].e;
+		if (e->kind == SQLFE_X_STAR)
+			return sqlfe_parse_backend(st, "* with GROUP BY");
+		if (e->kind == SQLFE_X_COLUMN && !group_has(st, e))
+			return sqlfe_parse_backend(st, "output column %s not in GROUP BY", e->name);
+	}
+	return true;
 }
 
 /* Resolve ORDER BY n to the n-th output column (after * expansion); it must be a plain column. */
@@ -360,8 +405,8 @@ static bool check_value_limit(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_e
 {
 	if (e == NULL)
 		return true;
-	if (e->val.src == SQLFE_SRC_PARAM)
-		return note_param(st, res, e->val.index, PGTYPE_OID_INT8, 0);
+	if (e->val.src == SQLFE_SRC_PARAM) /* $n, or $n::T with T an integer type PostgreSQL widens to bigint */
+		return note_param(st, res, e->val.index, PGTYPE_OID_INT8, e->val.cast);
 	if (e->val.kind != SQLFE_LIT_INT4 && e->val.kind != SQLFE_LIT_INT8)
 		return sqlfe_parse_backend(st, "LIMIT/OFFSET not an integer");
 	if (e->val.negate || (e->val.src == SQLFE_SRC_CONST && e->val.text[0] == '-'))
@@ -384,15 +429,19 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		if (st->targets[i].e->kind != SQLFE_X_AGG)
 			plain = true;
 	}
-	if (res->has_agg && plain)
-		return sqlfe_parse_backend(st, "aggregate with plain columns (GROUP BY)");
+	if (st->ngroups > 0) {
+		if (!check_groups(st, s, res))
+			return false;
+	} else if (res->has_agg && plain) {
+		return sqlfe_parse_backend(st, "aggregate with plain columns");
+	}
 	for (int i = 0; i < st->npreds; i++)
 		if (!check_pred(st, s, res, &st->preds[i]))
 			return false;
 	for (int i = 0; i < st->nsorts; i++) {
 		sqlfe_expr *e = st->sorts[i].e;
 		const pgtype *t;
-		if (res->has_agg)
+		if (res->has_agg && st->ngroups == 0)
 			return sqlfe_parse_backend(st, "ORDER BY with aggregates");
 		if (e->kind == SQLFE_X_VALUE) {
 			if (!resolve_position(st, s, res, e))
@@ -405,11 +454,13 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
 		t = col_type(s, res, e);
-		if (!can_order(s, res, e))
+		if (!can_sort(s, res, e))
 			return sqlfe_parse_backend(st, "ORDER BY on type %s%s", t->name,
 			                           (t->flags & PGTYPE_OPS_ORDER_IF_C) ? " (collation not C)" : "");
 		if (st->distinct && !target_has(st, e))
 			return sqlfe_parse_backend(st, "ORDER BY column not in the DISTINCT list");
+		if (st->ngroups > 0 && !group_has(st, e))
+			return sqlfe_parse_backend(st, "ORDER BY column not in GROUP BY");
 	}
 	if (!check_value_limit(st, res, st->limit) || !check_value_limit(st, res, st->offset))
 		return false;

@@ -183,7 +183,11 @@ static void translate_target(tctx *t, const sqlfe_target *tg, size_t *cap, bool 
 			/* PostgreSQL has no min/max for varchar: it uses text's */
 			out_typed(t, e->agg == SQLFE_AGG_MIN ? "min" : "max", tg->alias,
 			          ty->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : ty->oid, cap);
-			cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
+			if (ty->flags & PGTYPE_OPS_TIME_KEY) /* the stored text of the earliest or latest value */
+				cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? SQLFE_TIME_MIN_FUNCTION "("
+				                                           : SQLFE_TIME_MAX_FUNCTION "(");
+			else
+				cb_sb_put(&t->sql, e->agg == SQLFE_AGG_MIN ? "min(" : "max(");
 			break;
 		default:
 			return;
@@ -270,11 +274,20 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 		cb_sb_put(&t.sql, i == 0 ? " WHERE " : " AND ");
 		translate_pred(&t, &st->preds[i]);
 	}
+	for (int i = 0; i < st->ngroups; i++) {
+		cb_sb_put(&t.sql, i == 0 ? " GROUP BY " : ", ");
+		col_ref(&t, st->groups[i]->occ, st->groups[i]->col);
+	}
 	for (int i = 0; i < st->nsorts; i++) {
 		const sqlfe_sort *so = &st->sorts[i];
 		bool nulls_first = so->nulls == SQLFE_NULLS_DEFAULT ? so->desc : so->nulls == SQLFE_NULLS_FIRST;
+		bool time_key = type_of(&t, so->e)->flags & PGTYPE_OPS_TIME_KEY; /* its text is not in time order */
 		cb_sb_put(&t.sql, i == 0 ? " ORDER BY " : ", ");
+		if (time_key)
+			cb_sb_put(&t.sql, SQLFE_TIME_KEY_FUNCTION "(");
 		col_ref(&t, so->e->occ, so->e->col);
+		if (time_key)
+			cb_sb_put(&t.sql, ")");
 		cb_sb_put(&t.sql, so->desc ? " DESC" : " ASC");
 		cb_sb_put(&t.sql, nulls_first ? " NULLS FIRST" : " NULLS LAST");
 	}

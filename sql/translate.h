@@ -8,7 +8,11 @@
  * identifiers double-quoted, every table aliased by its reference name);
  * INNER JOIN ... ON becomes a comma join with the ON conditions in WHERE;
  * every value is a ?N parameter bound in order (plan.h says how); ORDER BY
- * terms get PostgreSQL's NULL placement spelled out; LIKE becomes GLOB;
+ * terms get PostgreSQL's NULL placement spelled out, and a date, timestamp
+ * or timestamptz term is ordered by SQLFE_TIME_KEY_FUNCTION of its stored
+ * text, and its min/max are SQLFE_TIME_MIN/MAX_FUNCTION (common/pgtime.h;
+ * whoever runs the SQL registers them, as hit/reader.c does); LIKE becomes
+ * GLOB;
  * OFFSET without LIMIT becomes LIMIT -1 OFFSET.  The output columns carry
  * what RowDescription needs.
  */
@@ -19,6 +23,12 @@
 
 #include "common/contract.h"
 #include "sql/plan.h"
+
+/* The SQLite function of one TEXT argument that translated ORDER BY calls: pgtime_sort_key, NULL for NULL. */
+#define SQLFE_TIME_KEY_FUNCTION "cb_time_key"
+/* The SQLite aggregates min() and max() of a date or time become: the stored text of the least/greatest key. */
+#define SQLFE_TIME_MIN_FUNCTION "cb_time_min"
+#define SQLFE_TIME_MAX_FUNCTION "cb_time_max"
 
 /*
  * Fill plan->sql, binds, cols and depends from the resolved statement.

@@ -937,8 +937,23 @@ static void generate(stmt *s, const sizes *z)
 		}
 		order_by(g, (const char *const[]){"g.id"}, 1);
 		break;
-	case 15: /* aggregates over a director's films */
+	case 15: /* aggregates over a director's films, by groups or not */
 		use(g, "f", &T_FILM);
+		if (chance(50)) {
+			static const char *const groups[] = {"f.jahr",  "f.genre",         "f.ort",
+			                                     "f.regie", "f.jahr, f.genre", "f.erschienen"};
+			const char *by = PICK(groups);
+			add(s, "SELECT %s, %s", by, PICK(aggs_film));
+			add(s, " FROM film f WHERE ");
+			reg_ids(g, "f.regie");
+			filters(g, &g->occs[0]);
+			add(s, " GROUP BY %s", by);
+			if (chance(50)) { /* one row per group: ordering by all group columns fixes the order */
+				add(s, " ORDER BY %s", by);
+				s->ordered = true;
+			}
+			break;
+		}
 		film_aggregate(g);
 		add(s, " FROM film f WHERE ");
 		reg_ids(g, "f.regie");

@@ -328,6 +328,14 @@ static void test_hits_match_postgres(void **state)
 	} while (0)
 	HIT(true, "SELECT * FROM regisseur WHERE id = %lld", r1);
 	HIT(true, "SELECT id, titel, jahr FROM film WHERE regie = %lld ORDER BY id", r1);
+	HIT(true, "SELECT id, farbe FROM film WHERE regie = %lld AND farbe ORDER BY id", r1);
+	HIT(true, "SELECT id, farbe FROM film f WHERE f.regie = %lld AND NOT f.farbe ORDER BY id", r1);
+	HIT(false, "SELECT jahr, count(*), min(laenge_min), sum(laenge_min) FROM film WHERE regie = %lld GROUP BY jahr",
+	    r1);
+	HIT(true,
+	    "SELECT genre, jahr, count(titel) FROM film WHERE regie = %lld GROUP BY jahr, genre ORDER BY jahr DESC, "
+	    "genre",
+	    r1);
 	assert_true(n >= 2);
 	HIT(false, "SELECT * FROM film WHERE regie = %lld", r2);
 	assert_true(n >= 2);
@@ -574,6 +582,13 @@ static void test_extended(void **state)
 	check_ext("SELECT count(*), sum(laenge_min) FROM film WHERE regie IN ($1, $2)", 2, p2, 1, HITPATH_HIT);
 	check_ext("SELECT o.plz, o.name FROM regisseur r, ort o WHERE r.id = $1 AND o.plz = r.wohnort", 1, p1, 1,
 	          HITPATH_HIT);
+	/* LIMIT/OFFSET $n::T with T an integer type; a value T cannot hold is PostgreSQL's error to give */
+	const char *lim[] = {a, "2", "1"};
+	check_ext("SELECT id, titel FROM film WHERE regie = $1 ORDER BY id LIMIT $2::int8 OFFSET $3::int4", 3, lim, 0,
+	          HITPATH_HIT);
+	const char *lim_big[] = {a, "2", "3000000000"};
+	check_ext("SELECT id, titel FROM film WHERE regie = $1 ORDER BY id LIMIT $2::int8 OFFSET $3::int4", 3, lim_big,
+	          0, HITPATH_BACKEND);
 	/* no binary encoding of date or numeric here */
 	check_ext("SELECT erschienen FROM film WHERE regie = $1", 1, p1, 1, HITPATH_BACKEND);
 	check_ext("SELECT budget FROM film WHERE regie = $1", 1, p1, 1, HITPATH_BACKEND);
@@ -897,7 +912,7 @@ static void memo_hook(void *arg)
 }
 
 /* sql on connection c: the outcome, the bytes into out, whether the memo answered. */
-static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out, bool *memo)
+static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out, bool *from_memo)
 {
 	hitpath_request rq = {0};
 	rq.text = sql;
@@ -910,7 +925,7 @@ static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out,
 	hitpath_outcome o = hitpath_execute(c, &rq, &ss, out, &res, &err);
 	if (o == HITPATH_ERROR)
 		fail_msg("%s: %s", sql, err.msg);
-	*memo = res.memo;
+	*from_memo = res.memo;
 	return o;
 }
 
@@ -918,12 +933,12 @@ static hitpath_outcome memo_run(hitpath_conn *c, const char *sql, wire_buf *out,
 static void memo_same(hitpath_conn *c, const char *sql, bool want_memo)
 {
 	wire_buf got = {0}, want = {0};
-	bool memo = false, plain_memo = false;
-	assert_int_equal(memo_run(c, sql, &got, &memo), HITPATH_HIT);
+	bool from_memo = false, plain_memo = false;
+	assert_int_equal(memo_run(c, sql, &got, &from_memo), HITPATH_HIT);
 	assert_int_equal(memo_run(hc, sql, &want, &plain_memo), HITPATH_HIT);
 	assert_false(plain_memo);
-	if (memo != want_memo)
-		fail_msg("%s: answered %s the memo", sql, memo ? "from" : "not from");
+	if (from_memo != want_memo)
+		fail_msg("%s: answered %s the memo", sql, from_memo ? "from" : "not from");
 	assert_int_equal(got.len, want.len);
 	assert_memory_equal(got.data, want.data, want.len);
 	wire_buf_free(&got);
@@ -933,8 +948,8 @@ static void memo_same(hitpath_conn *c, const char *sql, bool want_memo)
 static bool answer_has(hitpath_conn *c, const char *sql, const char *text)
 {
 	wire_buf out = {0};
-	bool memo;
-	assert_int_equal(memo_run(c, sql, &out, &memo), HITPATH_HIT);
+	bool from_memo;
+	assert_int_equal(memo_run(c, sql, &out, &from_memo), HITPATH_HIT);
 	bool found = memmem(out.data, out.len, text, strlen(text)) != NULL;
 	wire_buf_free(&out);
 	return found;
@@ -987,8 +1002,8 @@ static void test_memo(void **state)
 	wire_buf_free(&once);
 	hitpath_stats st;
 	hitpath_get_stats(e, &st);
-	assert_int_equal(st.memo_hits, 2);
-	assert_int_equal(st.memo_stored, 1);
+	assert_int_equal(st.memo.hits, 2);
+	assert_int_equal(st.memo.stored, 1);
 	shape_find f = {"SELECT f.id, f.titel, r.nname FROM film f JOIN regisseur r ON r.id = f.regie WHERE r.id = "
 	                "$? ORDER BY f.id",
 	                {0},
@@ -1019,7 +1034,7 @@ static void test_memo(void **state)
 
 	/* the race: a change commits after the answer was read, before the memo keeps it */
 	hitpath_get_stats(e, &st);
-	uint64_t stale = st.memo_stale;
+	uint64_t stale = st.memo.stale;
 	snprintf(upd, sizeof(upd), "UPDATE film SET titel = 'memo three' WHERE id = %s", film_id);
 	char touch[200];
 	snprintf(touch, sizeof(touch), "UPDATE film SET titel = 'memo four' WHERE id = %s", film_id);
@@ -1029,7 +1044,7 @@ static void test_memo(void **state)
 	assert_null(memo_hook_sql);
 	assert_true(answer_has(c, films, "memo three")); /* not the "memo four" kept behind the write */
 	hitpath_get_stats(e, &st);
-	assert_int_equal(st.memo_stale, stale + 2);
+	assert_int_equal(st.memo.stale, stale + 2);
 	memo_same(c, films, true);
 
 	/* an evicted control value (of a director with no row: only the control value makes it complete) */
@@ -1040,9 +1055,9 @@ static void test_memo(void **state)
 	snprintf(upd, sizeof(upd), "DELETE FROM \"%s\" WHERE value = %lld", ctl, r_none);
 	cache_write(upd);
 	wire_buf out = {0};
-	bool memo = true;
-	assert_int_equal(memo_run(c, dir2, &out, &memo), HITPATH_MISS);
-	assert_false(memo);
+	from_memo = true;
+	assert_int_equal(memo_run(c, dir2, &out, &from_memo), HITPATH_MISS);
+	assert_false(from_memo);
 	wire_buf_free(&out);
 	char v[32];
 	snprintf(v, sizeof(v), "%lld", r_none);
@@ -1063,12 +1078,54 @@ static void test_memo(void **state)
 	cachedb_conn_close(memo_writer);
 }
 
+/* --- ORDER BY a date or time: the time key of the stored text ------------------------- */
+
+static void test_time_order(void **state)
+{
+	(void)state;
+	char sql[256], film_id[32], q[256], write[320];
+	cb_error err = {{0}};
+	hitpath_session ss = session();
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, erschienen, geaendert FROM film WHERE regie = %lld ORDER BY erschienen DESC, id", r1);
+	assert_true(check_hit(sql, true) > 1);
+	snprintf(q, sizeof(q), "SELECT id FROM film WHERE regie = %lld ORDER BY geaendert, id", r1);
+	check_hit(q, true);
+	char agg[256];
+	snprintf(agg, sizeof(agg),
+	         "SELECT min(erschienen), max(erschienen), min(geaendert), max(geaendert), count(*) FROM film "
+	         "WHERE regie = %lld",
+	         r1);
+	check_hit(agg, true);
+	snprintf(q, sizeof(q), "SELECT jahr, max(geaendert) FROM film WHERE regie = %lld GROUP BY jahr", r1);
+	check_hit(q, false);
+
+	/* a stored text that is no date (the fill never writes one): the backend answers, not an error */
+	snprintf(q, sizeof(q), "SELECT min(id) FROM film WHERE regie = %lld AND erschienen IS NOT NULL", r1);
+	snprintf(film_id, sizeof(film_id), "%s", pg_text(q));
+	cachedb_conn *w;
+	assert_true(cachedb_conn_open(db, &w, &err));
+	snprintf(write, sizeof(write), "UPDATE film SET erschienen = 'next Tuesday' WHERE id = %s", film_id);
+	assert_true(cachedb_exec(w, write, &err));
+	hitpath_result res = check_not(sql, &ss, HITPATH_BACKEND);
+	assert_non_null(strstr(res.reason, "not a date or time"));
+	res = check_not(agg, &ss, HITPATH_BACKEND);
+	assert_non_null(strstr(res.reason, "not a date or time"));
+	snprintf(q, sizeof(q), "SELECT erschienen::text FROM film WHERE id = %s", film_id);
+	snprintf(write, sizeof(write), "UPDATE film SET erschienen = '%s' WHERE id = %s", pg_text(q), film_id);
+	assert_true(cachedb_exec(w, write, &err));
+	cachedb_conn_close(w);
+	check_hit(sql, true); /* the same plans answer again */
+	check_hit(agg, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_hits_match_postgres),
 	        cmocka_unit_test(test_negative_and_misses),
 	        cmocka_unit_test(test_backend_reasons),
+	        cmocka_unit_test(test_time_order),
 	        cmocka_unit_test(test_extended),
 	        cmocka_unit_test(test_plan_cache),
 	        cmocka_unit_test(test_plan_cache_full),

@@ -176,7 +176,7 @@ static void rec_line(recorder *r, cb_sb *sb)
 	free(s);
 }
 
-static bool on_connected(void *arg, const stream_connected *c)
+static bool rec_connected(void *arg, const stream_connected *c)
 {
 	recorder *r = arg;
 	pthread_mutex_lock(&r->mu);
@@ -189,7 +189,7 @@ static bool on_connected(void *arg, const stream_connected *c)
 	return true;
 }
 
-static void on_disconnected(void *arg, const char *reason)
+static void rec_disconnected(void *arg, const char *reason)
 {
 	recorder *r = arg;
 	pthread_mutex_lock(&r->mu);
@@ -200,7 +200,7 @@ static void on_disconnected(void *arg, const char *reason)
 	(void)reason;
 }
 
-static void on_slot_lost(void *arg, const char *reason)
+static void rec_slot_lost(void *arg, const char *reason)
 {
 	recorder *r = arg;
 	pthread_mutex_lock(&r->mu);
@@ -211,7 +211,7 @@ static void on_slot_lost(void *arg, const char *reason)
 	pthread_mutex_unlock(&r->mu);
 }
 
-static bool on_begin(void *arg, const pgoutput_begin *m)
+static bool rec_begin(void *arg, const pgoutput_begin *m)
 {
 	recorder *r = arg;
 	assert_true(m->final_lsn != 0);
@@ -222,7 +222,7 @@ static bool on_begin(void *arg, const pgoutput_begin *m)
 	return true;
 }
 
-static bool on_commit(void *arg, const pgoutput_commit *m)
+static bool rec_commit(void *arg, const pgoutput_commit *m)
 {
 	recorder *r = arg;
 	assert_true(m->end_lsn > m->commit_lsn);
@@ -242,7 +242,7 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 	return true;
 }
 
-static bool on_relation(void *arg, const pgoutput_relmsg *m)
+static bool rec_relation(void *arg, const pgoutput_relmsg *m)
 {
 	recorder *r = arg;
 	/* the server sends a Relation again after any invalidation of its cache entry, e.g. a TRUNCATE */
@@ -259,7 +259,7 @@ static bool on_relation(void *arg, const pgoutput_relmsg *m)
 	return true;
 }
 
-static bool on_insert(void *arg, const pgoutput_insert *m, pgoutput_lsn lsn)
+static bool rec_insert(void *arg, const pgoutput_insert *m, pgoutput_lsn lsn)
 {
 	recorder *r = arg;
 	pthread_mutex_lock(&r->mu);
@@ -282,7 +282,7 @@ static bool on_insert(void *arg, const pgoutput_insert *m, pgoutput_lsn lsn)
 	return true;
 }
 
-static bool on_update(void *arg, const pgoutput_update *m, pgoutput_lsn lsn)
+static bool rec_update(void *arg, const pgoutput_update *m, pgoutput_lsn lsn)
 {
 	cb_sb sb;
 	cb_sb_init(&sb);
@@ -298,7 +298,7 @@ static bool on_update(void *arg, const pgoutput_update *m, pgoutput_lsn lsn)
 	return true;
 }
 
-static bool on_delete(void *arg, const pgoutput_delete *m, pgoutput_lsn lsn)
+static bool rec_delete(void *arg, const pgoutput_delete *m, pgoutput_lsn lsn)
 {
 	cb_sb sb;
 	cb_sb_init(&sb);
@@ -314,7 +314,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool on_truncate(void *arg, const pgoutput_truncate *m, pgoutput_lsn lsn)
+static bool rec_truncate(void *arg, const pgoutput_truncate *m, pgoutput_lsn lsn)
 {
 	const char *names[16];
 	assert_true(m->nrels <= 16);
@@ -333,7 +333,7 @@ static bool on_truncate(void *arg, const pgoutput_truncate *m, pgoutput_lsn lsn)
 	return true;
 }
 
-static bool on_message(void *arg, const pgoutput_message *m)
+static bool rec_message(void *arg, const pgoutput_message *m)
 {
 	recorder *r = arg;
 	pthread_mutex_lock(&r->mu);
@@ -349,17 +349,17 @@ static bool on_message(void *arg, const pgoutput_message *m)
 }
 
 static const stream_consumer recording = {
-        .on_connected = on_connected,
-        .on_disconnected = on_disconnected,
-        .on_slot_lost = on_slot_lost,
-        .on_begin = on_begin,
-        .on_commit = on_commit,
-        .on_relation = on_relation,
-        .on_insert = on_insert,
-        .on_update = on_update,
-        .on_delete = on_delete,
-        .on_truncate = on_truncate,
-        .on_message = on_message,
+        .on_connected = rec_connected,
+        .on_disconnected = rec_disconnected,
+        .on_slot_lost = rec_slot_lost,
+        .on_begin = rec_begin,
+        .on_commit = rec_commit,
+        .on_relation = rec_relation,
+        .on_insert = rec_insert,
+        .on_update = rec_update,
+        .on_delete = rec_delete,
+        .on_truncate = rec_truncate,
+        .on_message = rec_message,
 };
 
 /* The index of the first event at or after from containing text; fails after WAIT_MS. */

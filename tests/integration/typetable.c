@@ -5,7 +5,7 @@
  *
  * Output: typname TAB oid TAB storage TAB family TAB flags, the flags as
  * comma-separated words (eq order order_if_c like sum timezone datestyle
- * intervalstyle render exact send), "-" when none.
+ * intervalstyle render exact send time_key), "-" when none.
  */
 #include <stdio.h>
 
@@ -26,6 +26,7 @@ static const struct {
         {PGTYPE_RENDER, "render"},
         {PGTYPE_EXACT_EQ, "exact"},
         {PGTYPE_SEND, "send"},
+        {PGTYPE_OPS_TIME_KEY, "time_key"},
 };
 
 static const char *storage_name(pgtype_storage s)

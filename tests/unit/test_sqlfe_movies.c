@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "hit/reader.h"
 #include "sql/schema.h"
 #include "sql/types.h"
 
@@ -82,7 +83,11 @@ sqlfe_schema *movies_schema(bool collation_c)
 	return s;
 }
 
-/* An in-memory SQLite DB with empty cache tables of s (storage classes of sql/types.h); NULL on failure. */
+/*
+ * An in-memory SQLite DB with empty cache tables of s (storage classes of
+ * sql/types.h) and the functions translated SQL calls (hit/reader.h); NULL
+ * on failure.
+ */
 sqlite3 *movies_cache_db(const sqlfe_schema *s)
 {
 	char ddl[4096];
@@ -90,6 +95,8 @@ sqlite3 *movies_cache_db(const sqlfe_schema *s)
 
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
 		return NULL;
+	if (!reader_add_functions(db, NULL))
+		goto fail;
 	for (int t = 0; t < s->ntables; t++) {
 		size_t n = (size_t)snprintf(ddl, sizeof(ddl), "CREATE TABLE \"%s\" (", s->tables[t].name);
 		for (int c = 0; c < s->tables[t].ncols; c++) {

@@ -336,7 +336,8 @@ static void test_bool_and_opaque_types(void **state)
 	static const struct {
 		const char *sql, *reason;
 	} backend[] = {
-	        {"SELECT id FROM flags WHERE id = 1 AND active", "condition"},
+	        {"SELECT id FROM flags WHERE id = 1 AND active IS TRUE", "condition"},
+	        {"SELECT id FROM flags WHERE id = 1 AND code", "equality on type bpchar"},
 	        {"SELECT id FROM flags WHERE id = 1 AND active = 1", "bool compared with a non-boolean constant"},
 	        {"SELECT id FROM flags WHERE id = 1 AND active < true", "ordering on type bool"},
 	        {"SELECT id FROM flags WHERE id = 1 AND code = 'ab'", "equality on type bpchar"},
