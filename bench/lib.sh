@@ -3,14 +3,15 @@
 # not run).  Expects $root and $build to be set; the helpers that start or
 # ask cbcached run inside tests/harness/with-pg.sh, with $work set too.
 #
-#   parse_options PROG SPEC ARG...   from scripts/lib.sh (sourced here)
+#   parse_options                    from scripts/lib.sh (sourced here)
 #   run_in_pg SUFFIX [WITH-PG-OPTION...] -- ARG...
 #                                    unless --inner: build with the
 #                                    benchmarks, default $out to
 #                                    bench/results/<date>-<host>SUFFIX and
 #                                    run the script again with ARG... and
 #                                    --inner --out $out in a throwaway
-#                                    PostgreSQL (tests/harness/with-pg.sh)
+#                                    PostgreSQL (tests/harness/with-pg.sh);
+#                                    with --inner, --out must be given
 #   free_port                        a TCP port nobody listens on
 #   cbcached_start DIR HOST PORT     cbcached with the movie cache group in
 #                                    DIR (its config, cache, log, admin.sock),
@@ -31,7 +32,10 @@ cbadmin="$build/src/cbcache-admin"
 run_in_pg() {
 	local suffix="$1"
 	shift
-	[ "$inner" -eq 0 ] || return 0
+	if [ "$inner" -eq 1 ]; then
+		[ -n "$out" ] || { echo "$prog: --inner needs --out FILE" >&2; exit 2; }
+		return 0
+	fi
 	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
 	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix"
 	mkdir -p "$(dirname "$out")"

@@ -25,17 +25,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-seconds=5
-rounds=3
-clients=4
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options memo.sh "seconds rounds clients out" "$@"
+parse_options memo.sh seconds=5 rounds=3 clients=4 out= -- "$@"
 run_in_pg -memo.md -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
-[ -n "$out" ] || { echo "memo.sh: --inner needs --out FILE" >&2; exit 2; }
 work="$CB_PG_DIR/memo"
 mkdir -p "$work"
 for t in memo nomemo; do

@@ -37,23 +37,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-seconds=5
-rounds=2
-threads="1 4"
-delays="0 1"
-modes="prepared simple"
-scale=1
-zipf=1.0
-mix="lookup=60,join2=15,join3=15,in=5,uncached=5"
-warmup=10
-miss_mix="uncached=100"
-miss_delays=""
 profile=1
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options run.sh "seconds rounds threads delays modes scale zipf mix warmup miss-mix miss-delays out
-	no-profile=profile=0 profile=profile=1" "$@"
+parse_options run.sh seconds=5 rounds=2 threads="1 4" delays="0 1" modes="prepared simple" scale=1 zipf=1.0 \
+	mix=lookup=60,join2=15,join3=15,in=5,uncached=5 warmup=10 miss-mix=uncached=100 miss-delays= out= \
+	--no-profile:profile=0 --profile:profile=1 -- "$@"
 
 run_in_pg .md --scale "$scale" -- "$@"
 

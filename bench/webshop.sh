@@ -28,17 +28,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
-seconds=10
-rounds=3
-workers="1 2"
-connect="fresh persistent"
-delays="0 1"
-scale=1
-out=""
-inner=0
 # shellcheck source=lib.sh
 . "$root/bench/lib.sh"
-parse_options bench/webshop.sh "seconds rounds workers connect delays scale out" "$@"
+parse_options bench/webshop.sh seconds=10 rounds=3 workers="1 2" connect="fresh persistent" delays="0 1" scale=1 \
+	out= -- "$@"
 run_in_pg -webshop.md --no-data -- "$@"
 
 # ---- inside the throwaway PostgreSQL ----------------------------------------

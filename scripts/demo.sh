@@ -11,12 +11,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
-seconds="${CB_DEMO_SECONDS:-8}"
-scale="${CB_DEMO_SCALE:-1}"
-inner=0
 # shellcheck source=lib.sh
 . "$root/scripts/lib.sh"
-parse_options demo "seconds scale" "$@"
+parse_options demo seconds="${CB_DEMO_SECONDS:-8}" scale="${CB_DEMO_SCALE:-1}" -- "$@"
 start_in_pg "demo: starting a throwaway PostgreSQL with the movie database at scale $scale" \
 	--scale "$scale" -- --seconds "$seconds" --scale "$scale"
 

@@ -3,18 +3,33 @@
 # by scripts/demo.sh, scripts/webshop.sh and the benchmarks (bench/lib.sh
 # sources it); sourced, not run.  Expects $root and $build to be set.
 #
-#   parse_options PROG SPEC ARG...   the script's options into variables:
-#                                    SPEC lists its options, NAME for an
-#                                    option --NAME VALUE (into the variable
-#                                    NAME, dashes as underscores) and
-#                                    NAME=VAR=VALUE for a flag --NAME that
-#                                    sets VAR; --inner (inner=1) and
-#                                    -h/--help (the script's head comment)
-#                                    are always there; anything else: exit 2
+#   parse_options PROG OPTION... -- ARG...
+#                                    the script's options into variables;
+#                                    each OPTION is NAME=DEFAULT for an
+#                                    option --NAME VALUE (the variable NAME,
+#                                    dashes as underscores, is DEFAULT until
+#                                    given) or --NAME:VAR=VALUE for a flag
+#                                    --NAME that sets VAR; --inner (inner=1,
+#                                    else 0) and -h/--help (the script's
+#                                    head comment) are always there;
+#                                    anything else: exit 2.  Sets prog to
+#                                    PROG for messages
 
 parse_options() {
-	local prog="$1" spec="$2" word found
-	shift 2
+	local option name found
+	local options=()
+	prog="$1"
+	inner=0
+	shift
+	while [ "$1" != -- ]; do
+		case "$1" in
+		--*) ;;
+		*) name="${1%%=*}"; printf -v "${name//-/_}" '%s' "${1#*=}" ;;
+		esac
+		options+=("$1")
+		shift
+	done
+	shift
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--inner) inner=1; shift; continue ;;
@@ -22,10 +37,23 @@ parse_options() {
 		esac
 		found=0
 		if [[ "$1" == --?* ]]; then
-			for word in $spec; do
-				case "$word" in
-				"${1#--}") printf -v "${word//-/_}" '%s' "$2"; shift 2; found=1; break ;;
-				"${1#--}"=*) word="${word#*=}"; printf -v "${word%%=*}" '%s' "${word#*=}"; shift; found=1; break ;;
+			for option in "${options[@]}"; do
+				case "$option" in
+				"$1":*)
+					option="${option#*:}"
+					printf -v "${option%%=*}" '%s' "${option#*=}"
+					shift
+					found=1
+					break
+					;;
+				"${1#--}"=*)
+					[ $# -ge 2 ] || { echo "$prog: $1 needs a value (see --help)" >&2; exit 2; }
+					name="${1#--}"
+					printf -v "${name//-/_}" '%s' "$2"
+					shift 2
+					found=1
+					break
+					;;
 				esac
 			done
 		fi
@@ -61,3 +89,4 @@ start_in_pg() {
 	shift
 	in_pg "$@"
 }
+

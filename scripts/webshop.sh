@@ -18,13 +18,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
-scale=1
-port=8080
-workers=1
-inner=0
 # shellcheck source=lib.sh
 . "$root/scripts/lib.sh"
-parse_options webshop "scale port workers" "$@"
+parse_options webshop scale=1 port=8080 workers=1 -- "$@"
 start_in_pg "webshop: starting a throwaway PostgreSQL with the shop at scale $scale" \
 	--no-data -- --scale "$scale" --port "$port" --workers "$workers"
 
