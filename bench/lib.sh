@@ -3,7 +3,7 @@
 # not run).  Expects $root and $build to be set; the helpers that start or
 # ask cbcached run inside tests/harness/with-pg.sh, with $work set too.
 #
-#   parse_options                    from scripts/lib.sh (sourced here)
+#   parse_options, wait_cbcached     from scripts/lib.sh (sourced here)
 #   run_in_pg SUFFIX [WITH-PG-OPTION...] -- ARG...
 #                                    unless --inner: build with the
 #                                    benchmarks, default $out to
@@ -13,11 +13,16 @@
 #                                    PostgreSQL (tests/harness/with-pg.sh);
 #                                    with --inner, --out must be given
 #   free_port                        a TCP port nobody listens on
-#   cbcached_start DIR HOST PORT     cbcached with the movie cache group in
-#                                    DIR (its config, cache, log, admin.sock),
-#                                    backend HOST:PORT; writes DIR/pid and
-#                                    DIR/port and waits (bounded) until its
-#                                    admin socket answers
+#   cbcached_start DIR HOST PORT [EXTRA-LINES]
+#                                    cbcached with the movie cache group in
+#                                    DIR (its config, cache, log, admin.sock,
+#                                    EXTRA-LINES added to its config),
+#                                    backend HOST:PORT; sets cbd_pid (also
+#                                    when it fails), writes DIR/pid and
+#                                    DIR/port and waits (wait_cbcached)
+#                                    until its admin socket answers
+#   cbcached_conn DIR                the ODBC connection string to the
+#                                    cbcached in DIR, through $cbdriver
 #   admin_stat SOCKET NAME           a SHOW STATS row's value ("" if absent)
 #   wait_fills SOCKET                wait (at most 30 s) until the fill queue
 #                                    is empty: WAIT FILLS, or polling SHOW
@@ -26,6 +31,7 @@
 
 : "${root:?}" "${build:?set root and build before sourcing bench/lib.sh}"
 cbadmin="$build/src/cbcache-admin"
+cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 # shellcheck source=../scripts/lib.sh
 . "$root/scripts/lib.sh"
 
@@ -79,18 +85,16 @@ cbcached_start() {
 	local dir="$1" host="$2" bport="$3" port
 	mkdir -p "$dir"
 	port="$(free_port)"
-	cbcached_conf "$dir" "$host" "$bport" "$port"
+	cbcached_conf "$dir" "$host" "$bport" "$port" "${4:-}"
 	${CBCACHED_WRAP:-} "$build/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
-	echo $! >"$dir/pid"
+	cbd_pid=$!
+	echo "$cbd_pid" >"$dir/pid"
 	echo "$port" >"$dir/port"
-	for _ in $(seq 1 600); do
-		"$cbadmin" -s "$dir/admin.sock" SHOW STATS >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench: cbcached in $dir did not answer on its admin socket within 30 s; its log:" >&2
-	cat "$dir/cbcached.log" "$dir/stderr" >&2 2>/dev/null
-	return 1
+	wait_cbcached bench "$cbadmin" "$dir/admin.sock" "$cbd_pid" "$dir/cbcached.log" "$dir/stderr"
+}
+
+cbcached_conn() {
+	echo "DRIVER=$cbdriver;Socket=$1;Port=$(cat "$1/port");Database=movies;UID=postgres"
 }
 
 admin_stat() {

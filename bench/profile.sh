@@ -37,7 +37,6 @@ run_in_pg -profile.txt -- "$@"
 # ---- inside the throwaway PostgreSQL --------------------------------------
 work="$CB_PG_DIR/profile"
 mkdir -p "$work"
-cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 [ -x "$build/src/cbcached" ] && [ -f "$cbdriver" ] ||
 	{ echo "profile.sh: build cbcached and libcbcacheodbc.so first (make in $build)" >&2; exit 1; }
 
@@ -64,8 +63,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cbcached_start "$daemon" "$PGHOST" "$PGPORT"
-cbd_pid="$(cat "$daemon/pid")"
-conn="DRIVER=$cbdriver;Socket=$daemon;Port=$(cat "$daemon/port");Database=movies;UID=postgres"
+conn="$(cbcached_conn "$daemon")"
 sock="$daemon/admin.sock"
 
 echo "profile.sh: warming the cache ($warmup s)"

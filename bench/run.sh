@@ -66,7 +66,6 @@ wthreads="$(echo $threads | tr ' ' '\n' | sort -n | tail -1)"
 wmode="$(echo $modes | cut -d' ' -f1)"
 cbcache_available=0
 cbcache_reason="not measured: cbcached or libcbcacheodbc.so is not built"
-cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 if [ -x "$build/src/cbcached" ] && [ -f "$cbdriver" ]; then
 	cbcache_available=1
 	cbcache_reason="measured warm: a ${warmup} s warm-up run from a cold cache ($wthreads threads, $wmode) per delay, then the fill queue drained, before the rounds"
@@ -91,12 +90,12 @@ for d in $delays; do
 	echo "$pp" >"$work/pgpool-$d/port"
 	if [ "$cbcache_available" -eq 1 ]; then
 		cbcached_start "$work/cbcache-$d" "${bhost[$d]}" "${bport[$d]}"
-		pids+=("$(cat "$work/cbcache-$d/pid")")
+		pids+=("$cbd_pid")
 	fi
 done
 
 cbconn() { # delay
-	echo "DRIVER=$cbdriver;Socket=$work/cbcache-$1;Port=$(cat "$work/cbcache-$1/port");Database=movies;UID=postgres"
+	cbcached_conn "$work/cbcache-$1"
 }
 directconn() { # delay
 	echo "DRIVER=$psqlodbc;Servername=${bhost[$1]};Port=${bport[$1]};Database=movies;UID=postgres"

@@ -67,7 +67,6 @@ run_in_pg -stream.md --scale "$scale" -- "$@"
 # ---- inside the throwaway PostgreSQL --------------------------------------
 work="$CB_PG_DIR/stream"
 mkdir -p "$work"
-cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 cbbench="$build/bench/cbbench"
 writer="$build/bench/stream-writer"
 if [ ! -x "$build/src/cbcached" ] || [ ! -f "$cbdriver" ] || [ ! -x "$writer" ]; then
@@ -84,19 +83,16 @@ cpu_pressure() { # the microseconds some task waited for a CPU, and the time (em
 pressure_start="$(cpu_pressure)"
 
 daemon="$work/cbcached"
-cbd_pid=""
 cleanup() {
 	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done # ours still running
-	[ -n "$cbd_pid" ] && kill "$cbd_pid" 2>/dev/null
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done # ours still running, cbcached among them
 	true
 }
 trap cleanup EXIT
 cbcached_start "$daemon" "$PGHOST" "$PGPORT"
-cbd_pid="$(cat "$daemon/pid")"
 port="$(cat "$daemon/port")"
 sock="$daemon/admin.sock"
-conn="DRIVER=$cbdriver;Socket=$daemon;Port=$port;Database=movies;UID=postgres"
+conn="$(cbcached_conn "$daemon")"
 cache_conninfo="host=$daemon port=$port dbname=movies user=postgres"
 modeflag=()
 [ "$mode" = prepared ] && modeflag=(--prepared)

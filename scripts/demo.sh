@@ -55,12 +55,8 @@ echo "   (full report: cbcache-cg check examples/movies/movies.cg --backend CONN
 
 "$build/src/cbcached" -c "$d/cbcache.conf" &
 daemon_pid=$!
+wait_cbcached demo "$build/src/cbcache-admin" "$d/admin.sock" "$daemon_pid" "$d/cbcached.log" || exit 1
 admin() { "$build/src/cbcache-admin" -s "$d/admin.sock" "$@"; }
-for _ in $(seq 1 200); do
-	admin SHOW STATS >/dev/null 2>&1 && break
-	kill -0 "$daemon_pid" 2>/dev/null || { echo "demo: cbcached exited; its log:" >&2; cat "$d/cbcached.log" >&2; exit 1; }
-	sleep 0.05
-done
 echo
 echo "== cbcached is listening on $d/.s.PGSQL.$port (psql -h $d -p $port movies)"
 

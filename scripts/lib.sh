@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# lib.sh - option parsing and the start in a throwaway PostgreSQL, shared
-# by scripts/demo.sh, scripts/webshop.sh and the benchmarks (bench/lib.sh
-# sources it); sourced, not run.  Expects $root and $build to be set.
+# lib.sh - option parsing, the start in a throwaway PostgreSQL and the
+# wait for a starting cbcached, shared by scripts/demo.sh,
+# scripts/webshop.sh, the benchmarks (bench/lib.sh sources it) and
+# examples/webshop/webshop-lib.sh; sourced, not run.  in_pg and
+# start_in_pg expect $root and $build to be set.
 #
 #   parse_options PROG OPTION... -- ARG...
 #                                    the script's options into variables;
@@ -90,3 +92,25 @@ start_in_pg() {
 	in_pg "$@"
 }
 
+# wait_cbcached PROG ADMIN SOCKET PID LOG...
+#                                    wait (at most 30 s) until the cbcached
+#                                    PID answers on its admin SOCKET (ADMIN:
+#                                    the cbcache-admin to ask with); when it
+#                                    exits or does not answer, say so as
+#                                    PROG, print the LOGs and return 1
+wait_cbcached() {
+	local prog="$1" admin="$2" sock="$3" pid="$4"
+	shift 4
+	for _ in $(seq 1 600); do
+		"$admin" -s "$sock" SHOW STATS >/dev/null 2>&1 && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "$prog: cbcached exited during start-up; its log:" >&2
+			cat "$@" >&2 2>/dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "$prog: cbcached did not answer on $sock within 30 s; its log:" >&2
+	cat "$@" >&2 2>/dev/null
+	return 1
+}
