@@ -3,27 +3,26 @@
 # not run).  Expects $root and $build to be set; the helpers that start or
 # ask cbcached run inside tests/harness/with-pg.sh, with $work set too.
 #
-#   parse_options PROG SPEC ARG...   the script's options into variables:
-#                                    SPEC lists its options, NAME for an
-#                                    option --NAME VALUE (into the variable
-#                                    NAME, dashes as underscores) and
-#                                    NAME=VAR=VALUE for a flag --NAME that
-#                                    sets VAR; --inner (inner=1) and
-#                                    -h/--help (the script's head comment)
-#                                    are always there; anything else: exit 2
+#   parse_options, wait_cbcached     from scripts/lib.sh (sourced here)
 #   run_in_pg SUFFIX [WITH-PG-OPTION...] -- ARG...
 #                                    unless --inner: build with the
 #                                    benchmarks, default $out to
 #                                    bench/results/<date>-<host>SUFFIX and
 #                                    run the script again with ARG... and
 #                                    --inner --out $out in a throwaway
-#                                    PostgreSQL (tests/harness/with-pg.sh)
+#                                    PostgreSQL (tests/harness/with-pg.sh);
+#                                    with --inner, --out must be given
 #   free_port                        a TCP port nobody listens on
-#   cbcached_start DIR HOST PORT     cbcached with the movie cache group in
-#                                    DIR (its config, cache, log, admin.sock),
-#                                    backend HOST:PORT; writes DIR/pid and
-#                                    DIR/port and waits (bounded) until its
-#                                    admin socket answers
+#   cbcached_start DIR HOST PORT [EXTRA-LINES]
+#                                    cbcached with the movie cache group in
+#                                    DIR (its config, cache, log, admin.sock,
+#                                    EXTRA-LINES added to its config),
+#                                    backend HOST:PORT; sets cbd_pid (also
+#                                    when it fails), writes DIR/pid and
+#                                    DIR/port and waits (wait_cbcached)
+#                                    until its admin socket answers
+#   cbcached_conn DIR                the ODBC connection string to the
+#                                    cbcached in DIR, through $cbdriver
 #   admin_stat SOCKET NAME           a SHOW STATS row's value ("" if absent)
 #   wait_fills SOCKET                wait (at most 30 s) until the fill queue
 #                                    is empty: WAIT FILLS, or polling SHOW
@@ -32,42 +31,21 @@
 
 : "${root:?}" "${build:?set root and build before sourcing bench/lib.sh}"
 cbadmin="$build/src/cbcache-admin"
-
-parse_options() {
-	local prog="$1" spec="$2" word found
-	shift 2
-	while [ $# -gt 0 ]; do
-		case "$1" in
-		--inner) inner=1; shift; continue ;;
-		-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-		esac
-		found=0
-		if [[ "$1" == --?* ]]; then
-			for word in $spec; do
-				case "$word" in
-				"${1#--}") printf -v "${word//-/_}" '%s' "$2"; shift 2; found=1; break ;;
-				"${1#--}"=*) word="${word#*=}"; printf -v "${word%%=*}" '%s' "${word#*=}"; shift; found=1; break ;;
-				esac
-			done
-		fi
-		[ "$found" = 1 ] || { echo "$prog: unknown option $1 (see --help)" >&2; exit 2; }
-	done
-}
+cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
+# shellcheck source=../scripts/lib.sh
+. "$root/scripts/lib.sh"
 
 run_in_pg() {
-	local suffix="$1" pg_options=()
+	local suffix="$1"
 	shift
-	while [ "$1" != -- ]; do
-		pg_options+=("$1")
-		shift
-	done
-	shift
-	[ "$inner" -eq 0 ] || return 0
+	if [ "$inner" -eq 1 ]; then
+		[ -n "$out" ] || { echo "$prog: --inner needs --out FILE" >&2; exit 2; }
+		return 0
+	fi
 	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
 	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix"
 	mkdir -p "$(dirname "$out")"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" "${pg_options[@]}" -- "$0" "$@" --inner --out "$out"
+	in_pg "$@" --out "$out"
 }
 
 free_port() {
@@ -107,18 +85,16 @@ cbcached_start() {
 	local dir="$1" host="$2" bport="$3" port
 	mkdir -p "$dir"
 	port="$(free_port)"
-	cbcached_conf "$dir" "$host" "$bport" "$port"
+	cbcached_conf "$dir" "$host" "$bport" "$port" "${4:-}"
 	${CBCACHED_WRAP:-} "$build/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
-	echo $! >"$dir/pid"
+	cbd_pid=$!
+	echo "$cbd_pid" >"$dir/pid"
 	echo "$port" >"$dir/port"
-	for _ in $(seq 1 600); do
-		"$cbadmin" -s "$dir/admin.sock" SHOW STATS >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench: cbcached in $dir did not answer on its admin socket within 30 s; its log:" >&2
-	cat "$dir/cbcached.log" "$dir/stderr" >&2 2>/dev/null
-	return 1
+	wait_cbcached bench "$cbadmin" "$dir/admin.sock" "$cbd_pid" "$dir/cbcached.log" "$dir/stderr"
+}
+
+cbcached_conn() {
+	echo "DRIVER=$cbdriver;Socket=$1;Port=$(cat "$1/port");Database=movies;UID=postgres"
 }
 
 admin_stat() {

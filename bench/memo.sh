@@ -25,34 +25,18 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-seconds=5
-rounds=3
-clients=4
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options memo.sh "seconds rounds clients out" "$@"
+parse_options memo.sh seconds=5 rounds=3 clients=4 out= -- "$@"
 run_in_pg -memo.md -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
-[ -n "$out" ] || { echo "memo.sh: --inner needs --out FILE" >&2; exit 2; }
 work="$CB_PG_DIR/memo"
 mkdir -p "$work"
 for t in memo nomemo; do
-	dir="$work/$t"
-	mkdir -p "$dir"
-	port="$(free_port)"
 	extra="instance_name = bench_$t"
 	[ "$t" = nomemo ] && extra="$extra
 memo_max_mb = 0"
-	cbcached_conf "$dir" "$PGHOST" "$PGPORT" "$port" "$extra"
-	"$build/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
-	echo $! >"$dir/pid"
-	echo "$port" >"$dir/port"
-	for _ in $(seq 1 600); do
-		"$cbadmin" -s "$dir/admin.sock" SHOW STATS >/dev/null 2>&1 && break
-		sleep 0.05
-	done
+	cbcached_start "$work/$t" "$PGHOST" "$PGPORT" "$extra"
 done
 cleanup() { for t in memo nomemo; do kill "$(cat "$work/$t/pid")" 2>/dev/null || true; done; }
 trap cleanup EXIT

@@ -24,17 +24,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-seconds=10
-threads=4
-zipf=1.0
-mix="lookup=60,join2=15,join3=15,in=10"
-warmup=5
-count=20000
-tool=""
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options profile.sh "seconds threads zipf mix warmup count tool out" "$@"
+parse_options profile.sh seconds=10 threads=4 zipf=1.0 mix=lookup=60,join2=15,join3=15,in=10 warmup=5 \
+	count=20000 tool= out= -- "$@"
 case "$tool" in
 "" | perf | callgrind) ;;
 *) echo "profile.sh: --tool is perf or callgrind, not $tool" >&2; exit 2 ;;
@@ -43,10 +35,8 @@ esac
 run_in_pg -profile.txt -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
-[ -n "$out" ] || { echo "profile.sh: --inner needs --out FILE" >&2; exit 2; }
 work="$CB_PG_DIR/profile"
 mkdir -p "$work"
-cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 [ -x "$build/src/cbcached" ] && [ -f "$cbdriver" ] ||
 	{ echo "profile.sh: build cbcached and libcbcacheodbc.so first (make in $build)" >&2; exit 1; }
 
@@ -73,8 +63,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cbcached_start "$daemon" "$PGHOST" "$PGPORT"
-cbd_pid="$(cat "$daemon/pid")"
-conn="DRIVER=$cbdriver;Socket=$daemon;Port=$(cat "$daemon/port");Database=movies;UID=postgres"
+conn="$(cbcached_conn "$daemon")"
 sock="$daemon/admin.sock"
 
 echo "profile.sh: warming the cache ($warmup s)"

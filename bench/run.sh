@@ -37,23 +37,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-seconds=5
-rounds=2
-threads="1 4"
-delays="0 1"
-modes="prepared simple"
-scale=1
-zipf=1.0
-mix="lookup=60,join2=15,join3=15,in=5,uncached=5"
-warmup=10
-miss_mix="uncached=100"
-miss_delays=""
 profile=1
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options run.sh "seconds rounds threads delays modes scale zipf mix warmup miss-mix miss-delays out
-	no-profile=profile=0 profile=profile=1" "$@"
+parse_options run.sh seconds=5 rounds=2 threads="1 4" delays="0 1" modes="prepared simple" scale=1 zipf=1.0 \
+	mix=lookup=60,join2=15,join3=15,in=5,uncached=5 warmup=10 miss-mix=uncached=100 miss-delays= out= \
+	--no-profile:profile=0 --profile:profile=1 -- "$@"
 
 run_in_pg .md --scale "$scale" -- "$@"
 
@@ -78,7 +66,6 @@ wthreads="$(echo $threads | tr ' ' '\n' | sort -n | tail -1)"
 wmode="$(echo $modes | cut -d' ' -f1)"
 cbcache_available=0
 cbcache_reason="not measured: cbcached or libcbcacheodbc.so is not built"
-cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 if [ -x "$build/src/cbcached" ] && [ -f "$cbdriver" ]; then
 	cbcache_available=1
 	cbcache_reason="measured warm: a ${warmup} s warm-up run from a cold cache ($wthreads threads, $wmode) per delay, then the fill queue drained, before the rounds"
@@ -103,12 +90,12 @@ for d in $delays; do
 	echo "$pp" >"$work/pgpool-$d/port"
 	if [ "$cbcache_available" -eq 1 ]; then
 		cbcached_start "$work/cbcache-$d" "${bhost[$d]}" "${bport[$d]}"
-		pids+=("$(cat "$work/cbcache-$d/pid")")
+		pids+=("$cbd_pid")
 	fi
 done
 
 cbconn() { # delay
-	echo "DRIVER=$cbdriver;Socket=$work/cbcache-$1;Port=$(cat "$work/cbcache-$1/port");Database=movies;UID=postgres"
+	cbcached_conn "$work/cbcache-$1"
 }
 directconn() { # delay
 	echo "DRIVER=$psqlodbc;Servername=${bhost[$1]};Port=${bport[$1]};Database=movies;UID=postgres"

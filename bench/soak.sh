@@ -21,17 +21,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-seconds=1800
-clients=200
-scale=0.5
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options soak.sh "seconds clients scale out" "$@"
+parse_options soak.sh seconds=1800 clients=200 scale=0.5 out= -- "$@"
 run_in_pg -soak.md --scale "$scale" -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
-[ -n "$out" ] || { echo "soak.sh: --inner needs --out FILE" >&2; exit 2; }
 ulimit -n 4096 2>/dev/null || true # 200 clients and their backend connections
 top_srcdir="$root" top_builddir="$build" exec /usr/bin/python3 "$root/bench/soak.py" \
 	--seconds "$seconds" --clients "$clients" --out "$out"

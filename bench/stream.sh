@@ -49,24 +49,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
 
-lag_seconds=60
-async_seconds=15
-rate=500
-probe_rate=20
-lag_threads=2
-seconds=10
-rounds=4
-threads=4
-write_share=0.02
-mode=prepared
-warmup=5
-scale=1
 mix="lookup=60,join2=15,join3=15,in=5,uncached=5"
-out=""
-inner=0
 . "$root/bench/lib.sh"
-parse_options stream.sh "lag-seconds async-seconds rate probe-rate lag-threads seconds rounds threads write-share
-	mode warmup scale out" "$@"
+parse_options stream.sh lag-seconds=60 async-seconds=15 rate=500 probe-rate=20 lag-threads=2 seconds=10 \
+	rounds=4 threads=4 write-share=0.02 mode=prepared warmup=5 scale=1 out= -- "$@"
 case "$mode" in
 prepared | simple) ;;
 *) echo "stream.sh: --mode is prepared or simple, not $mode" >&2; exit 2 ;;
@@ -79,10 +65,8 @@ export PGH_EXTRA_CONF="${PGH_EXTRA_CONF:+$PGH_EXTRA_CONF$'\n'}synchronous_commit
 run_in_pg -stream.md --scale "$scale" -- "$@"
 
 # ---- inside the throwaway PostgreSQL --------------------------------------
-[ -n "$out" ] || { echo "stream.sh: --inner needs --out FILE" >&2; exit 2; }
 work="$CB_PG_DIR/stream"
 mkdir -p "$work"
-cbdriver="$build/odbc-driver/.libs/libcbcacheodbc.so"
 cbbench="$build/bench/cbbench"
 writer="$build/bench/stream-writer"
 if [ ! -x "$build/src/cbcached" ] || [ ! -f "$cbdriver" ] || [ ! -x "$writer" ]; then
@@ -99,19 +83,16 @@ cpu_pressure() { # the microseconds some task waited for a CPU, and the time (em
 pressure_start="$(cpu_pressure)"
 
 daemon="$work/cbcached"
-cbd_pid=""
 cleanup() {
 	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done # ours still running
-	[ -n "$cbd_pid" ] && kill "$cbd_pid" 2>/dev/null
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done # ours still running, cbcached among them
 	true
 }
 trap cleanup EXIT
 cbcached_start "$daemon" "$PGHOST" "$PGPORT"
-cbd_pid="$(cat "$daemon/pid")"
 port="$(cat "$daemon/port")"
 sock="$daemon/admin.sock"
-conn="DRIVER=$cbdriver;Socket=$daemon;Port=$port;Database=movies;UID=postgres"
+conn="$(cbcached_conn "$daemon")"
 cache_conninfo="host=$daemon port=$port dbname=movies user=postgres"
 modeflag=()
 [ "$mode" = prepared ] && modeflag=(--prepared)

@@ -28,37 +28,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
-seconds=10
-rounds=3
-workers="1 2"
-connect="fresh persistent"
-delays="0 1"
-scale=1
-out=""
-inner=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--seconds) seconds="$2"; shift 2 ;;
-	--rounds) rounds="$2"; shift 2 ;;
-	--workers) workers="$2"; shift 2 ;;
-	--connect) connect="$2"; shift 2 ;;
-	--delays) delays="$2"; shift 2 ;;
-	--scale) scale="$2"; shift 2 ;;
-	--out) out="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench/webshop.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
-
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh" --bench
-	[ -n "$out" ] || out="$root/bench/results/$(date +%Y-%m-%d)-$(hostname -s)-webshop.md"
-	mkdir -p "$(dirname "$out")"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" --no-data -- "$0" --inner --seconds "$seconds" --rounds "$rounds" \
-		--workers "$workers" --connect "$connect" --delays "$delays" --scale "$scale" --out "$out"
-fi
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
+parse_options bench/webshop.sh seconds=10 rounds=3 workers="1 2" connect="fresh persistent" delays="0 1" scale=1 \
+	out= -- "$@"
+run_in_pg -webshop.md --no-data -- "$@"
 
 # ---- inside the throwaway PostgreSQL ----------------------------------------
 command -v wrk >/dev/null || { echo "bench/webshop.sh: wrk not found: install the Debian package wrk (scripts/install-deps.sh --bench)" >&2; exit 1; }

@@ -1,6 +1,12 @@
 -- generate-common.sql: the deterministic random helpers of the example data
 -- generators (examples/movies/generate.sql, examples/shop/generate.sql),
--- included with \ir inside their transaction; temporary functions.
+-- included with \ir inside their transaction: the psql variable scale
+-- (1 unless given with -v scale=N) and temporary functions.
+
+\if :{?scale}
+\else
+\set scale 1
+\endif
 
 -- u(salt, i): a deterministic uniform number in [0, 1).
 CREATE FUNCTION pg_temp.u(salt text, i bigint) RETURNS double precision

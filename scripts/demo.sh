@@ -11,25 +11,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
-seconds="${CB_DEMO_SECONDS:-8}"
-scale="${CB_DEMO_SCALE:-1}"
-inner=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--seconds) seconds="$2"; shift 2 ;;
-	--scale) scale="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
-
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
-	echo "demo: starting a throwaway PostgreSQL with the movie database at scale $scale"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" --scale "$scale" -- "$0" --inner --seconds "$seconds" --scale "$scale"
-fi
+# shellcheck source=lib.sh
+. "$root/scripts/lib.sh"
+parse_options demo seconds="${CB_DEMO_SECONDS:-8}" scale="${CB_DEMO_SCALE:-1}" -- "$@"
+start_in_pg "demo: starting a throwaway PostgreSQL with the movie database at scale $scale" \
+	--scale "$scale" -- --seconds "$seconds" --scale "$scale"
 
 # ---- inside the throwaway PostgreSQL ----------------------------------------
 d="$CB_PG_DIR/demo"
@@ -69,12 +55,8 @@ echo "   (full report: cbcache-cg check examples/movies/movies.cg --backend CONN
 
 "$build/src/cbcached" -c "$d/cbcache.conf" &
 daemon_pid=$!
+wait_cbcached demo "$build/src/cbcache-admin" "$d/admin.sock" "$daemon_pid" "$d/cbcached.log" || exit 1
 admin() { "$build/src/cbcache-admin" -s "$d/admin.sock" "$@"; }
-for _ in $(seq 1 200); do
-	admin SHOW STATS >/dev/null 2>&1 && break
-	kill -0 "$daemon_pid" 2>/dev/null || { echo "demo: cbcached exited; its log:" >&2; cat "$d/cbcached.log" >&2; exit 1; }
-	sleep 0.05
-done
 echo
 echo "== cbcached is listening on $d/.s.PGSQL.$port (psql -h $d -p $port movies)"
 

@@ -18,27 +18,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${CB_BUILD_DIR:-$root/build}"
-scale=1
-port=8080
-workers=1
-inner=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--scale) scale="$2"; shift 2 ;;
-	--port) port="$2"; shift 2 ;;
-	--workers) workers="$2"; shift 2 ;;
-	--inner) inner=1; shift ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "webshop: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-done
-
-if [ "$inner" -eq 0 ]; then
-	CB_BUILD_DIR="$build" "$root/scripts/build.sh"
-	echo "webshop: starting a throwaway PostgreSQL with the shop at scale $scale"
-	export CB_BUILD_DIR="$build"
-	exec "$root/tests/harness/with-pg.sh" --no-data -- "$0" --inner --scale "$scale" --port "$port" --workers "$workers"
-fi
+# shellcheck source=lib.sh
+. "$root/scripts/lib.sh"
+parse_options webshop scale=1 port=8080 workers=1 -- "$@"
+start_in_pg "webshop: starting a throwaway PostgreSQL with the shop at scale $scale" \
+	--no-data -- --scale "$scale" --port "$port" --workers "$workers"
 
 # ---- inside the throwaway PostgreSQL ----------------------------------------
 export WS_ROOT="$root" WS_BUILD="$build"

@@ -12,14 +12,10 @@
 -- actors appear in many, a few places host many films).
 
 \set ON_ERROR_STOP 1
-\if :{?scale}
-\else
-\set scale 1
-\endif
-
 BEGIN;
 
--- u(salt, i) and pick(salt, i, arr): deterministic random numbers and choices
+-- scale (default 1), u(salt, i) and pick(salt, i, arr): deterministic
+-- random numbers and choices
 \ir ../generate-common.sql
 
 -- plz(j): the postal code of place j (1-based); distinct for j < 99999.

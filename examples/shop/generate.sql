@@ -16,14 +16,10 @@
 -- most of the reviews and orders, a few customers order most often).
 
 \set ON_ERROR_STOP 1
-\if :{?scale}
-\else
-\set scale 1
-\endif
-
 BEGIN;
 
--- u(salt, i) and pick(salt, i, arr): deterministic random numbers and choices
+-- scale (default 1), u(salt, i) and pick(salt, i, arr): deterministic
+-- random numbers and choices
 \ir ../generate-common.sql
 
 CREATE TEMP TABLE sizes AS

@@ -9,8 +9,9 @@
 #                               de-DE, as a German shop would) and load
 #                               examples/shop at SCALE
 #   ws_start_cbcached DIR       cbcached with examples/shop/cbcache.conf,
-#                               its paths in DIR; waits (at most 30 s) until
-#                               its admin socket answers, then (at most 30 s)
+#                               its paths in DIR; waits (wait_cbcached, from
+#                               scripts/lib.sh, at most 30 s) until its
+#                               admin socket answers, then (at most 30 s)
 #                               until it caught up with the backend's change
 #                               stream (WAIT FILLS); sets WS_CBD_PID,
 #                               WS_CBD_PORT, WS_ADMIN_SOCK, WS_CBD_LOG
@@ -35,6 +36,8 @@
 : "${WS_ROOT:?set WS_ROOT to the source tree before sourcing webshop-lib.sh}"
 : "${WS_BUILD:?set WS_BUILD to the build tree before sourcing webshop-lib.sh}"
 WS_PIDS=()
+# shellcheck source=../../scripts/lib.sh
+. "$WS_ROOT/scripts/lib.sh"
 
 # Ports below the kernel's ephemeral range (where curl's, wrk's and
 # libpq's own connections take theirs), used by no socket at all.
@@ -79,21 +82,15 @@ ws_start_cbcached() {
 	"$WS_BUILD/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
 	WS_CBD_PID=$!
 	WS_PIDS+=("$WS_CBD_PID")
-	for _ in $(seq 1 600); do
-		if "$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" --json SHOW STATS >"$dir/ready.json" 2>/dev/null; then
-			# ready once it caught up with the change stream: at start every
-			# table is fenced until what was committed before is applied
-			grep -q '"repl_stream", *"value": *"1"' "$dir/ready.json" || return 0
-			"$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" WAIT FILLS 30000 >/dev/null && return 0
-			echo "webshop: cbcached did not catch up with its change stream within 30 s; its log:" >&2
-			cat "$WS_CBD_LOG" >&2 2>/dev/null
-			return 1
-		fi
-		kill -0 "$WS_CBD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "webshop: cbcached did not answer on $WS_ADMIN_SOCK within 30 s; its log:" >&2
-	cat "$WS_CBD_LOG" "$dir/stderr" >&2 2>/dev/null
+	wait_cbcached webshop "$WS_BUILD/src/cbcache-admin" "$WS_ADMIN_SOCK" "$WS_CBD_PID" "$WS_CBD_LOG" "$dir/stderr" ||
+		return 1
+	# ready once it caught up with the change stream: at start every
+	# table is fenced until what was committed before is applied
+	"$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" --json SHOW STATS >"$dir/ready.json" || return 1
+	grep -q '"repl_stream", *"value": *"1"' "$dir/ready.json" || return 0
+	"$WS_BUILD/src/cbcache-admin" -s "$WS_ADMIN_SOCK" WAIT FILLS 30000 >/dev/null && return 0
+	echo "webshop: cbcached did not catch up with its change stream within 30 s; its log:" >&2
+	cat "$WS_CBD_LOG" >&2 2>/dev/null
 	return 1
 }
 
