@@ -41,6 +41,18 @@ with open(group, "w") as f:
 conf = ("cache_db = cache.db\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n" % group)
 
 d = h.Daemon(conf)
+
+
+def warm_hit(conn, q, what):
+    """q on conn, cold then (its fills done) warm: the warm answer is PostgreSQL's and a cache hit."""
+    exchange(conn, q)
+    d.admin("WAIT", "FILLS", "30000")
+    before = d.stats()["queries_cache_hits"]
+    got = exchange(conn, q)
+    check(got == exchange(pg, q), "%s gets PostgreSQL's answer" % what, d)
+    check(d.stats()["queries_cache_hits"] == before + 1, "%s is a cache hit" % what, d)
+
+
 with d:
     st = d.stats()
     check(st["cache_running"] == 0, "the group does not compile: cbcached runs, without the cache", d)
@@ -66,13 +78,7 @@ with d:
     check(r is not None and r.get("ok", False), "RELOAD after the fix starts the cache (%r)" % (r,), d)
     check(d.stats()["cache_running"] == 1, "SHOW STATS says cache_running 1", d)
     c2 = h.Conn(d.sock).login()
-    look = Q("SELECT id, name FROM bg_item WHERE id = 7")
-    exchange(c2, look)
-    d.admin("WAIT", "FILLS", "30000")
-    before = d.stats()["queries_cache_hits"]
-    got = exchange(c2, look)
-    check(got == exchange(pg, look), "the answer is PostgreSQL's", d)
-    check(d.stats()["queries_cache_hits"] == before + 1, "a new session's warm lookup is a cache hit", d)
+    warm_hit(c2, Q("SELECT id, name FROM bg_item WHERE id = 7"), "a new session's warm lookup")
 
     # the table changes on the backend while the cache runs
     star = Q("SELECT * FROM bg_item WHERE id = 7")
@@ -100,12 +106,7 @@ with d:
     check("compiling the cache groups again" in log and "compiled again and the cache runs anew" in log,
           "the log says what RELOAD did", d)
     c3 = h.Conn(d.sock).login()
-    exchange(c3, star)
-    d.admin("WAIT", "FILLS", "30000")
-    before = d.stats()["queries_cache_hits"]
-    got = exchange(c3, star)
-    check(got == exchange(pg, star), "after RELOAD a new session gets PostgreSQL's answer", d)
-    check(d.stats()["queries_cache_hits"] == before + 1, "... from the cache (a hit)", d)
+    warm_hit(c3, star, "after RELOAD a new session's lookup")
     before = d.stats()["queries_cache_hits"]
     got = exchange(c2, star)
     check(got == exchange(pg, star) and d.stats()["queries_cache_hits"] == before,

@@ -127,6 +127,12 @@ cbd_launch_in() {
 	CBD_ADMIN_SOCK="$CBD_DIR/admin.sock"
 	cbd_launch
 }
+# Start cbcached in $dir1 again with the cache group file $1, its log emptied first.
+cbd_launch_with_groups() {
+	sed -i -e "s|^cache_groups = .*|cache_groups = $1|" "$dir1/cbcache.conf"
+	: >"$dir1/cbcached.log"
+	cbd_launch_in "$dir1"
+}
 cbd_launch_in "$dir1"
 adm FILL regisseur.id 1 >/dev/null || fail "FILL before the restart"
 poll_until 30 fill_done regisseur.id 1 || fail "FILL regisseur.id 1 not done: $(adm SHOW FILLS)"
@@ -159,9 +165,7 @@ cbd_stop
 sed -e 's/^fill film.genre values (1, 2, 3)/fill film.genre values (1, 2, 3, 4)/' \
 	"$top_srcdir/examples/movies/movies.cg" >"$dir1/changed.cg"
 grep -q "(1, 2, 3, 4)" "$dir1/changed.cg" || fail "could not change the cache group"
-sed -i -e "s|^cache_groups = .*|cache_groups = $dir1/changed.cg|" "$dir1/cbcache.conf"
-: >"$CBD_LOG"
-cbd_launch_in "$dir1"
+cbd_launch_with_groups "$dir1/changed.cg"
 grep -q "cache DB .* rebuilt" "$CBD_LOG" || fail "a changed cache group did not rebuild the cache: $(cat "$CBD_LOG")"
 grep -q "fingerprint" "$CBD_LOG" || fail "the rebuild does not log its reason: $(cat "$CBD_LOG")"
 [ "$(lite 'SELECT count(*) FROM cbcache_ctl_regisseur_id')" = 0 ] || fail "the rebuilt cache kept a control row"
@@ -171,9 +175,7 @@ cbd_stop
 # --- a cache group with an error: cbcached relays without the cache, saying why -------
 # (doc/admin.md "When the cache does not start"; RELOAD after the fix: test_daemon_broken_group.py)
 printf 'cachegroup bad\ntable regisseur\nfill regisseur.nosuchcolumn\n' >"$dir1/bad.cg"
-sed -i -e "s|^cache_groups = .*|cache_groups = $dir1/bad.cg|" "$dir1/cbcache.conf"
-: >"$dir1/cbcached.log"
-cbd_launch_in "$dir1"
+cbd_launch_with_groups "$dir1/bad.cg"
 grep -q "bad.cg:3:[0-9]*: .*nosuchcolumn" "$CBD_LOG" || fail "bad cache group error: $(cat "$CBD_LOG")"
 grep -q "fix them" "$CBD_LOG" || fail "bad cache group error without a fix: $(cat "$CBD_LOG")"
 [ "$(stat_of cache_running)" = 0 ] || fail "cache_running with a bad cache group: $(stat_of cache_running)"

@@ -255,30 +255,27 @@ with daemon:
     # --- a client that goes right after a write -----------------------------------------
     base = stats()["sessions_active"]
     rw = ids[20]
-    c = connect()
-    c.send(Q("UPDATE regisseur SET nname = 'gone after writing' WHERE id = %d" % rw))
-    c.s.shutdown(socket.SHUT_RDWR)
-    c.close()
-    wait_sessions(base, "the session of a client gone after an UPDATE")
-    check(direct_value("SELECT nname FROM regisseur WHERE id = %d" % rw) == [["gone after writing"]],
-          "the UPDATE of a client that went at once committed")
-    fresh(lookup % rw, "the UPDATE of a client that went at once was invalidated")
 
-    c = connect()
-    c.send(Q("UPDATE regisseur SET nname = 'slow write' || (SELECT '' FROM pg_sleep(0.5)) WHERE id = %d" % rw))
-    c.close()
-    wait_sessions(base, "the session of a client gone during a slow UPDATE")
-    check(direct_value("SELECT nname FROM regisseur WHERE id = %d" % rw) == [["slow write"]],
-          "a slow UPDATE whose client went was finished, not cancelled")
-    fresh(lookup % rw, "the slow UPDATE was invalidated")
+    def gone_after(value_sql, value, send, who, committed):
+        """A client sends an UPDATE of rw's nname to value_sql (send does it and goes): the session ends,
+        the UPDATE commits (committed says how) and the cache answers the new value."""
+        c = connect()
+        send(c, Q("UPDATE regisseur SET nname = %s WHERE id = %d" % (value_sql, rw)))
+        c.close()
+        wait_sessions(base, "the session of " + who)
+        check(direct_value("SELECT nname FROM regisseur WHERE id = %d" % rw) == [[value]], committed)
+        fresh(lookup % rw, "the write of %s was invalidated" % who)
 
-    c = connect()
-    c.send(Q("UPDATE regisseur SET nname = 'sent with Terminate' WHERE id = %d" % rw) + h.msg(b"X", b""))
-    c.close()
-    wait_sessions(base, "the session of a Query sent with Terminate")
-    check(direct_value("SELECT nname FROM regisseur WHERE id = %d" % rw) == [["sent with Terminate"]],
-          "a Query sent together with Terminate reached the backend")
-    fresh(lookup % rw, "the Query sent with Terminate was invalidated")
+    def send_and_shut(c, m):
+        c.send(m)
+        c.s.shutdown(socket.SHUT_RDWR)
+
+    gone_after("'gone after writing'", "gone after writing", send_and_shut, "a client gone after an UPDATE",
+               "the UPDATE of a client that went at once committed")
+    gone_after("'slow write' || (SELECT '' FROM pg_sleep(0.5))", "slow write", lambda c, m: c.send(m),
+               "a client gone during a slow UPDATE", "a slow UPDATE whose client went was finished, not cancelled")
+    gone_after("'sent with Terminate'", "sent with Terminate", lambda c, m: c.send(m + h.msg(b"X", b"")),
+               "a Query sent with Terminate", "a Query sent together with Terminate reached the backend")
 
     # --- writes the text hides ---------------------------------------------------------------
     f0 = ids[21]

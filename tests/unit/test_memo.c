@@ -36,30 +36,41 @@ static void put(memo *m, const char *key, int64_t pos, const char *answer)
 	memo_put(m, key, strlen(key), pos, answer, strlen(answer), strlen(answer));
 }
 
+/* A lookup of key at pos finds want. */
+static void expect(memo *m, const char *key, int64_t pos, const char *want)
+{
+	char got[64];
+	assert_true(get(m, key, pos, got, sizeof(got)));
+	assert_string_equal(got, want);
+}
+
+/* A lookup of key at pos finds nothing. */
+static void missing(memo *m, const char *key, int64_t pos)
+{
+	char got[64];
+	assert_false(get(m, key, pos, got, sizeof(got)));
+}
+
 static void test_positions(void **state)
 {
 	(void)state;
 	memo *m = memo_new(1 << 20);
 	assert_non_null(m);
-	char got[64];
-	assert_false(get(m, "k", 5, got, sizeof(got)));
+	missing(m, "k", 5);
 	put(m, "k", 5, "answer");
-	assert_true(get(m, "k", 5, got, sizeof(got)));
-	assert_string_equal(got, "answer");
-	assert_false(get(m, "other", 5, got, sizeof(got)));
+	expect(m, "k", 5, "answer");
+	missing(m, "other", 5);
 	/* a lookup from an earlier snapshot misses and keeps the entry */
-	assert_false(get(m, "k", 4, got, sizeof(got)));
-	assert_true(get(m, "k", 5, got, sizeof(got)));
+	missing(m, "k", 4);
+	expect(m, "k", 5, "answer");
 	/* a put from an earlier snapshot does not replace it */
 	put(m, "k", 3, "older");
-	assert_true(get(m, "k", 5, got, sizeof(got)));
-	assert_string_equal(got, "answer");
+	expect(m, "k", 5, "answer");
 	/* a later position: stale, dropped */
-	assert_false(get(m, "k", 6, got, sizeof(got)));
-	assert_false(get(m, "k", 5, got, sizeof(got)));
+	missing(m, "k", 6);
+	missing(m, "k", 5);
 	put(m, "k", 6, "newer");
-	assert_true(get(m, "k", 6, got, sizeof(got)));
-	assert_string_equal(got, "newer");
+	expect(m, "k", 6, "newer");
 	memo_stats st;
 	memo_get_stats(m, &st);
 	assert_int_equal(st.hits, 4);

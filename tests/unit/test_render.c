@@ -64,39 +64,51 @@ static void be_double(double d, char out[8])
 		out[i] = (char)(u & 0xff);
 }
 
+/* text of type oid renders (format fmt, extra_float_digits efd) as the len bytes want. */
+static void renders(uint32_t oid, const char *text, int fmt, int efd, const char *want, int32_t want_len)
+{
+	char got[64];
+	int32_t len = 0;
+	if (!render(oid, text, fmt, efd, got, &len))
+		fail_msg("\"%s\" (format %d) not rendered", text, fmt);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(got, want, (size_t)want_len);
+}
+
+/* text of type oid is not rendered in format fmt (the backend answers). */
+static void refused(uint32_t oid, const char *text, int fmt, int efd)
+{
+	char got[64];
+	int32_t len = 0;
+	assert_false(render(oid, text, fmt, efd, got, &len));
+}
+
+/* A float8 text renders in binary as the big-endian bytes of d. */
+static void renders_double(const char *text, double d)
+{
+	char want[8];
+	be_double(d, want);
+	renders(PGTYPE_OID_FLOAT8, text, 1, 1, want, 8);
+}
+
 static void test_binary_floats(void **state)
 {
-	char got[64], want[8];
-	int32_t len = 0;
-
 	(void)state;
 	/* 1e23 lies on a rounding boundary: its text form is uncertain, its binary form is not */
-	assert_true(render(PGTYPE_OID_FLOAT8, "1e+23", 1, 1, got, &len));
-	assert_int_equal(len, 8);
-	be_double(1e23, want);
-	assert_memory_equal(got, want, 8);
-	assert_true(render(PGTYPE_OID_FLOAT8, "-0", 1, 1, got, &len));
-	be_double(-0.0, want);
-	assert_memory_equal(got, want, 8);
-	assert_true(render(PGTYPE_OID_FLOAT8, "-Infinity", 1, 1, got, &len));
-	be_double(-INFINITY, want);
-	assert_memory_equal(got, want, 8);
-	assert_true(render(PGTYPE_OID_FLOAT4, "3.4028235e+38", 1, 1, got, &len));
-	assert_int_equal(len, 4);
-	assert_memory_equal(got, "\x7f\x7f\xff\xff", 4);
-	assert_true(render(PGTYPE_OID_FLOAT4, "-0", 1, 1, got, &len));
-	assert_memory_equal(got, "\x80\x00\x00\x00", 4);
+	renders_double("1e+23", 1e23);
+	renders_double("-0", -0.0);
+	renders_double("Infinity", INFINITY);
+	renders_double("-Infinity", -INFINITY);
+	renders(PGTYPE_OID_FLOAT4, "3.4028235e+38", 1, 1, "\x7f\x7f\xff\xff", 4);
+	renders(PGTYPE_OID_FLOAT4, "-0", 1, 1, "\x80\x00\x00\x00", 4);
 	/* PostgreSQL keeps the sign of '-NaN' in binary, but prints both as NaN: the backend answers */
-	assert_false(render(PGTYPE_OID_FLOAT8, "NaN", 1, 1, got, &len));
-	assert_false(render(PGTYPE_OID_FLOAT4, "NaN", 1, 1, got, &len));
+	refused(PGTYPE_OID_FLOAT8, "NaN", 1, 1);
+	refused(PGTYPE_OID_FLOAT4, "NaN", 1, 1);
 	/* in text, NaN is NaN */
-	assert_true(render(PGTYPE_OID_FLOAT8, "NaN", 0, 1, got, &len));
-	assert_int_equal(len, 3);
-	assert_memory_equal(got, "NaN", 3);
-	assert_true(render(PGTYPE_OID_FLOAT8, "NaN", 0, 0, got, &len));
-	assert_memory_equal(got, "NaN", 3);
+	renders(PGTYPE_OID_FLOAT8, "NaN", 0, 1, "NaN", 3);
+	renders(PGTYPE_OID_FLOAT8, "NaN", 0, 0, "NaN", 3);
 	/* a stored text that is no float is never sent */
-	assert_false(render(PGTYPE_OID_FLOAT8, "1e+23x", 1, 1, got, &len));
+	refused(PGTYPE_OID_FLOAT8, "1e+23x", 1, 1);
 }
 
 static void test_binary_from_the_type_table(void **state)
