@@ -59,6 +59,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Fetch the next row; its first column, as text, is want. */
+static void fetch_first_is(SQLHSTMT st, const char *want)
+{
+	char got[256];
+	SQLLEN ind;
+	OK_STMT(SQLFetch(st), st);
+	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
+	assert_string_equal(got, want);
+}
+
 /* --- connections ------------------------------------------------------------ */
 
 /* SQLDriverConnect with in fails with 08001 and a message containing want. */
@@ -90,12 +100,8 @@ static void test_driver_connect(void **state)
 	assert_non_null(strstr((char *)out, "ApplicationName={odbc;test}"));
 	assert_int_equal(outlen, (SQLSMALLINT)strlen((char *)out));
 	SQLHSTMT st = ot_stmt(d);
-	char app[64];
-	SQLLEN ind;
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SHOW application_name", SQL_NTS), st);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, app, sizeof(app), &ind), st);
-	assert_string_equal(app, "odbc;test");
+	fetch_first_is(st, "odbc;test");
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 	OK_DBC(SQLDisconnect(d), d);
 
@@ -127,9 +133,7 @@ static void test_driver_connect(void **state)
 		OK_DBC(SQLDriverConnect(d, NULL, (SQLCHAR *)in, SQL_NTS, NULL, 0, NULL, SQL_DRIVER_NOPROMPT), d);
 		st = ot_stmt(d);
 		OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SHOW application_name", SQL_NTS), st);
-		OK_STMT(SQLFetch(st), st);
-		OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, app, sizeof(app), &ind), st);
-		assert_string_equal(app, pq[i].app);
+		fetch_first_is(st, pq[i].app);
 		SQLFreeHandle(SQL_HANDLE_STMT, st);
 		OK_DBC(SQLDisconnect(d), d);
 	}
@@ -235,12 +239,8 @@ static void test_attributes(void **state)
 	OK_DBC(SQLSetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION, (SQLPOINTER)SQL_TXN_SERIALIZABLE, 0), dbc);
 	assert_string_equal(ot_pg_value(pg, "SELECT 1"), "1");
 	SQLHSTMT st = ot_stmt(dbc);
-	char iso[64];
-	SQLLEN ind;
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SHOW default_transaction_isolation", SQL_NTS), st);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, iso, sizeof(iso), &ind), st);
-	assert_string_equal(iso, "serializable");
+	fetch_first_is(st, "serializable");
 	OK_STMT(SQLCloseCursor(st), st);
 	OK_DBC(SQLSetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION, (SQLPOINTER)SQL_TXN_READ_COMMITTED, 0), dbc);
 	assert_int_equal(SQLSetConnectAttr(dbc, 12345, (SQLPOINTER)1, 0), SQL_ERROR);
@@ -779,8 +779,6 @@ static void test_types_in(void **state)
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
-/* SQLSetParam (ODBC 1), which unixODBC passes on as SQLBindParameter with
- * SQL_SETPARAM_VALUE_MAX as the buffer length */
 /* psqlODBC's rewrites: MS Access's ("b" = 1) under SQL_ATTR_PGOPT_MSJET
  * (65549), and INSERT ... () VALUES () */
 static void test_psqlodbc_rewrites(void **state)
@@ -792,36 +790,28 @@ static void test_psqlodbc_rewrites(void **state)
 	assert_string_equal(ot_state(SQL_HANDLE_STMT, st, NULL, 0), "42883"); /* boolean = integer */
 	OK_DBC(SQLSetConnectAttr(dbc, 65549, (SQLPOINTER)1, 0), dbc);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)q, SQL_NTS), st);
-	char got[32];
-	SQLLEN ind;
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
-	assert_string_equal(got, ot_pg_value(pg, "SELECT count(*) FROM pg_class WHERE relisshared"));
+	fetch_first_is(st, ot_pg_value(pg, "SELECT count(*) FROM pg_class WHERE relisshared"));
 	OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
 	OK_DBC(SQLSetConnectAttr(dbc, 65549, (SQLPOINTER)0, 0), dbc);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"CREATE TEMP TABLE dv (id serial, t text DEFAULT 'd')", SQL_NTS), st);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"insert into dv () values ()", SQL_NTS), st);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT id || t FROM dv", SQL_NTS), st);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
-	assert_string_equal(got, "1d");
+	fetch_first_is(st, "1d");
 	OK_STMT(SQLFreeStmt(st, SQL_CLOSE), st);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"DROP TABLE dv", SQL_NTS), st);
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
+/* SQLSetParam (ODBC 1), which unixODBC passes on as SQLBindParameter with
+ * SQL_SETPARAM_VALUE_MAX as the buffer length */
 static void test_set_param(void **state)
 {
 	(void)state;
 	SQLHSTMT st = ot_stmt(dbc);
 	SQLSMALLINT v = 100;
-	char got[16];
-	SQLLEN ind;
 	OK_STMT(SQLSetParam(st, 1, SQL_C_SHORT, SQL_SMALLINT, 0, 0, &v, NULL), st);
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT ?::int + 1 AS foo", SQL_NTS), st);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
-	assert_string_equal(got, "101");
+	fetch_first_is(st, "101");
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
@@ -887,9 +877,7 @@ static void test_data_at_exec(void **state)
 	assert_int_equal(SQLParamData(st, &token), SQL_NEED_DATA);
 	OK_STMT(SQLPutData(st, NULL, SQL_NULL_DATA), st);
 	OK_STMT(SQLParamData(st, &token), st);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, got, sizeof(got), &ind), st);
-	assert_string_equal(got, "1");
+	fetch_first_is(st, "1");
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
@@ -944,6 +932,21 @@ static void test_transactions(void **state)
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 
+/* The current result has ncols columns and its first row's column col is
+ * the integer want; then on to the next result. */
+static void result_is(SQLHSTMT st, SQLSMALLINT ncols, SQLUSMALLINT col, SQLINTEGER want)
+{
+	SQLSMALLINT nc;
+	SQLINTEGER v;
+	SQLLEN ind;
+	OK_STMT(SQLNumResultCols(st, &nc), st);
+	assert_int_equal(nc, ncols);
+	OK_STMT(SQLFetch(st), st);
+	OK_STMT(SQLGetData(st, col, SQL_C_SLONG, &v, 0, &ind), st);
+	assert_int_equal(v, want);
+	OK_STMT(SQLMoreResults(st), st);
+}
+
 static void test_more_results(void **state)
 {
 	(void)state;
@@ -953,21 +956,10 @@ static void test_more_results(void **state)
 	                (SQLCHAR *)"SELECT 1 AS a; SELECT 2 AS b, 3 AS c; UPDATE ort SET name = name WHERE plz = ''",
 	                SQL_NTS),
 	        st);
+	result_is(st, 1, 1, 1);
+	result_is(st, 2, 2, 3);
 	SQLSMALLINT nc;
-	SQLINTEGER v;
-	SQLLEN ind, rc;
-	OK_STMT(SQLNumResultCols(st, &nc), st);
-	assert_int_equal(nc, 1);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_SLONG, &v, 0, &ind), st);
-	assert_int_equal(v, 1);
-	OK_STMT(SQLMoreResults(st), st);
-	OK_STMT(SQLNumResultCols(st, &nc), st);
-	assert_int_equal(nc, 2);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 2, SQL_C_SLONG, &v, 0, &ind), st);
-	assert_int_equal(v, 3);
-	OK_STMT(SQLMoreResults(st), st);
+	SQLLEN rc;
 	OK_STMT(SQLNumResultCols(st, &nc), st);
 	assert_int_equal(nc, 0);
 	OK_STMT(SQLRowCount(st, &rc), st);
@@ -1026,12 +1018,8 @@ static void test_native_sql(void **state)
 	assert_int_equal(len, (SQLINTEGER)strlen((char *)out));
 	/* an escape runs */
 	SQLHSTMT st = ot_stmt(dbc);
-	char c[32];
-	SQLLEN ind;
 	OK_STMT(SQLExecDirect(st, (SQLCHAR *)"SELECT {fn lower('ABC')} || {ts '2020-01-02 03:04:05'}", SQL_NTS), st);
-	OK_STMT(SQLFetch(st), st);
-	OK_STMT(SQLGetData(st, 1, SQL_C_CHAR, c, sizeof(c), &ind), st);
-	assert_string_equal(c, "abc2020-01-02 03:04:05");
+	fetch_first_is(st, "abc2020-01-02 03:04:05");
 	SQLFreeHandle(SQL_HANDLE_STMT, st);
 }
 

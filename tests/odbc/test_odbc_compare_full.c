@@ -178,6 +178,13 @@ static void texec(tr *t, SQLHSTMT st, const char *sql)
 	SQLFreeStmt(st, SQL_CLOSE);
 }
 
+/* texec each of the n statements of sql in turn. */
+static void texec_each(tr *t, SQLHSTMT st, const char *const *sql, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		texec(t, st, sql[i]);
+}
+
 /* --- the cases --------------------------------------------------------------------------- */
 
 typedef struct cctx {
@@ -699,6 +706,29 @@ static void case_get_functions(cctx *c)
 
 /* --- attributes --------------------------------------------------------------------------- */
 
+/* Write the return code and value of each of the n attributes of h, a
+ * statement or a connection: a statement's value (an SQLULEN wide) always,
+ * a connection's (an SQLUINTEGER) on success only. */
+static void tattrs(tr *t, SQLSMALLINT type, SQLHANDLE h, const SQLINTEGER *attrs, size_t n)
+{
+	bool stmt = type == SQL_HANDLE_STMT;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char v[16];
+		memset(v, 0xab, sizeof(v));
+		SQLINTEGER len = -1;
+		SQLRETURN r = stmt ? SQLGetStmtAttr(h, attrs[i], v, sizeof(v), &len)
+		                   : SQLGetConnectAttr(h, attrs[i], v, sizeof(v), &len);
+		tp(t, "%s attr %d: %d ", stmt ? "stmt" : "conn", (int)attrs[i], (int)r);
+		if (stmt)
+			thex(t, v, 8);
+		else if (SQL_SUCCEEDED(r))
+			thex(t, v, 4);
+		tp(t, "\n");
+		if (r != SQL_SUCCESS)
+			tdiag(t, type, h);
+	}
+}
+
 static void case_attributes(cctx *c)
 {
 	tr *t = c->t;
@@ -725,17 +755,7 @@ static void case_attributes(cctx *c)
 	                                    SQL_ATTR_SIMULATE_CURSOR,
 	                                    SQL_ATTR_ENABLE_AUTO_IPD,
 	                                    SQL_ATTR_ROW_NUMBER};
-	for (size_t i = 0; i < sizeof(sattrs) / sizeof(sattrs[0]); i++) {
-		unsigned char v[16];
-		memset(v, 0xab, sizeof(v));
-		SQLINTEGER len = -1;
-		SQLRETURN r = SQLGetStmtAttr(st, sattrs[i], v, sizeof(v), &len);
-		tp(t, "stmt attr %d: %d ", (int)sattrs[i], (int)r);
-		thex(t, v, 8);
-		tp(t, "\n");
-		if (r != SQL_SUCCESS)
-			tdiag(t, SQL_HANDLE_STMT, st);
-	}
+	tattrs(t, SQL_HANDLE_STMT, st, sattrs, sizeof(sattrs) / sizeof(sattrs[0]));
 	/* values the driver changes or refuses */
 	static const struct {
 		SQLINTEGER a;
@@ -785,18 +805,7 @@ static void case_attributes(cctx *c)
 	                                    SQL_ATTR_AUTO_IPD,
 	                                    12345,
 	                                    65541};
-	for (size_t i = 0; i < sizeof(cattrs) / sizeof(cattrs[0]); i++) {
-		unsigned char v[16];
-		memset(v, 0xab, sizeof(v));
-		SQLINTEGER len = -1;
-		SQLRETURN r = SQLGetConnectAttr(dbc, cattrs[i], v, sizeof(v), &len);
-		tp(t, "conn attr %d: %d ", (int)cattrs[i], (int)r);
-		if (SQL_SUCCEEDED(r))
-			thex(t, v, 4);
-		tp(t, "\n");
-		if (r != SQL_SUCCESS)
-			tdiag(t, SQL_HANDLE_DBC, dbc);
-	}
+	tattrs(t, SQL_HANDLE_DBC, dbc, cattrs, sizeof(cattrs) / sizeof(cattrs[0]));
 	SQLCHAR cat[64] = "";
 	SQLINTEGER cl = -1;
 	D(SQLGetConnectAttr(dbc, SQL_ATTR_CURRENT_CATALOG, cat, sizeof(cat), &cl));
@@ -919,8 +928,7 @@ static void case_escapes(cctx *c)
 	        "SELECT {fn SPACE(3)} || 'x', {fn REPEAT('ab', 2)}, {fn REPLACE('aXb', 'X', 'y')}",
 	        "SELECT {fn NOSUCH(1)}",
 	};
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
-		texec(t, st, q[i]);
+	texec_each(t, st, q, sizeof(q) / sizeof(q[0]));
 	/* escapes with parameters */
 	SQLCHAR s1[] = "abc", s2[] = "def";
 	SQLLEN nts = SQL_NTS;
@@ -997,8 +1005,7 @@ static void case_errors(cctx *c)
 	        ";",
 	        "RAISE",
 	};
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
-		texec(t, st, q[i]);
+	texec_each(t, st, q, sizeof(q) / sizeof(q[0]));
 	/* the diagnostic fields of an error */
 	SQLExecDirect(st, (SQLCHAR *)"SELECT 1/0", SQL_NTS);
 	SQLINTEGER n = -1, native = -1;
