@@ -151,6 +151,19 @@ PY
 }
 
 failed_stages=()
+# stage_verdict STAGE NAME OK BAD COMMAND...: run COMMAND; when it succeeds,
+# say "[STAGE] ok: OK", else say "[STAGE] BAD" and count NAME among the
+# failed stages.
+stage_verdict() {
+	local stage="$1" name="$2" ok="$3" bad="$4"
+	shift 4
+	if "$@"; then
+		echo "$me: [$stage] ok: $ok"
+	else
+		echo "$me: [$stage] $bad" >&2
+		failed_stages+=("$name")
+	fi
+}
 # compare_pages [--no-chromium] STAGE URL-PATH...: every page from both
 # sites, by curl (HTTP status and body) and by Chromium (DOM); a difference
 # fails the stage.
@@ -198,12 +211,8 @@ compare_pages() {
 			bad=$((bad + 1))
 		fi
 	done
-	if [ "$bad" -eq 0 ]; then
-		echo "$me: [$stage] ok: $n pages equal through cbcached and straight to PostgreSQL ($how)"
-	else
-		echo "$me: [$stage] FAILED: $bad differences in $n pages" >&2
-		failed_stages+=("$stage")
-	fi
+	stage_verdict "$stage" "$stage" "$n pages equal through cbcached and straight to PostgreSQL ($how)" \
+		"FAILED: $bad differences in $n pages" [ "$bad" -eq 0 ]
 }
 
 # warm URL-PATH...: every page twice through cbcached, then wait for the fills.
@@ -230,12 +239,8 @@ echo "$me: [warm] the comparison got $((hits_after - hits_before)) statements an
 chromium_dump "$cache_url/admin.php" "$CB_PG_DIR/admin.dom" || fail "Chromium could not open the admin page"
 ratio="$(sed -n 's|.*<strong id="hit-ratio">\([0-9.]*\) %</strong>.*|\1|p' "$CB_PG_DIR/admin.dom")"
 [ -n "$ratio" ] || fail "the admin page shows no hit ratio: $(head -c 2000 "$CB_PG_DIR/admin.dom")"
-if awk -v r="$ratio" 'BEGIN { exit !(r > 0) }'; then
-	echo "$me: [warm] ok: the admin page shows a hit ratio of $ratio %"
-else
-	echo "$me: [warm] the admin page shows a hit ratio of $ratio %, not above 0" >&2
-	failed_stages+=("admin hit ratio")
-fi
+stage_verdict warm "admin hit ratio" "the admin page shows a hit ratio of $ratio %" \
+	"the admin page shows a hit ratio of $ratio %, not above 0" awk -v r="$ratio" 'BEGIN { exit !(r > 0) }'
 chromium_dump "$direct_url/admin.php" "$CB_PG_DIR/admin-direct.dom" || fail "Chromium could not open the direct site's admin page"
 grep -q 'id="no-cache"' "$CB_PG_DIR/admin-direct.dom" || fail "the direct site's admin page does not say that there is no cache"
 
@@ -385,12 +390,9 @@ for try in 1 2 3 4 5; do
 	[ "$from_cache" -eq 1 ] && break
 	admin WAIT FILLS 60000 >/dev/null || fail "WAIT FILLS: the fills did not finish: $(admin SHOW FILLS)"
 done
-if [ "$from_cache" -eq 1 ]; then
-	echo "$me: [after-direct-write] ok: the order form's lookup of product $target comes from the cache with the new name"
-else
-	echo "$me: [after-direct-write] product $target's lookup was not answered from the cache again in 5 tries" >&2
-	failed_stages+=("after-direct-write: lookup not cached again")
-fi
+stage_verdict after-direct-write "after-direct-write: lookup not cached again" \
+	"the order form's lookup of product $target comes from the cache with the new name" \
+	"product $target's lookup was not answered from the cache again in 5 tries" [ "$from_cache" -eq 1 ]
 after_direct=("${after_order[@]}" "product.php?id=$moved")
 compare_pages after-direct-write "${after_direct[@]}"
 warm "${after_direct[@]}"
