@@ -344,12 +344,17 @@ static bool target_has(const sqlfe_stmt *st, const sqlfe_expr *e)
 }
 
 /*
- * The output column an ORDER BY term names, or -1: an unqualified name
- * that is an output alias (PostgreSQL takes the output column over an
- * input column of the same name), or an aggregate the select list has.
+ * The output column an ORDER BY term names, or -1: a position that is an
+ * aggregate (resolve_position takes the others), an unqualified name that
+ * is an output alias (PostgreSQL takes the output column over an input
+ * column of the same name), or an aggregate the select list has.
  */
 static int sort_target(const sqlfe_stmt *st, const sqlfe_expr *e)
 {
+	if (e->kind == SQLFE_X_VALUE) {
+		long n = strtol(e->val.text, NULL, 10);
+		return n >= 1 && n <= st->ntargets && st->targets[n - 1].e->kind == SQLFE_X_AGG ? (int)n - 1 : -1;
+	}
 	for (int k = 0; k < st->ntargets; k++) {
 		const sqlfe_target *tg = &st->targets[k];
 		const sqlfe_expr *t = tg->e;
@@ -497,37 +502,27 @@ bool sqlfe_subset_check(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *r
 		const pgtype *t;
 		if (res->has_agg && st->ngroups == 0)
 			return sqlfe_parse_backend(st, "ORDER BY with aggregates");
+		if (e->kind == SQLFE_X_AGG && e->arg != NULL && e->arg->occ < 0 && !resolve_col(st, s, res, e->arg))
+			return false;
+		int k = sort_target(st, e);
+		const sqlfe_expr *out = k >= 0 ? st->targets[k].e : NULL;
 		st->sorts[i].target = -1;
+		if (out != NULL && out->kind == SQLFE_X_AGG) { /* by its output column */
+			if (!check_sort_aggregate(st, s, res, k))
+				return false;
+			st->sorts[i].target = k;
+			continue;
+		}
 		if (e->kind == SQLFE_X_VALUE) {
-			long n = strtol(e->val.text, NULL, 10);
-			if (n >= 1 && n <= st->ntargets && st->targets[n - 1].e->kind == SQLFE_X_AGG) {
-				if (!check_sort_aggregate(st, s, res, (int)n - 1))
-					return false;
-				st->sorts[i].target = (int)n - 1;
-				continue;
-			}
 			if (!resolve_position(st, s, res, e))
 				return false;
-		} else {
-			if (e->kind == SQLFE_X_AGG && e->arg != NULL && e->arg->occ < 0 &&
-			    !resolve_col(st, s, res, e->arg))
-				return false;
-			int k = sort_target(st, e);
-			const sqlfe_expr *out = k >= 0 ? st->targets[k].e : NULL;
-			if (out != NULL && out->kind == SQLFE_X_AGG) {
-				if (!check_sort_aggregate(st, s, res, k))
-					return false;
-				st->sorts[i].target = k;
-				continue;
-			}
-			if (e->kind == SQLFE_X_AGG)
-				return sqlfe_parse_backend(st, "ORDER BY an aggregate not in the select list");
-			if (out != NULL && out->kind != SQLFE_X_COLUMN)
+		} else if (e->kind == SQLFE_X_AGG) {
+			return sqlfe_parse_backend(st, "ORDER BY an aggregate not in the select list");
+		} else if (out != NULL) { /* an alias of a column orders by that column */
+			if (out->kind != SQLFE_X_COLUMN)
 				return sqlfe_parse_backend(st, "ORDER BY an output alias of a non-column");
-			if (out != NULL) { /* an alias of a column orders by that column */
-				e->occ = out->occ;
-				e->col = out->col;
-			}
+			e->occ = out->occ;
+			e->col = out->col;
 		}
 		if (e->occ < 0 && !resolve_col(st, s, res, e))
 			return false;
