@@ -352,8 +352,18 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 		            "writes may be missing, so the cache is emptied and loaded anew",
 		            cfg->cache_db);
 		invalidate_post_all(s->inv);
-		if (!invalidate_apply(s->inv, NULL, err))
-			goto fail_cache;
+	}
+	/*
+	 * The emptying asked for above or by the change stream's start (a new
+	 * or lost slot) is done now, before any fill: applied later it would
+	 * delete what the first fills load.  When it fails (the log says why)
+	 * its tables stay out of the answers and the collector tries again.
+	 */
+	if (invalidate_pending(s->inv) > 0) {
+		cb_error ierr = {{0}};
+		if (!invalidate_apply(s->inv, NULL, &ierr))
+			log_warning("cache: emptying the cache at start failed (the garbage collector tries again): %s",
+			            ierr.msg);
 	}
 	if (!cachedb_meta_set(s->admin, "in_use", "1", err))
 		goto fail_cache;

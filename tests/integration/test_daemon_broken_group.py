@@ -76,7 +76,12 @@ with d:
     h.rows_of(pg, "ALTER TABLE bg_gone RENAME TO bg_item")
     r = d.admin("RELOAD", check=False)
     check(r is not None and r.get("ok", False), "RELOAD after the fix starts the cache (%r)" % (r,), d)
-    check(d.stats()["cache_running"] == 1, "SHOW STATS says cache_running 1", d)
+    st = d.stats()
+    check(st["cache_running"] == 1, "SHOW STATS says cache_running 1", d)
+    # The new slot empties the cache; that is done before the cache starts, or it would delete the first fills.
+    check(st["cache_invalidations"] >= 1 and st["cache_invalidations_applied"] == st["cache_invalidations"],
+          "the new slot's emptying was applied before the cache started (%d posted, %d applied)"
+          % (st["cache_invalidations"], st["cache_invalidations_applied"]), d)
     c2 = h.Conn(d.sock).login()
     warm_hit(c2, Q("SELECT id, name FROM bg_item WHERE id = 7"), "a new session's warm lookup")
 
