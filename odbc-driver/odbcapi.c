@@ -600,28 +600,34 @@ static SQLRETURN api_catalog(SQLHSTMT h, api_cat_fn fn, int n, const SQLCHAR *co
 	return api_stmt_done(st, r);
 }
 
+/* The catalog functions but SQLForeignKeys take a catalog, a schema and an object name,
+ * some of them one more name (a column, a list of table types): NULL with length 0 where
+ * a function has none, which reads as the omitted argument it stands for. */
+static SQLRETURN api_catalog_names(SQLHSTMT h, api_cat_fn fn, const SQLCHAR *cat, SQLSMALLINT catlen,
+                                   const SQLCHAR *schema, SQLSMALLINT schemalen, const SQLCHAR *obj, SQLSMALLINT objlen,
+                                   const SQLCHAR *sub, SQLSMALLINT sublen, SQLUSMALLINT opt)
+{
+	const SQLCHAR *in[6] = {cat, schema, obj, sub};
+	const SQLSMALLINT len[6] = {catlen, schemalen, objlen, sublen};
+	return api_catalog(h, fn, 4, in, len, opt);
+}
+
 SQLRETURN SQL_API SQLTables(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                             SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *types, SQLSMALLINT typeslen)
 {
-	const SQLCHAR *in[6] = {cat, schema, table, types};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, typeslen};
-	return api_catalog(h, cat_tables, 4, in, len, 0);
+	return api_catalog_names(h, cat_tables, cat, catlen, schema, schemalen, table, tablelen, types, typeslen, 0);
 }
 
 SQLRETURN SQL_API SQLColumns(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                              SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *column, SQLSMALLINT columnlen)
 {
-	const SQLCHAR *in[6] = {cat, schema, table, column};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, columnlen};
-	return api_catalog(h, cat_columns, 4, in, len, 0);
+	return api_catalog_names(h, cat_columns, cat, catlen, schema, schemalen, table, tablelen, column, columnlen, 0);
 }
 
 SQLRETURN SQL_API SQLPrimaryKeys(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                                  SQLCHAR *table, SQLSMALLINT tablelen)
 {
-	const SQLCHAR *in[6] = {cat, schema, table};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	return api_catalog(h, cat_primary_keys, 3, in, len, 0);
+	return api_catalog_names(h, cat_primary_keys, cat, catlen, schema, schemalen, table, tablelen, NULL, 0, 0);
 }
 
 SQLRETURN SQL_API SQLForeignKeys(SQLHSTMT h, SQLCHAR *pkcat, SQLSMALLINT pkcatlen, SQLCHAR *pkschema,
@@ -638,9 +644,7 @@ SQLRETURN SQL_API SQLStatistics(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQ
                                 SQLCHAR *table, SQLSMALLINT tablelen, SQLUSMALLINT unique, SQLUSMALLINT reserved)
 {
 	(void)reserved;
-	const SQLCHAR *in[6] = {cat, schema, table};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	return api_catalog(h, cat_statistics, 3, in, len, unique);
+	return api_catalog_names(h, cat_statistics, cat, catlen, schema, schemalen, table, tablelen, NULL, 0, unique);
 }
 
 SQLRETURN SQL_API SQLSpecialColumns(SQLHSTMT h, SQLUSMALLINT idtype, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
@@ -649,43 +653,36 @@ SQLRETURN SQL_API SQLSpecialColumns(SQLHSTMT h, SQLUSMALLINT idtype, SQLCHAR *ca
 {
 	(void)scope;
 	(void)nullable;
-	const SQLCHAR *in[6] = {cat, schema, table};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	return api_catalog(h, cat_special_columns, 3, in, len, idtype);
+	return api_catalog_names(h, cat_special_columns, cat, catlen, schema, schemalen, table, tablelen, NULL, 0,
+	                         idtype);
 }
 
 SQLRETURN SQL_API SQLProcedures(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema, SQLSMALLINT schemalen,
                                 SQLCHAR *proc, SQLSMALLINT proclen)
 {
-	const SQLCHAR *in[6] = {cat, schema, proc};
-	const SQLSMALLINT len[6] = {catlen, schemalen, proclen};
-	return api_catalog(h, cat_procedures, 3, in, len, 0);
+	return api_catalog_names(h, cat_procedures, cat, catlen, schema, schemalen, proc, proclen, NULL, 0, 0);
 }
 
 SQLRETURN SQL_API SQLProcedureColumns(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
                                       SQLSMALLINT schemalen, SQLCHAR *proc, SQLSMALLINT proclen, SQLCHAR *column,
                                       SQLSMALLINT columnlen)
 {
-	const SQLCHAR *in[6] = {cat, schema, proc, column};
-	const SQLSMALLINT len[6] = {catlen, schemalen, proclen, columnlen};
-	return api_catalog(h, cat_procedure_columns, 4, in, len, 0);
+	return api_catalog_names(h, cat_procedure_columns, cat, catlen, schema, schemalen, proc, proclen, column,
+	                         columnlen, 0);
 }
 
 SQLRETURN SQL_API SQLTablePrivileges(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
                                      SQLSMALLINT schemalen, SQLCHAR *table, SQLSMALLINT tablelen)
 {
-	const SQLCHAR *in[6] = {cat, schema, table};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen};
-	return api_catalog(h, cat_table_privileges, 3, in, len, 0);
+	return api_catalog_names(h, cat_table_privileges, cat, catlen, schema, schemalen, table, tablelen, NULL, 0, 0);
 }
 
 SQLRETURN SQL_API SQLColumnPrivileges(SQLHSTMT h, SQLCHAR *cat, SQLSMALLINT catlen, SQLCHAR *schema,
                                       SQLSMALLINT schemalen, SQLCHAR *table, SQLSMALLINT tablelen, SQLCHAR *column,
                                       SQLSMALLINT columnlen)
 {
-	const SQLCHAR *in[6] = {cat, schema, table, column};
-	const SQLSMALLINT len[6] = {catlen, schemalen, tablelen, columnlen};
-	return api_catalog(h, cat_column_privileges, 4, in, len, 0);
+	return api_catalog_names(h, cat_column_privileges, cat, catlen, schema, schemalen, table, tablelen, column,
+	                         columnlen, 0);
 }
 
 SQLRETURN SQL_API SQLGetTypeInfo(SQLHSTMT h, SQLSMALLINT sqltype)
