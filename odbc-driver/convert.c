@@ -523,20 +523,32 @@ static void conv_today(conv_time *t)
 		t->y = tm.tm_year + 1900;
 }
 
-/* The date and the time of day of t into the fields of an ODBC date,
- * time or timestamp struct. */
-static void conv_put_date(const conv_time *t, SQLSMALLINT *year, SQLUSMALLINT *month, SQLUSMALLINT *day)
+/* t as the ODBC date, time or timestamp struct that ctype names, into b if
+ * there is one; the struct's size. A date or a timestamp takes today's for
+ * the parts of the date that t lacks (psqlODBC). */
+static SQLLEN conv_put_datetime(conv_time *t, SQLSMALLINT ctype, void *b)
 {
-	*year = (SQLSMALLINT)t->y;
-	*month = (SQLUSMALLINT)t->m;
-	*day = (SQLUSMALLINT)t->d;
-}
-
-static void conv_put_time(const conv_time *t, SQLUSMALLINT *hour, SQLUSMALLINT *minute, SQLUSMALLINT *second)
-{
-	*hour = (SQLUSMALLINT)t->hh;
-	*minute = (SQLUSMALLINT)t->mm;
-	*second = (SQLUSMALLINT)t->ss;
+	bool time_only = ctype == SQL_C_TIME || ctype == SQL_C_TYPE_TIME;
+	if (!time_only)
+		conv_today(t);
+	SQL_TIMESTAMP_STRUCT ts = {.year = (SQLSMALLINT)t->y,
+	                           .month = (SQLUSMALLINT)t->m,
+	                           .day = (SQLUSMALLINT)t->d,
+	                           .hour = (SQLUSMALLINT)t->hh,
+	                           .minute = (SQLUSMALLINT)t->mm,
+	                           .second = (SQLUSMALLINT)t->ss,
+	                           .fraction = (SQLUINTEGER)t->fr};
+	SQL_DATE_STRUCT ds = {ts.year, ts.month, ts.day};
+	SQL_TIME_STRUCT tod = {ts.hour, ts.minute, ts.second};
+	const void *v = &ts;
+	size_t n = sizeof(ts);
+	if (time_only)
+		v = &tod, n = sizeof(tod);
+	else if (ctype == SQL_C_DATE || ctype == SQL_C_TYPE_DATE)
+		v = &ds, n = sizeof(ds);
+	if (b)
+		memcpy(b, v, n);
+	return (SQLLEN)n;
 }
 
 /* --- intervals -------------------------------------------------------------------- */
@@ -1111,6 +1123,9 @@ static conv_status conv_put_binary(const conv_out *o, const void *v, size_t n)
 	return CONV_OK;
 }
 
+/* Store v as a T in the fixed-size C buffer b, if there is one; the length is T's size. */
+#define CONV_STORE(b, T, v) ((b) ? (void)(*(T *)(b) = (T)(v)) : (void)0, (SQLLEN)sizeof(T))
+
 conv_status conv_to_c(const conv_out *o)
 {
 	SQLSMALLINT ctype = o->ctype;
@@ -1302,53 +1317,25 @@ conv_status conv_to_c(const conv_out *o)
 	switch (ctype) {
 	case SQL_C_DATE:
 	case SQL_C_TYPE_DATE:
-		len = 6;
-		conv_today(&tm);
-		if (b) {
-			SQL_DATE_STRUCT *ds = b;
-			conv_put_date(&tm, &ds->year, &ds->month, &ds->day);
-		}
-		break;
 	case SQL_C_TIME:
 	case SQL_C_TYPE_TIME:
-		len = 6;
-		if (b) {
-			SQL_TIME_STRUCT *ts = b;
-			conv_put_time(&tm, &ts->hour, &ts->minute, &ts->second);
-		}
-		break;
 	case SQL_C_TIMESTAMP:
 	case SQL_C_TYPE_TIMESTAMP:
-		len = 16;
-		conv_today(&tm);
-		if (b) {
-			SQL_TIMESTAMP_STRUCT *ts = b;
-			conv_put_date(&tm, &ts->year, &ts->month, &ts->day);
-			conv_put_time(&tm, &ts->hour, &ts->minute, &ts->second);
-			ts->fraction = (SQLUINTEGER)tm.fr;
-		}
+		len = conv_put_datetime(&tm, ctype, b);
 		break;
 	case SQL_C_BIT:
 	case SQL_C_UTINYINT:
-		len = 1;
-		if (b)
-			*(unsigned char *)b = (unsigned char)atoi(neut);
+		len = CONV_STORE(b, unsigned char, atoi(neut));
 		break;
 	case SQL_C_STINYINT:
 	case SQL_C_TINYINT:
-		len = 1;
-		if (b)
-			*(signed char *)b = (signed char)atoi(neut);
+		len = CONV_STORE(b, signed char, atoi(neut));
 		break;
 	case SQL_C_FLOAT:
-		len = 4;
-		if (b)
-			*(float *)b = (float)conv_double(neut);
+		len = CONV_STORE(b, float, conv_double(neut));
 		break;
 	case SQL_C_DOUBLE:
-		len = 8;
-		if (b)
-			*(double *)b = conv_double(neut);
+		len = CONV_STORE(b, double, conv_double(neut));
 		break;
 	case SQL_C_NUMERIC: {
 		bool overflow = false;
@@ -1360,35 +1347,23 @@ conv_status conv_to_c(const conv_out *o)
 	}
 	case SQL_C_SSHORT:
 	case SQL_C_SHORT:
-		len = 2;
-		if (b)
-			*(SQLSMALLINT *)b = (SQLSMALLINT)atoi(neut);
+		len = CONV_STORE(b, SQLSMALLINT, atoi(neut));
 		break;
 	case SQL_C_USHORT:
-		len = 2;
-		if (b)
-			*(SQLUSMALLINT *)b = (SQLUSMALLINT)atoi(neut);
+		len = CONV_STORE(b, SQLUSMALLINT, atoi(neut));
 		break;
 	case SQL_C_SLONG:
 	case SQL_C_LONG:
-		len = 4;
-		if (b)
-			*(SQLINTEGER *)b = (SQLINTEGER)atol(neut);
+		len = CONV_STORE(b, SQLINTEGER, atol(neut));
 		break;
 	case SQL_C_ULONG:
-		len = 4;
-		if (b)
-			*(SQLUINTEGER *)b = (SQLUINTEGER)strtoul(neut, NULL, 10);
+		len = CONV_STORE(b, SQLUINTEGER, strtoul(neut, NULL, 10));
 		break;
 	case SQL_C_SBIGINT:
-		len = 8;
-		if (b)
-			*(SQLBIGINT *)b = (SQLBIGINT)strtol(neut, NULL, 10);
+		len = CONV_STORE(b, SQLBIGINT, strtol(neut, NULL, 10));
 		break;
 	case SQL_C_UBIGINT:
-		len = 8;
-		if (b)
-			*(SQLUBIGINT *)b = (SQLUBIGINT)strtoul(neut, NULL, 10);
+		len = CONV_STORE(b, SQLUBIGINT, strtoul(neut, NULL, 10));
 		break;
 	case SQL_C_BINARY:
 		/* the non-character types: an int4 is a bookmark, a uuid its struct */
@@ -1430,6 +1405,8 @@ conv_status conv_to_c(const conv_out *o)
 		o->gd->left = 0;
 	return result;
 }
+
+#undef CONV_STORE
 
 /* --- parameters --------------------------------------------------------------------- */
 
