@@ -34,12 +34,10 @@ void desc_init(cbo_desc *d, cbo_dbc *dbc, cbo_stmt *stmt, desc_type type)
 
 void desc_clear(cbo_desc *d)
 {
-	for (int i = 0; i < d->cap; i++)
-		free(d->recs[i].name);
+	desc_unbind(d); /* the names the records own */
 	free(d->recs);
 	d->recs = NULL;
 	d->cap = 0;
-	d->count = 0;
 	diag_free(&d->diag);
 }
 
