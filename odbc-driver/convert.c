@@ -485,6 +485,18 @@ static int conv_fraction(int fr, int *width)
 	return fr;
 }
 
+/* The time of day of t as text: hh:mm:ss, then the fraction without its trailing zeros. */
+static void conv_time_text(const conv_time *t, char *s, size_t n)
+{
+	if (t->fr > 0) {
+		int w;
+		int fr = conv_fraction(t->fr, &w);
+		snprintf(s, n, "%.2d:%.2d:%.2d.%0*d", t->hh, t->mm, t->ss, w, fr);
+	} else {
+		snprintf(s, n, "%.2d:%.2d:%.2d", t->hh, t->mm, t->ss);
+	}
+}
+
 static int conv_ts_text(const conv_time *t, char *s, size_t n, int precision)
 {
 	char frac[16] = "";
@@ -604,6 +616,21 @@ static int conv_interval_fraction(int precision, const char *digits)
 	return atoi(f);
 }
 
+/* iv as a day-to-second interval of kind: its sign and its fields as given;
+ * frac, unless NULL, the digits of the fraction of a second. */
+static void conv_interval_ds(SQL_INTERVAL_STRUCT *iv, SQLINTERVAL kind, bool neg, int day, int hour, int minute,
+                             int second, int precision, const char *frac)
+{
+	iv->interval_type = kind;
+	iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
+	iv->intval.day_second.day = (SQLUINTEGER)day;
+	iv->intval.day_second.hour = (SQLUINTEGER)hour;
+	iv->intval.day_second.minute = (SQLUINTEGER)minute;
+	iv->intval.day_second.second = (SQLUINTEGER)second;
+	if (frac != NULL)
+		iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, frac);
+}
+
 bool conv_interval_from_text(SQLSMALLINT ctype, int precision, const char *s, SQL_INTERVAL_STRUCT *iv)
 {
 	char w1[64], w2[64];
@@ -624,14 +651,7 @@ bool conv_interval_from_text(SQLSMALLINT ctype, int precision, const char *s, SQ
 	n = sscanf(s, "%d %02d:%02d:%02d.%9s", &a, &b, &c, &d, w2);
 	if (n == 4 || n == 5) {
 		/* SQL standard day-time: "1 02:03:04.5" */
-		iv->interval_type = kind;
-		iv->interval_sign = a < 0 ? SQL_TRUE : SQL_FALSE;
-		iv->intval.day_second.day = (SQLUINTEGER)(a < 0 ? -a : a);
-		iv->intval.day_second.hour = (SQLUINTEGER)b;
-		iv->intval.day_second.minute = (SQLUINTEGER)c;
-		iv->intval.day_second.second = (SQLUINTEGER)d;
-		if (n > 4)
-			iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, w2);
+		conv_interval_ds(iv, kind, a < 0, a < 0 ? -a : a, b, c, d, precision, n > 4 ? w2 : NULL);
 		return true;
 	}
 	n = sscanf(s, "%d %10s %d %10s", &a, w1, &b, w2);
@@ -677,27 +697,14 @@ bool conv_interval_from_text(SQLSMALLINT ctype, int precision, const char *s, SQ
 		if (strncasecmp(w1, "day", 3) != 0)
 			return false;
 		bool neg = a < 0;
-		iv->interval_type = kind;
-		iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
-		iv->intval.day_second.day = (SQLUINTEGER)(neg ? -a : a);
-		iv->intval.day_second.hour = (SQLUINTEGER)(neg ? -b : b);
-		iv->intval.day_second.minute = (SQLUINTEGER)c;
-		iv->intval.day_second.second = (SQLUINTEGER)d;
-		if (n > 5)
-			iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, w2);
+		conv_interval_ds(iv, kind, neg, neg ? -a : a, neg ? -b : b, c, d, precision, n > 5 ? w2 : NULL);
 		return true;
 	}
 	n = sscanf(s, "%02d:%02d:%02d.%9s", &b, &c, &d, w2);
 	if (n == 3 || n == 4) {
 		/* "02:03:04.5" */
 		bool neg = b < 0;
-		iv->interval_type = kind;
-		iv->interval_sign = neg ? SQL_TRUE : SQL_FALSE;
-		iv->intval.day_second.hour = (SQLUINTEGER)(neg ? -b : b);
-		iv->intval.day_second.minute = (SQLUINTEGER)c;
-		iv->intval.day_second.second = (SQLUINTEGER)d;
-		if (n > 3)
-			iv->intval.day_second.fraction = (SQLUINTEGER)conv_interval_fraction(precision, w2);
+		conv_interval_ds(iv, kind, neg, 0, neg ? -b : b, c, d, precision, n > 3 ? w2 : NULL);
 		return true;
 	}
 	(void)e;
@@ -1276,16 +1283,10 @@ conv_status conv_to_c(const conv_out *o)
 			snprintf(small, sizeof(small), "%.4d-%.2d-%.2d", tm.y, tm.m, tm.d);
 			neut = small;
 			break;
-		case CBO_TIMEOID: {
-			int n = snprintf(small, sizeof(small), "%.2d:%.2d:%.2d", tm.hh, tm.mm, tm.ss);
-			if (tm.fr > 0) {
-				int w;
-				int fr = conv_fraction(tm.fr, &w);
-				snprintf(small + n, sizeof(small) - (size_t)n, ".%0*d", w, fr);
-			}
+		case CBO_TIMEOID:
+			conv_time_text(&tm, small, sizeof(small));
 			neut = small;
 			break;
-		}
 		case CBO_TIMESTAMPTZOID:
 		case CBO_TIMESTAMPOID:
 			conv_ts_text(&tm, small, sizeof(small), 9);
@@ -1639,31 +1640,21 @@ bool conv_param_value(const conv_in *in, conv_param *out, const char **state, co
 		break;
 	case SQL_DATE:
 	case SQL_TYPE_DATE:
-		conv_parse_sent(send, slen, &tm);
-		if (tm.y < 0)
-			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d BC", -tm.y, tm.m, tm.d);
-		else
-			snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d", tm.y, tm.m, tm.d);
-		send = tmp;
-		slen = strlen(tmp);
-		break;
 	case SQL_TIME:
 	case SQL_TYPE_TIME:
-		conv_parse_sent(send, slen, &tm);
-		if (tm.fr > 0) {
-			int w;
-			int fr = conv_fraction(tm.fr, &w);
-			snprintf(tmp, sizeof(tmp), "%.2d:%.2d:%.2d.%0*d", tm.hh, tm.mm, tm.ss, w, fr);
-		} else {
-			snprintf(tmp, sizeof(tmp), "%.2d:%.2d:%.2d", tm.hh, tm.mm, tm.ss);
-		}
-		send = tmp;
-		slen = strlen(tmp);
-		break;
 	case SQL_TIMESTAMP:
 	case SQL_TYPE_TIMESTAMP:
 		conv_parse_sent(send, slen, &tm);
-		conv_ts_text(&tm, tmp, sizeof(tmp), 6);
+		if (in->sqltype == SQL_DATE || in->sqltype == SQL_TYPE_DATE) {
+			if (tm.y < 0)
+				snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d BC", -tm.y, tm.m, tm.d);
+			else
+				snprintf(tmp, sizeof(tmp), "%.4d-%.2d-%.2d", tm.y, tm.m, tm.d);
+		} else if (in->sqltype == SQL_TIME || in->sqltype == SQL_TYPE_TIME) {
+			conv_time_text(&tm, tmp, sizeof(tmp));
+		} else {
+			conv_ts_text(&tm, tmp, sizeof(tmp), 6);
+		}
 		send = tmp;
 		slen = strlen(tmp);
 		break;
