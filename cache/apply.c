@@ -45,6 +45,10 @@ struct applier {
 	_Atomic uint64_t *changed; /* per group: bit t for a table whose backend columns changed */
 	bool in_txn;               /* BEGIN done, write lock held */
 	bool skip_txn;             /* the transaction was applied before */
+	bool txn_close_gate;       /* it posted an invalidation: its commit closes the reader gate */
+	bool txn_ddl;              /* it carries DDL: its commit counts it in GATE_META_DDL */
+	gate *gate;                /* the reader gate; NULL: none */
+	_Atomic uint64_t ddl_gen;  /* GATE_META_DDL */
 	uint64_t txn_changes;      /* stats.changes when the transaction began */
 	uint32_t txn_xid;          /* its xid */
 	xidwatch *xids;            /* where applied xids are noted; NULL: nowhere */
@@ -111,6 +115,15 @@ applier *apply_create(cachedb *db, invalidate *inv, cb_error *err)
 		atomic_store(&a->stats.applied_lsn, strtoull(lsn, NULL, 10));
 		free(lsn);
 	}
+	char *ddl = NULL;
+	if (!cachedb_meta_get(a->conn, GATE_META_DDL, &ddl, err)) {
+		apply_free(a);
+		return NULL;
+	}
+	if (ddl != NULL) {
+		atomic_store(&a->ddl_gen, strtoull(ddl, NULL, 10));
+		free(ddl);
+	}
 	return a;
 }
 
@@ -141,6 +154,22 @@ void apply_free(applier *a)
 void apply_set_xidwatch(applier *a, xidwatch *w)
 {
 	a->xids = w;
+}
+
+void apply_set_gate(applier *a, gate *g)
+{
+	a->gate = g;
+}
+
+void apply_note_ddl(applier *a)
+{
+	if (a->in_txn)
+		a->txn_ddl = true;
+}
+
+uint64_t apply_ddl_generation(const applier *a)
+{
+	return atomic_load(&((applier *)a)->ddl_gen);
 }
 
 uint64_t apply_applied_lsn(const applier *a)
@@ -208,6 +237,18 @@ static void table_changed(applier *a, const rel_entry *e, const char *why)
 	}
 	invalidate_post(a->inv, e->group, bit);
 	atomic_fetch_add(&a->stats.invalidations, 1);
+	if (a->in_txn)
+		a->txn_close_gate = true;
+	else
+		gate_close(a->gate);
+}
+
+bool apply_any_changed(const applier *a)
+{
+	for (size_t g = 0; g < a->ngroups; g++)
+		if (atomic_load_explicit(&a->changed[g], memory_order_relaxed) != 0)
+			return true;
+	return false;
 }
 
 bool apply_find_table(const applier *a, uint32_t oid, size_t *g, size_t *t)
@@ -518,6 +559,7 @@ static bool new_image(applier *a, const rel_entry *e, const row *r, bool inserte
 	}
 	invalidate_post(a->inv, g, (uint64_t)1 << (t < 64 ? t : 63));
 	atomic_fetch_add(&a->stats.invalidations, 1);
+	a->txn_close_gate = true;
 	return true;
 }
 
@@ -682,6 +724,7 @@ bool apply_truncate(applier *a, const pgoutput_truncate *m, cb_error *err)
 			continue;
 		invalidate_post(a->inv, e->group, (uint64_t)1 << (e->table < 64 ? e->table : 63));
 		atomic_fetch_add(&a->stats.invalidations, 1);
+		a->txn_close_gate = true;
 	}
 	return true;
 }
@@ -708,6 +751,7 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 	memset(a->dropped, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->dropped));
 	a->txn_changes = atomic_load(&a->stats.changes);
 	a->txn_xid = m->xid;
+	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_lock(a->db);
 	if (!cachedb_begin(a->conn, true, err)) {
 		cachedb_write_unlock(a->db);
@@ -735,7 +779,10 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 		atomic_fetch_add(&a->stats.failures, 1);
 		return cb_fail(err, "out of memory noting transaction %u", a->txn_xid);
 	}
-	bool ok = write_applied(a, m->end_lsn, err) &&
+	char ddl[32];
+	snprintf(ddl, sizeof(ddl), "%" PRIu64, atomic_load(&a->ddl_gen) + 1);
+	bool ok = write_applied(a, m->end_lsn, err) && (!a->txn_close_gate || gate_close_in(a->conn, err)) &&
+	          (!a->txn_ddl || cachedb_meta_set(a->conn, GATE_META_DDL, ddl, err)) &&
 	          (changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
 	if (!ok) {
 		apply_abort(a);
@@ -743,6 +790,9 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 		return false;
 	}
 	a->in_txn = false;
+	if (a->txn_ddl)
+		atomic_fetch_add(&a->ddl_gen, 1);
+	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_unlock(a->db);
 	atomic_store(&a->stats.applied_lsn, m->end_lsn);
 	atomic_store(&a->stats.applied_at_us, cb_clock_now_us());
@@ -758,5 +808,9 @@ void apply_abort(applier *a)
 		return;
 	cachedb_rollback(a->conn);
 	a->in_txn = false;
+	bool close = a->txn_close_gate;
+	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_unlock(a->db);
+	if (close)
+		gate_close(a->gate); /* its invalidations stand though its rows were rolled back */
 }

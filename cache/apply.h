@@ -66,6 +66,7 @@
 #include <stdint.h>
 
 #include "cache/cachedb.h"
+#include "cache/gate.h"
 #include "cache/invalidate.h"
 #include "cache/pgoutput.h"
 #include "cache/xidwatch.h"
@@ -99,6 +100,17 @@ void apply_free(applier *a);
 
 /* Note the xid of every applied transaction that changed cache tables in w (see xidwatch.h); NULL: none. */
 void apply_set_xidwatch(applier *a, xidwatch *w);
+/*
+ * The reader gate (gate.h) to close when a change cannot be applied row by
+ * row: in the transaction that posts its invalidation, or at once when a
+ * table is marked changed outside one.  NULL: none.
+ */
+void apply_set_gate(applier *a, gate *g);
+/* The transaction being applied carries DDL or a privilege change: its commit counts it in the
+ * meta row GATE_META_DDL, so that readers of the file check their privileges again. */
+void apply_note_ddl(applier *a);
+/* That count (read from the file at create). */
+uint64_t apply_ddl_generation(const applier *a);
 
 /* The end LSN of the last applied transaction (0: none). */
 uint64_t apply_applied_lsn(const applier *a);
@@ -120,6 +132,8 @@ void apply_abort(applier *a);
 
 /* Whether table t of group g changed on the backend (see the DESIGN): nothing of it may be answered. */
 bool apply_table_changed(const applier *a, size_t g, size_t t);
+/* Whether any table changed on the backend. */
+bool apply_any_changed(const applier *a);
 /* The cache table with backend OID oid: false when none. */
 bool apply_find_table(const applier *a, uint32_t oid, size_t *g, size_t *t);
 /* Mark table t of group g changed on the backend (why: for the log) and invalidate it. */

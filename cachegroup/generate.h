@@ -32,6 +32,11 @@
 #define CG_COMPLETE_TABLE "cbcache_complete"
 /* Change positions: ("name" of a cache, control or complete table, "pos" advanced by triggers on every change). */
 #define CG_POS_TABLE "cbcache_pos"
+/* The meta table ("key", "value") and the keys other processes read (cache/gate.h, hit/readergate.h). */
+#define CG_META_TABLE "cbcache_meta"
+#define CG_META_APPLIED_LSN "applied_lsn"       /* the end LSN of the last backend transaction applied */
+#define CG_META_READER_GATE "reader_gate"       /* whether others may answer now: a lease (common/lease.h) */
+#define CG_META_DDL_GENERATION "ddl_generation" /* DDL and privilege changes applied (readers check again) */
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H
 

@@ -251,6 +251,11 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 			stat_row(r, "repl_commit_hold_timeouts", (long long)rc.hold_timeouts);
 			stat_row(r, "repl_syncs", (long long)rc.syncs);
 		}
+		const gate_stats *gs = cachesvc_gate_stats(cs);
+		stat_row(r, "reader_gate_open", gs != NULL && atomic_load(&gs->open) ? 1 : 0);
+		stat_row(r, "reader_gate_opens", gs != NULL ? (long long)atomic_load(&gs->opens) : 0);
+		stat_row(r, "reader_gate_closes", gs != NULL ? (long long)atomic_load(&gs->closes) : 0);
+		stat_row(r, "reader_gate_failures", gs != NULL ? (long long)atomic_load(&gs->failures) : 0);
 	}
 	put_status(r, true, "%s", "");
 }

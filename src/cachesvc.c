@@ -46,6 +46,7 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
+	gate *gate; /* the reader gate of other processes (cache/gate.h) */
 	int commit_wait_ms;
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
@@ -101,6 +102,15 @@ static void cachesvc_fence_current(cachesvc *from)
 }
 
 static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *value);
+
+/* The reader gate may open: the cache answers every table now (called with the cache write lock held). */
+static bool cachesvc_gate_clear(void *arg)
+{
+	cachesvc *s = arg;
+	return !atomic_load(&s->answers_off) && !atomic_load(&s->retired) && atomic_load(&s->rep_ready) &&
+	       replica_clear(s->rep) && !invalidate_any_fenced(s->inv);
+}
+
 static bool cachesvc_fenced(void *arg, size_t group, size_t table);
 
 bool cachesvc_configured(const cfg_config *cfg)
@@ -234,6 +244,7 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .instance = cfg->instance_name,
 	                       .db = s->db,
 	                       .inv = s->inv,
+	                       .gate = s->gate,
 	                       .max_lag_ms = cfg->max_lag_ms,
 	                       .xids = s->xids,
 	                       .on_ddl = cachesvc_on_ddl,
@@ -340,6 +351,9 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 	 * empty it (complete tables reloaded) before anything reads it.
 	 */
 	invalidate_set_reload(s->inv, cachesvc_reload, s->fill);
+	gate_settings gts = {.lease_ms = cfg->max_lag_ms, .clear = cachesvc_gate_clear, .arg = s};
+	if ((s->gate = gate_start(s->db, &gts, err)) == NULL)
+		goto fail_cache;
 	if (!cachesvc_start_stream(s, cfg))
 		goto fail_cache;
 	char *in_use = NULL;
@@ -472,6 +486,7 @@ void cachesvc_retire(cachesvc *s)
 	if (s == NULL || atomic_exchange(&s->retired, true))
 		return;
 	atomic_store(&s->answers_off, true);
+	gate_close(s->gate);
 	pthread_mutex_lock(&current_lock);
 	bool was_current = current == s;
 	if (was_current)
@@ -486,6 +501,7 @@ void cachesvc_retire(cachesvc *s)
 		gc_stop(s->gc);
 	if (s->hits != NULL)
 		hitcount_stop(s->hits);
+	gate_stop(s->gate); /* closed: other processes answer nothing from the file any more */
 	if (s->admin != NULL && s->running) {
 		/* clean unless an invalidation could not be applied */
 		bool dirty = s->inv != NULL && invalidate_any_fenced(s->inv);
@@ -498,8 +514,11 @@ void cachesvc_retire(cachesvc *s)
 
 static void cachesvc_free(cachesvc *s)
 {
+	gate_stop(s->gate); /* before the replica goes: the keeper asks it whether anything is fenced */
 	replica_stop(s->rep);
 	s->rep = NULL;
+	gate_free(s->gate);
+	s->gate = NULL;
 	if (s->fill != NULL)
 		fill_free(s->fill);
 	if (s->gc != NULL)
@@ -712,6 +731,11 @@ void cachesvc_invalidate_all(cachesvc *s)
 		replica_fence_all(s->rep);
 	else
 		invalidate_post_all(s->inv);
+}
+
+const gate_stats *cachesvc_gate_stats(cachesvc *s)
+{
+	return s->gate != NULL ? gate_get_stats(s->gate) : NULL;
 }
 
 int cachesvc_commit_wait_ms(cachesvc *s)

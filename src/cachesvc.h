@@ -37,6 +37,7 @@
 #include "src/config.h"
 #include "src/daemon.h"
 #include "cache/fill.h"
+#include "cache/gate.h"
 #include "cache/control.h"
 #include "cache/gc.h"
 #include "cache/hitcount.h"
@@ -178,5 +179,8 @@ bool cachesvc_stream(cachesvc *s, struct replica_counters *c, char *why, size_t 
 /* Queue a fill after a miss (fill_enqueue()): never blocks; false when
  * refused or the queue is full (counted, logged at debug level). */
 bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value);
+
+/* The reader gate's counters (cache/gate.h); NULL when the cache has none. */
+const gate_stats *cachesvc_gate_stats(cachesvc *s);
 
 #endif /* CBD_CACHESVC_H */

@@ -17,6 +17,7 @@
 #include "cache/pgconn.h"
 #include "common/array.h"
 #include "common/clock.h"
+#include "common/fault.h"
 #include "common/log.h"
 #include "common/worker.h"
 
@@ -101,6 +102,7 @@ static bool is_hold(const fence *f, uint64_t id)
 static void drop_passed(replica *r)
 {
 	uint64_t p = atomic_load(&r->progress);
+	size_t up = atomic_load(&r->fences_up);
 	size_t k = 0;
 	for (size_t i = 0; i < r->nfences; i++) {
 		if (r->fences[i].lsn == 0 || r->fences[i].lsn > p)
@@ -110,6 +112,8 @@ static void drop_passed(replica *r)
 	}
 	r->nfences = k;
 	publish_counts(r);
+	if (up > 0 && atomic_load(&r->fences_up) == 0)
+		gate_wake(r->set.gate); /* the last fence fell: the reader gate may open again */
 }
 
 static void advance(replica *r, uint64_t lsn)
@@ -147,11 +151,14 @@ static void add_fence(replica *r, size_t group, uint64_t tables, bool all)
 	pthread_mutex_unlock(&r->mu);
 	atomic_fetch_add(&r->fences_made, 1);
 	cb_worker_wake(&r->sync);
+	/* other processes reading the cache file learn of it before the raiser goes on */
+	gate_close(r->set.gate);
 }
 
 void replica_fence(replica *r, size_t group, uint64_t tables)
 {
 	add_fence(r, group, tables, false);
+	(void)CB_FAULT("replica.fence"); /* a session's write fenced, the reader gate closed, its client not answered */
 }
 
 void replica_fence_all(replica *r)
@@ -212,6 +219,12 @@ size_t replica_fences(replica *r)
 	if (atomic_load(&r->dropped))
 		return 0; /* they never fall, and nothing is answered anyway */
 	return atomic_load(&r->fences_up);
+}
+
+bool replica_clear(replica *r)
+{
+	return !atomic_load(&r->dropped) && atomic_load(&r->down_since_us) == 0 && atomic_load(&r->fences_up) == 0 &&
+	       !apply_any_changed(r->ap);
 }
 
 bool replica_fenced(replica *r, size_t group, size_t table)
@@ -317,6 +330,7 @@ static void empty_cache(replica *r, const char *why)
 {
 	log_warning("cache: %s: the cache is emptied and loaded anew", why);
 	invalidate_post_all(r->set.inv);
+	gate_close(r->set.gate);
 	cb_error err;
 	if (!apply_reset(r->ap, &err))
 		log_error("cache: resetting applied_lsn failed: %s", err.msg);
@@ -331,6 +345,7 @@ static bool on_connected(void *arg, const stream_connected *c)
 	if (c->connection > 1)
 		replica_fence_all(r);
 	atomic_store(&r->down_since_us, 0);
+	gate_wake(r->set.gate);
 	log_info("cache: change stream connected (connection %" PRIu64 ")", c->connection);
 	return true;
 }
@@ -459,6 +474,7 @@ static bool on_relation(void *arg, const pgoutput_relmsg *m)
 static void ddl_message(replica *r, const pgoutput_message *m)
 {
 	r->txn_ddl = true;
+	apply_note_ddl(r->ap);
 	char buf[1024];
 	size_t n = m->len < sizeof(buf) - 1 ? m->len : sizeof(buf) - 1;
 	memcpy(buf, m->content, n);
@@ -580,6 +596,7 @@ replica *replica_start(const replica_settings *s, cb_error *err)
 	if ((r->ap = apply_create(s->db, s->inv, err)) == NULL)
 		goto fail;
 	apply_set_xidwatch(r->ap, s->xids);
+	apply_set_gate(r->ap, s->gate);
 	r->prune_next = xidwatch_prune_at;
 	stream_settings ss = {.conninfo = stream_conninfo,
 	                      .instance = s->instance,
@@ -631,6 +648,7 @@ fail:
 bool replica_drop_slot(replica *r, bool *slot_dropped, bool *publication_dropped, cb_error *err)
 {
 	atomic_store(&r->dropped, true); /* fenced from now on */
+	gate_close(r->set.gate);
 	stream_stop(r->st);
 	stream_settings ss = {.conninfo = r->conninfo, .instance = r->instance};
 	return stream_drop(&ss, slot_dropped, publication_dropped, err);

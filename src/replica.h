@@ -69,6 +69,7 @@
 
 #include "cache/apply.h"
 #include "cache/cachedb.h"
+#include "cache/gate.h"
 #include "cache/invalidate.h"
 #include "src/daemon.h"
 #include "src/stream.h"
@@ -80,6 +81,7 @@ typedef struct replica_settings {
 	const char *instance; /* instance_name */
 	cachedb *db;
 	invalidate *inv;
+	gate *gate;     /* the reader gate: closed by every fence before its raiser goes on; NULL: none */
 	int max_lag_ms; /* 0: 5000 */
 	xidwatch *xids; /* where the applier notes applied transactions for the fills (xidwatch.h); NULL: nowhere */
 	/* DDL committed on the backend (after the columns of the cache tables it names were checked) */
@@ -127,6 +129,8 @@ bool replica_hold_passed(replica *r, uint64_t id);
 void replica_hold_cancel(replica *r, uint64_t id, bool timed_out);
 /* Fences up (for tests and SHOW STATS; holds are not fences). */
 size_t replica_fences(replica *r);
+/* Whether replica_fenced is false for every table: streaming, no fence up, no changed table. */
+bool replica_clear(replica *r);
 
 /* Bumped when the backend reports a privilege or schema change (DDL): sessions check their settings again. */
 unsigned replica_ddl_generation(replica *r);

@@ -214,7 +214,7 @@ for n, (point, drive) in enumerate(POINTS):
     h.rows_of(pg, "SELECT pg_drop_replication_slot('cbcache_s%d')" % n)
 
 # a full disk: the first FAILS commits of the cache file fail
-FAILS = 12
+FAILS = 24
 d = h.Daemon(CONF + "instance_name = full\n", port=6480, env={"CB_FAULTS": "cachedb.commit=fail:0:%d" % FAILS})
 with d:
     c = h.Conn(d.sock).login()
@@ -223,6 +223,7 @@ with d:
         same_answers(d, "while commits fail")
         h.rows_of(pg, "UPDATE regisseur SET nname = nname WHERE id = %d" % ids[1])
         s = d.stats()
+        # the reader gate's renewals are commits too (reader_gate_failures): stop once the data's show
         if s["cache_fills_failed"] + s["repl_failures"] >= 5:
             break
         if time.monotonic() > deadline:

@@ -1,0 +1,52 @@
+/*
+ * readergate.h - whether a process other than cbcached may answer from
+ * the cache file now: the reader's side of cache/gate.h.
+ *
+ * Functions prefix: readergate_
+ *
+ * DESIGN
+ *
+ * Read inside the read transaction that answers (the same snapshot as the
+ * rows): the reader gate's lease, the applier's position and the count of
+ * DDL and privilege changes.  The gate is open only while cbcached would
+ * answer every table of the file and keeps saying so: a lease of this
+ * boot that has not run out.  A reader also keeps its own rules on top
+ * (DESIGN.md section 2, "hits without a hop"): its settings, its
+ * privileges (checked again when ddl_generation moves), and after a
+ * commit of its own no answer until applied_lsn has passed the commit.
+ */
+#ifndef CB_READERGATE_H
+#define CB_READERGATE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/contract.h"
+#include "common/error.h"
+#include "common/lease.h"
+
+typedef struct readergate {
+	bool open;               /* the lease is valid now */
+	uint64_t applied_lsn;    /* 0 when the file has none */
+	uint64_t ddl_generation; /* 0 when the file has none */
+	char why[160];           /* when not open: why, for logs and tests */
+} readergate;
+
+/*
+ * Before the read transaction: whether the gate word of the cache file
+ * (mapped with cb_gateword_map(path, false, ...)) is open.  A reader
+ * answers only when this is true AND readergate_read, inside the read
+ * transaction begun after it, says open.
+ */
+bool readergate_word_open(cb_gateword *w);
+
+/*
+ * Read the gate on lite, inside the caller's read transaction; boot_id
+ * (cb_lease_boot_id) and now_ms (cb_lease_now_ms) judge the lease.
+ * False with err only when the file cannot be read (no meta table: not a
+ * cache file); a closed gate is out->open false.
+ */
+CB_MUSTCHECK bool readergate_read(sqlite3 *lite, const char *boot_id, int64_t now_ms, readergate *out, cb_error *err);
+
+#endif /* CB_READERGATE_H */
