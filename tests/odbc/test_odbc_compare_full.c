@@ -880,13 +880,16 @@ static void case_multi(cctx *c)
 {
 	tr *t = c->t;
 	SQLHSTMT st = ot_stmt(c->dbc);
-	tmore(t, st, "SELECT 1 AS a; SELECT 'b' AS b, 2 AS c");
-	tmore(t, st,
-	      "CREATE TEMP TABLE mr (a int); INSERT INTO mr VALUES (1), (2); UPDATE mr SET a = a + 1; "
-	      "SELECT * FROM mr ORDER BY a; DELETE FROM mr");
-	tmore(t, st, "SELECT 1; SELECT 1/0; SELECT 3");
-	tmore(t, st, "SELECT 1;;; SELECT 2;");
-	tmore(t, st, "SELECT ';' AS s, $$;$$ AS d; -- ; comment\n SELECT 2");
+	static const char *const q[] = {
+	        "SELECT 1 AS a; SELECT 'b' AS b, 2 AS c",
+	        "CREATE TEMP TABLE mr (a int); INSERT INTO mr VALUES (1), (2); UPDATE mr SET a = a + 1; "
+	        "SELECT * FROM mr ORDER BY a; DELETE FROM mr",
+	        "SELECT 1; SELECT 1/0; SELECT 3",
+	        "SELECT 1;;; SELECT 2;",
+	        "SELECT ';' AS s, $$;$$ AS d; -- ; comment\n SELECT 2",
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		tmore(t, st, q[i]);
 	/* with parameters, prepared */
 	SQLINTEGER a = 5, b = 6;
 	S(SQLPrepare(st, (SQLCHAR *)"SELECT ?::int + 1; SELECT ?::int * 2", SQL_NTS));
