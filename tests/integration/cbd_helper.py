@@ -13,6 +13,7 @@ and reads the answers up to the ReadyForQuery they cause.
 import json
 import os
 import resource
+import select
 import socket
 import struct
 import subprocess
@@ -305,6 +306,14 @@ def E():
 
 
 S = msg(b"S", b"")
+
+
+def pending(conn):
+    """Whether anything from cbcached is readable on conn now (never waits)."""
+    if conn.pos < len(conn.buf):
+        return True
+    r, _, _ = select.select([conn.s], [], [], 0)
+    return bool(r)
 
 
 def exchange(conn, data):

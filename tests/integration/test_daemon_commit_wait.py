@@ -23,7 +23,6 @@ apply the commit until the test lets it.
    answer comes while the applier is stuck) and R reads the new name.
 """
 import os
-import select
 import sqlite3
 import struct
 import sys
@@ -34,7 +33,7 @@ import cbd_helper as h  # noqa: E402
 from cbd_helper import Q  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
-check, direct, rows_of = h.check, h.direct, h.rows_of
+check, direct, rows_of, pending = h.check, h.direct, h.rows_of, h.pending
 LOOKUP = "SELECT nname FROM regisseur WHERE id = %d"
 
 
@@ -53,14 +52,6 @@ def wait_for(d, what, cond, seconds=20):
             return st
         time.sleep(0.01)
     h.fail("%s within %d s" % (what, seconds), d)
-
-
-def pending(conn):
-    """Whether anything from cbcached is readable on conn now."""
-    if conn.pos < len(conn.buf):
-        return True
-    r, _, _ = select.select([conn.s], [], [], 0)
-    return bool(r)
 
 
 def read_answer(conn):

@@ -22,7 +22,6 @@ through cbcached fences its tables), max_lag_ms = 600 (the lease).
 5. cbcached stopped cleanly: the gate is closed.
 """
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from cbd_helper import Q  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 PROBE = os.path.join(h.BUILD, "tests", "integration", "gate_probe")
-check, direct, rows_of = h.check, h.direct, h.rows_of
+check, direct, rows_of, pending = h.check, h.direct, h.rows_of, h.pending
 LOOKUP = "SELECT nname FROM regisseur WHERE id = %d"
 
 
@@ -64,13 +63,6 @@ def wait_gate(d, want, what, seconds=20):
 def stopped(pid):
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0] == "T"
-
-
-def pending(conn):
-    if conn.pos < len(conn.buf):
-        return True
-    r, _, _ = select.select([conn.s], [], [], 0)
-    return bool(r)
 
 
 def answer_tags(conn):
