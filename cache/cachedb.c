@@ -5,16 +5,20 @@
  */
 #include "cache/cachedb.h"
 #include "common/fault.h"
+#include "common/lease.h"
 #include "common/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/sb.h"
 
@@ -355,9 +359,48 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cb_error *err)
 	return ok;
 }
 
+/*
+ * Give the file path + suffix mode 0640 and the configured group (created
+ * empty when create; a missing file is left alone otherwise).
+ */
+static bool secure_file(const cachedb_settings *s, const char *suffix, bool create, cb_error *err)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", s->path, suffix) >= sizeof(path))
+		return cb_fail(err, "the cache file's path %s is too long", s->path);
+	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
+	if (fd < 0 && !create && errno == ENOENT)
+		return true;
+	if (fd < 0)
+		return cb_fail(err,
+		               "cannot open the cache file %s: %s; check that its directory exists and is writable",
+		               path, strerror(errno));
+	bool ok = fchmod(fd, 0640) == 0;
+	if (ok && s->file_gid_set && fchown(fd, (uid_t)-1, (gid_t)s->file_gid) != 0) {
+		int e = errno;
+		close(fd);
+		return cb_fail(
+		        err,
+		        "cannot give the cache file %s the group %s (cache_file_group): %s; cbcached must run as "
+		        "root or as a member of that group",
+		        path, s->file_group ? s->file_group : "?", strerror(e));
+	}
+	if (!ok) {
+		int e = errno;
+		close(fd);
+		return cb_fail(err, "cannot make the cache file %s mode 0640: %s", path, strerror(e));
+	}
+	close(fd);
+	return true;
+}
+
 bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngroups, cachedb **out, char **rebuilt,
                   cb_error *err)
 {
+	/* before SQLite opens it: it gives -wal and -shm the main file's mode and owner */
+	if (!secure_file(s, "", true, err) || !secure_file(s, "-wal", false, err) ||
+	    !secure_file(s, "-shm", false, err) || !secure_file(s, CB_GATEWORD_SUFFIX, true, err))
+		return false;
 	if (rebuilt)
 		*rebuilt = NULL;
 	cachedb *db = calloc(1, sizeof(*db));

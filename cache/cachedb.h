@@ -35,6 +35,14 @@
 typedef struct cachedb_settings {
 	const char *path;    /* the cache file, created when missing */
 	int busy_timeout_ms; /* SQLite busy timeout of every connection; 0: 5000 */
+	/*
+	 * The cache file, its -wal, -shm and -gate files are made mode 0640 at
+	 * open (readable by their group, for other processes that answer from
+	 * them: doc/cache.md), with this group when file_gid_set.
+	 */
+	bool file_gid_set;
+	unsigned file_gid;
+	const char *file_group; /* its name, for errors */
 } cachedb_settings;
 
 typedef struct cachedb cachedb;

@@ -5,6 +5,7 @@
  */
 #include "src/cachesvc.h"
 
+#include <grp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -318,7 +319,21 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 {
 	cachesvc_set_current(s);
-	cachedb_settings ds = {.path = cfg->cache_db};
+	cachedb_settings ds = {.path = cfg->cache_db, .file_group = cfg->cache_file_group};
+	if (cfg->cache_file_group[0] != '\0') {
+		struct group gr, *found = NULL;
+		char buf[4096];
+		if (getgrnam_r(cfg->cache_file_group, &gr, buf, sizeof(buf), &found) != 0 || found == NULL) {
+			cb_error_set(err,
+			             "cache: cache_file_group in %s names the group \"%s\", which this machine does "
+			             "not have; "
+			             "create it (groupadd %s), fix the name, or leave the setting empty",
+			             cfg->path, cfg->cache_file_group, cfg->cache_file_group);
+			goto fail;
+		}
+		ds.file_gid_set = true;
+		ds.file_gid = (unsigned)found->gr_gid;
+	}
 	char *rebuilt = NULL;
 	if (!cachedb_open(&ds, s->groups, s->ngroups, &s->db, &rebuilt, err)) {
 		cb_error_prefix(err, "cache: cannot open the cache DB %s (cache_db in %s): ", cfg->cache_db, cfg->path);

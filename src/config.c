@@ -55,6 +55,7 @@ static const cfg_param cfg_params[] = {
         {"admin_socket", CFG_PATH, OFF(admin_socket), NULL, 0, 0, false},
         {"backend", CFG_CONNINFO, OFF(backend), NULL, 0, 0, false},
         {"cache_db", CFG_PATH, OFF(cache_db), "", 0, 0, false},
+        {"cache_file_group", CFG_STRING, OFF(cache_file_group), "", 0, 0, false},
         {"cache_groups", CFG_PATHS, OFF(cache_groups), "", 0, 0, false},
         {"cache_database", CFG_STRING, OFF(cache_database), "", 0, 0, false},
         {"cache_user", CFG_STRING, OFF(cache_user), "", 0, 0, false},

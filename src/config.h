@@ -33,6 +33,7 @@ struct cfg_config {
 
 	/* cache */
 	char *cache_db;             /* "" = no cache */
+	char *cache_file_group;     /* group of the cache file's files; "" = cbcached's own */
 	char *cache_groups;         /* comma separated list of resolved paths */
 	char *cache_database;       /* the database the cache groups describe */
 	char *cache_user;           /* the role the cache reads the backend with */

@@ -20,8 +20,16 @@ through cbcached fences its tables), max_lag_ms = 600 (the lease).
 4. cbcached stopped with SIGSTOP (hung): the lease runs out and the gate
    reads closed ("not renewed"); after SIGCONT it opens again.
 5. cbcached stopped cleanly: the gate is closed.
+6. cache_file_group naming a group the machine lacks: the cache does not
+   start, and the log names the group and the fix.
+
+The files (cache.db, -wal, -shm, -gate) are mode 0640 with the group
+cache_file_group (postgres here) while cbcached runs as root, and a user
+of that group (postgres) reads the file through gate_probe.
 """
+import grp
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,9 +45,13 @@ check, direct, rows_of, pending = h.check, h.direct, h.rows_of, h.pending
 LOOKUP = "SELECT nname FROM regisseur WHERE id = %d"
 
 
-def probe(d, sql=None):
-    """(open, why, rows) as another process reading the cache file sees it."""
-    r = subprocess.run([PROBE, os.path.join(d.dir, "cache.db")] + ([sql] if sql else []),
+def probe(d, sql=None, user=None):
+    """(open, why, rows) as another process reading the cache file sees it (as user: runuser)."""
+    run = [PROBE]
+    if user is not None:
+        run = ["runuser", "-u", user, "--", os.path.join(d.dir, "gate_probe")]
+        shutil.copy(PROBE, run[-1])  # where the user can reach it
+    r = subprocess.run(run + [os.path.join(d.dir, "cache.db")] + ([sql] if sql else []),
                        capture_output=True, text=True)
     if r.returncode != 0:
         h.fail("gate_probe failed: %s" % r.stderr, d)
@@ -81,7 +93,7 @@ pg = direct()
 ident = int(rows_of(pg, "SELECT id FROM regisseur ORDER BY id LIMIT 1")[0][0])
 CACHED = "SELECT nname FROM regisseur WHERE id = %d" % ident
 conf = ("cache_db = cache.db\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n"
-        "instance_name = gate\ncommit_wait_ms = 0\nmax_lag_ms = 600\n"
+        "instance_name = gate\ncommit_wait_ms = 0\nmax_lag_ms = 600\ncache_file_group = postgres\n"
         % os.path.join(SRC, "examples/movies/movies.cg"))
 
 d = h.Daemon(conf, port=6457, env={"CB_FAULTS": "replica.fence=stop"})
@@ -95,6 +107,13 @@ with d:
     wait_gate(d, True, "after the fill")
     is_open, line, rows = probe(d, CACHED)
     check(is_open and rows == [old], "the file holds the cached director, gate open (%s, %r)" % (line, rows), d)
+    gid = grp.getgrnam("postgres").gr_gid
+    for suffix in ("", "-wal", "-shm", "-gate"):
+        st = os.stat(os.path.join(d.dir, "cache.db" + suffix))
+        check(st.st_mode & 0o777 == 0o640 and st.st_gid == gid,
+              "cache.db%s is mode 0640, group postgres (%o, gid %d)" % (suffix, st.st_mode & 0o777, st.st_gid), d)
+    is_open, line, rows = probe(d, CACHED, user="postgres")
+    check(is_open and rows == [old], "a user of cache_file_group reads it (%s, %r)" % (line, rows), d)
 
     # 2.
     w = h.Conn(d.sock).login()
@@ -146,5 +165,14 @@ with d:
     check(not is_open, "after a clean stop the gate is closed (%s)" % line)
     rows_of(pg, "UPDATE regisseur SET nname = %s WHERE id = %d" % ("'" + old.replace("'", "''") + "'", ident))
     rows_of(pg, "SELECT pg_drop_replication_slot('cbcache_gate')")
+
+# a group the machine does not have: the cache does not start, and the log says why and the fix
+d = h.Daemon(conf.replace("cache_file_group = postgres", "cache_file_group = cb_no_such_group"), port=6458)
+with d:
+    check(d.stats()["cache_running"] == 0, "an unknown cache_file_group keeps the cache from starting", d)
+    with open(d.log) as f:
+        log = f.read()
+    check("cb_no_such_group" in log and "groupadd" in log, "the log names the group and the fix", d)
+    d.stop()
 pg.close()
 h.plan()
