@@ -4,7 +4,7 @@
  *
  *   sqlite-limit --pg CONNINFO --db FILE [--threads N] [--seconds S]
  *                [--zipf S] [--mix NAME=W,...] [--label L] [--json FILE]
- *                [--csv FILE] [--curve FILE] [--seed N]
+ *                [--csv FILE] [--curve FILE] [--seed N] [--gate on]
  *
  * Copies the movie tables from PostgreSQL into the SQLite file FILE (a new
  * file; integers as INTEGER, floats as REAL, everything else as the
@@ -14,6 +14,12 @@
  * read as text, keys from the same Zipf distribution.  No cache can answer
  * faster than this, so cbcache's hit latency is compared with it.  Writes
  * (mix name `write`) are refused: there is no backend here.
+ *
+ * --gate on: each statement also does what a reader of cbcached's cache
+ * file must (hit/readergate.h): load the gate word, then inside an
+ * explicit read transaction read the lease from the meta table before the
+ * statement.  The file gets a lease valid for the run and an open word,
+ * so the price of the check is measured, never a refusal.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,11 +35,15 @@
 #include "bench/mix.h"
 #include "bench/report.h"
 #include "bench/zipf.h"
+#include "cachegroup/generate.h"
+#include "common/lease.h"
+#include "hit/readergate.h"
 
 typedef struct limit_opts {
 	bcommon_opts c;
 	const char *pg;
 	const char *db;
+	const char *gate; /* "on": check the reader gate per statement */
 } limit_opts;
 
 static const char *const tables[] = {"ort", "genre", "regisseur", "film", "darsteller", "darst_film"};
@@ -128,6 +138,37 @@ static bool copy_table(PGconn *pg, sqlite3 *db, const char *table)
 	return ok;
 }
 
+static bool gate_on(const limit_opts *o)
+{
+	return o->gate != NULL && strcmp(o->gate, "on") == 0;
+}
+
+/* A lease for the run and an open gate word, as a running cbcached keeps them. */
+static bool open_gate(const limit_opts *o, sqlite3 *db)
+{
+	char boot[CB_LEASE_BOOT_ID_MAX], text[CB_LEASE_TEXT_MAX], sql[512], why[256];
+	if (!cb_lease_boot_id(boot, sizeof(boot))) {
+		fprintf(stderr, "sqlite-limit: --gate on: cannot read this boot's id\n");
+		return false;
+	}
+	cb_lease_format(text, sizeof(text), boot, cb_lease_now_ms() + 24 * 3600 * 1000);
+	snprintf(sql, sizeof(sql),
+	         "CREATE TABLE \"" CG_META_TABLE "\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT NOT NULL); "
+	         "INSERT INTO \"" CG_META_TABLE "\" VALUES ('" CG_META_READER_GATE "', '%s'), ('" CG_META_APPLIED_LSN
+	         "', '1')",
+	         text);
+	if (!exec_sqlite(db, sql))
+		return false;
+	cb_gateword *w = cb_gateword_map(o->db, true, why, sizeof(why));
+	if (w == NULL) {
+		fprintf(stderr, "sqlite-limit: --gate on: %s\n", why);
+		return false;
+	}
+	atomic_store(cb_gateword_word(w), CB_GATEWORD_OPEN);
+	cb_gateword_unmap(w);
+	return true;
+}
+
 static bool load(const limit_opts *o, long *n_dirs, long *n_films)
 {
 	PGconn *pg = PQconnectdb(o->pg);
@@ -146,6 +187,7 @@ static bool load(const limit_opts *o, long *n_dirs, long *n_films)
 		ok = copy_table(pg, db, tables[i]);
 	for (size_t i = 0; ok && i < CB_ARRAY_LEN(indexes); i++)
 		ok = exec_sqlite(db, indexes[i]);
+	ok = ok && (!gate_on(o) || open_gate(o, db));
 	ok = ok && exec_sqlite(db, "COMMIT") && exec_sqlite(db, "ANALYZE");
 	if (ok) {
 		sqlite3_stmt *s;
@@ -169,6 +211,9 @@ static void *thread_main(void *arg)
 	const limit_opts *o = t->o;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st[MIX_COUNT] = {0};
+	sqlite3_stmt *begin = NULL, *commit = NULL, *meta = NULL;
+	cb_gateword *word = NULL;
+	char boot[CB_LEASE_BOOT_ID_MAX] = "";
 	char msg[512];
 	zipf_rng r;
 	zipf_rng_seed(&r, o->c.seed * 1000003u + (uint64_t)t->id);
@@ -183,6 +228,15 @@ static void *thread_main(void *arg)
 	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(msg, sizeof(msg), "cannot open %s: %s", o->db, sqlite3_errmsg(db));
+		report_error(&t->rep, msg);
+		goto out;
+	}
+	if (gate_on(o) &&
+	    ((word = cb_gateword_map(o->db, false, msg, sizeof(msg))) == NULL ||
+	     !cb_lease_boot_id(boot, sizeof(boot)) || sqlite3_prepare_v2(db, "BEGIN", -1, &begin, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK)) {
+		if (word != NULL)
+			snprintf(msg, sizeof(msg), "--gate on: %s", sqlite3_errmsg(db));
 		report_error(&t->rep, msg);
 		goto out;
 	}
@@ -201,6 +255,20 @@ static void *thread_main(void *arg)
 		struct timespec a, b;
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		sqlite3_stmt *h = st[s];
+		if (word != NULL) {
+			/* what a reader of cbcached's cache file does before it answers */
+			readergate g;
+			cb_error err = {{0}};
+			bool open = readergate_word_open(word) && sqlite3_step(begin) == SQLITE_DONE &&
+			            readergate_read(db, &meta, boot, cb_lease_now_ms(), &g, &err) && g.open;
+			sqlite3_reset(begin);
+			if (!open) {
+				snprintf(msg, sizeof(msg), "the reader gate is not open: %.400s",
+				         err.msg[0] ? err.msg : g.why);
+				report_error(&t->rep, msg);
+				break;
+			}
+		}
 		for (int k = 0; k < mix_stmts[s].nparams; k++)
 			sqlite3_bind_int64(h, k + 1,
 			                   zipf_draw(mix_stmts[s].film_key ? &t->keys->films : &t->keys->dirs, &r));
@@ -220,6 +288,13 @@ static void *thread_main(void *arg)
 			report_error(&t->rep, msg);
 		}
 		sqlite3_reset(h);
+		if (word != NULL) {
+			if (sqlite3_step(commit) != SQLITE_DONE) {
+				snprintf(msg, sizeof(msg), "COMMIT: %s", sqlite3_errmsg(db));
+				report_error(&t->rep, msg);
+			}
+			sqlite3_reset(commit);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		(void)bytes;
 		if (!bcommon_record(&t->rep, t0s, &a, &b))
@@ -228,16 +303,21 @@ static void *thread_main(void *arg)
 out:
 	for (int i = 0; i < MIX_COUNT; i++)
 		sqlite3_finalize(st[i]);
+	sqlite3_finalize(begin);
+	sqlite3_finalize(commit);
+	sqlite3_finalize(meta);
+	cb_gateword_unmap(word);
 	sqlite3_close(db);
 	return NULL;
 }
 
-#define USAGE "usage: sqlite-limit --pg CONNINFO --db FILE [common options] (no write in --mix)\n" BCOMMON_USAGE
+#define USAGE \
+	"usage: sqlite-limit --pg CONNINFO --db FILE [--gate on] [common options] (no write in --mix)\n" BCOMMON_USAGE
 
 int main(int argc, char **argv)
 {
 	limit_opts o = {0};
-	const bcommon_option own[] = {{"--pg", &o.pg, NULL}, {"--db", &o.db, NULL}};
+	const bcommon_option own[] = {{"--pg", &o.pg, NULL}, {"--db", &o.db, NULL}, {"--gate", &o.gate, NULL}};
 	bcommon_init(&o.c, 1, "sqlite-limit");
 	int parsed = bcommon_parse(&o.c, argc, argv, own, CB_ARRAY_LEN(own), "sqlite-limit", USAGE);
 	if (parsed >= 0)

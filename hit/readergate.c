@@ -16,20 +16,22 @@ bool readergate_word_open(cb_gateword *w)
 	return w != NULL && cb_gateword_open(w);
 }
 
-bool readergate_read(sqlite3 *lite, const char *boot_id, int64_t now_ms, readergate *out, cb_error *err)
+bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, int64_t now_ms, readergate *out,
+                     cb_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(lite,
-	                       "SELECT \"key\", \"value\" FROM \"" CG_META_TABLE
-	                       "\" WHERE \"key\" IN ('" CG_META_READER_GATE "', '" CG_META_APPLIED_LSN
-	                       "', '" CG_META_DDL_GENERATION "')",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	if (*stmt == NULL && sqlite3_prepare_v2(lite,
+	                                        "SELECT \"key\", \"value\" FROM \"" CG_META_TABLE
+	                                        "\" WHERE \"key\" IN ('" CG_META_READER_GATE "', '" CG_META_APPLIED_LSN
+	                                        "', '" CG_META_DDL_GENERATION "')",
+	                                        -1, stmt, NULL) != SQLITE_OK) {
 		cb_error_set(err, "the cache file's meta table cannot be read: %s (is it a cache file of cbcached?)",
 		             sqlite3_errmsg(lite));
-		sqlite3_finalize(st);
+		sqlite3_finalize(*stmt);
+		*stmt = NULL;
 		return false;
 	}
+	sqlite3_stmt *st = *stmt;
 	bool have_gate = false;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -53,7 +55,7 @@ bool readergate_read(sqlite3 *lite, const char *boot_id, int64_t now_ms, readerg
 			out->ddl_generation = strtoull(value, NULL, 10);
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		cb_error_set(err, "reading the cache file's meta table failed: %s", sqlite3_errmsg(lite));
 		return false;

@@ -44,9 +44,12 @@ bool readergate_word_open(cb_gateword *w);
 /*
  * Read the gate on lite, inside the caller's read transaction; boot_id
  * (cb_lease_boot_id) and now_ms (cb_lease_now_ms) judge the lease.
- * False with err only when the file cannot be read (no meta table: not a
- * cache file); a closed gate is out->open false.
+ * *stmt is the caller's: NULL at first, prepared on lite here and kept
+ * for the next call (the caller finalizes it).  False with err only when
+ * the file cannot be read (no meta table: not a cache file); a closed
+ * gate is out->open false.
  */
-CB_MUSTCHECK bool readergate_read(sqlite3 *lite, const char *boot_id, int64_t now_ms, readergate *out, cb_error *err);
+CB_MUSTCHECK bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, int64_t now_ms,
+                                  readergate *out, cb_error *err);
 
 #endif /* CB_READERGATE_H */

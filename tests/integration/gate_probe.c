@@ -42,10 +42,11 @@ int main(int argc, char **argv)
 	if (!cb_lease_boot_id(boot, sizeof(boot)))
 		boot[0] = '\0';
 	readergate g;
+	sqlite3_stmt *meta = NULL;
 	cb_error err = {{0}};
 	int rc = 2;
 	if (sqlite3_exec(lite, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    !readergate_read(lite, boot, cb_lease_now_ms(), &g, &err)) {
+	    !readergate_read(lite, &meta, boot, cb_lease_now_ms(), &g, &err)) {
 		fprintf(stderr, "gate_probe: %s\n", err.msg[0] != '\0' ? err.msg : sqlite3_errmsg(lite));
 		goto out;
 	}
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	sqlite3_finalize(meta);
 	sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(lite);
 	cb_gateword_unmap(w);
