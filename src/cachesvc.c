@@ -50,6 +50,8 @@ struct cachesvc {
 	gate *gate; /* the reader gate of other processes (cache/gate.h) */
 	int commit_wait_ms;
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
+	bool in_process_reads;         /* in_process_reads: clients that ask learn where the file is */
+	char cache_path[4096];         /* the cache file's absolute path */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
@@ -339,6 +341,9 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 		cb_error_prefix(err, "cache: cannot open the cache DB %s (cache_db in %s): ", cfg->cache_db, cfg->path);
 		goto fail;
 	}
+	s->in_process_reads = cfg->in_process_reads;
+	if (realpath(cfg->cache_db, s->cache_path) == NULL)
+		snprintf(s->cache_path, sizeof(s->cache_path), "%s", cfg->cache_db);
 	if (rebuilt != NULL) /* the reason is logged by cachedb_open() */
 		log_info("cache DB %s rebuilt: every fill value is loaded anew", cfg->cache_db);
 	else
@@ -746,6 +751,11 @@ void cachesvc_invalidate_all(cachesvc *s)
 		replica_fence_all(s->rep);
 	else
 		invalidate_post_all(s->inv);
+}
+
+const char *cachesvc_in_process_file(cachesvc *s)
+{
+	return s->in_process_reads && s->gate != NULL && !atomic_load(&s->retired) ? s->cache_path : NULL;
 }
 
 const gate_stats *cachesvc_gate_stats(cachesvc *s)

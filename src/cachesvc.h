@@ -180,6 +180,12 @@ bool cachesvc_stream(cachesvc *s, struct replica_counters *c, char *why, size_t 
  * refused or the queue is full (counted, logged at debug level). */
 bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *value);
 
+/*
+ * The cache file other processes may answer from (doc/cache.md, "Other
+ * processes reading the cache file"): its absolute path while the reader
+ * gate runs and in_process_reads is on; NULL otherwise.
+ */
+const char *cachesvc_in_process_file(cachesvc *s);
 /* The reader gate's counters (cache/gate.h); NULL when the cache has none. */
 const gate_stats *cachesvc_gate_stats(cachesvc *s);
 

@@ -1756,3 +1756,8 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 	forward(sc, type, msg, n, bout);
 	return SESSCACHE_FORWARDED;
 }
+
+cachesvc *sesscache_cachesvc(sesscache *sc)
+{
+	return sc->cs;
+}

@@ -146,4 +146,7 @@ bool sesscache_backend_busy(const sesscache *sc);
  */
 bool sesscache_backend_owes(const sesscache *sc);
 
+/* The cache the session is bound to (borrowed). */
+cachesvc *sesscache_cachesvc(sesscache *sc);
+
 #endif /* CBD_SESSCACHE_H */

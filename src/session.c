@@ -501,6 +501,50 @@ static void error_code(const char *msg, size_t n, char *code)
 }
 
 /*
+ * Whether the client asked where the cache file is: "cbcache.in_process=on"
+ * set in its startup options ("-c cbcache.in_process=on" or
+ * "--cbcache.in_process=on", as libpq's options parameter sends it).  The
+ * backend gets the option too: a custom setting PostgreSQL keeps as a
+ * placeholder.
+ */
+static bool wants_in_process(const wire_startup *w)
+{
+	static const char key[] = "cbcache.in_process=on";
+	for (int i = 0; i < w->nparams; i++) {
+		if (strcmp(w->params[i].name, "options") != 0)
+			continue;
+		for (const char *p = strstr(w->params[i].value, key); p != NULL; p = strstr(p + 1, key)) {
+			const char *end = p + sizeof(key) - 1;
+			if (*end != '\0' && *end != ' ')
+				continue;
+			if ((p - w->params[i].value >= 3 && strncmp(p - 3, "-c ", 3) == 0) ||
+			    (p - w->params[i].value >= 2 && strncmp(p - 2, "--", 2) == 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * ParameterStatus cbcache.in_process (on/off) and, when on,
+ * cbcache.cache_file: where the cache file is (doc/cache.md).
+ */
+static void put_in_process(sess_session *s)
+{
+	const char *file = s->sc != NULL ? cachesvc_in_process_file(sesscache_cachesvc(s->sc)) : NULL;
+	size_t m = wire_begin(&s->cout, 'S');
+	wire_put_str(&s->cout, "cbcache.in_process");
+	wire_put_str(&s->cout, file != NULL ? "on" : "off");
+	wire_end(&s->cout, m);
+	if (file == NULL)
+		return;
+	m = wire_begin(&s->cout, 'S');
+	wire_put_str(&s->cout, "cbcache.cache_file");
+	wire_put_str(&s->cout, file);
+	wire_end(&s->cout, m);
+}
+
+/*
  * The login, relayed: the backend gets the client's startup parameters,
  * the client the backend's authentication requests and answers them
  * itself (its password messages pass through), and everything the backend
@@ -609,6 +653,8 @@ static bool relay_login(sess_session *s, const startup_info *si, long long deadl
 		}
 		if (type == 'Z') {
 			wire_buf_consume(&s->bin, n);
+			if (wants_in_process(&si->w))
+				put_in_process(s);
 			if (s->sc != NULL)
 				sesscache_login(s->sc, &s->bout); /* ReadyForQuery follows the settings check */
 			else

@@ -213,11 +213,16 @@ class Conn:
         (n,) = struct.unpack("!I", self.read_exact(4))
         return t, self.read_exact(n - 4)
 
-    def login(self, user="postgres", database="movies"):
-        self.send(startup_packet(user, database))
+    def login(self, user="postgres", database="movies", extra=None):
+        """Start up (extra: more startup parameters); self.params gets the ParameterStatus values."""
+        self.send(startup_packet(user, database, extra))
+        self.params = {}
         while True:
             t, body = self.read_msg()
-            if t == b"K":
+            if t == b"S":
+                name, value = body[:-1].split(b"\0", 1)
+                self.params[name.decode()] = value.decode()
+            elif t == b"K":
                 self.key = struct.unpack("!II", body)
             elif t == b"E":
                 raise RuntimeError("login refused: %r" % error_fields(body))

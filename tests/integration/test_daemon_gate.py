@@ -23,6 +23,11 @@ through cbcached fences its tables), max_lag_ms = 600 (the lease).
 6. cache_file_group naming a group the machine lacks: the cache does not
    start, and the log names the group and the fix.
 
+A client that asks (startup options -c cbcache.in_process=on) gets the
+ParameterStatus cbcache.in_process on and cbcache.cache_file (the file's
+absolute path), off and no file without a running cache; one that does
+not ask gets nothing PostgreSQL would not send.
+
 The files (cache.db, -wal, -shm, -gate) are mode 0640 with the group
 cache_file_group (postgres here) while cbcached runs as root, and a user
 of that group (postgres) reads the file through gate_probe.
@@ -107,6 +112,15 @@ with d:
     wait_gate(d, True, "after the fill")
     is_open, line, rows = probe(d, CACHED)
     check(is_open and rows == [old], "the file holds the cached director, gate open (%s, %r)" % (line, rows), d)
+    asks = h.Conn(d.sock).login(extra={"options": "-c cbcache.in_process=on"})
+    cache_file = os.path.realpath(os.path.join(d.dir, "cache.db"))
+    check(asks.params.get("cbcache.in_process") == "on" and asks.params.get("cbcache.cache_file") == cache_file,
+          "a client that asks is told where the cache file is (%r)"
+          % {k: v for k, v in asks.params.items() if k.startswith("cbcache.")}, d)
+    check(rows_of(asks, "SHOW cbcache.in_process") == [["on"]], "... and its backend keeps the option", d)
+    asks.close()
+    check(not any(k.startswith("cbcache.") for k in c.params),
+          "a client that does not ask is told nothing more than PostgreSQL tells it", d)
     gid = grp.getgrnam("postgres").gr_gid
     for suffix in ("", "-wal", "-shm", "-gate"):
         st = os.stat(os.path.join(d.dir, "cache.db" + suffix))
@@ -173,6 +187,10 @@ with d:
     with open(d.log) as f:
         log = f.read()
     check("cb_no_such_group" in log and "groupadd" in log, "the log names the group and the fix", d)
+    asks = h.Conn(d.sock).login(extra={"options": "--cbcache.in_process=on"})
+    check(asks.params.get("cbcache.in_process") == "off" and "cbcache.cache_file" not in asks.params,
+          "without a running cache a client that asks is told off, and no file", d)
+    asks.close()
     d.stop()
 pg.close()
 h.plan()
