@@ -362,35 +362,43 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cb_error *err)
 /*
  * Give the file path + suffix mode 0640 and the configured group (created
  * empty when create; a missing file is left alone otherwise).
+ *
+ * By path (chmod, chown), never through a descriptor of a file that
+ * exists: this process may have it open in SQLite already (a cache
+ * launched by RELOAD while the retired one's connections live on), and
+ * closing any descriptor of a file drops every POSIX lock the process
+ * holds on it, SQLite's among them; another process would then take the
+ * WAL for unused and delete it under our connections.
  */
 static bool secure_file(const cachedb_settings *s, const char *suffix, bool create, cb_error *err)
 {
 	char path[4096];
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", s->path, suffix) >= sizeof(path))
 		return cb_fail(err, "the cache file's path %s is too long", s->path);
-	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
-	if (fd < 0 && !create && errno == ENOENT)
-		return true;
-	if (fd < 0)
-		return cb_fail(err,
-		               "cannot open the cache file %s: %s; check that its directory exists and is writable",
-		               path, strerror(errno));
-	bool ok = fchmod(fd, 0640) == 0;
-	if (ok && s->file_gid_set && fchown(fd, (uid_t)-1, (gid_t)s->file_gid) != 0) {
-		int e = errno;
-		close(fd);
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return cb_fail(err, "cannot read the cache file %s: %s", path, strerror(errno));
+		if (!create)
+			return true;
+		/* a new file: no one holds a lock on it */
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd < 0 && errno != EEXIST)
+			return cb_fail(err,
+			               "cannot create the cache file %s: %s; check that its directory exists and is "
+			               "writable",
+			               path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (chmod(path, 0640) != 0)
+		return cb_fail(err, "cannot make the cache file %s mode 0640: %s", path, strerror(errno));
+	if (s->file_gid_set && chown(path, (uid_t)-1, (gid_t)s->file_gid) != 0)
 		return cb_fail(
 		        err,
 		        "cannot give the cache file %s the group %s (cache_file_group): %s; cbcached must run as "
 		        "root or as a member of that group",
-		        path, s->file_group ? s->file_group : "?", strerror(e));
-	}
-	if (!ok) {
-		int e = errno;
-		close(fd);
-		return cb_fail(err, "cannot make the cache file %s mode 0640: %s", path, strerror(e));
-	}
-	close(fd);
+		        path, s->file_group ? s->file_group : "?", strerror(errno));
 	return true;
 }
 

@@ -138,6 +138,21 @@ with d:
     while d.stats()["repl_applied_lsn"] < lsn and time.monotonic() < deadline:
         time.sleep(0.05)  # polling the daemon's position, with a deadline
     check(d.stats()["repl_applied_lsn"] >= lsn, "the new cache's change stream applies the write", d)
+    # This process opened and closed the cache file above (the write lock): that must not take the WAL
+    # from under cbcached.  It did while cbcached closed a descriptor of a file SQLite had open (the
+    # files' modes set at the replacement), which dropped SQLite's locks.
+    targets = []
+    for fd in os.listdir("/proc/%d/fd" % d.proc.pid):
+        try:
+            targets.append(os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd)))
+        except OSError:
+            pass
+    deleted = [t for t in targets if "cache.db" in t and "(deleted)" in t]
+    check(not deleted, "cbcached writes the cache file's own WAL, not a deleted one (%r)" % deleted, d)
+    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), timeout=30)
+    seen = lite.execute("SELECT name FROM bg_item WHERE id = 7").fetchall()
+    lite.close()
+    check(seen == [("seven again",)], "another process reads what the stream applied (%r)" % (seen,), d)
     v = d.admin("VERIFY")
     check(not v["rows"], "VERIFY is clean after the replacement (%r)" % (v["rows"][:3],), d)
     d.stop()
