@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # memo.sh - what the memo of rendered answers buys: pgbench through cbcached
-# with the memo and without it, and straight to PostgreSQL, in one run.
+# with the memo and without it, straight to PostgreSQL, and through
+# pgpool-II's query cache, in one run (issue 19's table).
 #
 #   bench/memo.sh [--seconds S] [--rounds R] [--clients N] [--out FILE.md]
 #
 # Starts a throwaway PostgreSQL with the movie database (tests/harness), and
 # two cbcached with the movie cache group on UNIX sockets: "memo" (the
 # default memo_max_mb) and "nomemo" (memo_max_mb = 0), each with its own
-# replication slot.  Statements (pgbench custom scripts, warmed through
-# both caches first):
+# replication slot, and pgpool-II with its in-memory query cache
+# (bench/pgpool.sh; Debian's pgpool2, scripts/install-deps.sh --bench).
+# Statements (pgbench custom scripts, warmed through the three caches
+# first):
 #
 #   Q1  a director by id (one row), directors 1-200 at random
 #   Q2  a director's films with their location (regisseur, film and ort
@@ -18,8 +21,9 @@
 # each with pgbench's simple and prepared protocol, --clients clients,
 # --seconds per run; the targets interleaved round by round (--rounds) so
 # that machine drift hits all alike.  Writes bench/results/<date>-<host>-memo.md
-# (or --out): the median tps per target and the ratios, and each cache's
-# SHOW STATS memo and hit counters.  `make bench-memo`.
+# (or --out): the median tps per target and the ratios (cbcached with the
+# memo against the best of direct and pgpool: issue 19's target is 1.1),
+# and each cache's SHOW STATS memo and hit counters.  `make bench-memo`.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,18 +42,24 @@ for t in memo nomemo; do
 memo_max_mb = 0"
 	cbcached_start "$work/$t" "$PGHOST" "$PGPORT" "$extra"
 done
-cleanup() { for t in memo nomemo; do kill "$(cat "$work/$t/pid")" 2>/dev/null || true; done; }
+pgpool_port=6499
+"$root/bench/pgpool.sh" start "$work/pgpool" "$PGHOST" "$PGPORT" "$pgpool_port"
+echo "$pgpool_port" >"$work/pgpool/port"
+cleanup() {
+	for t in memo nomemo; do kill "$(cat "$work/$t/pid")" 2>/dev/null || true; done
+	"$root/bench/pgpool.sh" stop "$work/pgpool"
+}
 trap cleanup EXIT
 
-# warm both caches with every director the scripts read
-for t in memo nomemo; do
+# warm the caches with every director the scripts read
+for t in memo nomemo pgpool; do
 	for i in $(seq 1 200); do
 		echo "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = $i;"
 		if [ "$i" -ge 4 ] && [ "$i" -le 15 ]; then
 			echo "SELECT f.id, f.titel, f.jahr, o.plz, o.name FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = $i ORDER BY f.id;"
 		fi
 	done | psql -X -q -h "$work/$t" -p "$(cat "$work/$t/port")" -d movies >/dev/null
-	wait_fills "$work/$t/admin.sock"
+	[ "$t" = pgpool ] || wait_fills "$work/$t/admin.sock"
 done
 cat >"$work/q1.sql" <<'SQL'
 \set id random(1, 200)
@@ -75,7 +85,7 @@ run() {
 for r in $(seq 1 "$rounds"); do
 	for q in q1 q2; do
 		for m in simple prepared; do
-			for t in direct memo nomemo; do
+			for t in direct pgpool memo nomemo; do
 				v="$(run "$t" "$q" "$m")"
 				echo "$q $m $t $r ${v:-0}" >>"$work/runs"
 				echo "round $r: $q $m $t ${v:-?} tps" >&2
@@ -94,20 +104,23 @@ for line in open(runs):
     q, m, t, r, v = line.split()
     tps.setdefault((q, m, t), []).append(float(v))
 med = {k: statistics.median(v) for k, v in tps.items()}
-L = ["# The memo of rendered answers: pgbench through cbcached with and without it, and direct",
+L = ["# The memo of rendered answers: pgbench through cbcached with and without it, direct, and pgpool-II",
      "",
      "`bench/memo.sh --seconds %s --rounds %s --clients %s`, %s; medians of %s interleaved rounds, tps." %
      (seconds, rounds, clients, datetime.date.today().isoformat(), rounds),
      "Q1: a director by id (1 row; directors 1-200 at random); Q2: a director's films with their location "
      "(3 tables joined; directors 4-15 at random, %s rows on average); all cached." % rows,
      "",
-     "| statement | direct | cbcached, memo | cbcached, no memo | memo / no memo | memo / direct |",
-     "|---|---|---|---|---|---|"]
+     "| statement | direct | pgpool-II query cache | cbcached, memo | cbcached, no memo | memo / no memo "
+     "| memo / best of direct and pgpool |",
+     "|---|---|---|---|---|---|---|"]
 for q in ("q1", "q2"):
     for m in ("simple", "prepared"):
-        d, a, b = med[(q, m, "direct")], med[(q, m, "memo")], med[(q, m, "nomemo")]
-        L.append("| %s %s | %.0f | %.0f | %.0f | %.2f | %.2f |" % (q.upper(), m, d, a, b, a / b if b else 0,
-                                                                 a / d if d else 0))
+        d, p = med[(q, m, "direct")], med[(q, m, "pgpool")]
+        a, b = med[(q, m, "memo")], med[(q, m, "nomemo")]
+        best = max(d, p)
+        L.append("| %s %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |" % (q.upper(), m, d, p, a, b,
+                                                                        a / b if b else 0, a / best if best else 0))
 L += ["", "Every run:", "", "```"] + [l.rstrip() for l in open(runs)] + ["```", "",
       "SHOW STATS of the cbcached with the memo at the end:", "", "```", st_memo, "```", "",
       "and of the one without:", "", "```", st_nomemo, "```", ""]
