@@ -48,7 +48,7 @@ struct applier {
 	bool txn_close_gate;       /* it posted an invalidation: its commit closes the reader gate */
 	bool txn_ddl;              /* it carries DDL: its commit counts it in GATE_META_DDL */
 	gate *gate;                /* the reader gate; NULL: none */
-	_Atomic uint64_t ddl_gen;  /* GATE_META_DDL */
+	uint64_t ddl_gen;          /* GATE_META_DDL as last written (the stream's thread only) */
 	uint64_t txn_changes;      /* stats.changes when the transaction began */
 	uint32_t txn_xid;          /* its xid */
 	xidwatch *xids;            /* where applied xids are noted; NULL: nowhere */
@@ -63,6 +63,18 @@ struct applier {
 };
 
 /* --- set-up ----------------------------------------------------------------------- */
+
+/* A number from the meta table (*v left as it is when the file has none). */
+static bool read_number(applier *a, const char *key, uint64_t *v, cb_error *err)
+{
+	char *text = NULL;
+	if (!cachedb_meta_get(a->conn, key, &text, err))
+		return false;
+	if (text != NULL)
+		*v = strtoull(text, NULL, 10);
+	free(text);
+	return true;
+}
 
 applier *apply_create(cachedb *db, invalidate *inv, cb_error *err)
 {
@@ -106,24 +118,12 @@ applier *apply_create(cachedb *db, invalidate *inv, cb_error *err)
 		apply_free(a);
 		return NULL;
 	}
-	char *lsn = NULL;
-	if (!cachedb_meta_get(a->conn, "applied_lsn", &lsn, err)) {
+	uint64_t lsn = 0;
+	if (!read_number(a, CG_META_APPLIED_LSN, &lsn, err) || !read_number(a, GATE_META_DDL, &a->ddl_gen, err)) {
 		apply_free(a);
 		return NULL;
 	}
-	if (lsn != NULL) {
-		atomic_store(&a->stats.applied_lsn, strtoull(lsn, NULL, 10));
-		free(lsn);
-	}
-	char *ddl = NULL;
-	if (!cachedb_meta_get(a->conn, GATE_META_DDL, &ddl, err)) {
-		apply_free(a);
-		return NULL;
-	}
-	if (ddl != NULL) {
-		atomic_store(&a->ddl_gen, strtoull(ddl, NULL, 10));
-		free(ddl);
-	}
+	atomic_store(&a->stats.applied_lsn, lsn);
 	return a;
 }
 
@@ -167,11 +167,6 @@ void apply_note_ddl(applier *a)
 		a->txn_ddl = true;
 }
 
-uint64_t apply_ddl_generation(const applier *a)
-{
-	return atomic_load(&((applier *)a)->ddl_gen);
-}
-
 uint64_t apply_applied_lsn(const applier *a)
 {
 	return atomic_load(&a->stats.applied_lsn);
@@ -187,11 +182,17 @@ bool apply_table_changed(const applier *a, size_t g, size_t t)
 	return g < a->ngroups && t < 64 && (atomic_load_explicit(&a->changed[g], memory_order_relaxed) >> t) & 1;
 }
 
+/* A number into the meta table (applied_lsn, GATE_META_DDL). */
+static bool write_number(applier *a, const char *key, uint64_t v, cb_error *err)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%" PRIu64, v);
+	return cachedb_meta_set(a->conn, key, text, err);
+}
+
 static bool write_applied(applier *a, uint64_t lsn, cb_error *err)
 {
-	char v[32];
-	snprintf(v, sizeof(v), "%" PRIu64, lsn);
-	return cachedb_meta_set(a->conn, "applied_lsn", v, err);
+	return write_number(a, CG_META_APPLIED_LSN, lsn, err);
 }
 
 bool apply_note_position(applier *a, uint64_t lsn, cb_error *err)
@@ -779,10 +780,8 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 		atomic_fetch_add(&a->stats.failures, 1);
 		return cb_fail(err, "out of memory noting transaction %u", a->txn_xid);
 	}
-	char ddl[32];
-	snprintf(ddl, sizeof(ddl), "%" PRIu64, atomic_load(&a->ddl_gen) + 1);
 	bool ok = write_applied(a, m->end_lsn, err) && (!a->txn_close_gate || gate_close_in(a->conn, err)) &&
-	          (!a->txn_ddl || cachedb_meta_set(a->conn, GATE_META_DDL, ddl, err)) &&
+	          (!a->txn_ddl || write_number(a, GATE_META_DDL, a->ddl_gen + 1, err)) &&
 	          (changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
 	if (!ok) {
 		apply_abort(a);
@@ -791,7 +790,7 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 	}
 	a->in_txn = false;
 	if (a->txn_ddl)
-		atomic_fetch_add(&a->ddl_gen, 1);
+		a->ddl_gen++;
 	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_unlock(a->db);
 	atomic_store(&a->stats.applied_lsn, m->end_lsn);

@@ -109,8 +109,6 @@ void apply_set_gate(applier *a, gate *g);
 /* The transaction being applied carries DDL or a privilege change: its commit counts it in the
  * meta row GATE_META_DDL, so that readers of the file check their privileges again. */
 void apply_note_ddl(applier *a);
-/* That count (read from the file at create). */
-uint64_t apply_ddl_generation(const applier *a);
 
 /* The end LSN of the last applied transaction (0: none). */
 uint64_t apply_applied_lsn(const applier *a);

@@ -11,9 +11,8 @@
  * (a commit not yet applied, the catch-up after a start or a reconnect),
  * the stream's health, tables whose columns changed, invalidations not yet
  * applied, answers switched off.  A reader in another process (the ODBC
- * driver answering in the application's process) knows none of it; what
- * it reads instead is the meta row GATE_META_KEY, a lease (common/lease.h)
- * read in the same SQLite read transaction as the rows it answers from.
+ * driver answering in the application's process) knows none of it; it
+ * reads the gate instead:
  *
  *  - Two parts, both must say open (common/lease.h): the gate word, which
  *    a reader loads before it begins its read transaction, and the lease
@@ -68,14 +67,15 @@ typedef struct gate_settings {
 
 typedef struct gate_stats {
 	_Atomic uint64_t opens;  /* leases written (renewals included) */
-	_Atomic uint64_t closes; /* closes written */
+	_Atomic uint64_t closes; /* closes of the word */
 	_Atomic uint64_t failures;
 	_Atomic bool open; /* what the file says now */
 } gate_stats;
 
 typedef struct gate gate;
 
-/* Write the gate closed (synchronously) and start the keeper; NULL with err when the file cannot be written. */
+/* Close the word and start the keeper (its first step writes the lease closed unless it may open);
+ * NULL with err when the gate file cannot be mapped or the cache file opened. */
 CB_MUSTCHECK gate *gate_start(cachedb *db, const gate_settings *s, cb_error *err);
 /* Stop the keeper and write the gate closed for good (gate_close and gate_wake still work; NULL is a no-op). */
 void gate_stop(gate *g);

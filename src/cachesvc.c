@@ -110,8 +110,9 @@ static void cachesvc_on_hit(void *arg, size_t group, size_t entry, const char *v
 static bool cachesvc_gate_clear(void *arg)
 {
 	cachesvc *s = arg;
-	return !atomic_load(&s->answers_off) && !atomic_load(&s->retired) && atomic_load(&s->rep_ready) &&
-	       replica_clear(s->rep) && !invalidate_any_fenced(s->inv);
+	/* answers_off also covers a retired cache (cachesvc_retire sets it first) */
+	return !atomic_load(&s->answers_off) && atomic_load(&s->rep_ready) && replica_clear(s->rep) &&
+	       !invalidate_any_fenced(s->inv);
 }
 
 static bool cachesvc_fenced(void *arg, size_t group, size_t table);
