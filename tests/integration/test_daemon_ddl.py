@@ -11,6 +11,7 @@ straight to PostgreSQL.  Finally --uninstall (cbcached stopped) drops the
 slot, the publication and the triggers.
 """
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,6 +33,14 @@ def run(sql):
 
 def cbcached(*args):
     return subprocess.run([h.CBCACHED] + list(args), capture_output=True, text=True)
+
+
+def ddl_generation(daemon):
+    """The cache file's count of applied DDL (what another process reading it sees; 0 when absent)."""
+    lite = sqlite3.connect(os.path.join(daemon.dir, "cache.db"), timeout=30)
+    row = lite.execute("SELECT value FROM cbcache_meta WHERE key = 'ddl_generation'").fetchone()
+    lite.close()
+    return int(row[0]) if row else 0
 
 
 def settle(daemon, sql, conn, what):
@@ -95,6 +104,7 @@ with d:
     lookup = "SELECT id, vname FROM regisseur WHERE id = %d" % ids[0]
     ok = exchange(r, Q(lookup))
     check(not any(m[:1] == b"E" for m in ok), "cb_reader reads regisseur through cbcached")
+    ddl_before = ddl_generation(d)
     run("REVOKE SELECT ON regisseur FROM cb_reader")
     deadline = time.monotonic() + 20
     while True:
@@ -104,6 +114,12 @@ with d:
         if time.monotonic() > deadline:
             h.fail("after REVOKE, cb_reader still reads regisseur through cbcached: %r" % got[:2], d)
     check(True, "after a REVOKE made straight to PostgreSQL, cb_reader gets 42501 through cbcached")
+    deadline = time.monotonic() + 20
+    while ddl_generation(d) <= ddl_before and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling the file for the stream's commit, with a deadline
+    check(ddl_generation(d) > ddl_before,
+          "the cache file counts the REVOKE for its other readers (ddl_generation %d -> %d)"
+          % (ddl_before, ddl_generation(d)), d)
     r.close()
     c.close()
     v = d.admin("VERIFY")
