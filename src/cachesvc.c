@@ -756,7 +756,10 @@ void cachesvc_invalidate_all(cachesvc *s)
 
 const char *cachesvc_in_process_file(cachesvc *s)
 {
-	return s->in_process_reads && s->gate != NULL && !atomic_load(&s->retired) ? s->cache_path : NULL;
+	/* the gate can open: a stream, and answers on (answers_off also covers a retired cache) */
+	return s->in_process_reads && s->gate != NULL && atomic_load(&s->rep_ready) && !atomic_load(&s->answers_off)
+	               ? s->cache_path
+	               : NULL;
 }
 
 const gate_stats *cachesvc_gate_stats(cachesvc *s)
