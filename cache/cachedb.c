@@ -22,10 +22,6 @@
 
 #include "common/sb.h"
 
-/* Bump when the layout of the cache file changes in a way the groups'
- * statements do not show (forces a rebuild of old files). */
-#define CACHEDB_LAYOUT "cbcache-cache-layout-1"
-
 struct cachedb {
 	char *path;
 	int busy_timeout_ms;
@@ -34,71 +30,6 @@ struct cachedb {
 	char fingerprint[17];
 	pthread_mutex_t write_lock;
 };
-
-/* --- fingerprint ---------------------------------------------------------- */
-
-typedef struct fnv {
-	uint64_t h;
-} fnv;
-
-static void fnv_put(fnv *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)(s ? s : "\x01"); *p; p++) {
-		f->h ^= *p;
-		f->h *= 1099511628211ULL;
-	}
-	f->h ^= 0xff; /* field separator */
-	f->h *= 1099511628211ULL;
-}
-
-static void fnv_int(fnv *f, long long v)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%lld", v);
-	fnv_put(f, buf);
-}
-
-void cachedb_compute_fingerprint(cg_group *const *groups, size_t n, char buf[17])
-{
-	fnv f = {14695981039346656037ULL};
-	fnv_put(&f, CACHEDB_LAYOUT);
-	for (size_t gi = 0; gi < n; gi++) {
-		const cg_group *g = groups[gi];
-		fnv_put(&f, g->name);
-		for (size_t t = 0; t < g->ntables; t++) {
-			const cg_table *tb = &g->tables[t];
-			fnv_put(&f, tb->nspname);
-			fnv_put(&f, tb->name);
-			fnv_int(&f, tb->complete);
-			for (size_t c = 0; c < tb->ncols; c++) {
-				fnv_put(&f, tb->cols[c].name);
-				fnv_int(&f, tb->cols[c].type_oid);
-				fnv_int(&f, tb->cols[c].typmod);
-				fnv_put(&f, tb->cols[c].type_name);
-				fnv_int(&f, tb->cols[c].storage);
-			}
-			for (size_t k = 0; k < tb->npk; k++)
-				fnv_int(&f, tb->pk[k]);
-		}
-		for (size_t i = 0; i < g->nfills; i++) {
-			fnv_int(&f, (long long)g->fills[i].table);
-			fnv_put(&f, g->fills[i].column);
-			fnv_int(&f, g->fills[i].restricted);
-			for (size_t v = 0; v < g->fills[i].nvalues; v++)
-				fnv_put(&f, g->fills[i].values[v].canonical);
-		}
-		for (size_t i = 0; i < g->nrccs; i++) {
-			fnv_int(&f, (long long)g->rccs[i].src);
-			fnv_put(&f, g->rccs[i].src_column);
-			fnv_int(&f, (long long)g->rccs[i].dst);
-			fnv_put(&f, g->rccs[i].dst_column);
-		}
-		for (size_t i = 0; i < g->nstmts; i++)
-			if (g->stmts[i].kind == CG_STMT_CACHE_DDL)
-				fnv_put(&f, g->stmts[i].sql);
-	}
-	snprintf(buf, 17, "%016" PRIx64, f.h);
-}
 
 /* --- connections ------------------------------------------------------------ */
 
@@ -350,7 +281,7 @@ static bool rebuild(cachedb *db, sqlite3 *lite, cb_error *err)
 		for (size_t i = 0; ok && i < db->groups[g]->nstmts; i++)
 			if (db->groups[g]->stmts[i].kind == CG_STMT_CACHE_DDL)
 				ok = lite_exec(lite, db->groups[g]->stmts[i].sql, err);
-	if (ok && !(ok = write_meta(lite, "fingerprint", db->fingerprint)))
+	if (ok && !(ok = write_meta(lite, CG_META_FINGERPRINT, db->fingerprint)))
 		cb_error_set(err, "cannot write the cache fingerprint: %s", sqlite3_errmsg(lite));
 	if (ok)
 		ok = lite_exec(lite, "COMMIT", err);
@@ -421,14 +352,14 @@ bool cachedb_open(const cachedb_settings *s, cg_group *const *groups, size_t ngr
 	db->groups = groups;
 	db->ngroups = ngroups;
 	pthread_mutex_init(&db->write_lock, NULL);
-	cachedb_compute_fingerprint(groups, ngroups, db->fingerprint);
+	cg_gen_fingerprint(groups, ngroups, db->fingerprint);
 	sqlite3 *lite = NULL;
 	if (!lite_open(db, &lite, err)) {
 		cachedb_close(db);
 		return false;
 	}
 	char *old = NULL;
-	if (!read_meta(lite, "fingerprint", &old, err)) {
+	if (!read_meta(lite, CG_META_FINGERPRINT, &old, err)) {
 		sqlite3_close(lite);
 		cachedb_close(db);
 		return false;

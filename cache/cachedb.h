@@ -73,9 +73,6 @@ const char *cachedb_path(const cachedb *db);
 /* The groups' fingerprint as stored in the meta table (hex). */
 const char *cachedb_fingerprint(const cachedb *db);
 
-/* Compute the fingerprint of groups into buf (17 bytes: 16 hex digits). */
-void cachedb_compute_fingerprint(cg_group *const *groups, size_t n, char buf[17]);
-
 /* A connection for the calling thread (WAL, busy timeout, foreign keys off). */
 CB_MUSTCHECK bool cachedb_conn_open(cachedb *db, cachedb_conn **out, cb_error *err);
 void cachedb_conn_close(cachedb_conn *c);

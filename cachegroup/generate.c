@@ -5,7 +5,9 @@
  */
 #include "cachegroup/generate.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -915,4 +917,69 @@ bool cg_gen_generate(cg_group *g, cg_diags *d)
 		return false;
 	}
 	return true;
+}
+
+/* --- fingerprint ---------------------------------------------------------- */
+
+typedef struct fnv {
+	uint64_t h;
+} fnv;
+
+static void fnv_put(fnv *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "\x01"); *p; p++) {
+		f->h ^= *p;
+		f->h *= 1099511628211ULL;
+	}
+	f->h ^= 0xff; /* field separator */
+	f->h *= 1099511628211ULL;
+}
+
+static void fnv_int(fnv *f, long long v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", v);
+	fnv_put(f, buf);
+}
+
+void cg_gen_fingerprint(cg_group *const *groups, size_t n, char buf[17])
+{
+	fnv f = {14695981039346656037ULL};
+	fnv_put(&f, CG_CACHE_LAYOUT);
+	for (size_t gi = 0; gi < n; gi++) {
+		const cg_group *g = groups[gi];
+		fnv_put(&f, g->name);
+		for (size_t t = 0; t < g->ntables; t++) {
+			const cg_table *tb = &g->tables[t];
+			fnv_put(&f, tb->nspname);
+			fnv_put(&f, tb->name);
+			fnv_int(&f, tb->complete);
+			for (size_t c = 0; c < tb->ncols; c++) {
+				fnv_put(&f, tb->cols[c].name);
+				fnv_int(&f, tb->cols[c].type_oid);
+				fnv_int(&f, tb->cols[c].typmod);
+				fnv_put(&f, tb->cols[c].type_name);
+				fnv_int(&f, tb->cols[c].storage);
+			}
+			for (size_t k = 0; k < tb->npk; k++)
+				fnv_int(&f, tb->pk[k]);
+		}
+		for (size_t i = 0; i < g->nfills; i++) {
+			fnv_int(&f, (long long)g->fills[i].table);
+			fnv_put(&f, g->fills[i].column);
+			fnv_int(&f, g->fills[i].restricted);
+			for (size_t v = 0; v < g->fills[i].nvalues; v++)
+				fnv_put(&f, g->fills[i].values[v].canonical);
+		}
+		for (size_t i = 0; i < g->nrccs; i++) {
+			fnv_int(&f, (long long)g->rccs[i].src);
+			fnv_put(&f, g->rccs[i].src_column);
+			fnv_int(&f, (long long)g->rccs[i].dst);
+			fnv_put(&f, g->rccs[i].dst_column);
+		}
+		for (size_t i = 0; i < g->nstmts; i++)
+			if (g->stmts[i].kind == CG_STMT_CACHE_DDL)
+				fnv_put(&f, g->stmts[i].sql);
+	}
+	snprintf(buf, 17, "%016" PRIx64, f.h);
 }

@@ -37,6 +37,19 @@
 #define CG_META_APPLIED_LSN "applied_lsn"       /* the end LSN of the last backend transaction applied */
 #define CG_META_READER_GATE "reader_gate"       /* whether others may answer now: a lease (common/lease.h) */
 #define CG_META_DDL_GENERATION "ddl_generation" /* DDL and privilege changes applied (readers check again) */
+#define CG_META_FINGERPRINT "fingerprint"       /* cg_gen_fingerprint() of the groups the file was built for */
+/*
+ * What another process needs to compile the same groups (its compile must
+ * give the file's fingerprint): the groups' count, each one's file name
+ * and text (CG_META_GROUP_NAME / _SOURCE followed by its index: 0, 1, ...),
+ * the fill session's TimeZone and whether the database's text collation
+ * is C ("t" or "f").  Written by cbcached at every start of the cache.
+ */
+#define CG_META_GROUPS "groups"
+#define CG_META_GROUP_NAME "group_name_"
+#define CG_META_GROUP_SOURCE "group_source_"
+#define CG_META_FILL_TIMEZONE "fill_timezone"
+#define CG_META_COLLATION_C "collation_c"
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H
 
@@ -50,5 +63,19 @@ const cg_stmt *cg_gen_find(const cg_group *g, cg_stmt_kind kind, int table, int 
 
 /* "cache DDL", "fetch fill rows", ... for display. */
 const char *cg_gen_kind_name(cg_stmt_kind kind);
+
+/*
+ * Bump when the layout of the cache file changes in a way the groups'
+ * statements do not show (forces a rebuild of old files).
+ */
+#define CG_CACHE_LAYOUT "cbcache-cache-layout-1"
+
+/*
+ * The fingerprint of the generated groups into buf (16 hex digits): their
+ * tables, columns and types, fills, RCCs and cache DDL, and the layout.
+ * The cache file keeps it (meta "fingerprint"); a file with another one
+ * was built for other groups, or for other column types.
+ */
+void cg_gen_fingerprint(cg_group *const *groups, size_t n, char buf[17]);
 
 #endif /* CG_GENERATE_H */

@@ -131,6 +131,7 @@ void cg_model_free(cg_group *g)
 		free(g->rccs[i].dst_column);
 	}
 	free(g->rccs);
+	free(g->source);
 	for (size_t i = 0; i < g->nzones; i++) {
 		if (g->zones[i].cycle_cols) {
 			for (size_t j = 0; j < g->zones[i].ntables; j++)

@@ -275,6 +275,9 @@ struct cg_group {
 	/* generation */
 	cg_stmt *stmts;
 	size_t nstmts;
+	/* the definition's text as parsed (NUL-terminated): what another process compiles again */
+	char *source;
+	size_t source_len;
 };
 
 /* --- diagnostics ------------------------------------------------------- */

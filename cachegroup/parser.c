@@ -620,6 +620,15 @@ cg_group *cg_parse_buffer(const char *name, const char *src, size_t len, cg_diag
 	free(p.rccs);
 	free(p.text);
 	cg_lex_free(&p.lx);
+	if (!p.oom) {
+		if ((p.g->source = malloc(len + 1)) == NULL) {
+			p.oom = true;
+		} else {
+			memcpy(p.g->source, src, len);
+			p.g->source[len] = '\0';
+			p.g->source_len = len;
+		}
+	}
 	if (p.oom) {
 		d->oom = true;
 		cg_model_free(p.g);

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	sqlite3_busy_timeout(lite, 5000);
 	char fp[17];
-	cachedb_compute_fingerprint(groups, ngroups, fp);
+	cg_gen_fingerprint(groups, ngroups, fp);
 	char *stored = stored_fingerprint(lite);
 	if (stored == NULL || strcmp(stored, fp) != 0) {
 		fprintf(stderr,
