@@ -21,6 +21,7 @@
 #include "common/sb.h"
 #include "cache/reach.h"
 #include "hit/hitpath.h"
+#include "hit/sesscheck.h"
 #include "sql/lexer.h"
 #include "sql/stmtclass.h"
 #include "sql/types.h"
@@ -365,29 +366,15 @@ static void put_int16(wire_buf *b, int v)
 	wire_put_int16(b, (int16_t)v);
 }
 
-/* The check's statement: extra_float_digits, default_transaction_isolation, then one boolean per table. */
+/* The check's statement (hit/sesscheck.h). */
 static void put_check_parse(sesscache *sc, wire_buf *bout)
 {
-	cb_sb sql;
-	cb_sb_init(&sql);
-	cb_sb_put(&sql, "SELECT pg_catalog.current_setting('extra_float_digits'), "
-	                "pg_catalog.current_setting('default_transaction_isolation')");
-	int param = 1;
-	for (size_t g = 0; g < sc->ngroups; g++)
-		for (size_t t = 0; t < sc->tables.ntables[g]; t++) {
-			cb_sb_printf(&sql,
-			             ", coalesce(pg_catalog.to_regclass($%d)::pg_catalog.oid = $%d AND "
-			             "pg_catalog.has_table_privilege($%d, 'SELECT') AND NOT (SELECT "
-			             "c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = $%d), false)",
-			             param, param + 1, param + 1, param + 1);
-			param += 2;
-		}
-	char *text = cb_sb_finish(&sql);
+	char *text = sesscheck_sql(sc->ncheck);
 	if (text == NULL) {
 		sc->failed = true;
 		return;
 	}
-	int nparams = param - 1;
+	int nparams = (int)sc->ncheck * 2;
 	size_t m = wire_begin(bout, 'C'); /* a DISCARD or DEALLOCATE may have dropped it, or not */
 	wire_put_byte(bout, 'S');
 	wire_put_str(bout, CHECK_STMT);
@@ -452,7 +439,7 @@ static void send_check(sesscache *sc, wire_buf *bout)
 	sc->ddl_gen = cachesvc_ddl_generation(sc->cs);
 }
 
-/* The check's DataRow: extra_float_digits, default_transaction_isolation, then one boolean per table. */
+/* The check's DataRow (hit/sesscheck.h). */
 static void read_check_row(sesscache *sc, const char *msg, size_t n)
 {
 	const char *p = msg + 5, *end = msg + n;
@@ -460,50 +447,36 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 		return;
 	int ncols = (int16_t)((unsigned char)p[0] << 8 | (unsigned char)p[1]);
 	p += 2;
-	if ((size_t)ncols != sc->ncheck + 2)
+	if (ncols < 0 || (size_t)ncols != sc->ncheck + 2)
 		return;
-	uint64_t readable[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
-	bool default_rc = false;
-	size_t g = 0, t = 0;
-	for (int c = 0; c < ncols; c++) {
-		if (p + 4 > end)
-			return;
+	const char **vals = calloc((size_t)ncols, sizeof(*vals));
+	int *lens = calloc((size_t)ncols, sizeof(*lens));
+	bool ok = vals != NULL && lens != NULL;
+	for (int c = 0; ok && c < ncols; c++) {
+		if (p + 4 > end) {
+			ok = false;
+			break;
+		}
 		int32_t len = (int32_t)wire_get_uint32(p);
 		p += 4;
-		if (len > 0 && p + len > end)
-			return;
-		if (c == 0) {
-			char v[16];
-			if (len < 0 || (size_t)len >= sizeof(v))
-				return;
-			memcpy(v, p, (size_t)len);
-			v[len] = '\0';
-			char *e;
-			long efd = strtol(v, &e, 10);
-			if (*e != '\0' || efd < -15 || efd > 3)
-				return;
-			sc->ss.extra_float_digits = (int)efd;
-		} else if (c == 1) {
-			size_t l = len < 0 ? 0 : (size_t)len;
-			default_rc = (l == 14 && memcmp(p, "read committed", 14) == 0) ||
-			             (l == 16 && memcmp(p, "read uncommitted", 16) == 0);
-		} else {
-			while (g < sc->ngroups && t >= sc->tables.ntables[g]) {
-				g++;
-				t = 0;
-			}
-			if (g >= sc->ngroups || len < 0)
-				return;
-			if (len == 1 && p[0] == 't')
-				readable[g] |= (uint64_t)1 << t;
-			t++;
+		if (len > 0 && (size_t)len > (size_t)(end - p)) {
+			ok = false;
+			break;
 		}
+		vals[c] = p;
+		lens[c] = len < 0 ? -1 : len;
 		if (len > 0)
 			p += len;
 	}
-	memcpy(sc->readable, readable, sizeof(readable));
-	sc->default_rc = default_rc;
-	sc->check_row = true;
+	sesscheck_row row;
+	if (ok && sesscheck_read(vals, lens, ncols, sc->ngroups, sc->tables.ntables, &row)) {
+		sc->ss.extra_float_digits = row.extra_float_digits;
+		memcpy(sc->readable, row.readable, sizeof(sc->readable));
+		sc->default_rc = row.default_read_committed;
+		sc->check_row = true;
+	}
+	free(vals);
+	free(lens);
 }
 
 /* The client's ReadyForQuery held back for a check goes out now. */
