@@ -19,13 +19,16 @@
 #include "hit/memo.h"
 #include "hit/plancache.h"
 #include "hit/reader.h"
+#include "hit/readergate.h"
 #include "hit/render.h"
 #include "sql/plan.h"
 
 struct hitpath_engine {
 	hitpath_settings s; /* its strings are the engine's own copies */
 	plancache *plans;
-	memo *memo; /* NULL: no memo */
+	memo *memo;        /* NULL: no memo */
+	cb_gateword *gate; /* with reader_fingerprint: the file's gate word, mapped read-only */
+	char boot_id[CB_LEASE_BOOT_ID_MAX];
 	_Atomic uint64_t no_key, hits, misses, backend, errors;
 	_Atomic uint64_t conn_stmts, conn_stmts_evicted; /* prepared per connection and plan, now; dropped for room */
 };
@@ -64,7 +67,8 @@ struct hitpath_conn {
 	size_t pv_cap, pl_cap, pt_cap;
 	sqlfe_bound *bound; /* resolved probe values, then binds */
 	size_t bound_cap;
-	char *mkey; /* the memo key of the statement */
+	sqlite3_stmt *gate_stmt; /* with reader_fingerprint: readergate_read()'s statement */
+	char *mkey;              /* the memo key of the statement */
 	size_t mkey_len, mkey_cap;
 	render_scratch render;
 };
@@ -114,8 +118,23 @@ hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
 	e->s = *s;
 	e->s.cache_path = strdup(s->cache_path ? s->cache_path : "");
 	e->s.fill_timezone = strdup(s->fill_timezone ? s->fill_timezone : "");
-	if (e->s.cache_path == NULL || e->s.fill_timezone == NULL)
+	e->s.reader_fingerprint = s->reader_fingerprint != NULL ? strdup(s->reader_fingerprint) : NULL;
+	if (e->s.cache_path == NULL || e->s.fill_timezone == NULL ||
+	    (s->reader_fingerprint != NULL && e->s.reader_fingerprint == NULL))
 		goto oom;
+	if (s->reader_fingerprint != NULL) {
+		char why[256];
+		if ((e->gate = cb_gateword_map(s->cache_path, false, why, sizeof(why))) == NULL) {
+			cb_error_set(err, "%s", why);
+			goto fail;
+		}
+		if (!cb_lease_boot_id(e->boot_id, sizeof(e->boot_id))) {
+			cb_error_set(err,
+			             "this machine's boot id cannot be read (/proc/sys/kernel/random/boot_id): the "
+			             "reader gate's lease cannot be judged");
+			goto fail;
+		}
+	}
 	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, s->max_plans, err)) == NULL)
 		goto fail;
 	if (s->memo_max_bytes > 0 && (e->memo = memo_new(s->memo_max_bytes)) == NULL) {
@@ -136,6 +155,8 @@ void hitpath_engine_free(hitpath_engine *e)
 		return;
 	plancache_free(e->plans);
 	memo_free(e->memo);
+	cb_gateword_unmap(e->gate);
+	free((char *)e->s.reader_fingerprint);
 	free((char *)e->s.fill_timezone);
 	free((char *)e->s.cache_path);
 	free(e);
@@ -218,6 +239,7 @@ void hitpath_conn_free(hitpath_conn *c)
 		free(cs);
 	}
 	atomic_fetch_sub(&c->e->conn_stmts, c->nstmts);
+	sqlite3_finalize(c->gate_stmt);
 	reader_close(c->rd);
 	free(c->text);
 	free(c->key);
@@ -729,6 +751,49 @@ static hitpath_outcome answer(hitpath_conn *c, const plancache_plan *p, const hi
 }
 
 /*
+ * Another process's answer (reader_fingerprint), inside its read
+ * transaction: the gate's lease, the file's groups, the session's
+ * privileges not older than the file's last DDL or privilege change.
+ */
+static hitpath_outcome check_gate(hitpath_conn *c, const hitpath_request *rq, hitpath_result *res, cb_error *err)
+{
+	readergate g;
+	if (!readergate_read(c->rd->lite, &c->gate_stmt, c->e->boot_id, cb_lease_now_ms(), &g, err)) {
+		res->outcome = HITPATH_ERROR;
+		return HITPATH_ERROR;
+	}
+	res->ddl_generation = g.ddl_generation;
+	if (!g.open) {
+		res->gate_closed = true;
+		return to_backend(res, "%s", g.why);
+	}
+	if (strcmp(g.fingerprint, c->e->s.reader_fingerprint) != 0) {
+		res->gate_closed = true;
+		return to_backend(res, "the cache file was built for other cache groups (fingerprint %s, compiled %s)",
+		                  g.fingerprint, c->e->s.reader_fingerprint);
+	}
+	if (g.ddl_generation != rq->ddl_generation) {
+		res->ddl_moved = true;
+		return to_backend(res, "DDL or a privilege change was applied since the session's privileges were "
+		                       "checked");
+	}
+	return HITPATH_HIT;
+}
+
+bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb_error *err)
+{
+	readergate g;
+	if (!reader_begin(c->rd, err))
+		return false;
+	if (!readergate_read(c->rd->lite, &c->gate_stmt, c->e->boot_id, cb_lease_now_ms(), &g, err)) {
+		reader_abort(c->rd);
+		return false;
+	}
+	*out = g.ddl_generation;
+	return reader_end(c->rd, err);
+}
+
+/*
  * Probe and answer in ONE read transaction; out is cut back to mark
  * unless answered.  With a memo, the change position of the plan's
  * tables is read first in the same transaction: an answer kept at that
@@ -740,9 +805,21 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 {
 	size_t mark = out->len;
 	memo *m = c->e->memo;
+	if (c->e->gate != NULL && !readergate_word_open(c->e->gate)) {
+		res->gate_closed = true;
+		return to_backend(res, "cbcached closed the reader gate (a write not yet applied, an invalidation, "
+		                       "the change stream down, or cbcached stopped)");
+	}
 	if (!reader_begin(c->rd, err)) {
 		res->outcome = HITPATH_ERROR;
 		return HITPATH_ERROR;
+	}
+	if (c->e->gate != NULL) {
+		hitpath_outcome g = check_gate(c, rq, res, err);
+		if (g != HITPATH_HIT) {
+			reader_abort(c->rd);
+			return g;
+		}
 	}
 	int64_t pos = 0;
 	bool memoable = m != NULL && p->key != NULL && (p->sql->nocc >= 2 || atomic_load(&p->memo_worth)) &&

@@ -84,6 +84,16 @@ typedef struct hitpath_settings {
 	void *hit_arg;
 	hitpath_fenced_fn fenced;
 	void *fenced_arg;
+	/*
+	 * A process other than cbcached reading its file (the ODBC driver's
+	 * in-process hits): the fingerprint (cg_gen_fingerprint) of the groups
+	 * compiled here.  Every answer then also needs, inside its read
+	 * transaction, the reader gate open (hit/readergate.h: the gate word
+	 * loaded before the transaction, the lease inside it) and the file's
+	 * fingerprint equal to this one.  NULL: cbcached itself, whose fences
+	 * (fenced) decide.
+	 */
+	const char *reader_fingerprint;
 } hitpath_settings;
 
 /* An engine; NULL with the cause in err. */
@@ -159,6 +169,12 @@ typedef struct hitpath_request {
 	 * queue; nothing is answered, and the reason is kept for SHOW QUERIES.
 	 */
 	const char *refuse;
+	/*
+	 * With reader_fingerprint: the cache file's ddl_generation when the
+	 * session last checked its privileges.  A file whose count moved since
+	 * answers HITPATH_BACKEND with ddl_moved set: check again first.
+	 */
+	uint64_t ddl_generation;
 } hitpath_request;
 
 typedef struct hitpath_result {
@@ -170,6 +186,10 @@ typedef struct hitpath_result {
 	bool parsed;     /* this call built a plan (the plan cache did not know the statement) */
 	bool answerable; /* HITPATH_BACKEND only because of rq->refuse: the cache held the whole answer */
 	bool memo;       /* HITPATH_HIT: the answer came from the memo */
+	/* with reader_fingerprint, once the read transaction began: the file's ddl_generation */
+	uint64_t ddl_generation;
+	bool ddl_moved;   /* it differs from rq->ddl_generation (nothing answered) */
+	bool gate_closed; /* the reader gate was closed, or the file holds other groups (nothing answered) */
 } hitpath_result;
 
 /*
@@ -179,6 +199,13 @@ typedef struct hitpath_result {
  */
 hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, const hitpath_session *ss, wire_buf *out,
                                 hitpath_result *res, cb_error *err);
+
+/*
+ * With reader_fingerprint: the cache file's ddl_generation now, read in a
+ * read transaction of its own (a session reads it before its settings
+ * check and passes it as hitpath_request.ddl_generation).  False with err.
+ */
+CB_MUSTCHECK bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb_error *err);
 
 /* Engine counters. */
 typedef struct hitpath_stats {

@@ -23,7 +23,7 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 	if (*stmt == NULL && sqlite3_prepare_v2(lite,
 	                                        "SELECT \"key\", \"value\" FROM \"" CG_META_TABLE
 	                                        "\" WHERE \"key\" IN ('" CG_META_READER_GATE "', '" CG_META_APPLIED_LSN
-	                                        "', '" CG_META_DDL_GENERATION "')",
+	                                        "', '" CG_META_DDL_GENERATION "', '" CG_META_FINGERPRINT "')",
 	                                        -1, stmt, NULL) != SQLITE_OK) {
 		cb_error_set(err, "the cache file's meta table cannot be read: %s (is it a cache file of cbcached?)",
 		             sqlite3_errmsg(lite));
@@ -51,6 +51,8 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 				                                           "streaming)");
 		} else if (strcmp(key, CG_META_APPLIED_LSN) == 0) {
 			out->applied_lsn = strtoull(value, NULL, 10);
+		} else if (strcmp(key, CG_META_FINGERPRINT) == 0) {
+			snprintf(out->fingerprint, sizeof(out->fingerprint), "%s", value);
 		} else {
 			out->ddl_generation = strtoull(value, NULL, 10);
 		}

@@ -30,6 +30,7 @@ typedef struct readergate {
 	bool open;               /* the lease is valid now */
 	uint64_t applied_lsn;    /* 0 when the file has none */
 	uint64_t ddl_generation; /* 0 when the file has none */
+	char fingerprint[17];    /* the groups the file was built for ("" when none) */
 	char why[160];           /* when not open: why, for logs and tests */
 } readergate;
 
