@@ -258,6 +258,8 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 		atomic_store(&s->rep_ready, true);
 		if (atomic_exchange(&s->pending_fence_all, false))
 			replica_fence_all(s->rep); /* a retired cache's session wrote while this one was launching */
+		/* the stream may have connected (and woken the gate) before rep_ready was set */
+		gate_wake(s->gate);
 		s->commit_wait_ms = cfg->commit_wait_ms;
 		int inst = inst_installed(s->conninfo, &err);
 		s->ddl_triggers = inst == 1;
@@ -317,6 +319,29 @@ bool cachesvc_start(const cfg_config *cfg, cachesvc **out, cb_error *err)
 	}
 	*out = s;
 	return true;
+}
+
+/*
+ * What another process must know to compile the same groups and read the
+ * file as cbcached does (the CG_META_GROUP* keys of cachegroup/generate.h):
+ * written before the reader gate can first open.
+ */
+static bool cachesvc_publish_groups(cachesvc *s, cb_error *err)
+{
+	char key[64], count[24];
+	for (size_t i = 0; i < s->ngroups; i++) {
+		const cg_group *g = s->groups[i];
+		snprintf(key, sizeof(key), CG_META_GROUP_NAME "%zu", i);
+		if (!cachedb_meta_set(s->admin, key, g->file != NULL ? g->file : g->name, err))
+			return false;
+		snprintf(key, sizeof(key), CG_META_GROUP_SOURCE "%zu", i);
+		if (!cachedb_meta_set(s->admin, key, g->source != NULL ? g->source : "", err))
+			return false;
+	}
+	snprintf(count, sizeof(count), "%zu", s->ngroups);
+	return cachedb_meta_set(s->admin, CG_META_GROUPS, count, err) &&
+	       cachedb_meta_set(s->admin, CG_META_FILL_TIMEZONE, s->fill_tz, err) &&
+	       cachedb_meta_set(s->admin, CG_META_COLLATION_C, s->collation_c ? "t" : "f", err);
 }
 
 bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
@@ -400,7 +425,7 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 			log_warning("cache: emptying the cache at start failed (the garbage collector tries again): %s",
 			            ierr.msg);
 	}
-	if (!cachedb_meta_set(s->admin, "in_use", "1", err))
+	if (!cachedb_meta_set(s->admin, "in_use", "1", err) || !cachesvc_publish_groups(s, err))
 		goto fail_cache;
 	if (fill_load_complete(s->fill, err) != FILL_OK) {
 		cb_error_prefix(err,
@@ -435,6 +460,7 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
 		         (long long)rows, cfg->cache_db);
 	s->running = true;
+	gate_wake(s->gate); /* the start's emptying is applied: the reader gate need not wait its next turn */
 	return true;
 
 fail_cache:
