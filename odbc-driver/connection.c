@@ -71,6 +71,7 @@ static const struct conn_key {
         [CONN_LOWER_CASE_IDENTIFIER] = {"LowerCaseIdentifier", "C9", NULL, NULL, NULL, "0"},
         [CONN_CVT_NULL_DATE] = {"CvtNullDate", NULL, NULL, NULL, NULL, "0"},
         [CONN_SHOW_SYSTEM_TABLES] = {"ShowSystemTables", "A5", NULL, NULL, NULL, "0"},
+        [CONN_IN_PROCESS] = {"InProcess", NULL, NULL, NULL, NULL, "1"},
         [CONN_USE_SERVER_SIDE_PREPARE] = {"UseServerSidePrepare", "C8", NULL, NULL, NULL, "1"},
         [CONN_PARSE] = {"Parse", "C0", NULL, NULL, NULL, "0"},
         [CONN_ROW_VERSIONING] = {"RowVersioning", "A4", NULL, NULL, NULL, "0"},
@@ -225,6 +226,7 @@ void conn_parse_options(char *const settings[CONN_NSETTINGS], cbo_options *o)
 	o->lower_case_identifier = conn_opt_bool(settings, CONN_LOWER_CASE_IDENTIFIER);
 	o->cvt_null_date = conn_opt_bool(settings, CONN_CVT_NULL_DATE);
 	o->show_system_tables = conn_opt_bool(settings, CONN_SHOW_SYSTEM_TABLES);
+	o->in_process = conn_opt_bool(settings, CONN_IN_PROCESS);
 	o->batch_size = conn_opt_int(settings, CONN_BATCH_SIZE);
 	if (o->batch_size <= 0)
 		o->batch_size = 100;
@@ -533,6 +535,19 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 		return SQL_ERROR;
 	kw[n] = "client_encoding";
 	vals[n++] = "UTF8";
+	/* ask cbcached where its cache file is (inproc.h); PostgreSQL keeps it as a placeholder setting */
+	char options[1024];
+	if (conn_opt_bool(settings, CONN_IN_PROCESS)) {
+		int o;
+		for (o = 0; o < n && strcasecmp(kw[o], "options") != 0; o++)
+			;
+		snprintf(options, sizeof(options), "%s%s-c cbcache.in_process=on", o < n ? vals[o] : "",
+		         o < n ? " " : "");
+		if (o == n)
+			n++;
+		kw[o] = "options";
+		vals[o] = options;
+	}
 	kw[n] = "fallback_application_name";
 	vals[n++] = "cbcacheodbc";
 	kw[n] = NULL;
@@ -587,6 +602,11 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	memcpy(dbc->settings, settings, sizeof(dbc->settings));
 	memset(settings, 0, sizeof(char *) * CONN_NSETTINGS);
 	conn_parse_options(dbc->settings, &dbc->opts);
+	dbc->inproc_why[0] = '\0';
+	if (!dbc->opts.in_process)
+		snprintf(dbc->inproc_why, sizeof(dbc->inproc_why), "InProcess is 0");
+	else if ((dbc->inproc = inproc_attach(pg, dbc->inproc_why, sizeof(dbc->inproc_why))) == NULL)
+		inproc_trace("no in-process answers on this connection: %s", dbc->inproc_why);
 	return ret;
 }
 
@@ -716,6 +736,8 @@ SQLRETURN conn_disconnect(cbo_dbc *dbc)
 	while (dbc->stmts != NULL)
 		stmt_free(dbc->stmts);
 	conn_pcache_free(dbc);
+	inproc_detach(dbc->inproc);
+	dbc->inproc = NULL;
 	pthread_mutex_lock(&dbc->cancel_lock);
 	PQfreeCancel(dbc->cancel);
 	dbc->cancel = NULL;
@@ -755,6 +777,7 @@ SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)
 {
 	cbo_diag *saved = dbc->notice_diag;
 	dbc->notice_diag = d;
+	inproc_settings_changed(dbc->inproc); /* the driver's own statements: SET, isolation, ... */
 	PGresult *r = PQexec(dbc->pg, sql);
 	dbc->notice_diag = saved;
 	SQLRETURN ret = SQL_SUCCESS;

@@ -11,6 +11,7 @@
 
 #include "odbc-driver/driver.h"
 #include "odbc-driver/diag.h"
+#include "odbc-driver/inproc.h"
 
 /* The settings a DSN or connection string gives, indexes into conn_keys[]. */
 typedef enum conn_setting {
@@ -46,6 +47,8 @@ typedef enum conn_setting {
 	CONN_LOWER_CASE_IDENTIFIER,
 	CONN_CVT_NULL_DATE,
 	CONN_SHOW_SYSTEM_TABLES,
+	/* cbcache's own */
+	CONN_IN_PROCESS,
 	/* accepted for psqlODBC DSNs, without effect (doc/odbc.md says why) */
 	CONN_USE_SERVER_SIDE_PREPARE,
 	CONN_PARSE,
@@ -82,6 +85,7 @@ struct cbo_options {
 	bool cvt_null_date;           /* NULL dates as empty strings (FoxPro) */
 	bool show_system_tables;      /* SQLTables lists pg_catalog's tables */
 	int batch_size;               /* executions of a parameter array per round trip */
+	bool in_process;              /* InProcess: answer hits from cbcached's cache file in this process (inproc.h) */
 	bool ms_jet;                  /* SQL_ATTR_PGOPT_MSJET: ("b" = 1) is sent as ("b"='1') (MS Access) */
 };
 
@@ -168,6 +172,9 @@ struct cbo_dbc {
 	 * transaction had failed: closed once it has ended */
 	char **orphans;
 	int norphans;
+	/* hits answered in this process (inproc.h); NULL: every statement goes on the wire, inproc_why says why */
+	inproc *inproc;
+	char inproc_why[256];
 };
 
 /* Free the prepared-statement cache (the server's statements die with the connection). */

@@ -1072,6 +1072,47 @@ static void stmt_end_copy(PGconn *pg, ExecStatusType s)
 	}
 }
 
+/*
+ * Answer the execution from the cache file in this process (inproc.h):
+ * one SELECT of one parameter set, text parameters, autocommit with no
+ * transaction open, nothing the driver must send first.  True when
+ * answered: its result is the statement's.
+ */
+static bool stmt_inproc(cbo_stmt *st, const stmt_values *vs, const stmt_exec_part *xp, bool begin, bool svp)
+{
+	cbo_dbc *dbc = st->dbc;
+	if (dbc->inproc == NULL || st->nparts != 1 || vs->nsets != 1 || st->parts[0].kind != NSQL_SELECT ||
+	    st->parts[0].select_into || xp[0].declare || xp[0].updatable || begin || svp || !dbc->autocommit ||
+	    dbc->timeout_in_effect != st->query_timeout || PQtransactionStatus(dbc->pg) != PQTRANS_IDLE)
+		return false;
+	const nsql_stmt *s = &st->parts[0];
+	int np = xp[0].nparams;
+	const char *vals[np > 0 ? np : 1];
+	int lens[np > 0 ? np : 1];
+	for (int k = 0; k < np; k++) {
+		vals[k] = NULL;
+		lens[k] = -1;
+	}
+	for (int i = 0; i < s->nmarkers; i++) {
+		int k = xp[0].kept[i];
+		if (k <= 0)
+			continue;
+		const conv_param *v = &vs->v[s->first_marker + i];
+		if (v->format != 0)
+			return false; /* binary: the cache reads text parameters */
+		vals[k - 1] = v->value;
+		lens[k - 1] = v->value != NULL ? v->len : -1;
+	}
+	PGresult *res;
+	if (!inproc_select(dbc->inproc, dbc->pg, xp[0].sql, strlen(xp[0].sql), np, vals, lens, &res))
+		return false;
+	if (!stmt_add_result(st, res, 0)) {
+		PQclear(res);
+		return false;
+	}
+	return true;
+}
+
 static SQLRETURN stmt_run(cbo_stmt *st)
 {
 	(void)stmt_cursor_name(st); /* psqlODBC names the cursor of every execution */
@@ -1183,6 +1224,12 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	           PQtransactionStatus(dbc->pg) == PQTRANS_INTRANS;
 	if (xp[0].declare && !in_txn)
 		st->cursor_txn = true;
+
+	if (stmt_inproc(st, &vs, xp, begin, svp))
+		goto answered;
+	/* what the statements may change of what the cache answers under (settings, role, privileges) */
+	for (int p = 0; dbc->inproc != NULL && p < st->nparts; p++)
+		inproc_sent(dbc->inproc, xp[p].sql, strlen(xp[p].sql), std);
 
 	/* one pipeline */
 	int maxq = 8 + st->nparts * vs.nsets * 2;
@@ -1491,6 +1538,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		if (st->parts[p].kind == NSQL_DDL || st->parts[p].kind == NSQL_OTHER)
 			conn_forget_tables(dbc);
 
+answered:
 	st->executed = true;
 	st->cur = 0;
 	stmt_res *first = stmt_cur(st);

@@ -1,0 +1,606 @@
+/*
+ * inproc.c - hits in the application's process (see the DESIGN in
+ * inproc.h).
+ *
+ * Functions prefix: inproc_
+ */
+#include "odbc-driver/inproc.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cachegroup/cachegroup.h"
+#include "common/sb.h"
+#include "hit/hitpath.h"
+#include "hit/sesscheck.h"
+#include "hit/wire.h"
+#include "sql/stmtclass.h"
+
+/* The compiled groups of one cache file, and their engine: shared by the process's connections to it. */
+typedef struct engine {
+	struct engine *next;
+	char *path;
+	char fingerprint[17];
+	cg_group **groups;
+	size_t ngroups;
+	size_t ntables[SQLFE_STMTCLASS_MAX_GROUPS];
+	char *check_sql;     /* hit/sesscheck.h */
+	char **check_params; /* per table: its quoted name, its OID */
+	Oid *check_types;
+	int ncheck_params;
+	hitpath_engine *hp;
+	int refs;
+} engine;
+
+static pthread_mutex_t engines_lock = PTHREAD_MUTEX_INITIALIZER;
+static engine *engines; /* under engines_lock */
+
+struct inproc {
+	engine *e;
+	hitpath_conn *hc;
+	bool checked;         /* the settings check's row is current */
+	uint64_t checked_gen; /* the file's ddl_generation before that check ran */
+	sesscheck_row row;
+	wire_buf out;
+	char reason[1024];
+	inproc_stats stats;
+};
+
+/* --- tracing ------------------------------------------------------------------------- */
+
+static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
+static bool trace_on;
+
+static void trace_init(void)
+{
+	const char *v = getenv("CBCACHE_INPROC_TRACE");
+	trace_on = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+void inproc_trace(const char *fmt, ...)
+{
+	pthread_once(&trace_once, trace_init);
+	if (!trace_on)
+		return;
+	char line[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "cbcacheodbc[%d]: %s\n", (int)getpid(), line);
+}
+
+/* --- the file's meta rows ------------------------------------------------------------ */
+
+typedef struct meta {
+	char fingerprint[17];
+	char fill_timezone[64];
+	bool collation_c, have_collation;
+	size_t ngroups;
+	char **names, **sources; /* [ngroups] */
+} meta;
+
+static void meta_free(meta *m)
+{
+	for (size_t i = 0; i < m->ngroups; i++) {
+		free(m->names != NULL ? m->names[i] : NULL);
+		free(m->sources != NULL ? m->sources[i] : NULL);
+	}
+	free(m->names);
+	free(m->sources);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Index i of "<prefix>i" in key, or -1. */
+static long meta_index(const char *key, const char *prefix, size_t n)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(key, prefix, pl) != 0 || key[pl] == '\0')
+		return -1;
+	char *end;
+	unsigned long i = strtoul(key + pl, &end, 10);
+	return *end == '\0' && i < n ? (long)i : -1;
+}
+
+/* Read what compiling the file's groups needs, in one read transaction. */
+static bool meta_read(const char *path, meta *m, char *why, size_t cap)
+{
+	memset(m, 0, sizeof(*m));
+	sqlite3 *lite = NULL;
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+	if (sqlite3_open_v2(path, &lite, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(why, cap,
+		         "cannot open the cache file %s: %s (the application's user must be able to read it: see "
+		         "cache_file_group in doc/config.md)",
+		         path, lite != NULL ? sqlite3_errmsg(lite) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(lite, 5000);
+	if (sqlite3_exec(lite, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(lite, "SELECT \"key\", \"value\" FROM \"" CG_META_TABLE "\"", -1, &st, NULL) !=
+	            SQLITE_OK) {
+		snprintf(why, cap, "cannot read the cache file %s: %s", path, sqlite3_errmsg(lite));
+		goto out;
+	}
+	/* the count first: the groups' keys are read in a second pass */
+	for (int pass = 0; pass < 2; pass++) {
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *k = (const char *)sqlite3_column_text(st, 0);
+			const char *v = (const char *)sqlite3_column_text(st, 1);
+			if (k == NULL || v == NULL)
+				continue;
+			long i;
+			if (pass == 0) {
+				if (strcmp(k, CG_META_FINGERPRINT) == 0)
+					snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", v);
+				else if (strcmp(k, CG_META_FILL_TIMEZONE) == 0)
+					snprintf(m->fill_timezone, sizeof(m->fill_timezone), "%s", v);
+				else if (strcmp(k, CG_META_COLLATION_C) == 0) {
+					m->collation_c = strcmp(v, "t") == 0;
+					m->have_collation = true;
+				} else if (strcmp(k, CG_META_GROUPS) == 0)
+					m->ngroups = strtoul(v, NULL, 10);
+			} else if ((i = meta_index(k, CG_META_GROUP_NAME, m->ngroups)) >= 0) {
+				free(m->names[i]);
+				m->names[i] = strdup(v);
+			} else if ((i = meta_index(k, CG_META_GROUP_SOURCE, m->ngroups)) >= 0) {
+				free(m->sources[i]);
+				m->sources[i] = strdup(v);
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			snprintf(why, cap, "cannot read the cache file %s: %s", path, sqlite3_errmsg(lite));
+			goto out;
+		}
+		sqlite3_reset(st);
+		if (pass == 0) {
+			if (m->ngroups == 0 || m->ngroups > SQLFE_STMTCLASS_MAX_GROUPS || m->fingerprint[0] == '\0' ||
+			    !m->have_collation || m->fill_timezone[0] == '\0') {
+				snprintf(why, cap,
+				         "the cache file %s does not say which cache groups it holds (written by an "
+				         "older cbcached, or not started yet)",
+				         path);
+				m->ngroups = 0;
+				goto out;
+			}
+			m->names = calloc(m->ngroups, sizeof(char *));
+			m->sources = calloc(m->ngroups, sizeof(char *));
+			if (m->names == NULL || m->sources == NULL) {
+				snprintf(why, cap, "out of memory");
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < m->ngroups; i++)
+		if (m->names[i] == NULL || m->sources[i] == NULL) {
+			snprintf(why, cap, "the cache file %s lacks the text of cache group %zu", path, i);
+			goto out;
+		}
+	ok = true;
+out:
+	sqlite3_finalize(st);
+	if (lite != NULL)
+		sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(lite);
+	if (!ok)
+		meta_free(m);
+	return ok;
+}
+
+/* --- engines --------------------------------------------------------------------------- */
+
+static void engine_free(engine *e)
+{
+	if (e == NULL)
+		return;
+	hitpath_engine_free(e->hp);
+	cg_groups_free(e->groups, e->ngroups);
+	for (int i = 0; i < e->ncheck_params; i++)
+		free(e->check_params[i]);
+	free(e->check_params);
+	free(e->check_types);
+	free(e->check_sql);
+	free(e->path);
+	free(e);
+}
+
+/* The first diagnostic of a compile, into why. */
+static void compile_why(const cg_diags *d, const char *path, char *why, size_t cap)
+{
+	if (d->n > 0)
+		snprintf(why, cap, "compiling the cache groups of %s in the application's process failed: %s:%d:%d: %s",
+		         path, d->items[0].file, d->items[0].line, d->items[0].col, d->items[0].msg);
+	else
+		snprintf(why, cap, "compiling the cache groups of %s in the application's process failed%s", path,
+		         d->oom ? ": out of memory" : "");
+}
+
+/* The settings check's text and parameters for e's groups. */
+static bool engine_check(engine *e)
+{
+	size_t n = 0;
+	for (size_t g = 0; g < e->ngroups; g++) {
+		if (e->groups[g]->ntables > 64)
+			return false;
+		e->ntables[g] = e->groups[g]->ntables;
+		n += e->ntables[g];
+	}
+	if ((e->check_sql = sesscheck_sql(n)) == NULL ||
+	    (e->check_params = calloc(2 * n + 1, sizeof(char *))) == NULL ||
+	    (e->check_types = calloc(2 * n + 1, sizeof(Oid))) == NULL)
+		return false;
+	for (size_t g = 0; g < e->ngroups; g++)
+		for (size_t t = 0; t < e->ntables[g]; t++) {
+			cb_sb q;
+			cb_sb_init(&q);
+			cb_sb_ident(&q, e->groups[g]->tables[t].name);
+			char *name = cb_sb_finish(&q);
+			char oid[16];
+			snprintf(oid, sizeof(oid), "%u", e->groups[g]->tables[t].oid);
+			e->check_types[e->ncheck_params] = 25; /* text */
+			e->check_params[e->ncheck_params++] = name;
+			e->check_types[e->ncheck_params] = 26; /* oid */
+			e->check_params[e->ncheck_params++] = strdup(oid);
+			if (name == NULL || e->check_params[e->ncheck_params - 1] == NULL)
+				return false;
+		}
+	return true;
+}
+
+/* Compile the file's groups over pg and build their engine; NULL with why. */
+static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *why, size_t cap)
+{
+	engine *e = calloc(1, sizeof(*e));
+	cg_diags d = {0};
+	if (e == NULL || (e->path = strdup(path)) == NULL ||
+	    (e->groups = calloc(m->ngroups, sizeof(cg_group *))) == NULL) {
+		snprintf(why, cap, "out of memory");
+		goto fail;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < m->ngroups && ok; i++) {
+		cg_group *g = cg_parse_buffer(m->names[i], m->sources[i], strlen(m->sources[i]), &d);
+		if (g == NULL || d.n > 0) {
+			cg_model_free(g);
+			ok = false;
+			break;
+		}
+		e->groups[e->ngroups++] = g;
+	}
+	ok = ok && cg_catalog_resolve(pg, e->groups, e->ngroups, &d);
+	for (size_t i = 0; ok && i < e->ngroups; i++)
+		ok = cg_graph_analyse(e->groups[i], &d) && cg_gen_generate(e->groups[i], &d);
+	if (!ok) {
+		compile_why(&d, path, why, cap);
+		goto fail;
+	}
+	cg_gen_fingerprint(e->groups, e->ngroups, e->fingerprint);
+	if (strcmp(e->fingerprint, m->fingerprint) != 0) {
+		snprintf(
+		        why, cap,
+		        "the cache groups compiled in the application's process (fingerprint %s) are not those of the "
+		        "cache file %s (%s): the backend's tables changed since cbcached compiled them, or a RELOAD is "
+		        "under way",
+		        e->fingerprint, path, m->fingerprint);
+		goto fail;
+	}
+	if (!engine_check(e)) {
+		snprintf(why, cap, "out of memory");
+		goto fail;
+	}
+	hitpath_settings hs = {.cache_path = path,
+	                       .groups = e->groups,
+	                       .ngroups = e->ngroups,
+	                       .collation_c = m->collation_c,
+	                       .fill_timezone = m->fill_timezone,
+	                       .reader_fingerprint = e->fingerprint};
+	cb_error err = {{0}};
+	if ((e->hp = hitpath_engine_new(&hs, &err)) == NULL) {
+		snprintf(why, cap, "%s", err.msg);
+		goto fail;
+	}
+	cg_diag_free(&d);
+	return e;
+fail:
+	cg_diag_free(&d);
+	engine_free(e);
+	return NULL;
+}
+
+/* The process's engine for path with fingerprint (compiled on pg when there is none); a reference. */
+static engine *engine_get(PGconn *pg, const char *path, char *why, size_t cap)
+{
+	meta m;
+	if (!meta_read(path, &m, why, cap))
+		return NULL;
+	pthread_mutex_lock(&engines_lock);
+	engine *e;
+	for (e = engines; e != NULL; e = e->next)
+		if (strcmp(e->path, path) == 0 && strcmp(e->fingerprint, m.fingerprint) == 0)
+			break;
+	if (e == NULL && (e = engine_build(pg, path, &m, why, cap)) != NULL) {
+		e->next = engines;
+		engines = e;
+	}
+	if (e != NULL)
+		e->refs++;
+	pthread_mutex_unlock(&engines_lock);
+	meta_free(&m);
+	return e;
+}
+
+/*
+ * Drop a reference.  An engine stays for the process's next connection
+ * (compiling costs catalog round trips) unless another engine of the same
+ * file has replaced it (the file was rebuilt for other groups).
+ */
+static void engine_put(engine *e)
+{
+	pthread_mutex_lock(&engines_lock);
+	if (--e->refs == 0) {
+		bool replaced = false;
+		for (engine *o = engines; o != NULL; o = o->next)
+			if (o != e && strcmp(o->path, e->path) == 0)
+				replaced = true;
+		if (replaced) {
+			for (engine **pp = &engines; *pp != NULL; pp = &(*pp)->next)
+				if (*pp == e) {
+					*pp = e->next;
+					break;
+				}
+			engine_free(e);
+		}
+	}
+	pthread_mutex_unlock(&engines_lock);
+}
+
+/* --- connections ------------------------------------------------------------------------ */
+
+inproc *inproc_attach(PGconn *pg, char *why, size_t cap)
+{
+	const char *on = PQparameterStatus(pg, "cbcache.in_process");
+	const char *path = PQparameterStatus(pg, "cbcache.cache_file");
+	if (on == NULL || path == NULL) {
+		snprintf(why, cap, "the server is not a cbcached that offers in-process reads");
+		return NULL;
+	}
+	if (strcmp(on, "on") != 0) {
+		snprintf(why, cap, "cbcached does not offer in-process reads now (cbcache.in_process is %s)", on);
+		return NULL;
+	}
+	inproc *ip = calloc(1, sizeof(*ip));
+	if (ip == NULL) {
+		snprintf(why, cap, "out of memory");
+		return NULL;
+	}
+	if ((ip->e = engine_get(pg, path, why, cap)) == NULL) {
+		free(ip);
+		return NULL;
+	}
+	cb_error err = {{0}};
+	if ((ip->hc = hitpath_conn_new(ip->e->hp, &err)) == NULL) {
+		snprintf(why, cap, "%s", err.msg);
+		engine_put(ip->e);
+		free(ip);
+		return NULL;
+	}
+	return ip;
+}
+
+void inproc_detach(inproc *ip)
+{
+	if (ip == NULL)
+		return;
+	hitpath_conn_free(ip->hc);
+	engine_put(ip->e);
+	wire_buf_free(&ip->out);
+	free(ip);
+}
+
+void inproc_settings_changed(inproc *ip)
+{
+	if (ip != NULL)
+		ip->checked = false;
+}
+
+void inproc_sent(inproc *ip, const char *text, size_t len, bool std)
+{
+	if (ip == NULL || !ip->checked)
+		return;
+	sqlfe_stmtclass_tables none = {0};
+	sqlfe_stmtclass_result r;
+	sqlfe_stmtclass_classify(text, len, std, &none, &r);
+	if (r.effects &
+	    (SQLFE_STMTCLASS_SETTINGS | SQLFE_STMTCLASS_DDL | SQLFE_STMTCLASS_CALLS | SQLFE_STMTCLASS_WRITES_ALL))
+		ip->checked = false;
+}
+
+const char *inproc_last_reason(const inproc *ip)
+{
+	return ip != NULL ? ip->reason : "";
+}
+
+void inproc_get_stats(const inproc *ip, inproc_stats *out)
+{
+	if (ip != NULL)
+		*out = ip->stats;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+/* Run the settings check on pg (the connection is idle): the file's DDL count first, then the check. */
+static bool run_check(inproc *ip, PGconn *pg)
+{
+	cb_error err = {{0}};
+	uint64_t gen;
+	if (!hitpath_conn_ddl_generation(ip->hc, &gen, &err)) {
+		snprintf(ip->reason, sizeof(ip->reason), "%.1000s", err.msg);
+		return false;
+	}
+	ip->stats.checks++;
+	engine *e = ip->e;
+	PGresult *r = PQexecParams(pg, e->check_sql, e->ncheck_params, e->check_types,
+	                           (const char *const *)e->check_params, NULL, NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (ok) {
+		int n = PQnfields(r);
+		const char **vals = calloc((size_t)n + 1, sizeof(char *));
+		int *lens = calloc((size_t)n + 1, sizeof(int));
+		ok = vals != NULL && lens != NULL;
+		for (int c = 0; ok && c < n; c++) {
+			vals[c] = PQgetvalue(r, 0, c);
+			lens[c] = PQgetisnull(r, 0, c) ? -1 : PQgetlength(r, 0, c);
+		}
+		ok = ok && sesscheck_read(vals, lens, n, e->ngroups, e->ntables, &ip->row);
+		free(vals);
+		free(lens);
+	}
+	if (!ok)
+		snprintf(ip->reason, sizeof(ip->reason), "the settings check failed: %s",
+		         PQresultStatus(r) == PGRES_TUPLES_OK ? "an unexpected row" : PQresultErrorMessage(r));
+	PQclear(r);
+	ip->checked = ok;
+	ip->checked_gen = gen;
+	return ok;
+}
+
+static bool param_is(PGconn *pg, const char *name, const char *value)
+{
+	const char *v = PQparameterStatus(pg, name);
+	return v != NULL && strcmp(v, value) == 0;
+}
+
+/* The answer's messages (RowDescription, DataRows, CommandComplete) as a PGresult. */
+static PGresult *to_result(PGconn *pg, const char *p, size_t n)
+{
+	PGresult *res = PQmakeEmptyPGresult(pg, PGRES_TUPLES_OK);
+	if (res == NULL)
+		return NULL;
+	const char *end = p + n;
+	int nfields = -1, row = 0;
+	while (end - p >= 5) {
+		char type = p[0];
+		uint32_t len = wire_get_uint32(p + 1);
+		if (len < 4 || (size_t)(end - p - 1) < len)
+			goto bad;
+		const char *b = p + 5, *e = p + 1 + len;
+		p = e;
+		if (type == 'T') {
+			if (e - b < 2)
+				goto bad;
+			int nf = (int16_t)((unsigned char)b[0] << 8 | (unsigned char)b[1]);
+			b += 2;
+			PGresAttDesc *atts = calloc((size_t)(nf > 0 ? nf : 1), sizeof(*atts));
+			if (atts == NULL || nf < 0)
+				goto bad_atts;
+			for (int i = 0; i < nf; i++) {
+				const char *z = memchr(b, '\0', (size_t)(e - b));
+				if (z == NULL || e - (z + 1) < 18)
+					goto bad_atts;
+				atts[i].name = (char *)b;
+				b = z + 1;
+				atts[i].tableid = wire_get_uint32(b);
+				atts[i].columnid = (int16_t)((unsigned char)b[4] << 8 | (unsigned char)b[5]);
+				atts[i].typid = wire_get_uint32(b + 6);
+				atts[i].typlen = (int16_t)((unsigned char)b[10] << 8 | (unsigned char)b[11]);
+				atts[i].atttypmod = (int32_t)wire_get_uint32(b + 12);
+				atts[i].format = (int16_t)((unsigned char)b[16] << 8 | (unsigned char)b[17]);
+				b += 18;
+			}
+			if (!PQsetResultAttrs(res, nf, atts)) {
+			bad_atts:
+				free(atts);
+				goto bad;
+			}
+			free(atts);
+			nfields = nf;
+		} else if (type == 'D') {
+			if (e - b < 2 || nfields < 0)
+				goto bad;
+			int nc = (int16_t)((unsigned char)b[0] << 8 | (unsigned char)b[1]);
+			b += 2;
+			if (nc != nfields || nc == 0) /* libpq cannot add a row of no columns */
+				goto bad;
+			for (int c = 0; c < nc; c++) {
+				if (e - b < 4)
+					goto bad;
+				int32_t l = (int32_t)wire_get_uint32(b);
+				b += 4;
+				if (l > 0 && e - b < l)
+					goto bad;
+				/* PQsetvalue copies; a NULL is len -1, an empty value must not be NULL */
+				if (!PQsetvalue(res, row, c, l < 0 ? NULL : (char *)(l > 0 ? b : ""), l < 0 ? -1 : l))
+					goto bad;
+				if (l > 0)
+					b += l;
+			}
+			row++;
+		}
+	}
+	if (p != end || nfields < 0)
+		goto bad;
+	return res;
+bad:
+	PQclear(res);
+	return NULL;
+}
+
+bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int nparams, const char *const *vals,
+                   const int *lens, PGresult **out)
+{
+	*out = NULL;
+	ip->reason[0] = '\0';
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (!ip->checked && !run_check(ip, pg))
+			break;
+		hitpath_session ss = {.timezone = PQparameterStatus(pg, "TimeZone"),
+		                      .datestyle = PQparameterStatus(pg, "DateStyle"),
+		                      .intervalstyle = PQparameterStatus(pg, "IntervalStyle"),
+		                      .extra_float_digits = ip->row.extra_float_digits,
+		                      .std_strings = param_is(pg, "standard_conforming_strings", "on"),
+		                      .client_utf8 = param_is(pg, "client_encoding", "UTF8"),
+		                      .readable = ip->row.readable,
+		                      .ngroups = ip->e->ngroups};
+		hitpath_request rq = {.text = text,
+		                      .len = len,
+		                      .nparams = nparams,
+		                      .params = vals,
+		                      .param_len = lens,
+		                      .simple = false,
+		                      .describe = true,
+		                      .ddl_generation = ip->checked_gen};
+		hitpath_result res;
+		cb_error err = {{0}};
+		ip->out.start = ip->out.len = 0;
+		hitpath_outcome o = hitpath_execute(ip->hc, &rq, &ss, &ip->out, &res, &err);
+		if (o == HITPATH_HIT) {
+			*out = to_result(pg, ip->out.data + ip->out.start, ip->out.len - ip->out.start);
+			wire_buf_shrink(&ip->out, 1 << 16);
+			if (*out == NULL) {
+				snprintf(ip->reason, sizeof(ip->reason), "out of memory building the result");
+				break;
+			}
+			ip->stats.hits++;
+			return true;
+		}
+		if (o == HITPATH_BACKEND && res.ddl_moved) {
+			ip->checked = false; /* DDL or a privilege change: check again, then try once more */
+			continue;
+		}
+		snprintf(ip->reason, sizeof(ip->reason), "%.1000s",
+		         o == HITPATH_MISS    ? "an entry point is not loaded"
+		         : o == HITPATH_ERROR ? err.msg
+		                              : res.reason);
+		break;
+	}
+	ip->stats.passed++;
+	inproc_trace("statement sent to cbcached: %s", ip->reason);
+	return false;
+}

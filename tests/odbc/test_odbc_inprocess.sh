@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Hits in the application's process (odbc-driver/inproc.h): our driver,
+# pointed at cbcached with InProcess on (the default), answers warm reads
+# from the cache file itself.  What the test holds it to:
+#  - the answers equal PostgreSQL's, and cbcached does not see them (its
+#    statement count does not move but for the settings checks);
+#  - a write through the driver is read back at once, every time (cbcached
+#    closes the reader gate before it answers the write);
+#  - a write made straight to PostgreSQL reaches the in-process answers
+#    once the change stream applied it, and the answer never goes back;
+#  - SET ROLE to a role without SELECT gets PostgreSQL's 42501, not a
+#    cached row; RESET ROLE answers in-process again;
+#  - the REVOKE of a privilege, applied by the stream, stops the
+#    in-process answers for the role that lost it;
+#  - a transaction (autocommit off) and InProcess=0 go through cbcached.
+set -uo pipefail
+. "$top_srcdir/tests/integration/daemon-lib.sh"
+
+cbd_write_conf "cache_db = cache.db
+cache_groups = $top_srcdir/examples/movies/movies.cg
+cache_database = movies
+cache_user = postgres"
+# the DDL event triggers: a REVOKE reaches the change stream (and the file's ddl_generation)
+"$CBD_BIN" --install-backend -c "$CBD_CONF" >"$CBD_DIR/install.out" 2>&1 || { cat "$CBD_DIR/install.out" >&2; fail "--install-backend"; }
+cbd_launch
+dir="$CB_PG_DIR/odbc-inprocess"
+CB_ODBC_SOCKET="$CBD_DIR" CB_ODBC_PORT="$CBD_PORT" env -u LD_PRELOAD bash "$top_srcdir/tests/odbc/odbcini-gen.sh" "$dir" || fail "odbcini-gen"
+# a sanitizer build of the driver needs its sanitizer's runtime loaded first (as test_odbc_pyodbc.py does)
+preload="$(ldd "$top_builddir/odbc-driver/.libs/libcbcacheodbc.so" | awk '/libasan|libtsan/ {print $3}')"
+export CBD_ADMIN CBD_ADMIN_SOCK CBD_DIR
+ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
+	/usr/bin/python3 - <<'PY' || fail "in-process hits"
+import json, os, subprocess, sys, time
+import pyodbc
+
+def admin(*args):
+    return subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"]] + list(args),
+                          check=True, capture_output=True, text=True, env={"PATH": os.environ["PATH"]}).stdout
+
+def stat(name):
+    return next(int(r["value"]) for r in json.loads(admin("--json", "SHOW", "STATS"))["rows"] if r["name"] == name)
+
+def psql(sql):
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
+    out = subprocess.run([os.environ.get("PSQL", "psql"), "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
+                          "-c", sql], check=True, capture_output=True, text=True, env=env).stdout
+    return [tuple(line.split("|")) for line in out.splitlines()]
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    print(admin("SHOW", "QUERIES"), file=sys.stderr)
+    sys.exit(1)
+
+LOOK = "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = ?"
+
+cn = pyodbc.connect("DSN=cbtest", autocommit=True)
+cur = cn.cursor()
+
+def rows(i):
+    return [tuple("" if v is None else str(v) for v in r) for r in cur.execute(LOOK, i).fetchall()]
+
+def direct(i):
+    return psql("SELECT id, vname, nname, wohnort FROM regisseur WHERE id = %d" % i)
+
+ids = [r[0] for r in cur.execute("SELECT id FROM regisseur ORDER BY id LIMIT 20").fetchall()]
+for i in ids:
+    rows(i)
+admin("WAIT", "FILLS", "30000")
+# the reader gate opens at the keeper's turn after the stream caught up: wait for it (a deadline, no sleep for its own sake)
+deadline = time.time() + 30
+while stat("reader_gate_open") != 1:
+    if time.time() > deadline:
+        fail("the reader gate did not open")
+    time.sleep(0.05)
+
+# warm reads: equal to PostgreSQL, and not seen by cbcached
+s0 = stat("statements")
+n = 0
+for rnd in range(5):
+    for i in ids:
+        got = rows(i)
+        if got != direct(i):
+            fail("director %d: %r in-process, %r straight" % (i, got, direct(i)))
+        n += 1
+relayed = stat("statements") - s0
+print("ok - %d warm lookups, %d statements reached cbcached" % (n, relayed))
+if relayed > 2:
+    fail("%d of %d warm lookups reached cbcached: they should be answered in the driver's process" % (relayed, n))
+
+# read your writes, every time
+i = ids[0]
+old = rows(i)[0]
+for k in range(20):
+    cur.execute("UPDATE regisseur SET nname = ? WHERE id = ?", "w%d" % k, i)
+    got = rows(i)[0][2]
+    if got != "w%d" % k:
+        fail("write %d: read %r right after writing 'w%d'" % (k, got, k))
+print("ok - 20 writes through the driver, each read back at once")
+
+# the same with the change stream held back for certain: another process holds the cache
+# file's write lock, so the stream cannot apply the write; the file still has the old row,
+# and only the reader gate keeps it from being answered
+import sqlite3
+lite = sqlite3.connect(os.path.join(os.environ["CBD_DIR"], "cache.db"), timeout=30, isolation_level=None)
+lite.execute("BEGIN IMMEDIATE")
+cur.execute("UPDATE regisseur SET nname = 'held' WHERE id = ?", i)
+held = [rows(i)[0][2] for k in range(5)]
+stale = lite.execute("SELECT count(*) FROM regisseur WHERE id = ? AND nname = 'held'", (i,)).fetchone()[0]
+lite.execute("ROLLBACK")
+lite.close()
+if held != ["held"] * 5:
+    fail("with the stream held back, reads after the write gave %r" % held)
+if stale != 0:
+    fail("the cache file had the new row while its write lock was held: the race was not made certain")
+print("ok - with the stream held back, the reads after a write are not answered from the old row")
+
+# a write straight to PostgreSQL: seen once the stream applied it, then never the old row again
+psql("UPDATE regisseur SET nname = 'outside' WHERE id = %d" % i)
+deadline = time.time() + 30
+while rows(i)[0][2] != "outside":
+    if time.time() > deadline:
+        fail("a write straight to PostgreSQL never reached the answers")
+    time.sleep(0.05)
+for k in range(50):
+    if rows(i)[0][2] != "outside":
+        fail("an answer went back to the row before the outside write")
+s0 = stat("statements")
+for k in range(20):
+    rows(i)
+if stat("statements") - s0 > 2:
+    fail("after the outside write the reads are no longer answered in-process")
+print("ok - a write straight to PostgreSQL reaches the in-process answers")
+
+# privileges: a role without SELECT gets PostgreSQL's error, not a cached row
+psql("DROP ROLE IF EXISTS inproc_nosel; CREATE ROLE inproc_nosel")
+cur.execute("SET ROLE inproc_nosel")
+try:
+    cur.execute(LOOK, ids[1]).fetchall()
+    fail("SET ROLE to a role without SELECT still read regisseur")
+except pyodbc.Error as e:
+    if "42501" not in str(e):
+        fail("expected SQLSTATE 42501 after SET ROLE, got %s" % e)
+cur.execute("RESET ROLE")
+s0 = stat("statements")
+for k in range(10):
+    if rows(ids[1]) != direct(ids[1]):
+        fail("after RESET ROLE the answer differs")
+if stat("statements") - s0 > 2:
+    fail("after RESET ROLE the reads are not answered in-process again")
+print("ok - SET ROLE without SELECT gets 42501; RESET ROLE reads in-process again")
+
+# a REVOKE applied by the stream stops the answers for the role that lost SELECT
+psql("DROP ROLE IF EXISTS inproc_reader; CREATE ROLE inproc_reader LOGIN; GRANT SELECT ON regisseur TO inproc_reader")
+rd = pyodbc.connect("DSN=cbtest;UID=inproc_reader", autocommit=True)
+rc = rd.cursor()
+for k in range(3):
+    rc.execute(LOOK, ids[2]).fetchall()
+admin("WAIT", "FILLS", "30000")
+rc.execute(LOOK, ids[2]).fetchall()
+psql("REVOKE SELECT ON regisseur FROM inproc_reader")
+deadline = time.time() + 30
+while True:
+    try:
+        rc.execute(LOOK, ids[2]).fetchall()
+    except pyodbc.Error as e:
+        if "42501" not in str(e):
+            fail("expected 42501 after the REVOKE, got %s" % e)
+        break
+    if time.time() > deadline:
+        fail("the REVOKE never stopped the in-process answers")
+    time.sleep(0.05)
+for k in range(10):
+    try:
+        rc.execute(LOOK, ids[2]).fetchall()
+        fail("a read after the REVOKE was answered")
+    except pyodbc.Error as e:
+        if "42501" not in str(e):
+            fail("expected 42501 after the REVOKE, got %s" % e)
+rd.close()
+print("ok - the REVOKE stops the in-process answers of the role that lost SELECT")
+
+# a transaction goes through cbcached
+cn.autocommit = False
+s0 = stat("statements")
+for k in range(5):
+    rows(ids[3])
+cn.commit()
+cn.autocommit = True
+if stat("statements") - s0 < 5:
+    fail("reads in a transaction did not go through cbcached")
+print("ok - a transaction's reads go through cbcached")
+
+# InProcess=0: everything through cbcached
+off = pyodbc.connect("DSN=cbtest;InProcess=0", autocommit=True)
+oc = off.cursor()
+s0 = stat("statements")
+for k in range(10):
+    oc.execute(LOOK, ids[4]).fetchall()
+if stat("statements") - s0 < 10:
+    fail("InProcess=0 still answered in the driver's process")
+off.close()
+print("ok - InProcess=0 sends every statement to cbcached")
+
+cur.execute("UPDATE regisseur SET nname = ? WHERE id = ?", old[2], i)
+cn.close()
+PY
+cbd_stop
+echo "ok: the driver answers hits in the application's process, exactly"
