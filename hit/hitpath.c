@@ -182,6 +182,31 @@ void hitpath_get_stats(hitpath_engine *e, hitpath_stats *out)
 		memo_get_stats(e->memo, &out->memo);
 }
 
+void hitpath_count_remote(hitpath_engine *e, const char *text, size_t len, bool std, uint64_t answers)
+{
+	char *t = malloc(len + 1), *key = malloc(2 * len + 1);
+	sqlfe_plankey pk;
+	if (t != NULL && key != NULL && memchr(text, '\0', len) == NULL) {
+		memcpy(t, text, len);
+		t[len] = '\0';
+		if (sqlfe_plankey_scan(t, len, std, key, 2 * len + 1, &pk)) {
+			plancache_plan once;
+			memset(&once, 0, sizeof(once));
+			bool built;
+			cb_error err = {{0}};
+			plancache_plan *p = plancache_get(e->plans, t, &pk, &once, &built, &err);
+			if (p != NULL && p != &once) {
+				atomic_fetch_add(&p->executions, answers);
+				atomic_fetch_add(&p->hits, answers);
+			}
+			if (p != NULL)
+				plancache_release(e->plans, p, &once);
+		}
+	}
+	free(t);
+	free(key);
+}
+
 typedef struct foreach_arg {
 	void (*fn)(void *arg, const hitpath_plan_info *info);
 	void *arg;

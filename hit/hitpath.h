@@ -207,6 +207,15 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
  */
 CB_MUSTCHECK bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb_error *err);
 
+/*
+ * Count answers another process gave from the cache file for the
+ * statement text[0, len) (std: its session's standard_conforming_strings;
+ * its reports, src/hitsock.h) in SHOW QUERIES, as executions and hits of
+ * the statement's shape; a shape the plan cache does not know is made (a
+ * parse, once).  Nothing for a text without a plan key.
+ */
+void hitpath_count_remote(hitpath_engine *e, const char *text, size_t len, bool std, uint64_t answers);
+
 /* Engine counters. */
 typedef struct hitpath_stats {
 	uint64_t parses;        /* plans built (statements parsed) */

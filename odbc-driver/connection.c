@@ -537,16 +537,20 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	vals[n++] = "UTF8";
 	/* ask cbcached where its cache file is (inproc.h); PostgreSQL keeps it as a placeholder setting */
 	char options[1024];
+	int asked = -1;             /* the index of the options that ask, -1: not asked */
+	const char *unasked = NULL; /* the options without the question (NULL: none were given) */
 	if (conn_opt_bool(settings, CONN_IN_PROCESS)) {
 		int o;
 		for (o = 0; o < n && strcasecmp(kw[o], "options") != 0; o++)
 			;
+		unasked = o < n ? vals[o] : NULL;
 		snprintf(options, sizeof(options), "%s%s-c cbcache.in_process=on", o < n ? vals[o] : "",
 		         o < n ? " " : "");
 		if (o == n)
 			n++;
 		kw[o] = "options";
 		vals[o] = options;
+		asked = o;
 	}
 	kw[n] = "fallback_application_name";
 	vals[n++] = "cbcacheodbc";
@@ -554,6 +558,22 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	vals[n] = NULL;
 
 	PGconn *pg = PQconnectdbParams(kw, vals, 0);
+	/* a pooler that refuses startup options it does not know (PgBouncer: "unsupported startup
+	 * parameter"): connect again without the question; in-process answers then stay off */
+	if (pg != NULL && PQstatus(pg) != CONNECTION_OK && asked >= 0 &&
+	    strstr(PQerrorMessage(pg), "startup parameter") != NULL) {
+		PQfinish(pg);
+		if (unasked != NULL) {
+			vals[asked] = unasked;
+		} else {
+			for (int i = asked; i < n; i++) { /* drop the entry, keeping the NULL end */
+				kw[i] = kw[i + 1];
+				vals[i] = vals[i + 1];
+			}
+			n--;
+		}
+		pg = PQconnectdbParams(kw, vals, 0);
+	}
 	PQconninfoFree(pqopt);
 	if (pg == NULL)
 		return diag_add(&dbc->diag, "HY001", "out of memory creating a libpq connection");

@@ -12,11 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cachegroup/cachegroup.h"
 #include "common/sb.h"
 #include "hit/hitpath.h"
+#include "hit/hitreport.h"
 #include "hit/sesscheck.h"
 #include "hit/wire.h"
 #include "sql/stmtclass.h"
@@ -35,6 +39,8 @@ typedef struct engine {
 	int ncheck_params;
 	hitpath_engine *hp;
 	int refs;
+	struct sockaddr_un hits_to; /* cbcached's socket for hit reports (hit/hitreport.h) */
+	socklen_t hits_len;         /* 0: the path does not fit, none are sent */
 } engine;
 
 static pthread_mutex_t engines_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -194,6 +200,76 @@ out:
 	return ok;
 }
 
+/* --- hit reports (hit/hitreport.h) ----------------------------------------------------- */
+
+/* One socket of the process sends every thread's reports (never closed: a report may name any file). */
+static pthread_once_t report_once = PTHREAD_ONCE_INIT;
+static int report_fd = -1;
+
+static void report_init(void)
+{
+	report_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+/* The calling thread's report, to `to` (a copy: the engine it came from may go). */
+typedef struct report_tl {
+	hitreport r;
+	struct sockaddr_un to;
+	socklen_t tolen;
+	int64_t sent_us; /* monotonic time of the last send */
+} report_tl;
+static _Thread_local report_tl tl;
+
+#define REPORT_INTERVAL_US 100000 /* a report at least this often while hits are answered */
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Send the calling thread's report, if it holds anything; never waits (a full socket drops it). */
+static void report_flush(void)
+{
+	if (tl.r.len == 0 || !hitreport_pending(&tl.r))
+		return;
+	size_t n = hitreport_finish(&tl.r);
+	pthread_once(&report_once, report_init);
+	if (report_fd >= 0 && tl.tolen > 0)
+		(void)sendto(report_fd, tl.r.buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&tl.to, tl.tolen);
+	char fp[17];
+	memcpy(fp, tl.r.buf + 4, 16);
+	fp[16] = '\0';
+	hitreport_begin(&tl.r, fp);
+	tl.sent_us = mono_us();
+}
+
+/* The calling thread's report made e's (the other engine's report sent first). */
+static void report_target(const engine *e)
+{
+	if (tl.r.len != 0 && hitreport_for(&tl.r, e->fingerprint) && tl.tolen == e->hits_len &&
+	    memcmp(&tl.to, &e->hits_to, sizeof(tl.to)) == 0)
+		return;
+	report_flush();
+	hitreport_begin(&tl.r, e->fingerprint);
+	tl.to = e->hits_to;
+	tl.tolen = e->hits_len;
+}
+
+/* hitpath's on_hit: an entry-point value an answer used. */
+static void report_hit(void *arg, size_t group, size_t entry, const char *value)
+{
+	const engine *e = arg;
+	if (e->hits_len == 0)
+		return;
+	report_target(e);
+	if (!hitreport_add(&tl.r, (unsigned)group, (unsigned)entry, value) && strlen(value) <= HITREPORT_VALUE_MAX) {
+		report_flush(); /* full */
+		(void)hitreport_add(&tl.r, (unsigned)group, (unsigned)entry, value);
+	}
+}
+
 /* --- engines --------------------------------------------------------------------------- */
 
 static void engine_free(engine *e)
@@ -295,12 +371,18 @@ static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *w
 		snprintf(why, cap, "out of memory");
 		goto fail;
 	}
+	e->hits_to.sun_family = AF_UNIX;
+	int pl = snprintf(e->hits_to.sun_path, sizeof(e->hits_to.sun_path), "%s%s", path, HITREPORT_SOCKET_SUFFIX);
+	if (pl > 0 && (size_t)pl < sizeof(e->hits_to.sun_path))
+		e->hits_len = (socklen_t)sizeof(e->hits_to);
 	hitpath_settings hs = {.cache_path = path,
 	                       .groups = e->groups,
 	                       .ngroups = e->ngroups,
 	                       .collation_c = m->collation_c,
 	                       .fill_timezone = m->fill_timezone,
-	                       .reader_fingerprint = e->fingerprint};
+	                       .reader_fingerprint = e->fingerprint,
+	                       .on_hit = report_hit,
+	                       .hit_arg = e};
 	cb_error err = {{0}};
 	if ((e->hp = hitpath_engine_new(&hs, &err)) == NULL) {
 		snprintf(why, cap, "%s", err.msg);
@@ -398,6 +480,7 @@ void inproc_detach(inproc *ip)
 {
 	if (ip == NULL)
 		return;
+	report_flush();
 	hitpath_conn_free(ip->hc);
 	engine_put(ip->e);
 	wire_buf_free(&ip->out);
@@ -588,6 +671,14 @@ bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int npa
 				break;
 			}
 			ip->stats.hits++;
+			report_target(ip->e);
+			tl.r.answered++;
+			if (!hitreport_add_plan(&tl.r, text, len, ss.std_strings)) {
+				report_flush(); /* full */
+				(void)hitreport_add_plan(&tl.r, text, len, ss.std_strings);
+			}
+			if (mono_us() - tl.sent_us >= REPORT_INTERVAL_US)
+				report_flush();
 			return true;
 		}
 		if (o == HITPATH_BACKEND && res.ddl_moved) {
@@ -601,6 +692,7 @@ bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int npa
 		break;
 	}
 	ip->stats.passed++;
+	report_flush(); /* the statement goes to cbcached anyway: the hits go now too */
 	inproc_trace("statement sent to cbcached: %s", ip->reason);
 	return false;
 }

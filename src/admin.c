@@ -178,6 +178,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "queries_cache_misses", STATS_GET(queries_cache_misses));
 	stat_row(r, "queries_backend", STATS_GET(queries_backend));
 	stat_row(r, "settings_checks", STATS_GET(settings_checks));
+	stat_row(r, "in_process_hits", STATS_GET(in_process_hits));
 	hitpath_stats hs = {0};
 	cachesvc *hcs = adm_cache(a);
 	if (hcs != NULL && cachesvc_hit_engine(hcs) != NULL)
@@ -256,6 +257,10 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "reader_gate_opens", gs != NULL ? (long long)atomic_load(&gs->opens) : 0);
 		stat_row(r, "reader_gate_closes", gs != NULL ? (long long)atomic_load(&gs->closes) : 0);
 		stat_row(r, "reader_gate_failures", gs != NULL ? (long long)atomic_load(&gs->failures) : 0);
+		const hitsock_stats *ks = cachesvc_hitsock_stats(cs);
+		stat_row(r, "in_process_reports", ks != NULL ? (long long)atomic_load(&ks->reports) : 0);
+		stat_row(r, "in_process_report_hits", ks != NULL ? (long long)atomic_load(&ks->hits) : 0);
+		stat_row(r, "in_process_reports_rejected", ks != NULL ? (long long)atomic_load(&ks->rejected) : 0);
 	}
 	put_status(r, true, "%s", "");
 }

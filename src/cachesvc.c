@@ -18,7 +18,10 @@
 #include "cache/reach.h"
 #include "cachegroup/cachegroup.h"
 #include "common/clock.h"
+#include "sql/stmtclass.h"
 #include "src/check.h"
+#include "src/hitsock.h"
+#include "src/stats.h"
 #include "src/install.h"
 #include "src/replica.h"
 #include "hit/hitpath.h"
@@ -47,7 +50,8 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
-	gate *gate; /* the reader gate of other processes (cache/gate.h) */
+	gate *gate;       /* the reader gate of other processes (cache/gate.h) */
+	hitsock *hitsock; /* their hit reports (src/hitsock.h); NULL: none are taken */
 	int commit_wait_ms;
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	bool in_process_reads;         /* in_process_reads: clients that ask learn where the file is */
@@ -116,6 +120,7 @@ static bool cachesvc_gate_clear(void *arg)
 }
 
 static bool cachesvc_fenced(void *arg, size_t group, size_t table);
+static void cachesvc_start_hitsock(cachesvc *s, const cachedb_settings *ds);
 
 bool cachesvc_configured(const cfg_config *cfg)
 {
@@ -459,6 +464,7 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 	if (cachedb_size(s->admin, &rows, &bytes, &ce))
 		log_info("cache started: %zu cache group%s, %lld rows in %s", s->ngroups, s->ngroups == 1 ? "" : "s",
 		         (long long)rows, cfg->cache_db);
+	cachesvc_start_hitsock(s, &ds);
 	s->running = true;
 	gate_wake(s->gate); /* the start's emptying is applied: the reader gate need not wait its next turn */
 	return true;
@@ -467,6 +473,46 @@ fail_cache:
 	cb_error_prefix(err, "cache: ");
 fail:
 	return false;
+}
+
+static void cachesvc_on_answered(void *arg, uint32_t statements)
+{
+	(void)arg;
+	STATS_ADD(queries_cache_hits, statements);
+	STATS_ADD(in_process_hits, statements);
+}
+
+static void cachesvc_on_plan(void *arg, const char *text, size_t len, bool std, uint32_t answers)
+{
+	cachesvc *s = arg;
+	if (s->hit != NULL)
+		hitpath_count_remote(s->hit, text, len, std, answers);
+}
+
+/* The socket other processes report their hits to (only when they are told where the file is). */
+static void cachesvc_start_hitsock(cachesvc *s, const cachedb_settings *ds)
+{
+	if (!s->in_process_reads)
+		return;
+	size_t nentries[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
+	for (size_t g = 0; g < s->ngroups && g < SQLFE_STMTCLASS_MAX_GROUPS; g++)
+		nentries[g] = s->groups[g]->nentries;
+	hitsock_settings hs = {.cache_path = s->cache_path,
+	                       .gid_set = ds->file_gid_set,
+	                       .gid = ds->file_gid,
+	                       .fingerprint = cachedb_fingerprint(s->db),
+	                       .ngroups = s->ngroups < SQLFE_STMTCLASS_MAX_GROUPS ? s->ngroups
+	                                                                          : SQLFE_STMTCLASS_MAX_GROUPS,
+	                       .nentries = nentries,
+	                       .on_hit = cachesvc_on_hit,
+	                       .on_answered = cachesvc_on_answered,
+	                       .on_plan = cachesvc_on_plan,
+	                       .arg = s};
+	cb_error err = {{0}};
+	if ((s->hitsock = hitsock_start(&hs, &err)) == NULL)
+		log_warning("cache: %s; hits answered in other processes are not counted (the garbage collector may "
+		            "evict what only they read)",
+		            err.msg);
 }
 
 static bool cachesvc_fenced(void *arg, size_t group, size_t table)
@@ -546,6 +592,8 @@ void cachesvc_retire(cachesvc *s)
 		fill_stop(s->fill);
 	if (s->gc != NULL)
 		gc_stop(s->gc);
+	hitsock_stop(s->hitsock); /* before the hit counter it posts to */
+	s->hitsock = NULL;
 	if (s->hits != NULL)
 		hitcount_stop(s->hits);
 	gate_stop(s->gate); /* closed: other processes answer nothing from the file any more */
@@ -791,6 +839,11 @@ const char *cachesvc_in_process_file(cachesvc *s)
 const gate_stats *cachesvc_gate_stats(cachesvc *s)
 {
 	return s->gate != NULL ? gate_get_stats(s->gate) : NULL;
+}
+
+const hitsock_stats *cachesvc_hitsock_stats(cachesvc *s)
+{
+	return s->hitsock != NULL ? hitsock_get_stats(s->hitsock) : NULL;
 }
 
 int cachesvc_commit_wait_ms(cachesvc *s)

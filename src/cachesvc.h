@@ -35,6 +35,7 @@
 
 #include "cache/cachedb.h"
 #include "src/config.h"
+#include "src/hitsock.h"
 #include "src/daemon.h"
 #include "cache/fill.h"
 #include "cache/gate.h"
@@ -188,5 +189,7 @@ bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *valu
 const char *cachesvc_in_process_file(cachesvc *s);
 /* The reader gate's counters (cache/gate.h); NULL when the cache has none. */
 const gate_stats *cachesvc_gate_stats(cachesvc *s);
+/* The counters of other processes' hit reports (src/hitsock.h); NULL when none are taken. */
+const hitsock_stats *cachesvc_hitsock_stats(cachesvc *s);
 
 #endif /* CBD_CACHESVC_H */

@@ -26,6 +26,7 @@ typedef struct stats_counters {
 	atomic_llong queries_cache_misses; /* cacheable, but a value was not loaded: the backend answered */
 	atomic_llong queries_backend;      /* sent to the backend for another reason */
 	atomic_llong settings_checks;      /* settings checks the sessions ran on their backend connections */
+	atomic_llong in_process_hits;      /* statements other processes answered from the cache file (reported) */
 } stats_counters;
 
 extern stats_counters stats;

@@ -311,12 +311,20 @@ echo "$me: [after-order-warm] ok: VERIFY finds the cache equal to PostgreSQL"
 lookup='SELECT name, price FROM product WHERE id = $1::int4'
 # lookup_hit OUT: the order form of the target through cbcached into OUT;
 # true when its product lookup was answered from the cache.
+# An answer the driver gave in PHP's process reaches SHOW QUERIES through
+# its hit report (doc/cache.md, "Hits in the application's process"),
+# sent when the page's connection closes and read by another thread of
+# cbcached: wait up to 5 s for it.
 lookup_hit() {
-	local before after
+	local before after i
 	before="$(shape_hits "$lookup")"
 	curl -s -o "$1" "$cache_url/order.php?customer=$buyer&product=$target" || return 1
-	after="$(shape_hits "$lookup")"
-	[ "$((after - before))" -gt 0 ]
+	for i in $(seq 1 100); do
+		after="$(shape_hits "$lookup")"
+		[ "$((after - before))" -gt 0 ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 from_cache=0
 for _ in 1 2 3 4 5; do

@@ -3,7 +3,8 @@
 # pointed at cbcached with InProcess on (the default), answers warm reads
 # from the cache file itself.  What the test holds it to:
 #  - the answers equal PostgreSQL's, and cbcached does not see them (its
-#    statement count does not move but for the settings checks);
+#    statement count does not move but for the settings checks); they are
+#    reported to it afterwards (SHOW STATS in_process_hits, hit counter);
 #  - a write through the driver is read back at once, every time (cbcached
 #    closes the reader gate before it answers the write);
 #  - a write made straight to PostgreSQL reaches the in-process answers
@@ -12,7 +13,9 @@
 #    cached row; RESET ROLE answers in-process again;
 #  - the REVOKE of a privilege, applied by the stream, stops the
 #    in-process answers for the role that lost it;
-#  - a transaction (autocommit off) and InProcess=0 go through cbcached.
+#  - a transaction (autocommit off) and InProcess=0 go through cbcached;
+#  - a pooler that refuses the startup option gets a second attempt
+#    without it (a fake one, in PgBouncer's words).
 set -uo pipefail
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
@@ -27,7 +30,7 @@ dir="$CB_PG_DIR/odbc-inprocess"
 CB_ODBC_SOCKET="$CBD_DIR" CB_ODBC_PORT="$CBD_PORT" env -u LD_PRELOAD bash "$top_srcdir/tests/odbc/odbcini-gen.sh" "$dir" || fail "odbcini-gen"
 # a sanitizer build of the driver needs its sanitizer's runtime loaded first (as test_odbc_pyodbc.py does)
 preload="$(ldd "$top_builddir/odbc-driver/.libs/libcbcacheodbc.so" | awk '/libasan|libtsan/ {print $3}')"
-export CBD_ADMIN CBD_ADMIN_SOCK CBD_DIR
+export CBD_ADMIN CBD_ADMIN_SOCK CBD_DIR CB_PG_DIR
 ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
 	/usr/bin/python3 - <<'PY' || fail "in-process hits"
 import json, os, subprocess, sys, time
@@ -86,6 +89,43 @@ relayed = stat("statements") - s0
 print("ok - %d warm lookups, %d statements reached cbcached" % (n, relayed))
 if relayed > 2:
     fail("%d of %d warm lookups reached cbcached: they should be answered in the driver's process" % (relayed, n))
+
+# ... and reported to cbcached: SHOW STATS counts them, the hit counter gets their values.
+# A statement sent to cbcached sends the report first; the datagram is read by another thread: poll.
+cur.execute("SELECT 1").fetchall()
+deadline = time.time() + 30
+while stat("in_process_hits") < n or stat("in_process_report_hits") < n:
+    if time.time() > deadline:
+        fail("in-process hits not reported: in_process_hits %d, in_process_report_hits %d, rejected %d, want %d"
+             % (stat("in_process_hits"), stat("in_process_report_hits"), stat("in_process_reports_rejected"), n))
+    time.sleep(0.05)
+if stat("in_process_reports_rejected") != 0:
+    fail("cbcached rejected %d in-process hit reports" % stat("in_process_reports_rejected"))
+shape = [r for r in json.loads(admin("--json", "SHOW", "QUERIES"))["rows"]
+         if r["query"].startswith("SELECT id, vname, nname, wohnort FROM regisseur WHERE id = $1")]
+if len(shape) != 1 or int(shape[0]["cache_hits"]) < n:
+    fail("SHOW QUERIES does not count the in-process answers under their statement: %r" % shape)
+print("ok - the in-process hits are reported: in_process_hits %d, SHOW QUERIES cache_hits %s"
+      % (stat("in_process_hits"), shape[0]["cache_hits"]))
+
+# a statement cbcached never saw (its values are loaded, so the driver answers it first time): its report
+# makes the shape in SHOW QUERIES
+s0 = stat("statements")
+for k in range(7):
+    cur.execute("SELECT nname FROM regisseur WHERE id = ?", ids[k]).fetchall()
+if stat("statements") != s0:
+    fail("a new statement over loaded values reached cbcached")
+cur.execute("SELECT 2").fetchall()
+deadline = time.time() + 30
+while True:
+    shape = [r for r in json.loads(admin("--json", "SHOW", "QUERIES"))["rows"]
+             if r["query"].startswith("SELECT nname FROM regisseur WHERE id = $1")]
+    if len(shape) == 1 and int(shape[0]["cache_hits"]) == 7 and int(shape[0]["executions"]) == 7:
+        break
+    if time.time() > deadline:
+        fail("SHOW QUERIES does not show the statement only the driver answered: %r" % shape)
+    time.sleep(0.05)
+print("ok - a statement only the driver answered shows in SHOW QUERIES with its 7 answers")
 
 # read your writes, every time
 i = ids[0]
@@ -203,6 +243,53 @@ print("ok - InProcess=0 sends every statement to cbcached")
 
 cur.execute("UPDATE regisseur SET nname = ? WHERE id = ?", old[2], i)
 cn.close()
+
+# a pooler that refuses unknown startup options (PgBouncer's words): the driver connects again without them
+import socket, struct, tempfile, threading
+sockdir = tempfile.mkdtemp(prefix="pooler.", dir=os.environ["CB_PG_DIR"])
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(os.path.join(sockdir, ".s.PGSQL.7777"))
+srv.listen(4)
+seen = []
+
+def msg(t, body):
+    return t + struct.pack("!i", len(body) + 4) + body
+
+def pooler():
+    for attempt in range(2):
+        c, _ = srv.accept()
+        n = struct.unpack("!i", c.recv(4, socket.MSG_WAITALL))[0]
+        pkt = c.recv(n - 4, socket.MSG_WAITALL)[4:].split(b"\0")
+        params = dict(zip(pkt[0::2], pkt[1::2]))
+        seen.append(params)
+        if b"options" in params:
+            c.sendall(msg(b"E", b"SFATAL\0C08P01\0Munsupported startup parameter: options\0\0"))
+            c.close()
+            continue
+        out = msg(b"R", struct.pack("!i", 0))
+        for k, v in ((b"client_encoding", b"UTF8"), (b"DateStyle", b"ISO, MDY"), (b"server_version", b"15.0"),
+                     (b"standard_conforming_strings", b"on"), (b"integer_datetimes", b"on")):
+            out += msg(b"S", k + b"\0" + v + b"\0")
+        out += msg(b"K", struct.pack("!ii", 1, 2)) + msg(b"Z", b"I")
+        c.sendall(out)
+        while True:
+            t = c.recv(1)
+            if not t or t == b"X":
+                break
+            n = struct.unpack("!i", c.recv(4, socket.MSG_WAITALL))[0]
+            c.recv(n - 4, socket.MSG_WAITALL)
+            if t in (b"Q", b"S"):
+                c.sendall(msg(b"E", b"SERROR\0C0A000\0Mnot a server\0\0") + msg(b"Z", b"I"))
+        c.close()
+
+th = threading.Thread(target=pooler, daemon=True)
+th.start()
+pc = pyodbc.connect("DRIVER=cbcache;Socket=%s;Port=7777;Database=x;UID=y" % sockdir, autocommit=True)
+pc.close()
+th.join(10)
+if len(seen) != 2 or b"cbcache.in_process=on" not in seen[0].get(b"options", b"") or b"options" in seen[1]:
+    fail("against a pooler refusing startup options: the attempts carried %r" % seen)
+print("ok - a pooler refusing the startup option gets a second connection without it")
 PY
 cbd_stop
 echo "ok: the driver answers hits in the application's process, exactly"
