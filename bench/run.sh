@@ -16,10 +16,13 @@
 #   direct   psqlODBC straight to PostgreSQL
 #   pgpool   psqlODBC through pgpool-II with memory_cache_enabled
 #   cbcache  libcbcacheodbc through cbcached with the movie cache group,
+#            hits answered in the application's process (InProcess, the
+#            default; doc/cache.md),
 #            measured warm: one --warmup run per delay from a cold cache
 #            (its per-second throughput and hit ratio are the warm-up
 #            curve), then the fill queue drained, then the rounds; every
 #            cbcache run reads the hit ratio from the admin socket
+#   cbcache-wire  the same with InProcess=0: every statement through cbcached
 #   limit    the same statements on an in-process SQLite copy (bench/sqlite-limit)
 #
 # Miss overhead: at the largest thread count and the --miss-delays (default:
@@ -110,8 +113,9 @@ run_bench() { # target delay threads mode mix connstr [extra cbbench options]
 		echo "run.sh: $target at ${d} ms, $t threads, $mode reported errors (see above)" >&2
 	}
 }
-run_cbcache() { # target delay threads mode mix
-	run_bench "$@" "$(cbconn "$2")" --pid "$(cat "$work/cbcache-$2/pid")" --admin "$work/cbcache-$2/admin.sock"
+run_cbcache() { # target delay threads mode mix [connection string suffix]
+	run_bench "$1" "$2" "$3" "$4" "$5" "$(cbconn "$2")${6:-}" --pid "$(cat "$work/cbcache-$2/pid")" \
+		--admin "$work/cbcache-$2/admin.sock"
 }
 
 # warm-up: each cbcached from its cold cache, curve per second, then drain
@@ -143,6 +147,7 @@ for r in $(seq 1 "$rounds"); do
 					"DRIVER=$psqlodbc;Servername=$work/pgpool-$d;Port=$(cat "$work/pgpool-$d/port");Database=movies;UID=postgres"
 				if [ "$cbcache_available" -eq 1 ]; then
 					run_cbcache cbcache "$d" "$t" "$mode" "$mix"
+					run_cbcache cbcache-wire "$d" "$t" "$mode" "$mix" ";InProcess=0"
 				fi
 				# the miss overhead: statements the cache cannot answer
 				if [ "$t" = "$wthreads" ] && [[ " $miss_delays " == *" $d "* ]]; then

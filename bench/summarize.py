@@ -3,7 +3,8 @@
 
 Each record is one cbbench/sqlite-limit JSON line whose label is
 "target|delay_ms|threads|mode".  Rounds of the same configuration are
-reduced to their median.  Targets: direct, pgpool, cbcache, limit (the
+reduced to their median.  Targets: direct, pgpool, cbcache (in-process
+hits on, the driver's default), cbcache-wire (InProcess=0), limit (the
 table), direct-miss and cbcache-miss (the miss overhead).  The cbcache
 records carry the hit ratio read from cbcached's admin socket, or null
 when the daemon does not count hits: then the report says "unavailable".
@@ -19,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-TABLE_TARGETS = ("direct", "pgpool", "cbcache", "limit")
+TABLE_TARGETS = ("direct", "pgpool", "cbcache", "cbcache-wire", "limit")
 
 
 def load(path):
@@ -171,6 +172,20 @@ def main():
         for m, x in ratios("cbcache", "limit", d, t, "p50_us"):
             tline.append(f"| p50 cbcache/in-process SQLite, {d} ms, {t} thread(s), {m} | <= 4x | {x:.2f}x "
                          f"| {'met' if x <= 4 else 'not met'} |")
+    # issue 16 (hits in the application's process), on one thread without backend delay: the lookup (Q1) mix
+    one = next((t for t in threads if str(t) == "1"), None)
+    zero = next((d for d in delays if str(d) == "0"), None)
+    if "cbcache" in targets and "direct" in targets and zero is not None and one is not None:
+        for m, x in ratios("cbcache", "direct", zero, one, "qps"):
+            goal = 5.0 if m == "prepared" else 8.0
+            tline.append(f"| in-process throughput cbcache/direct (psqlODBC), 0 ms, 1 thread, {m} | >= {goal:g}x "
+                         f"| {x:.2f}x | {'met' if x >= goal else 'not met'} |")
+        for m, x in ratios("cbcache", "cbcache-wire", zero, one, "qps"):
+            tline.append(f"| in-process throughput cbcache/cbcache-wire (InProcess=0), 0 ms, 1 thread, {m} | "
+                         f"(the hop saved) | {x:.2f}x | |")
+        for m, x in ratios("cbcache", "limit", zero, one, "p50_us"):
+            tline.append(f"| in-process p50 cbcache/in-process SQLite, 0 ms, 1 thread, {m} | <= 1.5x | {x:.2f}x "
+                         f"| {'met' if x <= 1.5 else 'not met'} |")
     for d in delays[:1]:
         for m, r in ratios("direct-miss", "cbcache-miss", d, maxt, "qps"):
             x = r - 1
