@@ -291,5 +291,26 @@ if len(seen) != 2 or b"cbcache.in_process=on" not in seen[0].get(b"options", b""
     fail("against a pooler refusing startup options: the attempts carried %r" % seen)
 print("ok - a pooler refusing the startup option gets a second connection without it")
 PY
+
+# The in-process path's memory: tests/odbc/odbc_loop through cbcached (its prepared lookup of films
+# by director is answered in-process once loaded) under valgrind, or under the sanitizers of a
+# sanitizer build, as test_odbc_valgrind.sh does straight to PostgreSQL.
+loop="$top_builddir/tests/odbc/odbc_loop"
+inproc_stat() { "$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" --json SHOW STATS |
+	/usr/bin/python3 -c 'import json, sys; print(next(r["value"] for r in json.load(sys.stdin)["rows"] if r["name"] == sys.argv[1]))' "$1"; }
+ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" "$loop" cbtest 2 || fail "odbc_loop through cbcached"
+"$CBD_ADMIN" -s "$CBD_ADMIN_SOCK" WAIT FILLS 30000 >/dev/null || fail "WAIT FILLS"
+before="$(inproc_stat in_process_hits)"
+if [ -n "$preload" ]; then
+	ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" "$loop" cbtest 10 || fail "odbc_loop in-process under the sanitizers"
+else
+	command -v valgrind >/dev/null || fail "valgrind not found: install the Debian package valgrind"
+	ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" valgrind --error-exitcode=3 --leak-check=full \
+		--errors-for-leak-kinds=definite --track-fds=no --quiet "$loop" cbtest 5 ||
+		fail "valgrind reported errors in odbc_loop answering in-process, or the loop failed"
+fi
+after="$(inproc_stat in_process_hits)"
+[ "$after" -gt "$before" ] || fail "odbc_loop was not answered in-process (in_process_hits $before -> $after)"
+echo "ok - odbc_loop answering in-process is clean under $([ -n "$preload" ] && echo the sanitizers || echo valgrind) ($((after - before)) in-process answers)"
 cbd_stop
 echo "ok: the driver answers hits in the application's process, exactly"
