@@ -49,6 +49,8 @@
 #define CG_META_GROUP_NAME "group_name_"
 #define CG_META_GROUP_SOURCE "group_source_"
 #define CG_META_FILL_TIMEZONE "fill_timezone"
+/* a random id of this start of the cache, also sent to clients (cbcache.cache_id): the file is this cbcached's */
+#define CG_META_CACHE_ID "cache_id"
 #define CG_META_COLLATION_C "collation_c"
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H

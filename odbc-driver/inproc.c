@@ -85,6 +85,7 @@ void inproc_trace(const char *fmt, ...)
 
 typedef struct meta {
 	char fingerprint[17];
+	char cache_id[33];
 	char fill_timezone[64];
 	bool collation_c, have_collation;
 	size_t ngroups;
@@ -146,6 +147,8 @@ static bool meta_read(const char *path, meta *m, char *why, size_t cap)
 			if (pass == 0) {
 				if (strcmp(k, CG_META_FINGERPRINT) == 0)
 					snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", v);
+				else if (strcmp(k, CG_META_CACHE_ID) == 0)
+					snprintf(m->cache_id, sizeof(m->cache_id), "%s", v);
 				else if (strcmp(k, CG_META_FILL_TIMEZONE) == 0)
 					snprintf(m->fill_timezone, sizeof(m->fill_timezone), "%s", v);
 				else if (strcmp(k, CG_META_COLLATION_C) == 0) {
@@ -396,12 +399,25 @@ fail:
 	return NULL;
 }
 
-/* The process's engine for path with fingerprint (compiled on pg when there is none); a reference. */
-static engine *engine_get(PGconn *pg, const char *path, char *why, size_t cap)
+/*
+ * The process's engine for the file at path (compiled on pg when there is
+ * none for its fingerprint); a reference.  The file must carry cache_id,
+ * the id cbcached sent: a file at that path that is another cache's (a
+ * cbcached on another machine, another container) is not read.
+ */
+static engine *engine_get(PGconn *pg, const char *path, const char *cache_id, char *why, size_t cap)
 {
 	meta m;
 	if (!meta_read(path, &m, why, cap))
 		return NULL;
+	if (strcmp(m.cache_id, cache_id) != 0) {
+		snprintf(why, cap,
+		         "the file %s here is not the cache of the cbcached connected to (its id %s, cbcached's %s): "
+		         "cbcached runs on another machine or in another file system, or restarted since",
+		         path, m.cache_id[0] != '\0' ? m.cache_id : "none", cache_id);
+		meta_free(&m);
+		return NULL;
+	}
 	pthread_mutex_lock(&engines_lock);
 	engine *e;
 	for (e = engines; e != NULL; e = e->next)
@@ -443,13 +459,38 @@ static void engine_put(engine *e)
 	pthread_mutex_unlock(&engines_lock);
 }
 
+/*
+ * The driver unloaded (unixODBC closes a driver whose last connection
+ * went): the process's engines and the report socket go with it.  An
+ * engine still referenced (a connection the application never closed) is
+ * left as it is.
+ */
+__attribute__((destructor)) static void inproc_unload(void)
+{
+	pthread_mutex_lock(&engines_lock);
+	for (engine **pp = &engines; *pp != NULL;) {
+		engine *e = *pp;
+		if (e->refs == 0) {
+			*pp = e->next;
+			engine_free(e);
+		} else {
+			pp = &e->next;
+		}
+	}
+	pthread_mutex_unlock(&engines_lock);
+	if (report_fd >= 0)
+		close(report_fd);
+	report_fd = -1;
+}
+
 /* --- connections ------------------------------------------------------------------------ */
 
 inproc *inproc_attach(PGconn *pg, char *why, size_t cap)
 {
 	const char *on = PQparameterStatus(pg, "cbcache.in_process");
 	const char *path = PQparameterStatus(pg, "cbcache.cache_file");
-	if (on == NULL || path == NULL) {
+	const char *id = PQparameterStatus(pg, "cbcache.cache_id");
+	if (on == NULL || ((path == NULL || id == NULL) && strcmp(on, "on") == 0)) {
 		snprintf(why, cap, "the server is not a cbcached that offers in-process reads");
 		return NULL;
 	}
@@ -462,7 +503,7 @@ inproc *inproc_attach(PGconn *pg, char *why, size_t cap)
 		snprintf(why, cap, "out of memory");
 		return NULL;
 	}
-	if ((ip->e = engine_get(pg, path, why, cap)) == NULL) {
+	if ((ip->e = engine_get(pg, path, id, why, cap)) == NULL) {
 		free(ip);
 		return NULL;
 	}

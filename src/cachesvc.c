@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "cache/control.h"
@@ -56,6 +57,7 @@ struct cachesvc {
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	bool in_process_reads;         /* in_process_reads: clients that ask learn where the file is */
 	char cache_path[4096];         /* the cache file's absolute path */
+	char cache_id[33];             /* random, per start: tells a client the file it finds is this cache's */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
 	_Atomic uint64_t fills_posted, fills_post_dropped;
@@ -344,7 +346,13 @@ static bool cachesvc_publish_groups(cachesvc *s, cb_error *err)
 			return false;
 	}
 	snprintf(count, sizeof(count), "%zu", s->ngroups);
-	return cachedb_meta_set(s->admin, CG_META_GROUPS, count, err) &&
+	unsigned char id[16];
+	if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id))
+		return cb_fail(err, "cannot read random bytes for the cache's id (getrandom)");
+	for (size_t i = 0; i < sizeof(id); i++)
+		snprintf(s->cache_id + 2 * i, 3, "%02x", id[i]);
+	return cachedb_meta_set(s->admin, CG_META_CACHE_ID, s->cache_id, err) &&
+	       cachedb_meta_set(s->admin, CG_META_GROUPS, count, err) &&
 	       cachedb_meta_set(s->admin, CG_META_FILL_TIMEZONE, s->fill_tz, err) &&
 	       cachedb_meta_set(s->admin, CG_META_COLLATION_C, s->collation_c ? "t" : "f", err);
 }
@@ -834,6 +842,11 @@ const char *cachesvc_in_process_file(cachesvc *s)
 	return s->in_process_reads && s->gate != NULL && atomic_load(&s->rep_ready) && !atomic_load(&s->answers_off)
 	               ? s->cache_path
 	               : NULL;
+}
+
+const char *cachesvc_cache_id(cachesvc *s)
+{
+	return s->cache_id;
 }
 
 const gate_stats *cachesvc_gate_stats(cachesvc *s)

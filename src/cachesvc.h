@@ -187,6 +187,8 @@ bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *valu
  * gate runs and in_process_reads is on; NULL otherwise.
  */
 const char *cachesvc_in_process_file(cachesvc *s);
+/* The random id of this start of the cache, also in the file's meta row cache_id (32 hex digits). */
+const char *cachesvc_cache_id(cachesvc *s);
 /* The reader gate's counters (cache/gate.h); NULL when the cache has none. */
 const gate_stats *cachesvc_gate_stats(cachesvc *s);
 /* The counters of other processes' hit reports (src/hitsock.h); NULL when none are taken. */

@@ -527,7 +527,9 @@ static bool wants_in_process(const wire_startup *w)
 
 /*
  * ParameterStatus cbcache.in_process (on/off) and, when on,
- * cbcache.cache_file: where the cache file is (doc/cache.md).
+ * cbcache.cache_file (where the cache file is) and cbcache.cache_id (the
+ * id the file carries: a file at that path on the client's machine that
+ * is not this cache's is not read; doc/cache.md).
  */
 static void put_in_process(sess_session *s)
 {
@@ -541,6 +543,10 @@ static void put_in_process(sess_session *s)
 	m = wire_begin(&s->cout, 'S');
 	wire_put_str(&s->cout, "cbcache.cache_file");
 	wire_put_str(&s->cout, file);
+	wire_end(&s->cout, m);
+	m = wire_begin(&s->cout, 'S');
+	wire_put_str(&s->cout, "cbcache.cache_id");
+	wire_put_str(&s->cout, cachesvc_cache_id(sesscache_cachesvc(s->sc)));
 	wire_end(&s->cout, m);
 }
 

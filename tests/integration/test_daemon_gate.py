@@ -34,6 +34,7 @@ of that group (postgres) reads the file through gate_probe.
 """
 import grp
 import os
+import sqlite3
 import shutil
 import signal
 import subprocess
@@ -117,6 +118,11 @@ with d:
     check(asks.params.get("cbcache.in_process") == "on" and asks.params.get("cbcache.cache_file") == cache_file,
           "a client that asks is told where the cache file is (%r)"
           % {k: v for k, v in asks.params.items() if k.startswith("cbcache.")}, d)
+    lite = sqlite3.connect("file:%s?mode=ro" % cache_file, uri=True, timeout=30)
+    file_id = lite.execute("SELECT value FROM cbcache_meta WHERE key = 'cache_id'").fetchone()
+    lite.close()
+    check(file_id is not None and len(file_id[0]) == 32 and asks.params.get("cbcache.cache_id") == file_id[0],
+          "... and the id the file carries (%r, the file: %r)" % (asks.params.get("cbcache.cache_id"), file_id), d)
     check(rows_of(asks, "SHOW cbcache.in_process") == [["on"]], "... and its backend keeps the option", d)
     asks.close()
     check(not any(k.startswith("cbcache.") for k in c.params),

@@ -14,6 +14,7 @@
 #  - the REVOKE of a privilege, applied by the stream, stops the
 #    in-process answers for the role that lost it;
 #  - a transaction (autocommit off) and InProcess=0 go through cbcached;
+#  - a file at that path carrying another cache's id is not read;
 #  - a pooler that refuses the startup option gets a second attempt
 #    without it (a fake one, in PgBouncer's words).
 set -uo pipefail
@@ -243,6 +244,24 @@ print("ok - InProcess=0 sends every statement to cbcached")
 
 cur.execute("UPDATE regisseur SET nname = ? WHERE id = ?", old[2], i)
 cn.close()
+
+# a file at the path cbcached names that carries another id (another cbcached's file) is not read
+import sqlite3
+lite = sqlite3.connect(os.path.join(os.environ["CBD_DIR"], "cache.db"), timeout=30, isolation_level=None)
+real_id = lite.execute("SELECT value FROM cbcache_meta WHERE key = 'cache_id'").fetchone()[0]
+lite.execute("UPDATE cbcache_meta SET value = 'another' WHERE key = 'cache_id'")
+other = pyodbc.connect("DSN=cbtest", autocommit=True)
+oc = other.cursor()
+s0 = stat("statements")
+for k in range(5):
+    if [tuple("" if v is None else str(v) for v in r) for r in oc.execute(LOOK, ids[5]).fetchall()] != direct(ids[5]):
+        fail("a connection that may not read the file answered differently")
+if stat("statements") - s0 < 5:
+    fail("a file carrying another cache's id was read in-process")
+other.close()
+lite.execute("UPDATE cbcache_meta SET value = ? WHERE key = 'cache_id'", (real_id,))
+lite.close()
+print("ok - a file carrying another cache's id is not read")
 
 # a pooler that refuses unknown startup options (PgBouncer's words): the driver connects again without them
 import socket, struct, tempfile, threading
