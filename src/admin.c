@@ -275,15 +275,17 @@ static void session_row(const sess_info *i, void *arg)
 	snprintf(st, sizeof(st), "%lld", i->statements);
 	snprintf(bi, sizeof(bi), "%lld", i->bytes_in);
 	snprintf(bo, sizeof(bo), "%lld", i->bytes_out);
-	put_row(r, 10, id, i->user, i->database, i->client, i->state, pid, conn, st, bi, bo);
+	put_row(r, 11, id, i->user, i->database, i->client, i->state, pid, conn, st, bi, bo,
+	        i->in_process ? "on" : "off");
 }
 
 static void cmd_show_sessions(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)a;
 	(void)args;
-	static const char *const cols[] = {"id",          "user",       "database", "client",    "state", "backend_pid",
-	                                   "connected_s", "statements", "bytes_in", "bytes_out", NULL};
+	static const char *const cols[] = {"id",       "user",        "database",    "client",
+	                                   "state",    "backend_pid", "connected_s", "statements",
+	                                   "bytes_in", "bytes_out",   "in_process",  NULL};
 	put_columns(r, cols);
 	sess_foreach(session_row, r);
 	put_status(r, true, "%s", "");

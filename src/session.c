@@ -70,6 +70,7 @@ struct sess_session {
 	int32_t key_pid;
 	int32_t key_secret;
 	bool cancellable;
+	atomic_bool in_process; /* told where the cache file is (cbcache.in_process on): it may answer hits itself */
 	be_addr baddr;
 	int32_t be_pid;
 	int32_t be_key;
@@ -540,6 +541,7 @@ static void put_in_process(sess_session *s)
 	wire_end(&s->cout, m);
 	if (file == NULL)
 		return;
+	atomic_store_explicit(&s->in_process, true, memory_order_relaxed);
 	m = wire_begin(&s->cout, 'S');
 	wire_put_str(&s->cout, "cbcache.cache_file");
 	wire_put_str(&s->cout, file);
@@ -1232,6 +1234,7 @@ void sess_foreach(void (*fn)(const sess_info *info, void *arg), void *arg)
 		info.statements = atomic_load_explicit(&s->statements, memory_order_relaxed);
 		info.bytes_in = atomic_load_explicit(&s->bytes_in, memory_order_relaxed);
 		info.bytes_out = atomic_load_explicit(&s->bytes_out, memory_order_relaxed);
+		info.in_process = atomic_load_explicit(&s->in_process, memory_order_relaxed);
 		fn(&info, arg);
 	}
 	pthread_mutex_unlock(&reg_lock);

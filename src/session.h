@@ -90,6 +90,7 @@ typedef struct sess_info {
 	long long statements;
 	long long bytes_in;
 	long long bytes_out;
+	bool in_process; /* the client was told where the cache file is: it may answer hits in its own process */
 } sess_info;
 
 /* Call fn for each session (under the registry lock: fn must not block). */

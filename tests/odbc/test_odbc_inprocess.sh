@@ -77,6 +77,11 @@ while stat("reader_gate_open") != 1:
         fail("the reader gate did not open")
     time.sleep(0.05)
 
+# SHOW SESSIONS marks the session that was told where the file is
+sess = json.loads(admin("--json", "SHOW", "SESSIONS"))["rows"]
+if sorted(r["in_process"] for r in sess) != ["on"]:
+    fail("SHOW SESSIONS should show the one session, in_process on: %r" % sess)
+
 # warm reads: equal to PostgreSQL, and not seen by cbcached
 s0 = stat("statements")
 n = 0
