@@ -73,7 +73,6 @@ static int main_reserve_fd = -1;
 static int main_refusing_fd = -1; /* a connection being refused, or -1 */
 static int64_t main_refusing_until_us;
 static int64_t main_accept_paused_until_us;
-static int64_t main_fd_logged_us;
 static long main_fd_refused;
 static int main_fault_fd = -1; /* accept.reserve: the descriptor "another thread" took, held for a pause */
 
@@ -366,12 +365,11 @@ static void main_out_of_fds(int lfd, int e)
 	}
 	main_fd_refused++;
 	int64_t now = cb_clock_mono_us();
-	if (main_fd_logged_us == 0 || now - main_fd_logged_us >= (int64_t)MAIN_FD_LOG_S * 1000000) {
+	if (stats_fd_shortage_log_due(now, MAIN_FD_LOG_S)) {
 		log_error("out of file descriptors accepting connections (%s; %d sessions): %ld connection%s refused "
 		          "or delayed since the last report; raise the open files limit (ulimit -n, LimitNOFILE) or "
 		          "lower max_clients",
 		          strerror(e), sess_count(), main_fd_refused, main_fd_refused == 1 ? "" : "s");
-		main_fd_logged_us = now;
 		main_fd_refused = 0;
 	}
 }

@@ -22,6 +22,7 @@
 #include "src/backend.h"
 #include "hit/wire.h"
 #include "src/sesscache.h"
+#include "common/clock.h"
 #include "src/stats.h"
 
 /*
@@ -712,8 +713,11 @@ static bool sess_login(sess_session *s)
 		s->bfd = be_open(target, &addr, &err);
 		if (s->bfd < 0) {
 			/* out of descriptors: 53000 as for a connection refused at accept */
-			queue_error(s, "FATAL", errno == EMFILE ? "53000" : "08006", err.msg, NULL);
-			slog_warning(s, "%s", err.msg);
+			bool short_fds = errno == EMFILE;
+			queue_error(s, "FATAL", short_fds ? "53000" : "08006", err.msg, NULL);
+			/* a shortage is logged at most every 10 s, whoever meets it (the client gets the message) */
+			if (!short_fds || stats_fd_shortage_log_due(cb_clock_mono_us(), 10))
+				slog_warning(s, "%s", err.msg);
 			ok = false;
 		} else {
 			pthread_mutex_lock(&reg_lock);

@@ -8,6 +8,8 @@
 #define CBD_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 typedef struct stats_counters {
@@ -37,5 +39,13 @@ extern time_t stats_started;
 
 /* Record the start time. */
 void stats_init(void);
+
+/*
+ * Whether a shortage of file descriptors may be logged now (now_us on the
+ * monotonic clock): true at most once every interval_s seconds across all
+ * threads (the main thread's refusals at accept, the sessions' backend
+ * connections), so that a shortage does not flood the log.
+ */
+bool stats_fd_shortage_log_due(int64_t now_us, int interval_s);
 
 #endif /* CBD_STATS_H */
