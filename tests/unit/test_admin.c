@@ -113,7 +113,7 @@ static void test_show_sessions(void **state)
 {
 	(void)state;
 	assert_string_equal(run("SHOW SESSIONS"), "COLUMNS\tid\tuser\tdatabase\tclient\tstate\tbackend_pid\tconnected_s"
-	                                          "\tstatements\tbytes_in\tbytes_out\nOK\n");
+	                                          "\tstatements\tbytes_in\tbytes_out\tin_process\nOK\n");
 }
 
 static void test_show_config(void **state)
