@@ -39,6 +39,7 @@ typedef struct engine {
 	int ncheck_params;
 	hitpath_engine *hp;
 	int refs;
+	bool stale; /* a newer engine of the same file replaced it: freed when its last connection goes */
 	struct sockaddr_un hits_to; /* cbcached's socket for hit reports (hit/hitreport.h) */
 	socklen_t hits_len;         /* 0: the path does not fit, none are sent */
 } engine;
@@ -54,7 +55,6 @@ struct inproc {
 	sesscheck_row row;
 	wire_buf out;
 	char reason[1024];
-	inproc_stats stats;
 };
 
 /* --- tracing ------------------------------------------------------------------------- */
@@ -421,9 +421,22 @@ static engine *engine_get(PGconn *pg, const char *path, const char *cache_id, ch
 	pthread_mutex_lock(&engines_lock);
 	engine *e;
 	for (e = engines; e != NULL; e = e->next)
-		if (strcmp(e->path, path) == 0 && strcmp(e->fingerprint, m.fingerprint) == 0)
+		if (!e->stale && strcmp(e->path, path) == 0 && strcmp(e->fingerprint, m.fingerprint) == 0)
 			break;
 	if (e == NULL && (e = engine_build(pg, path, &m, why, cap)) != NULL) {
+		/* the file was rebuilt for other groups: engines of its old groups go once unused */
+		for (engine **pp = &engines; *pp != NULL;) {
+			engine *o = *pp;
+			if (strcmp(o->path, path) != 0) {
+				pp = &o->next;
+			} else if (o->refs == 0) {
+				*pp = o->next;
+				engine_free(o);
+			} else {
+				o->stale = true;
+				pp = &o->next;
+			}
+		}
 		e->next = engines;
 		engines = e;
 	}
@@ -436,25 +449,19 @@ static engine *engine_get(PGconn *pg, const char *path, const char *cache_id, ch
 
 /*
  * Drop a reference.  An engine stays for the process's next connection
- * (compiling costs catalog round trips) unless another engine of the same
+ * (compiling costs catalog round trips) unless a newer engine of the same
  * file has replaced it (the file was rebuilt for other groups).
  */
 static void engine_put(engine *e)
 {
 	pthread_mutex_lock(&engines_lock);
-	if (--e->refs == 0) {
-		bool replaced = false;
-		for (engine *o = engines; o != NULL; o = o->next)
-			if (o != e && strcmp(o->path, e->path) == 0)
-				replaced = true;
-		if (replaced) {
-			for (engine **pp = &engines; *pp != NULL; pp = &(*pp)->next)
-				if (*pp == e) {
-					*pp = e->next;
-					break;
-				}
-			engine_free(e);
-		}
+	if (--e->refs == 0 && e->stale) {
+		for (engine **pp = &engines; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == e) {
+				*pp = e->next;
+				break;
+			}
+		engine_free(e);
 	}
 	pthread_mutex_unlock(&engines_lock);
 }
@@ -546,19 +553,6 @@ void inproc_sent(inproc *ip, const char *text, size_t len, bool std)
 		ip->checked = false;
 }
 
-const char *inproc_last_reason(const inproc *ip)
-{
-	return ip != NULL ? ip->reason : "";
-}
-
-void inproc_get_stats(const inproc *ip, inproc_stats *out)
-{
-	if (ip != NULL)
-		*out = ip->stats;
-	else
-		memset(out, 0, sizeof(*out));
-}
-
 /* Run the settings check on pg (the connection is idle): the file's DDL count first, then the check. */
 static bool run_check(inproc *ip, PGconn *pg)
 {
@@ -568,7 +562,6 @@ static bool run_check(inproc *ip, PGconn *pg)
 		snprintf(ip->reason, sizeof(ip->reason), "%.1000s", err.msg);
 		return false;
 	}
-	ip->stats.checks++;
 	engine *e = ip->e;
 	PGresult *r = PQexecParams(pg, e->check_sql, e->ncheck_params, e->check_types,
 	                           (const char *const *)e->check_params, NULL, NULL, 0);
@@ -711,7 +704,6 @@ bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int npa
 				snprintf(ip->reason, sizeof(ip->reason), "out of memory building the result");
 				break;
 			}
-			ip->stats.hits++;
 			report_target(ip->e);
 			tl.r.answered++;
 			if (!hitreport_add_plan(&tl.r, text, len, ss.std_strings)) {
@@ -732,7 +724,6 @@ bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int npa
 		                              : res.reason);
 		break;
 	}
-	ip->stats.passed++;
 	report_flush(); /* the statement goes to cbcached anyway: the hits go now too */
 	inproc_trace("statement sent to cbcached: %s", ip->reason);
 	return false;

@@ -74,22 +74,10 @@ void inproc_sent(inproc *ip, const char *text, size_t len, bool std);
  * Answer the SELECT text (the $n parameters vals[i] of lens[i] bytes,
  * text format; NULL: SQL NULL) from the cache: a PGresult like the one
  * the backend would give (PGRES_TUPLES_OK) into *out, true.  False: send
- * it to cbcached (nothing was answered; the reason is kept for
- * inproc_last_reason).
+ * it to cbcached (nothing was answered; CBCACHE_INPROC_TRACE says why).
  */
 bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int nparams, const char *const *vals,
                    const int *lens, PGresult **out);
-
-/* Why the last statement was not answered in-process ("" when it was). */
-const char *inproc_last_reason(const inproc *ip);
-
-/* Counters of this connection. */
-typedef struct inproc_stats {
-	uint64_t hits;   /* statements answered in-process */
-	uint64_t passed; /* statements inproc_select sent on */
-	uint64_t checks; /* settings checks run */
-} inproc_stats;
-void inproc_get_stats(const inproc *ip, inproc_stats *out);
 
 /*
  * With the environment variable CBCACHE_INPROC_TRACE set (not "0"): a
