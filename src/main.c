@@ -58,7 +58,8 @@ static bool main_stop;
  * the error instead of finding the socket closed under its first write;
  * meanwhile the listening sockets rest (one refusal at a time).  While
  * even the reserve fails, they rest for MAIN_FD_PAUSE_MS.  The log says
- * so at most every MAIN_FD_LOG_S seconds, with the count refused since.
+ * so at most every STATS_FD_SHORTAGE_LOG_S seconds (src/stats.h, shared
+ * with the sessions), with the count refused since.
  *
  * Other threads open descriptors too (a session's backend connection, a
  * fill's, SQLite's files): one may take the descriptor the reserve just
@@ -68,7 +69,6 @@ static bool main_stop;
  */
 #define MAIN_FD_PAUSE_MS 100
 #define MAIN_FD_REFUSE_MS 1000
-#define MAIN_FD_LOG_S 10
 static int main_reserve_fd = -1;
 static int main_refusing_fd = -1; /* a connection being refused, or -1 */
 static int64_t main_refusing_until_us;
@@ -365,7 +365,7 @@ static void main_out_of_fds(int lfd, int e)
 	}
 	main_fd_refused++;
 	int64_t now = cb_clock_mono_us();
-	if (stats_fd_shortage_log_due(now, MAIN_FD_LOG_S)) {
+	if (stats_fd_shortage_log_due(now)) {
 		log_error("out of file descriptors accepting connections (%s; %d sessions): %ld connection%s refused "
 		          "or delayed since the last report; raise the open files limit (ulimit -n, LimitNOFILE) or "
 		          "lower max_clients",

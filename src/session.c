@@ -715,8 +715,9 @@ static bool sess_login(sess_session *s)
 			/* out of descriptors: 53000 as for a connection refused at accept */
 			bool short_fds = errno == EMFILE;
 			queue_error(s, "FATAL", short_fds ? "53000" : "08006", err.msg, NULL);
-			/* a shortage is logged at most every 10 s, whoever meets it (the client gets the message) */
-			if (!short_fds || stats_fd_shortage_log_due(cb_clock_mono_us(), 10))
+			/* a shortage is logged at most every STATS_FD_SHORTAGE_LOG_S, whoever meets it (the client
+			 * gets the message) */
+			if (!short_fds || stats_fd_shortage_log_due(cb_clock_mono_us()))
 				slog_warning(s, "%s", err.msg);
 			ok = false;
 		} else {

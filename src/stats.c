@@ -15,10 +15,10 @@ void stats_init(void)
 
 static _Atomic int64_t fd_shortage_logged_us;
 
-bool stats_fd_shortage_log_due(int64_t now_us, int interval_s)
+bool stats_fd_shortage_log_due(int64_t now_us)
 {
 	int64_t last = atomic_load(&fd_shortage_logged_us);
-	if (last != 0 && now_us - last < (int64_t)interval_s * 1000000)
+	if (last != 0 && now_us - last < (int64_t)STATS_FD_SHORTAGE_LOG_S * 1000000)
 		return false;
 	return atomic_compare_exchange_strong(&fd_shortage_logged_us, &last, now_us);
 }

@@ -40,12 +40,16 @@ extern time_t stats_started;
 /* Record the start time. */
 void stats_init(void);
 
+/* Seconds between two log lines about a shortage of file descriptors. */
+#define STATS_FD_SHORTAGE_LOG_S 10
+
 /*
  * Whether a shortage of file descriptors may be logged now (now_us on the
- * monotonic clock): true at most once every interval_s seconds across all
- * threads (the main thread's refusals at accept, the sessions' backend
- * connections), so that a shortage does not flood the log.
+ * monotonic clock): true at most once every STATS_FD_SHORTAGE_LOG_S
+ * seconds across all threads (the main thread's refusals at accept, the
+ * sessions' backend connections), so that a shortage does not flood the
+ * log.
  */
-bool stats_fd_shortage_log_due(int64_t now_us, int interval_s);
+bool stats_fd_shortage_log_due(int64_t now_us);
 
 #endif /* CBD_STATS_H */
