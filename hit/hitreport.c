@@ -15,17 +15,22 @@ static void put32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
+void hitreport_clear(hitreport *r)
+{
+	put32(r->buf + 20, 0);
+	r->len = HITREPORT_HEADER;
+	r->answered = 0;
+	r->dropped = 0;
+	r->last_plan = 0;
+}
+
 void hitreport_begin(hitreport *r, const char *fingerprint)
 {
 	memcpy(r->buf, HITREPORT_MAGIC, 4);
 	memset(r->buf + 4, '0', 16);
 	size_t fl = strnlen(fingerprint, 16);
 	memcpy(r->buf + 4, fingerprint, fl);
-	put32(r->buf + 20, 0);
-	r->len = HITREPORT_HEADER;
-	r->answered = 0;
-	r->dropped = 0;
-	r->last_plan = 0;
+	hitreport_clear(r);
 }
 
 bool hitreport_for(const hitreport *r, const char *fingerprint)

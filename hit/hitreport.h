@@ -46,6 +46,8 @@ typedef struct hitreport {
 
 /* Begin an empty report for the groups of fingerprint (16 hex digits). */
 void hitreport_begin(hitreport *r, const char *fingerprint);
+/* Empty r after it was sent: the same fingerprint, no hits, no statements. */
+void hitreport_clear(hitreport *r);
 /* Whether r was begun for fingerprint. */
 bool hitreport_for(const hitreport *r, const char *fingerprint);
 /* Add a hit; false when it does not fit (send r, begin again, add again), or its value is too long (dropped). */

@@ -241,10 +241,7 @@ static void report_flush(void)
 	pthread_once(&report_once, report_init);
 	if (report_fd >= 0 && tl.tolen > 0)
 		(void)sendto(report_fd, tl.r.buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&tl.to, tl.tolen);
-	char fp[17];
-	memcpy(fp, tl.r.buf + 4, 16);
-	fp[16] = '\0';
-	hitreport_begin(&tl.r, fp);
+	hitreport_clear(&tl.r);
 	tl.sent_us = mono_us();
 }
 

@@ -57,6 +57,16 @@ static void test_round_trip(void **state)
 	assert_int_equal(h.entry, 65535);
 	assert_string_equal(h.value, "O'Brien");
 	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 0);
+
+	/* sent: cleared for the same groups */
+	hitreport_clear(&r);
+	assert_true(hitreport_for(&r, FP));
+	assert_false(hitreport_pending(&r));
+	n = hitreport_finish(&r);
+	assert_true(hitreport_header(r.buf, n, fp, &answered, &pos));
+	assert_string_equal(fp, FP);
+	assert_int_equal(answered, 0);
+	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 0);
 }
 
 static void test_limits(void **state)
