@@ -67,6 +67,13 @@ typedef struct unit {
 	unsigned execs;                        /* its Query or Execute messages */
 	unsigned misses;                       /* of those, reads the cache could answer (missed, or refused) */
 	sqlfe_stmtclass_begin begin;           /* UNIT_QUERY: the transaction start it is, if one */
+	/*
+	 * A pipeline answer_held matched whose read the cache missed: wrap of
+	 * its statements change nothing but open a transaction (BEGIN: 1) or
+	 * nothing at all when the read succeeds (SAVEPOINT x, RELEASE x: 2).
+	 */
+	unsigned wrap;
+	bool begins_rc; /* its BEGIN opens a READ COMMITTED transaction */
 } unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
@@ -121,9 +128,13 @@ struct sesscache {
 	/* the exchanges the backend has not finished, oldest first (units[head .. head + nunits)) */
 	unit *units;
 	size_t cap, head, nunits;
-	char txn;          /* the last ReadyForQuery's status */
-	bool txn_reads;    /* the open transaction may be answered from the cache (see txn_readable) */
-	int swallow_parse; /* ParseComplete messages the client must not see */
+	char txn;            /* the last ReadyForQuery's status */
+	bool txn_reads;      /* the open transaction may be answered from the cache (see txn_readable) */
+	bool report_txn;     /* the client reads hits itself: tell it cbcache.txn_reads (put_txn_reads) */
+	bool txn_reported;   /* the cbcache.txn_reads it was last told ("on": true) */
+	unsigned held_wrap;  /* the held pipeline, to the backend: its unit's wrap */
+	bool held_begins_rc; /* ... and begins_rc */
+	int swallow_parse;   /* ParseComplete messages the client must not see */
 
 	/* extended messages held until Sync */
 	wire_buf held;
@@ -479,11 +490,14 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 	free(lens);
 }
 
+static void put_txn_reads(sesscache *sc, wire_buf *cout);
+
 /* The client's ReadyForQuery held back for a check goes out now. */
 static void release_ready(sesscache *sc, wire_buf *cout, char *ready)
 {
 	if (sc->held_ready == '\0')
 		return;
+	put_txn_reads(sc, cout);
 	wire_put_ready(cout, sc->held_ready);
 	*ready = sc->held_ready;
 	sc->held_ready = '\0';
@@ -728,15 +742,38 @@ static void txn_readable(sesscache *sc, const unit *u, char z)
 	if (z != 'T') {
 		sc->txn_reads = false;
 	} else if (sc->txn == 'I') {
-		/* u opened the transaction: a single BEGIN or START TRANSACTION */
-		sc->txn_reads = u->kind == UNIT_QUERY && !u->error &&
-		                (u->begin == SQLFE_BEGIN_READ_COMMITTED ||
-		                 (u->begin == SQLFE_BEGIN_DEFAULT && sc->default_rc && sc->check == CHK_OK));
+		/* u opened the transaction: a single BEGIN or START TRANSACTION, or BEGIN and a read (answer_held) */
+		if (u->kind == UNIT_QUERY)
+			sc->txn_reads = !u->error &&
+			                (u->begin == SQLFE_BEGIN_READ_COMMITTED ||
+			                 (u->begin == SQLFE_BEGIN_DEFAULT && sc->default_rc && sc->check == CHK_OK));
+		else
+			sc->txn_reads = u->kind == UNIT_EXTENDED && u->begins_rc && !u->error && u->eff.effects == 0 &&
+			                u->misses + u->wrap == u->execs;
 	} else if (u->kind != UNIT_EXTENDED && u->kind != UNIT_QUERY) {
 		sc->txn_reads = false;
-	} else if (u->error || u->eff.effects != 0 || u->misses != u->execs) {
+	} else if (u->error || u->eff.effects != 0 || u->misses + u->wrap != u->execs) {
 		sc->txn_reads = false;
 	}
+}
+
+/*
+ * Before a ReadyForQuery to a client that answers hits itself (it asked
+ * with cbcache.in_process): ParameterStatus cbcache.txn_reads "on" while
+ * its open transaction may be answered from the cache (txn_readable), "off"
+ * when that changed.  The cbcache ODBC driver reads it to answer the reads
+ * of such a transaction in its own process (odbc-driver/inproc.h).
+ */
+static void put_txn_reads(sesscache *sc, wire_buf *cout)
+{
+	bool on = sc->txn == 'T' && sc->txn_reads;
+	if (!sc->report_txn || on == sc->txn_reported)
+		return;
+	size_t m = wire_begin(cout, 'S');
+	wire_put_str(cout, "cbcache.txn_reads");
+	wire_put_str(cout, on ? "on" : "off");
+	wire_end(cout, m);
+	sc->txn_reported = on;
 }
 
 /* A backend message of the client's unit u; false: the client does not see it. */
@@ -837,6 +874,8 @@ bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire
 		else
 			pass = unit_message(sc, u, type, msg, n, bout, ready);
 	}
+	if (pass && type == 'Z')
+		put_txn_reads(sc, cout);
 	if (pass)
 		wire_buf_append(cout, msg, n);
 	return pass;
@@ -1278,6 +1317,7 @@ static bool answer_with(sesscache *sc, const hitpath_request *rq, wire_buf *cout
 	}
 	if (tail != NULL)
 		wire_buf_append(cout, tail->data + tail->start, wire_buf_avail(tail));
+	put_txn_reads(sc, cout);
 	wire_put_ready(cout, sc->txn); /* 'I', or 'T' in a transaction answered here */
 	STATS_ADD(queries_cache_hits, 1);
 	return true;
@@ -1652,8 +1692,12 @@ static bool answer_held(sesscache *sc, wire_buf *cout, wire_buf *bout)
 		put_utility_answer(cout, d0, "SAVEPOINT");
 		bool ok = !tail.failed && answer_batch(sc, st[1].p, st[1].end, mark, &tail, cout, bout);
 		wire_buf_free(&tail);
-		if (ok)
+		if (ok) {
 			parsed_here(sc, p2, l2); /* the client's unnamed statement is the RELEASE */
+		} else {
+			cout->len = mark;  /* the SAVEPOINT's answers too: the backend gives them */
+			sc->held_wrap = 2; /* to the backend: the transaction may still be answered (txn_readable) */
+		}
 		return ok;
 	}
 	if (n == 2 && sc->txn == 'I' && sc->default_rc && sc->check == CHK_OK &&
@@ -1669,6 +1713,9 @@ static bool answer_held(sesscache *sc, wire_buf *cout, wire_buf *bout)
 			cout->len = mark;
 			sc->txn = 'I';
 			sc->txn_reads = false;
+			/* to the backend: the transaction it opens may still be answered (txn_readable) */
+			sc->held_wrap = 1;
+			sc->held_begins_rc = true;
 			return false;
 		}
 		u->forget = SQLFE_FORGET_NONE;
@@ -1692,6 +1739,15 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 				return SESSCACHE_ANSWERED;
 			}
 			release_held(sc, bout);
+			if (sc->held_wrap > 0) {
+				unit *u = open_extended(sc);
+				if (u != NULL) {
+					u->wrap = sc->held_wrap;
+					u->begins_rc = sc->held_begins_rc;
+				}
+				sc->held_wrap = 0;
+				sc->held_begins_rc = false;
+			}
 			forward(sc, type, msg, n, bout);
 			return SESSCACHE_FORWARDED;
 		}
@@ -1733,4 +1789,9 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 cachesvc *sesscache_cachesvc(sesscache *sc)
 {
 	return sc->cs;
+}
+
+void sesscache_report_txn_reads(sesscache *sc)
+{
+	sc->report_txn = true;
 }

@@ -149,4 +149,13 @@ bool sesscache_backend_owes(const sesscache *sc);
 /* The cache the session is bound to (borrowed). */
 cachesvc *sesscache_cachesvc(sesscache *sc);
 
+/*
+ * The client answers hits from the cache file itself (it was told
+ * cbcache.in_process on): before each ReadyForQuery it is told, with the
+ * ParameterStatus cbcache.txn_reads (on/off, sent when it changes),
+ * whether its open transaction may be answered from the cache
+ * (doc/cache.md, "Reads inside transactions").
+ */
+void sesscache_report_txn_reads(sesscache *sc);
+
 #endif /* CBD_SESSCACHE_H */

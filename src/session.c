@@ -543,6 +543,7 @@ static void put_in_process(sess_session *s)
 	if (file == NULL)
 		return;
 	atomic_store_explicit(&s->in_process, true, memory_order_relaxed);
+	sesscache_report_txn_reads(s->sc);
 	m = wire_begin(&s->cout, 'S');
 	wire_put_str(&s->cout, "cbcache.cache_file");
 	wire_put_str(&s->cout, file);

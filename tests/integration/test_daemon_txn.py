@@ -25,7 +25,11 @@ as hits:
   a lookup, RELEASE SAVEPOINT x in one: hits, and the client's unnamed
   statement is the RELEASE (bound again it fails as on PostgreSQL: the
   savepoint is gone); a RELEASE of another savepoint, a write in the
-  pipeline: no hit.
+  pipeline: no hit.  A miss in either pipeline (the pipeline goes to the
+  backend whole) leaves the transaction answerable; a lock or a write in
+  the savepoint pipeline does not;
+- a client that asked for in-process reads (-c cbcache.in_process=on) is
+  told cbcache.txn_reads on/off before each ReadyForQuery that changes it.
 """
 import os
 import sys
@@ -44,8 +48,8 @@ d = h.Daemon(conf)
 with d:
     cb = h.Conn(d.sock).login()
     pg = h.direct()
-    ids = [int(r[0]) for r in h.rows_of(pg, "SELECT id FROM regisseur ORDER BY id LIMIT 40")]
-    warm, cold = ids[:30], ids[30:]
+    ids = [int(r[0]) for r in h.rows_of(pg, "SELECT id FROM regisseur ORDER BY id LIMIT 50")]
+    warm, cold = ids[:38], ids[38:]
     LOOK = "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = %d"
     for i in warm:
         exchange(cb, Q(LOOK % i))
@@ -136,8 +140,58 @@ with d:
                             (util("SAVEPOINT cbo_svp") + named("", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
                              + S, "lookup after the write", False),
                             (Q("COMMIT"), "commit", False)])
+    # a miss in those pipelines goes to the backend whole, and the transaction may still be answered:
+    # the BEGIN and the SAVEPOINT/RELEASE around a read that succeeds change nothing else
+    seq("pipelined misses", [(util("BEGIN") + named("", next(c)) + S, "begin and a cold lookup (miss)", False),
+                             (util("SAVEPOINT cbo_svp") + named("", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
+                              + S, "savepoint, lookup, release", True),
+                             (util("SAVEPOINT cbo_svp") + named("", next(c)) + util("RELEASE SAVEPOINT cbo_svp")
+                              + S, "savepoint, cold lookup (miss), release", False),
+                             (util("SAVEPOINT cbo_svp") + named("", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
+                              + S, "savepoint, lookup, release after the miss", True),
+                             (util("SAVEPOINT cbo_svp") + util("SELECT pg_advisory_xact_lock(43)")
+                              + util("RELEASE SAVEPOINT cbo_svp") + S, "savepoint, advisory lock, release", False),
+                             (util("SAVEPOINT cbo_svp") + named("", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
+                              + S, "savepoint, lookup, release after the lock", False),
+                             (Q("ROLLBACK"), "rollback", False)])
+    seq("pipelined miss, then a write", [(util("BEGIN") + named("", next(c)) + S, "begin and a cold lookup", False),
+                                         (util("SAVEPOINT cbo_svp")
+                                          + util("UPDATE regisseur SET nname = 'svp' WHERE id = %d" % mine)
+                                          + util("RELEASE SAVEPOINT cbo_svp") + S, "savepoint, update, release",
+                                          False),
+                                         (util("SAVEPOINT cbo_svp") + named("", mine) + util("RELEASE cbo_svp") + S,
+                                          "the transaction's own row", False),
+                                         (Q("ROLLBACK"), "rollback", False)])
+    seq("pipelined hit, then a write", [(util("BEGIN") + named("", next(w)) + S, "begin and lookup", True),
+                                        (util("SAVEPOINT cbo_svp")
+                                         + util("UPDATE regisseur SET nname = 'svp' WHERE id = %d" % mine)
+                                         + util("RELEASE SAVEPOINT cbo_svp") + S, "savepoint, update, release",
+                                         False),
+                                        (Q("ROLLBACK"), "rollback", False)])
     seq("after", [(Q("BEGIN"), "begin", False), (look(), "lookup", True), (Q("COMMIT"), "commit", False),
                   (look(), "autocommit lookup", True)])
+
+    # a client that answers hits itself is told before each ReadyForQuery, when it changed, whether its
+    # transaction may be answered (ParameterStatus cbcache.txn_reads); others never get it
+    def told(conn, data):
+        out = exchange(conn, data)
+        said = [m[5:-1].split(b"\0") for m in out if m[:1] == b"S" and b"cbcache.txn_reads" in m]
+        return [v.decode() for _, v in said]
+
+    ip = h.Conn(d.sock).login(extra={"options": "-c cbcache.in_process=on"})
+    check(told(ip, Q("BEGIN")) == ["on"], "in-process client: BEGIN (read committed) says txn_reads on", d)
+    check(told(ip, Q(LOOK % warm[1])) == [], "... a lookup changes nothing", d)
+    check(told(ip, Q("SELECT pg_advisory_xact_lock(44)")) == ["off"], "... a lock says off", d)
+    check(told(ip, Q("COMMIT")) == [], "... COMMIT: already off", d)
+    check(told(ip, util("BEGIN") + named("", next(c)) + S) == ["on"],
+          "... BEGIN and a cold lookup in one pipeline say on", d)
+    check(told(ip, Q("UPDATE regisseur SET nname = nname WHERE id = %d" % mine)) == ["off"], "... a write says off", d)
+    check(told(ip, Q("ROLLBACK")) == [], "... ROLLBACK", d)
+    check(told(ip, util("BEGIN") + named("", next(w)) + S) == ["on"], "... BEGIN and a hit in one pipeline say on", d)
+    check(told(ip, Q("COMMIT")) == ["off"], "... COMMIT says off", d)
+    ip.close()
+    plain = exchange(cb, Q("BEGIN")) + exchange(cb, Q("COMMIT"))
+    check(not any(m[:1] == b"S" for m in plain), "a client that did not ask is not told", d)
     cb.close()
     pg.close()
     d.stop()
