@@ -793,11 +793,13 @@ void conn_pcache_free(cbo_dbc *dbc)
 	}
 }
 
-SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)
+/* sql on the wire; settings: it may change what in-process answers depend on (inproc.h). */
+static SQLRETURN conn_exec(cbo_dbc *dbc, cbo_diag *d, const char *sql, bool settings)
 {
 	cbo_diag *saved = dbc->notice_diag;
 	dbc->notice_diag = d;
-	inproc_settings_changed(dbc->inproc); /* the driver's own statements: SET, isolation, ... */
+	if (settings)
+		inproc_settings_changed(dbc->inproc);
 	PGresult *r = PQexec(dbc->pg, sql);
 	dbc->notice_diag = saved;
 	SQLRETURN ret = SQL_SUCCESS;
@@ -805,6 +807,11 @@ SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)
 		ret = diag_add_pg(d, dbc->pg, r, "Error while executing the query");
 	PQclear(r);
 	return ret;
+}
+
+SQLRETURN conn_exec_simple(cbo_dbc *dbc, cbo_diag *d, const char *sql)
+{
+	return conn_exec(dbc, d, sql, true); /* the driver's own statements: SET, isolation, ... */
 }
 
 /* Whether the session has the cursor `name` (a lookup that cannot fail a
@@ -882,7 +889,9 @@ SQLRETURN conn_end_tran(cbo_dbc *dbc, SQLSMALLINT completion)
 		return diag_add_pg(&dbc->diag, dbc->pg, NULL, NULL);
 	/* psqlODBC sends COMMIT even in a failed transaction: the server rolls
 	 * it back and answers ROLLBACK, a success */
-	SQLRETURN r = conn_exec_simple(dbc, &dbc->diag, completion == SQL_COMMIT ? "COMMIT" : "ROLLBACK");
+	/* the settings check runs outside transactions (inproc.h): one that ran before this one is still
+	 * good unless a statement in it (a SET the ROLLBACK undoes) asked for another */
+	SQLRETURN r = conn_exec(dbc, &dbc->diag, completion == SQL_COMMIT ? "COMMIT" : "ROLLBACK", false);
 	/* (a commit of a failed transaction rolls it back) */
 	bool committed = completion == SQL_COMMIT && ts == PQTRANS_INTRANS && SQL_SUCCEEDED(r);
 	for (cbo_stmt *st = dbc->stmts; st; st = st->next)

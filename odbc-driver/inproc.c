@@ -666,13 +666,40 @@ bad:
 	return NULL;
 }
 
-bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int nparams, const char *const *vals,
-                   const int *lens, PGresult **out)
+/* Whether the transaction txn may be answered from the cache; when not, ip->reason says why. */
+static bool txn_answerable(inproc *ip, PGconn *pg, inproc_txn txn)
+{
+	if (!ip->checked && txn == INPROC_TXN_OPEN) {
+		/* a check inside a transaction could read a SET its ROLLBACK undoes */
+		snprintf(ip->reason, sizeof(ip->reason),
+		         "the settings must be checked again, which waits for the "
+		         "transaction's end");
+		return false;
+	}
+	if (!ip->checked && !run_check(ip, pg))
+		return false;
+	if (txn == INPROC_TXN_BEGIN && !ip->row.default_read_committed) {
+		snprintf(ip->reason, sizeof(ip->reason),
+		         "a transaction would begin that is not READ COMMITTED "
+		         "(default_transaction_isolation)");
+		return false;
+	}
+	if (txn == INPROC_TXN_OPEN && !param_is(pg, "cbcache.txn_reads", "on")) {
+		snprintf(ip->reason, sizeof(ip->reason),
+		         "the open transaction is not one the cache may answer (not READ "
+		         "COMMITTED, or it wrote, locked or changed a setting)");
+		return false;
+	}
+	return true;
+}
+
+bool inproc_select(inproc *ip, PGconn *pg, inproc_txn txn, const char *text, size_t len, int nparams,
+                   const char *const *vals, const int *lens, PGresult **out)
 {
 	*out = NULL;
 	ip->reason[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (!ip->checked && !run_check(ip, pg))
+		if (!txn_answerable(ip, pg, txn))
 			break;
 		hitpath_session ss = {.timezone = PQparameterStatus(pg, "TimeZone"),
 		                      .datestyle = PQparameterStatus(pg, "DateStyle"),

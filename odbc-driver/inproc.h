@@ -24,9 +24,10 @@
  * Per connection: one hit path connection (a read-only SQLite connection
  * with its prepared statements).  A statement is answered here only when
  * all of these hold, else it goes to cbcached as before:
- *  - the connection is in autocommit mode with no transaction open, and
- *    the statement is one SELECT with text parameters and nothing the
- *    driver must send first (statement.c decides);
+ *  - the statement is one SELECT with text parameters and nothing the
+ *    driver must send first (statement.c decides), and either no
+ *    transaction is open or the open one may be answered from the cache
+ *    (below);
  *  - the reader gate is open (cbcached's lease is current, no write
  *    through cbcached waits for the change stream, the stream streams);
  *  - the settings check (hit/sesscheck.h) ran on this connection after
@@ -43,6 +44,30 @@
  * A write of this connection goes through cbcached, which closes the
  * reader gate before it answers the write and opens it once the stream
  * applied the write: the connection reads its own writes.
+ *
+ * Transactions (doc/cache.md, "Reads inside transactions").  Under READ
+ * COMMITTED every statement sees what was committed before it began,
+ * which is what a cache answer gives, so a transaction's reads may be
+ * answered until it writes, locks or changes a setting:
+ *  - with autocommit off and no transaction open, the driver would send
+ *    BEGIN with the statement.  When a plain BEGIN is READ COMMITTED (the
+ *    settings check read default_transaction_isolation) and the statement
+ *    is a hit, the BEGIN is not sent: the transaction has not begun as
+ *    far as the backend is concerned, and SQLEndTran of it sends nothing
+ *    (as psqlODBC's does when no transaction is open).  A read answered
+ *    before the transaction's first statement on the wire is one a READ
+ *    COMMITTED transaction begun then would have answered the same; what
+ *    differs is the transaction's start time (now()) and that no lock was
+ *    taken, as for cbcached's own answers inside transactions.
+ *  - inside an open transaction, only while cbcached says so: it judges
+ *    every statement of the session (it sees all of them but the ones
+ *    answered here, which are reads) and tells an in-process client the
+ *    ParameterStatus cbcache.txn_reads before each ReadyForQuery.  The
+ *    savepoint of statement-level rollback is not sent either: a read
+ *    answered here cannot fail the transaction.
+ *  - the settings check runs only with no transaction open, so COMMIT
+ *    and ROLLBACK (which can undo a SET) keep it only when no statement
+ *    of the transaction asked for a check.
  */
 #ifndef CBO_INPROC_H
 #define CBO_INPROC_H
@@ -70,14 +95,24 @@ void inproc_settings_changed(inproc *ip);
  */
 void inproc_sent(inproc *ip, const char *text, size_t len, bool std);
 
+/* Where the statement runs: the transaction the driver is in or would open. */
+typedef enum inproc_txn {
+	INPROC_TXN_NONE,  /* autocommit, no transaction open */
+	INPROC_TXN_BEGIN, /* autocommit off, no transaction open yet: the driver would send BEGIN with it */
+	INPROC_TXN_OPEN,  /* a transaction is open (PQTRANS_INTRANS) */
+} inproc_txn;
+
 /*
  * Answer the SELECT text (the $n parameters vals[i] of lens[i] bytes,
  * text format; NULL: SQL NULL) from the cache: a PGresult like the one
  * the backend would give (PGRES_TUPLES_OK) into *out, true.  False: send
  * it to cbcached (nothing was answered; CBCACHE_INPROC_TRACE says why).
+ * Inside a transaction, only when cbcached said the transaction may be
+ * answered (cbcache.txn_reads on); with INPROC_TXN_BEGIN only when a
+ * plain BEGIN is READ COMMITTED: the BEGIN is then not sent (see DESIGN).
  */
-bool inproc_select(inproc *ip, PGconn *pg, const char *text, size_t len, int nparams, const char *const *vals,
-                   const int *lens, PGresult **out);
+bool inproc_select(inproc *ip, PGconn *pg, inproc_txn txn, const char *text, size_t len, int nparams,
+                   const char *const *vals, const int *lens, PGresult **out);
 
 /*
  * With the environment variable CBCACHE_INPROC_TRACE set (not "0"): a

@@ -1074,17 +1074,28 @@ static void stmt_end_copy(PGconn *pg, ExecStatusType s)
 
 /*
  * Answer the execution from the cache file in this process (inproc.h):
- * one SELECT of one parameter set, text parameters, autocommit with no
- * transaction open, nothing the driver must send first.  True when
- * answered: its result is the statement's.
+ * one SELECT of one parameter set, text parameters, nothing the driver
+ * must send first but the BEGIN (autocommit off) or the savepoint
+ * (statement-level rollback) of a transaction the cache may answer.  True
+ * when answered: its result is the statement's.
  */
-static bool stmt_inproc(cbo_stmt *st, const stmt_values *vs, const stmt_exec_part *xp, bool begin, bool svp)
+static bool stmt_inproc(cbo_stmt *st, const stmt_values *vs, const stmt_exec_part *xp, bool begin)
 {
 	cbo_dbc *dbc = st->dbc;
 	if (dbc->inproc == NULL || st->nparts != 1 || vs->nsets != 1 || st->parts[0].kind != NSQL_SELECT ||
-	    st->parts[0].select_into || xp[0].declare || xp[0].updatable || begin || svp || !dbc->autocommit ||
-	    dbc->timeout_in_effect != st->query_timeout || PQtransactionStatus(dbc->pg) != PQTRANS_IDLE)
+	    st->parts[0].select_into || xp[0].declare || xp[0].updatable || dbc->timeout_in_effect != st->query_timeout)
 		return false;
+	inproc_txn txn;
+	switch (PQtransactionStatus(dbc->pg)) {
+	case PQTRANS_IDLE:
+		txn = begin ? INPROC_TXN_BEGIN : INPROC_TXN_NONE;
+		break;
+	case PQTRANS_INTRANS:
+		txn = INPROC_TXN_OPEN;
+		break;
+	default:
+		return false;
+	}
 	const nsql_stmt *s = &st->parts[0];
 	int np = xp[0].nparams;
 	const char *vals[np > 0 ? np : 1];
@@ -1104,7 +1115,7 @@ static bool stmt_inproc(cbo_stmt *st, const stmt_values *vs, const stmt_exec_par
 		lens[k - 1] = v->value != NULL ? v->len : -1;
 	}
 	PGresult *res;
-	if (!inproc_select(dbc->inproc, dbc->pg, xp[0].sql, strlen(xp[0].sql), np, vals, lens, &res))
+	if (!inproc_select(dbc->inproc, dbc->pg, txn, xp[0].sql, strlen(xp[0].sql), np, vals, lens, &res))
 		return false;
 	if (!stmt_add_result(st, res, 0)) {
 		PQclear(res);
@@ -1225,7 +1236,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	if (xp[0].declare && !in_txn)
 		st->cursor_txn = true;
 
-	if (stmt_inproc(st, &vs, xp, begin, svp))
+	if (stmt_inproc(st, &vs, xp, begin))
 		goto answered;
 	/* what the statements may change of what the cache answers under (settings, role, privileges) */
 	for (int p = 0; dbc->inproc != NULL && p < st->nparts; p++)

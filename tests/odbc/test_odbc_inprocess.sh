@@ -13,7 +13,11 @@
 #    cached row; RESET ROLE answers in-process again;
 #  - the REVOKE of a privilege, applied by the stream, stops the
 #    in-process answers for the role that lost it;
-#  - a transaction (autocommit off) and InProcess=0 go through cbcached;
+#  - a READ COMMITTED transaction's reads (autocommit off) are answered
+#    in-process, no BEGIN sent for them, also after a miss opened it on
+#    the wire, until it writes (its own writes are then read from the
+#    backend) or changes a setting; REPEATABLE READ and InProcess=0 go
+#    through cbcached;
 #  - a file at that path carrying another cache's id is not read;
 #  - a pooler that refuses the startup option gets a second attempt
 #    without it (a fake one, in PgBouncer's words).
@@ -221,16 +225,80 @@ for k in range(10):
 rd.close()
 print("ok - the REVOKE stops the in-process answers of the role that lost SELECT")
 
-# a transaction goes through cbcached
+# transactions (autocommit off, pyodbc's default): READ COMMITTED reads are answered in-process
 cn.autocommit = False
 s0 = stat("statements")
-for k in range(5):
-    rows(ids[3])
+for k in range(10):
+    if rows(ids[3]) != direct(ids[3]):
+        fail("a read in a transaction differs")
 cn.commit()
-cn.autocommit = True
+if stat("statements") - s0 > 2:
+    fail("%d statements of a READ COMMITTED transaction's warm reads reached cbcached" % (stat("statements") - s0))
+print("ok - a transaction's warm reads are answered in-process: no BEGIN, no COMMIT sent")
+
+# a transaction opened on the wire by a miss (BEGIN and the read go to cbcached together): cbcached says
+# the transaction may still be answered, and the next reads in it are answered in-process, savepoints unsent
+cold = psql("SELECT max(id) FROM regisseur")[0][0]
+s0 = stat("statements")
+if rows(int(cold)) != direct(int(cold)):
+    fail("a cold read in a transaction differs")
+if stat("statements") == s0:
+    fail("the cold read was answered in-process: no transaction was opened on the wire")
+admin("WAIT", "FILLS", "30000")
+s0 = stat("statements")
+for k in range(10):
+    if rows(ids[4]) != direct(ids[4]):
+        fail("a read in an open transaction differs")
+if stat("statements") - s0 > 0:
+    fail("%d statements of the open READ COMMITTED transaction's warm reads reached cbcached" % (stat("statements") - s0))
+# its own write: read from the backend inside the transaction, never from the cache
+cur.execute("UPDATE regisseur SET nname = 'in-txn' WHERE id = ?", ids[4])
+s0 = stat("statements")
+for k in range(5):
+    if rows(ids[4])[0][2] != "in-txn":
+        fail("a read after the transaction's own write did not see it")
 if stat("statements") - s0 < 5:
-    fail("reads in a transaction did not go through cbcached")
-print("ok - a transaction's reads go through cbcached")
+    fail("reads after the transaction's write were answered from the cache")
+cn.rollback()
+for k in range(5):
+    if rows(ids[4]) != direct(ids[4]) or rows(ids[4])[0][2] == "in-txn":
+        fail("after ROLLBACK the read gave %r" % (rows(ids[4]),))
+# a committed write of the transaction is read back at once
+cur.execute("UPDATE regisseur SET nname = 'committed' WHERE id = ?", ids[4])
+cn.commit()
+for k in range(5):
+    if rows(ids[4])[0][2] != "committed":
+        fail("after COMMIT the read gave %r" % (rows(ids[4]),))
+cn.commit()
+s0 = stat("statements")
+for k in range(10):
+    rows(ids[4])
+    cn.commit()
+if stat("statements") - s0 > 2:
+    fail("after the write was applied the transaction's reads are not answered in-process again")
+print("ok - reads in a transaction a miss opened are answered in-process until it writes; its writes are read back")
+
+# a SET in the transaction: everything to cbcached up to its end
+cur.execute("SET LOCAL statement_timeout = '1h'")
+s0 = stat("statements")
+for k in range(3):
+    rows(ids[4])
+if stat("statements") - s0 < 3:
+    fail("reads after a SET in the transaction were answered in-process")
+cn.rollback()
+
+# REPEATABLE READ: the transaction's snapshot is the backend's, every read goes there
+cn.set_attr(pyodbc.SQL_ATTR_TXN_ISOLATION, pyodbc.SQL_TXN_REPEATABLE_READ)
+s0 = stat("statements")
+for k in range(5):
+    if rows(ids[3]) != direct(ids[3]):
+        fail("a REPEATABLE READ read differs")
+cn.commit()
+if stat("statements") - s0 < 5:
+    fail("reads of a REPEATABLE READ transaction were answered in-process")
+cn.set_attr(pyodbc.SQL_ATTR_TXN_ISOLATION, pyodbc.SQL_TXN_READ_COMMITTED)
+cn.autocommit = True
+print("ok - a SET in a transaction, and REPEATABLE READ, send the reads to cbcached")
 
 # InProcess=0: everything through cbcached
 off = pyodbc.connect("DSN=cbtest;InProcess=0", autocommit=True)
