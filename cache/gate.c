@@ -150,6 +150,17 @@ void gate_close(gate *g)
 	close_word(g);
 }
 
+void gate_bump(gate *g)
+{
+	if (g == NULL)
+		return;
+	_Atomic uint64_t *w = cb_gateword_word(g->word);
+	uint64_t old = atomic_load(w);
+	/* only while open: the keeper's opening compares against a closed word, which this leaves alone */
+	while ((old & CB_GATEWORD_OPEN) != 0 && !atomic_compare_exchange_weak(w, &old, old + 2))
+		;
+}
+
 bool gate_close_in(cachedb_conn *c, cb_error *err)
 {
 	char text[CB_LEASE_TEXT_MAX];

@@ -83,6 +83,14 @@ void gate_stop(gate *g);
 void gate_free(gate *g);
 /* Close the gate now (its word; never waits): readers that look after the return answer nothing. */
 void gate_close(gate *g);
+/*
+ * A write a session answered is applied (its hold passed): count one more
+ * change in an open word, keeping it open (a closed word changes anyway
+ * when it reopens).  A reader that keeps a read transaction while the
+ * word stays the same (hitpath_settings.hold_us) begins a new one, so a
+ * client that learned of its commit reads it in any process.  Never waits.
+ */
+void gate_bump(gate *g);
 /* Close it inside the caller's write transaction on c (the caller holds the write lock). */
 CB_MUSTCHECK bool gate_close_in(cachedb_conn *c, cb_error *err);
 /* Check again soon whether it may reopen (a fence fell). */

@@ -15,6 +15,7 @@
 
 #include "cachegroup/generate.h"
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/sb.h"
 #include "hit/memo.h"
 #include "hit/plancache.h"
@@ -71,6 +72,10 @@ struct hitpath_conn {
 	char *mkey;              /* the memo key of the statement */
 	size_t mkey_len, mkey_cap;
 	render_scratch render;
+	/* settings.hold_us: the read transaction kept from an answer, the gate word before it, when it began */
+	bool held;
+	uint64_t held_word;
+	int64_t held_since;
 };
 
 /* --- small helpers --------------------------------------------------------- */
@@ -251,10 +256,26 @@ hitpath_conn *hitpath_conn_new(hitpath_engine *e, cb_error *err)
 	return c;
 }
 
+int64_t hitpath_conn_held_since(const hitpath_conn *c)
+{
+	return c->held ? c->held_since : 0;
+}
+
+void hitpath_conn_release(hitpath_conn *c)
+{
+	if (!c->held)
+		return;
+	c->held = false;
+	cb_error err = {{0}};
+	if (!reader_end(c->rd, &err))
+		return; /* a read: nothing is lost (reader_end rolled it back) */
+}
+
 void hitpath_conn_free(hitpath_conn *c)
 {
 	if (c == NULL)
 		return;
+	hitpath_conn_release(c);
 	conn_stmt *cs, *tmp;
 	HASH_ITER(hh, c->stmts, cs, tmp)
 	{
@@ -808,6 +829,7 @@ static hitpath_outcome check_gate(hitpath_conn *c, const hitpath_request *rq, hi
 bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb_error *err)
 {
 	readergate g;
+	hitpath_conn_release(c);
 	if (!reader_begin(c->rd, err))
 		return false;
 	if (!readergate_read(c->rd->lite, &c->gate_stmt, c->e->boot_id, cb_lease_now_ms(), &g, err)) {
@@ -815,6 +837,16 @@ bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb_error *err)
 		return false;
 	}
 	*out = g.ddl_generation;
+	return reader_end(c->rd, err);
+}
+
+/* An answer was read: end its read transaction, or keep it for the next statements (hold_us). */
+static bool answered_end(hitpath_conn *c, cb_error *err)
+{
+	if (c->e->s.hold_us > 0 && c->e->gate != NULL) {
+		c->held = true;
+		return true;
+	}
 	return reader_end(c->rd, err);
 }
 
@@ -830,15 +862,27 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 {
 	size_t mark = out->len;
 	memo *m = c->e->memo;
-	if (c->e->gate != NULL && !readergate_word_open(c->e->gate)) {
-		res->gate_closed = true;
-		return to_backend(res, "cbcached closed the reader gate (a write not yet applied, an invalidation, "
-		                       "the change stream down, or cbcached stopped)");
+	uint64_t word = 0;
+	if (c->e->gate != NULL) {
+		word = atomic_load_explicit(cb_gateword_word(c->e->gate), memory_order_acquire);
+		if (!(word & CB_GATEWORD_OPEN)) {
+			hitpath_conn_release(c);
+			res->gate_closed = true;
+			return to_backend(res, "cbcached closed the reader gate (a write not yet applied, an "
+			                       "invalidation, the change stream down, or cbcached stopped)");
+		}
 	}
-	if (!reader_begin(c->rd, err)) {
-		res->outcome = HITPATH_ERROR;
-		return HITPATH_ERROR;
+	if (c->held && (word != c->held_word || cb_clock_mono_us() - c->held_since > (int64_t)c->e->s.hold_us))
+		hitpath_conn_release(c); /* a close since it began (a write to read, a fence), or too old */
+	if (!c->held) {
+		if (!reader_begin(c->rd, err)) {
+			res->outcome = HITPATH_ERROR;
+			return HITPATH_ERROR;
+		}
+		c->held_word = word;
+		c->held_since = c->e->s.hold_us > 0 ? cb_clock_mono_us() : 0;
 	}
+	c->held = false; /* kept again only after an answer */
 	if (c->e->gate != NULL) {
 		hitpath_outcome g = check_gate(c, rq, res, err);
 		if (g != HITPATH_HIT) {
@@ -851,7 +895,7 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 	                memo_key(c, p, rq, ss) && read_position(c, p, &pos);
 	hitpath_outcome o = HITPATH_HIT;
 	if (memoable && rq->refuse == NULL && memo_get(m, c->mkey, c->mkey_len, pos, out, &res->rows)) {
-		if (!reader_end(c->rd, err)) {
+		if (!answered_end(c, err)) {
 			reader_abort(c->rd);
 			out->len = mark;
 			out->failed = false;
@@ -871,7 +915,7 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 	}
 	if (o == HITPATH_HIT)
 		o = answer(c, p, rq, ss, out, res, err);
-	if (o == HITPATH_HIT && !reader_end(c->rd, err))
+	if (o == HITPATH_HIT && !answered_end(c, err))
 		o = HITPATH_ERROR;
 	if (o != HITPATH_HIT) {
 		reader_abort(c->rd);

@@ -94,6 +94,21 @@ typedef struct hitpath_settings {
 	 * (fenced) decide.
 	 */
 	const char *reader_fingerprint;
+	/*
+	 * With reader_fingerprint: the read transaction of an answer is kept
+	 * for the connection's next statements, up to this many microseconds
+	 * after it began and only while the gate word is the very word loaded
+	 * before it began (cbcached closes the word, which counts closes, for
+	 * every change a reader must see at once: a write it answered, a
+	 * fence).  It saves the transaction's begin and end (SQLite's locks
+	 * on the -shm file: system calls) per statement; the answer is what a
+	 * reader that began its transaction then would give, which the lease
+	 * it reads again each time still covers.  The caller ends a kept
+	 * transaction that waits too long with hitpath_conn_release (a kept
+	 * transaction holds back cbcached's checkpoints).  0: every statement
+	 * has a read transaction of its own.
+	 */
+	unsigned hold_us;
 } hitpath_settings;
 
 /* An engine; NULL with the cause in err. */
@@ -199,6 +214,15 @@ typedef struct hitpath_result {
  */
 hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, const hitpath_session *ss, wire_buf *out,
                                 hitpath_result *res, cb_error *err);
+
+/*
+ * With hold_us: the monotonic time (cb_clock_mono_us) at which the read
+ * transaction the connection keeps began; 0 when it keeps none.
+ */
+int64_t hitpath_conn_held_since(const hitpath_conn *c);
+
+/* End the read transaction the connection keeps (hold_us), if any. */
+void hitpath_conn_release(hitpath_conn *c);
 
 /*
  * With reader_fingerprint: the cache file's ddl_generation now, read in a

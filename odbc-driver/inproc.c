@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cachegroup/cachegroup.h"
+#include "common/clock.h"
 #include "common/sb.h"
 #include "hit/hitpath.h"
 #include "hit/hitreport.h"
@@ -50,8 +52,17 @@ static engine *engines; /* under engines_lock */
 struct inproc {
 	engine *e;
 	hitpath_conn *hc;
-	bool checked;         /* the settings check's row is current */
-	uint64_t checked_gen; /* the file's ddl_generation before that check ran */
+	/*
+	 * The read transaction hc keeps from an answer (hitpath_settings.hold_us):
+	 * lock is held while the connection's thread uses hc and while the keeper
+	 * thread ends a kept transaction; held_since is when the kept one began
+	 * (0: none), read by the keeper without the lock.
+	 */
+	pthread_mutex_t lock;
+	_Atomic int64_t held_since;
+	struct inproc *keep_next; /* the keeper's list, under keep_lock */
+	bool checked;             /* the settings check's row is current */
+	uint64_t checked_gen;     /* the file's ddl_generation before that check ran */
 	sesscheck_row row;
 	wire_buf out;
 	char reason[1024];
@@ -201,6 +212,161 @@ out:
 	if (!ok)
 		meta_free(m);
 	return ok;
+}
+
+/* --- kept read transactions ---------------------------------------------------------- */
+
+/*
+ * An answer's read transaction is kept for the connection's next
+ * statements for up to INPROC_HOLD_US (hitpath_settings.hold_us: it saves
+ * SQLite's lock system calls per statement).  A kept transaction holds
+ * back cbcached's checkpoints of the file, so one that is not used again
+ * in time is ended by the keeper: one thread of the process, started with
+ * the first connection, that sleeps while no connection keeps one and
+ * otherwise looks every INPROC_HOLD_US.  It never waits for a connection
+ * that is busy (trylock): that connection's next statement ends or renews
+ * its own.
+ *
+ * Arming without a lock on the hit path: a connection stores held_since,
+ * then reads keep_armed, and wakes the keeper only when it is off; the
+ * keeper clears keep_armed, then reads every held_since.  With both in
+ * sequentially consistent order, either the keeper sees the transaction
+ * or the connection sees the keeper off and wakes it.
+ */
+#define INPROC_HOLD_US 1000
+
+/* The hold: INPROC_HOLD_US, or the environment's CBCACHE_INPROC_HOLD_US (0: none; doc/odbc.md). */
+static pthread_once_t hold_once = PTHREAD_ONCE_INIT;
+static unsigned hold_us = INPROC_HOLD_US;
+
+static void hold_init(void)
+{
+	const char *v = getenv("CBCACHE_INPROC_HOLD_US");
+	char *end;
+	unsigned long n = v != NULL && v[0] != '\0' ? strtoul(v, &end, 10) : 0;
+	if (v != NULL && v[0] != '\0' && *end == '\0' && n <= 60000000UL)
+		hold_us = (unsigned)n;
+	else if (v != NULL && v[0] != '\0')
+		inproc_trace("CBCACHE_INPROC_HOLD_US=%s is not a number of microseconds up to 60000000: %u is used", v,
+		             hold_us);
+}
+
+static pthread_mutex_t keep_lock = PTHREAD_MUTEX_INITIALIZER; /* keep_list and the keeper's state */
+static pthread_cond_t keep_cond = PTHREAD_COND_INITIALIZER;
+static inproc *keep_list;
+static bool keep_started, keep_stop;
+static pthread_t keep_thread;
+static atomic_bool keep_armed;
+static pthread_once_t keep_fork_once = PTHREAD_ONCE_INIT;
+
+/* End the kept transactions older than INPROC_HOLD_US; true while any is kept (under keep_lock). */
+static bool keep_sweep(void)
+{
+	bool any = false;
+	int64_t now = cb_clock_mono_us();
+	for (inproc *ip = keep_list; ip != NULL; ip = ip->keep_next) {
+		int64_t since = atomic_load(&ip->held_since);
+		if (since == 0)
+			continue;
+		if (now - since < (int64_t)hold_us || pthread_mutex_trylock(&ip->lock) != 0) {
+			any = true;
+			continue;
+		}
+		hitpath_conn_release(ip->hc);
+		atomic_store(&ip->held_since, 0);
+		pthread_mutex_unlock(&ip->lock);
+	}
+	return any;
+}
+
+static void *keep_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&keep_lock);
+	while (!keep_stop) {
+		if (!atomic_load(&keep_armed)) {
+			pthread_cond_wait(&keep_cond, &keep_lock);
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t wait_us = hold_us < 1000000 ? hold_us : 1000000; /* long holds: looked at each second */
+		ts.tv_nsec += (long)wait_us * 1000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&keep_cond, &keep_lock, &ts);
+		if (keep_stop)
+			break;
+		atomic_store(&keep_armed, false);
+		if (keep_sweep())
+			atomic_store(&keep_armed, true);
+	}
+	pthread_mutex_unlock(&keep_lock);
+	return NULL;
+}
+
+/* fork(): the child has no keeper (threads do not survive fork); the next connection there starts one */
+static void keep_fork_prepare(void)
+{
+	pthread_mutex_lock(&keep_lock);
+}
+static void keep_fork_parent(void)
+{
+	pthread_mutex_unlock(&keep_lock);
+}
+static void keep_fork_child(void)
+{
+	keep_started = false;
+	atomic_store(&keep_armed, false);
+	pthread_mutex_unlock(&keep_lock);
+}
+static void keep_fork_init(void)
+{
+	(void)pthread_atfork(keep_fork_prepare, keep_fork_parent, keep_fork_child);
+}
+
+/* A connection joins the keeper's list (the keeper started when needed); false: no thread could start. */
+static bool keep_add(inproc *ip)
+{
+	pthread_once(&keep_fork_once, keep_fork_init);
+	pthread_mutex_lock(&keep_lock);
+	bool ok = true;
+	if (!keep_started) {
+		keep_stop = false;
+		ok = keep_started = pthread_create(&keep_thread, NULL, keep_main, NULL) == 0;
+	}
+	if (ok) {
+		ip->keep_next = keep_list;
+		keep_list = ip;
+	}
+	pthread_mutex_unlock(&keep_lock);
+	return ok;
+}
+
+static void keep_remove(inproc *ip)
+{
+	pthread_mutex_lock(&keep_lock);
+	for (inproc **pp = &keep_list; *pp != NULL; pp = &(*pp)->keep_next)
+		if (*pp == ip) {
+			*pp = ip->keep_next;
+			break;
+		}
+	pthread_mutex_unlock(&keep_lock);
+}
+
+/* After the connection's statement (ip->lock held): note what hc keeps, and wake the keeper when it sleeps. */
+static void keep_note(inproc *ip)
+{
+	int64_t since = hitpath_conn_held_since(ip->hc);
+	atomic_store(&ip->held_since, since);
+	if (since != 0 && !atomic_load(&keep_armed)) {
+		pthread_mutex_lock(&keep_lock);
+		atomic_store(&keep_armed, true);
+		pthread_cond_signal(&keep_cond);
+		pthread_mutex_unlock(&keep_lock);
+	}
 }
 
 /* --- hit reports (hit/hitreport.h) ----------------------------------------------------- */
@@ -375,12 +541,14 @@ static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *w
 	int pl = snprintf(e->hits_to.sun_path, sizeof(e->hits_to.sun_path), "%s%s", path, HITREPORT_SOCKET_SUFFIX);
 	if (pl > 0 && (size_t)pl < sizeof(e->hits_to.sun_path))
 		e->hits_len = (socklen_t)sizeof(e->hits_to);
+	pthread_once(&hold_once, hold_init);
 	hitpath_settings hs = {.cache_path = path,
 	                       .groups = e->groups,
 	                       .ngroups = e->ngroups,
 	                       .collation_c = m->collation_c,
 	                       .fill_timezone = m->fill_timezone,
 	                       .reader_fingerprint = e->fingerprint,
+	                       .hold_us = hold_us,
 	                       .on_hit = report_hit,
 	                       .hit_arg = e};
 	cb_error err = {{0}};
@@ -485,6 +653,15 @@ __attribute__((destructor)) static void inproc_unload(void)
 	if (report_fd >= 0)
 		close(report_fd);
 	report_fd = -1;
+	/* the keeper runs this library's code: it ends before the library is unmapped */
+	pthread_mutex_lock(&keep_lock);
+	bool started = keep_started;
+	keep_stop = true;
+	keep_started = false;
+	pthread_cond_signal(&keep_cond);
+	pthread_mutex_unlock(&keep_lock);
+	if (started)
+		pthread_join(keep_thread, NULL);
 }
 
 /* --- connections ------------------------------------------------------------------------ */
@@ -518,6 +695,15 @@ inproc *inproc_attach(PGconn *pg, char *why, size_t cap)
 		free(ip);
 		return NULL;
 	}
+	pthread_mutex_init(&ip->lock, NULL);
+	if (!keep_add(ip)) {
+		snprintf(why, cap, "cannot start the thread that ends unused cache reads: out of resources");
+		pthread_mutex_destroy(&ip->lock);
+		hitpath_conn_free(ip->hc);
+		engine_put(ip->e);
+		free(ip);
+		return NULL;
+	}
 	return ip;
 }
 
@@ -526,6 +712,8 @@ void inproc_detach(inproc *ip)
 	if (ip == NULL)
 		return;
 	report_flush();
+	keep_remove(ip); /* the keeper no longer sees it: hc is this thread's alone */
+	pthread_mutex_destroy(&ip->lock);
 	hitpath_conn_free(ip->hc);
 	engine_put(ip->e);
 	wire_buf_free(&ip->out);
@@ -555,7 +743,11 @@ static bool run_check(inproc *ip, PGconn *pg)
 {
 	cb_error err = {{0}};
 	uint64_t gen;
-	if (!hitpath_conn_ddl_generation(ip->hc, &gen, &err)) {
+	pthread_mutex_lock(&ip->lock);
+	bool read = hitpath_conn_ddl_generation(ip->hc, &gen, &err);
+	keep_note(ip);
+	pthread_mutex_unlock(&ip->lock);
+	if (!read) {
 		snprintf(ip->reason, sizeof(ip->reason), "%.1000s", err.msg);
 		return false;
 	}
@@ -720,7 +912,10 @@ bool inproc_select(inproc *ip, PGconn *pg, inproc_txn txn, const char *text, siz
 		hitpath_result res;
 		cb_error err = {{0}};
 		ip->out.start = ip->out.len = 0;
+		pthread_mutex_lock(&ip->lock);
 		hitpath_outcome o = hitpath_execute(ip->hc, &rq, &ss, &ip->out, &res, &err);
+		keep_note(ip);
+		pthread_mutex_unlock(&ip->lock);
 		if (o == HITPATH_HIT) {
 			*out = to_result(pg, ip->out.data + ip->out.start, ip->out.len - ip->out.start);
 			wire_buf_shrink(&ip->out, 1 << 16);

@@ -45,6 +45,11 @@
  * reader gate before it answers the write and opens it once the stream
  * applied the write: the connection reads its own writes.
  *
+ * An answer's SQLite read transaction is kept for the connection's next
+ * statements (hitpath_settings.hold_us, INPROC_HOLD_US or the environment's
+ * CBCACHE_INPROC_HOLD_US) while the gate word is unchanged; the keeper
+ * thread of inproc.c ends kept transactions left unused (doc/cache.md).
+ *
  * Transactions (doc/cache.md, "Reads inside transactions").  Under READ
  * COMMITTED every statement sees what was committed before it began,
  * which is what a cache answer gives, so a transaction's reads may be

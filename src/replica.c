@@ -104,6 +104,12 @@ static void drop_passed(replica *r)
 	uint64_t p = atomic_load(&r->progress);
 	size_t up = atomic_load(&r->fences_up);
 	size_t k = 0;
+	/* a hold passes: readers that keep a read transaction begin a new one before its session answers */
+	for (size_t i = 0; i < r->nfences; i++)
+		if (r->fences[i].lsn != 0 && r->fences[i].lsn <= p && r->fences[i].notify_fd >= 0) {
+			gate_bump(r->set.gate);
+			break;
+		}
 	for (size_t i = 0; i < r->nfences; i++) {
 		if (r->fences[i].lsn == 0 || r->fences[i].lsn > p)
 			r->fences[k++] = r->fences[i];
@@ -142,7 +148,8 @@ static void add_fence(replica *r, size_t group, uint64_t tables, bool all)
 	} else if (r->nfences > 0) {
 		/* out of memory: widen the newest entry to a fence of everything, unsynced (still correct) */
 		fence *f = &r->fences[r->nfences - 1];
-		notify_hold(f); /* a hold no more: its session finds it gone and goes on */
+		gate_close(r->set.gate); /* before the session goes on (a reader must not see the word unchanged) */
+		notify_hold(f);          /* a hold no more: its session finds it gone and goes on */
 		f->all = true;
 		f->lsn = 0;
 		f->notify_fd = -1;

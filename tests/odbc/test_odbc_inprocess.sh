@@ -6,7 +6,13 @@
 #    statement count does not move but for the settings checks); they are
 #    reported to it afterwards (SHOW STATS in_process_hits, hit counter);
 #  - a write through the driver is read back at once, every time (cbcached
-#    closes the reader gate before it answers the write);
+#    closes the reader gate before it answers the write), although an
+#    answer's read transaction is kept for the next statements;
+#  - a kept read transaction is ended while the connection is idle (a
+#    checkpoint that waits for every reader gets through), and with one
+#    kept for 60 s, writes through cbcached on this or another connection
+#    are read back at once (cbcached bumps the gate word before it answers
+#    a write it saw applied);
 #  - a write made straight to PostgreSQL reaches the in-process answers
 #    once the change stream applied it, and the answer never goes back;
 #  - SET ROLE to a role without SELECT gets PostgreSQL's 42501, not a
@@ -99,6 +105,25 @@ relayed = stat("statements") - s0
 print("ok - %d warm lookups, %d statements reached cbcached" % (n, relayed))
 if relayed > 2:
     fail("%d of %d warm lookups reached cbcached: they should be answered in the driver's process" % (relayed, n))
+
+# an answer's read transaction is kept for the next statements (hitpath_settings.hold_us) but ended by the
+# driver's keeper thread once unused: a checkpoint that must wait for every reader of the WAL (RESTART, no
+# busy timeout) succeeds while the connection sits idle after its last answer. Without the keeper the
+# idle connection's transaction would stay and every attempt would report busy.
+import sqlite3
+rows(ids[0])
+ck = sqlite3.connect(os.path.join(os.environ["CBD_DIR"], "cache.db"), timeout=0, isolation_level=None)
+deadline = time.time() + 10
+while True:
+    busy = ck.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
+    if busy == 0:
+        break
+    if time.time() > deadline:
+        fail("a checkpoint waiting for the readers stayed busy for 10 s after the driver's last answer: its read "
+             "transaction was not ended")
+    time.sleep(0.01)
+ck.close()
+print("ok - the read transaction kept from an answer is ended while the connection is idle")
 
 # ... and reported to cbcached: SHOW STATS counts them, the hit counter gets their values.
 # A statement sent to cbcached sends the report first; the datagram is read by another thread: poll.
@@ -378,6 +403,51 @@ th.join(10)
 if len(seen) != 2 or b"cbcache.in_process=on" not in seen[0].get(b"options", b"") or b"options" in seen[1]:
     fail("against a pooler refusing startup options: the attempts carried %r" % seen)
 print("ok - a pooler refusing the startup option gets a second connection without it")
+PY
+
+# The read transaction kept from an answer, made certain: kept for 60 s (CBCACHE_INPROC_HOLD_US), so only
+# cbcached's word that a write it answered was applied (gate_bump) makes a reader begin a new one. A write
+# through another connection of the process, then one through the reading connection itself: each read
+# back at once on the reading connection, in-process.
+ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
+	CBCACHE_INPROC_HOLD_US=60000000 /usr/bin/python3 - <<'PY' || fail "read your writes with a kept read transaction"
+import json, os, subprocess, sys
+import pyodbc
+
+def stat(name):
+    out = subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"], "--json", "SHOW", "STATS"],
+                         check=True, capture_output=True, text=True).stdout
+    return next(int(r["value"]) for r in json.loads(out)["rows"] if r["name"] == name)
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+LOOK = "SELECT nname FROM regisseur WHERE id = ?"
+reader = pyodbc.connect("DSN=cbtest", autocommit=True)
+writer = pyodbc.connect("DSN=cbtest", autocommit=True)
+rc, wc = reader.cursor(), writer.cursor()
+i = rc.execute("SELECT min(id) FROM regisseur").fetchone()[0]
+old = rc.execute(LOOK, i).fetchone()[0]
+for k in range(10):
+    rc.execute(LOOK, i).fetchall()  # an answer: its read transaction is kept
+    wc.execute("UPDATE regisseur SET nname = ? WHERE id = ?", "other%d" % k, i)
+    got = rc.execute(LOOK, i).fetchone()[0]
+    if got != "other%d" % k:
+        fail("write %d through another connection: the reader read %r" % (k, got))
+    rc.execute("UPDATE regisseur SET nname = ? WHERE id = ?", "own%d" % k, i)
+    got = rc.execute(LOOK, i).fetchone()[0]
+    if got != "own%d" % k:
+        fail("write %d through the reading connection: it read %r" % (k, got))
+s0 = stat("statements")
+for k in range(20):
+    rc.execute(LOOK, i).fetchall()
+if stat("statements") - s0 > 2:
+    fail("with a 60 s hold the reads were not answered in-process")
+wc.execute("UPDATE regisseur SET nname = ? WHERE id = ?", old, i)
+reader.close()
+writer.close()
+print("ok - with the read transaction kept for 60 s, writes through this or another connection are read back at once")
 PY
 
 # The in-process path's memory: tests/odbc/odbc_loop through cbcached (its prepared lookup of films
