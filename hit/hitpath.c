@@ -72,10 +72,18 @@ struct hitpath_conn {
 	char *mkey;              /* the memo key of the statement */
 	size_t mkey_len, mkey_cap;
 	render_scratch render;
+	/*
+	 * The plan of the last statement with a plan key, its reference kept:
+	 * the next statement of the same key (a prepared statement executed
+	 * again, or the same shape with other literals) uses it without the
+	 * plan cache's lock, which every connection of the engine shares.
+	 */
+	plancache_plan *last_plan;
 	/* settings.hold_us: the read transaction kept from an answer, the gate word before it, when it began */
 	bool held;
 	uint64_t held_word;
 	int64_t held_since;
+	readergate held_gate; /* the gate as the kept transaction reads it (its lease judged again each time) */
 };
 
 /* --- small helpers --------------------------------------------------------- */
@@ -276,6 +284,7 @@ void hitpath_conn_free(hitpath_conn *c)
 	if (c == NULL)
 		return;
 	hitpath_conn_release(c);
+	plancache_release(c->e->plans, c->last_plan, NULL);
 	conn_stmt *cs, *tmp;
 	HASH_ITER(hh, c->stmts, cs, tmp)
 	{
@@ -801,12 +810,22 @@ static hitpath_outcome answer(hitpath_conn *c, const plancache_plan *p, const hi
  * transaction: the gate's lease, the file's groups, the session's
  * privileges not older than the file's last DDL or privilege change.
  */
-static hitpath_outcome check_gate(hitpath_conn *c, const hitpath_request *rq, hitpath_result *res, cb_error *err)
+static hitpath_outcome check_gate(hitpath_conn *c, bool fresh, const hitpath_request *rq, hitpath_result *res,
+                                  cb_error *err)
 {
 	readergate g;
-	if (!readergate_read(c->rd->lite, &c->gate_stmt, c->e->boot_id, cb_lease_now_ms(), &g, err)) {
-		res->outcome = HITPATH_ERROR;
-		return HITPATH_ERROR;
+	if (fresh) {
+		if (!readergate_read(c->rd->lite, &c->gate_stmt, c->e->boot_id, cb_lease_now_ms(), &g, err)) {
+			res->outcome = HITPATH_ERROR;
+			return HITPATH_ERROR;
+		}
+		c->held_gate = g;
+	} else {
+		/* a kept transaction: its meta rows are what they were; the lease is judged at this moment */
+		g = c->held_gate;
+		g.open = g.lease[0] != '\0' && cb_lease_valid(g.lease, c->e->boot_id, cb_lease_now_ms());
+		if (!g.open && g.lease[0] != '\0')
+			snprintf(g.why, sizeof(g.why), "cbcached has not renewed the reader gate's lease in time");
 	}
 	res->ddl_generation = g.ddl_generation;
 	if (!g.open) {
@@ -874,7 +893,8 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 	}
 	if (c->held && (word != c->held_word || cb_clock_mono_us() - c->held_since > (int64_t)c->e->s.hold_us))
 		hitpath_conn_release(c); /* a close since it began (a write to read, a fence), or too old */
-	if (!c->held) {
+	bool fresh = !c->held;
+	if (fresh) {
 		if (!reader_begin(c->rd, err)) {
 			res->outcome = HITPATH_ERROR;
 			return HITPATH_ERROR;
@@ -884,7 +904,7 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 	}
 	c->held = false; /* kept again only after an answer */
 	if (c->e->gate != NULL) {
-		hitpath_outcome g = check_gate(c, rq, res, err);
+		hitpath_outcome g = check_gate(c, fresh, rq, res, err);
 		if (g != HITPATH_HIT) {
 			reader_abort(c->rd);
 			return g;
@@ -1106,6 +1126,7 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 	plancache_plan once;
 	memset(&once, 0, sizeof(once));
 	plancache_plan *p = NULL;
+	bool reused = false;
 	hitpath_outcome o;
 	if (c->nul) {
 		o = to_backend(res, "the statement text contains a NUL byte");
@@ -1114,6 +1135,14 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 			atomic_fetch_add(&e->no_key, 1);
 		if (pk == NULL && !ss->std_strings) {
 			o = to_backend(res, "statement without a plan key and standard_conforming_strings off");
+		} else if (pk != NULL && c->last_plan != NULL && c->last_plan->key_len == pk->key_len &&
+		           memcmp(c->last_plan->key, pk->key, pk->key_len) == 0) {
+			p = c->last_plan;
+			reused = true;
+			plancache_count_reuse(e->plans);
+			if (p->key != NULL)
+				atomic_fetch_add(&p->executions, 1);
+			o = execute_plan(c, p, rq, ss, pk, out, res, err);
 		} else if ((p = plancache_get(e->plans, c->text, pk, &once, &res->parsed, err)) == NULL) {
 			o = res->outcome = HITPATH_ERROR;
 		} else {
@@ -1125,7 +1154,12 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 	if (o != HITPATH_HIT)
 		out->len = mark;
 	count(e, p == &once ? NULL : p, o, res->reason);
-	plancache_release(e->plans, p, &once);
+	if (p == &once) {
+		plancache_release(e->plans, p, &once);
+	} else if (p != NULL && !reused) {
+		plancache_release(e->plans, c->last_plan, NULL); /* the reference kept from the one before */
+		c->last_plan = p;
+	}
 	res->outcome = o;
 	return o;
 }

@@ -253,6 +253,11 @@ void plancache_release(plancache *pc, plancache_plan *p, plancache_plan *once)
 	}
 }
 
+void plancache_count_reuse(plancache *pc)
+{
+	atomic_fetch_add(&pc->plan_hits, 1);
+}
+
 /* uthash's hash of a key: the scan's own (sqlfe_plankey_hash), folded, so a lookup hashes the key once. */
 static unsigned key_hash(const sqlfe_plankey *pk)
 {

@@ -86,6 +86,13 @@ plancache_plan *plancache_get(plancache *pc, const char *text, const sqlfe_plank
                               bool *built, cb_error *err);
 void plancache_release(plancache *pc, plancache_plan *p, plancache_plan *once);
 
+/*
+ * A caller that kept its reference to a plan from an earlier
+ * plancache_get uses it again for a statement of the same key: count it
+ * as found (no lock; the plan is not moved up the eviction order).
+ */
+void plancache_count_reuse(plancache *pc);
+
 /* Counters. */
 typedef struct plancache_stats {
 	uint64_t parses;    /* plans built (statements parsed) */

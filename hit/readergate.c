@@ -16,15 +16,20 @@ bool readergate_word_open(cb_gateword *w)
 	return w != NULL && cb_gateword_open(w);
 }
 
+/* One row of scalar subqueries, each a lookup of the key's index: an IN list would build an ephemeral table
+ * every execution (its pager opened and closed, allocations under SQLite's global memory mutex). */
+#define META_VALUE(key) "(SELECT \"value\" FROM \"" CG_META_TABLE "\" WHERE \"key\" = '" key "')"
+
 bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, int64_t now_ms, readergate *out,
                      cb_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (*stmt == NULL && sqlite3_prepare_v2(lite,
-	                                        "SELECT \"key\", \"value\" FROM \"" CG_META_TABLE
-	                                        "\" WHERE \"key\" IN ('" CG_META_READER_GATE "', '" CG_META_APPLIED_LSN
-	                                        "', '" CG_META_DDL_GENERATION "', '" CG_META_FINGERPRINT "')",
-	                                        -1, stmt, NULL) != SQLITE_OK) {
+	if (*stmt == NULL &&
+	    sqlite3_prepare_v2(
+	            lite,
+	            "SELECT " META_VALUE(CG_META_READER_GATE) ", " META_VALUE(CG_META_APPLIED_LSN) ", " META_VALUE(
+	                    CG_META_DDL_GENERATION) ", " META_VALUE(CG_META_FINGERPRINT),
+	            -1, stmt, NULL) != SQLITE_OK) {
 		cb_error_set(err, "the cache file's meta table cannot be read: %s (is it a cache file of cbcached?)",
 		             sqlite3_errmsg(lite));
 		sqlite3_finalize(*stmt);
@@ -32,38 +37,36 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 		return false;
 	}
 	sqlite3_stmt *st = *stmt;
-	bool have_gate = false;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		const char *value = (const char *)sqlite3_column_text(st, 1);
-		if (key == NULL || value == NULL)
-			continue;
-		if (strcmp(key, CG_META_READER_GATE) == 0) {
-			have_gate = true;
-			out->open = cb_lease_valid(value, boot_id, now_ms);
-			if (!out->open)
-				snprintf(out->why, sizeof(out->why),
-				         strncmp(value, "open ", 5) == 0 ? "cbcached has not renewed the reader gate's "
-				                                           "lease (stopped, or another boot)"
-				                                         : "cbcached closed the reader gate (a fence "
-				                                           "is up, or the change stream is not "
-				                                           "streaming)");
-		} else if (strcmp(key, CG_META_APPLIED_LSN) == 0) {
-			out->applied_lsn = strtoull(value, NULL, 10);
-		} else if (strcmp(key, CG_META_FINGERPRINT) == 0) {
-			snprintf(out->fingerprint, sizeof(out->fingerprint), "%s", value);
-		} else {
-			out->ddl_generation = strtoull(value, NULL, 10);
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		cb_error_set(err, "reading the cache file's meta table failed: %s", sqlite3_errmsg(lite));
+		sqlite3_reset(st);
 		return false;
 	}
-	if (!have_gate)
+	const char *gate = (const char *)sqlite3_column_text(st, 0);
+	const char *lsn = (const char *)sqlite3_column_text(st, 1);
+	const char *ddl = (const char *)sqlite3_column_text(st, 2);
+	const char *fingerprint = (const char *)sqlite3_column_text(st, 3);
+	if (gate != NULL) {
+		snprintf(out->lease, sizeof(out->lease), "%s", gate);
+		out->open = cb_lease_valid(gate, boot_id, now_ms);
+		if (!out->open)
+			snprintf(out->why, sizeof(out->why),
+			         strncmp(gate, "open ", 5) == 0
+			                 ? "cbcached has not renewed the reader gate's lease (stopped, "
+			                   "or another boot)"
+			                 : "cbcached closed the reader gate (a fence is up, or the "
+			                   "change stream is not streaming)");
+	} else {
 		snprintf(out->why, sizeof(out->why),
 		         "the cache file has no reader gate (written by an older cbcached)");
+	}
+	if (lsn != NULL)
+		out->applied_lsn = strtoull(lsn, NULL, 10);
+	if (ddl != NULL)
+		out->ddl_generation = strtoull(ddl, NULL, 10);
+	if (fingerprint != NULL)
+		snprintf(out->fingerprint, sizeof(out->fingerprint), "%s", fingerprint);
+	sqlite3_reset(st);
 	return true;
 }
