@@ -1073,6 +1073,30 @@ static void stmt_end_copy(PGconn *pg, ExecStatusType s)
 }
 
 /*
+ * The np parameters of part s as sent, for parameter set row: the value,
+ * length (-1 for NULL) and format of each marker kept in the text
+ * (kept[i]: its $n, 0 when inlined); unkept $n stay NULL.
+ */
+static void stmt_part_params(const stmt_values *vs, int row, const nsql_stmt *s, const int *kept, int np,
+                             const char **vals, int *lens, int *fmts)
+{
+	for (int k = 0; k < np; k++) {
+		vals[k] = NULL;
+		lens[k] = -1;
+		fmts[k] = 0;
+	}
+	for (int i = 0; i < s->nmarkers; i++) {
+		int k = kept[i];
+		if (k <= 0)
+			continue;
+		const conv_param *v = &vs->v[(size_t)row * (size_t)vs->n + (size_t)(s->first_marker + i)];
+		vals[k - 1] = v->value;
+		lens[k - 1] = v->value != NULL ? v->len : -1;
+		fmts[k - 1] = v->format;
+	}
+}
+
+/*
  * Answer the execution from the cache file in this process (inproc.h):
  * one SELECT of one parameter set, text parameters, nothing the driver
  * must send first but the BEGIN (autocommit off) or the savepoint
@@ -1096,24 +1120,13 @@ static bool stmt_inproc(cbo_stmt *st, const stmt_values *vs, const stmt_exec_par
 	default:
 		return false;
 	}
-	const nsql_stmt *s = &st->parts[0];
 	int np = xp[0].nparams;
 	const char *vals[np > 0 ? np : 1];
-	int lens[np > 0 ? np : 1];
-	for (int k = 0; k < np; k++) {
-		vals[k] = NULL;
-		lens[k] = -1;
-	}
-	for (int i = 0; i < s->nmarkers; i++) {
-		int k = xp[0].kept[i];
-		if (k <= 0)
-			continue;
-		const conv_param *v = &vs->v[s->first_marker + i];
-		if (v->format != 0)
+	int lens[np > 0 ? np : 1], fmts[np > 0 ? np : 1];
+	stmt_part_params(vs, 0, &st->parts[0], xp[0].kept, np, vals, lens, fmts);
+	for (int k = 0; k < np; k++)
+		if (fmts[k] != 0)
 			return false; /* binary: the cache reads text parameters */
-		vals[k - 1] = v->value;
-		lens[k - 1] = v->value != NULL ? v->len : -1;
-	}
 	PGresult *res;
 	if (!inproc_select(dbc->inproc, dbc->pg, txn, xp[0].sql, strlen(xp[0].sql), np, vals, lens, &res))
 		return false;
@@ -1314,22 +1327,8 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	}
 	for (int row = 0; row < vs.nsets && sent; row++) {
 		for (int p = 0; p < st->nparts && sent; p++) {
-			const nsql_stmt *s = &st->parts[p];
 			int np = xp[p].nparams;
-			for (int k = 0; k < np; k++) {
-				vals[k] = NULL;
-				lens[k] = 0;
-				fmts[k] = 0;
-			}
-			for (int i = 0; i < s->nmarkers; i++) {
-				int k = xp[p].kept[i];
-				if (k <= 0)
-					continue;
-				conv_param *v = &vs.v[(size_t)row * (size_t)vs.n + (size_t)(s->first_marker + i)];
-				vals[k - 1] = v->value;
-				lens[k - 1] = v->len;
-				fmts[k - 1] = v->format;
-			}
+			stmt_part_params(&vs, row, &st->parts[p], xp[p].kept, np, vals, lens, fmts);
 			if (xp[p].declare) {
 				char name[64];
 				stmt_server_cursor(st, name);
