@@ -307,7 +307,7 @@ static void *keep_main(void *arg)
 	return NULL;
 }
 
-/* fork(): the child has no keeper (threads do not survive fork); the next connection there starts one */
+/* fork(): the child has no keeper (threads do not survive fork); its first connection starts one */
 static void keep_fork_prepare(void)
 {
 	pthread_mutex_lock(&keep_lock);
@@ -318,6 +318,9 @@ static void keep_fork_parent(void)
 }
 static void keep_fork_child(void)
 {
+	/* the parent's connections are not the child's to use (SQLite's and libpq's rule): the child's
+	 * keeper never touches them */
+	keep_list = NULL;
 	keep_started = false;
 	atomic_store(&keep_armed, false);
 	pthread_mutex_unlock(&keep_lock);
