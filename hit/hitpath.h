@@ -98,12 +98,13 @@ typedef struct hitpath_settings {
 	 * With reader_fingerprint: the read transaction of an answer is kept
 	 * for the connection's next statements, up to this many microseconds
 	 * after it began and only while the gate word is the very word loaded
-	 * before it began (cbcached closes the word, which counts closes, for
-	 * every change a reader must see at once: a write it answered, a
-	 * fence).  It saves the transaction's begin and end (SQLite's locks
-	 * on the -shm file: system calls) per statement; the answer is what a
-	 * reader that began its transaction then would give, which the lease
-	 * it reads again each time still covers.  The caller ends a kept
+	 * before it began (cbcached changes the word for every change a
+	 * reader must see at once: a fence closes it, a write it answered
+	 * after the stream applied it counts one more, cache/gate.h).  It
+	 * saves the transaction's begin and end (SQLite's locks on the -shm
+	 * file: system calls) per statement; the answer is what a reader that
+	 * began its transaction then would give, which the lease it read,
+	 * judged again at each statement, still covers.  The caller ends a kept
 	 * transaction that waits too long with hitpath_conn_release (a kept
 	 * transaction holds back cbcached's checkpoints).  0: every statement
 	 * has a read transaction of its own.
