@@ -823,9 +823,7 @@ static hitpath_outcome check_gate(hitpath_conn *c, bool fresh, const hitpath_req
 	} else {
 		/* a kept transaction: its meta rows are what they were; the lease is judged at this moment */
 		g = c->held_gate;
-		g.open = g.lease[0] != '\0' && cb_lease_valid(g.lease, c->e->boot_id, cb_lease_now_ms());
-		if (!g.open && g.lease[0] != '\0')
-			snprintf(g.why, sizeof(g.why), "cbcached has not renewed the reader gate's lease in time");
+		readergate_judge(&g, c->e->boot_id, cb_lease_now_ms());
 	}
 	res->ddl_generation = g.ddl_generation;
 	if (!g.open) {

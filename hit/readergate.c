@@ -20,6 +20,21 @@ bool readergate_word_open(cb_gateword *w)
  * every execution (its pager opened and closed, allocations under SQLite's global memory mutex). */
 #define META_VALUE(key) "(SELECT \"value\" FROM \"" CG_META_TABLE "\" WHERE \"key\" = '" key "')"
 
+void readergate_judge(readergate *g, const char *boot_id, int64_t now_ms)
+{
+	g->open = g->lease[0] != '\0' && cb_lease_valid(g->lease, boot_id, now_ms);
+	if (g->open)
+		g->why[0] = '\0';
+	else if (g->lease[0] == '\0')
+		snprintf(g->why, sizeof(g->why), "the cache file has no reader gate (written by an older cbcached)");
+	else if (strncmp(g->lease, "open ", 5) == 0)
+		snprintf(g->why, sizeof(g->why),
+		         "cbcached has not renewed the reader gate's lease (stopped, or another boot)");
+	else
+		snprintf(g->why, sizeof(g->why),
+		         "cbcached closed the reader gate (a fence is up, or the change stream is not streaming)");
+}
+
 bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, int64_t now_ms, readergate *out,
                      cb_error *err)
 {
@@ -47,20 +62,9 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 	const char *lsn = (const char *)sqlite3_column_text(st, 1);
 	const char *ddl = (const char *)sqlite3_column_text(st, 2);
 	const char *fingerprint = (const char *)sqlite3_column_text(st, 3);
-	if (gate != NULL) {
+	if (gate != NULL)
 		snprintf(out->lease, sizeof(out->lease), "%s", gate);
-		out->open = cb_lease_valid(gate, boot_id, now_ms);
-		if (!out->open)
-			snprintf(out->why, sizeof(out->why),
-			         strncmp(gate, "open ", 5) == 0
-			                 ? "cbcached has not renewed the reader gate's lease (stopped, "
-			                   "or another boot)"
-			                 : "cbcached closed the reader gate (a fence is up, or the "
-			                   "change stream is not streaming)");
-	} else {
-		snprintf(out->why, sizeof(out->why),
-		         "the cache file has no reader gate (written by an older cbcached)");
-	}
+	readergate_judge(out, boot_id, now_ms);
 	if (lsn != NULL)
 		out->applied_lsn = strtoull(lsn, NULL, 10);
 	if (ddl != NULL)

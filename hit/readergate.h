@@ -44,6 +44,13 @@ typedef struct readergate {
 bool readergate_word_open(cb_gateword *w);
 
 /*
+ * Judge g's lease text (g->lease) at now_ms: g->open, and g->why when not
+ * open.  readergate_read does it; a reader that keeps its read transaction
+ * does it again for each statement with the lease it read.
+ */
+void readergate_judge(readergate *g, const char *boot_id, int64_t now_ms);
+
+/*
  * Read the gate on lite, inside the caller's read transaction; boot_id
  * (cb_lease_boot_id) and now_ms (cb_lease_now_ms) judge the lease.
  * *stmt is the caller's: NULL at first, prepared on lite here and kept
