@@ -104,17 +104,19 @@ static void drop_passed(replica *r)
 	uint64_t p = atomic_load(&r->progress);
 	size_t up = atomic_load(&r->fences_up);
 	size_t k = 0;
-	/* a hold passes: readers that keep a read transaction begin a new one before its session answers */
-	for (size_t i = 0; i < r->nfences; i++)
-		if (r->fences[i].lsn != 0 && r->fences[i].lsn <= p && r->fences[i].notify_fd >= 0) {
-			gate_bump(r->set.gate);
-			break;
-		}
+	bool bumped = false;
 	for (size_t i = 0; i < r->nfences; i++) {
-		if (r->fences[i].lsn == 0 || r->fences[i].lsn > p)
+		if (r->fences[i].lsn == 0 || r->fences[i].lsn > p) {
 			r->fences[k++] = r->fences[i];
-		else
-			notify_hold(&r->fences[i]);
+			continue;
+		}
+		if (r->fences[i].notify_fd >= 0 && !bumped) {
+			/* a hold passes: readers that keep a read transaction begin a new one before its session
+			 * answers */
+			gate_bump(r->set.gate);
+			bumped = true;
+		}
+		notify_hold(&r->fences[i]);
 	}
 	r->nfences = k;
 	publish_counts(r);
