@@ -154,20 +154,17 @@ with d:
                              (util("SAVEPOINT cbo_svp") + named("", next(w)) + util("RELEASE SAVEPOINT cbo_svp")
                               + S, "savepoint, lookup, release after the lock", False),
                              (Q("ROLLBACK"), "rollback", False)])
-    seq("pipelined miss, then a write", [(util("BEGIN") + named("", next(c)) + S, "begin and a cold lookup", False),
-                                         (util("SAVEPOINT cbo_svp")
-                                          + util("UPDATE regisseur SET nname = 'svp' WHERE id = %d" % mine)
-                                          + util("RELEASE SAVEPOINT cbo_svp") + S, "savepoint, update, release",
-                                          False),
-                                         (util("SAVEPOINT cbo_svp") + named("", mine) + util("RELEASE cbo_svp") + S,
-                                          "the transaction's own row", False),
-                                         (Q("ROLLBACK"), "rollback", False)])
-    seq("pipelined hit, then a write", [(util("BEGIN") + named("", next(w)) + S, "begin and lookup", True),
-                                        (util("SAVEPOINT cbo_svp")
-                                         + util("UPDATE regisseur SET nname = 'svp' WHERE id = %d" % mine)
-                                         + util("RELEASE SAVEPOINT cbo_svp") + S, "savepoint, update, release",
-                                         False),
-                                        (Q("ROLLBACK"), "rollback", False)])
+    # a write wrapped in the savepoint pipeline after a BEGIN pipeline that missed or hit: PostgreSQL's answers
+    # (each once), and the transaction's own row read from the backend
+    svp_write = (util("SAVEPOINT cbo_svp") + util("UPDATE regisseur SET nname = 'svp' WHERE id = %d" % mine)
+                 + util("RELEASE SAVEPOINT cbo_svp") + S, "savepoint, update, release", False)
+    own_row = (util("SAVEPOINT cbo_svp") + named("", mine) + util("RELEASE cbo_svp") + S,
+               "the transaction's own row", False)
+    for name, first in (("pipelined miss, then a write",
+                         (util("BEGIN") + named("", next(c)) + S, "begin and a cold lookup", False)),
+                        ("pipelined hit, then a write", (util("BEGIN") + named("", next(w)) + S, "begin and lookup",
+                                                         True))):
+        seq(name, [first, svp_write, own_row, (Q("ROLLBACK"), "rollback", False)])
     seq("after", [(Q("BEGIN"), "begin", False), (look(), "lookup", True), (Q("COMMIT"), "commit", False),
                   (look(), "autocommit lookup", True)])
 
