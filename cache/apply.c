@@ -47,6 +47,7 @@ struct applier {
 	bool skip_txn;             /* the transaction was applied before */
 	bool txn_close_gate;       /* it posted an invalidation: its commit closes the reader gate */
 	bool txn_ddl;              /* it carries DDL: its commit counts it in GATE_META_DDL */
+	uint64_t txn_synced;       /* its commit writes CG_META_SYNCED (apply_note_synced); 0: none */
 	gate *gate;                /* the reader gate; NULL: none */
 	uint64_t ddl_gen;          /* GATE_META_DDL as last written (the stream's thread only) */
 	uint64_t txn_changes;      /* stats.changes when the transaction began */
@@ -207,6 +208,15 @@ bool apply_note_position(applier *a, uint64_t lsn, cb_error *err)
 	if (ok)
 		atomic_store(&a->stats.applied_lsn, lsn);
 	return ok;
+}
+
+bool apply_note_synced(applier *a, uint64_t stamp_us)
+{
+	if (!a->in_txn)
+		return false;
+	if (stamp_us > a->txn_synced)
+		a->txn_synced = stamp_us;
+	return true;
 }
 
 bool apply_reset(applier *a, cb_error *err)
@@ -753,6 +763,7 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 	a->txn_changes = atomic_load(&a->stats.changes);
 	a->txn_xid = m->xid;
 	a->txn_close_gate = a->txn_ddl = false;
+	a->txn_synced = 0;
 	cachedb_write_lock(a->db);
 	if (!cachedb_begin(a->conn, true, err)) {
 		cachedb_write_unlock(a->db);
@@ -782,6 +793,7 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 	}
 	bool ok = write_applied(a, m->end_lsn, err) && (!a->txn_close_gate || gate_close_in(a->conn, err)) &&
 	          (!a->txn_ddl || write_number(a, GATE_META_DDL, a->ddl_gen + 1, err)) &&
+	          (a->txn_synced == 0 || write_number(a, CG_META_SYNCED, a->txn_synced, err)) &&
 	          (changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
 	if (!ok) {
 		apply_abort(a);

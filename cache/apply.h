@@ -115,6 +115,12 @@ uint64_t apply_applied_lsn(const applier *a);
 /* The stream is idle at lsn (no change of a cache table before it is unapplied): record it as
  * applied_lsn, so that the slot may be confirmed there without the file falling behind it. */
 CB_MUSTCHECK bool apply_note_position(applier *a, uint64_t lsn, cb_error *err);
+/*
+ * Inside a transaction being applied: its commit also writes stamp_us as
+ * the file's CG_META_SYNCED (the stamp of a sync another process asked
+ * for; cache/gate.h gate_synced).  False (nothing noted) outside a transaction, or in one applied before (skipped).
+ */
+bool apply_note_synced(applier *a, uint64_t stamp_us);
 /* The cache was emptied (a new slot): forget applied_lsn (written as 0). */
 CB_MUSTCHECK bool apply_reset(applier *a, cb_error *err);
 

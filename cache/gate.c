@@ -49,6 +49,24 @@ static bool write_meta_locked(gate *g, int64_t until_ms, cb_error *err)
 	return true;
 }
 
+/*
+ * At start: no sync stamp yet.  One left by a cbcached before a reboot
+ * reads as a moment of this boot's clock (maybe a later one), so a reader
+ * waiting for its own commit would take it for its sync.
+ */
+static bool reset_synced(gate *g, cb_error *err)
+{
+	cb_gateword_reset_synced(g->word);
+	cachedb_write_lock(g->db);
+	bool ok = cachedb_begin(g->conn, true, err);
+	if (ok && !(cachedb_meta_set(g->conn, CG_META_SYNCED, "0", err) && cachedb_commit(g->conn, err))) {
+		cachedb_rollback(g->conn);
+		ok = false;
+	}
+	cachedb_write_unlock(g->db);
+	return ok;
+}
+
 static int64_t keeper_step(void *arg, bool stopping)
 {
 	gate *g = arg;
@@ -109,6 +127,12 @@ gate *gate_start(cachedb *db, const gate_settings *s, cb_error *err)
 		free(g);
 		return NULL;
 	}
+	if (!reset_synced(g, err)) {
+		cachedb_conn_close(g->conn);
+		cb_gateword_unmap(g->word);
+		free(g);
+		return NULL;
+	}
 	g->meta_open = true; /* the keeper's first step writes it closed unless it may open */
 	if (!cb_worker_init(&g->keeper, "reader gate", keeper_step, g, err)) {
 		cachedb_conn_close(g->conn);
@@ -159,6 +183,14 @@ void gate_bump(gate *g)
 	/* only while open: the keeper's opening compares against a closed word, which this leaves alone */
 	while ((old & CB_GATEWORD_OPEN) != 0 && !atomic_compare_exchange_weak(w, &old, old + 2))
 		;
+}
+
+void gate_synced(gate *g, uint64_t stamp_us)
+{
+	if (g == NULL)
+		return;
+	gate_bump(g);
+	cb_gateword_set_synced(g->word, stamp_us);
 }
 
 bool gate_close_in(cachedb_conn *c, cb_error *err)

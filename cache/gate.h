@@ -91,6 +91,15 @@ void gate_close(gate *g);
  * client that learned of its commit reads it in any process.  Never waits.
  */
 void gate_bump(gate *g);
+/*
+ * A sync another process asked for (its stamp, CLOCK_MONOTONIC
+ * microseconds, taken after its commit) is applied to the cache file:
+ * gate_bump, then publish the stamp in the gate file and wake the
+ * processes waiting for it (common/lease.h), in that order, so a process
+ * that sees the stamp knows every kept read transaction begun before the
+ * commit ends before answering again.  Never waits.
+ */
+void gate_synced(gate *g, uint64_t stamp_us);
 /* Close it inside the caller's write transaction on c (the caller holds the write lock). */
 CB_MUSTCHECK bool gate_close_in(cachedb_conn *c, cb_error *err);
 /* Check again soon whether it may reopen (a fence fell). */

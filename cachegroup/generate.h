@@ -38,6 +38,7 @@
 #define CG_META_READER_GATE "reader_gate"       /* whether others may answer now: a lease (common/lease.h) */
 #define CG_META_DDL_GENERATION "ddl_generation" /* DDL and privilege changes applied (readers check again) */
 #define CG_META_FINGERPRINT "fingerprint"       /* cg_gen_fingerprint() of the groups the file was built for */
+#define CG_META_SYNCED "synced_us" /* the stamp of the last sync another process asked for, applied (cache/gate.h) */
 /*
  * What another process needs to compile the same groups (its compile must
  * give the file's fingerprint): the groups' count, each one's file name

@@ -5,21 +5,27 @@
  */
 #include "common/lease.h"
 
+#include "common/clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The gate file: a magic, then the word (its own cache line). */
+/* The gate file: a magic, then the word, the sync stamp and its sequence (each on its own cache line). */
 #define GATEWORD_MAGIC "cbgate01"
 #define GATEWORD_SIZE 4096
 #define GATEWORD_OFFSET 64
+#define GATEWORD_SYNCED_OFFSET 128
+#define GATEWORD_SEQ_OFFSET 192
 
 struct cb_gateword {
 	void *map;
@@ -98,6 +104,8 @@ cb_gateword *cb_gateword_map(const char *cache_path, bool writer, char *err, siz
 	}
 	if (writer && memcmp(map, GATEWORD_MAGIC, 8) != 0) {
 		atomic_store((_Atomic uint64_t *)((char *)map + GATEWORD_OFFSET), 0);
+		atomic_store((_Atomic uint64_t *)((char *)map + GATEWORD_SYNCED_OFFSET), 0);
+		atomic_store((_Atomic uint32_t *)((char *)map + GATEWORD_SEQ_OFFSET), 0);
 		memcpy(map, GATEWORD_MAGIC, 8);
 	} else if (!writer && memcmp(map, GATEWORD_MAGIC, 8) != 0) {
 		munmap(map, GATEWORD_SIZE);
@@ -130,4 +138,50 @@ _Atomic uint64_t *cb_gateword_word(cb_gateword *w)
 bool cb_gateword_open(cb_gateword *w)
 {
 	return (atomic_load(cb_gateword_word(w)) & CB_GATEWORD_OPEN) != 0;
+}
+
+static _Atomic uint64_t *synced_word(cb_gateword *w)
+{
+	return (_Atomic uint64_t *)((char *)w->map + GATEWORD_SYNCED_OFFSET);
+}
+
+static _Atomic uint32_t *seq_word(cb_gateword *w)
+{
+	return (_Atomic uint32_t *)((char *)w->map + GATEWORD_SEQ_OFFSET);
+}
+
+uint64_t cb_gateword_synced(cb_gateword *w)
+{
+	return atomic_load(synced_word(w));
+}
+
+void cb_gateword_reset_synced(cb_gateword *w)
+{
+	atomic_store(synced_word(w), 0);
+}
+
+void cb_gateword_set_synced(cb_gateword *w, uint64_t stamp_us)
+{
+	_Atomic uint64_t *s = synced_word(w);
+	uint64_t cur = atomic_load(s);
+	while (cur < stamp_us && !atomic_compare_exchange_weak(s, &cur, stamp_us))
+		;
+	atomic_fetch_add(seq_word(w), 1);
+	/* not FUTEX_PRIVATE: the waiters are other processes mapping the same file */
+	(void)syscall(SYS_futex, (uint32_t *)seq_word(w), FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+bool cb_gateword_wait_synced(cb_gateword *w, uint64_t stamp_us, int64_t deadline_us)
+{
+	for (;;) {
+		uint32_t seq = atomic_load(seq_word(w));
+		if (atomic_load(synced_word(w)) >= stamp_us)
+			return true;
+		int64_t left = deadline_us - cb_clock_mono_us();
+		if (left <= 0)
+			return false;
+		struct timespec ts = {.tv_sec = left / 1000000, .tv_nsec = (left % 1000000) * 1000};
+		/* returns at once when the sequence moved since it was read (EAGAIN): then look again */
+		(void)syscall(SYS_futex, (uint32_t *)seq_word(w), FUTEX_WAIT, seq, &ts, NULL, 0);
+	}
 }

@@ -67,4 +67,22 @@ _Atomic uint64_t *cb_gateword_word(cb_gateword *w);
 /* Whether the word says open now (a reader, before its read transaction). */
 bool cb_gateword_open(cb_gateword *w);
 
+/*
+ * Sync stamps (cache/gate.h, gate_synced): beside the word, the gate file
+ * holds the stamp (CLOCK_MONOTONIC microseconds) of the last sync a
+ * process asked for that the change stream has applied, and a sequence
+ * number the waiters sleep on (a futex: shared between processes).
+ */
+/* The stamp now (0: none yet). */
+uint64_t cb_gateword_synced(cb_gateword *w);
+/* The writer, at its start: no stamp (0). */
+void cb_gateword_reset_synced(cb_gateword *w);
+/* The writer: raise the stamp to stamp_us (never lowers it) and wake every waiter. */
+void cb_gateword_set_synced(cb_gateword *w, uint64_t stamp_us);
+/*
+ * A reader: wait until the stamp is at least stamp_us or CLOCK_MONOTONIC
+ * reaches deadline_us (microseconds); true when the stamp got there.
+ */
+bool cb_gateword_wait_synced(cb_gateword *w, uint64_t stamp_us, int64_t deadline_us);
+
 #endif /* CB_LEASE_H */

@@ -38,7 +38,7 @@ bool hitreport_for(const hitreport *r, const char *fingerprint)
 	return r->len >= HITREPORT_HEADER && strnlen(fingerprint, 17) == 16 && memcmp(r->buf + 4, fingerprint, 16) == 0;
 }
 
-bool hitreport_add(hitreport *r, unsigned group, unsigned entry, const char *value)
+static bool add_value(hitreport *r, char kind, unsigned group, unsigned entry, const char *value)
 {
 	size_t vl = strlen(value);
 	if (vl > HITREPORT_VALUE_MAX || group > 255 || entry > 65535) {
@@ -48,13 +48,31 @@ bool hitreport_add(hitreport *r, unsigned group, unsigned entry, const char *val
 	if (r->len + 5 + vl > HITREPORT_MAX)
 		return false;
 	unsigned char *p = r->buf + r->len;
-	p[0] = 'H';
+	p[0] = (unsigned char)kind;
 	p[1] = (unsigned char)group;
 	p[2] = (unsigned char)(entry >> 8);
 	p[3] = (unsigned char)entry;
 	p[4] = (unsigned char)vl;
 	memcpy(p + 5, value, vl);
 	r->len += 5 + vl;
+	return true;
+}
+
+bool hitreport_add(hitreport *r, unsigned group, unsigned entry, const char *value)
+{
+	return add_value(r, 'H', group, entry, value);
+}
+
+bool hitreport_add_fill(hitreport *r, unsigned group, unsigned fill, const char *value)
+{
+	return add_value(r, 'F', group, fill, value);
+}
+
+bool hitreport_add_sync(hitreport *r)
+{
+	if (r->len + 1 > HITREPORT_MAX)
+		return false;
+	r->buf[r->len++] = 'S';
 	return true;
 }
 
@@ -120,16 +138,21 @@ int hitreport_next(const void *buf, size_t n, size_t *pos, hitreport_hit *out)
 		return -1;
 	const unsigned char *p = b + *pos;
 	size_t left = n - *pos;
-	if (left >= 5 && p[0] == 'H') {
+	if (left >= 5 && (p[0] == 'H' || p[0] == 'F')) {
 		size_t vl = p[4];
 		if (vl > HITREPORT_VALUE_MAX || left - 5 < vl || memchr(p + 5, '\0', vl) != NULL)
 			return -1;
-		out->kind = 'H';
+		out->kind = (char)p[0];
 		out->group = p[1];
 		out->entry = (unsigned)p[2] << 8 | p[3];
 		memcpy(out->value, p + 5, vl);
 		out->value[vl] = '\0';
 		*pos += 5 + vl;
+		return 1;
+	}
+	if (p[0] == 'S') {
+		out->kind = 'S';
+		*pos += 1;
 		return 1;
 	}
 	if (left >= 8 && p[0] == 'P') {

@@ -19,9 +19,12 @@
  * length in 1, the value) or a statement's answers ('P', its session's
  * standard_conforming_strings in 1 byte, text length in 2, count in 4, the
  * statement's text, so that SHOW QUERIES counts them under the statement's
- * shape, made there when cbcached never saw the statement).  Numbers are
- * big endian.  Library
- * code: no I/O.
+ * shape, made there when cbcached never saw the statement), a fill to
+ * queue ('F', laid out as a hit with the fill's number for the entry
+ * point: a miss of a process that asks its own backend connection) or a
+ * sync request ('S' alone: that process committed a write on its own
+ * connection and waits for the change stream, src/replica.h
+ * replica_request_sync).  Numbers are big endian.  Library code: no I/O.
  */
 #ifndef CB_HITREPORT_H
 #define CB_HITREPORT_H
@@ -52,6 +55,10 @@ void hitreport_clear(hitreport *r);
 bool hitreport_for(const hitreport *r, const char *fingerprint);
 /* Add a hit; false when it does not fit (send r, begin again, add again), or its value is too long (dropped). */
 bool hitreport_add(hitreport *r, unsigned group, unsigned entry, const char *value);
+/* Add a fill to queue (group, the fill's number, its value), as hitreport_add. */
+bool hitreport_add_fill(hitreport *r, unsigned group, unsigned fill, const char *value);
+/* Add a sync request; false when it does not fit (send r, begin again, add again). */
+bool hitreport_add_sync(hitreport *r);
 /*
  * One more answer of the statement text[0, len) (std: its session's
  * standard_conforming_strings): false when it does not fit (send r, begin
@@ -65,8 +72,8 @@ size_t hitreport_finish(hitreport *r);
 
 /* One item read back. */
 typedef struct hitreport_hit {
-	char kind; /* 'H' a hit, 'P' a statement's answers */
-	unsigned group, entry;
+	char kind;             /* 'H' a hit, 'P' a statement's answers, 'F' a fill to queue, 'S' a sync request */
+	unsigned group, entry; /* 'F': entry is the fill's number */
 	char value[HITREPORT_VALUE_MAX + 1];
 	uint32_t count;   /* 'P' */
 	bool std;         /* 'P': standard_conforming_strings */

@@ -251,6 +251,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 			stat_row(r, "repl_commit_holds", (long long)rc.holds_made);
 			stat_row(r, "repl_commit_hold_timeouts", (long long)rc.hold_timeouts);
 			stat_row(r, "repl_syncs", (long long)rc.syncs);
+			stat_row(r, "repl_sync_requests", (long long)rc.sync_requests);
 		}
 		const gate_stats *gs = cachesvc_gate_stats(cs);
 		stat_row(r, "reader_gate_open", gs != NULL && atomic_load(&gs->open) ? 1 : 0);
@@ -261,6 +262,8 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "in_process_reports", ks != NULL ? (long long)atomic_load(&ks->reports) : 0);
 		stat_row(r, "in_process_report_hits", ks != NULL ? (long long)atomic_load(&ks->hits) : 0);
 		stat_row(r, "in_process_reports_rejected", ks != NULL ? (long long)atomic_load(&ks->rejected) : 0);
+		stat_row(r, "in_process_fills", ks != NULL ? (long long)atomic_load(&ks->fills) : 0);
+		stat_row(r, "in_process_syncs", ks != NULL ? (long long)atomic_load(&ks->syncs) : 0);
 	}
 	put_status(r, true, "%s", "");
 }

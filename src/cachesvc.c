@@ -57,6 +57,7 @@ struct cachesvc {
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	bool in_process_reads;         /* in_process_reads: clients that ask learn where the file is */
 	char cache_path[4096];         /* the cache file's absolute path */
+	char direct_backend[1024];     /* direct_backend ("": not offered) */
 	char cache_id[33];             /* random, per start: tells a client the file it finds is this cache's */
 	char stream_why[CB_ERROR_MAX]; /* why there is no stream */
 	bool ddl_triggers;             /* cbcached --install-backend was run (at the start) */
@@ -381,6 +382,7 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 		goto fail;
 	}
 	s->in_process_reads = cfg->in_process_reads;
+	snprintf(s->direct_backend, sizeof(s->direct_backend), "%s", cfg->direct_backend);
 	if (realpath(cfg->cache_db, s->cache_path) == NULL)
 		snprintf(s->cache_path, sizeof(s->cache_path), "%s", cfg->cache_db);
 	if (rebuilt != NULL) /* the reason is logged by cachedb_open() */
@@ -497,14 +499,29 @@ static void cachesvc_on_plan(void *arg, const char *text, size_t len, bool std, 
 		hitpath_count_remote(s->hit, text, len, std, answers);
 }
 
+static void cachesvc_on_fill(void *arg, size_t group, size_t fill, const char *value)
+{
+	(void)cachesvc_post_fill(arg, group, fill, value);
+}
+
+static void cachesvc_on_sync(void *arg)
+{
+	cachesvc *s = arg;
+	if (s->rep != NULL)
+		replica_request_sync(s->rep);
+}
+
 /* The socket other processes report their hits to (only when they are told where the file is). */
 static void cachesvc_start_hitsock(cachesvc *s, const cachedb_settings *ds)
 {
 	if (!s->in_process_reads)
 		return;
 	size_t nentries[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
-	for (size_t g = 0; g < s->ngroups && g < SQLFE_STMTCLASS_MAX_GROUPS; g++)
+	size_t nfills[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
+	for (size_t g = 0; g < s->ngroups && g < SQLFE_STMTCLASS_MAX_GROUPS; g++) {
 		nentries[g] = s->groups[g]->nentries;
+		nfills[g] = s->groups[g]->nfills;
+	}
 	hitsock_settings hs = {.cache_path = s->cache_path,
 	                       .gid_set = ds->file_gid_set,
 	                       .gid = ds->file_gid,
@@ -515,6 +532,9 @@ static void cachesvc_start_hitsock(cachesvc *s, const cachedb_settings *ds)
 	                       .on_hit = cachesvc_on_hit,
 	                       .on_answered = cachesvc_on_answered,
 	                       .on_plan = cachesvc_on_plan,
+	                       .nfills = nfills,
+	                       .on_fill = cachesvc_on_fill,
+	                       .on_sync = cachesvc_on_sync,
 	                       .arg = s};
 	cb_error err = {{0}};
 	if ((s->hitsock = hitsock_start(&hs, &err)) == NULL)
@@ -842,6 +862,11 @@ const char *cachesvc_in_process_file(cachesvc *s)
 	return s->in_process_reads && s->gate != NULL && atomic_load(&s->rep_ready) && !atomic_load(&s->answers_off)
 	               ? s->cache_path
 	               : NULL;
+}
+
+const char *cachesvc_direct_backend(cachesvc *s)
+{
+	return s->direct_backend[0] != '\0' ? s->direct_backend : NULL;
 }
 
 const char *cachesvc_cache_id(cachesvc *s)

@@ -187,6 +187,13 @@ bool cachesvc_post_fill(cachesvc *s, size_t group, size_t fill, const char *valu
  * gate runs and in_process_reads is on; NULL otherwise.
  */
 const char *cachesvc_in_process_file(cachesvc *s);
+/*
+ * The connection string (host, port, options: direct_backend) with which a
+ * client answering in-process may send what it does not answer straight
+ * to the backend (doc/cache.md, "Misses and writes on the client's own
+ * connection"); NULL when not offered.
+ */
+const char *cachesvc_direct_backend(cachesvc *s);
 /* The random id of this start of the cache, also in the file's meta row cache_id (32 hex digits). */
 const char *cachesvc_cache_id(cachesvc *s);
 /* The reader gate's counters (cache/gate.h); NULL when the cache has none. */

@@ -63,6 +63,7 @@ static const cfg_param cfg_params[] = {
         {"instance_name", CFG_NAME, OFF(instance_name), "default", 1, 40, false},
         {"require_stream", CFG_BOOL, OFF(require_stream), "on", 0, 0, false},
         {"in_process_reads", CFG_BOOL, OFF(in_process_reads), "on", 0, 0, false},
+        {"direct_backend", CFG_CONNINFO, OFF(direct_backend), "", 0, 0, false},
         {"max_lag_ms", CFG_INT, OFF(max_lag_ms), "5000", 100, 3600000, false},
         {"commit_wait_ms", CFG_INT, OFF(commit_wait_ms), "500", 0, 60000, false},
         {"memo_max_mb", CFG_INT, OFF(memo_max_mb), "64", 0, 65536, false},

@@ -41,6 +41,7 @@ struct cfg_config {
 	char *instance_name;        /* the replication slot and publication are cbcache_<instance_name> */
 	bool require_stream;        /* no answers from the cache without the change stream */
 	bool in_process_reads;      /* tell clients that ask where the cache file is (doc/cache.md) */
+	char *direct_backend;       /* conninfo in-process clients use for their own backend connection; "" = none */
 	int max_lag_ms;             /* no answers while the stream is down longer than this */
 	int commit_wait_ms;         /* a commit through cbcached waits this long for the applier, then fences */
 	int memo_max_mb;            /* the memo of rendered answers (hit/memo.h); 0 = none */

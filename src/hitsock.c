@@ -25,6 +25,7 @@ struct hitsock {
 	hitsock_settings s;
 	char fingerprint[17];
 	size_t *nentries;
+	size_t *nfills;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd, wake;
 	dev_t dev;
@@ -49,7 +50,8 @@ static void take(hitsock *h, const unsigned char *buf, size_t n)
 	hitreport_hit hit;
 	int rc;
 	while ((rc = hitreport_next(buf, n, &p, &hit)) == 1)
-		if (hit.kind == 'H' && (hit.group >= h->s.ngroups || hit.entry >= h->nentries[hit.group])) {
+		if ((hit.kind == 'H' && (hit.group >= h->s.ngroups || hit.entry >= h->nentries[hit.group])) ||
+		    (hit.kind == 'F' && (hit.group >= h->s.ngroups || hit.entry >= h->nfills[hit.group]))) {
 			rc = -1;
 			break;
 		}
@@ -64,6 +66,18 @@ static void take(hitsock *h, const unsigned char *buf, size_t n)
 		if (hit.kind == 'P') {
 			if (h->s.on_plan != NULL)
 				h->s.on_plan(h->s.arg, hit.text, hit.text_len, hit.std, hit.count);
+			continue;
+		}
+		if (hit.kind == 'F') {
+			atomic_fetch_add(&h->stats.fills, 1);
+			if (h->s.on_fill != NULL)
+				h->s.on_fill(h->s.arg, hit.group, hit.entry, hit.value);
+			continue;
+		}
+		if (hit.kind == 'S') {
+			atomic_fetch_add(&h->stats.syncs, 1);
+			if (h->s.on_sync != NULL)
+				h->s.on_sync(h->s.arg);
 			continue;
 		}
 		atomic_fetch_add(&h->stats.hits, 1);
@@ -115,6 +129,13 @@ hitsock *hitsock_start(const hitsock_settings *s, cb_error *err)
 	}
 	memcpy(h->nentries, s->nentries, s->ngroups * sizeof(size_t));
 	h->s.nentries = h->nentries;
+	if ((h->nfills = calloc(s->ngroups ? s->ngroups : 1, sizeof(size_t))) == NULL) {
+		cb_error_set(err, "out of memory");
+		goto fail;
+	}
+	if (s->nfills != NULL)
+		memcpy(h->nfills, s->nfills, s->ngroups * sizeof(size_t));
+	h->s.nfills = h->nfills;
 	int pl = snprintf(h->path, sizeof(h->path), "%s%s", s->cache_path, HITREPORT_SOCKET_SUFFIX);
 	if (pl < 0 || (size_t)pl >= sizeof(h->path)) {
 		cb_error_set(err,
@@ -160,6 +181,7 @@ fail:
 	if (h->wake >= 0)
 		close(h->wake);
 	free(h->nentries);
+	free(h->nfills);
 	free(h);
 	return NULL;
 }
@@ -180,6 +202,7 @@ void hitsock_stop(hitsock *h)
 	close(h->fd);
 	close(h->wake);
 	free(h->nentries);
+	free(h->nfills);
 	free(h);
 }
 

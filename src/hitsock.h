@@ -6,7 +6,8 @@
  *
  * A thread of its own reads the datagrams and hands each hit to the hit
  * counter (so the garbage collector sees entries read only in other
- * processes as used) and each report's statement count to SHOW STATS.  A
+ * processes as used), each report's statement count to SHOW STATS, each
+ * fill to the fill daemon and each sync request to the change stream.  A
  * report made under other groups (its fingerprint), or malformed, is
  * counted and dropped.  The socket is made mode 0660 with the cache
  * file's group (cache_file_group), like the cache file: whoever may read
@@ -35,12 +36,19 @@ typedef struct hitsock_settings {
 	void (*on_answered)(void *arg, uint32_t statements);
 	/* a statement's answers (text[0, len), std its standard_conforming_strings) */
 	void (*on_plan)(void *arg, const char *text, size_t len, bool std, uint32_t answers);
+	const size_t *nfills; /* fills per group */
+	/* a miss of a process asking its own backend connection: a fill to queue */
+	void (*on_fill)(void *arg, size_t group, size_t fill, const char *value);
+	/* a process committed a write on its own backend connection: a sync is wanted (replica_request_sync) */
+	void (*on_sync)(void *arg);
 	void *arg;
 } hitsock_settings;
 
 typedef struct hitsock_stats {
 	_Atomic uint64_t reports;  /* datagrams taken */
 	_Atomic uint64_t hits;     /* hits handed on */
+	_Atomic uint64_t fills;    /* fills handed on */
+	_Atomic uint64_t syncs;    /* sync requests handed on */
 	_Atomic uint64_t rejected; /* datagrams dropped: malformed, or made under other groups */
 } hitsock_stats;
 

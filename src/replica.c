@@ -53,6 +53,8 @@ struct replica {
 	atomic_size_t entries;     /* nfences */
 	_Atomic uint64_t progress; /* the applier's position: last commit's end, or last sync message */
 	_Atomic uint64_t fences_made, syncs, holds_made, hold_timeouts;
+	atomic_bool sync_asked; /* replica_request_sync: a stamped sync message is wanted */
+	_Atomic uint64_t sync_requests;
 
 	/* the sync thread */
 	cb_worker sync;
@@ -65,6 +67,7 @@ struct replica {
 	atomic_uint ddl_gen;
 	bool emptied;       /* replica_start emptied the cache for a new slot: the first connect need not */
 	bool txn_ddl;       /* the transaction being applied carries a DDL message */
+	uint64_t txn_stamp; /* the stamp of this instance's sync message in it (0: none), published at its commit */
 	uint32_t *ddl_oids; /* the relations its DDL messages name */
 	size_t nddl, ddlcap;
 	PGconn *cat_pg;    /* the stream thread's catalog connection (DDL checks, pruning set.xids) */
@@ -173,6 +176,13 @@ void replica_fence(replica *r, size_t group, uint64_t tables)
 void replica_fence_all(replica *r)
 {
 	add_fence(r, 0, INVALIDATE_ALL_TABLES, true);
+}
+
+void replica_request_sync(replica *r)
+{
+	atomic_fetch_add(&r->sync_requests, 1);
+	atomic_store(&r->sync_asked, true);
+	cb_worker_wake(&r->sync);
 }
 
 uint64_t replica_hold(replica *r, int notify_fd)
@@ -284,13 +294,16 @@ static int64_t sync_step(void *arg, bool stopping)
 	for (size_t i = 0; i < r->nfences && !need; i++)
 		need = r->fences[i].lsn == 0;
 	pthread_mutex_unlock(&r->mu);
-	if (!need)
+	bool asked = atomic_exchange(&r->sync_asked, false);
+	if (!need && !asked)
 		return CB_WORKER_IDLE;
 	cb_error err;
 	if (r->sync_pg == NULL && !pgconn_connect(r->conninfo, &r->sync_pg, &err)) {
 		log_warning("cache: the change stream's sync connection failed (%s); tables written through "
 		            "cbcached stay unanswered from the cache until it works",
 		            err.msg);
+		if (asked)
+			atomic_store(&r->sync_asked, true);
 		return cb_clock_mono_us() + 1000000;
 	}
 	/*
@@ -299,8 +312,13 @@ static int64_t sync_step(void *arg, bool stopping)
 	 * non-transactional message is not flushed by itself: it waited for the
 	 * WAL writer (wal_writer_delay, 200 ms by default), and every fence with it.
 	 */
-	PGresult *res = PQexec(r->sync_pg, "SET synchronous_commit = on; SELECT "
-	                                   "pg_catalog.pg_logical_emit_message(true, '" SYNC_PREFIX "', 'sync')");
+	/* the stamp: taken after every request it answers arrived, before the message is emitted */
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+	         "SET synchronous_commit = on; SELECT pg_catalog.pg_logical_emit_message(true, '" SYNC_PREFIX
+	         "', 'sync %s %" PRId64 "')",
+	         r->instance, asked ? cb_clock_mono_us() : (int64_t)0);
+	PGresult *res = PQexec(r->sync_pg, sql);
 	uint64_t lsn = 0;
 	bool ok =
 	        PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && parse_lsn(PQgetvalue(res, 0, 0), &lsn);
@@ -311,6 +329,8 @@ static int64_t sync_step(void *arg, bool stopping)
 		PQclear(res);
 		PQfinish(r->sync_pg);
 		r->sync_pg = NULL;
+		if (asked)
+			atomic_store(&r->sync_asked, true);
 		return cb_clock_mono_us() + 1000000;
 	}
 	PQclear(res);
@@ -382,6 +402,7 @@ static bool on_begin(void *arg, const pgoutput_begin *m)
 	replica *r = arg;
 	cb_error err;
 	r->txn_ddl = false;
+	r->txn_stamp = 0;
 	r->nddl = 0;
 	if (!apply_begin(r->ap, m, &err)) {
 		note_error(r, "begin", &err);
@@ -434,6 +455,10 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 		atomic_fetch_add(&r->ddl_gen, 1);
 		if (r->set.on_ddl != NULL)
 			r->set.on_ddl(r->set.ddl_arg);
+	}
+	if (r->txn_stamp != 0) {
+		gate_synced(r->set.gate, r->txn_stamp); /* after the file has it: a waiter that sees it reads it */
+		r->txn_stamp = 0;
 	}
 	advance(r, m->end_lsn);
 	prune_xids(r);
@@ -553,13 +578,37 @@ static void check_ddl_tables(replica *r)
 	}
 }
 
+/*
+ * A sync message's content: "sync <instance> <stamp>".  This instance's
+ * stamp (not 0: a sync nobody asked for) is written at the commit.  Other
+ * instances' stamps are of their own requests.
+ */
+static void sync_stamp(replica *r, const pgoutput_message *m)
+{
+	char text[160];
+	if (!m->transactional || m->len >= sizeof(text))
+		return;
+	memcpy(text, m->content, m->len);
+	text[m->len] = '\0';
+	char inst[sizeof(r->instance)];
+	int64_t stamp = 0;
+	int used = 0;
+	if (sscanf(text, "sync %63s %" SCNd64 "%n", inst, &stamp, &used) != 2 || text[used] != '\0' ||
+	    strcmp(inst, r->instance) != 0 || stamp <= 0)
+		return;
+	if (apply_note_synced(r->ap, (uint64_t)stamp))
+		r->txn_stamp = (uint64_t)stamp;
+}
+
 static bool on_message(void *arg, const pgoutput_message *m)
 {
 	replica *r = arg;
 	if (strcmp(m->prefix, DDL_PREFIX) == 0)
 		ddl_message(r, m);
-	else if (strcmp(m->prefix, SYNC_PREFIX) == 0)
+	else if (strcmp(m->prefix, SYNC_PREFIX) == 0) {
+		sync_stamp(r, m);
 		advance(r, m->lsn); /* every transaction that committed before it was emitted is applied */
+	}
 	return true;
 }
 
@@ -721,6 +770,7 @@ void replica_get_counters(replica *r, replica_counters *c)
 	c->messages = atomic_load(&s->messages);
 	c->slots_lost = atomic_load(&s->slots_lost);
 	c->syncs = atomic_load(&r->syncs);
+	c->sync_requests = atomic_load(&r->sync_requests);
 	c->fences_made = atomic_load(&r->fences_made);
 	c->fences_up = atomic_load(&r->fences_up);
 	c->holds_made = atomic_load(&r->holds_made);

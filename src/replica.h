@@ -123,6 +123,18 @@ void replica_fence_all(replica *r);
  * eventfd) is written to when the hold falls.
  */
 uint64_t replica_hold(replica *r, int notify_fd);
+
+/*
+ * Another process committed a write on its own backend connection (the
+ * ODBC driver with a direct backend, doc/cache.md) and asks, through the
+ * hit socket, to know when the cache has it: the sync thread emits a sync
+ * message stamped with the moment it asked (CLOCK_MONOTONIC microseconds,
+ * after the request arrived, so after that commit), and the commit that
+ * applies the message writes the stamp into the cache file and the gate
+ * file (cache/gate.h gate_synced).  Requests that arrive together share
+ * one message.  Never waits.
+ */
+void replica_request_sync(replica *r);
 /* Whether hold id has fallen (the applier passed the commit), or was never made. */
 bool replica_hold_passed(replica *r, uint64_t id);
 /* Take hold id away (fallen or not): its session fenced instead (timed_out) or ended. */
@@ -141,7 +153,7 @@ typedef struct replica_counters {
 	int64_t lag_ms;    /* age of the newest transaction not yet applied (0 when caught up) */
 	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
 	        schema_changes, failures, skipped;
-	uint64_t reconnects, slots_lost, syncs, fences_made, fences_up, holds_made, hold_timeouts;
+	uint64_t reconnects, slots_lost, syncs, sync_requests, fences_made, fences_up, holds_made, hold_timeouts;
 	uint64_t messages; /* pgoutput messages the stream decoded (counted before the applier takes each) */
 	const char *state; /* stream_state_name */
 	bool healthy;      /* streaming, or down for less than max_lag_ms */

@@ -531,7 +531,9 @@ static bool wants_in_process(const wire_startup *w)
  * ParameterStatus cbcache.in_process (on/off) and, when on,
  * cbcache.cache_file (where the cache file is) and cbcache.cache_id (the
  * id the file carries: a file at that path on the client's machine that
- * is not this cache's is not read; doc/cache.md).
+ * is not this cache's is not read; doc/cache.md), and with direct_backend
+ * set, cbcache.direct_backend (its connection string) and
+ * cbcache.commit_wait_ms (how long the client waits for its commits).
  */
 static void put_in_process(sess_session *s)
 {
@@ -551,6 +553,19 @@ static void put_in_process(sess_session *s)
 	m = wire_begin(&s->cout, 'S');
 	wire_put_str(&s->cout, "cbcache.cache_id");
 	wire_put_str(&s->cout, cachesvc_cache_id(sesscache_cachesvc(s->sc)));
+	wire_end(&s->cout, m);
+	const char *direct = cachesvc_direct_backend(sesscache_cachesvc(s->sc));
+	if (direct == NULL)
+		return;
+	char wait[16];
+	snprintf(wait, sizeof(wait), "%d", cachesvc_commit_wait_ms(sesscache_cachesvc(s->sc)));
+	m = wire_begin(&s->cout, 'S');
+	wire_put_str(&s->cout, "cbcache.direct_backend");
+	wire_put_str(&s->cout, direct);
+	wire_end(&s->cout, m);
+	m = wire_begin(&s->cout, 'S');
+	wire_put_str(&s->cout, "cbcache.commit_wait_ms");
+	wire_put_str(&s->cout, wait);
 	wire_end(&s->cout, m);
 }
 

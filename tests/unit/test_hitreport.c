@@ -158,6 +158,51 @@ static void test_plans(void **state)
 	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), -1);
 }
 
+/* Fills and sync requests: read back in order, among hits; a fill's value is checked like a hit's. */
+static void test_fills_and_syncs(void **state)
+{
+	(void)state;
+	static hitreport r;
+	hitreport_begin(&r, FP);
+	assert_true(hitreport_add_fill(&r, 1, 3, "42"));
+	assert_true(hitreport_add(&r, 0, 2, "7"));
+	assert_true(hitreport_add_sync(&r));
+	char longv[HITREPORT_VALUE_MAX + 2];
+	memset(longv, 'v', sizeof(longv) - 1);
+	longv[sizeof(longv) - 1] = '\0';
+	assert_false(hitreport_add_fill(&r, 0, 0, longv)); /* too long: dropped */
+	assert_int_equal(r.dropped, 1);
+	size_t n = hitreport_finish(&r);
+	char fp[17];
+	uint32_t answered;
+	size_t pos;
+	hitreport_hit h;
+	assert_true(hitreport_header(r.buf, n, fp, &answered, &pos));
+	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
+	assert_int_equal(h.kind, 'F');
+	assert_int_equal(h.group, 1);
+	assert_int_equal(h.entry, 3);
+	assert_string_equal(h.value, "42");
+	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
+	assert_int_equal(h.kind, 'H');
+	assert_string_equal(h.value, "7");
+	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
+	assert_int_equal(h.kind, 'S');
+	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 0);
+	/* a report of only a sync request is pending (it must be sent) */
+	hitreport_clear(&r);
+	assert_false(hitreport_pending(&r));
+	assert_true(hitreport_add_sync(&r));
+	assert_true(hitreport_pending(&r));
+	/* a full report takes no sync request */
+	hitreport_clear(&r);
+	while (hitreport_add(&r, 0, 1, "x"))
+		;
+	while (r.len < HITREPORT_MAX)
+		assert_true(hitreport_add_sync(&r));
+	assert_false(hitreport_add_sync(&r));
+}
+
 static void test_check_row(void **state)
 {
 	(void)state;
@@ -196,8 +241,9 @@ static void test_check_row(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_limits),    cmocka_unit_test(test_malformed),
-	        cmocka_unit_test(test_plans),      cmocka_unit_test(test_check_row),
+	        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_limits),
+	        cmocka_unit_test(test_malformed),  cmocka_unit_test(test_plans),
+	        cmocka_unit_test(test_check_row),  cmocka_unit_test(test_fills_and_syncs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

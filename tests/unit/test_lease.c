@@ -7,6 +7,7 @@
  * word and sees the writer's changes, a reader refuses a file cbcached did
  * not write, and a missing file is an error that names it.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/lease.h"
 
 static void test_text(void **state)
@@ -95,12 +97,59 @@ static void test_word(void **state)
 	rmdir(dir);
 }
 
+/* The sync stamp: never lowered, reset at a writer's start, waited for across a second mapping (a reader). */
+static void *raise_later(void *arg)
+{
+	cb_gateword *w = arg;
+	usleep(20000);
+	cb_gateword_set_synced(w, 500); /* below the waiter's: wakes it, it waits on */
+	usleep(20000);
+	cb_gateword_set_synced(w, 1000);
+	return NULL;
+}
+
+static void test_synced(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cb-lease-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], err[256];
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	cb_gateword *w = cb_gateword_map(path, true, err, sizeof(err));
+	assert_non_null(w);
+	cb_gateword *r = cb_gateword_map(path, false, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(cb_gateword_synced(r), 0);
+	cb_gateword_set_synced(w, 300);
+	cb_gateword_set_synced(w, 200); /* never lowered */
+	assert_int_equal(cb_gateword_synced(r), 300);
+	/* reached already: no wait even with a deadline in the past */
+	assert_true(cb_gateword_wait_synced(r, 300, 0));
+	/* not reached by the deadline */
+	assert_false(cb_gateword_wait_synced(r, 301, cb_clock_mono_us() + 10000));
+	/* reached by another thread through the writer's mapping while the reader sleeps on its own */
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, raise_later, w), 0);
+	assert_true(cb_gateword_wait_synced(r, 1000, cb_clock_mono_us() + 30 * 1000000LL));
+	assert_int_equal(cb_gateword_synced(r), 1000);
+	pthread_join(t, NULL);
+	cb_gateword_reset_synced(w);
+	assert_int_equal(cb_gateword_synced(r), 0);
+	cb_gateword_unmap(r);
+	cb_gateword_unmap(w);
+	char gate[300];
+	snprintf(gate, sizeof(gate), "%s-gate", path);
+	unlink(gate);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_text),
 	        cmocka_unit_test(test_clock_and_boot),
 	        cmocka_unit_test(test_word),
+	        cmocka_unit_test(test_synced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
