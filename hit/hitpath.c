@@ -162,6 +162,11 @@ fail:
 	return NULL;
 }
 
+cb_gateword *hitpath_engine_gateword(hitpath_engine *e)
+{
+	return e->gate;
+}
+
 void hitpath_engine_free(hitpath_engine *e)
 {
 	if (e == NULL)
@@ -835,6 +840,11 @@ static hitpath_outcome check_gate(hitpath_conn *c, bool fresh, const hitpath_req
 		return to_backend(res, "the cache file was built for other cache groups (fingerprint %s, compiled %s)",
 		                  g.fingerprint, c->e->s.reader_fingerprint);
 	}
+	if (g.synced_us < rq->min_synced_us) {
+		res->unsynced = true;
+		return to_backend(res, "a write committed on this process's own backend connection is not yet in "
+		                       "the cache file");
+	}
 	if (g.ddl_generation != rq->ddl_generation) {
 		res->ddl_moved = true;
 		return to_backend(res, "DDL or a privilege change was applied since the session's privileges were "
@@ -889,8 +899,10 @@ static hitpath_outcome run_plan(hitpath_conn *c, plancache_plan *p, const hitpat
 			                       "invalidation, the change stream down, or cbcached stopped)");
 		}
 	}
-	if (c->held && (word != c->held_word || cb_clock_mono_us() - c->held_since > (int64_t)c->e->s.hold_us))
-		hitpath_conn_release(c); /* a close since it began (a write to read, a fence), or too old */
+	if (c->held && (word != c->held_word || cb_clock_mono_us() - c->held_since > (int64_t)c->e->s.hold_us ||
+	                c->held_gate.synced_us < rq->min_synced_us))
+		hitpath_conn_release(c); /* a close since it began (a write to read, a fence), too old, or before a
+		                          * sync this reader waits for */
 	bool fresh = !c->held;
 	if (fresh) {
 		if (!reader_begin(c->rd, err)) {

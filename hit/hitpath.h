@@ -57,6 +57,7 @@
 #include "cachegroup/model.h"
 #include "common/contract.h"
 #include "common/error.h"
+#include "common/lease.h"
 #include "hit/memo.h"
 #include "hit/wire.h"
 
@@ -115,6 +116,8 @@ typedef struct hitpath_settings {
 /* An engine; NULL with the cause in err. */
 CB_MUSTCHECK hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err);
 void hitpath_engine_free(hitpath_engine *e);
+/* With reader_fingerprint: the cache file's gate word (common/lease.h) the engine mapped; else NULL. */
+cb_gateword *hitpath_engine_gateword(hitpath_engine *e);
 
 /* A connection for the calling thread; NULL with err. */
 CB_MUSTCHECK hitpath_conn *hitpath_conn_new(hitpath_engine *e, cb_error *err);
@@ -191,6 +194,13 @@ typedef struct hitpath_request {
 	 * answers HITPATH_BACKEND with ddl_moved set: check again first.
 	 */
 	uint64_t ddl_generation;
+	/*
+	 * With reader_fingerprint: answer only from a file whose CG_META_SYNCED
+	 * is at least this (the reader committed a write on its own backend
+	 * connection and asked for a sync then: until the file has the sync,
+	 * it may not have the write).  0: no such wait.
+	 */
+	uint64_t min_synced_us;
 } hitpath_request;
 
 typedef struct hitpath_result {
@@ -206,6 +216,7 @@ typedef struct hitpath_result {
 	uint64_t ddl_generation;
 	bool ddl_moved;   /* it differs from rq->ddl_generation (nothing answered) */
 	bool gate_closed; /* the reader gate was closed, or the file holds other groups (nothing answered) */
+	bool unsynced;    /* the file does not have rq->min_synced_us yet (nothing answered) */
 } hitpath_result;
 
 /*

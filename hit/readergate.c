@@ -43,7 +43,7 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 	    sqlite3_prepare_v2(
 	            lite,
 	            "SELECT " META_VALUE(CG_META_READER_GATE) ", " META_VALUE(CG_META_APPLIED_LSN) ", " META_VALUE(
-	                    CG_META_DDL_GENERATION) ", " META_VALUE(CG_META_FINGERPRINT),
+	                    CG_META_DDL_GENERATION) ", " META_VALUE(CG_META_FINGERPRINT) ", " META_VALUE(CG_META_SYNCED),
 	            -1, stmt, NULL) != SQLITE_OK) {
 		cb_error_set(err, "the cache file's meta table cannot be read: %s (is it a cache file of cbcached?)",
 		             sqlite3_errmsg(lite));
@@ -62,6 +62,7 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 	const char *lsn = (const char *)sqlite3_column_text(st, 1);
 	const char *ddl = (const char *)sqlite3_column_text(st, 2);
 	const char *fingerprint = (const char *)sqlite3_column_text(st, 3);
+	const char *synced = (const char *)sqlite3_column_text(st, 4);
 	if (gate != NULL)
 		snprintf(out->lease, sizeof(out->lease), "%s", gate);
 	readergate_judge(out, boot_id, now_ms);
@@ -71,6 +72,8 @@ bool readergate_read(sqlite3 *lite, sqlite3_stmt **stmt, const char *boot_id, in
 		out->ddl_generation = strtoull(ddl, NULL, 10);
 	if (fingerprint != NULL)
 		snprintf(out->fingerprint, sizeof(out->fingerprint), "%s", fingerprint);
+	if (synced != NULL)
+		out->synced_us = strtoull(synced, NULL, 10);
 	sqlite3_reset(st);
 	return true;
 }

@@ -30,6 +30,7 @@ typedef struct readergate {
 	bool open;                     /* the lease is valid now */
 	uint64_t applied_lsn;          /* 0 when the file has none */
 	uint64_t ddl_generation;       /* 0 when the file has none */
+	uint64_t synced_us;            /* CG_META_SYNCED: the last sync another process asked for, applied (0: none) */
 	char fingerprint[17];          /* the groups the file was built for ("" when none) */
 	char lease[CB_LEASE_TEXT_MAX]; /* the lease's text ("" when none): open is cb_lease_valid of it */
 	char why[160];                 /* when not open: why, for logs and tests */

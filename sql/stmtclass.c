@@ -264,6 +264,7 @@ static void judge(const stmt_scan *ss, size_t ngroups, sqlfe_stmtclass_result *o
 	if (ss->has_set_config)
 		eff |= SQLFE_STMTCLASS_SETTINGS;
 	if (writes_named) {
+		out->writes_some = true;
 		if (ss->reach_any)
 			eff |= SQLFE_STMTCLASS_WRITES_ALL;
 		bool truncate = strcmp(w, "truncate") == 0;

@@ -101,6 +101,8 @@ typedef struct sqlfe_stmtclass_tables {
 typedef struct sqlfe_stmtclass_result {
 	unsigned effects;
 	unsigned statements; /* non-empty statements (each gets a CommandComplete when it runs) */
+	bool writes_some; /* writes a table it names (INSERT, UPDATE, DELETE, MERGE, TRUNCATE, COPY, DDL), cached or not
+	                   */
 	uint64_t tables[SQLFE_STMTCLASS_MAX_GROUPS]; /* SQLFE_STMTCLASS_WRITES: written cache tables per group */
 } sqlfe_stmtclass_result;
 

@@ -550,7 +550,7 @@ static void check_ext(const char *sql, int nparams, const char *const *params, i
 	int lens[8];
 	for (int i = 0; i < nparams; i++)
 		lens[i] = (int)strlen(params[i]);
-	hitpath_request rq = {sql, strlen(sql), nparams, params, lens, NULL, 0, 1, formats, false, true, NULL, 0};
+	hitpath_request rq = {sql, strlen(sql), nparams, params, lens, NULL, 0, 1, formats, false, true, NULL, 0, 0};
 	wire_buf out = {0};
 	hitpath_result res;
 	cb_error err = {{0}};
@@ -612,7 +612,7 @@ static void test_extended(void **state)
 	uint32_t types[1] = {PGTYPE_OID_TEXT};
 	int lens[1] = {(int)strlen(a)};
 	const char *sql = "SELECT id FROM film WHERE regie = $1";
-	hitpath_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true, NULL, 0};
+	hitpath_request rq = {sql, strlen(sql), 1, p1, lens, types, 1, 0, NULL, false, true, NULL, 0, 0};
 	wire_buf out = {0};
 	hitpath_result res;
 	cb_error err = {{0}};

@@ -65,8 +65,9 @@ static void judge_each(const char *const *sqls, size_t n, bool unknown)
 	for (size_t i = 0; i < n; i++) {
 		sqlfe_stmtclass_result r = judge(sqls[i]);
 		if (!unknown) {
-			if (r.effects != 0)
-				fail_msg("\"%s\": effects %#x, expected none", sqls[i], r.effects);
+			if (r.effects != 0 || r.writes_some)
+				fail_msg("\"%s\": effects %#x (writes_some %d), expected none", sqls[i], r.effects,
+				         r.writes_some);
 			continue;
 		}
 		if (!(r.effects & SQLFE_STMTCLASS_WRITES_ALL) || !(r.effects & SQLFE_STMTCLASS_SETTINGS) ||
@@ -147,6 +148,32 @@ static void test_writes_named(void **state)
 	/* E'' strings honour backslashes: the quote inside does not end it */
 	r = judge("INSERT INTO users_log VALUES (E'it\\'s; update film')");
 	assert_int_equal(r.effects, 0);
+}
+
+/* writes_some: a write of a table it names, whether the cache has the table or not (the driver's commit wait). */
+static void test_writes_some(void **state)
+{
+	(void)state;
+	static const char *const some[] = {"INSERT INTO audit VALUES (1)",
+	                                   "UPDATE film SET titel = 'x'",
+	                                   "DELETE FROM audit",
+	                                   "TRUNCATE audit",
+	                                   "WITH d AS (DELETE FROM audit) SELECT 1",
+	                                   "CREATE TABLE t2 (a int)",
+	                                   "COPY audit FROM STDIN"};
+	for (size_t i = 0; i < sizeof(some) / sizeof(some[0]); i++)
+		if (!judge(some[i]).writes_some)
+			fail_msg("\"%s\": writes_some false", some[i]);
+	/* with no cache tables at all (the ODBC driver's judge), a write of any table still says so */
+	sqlfe_stmtclass_tables none = {0};
+	sqlfe_stmtclass_result r;
+	const char *ins = "INSERT INTO film VALUES (1)";
+	sqlfe_stmtclass_classify(ins, strlen(ins), true, &none, &r);
+	assert_true(r.writes_some);
+	assert_int_equal(r.effects & SQLFE_STMTCLASS_WRITES, 0);
+	const char *sel = "SELECT * FROM film";
+	sqlfe_stmtclass_classify(sel, strlen(sel), true, &none, &r);
+	assert_false(r.writes_some);
 }
 
 static void test_ddl_and_settings(void **state)
@@ -351,15 +378,11 @@ static void test_is_select(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_reads),
-	        cmocka_unit_test(test_writes_named),
-	        cmocka_unit_test(test_ddl_and_settings),
-	        cmocka_unit_test(test_reach),
-	        cmocka_unit_test(test_calls),
-	        cmocka_unit_test(test_forgets),
-	        cmocka_unit_test(test_begins),
-	        cmocka_unit_test(test_unknown),
-	        cmocka_unit_test(test_is_select),
+	        cmocka_unit_test(test_reads),       cmocka_unit_test(test_writes_named),
+	        cmocka_unit_test(test_writes_some), cmocka_unit_test(test_ddl_and_settings),
+	        cmocka_unit_test(test_reach),       cmocka_unit_test(test_calls),
+	        cmocka_unit_test(test_forgets),     cmocka_unit_test(test_begins),
+	        cmocka_unit_test(test_unknown),     cmocka_unit_test(test_is_select),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
