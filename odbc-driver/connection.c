@@ -72,6 +72,7 @@ static const struct conn_key {
         [CONN_CVT_NULL_DATE] = {"CvtNullDate", NULL, NULL, NULL, NULL, "0"},
         [CONN_SHOW_SYSTEM_TABLES] = {"ShowSystemTables", "A5", NULL, NULL, NULL, "0"},
         [CONN_IN_PROCESS] = {"InProcess", NULL, NULL, NULL, NULL, "1"},
+        [CONN_DIRECT] = {"Direct", NULL, NULL, NULL, NULL, "1"},
         [CONN_USE_SERVER_SIDE_PREPARE] = {"UseServerSidePrepare", "C8", NULL, NULL, NULL, "1"},
         [CONN_PARSE] = {"Parse", "C0", NULL, NULL, NULL, "0"},
         [CONN_ROW_VERSIONING] = {"RowVersioning", "A4", NULL, NULL, NULL, "0"},
@@ -227,6 +228,7 @@ void conn_parse_options(char *const settings[CONN_NSETTINGS], cbo_options *o)
 	o->cvt_null_date = conn_opt_bool(settings, CONN_CVT_NULL_DATE);
 	o->show_system_tables = conn_opt_bool(settings, CONN_SHOW_SYSTEM_TABLES);
 	o->in_process = conn_opt_bool(settings, CONN_IN_PROCESS);
+	o->direct = conn_opt_bool(settings, CONN_DIRECT);
 	o->batch_size = conn_opt_int(settings, CONN_BATCH_SIZE);
 	if (o->batch_size <= 0)
 		o->batch_size = 100;
@@ -502,6 +504,70 @@ static bool conn_send_settings(cbo_dbc *dbc, const char *settings)
 	return ok;
 }
 
+/* Whether kw is one of libpq's keywords naming where the server is. */
+static bool conn_is_address(const char *kw)
+{
+	return strcmp(kw, "host") == 0 || strcmp(kw, "hostaddr") == 0 || strcmp(kw, "port") == 0;
+}
+
+/*
+ * The connection's own backend connection (inproc.h, "Direct"): what the
+ * DSN gave (user, database, password, options without the question to
+ * cbcached) at the address cbcached offers in cbcache.direct_backend.
+ * NULL with *why when it cannot be made; the connection then stays with
+ * cbcached.
+ */
+static PGconn *conn_direct(PGconn *cb, const char *const *kw, const char *const *vals, int n, int asked,
+                           const char *unasked, char *why, size_t cap)
+{
+	const char *ci = PQparameterStatus(cb, "cbcache.direct_backend");
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(ci, &perr);
+	if (opts == NULL) {
+		snprintf(why, cap, "cbcached's direct_backend cannot be read (%s)",
+		         perr != NULL ? perr : "out of memory");
+		PQfreemem(perr);
+		return NULL;
+	}
+	enum { MAXKW = CONN_NSETTINGS + 120 };
+	const char *k2[MAXKW];
+	const char *v2[MAXKW];
+	int m = 0;
+	for (int i = 0; i < n && m < MAXKW - 1; i++) {
+		if (conn_is_address(kw[i]))
+			continue; /* the backend's address, not cbcached's */
+		if (i == asked) {
+			if (unasked != NULL) {
+				k2[m] = "options";
+				v2[m++] = unasked;
+			}
+			continue;
+		}
+		k2[m] = kw[i];
+		v2[m++] = vals[i];
+	}
+	/* the offered string last: a keyword given twice takes its last value */
+	for (PQconninfoOption *o = opts; o->keyword != NULL && m < MAXKW - 1; o++)
+		if (o->val != NULL && o->val[0] != '\0') {
+			k2[m] = o->keyword;
+			v2[m++] = o->val;
+		}
+	k2[m] = NULL;
+	v2[m] = NULL;
+	PGconn *bk = PQconnectdbParams(k2, v2, 0);
+	PQconninfoFree(opts);
+	if (bk == NULL || PQstatus(bk) != CONNECTION_OK) {
+		const char *msg = bk != NULL ? PQerrorMessage(bk) : "out of memory";
+		size_t l = strlen(msg);
+		while (l > 0 && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+			l--;
+		snprintf(why, cap, "the backend refused this connection's own connection (%.*s)", (int)l, msg);
+		PQfinish(bk);
+		return NULL;
+	}
+	return bk;
+}
+
 /* Connect with the settings; takes ownership of them on success. */
 static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 {
@@ -573,11 +639,14 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 			n--;
 		}
 		pg = PQconnectdbParams(kw, vals, 0);
+		asked = -1;
 	}
-	PQconninfoFree(pqopt);
-	if (pg == NULL)
+	if (pg == NULL) {
+		PQconninfoFree(pqopt);
 		return diag_add(&dbc->diag, "HY001", "out of memory creating a libpq connection");
+	}
 	if (PQstatus(pg) != CONNECTION_OK) {
+		PQconninfoFree(pqopt);
 		char *msg = strdup(PQerrorMessage(pg));
 		PQfinish(pg);
 		if (msg == NULL)
@@ -591,12 +660,33 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 		free(msg);
 		return SQL_ERROR;
 	}
+	/* answers from the cache file in this process, and (Direct) the rest straight to the backend */
+	char why[sizeof(dbc->inproc_why)] = "";
+	inproc *ip = NULL;
+	if (!conn_opt_bool(settings, CONN_IN_PROCESS)) {
+		snprintf(why, sizeof(why), "InProcess is 0");
+	} else if ((ip = inproc_attach(pg, why, sizeof(why))) == NULL) {
+		inproc_trace("no in-process answers on this connection: %s", why);
+	} else if (conn_opt_bool(settings, CONN_DIRECT) && PQparameterStatus(pg, "cbcache.direct_backend") != NULL) {
+		char dwhy[512];
+		const char *wait = PQparameterStatus(pg, "cbcache.commit_wait_ms");
+		PGconn *bk = conn_direct(pg, kw, vals, n, asked, unasked, dwhy, sizeof(dwhy));
+		if (bk == NULL) {
+			inproc_trace("statements not answered in-process go to cbcached: %s", dwhy);
+		} else {
+			PQfinish(pg);
+			pg = bk;
+			inproc_go_direct(ip, wait != NULL ? atoi(wait) : 0);
+		}
+	}
+	PQconninfoFree(pqopt);
 	dbc->pg = pg;
 
 	/* convert.c parses ISO dates; set it only when the server differs */
 	const char *ds = PQparameterStatus(pg, "DateStyle");
 	if (ds == NULL || strncmp(ds, "ISO", 3) != 0) {
 		if (conn_exec_simple(dbc, &dbc->diag, "SET DateStyle = 'ISO'") != SQL_SUCCESS) {
+			inproc_detach(ip);
 			PQfinish(pg);
 			dbc->pg = NULL;
 			return SQL_ERROR;
@@ -622,11 +712,8 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	memcpy(dbc->settings, settings, sizeof(dbc->settings));
 	memset(settings, 0, sizeof(char *) * CONN_NSETTINGS);
 	conn_parse_options(dbc->settings, &dbc->opts);
-	dbc->inproc_why[0] = '\0';
-	if (!dbc->opts.in_process)
-		snprintf(dbc->inproc_why, sizeof(dbc->inproc_why), "InProcess is 0");
-	else if ((dbc->inproc = inproc_attach(pg, dbc->inproc_why, sizeof(dbc->inproc_why))) == NULL)
-		inproc_trace("no in-process answers on this connection: %s", dbc->inproc_why);
+	snprintf(dbc->inproc_why, sizeof(dbc->inproc_why), "%s", why);
+	dbc->inproc = ip;
 	return ret;
 }
 
@@ -802,6 +889,7 @@ static SQLRETURN conn_exec(cbo_dbc *dbc, cbo_diag *d, const char *sql, bool sett
 		inproc_settings_changed(dbc->inproc);
 	PGresult *r = PQexec(dbc->pg, sql);
 	dbc->notice_diag = saved;
+	inproc_done(dbc->inproc, dbc->pg);
 	SQLRETURN ret = SQL_SUCCESS;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		ret = diag_add_pg(d, dbc->pg, r, "Error while executing the query");
@@ -928,6 +1016,7 @@ PGresult *conn_exec_quiet(cbo_dbc *dbc, const char *sql)
 	dbc->notice_diag = NULL;
 	PGresult *r = PQexec(dbc->pg, sql);
 	dbc->notice_diag = saved;
+	inproc_done(dbc->inproc, dbc->pg);
 	return r;
 }
 

@@ -49,6 +49,7 @@ typedef enum conn_setting {
 	CONN_SHOW_SYSTEM_TABLES,
 	/* cbcache's own */
 	CONN_IN_PROCESS,
+	CONN_DIRECT,
 	/* accepted for psqlODBC DSNs, without effect (doc/odbc.md says why) */
 	CONN_USE_SERVER_SIDE_PREPARE,
 	CONN_PARSE,
@@ -86,6 +87,7 @@ struct cbo_options {
 	bool show_system_tables;      /* SQLTables lists pg_catalog's tables */
 	int batch_size;               /* executions of a parameter array per round trip */
 	bool in_process;              /* InProcess: answer hits from cbcached's cache file in this process (inproc.h) */
+	bool direct;                  /* Direct: the rest on an own backend connection when cbcached offers it */
 	bool ms_jet;                  /* SQL_ATTR_PGOPT_MSJET: ("b" = 1) is sent as ("b"='1') (MS Access) */
 };
 

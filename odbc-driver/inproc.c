@@ -66,7 +66,19 @@ struct inproc {
 	sesscheck_row row;
 	wire_buf out;
 	char reason[1024];
+	/* inproc_go_direct: what is not answered here goes to the connection's own backend connection */
+	bool direct;
+	int commit_wait_ms;      /* how long a commit waits for the change stream (cbcache.commit_wait_ms) */
+	bool wrote;              /* a statement that may write was sent since the last transaction ended */
+	bool txn_open;           /* the backend's transaction status after the last exchange was not idle */
+	bool txn_reads;          /* the open transaction may be answered from the cache (see inproc_done) */
+	bool missed;             /* the statement being sent is a read the cache could answer (a miss) */
+	uint64_t synced_min;     /* the sync stamp this connection's last write waits for (0: none) */
+	int64_t synced_asked_us; /* when a sync was last asked for it */
 };
+
+/* The stamp of the process's last write on a direct connection: no connection answers before the file has it. */
+static _Atomic uint64_t proc_synced_min;
 
 /* --- tracing ------------------------------------------------------------------------- */
 
@@ -723,6 +735,49 @@ void inproc_detach(inproc *ip)
 	free(ip);
 }
 
+/* A miss on a direct connection: cbcached never sees the statement, so the fills go with the report. */
+static void post_fills(const engine *e, const hitpath_result *res)
+{
+	if (e->hits_len == 0)
+		return;
+	report_target(e);
+	for (int i = 0; i < res->nfills; i++) {
+		const hitpath_fill *f = &res->fills[i];
+		if (!hitreport_add_fill(&tl.r, (unsigned)f->group, (unsigned)f->fill, f->value) &&
+		    strlen(f->value) <= HITREPORT_VALUE_MAX) {
+			report_flush(); /* full */
+			(void)hitreport_add_fill(&tl.r, (unsigned)f->group, (unsigned)f->fill, f->value);
+		}
+	}
+}
+
+/* Ask cbcached for a sync (the report is sent at once). */
+static void ask_sync(inproc *ip)
+{
+	if (ip->e->hits_len == 0)
+		return;
+	report_target(ip->e);
+	if (!hitreport_add_sync(&tl.r)) {
+		report_flush();
+		(void)hitreport_add_sync(&tl.r);
+	}
+	report_flush();
+	ip->synced_asked_us = mono_us();
+}
+
+/*
+ * The file lacks the sync this process waits for: its request or its
+ * answer may be lost (a full socket, cbcached restarted and the file's
+ * stamp began again at 0), so ask again now and then; any later sync
+ * carries a later stamp.
+ */
+static void ask_sync_again(inproc *ip)
+{
+	int64_t every = (ip->commit_wait_ms > 0 ? ip->commit_wait_ms : 100) * (int64_t)1000;
+	if (mono_us() - ip->synced_asked_us >= every)
+		ask_sync(ip);
+}
+
 void inproc_settings_changed(inproc *ip)
 {
 	if (ip != NULL)
@@ -731,7 +786,7 @@ void inproc_settings_changed(inproc *ip)
 
 void inproc_sent(inproc *ip, const char *text, size_t len, bool std)
 {
-	if (ip == NULL || !ip->checked)
+	if (ip == NULL || (!ip->checked && !ip->direct))
 		return;
 	sqlfe_stmtclass_tables none = {0};
 	sqlfe_stmtclass_result r;
@@ -739,6 +794,78 @@ void inproc_sent(inproc *ip, const char *text, size_t len, bool std)
 	if (r.effects &
 	    (SQLFE_STMTCLASS_SETTINGS | SQLFE_STMTCLASS_DDL | SQLFE_STMTCLASS_CALLS | SQLFE_STMTCLASS_WRITES_ALL))
 		ip->checked = false;
+	if (r.writes_some || (r.effects & (SQLFE_STMTCLASS_WRITES | SQLFE_STMTCLASS_WRITES_ALL | SQLFE_STMTCLASS_CALLS |
+	                                   SQLFE_STMTCLASS_DDL | SQLFE_STMTCLASS_COPY)))
+		ip->wrote = true;
+}
+
+void inproc_writes(inproc *ip)
+{
+	if (ip != NULL)
+		ip->wrote = true;
+}
+
+void inproc_go_direct(inproc *ip, int commit_wait_ms)
+{
+	ip->direct = true;
+	ip->commit_wait_ms = commit_wait_ms;
+}
+
+bool inproc_is_direct(const inproc *ip)
+{
+	return ip != NULL && ip->direct;
+}
+
+/*
+ * A transaction that may have written ended: ask for a sync and wait, up
+ * to commit_wait_ms, for the file to have it (common/lease.h), so that
+ * what the application does once it learns of the commit reads it, in
+ * this process or any other.  When the gate is closed (the stream down,
+ * cbcached stopped), nobody answers from the file now and the wait would
+ * only delay the application; the process still answers nothing until
+ * the file has the sync.
+ */
+static void commit_wait(inproc *ip)
+{
+	uint64_t t = (uint64_t)mono_us();
+	ip->synced_min = t;
+	uint64_t cur = atomic_load(&proc_synced_min);
+	while (cur < t && !atomic_compare_exchange_weak(&proc_synced_min, &cur, t))
+		;
+	ask_sync(ip);
+	cb_gateword *gw = hitpath_engine_gateword(ip->e->hp);
+	if (ip->commit_wait_ms <= 0 || gw == NULL || !cb_gateword_open(gw))
+		return;
+	if (!cb_gateword_wait_synced(gw, t, (int64_t)t + (int64_t)ip->commit_wait_ms * 1000))
+		inproc_trace("a commit was not in the cache file within %d ms (commit_wait_ms); this process answers "
+		             "nothing in-process until it is",
+		             ip->commit_wait_ms);
+}
+
+void inproc_done(inproc *ip, PGconn *pg)
+{
+	if (ip == NULL || !ip->direct)
+		return;
+	bool missed = ip->missed;
+	ip->missed = false;
+	switch (PQtransactionStatus(pg)) {
+	case PQTRANS_IDLE:
+		ip->txn_open = ip->txn_reads = false;
+		if (ip->wrote) {
+			ip->wrote = false;
+			commit_wait(ip);
+		}
+		break;
+	case PQTRANS_INTRANS:
+		/* begun by this exchange: inproc_select judged the BEGIN read committed before it found the miss */
+		ip->txn_reads = missed && (ip->txn_reads || !ip->txn_open) && !ip->wrote;
+		ip->txn_open = true;
+		break;
+	default: /* failed, or not idle after a whole exchange: nothing more from the cache in it */
+		ip->txn_reads = false;
+		ip->txn_open = true;
+		break;
+	}
 }
 
 /* Run the settings check on pg (the connection is idle): the file's DDL count first, then the check. */
@@ -879,7 +1006,7 @@ static bool txn_answerable(inproc *ip, PGconn *pg, inproc_txn txn)
 		         "(default_transaction_isolation)");
 		return false;
 	}
-	if (txn == INPROC_TXN_OPEN && !param_is(pg, "cbcache.txn_reads", "on")) {
+	if (txn == INPROC_TXN_OPEN && !(ip->direct ? ip->txn_reads : param_is(pg, "cbcache.txn_reads", "on"))) {
 		snprintf(ip->reason, sizeof(ip->reason),
 		         "the open transaction is not one the cache may answer (not READ "
 		         "COMMITTED, or it wrote, locked or changed a setting)");
@@ -893,6 +1020,10 @@ bool inproc_select(inproc *ip, PGconn *pg, inproc_txn txn, const char *text, siz
 {
 	*out = NULL;
 	ip->reason[0] = '\0';
+	ip->missed = false;
+	uint64_t synced_min = atomic_load_explicit(&proc_synced_min, memory_order_relaxed);
+	if (ip->synced_min > synced_min)
+		synced_min = ip->synced_min;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (!txn_answerable(ip, pg, txn))
 			break;
@@ -911,7 +1042,8 @@ bool inproc_select(inproc *ip, PGconn *pg, inproc_txn txn, const char *text, siz
 		                      .param_len = lens,
 		                      .simple = false,
 		                      .describe = true,
-		                      .ddl_generation = ip->checked_gen};
+		                      .ddl_generation = ip->checked_gen,
+		                      .min_synced_us = synced_min};
 		hitpath_result res;
 		cb_error err = {{0}};
 		ip->out.start = ip->out.len = 0;
@@ -940,13 +1072,18 @@ bool inproc_select(inproc *ip, PGconn *pg, inproc_txn txn, const char *text, siz
 			ip->checked = false; /* DDL or a privilege change: check again, then try once more */
 			continue;
 		}
+		ip->missed = o == HITPATH_MISS || (o == HITPATH_BACKEND && res.answerable);
+		if (ip->direct && o == HITPATH_MISS)
+			post_fills(ip->e, &res);
+		if (ip->direct && res.unsynced)
+			ask_sync_again(ip);
 		snprintf(ip->reason, sizeof(ip->reason), "%.1000s",
 		         o == HITPATH_MISS    ? "an entry point is not loaded"
 		         : o == HITPATH_ERROR ? err.msg
 		                              : res.reason);
 		break;
 	}
-	report_flush(); /* the statement goes to cbcached anyway: the hits go now too */
-	inproc_trace("statement sent to cbcached: %s", ip->reason);
+	report_flush(); /* the statement goes to the wire anyway: the hits (and fills) go now too */
+	inproc_trace("statement sent to %s: %s", ip->direct ? "the backend" : "cbcached", ip->reason);
 	return false;
 }

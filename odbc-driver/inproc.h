@@ -73,6 +73,24 @@
  *  - the settings check runs only with no transaction open, so COMMIT
  *    and ROLLBACK (which can undo a SET) keep it only when no statement
  *    of the transaction asked for a check.
+ *
+ * Direct (doc/cache.md, "Misses and writes on the client's own
+ * connection"): when cbcached offers cbcache.direct_backend and the DSN's
+ * Direct is on, connection.c replaces the connection to cbcached by one
+ * to the backend itself (inproc_go_direct), and what cbcached did for the
+ * statements it saw is done here:
+ *  - a miss's fills go with the hit report ('F' items);
+ *  - inproc_sent notes a statement that may write (sql/stmtclass.h:
+ *    writes_some, or a write, call, DDL, COPY effect; inproc_writes for
+ *    the driver's own); when an exchange leaves the backend idle after
+ *    one (inproc_done), the driver asks for a sync ('S') and waits, up
+ *    to cbcache.commit_wait_ms, for the gate file's stamp to reach the
+ *    moment after the commit (common/lease.h), so every process reads the
+ *    commit once the application learns of it; the process answers
+ *    nothing from a file without that stamp (hitpath min_synced_us);
+ *  - an open transaction may be answered while every exchange in it was
+ *    a read the cache could have answered (a miss: inproc_select's
+ *    judgement), READ COMMITTED as for BEGIN above.
  */
 #ifndef CBO_INPROC_H
 #define CBO_INPROC_H
@@ -99,6 +117,24 @@ void inproc_settings_changed(inproc *ip);
  * a call of a function not known harmless, ...), check again.
  */
 void inproc_sent(inproc *ip, const char *text, size_t len, bool std);
+
+/* The driver sends a statement that writes without its text passing inproc_sent (setpos, large objects). */
+void inproc_writes(inproc *ip);
+
+/*
+ * The connection's pg is now the backend itself (cbcache.direct_backend),
+ * not cbcached: what is not answered here goes straight to PostgreSQL, so
+ * the driver does what cbcached did for it (DESIGN below, "Direct").
+ */
+void inproc_go_direct(inproc *ip, int commit_wait_ms);
+bool inproc_is_direct(const inproc *ip);
+
+/*
+ * An exchange with the backend ended (every statement's answer read, pg
+ * idle again): on a direct connection, follow the transaction, and after
+ * one that may have written, the commit wait.  NULL ip, or not direct: nothing.
+ */
+void inproc_done(inproc *ip, PGconn *pg);
 
 /* Where the statement runs: the transaction the driver is in or would open. */
 typedef enum inproc_txn {

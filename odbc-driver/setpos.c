@@ -202,8 +202,11 @@ static PGresult *sp_run(cbo_stmt *st, cb_sb *b, int n, const char *const *vals, 
 	PGresult *r = NULL;
 	if (sql == NULL)
 		diag_add(&st->diag, "HY001", "out of memory");
-	else if (dbc->autocommit || conn_in_txn(dbc) || conn_exec_simple(dbc, &st->diag, "BEGIN") == SQL_SUCCESS)
+	else if (dbc->autocommit || conn_in_txn(dbc) || conn_exec_simple(dbc, &st->diag, "BEGIN") == SQL_SUCCESS) {
+		const char *std = PQparameterStatus(dbc->pg, "standard_conforming_strings");
+		inproc_sent(dbc->inproc, sql, strlen(sql), std == NULL || strcmp(std, "on") == 0);
 		r = stmt_run_internal(st, sql, n, vals, lens, fmts);
+	}
 	free(sql);
 	return r;
 }

@@ -871,6 +871,7 @@ static bool stmt_make_lo(cbo_stmt *st, conv_param *p)
 	const char *vals[1] = {p->value};
 	int lens[1] = {p->len};
 	int fmts[1] = {1};
+	inproc_writes(st->dbc->inproc);
 	PGresult *r = stmt_run_internal(st, "SELECT pg_catalog.lo_from_bytea(0, $1::bytea)", 1, vals, lens, fmts);
 	if (r == NULL)
 		return false;
@@ -1488,6 +1489,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	}
 	PQexitPipelineMode(dbc->pg);
 	pipeline = false;
+	inproc_done(dbc->inproc, dbc->pg); /* a direct connection follows the transaction, waits for a commit */
 	/* the parameter sets go as one batch, as psqlODBC sends them: a
 	 * failure undoes the whole batch, and every set reports the error */
 	if (failed && vs.nsets > 1) {
@@ -1869,6 +1871,7 @@ PGresult *stmt_run_internal(cbo_stmt *st, const char *sql, int n, const char *co
 	dbc->notice_diag = &st->diag;
 	PGresult *res = PQexecParams(dbc->pg, sql, n, NULL, values, lengths, formats, 0);
 	dbc->notice_diag = saved;
+	inproc_done(dbc->inproc, dbc->pg);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
 		diag_add_pg(&st->diag, dbc->pg, res, "Error while executing the query");
 		PQclear(res);
