@@ -1178,6 +1178,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	const char **vals = NULL;
 	int *lens = NULL, *fmts = NULL;
 	bool pipeline = false;
+	bool simple_q = false; /* sent as one simple Query (not in pipeline mode) */
 	stmt_close(st);
 
 	ret = stmt_collect_values(st, &vs);
@@ -1268,15 +1269,29 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		goto out;
 	}
 	int nq = 0;
+	bool sent = true;
+	char tsql[64];
+	const char *timeout = stmt_timeout_sql(st, tsql, sizeof(tsql));
+	/* one statement, nothing sent around it, no parameter left (SQLExecDirect puts the values in its
+	 * text): one simple Query, as psqlODBC sends it, instead of Parse, Bind, Describe, Execute and Sync */
+	simple_q = st->nparts == 1 && vs.nsets == 1 && !timeout && !begin && !svp && !st->prepared && !xp[0].declare &&
+	           xp[0].nparams == 0;
+	if (simple_q) {
+		dbc->notice_diag = &st->diag;
+		if (!PQsendQuery(dbc->pg, xp[0].sql)) {
+			simple_q = false; /* nothing was sent: nothing to drain */
+			ret = stmt_send_error(st);
+			goto out;
+		}
+		qs[nq++] = (stmt_q){Q_STMT, 0};
+		goto answers;
+	}
 	if (!PQenterPipelineMode(dbc->pg)) {
 		ret = stmt_send_error(st);
 		goto out;
 	}
 	pipeline = true;
 	dbc->notice_diag = &st->diag;
-	bool sent = true;
-	char tsql[64];
-	const char *timeout = stmt_timeout_sql(st, tsql, sizeof(tsql));
 	if (timeout) {
 		sent = sent && stmt_send(dbc, NULL, timeout, 0, NULL, NULL, NULL);
 		qs[nq++] = (stmt_q){Q_UTILITY, -1};
@@ -1387,6 +1402,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 		goto out;
 	}
 
+answers:;
 	/* the answers, in order; the first error wins */
 	PGresult *err = NULL;
 	bool failed = false, err_at_prepare = false;
@@ -1468,7 +1484,7 @@ static SQLRETURN stmt_run(cbo_stmt *st)
 	/* the Sync: the implicit transaction of autocommit commits here, and a
 	 * deferred constraint can fail it (the statement fails, as with
 	 * psqlODBC); read up to the Sync whatever comes */
-	for (int guard = 0; guard < 64 && PQstatus(dbc->pg) != CONNECTION_BAD; guard++) {
+	for (int guard = 0; guard < 64 && !simple_q && PQstatus(dbc->pg) != CONNECTION_BAD; guard++) {
 		PGresult *res = PQgetResult(dbc->pg);
 		if (res == NULL)
 			continue;
@@ -1582,12 +1598,13 @@ answered:
 	if (ret == SQL_SUCCESS && (st->cursor_type != st->cursor_type_set || st->concurrency != st->concurrency_set))
 		ret = diag_add(&st->diag, "01S02", "option value changed: the cursor's type or concurrency changed");
 out:
-	if (pipeline) {
-		/* drain what is left after a send failure */
+	if (pipeline || simple_q) {
+		/* drain what is left after a failure (a simple Query's results end with NULL) */
 		PGresult *res;
 		while (PQstatus(dbc->pg) != CONNECTION_BAD && (res = PQgetResult(dbc->pg)) != NULL)
 			PQclear(res);
-		PQexitPipelineMode(dbc->pg);
+		if (pipeline)
+			PQexitPipelineMode(dbc->pg);
 	}
 	dbc->notice_diag = NULL;
 	stmt_values_free(&vs);
