@@ -670,7 +670,9 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 	} else if (conn_opt_bool(settings, CONN_DIRECT) && PQparameterStatus(pg, "cbcache.direct_backend") != NULL) {
 		char dwhy[512];
 		const char *wait = PQparameterStatus(pg, "cbcache.commit_wait_ms");
-		PGconn *bk = conn_direct(pg, kw, vals, n, asked, unasked, dwhy, sizeof(dwhy));
+		PGconn *bk = inproc_can_go_direct(ip, dwhy, sizeof(dwhy))
+		                     ? conn_direct(pg, kw, vals, n, asked, unasked, dwhy, sizeof(dwhy))
+		                     : NULL;
 		if (bk == NULL) {
 			inproc_trace("statements not answered in-process go to cbcached: %s", dwhy);
 		} else {

@@ -805,6 +805,16 @@ void inproc_writes(inproc *ip)
 		ip->wrote = true;
 }
 
+bool inproc_can_go_direct(const inproc *ip, char *why, size_t cap)
+{
+	if (ip->e->hits_len == 0) {
+		snprintf(why, cap, "cbcached's socket for reports (%s%s) cannot be addressed: its path is too long",
+		         ip->e->path, HITREPORT_SOCKET_SUFFIX);
+		return false;
+	}
+	return true;
+}
+
 void inproc_go_direct(inproc *ip, int commit_wait_ms)
 {
 	ip->direct = true;

@@ -127,6 +127,8 @@ void inproc_writes(inproc *ip);
  * the driver does what cbcached did for it (DESIGN below, "Direct").
  */
 void inproc_go_direct(inproc *ip, int commit_wait_ms);
+/* Whether it may (cbcached must get its fills and sync requests); when not, *why says why. */
+bool inproc_can_go_direct(const inproc *ip, char *why, size_t cap);
 bool inproc_is_direct(const inproc *ip);
 
 /*

@@ -866,7 +866,8 @@ const char *cachesvc_in_process_file(cachesvc *s)
 
 const char *cachesvc_direct_backend(cachesvc *s)
 {
-	return s->direct_backend[0] != '\0' ? s->direct_backend : NULL;
+	/* without the hit socket a direct client's sync requests and fills would be lost */
+	return s->direct_backend[0] != '\0' && s->hitsock != NULL ? s->direct_backend : NULL;
 }
 
 const char *cachesvc_cache_id(cachesvc *s)

@@ -191,7 +191,8 @@ const char *cachesvc_in_process_file(cachesvc *s);
  * The connection string (host, port, options: direct_backend) with which a
  * client answering in-process may send what it does not answer straight
  * to the backend (doc/cache.md, "Misses and writes on the client's own
- * connection"); NULL when not offered.
+ * connection"); NULL when not offered (also while the hit socket, which
+ * takes such clients' fills and sync requests, does not run).
  */
 const char *cachesvc_direct_backend(cachesvc *s);
 /* The random id of this start of the cache, also in the file's meta row cache_id (32 hex digits). */
