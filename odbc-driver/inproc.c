@@ -79,6 +79,8 @@ struct inproc {
 
 /* The stamp of the process's last write on a direct connection: no connection answers before the file has it. */
 static _Atomic uint64_t proc_synced_min;
+/* The stamp of a commit wait that ran out (commit_wait_ms): until the file has it, commits do not wait. */
+static _Atomic uint64_t proc_wait_ran_out;
 
 /* --- tracing ------------------------------------------------------------------------- */
 
@@ -833,7 +835,9 @@ bool inproc_is_direct(const inproc *ip)
  * this process or any other.  When the gate is closed (the stream down,
  * cbcached stopped), nobody answers from the file now and the wait would
  * only delay the application; the process still answers nothing until
- * the file has the sync.
+ * the file has the sync.  After a wait ran out (the stream is behind by
+ * more than commit_wait_ms), the next commits do not wait until the file
+ * has that sync: each would only wait the time out.
  */
 static void commit_wait(inproc *ip)
 {
@@ -846,10 +850,16 @@ static void commit_wait(inproc *ip)
 	cb_gateword *gw = hitpath_engine_gateword(ip->e->hp);
 	if (ip->commit_wait_ms <= 0 || gw == NULL || !cb_gateword_open(gw))
 		return;
-	if (!cb_gateword_wait_synced(gw, t, (int64_t)t + (int64_t)ip->commit_wait_ms * 1000))
+	/* the stream is behind by more than commit_wait_ms already: every commit would wait it out */
+	uint64_t ran_out = atomic_load(&proc_wait_ran_out);
+	if (ran_out != 0 && cb_gateword_synced(gw) < ran_out)
+		return;
+	if (!cb_gateword_wait_synced(gw, t, (int64_t)t + (int64_t)ip->commit_wait_ms * 1000)) {
+		atomic_store(&proc_wait_ran_out, t);
 		inproc_trace("a commit was not in the cache file within %d ms (commit_wait_ms); this process answers "
-		             "nothing in-process until it is",
+		             "nothing in-process until it is, and its commits do not wait meanwhile",
 		             ip->commit_wait_ms);
+	}
 }
 
 void inproc_done(inproc *ip, PGconn *pg)
