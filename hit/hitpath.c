@@ -853,6 +853,22 @@ static hitpath_outcome check_gate(hitpath_conn *c, bool fresh, const hitpath_req
 	return HITPATH_HIT;
 }
 
+bool hitpath_conn_gate_open(hitpath_conn *c)
+{
+	if (c->e->gate == NULL || !readergate_word_open(c->e->gate))
+		return false;
+	readergate g;
+	cb_error err = {{0}};
+	hitpath_conn_release(c);
+	if (!reader_begin(c->rd, &err))
+		return false;
+	if (!readergate_read(c->rd->lite, &c->gate_stmt, c->e->boot_id, cb_lease_now_ms(), &g, &err)) {
+		reader_abort(c->rd);
+		return false;
+	}
+	return reader_end(c->rd, &err) && g.open;
+}
+
 bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb_error *err)
 {
 	readergate g;

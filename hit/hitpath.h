@@ -237,6 +237,12 @@ int64_t hitpath_conn_held_since(const hitpath_conn *c);
 void hitpath_conn_release(hitpath_conn *c);
 
 /*
+ * With reader_fingerprint: whether the reader gate is open now (the word,
+ * then the lease in a read transaction of its own): false when it is
+ * closed, cbcached stopped renewing the lease, or the file cannot be read.
+ */
+bool hitpath_conn_gate_open(hitpath_conn *c);
+/*
  * With reader_fingerprint: the cache file's ddl_generation now, read in a
  * read transaction of its own (a session reads it before its settings
  * check and passes it as hitpath_request.ddl_generation).  False with err.

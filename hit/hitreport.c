@@ -68,12 +68,22 @@ bool hitreport_add_fill(hitreport *r, unsigned group, unsigned fill, const char 
 	return add_value(r, 'F', group, fill, value);
 }
 
-bool hitreport_add_sync(hitreport *r)
+static bool add_marker(hitreport *r, char kind)
 {
 	if (r->len + 1 > HITREPORT_MAX)
 		return false;
-	r->buf[r->len++] = 'S';
+	r->buf[r->len++] = (unsigned char)kind;
 	return true;
+}
+
+bool hitreport_add_sync(hitreport *r)
+{
+	return add_marker(r, 'S');
+}
+
+bool hitreport_add_fence(hitreport *r)
+{
+	return add_marker(r, 'X');
 }
 
 static uint32_t get32(const unsigned char *p)
@@ -150,8 +160,8 @@ int hitreport_next(const void *buf, size_t n, size_t *pos, hitreport_hit *out)
 		*pos += 5 + vl;
 		return 1;
 	}
-	if (p[0] == 'S') {
-		out->kind = 'S';
+	if (p[0] == 'S' || p[0] == 'X') {
+		out->kind = (char)p[0];
 		*pos += 1;
 		return 1;
 	}

@@ -24,7 +24,8 @@
  * point: a miss of a process that asks its own backend connection) or a
  * sync request ('S' alone: that process committed a write on its own
  * connection and waits for the change stream, src/replica.h
- * replica_request_sync).  Numbers are big endian.  Library code: no I/O.
+ * replica_request_sync) or a fence request ('X' alone: its wait ran out,
+ * so nothing may be answered from the file until the stream caught up).  Numbers are big endian.  Library code: no I/O.
  */
 #ifndef CB_HITREPORT_H
 #define CB_HITREPORT_H
@@ -59,6 +60,8 @@ bool hitreport_add(hitreport *r, unsigned group, unsigned entry, const char *val
 bool hitreport_add_fill(hitreport *r, unsigned group, unsigned fill, const char *value);
 /* Add a sync request; false when it does not fit (send r, begin again, add again). */
 bool hitreport_add_sync(hitreport *r);
+/* Add a fence request, as hitreport_add_sync. */
+bool hitreport_add_fence(hitreport *r);
 /*
  * One more answer of the statement text[0, len) (std: its session's
  * standard_conforming_strings): false when it does not fit (send r, begin

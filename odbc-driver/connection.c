@@ -669,7 +669,8 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 		inproc_trace("no in-process answers on this connection: %s", why);
 	} else if (conn_opt_bool(settings, CONN_DIRECT) && PQparameterStatus(pg, "cbcache.direct_backend") != NULL) {
 		char dwhy[512];
-		const char *wait = PQparameterStatus(pg, "cbcache.commit_wait_ms");
+		const char *wtext = PQparameterStatus(pg, "cbcache.commit_wait_ms"); /* gone with pg: read now */
+		int wait_ms = wtext != NULL ? atoi(wtext) : 0;
 		PGconn *bk = inproc_can_go_direct(ip, dwhy, sizeof(dwhy))
 		                     ? conn_direct(pg, kw, vals, n, asked, unasked, dwhy, sizeof(dwhy))
 		                     : NULL;
@@ -678,7 +679,7 @@ static SQLRETURN conn_open(cbo_dbc *dbc, char *settings[CONN_NSETTINGS])
 		} else {
 			PQfinish(pg);
 			pg = bk;
-			inproc_go_direct(ip, wait != NULL ? atoi(wait) : 0);
+			inproc_go_direct(ip, wait_ms);
 		}
 	}
 	PQconninfoFree(pqopt);

@@ -79,8 +79,6 @@ struct inproc {
 
 /* The stamp of the process's last write on a direct connection: no connection answers before the file has it. */
 static _Atomic uint64_t proc_synced_min;
-/* The stamp of a commit wait that ran out (commit_wait_ms): until the file has it, commits do not wait. */
-static _Atomic uint64_t proc_wait_ran_out;
 
 /* --- tracing ------------------------------------------------------------------------- */
 
@@ -407,6 +405,7 @@ typedef struct report_tl {
 static _Thread_local report_tl tl;
 
 #define REPORT_INTERVAL_US 100000 /* a report at least this often while hits are answered */
+#define FENCE_WAIT_US 1000000     /* how long a commit whose sync wait ran out waits for cbcached's fence */
 
 static int64_t mono_us(void)
 {
@@ -767,6 +766,17 @@ static void ask_sync(inproc *ip)
 	ip->synced_asked_us = mono_us();
 }
 
+/* Ask cbcached to fence every table until the stream passed a sync made after this (sent at once). */
+static void ask_fence(inproc *ip)
+{
+	report_target(ip->e);
+	if (!hitreport_add_fence(&tl.r)) {
+		report_flush();
+		(void)hitreport_add_fence(&tl.r);
+	}
+	report_flush();
+}
+
 /*
  * The file lacks the sync this process waits for: its request or its
  * answer may be lost (a full socket, cbcached restarted and the file's
@@ -835,9 +845,12 @@ bool inproc_is_direct(const inproc *ip)
  * this process or any other.  When the gate is closed (the stream down,
  * cbcached stopped), nobody answers from the file now and the wait would
  * only delay the application; the process still answers nothing until
- * the file has the sync.  After a wait ran out (the stream is behind by
- * more than commit_wait_ms), the next commits do not wait until the file
- * has that sync: each would only wait the time out.
+ * the file has the sync.  A wait that ran out (the stream is behind by
+ * more than commit_wait_ms) asks cbcached to fence every table, and the
+ * commit returns once the gate is closed: until the stream caught up no
+ * process answers from the file.  A commit while the gate is closed does
+ * not wait; it asks for a fence too, which keeps the gate closed until
+ * the stream has that commit.
  */
 static void commit_wait(inproc *ip)
 {
@@ -848,18 +861,28 @@ static void commit_wait(inproc *ip)
 		;
 	ask_sync(ip);
 	cb_gateword *gw = hitpath_engine_gateword(ip->e->hp);
-	if (ip->commit_wait_ms <= 0 || gw == NULL || !cb_gateword_open(gw))
+	if (ip->commit_wait_ms <= 0 || gw == NULL)
 		return;
-	/* the stream is behind by more than commit_wait_ms already: every commit would wait it out */
-	uint64_t ran_out = atomic_load(&proc_wait_ran_out);
-	if (ran_out != 0 && cb_gateword_synced(gw) < ran_out)
+	pthread_mutex_lock(&ip->lock);
+	bool open = hitpath_conn_gate_open(ip->hc);
+	pthread_mutex_unlock(&ip->lock);
+	if (!open) {
+		/* nobody answers from the file now (a fence, the stream down, or cbcached gone: its lease ran out);
+		 * a fence asked for keeps it so until the stream has this commit (the one up now may fall before) */
+		ask_fence(ip);
 		return;
-	if (!cb_gateword_wait_synced(gw, t, (int64_t)t + (int64_t)ip->commit_wait_ms * 1000)) {
-		atomic_store(&proc_wait_ran_out, t);
-		inproc_trace("a commit was not in the cache file within %d ms (commit_wait_ms); this process answers "
-		             "nothing in-process until it is, and its commits do not wait meanwhile",
-		             ip->commit_wait_ms);
 	}
+	if (cb_gateword_wait_synced(gw, t, (int64_t)t + (int64_t)ip->commit_wait_ms * 1000))
+		return;
+	/* ran out: cbcached fences every table (the gate closes) until the stream caught up, as for a commit
+	 * it held that long; the application learns of the commit once no process answers from the file */
+	ask_fence(ip);
+	int64_t until = mono_us() + FENCE_WAIT_US;
+	while (cb_gateword_open(gw) && cb_gateword_synced(gw) < t && mono_us() < until)
+		usleep(50);
+	inproc_trace("a commit was not in the cache file within %d ms (commit_wait_ms): cbcached was asked to "
+	             "fence the cache until the change stream has it (the reader gate is %s)",
+	             ip->commit_wait_ms, cb_gateword_open(gw) ? "still open" : "closed");
 }
 
 void inproc_done(inproc *ip, PGconn *pg)

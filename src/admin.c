@@ -264,6 +264,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 		stat_row(r, "in_process_reports_rejected", ks != NULL ? (long long)atomic_load(&ks->rejected) : 0);
 		stat_row(r, "in_process_fills", ks != NULL ? (long long)atomic_load(&ks->fills) : 0);
 		stat_row(r, "in_process_syncs", ks != NULL ? (long long)atomic_load(&ks->syncs) : 0);
+		stat_row(r, "in_process_fences", ks != NULL ? (long long)atomic_load(&ks->fences) : 0);
 	}
 	put_status(r, true, "%s", "");
 }

@@ -511,6 +511,11 @@ static void cachesvc_on_sync(void *arg)
 		replica_request_sync(s->rep);
 }
 
+static void cachesvc_on_fence(void *arg)
+{
+	cachesvc_invalidate_all(arg); /* a fence of every table until the stream passed a sync after it */
+}
+
 /* The socket other processes report their hits to (only when they are told where the file is). */
 static void cachesvc_start_hitsock(cachesvc *s, const cachedb_settings *ds)
 {
@@ -535,6 +540,7 @@ static void cachesvc_start_hitsock(cachesvc *s, const cachedb_settings *ds)
 	                       .nfills = nfills,
 	                       .on_fill = cachesvc_on_fill,
 	                       .on_sync = cachesvc_on_sync,
+	                       .on_fence = cachesvc_on_fence,
 	                       .arg = s};
 	cb_error err = {{0}};
 	if ((s->hitsock = hitsock_start(&hs, &err)) == NULL)

@@ -80,6 +80,12 @@ static void take(hitsock *h, const unsigned char *buf, size_t n)
 				h->s.on_sync(h->s.arg);
 			continue;
 		}
+		if (hit.kind == 'X') {
+			atomic_fetch_add(&h->stats.fences, 1);
+			if (h->s.on_fence != NULL)
+				h->s.on_fence(h->s.arg);
+			continue;
+		}
 		atomic_fetch_add(&h->stats.hits, 1);
 		if (h->s.on_hit != NULL)
 			h->s.on_hit(h->s.arg, hit.group, hit.entry, hit.value);

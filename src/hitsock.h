@@ -7,7 +7,8 @@
  * A thread of its own reads the datagrams and hands each hit to the hit
  * counter (so the garbage collector sees entries read only in other
  * processes as used), each report's statement count to SHOW STATS, each
- * fill to the fill daemon and each sync request to the change stream.  A
+ * fill to the fill daemon and each sync and fence request to the change
+ * stream.  A
  * report made under other groups (its fingerprint), or malformed, is
  * counted and dropped.  The socket is made mode 0660 with the cache
  * file's group (cache_file_group), like the cache file: whoever may read
@@ -41,6 +42,8 @@ typedef struct hitsock_settings {
 	void (*on_fill)(void *arg, size_t group, size_t fill, const char *value);
 	/* a process committed a write on its own backend connection: a sync is wanted (replica_request_sync) */
 	void (*on_sync)(void *arg);
+	/* its wait for a sync ran out: fence everything until the stream caught up (replica_fence_all) */
+	void (*on_fence)(void *arg);
 	void *arg;
 } hitsock_settings;
 
@@ -49,6 +52,7 @@ typedef struct hitsock_stats {
 	_Atomic uint64_t hits;     /* hits handed on */
 	_Atomic uint64_t fills;    /* fills handed on */
 	_Atomic uint64_t syncs;    /* sync requests handed on */
+	_Atomic uint64_t fences;   /* fence requests handed on */
 	_Atomic uint64_t rejected; /* datagrams dropped: malformed, or made under other groups */
 } hitsock_stats;
 

@@ -11,9 +11,10 @@
 #    cache file's write lock held by this test, the write's SQLExecute does
 #    not return before the lock is released, and a read through cbcached
 #    (InProcess=0) right after it gives the new row;
-#  - with the stream held back past commit_wait_ms, the write returns, the
-#    next one does not wait it out again, and no connection of the process
-#    answers the old row from the file;
+#  - with the stream held back past commit_wait_ms, the write returns once
+#    cbcached fenced the cache (the reader gate closed: no process answers
+#    from the file, cbcached's own sessions read PostgreSQL), the next one
+#    does not wait, and nothing answers the old row;
 #  - a transaction's reads after its own write see the write (the cache
 #    cannot have it), a ROLLBACK undoes it, a COMMIT is read back;
 #  - SET ROLE to a role without SELECT gets PostgreSQL's 42501;
@@ -165,6 +166,9 @@ t0 = time.monotonic()
 cur.execute("UPDATE regisseur SET nname = 'late2' WHERE id = ?", i)
 took2 = time.monotonic() - t0
 got = [rows(cur, i)[0][2] for k in range(5)] + [rows(cur2, i)[0][2] for k in range(5)]
+# ... and cbcached was asked to fence the cache: its own sessions read the new row from PostgreSQL too
+through = rows(oc, i)[0][2]
+fences = stat("in_process_fences")
 stale = lite.execute("SELECT count(*) FROM regisseur WHERE id = ? AND nname = 'late'", (i,)).fetchone()[0]
 lite.execute("ROLLBACK")
 lite.close()
@@ -176,10 +180,12 @@ if took < 1.4:
     fail("the write returned after %.3f s, before commit_wait_ms (1500 ms)" % took)
 if took2 > 1.0:
     fail("the second write waited %.3f s although the first one's wait had run out" % took2)
+if through != "late2" or fences < 2:
+    fail("past commit_wait_ms cbcached answered %r (%d fence requests): the cache was not fenced" % (through, fences))
 wait_for(lambda: rows(cur2, i)[0][2] == "late2" and stat("reader_gate_open") == 1, "the late write never reached the cache")
 wait_for(lambda: answered_in_process(cur, i), "after the late writes were applied the reads stay off the cache")
-print("ok - past commit_wait_ms the write returns (%.0f ms), the next one at once (%.0f ms), and this process "
-      "reads them from PostgreSQL until the cache has them" % (took * 1000, took2 * 1000))
+print("ok - past commit_wait_ms the write returns (%.0f ms) with the cache fenced, the next one at once (%.0f ms); "
+      "nothing answers the old row until the cache has them" % (took * 1000, took2 * 1000))
 cn2.close()
 
 # transactions: the transaction's own write is read from PostgreSQL, never from the cache

@@ -167,6 +167,7 @@ static void test_fills_and_syncs(void **state)
 	assert_true(hitreport_add_fill(&r, 1, 3, "42"));
 	assert_true(hitreport_add(&r, 0, 2, "7"));
 	assert_true(hitreport_add_sync(&r));
+	assert_true(hitreport_add_fence(&r));
 	char longv[HITREPORT_VALUE_MAX + 2];
 	memset(longv, 'v', sizeof(longv) - 1);
 	longv[sizeof(longv) - 1] = '\0';
@@ -188,6 +189,8 @@ static void test_fills_and_syncs(void **state)
 	assert_string_equal(h.value, "7");
 	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
 	assert_int_equal(h.kind, 'S');
+	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
+	assert_int_equal(h.kind, 'X');
 	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 0);
 	/* a report of only a sync request is pending (it must be sent) */
 	hitreport_clear(&r);
