@@ -83,6 +83,21 @@ static int round_trip(const char *dsn)
 	SQLFreeStmt(st, SQL_CLOSE);
 	SQLFreeStmt(st, SQL_UNBIND);
 
+	/* a lookup the cache answers once loaded (in-process through cbcached), and a write: a commit, which a
+	 * direct connection waits on until the change stream applied it */
+	for (int k = 0; k < 3; k++) {
+		bad |= check(SQLExecDirect(st,
+		                           (SQLCHAR *)"SELECT id, vname, nname, wohnort FROM regisseur WHERE id = 2",
+		                           SQL_NTS),
+		             SQL_HANDLE_STMT, st, "SQLExecDirect (lookup)");
+		while (SQL_SUCCEEDED(SQLFetch(st)))
+			;
+		SQLFreeStmt(st, SQL_CLOSE);
+	}
+	bad |= check(SQLExecDirect(st, (SQLCHAR *)"UPDATE genre SET name = name WHERE id = 1", SQL_NTS),
+	             SQL_HANDLE_STMT, st, "SQLExecDirect (write)");
+	SQLFreeStmt(st, SQL_CLOSE);
+
 	/* an error, catalog and type info */
 	if (SQLExecDirect(st, (SQLCHAR *)"SELECT 1/0", SQL_NTS) != SQL_ERROR) {
 		fprintf(stderr, "odbc_loop: division by zero did not fail\n");
