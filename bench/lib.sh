@@ -110,6 +110,18 @@ print(next((r["value"] for r in rows if r["name"] == sys.argv[1]), ""))
 ' "$2" <<<"$reply"
 }
 
+# wait_stream SOCK: until the change stream has caught up with the backend's WAL (repl_lag_bytes
+# under 64 KiB), at most 120 s: a writer run before leaves a backlog the next run's commits would wait on.
+wait_stream() {
+	local lag
+	for _ in $(seq 1 1200); do
+		lag="$(admin_stat "$1" repl_lag_bytes)"
+		[ -n "$lag" ] && [ "$lag" -lt 65536 ] && return 0
+		sleep 0.1
+	done
+	echo "bench: the change stream of $1 is still $lag bytes behind after 120 s" >&2
+}
+
 wait_fills() {
 	local sock="$1" msg q
 	if msg="$("$cbadmin" -s "$sock" WAIT FILLS 30000 2>&1)"; then

@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--seconds S] [--rounds R] [--threads "1 4"] [--delays "0 1"]
 #                [--modes "prepared simple"] [--scale N] [--zipf S] [--mix SPEC]
-#                [--warmup S] [--miss-mix SPEC] [--miss-delays "0"] [--no-profile]
+#                [--warmup S] [--miss-mix SPEC] [--miss-delays "0"] [--write-mix SPEC] [--no-profile]
 #                [--out FILE.md]
 #
 # Starts a throwaway PostgreSQL with the movie database (tests/harness),
@@ -17,7 +17,9 @@
 #   pgpool   psqlODBC through pgpool-II with memory_cache_enabled
 #   cbcache  libcbcacheodbc through cbcached with the movie cache group,
 #            hits answered in the application's process (InProcess, the
-#            default; doc/cache.md),
+#            default; doc/cache.md), the rest on the driver's own backend
+#            connection (cbcached offers direct_backend; the DSN's Direct,
+#            the default),
 #            measured warm: one --warmup run per delay from a cold cache
 #            (its per-second throughput and hit ratio are the warm-up
 #            curve), then the fill queue drained, then the rounds; every
@@ -28,7 +30,11 @@
 # Miss overhead: at the largest thread count and the --miss-delays (default:
 # the first delay, where the relay's cost weighs most), direct and cbcache
 # also run --miss-mix (default uncached=100: statements the cache cannot
-# answer).
+# answer), and cbcache-relay with Direct=0 (those statements through
+# cbcached, as without direct_backend).  The same three run --write-mix
+# (default write=100: an UPDATE of a cached table, each its own commit):
+# what the commit wait for the change stream costs a writer, on the
+# driver's own connection and through cbcached.
 # Profile: bench/profile.sh runs after the rounds (--no-profile skips it).
 #
 # Writes bench/results/<date>-<host>.md (or --out) with the table of
@@ -43,7 +49,8 @@ build="${CB_BUILD_DIR:-$root/build}"
 profile=1
 . "$root/bench/lib.sh"
 parse_options run.sh seconds=5 rounds=2 threads="1 4" delays="0 1" modes="prepared simple" scale=1 zipf=1.0 \
-	mix=lookup=60,join2=15,join3=15,in=5,uncached=5 warmup=10 miss-mix=uncached=100 miss-delays= out= \
+	mix=lookup=60,join2=15,join3=15,in=5,uncached=5 warmup=10 miss-mix=uncached=100 miss-delays= \
+	write-mix=write=100 out= \
 	--no-profile:profile=0 --profile:profile=1 -- "$@"
 
 run_in_pg .md --scale "$scale" -- "$@"
@@ -92,7 +99,8 @@ for d in $delays; do
 	"$root/bench/pgpool.sh" start "$work/pgpool-$d" "${bhost[$d]}" "${bport[$d]}" "$pp"
 	echo "$pp" >"$work/pgpool-$d/port"
 	if [ "$cbcache_available" -eq 1 ]; then
-		cbcached_start "$work/cbcache-$d" "${bhost[$d]}" "${bport[$d]}"
+		cbcached_start "$work/cbcache-$d" "${bhost[$d]}" "${bport[$d]}" \
+			"direct_backend = host=${bhost[$d]} port=${bport[$d]}"
 		pids+=("$cbd_pid")
 	fi
 done
@@ -154,6 +162,16 @@ for r in $(seq 1 "$rounds"); do
 					run_bench direct-miss "$d" "$t" "$mode" "$miss_mix" "$(directconn "$d")"
 					if [ "$cbcache_available" -eq 1 ]; then
 						run_cbcache cbcache-miss "$d" "$t" "$mode" "$miss_mix"
+						run_cbcache cbcache-relay-miss "$d" "$t" "$mode" "$miss_mix" ";Direct=0"
+					fi
+					run_bench direct-write "$d" "$t" "$mode" "$write_mix" "$(directconn "$d")"
+					if [ "$cbcache_available" -eq 1 ]; then
+						# each after the stream caught up with the writes before it
+						wait_stream "$work/cbcache-$d/admin.sock"
+						run_cbcache cbcache-write "$d" "$t" "$mode" "$write_mix"
+						wait_stream "$work/cbcache-$d/admin.sock"
+						run_cbcache cbcache-relay-write "$d" "$t" "$mode" "$write_mix" ";Direct=0"
+						wait_stream "$work/cbcache-$d/admin.sock"
 					fi
 				fi
 			done
@@ -175,8 +193,9 @@ fi
 echo "run.sh: cbcache target: $cbcache_reason"
 
 /usr/bin/python3 "$root/bench/summarize.py" --records "$records" --out "$out" \
-	--cbcache-note "$cbcache_reason" --miss-mix "$miss_mix" "${warm_args[@]}" "${profile_args[@]}" \
-	--command "bench/run.sh --seconds $seconds --rounds $rounds --threads \"$threads\" --delays \"$delays\" --modes \"$modes\" --scale $scale --zipf $zipf --mix $mix --warmup $warmup --miss-mix $miss_mix --miss-delays \"$miss_delays\"$([ "$profile" = 1 ] || echo ' --no-profile')"
+	--cbcache-note "$cbcache_reason" --miss-mix "$miss_mix" --write-mix "$write_mix" "${warm_args[@]}" \
+	"${profile_args[@]}" \
+	--command "bench/run.sh --seconds $seconds --rounds $rounds --threads \"$threads\" --delays \"$delays\" --modes \"$modes\" --scale $scale --zipf $zipf --mix $mix --warmup $warmup --miss-mix $miss_mix --miss-delays \"$miss_delays\" --write-mix $write_mix$([ "$profile" = 1 ] || echo ' --no-profile')"
 cat "$records" "$work/warmup.jsonl" 2>/dev/null >"${out%.md}.jsonl"
 for d in $delays; do
 	[ -f "$work/warmup-$d.csv" ] && cp "$work/warmup-$d.csv" "${out%.md}-warmup-${d}ms.csv"
