@@ -833,11 +833,6 @@ void inproc_go_direct(inproc *ip, int commit_wait_ms)
 	ip->commit_wait_ms = commit_wait_ms;
 }
 
-bool inproc_is_direct(const inproc *ip)
-{
-	return ip != NULL && ip->direct;
-}
-
 /*
  * A transaction that may have written ended: ask for a sync and wait, up
  * to commit_wait_ms, for the file to have it (common/lease.h), so that
@@ -865,6 +860,7 @@ static void commit_wait(inproc *ip)
 		return;
 	pthread_mutex_lock(&ip->lock);
 	bool open = hitpath_conn_gate_open(ip->hc);
+	keep_note(ip); /* it ended a kept read transaction */
 	pthread_mutex_unlock(&ip->lock);
 	if (!open) {
 		/* nobody answers from the file now (a fence, the stream down, or cbcached gone: its lease ran out);

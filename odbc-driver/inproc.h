@@ -129,7 +129,6 @@ void inproc_writes(inproc *ip);
 void inproc_go_direct(inproc *ip, int commit_wait_ms);
 /* Whether it may (cbcached must get its fills and sync requests); when not, *why says why. */
 bool inproc_can_go_direct(const inproc *ip, char *why, size_t cap);
-bool inproc_is_direct(const inproc *ip);
 
 /*
  * An exchange with the backend ended (every statement's answer read, pg
