@@ -414,17 +414,20 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Send the calling thread's report, if it holds anything; never waits (a full socket drops it). */
-static void report_flush(void)
+/* Send the calling thread's report, if it holds anything; never waits (a full socket drops it).
+ * False when it held something that did not go (no cbcached on the socket, or its buffer full). */
+static bool report_flush(void)
 {
 	if (tl.r.len == 0 || !hitreport_pending(&tl.r))
-		return;
+		return true;
 	size_t n = hitreport_finish(&tl.r);
 	pthread_once(&report_once, report_init);
-	if (report_fd >= 0 && tl.tolen > 0)
-		(void)sendto(report_fd, tl.r.buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&tl.to, tl.tolen);
+	bool sent = report_fd >= 0 && tl.tolen > 0 &&
+	            sendto(report_fd, tl.r.buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&tl.to, tl.tolen) ==
+	                    (ssize_t)n;
 	hitreport_clear(&tl.r);
 	tl.sent_us = mono_us();
+	return sent;
 }
 
 /* The calling thread's report made e's (the other engine's report sent first). */
@@ -752,18 +755,18 @@ static void post_fills(const engine *e, const hitpath_result *res)
 	}
 }
 
-/* Ask cbcached for a sync (the report is sent at once). */
-static void ask_sync(inproc *ip)
+/* Ask cbcached for a sync (the report is sent at once); false when the request did not go. */
+static bool ask_sync(inproc *ip)
 {
 	if (ip->e->hits_len == 0)
-		return;
+		return false;
 	report_target(ip->e);
 	if (!hitreport_add_sync(&tl.r)) {
-		report_flush();
+		(void)report_flush();
 		(void)hitreport_add_sync(&tl.r);
 	}
-	report_flush();
 	ip->synced_asked_us = mono_us();
+	return report_flush();
 }
 
 /* Ask cbcached to fence every table until the stream passed a sync made after this (sent at once). */
@@ -787,7 +790,7 @@ static void ask_sync_again(inproc *ip)
 {
 	int64_t every = (ip->commit_wait_ms > 0 ? ip->commit_wait_ms : 100) * (int64_t)1000;
 	if (mono_us() - ip->synced_asked_us >= every)
-		ask_sync(ip);
+		(void)ask_sync(ip);
 }
 
 void inproc_settings_changed(inproc *ip)
@@ -833,19 +836,36 @@ void inproc_go_direct(inproc *ip, int commit_wait_ms)
 	ip->commit_wait_ms = commit_wait_ms;
 }
 
+/* The stamp of a commit whose wait ran out: until the file has it, the stream is catching up. */
+static _Atomic uint64_t proc_timed_out;
+
+/* Whether the reader gate is open now, lease included (a read transaction of its own). */
+static bool gate_open_now(inproc *ip)
+{
+	pthread_mutex_lock(&ip->lock);
+	bool open = hitpath_conn_gate_open(ip->hc);
+	keep_note(ip); /* it ended a kept read transaction */
+	pthread_mutex_unlock(&ip->lock);
+	return open;
+}
+
 /*
  * A transaction that may have written ended: ask for a sync and wait, up
  * to commit_wait_ms, for the file to have it (common/lease.h), so that
  * what the application does once it learns of the commit reads it, in
- * this process or any other.  When the gate is closed (the stream down,
- * cbcached stopped), nobody answers from the file now and the wait would
- * only delay the application; the process still answers nothing until
- * the file has the sync.  A wait that ran out (the stream is behind by
- * more than commit_wait_ms) asks cbcached to fence every table, and the
- * commit returns once the gate is closed: until the stream caught up no
- * process answers from the file.  A commit while the gate is closed does
- * not wait; it asks for a fence too, which keeps the gate closed until
- * the stream has that commit.
+ * this process or any other (the wait also keeps writers at the pace of
+ * the change stream).  Meanwhile the process answers nothing from a file
+ * without the sync (synced_min).
+ *  - A wait that runs out (the stream is behind by more than
+ *    commit_wait_ms) asks cbcached to fence every table and returns once
+ *    the gate is closed: until the stream caught up no process answers
+ *    from the file, as after a commit cbcached held that long.
+ *  - While the gate is closed after such a time out, a commit does not
+ *    wait; it asks for a fence too, which keeps the gate closed until the
+ *    stream has that commit.
+ *  - When the request cannot be sent (no cbcached on the socket) nothing
+ *    waits: nobody answers from the file, and a cbcached that starts
+ *    again catches up before it opens the gate.
  */
 static void commit_wait(inproc *ip)
 {
@@ -854,31 +874,24 @@ static void commit_wait(inproc *ip)
 	uint64_t cur = atomic_load(&proc_synced_min);
 	while (cur < t && !atomic_compare_exchange_weak(&proc_synced_min, &cur, t))
 		;
-	ask_sync(ip);
 	cb_gateword *gw = hitpath_engine_gateword(ip->e->hp);
-	if (ip->commit_wait_ms <= 0 || gw == NULL)
+	if (!ask_sync(ip) || ip->commit_wait_ms <= 0 || gw == NULL)
 		return;
-	pthread_mutex_lock(&ip->lock);
-	bool open = hitpath_conn_gate_open(ip->hc);
-	keep_note(ip); /* it ended a kept read transaction */
-	pthread_mutex_unlock(&ip->lock);
-	if (!open) {
-		/* nobody answers from the file now (a fence, the stream down, or cbcached gone: its lease ran out);
-		 * a fence asked for keeps it so until the stream has this commit (the one up now may fall before) */
+	uint64_t behind = atomic_load(&proc_timed_out);
+	if (behind != 0 && cb_gateword_synced(gw) < behind && !gate_open_now(ip)) {
 		ask_fence(ip);
 		return;
 	}
 	if (cb_gateword_wait_synced(gw, t, (int64_t)t + (int64_t)ip->commit_wait_ms * 1000))
 		return;
-	/* ran out: cbcached fences every table (the gate closes) until the stream caught up, as for a commit
-	 * it held that long; the application learns of the commit once no process answers from the file */
+	atomic_store(&proc_timed_out, t);
 	ask_fence(ip);
 	int64_t until = mono_us() + FENCE_WAIT_US;
-	while (cb_gateword_open(gw) && cb_gateword_synced(gw) < t && mono_us() < until)
-		usleep(50);
+	while (cb_gateword_synced(gw) < t && mono_us() < until && gate_open_now(ip))
+		usleep(100);
 	inproc_trace("a commit was not in the cache file within %d ms (commit_wait_ms): cbcached was asked to "
-	             "fence the cache until the change stream has it (the reader gate is %s)",
-	             ip->commit_wait_ms, cb_gateword_open(gw) ? "still open" : "closed");
+	             "fence the cache until the change stream has it",
+	             ip->commit_wait_ms);
 }
 
 void inproc_done(inproc *ip, PGconn *pg)

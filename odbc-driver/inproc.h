@@ -87,7 +87,9 @@
  *    to cbcache.commit_wait_ms, for the gate file's stamp to reach the
  *    moment after the commit (common/lease.h), so every process reads the
  *    commit once the application learns of it; the process answers
- *    nothing from a file without that stamp (hitpath min_synced_us);
+ *    nothing from a file without that stamp (hitpath min_synced_us); a
+ *    wait that runs out asks cbcached to fence the cache ('X'), as for a
+ *    commit it held that long (commit_wait in inproc.c);
  *  - an open transaction may be answered while every exchange in it was
  *    a read the cache could have answered (a miss: inproc_select's
  *    judgement), READ COMMITTED as for BEGIN above.

@@ -22,7 +22,9 @@
 #    PostgreSQL read for read, while another connection writes all along,
 #    and at least half of the reads are answered in-process;
 #  - Direct=0, and a direct_backend the driver cannot reach, send
-#    everything through cbcached as before.
+#    everything through cbcached as before;
+#  - with cbcached stopped, a direct connection goes on: its commits do
+#    not wait, its reads come from PostgreSQL.
 set -uo pipefail
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
@@ -36,7 +38,7 @@ cbd_launch
 dir="$CB_PG_DIR/odbc-direct"
 CB_ODBC_SOCKET="$CBD_DIR" CB_ODBC_PORT="$CBD_PORT" env -u LD_PRELOAD bash "$top_srcdir/tests/odbc/odbcini-gen.sh" "$dir" || fail "odbcini-gen"
 preload="$(ldd "$top_builddir/odbc-driver/.libs/libcbcacheodbc.so" | awk '/libasan|libtsan/ {print $3}')"
-export CBD_ADMIN CBD_ADMIN_SOCK CBD_DIR CB_PG_DIR CBD_PORT
+export CBD_ADMIN CBD_ADMIN_SOCK CBD_DIR CB_PG_DIR CBD_PORT CBD_PID
 ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
 	/usr/bin/python3 - <<'PY' || fail "direct backend connection"
 import json, os, sqlite3, subprocess, sys, threading, time
@@ -298,12 +300,30 @@ if stat("statements") == s0:
     fail("with Direct=0 the statement did not reach cbcached")
 d0.close()
 print("ok - Direct=0 sends to cbcached")
-cn.close()
 off.close()
+
+# cbcached stops: a direct connection goes on, its commits do not wait for a stream nobody applies, and
+# nothing is answered from the file (its lease runs out)
+import signal
+pid = int(os.environ["CBD_PID"])
+os.kill(pid, signal.SIGTERM)
+wait_for(lambda: not os.path.exists(os.path.join(os.environ["CBD_DIR"], "cache.db-hits")),
+         "cbcached did not remove its report socket on SIGTERM")
+t0 = time.monotonic()
+cur.execute("UPDATE regisseur SET nname = 'no-cbcached' WHERE id = ?", ids[6])
+took = time.monotonic() - t0
+if took > 1.0:
+    fail("with cbcached stopped a commit took %.3f s (commit_wait_ms is 1500)" % took)
+if rows(cur, ids[6])[0][2] != "no-cbcached" or rows(cur, ids[7]) != direct(ids[7]):
+    fail("with cbcached stopped the reads differ from PostgreSQL")
+print("ok - with cbcached stopped the direct connection goes on (a commit in %.0f ms), answers from PostgreSQL"
+      % (took * 1000))
+cn.close()
 PY
+cbd_wait_exit 60 || fail "cbcached did not exit within 60 s of SIGTERM"
+[ "$CBD_STATUS" -eq 0 ] || { cat "$CBD_DIR/stderr" >&2; fail "cbcached exited with status $CBD_STATUS"; }
 
 # a direct_backend the driver cannot reach: the connection works through cbcached, the trace says why
-cbd_stop
 cbd_write_conf "cache_db = cache.db
 cache_groups = $top_srcdir/examples/movies/movies.cg
 cache_database = movies
