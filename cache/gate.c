@@ -18,7 +18,8 @@ struct gate {
 	cachedb_conn *conn; /* used under the cache write lock only */
 	cb_gateword *word;
 	char boot_id[CB_LEASE_BOOT_ID_MAX];
-	bool meta_open; /* the last meta row written was a lease (under the write lock) */
+	bool meta_open;    /* the last meta row written was a lease (under the write lock) */
+	bool synced_reset; /* CG_META_SYNCED was written 0 with a lease of this start (write_meta_locked) */
 	cb_worker keeper;
 	gate_stats stats;
 };
@@ -41,30 +42,22 @@ static bool write_meta_locked(gate *g, int64_t until_ms, cb_error *err)
 	cb_lease_format(text, sizeof(text), g->boot_id, until_ms);
 	if (!cachedb_begin(g->conn, true, err))
 		return false;
-	if (!cachedb_meta_set(g->conn, GATE_META_KEY, text, err) || !cachedb_commit_at(g->conn, "gate.commit", err)) {
+	/*
+	 * With the first lease of this start: no sync stamp yet.  One left by a
+	 * cbcached before a reboot reads as a moment of this boot's clock (maybe
+	 * a later one), so a reader waiting for its own commit would take it
+	 * for its sync.  In the same transaction, so no lease of this start is
+	 * read beside an old stamp.
+	 */
+	if (!cachedb_meta_set(g->conn, GATE_META_KEY, text, err) ||
+	    (!g->synced_reset && !cachedb_meta_set(g->conn, CG_META_SYNCED, "0", err)) ||
+	    !cachedb_commit_at(g->conn, "gate.commit", err)) {
 		cachedb_rollback(g->conn);
 		return false;
 	}
+	g->synced_reset = true;
 	g->meta_open = until_ms > 0;
 	return true;
-}
-
-/*
- * At start: no sync stamp yet.  One left by a cbcached before a reboot
- * reads as a moment of this boot's clock (maybe a later one), so a reader
- * waiting for its own commit would take it for its sync.
- */
-static bool reset_synced(gate *g, cb_error *err)
-{
-	cb_gateword_reset_synced(g->word);
-	cachedb_write_lock(g->db);
-	bool ok = cachedb_begin(g->conn, true, err);
-	if (ok && !(cachedb_meta_set(g->conn, CG_META_SYNCED, "0", err) && cachedb_commit(g->conn, err))) {
-		cachedb_rollback(g->conn);
-		ok = false;
-	}
-	cachedb_write_unlock(g->db);
-	return ok;
 }
 
 static int64_t keeper_step(void *arg, bool stopping)
@@ -127,13 +120,8 @@ gate *gate_start(cachedb *db, const gate_settings *s, cb_error *err)
 		free(g);
 		return NULL;
 	}
-	if (!reset_synced(g, err)) {
-		cachedb_conn_close(g->conn);
-		cb_gateword_unmap(g->word);
-		free(g);
-		return NULL;
-	}
-	g->meta_open = true; /* the keeper's first step writes it closed unless it may open */
+	cb_gateword_reset_synced(g->word); /* the meta row's with the first lease (write_meta_locked) */
+	g->meta_open = true;               /* the keeper's first step writes it closed unless it may open */
 	if (!cb_worker_init(&g->keeper, "reader gate", keeper_step, g, err)) {
 		cachedb_conn_close(g->conn);
 		cb_gateword_unmap(g->word);
