@@ -110,16 +110,23 @@ print(next((r["value"] for r in rows if r["name"] == sys.argv[1]), ""))
 ' "$2" <<<"$reply"
 }
 
-# wait_stream SOCK: until the change stream has caught up with the backend's WAL (repl_lag_bytes
-# under 64 KiB), at most 120 s: a writer run before leaves a backlog the next run's commits would wait on.
+# wait_stream SOCK: until the change stream has applied everything committed before now, at most 120 s:
+# a writer run before leaves a backlog the next run's commits would wait on.  A transactional logical
+# message marks now; its transaction's end is applied once repl_applied_lsn reaches the message.
 wait_stream() {
-	local lag
+	local target applied=""
+	target="$(psql -X -A -t -d movies -v ON_ERROR_STOP=1 \
+		-c "SELECT pg_catalog.pg_logical_emit_message(true, 'cbcache-bench', 'mark') - '0/0'::pg_lsn")" || {
+		echo "bench: cannot mark the WAL position to wait for" >&2
+		return 0
+	}
+	target="${target%%.*}"
 	for _ in $(seq 1 1200); do
-		lag="$(admin_stat "$1" repl_lag_bytes)"
-		[ -n "$lag" ] && [ "$lag" -lt 65536 ] && return 0
+		applied="$(admin_stat "$1" repl_applied_lsn)"
+		[ -n "$applied" ] && [ "$applied" -ge "$target" ] && return 0
 		sleep 0.1
 	done
-	echo "bench: the change stream of $1 is still $lag bytes behind after 120 s" >&2
+	echo "bench: the change stream of $1 applied up to $applied, not $target, within 120 s" >&2
 }
 
 wait_fills() {
