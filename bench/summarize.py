@@ -252,17 +252,20 @@ def main():
         else:
             w("Ratios against cbcache are left out: the cbcache target was not measured.")
             w("")
-        miss = [(t, m) for t in threads for m in modes
-                if get("direct-miss", d, t, m) and get("cbcache-miss", d, t, m)]
-        if miss:
-            w(f"Miss overhead: mix `{args.miss_mix}` (statements the cache cannot answer), cbcache against direct:")
+        def against_direct(kind, title, hit_ratio):
+            """One row per cbcache way (Direct, Direct=0) of the `kind` runs, against direct-`kind`."""
+            runs = [(t, m) for t in threads for m in modes
+                    if get("direct-" + kind, d, t, m) and get("cbcache-" + kind, d, t, m)]
+            if not runs:
+                return
+            w(title)
             w("")
             w("| threads | mode | direct q/s | cbcache q/s | direct p50 µs | cbcache p50 µs | throughput overhead "
-              "| p50 overhead | cbcache hit ratio |")
-            w("|---|---|---|---|---|---|---|---|---|")
-            for t, m in miss:
-                dd = get("direct-miss", d, t, m)
-                for name, tgt in (("cbcache", "cbcache-miss"), ("cbcache Direct=0", "cbcache-relay-miss")):
+              "| p50 overhead |" + (" cbcache hit ratio |" if hit_ratio else ""))
+            w("|---|---|---|---|---|---|---|---|" + ("---|" if hit_ratio else ""))
+            for t, m in runs:
+                dd = get("direct-" + kind, d, t, m)
+                for name, tgt in (("cbcache", "cbcache-" + kind), ("cbcache Direct=0", "cbcache-relay-" + kind)):
                     c = get(tgt, d, t, m)
                     if not c:
                         continue
@@ -270,29 +273,14 @@ def main():
                     lo = med(c, "p50_us") / med(dd, "p50_us") - 1
                     w(f"| {t} | {m} {name} | {fmt(med(dd, 'qps'))} | {fmt(med(c, 'qps'))} "
                       f"| {fmt(med(dd, 'p50_us'), 1)} | {fmt(med(c, 'p50_us'), 1)} | {ov * 100:+.1f} % "
-                      f"| {lo * 100:+.1f} % | {fmt_ratio(med_hit_ratio(c))} |")
+                      f"| {lo * 100:+.1f} % |" + (f" {fmt_ratio(med_hit_ratio(c))} |" if hit_ratio else ""))
             w("")
 
-        writes = [(t, m) for t in threads for m in modes if get("direct-write", d, t, m)]
-        if writes:
-            w(f"Writers: mix `{args.write_mix}` (each statement its own commit), cbcache against direct; a "
-              "commit returns once the change stream applied it (read-your-writes in every process):")
-            w("")
-            w("| threads | mode | direct q/s | cbcache q/s | direct p50 µs | cbcache p50 µs | throughput overhead "
-              "| p50 overhead |")
-            w("|---|---|---|---|---|---|---|---|")
-            for t, m in writes:
-                dd = get("direct-write", d, t, m)
-                for name, tgt in (("cbcache", "cbcache-write"), ("cbcache Direct=0", "cbcache-relay-write")):
-                    c = get(tgt, d, t, m)
-                    if not c:
-                        continue
-                    ov = med(dd, "qps") / med(c, "qps") - 1
-                    lo = med(c, "p50_us") / med(dd, "p50_us") - 1
-                    w(f"| {t} | {m} {name} | {fmt(med(dd, 'qps'))} | {fmt(med(c, 'qps'))} "
-                      f"| {fmt(med(dd, 'p50_us'), 1)} | {fmt(med(c, 'p50_us'), 1)} | {ov * 100:+.1f} % "
-                      f"| {lo * 100:+.1f} % |")
-            w("")
+        against_direct("miss", f"Miss overhead: mix `{args.miss_mix}` (statements the cache cannot answer), "
+                       "cbcache against direct:", True)
+        against_direct("write", f"Writers: mix `{args.write_mix}` (each statement its own commit), cbcache against "
+                       "direct; a commit returns once the change stream applied it (read-your-writes in every "
+                       "process):", False)
 
     # ---- warm-up curves ---------------------------------------------------
     for d in sorted(curves, key=float):
