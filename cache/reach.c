@@ -49,6 +49,11 @@ struct reach {
 	char **names; /* entries' names, owned */
 	char **funcs; /* harmless functions, sorted by strcmp, owned */
 	size_t nfuncs;
+	/* the memo of backend answers (reach_memo_lists): each sorted by strcmp, owned */
+	char **memo_lists[REACH_MEMO_NLISTS];
+	size_t memo_n[REACH_MEMO_NLISTS];
+	unsigned *parents; /* oids of relations with inheritance children, sorted */
+	size_t nparents;
 };
 
 static void free_reach(reach *r)
@@ -61,6 +66,12 @@ static void free_reach(reach *r)
 		free(r->funcs[i]);
 	free(r->names);
 	free(r->funcs);
+	for (size_t l = 0; l < REACH_MEMO_NLISTS; l++) {
+		for (size_t i = 0; i < r->memo_n[l]; i++)
+			free(r->memo_lists[l][i]);
+		free(r->memo_lists[l]);
+	}
+	free(r->parents);
 	free(r->entries);
 	free(r);
 }
@@ -134,6 +145,130 @@ static bool load_functions(reach *r, PGconn *pg, cb_error *err)
 		return cb_fail(err, "out of memory reading the harmless functions");
 	/* the server sorted them under "C", which is strcmp's order; make sure */
 	qsort(r->funcs, r->nfuncs, sizeof(*r->funcs), cmp_str);
+	return true;
+}
+
+/*
+ * Built-in functions whose name says they read the clock, the session, the
+ * server or the catalog (stable, yet their answer changes with no table
+ * changing), and the functions named like date and time types (a call of
+ * one of those on text is date and time input, which reads 'now').
+ */
+static const char *const memo_unsafe_prefixes[] = {"pg_",    "has_",  "current_", "session_", "inet_", "txid_",
+                                                   "to_reg", "enum_", "xml",      "ts_stat",  "lo_",   NULL};
+static const char *const memo_unsafe_names[] = {"now",
+                                                "transaction_timestamp",
+                                                "statement_timestamp",
+                                                "timeofday",
+                                                "age",
+                                                "obj_description",
+                                                "col_description",
+                                                "shobj_description",
+                                                "format_type",
+                                                "version",
+                                                "row_security_active",
+                                                "date",
+                                                "time",
+                                                "timetz",
+                                                "timestamp",
+                                                "timestamptz",
+                                                "make_timestamptz",
+                                                "database_to_xml",
+                                                "query_to_xml",
+                                                "table_to_xml",
+                                                "cursor_to_xml",
+                                                "schema_to_xml",
+                                                NULL};
+
+static bool memo_unsafe(const char *name)
+{
+	for (size_t i = 0; memo_unsafe_prefixes[i] != NULL; i++)
+		if (strncmp(name, memo_unsafe_prefixes[i], strlen(memo_unsafe_prefixes[i])) == 0)
+			return true;
+	for (size_t i = 0; memo_unsafe_names[i] != NULL; i++)
+		if (strcmp(name, memo_unsafe_names[i]) == 0)
+			return true;
+	return strstr(name, "_to_xml") != NULL;
+}
+
+typedef enum take_filter {
+	ALL,       /* every name */
+	SAFE_ONLY, /* not those memo_unsafe() names */
+	NOT_SAFE   /* not those in the safe function list (read before) */
+} take_filter;
+
+/* One column of names into list l, filtered; false when out of memory. */
+static bool take_names(reach *r, int l, PGresult *res, take_filter filter)
+{
+	size_t n = (size_t)PQntuples(res);
+	if ((r->memo_lists[l] = calloc(n ? n : 1, sizeof(char *))) == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = PQgetvalue(res, (int)i, 0);
+		if ((filter == SAFE_ONLY && memo_unsafe(v)) ||
+		    (filter == NOT_SAFE && r->memo_n[REACH_MEMO_SAFE_FUNCS] > 0 &&
+		     bsearch(&v, r->memo_lists[REACH_MEMO_SAFE_FUNCS], r->memo_n[REACH_MEMO_SAFE_FUNCS], sizeof(char *),
+		             cmp_str) != NULL))
+			continue;
+		if ((r->memo_lists[l][r->memo_n[l]] = strdup(v)) == NULL)
+			return false;
+		r->memo_n[l]++;
+	}
+	qsort(r->memo_lists[l], r->memo_n[l], sizeof(char *), cmp_str);
+	return true;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * What the memo of backend answers needs (sql/memoable.h): the functions
+ * whose every overload is a non-volatile built-in (none outside
+ * pg_catalog) and not memo_unsafe(); every other function name; the
+ * operators whose every overload is a built-in with a non-volatile
+ * function; the relations with inheritance children.
+ */
+static bool load_memo(reach *r, PGconn *pg, cb_error *err)
+{
+	static const char *const sql[REACH_MEMO_NLISTS] = {
+	        [REACH_MEMO_SAFE_FUNCS] =
+	                "SELECT p.proname::text COLLATE \"C\" FROM pg_catalog.pg_proc p GROUP BY p.proname "
+	                "HAVING bool_and(p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.provolatile <> "
+	                "'v' AND p.prokind IN ('f', 'a', 'w')) ORDER BY 1",
+	        [REACH_MEMO_OTHER_FUNCS] = /* all names; those in the safe list are dropped below */
+	        "SELECT DISTINCT p.proname::text COLLATE \"C\" FROM pg_catalog.pg_proc p ORDER BY 1",
+	        [REACH_MEMO_SAFE_OPS] =
+	                "SELECT o.oprname::text COLLATE \"C\" FROM pg_catalog.pg_operator o LEFT JOIN "
+	                "pg_catalog.pg_proc p ON p.oid = o.oprcode GROUP BY o.oprname HAVING bool_and(o.oprnamespace "
+	                "= 'pg_catalog'::pg_catalog.regnamespace AND p.oid IS NOT NULL AND p.provolatile <> 'v' AND "
+	                "p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace) ORDER BY 1"};
+	for (int l = 0; l < REACH_MEMO_NLISTS; l++) {
+		PGresult *res = catalog_query(pg, "the functions and operators the memo may call", sql[l], err);
+		if (res == NULL)
+			return false;
+		bool ok = take_names(r, l, res,
+		                     l == REACH_MEMO_SAFE_FUNCS    ? SAFE_ONLY
+		                     : l == REACH_MEMO_OTHER_FUNCS ? NOT_SAFE
+		                                                   : ALL);
+		PQclear(res);
+		if (!ok)
+			return cb_fail(err, "out of memory reading the catalog");
+	}
+	PGresult *res = catalog_query(pg, "the relations with inheritance children",
+	                              "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relhassubclass", err);
+	if (res == NULL)
+		return false;
+	size_t n = (size_t)PQntuples(res);
+	r->parents = calloc(n ? n : 1, sizeof(unsigned));
+	for (size_t i = 0; r->parents != NULL && i < n; i++)
+		r->parents[r->nparents++] = (unsigned)strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	if (r->parents == NULL)
+		return cb_fail(err, "out of memory reading the catalog");
+	qsort(r->parents, r->nparents, sizeof(unsigned), cmp_oid);
 	return true;
 }
 
@@ -311,7 +446,7 @@ reach *reach_load(PGconn *pg, cg_group *const *groups, size_t ngroups, cb_error 
 		return NULL;
 	}
 	atomic_init(&r->refs, 1);
-	if (!load_functions(r, pg, err) || !load_relations(r, pg, groups, ngroups, err)) {
+	if (!load_functions(r, pg, err) || !load_memo(r, pg, err) || !load_relations(r, pg, groups, ngroups, err)) {
 		free_reach(r);
 		return NULL;
 	}
@@ -334,4 +469,16 @@ size_t reach_relations(const reach *r)
 size_t reach_functions(const reach *r)
 {
 	return r->nfuncs;
+}
+
+const char *const *reach_memo_list(const reach *r, int which, size_t *n)
+{
+	*n = r != NULL ? r->memo_n[which] : 0;
+	return r != NULL ? (const char *const *)r->memo_lists[which] : NULL;
+}
+
+bool reach_has_children(const reach *r, unsigned oid)
+{
+	return r != NULL && r->nparents > 0 &&
+	       bsearch(&oid, r->parents, r->nparents, sizeof(unsigned), cmp_oid) != NULL;
 }

@@ -29,7 +29,9 @@
  * non-volatile functions of pg_catalog and the volatile ones listed in
  * reach.c (random, nextval, clock_timestamp, ...), except set_config and
  * every name some function outside pg_catalog also has (it could be the
- * one a call resolves to).
+ * one a call resolves to).  For the memo of backend answers it reads
+ * the functions and operators a memoised answer may use and the relations
+ * with inheritance children (reach_memo_list, reach_has_children).
  *
  * A reach is immutable once loaded; the cache service swaps in a new one
  * after DDL and keeps the old one alive while sessions hold it (refs).
@@ -59,6 +61,16 @@ void reach_unref(reach *r);
 
 /* Set the reach and harmless fields of t from r (t's groups and names are the caller's). */
 void reach_apply(const reach *r, sqlfe_stmtclass_tables *t);
+
+/* The lists the memo of backend answers judges with (sql/memoable.h), each sorted by strcmp. */
+#define REACH_MEMO_SAFE_FUNCS 0  /* functions a memoised answer may call */
+#define REACH_MEMO_OTHER_FUNCS 1 /* every other function name */
+#define REACH_MEMO_SAFE_OPS 2    /* operators a memoised answer may use */
+#define REACH_MEMO_NLISTS 3
+/* List which of r (NULL: none, *n 0). */
+const char *const *reach_memo_list(const reach *r, int which, size_t *n);
+/* Whether relation oid has inheritance children (partitions included). */
+bool reach_has_children(const reach *r, unsigned oid);
 
 /* Counts for the log and tests. */
 size_t reach_relations(const reach *r);
