@@ -54,6 +54,9 @@ struct applier {
 	uint32_t txn_xid;          /* its xid */
 	xidwatch *xids;            /* where applied xids are noted; NULL: nowhere */
 	uint64_t *dropped;         /* per group: bit t for a table with a row not needed in this transaction */
+	uint64_t *touched;         /* per group: bit t for a table this transaction changed (cached or not) */
+	_Atomic uint64_t *srcpos;  /* per group, 64 per group: the source positions (apply_source_position) */
+	_Atomic uint64_t epoch;    /* advanced by what may change any answer (DDL, a reset, a changed table) */
 	/* scratch: the NUL-terminated copies of a change's values, and the rows */
 	char *text;
 	size_t text_len, text_cap;
@@ -89,7 +92,9 @@ applier *apply_create(cachedb *db, invalidate *inv, cb_error *err)
 	a->groups = cachedb_groups(db, &a->ngroups);
 	a->changed = calloc(a->ngroups ? a->ngroups : 1, sizeof(*a->changed));
 	a->dropped = calloc(a->ngroups ? a->ngroups : 1, sizeof(*a->dropped));
-	bool ok = a->changed != NULL && a->dropped != NULL;
+	a->touched = calloc(a->ngroups ? a->ngroups : 1, sizeof(*a->touched));
+	a->srcpos = calloc((a->ngroups ? a->ngroups : 1) * 64, sizeof(*a->srcpos));
+	bool ok = a->changed != NULL && a->dropped != NULL && a->touched != NULL && a->srcpos != NULL;
 	for (size_t g = 0; ok && g < a->ngroups; g++) {
 		const cg_group *gr = a->groups[g];
 		for (size_t t = 0; ok && t < gr->ntables; t++) {
@@ -148,6 +153,8 @@ void apply_free(applier *a)
 	free(a->text);
 	free((void *)a->changed);
 	free(a->dropped);
+	free(a->touched);
+	free((void *)a->srcpos);
 	cachedb_conn_close(a->conn);
 	free(a);
 }
@@ -219,8 +226,24 @@ bool apply_note_synced(applier *a, uint64_t stamp_us)
 	return true;
 }
 
+void apply_advance_epoch(applier *a)
+{
+	atomic_fetch_add_explicit(&a->epoch, 1, memory_order_release);
+}
+
+uint64_t apply_source_position(const applier *a, const uint64_t *tables, size_t ngroups)
+{
+	uint64_t pos = atomic_load_explicit(&((applier *)a)->epoch, memory_order_acquire);
+	for (size_t g = 0; g < ngroups && g < a->ngroups; g++)
+		for (uint64_t m = tables[g]; m != 0; m &= m - 1)
+			pos += atomic_load_explicit(&a->srcpos[g * 64 + (size_t)__builtin_ctzll(m)],
+			                            memory_order_acquire);
+	return pos;
+}
+
 bool apply_reset(applier *a, cb_error *err)
 {
+	apply_advance_epoch(a);
 	if (!write_applied(a, 0, err))
 		return false;
 	atomic_store(&a->stats.applied_lsn, 0);
@@ -248,6 +271,7 @@ static void table_changed(applier *a, const rel_entry *e, const char *why)
 	}
 	invalidate_post(a->inv, e->group, bit);
 	atomic_fetch_add(&a->stats.invalidations, 1);
+	apply_advance_epoch(a);
 	if (a->in_txn)
 		a->txn_close_gate = true;
 	else
@@ -604,12 +628,20 @@ static bool delete_row(applier *a, const rel_entry *e, const row *key, cb_error 
 	return true;
 }
 
-/* Begin work on a change of a cache table: the transaction must be open. */
-static bool change_start(applier *a, cb_error *err)
+/* Table e (NULL: none named yet) changed in this transaction: its source position advances at the commit. */
+static void touch(applier *a, const rel_entry *e)
+{
+	if (e != NULL && e->table < 64)
+		a->touched[e->group] |= (uint64_t)1 << e->table;
+}
+
+/* Begin work on a change of cache table e: the transaction must be open. */
+static bool change_start(applier *a, const rel_entry *e, cb_error *err)
 {
 	if (!a->in_txn)
 		return cb_fail(err, "the stream sent a change outside a transaction");
 	atomic_fetch_add(&a->stats.changes, 1);
+	touch(a, e);
 	return true;
 }
 
@@ -620,7 +652,7 @@ bool apply_insert(applier *a, const pgoutput_insert *m, cb_error *err)
 	rel_entry *e = table_of(a, m->rel);
 	if (e == NULL)
 		return true;
-	if (!change_start(a, err) || !reserve(a, &m->newtup, NULL, err))
+	if (!change_start(a, e, err) || !reserve(a, &m->newtup, NULL, err))
 		return false;
 	row r;
 	if (!read_row(a, e, &m->newtup, 0, &r)) {
@@ -649,7 +681,7 @@ bool apply_delete(applier *a, const pgoutput_delete *m, cb_error *err)
 	rel_entry *e = table_of(a, m->rel);
 	if (e == NULL)
 		return true;
-	if (!change_start(a, err) || !reserve(a, &m->oldtup, NULL, err))
+	if (!change_start(a, e, err) || !reserve(a, &m->oldtup, NULL, err))
 		return false;
 	row r;
 	if (m->old_kind == 0 || !read_row(a, e, &m->oldtup, 0, &r)) {
@@ -670,7 +702,7 @@ bool apply_update(applier *a, const pgoutput_update *m, cb_error *err)
 	rel_entry *e = table_of(a, m->rel);
 	if (e == NULL)
 		return true;
-	if (!change_start(a, err) || !reserve(a, &m->newtup, &m->oldtup, err))
+	if (!change_start(a, e, err) || !reserve(a, &m->newtup, &m->oldtup, err))
 		return false;
 	const cg_group *gr = a->groups[e->group];
 	const cg_table *tb = &gr->tables[e->table];
@@ -727,12 +759,13 @@ bool apply_truncate(applier *a, const pgoutput_truncate *m, cb_error *err)
 {
 	if (a->skip_txn)
 		return true;
-	if (!change_start(a, err))
+	if (!change_start(a, NULL, err))
 		return false;
 	for (uint32_t i = 0; i < m->nrels; i++) {
 		rel_entry *e = find_rel(a, m->relids[i]);
 		if (e == NULL)
 			continue;
+		touch(a, e);
 		invalidate_post(a->inv, e->group, (uint64_t)1 << (e->table < 64 ? e->table : 63));
 		atomic_fetch_add(&a->stats.invalidations, 1);
 		a->txn_close_gate = true;
@@ -760,6 +793,7 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 		return true;
 	}
 	memset(a->dropped, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->dropped));
+	memset(a->touched, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->touched));
 	a->txn_changes = atomic_load(&a->stats.changes);
 	a->txn_xid = m->xid;
 	a->txn_close_gate = a->txn_ddl = false;
@@ -801,8 +835,15 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 		return false;
 	}
 	a->in_txn = false;
-	if (a->txn_ddl)
+	/* after the commit, and after its xid was noted (the memo of backend answers relies on that order) */
+	for (size_t g = 0; g < a->ngroups; g++)
+		for (uint64_t t = a->touched[g]; t != 0; t &= t - 1)
+			atomic_fetch_add_explicit(&a->srcpos[g * 64 + (size_t)__builtin_ctzll(t)], 1,
+			                          memory_order_release);
+	if (a->txn_ddl) {
 		a->ddl_gen++;
+		apply_advance_epoch(a);
+	}
 	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_unlock(a->db);
 	atomic_store(&a->stats.applied_lsn, m->end_lsn);

@@ -110,6 +110,21 @@ void apply_set_gate(applier *a, gate *g);
  * meta row GATE_META_DDL, so that readers of the file check their privileges again. */
 void apply_note_ddl(applier *a);
 
+/*
+ * Source positions, for the memo of backend answers (doc/cache.md): per
+ * cache table, the count of applied transactions that changed its backend
+ * rows (cached or not; in memory, from 0 at the applier's start), plus an
+ * epoch that DDL, a reset and a table whose columns changed advance.  A
+ * transaction's xid is noted (apply_set_xidwatch) before its positions
+ * advance, after its SQLite commit.  apply_source_position() is the epoch
+ * plus the positions of the tables in tables[g] (bit t: table t of group
+ * g): it only grows, and differs from an earlier value once any of them
+ * changed.  Any thread.
+ */
+uint64_t apply_source_position(const applier *a, const uint64_t *tables, size_t ngroups);
+/* Advance the epoch: every source position differs from before (a reconnect, a reset). */
+void apply_advance_epoch(applier *a);
+
 /* The end LSN of the last applied transaction (0: none). */
 uint64_t apply_applied_lsn(const applier *a);
 /* The stream is idle at lsn (no change of a cache table before it is unapplied): record it as

@@ -53,7 +53,9 @@ struct replica {
 	atomic_size_t entries;     /* nfences */
 	_Atomic uint64_t progress; /* the applier's position: last commit's end, or last sync message */
 	_Atomic uint64_t fences_made, syncs, holds_made, hold_timeouts;
-	atomic_bool sync_asked; /* replica_request_sync: a stamped sync message is wanted */
+	atomic_bool sync_asked;  /* replica_request_sync: a stamped sync message is wanted */
+	atomic_bool prune_asked; /* replica_settled: the sync thread should learn which noted xids are visible */
+	_Atomic uint64_t settle_checks;
 	_Atomic uint64_t sync_requests;
 
 	/* the sync thread */
@@ -282,7 +284,26 @@ static bool parse_lsn(const char *s, uint64_t *out)
 	return true;
 }
 
-/* One step: give a position to the fences that have none. */
+/*
+ * Forget the noted xids a snapshot taken now shows (replica_settled asked):
+ * on the sync connection, so the stream's thread never waits for it.
+ */
+static void settle_xids(replica *r)
+{
+	xidwatch *w = r->set.xids;
+	if (w == NULL || xidwatch_pending(w) == 0)
+		return;
+	PGresult *res = PQexec(r->sync_pg, "SELECT pg_catalog.pg_current_snapshot()");
+	uint32_t hidden;
+	cb_error err;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !xidwatch_check(w, PQgetvalue(res, 0, 0), &hidden, &err) && hidden == 0)
+		log_warning("cache: %s", err.msg);
+	PQclear(res);
+	atomic_fetch_add(&r->settle_checks, 1);
+}
+
+/* One step: give a position to the fences that have none, and settle the noted xids when asked. */
 static int64_t sync_step(void *arg, bool stopping)
 {
 	replica *r = arg;
@@ -295,7 +316,8 @@ static int64_t sync_step(void *arg, bool stopping)
 		need = r->fences[i].lsn == 0;
 	pthread_mutex_unlock(&r->mu);
 	bool asked = atomic_exchange(&r->sync_asked, false);
-	if (!need && !asked)
+	bool prune = atomic_exchange(&r->prune_asked, false);
+	if (!need && !asked && !prune)
 		return CB_WORKER_IDLE;
 	cb_error err;
 	if (r->sync_pg == NULL && !pgconn_connect(r->conninfo, &r->sync_pg, &err)) {
@@ -305,6 +327,11 @@ static int64_t sync_step(void *arg, bool stopping)
 		if (asked)
 			atomic_store(&r->sync_asked, true);
 		return cb_clock_mono_us() + 1000000;
+	}
+	if (prune) {
+		settle_xids(r);
+		if (!need && !asked)
+			return CB_WORKER_NOW;
 	}
 	/*
 	 * Transactional, in its own transaction, with synchronous_commit on: the
@@ -373,6 +400,7 @@ static bool on_connected(void *arg, const stream_connected *c)
 	/* changes made while it was down come first: answer nothing until they are applied */
 	if (c->connection > 1)
 		replica_fence_all(r);
+	apply_advance_epoch(r->ap); /* memoised backend answers from before are not trusted again */
 	atomic_store(&r->down_since_us, 0);
 	gate_wake(r->set.gate);
 	log_info("cache: change stream connected (connection %" PRIu64 ")", c->connection);
@@ -771,6 +799,7 @@ void replica_get_counters(replica *r, replica_counters *c)
 	c->slots_lost = atomic_load(&s->slots_lost);
 	c->syncs = atomic_load(&r->syncs);
 	c->sync_requests = atomic_load(&r->sync_requests);
+	c->settle_checks = atomic_load(&r->settle_checks);
 	c->fences_made = atomic_load(&r->fences_made);
 	c->fences_up = atomic_load(&r->fences_up);
 	c->holds_made = atomic_load(&r->holds_made);
@@ -785,4 +814,23 @@ void replica_last_error(replica *r, char *buf, size_t n)
 	stream_last_error(r->st, buf, n);
 	if (buf[0] == '\0')
 		snprintf(buf, n, "%s", r->last_error);
+}
+
+bool replica_source_position(replica *r, const uint64_t *tables, size_t ngroups, uint64_t *pos)
+{
+	if (r == NULL || r->ap == NULL)
+		return false;
+	*pos = apply_source_position(r->ap, tables, ngroups);
+	return true;
+}
+
+bool replica_settled(replica *r)
+{
+	if (r == NULL || r->set.xids == NULL)
+		return false;
+	if (xidwatch_pending(r->set.xids) == 0)
+		return true;
+	if (!atomic_exchange(&r->prune_asked, true))
+		cb_worker_wake(&r->sync);
+	return false;
 }

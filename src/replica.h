@@ -139,6 +139,20 @@ void replica_request_sync(replica *r);
 bool replica_hold_passed(replica *r, uint64_t id);
 /* Take hold id away (fallen or not): its session fenced instead (timed_out) or ended. */
 void replica_hold_cancel(replica *r, uint64_t id, bool timed_out);
+/*
+ * The memo of backend answers (doc/cache.md): the source position of the
+ * tables in tables[g] (cache/apply.h apply_source_position) into *pos;
+ * false when there is no applier.
+ */
+bool replica_source_position(replica *r, const uint64_t *tables, size_t ngroups, uint64_t *pos);
+/*
+ * Whether every transaction the applier applied is known visible to a new
+ * snapshot on the backend (xidwatch.h: none noted is pending).  When not,
+ * the sync thread is asked to find out (a snapshot on its connection), so
+ * a later call may say yes; never waits.
+ */
+bool replica_settled(replica *r);
+
 /* Fences up (for tests and SHOW STATS; holds are not fences). */
 size_t replica_fences(replica *r);
 /* Whether replica_fenced is false for every table: streaming, no fence up, no changed table. */
@@ -154,9 +168,10 @@ typedef struct replica_counters {
 	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
 	        schema_changes, failures, skipped;
 	uint64_t reconnects, slots_lost, syncs, sync_requests, fences_made, fences_up, holds_made, hold_timeouts;
-	uint64_t messages; /* pgoutput messages the stream decoded (counted before the applier takes each) */
-	const char *state; /* stream_state_name */
-	bool healthy;      /* streaming, or down for less than max_lag_ms */
+	uint64_t settle_checks; /* snapshots the sync thread took for replica_settled */
+	uint64_t messages;      /* pgoutput messages the stream decoded (counted before the applier takes each) */
+	const char *state;      /* stream_state_name */
+	bool healthy;           /* streaming, or down for less than max_lag_ms */
 } replica_counters;
 void replica_get_counters(replica *r, replica_counters *c);
 /* The stream's last error ("" when none). */
