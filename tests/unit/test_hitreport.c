@@ -210,33 +210,43 @@ static void test_check_row(void **state)
 {
 	(void)state;
 	size_t ntables[2] = {2, 1};
-	const char *vals[5] = {"1", "read committed", "t", "f", "t"};
-	int lens[5] = {1, 14, 1, 1, 1};
+	const char *vals[6] = {"1", "read committed", "alice\npublic", "t", "f", "t"};
+	int lens[6] = {1, 14, 12, 1, 1, 1};
 	sesscheck_row row;
-	assert_true(sesscheck_read(vals, lens, 5, 2, ntables, &row));
+	assert_true(sesscheck_read(vals, lens, 6, 2, ntables, &row));
 	assert_int_equal(row.extra_float_digits, 1);
 	assert_true(row.default_read_committed);
 	assert_int_equal(row.readable[0], 1); /* table 0 yes, table 1 no */
 	assert_int_equal(row.readable[1], 1);
+	assert_true(row.settings_known);
+	assert_int_equal(row.settings_len, 12);
+	assert_memory_equal(row.settings, "alice\npublic", 12);
 
 	vals[1] = "serializable";
 	lens[1] = 12;
-	assert_true(sesscheck_read(vals, lens, 5, 2, ntables, &row));
+	assert_true(sesscheck_read(vals, lens, 6, 2, ntables, &row));
 	assert_false(row.default_read_committed);
 
-	assert_false(sesscheck_read(vals, lens, 4, 2, ntables, &row)); /* a column missing */
-	lens[3] = -1;
-	assert_false(sesscheck_read(vals, lens, 5, 2, ntables, &row)); /* NULL for a table */
-	lens[3] = 1;
+	/* settings too long to key on: the check stands, the memo of backend answers is off */
+	lens[2] = SESSCHECK_SETTINGS_MAX + 1;
+	assert_true(sesscheck_read(vals, lens, 6, 2, ntables, &row));
+	assert_false(row.settings_known);
+	lens[2] = 12;
+
+	assert_false(sesscheck_read(vals, lens, 5, 2, ntables, &row)); /* a column missing */
+	lens[4] = -1;
+	assert_false(sesscheck_read(vals, lens, 6, 2, ntables, &row)); /* NULL for a table */
+	lens[4] = 1;
 	vals[0] = "4";
-	assert_false(sesscheck_read(vals, lens, 5, 2, ntables, &row)); /* out of range */
+	assert_false(sesscheck_read(vals, lens, 6, 2, ntables, &row)); /* out of range */
 	vals[0] = "1x";
 	lens[0] = 2;
-	assert_false(sesscheck_read(vals, lens, 5, 2, ntables, &row));
+	assert_false(sesscheck_read(vals, lens, 6, 2, ntables, &row));
 
 	char *sql = sesscheck_sql(3);
 	assert_non_null(sql);
 	assert_non_null(strstr(sql, "to_regclass($5)::pg_catalog.oid = $6"));
+	assert_non_null(strstr(sql, "current_setting('lc_monetary')"));
 	assert_null(strstr(sql, "$7"));
 	free(sql);
 }
