@@ -5,6 +5,7 @@
  * Functions prefix: adm_
  */
 #include "src/admin.h"
+#include "src/backmemo.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -196,6 +197,24 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "memo_entries", (long long)hs.memo.entries);
 	stat_row(r, "memo_bytes", (long long)hs.memo.bytes);
 	stat_row(r, "memo_max_bytes", (long long)hs.memo.max_bytes);
+	memo_stats bms = {0};
+	backmemo_stats bxs = {0};
+	if (hcs != NULL && cachesvc_backmemo(hcs) != NULL) {
+		memo_get_stats(backmemo_memo(cachesvc_backmemo(hcs)), &bms);
+		backmemo_get_stats(cachesvc_backmemo(hcs), &bxs);
+	}
+	stat_row(r, "memo_backend_hits", (long long)bms.hits);
+	stat_row(r, "memo_backend_misses", (long long)bms.misses);
+	stat_row(r, "memo_backend_stale", (long long)bms.stale);
+	stat_row(r, "memo_backend_stored", (long long)bms.stored);
+	stat_row(r, "memo_backend_evictions", (long long)bms.evictions);
+	stat_row(r, "memo_backend_entries", (long long)bms.entries);
+	stat_row(r, "memo_backend_bytes", (long long)bms.bytes);
+	stat_row(r, "memo_backend_max_bytes", (long long)bms.max_bytes);
+	stat_row(r, "memo_backend_judged", (long long)bxs.judged);
+	stat_row(r, "memo_backend_memoable", (long long)bxs.memoable);
+	stat_row(r, "memo_backend_unsettled", (long long)bxs.unsettled);
+	stat_row(r, "memo_backend_abandoned", (long long)bxs.abandoned);
 	stat_row(r, "uptime_s", (long long)(time(NULL) - stats_started));
 	stat_row(r, "cache_running", adm_cache(a) != NULL ? 1 : 0);
 	cachesvc *cs = adm_cache(a);

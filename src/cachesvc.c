@@ -20,6 +20,7 @@
 #include "cachegroup/cachegroup.h"
 #include "common/clock.h"
 #include "sql/stmtclass.h"
+#include "src/backmemo.h"
 #include "src/check.h"
 #include "src/hitsock.h"
 #include "src/stats.h"
@@ -51,8 +52,9 @@ struct cachesvc {
 	_Atomic unsigned reach_generation;
 	/* the change stream (src/replica.h); NULL without one */
 	replica *rep;
-	gate *gate;       /* the reader gate of other processes (cache/gate.h) */
-	hitsock *hitsock; /* their hit reports (src/hitsock.h); NULL: none are taken */
+	gate *gate;         /* the reader gate of other processes (cache/gate.h) */
+	backmemo *backmemo; /* the memo of backend answers (src/backmemo.h); NULL: none */
+	hitsock *hitsock;   /* their hit reports (src/hitsock.h); NULL: none are taken */
 	int commit_wait_ms;
 	_Atomic bool answers_off;      /* require_stream and no stream, or DROP SLOT: the cache answers nothing */
 	bool in_process_reads;         /* in_process_reads: clients that ask learn where the file is */
@@ -281,6 +283,13 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 			        cfg->path);
 		else if (inst < 0)
 			log_warning("cache: whether the DDL event triggers are installed cannot be told: %s", err.msg);
+		if (cfg->memo_backend_mb > 0 && s->ddl_triggers &&
+		    (s->backmemo = backmemo_new((size_t)cfg->memo_backend_mb << 20, s->groups, s->ngroups)) == NULL)
+			return false;
+		if (cfg->memo_backend_mb > 0 && !s->ddl_triggers)
+			log_warning("cache: no memo of backend answers: it needs the DDL event triggers (a function or "
+			            "column changed elsewhere would go unseen); run cbcached --install-backend -c %s",
+			            cfg->path);
 		return true;
 	}
 	snprintf(s->stream_why, sizeof(s->stream_why), "%s", err.msg);
@@ -646,6 +655,8 @@ static void cachesvc_free(cachesvc *s)
 	gate_stop(s->gate); /* before the replica goes: the keeper asks it whether anything is fenced */
 	replica_stop(s->rep);
 	s->rep = NULL;
+	backmemo_free(s->backmemo);
+	s->backmemo = NULL;
 	gate_free(s->gate);
 	s->gate = NULL;
 	if (s->fill != NULL)
@@ -959,6 +970,27 @@ bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err)
 	         "give the instance up: SHUTDOWN, then cbcached --uninstall)",
 	         name, slot ? "dropped" : "did not exist", pub ? "dropped" : "did not exist");
 	return true;
+}
+
+backmemo *cachesvc_backmemo(cachesvc *s)
+{
+	return s->backmemo;
+}
+
+bool cachesvc_source_position(cachesvc *s, const uint64_t *tables, size_t ngroups, uint64_t *pos)
+{
+	if (s->backmemo == NULL || !atomic_load(&s->rep_ready) || cachesvc_retired(s))
+		return false;
+	for (size_t g = 0; g < ngroups && g < s->ngroups; g++)
+		for (uint64_t m = tables[g]; m != 0; m &= m - 1)
+			if (cachesvc_fenced(s, g, (size_t)__builtin_ctzll(m)))
+				return false;
+	return replica_source_position(s->rep, tables, ngroups, pos);
+}
+
+bool cachesvc_settled(cachesvc *s)
+{
+	return atomic_load(&s->rep_ready) && replica_settled(s->rep);
 }
 
 bool cachesvc_ddl_triggers(cachesvc *s)

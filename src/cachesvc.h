@@ -173,6 +173,17 @@ void cachesvc_slot_name(cachesvc *s, char *buf, size_t n);
 CB_MUSTCHECK bool cachesvc_drop_slot(cachesvc *s, char *msg, size_t n, cb_error *err);
 /* Whether the backend's DDL event triggers (cbcached --install-backend) were installed at the start. */
 bool cachesvc_ddl_triggers(cachesvc *s);
+/* The memo of backend answers (src/backmemo.h); NULL: none (memo_backend_mb 0, no stream, no DDL triggers). */
+struct backmemo *cachesvc_backmemo(cachesvc *s);
+/*
+ * The source position (cache/apply.h) of the tables in tables[g] into
+ * *pos, for the memo of backend answers; false when there is no such memo,
+ * no stream, or one of them may not be answered now (a fence, a changed
+ * table, the stream down).
+ */
+bool cachesvc_source_position(cachesvc *s, const uint64_t *tables, size_t ngroups, uint64_t *pos);
+/* Whether every applied transaction is known visible on the backend (src/replica.h replica_settled). */
+bool cachesvc_settled(cachesvc *s);
 /* The change stream's counters into *c (true), or why there is none in why (false). */
 struct replica_counters;
 bool cachesvc_stream(cachesvc *s, struct replica_counters *c, char *why, size_t n);

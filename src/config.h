@@ -45,6 +45,7 @@ struct cfg_config {
 	int max_lag_ms;             /* no answers while the stream is down longer than this */
 	int commit_wait_ms;         /* a commit through cbcached waits this long for the applier, then fences */
 	int memo_max_mb;            /* the memo of rendered answers (hit/memo.h); 0 = none */
+	int memo_backend_mb;        /* the memo of backend answers (src/backmemo.h); 0 = none */
 	int max_plans;              /* statement shapes the plan cache keeps */
 	int max_session_statements; /* prepared cache statements a session keeps */
 	long max_cache_rows;

@@ -23,8 +23,10 @@
 #include "hit/hitpath.h"
 #include "hit/sesscheck.h"
 #include "sql/lexer.h"
+#include "sql/memoable.h"
 #include "sql/stmtclass.h"
 #include "sql/types.h"
+#include "src/backmemo.h"
 #include "src/stats.h"
 
 /* The reserved names of the settings check's prepared statement and portal. */
@@ -74,6 +76,12 @@ typedef struct unit {
 	 */
 	unsigned wrap;
 	bool begins_rc; /* its BEGIN opens a READ COMMITTED transaction */
+	/* the memo of backend answers: the key its answer is kept under (NULL: not kept) */
+	char *mkey;
+	size_t mkey_len;
+	uint64_t mpos;  /* the source position read before it was sent */
+	wire_buf cap;   /* what the client got of it so far */
+	uint64_t mrows; /* DataRows in cap */
 } unit;
 
 /* A prepared statement the client made (named, or the unnamed one). */
@@ -160,9 +168,27 @@ struct sesscache {
 	bool counted;                       /* the next Query or Execute sent on was counted already (a miss) */
 	bool subset_read; /* the next Query or Execute sent on is a read the cache could answer (txn_readable) */
 	bool failed;      /* out of memory: the session must end */
+
+	/* the memo of backend answers (src/backmemo.h; NULL: none) */
+	backmemo *bm;
+	size_t bm_max;                          /* the largest answer kept (an eighth of the memo, as memo.h keeps) */
+	char bsettings[SESSCHECK_SETTINGS_MAX]; /* the check's role and settings (the key's start) */
+	size_t bsettings_len;
+	bool bsettings_known;
+	wire_buf bkey; /* the key being made */
+	bool armed;    /* the next Query or Execute sent on is kept: its key is bkey, its position arm_pos */
+	uint64_t arm_pos;
 };
 
 /* --- set-up ---------------------------------------------------------------------- */
+
+/* The unit's memo capture is over (kept or not). */
+static void drop_capture(unit *u)
+{
+	free(u->mkey);
+	u->mkey = NULL;
+	wire_buf_free(&u->cap);
+}
 
 static void free_stmt(pstmt *p)
 {
@@ -196,7 +222,10 @@ void sesscache_free(sesscache *sc)
 		free_stmt(p);
 	}
 	free_stmt(sc->unnamed);
+	for (size_t i = 0; i < sc->nunits; i++)
+		drop_capture(&sc->units[sc->head + i]);
 	free(sc->units);
+	wire_buf_free(&sc->bkey);
 	reach_unref(sc->reach);
 	wire_buf_free(&sc->held);
 	wire_buf_free(&sc->stale_parse);
@@ -286,17 +315,28 @@ sesscache *sesscache_new(cachesvc *cache, const char *database, const char **why
 	}
 	sc->reach = cachesvc_reach(cache, &sc->reach_gen);
 	reach_apply(sc->reach, &sc->tables);
+	if ((sc->bm = cachesvc_backmemo(cache)) != NULL) {
+		memo_stats ms;
+		memo_get_stats(backmemo_memo(sc->bm), &ms);
+		sc->bm_max = ms.max_bytes / 8;
+	}
 	return sc;
 }
 
-/* What text may do (sql/stmtclass.h), judged with the catalog as last read. */
-static void judge(sesscache *sc, const char *text, size_t len, sqlfe_stmtclass_result *r)
+/* The catalog as last read (cache/reach.h). */
+static void fresh_reach(sesscache *sc)
 {
 	if (cachesvc_reach_generation(sc->cs) != sc->reach_gen) {
 		reach_unref(sc->reach);
 		sc->reach = cachesvc_reach(sc->cs, &sc->reach_gen);
 		reach_apply(sc->reach, &sc->tables);
 	}
+}
+
+/* What text may do (sql/stmtclass.h), judged with the catalog as last read. */
+static void judge(sesscache *sc, const char *text, size_t len, sqlfe_stmtclass_result *r)
+{
+	fresh_reach(sc);
 	sqlfe_stmtclass_classify(text, len, sc->ss.std_strings, &sc->tables, r);
 }
 
@@ -332,6 +372,7 @@ static unit *tail_unit(sesscache *sc)
 
 static void pop_unit(sesscache *sc)
 {
+	drop_capture(&sc->units[sc->head]);
 	sc->head++;
 	if (--sc->nunits == 0)
 		sc->head = 0;
@@ -458,7 +499,7 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 		return;
 	int ncols = (int16_t)((unsigned char)p[0] << 8 | (unsigned char)p[1]);
 	p += 2;
-	if (ncols < 0 || (size_t)ncols != sc->ncheck + 2)
+	if (ncols < 0 || (size_t)ncols != sc->ncheck + 3)
 		return;
 	const char **vals = calloc((size_t)ncols, sizeof(*vals));
 	int *lens = calloc((size_t)ncols, sizeof(*lens));
@@ -484,6 +525,9 @@ static void read_check_row(sesscache *sc, const char *msg, size_t n)
 		sc->ss.extra_float_digits = row.extra_float_digits;
 		memcpy(sc->readable, row.readable, sizeof(sc->readable));
 		sc->default_rc = row.default_read_committed;
+		sc->bsettings_known = row.settings_known;
+		sc->bsettings_len = row.settings_known ? row.settings_len : 0;
+		memcpy(sc->bsettings, row.settings, sc->bsettings_len);
 		sc->check_row = true;
 	}
 	free(vals);
@@ -851,10 +895,70 @@ void sesscache_login(sesscache *sc, wire_buf *bout)
 	sc->held_ready = 'I';
 }
 
+/* --- the memo of backend answers: keeping them ------------------------------------------- */
+
+/* The capture of u is given up: its answer is not kept. */
+static void abandon(sesscache *sc, unit *u)
+{
+	if (u->mkey == NULL)
+		return;
+	backmemo_count_capture(sc->bm, false);
+	drop_capture(u);
+}
+
+/*
+ * A backend message of unit u, whose answer is being kept: what the client
+ * gets of it is appended, until its ReadyForQuery keeps the answer (outside
+ * a transaction, without an error) under the key and the position read
+ * before it was sent.  Anything but the answer's own messages (a notice, a
+ * parameter change, an error, a copy) gives the capture up.
+ */
+static void capture(sesscache *sc, unit *u, char type, const char *msg, size_t n)
+{
+	switch (type) {
+	case '1':
+		if (sc->swallow_parse > 0)
+			return; /* a Parse sent on for an earlier answer: not the client's */
+		break;
+	case '2':
+	case 'T':
+	case 'C':
+		break;
+	case 'D':
+		if (n < 5 || (size_t)wire_get_uint32(msg + 1) + 1 != n) {
+			abandon(sc, u); /* a long row passed on as it arrives */
+			return;
+		}
+		u->mrows++;
+		break;
+	case 'Z':
+		if (msg[5] == 'I' && !u->error && !u->cap.failed) {
+			memo_put(backmemo_memo(sc->bm), u->mkey, u->mkey_len, (int64_t)u->mpos,
+			         u->cap.data + u->cap.start, wire_buf_avail(&u->cap), u->mrows);
+			backmemo_count_capture(sc->bm, true);
+			drop_capture(u);
+		} else {
+			abandon(sc, u);
+		}
+		return;
+	default:
+		abandon(sc, u);
+		return;
+	}
+	if (wire_buf_avail(&u->cap) + n > sc->bm_max) {
+		abandon(sc, u);
+		return;
+	}
+	wire_buf_append(&u->cap, msg, n);
+}
+
 bool sesscache_backend(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout, char *ready)
 {
 	*ready = '\0';
 	bool pass;
+	unit *head = head_unit(sc);
+	if (head != NULL && head->mkey != NULL)
+		capture(sc, head, type, msg, n);
 	if (type == 'S') {
 		const char *name = msg + 5;
 		const char *value = memchr(name, '\0', n - 5);
@@ -915,6 +1019,8 @@ void sesscache_end(sesscache *sc)
 		merge_effects(&sc->pend, &sc->units[sc->head + i].eff, sc->ngroups);
 	commit_pending(sc, false);
 	sesscache_hold_end(sc);
+	for (size_t i = 0; i < sc->nunits; i++)
+		drop_capture(&sc->units[sc->head + i]);
 	sc->nunits = sc->head = 0;
 }
 
@@ -1101,6 +1207,21 @@ static void end_unit(sesscache *sc, unit *u, wire_buf *bout)
 	send_check(sc, bout);
 }
 
+/* The statement sent on in unit u was armed (memo_answer): its answer is to be kept. */
+static void arm_unit(sesscache *sc, unit *u)
+{
+	if (!sc->armed)
+		return;
+	sc->armed = false;
+	const wire_buf *k = &sc->bkey;
+	if (k->failed || (u->mkey = malloc(wire_buf_avail(k))) == NULL)
+		return;
+	memcpy(u->mkey, k->data + k->start, wire_buf_avail(k));
+	u->mkey_len = wire_buf_avail(k);
+	u->mpos = sc->arm_pos;
+	u->mrows = 0;
+}
+
 /* Send one client message to the backend, keeping the books. */
 static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout)
 {
@@ -1121,6 +1242,7 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		if (u != NULL) {
 			u->execs = 1;
 			u->misses = miss;
+			arm_unit(sc, u);
 		}
 		if (wire_read_query(msg, n, &text, &len)) {
 			judge(sc, text, len, &r);
@@ -1199,6 +1321,8 @@ static void forward(sesscache *sc, char type, const char *msg, size_t n, wire_bu
 		if (u != NULL) {
 			u->execs++;
 			u->misses += miss;
+			if (u->execs == 1)
+				arm_unit(sc, u);
 		}
 		break;
 	case 'H':
@@ -1726,6 +1850,155 @@ static bool answer_held(sesscache *sc, wire_buf *cout, wire_buf *bout)
 	return false;
 }
 
+/* --- the memo of backend answers: giving them ------------------------------------------- */
+
+/* Whether text begins with the word WITH (after blanks and parentheses): a SELECT with WITH queries, maybe. */
+static bool starts_with_with(const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (isspace((unsigned char)text[i]) || text[i] == '('))
+		i++;
+	return len - i >= 5 && strncasecmp(text + i, "with", 4) == 0 &&
+	       (isspace((unsigned char)text[i + 4]) || text[i + 4] == '(');
+}
+
+/*
+ * Whether the backend's answer to statement text may come from the memo of
+ * backend answers, or be kept, now: a memo, nothing refused (settings
+ * known, nothing owed, no hold), no transaction open (the answer is the
+ * backend's state between transactions, like the cache's), standard
+ * strings (the judge parses as PostgreSQL does with them on), a SELECT the
+ * judge passed, every table it reads readable by the session and not
+ * fenced.  The key's start (the check's role and settings, kind) goes
+ * into bkey, the tables' source position into *pos.
+ */
+static bool memo_may(sesscache *sc, char kind, const char *text, size_t len, uint64_t *pos)
+{
+	if (sc->bm == NULL || !sc->bsettings_known || !sc->ss.std_strings || sc->txn != 'I' || refusal(sc) != NULL ||
+	    !(sqlfe_stmtclass_is_select(text, len, true) || starts_with_with(text, len)))
+		return false;
+	fresh_reach(sc);
+	uint64_t tables[SQLFE_STMTCLASS_MAX_GROUPS];
+	if (!backmemo_judge(sc->bm, sc->reach, sc->reach_gen, text, len, tables))
+		return false;
+	for (size_t g = 0; g < sc->ngroups; g++)
+		if ((tables[g] & ~sc->readable[g]) != 0)
+			return false;
+	if (!cachesvc_source_position(sc->cs, tables, sc->ngroups, pos))
+		return false;
+	wire_buf *k = &sc->bkey;
+	k->start = k->len = 0;
+	wire_put_byte(k, kind);
+	wire_buf_append(k, sc->bsettings, sc->bsettings_len);
+	wire_put_byte(k, '\0');
+	wire_buf_append(k, text, len);
+	wire_put_byte(k, '\0');
+	return true;
+}
+
+/*
+ * The answer kept under bkey at position pos into cout, ReadyForQuery
+ * after it?  When none is, the statement is armed to be kept (forward()
+ * hands the key to its unit), provided every transaction the applier has
+ * applied is known visible to the snapshot the backend will take: one
+ * that is not would be in pos but not in the answer.
+ */
+static bool memo_answer(sesscache *sc, uint64_t pos, wire_buf *cout)
+{
+	wire_buf *k = &sc->bkey;
+	if (k->failed)
+		return false;
+	uint64_t rows;
+	size_t mark = cout->len;
+	if (memo_get(backmemo_memo(sc->bm), k->data + k->start, wire_buf_avail(k), (int64_t)pos, cout, &rows)) {
+		if (sc->counted) /* the constraint cache counted it a miss: it is a hit now */
+			STATS_ADD(queries_cache_misses, -1);
+		sc->counted = sc->subset_read = false;
+		put_txn_reads(sc, cout);
+		wire_put_ready(cout, 'I');
+		STATS_ADD(queries_cache_hits, 1);
+		return true;
+	}
+	cout->len = mark;
+	if (cachesvc_settled(sc->cs)) {
+		sc->armed = true;
+		sc->arm_pos = pos;
+	} else {
+		backmemo_count_unsettled(sc->bm);
+	}
+	return false;
+}
+
+/* A simple Query the cache did not answer: from the memo of backend answers? */
+static bool memo_query(sesscache *sc, const char *msg, size_t n, wire_buf *cout)
+{
+	const char *text;
+	size_t len;
+	uint64_t pos;
+	if (!wire_read_query(msg, n, &text, &len) || !memo_may(sc, 'Q', text, len, &pos) || !memo_answer(sc, pos, cout))
+		return false;
+	sc->stale = false;
+	drop_unnamed(sc); /* PostgreSQL drops the unnamed statement on a simple Query */
+	return true;
+}
+
+/*
+ * The held batch [Parse ""] Bind [Describe portal] Execute the cache did
+ * not answer: from the memo of backend answers?  The key adds to the text
+ * the parameter types, whether it parses and describes, and the Bind's
+ * formats and values (text values that date and time input reads as the
+ * clock are never kept).
+ */
+static bool memo_batch(sesscache *sc, wire_buf *cout)
+{
+	held_stmt st[1];
+	batch b;
+	if (split_statements(&sc->held, st, 1) != 1 || !split_batch(st[0].p, st[0].end, &b) ||
+	    (b.parse != NULL && b.ps.name[0] != '\0'))
+		return false;
+	const char *text;
+	size_t tlen;
+	const uint32_t *types = NULL;
+	int ntypes;
+	if (b.parse != NULL) {
+		text = b.ps.text;
+		tlen = b.ps.text_len;
+		ntypes = b.ps.ntypes;
+	} else {
+		const pstmt *ps = find_stmt(sc, b.bind.stmt);
+		if (ps == NULL)
+			return false;
+		text = ps->text;
+		tlen = ps->len;
+		types = ps->types;
+		ntypes = ps->ntypes;
+	}
+	const char *cursor = b.bind.params;
+	for (int i = 0; i < b.bind.nparams; i++) {
+		int32_t l;
+		const char *v = wire_bind_next_param(&cursor, &l);
+		if (v != NULL && wire_bind_format(&b.bind, i) == 0 && !sqlfe_memoable_value_ok(v, (size_t)l))
+			return false;
+	}
+	uint64_t pos;
+	if (!memo_may(sc, 'X', text, tlen, &pos))
+		return false;
+	wire_buf *k = &sc->bkey;
+	for (int i = 0; i < ntypes; i++)
+		wire_put_int32(k, (int32_t)(b.parse != NULL ? wire_parse_type(&b.ps, i) : types[i]));
+	wire_put_byte(k, b.parse != NULL ? 'P' : '-');
+	wire_put_byte(k, b.describe ? 'D' : '-');
+	/* the Bind from its formats on: formats, values, result formats */
+	const char *bind = b.parse != NULL ? b.parse + b.parse_len : st[0].p;
+	const char *from = b.bind.stmt + strlen(b.bind.stmt) + 1;
+	wire_buf_append(k, from, (size_t)(bind + wire_get_uint32(bind + 1) + 1 - from));
+	if (!memo_answer(sc, pos, cout))
+		return false;
+	if (b.parse != NULL)
+		parsed_here(sc, b.parse, b.parse_len);
+	return true;
+}
+
 sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
 	if (sc->holding) {
@@ -1734,11 +2007,12 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 			return SESSCACHE_HELD;
 		}
 		if (type == 'S') {
-			if (may_answer(sc) && answer_held(sc, cout, bout)) {
+			if (may_answer(sc) && (answer_held(sc, cout, bout) || memo_batch(sc, cout))) {
 				held_clear(sc);
 				return SESSCACHE_ANSWERED;
 			}
 			release_held(sc, bout);
+			sc->armed = false;
 			if (sc->held_wrap > 0) {
 				unit *u = open_extended(sc);
 				if (u != NULL) {
@@ -1759,7 +2033,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		send_check(sc, bout); /* the settings changed outside the session's statements */
 	switch (type) {
 	case 'Q':
-		if (hit_ready(sc) && answer_query(sc, msg, n, cout, refusal(sc)))
+		if (hit_ready(sc) && (answer_query(sc, msg, n, cout, refusal(sc)) || memo_query(sc, msg, n, cout)))
 			return SESSCACHE_ANSWERED;
 		break;
 	case 'P':
@@ -1783,6 +2057,7 @@ sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, siz
 		break;
 	}
 	forward(sc, type, msg, n, bout);
+	sc->armed = false;
 	return SESSCACHE_FORWARDED;
 }
 
