@@ -226,10 +226,11 @@ static int cmp_oid(const void *a, const void *b)
 
 /*
  * What the memo of backend answers needs (sql/memoable.h): the functions
- * whose every overload is a non-volatile built-in (none outside
- * pg_catalog) and not memo_unsafe(); every other function name; the
- * operators whose every overload is a built-in with a non-volatile
- * function; the relations with inheritance children.
+ * whose every overload is a non-volatile built-in (in pg_catalog, with an
+ * OID below FirstNormalObjectId, 16384: made by initdb, not by a
+ * superuser or an extension later) and not memo_unsafe(); every other
+ * function name; the operators whose every overload is such a built-in
+ * with such a function; the relations with inheritance children.
  */
 static bool load_memo(reach *r, PGconn *pg, cb_error *err)
 {
@@ -237,14 +238,15 @@ static bool load_memo(reach *r, PGconn *pg, cb_error *err)
 	        [REACH_MEMO_SAFE_FUNCS] =
 	                "SELECT p.proname::text COLLATE \"C\" FROM pg_catalog.pg_proc p GROUP BY p.proname "
 	                "HAVING bool_and(p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.provolatile <> "
-	                "'v' AND p.prokind IN ('f', 'a', 'w')) ORDER BY 1",
+	                "'v' AND p.prokind IN ('f', 'a', 'w') AND p.oid < 16384) ORDER BY 1",
 	        [REACH_MEMO_OTHER_FUNCS] = /* all names; those in the safe list are dropped below */
 	        "SELECT DISTINCT p.proname::text COLLATE \"C\" FROM pg_catalog.pg_proc p ORDER BY 1",
 	        [REACH_MEMO_SAFE_OPS] =
 	                "SELECT o.oprname::text COLLATE \"C\" FROM pg_catalog.pg_operator o LEFT JOIN "
 	                "pg_catalog.pg_proc p ON p.oid = o.oprcode GROUP BY o.oprname HAVING bool_and(o.oprnamespace "
 	                "= 'pg_catalog'::pg_catalog.regnamespace AND p.oid IS NOT NULL AND p.provolatile <> 'v' AND "
-	                "p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace) ORDER BY 1"};
+	                "p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND o.oid < 16384 AND p.oid < 16384) "
+	                "ORDER BY 1"};
 	for (int l = 0; l < REACH_MEMO_NLISTS; l++) {
 		PGresult *res = catalog_query(pg, "the functions and operators the memo may call", sql[l], err);
 		if (res == NULL)

@@ -195,12 +195,17 @@ static bool a_const(judge *j, const PgQuery__AConst *c)
 	return true;
 }
 
+/* System columns that change with no change the stream carries (VACUUM FULL, CLUSTER move rows). */
+static const char *const moving_columns[] = {"ctid", "xmin", "xmax", "cmin", "cmax", NULL};
+
 static bool column_ref(judge *j, const PgQuery__ColumnRef *cr)
 {
 	for (size_t i = 0; i < cr->n_fields; i++) {
 		const char *f = str_of(cr->fields[i]);
 		if (f != NULL && listed(f, j->ctx->other_funcs, j->ctx->nother_funcs))
 			return no(j, "a column reference that may call a function (t.f is f(t))");
+		if (f != NULL && in_list(f, moving_columns))
+			return no(j, "a system column that changes without a row changing (ctid, xmin, ...)");
 	}
 	return true;
 }

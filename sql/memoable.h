@@ -27,7 +27,8 @@
  *    catalog (the loader, cache/reach.c, says which);
  *  - every operator in ctx's safe operator list (the same rule, by name);
  *  - no column reference any of whose names is a function's outside the
- *    safe list (t.f is f(t) in PostgreSQL when t has no column f);
+ *    safe list (t.f is f(t) in PostgreSQL when t has no column f), nor a
+ *    system column that VACUUM FULL or CLUSTER changes (ctid, xmin, ...);
  *  - casts only to built-in types of a fixed list; to a date or time type
  *    only of a constant or a parameter;
  *  - no SQL value function (CURRENT_DATE, CURRENT_USER, ...);

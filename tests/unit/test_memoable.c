@@ -117,6 +117,8 @@ static void test_refused(void **state)
 	no("SELECT public.upper(titel) FROM film");
 	no("SELECT f.fullname FROM film f"); /* fullname(film) */
 	no("SELECT (f).fullname FROM film f");
+	no("SELECT ctid, id FROM film"); /* VACUUM FULL moves it */
+	no("SELECT f.xmin FROM film f");
 	no("SELECT * FROM generate_series(1, 3)");
 	no("SELECT id::regclass FROM film");
 	no("SELECT id FROM film WHERE titel @@@ 'x'");
