@@ -79,6 +79,13 @@ ws_start_cbcached() {
 		-e "s|^cache_groups = .*|cache_groups = $WS_ROOT/examples/shop/shop.cg|" \
 		"$WS_ROOT/examples/shop/cbcache.conf" >"$dir/cbcache.conf"
 	echo "log_file = $WS_CBD_LOG" >>"$dir/cbcache.conf"
+	# the DDL event triggers: DDL made elsewhere reaches the cache, and the
+	# memo of backend answers (doc/cache.md) keeps the shop's other reads
+	"$WS_BUILD/src/cbcached" --install-backend -c "$dir/cbcache.conf" >"$dir/install.out" 2>&1 || {
+		echo "webshop: cbcached --install-backend failed:" >&2
+		cat "$dir/install.out" >&2
+		return 1
+	}
 	"$WS_BUILD/src/cbcached" -c "$dir/cbcache.conf" 2>>"$dir/stderr" &
 	WS_CBD_PID=$!
 	WS_PIDS+=("$WS_CBD_PID")
