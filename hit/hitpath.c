@@ -79,6 +79,7 @@ struct hitpath_conn {
 	 * plan cache's lock, which every connection of the engine shares.
 	 */
 	plancache_plan *last_plan;
+	bool last_counted; /* the last hitpath_execute counted its outcome on last_plan (hitpath_conn_count_memo) */
 	/* settings.hold_us: the read transaction kept from an answer, the gate word before it, when it began */
 	bool held;
 	uint64_t held_word;
@@ -223,6 +224,22 @@ void hitpath_count_remote(hitpath_engine *e, const char *text, size_t len, bool 
 	}
 	free(t);
 	free(key);
+}
+
+void hitpath_conn_count_memo(hitpath_conn *c, hitpath_outcome was)
+{
+	hitpath_engine *e = c->e;
+	if (was != HITPATH_MISS && was != HITPATH_BACKEND)
+		return;
+	atomic_fetch_sub(was == HITPATH_MISS ? &e->misses : &e->backend, 1);
+	atomic_fetch_add(&e->hits, 1);
+	if (!c->last_counted || c->last_plan == NULL)
+		return;
+	plancache_plan *p = c->last_plan;
+	atomic_fetch_sub(was == HITPATH_MISS ? &p->misses : &p->backend, 1);
+	atomic_fetch_add(&p->hits, 1);
+	atomic_fetch_add(&p->memo_hits, 1);
+	c->last_counted = false;
 }
 
 typedef struct foreach_arg {
@@ -1180,6 +1197,7 @@ hitpath_outcome hitpath_execute(hitpath_conn *c, const hitpath_request *rq, cons
 	if (o != HITPATH_HIT)
 		out->len = mark;
 	count(e, p == &once ? NULL : p, o, res->reason);
+	c->last_counted = p != NULL && p != &once && p->key != NULL && o != HITPATH_ERROR;
 	if (p == &once) {
 		plancache_release(e->plans, p, &once);
 	} else if (p != NULL && !reused) {

@@ -258,6 +258,14 @@ CB_MUSTCHECK bool hitpath_conn_ddl_generation(hitpath_conn *c, uint64_t *out, cb
  */
 void hitpath_count_remote(hitpath_engine *e, const char *text, size_t len, bool std, uint64_t answers);
 
+/*
+ * The statement of the last hitpath_execute on c, which said was (a miss,
+ * or the backend), was answered from cbcached's memo of backend answers
+ * after all (src/backmemo.h): count it a hit and a memo hit of its shape
+ * (SHOW QUERIES) instead.
+ */
+void hitpath_conn_count_memo(hitpath_conn *c, hitpath_outcome was);
+
 /* Engine counters. */
 typedef struct hitpath_stats {
 	uint64_t parses;        /* plans built (statements parsed) */

@@ -177,6 +177,7 @@ struct sesscache {
 	bool bsettings_known;
 	wire_buf bkey; /* the key being made */
 	bool armed;    /* the next Query or Execute sent on is kept: its key is bkey, its position arm_pos */
+	int asked;     /* what the hit path said of the client statement being handled (-1: not asked) */
 	uint64_t arm_pos;
 };
 
@@ -1411,6 +1412,7 @@ static bool may_answer(sesscache *sc)
 /* Count and act on a hit path outcome that did not answer. */
 static void not_answered(sesscache *sc, const hitpath_result *res, hitpath_outcome o, const cb_error *err)
 {
+	sc->asked = (int)o;
 	sc->subset_read = o == HITPATH_MISS || (o == HITPATH_BACKEND && res->answerable);
 	if (o == HITPATH_MISS) {
 		STATS_ADD(queries_cache_misses, 1);
@@ -1913,6 +1915,8 @@ static bool memo_answer(sesscache *sc, uint64_t pos, wire_buf *cout)
 	if (memo_get(backmemo_memo(sc->bm), k->data + k->start, wire_buf_avail(k), (int64_t)pos, cout, &rows)) {
 		if (sc->counted) /* the constraint cache counted it a miss: it is a hit now */
 			STATS_ADD(queries_cache_misses, -1);
+		if (sc->asked >= 0 && sc->hp != NULL)
+			hitpath_conn_count_memo(sc->hp, (hitpath_outcome)sc->asked);
 		sc->counted = sc->subset_read = false;
 		put_txn_reads(sc, cout);
 		wire_put_ready(cout, 'I');
@@ -2001,6 +2005,7 @@ static bool memo_batch(sesscache *sc, wire_buf *cout)
 
 sesscache_action sesscache_client(sesscache *sc, char type, const char *msg, size_t n, wire_buf *bout, wire_buf *cout)
 {
+	sc->asked = -1;
 	if (sc->holding) {
 		if ((type == 'P' || type == 'B' || type == 'D' || type == 'E') && sc->nheld < HELD_MAX_MESSAGES) {
 			hold(sc, msg, n);

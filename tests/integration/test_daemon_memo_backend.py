@@ -134,6 +134,10 @@ with d:
           "the %d first runs were kept (%d)" % (first, s1["memo_backend_stored"] - s0["memo_backend_stored"]), d)
     check(s1["queries_cache_hits"] - s0["queries_cache_hits"] == n - first,
           "memo answers count as cache hits in SHOW STATS", d)
+    rows = [r for r in d.admin("SHOW", "QUERIES")["rows"] if "upper(titel)" in r["query"]]
+    check(rows and sum(int(r["memo_hits"]) for r in rows) == 3 * 3 * 2 and
+          all(int(r["cache_hits"]) >= int(r["memo_hits"]) for r in rows),
+          "SHOW QUERIES counts them as cache hits and memo hits of their shape (%r)" % rows, d)
 
     # a named prepared statement, bound again: from the memo, and the unnamed Parse answered here is not lost
     text = SHAPES[1] % {"a": "$1", "b": "$1"}
