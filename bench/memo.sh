@@ -17,13 +17,20 @@
 #   Q2  a director's films with their location (regisseur, film and ort
 #       joined), directors 4-15 at random: 50-150 rows (the movie data
 #       gives low director ids the most films), as in issue 19's table
+#   Q3  a director's films counted per location, with arithmetic (GROUP BY
+#       over a join: outside the constraint cache's subset, so cbcached
+#       answers it from its memo of backend answers, doc/cache.md),
+#       directors 4-15 at random
 #
 # each with pgbench's simple and prepared protocol, --clients clients,
 # --seconds per run; the targets interleaved round by round (--rounds) so
 # that machine drift hits all alike.  Writes bench/results/<date>-<host>-memo.md
 # (or --out): the median tps per target and the ratios (cbcached with the
 # memo against the best of direct and pgpool: issue 19's target is 1.1),
-# and each cache's SHOW STATS memo and hit counters.  `make bench-memo`.
+# and each cache's SHOW STATS memo and hit counters.  "nomemo" has neither
+# memo (memo_max_mb = 0, memo_backend_mb = 0); both run with the DDL event
+# triggers installed (the memo of backend answers needs them).
+# `make bench-memo`.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,7 +46,14 @@ mkdir -p "$work"
 for t in memo nomemo; do
 	extra="instance_name = bench_$t"
 	[ "$t" = nomemo ] && extra="$extra
-memo_max_mb = 0"
+memo_max_mb = 0
+memo_backend_mb = 0"
+	if [ "$t" = memo ]; then # once per database: both instances see them
+		mkdir -p "$work/install"
+		cbcached_conf "$work/install" "$PGHOST" "$PGPORT" "$(free_port)" "instance_name = bench_install"
+		"$build/src/cbcached" --install-backend -c "$work/install/cbcache.conf" >"$work/install/out" 2>&1 ||
+			{ cat "$work/install/out" >&2; exit 1; }
+	fi
 	cbcached_start "$work/$t" "$PGHOST" "$PGPORT" "$extra"
 done
 pgpool_port=6499
@@ -51,12 +65,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+q3_sql="SELECT o.name, count(*) AS films, max(f.jahr) - min(f.jahr) AS years FROM film f JOIN ort o ON o.plz = f.ort WHERE f.regie = :id GROUP BY o.name ORDER BY o.name;"
 # warm the caches with every director the scripts read
 for t in memo nomemo pgpool; do
 	for i in $(seq 1 200); do
 		echo "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = $i;"
 		if [ "$i" -ge 4 ] && [ "$i" -le 15 ]; then
 			echo "SELECT f.id, f.titel, f.jahr, o.plz, o.name FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = $i ORDER BY f.id;"
+			echo "$q3_sql" | sed "s/:id/$i/"
 		fi
 	done | psql -X -q -h "$work/$t" -p "$(cat "$work/$t/port")" -d movies >/dev/null
 	[ "$t" = pgpool ] || wait_fills "$work/$t/admin.sock"
@@ -68,6 +84,10 @@ SQL
 cat >"$work/q2.sql" <<'SQL'
 \set id random(4, 15)
 SELECT f.id, f.titel, f.jahr, o.plz, o.name FROM regisseur r JOIN film f ON f.regie = r.id JOIN ort o ON o.plz = f.ort WHERE r.id = :id ORDER BY f.id;
+SQL
+cat >"$work/q3.sql" <<SQL
+\\set id random(4, 15)
+$q3_sql
 SQL
 rows="$(psql -X -q -A -t -d movies -c "SELECT round(avg(n)) FROM (SELECT count(*) AS n FROM film f JOIN ort o ON o.plz = f.ort WHERE f.regie BETWEEN 4 AND 15 GROUP BY f.regie) s")"
 
@@ -83,7 +103,7 @@ run() {
 }
 : >"$work/runs"
 for r in $(seq 1 "$rounds"); do
-	for q in q1 q2; do
+	for q in q1 q2 q3; do
 		for m in simple prepared; do
 			for t in direct pgpool memo nomemo; do
 				v="$(run "$t" "$q" "$m")"
@@ -109,12 +129,14 @@ L = ["# The memo of rendered answers: pgbench through cbcached with and without 
      "`bench/memo.sh --seconds %s --rounds %s --clients %s`, %s; medians of %s interleaved rounds, tps." %
      (seconds, rounds, clients, datetime.date.today().isoformat(), rounds),
      "Q1: a director by id (1 row; directors 1-200 at random); Q2: a director's films with their location "
-     "(3 tables joined; directors 4-15 at random, %s rows on average); all cached." % rows,
+     "(3 tables joined; directors 4-15 at random, %s rows on average); all cached.  Q3: a director's films "
+     "counted per location with arithmetic (GROUP BY over a join, outside the constraint cache's subset: "
+     "cbcached answers it from the memo of backend answers; \"no memo\" has neither memo)." % rows,
      "",
      "| statement | direct | pgpool-II query cache | cbcached, memo | cbcached, no memo | memo / no memo "
      "| memo / best of direct and pgpool |",
      "|---|---|---|---|---|---|---|"]
-for q in ("q1", "q2"):
+for q in ("q1", "q2", "q3"):
     for m in ("simple", "prepared"):
         d, p = med[(q, m, "direct")], med[(q, m, "pgpool")]
         a, b = med[(q, m, "memo")], med[(q, m, "nomemo")]
