@@ -3,6 +3,7 @@
 #
 #   bench/profile.sh [--seconds S] [--threads N] [--zipf S] [--mix SPEC]
 #                    [--warmup S] [--count N] [--tool perf|callgrind] [--out FILE]
+#                    [--in-process 0|1]
 #
 # Starts a throwaway PostgreSQL with the movie database (tests/harness) and
 # a cbcached with the movie cache group on its UNIX socket, warms the cache
@@ -16,6 +17,11 @@
 #              --tool=callgrind for a fixed count of statements (--count),
 #              then callgrind_annotate
 #
+# The driver's DSN says InProcess=0 (--in-process, default 0), so that
+# every statement goes through cbcached's session loop, the part of it the
+# profile is for; with 1 the driver answers hits in its own process and
+# cbcached only takes their reports (src/hitsock.h).
+#
 # Writes the top functions to bench/results/<date>-<host>-profile.txt (or
 # --out), with the command, the tool and cbbench's summary of the profiled
 # run on top.  Takes about --warmup + --seconds + 30 s.  `make bench-profile`.
@@ -26,7 +32,7 @@ build="${CB_BUILD_DIR:-$root/build}"
 
 . "$root/bench/lib.sh"
 parse_options profile.sh seconds=10 threads=4 zipf=1.0 mix=lookup=60,join2=15,join3=15,in=10 warmup=5 \
-	count=20000 tool= out= -- "$@"
+	count=20000 tool= out= in-process=0 -- "$@"
 case "$tool" in
 "" | perf | callgrind) ;;
 *) echo "profile.sh: --tool is perf or callgrind, not $tool" >&2; exit 2 ;;
@@ -63,7 +69,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cbcached_start "$daemon" "$PGHOST" "$PGPORT"
-conn="$(cbcached_conn "$daemon")"
+conn="$(cbcached_conn "$daemon");InProcess=$in_process"
 sock="$daemon/admin.sock"
 
 echo "profile.sh: warming the cache ($warmup s)"
@@ -99,7 +105,7 @@ cat "$summary"
 {
 	echo "# cbcached profile, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname -s)"
 	echo "#"
-	echo "# bench/profile.sh --seconds $seconds --threads $threads --zipf $zipf --mix $mix --warmup $warmup$([ "$tool" = callgrind ] && echo " --count $count")"
+	echo "# bench/profile.sh --seconds $seconds --threads $threads --zipf $zipf --mix $mix --warmup $warmup --in-process $in_process$([ "$tool" = callgrind ] && echo " --count $count")"
 	echo "# tool: $tool; a warm cache ($warmup s warm-up, fill queue drained); cbbench --prepared said:"
 	sed 's/^/#   /' "$summary"
 	echo
