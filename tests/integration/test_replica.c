@@ -329,11 +329,83 @@ static void test_applied_before_visible(void **state)
 	drop_instance("t_visible");
 }
 
+/* The source position of table name of group 0 (src/replica.h), after waiting until it is not before. */
+static uint64_t position_of(replica *rep, const tgroups *t, const char *name)
+{
+	int i = cg_model_find_table(t->g[0], NULL, name);
+	assert_true(i >= 0);
+	uint64_t tables[1] = {(uint64_t)1 << i}, pos = 0;
+	assert_true(replica_source_position(rep, tables, 1, &pos));
+	return pos;
+}
+
+/*
+ * Source positions, for the memo of backend answers: a transaction the
+ * applier applies advances the position of every table it changed, rows
+ * the cache holds or not (the cache is empty here), once, and no other
+ * table's; replica_settled() says yes once a snapshot shows the applied
+ * transactions (the sync thread takes one when asked).
+ */
+static void test_source_positions(void **state)
+{
+	(void)state;
+	tgroups t = compile_groups("examples/movies/movies.cg");
+	cachedb *db = open_cache(&t, "positions.db");
+	cb_error err = {{0}};
+	invalidate *inv = invalidate_create(db, &err);
+	assert_non_null(inv);
+	xidwatch *w = xidwatch_new();
+	assert_non_null(w);
+	replica *rep = start_replica(db, inv, "t_positions", w);
+	uint64_t film = position_of(rep, &t, "film"), reg = position_of(rep, &t, "regisseur"),
+	         ort = position_of(rep, &t, "ort");
+
+	exec_ok("BEGIN; UPDATE film SET titel = titel || '.' WHERE id = (SELECT min(id) FROM film); "
+	        "UPDATE ort SET name = name || '.' WHERE plz = (SELECT min(plz) FROM ort); COMMIT");
+	int64_t deadline = mono_ms() + WAIT_MS;
+	while (position_of(rep, &t, "film") == film) {
+		if (mono_ms() > deadline)
+			fail_msg("the film table's source position did not advance within %d ms", WAIT_MS);
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(position_of(rep, &t, "film"), film + 1);
+	assert_int_equal(position_of(rep, &t, "ort"), ort + 1); /* the same transaction */
+	assert_int_equal(position_of(rep, &t, "regisseur"), reg);
+	int i = cg_model_find_table(t.g[0], NULL, "film"), j = cg_model_find_table(t.g[0], NULL, "ort");
+	uint64_t both[1] = {((uint64_t)1 << i) | ((uint64_t)1 << j)}, none[1] = {0}, pos = 0, epoch = 0;
+	assert_true(replica_source_position(rep, both, 1, &pos));
+	assert_true(replica_source_position(rep, none, 1, &epoch));
+	assert_int_equal(pos, film + 1 + ort + 1 - epoch); /* each position counts the epoch once */
+
+	/* the applied transaction is noted until a snapshot shows it: the sync thread takes one when asked */
+	deadline = mono_ms() + WAIT_MS;
+	while (!replica_settled(rep)) {
+		if (mono_ms() > deadline)
+			fail_msg("replica_settled() did not say yes within %d ms (pending %zu)", WAIT_MS,
+			         xidwatch_pending(w));
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(xidwatch_pending(w), 0);
+	replica_counters c;
+	replica_get_counters(rep, &c);
+	assert_true(c.settle_checks >= 1);
+
+	replica_stop(rep);
+	xidwatch_free(w);
+	invalidate_free(inv);
+	cachedb_close(db);
+	cg_groups_free(t.g, t.n);
+	drop_instance("t_positions");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fill_write_race),
 	        cmocka_unit_test(test_applied_before_visible),
+	        cmocka_unit_test(test_source_positions),
 	};
 	return cmocka_run_group_tests(tests, pgt_setup, pgt_teardown);
 }
