@@ -96,11 +96,11 @@ memo *backmemo_memo(backmemo *bm)
 	return bm->m;
 }
 
-/* The context for reach r of generation gen (bm->mu held). */
+/* The context for reach r of generation gen, when newer than the one held (bm->mu held). */
 static void set_reach(backmemo *bm, reach *r, unsigned gen)
 {
-	if (bm->have_ctx && bm->gen == gen)
-		return;
+	if (bm->have_ctx && (int)(gen - bm->gen) <= 0)
+		return; /* the same catalog, or an older one a session still holds: judged with the newest */
 	drop_judgements(bm);
 	reach_unref(bm->r);
 	bm->r = reach_ref(r);
@@ -123,16 +123,44 @@ bool backmemo_judge(backmemo *bm, reach *r, unsigned gen, const char *text, size
 	set_reach(bm, r, gen);
 	judgement *j;
 	HASH_FIND(hh, bm->judged, text, len, j);
-	if (j == NULL) {
-		/* parsed under the lock: one statement text is judged once, and judging is rare */
-		sqlfe_memoable_result res;
-		if (!sqlfe_memoable_judge(text, len, &bm->ctx, &res)) {
-			pthread_mutex_unlock(&bm->mu);
-			return false; /* out of memory: not memoised */
+	if (j != NULL) {
+		bool ok = j->ok;
+		if (ok)
+			memcpy(tables, j->tables, sizeof(j->tables));
+		pthread_mutex_unlock(&bm->mu);
+		return ok;
+	}
+	/* parsed outside the lock, with a context of its own: the lists stay alive while r is referenced */
+	sqlfe_memoable_ctx ctx = bm->ctx;
+	sqlfe_memoable_table *own[SQLFE_STMTCLASS_MAX_GROUPS] = {0};
+	bool copied = true;
+	for (size_t g = 0; g < bm->ngroups; g++) {
+		size_t n = ctx.ntables[g];
+		if ((own[g] = malloc((n ? n : 1) * sizeof(**own))) == NULL) {
+			copied = false;
+			break;
 		}
-		atomic_fetch_add(&bm->n_judged, 1);
-		if (res.ok)
-			atomic_fetch_add(&bm->n_memoable, 1);
+		memcpy(own[g], bm->tables[g], n * sizeof(**own));
+		ctx.tables[g] = own[g];
+	}
+	reach *held = reach_ref(bm->r);
+	pthread_mutex_unlock(&bm->mu);
+	sqlfe_memoable_result res;
+	bool judged = copied && sqlfe_memoable_judge(text, len, &ctx, &res);
+	for (size_t g = 0; g < bm->ngroups; g++)
+		free(own[g]);
+	if (!judged) {
+		reach_unref(held);
+		return false; /* out of memory: not memoised */
+	}
+	atomic_fetch_add(&bm->n_judged, 1);
+	if (res.ok)
+		atomic_fetch_add(&bm->n_memoable, 1);
+	pthread_mutex_lock(&bm->mu);
+	/* kept unless the catalog moved on meanwhile (then not memoised this time) or another thread judged it */
+	bool current = bm->r == held;
+	HASH_FIND(hh, bm->judged, text, len, j);
+	if (j == NULL && current) {
 		if (bm->njudged >= MAX_JUDGEMENTS)
 			drop_judgements(bm);
 		if ((j = calloc(1, sizeof(*j))) != NULL && (j->text = malloc(len ? len : 1)) != NULL) {
@@ -144,20 +172,13 @@ bool backmemo_judge(backmemo *bm, reach *r, unsigned gen, const char *text, size
 			bm->njudged++;
 		} else {
 			free(j);
-			j = NULL;
-		}
-		if (j == NULL) {
-			pthread_mutex_unlock(&bm->mu);
-			if (res.ok)
-				memcpy(tables, res.tables, sizeof(res.tables));
-			return res.ok;
 		}
 	}
-	bool ok = j->ok;
-	if (ok)
-		memcpy(tables, j->tables, sizeof(j->tables));
 	pthread_mutex_unlock(&bm->mu);
-	return ok;
+	reach_unref(held);
+	if (res.ok && current)
+		memcpy(tables, res.tables, sizeof(res.tables));
+	return res.ok && current;
 }
 
 void backmemo_get_stats(backmemo *bm, backmemo_stats *out)
