@@ -55,6 +55,7 @@ struct replica {
 	_Atomic uint64_t fences_made, syncs, holds_made, hold_timeouts;
 	atomic_bool sync_asked;  /* replica_request_sync: a stamped sync message is wanted */
 	atomic_bool prune_asked; /* replica_settled: the sync thread should learn which noted xids are visible */
+	atomic_bool ddl_busy;    /* a DDL transaction is being applied, the catalog not yet read anew */
 	_Atomic uint64_t settle_checks;
 	_Atomic uint64_t sync_requests;
 
@@ -430,6 +431,7 @@ static bool on_begin(void *arg, const pgoutput_begin *m)
 	replica *r = arg;
 	cb_error err;
 	r->txn_ddl = false;
+	atomic_store(&r->ddl_busy, false); /* one not committed (the stream sent it again) is read anew then */
 	r->txn_stamp = 0;
 	r->nddl = 0;
 	if (!apply_begin(r->ap, m, &err)) {
@@ -483,6 +485,10 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 		atomic_fetch_add(&r->ddl_gen, 1);
 		if (r->set.on_ddl != NULL)
 			r->set.on_ddl(r->set.ddl_arg);
+		/* again once the catalog is read anew (a backend answer memoised before the commit was judged
+		 * with the old one: src/backmemo.h), then answers may be memoised again */
+		apply_advance_epoch(r->ap);
+		atomic_store(&r->ddl_busy, false);
 	}
 	if (r->txn_stamp != 0) {
 		gate_synced(r->set.gate, r->txn_stamp); /* after the file has it: a waiter that sees it reads it */
@@ -536,6 +542,7 @@ static bool on_relation(void *arg, const pgoutput_relmsg *m)
 static void ddl_message(replica *r, const pgoutput_message *m)
 {
 	r->txn_ddl = true;
+	atomic_store(&r->ddl_busy, true); /* before its commit moves any position: no memoised answer until read */
 	apply_note_ddl(r->ap);
 	char buf[1024];
 	size_t n = m->len < sizeof(buf) - 1 ? m->len : sizeof(buf) - 1;
@@ -818,7 +825,7 @@ void replica_last_error(replica *r, char *buf, size_t n)
 
 bool replica_source_position(replica *r, const uint64_t *tables, size_t ngroups, uint64_t *pos)
 {
-	if (r == NULL || r->ap == NULL)
+	if (r == NULL || r->ap == NULL || atomic_load(&r->ddl_busy))
 		return false;
 	*pos = apply_source_position(r->ap, tables, ngroups);
 	return true;

@@ -142,7 +142,9 @@ void replica_hold_cancel(replica *r, uint64_t id, bool timed_out);
 /*
  * The memo of backend answers (doc/cache.md): the source position of the
  * tables in tables[g] (cache/apply.h apply_source_position) into *pos;
- * false when there is no applier.
+ * false when there is no applier, or while a DDL transaction is being
+ * applied and the catalog has not been read anew after it (the judgement
+ * of which answers may be kept depends on the catalog).
  */
 bool replica_source_position(replica *r, const uint64_t *tables, size_t ngroups, uint64_t *pos);
 /*

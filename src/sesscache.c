@@ -1888,6 +1888,9 @@ static bool memo_may(sesscache *sc, char kind, const char *text, size_t len, uin
 			return false;
 	if (!cachesvc_source_position(sc->cs, tables, sc->ngroups, pos))
 		return false;
+	/* judged with the catalog the positions belong to: DDL advances the epoch again after the reload */
+	if (cachesvc_reach_generation(sc->cs) != sc->reach_gen)
+		return false;
 	wire_buf *k = &sc->bkey;
 	k->start = k->len = 0;
 	wire_put_byte(k, kind);

@@ -11,6 +11,9 @@ cbcached caches the movie database with the DDL event triggers installed
 - Never kept: now(), random(), current_user, 'today', a table that is not
   a cache table, a read inside a transaction, a read that fails: each run
   again goes to PostgreSQL.
+- DDL straight to PostgreSQL: a function public.upper() that shadows the
+  built-in one for a session whose search_path puts public first: its
+  answers at once, and upper() no longer memoised.
 - Writes straight to PostgreSQL to every table a memoised shape reads (to
   rows the cache never loaded too), read once the stream applied them:
   PostgreSQL's new answer, never the kept one.
@@ -177,6 +180,27 @@ with d:
         got = exchange(cb, bad)
         check(any(m[:1] == b"E" and b"22012" in m for m in got), "a read that fails fails each time (22012)", d)
     check(stat(d, "memo_backend_hits") == b0, "... and is never answered from the memo", d)
+
+    # --- DDL straight to PostgreSQL: a function that shadows a built-in one --------------
+    cb2 = h.Conn(d.sock).login()
+    exchange(cb2, Q("SET search_path = public, pg_catalog"))
+    exchange(pg, Q("SET search_path = public, pg_catalog"))
+    q = simple(SHAPES[1], pairs[2])
+    b0 = stat(d, "memo_backend_hits")
+    for _ in range(3):
+        check(exchange(cb2, q) == exchange(pg, q), "with search_path public first: PostgreSQL's answer", d)
+    check(stat(d, "memo_backend_hits") == b0 + 2, "... the repeats from the memo (its own key: other settings)", d)
+    value_of(pg, "CREATE FUNCTION public.upper(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'shadow'$$")
+    wait_applied(d, pg)
+    b0 = stat(d, "memo_backend_hits")
+    for _ in range(3):
+        got = exchange(cb2, q)
+        check(got == exchange(pg, q) and b"shadow" in b"".join(got),
+              "after CREATE FUNCTION public.upper straight to PostgreSQL: its answer, not the kept one", d)
+    check(stat(d, "memo_backend_hits") == b0, "... and upper() is no longer memoised (a name outside pg_catalog)", d)
+    value_of(pg, "DROP FUNCTION public.upper(text)")
+    exchange(pg, Q("RESET search_path"))
+    cb2.close()
 
     # --- writes straight to PostgreSQL ------------------------------------------------
     writes = [
