@@ -267,6 +267,7 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 			stat_row(r, "repl_slots_lost", (long long)rc.slots_lost);
 			stat_row(r, "repl_fences", (long long)rc.fences_up);
 			stat_row(r, "repl_fences_made", (long long)rc.fences_made);
+			stat_row(r, "repl_fences_coalesced", (long long)rc.fences_coalesced);
 			stat_row(r, "repl_commit_holds", (long long)rc.holds_made);
 			stat_row(r, "repl_commit_hold_timeouts", (long long)rc.hold_timeouts);
 			stat_row(r, "repl_syncs", (long long)rc.syncs);

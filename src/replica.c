@@ -53,7 +53,8 @@ struct replica {
 	atomic_size_t entries;     /* nfences */
 	_Atomic uint64_t progress; /* the applier's position: last commit's end, or last sync message */
 	_Atomic uint64_t fences_made, syncs, holds_made, hold_timeouts;
-	atomic_bool sync_asked;  /* replica_request_sync: a stamped sync message is wanted */
+	_Atomic uint64_t fences_coalesced; /* fences taken in by the newest unpositioned one (coalesce_fence) */
+	atomic_bool sync_asked;            /* replica_request_sync: a stamped sync message is wanted */
 	atomic_bool prune_asked; /* replica_settled: the sync thread should learn which noted xids are visible */
 	atomic_bool ddl_busy;    /* a DDL transaction is being applied, the catalog not yet read anew */
 	_Atomic uint64_t settle_checks;
@@ -142,10 +143,40 @@ static void advance(replica *r, uint64_t lsn)
 	}
 }
 
+/*
+ * The newest entry, a fence the sync thread has given no position yet,
+ * takes in a new fence of the same group or of everything: it is widened
+ * and takes a new id, so that only a sync message the sync thread emits
+ * after this call positions it (one emitted before, whose position may be
+ * short of the new fence's commit, positions only entries with older ids).
+ * A flood of fences (a process asking for one per commit past its wait)
+ * then costs one entry per sync round, not one per fence.  Caller holds mu.
+ */
+static bool coalesce_fence(replica *r, size_t group, uint64_t tables, bool all)
+{
+	if (r->nfences == 0)
+		return false;
+	fence *f = &r->fences[r->nfences - 1];
+	if (f->notify_fd >= 0 || f->lsn != 0 || f->group == SIZE_MAX || !(f->all || all || f->group == group))
+		return false;
+	f->id = ++r->next_fence;
+	if (all) {
+		f->all = true;
+		f->group = 0;
+		f->tables = INVALIDATE_ALL_TABLES;
+	} else if (!f->all) {
+		f->tables |= tables;
+	}
+	atomic_fetch_add(&r->fences_coalesced, 1);
+	return true;
+}
+
 static void add_fence(replica *r, size_t group, uint64_t tables, bool all)
 {
 	pthread_mutex_lock(&r->mu);
-	if (CB_ARRAY_GROW(r->fences, r->fcap, r->nfences + 1)) {
+	if (coalesce_fence(r, group, tables, all)) {
+		/* widened: counted below like a new one */
+	} else if (CB_ARRAY_GROW(r->fences, r->fcap, r->nfences + 1)) {
 		fence *f = &r->fences[r->nfences++];
 		f->id = ++r->next_fence;
 		f->group = group;
@@ -807,6 +838,7 @@ void replica_get_counters(replica *r, replica_counters *c)
 	c->syncs = atomic_load(&r->syncs);
 	c->sync_requests = atomic_load(&r->sync_requests);
 	c->settle_checks = atomic_load(&r->settle_checks);
+	c->fences_coalesced = atomic_load(&r->fences_coalesced);
 	c->fences_made = atomic_load(&r->fences_made);
 	c->fences_up = atomic_load(&r->fences_up);
 	c->holds_made = atomic_load(&r->holds_made);

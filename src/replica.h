@@ -170,10 +170,11 @@ typedef struct replica_counters {
 	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
 	        schema_changes, failures, skipped;
 	uint64_t reconnects, slots_lost, syncs, sync_requests, fences_made, fences_up, holds_made, hold_timeouts;
-	uint64_t settle_checks; /* snapshots the sync thread took for replica_settled */
-	uint64_t messages;      /* pgoutput messages the stream decoded (counted before the applier takes each) */
-	const char *state;      /* stream_state_name */
-	bool healthy;           /* streaming, or down for less than max_lag_ms */
+	uint64_t settle_checks;    /* snapshots the sync thread took for replica_settled */
+	uint64_t fences_coalesced; /* fences taken in by the newest one not yet positioned (of fences_made) */
+	uint64_t messages;         /* pgoutput messages the stream decoded (counted before the applier takes each) */
+	const char *state;         /* stream_state_name */
+	bool healthy;              /* streaming, or down for less than max_lag_ms */
 } replica_counters;
 void replica_get_counters(replica *r, replica_counters *c);
 /* The stream's last error ("" when none). */

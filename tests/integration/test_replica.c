@@ -400,12 +400,53 @@ static void test_source_positions(void **state)
 	drop_instance("t_positions");
 }
 
+/*
+ * A flood of fences (a process past its commit wait asks for one per
+ * commit): the newest fence not yet positioned takes the next ones in, so
+ * there are at most as many entries as sync rounds ran meanwhile, plus one;
+ * and every one of them falls once the stream passes a sync after it.
+ */
+static void test_fence_flood(void **state)
+{
+	(void)state;
+	tgroups t = compile_groups("examples/movies/movies.cg");
+	cachedb *db = open_cache(&t, "flood.db");
+	cb_error err = {{0}};
+	invalidate *inv = invalidate_create(db, &err);
+	assert_non_null(inv);
+	replica *rep = start_replica(db, inv, "t_flood", NULL);
+	replica_counters c0, c1;
+	replica_get_counters(rep, &c0);
+	for (int i = 0; i < 1000; i++) {
+		if (i % 2 == 0)
+			replica_fence_all(rep);
+		else
+			replica_fence(rep, 0, (uint64_t)1 << (i % 3));
+	}
+	size_t up = replica_fences(rep);
+	replica_get_counters(rep, &c1);
+	assert_int_equal(c1.fences_made - c0.fences_made, 1000);
+	if (up > c1.syncs - c0.syncs + 1 || up >= 1000)
+		fail_msg("%zu fences up after 1000 fences and %llu sync rounds", up,
+		         (unsigned long long)(c1.syncs - c0.syncs));
+	assert_true(c1.fences_coalesced - c0.fences_coalesced >= 1000 - up);
+	assert_true(replica_fenced(rep, 0, 0));
+	wait_fences_down(rep);
+	assert_false(replica_fenced(rep, 0, 0));
+	replica_stop(rep);
+	invalidate_free(inv);
+	cachedb_close(db);
+	cg_groups_free(t.g, t.n);
+	drop_instance("t_flood");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fill_write_race),
 	        cmocka_unit_test(test_applied_before_visible),
 	        cmocka_unit_test(test_source_positions),
+	        cmocka_unit_test(test_fence_flood),
 	};
 	return cmocka_run_group_tests(tests, pgt_setup, pgt_teardown);
 }
