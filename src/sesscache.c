@@ -1648,6 +1648,36 @@ static void parsed_here(sesscache *sc, const char *msg, size_t n)
 }
 
 /*
+ * The statement batch b executes: the text and parameter types of its
+ * Parse (the types decoded into ptypes, HELD_MAX_PARAMS of them), or of the
+ * prepared statement its Bind names.  False when there are more types
+ * than ptypes holds or the statement is not known.
+ */
+static bool batch_statement(sesscache *sc, const batch *b, uint32_t *ptypes, const char **text, size_t *len,
+                            const uint32_t **types, int *ntypes)
+{
+	if (b->parse != NULL) {
+		if (b->ps.ntypes > HELD_MAX_PARAMS)
+			return false;
+		for (int k = 0; k < b->ps.ntypes; k++)
+			ptypes[k] = wire_parse_type(&b->ps, k);
+		*text = b->ps.text;
+		*len = b->ps.text_len;
+		*types = ptypes;
+		*ntypes = b->ps.ntypes;
+		return true;
+	}
+	const pstmt *ps = find_stmt(sc, b->bind.stmt);
+	if (ps == NULL)
+		return false;
+	*text = ps->text;
+	*len = ps->len;
+	*types = ps->types;
+	*ntypes = ps->ntypes;
+	return true;
+}
+
+/*
  * The batch [Parse] Bind [Describe portal] Execute in [p, end), then
  * Sync: answered here (after what cout holds from mark: the answers of
  * statements before it in the batch; tail, when not NULL, goes between
@@ -1669,24 +1699,8 @@ static bool answer_batch(sesscache *sc, const char *p, const char *end, size_t m
 	size_t tlen;
 	const uint32_t *types;
 	int ntypes;
-	if (b.parse != NULL) {
-		if (b.ps.ntypes > HELD_MAX_PARAMS)
-			return false;
-		for (int k = 0; k < b.ps.ntypes; k++)
-			ptypes[k] = wire_parse_type(&b.ps, k);
-		text = b.ps.text;
-		tlen = b.ps.text_len;
-		types = ptypes;
-		ntypes = b.ps.ntypes;
-	} else {
-		const pstmt *ps = find_stmt(sc, b.bind.stmt);
-		if (ps == NULL)
-			return false;
-		text = ps->text;
-		tlen = ps->len;
-		types = ps->types;
-		ntypes = ps->ntypes;
-	}
+	if (!batch_statement(sc, &b, ptypes, &text, &tlen, &types, &ntypes))
+		return false;
 	if (!sqlfe_stmtclass_is_select(text, tlen, sc->ss.std_strings))
 		return false;
 	hitpath_request rq;
@@ -1963,23 +1977,13 @@ static bool memo_batch(sesscache *sc, wire_buf *cout)
 	if (split_statements(&sc->held, st, 1) != 1 || !split_batch(st[0].p, st[0].end, &b) ||
 	    (b.parse != NULL && b.ps.name[0] != '\0'))
 		return false;
+	uint32_t ptypes[HELD_MAX_PARAMS];
 	const char *text;
 	size_t tlen;
-	const uint32_t *types = NULL;
+	const uint32_t *types;
 	int ntypes;
-	if (b.parse != NULL) {
-		text = b.ps.text;
-		tlen = b.ps.text_len;
-		ntypes = b.ps.ntypes;
-	} else {
-		const pstmt *ps = find_stmt(sc, b.bind.stmt);
-		if (ps == NULL)
-			return false;
-		text = ps->text;
-		tlen = ps->len;
-		types = ps->types;
-		ntypes = ps->ntypes;
-	}
+	if (!batch_statement(sc, &b, ptypes, &text, &tlen, &types, &ntypes))
+		return false;
 	const char *cursor = b.bind.params;
 	for (int i = 0; i < b.bind.nparams; i++) {
 		int32_t l;
@@ -1992,7 +1996,7 @@ static bool memo_batch(sesscache *sc, wire_buf *cout)
 		return false;
 	wire_buf *k = &sc->bkey;
 	for (int i = 0; i < ntypes; i++)
-		wire_put_int32(k, (int32_t)(b.parse != NULL ? wire_parse_type(&b.ps, i) : types[i]));
+		wire_put_int32(k, (int32_t)types[i]);
 	wire_put_byte(k, b.parse != NULL ? 'P' : '-');
 	wire_put_byte(k, b.describe ? 'D' : '-');
 	/* the Bind from its formats on: formats, values, result formats */
