@@ -159,6 +159,22 @@ static void stat_row(adm_reply *r, const char *name, long long v)
 	put_row(r, 2, name, b);
 }
 
+/* A memo's counters (hit/memo.h) as rows prefix_hits, prefix_misses, ... */
+static void memo_rows(adm_reply *r, const char *prefix, const memo_stats *m)
+{
+	const struct {
+		const char *name;
+		unsigned long long v;
+	} rows[] = {{"hits", m->hits},     {"misses", m->misses},       {"stale", m->stale},
+	            {"stored", m->stored}, {"evictions", m->evictions}, {"entries", m->entries},
+	            {"bytes", m->bytes},   {"max_bytes", m->max_bytes}};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s_%s", prefix, rows[i].name);
+		stat_row(r, name, (long long)rows[i].v);
+	}
+}
+
 static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 {
 	(void)args;
@@ -189,28 +205,14 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 	stat_row(r, "query_shapes_evicted", (long long)hs.plans_evicted);
 	stat_row(r, "session_statements", (long long)hs.session_statements);
 	stat_row(r, "session_statements_evicted", (long long)hs.session_statements_evicted);
-	stat_row(r, "memo_hits", (long long)hs.memo.hits);
-	stat_row(r, "memo_misses", (long long)hs.memo.misses);
-	stat_row(r, "memo_stale", (long long)hs.memo.stale);
-	stat_row(r, "memo_stored", (long long)hs.memo.stored);
-	stat_row(r, "memo_evictions", (long long)hs.memo.evictions);
-	stat_row(r, "memo_entries", (long long)hs.memo.entries);
-	stat_row(r, "memo_bytes", (long long)hs.memo.bytes);
-	stat_row(r, "memo_max_bytes", (long long)hs.memo.max_bytes);
+	memo_rows(r, "memo", &hs.memo);
 	memo_stats bms = {0};
 	backmemo_stats bxs = {0};
 	if (hcs != NULL && cachesvc_backmemo(hcs) != NULL) {
 		memo_get_stats(backmemo_memo(cachesvc_backmemo(hcs)), &bms);
 		backmemo_get_stats(cachesvc_backmemo(hcs), &bxs);
 	}
-	stat_row(r, "memo_backend_hits", (long long)bms.hits);
-	stat_row(r, "memo_backend_misses", (long long)bms.misses);
-	stat_row(r, "memo_backend_stale", (long long)bms.stale);
-	stat_row(r, "memo_backend_stored", (long long)bms.stored);
-	stat_row(r, "memo_backend_evictions", (long long)bms.evictions);
-	stat_row(r, "memo_backend_entries", (long long)bms.entries);
-	stat_row(r, "memo_backend_bytes", (long long)bms.bytes);
-	stat_row(r, "memo_backend_max_bytes", (long long)bms.max_bytes);
+	memo_rows(r, "memo_backend", &bms);
 	stat_row(r, "memo_backend_judged", (long long)bxs.judged);
 	stat_row(r, "memo_backend_memoable", (long long)bxs.memoable);
 	stat_row(r, "memo_backend_unsettled", (long long)bxs.unsettled);
