@@ -141,6 +141,12 @@ static bool operator_name(judge *j, PgQuery__Node *const *names, size_t n)
 	return true;
 }
 
+/* An operator a node may name (ORDER BY ... USING op, x op ANY (SELECT ...)): none, or a safe one. */
+static bool operators_if_any(judge *j, PgQuery__Node *const *names, size_t n)
+{
+	return n == 0 || operator_name(j, names, n);
+}
+
 static bool a_expr(judge *j, const PgQuery__AExpr *e)
 {
 	switch (e->kind) {
@@ -334,8 +340,8 @@ static bool walk(judge *j, const ProtobufCMessage *m)
 	else if (d == &pg_query__a__expr__descriptor)
 		ok = a_expr(j, (const PgQuery__AExpr *)m) && walk_fields(j, m);
 	else if (d == &pg_query__sort_by__descriptor)
-		ok = (((const PgQuery__SortBy *)m)->n_use_op == 0 ||
-		      operator_name(j, ((const PgQuery__SortBy *)m)->use_op, ((const PgQuery__SortBy *)m)->n_use_op)) &&
+		ok = operators_if_any(j, ((const PgQuery__SortBy *)m)->use_op,
+		                      ((const PgQuery__SortBy *)m)->n_use_op) &&
 		     walk_fields(j, m);
 	else if (d == &pg_query__type_cast__descriptor)
 		ok = type_cast(j, (const PgQuery__TypeCast *)m);
@@ -344,9 +350,8 @@ static bool walk(judge *j, const ProtobufCMessage *m)
 	else if (d == &pg_query__a__indirection__descriptor)
 		ok = indirection(j, (const PgQuery__AIndirection *)m) && walk_fields(j, m);
 	else if (d == &pg_query__sub_link__descriptor)
-		ok = (((const PgQuery__SubLink *)m)->n_oper_name == 0 ||
-		      operator_name(j, ((const PgQuery__SubLink *)m)->oper_name,
-		                    ((const PgQuery__SubLink *)m)->n_oper_name)) &&
+		ok = operators_if_any(j, ((const PgQuery__SubLink *)m)->oper_name,
+		                      ((const PgQuery__SubLink *)m)->n_oper_name) &&
 		     walk_fields(j, m);
 	else if (d == &pg_query__column_ref__descriptor)
 		ok = column_ref(j, (const PgQuery__ColumnRef *)m) && walk_fields(j, m);
