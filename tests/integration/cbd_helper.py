@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BUILD = os.environ["top_builddir"]
@@ -67,6 +68,59 @@ def rows_of(conn, sql):
     if errors:
         raise RuntimeError("%s: %r" % (sql, errors))
     return rows
+
+
+def wait_applied(daemon, conn, seconds=30):
+    """Whether daemon's change stream applied, within seconds, everything
+    written before now on conn's server (SHOW STATS repl_applied_lsn against
+    pg_current_wal_insert_lsn(): a test cluster commits asynchronously, so
+    pg_current_wal_lsn() may still be short of the commit record).  Polls the
+    condition, not a guess at a delay."""
+    lsn = int(rows_of(conn, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")[0][0])
+    deadline = time.monotonic() + seconds
+    while daemon.stats()["repl_applied_lsn"] < lsn:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+class Race:
+    """Threads racing for a while.  Each loop is (name, make): make() runs in
+    its thread (its connections) and returns the step, called until the race
+    stops; an exception ends the loop as a problem.  Steps note what went
+    wrong (problem) and what ran (count)."""
+
+    def __init__(self):
+        self.stop = threading.Event()
+        self.problems = []
+        self.counts = {}
+        self._lock = threading.Lock()
+
+    def problem(self, text):
+        with self._lock:
+            self.problems.append(text)
+
+    def count(self, what):
+        with self._lock:
+            self.counts[what] = self.counts.get(what, 0) + 1
+
+    def _loop(self, name, make):
+        try:
+            step = make()
+            while not self.stop.is_set():
+                step()
+        except Exception as e:  # noqa: BLE001
+            self.problem("%s: %r" % (name, e))
+
+    def run(self, seconds, loops):
+        threads = [threading.Thread(target=self._loop, args=loop) for loop in loops]
+        for t in threads:
+            t.start()
+        time.sleep(seconds)  # the length of the race, not a synchronization
+        self.stop.set()
+        for t in threads:
+            t.join()
 
 
 class Daemon:

@@ -24,8 +24,6 @@ cbcached with its memo (memo_max_mb's default) caches the movie database.
 import os
 import random
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbd_helper as h  # noqa: E402
@@ -111,20 +109,13 @@ with d:
         exchange(reader, simple(i))
         exchange(reader, simple(i))
         value_of(pg, (stmt % n_).format(film=film, ort=ort))
-        lsn = int(value_of(pg, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")[0][0])
-        deadline = time.monotonic() + 30
-        while d.stats()["repl_applied_lsn"] < lsn and time.monotonic() < deadline:
-            time.sleep(0.02)  # polls the applied position (the condition), not a guess at a delay
-        check(d.stats()["repl_applied_lsn"] >= lsn, "the stream applied the write straight to PostgreSQL", d)
+        check(h.wait_applied(d, pg), "the stream applied the write straight to PostgreSQL", d)
         got = exchange(reader, simple(i))
         check(got == exchange(pg, simple(i)) and ("straight %d" % n_).encode() in b"".join(got),
               "a write straight to PostgreSQL, once applied: the next join reads it (%d)" % n_, d)
 
     # --- concurrent writers --------------------------------------------------------
-    stop = threading.Event()
-    problems = []
-    counts = {"writes": 0, "reads": 0}
-    lock = threading.Lock()
+    race = h.Race()
 
     def write_loop(n):
         c = h.Conn(d.sock).login()
@@ -132,41 +123,34 @@ with d:
         own = direct()
         mine = ids[6 + n * 2:8 + n * 2]
         own_orts = orts_of[n]
-        seq = 0
-        try:
-            while not stop.is_set():
-                i = random.choice(mine)
-                film, ort = film_and_ort(i, own)
-                seq += 1
-                v = "w%d-%d" % (n, seq)
-                stmt = random.choice(["UPDATE film SET titel = '{v}' WHERE id = {film}",
-                                      "UPDATE regisseur SET nname = '{v}' WHERE id = {dir}",
-                                      "UPDATE ort SET name = '{v}' WHERE plz = '{ort}'"])
-                if "ort" in stmt and ort not in own_orts:
-                    continue
-                value_of(c, stmt.format(v=v, film=film, dir=i, ort=ort))
-                for conn in (other, c):
-                    got = b"".join(exchange(conn, simple(i)))
-                    if v.encode() not in got:
-                        with lock:
-                            problems.append("writer %d: %s not read back after its commit" % (n, v))
-                with lock:
-                    counts["writes"] += 1
-                stop.wait(random.uniform(0.005, 0.03))
-        except Exception as e:  # noqa: BLE001
-            with lock:
-                problems.append("writer %d: %r" % (n, e))
+        seq = [0]
+
+        def step():
+            i = random.choice(mine)
+            film, ort = film_and_ort(i, own)
+            seq[0] += 1
+            v = "w%d-%d" % (n, seq[0])
+            stmt = random.choice(["UPDATE film SET titel = '{v}' WHERE id = {film}",
+                                  "UPDATE regisseur SET nname = '{v}' WHERE id = {dir}",
+                                  "UPDATE ort SET name = '{v}' WHERE plz = '{ort}'"])
+            if "ort" in stmt and ort not in own_orts:
+                return
+            value_of(c, stmt.format(v=v, film=film, dir=i, ort=ort))
+            for conn in (other, c):
+                got = b"".join(exchange(conn, simple(i)))
+                if v.encode() not in got:
+                    race.problem("writer %d: %s not read back after its commit" % (n, v))
+            race.count("writes")
+            race.stop.wait(random.uniform(0.005, 0.03))
+        return step
 
     def read_loop():
         c = h.Conn(d.sock).login()
-        try:
-            while not stop.is_set():
-                exchange(c, simple(random.choice(ids)))
-                with lock:
-                    counts["reads"] += 1
-        except Exception as e:  # noqa: BLE001
-            with lock:
-                problems.append("reader: %r" % (e,))
+
+        def step():
+            exchange(c, simple(random.choice(ids)))
+            race.count("reads")
+        return step
 
     # a writer renames only the places no other writer's films are in (a place is shared between directors)
     where = {n: set(r[0] for r in value_of(pg, "SELECT DISTINCT ort FROM film WHERE regie = ANY('{%s}') AND ort "
@@ -174,14 +158,11 @@ with d:
              for n in range(3)}
     orts_of = {n: where[n] - set().union(*(where[k] for k in range(3) if k != n)) for n in range(3)}
     m0 = d.stats()
-    threads = [threading.Thread(target=write_loop, args=(n,)) for n in range(3)]
-    threads += [threading.Thread(target=read_loop) for _ in range(2)]
-    for t in threads:
-        t.start()
-    time.sleep(SECONDS)  # the length of the race, not a synchronization
-    stop.set()
-    for t in threads:
-        t.join()
+    race.run(SECONDS, [("writer %d" % n, lambda n=n: write_loop(n)) for n in range(3)] +
+             [("reader", read_loop) for _ in range(2)])
+    counts, problems = race.counts, race.problems
+    counts.setdefault("writes", 0)
+    counts.setdefault("reads", 0)
     m1 = d.stats()
     print("# %d writes, %d reads; memo hits %d, stale %d" % (counts["writes"], counts["reads"],
           m1["memo_hits"] - m0["memo_hits"], m1["memo_stale"] - m0["memo_stale"]))

@@ -31,7 +31,6 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -70,13 +69,8 @@ def stat(d, name):
 
 
 def wait_applied(d, pg):
-    """Until the stream applied everything written so far (polls the condition)."""
-    lsn = int(value_of(pg, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")[0][0])
-    deadline = time.monotonic() + 30
-    while d.stats()["repl_applied_lsn"] < lsn:
-        if time.monotonic() > deadline:
-            h.fail("the stream did not apply the writes within 30 s", d)
-        time.sleep(0.01)
+    """Until the stream applied everything written so far on pg's server."""
+    check(h.wait_applied(d, pg), "the stream applied the writes within 30 s", d)
 
 
 pg = direct()
@@ -278,56 +272,42 @@ with d:
     wr.close()
 
     # --- concurrent writers ------------------------------------------------------------
-    stop = threading.Event()
-    problems = []
-    counts = {"writes": 0, "reads": 0}
-    lock = threading.Lock()
+    race = h.Race()
 
     def write_loop(n, through):
         c = h.Conn(d.sock).login() if through else direct()
         other = h.Conn(d.sock).login()
-        seq = 0
         p = pairs[6 + n]
-        try:
-            while not stop.is_set():
-                seq += 1
-                v = "w%d-%d" % (n, seq)
-                value_of(c, "UPDATE film SET titel = '%s' WHERE id = (SELECT min(id) FROM film WHERE regie = %d)"
-                         % (v, p[0]))
-                if not through:
-                    wait_applied(d, pg_w[n])
-                got = b"".join(exchange(other, simple("SELECT id, titel, jahr + 1 FROM film WHERE regie = %(a)s", p)))
-                if v.encode() not in got:
-                    with lock:
-                        problems.append("writer %d: %s not read back after its commit" % (n, v))
-                with lock:
-                    counts["writes"] += 1
-                stop.wait(random.uniform(0.005, 0.03))
-        except Exception as e:  # noqa: BLE001
-            with lock:
-                problems.append("writer %d: %r" % (n, e))
+        seq = [0]
+
+        def step():
+            seq[0] += 1
+            v = "w%d-%d" % (n, seq[0])
+            value_of(c, "UPDATE film SET titel = '%s' WHERE id = (SELECT min(id) FROM film WHERE regie = %d)"
+                     % (v, p[0]))
+            if not through and not h.wait_applied(d, c):  # c is a direct connection
+                race.problem("writer %d: the stream did not apply %s within 30 s" % (n, v))
+            got = b"".join(exchange(other, simple("SELECT id, titel, jahr + 1 FROM film WHERE regie = %(a)s", p)))
+            if v.encode() not in got:
+                race.problem("writer %d: %s not read back after its commit" % (n, v))
+            race.count("writes")
+            race.stop.wait(random.uniform(0.005, 0.03))
+        return step
 
     def read_loop():
         c = h.Conn(d.sock).login()
-        try:
-            while not stop.is_set():
-                exchange(c, simple(random.choice(SHAPES), random.choice(pairs)))
-                with lock:
-                    counts["reads"] += 1
-        except Exception as e:  # noqa: BLE001
-            with lock:
-                problems.append("reader: %r" % (e,))
 
-    pg_w = [direct(), direct()]
+        def step():
+            exchange(c, simple(random.choice(SHAPES), random.choice(pairs)))
+            race.count("reads")
+        return step
+
     m0 = d.stats()
-    threads = [threading.Thread(target=write_loop, args=(0, True)), threading.Thread(target=write_loop, args=(1, False))]
-    threads += [threading.Thread(target=read_loop) for _ in range(2)]
-    for t in threads:
-        t.start()
-    time.sleep(SECONDS)  # the length of the race, not a synchronization
-    stop.set()
-    for t in threads:
-        t.join()
+    race.run(SECONDS, [("writer 0", lambda: write_loop(0, True)), ("writer 1", lambda: write_loop(1, False)),
+                       ("reader", read_loop), ("reader", read_loop)])
+    counts, problems = race.counts, race.problems
+    counts.setdefault("writes", 0)
+    counts.setdefault("reads", 0)
     m1 = d.stats()
     print("# %d writes, %d reads; memo_backend hits %d, stale %d" % (
         counts["writes"], counts["reads"], m1["memo_backend_hits"] - m0["memo_backend_hits"],
@@ -339,7 +319,7 @@ with d:
     final = h.Conn(d.sock).login()
     diffs = [(s_[:30], p) for s_ in SHAPES for p in pairs if exchange(final, simple(s_, p)) != exchange(pg, simple(s_, p))]
     check(not diffs, "after the race every shape equals PostgreSQL's (%r)" % diffs[:3], d)
-    for c in [cb, final] + pg_w:
+    for c in (cb, final):
         c.close()
     d.stop()
 
