@@ -43,8 +43,9 @@
  * What another process needs to compile the same groups (its compile must
  * give the file's fingerprint): the groups' count, each one's file name
  * and text (CG_META_GROUP_NAME / _SOURCE followed by its index: 0, 1, ...),
- * the fill session's TimeZone and whether the database's text collation
- * is C ("t" or "f").  Written by cbcached at every start of the cache.
+ * the fill session's TimeZone, whether the database's text collation is C
+ * ("t" or "f") and, when it is not, the libc locale the cache checked it
+ * compares as the backend does ("" when none: cache/localecheck.h).  Written by cbcached at every start of the cache.
  */
 #define CG_META_GROUPS "groups"
 #define CG_META_GROUP_NAME "group_name_"
@@ -53,6 +54,7 @@
 /* a random id of this start of the cache, also sent to clients (cbcache.cache_id): the file is this cbcached's */
 #define CG_META_CACHE_ID "cache_id"
 #define CG_META_COLLATION_C "collation_c"
+#define CG_META_COLLATION_LOCALE "collation_locale"
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H
 

@@ -17,14 +17,16 @@ static const char *const CB_FAULT_POINTS[] = {
         "apply.commit",   /* a backend transaction that changed cache tables, applied, before the commit (cache/apply.c)
                            */
         "gc.commit",      /* control values evicted by the collector, before the commit (cache/gc.c) */
-        "hitcount.commit",   /* the hit counter's batch, before the commit (cache/hitcount.c) */
-        "invalidate.commit", /* invalidated tables' rows and control values removed, before the commit
-                                (cache/invalidate.c) */
-        "gate.commit",       /* the reader gate's close or renewal, before the commit (cache/gate.c) */
-        "replica.fence",     /* a session's write fenced its tables and closed the reader gate, before the
-                                session goes on (`stop`; src/replica.c) */
-        "accept.reserve"     /* out of descriptors, the reserve given up to accept a connection: another thread
-                                takes the freed descriptor first (`fail`; src/main.c) */
+        "hitcount.commit",    /* the hit counter's batch, before the commit (cache/hitcount.c) */
+        "invalidate.commit",  /* invalidated tables' rows and control values removed, before the commit
+                                 (cache/invalidate.c) */
+        "gate.commit",        /* the reader gate's close or renewal, before the commit (cache/gate.c) */
+        "replica.fence",      /* a session's write fenced its tables and closed the reader gate, before the
+                                 session goes on (`stop`; src/replica.c) */
+        "localecheck.sample", /* this machine sorts the collation sample differently from the backend (`fail`;
+                                 cache/localecheck.c) */
+        "accept.reserve"      /* out of descriptors, the reserve given up to accept a connection: another thread
+                                 takes the freed descriptor first (`fail`; src/main.c) */
 };
 #define CB_NPOINTS (sizeof(CB_FAULT_POINTS) / sizeof(CB_FAULT_POINTS[0]))
 

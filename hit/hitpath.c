@@ -16,6 +16,8 @@
 #include "cachegroup/generate.h"
 #include "common/array.h"
 #include "common/clock.h"
+#include "common/log.h"
+#include "common/pglocale.h"
 #include "common/sb.h"
 #include "hit/memo.h"
 #include "hit/plancache.h"
@@ -28,6 +30,7 @@ struct hitpath_engine {
 	hitpath_settings s; /* its strings are the engine's own copies */
 	plancache *plans;
 	memo *memo;        /* NULL: no memo */
+	pglocale *locale;  /* the database's collation (collation_locale), NULL: none */
 	cb_gateword *gate; /* with reader_fingerprint: the file's gate word, mapped read-only */
 	char boot_id[CB_LEASE_BOOT_ID_MAX];
 	_Atomic uint64_t no_key, hits, misses, backend, errors;
@@ -149,7 +152,15 @@ hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
 			goto fail;
 		}
 	}
-	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, s->max_plans, err)) == NULL)
+	e->s.collation_locale = NULL;
+	if (s->collation_locale != NULL && s->collation_locale[0] != '\0' && !s->collation_c) {
+		cb_error why;
+		if ((e->locale = pglocale_open(s->collation_locale, &why)) == NULL)
+			log_warning("cache: %s; text ordering under the database's collation goes to the backend",
+			            why.msg);
+	}
+	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, e->locale != NULL, s->max_plans, err)) ==
+	    NULL)
 		goto fail;
 	if (s->memo_max_bytes > 0 && (e->memo = memo_new(s->memo_max_bytes)) == NULL) {
 		cb_error_set(err, "out of memory creating the memo of answers");
@@ -174,6 +185,7 @@ void hitpath_engine_free(hitpath_engine *e)
 		return;
 	plancache_free(e->plans);
 	memo_free(e->memo);
+	pglocale_free(e->locale);
 	cb_gateword_unmap(e->gate);
 	free((char *)e->s.reader_fingerprint);
 	free((char *)e->s.fill_timezone);
@@ -279,7 +291,7 @@ hitpath_conn *hitpath_conn_new(hitpath_engine *e, cb_error *err)
 		return NULL;
 	}
 	c->e = e;
-	if ((c->rd = reader_open(e->s.cache_path, e->s.groups, e->s.ngroups, 0, err)) == NULL) {
+	if ((c->rd = reader_open(e->s.cache_path, e->s.groups, e->s.ngroups, 0, e->locale, err)) == NULL) {
 		free(c);
 		return NULL;
 	}

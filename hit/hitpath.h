@@ -73,7 +73,10 @@ typedef struct hitpath_settings {
 	const char *cache_path;  /* the cache file */
 	cg_group *const *groups; /* the compiled groups (borrowed: they must outlive the engine) */
 	size_t ngroups;
-	bool collation_c;              /* the backend database compares text under the C collation */
+	bool collation_c; /* the backend database compares text under the C collation */
+	/* or under this libc locale, checked against the backend (cache/localecheck.h); NULL or "": neither.
+	 * The engine opens it (common/pglocale.h); where it cannot, text ordering goes to the backend */
+	const char *collation_locale;
 	const char *fill_timezone;     /* TimeZone of the fill session (timestamptz is stored under it) */
 	size_t max_plans;              /* plans the plan cache keeps; 0: 10000 */
 	size_t max_session_statements; /* prepared SQLite statements a connection keeps (LRU); 0: 256 */

@@ -21,7 +21,7 @@ static const char *table_schema(const cg_table *t)
 	return t->nspname != NULL ? t->nspname : "public";
 }
 
-sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool *oom, cb_error *err)
+sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool collation_locale, bool *oom, cb_error *err)
 {
 	*oom = false;
 	if (g->ntables == 0) {
@@ -49,6 +49,7 @@ sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool *oom, cb
 		return NULL;
 	}
 	s->collation_c = collation_c;
+	s->collation_locale = collation_locale;
 	for (size_t t = 0; t < g->ntables; t++) {
 		const cg_table *ct = &g->tables[t];
 		int st = sqlfe_schema_add_table(s, ct->name, ct->oid, ct->complete);

@@ -25,11 +25,14 @@
  * type OID, typmod, type name, attribute number and the flags unique (a
  * one-column key), fill (a fill column) and the column's collation when it
  * is not the database's default, and every RCC.  collation_c says whether
- * the database's default collation is C (the cache orders the text of a
- * column only when the column's collation is C).  Returns NULL with the cause in err when the
+ * the database's default collation is C, collation_locale whether it is a
+ * locale the readers compare as the backend does (the cache orders the
+ * text of a column only when the column's collation is C, or is the
+ * default and one of these holds).  Returns NULL with the cause in err when the
  * group cannot be described: its tables lie in several schemas, a name is
  * longer than the front end allows, or memory ran out (*oom set).
  */
-CB_MUSTCHECK sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool *oom, cb_error *err);
+CB_MUSTCHECK sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool collation_locale, bool *oom,
+                                           cb_error *err);
 
 #endif /* CB_HITSCHEMA_H */

@@ -69,10 +69,12 @@ typedef struct plancache_plan {
 /*
  * A plan cache over the compiled groups (borrowed: they must outlive it);
  * collation_c: the backend database's default collation is C;
- * max_plans 0: 10000.  NULL with err when out of memory.
+ * collation_locale: it is a libc locale the readers compare as the backend
+ * does (sqlfe_schema.collation_locale); max_plans 0: 10000.  NULL with err
+ * when out of memory.
  */
-CB_MUSTCHECK plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, size_t max_plans,
-                                      cb_error *err);
+CB_MUSTCHECK plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, bool collation_locale,
+                                      size_t max_plans, cb_error *err);
 void plancache_free(plancache *pc);
 
 /*

@@ -139,6 +139,30 @@ bool reader_add_functions(sqlite3 *lite, bool *unsortable)
 	                                   NULL) == SQLITE_OK;
 }
 
+static int locale_collate(void *arg, int alen, const void *a, int blen, const void *b)
+{
+	reader_locale *rl = arg;
+	bool failed = false;
+	int c;
+	if (rl->locale != NULL) {
+		c = pglocale_cmp(rl->locale, a, (size_t)alen, b, (size_t)blen, &failed);
+	} else {
+		failed = true; /* a plan made with a locale this process has not: never an answer */
+		c = memcmp(a, b, (size_t)(alen < blen ? alen : blen));
+		if (c == 0)
+			c = alen - blen;
+	}
+	if (failed && rl->unsortable != NULL)
+		*rl->unsortable = true;
+	return c;
+}
+
+bool reader_add_locale(sqlite3 *lite, reader_locale *rl)
+{
+	return sqlite3_create_collation_v2(lite, SQLFE_LOCALE_COLLATION, SQLITE_UTF8, rl, locale_collate, NULL) ==
+	       SQLITE_OK;
+}
+
 sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -153,7 +177,8 @@ sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_err
 	return st;
 }
 
-reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, int busy_timeout_ms, cb_error *err)
+reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, int busy_timeout_ms,
+                    const pglocale *locale, cb_error *err)
 {
 	reader *r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->stmts = calloc(ngroups ? ngroups : 1, sizeof(*r->stmts))) == NULL) {
@@ -176,7 +201,9 @@ reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, i
 		reader_close(r);
 		return NULL;
 	}
-	if (!reader_add_functions(r->lite, &r->unsortable)) {
+	r->locale.locale = locale;
+	r->locale.unsortable = &r->unsortable;
+	if (!reader_add_functions(r->lite, &r->unsortable) || !reader_add_locale(r->lite, &r->locale)) {
 		cb_error_set(err, "cannot register the cache's SQL functions: %s", sqlite3_errmsg(r->lite));
 		reader_close(r);
 		return NULL;

@@ -21,6 +21,13 @@
 #include "cachegroup/model.h"
 #include "common/contract.h"
 #include "common/error.h"
+#include "common/pglocale.h"
+
+/* What the collation SQLFE_LOCALE_COLLATION compares with, and where it says it could not. */
+typedef struct reader_locale {
+	const pglocale *locale; /* NULL: none is open (the collation then orders by bytes and says so) */
+	bool *unsortable;
+} reader_locale;
 
 typedef struct reader {
 	sqlite3 *lite;
@@ -29,11 +36,15 @@ typedef struct reader {
 	sqlite3_stmt ***stmts; /* [group][statement index], prepared lazily */
 	sqlite3_stmt *begin, *commit, *rollback;
 	bool unsortable; /* a sort function or collation (reader_add_functions) met a stored text it cannot place */
+	reader_locale locale; /* the database's collation (reader_add_locale) */
 } reader;
 
-/* Open path read-only for the compiled groups (borrowed: they must outlive the reader). */
+/*
+ * Open path read-only for the compiled groups (borrowed: they must outlive
+ * the reader); locale: the database's collation (borrowed too), or NULL.
+ */
 CB_MUSTCHECK reader *reader_open(const char *path, cg_group *const *groups, size_t ngroups, int busy_timeout_ms,
-                                 cb_error *err);
+                                 const pglocale *locale, cb_error *err);
 void reader_close(reader *r);
 
 /* The generated statement stmt of group, prepared, reset and unbound; NULL with err. */
@@ -52,6 +63,14 @@ sqlite3_stmt *reader_prepare(reader *r, const char *sql, bool persistent, cb_err
  * taken for a damaged file).
  */
 CB_MUSTCHECK bool reader_add_functions(sqlite3 *lite, bool *unsortable);
+/*
+ * Register on lite the collation SQLFE_LOCALE_COLLATION: text compared as
+ * PostgreSQL compares it under rl->locale (pglocale_cmp).  Without a
+ * locale, or when memory for the comparison runs out, it orders by the
+ * bytes and sets *rl->unsortable: the caller discards the answer.  rl must
+ * outlive lite.
+ */
+CB_MUSTCHECK bool reader_add_locale(sqlite3 *lite, reader_locale *rl);
 
 /* A read transaction: begin, then end (commit) or abort (rollback, never fails). */
 CB_MUSTCHECK bool reader_begin(reader *r, cb_error *err);

@@ -32,6 +32,7 @@ typedef struct engine {
 	struct engine *next;
 	char *path;
 	char fingerprint[17];
+	char collation_locale[128]; /* the meta's: text ordered under it (hitpath_settings) */
 	cg_group **groups;
 	size_t ngroups;
 	size_t ntables[SQLFE_STMTCLASS_MAX_GROUPS];
@@ -111,6 +112,7 @@ typedef struct meta {
 	char cache_id[33];
 	char fill_timezone[64];
 	bool collation_c, have_collation;
+	char collation_locale[128];
 	size_t ngroups;
 	char **names, **sources; /* [ngroups] */
 } meta;
@@ -177,6 +179,8 @@ static bool meta_read(const char *path, meta *m, char *why, size_t cap)
 				else if (strcmp(k, CG_META_COLLATION_C) == 0) {
 					m->collation_c = strcmp(v, "t") == 0;
 					m->have_collation = true;
+				} else if (strcmp(k, CG_META_COLLATION_LOCALE) == 0) {
+					snprintf(m->collation_locale, sizeof(m->collation_locale), "%s", v);
 				} else if (strcmp(k, CG_META_GROUPS) == 0)
 					m->ngroups = strtoul(v, NULL, 10);
 			} else if ((i = meta_index(k, CG_META_GROUP_NAME, m->ngroups)) >= 0) {
@@ -543,6 +547,7 @@ static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *w
 		goto fail;
 	}
 	cg_gen_fingerprint(e->groups, e->ngroups, e->fingerprint);
+	snprintf(e->collation_locale, sizeof(e->collation_locale), "%s", m->collation_locale);
 	if (strcmp(e->fingerprint, m->fingerprint) != 0) {
 		snprintf(
 		        why, cap,
@@ -565,6 +570,7 @@ static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *w
 	                       .groups = e->groups,
 	                       .ngroups = e->ngroups,
 	                       .collation_c = m->collation_c,
+	                       .collation_locale = m->collation_locale,
 	                       .fill_timezone = m->fill_timezone,
 	                       .reader_fingerprint = e->fingerprint,
 	                       .hold_us = hold_us,
@@ -605,7 +611,8 @@ static engine *engine_get(PGconn *pg, const char *path, const char *cache_id, ch
 	pthread_mutex_lock(&engines_lock);
 	engine *e;
 	for (e = engines; e != NULL; e = e->next)
-		if (!e->stale && strcmp(e->path, path) == 0 && strcmp(e->fingerprint, m.fingerprint) == 0)
+		if (!e->stale && strcmp(e->path, path) == 0 && strcmp(e->fingerprint, m.fingerprint) == 0 &&
+		    strcmp(e->collation_locale, m.collation_locale) == 0)
 			break;
 	if (e == NULL && (e = engine_build(pg, path, &m, why, cap)) != NULL) {
 		/* the file was rebuilt for other groups: engines of its old groups go once unused */

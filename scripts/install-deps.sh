@@ -24,6 +24,9 @@ packages=(
 	odbc-postgresql python3 python3-pyodbc php-cli php-odbc
 	# used by scripts and tests
 	sqlite3 procps iproute2 util-linux
+	# a language locale: the tests run a database whose collation is
+	# en_US.UTF-8 (tests/integration/test_daemon_locale.py)
+	locales
 	# the web shop's test opens its pages in headless Chromium and
 	# fetches them with curl (tests/integration/test_webshop.sh)
 	chromium curl
@@ -39,15 +42,37 @@ for p in "${packages[@]}"; do
 	fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+# The locale the tests' en_US.UTF-8 database needs (generated once; the
+# locales package brings its definition).
+need_locale() {
+	! locale -a 2>/dev/null | grep -qix 'en_US\.utf8'
+}
+make_locale() {
+	if need_locale; then
+		echo "install-deps: generating the locale en_US.UTF-8"
+		localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8
+	fi
+}
+
+if [ ${#missing[@]} -eq 0 ] && ! need_locale; then
 	echo "install-deps: all ${#packages[@]} packages present"
 	exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages: ${missing[*]}" >&2
-	echo "install-deps: run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	if [ ${#missing[@]} -ne 0 ]; then
+		echo "install-deps: missing packages: ${missing[*]}" >&2
+		echo "install-deps: run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	fi
+	if need_locale; then
+		echo "install-deps: missing locale en_US.UTF-8; run: sudo localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8" >&2
+	fi
 	exit 1
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	make_locale
+	exit 0
 fi
 
 echo "install-deps: installing ${missing[*]}"
@@ -64,3 +89,4 @@ if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
 	apt-get update
 	apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+make_locale

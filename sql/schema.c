@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pgtype.h"
 #include "sql/schema.h"
 
 sqlfe_schema *sqlfe_schema_new(const char *schema_name)
@@ -136,4 +137,11 @@ bool sqlfe_schema_column_c(const sqlfe_schema *s, const sqlfe_column *c)
 	if (c->flags & SQLFE_COL_COLL_C)
 		return true;
 	return s->collation_c && !(c->flags & SQLFE_COL_COLL_OTHER);
+}
+
+bool sqlfe_schema_column_locale(const sqlfe_schema *s, const sqlfe_column *c)
+{
+	const pgtype *t = pgtype_output(c->type_oid);
+	return !s->collation_c && s->collation_locale && !(c->flags & (SQLFE_COL_COLL_C | SQLFE_COL_COLL_OTHER)) &&
+	       t != NULL && (t->flags & PGTYPE_OPS_ORDER_IF_C);
 }

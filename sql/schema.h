@@ -60,6 +60,9 @@ struct sqlfe_rcc {
 struct sqlfe_schema {
 	char schema_name[SQLFE_NAME_MAX]; /* the backend schema of the tables ("public") */
 	bool collation_c;                 /* the database's default collation is C (columns may say otherwise) */
+	/* the database's default collation is a libc locale whoever runs the SQL compares exactly as the
+	 * backend does, as the collation SQLFE_LOCALE_COLLATION (sql/translate.h, common/pglocale.h) */
+	bool collation_locale;
 	int ntables;
 	sqlfe_table *tables;
 	int nrccs;
@@ -81,6 +84,8 @@ bool sqlfe_schema_add_rcc(sqlfe_schema *s, const char *src_table, const char *sr
 
 /* Does column c order text as the C collation does (bytewise, as SQLite)? */
 bool sqlfe_schema_column_c(const sqlfe_schema *s, const sqlfe_column *c);
+/* Is column c text ordered under the database's locale, which SQLite orders as SQLFE_LOCALE_COLLATION? */
+bool sqlfe_schema_column_locale(const sqlfe_schema *s, const sqlfe_column *c);
 
 /* Lookups by name (exact, case-sensitive as stored); -1 when absent. */
 int sqlfe_schema_table(const sqlfe_schema *s, const char *name);

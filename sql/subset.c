@@ -161,7 +161,8 @@ static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const pgtype *t, con
 /* May SQLite order the values of the column of e (its type, and for text its collation)? */
 static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
-	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, sqlfe_subset_column(s, res, e)));
+	const sqlfe_column *c = sqlfe_subset_column(s, res, e);
+	return pgtype_can_order(col_type(s, res, e), sqlfe_schema_column_c(s, c) || sqlfe_schema_column_locale(s, c));
 }
 
 /* May SQLite sort by the column of e (ORDER BY): ordered as stored, by its time key, or in numeric order? */
@@ -241,6 +242,11 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 			t2 = col_type(s, res, p->r);
 			if (t2->family != t->family)
 				return sqlfe_parse_backend(st, "comparison of %s with %s", t->name, t2->name);
+			/* two text columns ordered under different collations (PostgreSQL: no collation to use) */
+			if (p->op != SQLFE_OP_EQ && p->op != SQLFE_OP_NE && t->family == PGTYPE_FAM_TEXT &&
+			    sqlfe_schema_column_locale(s, sqlfe_subset_column(s, res, p->l)) !=
+			            sqlfe_schema_column_locale(s, sqlfe_subset_column(s, res, p->r)))
+				return sqlfe_parse_backend(st, "ordering comparison of text columns of two collations");
 			return op_allowed(st, s, res, p->r, p->op);
 		}
 		if (p->r->kind != SQLFE_X_VALUE)
@@ -384,6 +390,10 @@ static bool check_sort_aggregate(sqlfe_stmt *st, const sqlfe_schema *s, const sq
 			return sqlfe_parse_backend(st, "ORDER BY an aggregate after *");
 	if ((t->agg == SQLFE_AGG_MIN || t->agg == SQLFE_AGG_MAX) && !can_order(s, res, t->arg))
 		return sqlfe_parse_backend(st, "ORDER BY min/max on type %s", col_type(s, res, t->arg)->name);
+	/* SQLite would sort the output column by its bytes, not under the locale the aggregate compared in */
+	if ((t->agg == SQLFE_AGG_MIN || t->agg == SQLFE_AGG_MAX) &&
+	    sqlfe_schema_column_locale(s, sqlfe_subset_column(s, res, t->arg)))
+		return sqlfe_parse_backend(st, "ORDER BY min/max of text under the database's locale");
 	return true;
 }
 

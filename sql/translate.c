@@ -28,6 +28,13 @@ static void col_ref(tctx *t, int occ, int col)
 	cb_sb_ident(&t->sql, t->s->tables[t->res->occ[occ].table].cols[col].name);
 }
 
+/* After a text column whose ordering is the database's locale: SQLite compares it so (sql/schema.h). */
+static void locale_collate(tctx *t, const sqlfe_expr *e)
+{
+	if (sqlfe_schema_column_locale(t->s, sqlfe_subset_column(t->s, t->res, e)))
+		cb_sb_put(&t->sql, " COLLATE " SQLFE_LOCALE_COLLATION);
+}
+
 /* Copy v into b, duplicating constant text. */
 static bool copy_value(const sqlfe_value *v, sqlfe_value *b)
 {
@@ -197,6 +204,8 @@ static void translate_target(tctx *t, const sqlfe_target *tg, size_t *cap, bool 
 		    (ty->flags &
 		     PGTYPE_OPS_NUM_ORDER)) /* SQLite's min and max compare under the argument's collation */
 			cb_sb_put(&t->sql, " COLLATE " SQLFE_NUMERIC_COLLATION);
+		if (e->agg == SQLFE_AGG_MIN || e->agg == SQLFE_AGG_MAX)
+			locale_collate(t, e->arg);
 		cb_sb_put(&t->sql, ")");
 		return;
 	}
@@ -218,6 +227,8 @@ static void translate_pred(tctx *t, const sqlfe_pred *p)
 	col_ref(t, p->l->occ, p->l->col);
 	switch (p->kind) {
 	case SQLFE_P_CMP:
+		if (p->op != SQLFE_OP_EQ && p->op != SQLFE_OP_NE)
+			locale_collate(t, p->l);
 		cb_sb_put(&t->sql, op_sql(p->op));
 		if (p->r->kind == SQLFE_X_COLUMN)
 			col_ref(t, p->r->occ, p->r->col);
@@ -234,6 +245,7 @@ static void translate_pred(tctx *t, const sqlfe_pred *p)
 		cb_sb_put(&t->sql, ")");
 		return;
 	case SQLFE_P_BETWEEN:
+		locale_collate(t, p->l);
 		cb_sb_put(&t->sql, " BETWEEN ");
 		bind(t, &p->list[0]->val, bind_as_for(ty), ty->oid);
 		cb_sb_put(&t->sql, " AND ");
@@ -299,6 +311,7 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 			cb_sb_put(&t.sql, ")");
 		if (type_of(&t, so->e)->flags & PGTYPE_OPS_NUM_ORDER) /* its text is not in numeric order */
 			cb_sb_put(&t.sql, " COLLATE " SQLFE_NUMERIC_COLLATION);
+		locale_collate(&t, so->e);
 		cb_sb_put(&t.sql, so->desc ? " DESC" : " ASC");
 		cb_sb_put(&t.sql, nulls_first ? " NULLS FIRST" : " NULLS LAST");
 	}

@@ -12,8 +12,10 @@
  * or timestamptz term is ordered by SQLFE_TIME_KEY_FUNCTION of its stored
  * text, and its min/max are SQLFE_TIME_MIN/MAX_FUNCTION (common/pgtime.h);
  * a numeric term, and the argument of its min/max, is compared under the
- * collation SQLFE_NUMERIC_COLLATION (common/pgnumeric.h); whoever runs the
- * SQL registers them, as hit/reader.c does; LIKE becomes GLOB;
+ * collation SQLFE_NUMERIC_COLLATION (common/pgnumeric.h); a text term
+ * ordered under the database's locale (an ORDER BY term, an ordering
+ * comparison, the argument of min/max) gets SQLFE_LOCALE_COLLATION
+ * (common/pglocale.h); whoever runs the SQL registers them, as hit/reader.c does; LIKE becomes GLOB;
  * OFFSET without LIMIT becomes LIMIT -1 OFFSET.  The output columns carry
  * what RowDescription needs.
  */
@@ -32,6 +34,8 @@
 #define SQLFE_TIME_MAX_FUNCTION "cb_time_max"
 /* The SQLite collation of numeric text: pgnumeric_cmp. */
 #define SQLFE_NUMERIC_COLLATION "cb_numeric"
+/* The SQLite collation of text under the database's locale (sqlfe_schema.collation_locale): pglocale_cmp. */
+#define SQLFE_LOCALE_COLLATION "cb_locale"
 
 /*
  * Fill plan->sql, binds, cols and depends from the resolved statement.

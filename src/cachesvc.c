@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cache/control.h"
+#include "cache/localecheck.h"
 #include "cache/pgconn.h"
 #include "cache/reach.h"
 #include "cachegroup/cachegroup.h"
@@ -41,11 +42,12 @@ struct cachesvc {
 	xidwatch *xids; /* applied transactions the fills' snapshots must show */
 	char conninfo[4096];
 	char cfg_path[4096];
-	bool collation_c;    /* the cache database compares text under the C collation */
-	char fill_tz[128];   /* TimeZone of a session with the fill's settings */
-	char dbname[256];    /* the backend database the cache mirrors */
-	hitpath_engine *hit; /* the hit path's shared engine */
-	bool running;        /* cachesvc_start succeeded: a stop may mark the file clean */
+	bool collation_c;           /* the cache database compares text under the C collation */
+	char collation_locale[128]; /* or under this libc locale, checked here (cache/localecheck.h); "": neither */
+	char fill_tz[128];          /* TimeZone of a session with the fill's settings */
+	char dbname[256];           /* the backend database the cache mirrors */
+	hitpath_engine *hit;        /* the hit path's shared engine */
+	bool running;               /* cachesvc_start succeeded: a stop may mark the file clean */
 	/* where writes reach and which calls are harmless (cache/reach.h), swapped after DDL */
 	pthread_mutex_t reach_lock;
 	reach *reach;
@@ -160,10 +162,24 @@ static bool cachesvc_read_settings(cachesvc *s, PGconn *pg, const cfg_config *cf
 		return false;
 	s->collation_c = strcmp(coll, "t") == 0;
 	snprintf(s->dbname, sizeof(s->dbname), "%s", PQdb(pg));
-	log_info("cache: backend text collation %s, fill session TimeZone %s",
-	         s->collation_c ? "C (text comparisons may run in the cache)"
-	                        : "not C (text comparisons go to the backend)",
-	         s->fill_tz);
+	s->collation_locale[0] = '\0';
+	cb_error why = {0};
+	if (!s->collation_c &&
+	    !localecheck_run(pg, s->groups, s->ngroups, s->collation_locale, sizeof(s->collation_locale), &why))
+		s->collation_locale[0] = '\0';
+	if (s->collation_c)
+		log_info("cache: backend text collation C (text comparisons may run in the cache), fill session "
+		         "TimeZone %s",
+		         s->fill_tz);
+	else if (s->collation_locale[0] != '\0')
+		log_info("cache: backend text collation %s, compared here as the backend does (checked on a sample): "
+		         "text comparisons may run in the cache; fill session TimeZone %s",
+		         s->collation_locale, s->fill_tz);
+	else
+		log_info(
+		        "cache: backend text collation not C, and %s: text comparisons go to the backend; fill session "
+		        "TimeZone %s",
+		        why.msg, s->fill_tz);
 	return true;
 }
 
@@ -364,7 +380,8 @@ static bool cachesvc_publish_groups(cachesvc *s, cb_error *err)
 	return cachedb_meta_set(s->admin, CG_META_CACHE_ID, s->cache_id, err) &&
 	       cachedb_meta_set(s->admin, CG_META_GROUPS, count, err) &&
 	       cachedb_meta_set(s->admin, CG_META_FILL_TIMEZONE, s->fill_tz, err) &&
-	       cachedb_meta_set(s->admin, CG_META_COLLATION_C, s->collation_c ? "t" : "f", err);
+	       cachedb_meta_set(s->admin, CG_META_COLLATION_C, s->collation_c ? "t" : "f", err) &&
+	       cachedb_meta_set(s->admin, CG_META_COLLATION_LOCALE, s->collation_locale, err);
 }
 
 bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
@@ -468,6 +485,7 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 	                        .groups = s->groups,
 	                        .ngroups = s->ngroups,
 	                        .collation_c = s->collation_c,
+	                        .collation_locale = s->collation_locale,
 	                        .fill_timezone = s->fill_tz,
 	                        .memo_max_bytes = (size_t)cfg->memo_max_mb << 20,
 	                        .max_plans = (size_t)cfg->max_plans,

@@ -85,6 +85,17 @@ def wait_applied(daemon, conn, seconds=30):
     return True
 
 
+def wait_stat(daemon, name, at_least, seconds=30):
+    """Whether daemon's SHOW STATS counter name reaches at_least within
+    seconds (polled: for what is reported asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while daemon.stats()[name] < at_least:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class Race:
     """Threads racing for a while.  Each loop is (name, make): make() runs in
     its thread (its connections) and returns the step, called until the race

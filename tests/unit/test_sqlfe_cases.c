@@ -6,7 +6,8 @@
  * A case is a block of "field: value" lines, blocks separated by blank
  * lines, '#' starts a comment line.  Fields:
  *   sql:       the statement (required, one line)
- *   collation: C            (optional: the backend collation is C)
+ *   collation: C | locale   (optional: the backend collation is C, or a
+ *                            libc locale the cache compares: cb_locale)
  *   key:       none         (optional: the scan must refuse a plan key; the
  *                            plan is then built without one)
  *   expect:    cache | backend: <text the reason must contain>
@@ -184,9 +185,11 @@ static void check_field(const tcase *c, const char *field, bool present, const c
 	fprintf(stderr, "cases.txt:%d: %s\n  sql:  %s\n  want: %s\n  got:  %s\n", c->line, field, c->sql, want, got);
 }
 
-static void run_case(tcase *c, const sqlfe_schema *s_default, const sqlfe_schema *s_c)
+static void run_case(tcase *c, const sqlfe_schema *s_default, const sqlfe_schema *s_c, const sqlfe_schema *s_loc)
 {
-	const sqlfe_schema *s = strcmp(c->collation, "C") == 0 ? s_c : s_default;
+	const sqlfe_schema *s = strcmp(c->collation, "C") == 0        ? s_c
+	                        : strcmp(c->collation, "locale") == 0 ? s_loc
+	                                                              : s_default;
 	size_t len = strlen(c->sql);
 	char *key = malloc(2 * len + 1);
 	sqlfe_plankey pk;
@@ -279,12 +282,14 @@ static void test_cases(void **state)
 	FILE *f;
 	tcase *c = calloc(1, sizeof(*c));
 	int lineno = 0, ncases = 0;
-	sqlfe_schema *s = movies_schema(false), *s_c = movies_schema(true);
+	sqlfe_schema *s = movies_schema(false), *s_c = movies_schema(true), *s_loc = movies_schema(false);
 
 	(void)state;
 	assert_non_null(c);
 	assert_non_null(s);
 	assert_non_null(s_c);
+	assert_non_null(s_loc);
+	s_loc->collation_locale = true;
 	cache_db = movies_cache_db(s);
 	assert_non_null(cache_db);
 	snprintf(path, sizeof(path), "%s/tests/sql/cases.txt", top ? top : ".");
@@ -308,7 +313,7 @@ static void test_cases(void **state)
 			if (c->sql[0] != '\0') {
 				if (c->expect[0] == '\0')
 					fail_msg("cases.txt:%d: case without expect", c->line);
-				run_case(c, s, s_c);
+				run_case(c, s, s_c, s_loc);
 				ncases++;
 			}
 			memset(c, 0, sizeof(*c));
@@ -331,6 +336,7 @@ static void test_cases(void **state)
 	free(c);
 	sqlfe_schema_free(s);
 	sqlfe_schema_free(s_c);
+	sqlfe_schema_free(s_loc);
 	sqlite3_close(cache_db);
 	fprintf(stderr, "%d cases, %d failures\n", ncases, failures);
 	assert_true(ncases >= 60);

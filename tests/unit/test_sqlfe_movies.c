@@ -95,7 +95,8 @@ sqlite3 *movies_cache_db(const sqlfe_schema *s)
 
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
 		return NULL;
-	if (!reader_add_functions(db, NULL))
+	static reader_locale no_locale; /* compiles SQL that names it; these tables stay empty */
+	if (!reader_add_functions(db, NULL) || !reader_add_locale(db, &no_locale))
 		goto fail;
 	for (int t = 0; t < s->ntables; t++) {
 		size_t n = (size_t)snprintf(ddl, sizeof(ddl), "CREATE TABLE \"%s\" (", s->tables[t].name);
