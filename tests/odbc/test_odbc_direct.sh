@@ -43,30 +43,8 @@ ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=det
 	/usr/bin/python3 - <<'PY' || fail "direct backend connection"
 import json, os, sqlite3, subprocess, sys, threading, time
 import pyodbc
-
-def admin(*args):
-    return subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"]] + list(args),
-                          check=True, capture_output=True, text=True, env={"PATH": os.environ["PATH"]}).stdout
-
-def stat(name):
-    return next(int(r["value"]) for r in json.loads(admin("--json", "SHOW", "STATS"))["rows"] if r["name"] == name)
-
-def psql(sql):
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
-    out = subprocess.run([os.environ.get("PSQL", "psql"), "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
-                          "-c", sql], check=True, capture_output=True, text=True, env=env).stdout
-    return [tuple(line.split("|")) for line in out.splitlines()]
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-def wait_for(cond, what, secs=30):
-    deadline = time.time() + secs
-    while not cond():
-        if time.time() > deadline:
-            fail(what)
-        time.sleep(0.02)
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests/odbc"))
+from odbc_helper import admin, stat, psql, fail, wait_for  # noqa: E402
 
 LOOK = "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = ?"
 
@@ -334,13 +312,10 @@ CB_ODBC_SOCKET="$CBD_DIR" CB_ODBC_PORT="$CBD_PORT" env -u LD_PRELOAD bash "$top_
 export CBD_ADMIN_SOCK
 ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 CBCACHE_INPROC_TRACE=1 \
 	/usr/bin/python3 - 2>"$CBD_DIR/trace.err" <<'PY' || { cat "$CBD_DIR/trace.err" >&2; fail "unreachable direct_backend"; }
-import json, os, subprocess, sys
+import os, sys
 import pyodbc
-
-def stat(name):
-    out = subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"], "--json", "SHOW", "STATS"],
-                         check=True, capture_output=True, text=True).stdout
-    return next(int(r["value"]) for r in json.loads(out)["rows"] if r["name"] == name)
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests/odbc"))
+from odbc_helper import stat  # noqa: E402
 
 s0 = stat("statements")
 cn = pyodbc.connect("DSN=cbtest", autocommit=True)

@@ -46,24 +46,8 @@ ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=det
 	/usr/bin/python3 - <<'PY' || fail "in-process hits"
 import json, os, subprocess, sys, time
 import pyodbc
-
-def admin(*args):
-    return subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"]] + list(args),
-                          check=True, capture_output=True, text=True, env={"PATH": os.environ["PATH"]}).stdout
-
-def stat(name):
-    return next(int(r["value"]) for r in json.loads(admin("--json", "SHOW", "STATS"))["rows"] if r["name"] == name)
-
-def psql(sql):
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
-    out = subprocess.run([os.environ.get("PSQL", "psql"), "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
-                          "-c", sql], check=True, capture_output=True, text=True, env=env).stdout
-    return [tuple(line.split("|")) for line in out.splitlines()]
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    print(admin("SHOW", "QUERIES"), file=sys.stderr)
-    sys.exit(1)
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests/odbc"))
+from odbc_helper import admin, stat, psql, fail  # noqa: E402
 
 LOOK = "SELECT id, vname, nname, wohnort FROM regisseur WHERE id = ?"
 
@@ -411,17 +395,10 @@ PY
 # back at once on the reading connection, in-process.
 ODBCSYSINI="$dir" ODBCINI="$dir/odbc.ini" LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 \
 	CBCACHE_INPROC_HOLD_US=60000000 /usr/bin/python3 - <<'PY' || fail "read your writes with a kept read transaction"
-import json, os, subprocess, sys
+import os, sys
 import pyodbc
-
-def stat(name):
-    out = subprocess.run([os.environ["CBD_ADMIN"], "-s", os.environ["CBD_ADMIN_SOCK"], "--json", "SHOW", "STATS"],
-                         check=True, capture_output=True, text=True).stdout
-    return next(int(r["value"]) for r in json.loads(out)["rows"] if r["name"] == name)
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "tests/odbc"))
+from odbc_helper import stat, fail  # noqa: E402
 
 LOOK = "SELECT nname FROM regisseur WHERE id = ?"
 reader = pyodbc.connect("DSN=cbtest", autocommit=True)
