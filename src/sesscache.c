@@ -1647,33 +1647,41 @@ static void parsed_here(sesscache *sc, const char *msg, size_t n)
 		drop_unnamed(sc);
 }
 
+/* The statement a batch executes: its text and parameter types. */
+typedef struct batch_stmt {
+	const char *text;
+	size_t len;
+	const uint32_t *types; /* ptypes, or the prepared statement's */
+	int ntypes;
+	uint32_t ptypes[HELD_MAX_PARAMS]; /* a Parse's types, decoded */
+} batch_stmt;
+
 /*
  * The statement batch b executes: the text and parameter types of its
- * Parse (the types decoded into ptypes, HELD_MAX_PARAMS of them), or of the
- * prepared statement its Bind names.  False when there are more types
- * than ptypes holds or the statement is not known.
+ * Parse (the types decoded into out->ptypes), or of the prepared statement
+ * its Bind names.  False when the Parse has more types than ptypes holds
+ * or the statement is not known.
  */
-static bool batch_statement(sesscache *sc, const batch *b, uint32_t *ptypes, const char **text, size_t *len,
-                            const uint32_t **types, int *ntypes)
+static bool batch_statement(sesscache *sc, const batch *b, batch_stmt *out)
 {
 	if (b->parse != NULL) {
 		if (b->ps.ntypes > HELD_MAX_PARAMS)
 			return false;
 		for (int k = 0; k < b->ps.ntypes; k++)
-			ptypes[k] = wire_parse_type(&b->ps, k);
-		*text = b->ps.text;
-		*len = b->ps.text_len;
-		*types = ptypes;
-		*ntypes = b->ps.ntypes;
+			out->ptypes[k] = wire_parse_type(&b->ps, k);
+		out->text = b->ps.text;
+		out->len = b->ps.text_len;
+		out->types = out->ptypes;
+		out->ntypes = b->ps.ntypes;
 		return true;
 	}
 	const pstmt *ps = find_stmt(sc, b->bind.stmt);
 	if (ps == NULL)
 		return false;
-	*text = ps->text;
-	*len = ps->len;
-	*types = ps->types;
-	*ntypes = ps->ntypes;
+	out->text = ps->text;
+	out->len = ps->len;
+	out->types = ps->types;
+	out->ntypes = ps->ntypes;
 	return true;
 }
 
@@ -1694,18 +1702,14 @@ static bool answer_batch(sesscache *sc, const char *p, const char *end, size_t m
 		HASH_FIND_STR(sc->stmts, b.ps.name, known);
 	if (known != NULL)
 		return false; /* the backend refuses a second Parse of the name */
-	uint32_t ptypes[HELD_MAX_PARAMS];
-	const char *text;
-	size_t tlen;
-	const uint32_t *types;
-	int ntypes;
-	if (!batch_statement(sc, &b, ptypes, &text, &tlen, &types, &ntypes))
+	batch_stmt bs;
+	if (!batch_statement(sc, &b, &bs))
 		return false;
-	if (!sqlfe_stmtclass_is_select(text, tlen, sc->ss.std_strings))
+	if (!sqlfe_stmtclass_is_select(bs.text, bs.len, sc->ss.std_strings))
 		return false;
 	hitpath_request rq;
 	bound_params bp;
-	if (!bind_request(&b.bind, text, tlen, types, ntypes, &rq, &bp))
+	if (!bind_request(&b.bind, bs.text, bs.len, bs.types, bs.ntypes, &rq, &bp))
 		return false;
 	rq.describe = b.describe;
 
@@ -1977,12 +1981,8 @@ static bool memo_batch(sesscache *sc, wire_buf *cout)
 	if (split_statements(&sc->held, st, 1) != 1 || !split_batch(st[0].p, st[0].end, &b) ||
 	    (b.parse != NULL && b.ps.name[0] != '\0'))
 		return false;
-	uint32_t ptypes[HELD_MAX_PARAMS];
-	const char *text;
-	size_t tlen;
-	const uint32_t *types;
-	int ntypes;
-	if (!batch_statement(sc, &b, ptypes, &text, &tlen, &types, &ntypes))
+	batch_stmt bs;
+	if (!batch_statement(sc, &b, &bs))
 		return false;
 	const char *cursor = b.bind.params;
 	for (int i = 0; i < b.bind.nparams; i++) {
@@ -1992,11 +1992,11 @@ static bool memo_batch(sesscache *sc, wire_buf *cout)
 			return false;
 	}
 	uint64_t pos;
-	if (!memo_may(sc, 'X', text, tlen, &pos))
+	if (!memo_may(sc, 'X', bs.text, bs.len, &pos))
 		return false;
 	wire_buf *k = &sc->bkey;
-	for (int i = 0; i < ntypes; i++)
-		wire_put_int32(k, (int32_t)types[i]);
+	for (int i = 0; i < bs.ntypes; i++)
+		wire_put_int32(k, (int32_t)bs.types[i]);
 	wire_put_byte(k, b.parse != NULL ? 'P' : '-');
 	wire_put_byte(k, b.describe ? 'D' : '-');
 	/* the Bind from its formats on: formats, values, result formats */

@@ -117,6 +117,17 @@ static void test_malformed(void **state)
 }
 
 /* A statement's answers: the same statement again counts in its item, another gets its own. */
+/* Finish r and read its header back: the report's length, and in *pos where its items start. */
+static size_t finish_and_open(hitreport *r, size_t *pos)
+{
+	size_t n = hitreport_finish(r);
+	char fp[17];
+	uint32_t answered;
+	assert_true(hitreport_header(r->buf, n, fp, &answered, pos));
+	assert_string_equal(fp, FP);
+	return n;
+}
+
 static void test_plans(void **state)
 {
 	(void)state;
@@ -129,12 +140,9 @@ static void test_plans(void **state)
 	assert_true(hitreport_add_plan(&r, k1, strlen(k1), true)); /* after a hit: still the last statement item */
 	assert_true(hitreport_add_plan(&r, k2, strlen(k2), false));
 	assert_true(hitreport_add_plan(&r, k1, strlen(k1), true)); /* not the last statement any more: a new item */
-	size_t n = hitreport_finish(&r);
-	char fp[17];
-	uint32_t answered;
 	size_t pos;
+	size_t n = finish_and_open(&r, &pos);
 	hitreport_hit h;
-	assert_true(hitreport_header(r.buf, n, fp, &answered, &pos));
 	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
 	assert_int_equal(h.kind, 'P');
 	assert_int_equal(h.count, 3);
@@ -173,12 +181,9 @@ static void test_fills_and_syncs(void **state)
 	longv[sizeof(longv) - 1] = '\0';
 	assert_false(hitreport_add_fill(&r, 0, 0, longv)); /* too long: dropped */
 	assert_int_equal(r.dropped, 1);
-	size_t n = hitreport_finish(&r);
-	char fp[17];
-	uint32_t answered;
 	size_t pos;
+	size_t n = finish_and_open(&r, &pos);
 	hitreport_hit h;
-	assert_true(hitreport_header(r.buf, n, fp, &answered, &pos));
 	assert_int_equal(hitreport_next(r.buf, n, &pos, &h), 1);
 	assert_int_equal(h.kind, 'F');
 	assert_int_equal(h.group, 1);
