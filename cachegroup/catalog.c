@@ -36,6 +36,9 @@ static const char q_columns[] =
         " LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
         " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 
+static const char q_enum[] = "SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = $1::oid"
+                             " ORDER BY e.enumsortorder";
+
 static const char q_keys[] = "SELECT i.indisprimary, i.indnkeyatts, i.indkey::text FROM pg_catalog.pg_index i"
                              " WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid"
                              " AND i.indpred IS NULL AND i.indexprs IS NULL"
@@ -114,6 +117,26 @@ static char *dup_or_fatal(resolver *rs, const char *s)
 	return r;
 }
 
+/* The labels of enum column c, in their sort order. */
+static void load_enum(resolver *rs, const cg_table *t, cg_column *c)
+{
+	char oidbuf[16];
+	snprintf(oidbuf, sizeof(oidbuf), "%u", c->base_oid);
+	const char *params[1] = {oidbuf};
+	PGresult *res = query(rs, t->pos, q_enum, 1, params);
+	if (res == NULL)
+		return;
+	int n = PQntuples(res);
+	if ((c->enum_labels = calloc((size_t)n + 1, sizeof(*c->enum_labels))) == NULL) {
+		rs->d->oom = true;
+		rs->fatal = true;
+	}
+	for (int i = 0; i < n && !rs->fatal; i++)
+		if ((c->enum_labels[c->nenum_labels] = dup_or_fatal(rs, PQgetvalue(res, i, 0))) != NULL)
+			c->nenum_labels++;
+	PQclear(res);
+}
+
 static void load_columns(resolver *rs, cg_table *t)
 {
 	PGresult *res = query_table(rs, t, q_columns);
@@ -155,6 +178,8 @@ static void load_columns(resolver *rs, cg_table *t)
 			break;
 		}
 		c->storage = pgtype_storage_of(c->base_oid);
+		if (c->category == 'E')
+			load_enum(rs, t, c);
 	}
 	PQclear(res);
 }

@@ -960,6 +960,8 @@ void cg_gen_fingerprint(cg_group *const *groups, size_t n, char buf[17])
 				fnv_int(&f, tb->cols[c].typmod);
 				fnv_put(&f, tb->cols[c].type_name);
 				fnv_int(&f, tb->cols[c].storage);
+				for (size_t k = 0; k < tb->cols[c].nenum_labels; k++) /* their order and names */
+					fnv_put(&f, tb->cols[c].enum_labels[k]);
 			}
 			for (size_t k = 0; k < tb->npk; k++)
 				fnv_int(&f, tb->pk[k]);

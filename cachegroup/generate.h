@@ -55,6 +55,8 @@
 #define CG_META_CACHE_ID "cache_id"
 #define CG_META_COLLATION_C "collation_c"
 #define CG_META_COLLATION_LOCALE "collation_locale"
+/* "t" when enum columns are answered (the DDL event triggers are installed: hit/hitschema.h), else "f" */
+#define CG_META_ENUM_COLUMNS "enum_columns"
 #ifndef CG_GENERATE_H
 #define CG_GENERATE_H
 

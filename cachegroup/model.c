@@ -102,6 +102,9 @@ static void free_table(cg_table *t)
 		free(t->cols[i].name);
 		free(t->cols[i].type_name);
 		free(t->cols[i].type_base);
+		for (size_t k = 0; k < t->cols[i].nenum_labels; k++)
+			free(t->cols[i].enum_labels[k]);
+		free(t->cols[i].enum_labels);
 	}
 	free(t->cols);
 	free(t->pk);

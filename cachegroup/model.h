@@ -84,6 +84,9 @@ struct cg_column {
 	bool not_null;
 	bool unique;            /* a one-column primary key or unique index */
 	pgtype_storage storage; /* common/pgtype.h, by base_oid */
+	/* an enum (category 'E'): its labels in their sort order (pg_enum.enumsortorder) */
+	char **enum_labels;
+	size_t nenum_labels;
 };
 
 /* A cache table. */

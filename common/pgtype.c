@@ -53,6 +53,14 @@ static const pgtype type_table[] = {
         {3802, "jsonb", "jsonb", -1, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, EXACT},
 };
 
+static const pgtype enum_row = {
+        0, "enum", "enum", 4, PGTYPE_ST_TEXT, PGTYPE_FAM_OPAQUE, EQ | OUT | PGTYPE_OPS_ENUM_ORDER};
+
+const pgtype *pgtype_enum(void)
+{
+	return &enum_row;
+}
+
 const pgtype *pgtype_lookup(uint32_t oid)
 {
 	for (size_t i = 0; i < CB_ARRAY_LEN(type_table); i++)

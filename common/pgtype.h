@@ -10,9 +10,10 @@
  * cache (binding fetched values), the SQL front end (what may be compared,
  * ordered, summed) and the hit path (rendering) all read these rows, so
  * they cannot disagree (issue: a boolean stored as text by one and
- * compared as an integer by the other answered 0 rows).  A type without a
- * row (arrays, ranges, enums, composites, geometric, user-defined, ...) is
- * kept as opaque text: the cache stores and returns it only through a
+ * compared as an integer by the other answered 0 rows).  Every enum type
+ * shares one row (pgtype_enum: its labels are the column's, read from
+ * pg_enum by the compiler).  A type without a row (arrays, ranges,
+ * composites, geometric, user-defined, ...) is kept as opaque text: the cache stores and returns it only through a
  * statement the backend answers, never evaluates it.  Domains use their
  * base type's row.  Pure data and libc: it lives in common/ because both
  * cachegroup/ and sql/ read it.
@@ -94,19 +95,20 @@ typedef enum pgtype_family {
 } pgtype_family;
 
 /* Operation and output flags of a type. */
-#define PGTYPE_OPS_EQ 0x01          /* = <> IN in SQLite */
-#define PGTYPE_OPS_ORDER 0x02       /* < <= > >= BETWEEN ORDER BY min max */
-#define PGTYPE_OPS_ORDER_IF_C 0x04  /* ordering only under the C collation */
-#define PGTYPE_OPS_LIKE 0x08        /* LIKE as GLOB */
-#define PGTYPE_OPS_SUM 0x10         /* sum() yields int8 */
-#define PGTYPE_T_TIMEZONE 0x20      /* text output depends on the session TimeZone */
-#define PGTYPE_T_DATESTYLE 0x40     /* text output depends on the session DateStyle */
-#define PGTYPE_T_INTERVALSTYLE 0x80 /* text output depends on IntervalStyle */
-#define PGTYPE_RENDER 0x100         /* the hit path prints it exactly */
-#define PGTYPE_EXACT_EQ 0x200       /* equal values have equal stored forms: may be a fill column or RCC end */
-#define PGTYPE_SEND 0x400           /* the hit path also sends PostgreSQL's binary format (hit/render.c) */
-#define PGTYPE_OPS_TIME_KEY 0x800   /* ORDER BY, min, max through the time key of the stored text (common/pgtime.h) */
-#define PGTYPE_OPS_NUM_ORDER 0x1000 /* ORDER BY (min, max at a fixed scale) in numeric order (common/pgnumeric.h) */
+#define PGTYPE_OPS_EQ 0x01           /* = <> IN in SQLite */
+#define PGTYPE_OPS_ORDER 0x02        /* < <= > >= BETWEEN ORDER BY min max */
+#define PGTYPE_OPS_ORDER_IF_C 0x04   /* ordering only under the C collation */
+#define PGTYPE_OPS_LIKE 0x08         /* LIKE as GLOB */
+#define PGTYPE_OPS_SUM 0x10          /* sum() yields int8 */
+#define PGTYPE_T_TIMEZONE 0x20       /* text output depends on the session TimeZone */
+#define PGTYPE_T_DATESTYLE 0x40      /* text output depends on the session DateStyle */
+#define PGTYPE_T_INTERVALSTYLE 0x80  /* text output depends on IntervalStyle */
+#define PGTYPE_RENDER 0x100          /* the hit path prints it exactly */
+#define PGTYPE_EXACT_EQ 0x200        /* equal values have equal stored forms: may be a fill column or RCC end */
+#define PGTYPE_SEND 0x400            /* the hit path also sends PostgreSQL's binary format (hit/render.c) */
+#define PGTYPE_OPS_TIME_KEY 0x800    /* ORDER BY, min, max through the time key of the stored text (common/pgtime.h) */
+#define PGTYPE_OPS_NUM_ORDER 0x1000  /* ORDER BY (min, max at a fixed scale) in numeric order (common/pgnumeric.h) */
+#define PGTYPE_OPS_ENUM_ORDER 0x2000 /* ORDER BY in the labels' sort order (pgtype_enum) */
 
 typedef struct pgtype {
 	uint32_t oid;
@@ -130,6 +132,13 @@ pgtype_storage pgtype_storage_of(uint32_t oid);
 const char *pgtype_sqlite_decl(pgtype_storage s);
 /* "integer", "boolean", "text", "opaque text" for display. */
 const char *pgtype_storage_name(pgtype_storage s);
+/*
+ * The row of every enum type (its OID is the column's, not this row's 0):
+ * stored as its label, printed as stored (the text and the binary form are
+ * the label), = <> IN with a label, ORDER BY in the labels' sort order; not
+ * an entry point.  The labels are the column's (sql/schema.h).
+ */
+const pgtype *pgtype_enum(void);
 /* May SQLite evaluate ordering comparisons on values of t? */
 bool pgtype_can_order(const pgtype *t, bool collation_c);
 /* The whole table (for documentation and the check report). */

@@ -159,8 +159,9 @@ hitpath_engine *hitpath_engine_new(const hitpath_settings *s, cb_error *err)
 			log_warning("cache: %s; text ordering under the database's collation goes to the backend",
 			            why.msg);
 	}
-	if ((e->plans = plancache_new(s->groups, s->ngroups, s->collation_c, e->locale != NULL, s->max_plans, err)) ==
-	    NULL)
+	hitschema_opts opts = {
+	        .collation_c = s->collation_c, .collation_locale = e->locale != NULL, .enum_columns = s->enum_columns};
+	if ((e->plans = plancache_new(s->groups, s->ngroups, &opts, s->max_plans, err)) == NULL)
 		goto fail;
 	if (s->memo_max_bytes > 0 && (e->memo = memo_new(s->memo_max_bytes)) == NULL) {
 		cb_error_set(err, "out of memory creating the memo of answers");

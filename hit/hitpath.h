@@ -77,6 +77,8 @@ typedef struct hitpath_settings {
 	/* or under this libc locale, checked against the backend (cache/localecheck.h); NULL or "": neither.
 	 * The engine opens it (common/pglocale.h); where it cannot, text ordering goes to the backend */
 	const char *collation_locale;
+	/* enum columns are answered: the DDL event triggers report label changes (hit/hitschema.h) */
+	bool enum_columns;
 	const char *fill_timezone;     /* TimeZone of the fill session (timestamptz is stored under it) */
 	size_t max_plans;              /* plans the plan cache keeps; 0: 10000 */
 	size_t max_session_statements; /* prepared SQLite statements a connection keeps (LRU); 0: 256 */

@@ -21,7 +21,7 @@ static const char *table_schema(const cg_table *t)
 	return t->nspname != NULL ? t->nspname : "public";
 }
 
-sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool collation_locale, bool *oom, cb_error *err)
+sqlfe_schema *hitschema_build(const cg_group *g, const hitschema_opts *opts, bool *oom, cb_error *err)
 {
 	*oom = false;
 	if (g->ntables == 0) {
@@ -48,8 +48,8 @@ sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool collatio
 		cb_error_set(err, "out of memory describing cache group %s", g->name);
 		return NULL;
 	}
-	s->collation_c = collation_c;
-	s->collation_locale = collation_locale;
+	s->collation_c = opts->collation_c;
+	s->collation_locale = opts->collation_locale;
 	for (size_t t = 0; t < g->ntables; t++) {
 		const cg_table *ct = &g->tables[t];
 		int st = sqlfe_schema_add_table(s, ct->name, ct->oid, ct->complete);
@@ -65,10 +65,20 @@ sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool collatio
 			                 (col->collation == CG_COLL_C       ? SQLFE_COL_COLL_C
 			                  : col->collation == CG_COLL_OTHER ? SQLFE_COL_COLL_OTHER
 			                                                    : 0);
-			if (sqlfe_schema_add_column(s, st, col->name, col->type_oid, col->typmod, col->type_name,
-			                            (int16_t)col->attnum, flags) < 0) {
+			bool is_enum = opts->enum_columns && col->category == 'E' && col->type_oid == col->base_oid &&
+			               col->enum_labels != NULL;
+			if (is_enum)
+				flags &= ~(unsigned)SQLFE_COL_UNIQUE; /* compared in SQLite, never an entry point */
+			int sc = sqlfe_schema_add_column(s, st, col->name, col->type_oid, col->typmod, col->type_name,
+			                                 (int16_t)col->attnum, flags);
+			if (sc < 0) {
 				cb_error_set(err, "cache group %s: column %s.%s cannot be described (name too long)",
 				             g->name, ct->name, col->name);
+				goto fail;
+			}
+			if (is_enum && !sqlfe_schema_set_labels(s, st, sc, col->enum_labels, col->nenum_labels)) {
+				*oom = true;
+				cb_error_set(err, "out of memory describing cache group %s", g->name);
 				goto fail;
 			}
 		}

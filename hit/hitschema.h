@@ -19,20 +19,28 @@
 #include "common/error.h"
 #include "sql/schema.h"
 
+/* What the backend lets the cache evaluate beyond the compiled groups. */
+typedef struct hitschema_opts {
+	bool collation_c;      /* the database's default collation is C */
+	bool collation_locale; /* it is a libc locale the readers compare as the backend does (sql/schema.h) */
+	bool enum_columns;     /* enum columns are answered (the DDL event triggers report label changes) */
+} hitschema_opts;
+
 /*
  * A new sqlfe_schema for the resolved and analysed group g: every cache
  * table with its backend OID and `complete` flag, every column with its
  * type OID, typmod, type name, attribute number and the flags unique (a
  * one-column key), fill (a fill column) and the column's collation when it
- * is not the database's default, and every RCC.  collation_c says whether
- * the database's default collation is C, collation_locale whether it is a
- * locale the readers compare as the backend does (the cache orders the
- * text of a column only when the column's collation is C, or is the
- * default and one of these holds).  Returns NULL with the cause in err when the
- * group cannot be described: its tables lie in several schemas, a name is
- * longer than the front end allows, or memory ran out (*oom set).
+ * is not the database's default, and every RCC.  opts says whether the
+ * database's default collation is C or a locale the readers compare as the
+ * backend does (the cache orders the text of a column only when the
+ * column's collation is C, or is the default and one of these holds), and
+ * whether enum columns (their type OID its own, not a domain's) carry their
+ * labels (else they are opaque: their statements go to the backend).
+ * Returns NULL with the cause in err when the group cannot be described:
+ * its tables lie in several schemas, a name is longer than the front end
+ * allows, or memory ran out (*oom set).
  */
-CB_MUSTCHECK sqlfe_schema *hitschema_build(const cg_group *g, bool collation_c, bool collation_locale, bool *oom,
-                                           cb_error *err);
+CB_MUSTCHECK sqlfe_schema *hitschema_build(const cg_group *g, const hitschema_opts *opts, bool *oom, cb_error *err);
 
 #endif /* CB_HITSCHEMA_H */

@@ -30,8 +30,8 @@ struct plancache {
 	_Atomic uint64_t parses, plan_hits, evicted;
 };
 
-plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, bool collation_locale,
-                         size_t max_plans, cb_error *err)
+plancache *plancache_new(cg_group *const *groups, size_t ngroups, const hitschema_opts *opts, size_t max_plans,
+                         cb_error *err)
 {
 	plancache *pc = calloc(1, sizeof(*pc));
 	if (pc == NULL || (pc->schemas = calloc(ngroups ? ngroups : 1, sizeof(*pc->schemas))) == NULL) {
@@ -45,7 +45,7 @@ plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation
 	for (size_t g = 0; g < ngroups; g++) {
 		bool oom = false;
 		cb_error why;
-		pc->schemas[g] = hitschema_build(groups[g], collation_c, collation_locale, &oom, &why);
+		pc->schemas[g] = hitschema_build(groups[g], opts, &oom, &why);
 		if (pc->schemas[g] != NULL)
 			continue;
 		if (oom) {

@@ -39,6 +39,7 @@
 
 #include "cachegroup/model.h"
 #include "common/error.h"
+#include "hit/hitschema.h"
 #include "sql/plan.h"
 
 typedef struct plancache plancache;
@@ -68,12 +69,10 @@ typedef struct plancache_plan {
 
 /*
  * A plan cache over the compiled groups (borrowed: they must outlive it);
- * collation_c: the backend database's default collation is C;
- * collation_locale: it is a libc locale the readers compare as the backend
- * does (sqlfe_schema.collation_locale); max_plans 0: 10000.  NULL with err
- * when out of memory.
+ * opts: what the backend lets the cache evaluate (hit/hitschema.h);
+ * max_plans 0: 10000.  NULL with err when out of memory.
  */
-CB_MUSTCHECK plancache *plancache_new(cg_group *const *groups, size_t ngroups, bool collation_c, bool collation_locale,
+CB_MUSTCHECK plancache *plancache_new(cg_group *const *groups, size_t ngroups, const hitschema_opts *opts,
                                       size_t max_plans, cb_error *err);
 void plancache_free(plancache *pc);
 

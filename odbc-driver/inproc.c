@@ -33,6 +33,7 @@ typedef struct engine {
 	char *path;
 	char fingerprint[17];
 	char collation_locale[128]; /* the meta's: text ordered under it (hitpath_settings) */
+	bool enum_columns;          /* the meta's: enum columns answered (hitpath_settings) */
 	cg_group **groups;
 	size_t ngroups;
 	size_t ntables[SQLFE_STMTCLASS_MAX_GROUPS];
@@ -113,6 +114,7 @@ typedef struct meta {
 	char fill_timezone[64];
 	bool collation_c, have_collation;
 	char collation_locale[128];
+	bool enum_columns;
 	size_t ngroups;
 	char **names, **sources; /* [ngroups] */
 } meta;
@@ -181,6 +183,8 @@ static bool meta_read(const char *path, meta *m, char *why, size_t cap)
 					m->have_collation = true;
 				} else if (strcmp(k, CG_META_COLLATION_LOCALE) == 0) {
 					snprintf(m->collation_locale, sizeof(m->collation_locale), "%s", v);
+				} else if (strcmp(k, CG_META_ENUM_COLUMNS) == 0) {
+					m->enum_columns = strcmp(v, "t") == 0;
 				} else if (strcmp(k, CG_META_GROUPS) == 0)
 					m->ngroups = strtoul(v, NULL, 10);
 			} else if ((i = meta_index(k, CG_META_GROUP_NAME, m->ngroups)) >= 0) {
@@ -548,6 +552,7 @@ static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *w
 	}
 	cg_gen_fingerprint(e->groups, e->ngroups, e->fingerprint);
 	snprintf(e->collation_locale, sizeof(e->collation_locale), "%s", m->collation_locale);
+	e->enum_columns = m->enum_columns;
 	if (strcmp(e->fingerprint, m->fingerprint) != 0) {
 		snprintf(
 		        why, cap,
@@ -571,6 +576,7 @@ static engine *engine_build(PGconn *pg, const char *path, const meta *m, char *w
 	                       .ngroups = e->ngroups,
 	                       .collation_c = m->collation_c,
 	                       .collation_locale = m->collation_locale,
+	                       .enum_columns = m->enum_columns,
 	                       .fill_timezone = m->fill_timezone,
 	                       .reader_fingerprint = e->fingerprint,
 	                       .hold_us = hold_us,
@@ -612,7 +618,7 @@ static engine *engine_get(PGconn *pg, const char *path, const char *cache_id, ch
 	engine *e;
 	for (e = engines; e != NULL; e = e->next)
 		if (!e->stale && strcmp(e->path, path) == 0 && strcmp(e->fingerprint, m.fingerprint) == 0 &&
-		    strcmp(e->collation_locale, m.collation_locale) == 0)
+		    strcmp(e->collation_locale, m.collation_locale) == 0 && e->enum_columns == m.enum_columns)
 			break;
 	if (e == NULL && (e = engine_build(pg, path, &m, why, cap)) != NULL) {
 		/* the file was rebuilt for other groups: engines of its old groups go once unused */

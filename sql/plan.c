@@ -273,6 +273,21 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind
 		if (v == dst)
 			*used += len + 1;
 		return SQLFE_BOUND_OK;
+	case SQLFE_BIND_ENUM: {
+		/* read as the enum (declared so, or not declared): exactly one of its labels, or PostgreSQL's error */
+		if (declared != 0 && declared != b->type_oid)
+			return SQLFE_BOUND_BACKEND;
+		bool label = false;
+		for (int k = 0; k < b->nlabels && !label; k++)
+			label = strlen(b->labels[k]) == len && memcmp(b->labels[k], v, len) == 0;
+		if (!label)
+			return SQLFE_BOUND_BACKEND;
+		out->s = v;
+		out->len = len;
+		if (v == dst)
+			*used += len + 1;
+		return SQLFE_BOUND_OK;
+	}
 	case SQLFE_BIND_GLOB: {
 		size_t gl;
 		char *g;

@@ -51,12 +51,15 @@ typedef enum sqlfe_bind_as {
 	SQLFE_BIND_BOOL,
 	SQLFE_BIND_GLOB,
 	SQLFE_BIND_LIMIT,
+	SQLFE_BIND_ENUM, /* text that must be one of labels (else the backend gives PostgreSQL's error) */
 } sqlfe_bind_as;
 
 typedef struct sqlfe_binding {
 	sqlfe_value val; /* CONST text owned by the plan */
 	sqlfe_bind_as as;
-	uint32_t type_oid; /* PostgreSQL type the value is read as */
+	uint32_t type_oid;   /* PostgreSQL type the value is read as */
+	char *const *labels; /* SQLFE_BIND_ENUM: the column's (the schema's, borrowed) */
+	int nlabels;
 } sqlfe_binding;
 
 typedef struct sqlfe_probe {

@@ -25,8 +25,14 @@ void sqlfe_schema_free(sqlfe_schema *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < s->ntables; i++)
+	for (int i = 0; i < s->ntables; i++) {
+		for (int c = 0; c < s->tables[i].ncols; c++) {
+			for (int k = 0; k < s->tables[i].cols[c].nlabels; k++)
+				free(s->tables[i].cols[c].labels[k]);
+			free(s->tables[i].cols[c].labels);
+		}
 		free(s->tables[i].cols);
+	}
 	free(s->tables);
 	free(s->rccs);
 	free(s);
@@ -72,6 +78,33 @@ int sqlfe_schema_add_column(sqlfe_schema *s, int t, const char *name, uint32_t t
 	nc[tab->ncols].attnum = attnum;
 	nc[tab->ncols].flags = flags;
 	return tab->ncols++;
+}
+
+bool sqlfe_schema_set_labels(sqlfe_schema *s, int t, int c, char *const *labels, size_t n)
+{
+	sqlfe_column *col = &s->tables[t].cols[c];
+	if ((col->labels = calloc(n + 1, sizeof(*col->labels))) == NULL)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		if ((col->labels[k] = strdup(labels[k])) == NULL)
+			return false; /* the ones copied are freed with the schema */
+		col->nlabels++;
+	}
+	col->flags |= SQLFE_COL_ENUM;
+	return true;
+}
+
+const pgtype *sqlfe_schema_column_type(const sqlfe_column *c)
+{
+	return (c->flags & SQLFE_COL_ENUM) ? pgtype_enum() : pgtype_output(c->type_oid);
+}
+
+int sqlfe_schema_label(const sqlfe_column *c, const char *v, size_t len)
+{
+	for (int k = 0; k < c->nlabels; k++)
+		if (strlen(c->labels[k]) == len && memcmp(c->labels[k], v, len) == 0)
+			return k;
+	return -1;
 }
 
 bool sqlfe_schema_add_rcc(sqlfe_schema *s, const char *src_table, const char *src_col, const char *dst_table,

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/contract.h"
+#include "common/pgtype.h"
 
 #define SQLFE_NAME_MAX 64
 
@@ -28,6 +29,7 @@
 /* The column's collation when it is not the database's default (sqlfe_schema.collation_c): */
 #define SQLFE_COL_COLL_C 0x04     /* C or POSIX: text orders bytewise as in SQLite */
 #define SQLFE_COL_COLL_OTHER 0x08 /* another one (ICU, a language): text never ordered in SQLite */
+#define SQLFE_COL_ENUM 0x10       /* an enum: labels (sqlfe_schema_set_labels), typed by pgtype_enum() */
 
 typedef struct sqlfe_column sqlfe_column;
 typedef struct sqlfe_table sqlfe_table;
@@ -41,6 +43,8 @@ struct sqlfe_column {
 	char type_name[SQLFE_NAME_MAX];
 	int16_t attnum; /* backend attribute number, for RowDescription */
 	unsigned flags;
+	char **labels; /* SQLFE_COL_ENUM: the enum's labels in their sort order (owned by the schema) */
+	int nlabels;
 };
 
 struct sqlfe_table {
@@ -78,6 +82,16 @@ int sqlfe_schema_add_table(sqlfe_schema *s, const char *name, uint32_t oid, bool
 /* Add a column to table t; returns its index or -1. */
 int sqlfe_schema_add_column(sqlfe_schema *s, int t, const char *name, uint32_t type_oid, int32_t typmod,
                             const char *type_name, int16_t attnum, unsigned flags) CB_MUSTCHECK;
+/*
+ * Make column c of table t an enum with labels[0..n) in their sort order
+ * (copied); false when out of memory.
+ */
+bool sqlfe_schema_set_labels(sqlfe_schema *s, int t, int c, char *const *labels, size_t n) CB_MUSTCHECK;
+/* The type row column c is compared, ordered and printed by: pgtype_enum() for an enum, else its type's. */
+const pgtype *sqlfe_schema_column_type(const sqlfe_column *c);
+/* The position of label v[0..len) among enum column c's labels, or -1 when it is none of them. */
+int sqlfe_schema_label(const sqlfe_column *c, const char *v, size_t len);
+
 /* Add the RCC src_table.src_col -> dst_table.dst_col by names; false when a name is unknown. */
 bool sqlfe_schema_add_rcc(sqlfe_schema *s, const char *src_table, const char *src_col, const char *dst_table,
                           const char *dst_col) CB_MUSTCHECK;

@@ -16,7 +16,7 @@ const sqlfe_column *sqlfe_subset_column(const sqlfe_schema *s, const sqlfe_resol
 
 static const pgtype *col_type(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
-	return pgtype_output(sqlfe_subset_column(s, res, e)->type_oid);
+	return sqlfe_schema_column_type(sqlfe_subset_column(s, res, e));
 }
 
 static bool resolve_from(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *res)
@@ -135,9 +135,30 @@ static bool note_param(sqlfe_stmt *st, sqlfe_resolved *res, int n, uint32_t oid,
 	return true;
 }
 
-/* May value v be compared with a column of type t in SQLite? */
-static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const pgtype *t, const sqlfe_value *v)
+/*
+ * May value v be compared with enum column c?  A string constant may (it
+ * must be one of the labels when bound, sql/plan.h, else the backend gives
+ * its error); a parameter is typed as the enum, as PostgreSQL types it.
+ */
+static bool enum_value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_column *c, const sqlfe_value *v)
 {
+	if (v->src == SQLFE_SRC_PARAM) {
+		if (v->cast != 0) /* $n::T against an enum: PostgreSQL's operator lookup decides */
+			return sqlfe_parse_backend(st, "parameter $%d cast, compared with enum %s", v->index,
+			                           c->type_name);
+		return note_param(st, res, v->index, c->type_oid, 0);
+	}
+	if (v->kind == SQLFE_LIT_STRING && v->cast == 0)
+		return true;
+	return sqlfe_parse_backend(st, "enum %s compared with a constant that is not a string", c->type_name);
+}
+
+/* May value v be compared with column c of type t in SQLite? */
+static bool value_fits(sqlfe_stmt *st, sqlfe_resolved *res, const sqlfe_column *c, const pgtype *t,
+                       const sqlfe_value *v)
+{
+	if (c->flags & SQLFE_COL_ENUM)
+		return enum_value_fits(st, res, c, v);
 	if (v->src == SQLFE_SRC_PARAM) /* PostgreSQL types $n compared with varchar as text */
 		return note_param(st, res, v->index, t->family == PGTYPE_FAM_TEXT ? PGTYPE_OID_TEXT : t->oid, v->cast);
 	switch (t->family) {
@@ -168,7 +189,8 @@ static bool can_order(const sqlfe_schema *s, const sqlfe_resolved *res, const sq
 /* May SQLite sort by the column of e (ORDER BY): ordered as stored, by its time key, or in numeric order? */
 static bool can_sort(const sqlfe_schema *s, const sqlfe_resolved *res, const sqlfe_expr *e)
 {
-	return can_order(s, res, e) || (col_type(s, res, e)->flags & (PGTYPE_OPS_TIME_KEY | PGTYPE_OPS_NUM_ORDER));
+	return can_order(s, res, e) ||
+	       (col_type(s, res, e)->flags & (PGTYPE_OPS_TIME_KEY | PGTYPE_OPS_NUM_ORDER | PGTYPE_OPS_ENUM_ORDER));
 }
 
 /*
@@ -181,6 +203,8 @@ static bool can_extreme(const sqlfe_schema *s, const sqlfe_resolved *res, const 
 {
 	if (col_type(s, res, e)->flags & PGTYPE_OPS_NUM_ORDER)
 		return sqlfe_subset_column(s, res, e)->typmod >= 0;
+	if (col_type(s, res, e)->flags & PGTYPE_OPS_ENUM_ORDER) /* the label of the least position: not translated */
+		return false;
 	return can_sort(s, res, e);
 }
 
@@ -242,6 +266,14 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 			t2 = col_type(s, res, p->r);
 			if (t2->family != t->family)
 				return sqlfe_parse_backend(st, "comparison of %s with %s", t->name, t2->name);
+			/* enums: of one type (PostgreSQL has no operator between two), for = and <> */
+			if ((t->flags | t2->flags) & PGTYPE_OPS_ENUM_ORDER) {
+				const sqlfe_column *cl = sqlfe_subset_column(s, res, p->l),
+				                   *cr = sqlfe_subset_column(s, res, p->r);
+				if (t != t2 || cl->type_oid != cr->type_oid)
+					return sqlfe_parse_backend(st, "comparison of %s with %s", cl->type_name,
+					                           cr->type_name);
+			}
 			/* two text columns ordered under different collations (PostgreSQL: no collation to use) */
 			if (p->op != SQLFE_OP_EQ && p->op != SQLFE_OP_NE && t->family == PGTYPE_FAM_TEXT &&
 			    sqlfe_schema_column_locale(s, sqlfe_subset_column(s, res, p->l)) !=
@@ -251,7 +283,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 		}
 		if (p->r->kind != SQLFE_X_VALUE)
 			return sqlfe_parse_backend(st, "condition");
-		return value_fits(st, res, t, &p->r->val);
+		return value_fits(st, res, sqlfe_subset_column(s, res, p->l), t, &p->r->val);
 	case SQLFE_P_IN:
 	case SQLFE_P_BETWEEN:
 		if (!op_allowed(st, s, res, p->l, p->kind == SQLFE_P_IN ? SQLFE_OP_EQ : SQLFE_OP_LE))
@@ -260,7 +292,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 			if (p->list[i]->kind != SQLFE_X_VALUE)
 				return sqlfe_parse_backend(st, "%s with a column in the list",
 				                           p->kind == SQLFE_P_IN ? "IN" : "BETWEEN");
-			if (!value_fits(st, res, t, &p->list[i]->val))
+			if (!value_fits(st, res, sqlfe_subset_column(s, res, p->l), t, &p->list[i]->val))
 				return false;
 		}
 		return true;
@@ -272,7 +304,7 @@ static bool check_pred(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *re
 			return sqlfe_parse_backend(st, "LIKE on type %s", t->name);
 		if (p->r->kind != SQLFE_X_VALUE)
 			return sqlfe_parse_backend(st, "LIKE with a column pattern");
-		return value_fits(st, res, t, &p->r->val);
+		return value_fits(st, res, sqlfe_subset_column(s, res, p->l), t, &p->r->val);
 	}
 	return sqlfe_parse_backend(st, "condition");
 }
@@ -293,7 +325,7 @@ static bool check_target(sqlfe_stmt *st, const sqlfe_schema *s, sqlfe_resolved *
 			if (e->occ >= 0 && e->occ != i)
 				continue;
 			for (int c = 0; c < tab->ncols; c++)
-				if (pgtype_output(tab->cols[c].type_oid) == NULL)
+				if (sqlfe_schema_column_type(&tab->cols[c]) == NULL)
 					return sqlfe_parse_backend(st, "column %s of type %s not cached",
 					                           tab->cols[c].name, tab->cols[c].type_name);
 		}

@@ -67,6 +67,9 @@ static void bind(tctx *t, const sqlfe_value *v, sqlfe_bind_as as, uint32_t oid)
 	cb_sb_put(&t->sql, buf);
 }
 
+/* Bind v compared with column cd: as its type reads it; an enum's value checked against its labels. */
+static void bind_for(tctx *t, const sqlfe_value *v, const sqlfe_column *cd);
+
 static sqlfe_bind_as bind_as_for(const pgtype *ty)
 {
 	switch (ty->family) {
@@ -79,9 +82,23 @@ static sqlfe_bind_as bind_as_for(const pgtype *ty)
 	}
 }
 
+static void bind_for(tctx *t, const sqlfe_value *v, const sqlfe_column *cd)
+{
+	const pgtype *ty = sqlfe_schema_column_type(cd);
+	if (!(cd->flags & SQLFE_COL_ENUM)) {
+		bind(t, v, bind_as_for(ty), ty->oid);
+		return;
+	}
+	bind(t, v, SQLFE_BIND_ENUM, cd->type_oid);
+	if (!t->oom) {
+		t->plan->binds[t->plan->nbinds - 1].labels = cd->labels;
+		t->plan->binds[t->plan->nbinds - 1].nlabels = cd->nlabels;
+	}
+}
+
 static const pgtype *type_of(tctx *t, const sqlfe_expr *e)
 {
-	return pgtype_output(sqlfe_subset_column(t->s, t->res, e)->type_oid);
+	return sqlfe_schema_column_type(sqlfe_subset_column(t->s, t->res, e));
 }
 
 static sqlfe_outcol *add_col(tctx *t, size_t *cap)
@@ -112,7 +129,7 @@ static void out_column(tctx *t, int occ, int col, const char *alias, size_t *cap
 	set_name(c, alias != NULL ? alias : cd->name);
 	c->table_oid = tab->oid;
 	c->attnum = cd->attnum;
-	c->type = pgtype_output(cd->type_oid);
+	c->type = sqlfe_schema_column_type(cd);
 	c->type_oid = cd->type_oid;
 	c->typlen = c->type->typlen;
 	c->typmod = cd->typmod;
@@ -214,6 +231,20 @@ static void translate_target(tctx *t, const sqlfe_target *tg, size_t *cap, bool 
 	}
 }
 
+/* An enum column's position among its labels, the order PostgreSQL sorts it in: CASE col WHEN 'l' THEN k ... END. */
+static void enum_position(tctx *t, const sqlfe_expr *e)
+{
+	const sqlfe_column *cd = sqlfe_subset_column(t->s, t->res, e);
+	cb_sb_put(&t->sql, "CASE ");
+	col_ref(t, e->occ, e->col);
+	for (int k = 0; k < cd->nlabels; k++) {
+		cb_sb_put(&t->sql, " WHEN ");
+		cb_sb_literal(&t->sql, cd->labels[k]);
+		cb_sb_printf(&t->sql, " THEN %d", k);
+	}
+	cb_sb_put(&t->sql, " END");
+}
+
 static const char *op_sql(sqlfe_op op)
 {
 	static const char *ops[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
@@ -223,6 +254,7 @@ static const char *op_sql(sqlfe_op op)
 static void translate_pred(tctx *t, const sqlfe_pred *p)
 {
 	const pgtype *ty = type_of(t, p->l);
+	const sqlfe_column *cd = sqlfe_subset_column(t->s, t->res, p->l);
 
 	col_ref(t, p->l->occ, p->l->col);
 	switch (p->kind) {
@@ -233,23 +265,23 @@ static void translate_pred(tctx *t, const sqlfe_pred *p)
 		if (p->r->kind == SQLFE_X_COLUMN)
 			col_ref(t, p->r->occ, p->r->col);
 		else
-			bind(t, &p->r->val, bind_as_for(ty), ty->oid);
+			bind_for(t, &p->r->val, cd);
 		return;
 	case SQLFE_P_IN:
 		cb_sb_put(&t->sql, " IN (");
 		for (int i = 0; i < p->nlist; i++) {
 			if (i > 0)
 				cb_sb_put(&t->sql, ", ");
-			bind(t, &p->list[i]->val, bind_as_for(ty), ty->oid);
+			bind_for(t, &p->list[i]->val, cd);
 		}
 		cb_sb_put(&t->sql, ")");
 		return;
 	case SQLFE_P_BETWEEN:
 		locale_collate(t, p->l);
 		cb_sb_put(&t->sql, " BETWEEN ");
-		bind(t, &p->list[0]->val, bind_as_for(ty), ty->oid);
+		bind_for(t, &p->list[0]->val, cd);
 		cb_sb_put(&t->sql, " AND ");
-		bind(t, &p->list[1]->val, bind_as_for(ty), ty->oid);
+		bind_for(t, &p->list[1]->val, cd);
 		return;
 	case SQLFE_P_ISNULL:
 		cb_sb_put(&t->sql, " IS NULL");
@@ -306,7 +338,10 @@ bool sqlfe_translate(sqlfe_stmt *st, const sqlfe_schema *s, const sqlfe_resolved
 		bool time_key = type_of(&t, so->e)->flags & PGTYPE_OPS_TIME_KEY; /* its text is not in time order */
 		if (time_key)
 			cb_sb_put(&t.sql, SQLFE_TIME_KEY_FUNCTION "(");
-		col_ref(&t, so->e->occ, so->e->col);
+		if (type_of(&t, so->e)->flags & PGTYPE_OPS_ENUM_ORDER)
+			enum_position(&t, so->e);
+		else
+			col_ref(&t, so->e->occ, so->e->col);
 		if (time_key)
 			cb_sb_put(&t.sql, ")");
 		if (type_of(&t, so->e)->flags & PGTYPE_OPS_NUM_ORDER) /* its text is not in numeric order */

@@ -263,6 +263,17 @@ static void cachesvc_on_ddl(void *arg)
 	cachesvc_catalog_changed(arg);
 }
 
+/* Whether a cached table has an enum column. */
+static bool cachesvc_has_enums(const cachesvc *s)
+{
+	for (size_t g = 0; g < s->ngroups; g++)
+		for (size_t t = 0; t < s->groups[g]->ntables; t++)
+			for (size_t c = 0; c < s->groups[g]->tables[t].ncols; c++)
+				if (s->groups[g]->tables[t].cols[c].nenum_labels > 0)
+					return true;
+	return false;
+}
+
 /*
  * The change stream (src/replica.h).  Without it the cache answers only
  * with require_stream = off (writes it cannot see: warned), else nothing.
@@ -302,6 +313,12 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 		if (cfg->memo_backend_mb > 0 && s->ddl_triggers &&
 		    (s->backmemo = backmemo_new((size_t)cfg->memo_backend_mb << 20, s->groups, s->ngroups)) == NULL)
 			return false;
+		if (!s->ddl_triggers && cachesvc_has_enums(s))
+			log_warning(
+			        "cache: enum columns go to the backend: answering them needs the DDL event triggers "
+			        "(ALTER TYPE ... RENAME VALUE changes cached rows without a row change); run cbcached "
+			        "--install-backend -c %s",
+			        cfg->path);
 		if (cfg->memo_backend_mb > 0 && !s->ddl_triggers)
 			log_warning("cache: no memo of backend answers: it needs the DDL event triggers (a function or "
 			            "column changed elsewhere would go unseen); run cbcached --install-backend -c %s",
@@ -381,7 +398,8 @@ static bool cachesvc_publish_groups(cachesvc *s, cb_error *err)
 	       cachedb_meta_set(s->admin, CG_META_GROUPS, count, err) &&
 	       cachedb_meta_set(s->admin, CG_META_FILL_TIMEZONE, s->fill_tz, err) &&
 	       cachedb_meta_set(s->admin, CG_META_COLLATION_C, s->collation_c ? "t" : "f", err) &&
-	       cachedb_meta_set(s->admin, CG_META_COLLATION_LOCALE, s->collation_locale, err);
+	       cachedb_meta_set(s->admin, CG_META_COLLATION_LOCALE, s->collation_locale, err) &&
+	       cachedb_meta_set(s->admin, CG_META_ENUM_COLUMNS, s->ddl_triggers ? "t" : "f", err);
 }
 
 bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
@@ -486,6 +504,7 @@ bool cachesvc_launch(cachesvc *s, const cfg_config *cfg, cb_error *err)
 	                        .ngroups = s->ngroups,
 	                        .collation_c = s->collation_c,
 	                        .collation_locale = s->collation_locale,
+	                        .enum_columns = s->ddl_triggers,
 	                        .fill_timezone = s->fill_tz,
 	                        .memo_max_bytes = (size_t)cfg->memo_max_mb << 20,
 	                        .max_plans = (size_t)cfg->max_plans,

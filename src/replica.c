@@ -593,6 +593,47 @@ static void ddl_message(replica *r, const pgoutput_message *m)
 }
 
 /* After DDL on cache tables committed: compare their columns in the catalog with the group's. */
+/*
+ * After a DDL transaction: the tables with an enum column whose labels or
+ * their order are not the compiled ones any more (ALTER TYPE ... ADD VALUE,
+ * RENAME VALUE: its event trigger names no table) are marked changed.
+ */
+static void check_enum_labels(replica *r, cg_group *const *groups, size_t ngroups)
+{
+	for (size_t g = 0; g < ngroups; g++)
+		for (size_t t = 0; t < groups[g]->ntables; t++) {
+			const cg_table *tb = &groups[g]->tables[t];
+			for (size_t c = 0; c < tb->ncols; c++) {
+				const cg_column *col = &tb->cols[c];
+				if (col->enum_labels == NULL)
+					continue;
+				char oid[16];
+				snprintf(oid, sizeof(oid), "%u", col->base_oid);
+				const char *params[1] = {oid};
+				PGresult *res =
+				        r->cat_pg == NULL
+				                ? NULL
+				                : PQexecParams(
+				                          r->cat_pg,
+				                          "SELECT enumlabel FROM pg_catalog.pg_enum WHERE enumtypid = "
+				                          "$1::pg_catalog.oid ORDER BY enumsortorder",
+				                          1, NULL, params, NULL, NULL, 0);
+				bool same = PQresultStatus(res) == PGRES_TUPLES_OK &&
+				            (size_t)PQntuples(res) == col->nenum_labels;
+				for (size_t k = 0; same && k < col->nenum_labels; k++)
+					same = strcmp(PQgetvalue(res, (int)k, 0), col->enum_labels[k]) == 0;
+				PQclear(res);
+				if (!same) {
+					char why[200];
+					snprintf(why, sizeof(why), "ALTER TYPE: the labels of %s (column %s) changed",
+					         col->type_name, col->name);
+					apply_mark_changed(r->ap, g, t, why);
+					break;
+				}
+			}
+		}
+}
+
 static void check_ddl_tables(replica *r)
 {
 	cb_error err;
@@ -602,6 +643,16 @@ static void check_ddl_tables(replica *r)
 			if (apply_find_table(r->ap, r->ddl_oids[i], &g, &t))
 				apply_mark_changed(r->ap, g, t, "DDL, and its columns could not be read");
 		}
+		size_t ng;
+		cg_group *const *groups = cachedb_groups(r->set.db, &ng);
+		for (size_t g = 0; g < ng; g++)
+			for (size_t t = 0; t < groups[g]->ntables; t++)
+				for (size_t c = 0; c < groups[g]->tables[t].ncols; c++)
+					if (groups[g]->tables[t].cols[c].enum_labels != NULL) {
+						apply_mark_changed(r->ap, g, t,
+						                   "DDL, and its enum labels could not be read");
+						break;
+					}
 		return;
 	}
 	cg_group *const *groups = cachedb_groups(r->set.db, &r->ngroups);
@@ -642,6 +693,7 @@ static void check_ddl_tables(replica *r)
 		if (why[0] != '\0')
 			apply_mark_changed(r->ap, g, t, why);
 	}
+	check_enum_labels(r, groups, r->ngroups);
 }
 
 /*

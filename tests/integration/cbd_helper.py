@@ -96,6 +96,60 @@ def wait_stat(daemon, name, at_least, seconds=30):
     return True
 
 
+_ODBC_CLIENT = r"""
+import json, sys
+import pyodbc
+stmts, db = json.loads(sys.argv[1]), sys.argv[2]
+out = {}
+for dsn in ("cbtest", "pgtest"):
+    cn = pyodbc.connect("DSN=%s;Database=%s" % (dsn, db), autocommit=True)
+    cur = cn.cursor()
+    for r in range(2 if dsn == "cbtest" else 1):
+        out[dsn] = [[[None if v is None else str(v) for v in row] for row in cur.execute(s).fetchall()] for s in stmts]
+        if dsn == "cbtest" and r == 0:
+            print("warm", flush=True)
+            sys.stdin.readline()  # the parent waits for the fills and the reader gate
+    cn.close()
+print(json.dumps(out))
+"""
+
+
+def check_odbc_in_process(daemon, stmts, database="movies"):
+    """The statements through the cbcache ODBC driver in a pyodbc client
+    (InProcess on), a cold round then a warm one, and through psqlODBC
+    straight to PostgreSQL: the warm round's rows equal psqlODBC's, and it
+    is answered in the client's process (in_process_hits; at most 2
+    statements, the driver's own, reach cbcached)."""
+    d = daemon
+    odir = os.path.join(d.dir, "odbc")
+    env = dict(os.environ, CB_ODBC_SOCKET=d.dir, CB_ODBC_PORT=str(d.port))
+    env.pop("LD_PRELOAD", None)
+    subprocess.run(["bash", os.path.join(os.environ["top_srcdir"], "tests/odbc/odbcini-gen.sh"), odir], check=True,
+                   env=env)
+    lib = os.path.join(BUILD, "odbc-driver/.libs/libcbcacheodbc.so")
+    ldd = subprocess.run(["ldd", lib], capture_output=True, text=True).stdout
+    preload = " ".join(line.split()[2] for line in ldd.splitlines() if "libasan" in line or "libtsan" in line)
+    cenv = dict(env, ODBCSYSINI=odir, ODBCINI=os.path.join(odir, "odbc.ini"), LD_PRELOAD=preload,
+                ASAN_OPTIONS="detect_leaks=0")
+    child = subprocess.Popen(["/usr/bin/python3", "-c", _ODBC_CLIENT, json.dumps(stmts), database], env=cenv,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    check(child.stdout.readline().strip() == "warm", "ODBC: the cold round ran", d)
+    d.admin("WAIT", "FILLS", "20000")
+    check(wait_stat(d, "reader_gate_open", 1), "ODBC: the reader gate is open", d)
+    s0, i0 = d.stats()["statements"], d.stats()["in_process_hits"]
+    child.stdin.write("\n")
+    child.stdin.flush()
+    out = json.loads(child.stdout.read())
+    check(child.wait() == 0, "ODBC: the client ran", d)
+    wait_stat(d, "in_process_hits", i0 + len(stmts))  # reported after the answers: waited for, then checked
+    relayed, inproc = d.stats()["statements"] - s0, d.stats()["in_process_hits"] - i0
+    for n, sql in enumerate(stmts):
+        check(out["cbtest"][n] == out["pgtest"][n], "ODBC in-process: psqlODBC's rows: %s" % sql, d)
+    check(relayed <= 2 and inproc >= len(stmts),
+          "ODBC: the warm round answered in-process (%d statements reached cbcached, %d in-process hits)"
+          % (relayed, inproc), d)
+
+
 class Race:
     """Threads racing for a while.  Each loop is (name, make): make() runs in
     its thread (its connections) and returns the step, called until the race

@@ -27,7 +27,6 @@ accents, punctuation, spaces).
   and the same statements go to PostgreSQL (no cache hit), with the same
   answers.
 """
-import json
 import os
 import subprocess
 import sys
@@ -141,55 +140,6 @@ def run_extended(d, what):
     cb.close()
 
 
-ODBC_CLIENT = r"""
-import json, sys
-import pyodbc
-stmts, db, rounds = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-out = {}
-for dsn in ("cbtest", "pgtest"):
-    cn = pyodbc.connect("DSN=%s;Database=%s" % (dsn, db), autocommit=True)
-    cur = cn.cursor()
-    for r in range(rounds if dsn == "cbtest" else 1):
-        out[dsn] = [[[None if v is None else str(v) for v in row] for row in cur.execute(s).fetchall()] for s in stmts]
-        if dsn == "cbtest" and r == 0:
-            print("warm", flush=True)
-            sys.stdin.readline()  # the parent waits for the fills and the reader gate
-    cn.close()
-print(json.dumps(out))
-"""
-
-
-def run_odbc(d):
-    """The statements through our driver in-process, twice (cold, then warm), and through psqlODBC straight."""
-    odir = os.path.join(d.dir, "odbc")
-    env = dict(os.environ, CB_ODBC_SOCKET=d.dir, CB_ODBC_PORT=str(d.port))
-    env.pop("LD_PRELOAD", None)
-    subprocess.run(["bash", os.path.join(SRC, "tests/odbc/odbcini-gen.sh"), odir], check=True, env=env)
-    lib = os.path.join(os.environ["top_builddir"], "odbc-driver/.libs/libcbcacheodbc.so")
-    ldd = subprocess.run(["ldd", lib], capture_output=True, text=True).stdout
-    preload = " ".join(line.split()[2] for line in ldd.splitlines() if "libasan" in line or "libtsan" in line)
-    cenv = dict(env, ODBCSYSINI=odir, ODBCINI=os.path.join(odir, "odbc.ini"), LD_PRELOAD=preload,
-                ASAN_OPTIONS="detect_leaks=0")
-    stmts = [s % VALUES for s in STMTS]
-    child = subprocess.Popen(["/usr/bin/python3", "-c", ODBC_CLIENT, json.dumps(stmts), DB, "2"], env=cenv,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    check(child.stdout.readline().strip() == "warm", "ODBC: the cold round ran", d)
-    d.admin("WAIT", "FILLS", "20000")
-    check(h.wait_stat(d, "reader_gate_open", 1), "ODBC: the reader gate is open", d)
-    s0, i0 = d.stats()["statements"], d.stats()["in_process_hits"]
-    child.stdin.write("\n")
-    child.stdin.flush()
-    out = json.loads(child.stdout.read())
-    check(child.wait() == 0, "ODBC: the client ran", d)
-    h.wait_stat(d, "in_process_hits", i0 + len(stmts))  # reported after the answers: waited for, then checked
-    relayed, inproc = d.stats()["statements"] - s0, d.stats()["in_process_hits"] - i0
-    for n, sql in enumerate(stmts):
-        check(out["cbtest"][n] == out["pgtest"][n], "ODBC in-process: psqlODBC's rows: %s" % sql, d)
-    check(relayed <= 2 and inproc >= len(stmts),
-          "ODBC: the warm round answered in-process (%d statements reached cbcached, %d in-process hits)"
-          % (relayed, inproc), d)
-
-
 # --- the check passes: text ordered in the cache -------------------------------------------
 with h.Daemon(CONF) as d:
     with open(d.log) as f:
@@ -198,7 +148,7 @@ with h.Daemon(CONF) as d:
           "the log says the collation was checked and is compared here", d)
     run_all(d, True, "checked")
     run_extended(d, "checked")
-    run_odbc(d)
+    h.check_odbc_in_process(d, [s % VALUES for s in STMTS], DB)
     # ort.kurz has its own collation C: ordered by its bytes in the cache
     cb = h.Conn(d.sock).login(database=DB)
     sql = ("SELECT o.plz, o.kurz FROM film f JOIN ort o ON o.plz = f.ort WHERE f.regie = %d ORDER BY o.kurz, o.plz"

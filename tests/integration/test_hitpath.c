@@ -767,7 +767,7 @@ static void test_plan_evicted_in_use(void **state)
 {
 	(void)state;
 	cb_error err = {{0}};
-	plancache *pc = plancache_new(tg.g, tg.n, true, false, 1, &err);
+	plancache *pc = plancache_new(tg.g, tg.n, &(hitschema_opts){.collation_c = true}, 1, &err);
 	assert_non_null(pc);
 	const char *text[2] = {"SELECT nname FROM regisseur WHERE id = 1", "SELECT id FROM film WHERE regie = 1"};
 	sqlfe_plankey pk[2];

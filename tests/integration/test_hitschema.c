@@ -51,7 +51,7 @@ static void test_same_as_hand_made(void **state)
 	(void)state;
 	cb_error err = {{0}};
 	bool oom = false;
-	sqlfe_schema *got = hitschema_build(groups[0], true, false, &oom, &err);
+	sqlfe_schema *got = hitschema_build(groups[0], &(hitschema_opts){.collation_c = true}, &oom, &err);
 	assert_non_null(got);
 	sqlfe_schema *want = movies_schema(true);
 	assert_non_null(want);
@@ -107,7 +107,7 @@ static void test_plans_alike(void **state)
 	};
 	cb_error err = {{0}};
 	bool oom = false;
-	sqlfe_schema *got = hitschema_build(groups[0], true, false, &oom, &err);
+	sqlfe_schema *got = hitschema_build(groups[0], &(hitschema_opts){.collation_c = true}, &oom, &err);
 	sqlfe_schema *want = movies_schema(true);
 	assert_non_null(got);
 	int cacheable = 0;

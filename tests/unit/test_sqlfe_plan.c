@@ -504,6 +504,92 @@ static void test_schema_refusals(void **state)
 	sqlfe_schema_free(s);
 }
 
+/* The movie schema with film.fsk, an enum (OID 17000) whose sort order is not its labels' text order. */
+static sqlfe_schema *enum_schema(void)
+{
+	static char *const labels[] = {"ab 18", "ab 0", "ab 6", "ab 12", "ab 16"};
+	sqlfe_schema *s = movies_schema(false);
+	assert_non_null(s);
+	int film = sqlfe_schema_table(s, "film");
+	int c = sqlfe_schema_add_column(s, film, "fsk", 17000, -1, "freigabe", 13, SQLFE_COL_UNIQUE);
+	assert_true(c >= 0);
+	assert_true(sqlfe_schema_set_labels(s, film, c, labels, 5));
+	return s;
+}
+
+static void test_enum_columns(void **state)
+{
+	sqlfe_schema *s = enum_schema();
+	sqlfe_plan *p;
+	cb_error err;
+	sqlfe_bound out;
+
+	(void)state;
+	/* printed as stored, with its own OID; ordered by the labels' positions */
+	const char *sql = "SELECT id, fsk FROM film WHERE regie = 3 AND fsk = 'ab 6' ORDER BY fsk DESC, id";
+	const char *other = "SELECT id, fsk FROM film WHERE regie = 3 AND fsk = 'AB 6' ORDER BY fsk DESC, id";
+	keyed a, b;
+	scan(sql, &a);
+	scan(other, &b);
+	assert_true(sqlfe_plan_build(sql, &a.pk, s, &p, &err));
+	assert_true(p->cacheable);
+	assert_string_equal(p->sql, "SELECT \"film\".\"id\", \"film\".\"fsk\" FROM \"film\" AS \"film\" WHERE "
+	                            "\"film\".\"regie\" = ?1 AND \"film\".\"fsk\" = ?2 ORDER BY CASE "
+	                            "\"film\".\"fsk\" WHEN 'ab 18' THEN 0 WHEN 'ab 0' THEN 1 WHEN 'ab 6' THEN 2 WHEN "
+	                            "'ab 12' THEN 3 WHEN 'ab 16' THEN 4 END DESC NULLS FIRST, \"film\".\"id\" ASC "
+	                            "NULLS LAST");
+	assert_int_equal(p->cols[1].type_oid, 17000);
+	assert_int_equal(p->cols[1].typlen, 4);
+	assert_ptr_equal(p->cols[1].type, pgtype_enum());
+	assert_int_equal(p->binds[1].as, SQLFE_BIND_ENUM);
+	assert_int_equal(p->nprobes, 1); /* regie only: an enum is never an entry point, unique or not */
+	/* bound: a label exactly; anything else is PostgreSQL's to refuse */
+	assert_int_equal(bind1(p, 1, sql, &a.pk, NULL, NULL, 0, &out), SQLFE_BOUND_OK);
+	assert_int_equal(out.len, 4);
+	assert_int_equal(bind1(p, 1, other, &b.pk, NULL, NULL, 0, &out), SQLFE_BOUND_BACKEND);
+	sqlfe_plan_free(p);
+
+	/* a parameter: typed as the enum; declared so or not at all, else PostgreSQL's operator lookup decides */
+	assert_true(
+	        sqlfe_plan_build("SELECT id FROM film WHERE regie = $1 AND fsk IN ($2, 'ab 0')", NULL, s, &p, &err));
+	assert_true(p->cacheable);
+	{
+		const char *params[] = {NULL, "3", "ab 12"};
+		const int lens[] = {0, 1, 5};
+		uint32_t types[] = {0, 0, 0};
+		char scratch[64];
+		size_t u = 0;
+		sqlfe_bind_input in = {"", NULL, params, lens, types, 2};
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[1], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		types[2] = 17000;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[1], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_OK);
+		types[2] = PGTYPE_OID_TEXT;
+		assert_int_equal(sqlfe_plan_bind_value(&p->binds[1], &in, scratch, sizeof(scratch), &u, &out),
+		                 SQLFE_BOUND_BACKEND);
+	}
+	sqlfe_plan_free(p);
+
+	/* what SQLite cannot do with an enum goes to the backend */
+	static const char *const refused[][2] = {
+	        {"SELECT id FROM film WHERE regie = 3 AND fsk < 'ab 12'", "ordering on type enum"},
+	        {"SELECT min(fsk) FROM film WHERE regie = 3", "min/max on type enum"},
+	        {"SELECT id FROM film WHERE regie = 3 AND fsk = 5", "not a string"},
+	        {"SELECT id FROM film WHERE regie = 3 AND fsk = $1::text", "cast"},
+	        {"SELECT id FROM film WHERE regie = 3 AND fsk = titel", "comparison of"},
+	        {"SELECT id FROM film WHERE regie = 3 AND fsk LIKE 'ab%'", "LIKE on type enum"},
+	};
+	for (size_t i = 0; i < CB_ARRAY_LEN(refused); i++) {
+		assert_true(sqlfe_plan_build(refused[i][0], NULL, s, &p, &err));
+		if (p->cacheable || strstr(p->reason, refused[i][1]) == NULL)
+			fail_msg("%s: cacheable %d, reason \"%s\", want \"%s\"", refused[i][0], p->cacheable,
+			         p->reason != NULL ? p->reason : "", refused[i][1]);
+		sqlfe_plan_free(p);
+	}
+	sqlfe_schema_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,7 +597,7 @@ int main(void)
 	        cmocka_unit_test(test_backend_plan),          cmocka_unit_test(test_bind_values),
 	        cmocka_unit_test(test_bool_and_opaque_types), cmocka_unit_test(test_schema_refusals),
 	        cmocka_unit_test(test_column_collation),      cmocka_unit_test(test_cast_params),
-	        cmocka_unit_test(test_numeric_order),
+	        cmocka_unit_test(test_numeric_order),         cmocka_unit_test(test_enum_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
