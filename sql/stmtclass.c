@@ -41,6 +41,7 @@ typedef struct prev_tok {
 /* What one statement's tokens say. */
 typedef struct stmt_scan {
 	char first[WORD_MAX];  /* the first keyword ("" none yet, "?" not a keyword) */
+	char second[WORD_MAX]; /* the word after it ("" none yet) */
 	bool ddl;              /* the first keyword starts DDL */
 	bool ddl_select;       /* DDL that runs a query (SELECT seen) */
 	bool has_dml_word;     /* insert update delete merge anywhere */
@@ -251,6 +252,10 @@ static void judge(const stmt_scan *ss, size_t ngroups, sqlfe_stmtclass_result *o
 	} else if (in_list(w, ddl_words)) {
 		writes_named = true;
 		eff |= SQLFE_STMTCLASS_SETTINGS | SQLFE_STMTCLASS_DDL;
+		/* ALTER/DROP TYPE changes the values of columns of that type (an enum's renamed label) in
+		 * tables it does not name */
+		if ((strcmp(w, "alter") == 0 || strcmp(w, "drop") == 0) && strcmp(ss->second, "type") == 0)
+			eff |= SQLFE_STMTCLASS_WRITES_ALL;
 	} else if (strcmp(w, "set") == 0 || strcmp(w, "reset") == 0 || strcmp(w, "grant") == 0 ||
 	           strcmp(w, "revoke") == 0) {
 		eff |= SQLFE_STMTCLASS_SETTINGS;
@@ -297,6 +302,8 @@ static void scan_name(const sqlfe_lexer *lx, const sqlfe_token *t, const sqlfe_s
 		else
 			strcpy(ss->first, "?");
 		ss->ddl = in_list(ss->first, ddl_words);
+	} else if (ss->second[0] == '\0') {
+		memcpy(ss->second, name, sizeof(ss->second));
 	}
 	if (in_list(name, dml_words))
 		ss->has_dml_word = true;

@@ -39,7 +39,9 @@
  *                       key actions, partitions; TRUNCATE every referencing
  *                       table; triggers, rules and views anything);
  *                       DDL also changes settings (ALTER ... ROW LEVEL
- *                       SECURITY, owners)
+ *                       SECURITY, owners); ALTER TYPE and DROP TYPE may
+ *                       write anything (an enum's renamed label is in
+ *                       every column of the type)
  *   SET RESET           changes settings (search_path, role, ...)
  *   DISCARD             changes settings and drops prepared statements
  *   GRANT REVOKE        changes privileges

@@ -21,8 +21,12 @@ alphabetical one, and film a column of it (some NULL).
   the stream applied them, film answers PostgreSQL's rows (the new label,
   never the cached one) from the backend; RELOAD compiles the new labels
   and the cache answers again, in the new order.
+- ALTER TYPE ... RENAME VALUE through cbcached while the applier cannot
+  apply it (the cache file's write lock held by the test): the next read
+  is PostgreSQL's, with the new label (ALTER TYPE fences every table).
 """
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -156,6 +160,19 @@ with d:
         d.admin("WAIT", "FILLS", "20000")
         for s in hits:
             answer(d, c, s, True, "after %s and RELOAD" % ddl)
+
+    # --- ALTER TYPE through cbcached while the applier cannot apply it (the cache file's write lock
+    # held here): the commit's answer comes after commit_wait_ms, and the next read must be
+    # PostgreSQL's new label, never the cached old one (ALTER TYPE names no table: all are fenced)
+    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), timeout=30, isolation_level=None)
+    lite.execute("BEGIN IMMEDIATE")
+    rows_of(c, "ALTER TYPE freigabe RENAME VALUE 'ab 16' TO 'ab 16 J'")
+    got = answer(d, c, HITS[0] % V, False, "ALTER TYPE through cbcached, not applied yet")
+    check(b"ab 16 J" in b"".join(got), "... with the new label", d)
+    lite.execute("ROLLBACK")
+    lite.close()
+    changes = d.stats()["repl_schema_changes"]
+    check(h.wait_stat(d, "repl_schema_changes", changes + 1), "once applied, film is marked changed", d)
     c.close()
     d.stop()
 

@@ -182,6 +182,15 @@ static void test_ddl_and_settings(void **state)
 	sqlfe_stmtclass_result r = judge("ALTER TABLE film ENABLE ROW LEVEL SECURITY");
 	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES | SQLFE_STMTCLASS_SETTINGS | SQLFE_STMTCLASS_DDL);
 	assert_int_equal(r.tables[0], BIT(3));
+	/* ALTER/DROP TYPE: the type's columns are in tables it does not name (an enum's renamed label) */
+	r = judge("ALTER TYPE freigabe RENAME VALUE 'ab 6' TO 'ab 6 J'");
+	assert_int_equal(r.effects, SQLFE_STMTCLASS_WRITES_ALL | SQLFE_STMTCLASS_SETTINGS | SQLFE_STMTCLASS_DDL);
+	r = judge("drop type freigabe cascade");
+	assert_true(r.effects & SQLFE_STMTCLASS_WRITES_ALL);
+	r = judge("ALTER TABLE type ADD COLUMN x int"); /* a table named type: only what it names */
+	assert_false(r.effects & SQLFE_STMTCLASS_WRITES_ALL);
+	r = judge("CREATE TYPE mood AS ENUM ('sad', 'ok')");
+	assert_false(r.effects & SQLFE_STMTCLASS_WRITES_ALL);
 
 	r = judge("SET search_path = other, public");
 	assert_int_equal(r.effects, SQLFE_STMTCLASS_SETTINGS);
