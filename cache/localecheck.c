@@ -192,10 +192,8 @@ static bool add_columns(PGconn *pg, cg_group *const *groups, size_t ngroups, sam
 				char *tq = PQescapeIdentifier(pg, tb->name, strlen(tb->name));
 				char *sql = NULL;
 				if (cq != NULL && nq != NULL && tq != NULL &&
-				    asprintf(&sql,
-				             "SELECT %s::pg_catalog.text FROM ONLY %s.%s WHERE %s IS NOT NULL AND "
-				             "pg_catalog.octet_length(%s) < 256 LIMIT %d",
-				             cq, nq, tq, cq, cq, LOCALECHECK_COLUMN_SAMPLE) < 0)
+				    asprintf(&sql, "SELECT %s::pg_catalog.text FROM ONLY %s.%s LIMIT %d", cq, nq, tq,
+				             LOCALECHECK_COLUMN_SAMPLE) < 0)
 					sql = NULL;
 				PQfreemem(cq);
 				PQfreemem(nq);
@@ -210,8 +208,11 @@ static bool add_columns(PGconn *pg, cg_group *const *groups, size_t ngroups, sam
 					PQclear(res);
 					return false;
 				}
+				/* the first rows only (no filter that could read a whole table); NULLs and long
+				 * values left out here */
 				for (int r = 0; r < PQntuples(res); r++)
-					add(s, PQgetvalue(res, r, 0));
+					if (!PQgetisnull(res, r, 0) && PQgetlength(res, r, 0) < 256)
+						add(s, PQgetvalue(res, r, 0));
 				PQclear(res);
 			}
 		}

@@ -13,8 +13,10 @@
  * allows the locale only when the two orders are the same.  The sample is
  * a fixed list of strings that tell locales and C library versions apart
  * (case, accents, punctuation, spaces, digits, several scripts) and the
- * first values of every text column of the cached tables that orders under
- * the default collation.  An ICU database, one not in UTF-8, a locale
+ * values of the first rows of every text column of the cached tables that
+ * orders under the default collation (LOCALECHECK_COLUMN_SAMPLE rows, read
+ * without a filter so no table is scanned whole; NULLs and values of 256
+ * bytes or more left out).  An ICU database, one not in UTF-8, a locale
  * missing here or a different order: the cache sends such ordering to the
  * backend, as before, and says why.
  */
@@ -29,7 +31,7 @@
 #include "common/contract.h"
 #include "common/error.h"
 
-/* Values read from each text column for the sample. */
+/* Rows read from each text column for the sample. */
 #define LOCALECHECK_COLUMN_SAMPLE 200
 
 /*
