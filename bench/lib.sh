@@ -24,6 +24,18 @@
 #   cbcached_conn DIR                the ODBC connection string to the
 #                                    cbcached in DIR, through $cbdriver
 #   admin_stat SOCKET NAME           a SHOW STATS row's value ("" if absent)
+#   pgbench_tps TARGET FILE MODE     one pgbench run of script FILE (-M MODE,
+#                                    $clients clients, $seconds seconds, on
+#                                    movies) against TARGET: "direct" (the
+#                                    harness's PostgreSQL) or a directory
+#                                    holding the socket and a file "port" (a
+#                                    cbcached_start DIR, pgpool); its tps
+#   interleave "QS" "MODES" "TARGETS" FN
+#                                    for $rounds rounds, FN Q MODE TARGET
+#                                    ROUND for every statement, mode and
+#                                    target, the targets innermost (machine
+#                                    drift hits them alike); FN appends its
+#                                    line to $work/runs (emptied first)
 #   wait_fills SOCKET                wait (at most 30 s) until the fill queue
 #                                    is empty: WAIT FILLS, or polling SHOW
 #                                    STATS and SHOW FILLS where the daemon
@@ -146,4 +158,28 @@ wait_fills() {
 		sleep 0.1
 	done
 	echo "bench: the fill queue of $sock was not empty after 30 s (cache_fill_queue = ${q:-?}); measuring anyway" >&2
+}
+
+pgbench_tps() {
+	local host="$PGHOST" port="$PGPORT"
+	if [ "$1" != direct ]; then
+		host="$1"
+		port="$(cat "$1/port")"
+	fi
+	pgbench -n -h "$host" -p "$port" -c "$clients" -j "$clients" -T "$seconds" -M "$3" -f "$2" movies 2>&1 |
+		awk '/^tps = / {print $3; exit}'
+}
+
+interleave() {
+	local q m t r
+	: >"$work/runs"
+	for r in $(seq 1 "$rounds"); do
+		for q in $1; do
+			for m in $2; do
+				for t in $3; do
+					"$4" "$q" "$m" "$t" "$r"
+				done
+			done
+		done
+	done
 }

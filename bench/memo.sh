@@ -93,26 +93,15 @@ rows="$(psql -X -q -A -t -d movies -c "SELECT round(avg(n)) FROM (SELECT count(*
 
 # one pgbench run: target q mode -> tps
 run() {
-	local host="$PGHOST" port="$PGPORT"
-	if [ "$1" != direct ]; then
-		host="$work/$1"
-		port="$(cat "$work/$1/port")"
-	fi
-	pgbench -n -h "$host" -p "$port" -c "$clients" -j "$clients" -T "$seconds" -M "$3" -f "$work/$2.sql" movies 2>&1 |
-		awk '/^tps = / {print $3; exit}'
+	pgbench_tps "$([ "$1" = direct ] && echo direct || echo "$work/$1")" "$work/$2.sql" "$3"
 }
-: >"$work/runs"
-for r in $(seq 1 "$rounds"); do
-	for q in q1 q2 q3; do
-		for m in simple prepared; do
-			for t in direct pgpool memo nomemo; do
-				v="$(run "$t" "$q" "$m")"
-				echo "$q $m $t $r ${v:-0}" >>"$work/runs"
-				echo "round $r: $q $m $t ${v:-?} tps" >&2
-			done
-		done
-	done
-done
+one_run() {
+	local v
+	v="$(run "$3" "$1" "$2")"
+	echo "$1 $2 $3 $4 ${v:-0}" >>"$work/runs"
+	echo "round $4: $1 $2 $3 ${v:-?} tps" >&2
+}
+interleave "q1 q2 q3" "simple prepared" "direct pgpool memo nomemo" one_run
 
 /usr/bin/python3 - "$work/runs" "$out" "$seconds" "$rounds" "$clients" "$rows" \
 	"$("$cbadmin" -s "$work/memo/admin.sock" SHOW STATS | grep -E 'memo_|queries_cache')" \

@@ -80,29 +80,20 @@ for q in t1 t2 e1 e2; do
 	rows="$rows $q=$n"
 done
 
+# one pgbench run: target q mode -> tps
 run() {
-	local host="$PGHOST" port="$PGPORT"
-	if [ "$1" = cache ]; then
-		host="$work/cache"
-		port="$(cat "$work/cache/port")"
-	fi
-	pgbench -n -h "$host" -p "$port" -c "$clients" -j "$clients" -T "$seconds" -M "$3" -f "$work/$2.sql" movies 2>&1 |
-		awk '/^tps = / {print $3; exit}'
+	pgbench_tps "$([ "$1" = direct ] && echo direct || echo "$work/$1")" "$work/$2.sql" "$3"
 }
-: >"$work/runs"
-for r in $(seq 1 "$rounds"); do
-	for q in t1 t2 e1 e2; do
-		for m in simple prepared; do
-			for t in direct cache; do
-				b0="$(admin_stat "$work/cache/admin.sock" queries_backend)"
-				v="$(run "$t" "$q" "$m")"
-				b1="$(admin_stat "$work/cache/admin.sock" queries_backend)"
-				echo "$q $m $t $r ${v:-0} $((b1 - b0))" >>"$work/runs"
-				echo "round $r: $q $m $t ${v:-?} tps" >&2
-			done
-		done
-	done
-done
+# one run, with the statements cbcached sent to the backend meanwhile (0: all from the cache)
+one_run() {
+	local v b0 b1
+	b0="$(admin_stat "$work/cache/admin.sock" queries_backend)"
+	v="$(run "$3" "$1" "$2")"
+	b1="$(admin_stat "$work/cache/admin.sock" queries_backend)"
+	echo "$1 $2 $3 $4 ${v:-0} $((b1 - b0))" >>"$work/runs"
+	echo "round $4: $1 $2 $3 ${v:-?} tps" >&2
+}
+interleave "t1 t2 e1 e2" "simple prepared" "direct cache" one_run
 
 /usr/bin/python3 - "$work/runs" "$out" "$seconds" "$rounds" "$clients" "$rows" \
 	"$("$cbadmin" -s "$work/cache/admin.sock" SHOW STATS | grep -E 'queries_|statements')" <<'PY'
