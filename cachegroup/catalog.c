@@ -36,9 +36,6 @@ static const char q_columns[] =
         " LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
         " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 
-static const char q_enum[] = "SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = $1::oid"
-                             " ORDER BY e.enumsortorder";
-
 static const char q_keys[] = "SELECT i.indisprimary, i.indnkeyatts, i.indkey::text FROM pg_catalog.pg_index i"
                              " WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid"
                              " AND i.indpred IS NULL AND i.indexprs IS NULL"
@@ -123,7 +120,7 @@ static void load_enum(resolver *rs, const cg_table *t, cg_column *c)
 	char oidbuf[16];
 	snprintf(oidbuf, sizeof(oidbuf), "%u", c->base_oid);
 	const char *params[1] = {oidbuf};
-	PGresult *res = query(rs, t->pos, q_enum, 1, params);
+	PGresult *res = query(rs, t->pos, CG_CATALOG_ENUM_LABELS, 1, params);
 	if (res == NULL)
 		return;
 	int n = PQntuples(res);

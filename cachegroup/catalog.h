@@ -26,6 +26,12 @@
 
 #include "cachegroup/model.h"
 
+/* The labels of the enum type whose OID is $1, in their sort order (the resolution's, and the replica's
+ * check after DDL). */
+#define CG_CATALOG_ENUM_LABELS                                                                          \
+	"SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = $1::pg_catalog.oid ORDER BY " \
+	"e.enumsortorder"
+
 /*
  * Resolve groups[0..n) through conn.  Errors, with the position in the
  * definition file, go to d.  Returns false when any group is invalid, the

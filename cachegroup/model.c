@@ -243,6 +243,14 @@ bool cg_model_fill_permits(const cg_fill *f, const char *value)
 	return false;
 }
 
+bool cg_model_has_enum(const cg_table *t)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (t->cols[c].enum_labels != NULL)
+			return true;
+	return false;
+}
+
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column)
 {
 	for (size_t i = 0; i < g->nrccs; i++) {

@@ -316,5 +316,7 @@ CB_MUSTCHECK char *cg_model_quote_ident(const char *ident);
 bool cg_model_fill_permits(const cg_fill *f, const char *value);
 /* Whether the column is used as an RCC end (any RCC source or target). */
 bool cg_model_is_rcc_column(const cg_group *g, size_t table, const char *column);
+/* Whether table t has an enum column (its labels read by the catalog resolution). */
+bool cg_model_has_enum(const cg_table *t);
 
 #endif /* CG_MODEL_H */

@@ -277,10 +277,7 @@ sqlfe_bind_status sqlfe_plan_bind_value(const sqlfe_binding *b, const sqlfe_bind
 		/* read as the enum (declared so, or not declared): exactly one of its labels, or PostgreSQL's error */
 		if (declared != 0 && declared != b->type_oid)
 			return SQLFE_BOUND_BACKEND;
-		bool label = false;
-		for (int k = 0; k < b->nlabels && !label; k++)
-			label = strlen(b->labels[k]) == len && memcmp(b->labels[k], v, len) == 0;
-		if (!label)
+		if (sqlfe_schema_label(b->labels, b->nlabels, v, len) < 0)
 			return SQLFE_BOUND_BACKEND;
 		out->s = v;
 		out->len = len;

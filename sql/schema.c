@@ -99,10 +99,10 @@ const pgtype *sqlfe_schema_column_type(const sqlfe_column *c)
 	return (c->flags & SQLFE_COL_ENUM) ? pgtype_enum() : pgtype_output(c->type_oid);
 }
 
-int sqlfe_schema_label(const sqlfe_column *c, const char *v, size_t len)
+int sqlfe_schema_label(char *const *labels, int n, const char *v, size_t len)
 {
-	for (int k = 0; k < c->nlabels; k++)
-		if (strlen(c->labels[k]) == len && memcmp(c->labels[k], v, len) == 0)
+	for (int k = 0; k < n; k++)
+		if (strlen(labels[k]) == len && memcmp(labels[k], v, len) == 0)
 			return k;
 	return -1;
 }

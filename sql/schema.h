@@ -89,8 +89,8 @@ int sqlfe_schema_add_column(sqlfe_schema *s, int t, const char *name, uint32_t t
 bool sqlfe_schema_set_labels(sqlfe_schema *s, int t, int c, char *const *labels, size_t n) CB_MUSTCHECK;
 /* The type row column c is compared, ordered and printed by: pgtype_enum() for an enum, else its type's. */
 const pgtype *sqlfe_schema_column_type(const sqlfe_column *c);
-/* The position of label v[0..len) among enum column c's labels, or -1 when it is none of them. */
-int sqlfe_schema_label(const sqlfe_column *c, const char *v, size_t len);
+/* The position of v[0..len) among an enum's labels[0..n), or -1 when it is none of them. */
+int sqlfe_schema_label(char *const *labels, int n, const char *v, size_t len);
 
 /* Add the RCC src_table.src_col -> dst_table.dst_col by names; false when a name is unknown. */
 bool sqlfe_schema_add_rcc(sqlfe_schema *s, const char *src_table, const char *src_col, const char *dst_table,

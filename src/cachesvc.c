@@ -268,9 +268,8 @@ static bool cachesvc_has_enums(const cachesvc *s)
 {
 	for (size_t g = 0; g < s->ngroups; g++)
 		for (size_t t = 0; t < s->groups[g]->ntables; t++)
-			for (size_t c = 0; c < s->groups[g]->tables[t].ncols; c++)
-				if (s->groups[g]->tables[t].cols[c].nenum_labels > 0)
-					return true;
+			if (cg_model_has_enum(&s->groups[g]->tables[t]))
+				return true;
 	return false;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cache/pgconn.h"
+#include "cachegroup/catalog.h"
 #include "common/array.h"
 #include "common/clock.h"
 #include "common/fault.h"
@@ -610,14 +611,9 @@ static void check_enum_labels(replica *r, cg_group *const *groups, size_t ngroup
 				char oid[16];
 				snprintf(oid, sizeof(oid), "%u", col->base_oid);
 				const char *params[1] = {oid};
-				PGresult *res =
-				        r->cat_pg == NULL
-				                ? NULL
-				                : PQexecParams(
-				                          r->cat_pg,
-				                          "SELECT enumlabel FROM pg_catalog.pg_enum WHERE enumtypid = "
-				                          "$1::pg_catalog.oid ORDER BY enumsortorder",
-				                          1, NULL, params, NULL, NULL, 0);
+				PGresult *res = r->cat_pg == NULL ? NULL
+				                                  : PQexecParams(r->cat_pg, CG_CATALOG_ENUM_LABELS, 1,
+				                                                 NULL, params, NULL, NULL, 0);
 				bool same = PQresultStatus(res) == PGRES_TUPLES_OK &&
 				            (size_t)PQntuples(res) == col->nenum_labels;
 				for (size_t k = 0; same && k < col->nenum_labels; k++)
@@ -647,12 +643,8 @@ static void check_ddl_tables(replica *r)
 		cg_group *const *groups = cachedb_groups(r->set.db, &ng);
 		for (size_t g = 0; g < ng; g++)
 			for (size_t t = 0; t < groups[g]->ntables; t++)
-				for (size_t c = 0; c < groups[g]->tables[t].ncols; c++)
-					if (groups[g]->tables[t].cols[c].enum_labels != NULL) {
-						apply_mark_changed(r->ap, g, t,
-						                   "DDL, and its enum labels could not be read");
-						break;
-					}
+				if (cg_model_has_enum(&groups[g]->tables[t]))
+					apply_mark_changed(r->ap, g, t, "DDL, and its enum labels could not be read");
 		return;
 	}
 	cg_group *const *groups = cachedb_groups(r->set.db, &r->ngroups);
