@@ -164,6 +164,9 @@ with d:
     # --- ALTER TYPE through cbcached while the applier cannot apply it (the cache file's write lock
     # held here): the commit's answer comes after commit_wait_ms, and the next read must be
     # PostgreSQL's new label, never the cached old one (ALTER TYPE names no table: all are fenced)
+    # counted before the DDL: once the lock is let go the applier may mark film before this test
+    # could read the counter again
+    changes = d.stats()["repl_schema_changes"]
     lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), timeout=30, isolation_level=None)
     lite.execute("BEGIN IMMEDIATE")
     rows_of(c, "ALTER TYPE freigabe RENAME VALUE 'ab 16' TO 'ab 16 J'")
@@ -171,7 +174,6 @@ with d:
     check(b"ab 16 J" in b"".join(got), "... with the new label", d)
     lite.execute("ROLLBACK")
     lite.close()
-    changes = d.stats()["repl_schema_changes"]
     check(h.wait_stat(d, "repl_schema_changes", changes + 1), "once applied, film is marked changed", d)
     c.close()
     d.stop()
