@@ -43,20 +43,26 @@ struct applier {
 	size_t ngroups;
 	rel_entry *rels;
 	_Atomic uint64_t *changed; /* per group: bit t for a table whose backend columns changed */
-	bool in_txn;               /* BEGIN done, write lock held */
+	bool open;                 /* the SQLite transaction is open and the write lock held */
+	bool in_txn;               /* a backend transaction is being applied (open too) */
 	bool skip_txn;             /* the transaction was applied before */
-	bool txn_close_gate;       /* it posted an invalidation: its commit closes the reader gate */
-	bool txn_ddl;              /* it carries DDL: its commit counts it in GATE_META_DDL */
-	uint64_t txn_synced;       /* its commit writes CG_META_SYNCED (apply_note_synced); 0: none */
-	gate *gate;                /* the reader gate; NULL: none */
-	uint64_t ddl_gen;          /* GATE_META_DDL as last written (the stream's thread only) */
-	uint64_t txn_changes;      /* stats.changes when the transaction began */
-	uint32_t txn_xid;          /* its xid */
-	xidwatch *xids;            /* where applied xids are noted; NULL: nowhere */
-	uint64_t *dropped;         /* per group: bit t for a table with a row not needed in this transaction */
-	uint64_t *touched;         /* per group: bit t for a table this transaction changed (cached or not) */
-	_Atomic uint64_t *srcpos;  /* per group, 64 per group: the source positions (apply_source_position) */
-	_Atomic uint64_t epoch;    /* advanced by what may change any answer (DDL, a reset, a changed table) */
+	/* the open SQLite transaction: the backend transactions ended in it (apply_commit_later) */
+	size_t pending;           /* how many wait for its commit */
+	uint64_t pending_lsn;     /* the last one's end LSN */
+	int64_t pending_time;     /* its commit time (pgoutput) */
+	bool pending_changed;     /* one of them changed cache tables (the fault point apply.commit) */
+	bool txn_close_gate;      /* one posted an invalidation: the commit closes the reader gate */
+	bool txn_ddl;             /* one carries DDL: the commit counts it in GATE_META_DDL */
+	uint64_t txn_synced;      /* the commit writes CG_META_SYNCED (apply_note_synced); 0: none */
+	gate *gate;               /* the reader gate; NULL: none */
+	uint64_t ddl_gen;         /* GATE_META_DDL as last written (the stream's thread only) */
+	uint64_t txn_changes;     /* stats.changes when the transaction began */
+	uint32_t txn_xid;         /* its xid */
+	xidwatch *xids;           /* where applied xids are noted; NULL: nowhere */
+	uint64_t *dropped;        /* per group: bit t for a table with a row not needed in this transaction */
+	uint64_t *touched;        /* per group: bit t for a table the open SQLite transaction changed (cached or not) */
+	_Atomic uint64_t *srcpos; /* per group, 64 per group: the source positions (apply_source_position) */
+	_Atomic uint64_t epoch;   /* advanced by what may change any answer (DDL, a reset, a changed table) */
 	/* scratch: the NUL-terminated copies of a change's values, and the rows */
 	char *text;
 	size_t text_len, text_cap;
@@ -137,7 +143,7 @@ void apply_free(applier *a)
 {
 	if (a == NULL)
 		return;
-	if (a->in_txn)
+	if (a->open)
 		apply_abort(a);
 	rel_entry *e, *tmp;
 	HASH_ITER(hh, a->rels, e, tmp)
@@ -205,7 +211,7 @@ static bool write_applied(applier *a, uint64_t lsn, cb_error *err)
 
 bool apply_note_position(applier *a, uint64_t lsn, cb_error *err)
 {
-	if (a->in_txn)
+	if (a->open)
 		return cb_fail(err, "internal error: an idle position inside a transaction");
 	if (lsn <= atomic_load(&a->stats.applied_lsn))
 		return true;
@@ -272,7 +278,7 @@ static void table_changed(applier *a, const rel_entry *e, const char *why)
 	invalidate_post(a->inv, e->group, bit);
 	atomic_fetch_add(&a->stats.invalidations, 1);
 	apply_advance_epoch(a);
-	if (a->in_txn)
+	if (a->open)
 		a->txn_close_gate = true;
 	else
 		gate_close(a->gate);
@@ -793,21 +799,25 @@ bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err)
 		return true;
 	}
 	memset(a->dropped, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->dropped));
-	memset(a->touched, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->touched));
 	a->txn_changes = atomic_load(&a->stats.changes);
 	a->txn_xid = m->xid;
-	a->txn_close_gate = a->txn_ddl = false;
-	a->txn_synced = 0;
-	cachedb_write_lock(a->db);
-	if (!cachedb_begin(a->conn, true, err)) {
-		cachedb_write_unlock(a->db);
-		return false;
+	if (!a->open) {
+		memset(a->touched, 0, (a->ngroups ? a->ngroups : 1) * sizeof(*a->touched));
+		a->txn_close_gate = a->txn_ddl = a->pending_changed = false;
+		a->txn_synced = 0;
+		a->pending = 0;
+		cachedb_write_lock(a->db);
+		if (!cachedb_begin(a->conn, true, err)) {
+			cachedb_write_unlock(a->db);
+			return false;
+		}
+		a->open = true;
 	}
 	a->in_txn = true;
 	return true;
 }
 
-bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
+bool apply_commit_later(applier *a, const pgoutput_commit *m, cb_error *err)
 {
 	if (a->skip_txn) {
 		a->skip_txn = false;
@@ -815,8 +825,6 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 	}
 	if (!a->in_txn)
 		return cb_fail(err, "the stream sent a commit outside a transaction");
-	/* the fault point guards transactions that changed cache tables (not
-	 * the stream's own sync markers) */
 	bool changed = atomic_load(&a->stats.changes) != a->txn_changes;
 	/* noted before the lock falls, so a fill after it knows (noted and not
 	 * committed here is harmless: a fill then only waits to see it) */
@@ -825,17 +833,46 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 		atomic_fetch_add(&a->stats.failures, 1);
 		return cb_fail(err, "out of memory noting transaction %u", a->txn_xid);
 	}
-	bool ok = write_applied(a, m->end_lsn, err) && (!a->txn_close_gate || gate_close_in(a->conn, err)) &&
+	a->in_txn = false;
+	a->pending++;
+	a->pending_lsn = m->end_lsn;
+	a->pending_time = m->commit_time;
+	a->pending_changed |= changed;
+	return true;
+}
+
+size_t apply_pending(const applier *a)
+{
+	return a->pending;
+}
+
+uint64_t apply_pending_lsn(const applier *a)
+{
+	return a->pending > 0 ? a->pending_lsn : 0;
+}
+
+bool apply_flush(applier *a, cb_error *err)
+{
+	if (a->in_txn)
+		return cb_fail(err, "internal error: a flush inside a transaction");
+	if (!a->open)
+		return true;
+	if (a->pending == 0) { /* only skipped ones: nothing to keep */
+		apply_abort(a);
+		return true;
+	}
+	/* the fault point guards commits that changed cache tables (not only the stream's own sync markers) */
+	bool ok = write_applied(a, a->pending_lsn, err) && (!a->txn_close_gate || gate_close_in(a->conn, err)) &&
 	          (!a->txn_ddl || write_number(a, GATE_META_DDL, a->ddl_gen + 1, err)) &&
 	          (a->txn_synced == 0 || write_number(a, CG_META_SYNCED, a->txn_synced, err)) &&
-	          (changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
+	          (a->pending_changed ? cachedb_commit_at(a->conn, "apply.commit", err) : cachedb_commit(a->conn, err));
 	if (!ok) {
 		apply_abort(a);
 		atomic_fetch_add(&a->stats.failures, 1);
 		return false;
 	}
-	a->in_txn = false;
-	/* after the commit, and after its xid was noted (the memo of backend answers relies on that order) */
+	a->open = false;
+	/* after the commit, and after the xids were noted (the memo of backend answers relies on that order) */
 	for (size_t g = 0; g < a->ngroups; g++)
 		for (uint64_t t = a->touched[g]; t != 0; t &= t - 1)
 			atomic_fetch_add_explicit(&a->srcpos[g * 64 + (size_t)__builtin_ctzll(t)], 1,
@@ -846,20 +883,28 @@ bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
 	}
 	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_unlock(a->db);
-	atomic_store(&a->stats.applied_lsn, m->end_lsn);
+	atomic_store(&a->stats.applied_lsn, a->pending_lsn);
 	atomic_store(&a->stats.applied_at_us, cb_clock_now_us());
-	atomic_store(&a->stats.commit_time_us, pgoutput_time_to_unix_us(m->commit_time));
-	atomic_fetch_add(&a->stats.transactions, 1);
+	atomic_store(&a->stats.commit_time_us, pgoutput_time_to_unix_us(a->pending_time));
+	atomic_fetch_add(&a->stats.transactions, a->pending);
+	atomic_fetch_add(&a->stats.commits, 1);
+	a->pending = 0;
 	return true;
+}
+
+bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err)
+{
+	return apply_commit_later(a, m, err) && apply_flush(a, err);
 }
 
 void apply_abort(applier *a)
 {
 	a->skip_txn = false;
-	if (!a->in_txn)
+	if (!a->open)
 		return;
 	cachedb_rollback(a->conn);
-	a->in_txn = false;
+	a->open = a->in_txn = false;
+	a->pending = 0;
 	bool close = a->txn_close_gate;
 	a->txn_close_gate = a->txn_ddl = false;
 	cachedb_write_unlock(a->db);

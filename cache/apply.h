@@ -7,12 +7,18 @@
  *
  * DESIGN
  *
- * Each backend transaction is one SQLite transaction, under the cache
- * write lock (so it never interleaves with a fill or an eviction), and
- * ends with the transaction's end LSN written to the meta table
- * (`applied_lsn`) in the same SQLite transaction: the file always says how
- * far it is.  A transaction whose commit is not above applied_lsn was
- * applied before (the stream sends again after a restart) and is skipped.
+ * Backend transactions are applied in SQLite transactions, under the
+ * cache write lock (so they never interleave with a fill or an eviction).
+ * A SQLite transaction holds one backend transaction (apply_commit) or
+ * several that followed each other in the stream (apply_commit_later ...
+ * apply_flush: a flood of small transactions costs one SQLite commit per
+ * batch, not one each), and ends with the last one's end LSN written to
+ * the meta table (`applied_lsn`) in the same SQLite transaction: the file
+ * always says how far it is, and a reader sees a batch whole or not at
+ * all, which is a state the backend passed through.  A transaction whose
+ * commit is not above applied_lsn was applied before (the stream sends
+ * again after a restart, and a batch rolled back is sent again whole) and
+ * is skipped.
  *
  * A change of a row of cache table T (relations are matched by OID; their
  * columns by name, checked against the group's columns and types):
@@ -74,7 +80,8 @@
 #include "common/error.h"
 
 typedef struct apply_stats {
-	_Atomic uint64_t transactions;      /* applied (SQLite commits) */
+	_Atomic uint64_t transactions;      /* backend transactions applied (committed to the file) */
+	_Atomic uint64_t commits;           /* SQLite commits that applied them (batches) */
 	_Atomic uint64_t skipped;           /* transactions applied before (not above applied_lsn) */
 	_Atomic uint64_t changes;           /* INSERT, UPDATE, DELETE and TRUNCATE messages of cache tables */
 	_Atomic uint64_t rows_written;      /* rows inserted or replaced */
@@ -83,10 +90,10 @@ typedef struct apply_stats {
 	_Atomic uint64_t control_evictions; /* control values dropped: a new row's closure was not cached */
 	_Atomic uint64_t invalidations;     /* tables invalidated (closure not cached, TRUNCATE, schema change) */
 	_Atomic uint64_t schema_changes;    /* cache tables whose backend columns changed */
-	_Atomic uint64_t failures;          /* transactions that failed (rolled back; the stream sends them again) */
-	_Atomic uint64_t applied_lsn;       /* the end LSN of the last applied transaction */
-	_Atomic int64_t applied_at_us;      /* when (cb_clock_now_us) */
-	_Atomic int64_t commit_time_us;     /* its commit time on the backend (Unix microseconds) */
+	_Atomic uint64_t failures;      /* SQLite transactions that failed (rolled back; the stream sends them again) */
+	_Atomic uint64_t applied_lsn;   /* the end LSN of the last applied transaction */
+	_Atomic int64_t applied_at_us;  /* when (cb_clock_now_us) */
+	_Atomic int64_t commit_time_us; /* its commit time on the backend (Unix microseconds) */
 } apply_stats;
 
 typedef struct applier applier;
@@ -139,14 +146,32 @@ bool apply_note_synced(applier *a, uint64_t stamp_us);
 /* The cache was emptied (a new slot): forget applied_lsn (written as 0). */
 CB_MUSTCHECK bool apply_reset(applier *a, cb_error *err);
 
-/* One backend transaction: begin, its changes, commit (or abort when the stream broke). */
+/*
+ * One backend transaction: begin, its changes, commit (or abort when the
+ * stream broke).  apply_begin() opens a SQLite transaction (taking the
+ * write lock) unless one is open with transactions waiting in it.
+ */
 CB_MUSTCHECK bool apply_begin(applier *a, const pgoutput_begin *m, cb_error *err);
 CB_MUSTCHECK bool apply_relation(applier *a, const pgoutput_relmsg *m, cb_error *err);
 CB_MUSTCHECK bool apply_insert(applier *a, const pgoutput_insert *m, cb_error *err);
 CB_MUSTCHECK bool apply_update(applier *a, const pgoutput_update *m, cb_error *err);
 CB_MUSTCHECK bool apply_delete(applier *a, const pgoutput_delete *m, cb_error *err);
 CB_MUSTCHECK bool apply_truncate(applier *a, const pgoutput_truncate *m, cb_error *err);
+/* End the transaction and commit it, with the ones waiting before it, to the file. */
 CB_MUSTCHECK bool apply_commit(applier *a, const pgoutput_commit *m, cb_error *err);
+/*
+ * End the transaction; its SQLite commit waits for apply_flush() or the
+ * next apply_commit(), the write lock held meanwhile (so the caller flushes
+ * before it waits for more input).  Its xid is noted already.  Until the
+ * commit, applied_lsn, the source positions and the stats say nothing of it.
+ */
+CB_MUSTCHECK bool apply_commit_later(applier *a, const pgoutput_commit *m, cb_error *err);
+/* Commit the transactions waiting (none: true).  On failure they are rolled back, as apply_abort. */
+CB_MUSTCHECK bool apply_flush(applier *a, cb_error *err);
+/* How many ended transactions wait for the commit, and the last one's end LSN (0: none). */
+size_t apply_pending(const applier *a);
+uint64_t apply_pending_lsn(const applier *a);
+/* Roll back the open SQLite transaction: the one being applied and every one waiting. */
 void apply_abort(applier *a);
 
 /* Whether table t of group g changed on the backend (see the DESIGN): nothing of it may be answered. */

@@ -12,11 +12,11 @@
 
 /* Every point there is, so a misspelt CB_FAULTS fails at start. */
 static const char *const CB_FAULT_POINTS[] = {
-        "cachedb.commit", /* any commit of the cache file (cache/cachedb.c) */
-        "fill.commit",    /* a fill's control value, its rows committed, before the commit (cache/fill.c) */
-        "apply.commit",   /* a backend transaction that changed cache tables, applied, before the commit (cache/apply.c)
-                           */
-        "gc.commit",      /* control values evicted by the collector, before the commit (cache/gc.c) */
+        "cachedb.commit",     /* any commit of the cache file (cache/cachedb.c) */
+        "fill.commit",        /* a fill's control value, its rows committed, before the commit (cache/fill.c) */
+        "apply.commit",       /* backend transactions (one, or a batch) that changed cache tables, applied, before
+                                 the commit (cache/apply.c) */
+        "gc.commit",          /* control values evicted by the collector, before the commit (cache/gc.c) */
         "hitcount.commit",    /* the hit counter's batch, before the commit (cache/hitcount.c) */
         "invalidate.commit",  /* invalidated tables' rows and control values removed, before the commit
                                  (cache/invalidate.c) */

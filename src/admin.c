@@ -257,6 +257,8 @@ static void cmd_show_stats(adm_server *a, const char *args, adm_reply *r)
 			stat_row(r, "repl_lag_bytes", (long long)rc.lag_bytes);
 			stat_row(r, "repl_lag_ms", (long long)rc.lag_ms);
 			stat_row(r, "repl_transactions", (long long)rc.transactions);
+			stat_row(r, "repl_apply_commits", (long long)rc.apply_commits);
+			stat_row(r, "repl_messages", (long long)rc.messages);
 			stat_row(r, "repl_changes_applied", (long long)rc.changes);
 			stat_row(r, "repl_rows_written", (long long)rc.rows_written);
 			stat_row(r, "repl_rows_deleted", (long long)rc.rows_deleted);

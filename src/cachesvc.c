@@ -286,6 +286,7 @@ static bool cachesvc_start_stream(cachesvc *s, const cfg_config *cfg)
 	                       .inv = s->inv,
 	                       .gate = s->gate,
 	                       .max_lag_ms = cfg->max_lag_ms,
+	                       .apply_batch = cfg->apply_batch,
 	                       .xids = s->xids,
 	                       .on_ddl = cachesvc_on_ddl,
 	                       .ddl_arg = s};

@@ -66,6 +66,7 @@ static const cfg_param cfg_params[] = {
         {"direct_backend", CFG_CONNINFO, OFF(direct_backend), "", 0, 0, false},
         {"max_lag_ms", CFG_INT, OFF(max_lag_ms), "5000", 100, 3600000, false},
         {"commit_wait_ms", CFG_INT, OFF(commit_wait_ms), "500", 0, 60000, false},
+        {"apply_batch", CFG_INT, OFF(apply_batch), "256", 1, 100000, false},
         {"memo_max_mb", CFG_INT, OFF(memo_max_mb), "64", 0, 65536, false},
         {"memo_backend_mb", CFG_INT, OFF(memo_backend_mb), "64", 0, 65536, false},
         {"max_plans", CFG_INT, OFF(max_plans), "10000", 1, 10000000, false},

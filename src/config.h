@@ -43,6 +43,7 @@ struct cfg_config {
 	bool in_process_reads;      /* tell clients that ask where the cache file is (doc/cache.md) */
 	char *direct_backend;       /* conninfo in-process clients use for their own backend connection; "" = none */
 	int max_lag_ms;             /* no answers while the stream is down longer than this */
+	int apply_batch;            /* transactions of the change stream applied in one SQLite commit, at most */
 	int commit_wait_ms;         /* a commit through cbcached waits this long for the applier, then fences */
 	int memo_max_mb;            /* the memo of rendered answers (hit/memo.h); 0 = none */
 	int memo_backend_mb;        /* the memo of backend answers (src/backmemo.h); 0 = none */

@@ -72,6 +72,8 @@ struct replica {
 	atomic_uint ddl_gen;
 	bool emptied;       /* replica_start emptied the cache for a new slot: the first connect need not */
 	bool txn_ddl;       /* the transaction being applied carries a DDL message */
+	bool txn_flush;     /* it carries a sync message read while others waited: committed at once */
+	uint64_t sync_lsn;  /* that message's position: progress once the commit is done */
 	uint64_t txn_stamp; /* the stamp of this instance's sync message in it (0: none), published at its commit */
 	uint32_t *ddl_oids; /* the relations its DDL messages name */
 	size_t nddl, ddlcap;
@@ -462,7 +464,7 @@ static bool on_begin(void *arg, const pgoutput_begin *m)
 {
 	replica *r = arg;
 	cb_error err;
-	r->txn_ddl = false;
+	r->txn_ddl = r->txn_flush = false;
 	atomic_store(&r->ddl_busy, false); /* one not committed (the stream sent it again) is read anew then */
 	r->txn_stamp = 0;
 	r->nddl = 0;
@@ -502,15 +504,10 @@ static void prune_xids(replica *r)
 	r->prune_next = left * 2 > xidwatch_prune_at ? left * 2 : xidwatch_prune_at;
 }
 
-static bool on_commit(void *arg, const pgoutput_commit *m)
+/* What follows a SQLite commit of the applier that applied transactions up to end LSN lsn. */
+static void committed(replica *r, uint64_t lsn)
 {
-	replica *r = arg;
-	cb_error err;
-	if (!apply_commit(r->ap, m, &err)) {
-		note_error(r, "commit", &err);
-		return false;
-	}
-	stream_set_applied(r->st, m->end_lsn);
+	stream_set_applied(r->st, lsn);
 	if (r->txn_ddl) {
 		check_ddl_tables(r);
 		r->nddl = 0;
@@ -521,13 +518,63 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 		 * with the old one: src/backmemo.h), then answers may be memoised again */
 		apply_advance_epoch(r->ap);
 		atomic_store(&r->ddl_busy, false);
+		r->txn_ddl = false;
 	}
 	if (r->txn_stamp != 0) {
 		gate_synced(r->set.gate, r->txn_stamp); /* after the file has it: a waiter that sees it reads it */
 		r->txn_stamp = 0;
 	}
-	advance(r, m->end_lsn);
+	advance(r, r->sync_lsn > lsn ? r->sync_lsn : lsn);
+	r->sync_lsn = 0;
+	r->txn_flush = false;
 	prune_xids(r);
+}
+
+/*
+ * A transaction's commit: it waits in the applier's open SQLite
+ * transaction for the next ones the stream has already sent (committed by
+ * on_pause, before the stream waits for more, or when apply_batch are
+ * waiting), unless what follows its commit must come at once: DDL (the
+ * catalog is read anew), this instance's sync stamp (a process waits for
+ * it), a sync message read while others waited (fences and holds fall only
+ * after the commit).
+ */
+static bool on_commit(void *arg, const pgoutput_commit *m)
+{
+	replica *r = arg;
+	cb_error err;
+	bool later = !r->txn_ddl && r->txn_stamp == 0 && !r->txn_flush &&
+	             apply_pending(r->ap) + 1 < (size_t)r->set.apply_batch;
+	if (later) {
+		if (!apply_commit_later(r->ap, m, &err)) {
+			note_error(r, "commit", &err);
+			return false;
+		}
+		if (apply_pending(r->ap) == 0) /* applied before (skipped), none waiting */
+			committed(r, m->end_lsn);
+		return true;
+	}
+	if (!apply_commit(r->ap, m, &err)) {
+		note_error(r, "commit", &err);
+		return false;
+	}
+	committed(r, m->end_lsn);
+	return true;
+}
+
+/* The stream read all it had: the transactions waiting in the applier are committed. */
+static bool on_pause(void *arg)
+{
+	replica *r = arg;
+	uint64_t lsn = apply_pending_lsn(r->ap);
+	if (lsn == 0)
+		return true;
+	cb_error err;
+	if (!apply_flush(r->ap, &err)) {
+		note_error(r, "commit", &err);
+		return false;
+	}
+	committed(r, lsn);
 	return true;
 }
 
@@ -717,7 +764,13 @@ static bool on_message(void *arg, const pgoutput_message *m)
 		ddl_message(r, m);
 	else if (strcmp(m->prefix, SYNC_PREFIX) == 0) {
 		sync_stamp(r, m);
-		advance(r, m->lsn); /* every transaction that committed before it was emitted is applied */
+		/* every transaction that committed before it was emitted is applied: once they are in the file */
+		if (apply_pending(r->ap) == 0)
+			advance(r, m->lsn);
+		else {
+			r->sync_lsn = m->lsn > r->sync_lsn ? m->lsn : r->sync_lsn;
+			r->txn_flush = true;
+		}
 	}
 	return true;
 }
@@ -734,6 +787,8 @@ replica *replica_start(const replica_settings *s, cb_error *err)
 	r->set = *s;
 	if (r->set.max_lag_ms <= 0)
 		r->set.max_lag_ms = 5000;
+	if (r->set.apply_batch <= 0)
+		r->set.apply_batch = 1;
 	pthread_mutex_init(&r->mu, NULL);
 	atomic_store(&r->down_since_us, cb_clock_mono_us());
 	/* the walsender prints values as the fill's sessions do (cache/pgconn.h) */
@@ -783,7 +838,8 @@ replica *replica_start(const replica_settings *s, cb_error *err)
 	                      .on_delete = on_delete,
 	                      .on_truncate = on_truncate,
 	                      .on_message = on_message,
-	                      .on_idle = on_idle};
+	                      .on_idle = on_idle,
+	                      .on_pause = on_pause};
 	if ((r->st = stream_new(&ss, &sc, err)) == NULL)
 		goto fail;
 	stream_setup_info info;
@@ -867,6 +923,7 @@ void replica_get_counters(replica *r, replica_counters *c)
 	int64_t at = atomic_load(&a->applied_at_us), ct = atomic_load(&a->commit_time_us);
 	c->lag_ms = at > 0 && ct > 0 && at > ct ? (at - ct) / 1000 : 0;
 	c->transactions = atomic_load(&a->transactions);
+	c->apply_commits = atomic_load(&a->commits);
 	c->changes = atomic_load(&a->changes);
 	c->rows_written = atomic_load(&a->rows_written);
 	c->rows_deleted = atomic_load(&a->rows_deleted);

@@ -81,9 +81,10 @@ typedef struct replica_settings {
 	const char *instance; /* instance_name */
 	cachedb *db;
 	invalidate *inv;
-	gate *gate;     /* the reader gate: closed by every fence before its raiser goes on; NULL: none */
-	int max_lag_ms; /* 0: 5000 */
-	xidwatch *xids; /* where the applier notes applied transactions for the fills (xidwatch.h); NULL: nowhere */
+	gate *gate;      /* the reader gate: closed by every fence before its raiser goes on; NULL: none */
+	int max_lag_ms;  /* 0: 5000 */
+	int apply_batch; /* at most this many transactions of the stream in one SQLite commit (0: 1) */
+	xidwatch *xids;  /* where the applier notes applied transactions for the fills (xidwatch.h); NULL: nowhere */
 	/* DDL committed on the backend (after the columns of the cache tables it names were checked) */
 	void (*on_ddl)(void *arg);
 	void *ddl_arg;
@@ -169,6 +170,7 @@ typedef struct replica_counters {
 	int64_t lag_ms;    /* age of the newest transaction not yet applied (0 when caught up) */
 	uint64_t transactions, changes, rows_written, rows_deleted, rows_not_needed, control_evictions, invalidations,
 	        schema_changes, failures, skipped;
+	uint64_t apply_commits; /* SQLite commits that applied the transactions (several in one under a flood) */
 	uint64_t reconnects, slots_lost, syncs, sync_requests, fences_made, fences_up, holds_made, hold_timeouts;
 	uint64_t settle_checks;    /* snapshots the sync thread took for replica_settled */
 	uint64_t fences_coalesced; /* fences taken in by the newest one not yet positioned (of fences_made) */

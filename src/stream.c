@@ -1184,6 +1184,11 @@ static bool stream_pump(stream *st, cb_error *err)
 		one_line(msg, sizeof(msg), PQerrorMessage(c));
 		return cb_fail(err, "the server ended the stream%s%s", len == -2 ? ": " : "", len == -2 ? msg : "");
 	}
+	if (!st->in_txn && st->cons.on_pause != NULL && !st->cons.on_pause(st->cons.arg)) {
+		STAT_ADD(st, refused, 1);
+		return cb_fail(err, "the consumer could not commit what it applied: reconnecting, the server sends it "
+		                    "again");
+	}
 	if ((st->reply_now || cb_clock_mono_us() >= st->next_status_us) && !send_status(st, err))
 		return false;
 	int f = PQflush(c);

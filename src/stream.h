@@ -164,6 +164,10 @@ typedef struct stream_consumer {
 	bool (*on_message)(void *arg, const pgoutput_message *m);
 	/* idle at lsn (every delivered commit applied, none open): record it, then stream_set_applied(lsn) */
 	void (*on_idle)(void *arg, pgoutput_lsn lsn);
+	/* every message read so far was given, none of a transaction still open (before the thread waits
+	 * for more or sends a status): a consumer that let commits wait makes them durable now (a round that
+	 * ends inside a transaction lets them wait for its commit); false ends the connection (sent again) */
+	bool (*on_pause)(void *arg);
 } stream_consumer;
 
 typedef enum stream_state {
