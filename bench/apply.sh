@@ -24,7 +24,7 @@
 # compared with PostgreSQL's (a difference fails the run).
 #
 # Writes bench/results/<date>-<host>-apply.md (or --out).  The defaults take
-# about 3 minutes on 2 cores.  `make bench-apply` (BENCH_ARGS passes options).
+# about 1 minute on 2 cores.  `make bench-apply` (BENCH_ARGS passes options).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
