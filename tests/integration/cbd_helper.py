@@ -15,6 +15,7 @@ import os
 import resource
 import select
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -83,6 +84,27 @@ def wait_applied(daemon, conn, seconds=30):
             return False
         time.sleep(0.01)
     return True
+
+
+def wait_for(daemon, what, cond, seconds=20):
+    """Poll cond() until it returns something true, and return that; fail
+    the test (naming what) when seconds pass first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.01)
+    fail("%s within %d s" % (what, seconds), daemon)
+
+
+def lock_cache(daemon, timeout=20):
+    """Hold the write lock of daemon's cache file (BEGIN IMMEDIATE, as any
+    process may): its applier cannot apply anything until the returned
+    connection rolls back."""
+    lite = sqlite3.connect(os.path.join(daemon.dir, "cache.db"), isolation_level=None, timeout=timeout)
+    lite.execute("BEGIN IMMEDIATE")
+    return lite
 
 
 def wait_stat(daemon, name, at_least, seconds=30):
@@ -457,6 +479,23 @@ def exchange(conn, data):
         if t == b"Z":
             want -= 1
     return out
+
+
+def read_answer(conn):
+    """Messages up to ReadyForQuery: (command tags, the first column of each
+    DataRow as text, the fields of each ErrorResponse)."""
+    tags, rows, errors = [], [], []
+    while True:
+        t, body = conn.read_msg()
+        if t == b"C":
+            tags.append(body.rstrip(b"\0").decode())
+        elif t == b"D":
+            (ln,) = struct.unpack("!i", body[2:6])
+            rows.append(body[6:6 + ln].decode())
+        elif t == b"E":
+            errors.append(error_fields(body))
+        elif t == b"Z":
+            return tags, rows, errors
 
 
 def error_fields(body):

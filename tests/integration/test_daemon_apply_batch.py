@@ -28,10 +28,7 @@ before the test lets it go (pg_stat_replication.sent_lsn says so).
    would read the cache without the write until the stream reconnected.
 """
 import os
-import sqlite3
-import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbd_helper as h  # noqa: E402
@@ -39,6 +36,7 @@ from cbd_helper import Q  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 check, direct, rows_of = h.check, h.direct, h.rows_of
+lock_cache, read_answer, wait_for = h.lock_cache, h.read_answer, h.wait_for
 LOOKUP = "SELECT nname FROM regisseur WHERE id = %d"
 N = 40
 
@@ -47,17 +45,6 @@ def conf(instance, batch, wait_ms=500):
     return ("cache_db = cache.db\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n"
             "instance_name = %s\napply_batch = %d\ncommit_wait_ms = %d\n" %
             (os.path.join(SRC, "examples/movies/movies.cg"), instance, batch, wait_ms))
-
-
-def wait_for(d, what, cond, seconds=20):
-    """Poll until cond() holds (bounded)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.01)
-    h.fail("%s within %d s" % (what, seconds), d)
 
 
 def lsn_now(pg):
@@ -72,12 +59,6 @@ def sent(pg, instance):
     return int(r[0][0])
 
 
-def lock_cache(d):
-    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), isolation_level=None, timeout=20)
-    lite.execute("BEGIN IMMEDIATE")
-    return lite
-
-
 def warm(d, ids):
     """Load the directors into the cache; True when a second read of each is a hit."""
     c = h.Conn(d.sock).login()
@@ -89,22 +70,6 @@ def warm(d, ids):
         rows_of(c, LOOKUP % i)
     ok = d.stats()["queries_cache_hits"] == hits + len(ids)
     return c, ok
-
-
-def read_answer(conn):
-    """Messages up to ReadyForQuery: (tags, rows, errors)."""
-    tags, rows, errors = [], [], []
-    while True:
-        t, body = conn.read_msg()
-        if t == b"C":
-            tags.append(body.rstrip(b"\0").decode())
-        elif t == b"D":
-            (ln,) = struct.unpack("!i", body[2:6])
-            rows.append(body[6:6 + ln].decode())
-        elif t == b"E":
-            errors.append(h.error_fields(body))
-        elif t == b"Z":
-            return tags, rows, errors
 
 
 pg = direct()

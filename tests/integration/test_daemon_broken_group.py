@@ -118,8 +118,7 @@ with d:
           "the session connected before gets PostgreSQL's answer, from the backend", d)
     # Its write fences the new cache until the stream has applied it.  The cache file's write lock is
     # held from outside meanwhile, so the applier cannot apply it before the new session reads.
-    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), timeout=30, isolation_level=None)
-    lite.execute("BEGIN IMMEDIATE")
+    lite = h.lock_cache(d, timeout=30)
     rows, errors = c2.query("UPDATE bg_item SET name = 'seven again' WHERE id = 7")
     check(not errors, "... and writes", d)
     got = exchange(c2, star)

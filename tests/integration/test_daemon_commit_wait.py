@@ -23,10 +23,7 @@ apply the commit until the test lets it.
    answer comes while the applier is stuck) and R reads the new name.
 """
 import os
-import sqlite3
-import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbd_helper as h  # noqa: E402
@@ -34,6 +31,7 @@ from cbd_helper import Q  # noqa: E402
 
 SRC = os.environ["top_srcdir"]
 check, direct, rows_of, pending = h.check, h.direct, h.rows_of, h.pending
+lock_cache, read_answer, wait_for = h.lock_cache, h.read_answer, h.wait_for
 LOOKUP = "SELECT nname FROM regisseur WHERE id = %d"
 
 
@@ -41,33 +39,6 @@ def conf(instance, wait_ms):
     return ("cache_db = cache.db\ncache_groups = %s\ncache_database = movies\ncache_user = postgres\n"
             "instance_name = %s\ncommit_wait_ms = %d\n" %
             (os.path.join(SRC, "examples/movies/movies.cg"), instance, wait_ms))
-
-
-def wait_for(d, what, cond, seconds=20):
-    """Poll SHOW STATS until cond(stats) holds (bounded)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        st = d.stats()
-        if cond(st):
-            return st
-        time.sleep(0.01)
-    h.fail("%s within %d s" % (what, seconds), d)
-
-
-def read_answer(conn):
-    """Messages up to ReadyForQuery: (tags, rows, errors)."""
-    tags, rows, errors = [], [], []
-    while True:
-        t, body = conn.read_msg()
-        if t == b"C":
-            tags.append(body.rstrip(b"\0").decode())
-        elif t == b"D":
-            (ln,) = struct.unpack("!i", body[2:6])
-            rows.append(body[6:6 + ln].decode())
-        elif t == b"E":
-            errors.append(h.error_fields(body))
-        elif t == b"Z":
-            return tags, rows, errors
 
 
 def warm(d, ident):
@@ -78,12 +49,6 @@ def warm(d, ident):
     hits = d.stats()["queries_cache_hits"]
     name = rows_of(r, LOOKUP % ident)[0][0]
     return r, name, d.stats()["queries_cache_hits"] == hits + 1
-
-
-def lock_cache(d):
-    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), isolation_level=None, timeout=20)
-    lite.execute("BEGIN IMMEDIATE")
-    return lite
 
 
 setup = direct()
@@ -99,7 +64,7 @@ with h.Daemon(conf("wa", 30000), port=6451) as d:
     before = d.stats()
     lite = lock_cache(d)
     w.send(Q("UPDATE regisseur SET nname = 'held-1' WHERE id = %d" % ident) + Q(LOOKUP % ident))
-    wait_for(d, "the commit was held", lambda st: st["repl_commit_holds"] == before["repl_commit_holds"] + 1)
+    wait_for(d, "the commit was held", lambda: d.stats()["repl_commit_holds"] == before["repl_commit_holds"] + 1)
     pg = direct()
     check(rows_of(pg, LOOKUP % ident) == [["held-1"]], "the write committed on the backend", d)
     check(not pending(w), "the writer has no answer while the applier cannot apply its commit", d)

@@ -26,10 +26,8 @@ alphabetical one, and film a column of it (some NULL).
   is PostgreSQL's, with the new label (ALTER TYPE fences every table).
 """
 import os
-import sqlite3
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbd_helper as h  # noqa: E402
@@ -167,8 +165,7 @@ with d:
     # counted before the DDL: once the lock is let go the applier may mark film before this test
     # could read the counter again
     changes = d.stats()["repl_schema_changes"]
-    lite = sqlite3.connect(os.path.join(d.dir, "cache.db"), timeout=30, isolation_level=None)
-    lite.execute("BEGIN IMMEDIATE")
+    lite = h.lock_cache(d, timeout=30)
     rows_of(c, "ALTER TYPE freigabe RENAME VALUE 'ab 16' TO 'ab 16 J'")
     got = answer(d, c, HITS[0] % V, False, "ALTER TYPE through cbcached, not applied yet")
     check(b"ab 16 J" in b"".join(got), "... with the new label", d)
