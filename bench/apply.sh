@@ -59,14 +59,7 @@ ${extra[$1]}"
 # ---- warm: every director's fill value in both caches ----------------------
 for v in one batch; do
 	start "$v"
-	psql -X -Atc "SELECT 'SELECT nname FROM regisseur WHERE id = ' || id || ';' FROM regisseur ORDER BY id" |
-		psql -X -q -h "$work/$v" -p "$(cat "$work/$v/port")" -d movies -U postgres >/dev/null
-	wait_fills "$work/$v/admin.sock"
-	"$cbadmin" -s "$work/$v/admin.sock" --json SHOW CONTROLS >"$work/controls.json"
-	loaded="$(/usr/bin/python3 -c '
-import json, sys
-rows = json.load(open(sys.argv[1]))["rows"]
-print(next(r["values_loaded"] for r in rows if r["fill_column"] == "regisseur.id"))' "$work/controls.json")"
+	loaded="$(load_directors "$work/$v")"
 	echo "apply.sh: $v: $loaded of $n_dirs directors loaded"
 	[ "$loaded" -ge "$n_dirs" ] || { echo "apply.sh: $v: not every director loaded" >&2; exit 1; }
 	stop_cbcached "$work/$v"

@@ -36,6 +36,10 @@
 #                                    target, the targets innermost (machine
 #                                    drift hits them alike); FN appends its
 #                                    line to $work/runs (emptied first)
+#   load_directors DIR               a read of every director through the
+#                                    cbcached in DIR (cbcached_start), the
+#                                    fills drained; prints how many of the
+#                                    directors' fill values are loaded
 #   wait_fills SOCKET                wait (at most 30 s) until the fill queue
 #                                    is empty: WAIT FILLS, or polling SHOW
 #                                    STATS and SHOW FILLS where the daemon
@@ -158,6 +162,16 @@ wait_fills() {
 		sleep 0.1
 	done
 	echo "bench: the fill queue of $sock was not empty after 30 s (cache_fill_queue = ${q:-?}); measuring anyway" >&2
+}
+
+load_directors() {
+	psql -X -Atc "SELECT 'SELECT id FROM regisseur WHERE id = ' || id || ';' FROM regisseur ORDER BY id" |
+		psql -X -q -h "$1" -p "$(cat "$1/port")" -d movies -U postgres >/dev/null
+	wait_fills "$1/admin.sock"
+	"$cbadmin" -s "$1/admin.sock" --json SHOW CONTROLS | /usr/bin/python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["rows"]
+print(next(r["values_loaded"] for r in rows if r["fill_column"] == "regisseur.id"))'
 }
 
 pgbench_tps() {

@@ -120,14 +120,7 @@ wait_fills "$sock"
 n_dirs="$(psql -X -Atc "SELECT count(*) FROM regisseur")"
 echo "=== warming: a read of each of the $n_dirs directors through cbcached, then ${warmup} s of the mix"
 for pass in 1 2; do
-	psql -X -Atc "SELECT 'SELECT id FROM regisseur WHERE id = ' || id || ';' FROM regisseur ORDER BY id" |
-		psql -X -q -h "$daemon" -p "$port" -d movies -U postgres >/dev/null
-	wait_fills "$sock"
-	"$cbadmin" -s "$sock" --json SHOW CONTROLS >"$work/controls.json"
-	loaded="$(/usr/bin/python3 -c '
-import json, sys
-rows = json.load(open(sys.argv[1]))["rows"]
-print(next(r["values_loaded"] for r in rows if r["fill_column"] == "regisseur.id"))' "$work/controls.json")"
+	loaded="$(load_directors "$daemon")"
 	echo "stream.sh: pass $pass: $loaded of $n_dirs directors loaded"
 	[ "$loaded" -ge "$n_dirs" ] && break
 done
