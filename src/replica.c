@@ -545,20 +545,13 @@ static bool on_commit(void *arg, const pgoutput_commit *m)
 	cb_error err;
 	bool later = !r->txn_ddl && r->txn_stamp == 0 && !r->txn_flush &&
 	             apply_pending(r->ap) + 1 < (size_t)r->set.apply_batch;
-	if (later) {
-		if (!apply_commit_later(r->ap, m, &err)) {
-			note_error(r, "commit", &err);
-			return false;
-		}
-		if (apply_pending(r->ap) == 0) /* applied before (skipped), none waiting */
-			committed(r, m->end_lsn);
-		return true;
-	}
-	if (!apply_commit(r->ap, m, &err)) {
+	if (!(later ? apply_commit_later(r->ap, m, &err) : apply_commit(r->ap, m, &err))) {
 		note_error(r, "commit", &err);
 		return false;
 	}
-	committed(r, m->end_lsn);
+	/* nothing waits when it was committed, or applied before (skipped) with none waiting */
+	if (apply_pending(r->ap) == 0)
+		committed(r, m->end_lsn);
 	return true;
 }
 
